@@ -1,0 +1,32 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "coverage/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    rules: {
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "ExportDefaultDeclaration", message: "No default exports: name what you export." },
+      ],
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "^(fs|path|url|http|https|net|crypto|os|child_process|util|events|stream|timers|zlib|assert|readline|tty|process)(/.*)?$", message: "Use the node: protocol for built-ins." }] },
+      ],
+    },
+  },
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/cli/**", "src/emulator/main.ts"],
+    rules: { "no-console": "error" },
+  },
+  {
+    files: ["vitest.config.ts"],
+    rules: { "no-restricted-syntax": "off" },
+  },
+);

@@ -1,0 +1,43 @@
+import type { InstanceAddress } from "./address.js";
+import type { Action, Impact, Step } from "./action.js";
+import type { SourceLocation } from "./source.js";
+
+/** The fields reform compares. `metadata.<key>` for one metadata key. */
+export type FieldPath = "image" | "keyPair" | "userData" | "reboot" | "power" | "status" | `metadata.${string}`;
+
+export interface FieldChange {
+  readonly path: FieldPath;
+  readonly before: unknown;
+  readonly after: unknown;
+  /** Values are replaced by a marker in every rendering. */
+  readonly sensitive: boolean;
+}
+
+/** For humans only: apply never reads it (Terraform's ActionReason). */
+export interface Reason {
+  readonly field?: FieldPath;
+  readonly message: string;
+}
+
+export interface InstanceChange {
+  readonly address: InstanceAddress;
+  readonly provider: string;
+  /** Cloud id; empty when the server was not found. */
+  readonly id: string;
+  readonly name: string;
+  readonly group: string;
+  readonly action: Action;
+  readonly impact: Impact;
+  /** Ordered: what apply executes. */
+  readonly steps: readonly Step[];
+  readonly fields: readonly FieldChange[];
+  readonly reasons: readonly Reason[];
+  /** Fields that could not be observed, with why. */
+  readonly unknowns: readonly { readonly field: FieldPath; readonly reason: string }[];
+  /** Digest of the observed fields the decision was based on: checked again before the first step. */
+  readonly fingerprint: string;
+  /** Values for display: before (observed) and after (desired), sensitive ones replaced. */
+  readonly before: Readonly<Record<string, unknown>>;
+  readonly after: Readonly<Record<string, unknown>>;
+  readonly source: SourceLocation;
+}

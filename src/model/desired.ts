@@ -1,0 +1,143 @@
+import type { InstanceAddress } from "./address.js";
+import type { SecretRef } from "./secret.js";
+import type { SourceLocation } from "./source.js";
+
+export type ProviderType = "openstack" | "huaweicloud" | "jdcloud" | "sim";
+
+/** A named cloud connection from the fleet file. `options` are the type-specific keys, validated by the schema. */
+export interface ProviderConfig {
+  readonly name: string;
+  readonly type: ProviderType;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly source: SourceLocation;
+}
+
+export type ImageRef = { readonly id: string } | { readonly name: string };
+
+export interface UserDataSpec {
+  /** Decoded content (UTF-8 text). Never rendered when `sensitive`. */
+  readonly content: string;
+  /** sha256 hex of the normalized content (see plan/user-data.ts). */
+  readonly sha256: string;
+  readonly sensitive: boolean;
+  readonly origin: "inline" | "file" | "base64";
+}
+
+export type RebootType = "SOFT" | "HARD";
+
+export interface RebootSpec {
+  readonly token: string;
+  readonly type: RebootType;
+}
+
+export type PowerState = "running" | "stopped";
+
+export interface ChangePolicy {
+  /** @default "rebuild" */
+  readonly onImageChange: "rebuild" | "fail";
+  /** @default "rebuild" */
+  readonly onKeyPairChange: "rebuild" | "fail";
+  /** @default "rebuild" */
+  readonly onUserDataChange: "rebuild" | "ignore" | "fail";
+}
+
+/**
+ * What the fleet file asks of one server. A field that is `undefined` is not managed:
+ * reform neither reads it as drift nor changes it.
+ */
+export interface DesiredSpec {
+  readonly image?: ImageRef;
+  /** `null` asks for no key pair. */
+  readonly keyPair?: string | null;
+  /** Managed keys and their values. */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** @default "merge" (manage declared keys only); "exact" also removes undeclared keys. */
+  readonly metadataPolicy: "merge" | "exact";
+  /** Globs of metadata keys that are never removed nor reported (only meaningful with "exact"). */
+  readonly ignoreMetadata: readonly string[];
+  /** `null` asks for no user_data. */
+  readonly userData?: UserDataSpec | null;
+  readonly reboot?: RebootSpec;
+  readonly power?: PowerState;
+  /** Only a reference: resolved when a step needs it. */
+  readonly password?: SecretRef;
+  readonly changePolicy: ChangePolicy;
+}
+
+export interface RolloutPolicy {
+  /** Most steps in flight at once for this group. @default 10 */
+  readonly parallelism: number;
+  /** Most servers of the group in a downtime step at once: a count or "N%". @default "100%" */
+  readonly maxUnavailable: number | string;
+  /** Servers done first, alone, before the rest. @default 0 */
+  readonly canary: number;
+  /** @default "halt" */
+  readonly onFailure: "halt" | "continue";
+}
+
+export type InstanceSelector = { readonly id: string } | { readonly name: string };
+
+/** A spec as written in one place of the fleet file (defaults, a group, an instance): every field optional. */
+export interface PartialSpec {
+  readonly image?: ImageRef;
+  readonly keyPair?: string | null;
+  readonly metadata?: Readonly<Record<string, string>>;
+  readonly metadataPolicy?: "merge" | "exact";
+  readonly ignoreMetadata?: readonly string[];
+  readonly userData?: UserDataSpec | null;
+  readonly reboot?: RebootSpec;
+  readonly power?: PowerState;
+  readonly password?: SecretRef;
+  readonly changePolicy?: Partial<ChangePolicy>;
+}
+
+/** One layer of settings: `defaults`, a group, or an instance. */
+export interface SpecLayer {
+  readonly spec: PartialSpec;
+  readonly rollout: Partial<RolloutPolicy>;
+}
+
+/** An instance as declared in the fleet file, before defaults and groups are merged in. */
+export interface DeclaredInstance extends SpecLayer {
+  readonly provider: string;
+  readonly selector: InstanceSelector;
+  readonly source: SourceLocation;
+}
+
+/** A group selects servers of a provider (or of every provider) by name glob and/or metadata. */
+export interface DesiredGroup extends SpecLayer {
+  readonly name: string;
+  /** undefined: every provider. */
+  readonly provider?: string;
+  readonly match: { readonly name?: string; readonly metadata?: Readonly<Record<string, string>> };
+  readonly source: SourceLocation;
+}
+
+/** The fleet file, loaded and validated. Groups are matched against live servers later (config/expand.ts). */
+export interface DesiredFleet {
+  /** Absolute path of the fleet file. */
+  readonly file: string;
+  /** sha256 hex of the file's bytes. */
+  readonly sha256: string;
+  readonly providers: readonly ProviderConfig[];
+  readonly defaults: SpecLayer;
+  readonly groups: readonly DesiredGroup[];
+  readonly instances: readonly DeclaredInstance[];
+  /** Absolute path of the apply journal. @default "<dir of fleet file>/.reform/journal.jsonl" */
+  readonly journal: string;
+}
+
+/** One server's complete desired state: defaults, then matching groups in file order, then the instance's own values. */
+export interface DesiredInstance {
+  readonly address: InstanceAddress;
+  readonly provider: string;
+  readonly selector: InstanceSelector;
+  readonly spec: DesiredSpec;
+  /** Rollout group: the last matching fleet group's name, or "default". */
+  readonly group: string;
+  readonly rollout: RolloutPolicy;
+  readonly source: SourceLocation;
+}
+
+export const DEFAULT_CHANGE_POLICY: ChangePolicy = { onImageChange: "rebuild", onKeyPairChange: "rebuild", onUserDataChange: "rebuild" };
+export const DEFAULT_ROLLOUT: RolloutPolicy = { parallelism: 10, maxUnavailable: "100%", canary: 0, onFailure: "halt" };

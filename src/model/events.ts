@@ -1,0 +1,24 @@
+import type { InstanceAddress } from "./address.js";
+import type { StepKind } from "./action.js";
+
+export type InstanceResult =
+  | { readonly type: "converged" }
+  | { readonly type: "failed"; readonly why: string; readonly step?: StepKind; readonly requestId?: string }
+  | { readonly type: "skipped"; readonly why: string };
+
+export type ApplyEvent =
+  | { readonly type: "apply-started"; readonly instances: number; readonly batches: number }
+  | { readonly type: "batch-started"; readonly batch: number; readonly addresses: readonly InstanceAddress[] }
+  | { readonly type: "step-started"; readonly address: InstanceAddress; readonly step: StepKind; readonly requestId?: string }
+  | { readonly type: "step-finished"; readonly address: InstanceAddress; readonly step: StepKind }
+  | { readonly type: "waiting"; readonly address: InstanceAddress; readonly status: string }
+  | { readonly type: "verifying"; readonly address: InstanceAddress }
+  | { readonly type: "instance-done"; readonly address: InstanceAddress; readonly result: InstanceResult }
+  | { readonly type: "warning"; readonly message: string };
+
+/** The library never prints: progress goes to a Reporter the caller chose. */
+export interface Reporter {
+  report(event: ApplyEvent): void;
+}
+
+export const silentReporter: Reporter = { report: () => undefined };

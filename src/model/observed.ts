@@ -1,0 +1,72 @@
+import type { PowerState } from "./desired.js";
+
+/** Unknowable is explicit, never guessed. */
+export type Observed<T> =
+  | { readonly known: true; readonly value: T }
+  | { readonly known: false; readonly reason: string };
+
+export type InstanceStatus =
+  | "active"
+  | "stopped"
+  | "building"
+  | "rebuilding"
+  | "rebooting"
+  | "stopping"
+  | "starting"
+  | "error"
+  | "unknown";
+
+/** What reform wrote into the server's metadata at its last apply (see plan/annotations.ts). */
+export interface Annotations {
+  readonly userDataSha256?: string;
+  readonly rebootToken?: string;
+  /** Digest of the managed state reform last converged the server to: tells drift from unapplied config. */
+  readonly appliedSha256?: string;
+}
+
+export interface ObservedInstance {
+  readonly id: string;
+  readonly name: string;
+  /** The provider's name in the fleet file. */
+  readonly provider: string;
+  readonly status: InstanceStatus;
+  /** The cloud's own status word (e.g. Nova "REBUILD"), for messages. */
+  readonly rawStatus: string;
+  /** The cloud's task in progress (Nova task_state), or null when settled. */
+  readonly task: string | null;
+  /** Empty string when the cloud does not say (Nova boot-from-volume). */
+  readonly imageId: string;
+  readonly keyPair: string | null;
+  /** User metadata: annotations and cloud-owned system keys removed. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Cloud-owned metadata keys, kept so a full-set write never drops them. */
+  readonly systemMetadata: Readonly<Record<string, string>>;
+  readonly annotations: Annotations;
+  /** sha256 of the normalized user_data, from the cloud itself or, failing that, the annotation. */
+  readonly userDataSha256: Observed<string | null>;
+  /** Decoded user_data content when the cloud returns it (for diffs); undefined otherwise. */
+  readonly userData?: string | null;
+  readonly power: PowerState | "unknown";
+  readonly updatedAt: string;
+  readonly locked: boolean;
+  readonly fault?: { readonly message: string; readonly code?: number };
+  /** IP addresses, for readiness gates. */
+  readonly addresses: readonly string[];
+}
+
+/** Statuses in which the server is in the middle of something: plan `wait`, never a second action. */
+export function isBusy(instance: Pick<ObservedInstance, "status" | "task">): boolean {
+  switch (instance.status) {
+    case "building":
+    case "rebuilding":
+    case "rebooting":
+    case "stopping":
+    case "starting":
+      return true;
+    case "active":
+    case "stopped":
+    case "error":
+    case "unknown":
+      return instance.task !== null;
+  }
+}

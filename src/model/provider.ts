@@ -1,0 +1,110 @@
+import type { ReprovisionParams, Step, StepKind } from "./action.js";
+import type { ImageRef, InstanceSelector, ProviderType } from "./desired.js";
+import type { ObservedInstance } from "./observed.js";
+import type { Secret } from "./secret.js";
+
+/**
+ * What a cloud can do, declared by its adapter. The planner branches on these, never on a cloud's name.
+ */
+export interface ProviderCapabilities {
+  /** The reprovisioning step used when the image changes. */
+  readonly imageChangeStep: "rebuild" | "changeos";
+  /** The step for a key pair or user_data change on the same image; null when the cloud has none. */
+  readonly sameImageStep: "rebuild" | "reinstall" | null;
+  /** The reprovisioning step can set the key pair (Nova >= 2.54). */
+  readonly reprovisionSetsKeyPair: boolean;
+  /** The reprovisioning step can set user_data (Nova >= 2.57). */
+  readonly reprovisionSetsUserData: boolean;
+  /** The reprovisioning step can remove the key pair (key_name: null). */
+  readonly reprovisionRemovesKeyPair: boolean;
+  /** The reprovisioning step writes metadata (and replaces the whole set). */
+  readonly reprovisionSetsMetadata: boolean;
+  /** Reprovisioning refuses a running server: stop first (JD Cloud). */
+  readonly reprovisionRequiresStopped: boolean;
+  /** After reprovisioning the server is left stopped (JD Cloud): start it if it should run. */
+  readonly reprovisionLeavesStopped: boolean;
+  /** Reprovisioning a stopped server leaves it running (then stop it again if it should stay stopped). */
+  readonly reprovisionStartsStopped: boolean;
+  /** Reprovisioning needs a password when no key pair is given (JD Cloud). */
+  readonly reprovisionNeedsPassword: boolean;
+  /** Metadata can be changed without downtime. */
+  readonly metadataUpdate: boolean;
+  /** Metadata can be changed while the server is in error (Nova: no, 409). */
+  readonly metadataUpdateInError: boolean;
+  /** Reprovisioning is accepted from the error state (Nova: yes, if the server launched once). */
+  readonly reprovisionInError: boolean;
+  /** The cloud returns user_data on reads to this caller. */
+  readonly readsUserData: boolean;
+  /** Globs of metadata keys the cloud owns: never drift, never removed. */
+  readonly systemMetadataKeys: readonly string[];
+  readonly rebootTypes: readonly ("SOFT" | "HARD")[];
+  /** A soft reboot needs a running server. */
+  readonly softRebootRequiresRunning: boolean;
+  /** Largest metadata value the cloud accepts. */
+  readonly maxMetadataValueLength: number;
+  /** Free text shown in `plan` output (e.g. "compute microversion 2.93"). */
+  readonly description: string;
+}
+
+export interface ImageResolution {
+  readonly ref: ImageRef;
+  /** Resolved id, or an error message (not found, ambiguous). */
+  readonly result: { readonly type: "found"; readonly id: string; readonly name: string; readonly properties: Readonly<Record<string, string>> } | { readonly type: "error"; readonly message: string };
+}
+
+export interface ListInstancesRequest {
+  /** Servers to read. An adapter may read more (a whole page) and filter. Empty: every server of the project. */
+  readonly selectors: readonly InstanceSelector[];
+}
+
+/** What a step needs that the plan does not carry: secrets and content, resolved at apply. */
+export interface StepInputs {
+  /** user_data content, when the step sets it. */
+  readonly userData?: string | null;
+  /** Admin password for clouds that need one. */
+  readonly password?: Secret;
+}
+
+export interface StartStepRequest {
+  readonly instance: ObservedInstance;
+  readonly step: Step;
+  readonly inputs: StepInputs;
+}
+
+/** What apply keeps to follow an asynchronous operation, and writes to the journal. */
+export interface OperationHandle {
+  readonly instanceId: string;
+  readonly step: StepKind;
+  /** ms since epoch, from the clock. */
+  readonly startedAt: number;
+  /** The cloud's request id for the mutating call. */
+  readonly requestId?: string;
+  /** The cloud's job id (Huawei). */
+  readonly jobId?: string;
+  /** `updatedAt` and status seen just before the call: a settled server whose `updatedAt` moved has done the step. */
+  readonly baseline: { readonly updatedAt: string; readonly status: string };
+  /** True when the step finished synchronously (metadata): no polling needed. */
+  readonly synchronous: boolean;
+}
+
+export type OperationStatus =
+  | { readonly type: "running"; readonly handle: OperationHandle; readonly status: string }
+  | { readonly type: "done"; readonly handle: OperationHandle; readonly instance: ObservedInstance }
+  | { readonly type: "failed"; readonly handle: OperationHandle; readonly message: string; readonly requestId?: string };
+
+export interface ProviderAdapter {
+  /** The provider's name in the fleet file. */
+  readonly name: string;
+  readonly type: ProviderType;
+  capabilities(signal: AbortSignal): Promise<ProviderCapabilities>;
+  resolveImages(refs: readonly ImageRef[], signal: AbortSignal): Promise<readonly ImageResolution[]>;
+  /** Bulk and paginated: never one GET per server. */
+  listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]>;
+  /** Sends the step's mutating call. Throws CloudError on refusal, AmbiguousError when the outcome is unknown. */
+  startStep(req: StartStepRequest, signal: AbortSignal): Promise<OperationHandle>;
+  /** One bulk read for all handles of this provider. */
+  pollOperations(handles: readonly OperationHandle[], signal: AbortSignal): Promise<readonly OperationStatus[]>;
+  close(): Promise<void>;
+}
+
+export type { ReprovisionParams };
