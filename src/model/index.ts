@@ -11,3 +11,4 @@ export * from "./provider.js";
 export * from "./secret.js";
 export * from "./source.js";
 export * from "./user-data.js";
+export * from "./annotations.js";
