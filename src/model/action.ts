@@ -104,3 +104,9 @@ export function powerAfter(steps: readonly Step[], before: PowerState): PowerSta
   }
   return power;
 }
+
+export type ReprovisionStep = Extract<Step, { readonly impact: "reprovision" }>;
+
+export function isReprovisionStep(step: Step): step is ReprovisionStep {
+  return step.kind === "rebuild" || step.kind === "reinstall" || step.kind === "changeos";
+}

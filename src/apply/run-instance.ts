@@ -1,0 +1,144 @@
+import type { Step, StepKind } from "../model/action.js";
+import type { InstanceChange } from "../model/change.js";
+import type { Clock } from "../model/clock.js";
+import type { DesiredInstance } from "../model/desired.js";
+import { AmbiguousError, CloudError, ReformError } from "../model/errors.js";
+import type { InstanceResult, Reporter } from "../model/events.js";
+import type { ObservedInstance } from "../model/observed.js";
+import { isBusy } from "../model/observed.js";
+import type { ProviderAdapter, StepInputs } from "../model/provider.js";
+import { fingerprintOf } from "../plan/fingerprint.js";
+import type { Journal } from "./journal.js";
+import type { OperationPoller } from "./poller.js";
+import type { InstanceReader } from "./reader.js";
+import { verifyInstance } from "./verify.js";
+
+/** Realistic defaults: a rebuild can take many minutes (first boots of 18 min have been reported). */
+export const DEFAULT_STEP_TIMEOUTS_MS: Readonly<Record<StepKind, number>> = {
+  rebuild: 30 * 60_000,
+  reinstall: 30 * 60_000,
+  changeos: 30 * 60_000,
+  reboot: 10 * 60_000,
+  stop: 10 * 60_000,
+  start: 10 * 60_000,
+  "update-metadata": 60_000,
+};
+
+export interface InstanceContext {
+  readonly run: string;
+  readonly adapter: ProviderAdapter;
+  readonly poller: OperationPoller;
+  readonly reader: InstanceReader;
+  readonly clock: Clock;
+  readonly reporter: Reporter;
+  readonly journal: Journal;
+  readonly signal: AbortSignal;
+  readonly timeouts: Readonly<Record<StepKind, number>>;
+  /** How long to wait for a server that was busy at plan time. */
+  readonly waitTimeoutMs: number;
+  readonly pollIntervalMs: number;
+  readonly resolveInputs: (desired: DesiredInstance, step: Step) => Promise<StepInputs>;
+  /** Plans one server again from fresh state (for servers that were busy at plan time). */
+  readonly replan: (desired: DesiredInstance, observed: ObservedInstance) => InstanceChange;
+}
+
+export interface InstanceOutcome {
+  readonly result: InstanceResult;
+  readonly change: InstanceChange;
+}
+
+/** Runs one server's steps: fingerprint check, each step and its wait, then verification. */
+export async function runInstance(ctx: InstanceContext, planned: InstanceChange, desired: DesiredInstance): Promise<InstanceOutcome> {
+  let current = await ctx.reader.read(planned.id);
+  if (!current) return { change: planned, result: { type: "skipped", why: "the server no longer exists" } };
+  let change = planned;
+  if (planned.action === "wait") {
+    current = await waitUntilSettled(ctx, planned, current);
+    change = ctx.replan(desired, current);
+    if (change.steps.length === 0) return { change, result: settledResult(change) };
+  } else if (fingerprintOf(current) !== planned.fingerprint) {
+    return { change, result: { type: "skipped", why: "the server changed since the plan was made; run plan again" } };
+  }
+  const before = current;
+  for (const [index, step] of change.steps.entries()) {
+    const outcome = await runStep(ctx, change, desired, step, current, index < change.steps.length - 1);
+    if (outcome.type === "failed") return { change, result: outcome };
+    current = outcome.instance;
+  }
+  ctx.reporter.report({ type: "verifying", address: change.address });
+  const after = await ctx.reader.read(change.id);
+  if (!after) return { change, result: { type: "failed", why: "the server disappeared during apply" } };
+  return { change, result: verifyInstance({ desired, change, before, after }) };
+}
+
+function settledResult(change: InstanceChange): InstanceResult {
+  if (change.action === "no-op") return { type: "converged" };
+  const why = change.reasons.map((r) => r.message).join("; ") || change.action;
+  return { type: change.action === "unsupported" || change.action === "error" ? "failed" : "skipped", why };
+}
+
+async function waitUntilSettled(ctx: InstanceContext, change: InstanceChange, first: ObservedInstance): Promise<ObservedInstance> {
+  const deadline = ctx.clock.now() + ctx.waitTimeoutMs;
+  let current = first;
+  while (isBusy(current)) {
+    if (ctx.clock.now() >= deadline) throw new ReformError("TIMEOUT", `still ${current.rawStatus} after ${Math.round(ctx.waitTimeoutMs / 1000)} s`);
+    ctx.reporter.report({ type: "waiting", address: change.address, status: current.rawStatus });
+    await ctx.clock.sleep(ctx.pollIntervalMs, ctx.signal);
+    const next = await ctx.reader.read(change.id);
+    if (!next) throw new ReformError("CLOUD_ERROR", "the server disappeared while busy");
+    current = next;
+  }
+  return current;
+}
+
+type StepOutcome = { readonly type: "ok"; readonly instance: ObservedInstance } | Extract<InstanceResult, { type: "failed" }>;
+
+async function runStep(
+  ctx: InstanceContext,
+  change: InstanceChange,
+  desired: DesiredInstance,
+  step: Step,
+  current: ObservedInstance,
+  moreSteps: boolean,
+): Promise<StepOutcome> {
+  const base = { run: ctx.run, address: change.address, id: change.id, step: step.kind };
+  try {
+    const inputs = await ctx.resolveInputs(desired, step);
+    const handle = await ctx.adapter.startStep({ instance: current, step, inputs }, ctx.signal);
+    const ids = { ...(handle.requestId ? { requestId: handle.requestId } : {}), ...(handle.jobId ? { jobId: handle.jobId } : {}) };
+    await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "started", ...ids });
+    ctx.reporter.report({ type: "step-started", address: change.address, step: step.kind, ...ids });
+    let instance = current;
+    if (!handle.synchronous) {
+      const settled = await ctx.poller.wait(handle, ctx.timeouts[step.kind], (status) =>
+        ctx.reporter.report({ type: "waiting", address: change.address, status }),
+      );
+      if (settled.type === "failed") {
+        const failed = { type: "failed" as const, step: step.kind, why: `${step.kind} failed: ${settled.message}`, ...(settled.requestId ?? handle.requestId ? { requestId: settled.requestId ?? handle.requestId } : {}) };
+        await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "failed", message: failed.why, ...ids });
+        return failed;
+      }
+      instance = settled.instance;
+    } else if (moreSteps) {
+      instance = (await ctx.reader.read(change.id)) ?? current;
+    }
+    await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "finished", ...ids });
+    ctx.reporter.report({ type: "step-finished", address: change.address, step: step.kind });
+    return { type: "ok", instance };
+  } catch (error) {
+    const failed = describeFailure(error, step.kind, change.address);
+    await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "failed", message: failed.why, ...(failed.requestId ? { requestId: failed.requestId } : {}) });
+    return failed;
+  }
+}
+
+function describeFailure(error: unknown, step: StepKind, address: string): Extract<InstanceResult, { type: "failed" }> {
+  if (error instanceof CloudError) {
+    const e = error.withContext({ address, step });
+    return { type: "failed", step, why: e.message, ...(e.details.requestId ? { requestId: e.details.requestId } : {}) };
+  }
+  if (error instanceof AmbiguousError) return { type: "failed", step, why: `${step}: ${error.message}; run plan to see the server's real state` };
+  if (error instanceof ReformError) return { type: "failed", step, why: `${step}: ${error.message}` };
+  const message = error instanceof Error ? error.message : String(error);
+  return { type: "failed", step, why: `${step}: ${message}` };
+}

@@ -1,0 +1,51 @@
+import { writeFile, rename, mkdir } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import type { Plan } from "../../model/plan.js";
+import { toPlanDocument } from "../../render/plan-document.js";
+import { plan } from "../../workflow/plan.js";
+import type { PlanResult } from "../../workflow/plan.js";
+import { EXIT } from "../exit-codes.js";
+import type { CliIo } from "../io.js";
+import { useColor } from "../io.js";
+import { renderPlanAs } from "../render.js";
+import type { OutputFormat } from "../render.js";
+import { withSession } from "../session.js";
+import type { Session } from "../session.js";
+
+export interface PlanCommandOptions {
+  readonly config: string;
+  readonly output: OutputFormat;
+  readonly detailedExitcode: boolean;
+  readonly out?: string;
+  readonly target: readonly string[];
+  readonly adopt: boolean;
+  readonly color?: boolean;
+  readonly debug: boolean;
+}
+
+export async function planCommand(io: CliIo, options: PlanCommandOptions, signal: AbortSignal): Promise<number> {
+  return withSession(io, options.config, options, async (session) => {
+    const result = await planWithSession(io, session, options, signal);
+    io.stdout.write(renderPlanAs(result.plan, options.output, { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
+    if (options.out) await savePlan(resolve(io.cwd, options.out), result.plan);
+    return planExitCode(result.plan, options.detailedExitcode);
+  });
+}
+
+export function planWithSession(io: CliIo, session: Session, options: { target: readonly string[]; adopt: boolean }, signal: AbortSignal): Promise<PlanResult> {
+  return plan({ fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, adopt: options.adopt, targets: options.target });
+}
+
+export function planExitCode(result: Plan, detailed: boolean): number {
+  if (!result.applyable) return EXIT.error;
+  if (!detailed) return EXIT.ok;
+  return result.changes.some((c) => c.action !== "no-op") ? EXIT.changes : EXIT.ok;
+}
+
+/** Writes the plan document atomically (temp file, then rename): a reader never sees half a plan. */
+async function savePlan(path: string, result: Plan): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(toPlanDocument(result), null, 2)}\n`, { mode: 0o600 });
+  await rename(temp, path);
+}

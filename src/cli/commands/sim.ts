@@ -1,0 +1,58 @@
+import { once } from "node:events";
+import { resolve } from "node:path";
+import { loadWorldFile, parseDuration, startEmulator } from "../../emulator/index.js";
+import type { Timings } from "../../emulator/index.js";
+import { EXIT } from "../exit-codes.js";
+import type { CliIo } from "../io.js";
+
+export interface SimCommandOptions {
+  readonly world: string;
+  readonly host: string;
+  readonly port: number;
+  readonly seed: number;
+  readonly state?: string;
+  readonly maxMicroversion?: string;
+  readonly rebuildTime?: string;
+  readonly rebootTime?: string;
+  readonly stopTime?: string;
+  readonly startTime?: string;
+  readonly latency?: string;
+  readonly errorRate?: number;
+  readonly throttleRate?: number;
+  readonly dropRate?: number;
+}
+
+/** Runs the emulator in the foreground until SIGINT/SIGTERM; prints one `<api> <base url>` line per API once ready. */
+export async function simCommand(io: CliIo, options: SimCommandOptions, signal: AbortSignal): Promise<number> {
+  const world = await loadWorldFile(resolve(io.cwd, options.world));
+  const emulator = await startEmulator({
+    world,
+    host: options.host,
+    port: options.port,
+    seed: options.seed,
+    timings: timings(options),
+    faults: {
+      ...(options.latency ? { latencyMs: parseDuration(options.latency) } : {}),
+      ...(options.errorRate !== undefined ? { error5xxRate: options.errorRate } : {}),
+      ...(options.throttleRate !== undefined ? { rate429: options.throttleRate } : {}),
+      ...(options.dropRate !== undefined ? { dropRate: options.dropRate } : {}),
+    },
+    ...(options.maxMicroversion ? { maxMicroversion: options.maxMicroversion } : {}),
+    ...(options.state ? { persistPath: resolve(io.cwd, options.state) } : {}),
+  });
+  for (const [name, url] of Object.entries({ identity: emulator.urls.identity, compute: emulator.urls.compute, image: emulator.urls.image })) {
+    io.stdout.write(`${name} ${url}\n`);
+  }
+  if (!signal.aborted) await once(signal, "abort");
+  await emulator.close();
+  return EXIT.ok;
+}
+
+function timings(options: SimCommandOptions): Partial<Timings> {
+  return {
+    ...(options.rebuildTime ? { rebuild: parseDuration(options.rebuildTime) } : {}),
+    ...(options.rebootTime ? { reboot: parseDuration(options.rebootTime) } : {}),
+    ...(options.stopTime ? { stop: parseDuration(options.stopTime) } : {}),
+    ...(options.startTime ? { start: parseDuration(options.startTime) } : {}),
+  };
+}

@@ -1,0 +1,143 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { ConfigError, ReformError } from "../model/errors.js";
+import { VERSION } from "../version.js";
+import { applyCommand } from "./commands/apply.js";
+import { planCommand } from "./commands/plan.js";
+import { schemaCommand } from "./commands/schema.js";
+import { simCommand } from "./commands/sim.js";
+import { validateCommand } from "./commands/validate.js";
+import { EXIT } from "./exit-codes.js";
+import type { CliIo } from "./io.js";
+import { processIo } from "./io.js";
+
+const EXAMPLES = `
+Examples:
+  $ reform validate -c fleet.yaml
+  $ reform plan -c fleet.yaml --detailed-exitcode
+  $ reform plan -c fleet.yaml --output markdown -out plan.json
+  $ reform apply -c fleet.yaml --auto-approve
+  $ reform sim --world world.yaml --port 8800
+
+Exit codes: 0 success or no changes, 1 error, 2 changes present (plan --detailed-exitcode).
+Docs: https://github.com/reform-dev/reform/tree/main/docs`;
+
+/** The CLI: argv in, exit code out. The one place where errors become messages and exit codes. */
+export async function main(argv: readonly string[], io: CliIo = processIo(), signal: AbortSignal = processSignal()): Promise<number> {
+  const debug = argv.includes("--debug");
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, signal, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(normalizeArgv(argv), { from: "user" });
+    return exitCode;
+  } catch (error) {
+    return reportError(io, error, debug);
+  }
+}
+
+/** Terraform spells it `-out`; commander wants `--out`. */
+function normalizeArgv(argv: readonly string[]): string[] {
+  return argv.map((arg) => (arg === "-out" || arg.startsWith("-out=") ? `-${arg}` : arg));
+}
+
+function reportError(io: CliIo, error: unknown, debug: boolean): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.error;
+  if (error instanceof ConfigError) io.stderr.write(`Error: ${error.message}\n`);
+  else if (error instanceof ReformError) io.stderr.write(`Error: ${error.message}\n`);
+  else if (error instanceof Error && error.name === "AbortError") io.stderr.write("Error: interrupted\n");
+  else io.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  return EXIT.error;
+}
+
+function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) => void): Command {
+  const program = new Command("reform")
+    .description("Declarative, in-place reconciler for the OS state of cloud servers: plan, apply, verify.")
+    .version(VERSION)
+    .option("--debug", "print HTTP exchanges (secrets redacted) and stack traces")
+    .addHelpText("after", EXAMPLES)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  const config = () => new Option("-c, --config <file>", "fleet file").default("fleet.yaml");
+  const target = () => new Option("--target <address>", "only this address (glob; repeatable)").argParser(collect).default([]);
+  const noColor = () => new Option("--no-color", "no colours");
+
+  program.command("validate").description("check a fleet file without contacting any cloud").addOption(config())
+    .action(async (o: { config: string }) => setExit(await validateCommand(io, o)));
+
+  program.command("plan").description("read live servers and show what apply would do").addOption(config())
+    .addOption(new Option("--output <format>", "text, json or markdown").choices(["text", "json", "markdown"]).default("text"))
+    .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none", false)
+    .option("--out <file>", "save the plan (JSON) for `reform apply FILE`")
+    .option("--adopt", "record annotations for what cannot be observed, without touching servers", false)
+    .addOption(target()).addOption(noColor())
+    .action(async (o: { config: string; output: "text" | "json" | "markdown"; detailedExitcode: boolean; out?: string; target: string[]; adopt: boolean; color: boolean }) =>
+      setExit(await planCommand(io, { ...o, debug: program.opts<{ debug?: boolean }>().debug ?? false }, signal)));
+
+  program.command("apply").description("plan, confirm, then change servers in place and verify them").addOption(config())
+    .option("--auto-approve", "do not ask for confirmation", false)
+    .addOption(new Option("--output <format>", "text or json (the apply report)").choices(["text", "json"]).default("text"))
+    .option("--adopt", "record annotations for what cannot be observed, without touching servers", false)
+    .option("--parallelism <n>", "most servers in flight at once", positiveInt)
+    .option("--poll-interval <ms>", "time between bulk status polls", positiveInt)
+    .addOption(target()).addOption(noColor())
+    .action(async (o: { config: string; autoApprove: boolean; output: "text" | "json"; adopt: boolean; parallelism?: number; pollInterval?: number; target: string[]; color: boolean }) =>
+      setExit(await applyCommand(io, { ...o, debug: program.opts<{ debug?: boolean }>().debug ?? false }, signal)));
+
+  program.command("schema").description("print a JSON Schema").argument("[which]", "fleet or plan", "fleet")
+    .action(async (which: string) => setExit(await schemaCommand(io, which)));
+
+  program.command("sim").description("run the cloud emulator in the foreground")
+    .requiredOption("--world <file>", "world file (YAML)")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "port (0 picks a free one)", nonNegativeInt, 8800)
+    .option("--seed <n>", "seed of fault injection", nonNegativeInt, 1)
+    .option("--state <file>", "persist the world's state to this file between runs")
+    .option("--max-microversion <v>", "highest compute microversion to offer (e.g. 2.53)")
+    .option("--rebuild-time <duration>", "how long a rebuild takes (e.g. 2s)")
+    .option("--reboot-time <duration>", "how long a reboot takes")
+    .option("--stop-time <duration>", "how long a stop takes")
+    .option("--start-time <duration>", "how long a start takes")
+    .option("--latency <duration>", "latency added to every API response")
+    .option("--error-rate <rate>", "share of API requests answered 503 (0..1)", rate)
+    .option("--throttle-rate <rate>", "share of API requests answered 429 (0..1)", rate)
+    .option("--drop-rate <rate>", "share of API requests whose connection is dropped (0..1)", rate)
+    .action(async (o: Parameters<typeof simCommand>[1]) => setExit(await simCommand(io, o, signal)));
+  return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive whole number");
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
+  return n;
+}
+
+function rate(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError("expected a number from 0 to 1");
+  return n;
+}
+
+/** Aborts on the first SIGINT or SIGTERM, so running steps stop cleanly; a second signal exits at once. */
+function processSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\nReceived ${name}: stopping; servers already changing finish in the cloud, the next plan shows where they are.\n`);
+    controller.abort();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  return controller.signal;
+}

@@ -1,0 +1,69 @@
+import { dirname } from "node:path";
+import { applyPlan } from "../apply/apply.js";
+import type { ApplyOptions } from "../apply/apply.js";
+import type { Journal } from "../apply/journal.js";
+import type { ApplyReport } from "../apply/report.js";
+import { resolveSecret } from "../config/load.js";
+import type { Step } from "../model/action.js";
+import { isReprovisionStep } from "../model/action.js";
+import type { Clock } from "../model/clock.js";
+import type { DesiredInstance } from "../model/desired.js";
+import { ReformError } from "../model/errors.js";
+import type { Reporter } from "../model/events.js";
+import type { ProviderAdapter, StepInputs } from "../model/provider.js";
+import type { PlanResult } from "./plan.js";
+
+export interface ApplyRequest {
+  readonly planned: PlanResult;
+  readonly adapters: ReadonlyMap<string, ProviderAdapter>;
+  readonly clock: Clock;
+  readonly reporter: Reporter;
+  readonly signal: AbortSignal;
+  readonly journal?: Journal;
+  /** Where secret references are resolved from. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly readFile: (path: string) => Promise<string | Buffer>;
+  readonly options?: ApplyOptions;
+}
+
+/** Executes a plan made by `plan()`: rolling, bounded, verified. */
+export async function apply(request: ApplyRequest): Promise<ApplyReport> {
+  const { planned } = request;
+  const baseDir = dirname(planned.plan.configFile);
+  const resolveInputs = (desired: DesiredInstance, step: Step) => stepInputs(desired, step, { env: request.env, readFile: request.readFile, baseDir });
+  return applyPlan(
+    planned.plan,
+    planned.desired,
+    {
+      adapters: request.adapters,
+      clock: request.clock,
+      reporter: request.reporter,
+      signal: request.signal,
+      resolveInputs,
+      replan: planned.replan,
+      ...(request.journal ? { journal: request.journal } : {}),
+    },
+    request.options,
+  );
+}
+
+/** user_data content and password for a step: never in the plan, taken from the desired spec when the step runs. */
+async function stepInputs(
+  desired: DesiredInstance,
+  step: Step,
+  deps: { env: Readonly<Record<string, string | undefined>>; readFile: (path: string) => Promise<string | Buffer>; baseDir: string },
+): Promise<StepInputs> {
+  if (!isReprovisionStep(step)) return {};
+  const wanted = step.params.userDataSha256;
+  let userData: string | null | undefined;
+  if (wanted === null) userData = null;
+  else if (wanted !== undefined) {
+    const spec = desired.spec.userData;
+    if (!spec || spec.sha256 !== wanted) {
+      throw new ReformError("PLAN_STALE", `${desired.address}: user_data in the configuration no longer matches the plan; run plan again`);
+    }
+    userData = spec.content;
+  }
+  const password = desired.spec.password ? await resolveSecret(desired.spec.password, deps) : undefined;
+  return { ...(userData !== undefined ? { userData } : {}), ...(password ? { password } : {}) };
+}

@@ -1,0 +1,72 @@
+import type { DesiredFleet, ImageRef } from "../model/desired.js";
+import type { ObservedInstance } from "../model/observed.js";
+import type { ImageResolution, ProviderAdapter, ProviderCapabilities } from "../model/provider.js";
+
+/** Everything read from the clouds for one plan: capabilities and servers, per provider. */
+export interface FleetObservation {
+  readonly capabilities: ReadonlyMap<string, ProviderCapabilities>;
+  readonly servers: ReadonlyMap<string, readonly ObservedInstance[]>;
+}
+
+/** Reads each provider the fleet uses: capabilities and its servers, in bulk. Providers are read concurrently. */
+export async function observeFleet(
+  fleet: DesiredFleet,
+  adapters: ReadonlyMap<string, ProviderAdapter>,
+  signal: AbortSignal,
+): Promise<FleetObservation> {
+  const used = usedProviders(fleet);
+  const entries = await Promise.all(
+    used.map(async (name) => {
+      const adapter = adapterFor(adapters, name);
+      const [capabilities, servers] = await Promise.all([
+        adapter.capabilities(signal),
+        adapter.listInstances({ selectors: selectorsFor(fleet, name) }, signal),
+      ]);
+      return { name, capabilities, servers };
+    }),
+  );
+  return {
+    capabilities: new Map(entries.map((e) => [e.name, e.capabilities])),
+    servers: new Map(entries.map((e) => [e.name, e.servers])),
+  };
+}
+
+/** Resolves each provider's distinct image refs once. */
+export async function resolveFleetImages(
+  refsByProvider: ReadonlyMap<string, readonly ImageRef[]>,
+  adapters: ReadonlyMap<string, ProviderAdapter>,
+  signal: AbortSignal,
+): Promise<ReadonlyMap<string, ReadonlyMap<string, ImageResolution>>> {
+  const entries = await Promise.all(
+    [...refsByProvider].map(async ([name, refs]) => {
+      const unique = [...new Map(refs.map((r) => [imageRefKey(r), r])).values()];
+      const resolved = unique.length === 0 ? [] : await adapterFor(adapters, name).resolveImages(unique, signal);
+      return [name, new Map(resolved.map((r) => [imageRefKey(r.ref), r]))] as const;
+    }),
+  );
+  return new Map(entries);
+}
+
+export function imageRefKey(ref: ImageRef): string {
+  return "id" in ref ? `id:${ref.id}` : `name:${ref.name}`;
+}
+
+function usedProviders(fleet: DesiredFleet): string[] {
+  const names = new Set<string>(fleet.instances.map((i) => i.provider));
+  for (const group of fleet.groups) {
+    if (group.provider) names.add(group.provider);
+    else for (const p of fleet.providers) names.add(p.name);
+  }
+  return [...names].sort();
+}
+
+function selectorsFor(fleet: DesiredFleet, provider: string) {
+  const grouped = fleet.groups.some((g) => g.provider === undefined || g.provider === provider);
+  return grouped ? [] : fleet.instances.filter((i) => i.provider === provider).map((i) => i.selector);
+}
+
+function adapterFor(adapters: ReadonlyMap<string, ProviderAdapter>, name: string): ProviderAdapter {
+  const adapter = adapters.get(name);
+  if (!adapter) throw new TypeError(`no adapter for provider "${name}"`);
+  return adapter;
+}

@@ -1,0 +1,105 @@
+import { resolveInstances, rolloutPolicies } from "../config/expand.js";
+import type { InstanceAddress } from "../model/address.js";
+import type { InstanceChange } from "../model/change.js";
+import type { Clock } from "../model/clock.js";
+import type { DesiredFleet, DesiredInstance, ImageRef } from "../model/desired.js";
+import type { Diagnostic } from "../model/errors.js";
+import { ConfigError } from "../model/errors.js";
+import type { ObservedInstance } from "../model/observed.js";
+import type { Plan } from "../model/plan.js";
+import type { ImageResolution, ProviderAdapter } from "../model/provider.js";
+import { planFleet } from "../plan/plan-fleet.js";
+import type { PlanInstanceInput } from "../plan/plan-instance.js";
+import { planInstance } from "../plan/plan-instance.js";
+import type { FleetObservation } from "./observe.js";
+import { imageRefKey, observeFleet, resolveFleetImages } from "./observe.js";
+
+export interface PlanRequest {
+  readonly fleet: DesiredFleet;
+  readonly adapters: ReadonlyMap<string, ProviderAdapter>;
+  readonly clock: Clock;
+  readonly signal: AbortSignal;
+  /** Record annotations for what cannot be observed, without touching servers. @default false */
+  readonly adopt?: boolean;
+  /** Address globs; empty plans everything. */
+  readonly targets?: readonly string[];
+}
+
+/** A plan together with what apply needs to execute it: desired state and a way to plan one server again. */
+export interface PlanResult {
+  readonly plan: Plan;
+  readonly desired: ReadonlyMap<InstanceAddress, DesiredInstance>;
+  readonly observed: ReadonlyMap<InstanceAddress, ObservedInstance>;
+  /** Plans one server again from fresh state (used by apply for servers that were busy). */
+  readonly replan: (desired: DesiredInstance, observed: ObservedInstance) => InstanceChange;
+}
+
+/** Observe the clouds, match the fleet file to live servers, and plan. Throws ConfigError for unknown servers or images. */
+export async function plan(request: PlanRequest): Promise<PlanResult> {
+  const { fleet, adapters, signal } = request;
+  const observation = await observeFleet(fleet, adapters, signal);
+  const resolved = resolveInstances(fleet, observation.servers);
+  const diagnostics: Diagnostic[] = [...resolved.diagnostics];
+  const images = await resolveFleetImages(imageRefs(resolved.instances), adapters, signal);
+  const inputs: PlanInstanceInput[] = [];
+  const observed = new Map<InstanceAddress, ObservedInstance>();
+  for (const desired of resolved.instances) {
+    const input = planInput(desired, observation, images, request.adopt ?? false, diagnostics);
+    if (!input) continue;
+    inputs.push(input);
+    observed.set(desired.address, input.observed);
+  }
+  if (diagnostics.length > 0) throw new ConfigError(diagnostics);
+  const result = planFleet({
+    inputs,
+    createdAt: new Date(request.clock.now()).toISOString(),
+    configFile: fleet.file,
+    configSha256: fleet.sha256,
+    rollout: rolloutPolicies(fleet),
+    ...(request.targets && request.targets.length > 0 ? { targets: request.targets } : {}),
+  });
+  const byAddress = new Map(inputs.map((i) => [i.desired.address, i]));
+  return {
+    plan: result,
+    desired: new Map(resolved.instances.map((d) => [d.address, d])),
+    observed,
+    replan: (desired, fresh) => {
+      const input = byAddress.get(desired.address);
+      if (!input) throw new TypeError(`replan: ${desired.address} was not planned`);
+      return planInstance({ ...input, observed: fresh });
+    },
+  };
+}
+
+function imageRefs(instances: readonly DesiredInstance[]): Map<string, ImageRef[]> {
+  const refs = new Map<string, ImageRef[]>();
+  for (const instance of instances) {
+    if (!instance.spec.image) continue;
+    const list = refs.get(instance.provider) ?? [];
+    list.push(instance.spec.image);
+    refs.set(instance.provider, list);
+  }
+  return refs;
+}
+
+function planInput(
+  desired: DesiredInstance,
+  observation: FleetObservation,
+  images: ReadonlyMap<string, ReadonlyMap<string, ImageResolution>>,
+  adopt: boolean,
+  diagnostics: Diagnostic[],
+): PlanInstanceInput | undefined {
+  const servers = observation.servers.get(desired.provider) ?? [];
+  const selector = desired.selector;
+  const observed = servers.find((s) => ("id" in selector ? s.id === selector.id : s.name === selector.name));
+  const capabilities = observation.capabilities.get(desired.provider);
+  if (!observed || !capabilities) return undefined;
+  if (!desired.spec.image) return { desired, observed, capabilities, adopt };
+  const resolution = images.get(desired.provider)?.get(imageRefKey(desired.spec.image));
+  if (!resolution || resolution.result.type === "error") {
+    diagnostics.push({ location: desired.source, message: `${desired.address}: ${resolution?.result.type === "error" ? resolution.result.message : "image could not be resolved"}` });
+    return undefined;
+  }
+  const { id, name, properties } = resolution.result;
+  return { desired, observed, capabilities, adopt, image: { id, name, properties } };
+}
