@@ -7,6 +7,7 @@ type Settled = Extract<OperationStatus, { type: "done" | "failed" }>;
 interface Waiter {
   readonly handle: OperationHandle;
   readonly deadline: number;
+  readonly timeoutMs: number;
   readonly resolve: (status: Settled) => void;
   readonly reject: (error: unknown) => void;
   onProgress?: (status: string) => void;
@@ -41,7 +42,7 @@ export class OperationPoller {
   /** Resolves when the operation is done or failed; rejects with a TIMEOUT error at the deadline. */
   wait(handle: OperationHandle, timeoutMs: number, onProgress?: (status: string) => void): Promise<Settled> {
     return new Promise<Settled>((resolve, reject) => {
-      const waiter: Waiter = { handle, deadline: this.#options.clock.now() + timeoutMs, resolve, reject };
+      const waiter: Waiter = { handle, deadline: this.#options.clock.now() + timeoutMs, timeoutMs, resolve, reject };
       if (onProgress) waiter.onProgress = onProgress;
       this.#waiters.add(waiter);
       if (!this.#running) void this.#loop();
@@ -85,7 +86,7 @@ export class OperationPoller {
       } else if (now >= waiter.deadline) {
         this.#waiters.delete(waiter);
         const last = status ? `; last status ${status.status}` : "";
-        waiter.reject(new ReformError("TIMEOUT", `${waiter.handle.step} did not finish within ${Math.round((waiter.deadline - waiter.handle.startedAt) / 1000)} s${last}`));
+        waiter.reject(new ReformError("TIMEOUT", `${waiter.handle.step} did not finish within ${Math.round(waiter.timeoutMs / 1000)} s${last}`));
       } else if (status) {
         waiter.onProgress?.(status.status);
       }
