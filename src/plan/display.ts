@@ -1,0 +1,43 @@
+import type { Facts } from "./facts.js";
+import { desiredUserDataDisplay, observedUserDataDisplay } from "./wording.js";
+
+export interface DisplayRecords {
+  readonly before: Readonly<Record<string, unknown>>;
+  readonly after: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Before (observed) and after (what the configuration asks) for the managed fields, for display and
+ * for the JSON patch. Sensitive user_data is a marker on both sides; annotations are not shown.
+ */
+export function displayRecords(f: Facts): DisplayRecords {
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  const { spec, observed } = f;
+  if (spec.image !== undefined) {
+    before.image = observed.imageId === "" ? null : { id: observed.imageId };
+    after.image = f.input.image === undefined ? null : { id: f.input.image.id, name: f.input.image.name };
+  }
+  if (spec.keyPair !== undefined) {
+    before.keyPair = observed.keyPair;
+    after.keyPair = spec.keyPair;
+  }
+  if (spec.metadata !== undefined) {
+    const removed = new Set(f.metadataRemove);
+    before.metadata = { ...observed.metadata };
+    after.metadata = Object.fromEntries([...Object.entries(observed.metadata).filter(([key]) => !removed.has(key)), ...Object.entries(f.metadataSet)]);
+  }
+  if (spec.userData !== undefined) {
+    before.userData = observedUserDataDisplay(spec, observed);
+    after.userData = desiredUserDataDisplay(spec);
+  }
+  if (spec.power !== undefined) {
+    before.power = observed.power;
+    after.power = spec.power;
+  }
+  if (spec.reboot !== undefined) {
+    before.rebootToken = observed.annotations.rebootToken ?? null;
+    after.rebootToken = spec.reboot.token;
+  }
+  return { before, after };
+}

@@ -1,0 +1,103 @@
+import fc from "fast-check";
+import type { DesiredSpec, ObservedInstance, ProviderCapabilities } from "../model/index.js";
+import { annotationEntries, splitAnnotations } from "../model/index.js";
+import type { PlanInstanceInput } from "./plan-instance.js";
+import type { ServerState } from "./test-apply.js";
+import { observeUserData } from "./test-apply.js";
+import { IMAGES, desired, observed, spec, userData } from "./test-builders.js";
+
+/** fast-check arbitraries for planner properties: random capability sets, specs and live servers. */
+
+export const SECRET = "s3cr3t-Payload-4711";
+const USER_DATA = [userData("#cloud-config\n"), userData("#cloud-config\npackages: [nginx]\n"), userData(`#cloud-config\npassword: ${SECRET}\n`, true)];
+const KEYS = ["role", "tier", "owner", "keep-x"];
+const TOKENS = ["t1", "t2"];
+
+export const capsArb: fc.Arbitrary<ProviderCapabilities> = fc.record({
+  imageChangeStep: fc.constantFrom("rebuild" as const, "changeos" as const),
+  sameImageStep: fc.constantFrom("rebuild" as const, "reinstall" as const, null),
+  reprovisionSetsKeyPair: fc.boolean(),
+  reprovisionSetsUserData: fc.boolean(),
+  reprovisionRemovesKeyPair: fc.boolean(),
+  reprovisionSetsMetadata: fc.boolean(),
+  reprovisionRequiresStopped: fc.boolean(),
+  reprovisionLeavesStopped: fc.boolean(),
+  reprovisionStartsStopped: fc.boolean(),
+  reprovisionNeedsPassword: fc.boolean(),
+  metadataUpdate: fc.boolean(),
+  metadataUpdateInError: fc.boolean(),
+  reprovisionInError: fc.boolean(),
+  readsUserData: fc.boolean(),
+  systemMetadataKeys: fc.constantFrom([], ["sys.*"]),
+  rebootTypes: fc.constantFrom(["SOFT" as const], ["HARD" as const], ["SOFT" as const, "HARD" as const]),
+  softRebootRequiresRunning: fc.constant(true),
+  maxMetadataValueLength: fc.constantFrom(6, 255),
+  description: fc.constant("random capabilities"),
+});
+
+const metadataArb = fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom("a", "b", "long-value"), { maxKeys: 4 });
+const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
+
+export const specArb: fc.Arbitrary<DesiredSpec> = fc
+  .record({
+    image: optional(fc.constantFrom({ name: IMAGES.jammy.name }, { name: IMAGES.noble.name })),
+    keyPair: optional(fc.constantFrom(null, "k1", "k2")),
+    metadata: optional(metadataArb),
+    metadataPolicy: fc.constantFrom("merge" as const, "exact" as const),
+    ignoreMetadata: fc.constantFrom([], ["keep-*"]),
+    userData: optional(fc.constantFrom(null, ...USER_DATA)),
+    reboot: optional(fc.record({ token: fc.constantFrom(...TOKENS), type: fc.constantFrom("SOFT" as const, "HARD" as const) })),
+    power: optional(fc.constantFrom("running" as const, "stopped" as const)),
+    password: optional(fc.constant({ env: "ROOT_PASSWORD" })),
+    changePolicy: fc.record({
+      onImageChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "fail" as const),
+      onKeyPairChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "fail" as const),
+      onUserDataChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "ignore" as const, "fail" as const),
+    }),
+  })
+  .map((s) => spec(Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as Partial<DesiredSpec>));
+
+/** A live server: what it really is (`userDataSha256`) and what the cloud shows of it. */
+export function serverArb(caps: ProviderCapabilities): fc.Arbitrary<ServerState> {
+  return fc
+    .record({
+      status: fc.constantFrom("active" as const, "active" as const, "stopped" as const, "error" as const, "rebuilding" as const),
+      power: fc.constantFrom("running" as const, "stopped" as const),
+      imageId: fc.constantFrom(IMAGES.jammy.id, IMAGES.noble.id, ""),
+      keyPair: fc.constantFrom(null, "k1", "k2"),
+      metadata: metadataArb,
+      rebootToken: optional(fc.constantFrom(...TOKENS)),
+      userDataAnnotation: fc.boolean(),
+      actual: fc.constantFrom(null, ...USER_DATA.map((u) => u.sha256)),
+    })
+    .map((r) => {
+      const power = r.status === "stopped" ? "stopped" : r.status === "active" ? "running" : r.power;
+      const annotations = splitAnnotations(annotationEntries({ rebootToken: r.rebootToken, userDataSha256: r.userDataAnnotation ? (r.actual ?? undefined) : undefined })).annotations;
+      const o: ObservedInstance = observed({
+        status: r.status,
+        rawStatus: r.status.toUpperCase(),
+        task: r.status === "rebuilding" ? "rebuilding" : null,
+        power,
+        imageId: r.imageId,
+        keyPair: r.keyPair,
+        metadata: r.metadata,
+        annotations,
+        userDataSha256: observeUserData(caps, r.actual, annotations),
+      });
+      return { observed: o, userDataSha256: r.actual };
+    });
+}
+
+export interface Scenario {
+  readonly caps: ProviderCapabilities;
+  readonly server: ServerState;
+  readonly input: PlanInstanceInput;
+}
+
+export const scenarioArb: fc.Arbitrary<Scenario> = capsArb.chain((caps) =>
+  fc.record({ caps: fc.constant(caps), server: serverArb(caps), spec: specArb, adopt: fc.boolean() }).map(({ server, spec: s, adopt }) => {
+    const d = { ...desired(), spec: s };
+    const image = s.image === undefined ? undefined : Object.values(IMAGES).find((img) => "name" in s.image! && img.name === s.image.name);
+    return { caps, server, input: { desired: d, observed: server.observed, capabilities: caps, adopt, ...(image ? { image } : {}) } };
+  }),
+);

@@ -1,0 +1,88 @@
+import pc from "picocolors";
+import type { Action, InstanceAddress, InstanceResult, StepKind } from "../model/index.js";
+
+export interface ApplyResultEntry {
+  readonly address: InstanceAddress;
+  readonly id: string;
+  readonly action: Action;
+  readonly result: InstanceResult;
+  readonly steps: readonly StepKind[];
+  readonly durationMs: number;
+}
+
+/** What apply returns: one result per server it was asked to change. */
+export interface ApplyReport {
+  readonly results: readonly ApplyResultEntry[];
+  /** ISO 8601. */
+  readonly startedAt: string;
+  readonly finishedAt: string;
+}
+
+export interface ApplyReportDocument {
+  readonly format_version: "1.0";
+  readonly started_at: string;
+  readonly finished_at: string;
+  readonly summary: { readonly converged: number; readonly failed: number; readonly skipped: number };
+  readonly results: readonly {
+    readonly address: string;
+    readonly id: string;
+    readonly action: Action;
+    readonly result: { readonly type: InstanceResult["type"]; readonly why?: string; readonly step?: StepKind; readonly request_id?: string };
+    readonly steps: readonly StepKind[];
+    readonly duration_ms: number;
+  }[];
+}
+
+function count(report: ApplyReport): ApplyReportDocument["summary"] {
+  const summary = { converged: 0, failed: 0, skipped: 0 };
+  for (const r of report.results) summary[r.result.type] += 1;
+  return summary;
+}
+
+function resultLine(entry: ApplyResultEntry, c: ReturnType<typeof pc.createColors>): string {
+  const seconds = `${(entry.durationMs / 1000).toFixed(1)}s`;
+  const steps = entry.steps.length > 0 ? ` [${entry.steps.join(" → ")}]` : "";
+  const result = entry.result;
+  switch (result.type) {
+    case "converged":
+      return `${c.green("✓")} ${entry.address}: converged (${entry.action}${steps}, ${seconds})`;
+    case "failed": {
+      const step = result.step ? ` during ${result.step}` : "";
+      const request = result.requestId ? ` [request ${result.requestId}]` : "";
+      return `${c.red("✗")} ${entry.address}: failed${step}: ${result.why}${request} (${entry.action}${steps}, ${seconds})`;
+    }
+    case "skipped":
+      return `${c.yellow("-")} ${entry.address}: skipped: ${result.why}`;
+  }
+}
+
+/** One line per server, then `Apply: 3 converged, 1 failed, 0 skipped.` */
+export function renderApplyReportText(report: ApplyReport, options: { readonly color: boolean }): string {
+  const c = pc.createColors(options.color);
+  const s = count(report);
+  const total = `Apply: ${s.converged} converged, ${s.failed} failed, ${s.skipped} skipped.`;
+  const lines = report.results.map((entry) => resultLine(entry, c));
+  return [...lines, s.failed > 0 ? c.bold(c.red(total)) : c.bold(total)].join("\n");
+}
+
+export function toApplyReportDocument(report: ApplyReport): ApplyReportDocument {
+  return {
+    format_version: "1.0",
+    started_at: report.startedAt,
+    finished_at: report.finishedAt,
+    summary: count(report),
+    results: report.results.map((entry) => ({
+      address: entry.address,
+      id: entry.id,
+      action: entry.action,
+      result: {
+        type: entry.result.type,
+        ...(entry.result.type === "converged" ? {} : { why: entry.result.why }),
+        ...(entry.result.type === "failed" && entry.result.step ? { step: entry.result.step } : {}),
+        ...(entry.result.type === "failed" && entry.result.requestId ? { request_id: entry.result.requestId } : {}),
+      },
+      steps: [...entry.steps],
+      duration_ms: entry.durationMs,
+    })),
+  };
+}

@@ -1,0 +1,185 @@
+import jsonPatch from "fast-json-patch";
+import type { Action, FieldChange, FieldPath, Impact, InstanceChange, PLAN_FORMAT_VERSION, Plan, RolloutPolicy } from "../model/index.js";
+import { REDACTED } from "../model/index.js";
+import type { StepDocument } from "./step-document.js";
+import { stepDocument, stepFromDocument } from "./step-document.js";
+
+export type { MetadataTargetDocument, ReprovisionParamsDocument, StepDocument } from "./step-document.js";
+
+/** One RFC 6902 operation (fast-json-patch `compare` emits add, remove and replace). */
+export interface PatchOperation {
+  readonly op: "add" | "remove" | "replace" | "move" | "copy" | "test";
+  readonly path: string;
+  readonly value?: unknown;
+  readonly from?: string;
+}
+
+export interface FieldDocument {
+  /** `image`, `key_pair`, `user_data`, `reboot`, `power`, `status` or `metadata.<key>`. */
+  readonly path: string;
+  readonly before: unknown;
+  readonly after: unknown;
+  readonly sensitive: boolean;
+}
+
+export interface ChangeDocument {
+  readonly address: string;
+  readonly provider: string;
+  readonly id: string;
+  readonly name: string;
+  readonly group: string;
+  readonly action: Action;
+  readonly impact: Impact;
+  /** True when a step stops the server (reboot or reprovision impact). */
+  readonly downtime: boolean;
+  readonly steps: readonly StepDocument[];
+  readonly fields: readonly FieldDocument[];
+  /** Observed and desired values of the managed fields (snake_case keys, sensitive values replaced). */
+  readonly before: Readonly<Record<string, unknown>>;
+  readonly after: Readonly<Record<string, unknown>>;
+  /** RFC 6902 patch from `before` to `after`. */
+  readonly patch: readonly PatchOperation[];
+  readonly reasons: readonly { readonly field?: string; readonly message: string }[];
+  readonly unknowns: readonly { readonly field: string; readonly reason: string }[];
+  readonly fingerprint: string;
+  readonly source: { readonly file: string; readonly line: number; readonly column: number };
+}
+
+export interface RolloutDocument {
+  readonly parallelism: number;
+  readonly max_unavailable: number | string;
+  readonly canary: number;
+  readonly on_failure: "halt" | "continue";
+}
+
+/** The one wire format of a plan (`-out FILE`, `--output json`, `show`): versioned, snake_case, secrets replaced. */
+export interface PlanDocument {
+  readonly format_version: typeof PLAN_FORMAT_VERSION;
+  readonly created_at: string;
+  readonly config: { readonly file: string; readonly sha256: string };
+  readonly summary: Readonly<Record<Action, number>>;
+  readonly applyable: boolean;
+  readonly has_changes: boolean;
+  readonly rollout: Readonly<Record<string, RolloutDocument>>;
+  readonly changes: readonly ChangeDocument[];
+}
+
+const RECORD_KEYS: Readonly<Record<string, string>> = { keyPair: "key_pair", userData: "user_data", rebootToken: "reboot_token" };
+const RECORD_KEYS_BACK: Readonly<Record<string, string>> = invert(RECORD_KEYS);
+
+function invert(map: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).map(([k, v]) => [v, k]));
+}
+
+/** Field paths on the wire: `keyPair` → `key_pair`, `userData` → `user_data`; metadata keys are the user's and stay as they are. */
+export function fieldPathToDocument(path: FieldPath): string {
+  if (path.startsWith("metadata.")) return path;
+  return RECORD_KEYS[path] ?? path;
+}
+
+export function fieldPathFromDocument(path: string): FieldPath {
+  if (path.startsWith("metadata.")) return path as FieldPath;
+  return (RECORD_KEYS_BACK[path] ?? path) as FieldPath;
+}
+
+function renameKeys(record: Readonly<Record<string, unknown>>, names: Readonly<Record<string, string>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [names[key] ?? key, value]));
+}
+
+function fieldDocument(field: FieldChange): FieldDocument {
+  return {
+    path: fieldPathToDocument(field.path),
+    before: field.sensitive ? REDACTED : field.before,
+    after: field.sensitive ? REDACTED : field.after,
+    sensitive: field.sensitive,
+  };
+}
+
+/** Belt and braces: a record value for a field marked sensitive is replaced even if the planner forgot. */
+function redactRecord(record: Readonly<Record<string, unknown>>, sensitive: ReadonlySet<string>): Record<string, unknown> {
+  const out = renameKeys(record, RECORD_KEYS);
+  for (const key of Object.keys(out)) if (sensitive.has(key)) out[key] = REDACTED;
+  return out;
+}
+
+export function changeDocument(change: InstanceChange): ChangeDocument {
+  const sensitive = new Set(change.fields.filter((f) => f.sensitive).map((f) => fieldPathToDocument(f.path)));
+  const before = redactRecord(change.before, sensitive);
+  const after = redactRecord(change.after, sensitive);
+  return {
+    address: change.address,
+    provider: change.provider,
+    id: change.id,
+    name: change.name,
+    group: change.group,
+    action: change.action,
+    impact: change.impact,
+    downtime: change.impact !== "none",
+    steps: change.steps.map(stepDocument),
+    fields: change.fields.map(fieldDocument),
+    before,
+    after,
+    patch: jsonPatch.compare(before, after) as PatchOperation[],
+    reasons: change.reasons.map((r) => (r.field === undefined ? { message: r.message } : { field: fieldPathToDocument(r.field), message: r.message })),
+    unknowns: change.unknowns.map((u) => ({ field: fieldPathToDocument(u.field), reason: u.reason })),
+    fingerprint: change.fingerprint,
+    source: { file: change.source.file, line: change.source.line, column: change.source.column },
+  };
+}
+
+function rolloutDocument(policy: RolloutPolicy): RolloutDocument {
+  return { parallelism: policy.parallelism, max_unavailable: policy.maxUnavailable, canary: policy.canary, on_failure: policy.onFailure };
+}
+
+export function toPlanDocument(plan: Plan): PlanDocument {
+  return {
+    format_version: plan.formatVersion,
+    created_at: plan.createdAt,
+    config: { file: plan.configFile, sha256: plan.configSha256 },
+    summary: { ...plan.summary },
+    applyable: plan.applyable,
+    has_changes: plan.hasChanges,
+    rollout: Object.fromEntries(Object.entries(plan.rollout).map(([group, policy]) => [group, rolloutDocument(policy)])),
+    changes: plan.changes.map(changeDocument),
+  };
+}
+
+function changeFromDocument(doc: ChangeDocument): InstanceChange {
+  return {
+    address: doc.address,
+    provider: doc.provider,
+    id: doc.id,
+    name: doc.name,
+    group: doc.group,
+    action: doc.action,
+    impact: doc.impact,
+    steps: doc.steps.map(stepFromDocument),
+    fields: doc.fields.map((f) => ({ path: fieldPathFromDocument(f.path), before: f.before, after: f.after, sensitive: f.sensitive })),
+    reasons: doc.reasons.map((r) => (r.field === undefined ? { message: r.message } : { field: fieldPathFromDocument(r.field), message: r.message })),
+    unknowns: doc.unknowns.map((u) => ({ field: fieldPathFromDocument(u.field), reason: u.reason })),
+    fingerprint: doc.fingerprint,
+    before: renameKeys(doc.before, RECORD_KEYS_BACK),
+    after: renameKeys(doc.after, RECORD_KEYS_BACK),
+    source: { ...doc.source },
+  };
+}
+
+/**
+ * The inverse of `toPlanDocument`, for `reform show` and `reform apply PLANFILE`.
+ * The caller validates the document against `schemas/plan.schema.json` first.
+ */
+export function fromPlanDocument(doc: PlanDocument): Plan {
+  return {
+    formatVersion: doc.format_version,
+    createdAt: doc.created_at,
+    configFile: doc.config.file,
+    configSha256: doc.config.sha256,
+    changes: doc.changes.map(changeFromDocument),
+    summary: { ...doc.summary },
+    rollout: Object.fromEntries(
+      Object.entries(doc.rollout).map(([group, p]) => [group, { parallelism: p.parallelism, maxUnavailable: p.max_unavailable, canary: p.canary, onFailure: p.on_failure }]),
+    ),
+    applyable: doc.applyable,
+    hasChanges: doc.has_changes,
+  };
+}

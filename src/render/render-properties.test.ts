@@ -1,0 +1,127 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_ROLLOUT } from "../model/index.js";
+import type { Plan } from "../model/index.js";
+import { planFleet } from "../plan/plan-fleet.js";
+import { SECRET, scenarioArb } from "../plan/test-arbitraries.js";
+import { renderPlanJson } from "./json.js";
+import { renderPlanMarkdown } from "./markdown.js";
+import type { PlanDocument } from "./plan-document.js";
+import { fromPlanDocument, toPlanDocument } from "./plan-document.js";
+import { FIXTURE_SECRET, fixturePlan } from "./test-fleet.js";
+import { renderPlanText } from "./text.js";
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+const schema = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "schemas", "plan.schema.json"), "utf8")) as object;
+const ajv = addFormats(new Ajv2020({ allErrors: true, strict: true }));
+const validate = ajv.compile(schema);
+
+/**
+ * Plans of 1–4 random servers. Some servers show their old user_data content, with a secret in it, where
+ * the configuration says user_data is sensitive or asks for none: that content must never leak.
+ */
+const planArb: fc.Arbitrary<Plan> = fc.array(fc.tuple(scenarioArb, fc.boolean()), { minLength: 1, maxLength: 4 }).map((items) =>
+  planFleet({
+    inputs: items.map(([s, visible], i) => {
+      const address = `p${i % 2}/srv-${i}`;
+      const wanted = s.input.desired.spec.userData;
+      const secretBefore = visible && (wanted === null || wanted?.sensitive === true);
+      const observed = secretBefore ? { ...s.input.observed, userData: `#cloud-config\npassword: old-${SECRET}\n` } : s.input.observed;
+      return { ...s.input, desired: { ...s.input.desired, address }, observed };
+    }),
+    createdAt: "2026-11-22T10:00:00.000Z",
+    configFile: "/fleet.yaml",
+    configSha256: "f".repeat(64),
+    rollout: { web: DEFAULT_ROLLOUT, db: { ...DEFAULT_ROLLOUT, maxUnavailable: 2 } },
+  }),
+);
+
+function renderAll(doc: PlanDocument): string[] {
+  return [renderPlanText(doc, { color: false, width: 80 }), renderPlanText(doc, { color: true, width: 120 }), renderPlanMarkdown(doc), renderPlanJson(doc)];
+}
+
+describe("plan document properties", () => {
+  it("never renders sensitive user_data content, in any output", () => {
+    fc.assert(
+      fc.property(planArb, (plan) => {
+        for (const out of renderAll(toPlanDocument(plan))) {
+          expect(out).not.toContain(SECRET);
+          expect(out).not.toContain("password:");
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("round-trips through the document: steps, fingerprints and everything else", () => {
+    fc.assert(
+      fc.property(planArb, (plan) => {
+        const back = fromPlanDocument(JSON.parse(renderPlanJson(toPlanDocument(plan))) as PlanDocument);
+        expect(back.changes.map((c) => c.steps)).toEqual(plan.changes.map((c) => c.steps));
+        expect(back.changes.map((c) => c.fingerprint)).toEqual(plan.changes.map((c) => c.fingerprint));
+        expect(back).toEqual(plan);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("generates documents that the published schema accepts", () => {
+    fc.assert(
+      fc.property(planArb, (plan) => {
+        const doc = JSON.parse(renderPlanJson(toPlanDocument(plan))) as unknown;
+        expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("the schema rejects unknown keys and a wrong format version", () => {
+    const doc = toPlanDocument(fixturePlan());
+    expect(validate(JSON.parse(renderPlanJson(doc)))).toBe(true);
+    expect(validate({ ...doc, extra: 1 })).toBe(false);
+    expect(validate({ ...doc, format_version: "2.0" })).toBe(false);
+    const change = doc.changes[0]!;
+    expect(validate({ ...doc, changes: [{ ...change, fingerprint: "nope" }] })).toBe(false);
+    expect(validate({ ...doc, changes: [{ ...change, steps: [{ kind: "rebuild", impact: "none", params: {} }] }] })).toBe(false);
+  });
+
+  it("keeps the fixture's secret out of every output while still showing that user_data changes", () => {
+    const doc = toPlanDocument(fixturePlan());
+    for (const out of renderAll(doc)) expect(out).not.toContain(FIXTURE_SECRET);
+    const secret = doc.changes.find((c) => c.address === "dc1/secret-1")!;
+    expect(secret.fields).toEqual([{ path: "user_data", before: "(sensitive)", after: "(sensitive)", sensitive: true }]);
+    expect(secret.action).toBe("rebuild");
+  });
+});
+
+describe("toPlanDocument", () => {
+  const doc = toPlanDocument(fixturePlan());
+  const web1 = doc.changes.find((c) => c.address === "dc1/web-1")!;
+
+  it("uses snake_case on the wire and keeps the user's metadata keys", () => {
+    expect(web1.fields.map((f) => f.path)).toEqual(["image", "key_pair", "user_data", "metadata.role"]);
+    expect(Object.keys(web1.before).sort()).toEqual(["image", "key_pair", "metadata", "user_data"]);
+    const step = web1.steps[0]!;
+    expect(step.kind).toBe("rebuild");
+    expect(Object.keys(step.params).sort()).toEqual(["image_id", "keep_stopped", "key_pair", "metadata", "user_data_sha256"]);
+  });
+
+  it("carries an RFC 6902 patch from before to after", () => {
+    expect(web1.patch).toEqual(
+      expect.arrayContaining([
+        { op: "replace", path: "/key_pair", value: "ops-2026" },
+        { op: "replace", path: "/metadata/role", value: "web" },
+        { op: "add", path: "/image/name", value: "ubuntu-24.04" },
+      ]),
+    );
+  });
+
+  it("marks downtime from the impact", () => {
+    expect(doc.changes.filter((c) => c.downtime).map((c) => c.impact)).not.toContain("none");
+    expect(doc.changes.find((c) => c.address === "dc1/web-5")!.downtime).toBe(false);
+  });
+});

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { REDACTED } from "../model/index.js";
+import type { ApplyReport } from "./apply-report.js";
+import { renderApplyReportText, toApplyReportDocument } from "./apply-report.js";
+import { renderPlanJson, stableStringify } from "./json.js";
+import { renderPlanMarkdown } from "./markdown.js";
+import type { PlanDocument } from "./plan-document.js";
+import { toPlanDocument } from "./plan-document.js";
+import { fixturePlan } from "./test-fleet.js";
+import { renderPlanText } from "./text.js";
+import { userDataDiff } from "./user-data-diff.js";
+
+const doc = toPlanDocument(fixturePlan());
+
+function manyServers(n: number): PlanDocument {
+  const rebuild = doc.changes.find((c) => c.address === "dc1/web-1")!;
+  const changes = Array.from({ length: n }, (_, i) => ({ ...rebuild, address: `dc1/web-${String(i).padStart(4, "0")}` }));
+  return { ...doc, summary: { ...doc.summary, rebuild: n }, changes };
+}
+
+describe("renderPlanMarkdown", () => {
+  it("stays under the limit by dropping whole sections, with a notice", () => {
+    const big = manyServers(500);
+    const out = renderPlanMarkdown(big, { maxLength: 20_000 });
+    expect(out.length).toBeLessThanOrEqual(20_000);
+    const shown = (out.match(/<details>/g) ?? []).length;
+    expect(shown).toBeGreaterThan(5);
+    expect(out).toContain(`_… ${500 - shown} more servers not shown; see the JSON plan._`);
+    expect((out.match(/<\/details>/g) ?? []).length).toBe(shown);
+    expect(out).toContain("and 480 more");
+  });
+
+  it("fits GitHub's comment limit by default", () => {
+    expect(renderPlanMarkdown(manyServers(2000)).length).toBeLessThanOrEqual(65536);
+  });
+
+  it("shows everything when it fits", () => {
+    const out = renderPlanMarkdown(doc);
+    expect(out).not.toContain("not shown");
+    expect(out).toContain("```diff\n@@ -1,5 +1,6 @@");
+  });
+});
+
+describe("renderPlanText", () => {
+  it("says there is nothing to do", () => {
+    const empty: PlanDocument = { ...doc, changes: [], summary: { ...doc.summary, ...Object.fromEntries(Object.keys(doc.summary).map((k) => [k, 0])) }, applyable: true };
+    expect(renderPlanText(empty, { color: false, width: 100 })).toBe("No changes. Your servers match the configuration.");
+  });
+
+  it("paints reprovisioning red and bold, and only with colour on", () => {
+    const coloured = renderPlanText(doc, { color: true, width: 100 });
+    expect(coloured).toContain("\u001b[1m\u001b[31m  # dc1/web-1 will be rebuilt in place (REPROVISION: root disk re-created)");
+    expect(renderPlanText(doc, { color: false, width: 100 })).not.toContain("\u001b[");
+  });
+
+  it("wraps reasons to the width", () => {
+    const lines = renderPlanText(doc, { color: false, width: 60 }).split("\n").filter((l) => l.includes("reason:"));
+    expect(lines.every((l) => l.length <= 60 || !l.slice(0, 60).includes(" "))).toBe(true);
+  });
+});
+
+describe("userDataDiff", () => {
+  it("is a unified line diff of the two texts", () => {
+    expect(userDataDiff("a\nb\nc\n", "a\nB\nc\n", { sensitive: false })).toBe("@@ -1,3 +1,3 @@\n a\n-b\n+B\n c");
+  });
+
+  it("diffs from and to no user_data", () => {
+    expect(userDataDiff(null, "x\n", { sensitive: false })).toBe("@@ -0,0 +1,1 @@\n+x");
+    expect(userDataDiff("x\n", null, { sensitive: false })).toBe("@@ -1,1 +0,0 @@\n-x");
+  });
+
+  it("is only the marker when sensitive", () => {
+    expect(userDataDiff("secret-a\n", "secret-b\n", { sensitive: true })).toBe(REDACTED);
+  });
+});
+
+describe("renderPlanJson", () => {
+  it("sorts keys at every level, whatever the insertion order", () => {
+    expect(stableStringify({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } })).toBe('{\n  "a": {\n    "c": null,\n    "d": [\n      {\n        "y": 2,\n        "z": 1\n      }\n    ]\n  },\n  "b": 1\n}');
+    const reversed = JSON.parse(JSON.stringify(doc, Object.keys(doc).reverse())) as PlanDocument;
+    expect(renderPlanJson({ ...reversed, ...doc })).toBe(renderPlanJson(doc));
+  });
+});
+
+describe("apply report", () => {
+  const report: ApplyReport = {
+    startedAt: "2026-11-22T10:00:00.000Z",
+    finishedAt: "2026-11-22T10:05:00.000Z",
+    results: [
+      { address: "dc1/web-1", id: "s1", action: "rebuild", result: { type: "converged" }, steps: ["rebuild"], durationMs: 61_500 },
+      { address: "dc1/web-2", id: "s2", action: "rebuild", result: { type: "failed", why: "server ended in ERROR: No valid host", step: "rebuild", requestId: "req-42" }, steps: ["rebuild"], durationMs: 3_000 },
+      { address: "dc1/web-3", id: "s3", action: "reboot", result: { type: "skipped", why: "changed since the plan" }, steps: [], durationMs: 0 },
+    ],
+  };
+
+  it("renders one line per server and the totals", () => {
+    expect(renderApplyReportText(report, { color: false })).toBe(
+      [
+        "✓ dc1/web-1: converged (rebuild [rebuild], 61.5s)",
+        "✗ dc1/web-2: failed during rebuild: server ended in ERROR: No valid host [request req-42] (rebuild [rebuild], 3.0s)",
+        "- dc1/web-3: skipped: changed since the plan",
+        "Apply: 1 converged, 1 failed, 1 skipped.",
+      ].join("\n"),
+    );
+  });
+
+  it("maps to a snake_case document with a summary", () => {
+    const d = toApplyReportDocument(report);
+    expect(d.summary).toEqual({ converged: 1, failed: 1, skipped: 1 });
+    expect(d.results[1]).toEqual({ address: "dc1/web-2", id: "s2", action: "rebuild", result: { type: "failed", why: "server ended in ERROR: No valid host", step: "rebuild", request_id: "req-42" }, steps: ["rebuild"], duration_ms: 3000 });
+  });
+});
