@@ -34,7 +34,7 @@ export interface ApplyDeps {
 export interface ApplyOptions {
   /** Most servers in flight across all groups. @default 50 */
   readonly parallelism?: number;
-  /** Time between bulk polls of in-flight operations. @default 2000 */
+  /** Time between bulk polls of in-flight operations. @default the adapter's hint, else 2000 */
   readonly pollIntervalMs?: number;
   /** Per step kind. @default DEFAULT_STEP_TIMEOUTS_MS */
   readonly timeouts?: Partial<Readonly<Record<StepKind, number>>>;
@@ -110,11 +110,11 @@ async function runOne(ctx: InstanceContext, change: InstanceChange, desired: Des
 
 function createContexts(deps: ApplyDeps, options: ApplyOptions, changes: readonly InstanceChange[]): Map<string, InstanceContext> {
   const run = randomUUID();
-  const pollIntervalMs = options.pollIntervalMs ?? 2000;
   const contexts = new Map<string, InstanceContext>();
   for (const provider of new Set(changes.map((c) => c.provider))) {
     const adapter = deps.adapters.get(provider);
     if (!adapter) throw new TypeError(`apply: no adapter for provider "${provider}"`);
+    const pollIntervalMs = options.pollIntervalMs ?? adapter.pollIntervalMs ?? 2000;
     contexts.set(provider, {
       run,
       adapter,

@@ -45,11 +45,11 @@ function specProblems(input: { desired: DesiredInstance; change: InstanceChange;
   }
   const expectedPower = spec.power ?? (before.power === "unknown" ? undefined : powerAfter(change.steps, before.power));
   if (expectedPower !== undefined && after.power !== expectedPower) problems.push(`power is ${after.power}, expected ${expectedPower}`);
-  problems.push(...metadataProblems(lastMetadataTarget(change), after));
+  problems.push(...metadataProblems({ ...spec.metadata, ...lastMetadataTarget(change)?.set }, lastMetadataTarget(change)?.remove ?? [], after));
   return problems;
 }
 
-/** The metadata a change meant to leave on the server: the last step that writes metadata. */
+/** The metadata a change meant to write: the last step that writes metadata (managed keys are checked as well). */
 function lastMetadataTarget(change: InstanceChange): MetadataTarget | undefined {
   let target: MetadataTarget | undefined;
   for (const step of change.steps) {
@@ -62,14 +62,13 @@ function lastMetadataTarget(change: InstanceChange): MetadataTarget | undefined 
   return target;
 }
 
-function metadataProblems(target: MetadataTarget | undefined, after: ObservedInstance): string[] {
-  if (!target) return [];
+function metadataProblems(expected: Readonly<Record<string, string>>, removed: readonly string[], after: ObservedInstance): string[] {
   const actual: Record<string, string> = { ...after.metadata, ...annotationEntries(after.annotations) };
   const problems: string[] = [];
-  for (const [key, value] of Object.entries(target.set)) {
+  for (const [key, value] of Object.entries(expected)) {
     if (actual[key] !== value) problems.push(`metadata ${key} is ${JSON.stringify(actual[key] ?? null)}, expected ${JSON.stringify(value)}`);
   }
-  for (const key of target.remove) {
+  for (const key of removed) {
     if (key in actual) problems.push(`metadata ${key} should have been removed`);
   }
   return problems;
