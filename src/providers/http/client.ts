@@ -1,0 +1,197 @@
+import { Agent } from "undici";
+import type { Dispatcher } from "undici";
+import { AmbiguousError, CloudError } from "../../model/errors.js";
+import { extractCloudMessage } from "./cloud-message.js";
+import { redactHeaders, redactUrl } from "./redact.js";
+import type { RetryPolicy } from "./retry.js";
+import { DEFAULT_RETRY_POLICY, backoffDelay, isRetryableStatus, parseRetryAfter } from "./retry.js";
+import type { HttpClientOptions, HttpRequest, HttpResponse, QueryValue } from "./types.js";
+import { DEFAULT_REQUEST_ID_HEADERS } from "./types.js";
+
+/** Network failures that happen before a byte of the request left: safe to repeat even for a mutation. */
+const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+/** TLS failures: retrying cannot help. */
+const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|EPROTO/;
+
+type Attempt =
+  | { readonly type: "response"; readonly response: HttpResponse }
+  | { readonly type: "error"; readonly error: unknown; readonly code: string; readonly sent: boolean };
+
+/** One HTTP client per provider connection: keep-alive pool, timeouts, retries, CloudError mapping. */
+export class HttpClient {
+  readonly #options: HttpClientOptions;
+  readonly #agent: Agent;
+  readonly #retry: RetryPolicy;
+  readonly #random: () => number;
+  readonly #requestIdHeaders: readonly string[];
+
+  constructor(options: HttpClientOptions) {
+    this.#options = options;
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#random = options.random ?? Math.random;
+    this.#requestIdHeaders = (options.requestIdHeaders ?? DEFAULT_REQUEST_ID_HEADERS).map((h) => h.toLowerCase());
+    this.#agent = new Agent({
+      connect: {
+        timeout: options.connectTimeoutMs ?? 10_000,
+        rejectUnauthorized: options.insecure !== true,
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
+      },
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+      headersTimeout: options.headersTimeoutMs ?? 60_000,
+      bodyTimeout: options.bodyTimeoutMs ?? 60_000,
+      connections: options.connectionsPerOrigin ?? 64,
+    });
+  }
+
+  get provider(): string {
+    return this.#options.provider;
+  }
+
+  /**
+   * Sends a request. 2xx (and `accept`ed statuses) are returned; other statuses throw CloudError with the cloud's message.
+   * Reads retry network errors, 5xx and 429; mutations retry only 429 and failures before the request was sent,
+   * and throw AmbiguousError when the outcome is unknown. A 401 with a signer that can refresh is retried once.
+   */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const clock = this.#options.clock;
+    const started = clock.now();
+    const idempotent = req.idempotent ?? (req.method === "GET" || req.method === "HEAD");
+    const url = buildUrl(req.url, req.query);
+    let retries = 0;
+    let reauthenticated = false;
+    for (let attemptNo = 1; ; attemptNo++) {
+      const outcome = await this.#attempt(req, url, attemptNo);
+      req.signal?.throwIfAborted();
+      if (outcome.type === "error") {
+        if (TLS_CODE.test(outcome.code)) throw this.#networkError(req, outcome, "TLS verification failed");
+        if (!idempotent && outcome.sent) throw new AmbiguousError(`${this.provider}: ${req.operation}`, { cause: outcome.error });
+        if (await this.#backoff(retries++, started, undefined, req.signal)) continue;
+        throw this.#networkError(req, outcome, "no answer");
+      }
+      const res = outcome.response;
+      if ((res.status >= 200 && res.status < 300) || req.accept?.includes(res.status)) return res;
+      if (res.status === 401 && !reauthenticated && req.signer?.invalidate?.() === true) {
+        reauthenticated = true;
+        continue;
+      }
+      const retryable = res.status === 429 || (idempotent && isRetryableStatus(res.status));
+      const retryAfter = parseRetryAfter(res.headers["retry-after"] ?? res.headers["x-retry-after"], clock.now());
+      if (retryable && (await this.#backoff(retries++, started, retryAfter, req.signal))) continue;
+      const error = this.#cloudError(req, res);
+      if (!idempotent && (res.status === 502 || res.status === 504)) throw new AmbiguousError(`${this.provider}: ${req.operation}`, { cause: error });
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+
+  /** Sleeps before retry number `retry` (0-based); false when the attempts or the total time are used up. */
+  async #backoff(retry: number, started: number, retryAfterMs: number | undefined, signal: AbortSignal | undefined): Promise<boolean> {
+    if (retry + 1 >= this.#retry.maxAttempts) return false;
+    const delay = backoffDelay(this.#retry, retry, this.#random, retryAfterMs);
+    const clock = this.#options.clock;
+    if (clock.now() + delay - started > this.#retry.maxTotalMs) return false;
+    await clock.sleep(delay, signal);
+    return true;
+  }
+
+  async #attempt(req: HttpRequest, url: URL, attemptNo: number): Promise<Attempt> {
+    const body = req.json === undefined ? undefined : JSON.stringify(req.json);
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      "user-agent": this.#options.userAgent ?? "reform",
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...req.headers,
+    };
+    const signal = req.signal ?? new AbortController().signal;
+    if (req.signer) Object.assign(headers, await req.signer.sign({ method: req.method, url, headers, body }, signal));
+    const begin = this.#options.clock.now();
+    const outcome = await this.#send(req.method, url, headers, body, req.signal);
+    this.#report(req, url, headers, attemptNo, begin, outcome);
+    return outcome;
+  }
+
+  async #send(method: string, url: URL, headers: Record<string, string>, body: string | undefined, signal: AbortSignal | undefined): Promise<Attempt> {
+    let data: Dispatcher.ResponseData;
+    try {
+      const options: Dispatcher.RequestOptions = { origin: url.origin, path: `${url.pathname}${url.search}`, method: method as Dispatcher.HttpMethod, headers, body: body ?? null };
+      data = await this.#agent.request(signal ? { ...options, signal } : options);
+    } catch (error) {
+      signal?.throwIfAborted();
+      const code = errorCode(error);
+      return { type: "error", error, code, sent: !NOT_SENT_CODES.has(code) };
+    }
+    const responseHeaders = flattenHeaders(data.headers);
+    let text: string;
+    try {
+      text = await data.body.text();
+    } catch (error) {
+      signal?.throwIfAborted();
+      return { type: "error", error, code: errorCode(error), sent: true };
+    }
+    const requestId = this.#requestIdHeaders.map((h) => responseHeaders[h]).find((v) => v !== undefined && v !== "");
+    return { type: "response", response: { status: data.statusCode, headers: responseHeaders, json: parseJson(text), text, ...(requestId ? { requestId } : {}) } };
+  }
+
+  #report(req: HttpRequest, url: URL, headers: Record<string, string>, attempt: number, begin: number, outcome: Attempt): void {
+    const hook = this.#options.onExchange;
+    if (!hook) return;
+    const base = { method: req.method, url: redactUrl(url.toString()), operation: req.operation, ms: this.#options.clock.now() - begin, attempt, requestHeaders: redactHeaders(headers) };
+    if (outcome.type === "error") hook({ ...base, error: outcome.code });
+    else hook({ ...base, status: outcome.response.status, ...(outcome.response.requestId ? { requestId: outcome.response.requestId } : {}) });
+  }
+
+  #cloudError(req: HttpRequest, res: HttpResponse): CloudError {
+    const { message, code } = extractCloudMessage(res.json, res.text, res.status);
+    return new CloudError({
+      provider: this.provider,
+      operation: req.operation,
+      status: res.status,
+      cloudMessage: message,
+      ...(code === undefined ? {} : { cloudCode: code }),
+      ...(res.requestId ? { requestId: res.requestId } : {}),
+    });
+  }
+
+  #networkError(req: HttpRequest, outcome: Extract<Attempt, { type: "error" }>, what: string): CloudError {
+    const detail = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+    return new CloudError({ provider: this.provider, operation: req.operation, cloudMessage: `${what} from ${new URL(req.url).host}: ${outcome.code} ${detail}`.trim() }, { cause: outcome.error });
+  }
+}
+
+function buildUrl(base: string, query: Readonly<Record<string, QueryValue>> | undefined): URL {
+  const url = new URL(base);
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value as readonly string[]) url.searchParams.append(key, item);
+    else url.searchParams.set(key, String(value));
+  }
+  return url;
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorCode(error: unknown): string {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code !== "") return code;
+  }
+  return error instanceof Error ? error.name : "ERROR";
+}

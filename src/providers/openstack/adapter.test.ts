@@ -1,0 +1,258 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { MetadataTarget, ReprovisionParams, Step } from "../../model/action.js";
+import type { CloudError } from "../../model/errors.js";
+import { AmbiguousError } from "../../model/errors.js";
+import type { ProviderAdapter } from "../../model/provider.js";
+import { Secret } from "../../model/secret.js";
+import { fakeClock } from "../http/test-server.js";
+import type { OpenStackAdapterOptions } from "./adapter.js";
+import { createOpenStackAdapter } from "./adapter.js";
+import type { FakeOpenStack } from "./test-fake-openstack.js";
+import { PASSWORD, makeServer, startFakeOpenStack } from "./test-fake-openstack.js";
+
+let fake: FakeOpenStack;
+const signal = new AbortController().signal;
+const adapters: ProviderAdapter[] = [];
+const debugLines: string[] = [];
+const errors: string[] = [];
+
+beforeAll(async () => {
+  fake = await startFakeOpenStack();
+});
+afterAll(async () => {
+  for (const a of adapters) await a.close();
+  await fake.close();
+  // Every debug line and every error message of the whole suite: the password and tokens never appear.
+  const all = debugLines.join("\n") + errors.join("\n");
+  expect(all).not.toContain(PASSWORD);
+  for (const token of fake.tokens) expect(all).not.toContain(token);
+});
+beforeEach(() => {
+  fake.servers.clear();
+  fake.images.length = 0;
+  fake.options.onAction = undefined;
+  fake.options.maxMicroversion = "2.96";
+});
+afterEach(() => {
+  fake.seen.length = 0;
+});
+
+function adapter(patch: Partial<OpenStackAdapterOptions> = {}) {
+  const clock = fakeClock();
+  const warnings: string[] = [];
+  const clouds = `clouds:\n  dc1:\n    region_name: RegionOne\n    auth:\n      auth_url: ${fake.identity}\n      username: admin\n      password: ${PASSWORD}\n      project_name: demo\n`;
+  const a = createOpenStackAdapter({
+    name: "dc1",
+    settings: { cloud: "dc1" },
+    env: {},
+    cwd: "/fleet",
+    homeDir: "/home/u",
+    readFile: async (path) => {
+      if (path === "/fleet/clouds.yaml") return clouds;
+      throw new Error("ENOENT");
+    },
+    clock,
+    random: () => 0,
+    warn: (m) => warnings.push(m),
+    debug: (line) => debugLines.push(line),
+    conflict: { maxRetries: 3, delayMs: 10 },
+    ...patch,
+  });
+  adapters.push(a);
+  return { a, clock, warnings };
+}
+
+const listCalls = () => fake.seen.filter((r) => r.url.startsWith("/compute/v2.1/servers/detail"));
+const meta = (set: Record<string, string>, remove: string[] = [], full: Record<string, string> = set): MetadataTarget => ({ set, remove, full });
+const rebuild = (params: Partial<ReprovisionParams> = {}): Step => ({ kind: "rebuild", impact: "reprovision", params: { imageId: "img-new", metadata: meta({ role: "web" }), keepStopped: false, ...params } });
+
+describe("listInstances", () => {
+  it.each([
+    [2500, 3],
+    [2000, 3],
+    [999, 1],
+  ])("reads %i servers in %i requests, following next links", async (n, requests) => {
+    for (let i = 0; i < n; i++) fake.servers.set(makeServer(i).id, makeServer(i));
+    const { a } = adapter();
+    const servers = await a.listInstances({ selectors: [] }, signal);
+    expect(servers).toHaveLength(n);
+    expect(new Set(servers.map((s) => s.id)).size).toBe(n);
+    expect(listCalls()).toHaveLength(requests);
+    expect(listCalls()[1]?.url ?? "").not.toContain("nova-internal");
+  });
+
+  it("sends the negotiated microversion on Nova calls and filters one name with an anchored regex", async () => {
+    fake.servers.set("a", makeServer(1, { id: "a", name: "web-1" }));
+    fake.servers.set("b", makeServer(2, { id: "b", name: "web-10" }));
+    const { a } = adapter();
+    const servers = await a.listInstances({ selectors: [{ name: "web-1" }] }, signal);
+    expect(servers.map((s) => s.id)).toEqual(["a"]);
+    const call = listCalls()[0];
+    expect(call?.headers["openstack-api-version"]).toBe("compute 2.96");
+    expect(call?.headers["x-openstack-nova-api-version"]).toBe("2.96");
+    expect(decodeURIComponent(call?.url ?? "")).toContain("name=^web-1$");
+  });
+});
+
+describe("capabilities", () => {
+  it("declares rebuild features from the microversion", async () => {
+    const { a } = adapter();
+    const caps = await a.capabilities(signal);
+    expect(caps).toMatchObject({ imageChangeStep: "rebuild", sameImageStep: "rebuild", reprovisionSetsKeyPair: true, reprovisionSetsUserData: true, reprovisionSetsMetadata: true, metadataUpdateInError: false, readsUserData: false, description: "compute API microversion 2.96" });
+  });
+
+  it("marks same-image changes unsupported below 2.54", async () => {
+    fake.options.maxMicroversion = "2.53";
+    const { a } = adapter();
+    expect(await a.capabilities(signal)).toMatchObject({ sameImageStep: null, reprovisionSetsKeyPair: false, reprovisionSetsUserData: false, reprovisionRemovesKeyPair: false, description: "compute API microversion 2.53" });
+  });
+});
+
+describe("startStep and pollOperations", () => {
+  it("rebuilds with image, full metadata, key_name and base64 user_data, then polls in bulk until done", async () => {
+    fake.servers.set("s1", makeServer(1, { id: "s1", metadata: { role: "web", owner: "x" } }));
+    fake.servers.set("s2", makeServer(2, { id: "s2" }));
+    const { a } = adapter();
+    const [s1] = await a.listInstances({ selectors: [{ id: "s1" }] }, signal);
+    const full = { role: "web", owner: "x", "reform.user_data.sha256": "d1" };
+    const step = rebuild({ keyPair: "ops-2026", userDataSha256: "d1", metadata: meta({ "reform.user_data.sha256": "d1" }, [], full) });
+    const handle = await a.startStep({ instance: s1!, step, inputs: { userData: "#cloud-config\n" } }, signal);
+    const post = fake.seen.find((r) => r.method === "POST" && r.url.endsWith("/action"));
+    expect(JSON.parse(post?.body ?? "{}")).toEqual({ rebuild: { imageRef: "img-new", metadata: full, key_name: "ops-2026", user_data: Buffer.from("#cloud-config\n").toString("base64") } });
+    expect(handle).toMatchObject({ instanceId: "s1", step: "rebuild", synchronous: false, baseline: { updatedAt: s1!.updatedAt, status: "ACTIVE" } });
+    expect(handle.requestId).toMatch(/^req-/);
+
+    fake.seen.length = 0;
+    expect((await a.pollOperations([handle], signal))[0]).toMatchObject({ type: "running", status: "REBUILD/rebuilding" });
+    expect(listCalls()).toHaveLength(1);
+    expect(decodeURIComponent(listCalls()[0]?.url ?? "")).toMatch(/changes-since=2026-11-23T11:55:00.000Z/);
+    fake.finish("s1");
+    const [done] = await a.pollOperations([handle], signal);
+    expect(done?.type).toBe("done");
+    if (done?.type === "done") expect(done.instance).toMatchObject({ imageId: "img-new", keyPair: "ops-2026", status: "active", task: null });
+  });
+
+  it("leaves key_name and user_data out when unchanged, and sends null to remove them", async () => {
+    fake.servers.set("s1", makeServer(1, { id: "s1" }));
+    const { a } = adapter();
+    const [s1] = await a.listInstances({ selectors: [] }, signal);
+    await a.startStep({ instance: s1!, step: rebuild(), inputs: {} }, signal);
+    fake.finish("s1");
+    await a.startStep({ instance: s1!, step: rebuild({ keyPair: null, userDataSha256: null }), inputs: {} }, signal);
+    const bodies = fake.seen.filter((r) => r.url.endsWith("/action")).map((r) => JSON.parse(r.body) as { rebuild: Record<string, unknown> });
+    expect(Object.keys(bodies[0]!.rebuild).sort()).toEqual(["imageRef", "metadata"]);
+    expect(bodies[1]!.rebuild).toMatchObject({ key_name: null, user_data: null });
+  });
+
+  it("waits out a 409 and sends the action again", async () => {
+    fake.servers.set("s1", makeServer(1, { id: "s1" }));
+    let refusals = 2;
+    fake.options.onAction = (_id, _body, res) => {
+      if (refusals-- <= 0) return false;
+      res.writeHead(409, { "content-type": "application/json" }).end(JSON.stringify({ conflictingRequest: { code: 409, message: "busy" } }));
+      return true;
+    };
+    const { a, clock } = adapter();
+    const [s1] = await a.listInstances({ selectors: [] }, signal);
+    const handle = await a.startStep({ instance: s1!, step: { kind: "reboot", impact: "reboot", params: { type: "SOFT" } }, inputs: {} }, signal);
+    expect(handle.step).toBe("reboot");
+    expect(clock.slept).toEqual([10, 20]);
+    expect(fake.seen.filter((r) => r.url.endsWith("/action"))).toHaveLength(3);
+  });
+
+  it("after a dropped POST, re-reads the server: accepted when its task shows the step, else AmbiguousError", async () => {
+    fake.servers.set("s1", makeServer(1, { id: "s1" }));
+    const { a } = adapter();
+    const [s1] = await a.listInstances({ selectors: [] }, signal);
+    let apply = true;
+    fake.options.onAction = (id, _body, res) => {
+      if (apply) Object.assign(fake.servers.get(id)!, { task: "rebuilding", status: "REBUILD", updated: fake.tick() });
+      res.socket?.destroy();
+      return true;
+    };
+    const handle = await a.startStep({ instance: s1!, step: rebuild(), inputs: {} }, signal);
+    expect(handle.instanceId).toBe("s1");
+    fake.finish("s1");
+    const [fresh] = await a.listInstances({ selectors: [] }, signal);
+    apply = false;
+    fake.seen.length = 0;
+    await expect(a.startStep({ instance: fresh!, step: rebuild(), inputs: {} }, signal)).rejects.toBeInstanceOf(AmbiguousError);
+    expect(fake.seen.filter((r) => r.url.endsWith("/action"))).toHaveLength(1);
+    expect(fake.seen.filter((r) => r.method === "GET" && r.url === "/compute/v2.1/servers/s1")).toHaveLength(1);
+  });
+
+  it("updates metadata synchronously: merge, then delete removed keys (404 is fine)", async () => {
+    fake.servers.set("s1", makeServer(1, { id: "s1", metadata: { role: "web", old: "1" } }));
+    const { a } = adapter();
+    const [s1] = await a.listInstances({ selectors: [] }, signal);
+    const handle = await a.startStep({ instance: s1!, step: { kind: "update-metadata", impact: "none", params: { metadata: meta({ tier: "2" }, ["old", "gone"]) } }, inputs: {} }, signal);
+    expect(handle.synchronous).toBe(true);
+    expect(fake.servers.get("s1")?.metadata).toEqual({ role: "web", tier: "2" });
+    const [status] = await a.pollOperations([handle], signal);
+    expect(status?.type).toBe("done");
+  });
+
+  it("reports a server that ends in ERROR with Nova's fault and the step's request id", async () => {
+    fake.servers.set("s1", makeServer(1, { id: "s1" }));
+    const { a } = adapter();
+    const [s1] = await a.listInstances({ selectors: [] }, signal);
+    const handle = await a.startStep({ instance: s1!, step: rebuild(), inputs: {} }, signal);
+    Object.assign(fake.servers.get("s1")!, { fault: { code: 500, message: "No valid host was found." } });
+    fake.finish("s1", "ERROR");
+    expect((await a.pollOperations([handle], signal))[0]).toMatchObject({ type: "failed", message: "No valid host was found.", requestId: handle.requestId });
+  });
+
+  it("carries Nova's message and request id in a refused step", async () => {
+    fake.servers.set("s1", makeServer(1, { id: "s1" }));
+    const { a } = adapter();
+    const [s1] = await a.listInstances({ selectors: [] }, signal);
+    const error = (await a.startStep({ instance: s1!, step: { kind: "reinstall", impact: "reprovision", params: { imageId: "img-new", metadata: meta({}), keepStopped: false } }, inputs: {} }, signal).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(TypeError);
+    fake.servers.get("s1")!.task = "rebuilding";
+    const refused = (await a.startStep({ instance: s1!, step: { kind: "stop", impact: "reboot", params: { reason: "power" } }, inputs: {} }, signal).catch((e: unknown) => e)) as CloudError;
+    errors.push(refused.message);
+    expect(refused.details).toMatchObject({ provider: "dc1", status: 409, cloudCode: "conflictingRequest", operation: "POST /servers/{id}/action os-stop" });
+    expect(refused.details.requestId).toMatch(/^req-/);
+    expect(refused.message).toContain("while it is in task_state rebuilding");
+  });
+});
+
+describe("resolveImages", () => {
+  it("resolves by id and by name (paginated), reports missing and ambiguous, and caches per run", async () => {
+    fake.images.push({ id: "i1", name: "ubuntu-24.04", os_distro: "ubuntu" }, { id: "i2", name: "dup" }, { id: "i3", name: "dup" });
+    const { a } = adapter();
+    const refs = [{ name: "ubuntu-24.04" }, { name: "dup" }, { name: "nope" }, { id: "i1" }, { id: "missing" }, { name: "ubuntu-24.04" }];
+    const results = await a.resolveImages(refs, signal);
+    expect(results.map((r) => r.result)).toEqual([
+      { type: "found", id: "i1", name: "ubuntu-24.04", properties: { os_distro: "ubuntu" } },
+      { type: "error", message: "image name dup is ambiguous: ids i2, i3" },
+      { type: "error", message: "no image named nope" },
+      { type: "found", id: "i1", name: "ubuntu-24.04", properties: { os_distro: "ubuntu" } },
+      { type: "error", message: "image id missing not found" },
+      { type: "found", id: "i1", name: "ubuntu-24.04", properties: { os_distro: "ubuntu" } },
+    ]);
+    const imageCalls = () => fake.seen.filter((r) => r.url.startsWith("/image/")).length;
+    expect(imageCalls()).toBe(1 + 2 + 1 + 1 + 1);
+    await a.resolveImages(refs, signal);
+    expect(imageCalls()).toBe(6);
+  });
+});
+
+describe("connections and secrets", () => {
+  it("accepts an explicit connection (the simulator's), warns when TLS verification is off", async () => {
+    fake.servers.set("s1", makeServer(1, { id: "s1" }));
+    const { a, warnings } = adapter({ connection: { authUrl: fake.identity, auth: { type: "password", username: "admin", password: new Secret(PASSWORD), projectName: "demo" }, verify: false }, readFile: async () => Promise.reject(new Error("not used")) });
+    expect(await a.listInstances({ selectors: [] }, signal)).toHaveLength(1);
+    expect(warnings.join()).toMatch(/TLS certificate verification is turned off/);
+  });
+
+  it("never puts the password or token in errors or debug lines", async () => {
+    const { a } = adapter({ connection: { authUrl: fake.identity, auth: { type: "password", username: "admin", password: new Secret(`${PASSWORD}-typo`), projectName: "demo" } } });
+    const error = (await a.listInstances({ selectors: [] }, signal).catch((e: unknown) => e)) as CloudError;
+    errors.push(error.message, JSON.stringify(error), error.stack ?? "");
+    expect(error.code).toBe("AUTH_ERROR");
+    expect(error.message).toContain("The request you have made requires authentication.");
+    expect(debugLines.some((l) => l.includes("POST") && l.includes("/v3/auth/tokens") && l.includes("401"))).toBe(true);
+    expect(`${errors.join()}${debugLines.join()}`).not.toContain(`${PASSWORD}-typo`);
+  });
+});

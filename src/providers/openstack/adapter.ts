@@ -1,0 +1,193 @@
+import type { Clock } from "../../model/clock.js";
+import type { ImageRef, InstanceSelector } from "../../model/desired.js";
+import type { ObservedInstance } from "../../model/observed.js";
+import type { ImageResolution, ListInstancesRequest, OperationHandle, OperationStatus, ProviderAdapter, ProviderCapabilities, StartStepRequest } from "../../model/provider.js";
+import type { HttpClientOptions } from "../http/types.js";
+import type { OpenStackConnection } from "./connection.js";
+import type { Connected } from "./connect.js";
+import { connect } from "./connect.js";
+import { rebuildFeatures } from "./microversion.js";
+import type { NovaServer } from "./normalize.js";
+import { USER_DATA_KEY, normalizeServer } from "./normalize.js";
+import type { ConflictPolicy } from "./operations.js";
+import { DEFAULT_CONFLICT_POLICY, actionBody, decideOperation, startAction, writeMetadata } from "./operations.js";
+
+/**
+ * The fleet file's options for an `openstack` provider.
+ * - `cloud`: clouds.yaml entry (default: $OS_CLOUD, else the OS_* `envvars` cloud, else the only cloud)
+ * - `region`: overrides the cloud's `region_name`
+ * - `interface`: public | internal | admin (overrides the cloud's)
+ * - `identityEndpoint`: overrides `auth.auth_url`
+ * - `computeEndpoint` / `imageEndpoint`: override the catalog (like `compute_endpoint_override`)
+ * - `computeApiVersion`: pin the compute microversion (like `compute_api_version`)
+ * - `insecure`: true turns TLS verification off (warned); `cacert`: CA bundle path
+ * - `pollIntervalMs`: how often apply polls (default 2000)
+ */
+export interface OpenStackSettings {
+  readonly cloud?: string;
+  readonly region?: string;
+  readonly interface?: "public" | "internal" | "admin";
+  readonly identityEndpoint?: string;
+  readonly computeEndpoint?: string;
+  readonly imageEndpoint?: string;
+  readonly computeApiVersion?: string;
+  readonly insecure?: boolean;
+  readonly cacert?: string;
+  readonly pollIntervalMs?: number;
+}
+
+export interface OpenStackAdapterOptions {
+  /** The provider's name in the fleet file. */
+  readonly name: string;
+  /** The fleet provider entry's options (see OpenStackSettings). @default {} */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** A resolved connection: skips clouds.yaml and OS_* (used by the in-process simulator). @default undefined */
+  readonly connection?: OpenStackConnection;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly homeDir: string;
+  readonly readFile: (path: string) => Promise<string | Buffer>;
+  readonly clock: Clock;
+  /** Jitter source for retries. @default Math.random */
+  readonly random?: () => number;
+  readonly warn: (message: string) => void;
+  /** One line per HTTP exchange, secrets redacted. @default undefined */
+  readonly debug?: (line: string) => void;
+  /** Timeouts and retry policy of the HTTP client. @default {} */
+  readonly http?: Partial<Omit<HttpClientOptions, "provider" | "clock" | "random" | "onExchange" | "ca" | "insecure">>;
+  /** How 409 (server busy) is waited out. @default DEFAULT_CONFLICT_POLICY */
+  readonly conflict?: ConflictPolicy;
+}
+
+/** Servers changed this long before the earliest operation started are still listed by a poll (clock skew). */
+const POLL_MARGIN_MS = 5 * 60_000;
+
+/** A ProviderAdapter for OpenStack Nova + Glance, authenticated through Keystone v3 (or a fixed token). */
+export function createOpenStackAdapter(options: OpenStackAdapterOptions): ProviderAdapter {
+  return new OpenStackAdapter(options);
+}
+
+class OpenStackAdapter implements ProviderAdapter {
+  readonly name: string;
+  readonly type = "openstack" as const;
+  readonly pollIntervalMs: number;
+  readonly #options: OpenStackAdapterOptions;
+  #connected: Promise<Connected> | undefined;
+  #readsUserData: boolean | undefined;
+
+  constructor(options: OpenStackAdapterOptions) {
+    this.#options = options;
+    this.name = options.name;
+    const interval = options.settings?.["pollIntervalMs"];
+    this.pollIntervalMs = typeof interval === "number" && interval > 0 ? interval : 2000;
+  }
+
+  #ready(signal: AbortSignal): Promise<Connected> {
+    this.#connected ??= connect(this.#options, signal);
+    this.#connected.catch(() => {
+      this.#connected = undefined;
+    });
+    return this.#connected;
+  }
+
+  async capabilities(signal: AbortSignal): Promise<ProviderCapabilities> {
+    const c = await this.#ready(signal);
+    const features = rebuildFeatures(c.microversion);
+    this.#readsUserData ??= await this.#probeUserData(c, signal);
+    return {
+      imageChangeStep: "rebuild",
+      sameImageStep: features.setsKeyPair || features.setsUserData ? "rebuild" : null,
+      reprovisionSetsKeyPair: features.setsKeyPair,
+      reprovisionSetsUserData: features.setsUserData,
+      reprovisionRemovesKeyPair: features.removesKeyPair,
+      reprovisionSetsMetadata: true,
+      reprovisionRequiresStopped: false,
+      reprovisionLeavesStopped: false,
+      reprovisionStartsStopped: false,
+      reprovisionNeedsPassword: false,
+      metadataUpdate: true,
+      metadataUpdateInError: false,
+      reprovisionInError: true,
+      readsUserData: this.#readsUserData,
+      systemMetadataKeys: [],
+      rebootTypes: ["SOFT", "HARD"],
+      softRebootRequiresRunning: true,
+      maxMetadataValueLength: 255,
+      description: `compute API microversion ${c.microversion}`,
+    };
+  }
+
+  async resolveImages(refs: readonly ImageRef[], signal: AbortSignal): Promise<readonly ImageResolution[]> {
+    const c = await this.#ready(signal);
+    return (await c.glance(signal)).resolve(refs, signal);
+  }
+
+  async listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]> {
+    const c = await this.#ready(signal);
+    const servers = await c.nova.listServers(listQuery(req.selectors), signal);
+    this.#learnUserDataVisibility(servers);
+    const wanted = selectorFilter(req.selectors);
+    return servers.filter((s) => s.status?.toUpperCase() !== "DELETED" && wanted(s)).map((s) => normalizeServer(s, this.name));
+  }
+
+  async startStep(req: StartStepRequest, signal: AbortSignal): Promise<OperationHandle> {
+    const c = await this.#ready(signal);
+    const { instance, step } = req;
+    if (step.kind === "update-metadata") {
+      const requestId = await writeMetadata(c.nova, instance.id, step.params.metadata, signal);
+      return { instanceId: instance.id, step: step.kind, startedAt: this.#options.clock.now(), ...(requestId ? { requestId } : {}), baseline: { updatedAt: instance.updatedAt, status: instance.rawStatus }, synchronous: true };
+    }
+    // A reboot's annotations (reboot token) are written first: Nova refuses metadata writes while a task runs.
+    if (step.kind === "reboot" && step.params.metadata) await writeMetadata(c.nova, instance.id, step.params.metadata, signal);
+    const deps = { nova: c.nova, clock: this.#options.clock, conflict: this.#options.conflict ?? DEFAULT_CONFLICT_POLICY };
+    return startAction(deps, instance, step, actionBody(step, req.inputs), signal);
+  }
+
+  async pollOperations(handles: readonly OperationHandle[], signal: AbortSignal): Promise<readonly OperationStatus[]> {
+    if (handles.length === 0) return [];
+    const c = await this.#ready(signal);
+    const earliest = Math.min(...handles.map((h) => h.startedAt)) - POLL_MARGIN_MS;
+    const changed = await c.nova.listServers({ changesSince: new Date(earliest).toISOString() }, signal);
+    const byId = new Map(changed.map((s) => [s.id, s]));
+    if (handles.some((h) => !byId.has(h.instanceId))) {
+      for (const server of await c.nova.listServers({}, signal)) if (!byId.has(server.id)) byId.set(server.id, server);
+    }
+    return handles.map((handle): OperationStatus => {
+      const server = byId.get(handle.instanceId);
+      if (!server) return { type: "failed", handle, message: `server ${handle.instanceId} no longer exists`, ...(handle.requestId ? { requestId: handle.requestId } : {}) };
+      return decideOperation(handle, server, this.name);
+    });
+  }
+
+  async close(): Promise<void> {
+    const connected = this.#connected;
+    this.#connected = undefined;
+    if (connected) await (await connected.catch(() => undefined))?.close();
+  }
+
+  #learnUserDataVisibility(servers: readonly NovaServer[]): void {
+    if (servers.length > 0) this.#readsUserData = servers.some((s) => Object.hasOwn(s, USER_DATA_KEY));
+  }
+
+  async #probeUserData(c: Connected, signal: AbortSignal): Promise<boolean> {
+    const sample = await c.nova.listServers({ limit: 1, firstPageOnly: true }, signal);
+    return sample.some((s) => Object.hasOwn(s, USER_DATA_KEY));
+  }
+}
+
+/** One name selects a filtered query (anchored regex); anything else lists everything once. Never one GET per server. */
+function listQuery(selectors: readonly InstanceSelector[]): { name?: string } {
+  if (selectors.length === 1 && "name" in selectors[0]!) return { name: `^${escapeRegex(selectors[0].name)}$` };
+  return {};
+}
+
+function selectorFilter(selectors: readonly InstanceSelector[]): (server: NovaServer) => boolean {
+  if (selectors.length === 0) return () => true;
+  const ids = new Set(selectors.flatMap((s) => ("id" in s ? [s.id] : [])));
+  const names = new Set(selectors.flatMap((s) => ("name" in s ? [s.name] : [])));
+  return (server) => ids.has(server.id) || names.has(server.name ?? "");
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,90 @@
+import { isAbsolute, resolve } from "node:path";
+import { ConfigError } from "../../model/errors.js";
+import { HttpClient } from "../http/client.js";
+import type { Exchange } from "../http/types.js";
+import type { OpenStackAdapterOptions } from "./adapter.js";
+import { discoveryBase } from "./catalog.js";
+import { resolveConnection } from "./config.js";
+import type { EndpointInterface, OpenStackConnection } from "./connection.js";
+import { GlanceClient } from "./glance.js";
+import { KeystoneSession } from "./keystone.js";
+import { negotiateMicroversion } from "./microversion.js";
+import { NovaClient } from "./nova.js";
+
+/** A live connection: authenticated session, Nova at the negotiated microversion, Glance on demand. */
+export interface Connected {
+  readonly connection: OpenStackConnection;
+  readonly session: KeystoneSession;
+  readonly microversion: string;
+  readonly nova: NovaClient;
+  glance(signal: AbortSignal): Promise<GlanceClient>;
+  close(): Promise<void>;
+}
+
+/** Resolves the connection (explicit, or clouds.yaml / OS_* with the fleet settings on top), then discovers Nova. */
+export async function connect(options: OpenStackAdapterOptions, signal: AbortSignal): Promise<Connected> {
+  const connection = applySettings(options.connection ?? (await resolveConnection({ ...pick(options.settings, "cloud"), ...pick(options.settings, "region") }, options)), options.settings ?? {});
+  const insecure = connection.verify === false;
+  if (insecure) options.warn(`provider ${options.name}: TLS certificate verification is turned off (${connection.origin ?? "explicit connection"}); the connection can be intercepted`);
+  const ca = connection.cacert && !insecure ? await options.readFile(isAbsolute(connection.cacert) ? connection.cacert : resolve(options.cwd, connection.cacert)) : undefined;
+  const http = new HttpClient({
+    ...options.http,
+    provider: options.name,
+    clock: options.clock,
+    ...(options.random ? { random: options.random } : {}),
+    ...(ca === undefined ? {} : { ca }),
+    insecure,
+    ...(options.debug ? { onExchange: debugLine(options.debug) } : {}),
+  });
+  try {
+    const session = new KeystoneSession(http, connection, options.clock);
+    const compute = await session.endpoint("compute", signal);
+    const projectId = await session.projectId(signal);
+    const microversion = await negotiateMicroversion(http, { discoveryUrl: discoveryBase(compute, projectId), signer: session, signal, ...(connection.computeApiVersion ? { pinned: connection.computeApiVersion } : {}) });
+    const nova = new NovaClient(http, compute, microversion, session);
+    let glance: Promise<GlanceClient> | undefined;
+    return {
+      connection,
+      session,
+      microversion,
+      nova,
+      glance: (sig) => (glance ??= session.endpoint("image", sig).then((url) => new GlanceClient(http, url, session))),
+      close: () => http.close(),
+    };
+  } catch (error) {
+    await http.close();
+    throw error;
+  }
+}
+
+/** The fleet file's provider options win over clouds.yaml. */
+export function applySettings(connection: OpenStackConnection, settings: Readonly<Record<string, unknown>>): OpenStackConnection {
+  const s = (key: string) => (typeof settings[key] === "string" && settings[key] !== "" ? (settings[key] as string) : undefined);
+  const iface = s("interface");
+  if (iface !== undefined && iface !== "public" && iface !== "internal" && iface !== "admin") throw new ConfigError([{ message: `openstack: interface "${iface}" must be public, internal or admin` }]);
+  return {
+    ...connection,
+    ...(s("identityEndpoint") ? { authUrl: s("identityEndpoint") } : {}),
+    ...(s("region") ? { regionName: s("region") } : {}),
+    ...(iface ? { interface: iface as EndpointInterface } : {}),
+    ...(s("computeEndpoint") ? { computeEndpoint: s("computeEndpoint") } : {}),
+    ...(s("imageEndpoint") ? { imageEndpoint: s("imageEndpoint") } : {}),
+    ...(s("computeApiVersion") ? { computeApiVersion: s("computeApiVersion") } : {}),
+    ...(s("cacert") ? { cacert: s("cacert") } : {}),
+    ...(settings["insecure"] === true ? { verify: false } : {}),
+  };
+}
+
+function pick(settings: Readonly<Record<string, unknown>> | undefined, key: "cloud" | "region"): Record<string, string> {
+  const value = settings?.[key];
+  return typeof value === "string" && value !== "" ? { [key]: value } : {};
+}
+
+function debugLine(debug: (line: string) => void): (exchange: Exchange) => void {
+  return (e) => {
+    const outcome = e.status === undefined ? `error ${e.error ?? "?"}` : String(e.status);
+    const rid = e.requestId ? ` [${e.requestId}]` : "";
+    const attempt = e.attempt > 1 ? ` (attempt ${e.attempt})` : "";
+    debug(`http ${e.method} ${e.url} -> ${outcome} in ${e.ms}ms${rid}${attempt}`);
+  };
+}

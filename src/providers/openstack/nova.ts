@@ -1,0 +1,94 @@
+import type { HttpClient } from "../http/client.js";
+import type { HttpResponse, QueryValue, RequestSigner } from "../http/types.js";
+import { microversionHeaders } from "./microversion.js";
+import type { NovaServer } from "./normalize.js";
+
+/** Nova's default `[api] max_limit`. */
+export const PAGE_LIMIT = 1000;
+
+export interface ListServersQuery {
+  /** ISO 8601: only servers changed since then (deleted ones included). */
+  readonly changesSince?: string;
+  /** An (unanchored) regex on names: use `^name$`. */
+  readonly name?: string;
+  /** @default PAGE_LIMIT */
+  readonly limit?: number;
+  /** Read only the first page. @default false */
+  readonly firstPageOnly?: boolean;
+}
+
+interface ServerPage {
+  readonly servers?: readonly NovaServer[];
+  readonly servers_links?: readonly { readonly rel?: string; readonly href?: string }[];
+}
+
+/** A thin Nova v2.1 client: every call carries the negotiated microversion and the auth signer. */
+export class NovaClient {
+  readonly #http: HttpClient;
+  readonly #base: string;
+  readonly #signer: RequestSigner;
+  readonly #headers: Record<string, string>;
+  /** GET requests made by listServers, for tests and benchmarks. */
+  listRequests = 0;
+
+  constructor(http: HttpClient, endpoint: string, microversion: string, signer: RequestSigner) {
+    this.#http = http;
+    this.#base = endpoint.replace(/\/+$/, "");
+    this.#signer = signer;
+    this.#headers = microversionHeaders(microversion);
+  }
+
+  /** `GET /servers/detail`, following `servers_links` next until there is none or a page is empty. */
+  async listServers(query: ListServersQuery, signal: AbortSignal): Promise<NovaServer[]> {
+    const servers: NovaServer[] = [];
+    let params: Record<string, QueryValue> = { limit: query.limit ?? PAGE_LIMIT, "changes-since": query.changesSince, name: query.name };
+    for (;;) {
+      this.listRequests++;
+      const res = await this.#get("/servers/detail", params, "GET /servers/detail", signal);
+      const page = (res.json ?? {}) as ServerPage;
+      const batch = page.servers ?? [];
+      servers.push(...batch);
+      const next = page.servers_links?.find((l) => l.rel === "next")?.href;
+      if (!next || batch.length === 0 || query.firstPageOnly === true) return servers;
+      params = queryOf(next);
+    }
+  }
+
+  /** One server, for the re-read after an ambiguous mutation. Undefined when it is gone (404). */
+  async getServer(id: string, signal: AbortSignal): Promise<NovaServer | undefined> {
+    const res = await this.#http.request({ method: "GET", url: `${this.#base}/servers/${encodeURIComponent(id)}`, headers: this.#headers, operation: "GET /servers/{id}", signer: this.#signer, signal, accept: [404] });
+    if (res.status === 404) return undefined;
+    return (res.json as { server?: NovaServer } | undefined)?.server;
+  }
+
+  /** `POST /servers/{id}/action`: a mutation, never retried after an ambiguous failure. */
+  async action(id: string, body: Record<string, unknown>, signal: AbortSignal): Promise<HttpResponse> {
+    const name = Object.keys(body)[0] ?? "action";
+    return this.#http.request({ method: "POST", url: `${this.#base}/servers/${encodeURIComponent(id)}/action`, headers: this.#headers, json: body, operation: `POST /servers/{id}/action ${name}`, idempotent: false, signer: this.#signer, signal });
+  }
+
+  /** `POST /servers/{id}/metadata`: merges the given keys (idempotent by content: repeating it writes the same values). */
+  async mergeMetadata(id: string, metadata: Readonly<Record<string, string>>, signal: AbortSignal): Promise<HttpResponse> {
+    return this.#http.request({ method: "POST", url: `${this.#base}/servers/${encodeURIComponent(id)}/metadata`, headers: this.#headers, json: { metadata }, operation: "POST /servers/{id}/metadata", idempotent: true, signer: this.#signer, signal });
+  }
+
+  /** `DELETE /servers/{id}/metadata/{key}`; a key already gone (404) is fine. */
+  async deleteMetadataKey(id: string, key: string, signal: AbortSignal): Promise<void> {
+    await this.#http.request({ method: "DELETE", url: `${this.#base}/servers/${encodeURIComponent(id)}/metadata/${encodeURIComponent(key)}`, headers: this.#headers, operation: "DELETE /servers/{id}/metadata/{key}", idempotent: true, signer: this.#signer, signal, accept: [404] });
+  }
+
+  #get(path: string, query: Record<string, QueryValue>, operation: string, signal: AbortSignal): Promise<HttpResponse> {
+    return this.#http.request({ method: "GET", url: `${this.#base}${path}`, query, headers: this.#headers, operation, signer: this.#signer, signal });
+  }
+}
+
+/** The query of a next link, applied to our own endpoint (the link's host may be an internal name behind a proxy). */
+function queryOf(href: string): Record<string, QueryValue> {
+  const url = new URL(href, "http://placeholder.invalid");
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(key);
+    out[key] = values.length === 1 ? (values[0] as string) : values;
+  }
+  return out;
+}

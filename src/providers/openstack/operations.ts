@@ -1,0 +1,139 @@
+import type { MetadataTarget, Step } from "../../model/action.js";
+import type { Clock } from "../../model/clock.js";
+import { AmbiguousError, CloudError } from "../../model/errors.js";
+import type { ObservedInstance } from "../../model/observed.js";
+import type { OperationHandle, OperationStatus, StepInputs } from "../../model/provider.js";
+import type { NovaClient } from "./nova.js";
+import type { NovaServer } from "./normalize.js";
+import { normalizeServer } from "./normalize.js";
+
+/** How a busy server (409) is waited out before the POST is sent again. */
+export interface ConflictPolicy {
+  /** @default 6 */
+  readonly maxRetries: number;
+  /** Delay before retry n (0-based) is delayMs × 2^n, capped at 30 s. @default 2000 */
+  readonly delayMs: number;
+}
+
+export const DEFAULT_CONFLICT_POLICY: ConflictPolicy = { maxRetries: 6, delayMs: 2000 };
+
+/** The body of `POST /servers/{id}/action` for a step. Only rebuild, reboot, stop and start exist on Nova. */
+export function actionBody(step: Step, inputs: StepInputs): Record<string, unknown> {
+  switch (step.kind) {
+    case "rebuild": {
+      const p = step.params;
+      const rebuild: Record<string, unknown> = { imageRef: p.imageId, metadata: p.metadata.full };
+      if (p.keyPair !== undefined) rebuild["key_name"] = p.keyPair;
+      if (p.userDataSha256 !== undefined) rebuild["user_data"] = encodeUserData(p.userDataSha256, inputs.userData);
+      if (inputs.password) rebuild["adminPass"] = inputs.password.reveal();
+      return { rebuild };
+    }
+    case "reboot":
+      return { reboot: { type: step.params.type } };
+    case "stop":
+      return { "os-stop": null };
+    case "start":
+      return { "os-start": null };
+    case "reinstall":
+    case "changeos":
+    case "update-metadata":
+      throw new TypeError(`step ${step.kind} is not a Nova server action`);
+  }
+}
+
+function encodeUserData(sha: string | null, content: string | null | undefined): string | null {
+  if (sha === null) return null;
+  if (typeof content !== "string") throw new TypeError("the rebuild sets user_data but apply passed no user_data content");
+  return Buffer.from(content, "utf8").toString("base64");
+}
+
+/** Task states that show a step is running on the server. */
+const STEP_TASKS: Readonly<Record<string, RegExp>> = {
+  rebuild: /^rebuild/,
+  reboot: /^reboot/,
+  stop: /^powering-off$/,
+  start: /^powering-on$/,
+};
+
+/** After an ambiguous POST: did Nova take it? (task_state shows the step, or `updated` moved.) */
+export function looksAccepted(server: NovaServer | undefined, step: Step["kind"], baselineUpdated: string): boolean {
+  if (!server) return false;
+  const task = server["OS-EXT-STS:task_state"];
+  if (typeof task === "string" && STEP_TASKS[step]?.test(task)) return true;
+  const status = (server.status ?? "").toUpperCase();
+  if ((step === "rebuild" && status === "REBUILD") || (step === "reboot" && (status === "REBOOT" || status === "HARD_REBOOT"))) return true;
+  return server.updated !== undefined && server.updated !== baselineUpdated;
+}
+
+export interface StartDeps {
+  readonly nova: NovaClient;
+  readonly clock: Clock;
+  readonly conflict: ConflictPolicy;
+}
+
+/**
+ * Sends an action. 409 (busy) is waited out and re-sent (Nova refused it, so that is safe). After an ambiguous failure
+ * or a 5xx, the server is read once: if it shows the step, the handle is returned as if accepted; else the error is thrown.
+ */
+export async function startAction(deps: StartDeps, instance: ObservedInstance, step: Step, body: Record<string, unknown>, signal: AbortSignal): Promise<OperationHandle> {
+  const startedAt = deps.clock.now();
+  const handle = (requestId: string | undefined): OperationHandle => ({
+    instanceId: instance.id,
+    step: step.kind,
+    startedAt,
+    ...(requestId ? { requestId } : {}),
+    baseline: { updatedAt: instance.updatedAt, status: instance.rawStatus },
+    synchronous: false,
+  });
+  for (let retry = 0; ; retry++) {
+    try {
+      const res = await deps.nova.action(instance.id, body, signal);
+      return handle(res.requestId);
+    } catch (error) {
+      if (isConflict(error) && retry < deps.conflict.maxRetries) {
+        await deps.clock.sleep(Math.min(30_000, deps.conflict.delayMs * 2 ** retry), signal);
+        continue;
+      }
+      if (!(error instanceof AmbiguousError) && !isServerError(error)) throw error;
+      const server = await deps.nova.getServer(instance.id, signal);
+      if (looksAccepted(server, step.kind, instance.updatedAt)) return handle(error instanceof CloudError ? error.details.requestId : undefined);
+      throw error;
+    }
+  }
+}
+
+function isConflict(error: unknown): boolean {
+  return error instanceof CloudError && error.details.status === 409 && !/locked/i.test(error.details.cloudMessage);
+}
+
+function isServerError(error: unknown): boolean {
+  return error instanceof CloudError && (error.details.status ?? 0) >= 500;
+}
+
+/** update-metadata: merge the set keys, then delete the removed ones (404 is fine). Synchronous. */
+export async function writeMetadata(nova: NovaClient, instanceId: string, target: MetadataTarget, signal: AbortSignal): Promise<string | undefined> {
+  let requestId: string | undefined;
+  if (Object.keys(target.set).length > 0) requestId = (await nova.mergeMetadata(instanceId, target.set, signal)).requestId;
+  for (const key of target.remove) await nova.deleteMetadataKey(instanceId, key, signal);
+  return requestId;
+}
+
+/** One handle's state from the server as listed now. */
+export function decideOperation(handle: OperationHandle, server: NovaServer, provider: string): OperationStatus {
+  const instance = normalizeServer(server, provider);
+  if (handle.synchronous) return { type: "done", handle, instance };
+  const status = instance.rawStatus.toUpperCase();
+  const moved = instance.updatedAt !== handle.baseline.updatedAt;
+  const rid = handle.requestId ? { requestId: handle.requestId } : {};
+  if (status === "DELETED") return { type: "failed", handle, message: "server was deleted", ...rid };
+  if (instance.task !== null) return { type: "running", handle, status: `${instance.rawStatus}/${instance.task}` };
+  if (status === "ERROR") {
+    if (!moved && handle.baseline.status.toUpperCase() === "ERROR") return { type: "running", handle, status: "ERROR (step not started yet)" };
+    return { type: "failed", handle, message: instance.fault?.message ?? "server went to ERROR", ...rid };
+  }
+  if (status !== "ACTIVE" && status !== "SHUTOFF") return { type: "running", handle, status: instance.rawStatus };
+  if (!moved) return { type: "running", handle, status: `${instance.rawStatus} (no change seen yet)` };
+  if (handle.step === "stop" && status !== "SHUTOFF") return { type: "running", handle, status: instance.rawStatus };
+  if (handle.step === "start" && status !== "ACTIVE") return { type: "running", handle, status: instance.rawStatus };
+  return { type: "done", handle, instance };
+}
