@@ -96,6 +96,8 @@ export interface ProviderAdapter {
   /** The provider's name in the fleet file. */
   readonly name: string;
   readonly type: ProviderType;
+  /** How often apply should poll this provider's operations, when the caller does not say. @default 2000 */
+  readonly pollIntervalMs?: number;
   capabilities(signal: AbortSignal): Promise<ProviderCapabilities>;
   resolveImages(refs: readonly ImageRef[], signal: AbortSignal): Promise<readonly ImageResolution[]>;
   /** Bulk and paginated: never one GET per server. */

@@ -64,6 +64,8 @@ async function stepInputs(
     }
     userData = spec.content;
   }
-  const password = desired.spec.password ? await resolveSecret(desired.spec.password, deps) : undefined;
+  const password = desired.spec.password
+    ? await resolveSecret(desired.spec.password, deps, { what: `password of ${desired.address}`, location: desired.source })
+    : undefined;
   return { ...(userData !== undefined ? { userData } : {}), ...(password ? { password } : {}) };
 }

@@ -1,0 +1,174 @@
+import picomatch from "picomatch";
+import { formatAddress } from "../model/address.js";
+import type { InstanceAddress } from "../model/address.js";
+import { DEFAULT_CHANGE_POLICY, DEFAULT_ROLLOUT } from "../model/desired.js";
+import type { DesiredFleet, DesiredGroup, DesiredInstance, DesiredSpec, InstanceSelector, PartialSpec, RolloutPolicy, SpecLayer } from "../model/desired.js";
+import type { Diagnostic } from "../model/errors.js";
+import type { SourceLocation } from "../model/source.js";
+import { formatLocation } from "../model/source.js";
+
+/** What expansion needs of a live server. */
+export interface ListedServer {
+  readonly id: string;
+  readonly name: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface ResolvedInstances {
+  readonly instances: DesiredInstance[];
+  readonly diagnostics: Diagnostic[];
+}
+
+/** The rollout group of servers that match no fleet group. */
+export const DEFAULT_GROUP = "default";
+
+interface Member {
+  readonly provider: string;
+  readonly server: ListedServer;
+  readonly groups: DesiredGroup[];
+  declared?: { readonly layer: SpecLayer; readonly selector: InstanceSelector; readonly source: SourceLocation };
+}
+
+/**
+ * Matches the fleet to live servers (pure): each declared instance to its server, each group to the servers it
+ * selects, and merges defaults → matching groups (file order) → instance into one complete desired state per server.
+ * Servers matched only by groups are instances too (address `provider/<server name>`).
+ */
+export function resolveInstances(fleet: DesiredFleet, listed: ReadonlyMap<string, readonly ListedServer[]>): ResolvedInstances {
+  const diagnostics: Diagnostic[] = [];
+  const members = new Map<string, Member>();
+  const member = (provider: string, server: ListedServer): Member => {
+    const key = `${provider}\u0000${server.id}`;
+    const existing = members.get(key);
+    if (existing) return existing;
+    const created: Member = { provider, server, groups: [] };
+    members.set(key, created);
+    return created;
+  };
+  for (const instance of fleet.instances) {
+    const server = findServer(instance.provider, instance.selector, listed.get(instance.provider) ?? [], instance.source, diagnostics);
+    if (!server) continue;
+    const m = member(instance.provider, server);
+    if (m.declared) {
+      diagnostics.push({ location: instance.source, message: `${instance.provider} server '${server.name}' (id ${server.id}) is declared twice: here and at ${formatLocation(m.declared.source)}` });
+      continue;
+    }
+    m.declared = { layer: instance, selector: instance.selector, source: instance.source };
+  }
+  for (const group of fleet.groups) {
+    const matches = groupMatcher(group);
+    for (const provider of fleet.providers.map((p) => p.name)) {
+      if (group.provider !== undefined && group.provider !== provider) continue;
+      for (const server of listed.get(provider) ?? []) if (matches(server)) member(provider, server).groups.push(group);
+    }
+  }
+  const instances = orderMembers([...members.values()], fleet).map((m) => desiredInstance(fleet, m));
+  checkAddresses(instances, diagnostics);
+  return { instances, diagnostics };
+}
+
+function findServer(provider: string, selector: InstanceSelector, servers: readonly ListedServer[], source: SourceLocation, diagnostics: Diagnostic[]): ListedServer | undefined {
+  if ("id" in selector) {
+    const found = servers.find((s) => s.id === selector.id);
+    if (!found) diagnostics.push({ location: source, message: `no server with id ${selector.id} in provider ${provider}` });
+    return found;
+  }
+  const found = servers.filter((s) => s.name === selector.name);
+  if (found.length === 0) diagnostics.push({ location: source, message: `no server named ${selector.name} in provider ${provider}` });
+  if (found.length > 1) {
+    const ids = found.map((s) => s.id).join(", ");
+    diagnostics.push({ location: source, message: `server name ${selector.name} is ambiguous in provider ${provider}: ids ${ids}; declare it by id` });
+  }
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/** A predicate for the servers a group selects: name glob and metadata equality, both when given. */
+export function groupMatcher(group: Pick<DesiredGroup, "match">): (server: ListedServer) => boolean {
+  const glob = group.match.name;
+  const nameMatches = glob === undefined ? () => true : picomatch(glob, { dot: true });
+  const wanted = Object.entries(group.match.metadata ?? {});
+  return (server) => nameMatches(server.name) && wanted.every(([key, value]) => server.metadata[key] === value);
+}
+
+/** Declared instances in file order first, then servers matched only by groups, by provider then name and id. */
+function orderMembers(members: readonly Member[], fleet: DesiredFleet): Member[] {
+  const declaredOrder = new Map(fleet.instances.map((instance, index) => [instance.source, index]));
+  const providerOrder = new Map(fleet.providers.map((p, index) => [p.name, index]));
+  const declared = members.filter((m) => m.declared).sort((a, b) => (declaredOrder.get(a.declared?.source as SourceLocation) ?? 0) - (declaredOrder.get(b.declared?.source as SourceLocation) ?? 0));
+  const matched = members
+    .filter((m) => !m.declared)
+    .sort((a, b) => (providerOrder.get(a.provider) ?? 0) - (providerOrder.get(b.provider) ?? 0) || compare(a.server.name, b.server.name) || compare(a.server.id, b.server.id));
+  return [...declared, ...matched];
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function desiredInstance(fleet: DesiredFleet, m: Member): DesiredInstance {
+  const layers: SpecLayer[] = [fleet.defaults, ...m.groups, ...(m.declared ? [m.declared.layer] : [])];
+  const last = m.groups[m.groups.length - 1];
+  const selector = m.declared?.selector ?? { id: m.server.id };
+  const key = m.declared && "id" in m.declared.selector ? m.declared.selector.id : m.server.name;
+  return {
+    address: formatAddress(m.provider, key),
+    provider: m.provider,
+    selector,
+    spec: completeSpec(mergeSpecs(layers.map((l) => l.spec))),
+    group: last?.name ?? DEFAULT_GROUP,
+    rollout: mergeRollout(fleet.defaults, last),
+    source: m.declared?.source ?? last?.source ?? { file: fleet.file, line: 1, column: 1 },
+  };
+}
+
+/** Later layers win; metadata maps merge key by key and change policies field by field. */
+export function mergeSpecs(specs: readonly PartialSpec[]): PartialSpec {
+  let merged: PartialSpec = {};
+  for (const spec of specs) {
+    const metadata = spec.metadata || merged.metadata ? { ...merged.metadata, ...spec.metadata } : undefined;
+    const changePolicy = spec.changePolicy || merged.changePolicy ? { ...merged.changePolicy, ...spec.changePolicy } : undefined;
+    merged = { ...merged, ...definedOnly(spec), ...(metadata ? { metadata } : {}), ...(changePolicy ? { changePolicy } : {}) };
+  }
+  return merged;
+}
+
+function definedOnly(spec: PartialSpec): PartialSpec {
+  return Object.fromEntries(Object.entries(spec).filter(([, value]) => value !== undefined)) as PartialSpec;
+}
+
+/** Applies the defaults for what no layer set. */
+export function completeSpec(spec: PartialSpec): DesiredSpec {
+  return {
+    ...spec,
+    metadataPolicy: spec.metadataPolicy ?? "merge",
+    ignoreMetadata: spec.ignoreMetadata ?? [],
+    changePolicy: { ...DEFAULT_CHANGE_POLICY, ...spec.changePolicy },
+  };
+}
+
+function mergeRollout(defaults: SpecLayer, group: SpecLayer | undefined): RolloutPolicy {
+  return { ...DEFAULT_ROLLOUT, ...defaults.rollout, ...group?.rollout };
+}
+
+/** The rollout policy of every group, and of "default" (servers in no group): built-in defaults ← `defaults` ← group. */
+export function rolloutPolicies(fleet: DesiredFleet): Record<string, RolloutPolicy> {
+  const policies: Record<string, RolloutPolicy> = { [DEFAULT_GROUP]: mergeRollout(fleet.defaults, undefined) };
+  for (const group of fleet.groups) policies[group.name] = mergeRollout(fleet.defaults, group);
+  return policies;
+}
+
+function checkAddresses(instances: readonly DesiredInstance[], diagnostics: Diagnostic[]): void {
+  const byAddress = new Map<InstanceAddress, DesiredInstance>();
+  for (const instance of instances) {
+    const first = byAddress.get(instance.address);
+    if (!first) {
+      byAddress.set(instance.address, instance);
+      continue;
+    }
+    const ids = [first, instance].map((i) => ("id" in i.selector ? i.selector.id : i.selector.name)).join(", ");
+    diagnostics.push({
+      location: instance.source,
+      message: `two servers have the address ${instance.address} (${ids}): addresses must be unique; rename a server or declare it by id`,
+    });
+  }
+}

@@ -1,0 +1,13 @@
+export { completeSpec, DEFAULT_GROUP, groupMatcher, mergeSpecs, resolveInstances, rolloutPolicies } from "./expand.js";
+export type { ListedServer, ResolvedInstances } from "./expand.js";
+export { interpolate, interpolateTree } from "./interpolate.js";
+export type { InterpolationIssue, InterpolationResult } from "./interpolate.js";
+export { loadFleet, loadFleetText } from "./load.js";
+export type { LoadFleetDeps } from "./load.js";
+export { parseFleetText } from "./parse.js";
+export type { ParsedFleetText } from "./parse.js";
+export { FLEET_SCHEMA_ID, fleetSchema } from "./schema.js";
+export type { JsonSchema } from "./schema.js";
+export { resolveSecret } from "./secrets.js";
+export type { ResolveSecretDeps, SecretContext } from "./secrets.js";
+export { validateFleet } from "./validate.js";

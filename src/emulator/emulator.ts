@@ -1,0 +1,60 @@
+import { checkFaultOptions, FaultInjector } from "./faults.js";
+import { createOpenStackServices, initialState, parseMicroversion, withExtraUsers } from "./openstack/index.js";
+import { EMPTY_OPENSTACK_WORLD } from "./openstack/world-types.js";
+import { loadState, Persister } from "./persist.js";
+import { emptyStats, startHttpServer } from "./server.js";
+import type { Emulator, EmulatorOptions, Timings, WorldState } from "./types.js";
+import { DEFAULT_TIMINGS, NO_FAULTS } from "./types.js";
+
+function timingsOf(options: EmulatorOptions): Timings {
+  const timings = { ...DEFAULT_TIMINGS, ...options.world.timings, ...options.timings };
+  for (const [key, value] of Object.entries(timings)) if (!(value >= 0)) throw new RangeError(`timing ${key} must be a non-negative number of ms`);
+  return timings;
+}
+
+async function startingState(options: EmulatorOptions, seed: number, now: number): Promise<WorldState> {
+  const extraUsers = options.extraUsers ?? [];
+  const loaded = options.persistPath ? await loadState(options.persistPath) : undefined;
+  if (loaded) return { ...loaded, openstack: withExtraUsers(loaded.openstack, extraUsers, seed) };
+  return { version: 1, openstack: initialState({ world: options.world.openstack ?? EMPTY_OPENSTACK_WORLD, extraUsers, seed, now }), actions: [] };
+}
+
+/** Starts the emulated clouds on one loopback HTTP port. */
+export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
+  const seed = options.seed ?? 1;
+  const maxVersion = parseMicroversion(options.maxMicroversion ?? "2.96");
+  if (!maxVersion || maxVersion.major !== 2 || maxVersion.minor < 1) throw new RangeError(`invalid maxMicroversion "${options.maxMicroversion ?? ""}": expected 2.N`);
+  const faults = new FaultInjector(checkFaultOptions({ ...NO_FAULTS, ...options.faults }), seed);
+  const now = () => Date.now();
+  const state = await startingState(options, seed, now());
+  const stats = emptyStats();
+  stats.actions.push(...state.actions);
+  let persister: Persister | undefined;
+  const openstack = createOpenStackServices({
+    state: state.openstack,
+    timings: timingsOf(options),
+    seed,
+    maxVersion,
+    tokenLifetimeMs: (options.tokenLifetimeSeconds ?? 3600) * 1000,
+    stats,
+    changed: () => persister?.schedule(),
+    now,
+  });
+  const snapshot = (): WorldState => ({ version: 1, openstack: openstack.cloud.toState(), actions: structuredClone(stats.actions) });
+  if (options.persistPath) persister = new Persister(options.persistPath, snapshot, options.persistDebounceMs ?? 20);
+  const http = await startHttpServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, services: openstack.services, faults, stats });
+  if (persister) await persister.flush();
+  let closed: Promise<void> | undefined;
+  return {
+    urls: { identity: `${http.origin}/identity/v3`, compute: `${http.origin}/compute/v2.1`, image: `${http.origin}/image` },
+    stats,
+    snapshot,
+    close() {
+      closed ??= (async () => {
+        await http.close();
+        await persister?.flush();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import type { IncomingHttpHeaders } from "node:http";
+
+/** A request as the API modules see it: the path below their prefix, the body already read. */
+export interface ApiRequest {
+  readonly method: string;
+  /** Below the service prefix, starting with "/" (e.g. "/v2.1/servers/detail"). */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+  /** `req-<uuid>`, sent back in X-OpenStack-Request-Id. */
+  readonly requestId: string;
+  /** `http://host:port` as the client reached it. */
+  readonly origin: string;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Serialized as JSON unless a string; omitted when undefined. */
+  readonly body?: unknown;
+}
+
+/** One cloud API mounted under a path prefix of the common server. */
+export interface ApiService {
+  /** e.g. "/compute". */
+  readonly prefix: string;
+  /** Version documents and similar calls that faults never touch. */
+  isExempt(req: ApiRequest): boolean;
+  /** Whether 5xx, 429 and drops may be injected (latency applies to everything). */
+  readonly injectErrors: boolean;
+  handle(req: ApiRequest): ApiResponse | Promise<ApiResponse>;
+  /** Body of an injected error in this API's shape. */
+  faultBody(status: 429 | 503, retryAfterSeconds: number): unknown;
+  /** Headers this API adds to every response (e.g. X-Compute-Request-Id). */
+  commonHeaders(req: ApiRequest): Readonly<Record<string, string>>;
+}
+
+/** A request body that is not valid JSON. */
+export class MalformedBody extends Error {}
+
+export function readJson(req: ApiRequest): unknown {
+  if (req.body.length === 0) throw new MalformedBody("empty body");
+  try {
+    return JSON.parse(req.body.toString("utf8")) as unknown;
+  } catch {
+    throw new MalformedBody("invalid JSON");
+  }
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export function header(req: ApiRequest, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Path segments below a prefix, e.g. "/v2.1/servers/x" → ["v2.1", "servers", "x"]. */
+export function segments(path: string): string[] {
+  return path.split("/").filter((s) => s !== "").map((s) => decodeURIComponent(s));
+}
+
+/** The route key for statistics: ids replaced by `{id}`. */
+export function routeKey(method: string, pathname: string): string {
+  const route = pathname
+    .split("/")
+    .map((s) => (/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(s) || /^[0-9a-f]{32}$/i.test(s) ? "{id}" : s))
+    .join("/");
+  return `${method} ${route}`;
+}

@@ -1,0 +1,119 @@
+import { stableHexId, stableUuid } from "../ids.js";
+import { fingerprintOf, generatePublicKey } from "./keys.js";
+import { beginWorldTask } from "./lifecycle.js";
+import type { ImageState, KeypairState, OpenStackState, ProjectState, ServerState, UserState } from "./state-types.js";
+import { isoMicros, isoNaive, isoSeconds } from "./time.js";
+import type { OpenStackWorld, WorldServer, WorldUser } from "./world-types.js";
+
+export interface InitialStateInput {
+  readonly world: OpenStackWorld;
+  readonly extraUsers: readonly WorldUser[];
+  readonly seed: number;
+  readonly now: number;
+}
+
+/** The state a world file describes. Ids not given are derived from the seed and the names. */
+export function initialState(input: InitialStateInput): OpenStackState {
+  const { world, seed, now } = input;
+  const projects = new Map<string, ProjectState>();
+  const project = (name: string): ProjectState => {
+    const existing = projects.get(name);
+    if (existing) return existing;
+    const created = { id: stableHexId(seed, "project", name), name };
+    projects.set(name, created);
+    return created;
+  };
+  const allUsers = [...world.users, ...input.extraUsers.filter((extra) => !world.users.some((u) => u.name === extra.name))];
+  const users: UserState[] = allUsers.map((u) => ({
+    id: u.id ?? stableHexId(seed, "user", u.name),
+    name: u.name,
+    password: u.password,
+    projectId: project(u.project).id,
+    roles: u.roles,
+  }));
+  const owner = users[0] ?? { id: stableHexId(seed, "user", "admin"), projectId: project("demo").id };
+  const images: ImageState[] = world.images.map((image, i) => ({
+    id: image.id ?? stableUuid(seed, "image", image.name, String(i)),
+    name: image.name,
+    properties: image.properties,
+    fail: image.fail ?? null,
+    visibility: image.visibility,
+    createdAt: isoSeconds(now - (world.images.length - i) * 1000),
+  }));
+  const keypairs: KeypairState[] = world.keypairs.map((k) => {
+    const publicKey = k.publicKey ?? generatePublicKey(seed, k.name);
+    return { name: k.name, projectId: owner.projectId, publicKey, fingerprint: fingerprintOf(publicKey) ?? "", type: "ssh", createdAt: isoNaive(now) };
+  });
+  const imageId = (ref: string) => (images.find((i) => i.id === ref) ?? images.find((i) => i.name === ref))?.id ?? ref;
+  const servers = world.servers.map((s, i) =>
+    worldServer(s, { id: s.id ?? stableUuid(seed, "server", s.name, String(i)), imageId: imageId(s.image), owner, index: i, count: world.servers.length, now }),
+  );
+  return {
+    region: world.region,
+    adminToken: world.adminToken ?? null,
+    projects: [...projects.values()],
+    users,
+    applicationCredentials: world.applicationCredentials.map((c) => ({ id: c.id, name: c.name, secret: c.secret, userId: users.find((u) => u.name === c.user)?.id ?? "" })),
+    images,
+    keypairs,
+    servers,
+    nextAddress: servers.length,
+  };
+}
+
+interface ServerContext {
+  readonly id: string;
+  readonly imageId: string;
+  readonly owner: { readonly id: string; readonly projectId: string };
+  readonly index: number;
+  readonly count: number;
+  readonly now: number;
+}
+
+function worldServer(s: WorldServer, c: ServerContext): ServerState {
+  const createdMs = c.now - (c.count - c.index) * 1000;
+  const vmState = s.status === "ACTIVE" ? "active" : s.status === "SHUTOFF" ? "stopped" : "error";
+  const server: ServerState = {
+    id: c.id,
+    name: s.name,
+    projectId: c.owner.projectId,
+    userId: c.owner.id,
+    imageId: c.imageId,
+    flavorId: s.flavor,
+    keyPair: s.keyPair,
+    metadata: { ...s.metadata },
+    userData: s.userData === null ? null : Buffer.from(s.userData, "utf8").toString("base64"),
+    vmState,
+    taskState: null,
+    powerState: vmState === "stopped" ? 4 : 1,
+    created: isoSeconds(createdMs),
+    updated: isoMicros(createdMs * 1000),
+    launchedAt: isoNaive(createdMs),
+    locked: s.locked,
+    fault: vmState === "error" ? { code: 500, message: s.fault ?? "Unknown error", created: isoSeconds(createdMs) } : null,
+    address: `10.0.${Math.floor(c.index / 254) % 256}.${(c.index % 254) + 1}`,
+    operation: null,
+    actions: [],
+  };
+  if (s.task !== null) beginWorldTask(server, s.task, s.busyFor, c.now);
+  return server;
+}
+
+/** Adds (or updates the password and roles of) users given outside the world, e.g. by the sim provider. */
+export function withExtraUsers(state: OpenStackState, extra: readonly WorldUser[], seed: number): OpenStackState {
+  if (extra.length === 0) return state;
+  const projects = [...state.projects];
+  const users = [...state.users];
+  for (const u of extra) {
+    let project = projects.find((p) => p.name === u.project);
+    if (!project) {
+      project = { id: stableHexId(seed, "project", u.project), name: u.project };
+      projects.push(project);
+    }
+    const index = users.findIndex((existing) => existing.name === u.name);
+    const user: UserState = { id: users[index]?.id ?? u.id ?? stableHexId(seed, "user", u.name), name: u.name, password: u.password, projectId: project.id, roles: u.roles };
+    if (index >= 0) users[index] = user;
+    else users.push(user);
+  }
+  return { ...state, projects, users };
+}

@@ -1,0 +1,154 @@
+import type { ApiResponse } from "../http.js";
+import { novaStatus } from "./lifecycle.js";
+import { atLeast } from "./microversion.js";
+import type { NovaCall, NovaContext } from "./nova-common.js";
+import { json, NovaError } from "./nova-common.js";
+import { serverView, summaryView } from "./nova-view.js";
+import type { ServerState } from "./state-types.js";
+import { microsOf } from "./time.js";
+
+export const MAX_LIMIT = 1000;
+
+const KNOWN_QUERY = new Set([
+  "limit", "marker", "name", "status", "image", "flavor", "changes-since", "changes-before", "ip", "ip6", "reservation_id", "all_tenants",
+  "sort_key", "sort_dir", "tags", "tags-any", "not-tags", "not-tags-any", "key_name", "locked", "deleted", "host", "node", "hostname",
+  "project_id", "tenant_id", "user_id", "availability_zone", "config_drive", "created_at", "launched_at", "terminated_at", "power_state",
+  "task_state", "vm_state", "progress", "uuid", "description", "soft_deleted",
+]);
+const STATUSES = new Set(["ACTIVE", "BUILD", "DELETED", "ERROR", "HARD_REBOOT", "MIGRATING", "PASSWORD", "PAUSED", "REBOOT", "REBUILD", "RESCUE", "RESIZE", "REVERT_RESIZE", "SHELVED", "SHELVED_OFFLOADED", "SHUTOFF", "SOFT_DELETED", "SUSPENDED", "UNKNOWN", "VERIFY_RESIZE"]);
+const SORT_KEYS: Readonly<Record<string, (s: ServerState) => string>> = {
+  created_at: (s) => s.created,
+  updated_at: (s) => s.updated,
+  display_name: (s) => s.name,
+  uuid: (s) => s.id,
+  vm_state: (s) => s.vmState,
+  task_state: (s) => s.taskState ?? "",
+  launched_at: (s) => s.launchedAt ?? "",
+};
+
+type Filter = (s: ServerState) => boolean;
+
+function badQuery(name: string, value: string, detail: string): NovaError {
+  return new NovaError(400, `Invalid input for query parameters ${name}. Value: ${value}. ${detail}`);
+}
+
+function regex(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch {
+    return new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  }
+}
+
+/** The filters of a list request; unknown parameters are 400 from 2.75 and ignored before. */
+function filters(call: NovaCall): Filter[] {
+  const q = call.req.query;
+  const out: Filter[] = [];
+  for (const key of q.keys()) if (!KNOWN_QUERY.has(key) && atLeast(call.version, 75)) throw badQuery(key, q.get(key) ?? "", `Additional properties are not allowed ('${key}' was unexpected)`);
+  if (!(q.get("all_tenants") !== null && call.principal.isAdmin)) out.push((s) => s.projectId === call.principal.projectId);
+  const name = q.get("name");
+  if (name !== null) {
+    const pattern = regex(name);
+    out.push((s) => pattern.test(s.name));
+  }
+  const statuses = q.getAll("status").map((s) => s.toUpperCase());
+  if (statuses.length > 0) {
+    if (atLeast(call.version, 38) && statuses.some((s) => !STATUSES.has(s))) throw new NovaError(400, `Invalid status value`);
+    out.push((s) => statuses.includes(novaStatus(s.vmState, s.taskState)));
+  }
+  const image = q.get("image");
+  if (image !== null) out.push((s) => s.imageId === image.split("/").pop());
+  const flavor = q.get("flavor");
+  if (flavor !== null) out.push((s) => s.flavorId === flavor.split("/").pop());
+  const keyName = q.get("key_name");
+  if (keyName !== null && (call.principal.isAdmin || atLeast(call.version, 83))) out.push((s) => s.keyPair === keyName);
+  const ip = q.get("ip");
+  if (ip !== null) {
+    const pattern = regex(ip);
+    out.push((s) => pattern.test(s.address));
+  }
+  const locked = q.get("locked");
+  if (locked !== null && atLeast(call.version, 73)) out.push((s) => s.locked === (locked.toLowerCase() === "true"));
+  out.push(...timeFilters(call));
+  return out;
+}
+
+function timeFilters(call: NovaCall): Filter[] {
+  const out: Filter[] = [];
+  for (const [key, since] of [["changes-since", true], ["changes-before", false]] as const) {
+    const value = call.req.query.get(key);
+    if (value === null) continue;
+    const micros = microsOf(value.replace(" ", "T").replace(/\+00:00$/, "Z"));
+    if (Number.isNaN(micros)) throw badQuery(key, value, `'${value}' is not a 'date-time'`);
+    out.push(since ? (s) => microsOf(s.updated) >= micros : (s) => microsOf(s.updated) <= micros);
+  }
+  return out;
+}
+
+function limitOf(call: NovaCall): number {
+  const text = call.req.query.get("limit");
+  if (text === null) return MAX_LIMIT;
+  if (!/^\d+$/.test(text)) throw badQuery("limit", text, `'${text}' does not match '^[0-9]*$'`);
+  return Math.min(Number(text), MAX_LIMIT);
+}
+
+/** GET /servers and /servers/detail: filters, marker/limit pagination and a `next` link when the page is full. */
+export function listServers(ctx: NovaContext, call: NovaCall, detail: boolean): ApiResponse {
+  const limit = limitOf(call);
+  const marker = call.req.query.get("marker") ?? undefined;
+  const checks = filters(call);
+  const matches = (s: ServerState) => checks.every((check) => check(s));
+  if (marker !== undefined) {
+    const found = ctx.cloud.server(marker);
+    if (!found || !matches(found)) throw new NovaError(400, `marker [${marker}] not found`);
+  }
+  const page = pageOf(ctx, call, { limit, marker, matches });
+  const body: Record<string, unknown> = { servers: page.map((s) => (detail ? serverView(ctx, call, s) : summaryView(call, s))) };
+  const last = page[page.length - 1];
+  if (last && page.length === limit) body.servers_links = [{ rel: "next", href: nextHref(call, detail, last.id) }];
+  return json(200, body);
+}
+
+interface PageRequest {
+  readonly limit: number;
+  readonly marker: string | undefined;
+  readonly matches: (s: ServerState) => boolean;
+}
+
+function pageOf(ctx: NovaContext, call: NovaCall, p: PageRequest): ServerState[] {
+  const sortKey = call.req.query.get("sort_key");
+  if (sortKey === null || sortKey === "created_at") {
+    const descending = (call.req.query.get("sort_dir") ?? "desc") !== "asc";
+    if (descending) return take(ctx.cloud.newestFirst(p.marker), p);
+  }
+  return take(sorted(ctx, call, sortKey ?? "created_at", p), { ...p, marker: undefined });
+}
+
+function take(source: Iterable<ServerState>, p: PageRequest): ServerState[] {
+  const page: ServerState[] = [];
+  if (p.limit === 0) return page;
+  for (const server of source) {
+    if (!p.matches(server)) continue;
+    page.push(server);
+    if (page.length >= p.limit) break;
+  }
+  return page;
+}
+
+function sorted(ctx: NovaContext, call: NovaCall, sortKey: string, p: PageRequest): ServerState[] {
+  if ((sortKey === "host" || sortKey === "node") && !call.principal.isAdmin) throw new NovaError(403, `Only administrators can sort servers by ${sortKey}`);
+  const keyOf = SORT_KEYS[sortKey];
+  if (!keyOf) throw new NovaError(400, `Invalid input for query parameters sort_key. Value: ${sortKey}.`);
+  const sign = (call.req.query.get("sort_dir") ?? "desc") === "asc" ? 1 : -1;
+  const all = [...ctx.cloud.newestFirst()].filter(p.matches);
+  all.sort((a, b) => sign * (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const start = p.marker === undefined ? 0 : all.findIndex((s) => s.id === p.marker) + 1;
+  return all.slice(start);
+}
+
+function nextHref(call: NovaCall, detail: boolean, marker: string): string {
+  const params = new URLSearchParams(call.req.query);
+  params.set("marker", marker);
+  if (!params.has("limit")) params.set("limit", String(MAX_LIMIT));
+  return `${call.base}/servers${detail ? "/detail" : ""}?${params.toString()}`;
+}

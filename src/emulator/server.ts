@@ -1,0 +1,127 @@
+import { once } from "node:events";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
+import type { FaultInjector } from "./faults.js";
+import type { ApiRequest, ApiResponse, ApiService } from "./http.js";
+import { routeKey } from "./http.js";
+import { requestId } from "./ids.js";
+import type { ActionRecord } from "./types.js";
+
+const MAX_BODY = 1024 * 1024;
+
+/** The stats object the server and the API modules update in place. */
+export interface MutableStats {
+  requests: number;
+  byRoute: Record<string, number>;
+  actions: ActionRecord[];
+  faults: Record<"error5xx" | "throttled" | "dropped", number>;
+}
+
+export function emptyStats(): MutableStats {
+  return { requests: 0, byRoute: {}, actions: [], faults: { error5xx: 0, throttled: 0, dropped: 0 } };
+}
+
+export interface HttpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly services: readonly ApiService[];
+  readonly faults: FaultInjector;
+  readonly stats: MutableStats;
+}
+
+export interface RunningServer {
+  /** `http://host:port`. */
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+/** One node:http server for every emulated API: routing by prefix, request ids, statistics and faults. */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
+  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    handle(options, req, res).catch(() => {
+      if (!res.headersSent) send(res, { status: 500, body: { computeFault: { code: 500, message: "Unexpected error in the emulator." } } }, {});
+      else res.destroy();
+    });
+  });
+  server.listen(options.port, options.host);
+  await once(server, "listening");
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    origin: `http://${host}:${address.port}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function handle(options: HttpServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req);
+  const origin = `http://${req.headers.host ?? "127.0.0.1"}`;
+  const url = new URL(req.url ?? "/", origin);
+  const method = req.method ?? "GET";
+  const { stats } = options;
+  stats.requests++;
+  const key = routeKey(method, url.pathname);
+  stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
+  const rid = requestId();
+  const service = options.services.find((s) => url.pathname === s.prefix || url.pathname.startsWith(`${s.prefix}/`));
+  if (!service) return send(res, { status: 404, body: { error: { code: 404, title: "Not Found", message: "The resource could not be found." } } }, { "x-openstack-request-id": rid });
+  const apiReq: ApiRequest = { method, path: url.pathname.slice(service.prefix.length) || "/", query: url.searchParams, headers: req.headers, body: body ?? Buffer.alloc(0), requestId: rid, origin };
+  const common = { "x-openstack-request-id": rid, ...service.commonHeaders(apiReq) };
+  if (body === undefined) return send(res, { status: 413, body: { overLimit: { code: 413, message: "Request is too large." } } }, common);
+  const exempt = service.isExempt(apiReq);
+  if (!exempt && options.faults.options.latencyMs > 0) await delay(options.faults.options.latencyMs);
+  if (!exempt && service.injectErrors && injectFault(options, service, res, common)) return;
+  send(res, await service.handle(apiReq), common);
+}
+
+/** Applies the seeded fault decision; true when the request was answered (or dropped) by it. */
+function injectFault(options: HttpServerOptions, service: ApiService, res: ServerResponse, common: Record<string, string>): boolean {
+  const decision = options.faults.decide();
+  const { stats } = options;
+  const retryAfter = options.faults.options.retryAfterSeconds;
+  switch (decision) {
+    case "none":
+      return false;
+    case "drop":
+      stats.faults.dropped++;
+      res.socket?.destroy();
+      return true;
+    case "error5xx":
+      stats.faults.error5xx++;
+      send(res, { status: 503, body: service.faultBody(503, retryAfter) }, common);
+      return true;
+    case "throttle":
+      stats.faults.throttled++;
+      send(res, { status: 429, headers: { "retry-after": String(retryAfter) }, body: service.faultBody(429, retryAfter) }, common);
+      return true;
+  }
+}
+
+function send(res: ServerResponse, response: ApiResponse, common: Readonly<Record<string, string>>): void {
+  const headers: Record<string, string> = { ...common, ...response.headers };
+  let payload: string | undefined;
+  if (response.body !== undefined && response.status !== 204) {
+    payload = typeof response.body === "string" ? response.body : JSON.stringify(response.body);
+    headers["content-type"] ??= typeof response.body === "string" ? "text/plain; charset=UTF-8" : "application/json";
+  }
+  headers["content-length"] = String(payload === undefined ? 0 : Buffer.byteLength(payload));
+  res.writeHead(response.status, headers);
+  res.end(payload);
+}

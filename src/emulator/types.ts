@@ -1,0 +1,111 @@
+import type { OpenStackWorld, WorldUser } from "./openstack/world-types.js";
+import type { OpenStackState } from "./openstack/state-types.js";
+
+export type { OpenStackWorld, WorldUser };
+
+/** Durations of the emulated asynchronous operations, in milliseconds. */
+export interface Timings {
+  /** @default 2000 */
+  readonly rebuild: number;
+  /** @default 500 */
+  readonly reboot: number;
+  /** @default 300 */
+  readonly stop: number;
+  /** @default 300 */
+  readonly start: number;
+  /** Server create: BUILD until this has passed. @default 1000 */
+  readonly build: number;
+  /** Huawei reinstall/changeos (for the cloud modules that come later). @default 3000 */
+  readonly reinstall: number;
+}
+
+export const DEFAULT_TIMINGS: Timings = { rebuild: 2000, reboot: 500, stop: 300, start: 300, build: 1000, reinstall: 3000 };
+
+/** Seeded fault injection on the cloud APIs (version documents and Keystone are exempt from errors and drops). */
+export interface FaultOptions {
+  /** Added to every response. @default 0 */
+  readonly latencyMs: number;
+  /** Share of API calls answered 503. @default 0 */
+  readonly error5xxRate: number;
+  /** Share of API calls answered 429 with Retry-After. @default 0 */
+  readonly rate429: number;
+  /** Retry-After of the 429 answers, in seconds. @default 1 */
+  readonly retryAfterSeconds: number;
+  /** Share of API calls whose connection is destroyed without an answer. @default 0 */
+  readonly dropRate: number;
+}
+
+export const NO_FAULTS: FaultOptions = { latencyMs: 0, error5xxRate: 0, rate429: 0, retryAfterSeconds: 1, dropRate: 0 };
+
+/** A parsed world file: the emulated clouds' starting state. Every section is optional. */
+export interface World {
+  /** The file it came from, for messages. */
+  readonly file: string;
+  readonly openstack?: OpenStackWorld;
+  readonly timings: Partial<Timings>;
+}
+
+export interface EmulatorOptions {
+  readonly world: World;
+  /** @default "127.0.0.1" */
+  readonly host?: string;
+  /** @default 0 (an ephemeral port) */
+  readonly port?: number;
+  /** Seed of the fault-injection PRNG and of generated ids. @default 1 */
+  readonly seed?: number;
+  /** Overrides the world's timings. */
+  readonly timings?: Partial<Timings>;
+  readonly faults?: Partial<FaultOptions>;
+  /** Highest compute microversion served. @default "2.96" */
+  readonly maxMicroversion?: string;
+  /**
+   * When set, the state is loaded from this file if it exists (instead of the world), and saved atomically
+   * shortly after each mutation and on close. Operations in flight when loaded complete (time has passed).
+   */
+  readonly persistPath?: string;
+  /** Users added to the world's (e.g. a generated user of the sim provider). */
+  readonly extraUsers?: readonly WorldUser[];
+  /** Keystone token lifetime in seconds. @default 3600 */
+  readonly tokenLifetimeSeconds?: number;
+  /** Debounce of the persistence writes, in ms. @default 20 */
+  readonly persistDebounceMs?: number;
+}
+
+/** A mutating server action the emulator accepted. */
+export interface ActionRecord {
+  readonly serverId: string;
+  readonly serverName: string;
+  /** Nova's instance-action name: create, rebuild, reboot, stop, start, delete, lock, unlock. */
+  readonly action: string;
+  /** ms since the epoch. */
+  readonly at: number;
+  readonly requestId: string;
+}
+
+/** Live counters (mutated in place as requests arrive). */
+export interface EmulatorStats {
+  /** Every request received, faulted ones included. */
+  readonly requests: number;
+  /** Per `METHOD route`, ids replaced by placeholders (e.g. `POST /compute/v2.1/servers/{id}/action`). */
+  readonly byRoute: Readonly<Record<string, number>>;
+  readonly actions: readonly ActionRecord[];
+  /** Faults injected, per kind. */
+  readonly faults: Readonly<Record<"error5xx" | "throttled" | "dropped", number>>;
+}
+
+/** The whole emulated state: JSON-serializable, the format of the persistence file. */
+export interface WorldState {
+  readonly version: 1;
+  readonly openstack: OpenStackState;
+  readonly actions: readonly ActionRecord[];
+}
+
+export interface Emulator {
+  /** identity: a Keystone v3 root usable as auth_url; compute: Nova v2.1 root; image: Glance root. */
+  readonly urls: { readonly identity: string; readonly compute: string; readonly image: string };
+  readonly stats: EmulatorStats;
+  /** A deep copy of the whole state, with in-flight operations advanced to now. */
+  snapshot(): WorldState;
+  /** Stops listening, persists, closes keep-alive sockets. */
+  close(): Promise<void>;
+}
