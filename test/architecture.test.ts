@@ -16,7 +16,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   emulator: ["model", "emulator"],
   "providers/http": ["model", "providers/http"],
   "providers/openstack": ["model", "providers/http", "providers/openstack"],
-  "providers/sim": ["model", "providers/http", "providers/openstack", "providers/sim", "emulator"],
+  "providers/sim": ["model", "providers", "providers/http", "providers/openstack", "providers/sim", "emulator"],
   // registry.ts is the only file that knows every provider type
   providers: ["model", "providers", "providers/openstack", "providers/sim"],
   cli: ["*"],

@@ -140,7 +140,7 @@ instances:
       const first = await cloud.reform(["plan", "-c", "fleet.yaml", "--output", "json"]);
       const doc = JSON.parse(first.stdout) as { changes: { action: string; unknowns: { field: string }[] }[] };
       expect(doc.changes[0]?.action).toBe("no-op");
-      expect(doc.changes[0]?.unknowns.map((u) => u.field)).toContain("userData");
+      expect(doc.changes[0]?.unknowns.map((u) => u.field)).toContain("user_data");
       const adopt = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve", "--adopt"]);
       expect(adopt.code).toBe(0);
       expect(serverActions(cloud.emulator, "web-1")).toEqual([]);

@@ -73,8 +73,9 @@ describe("secrets never leak", () => {
     const refused = record(await cloud.reform(["plan", "-c", "wrong.yaml", "--debug"], env));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/401/);
+    // Everything reform wrote: saved plans and the journal (the .yaml files are the test's own input).
     const files = await filesUnder(cloud.dir);
-    const written = await Promise.all(files.filter((f) => !f.endsWith("clouds.yaml")).map((f) => readFile(f, "utf8")));
+    const written = await Promise.all(files.filter((f) => !f.endsWith(".yaml")).map((f) => readFile(f, "utf8")));
     expect(files.some((f) => f.endsWith("journal.jsonl"))).toBe(true);
     expect(outputs.join("").length).toBeGreaterThan(1000);
     expect(outputs.some((o) => o.includes("X-Auth-Token") || o.includes("x-auth-token"))).toBe(true);

@@ -22,6 +22,7 @@ REFORM_DEBUG_FLAG=$([ "${REFORM_NOVA_DEBUG:-0}" = 1 ] && echo --debug || true)
 if [ "${REFORM_NOVA_SKIP_INSTALL:-0}" != 1 ]; then
   t=$(now); bash "$HERE/harness/install.sh"; timing "harness install.sh" "$(since "$t")"
 fi
+FROZEN=
 STATE=$(mktemp -d /tmp/reform-nova-XXXXXX)
 W=$STATE/reform-work           # up.sh wipes $STATE, so the work dir is created after it
 export NOVA_HARNESS_DIR=$STATE/harness NOVA_HARNESS_AUTH=keystone
@@ -33,6 +34,7 @@ export NOVA_HARNESS_ADMIN_PASSWORD NOVA_HARNESS_SERVICE_PASSWORD
 cleanup() {
   local rc=$?
   set +e
+  [ -n "${FROZEN:-}" ] && kill -CONT -- "-$FROZEN"
   if [ -d "$NOVA_HARNESS_DIR/pids" ]; then
     t=$(now); bash "$HERE/harness/down.sh" >/dev/null 2>&1; say "harness stopped (down.sh, $(since "$t")s)"
   fi
@@ -207,6 +209,24 @@ ACT3=$(instance_actions "$S3" | paste -sd, -)
 check "server 3: Nova recorded exactly one reboot (instance actions: $ACT3)" test "$ACT3" = create,reboot
 ACT1=$(instance_actions "$S1" | paste -sd, -)
 check "server 1: exactly one rebuild overall (instance actions: $ACT1)" test "$ACT1" = create,rebuild
+ACT2=$(instance_actions "$S2" | paste -sd, -)
+check "server 2: still no rebuild nor reboot by reform (instance actions: $ACT2)" test "$ACT2" = create
+
+# ------------------------------------------------------------------ round 3: a server busy in Nova plans as "wait"
+say "== reform round 3: reform-nova-2 mid-rebuild (started outside reform, nova-compute frozen) plans as wait"
+CPID=$(cat "$NOVA_HARNESS_DIR/pids/nova-compute.pid")
+kill -STOP -- "-$CPID"; FROZEN=$CPID   # our own harness's nova-compute group, by PID (cleanup sends CONT)
+api POST "/servers/$S2/action" 2.57 "$(jq -n --arg a "$NOVA_HARNESS_IMAGE_A" '{rebuild: {imageRef: $a}}')"
+check "out-of-band rebuild of server 2 accepted (HTTP $CODE, status $(jq -r '.server.status // empty' "$W/body"))" test "$CODE" = 202
+reform plan5-json plan -c fleet.yaml --output json
+check "plan: reform-nova-2 (REBUILD/rebuilding in Nova) plans as wait, with no steps" \
+  jq -e --arg a "$A2" '[.changes[] | select(.address == $a)][0] | .action == "wait" and (.steps | length == 0)' "$W/out/plan5-json.out"
+reform plan5-exitcode plan -c fleet.yaml --detailed-exitcode
+say "      (plan --detailed-exitcode while a server waits: exit $RC)"
+kill -CONT -- "-$CPID"; FROZEN=
+wait_active '^reform-nova-2$' 1 60 || true
+reform plan6-exitcode plan -c fleet.yaml --detailed-exitcode
+check "plan --detailed-exitcode after the out-of-band rebuild (same image, fields kept) exits 0" test "$RC" = 0
 
 # ------------------------------------------------------------------ ids, secrets
 api GET '/servers/detail?name=^reform-nova-' 2.57

@@ -1,5 +1,6 @@
 // Starts the built emulator (dist/) with a world file; prints the identity URL, then runs until SIGTERM.
 // Usage: node start-emulator.mjs WORLD.yaml
+import process from "node:process";
 import { loadWorldFile, startEmulator } from "../../dist/emulator/index.js";
 
 const world = await loadWorldFile(process.argv[2]);

@@ -113,7 +113,7 @@ class OpenStackAdapter implements ProviderAdapter {
       rebootTypes: ["SOFT", "HARD"],
       softRebootRequiresRunning: true,
       maxMetadataValueLength: 255,
-      description: `compute API microversion ${c.microversion}`,
+      description: describeMicroversion(c.microversion, features),
     };
   }
 
@@ -190,4 +190,10 @@ function selectorFilter(selectors: readonly InstanceSelector[]): (server: NovaSe
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** What the negotiated microversion allows, in the words a plan's reason needs. */
+function describeMicroversion(microversion: string, features: { setsKeyPair: boolean; setsUserData: boolean }): string {
+  const missing = [...(features.setsKeyPair ? [] : ["key pair needs 2.54"]), ...(features.setsUserData ? [] : ["user_data needs 2.57"])];
+  return `compute API microversion ${microversion}${missing.length > 0 ? `; a rebuild that sets the ${missing.join(", the ")}` : ""}`;
 }

@@ -85,6 +85,7 @@ function debugLine(debug: (line: string) => void): (exchange: Exchange) => void 
     const outcome = e.status === undefined ? `error ${e.error ?? "?"}` : String(e.status);
     const rid = e.requestId ? ` [${e.requestId}]` : "";
     const attempt = e.attempt > 1 ? ` (attempt ${e.attempt})` : "";
-    debug(`http ${e.method} ${e.url} -> ${outcome} in ${e.ms}ms${rid}${attempt}`);
+    const headers = Object.entries(e.requestHeaders).map(([k, v]) => `${k}: ${v}`).join("; ");
+    debug(`http ${e.method} ${e.url} -> ${outcome} in ${e.ms}ms${rid}${attempt} {${headers}}`);
   };
 }
