@@ -26,6 +26,10 @@ export default tseslint.config(
     rules: { "no-console": "error" },
   },
   {
+    files: ["bin/**/*.js", "eslint.config.js"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
+  {
     files: ["vitest.config.ts"],
     rules: { "no-restricted-syntax": "off" },
   },
