@@ -1,9 +1,10 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ConfigError, ReformError } from "../model/errors.js";
 import { VERSION } from "../version.js";
-import { applyCommand } from "./commands/apply.js";
+import { applyCommand, applySavedPlanCommand } from "./commands/apply.js";
 import { planCommand } from "./commands/plan.js";
 import { schemaCommand } from "./commands/schema.js";
+import { showCommand } from "./commands/show.js";
 import { simCommand } from "./commands/sim.js";
 import { validateCommand } from "./commands/validate.js";
 import { EXIT } from "./exit-codes.js";
@@ -16,6 +17,8 @@ Examples:
   $ reform plan -c fleet.yaml --detailed-exitcode
   $ reform plan -c fleet.yaml --output markdown -out plan.json
   $ reform apply -c fleet.yaml --auto-approve
+  $ reform apply plan.json                      # a saved plan; refused if any server changed since
+  $ reform show plan.json --output markdown
   $ reform sim --world world.yaml --port 8800
 
 Exit codes: 0 success or no changes, 1 error, 2 changes present (plan --detailed-exitcode).
@@ -75,15 +78,22 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
     .action(async (o: { config: string; output: "text" | "json" | "markdown"; detailedExitcode: boolean; out?: string; target: string[]; adopt: boolean; color: boolean }) =>
       setExit(await planCommand(io, { ...o, debug: program.opts<{ debug?: boolean }>().debug ?? false }, signal)));
 
-  program.command("apply").description("plan, confirm, then change servers in place and verify them").addOption(config())
+  const apply = program.command("apply").description("plan, confirm, then change servers in place and verify them; or execute a saved plan")
+    .argument("[planfile]", "a plan saved with `plan --out`: executed without asking, refused if stale").addOption(config())
     .option("--auto-approve", "do not ask for confirmation", false)
     .addOption(new Option("--output <format>", "text or json (the apply report)").choices(["text", "json"]).default("text"))
     .option("--adopt", "record annotations for what cannot be observed, without touching servers", false)
     .option("--parallelism <n>", "most servers in flight at once", positiveInt)
     .option("--poll-interval <ms>", "time between bulk status polls", positiveInt)
     .addOption(target()).addOption(noColor())
-    .action(async (o: { config: string; autoApprove: boolean; output: "text" | "json"; adopt: boolean; parallelism?: number; pollInterval?: number; target: string[]; color: boolean }) =>
-      setExit(await applyCommand(io, { ...o, debug: program.opts<{ debug?: boolean }>().debug ?? false }, signal)));
+    .action(async (planfile: string | undefined, o: { config: string; autoApprove: boolean; output: "text" | "json"; adopt: boolean; parallelism?: number; pollInterval?: number; target: string[]; color: boolean }) => {
+      const options = { ...o, configGiven: apply.getOptionValueSource("config") === "cli", debug: program.opts<{ debug?: boolean }>().debug ?? false };
+      setExit(planfile ? await applySavedPlanCommand(io, planfile, options, signal) : await applyCommand(io, options, signal));
+    });
+
+  program.command("show").description("render a saved plan").argument("<planfile>", "a plan saved with `plan --out`")
+    .addOption(new Option("--output <format>", "text, json or markdown").choices(["text", "json", "markdown"]).default("text")).addOption(noColor())
+    .action(async (planfile: string, o: { output: "text" | "json" | "markdown"; color: boolean }) => setExit(await showCommand(io, planfile, o)));
 
   program.command("schema").description("print a JSON Schema").argument("[which]", "fleet or plan", "fleet")
     .action(async (which: string) => setExit(await schemaCommand(io, which)));

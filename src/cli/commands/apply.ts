@@ -1,8 +1,11 @@
+import { resolve } from "node:path";
 import { applySucceeded } from "../../apply/report.js";
 import type { Reporter } from "../../model/events.js";
 import { ReformError } from "../../model/errors.js";
 import { openFileJournal } from "../../runtime/journal-file.js";
+import { fingerprintOf } from "../../plan/fingerprint.js";
 import { apply } from "../../workflow/apply.js";
+import { readPlanFile } from "../../workflow/plan-file.js";
 import type { PlanResult } from "../../workflow/plan.js";
 import { EXIT } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
@@ -17,6 +20,8 @@ import { planWithSession } from "./plan.js";
 
 export interface ApplyCommandOptions {
   readonly config: string;
+  /** False when -c was not given: a saved plan then names its own fleet file. */
+  readonly configGiven: boolean;
   readonly autoApprove: boolean;
   readonly output: "text" | "json";
   readonly target: readonly string[];
@@ -37,6 +42,35 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
     if (!planned.plan.hasChanges) return EXIT.ok;
     await approve(io, options.autoApprove);
     return execute(io, session, planned, options, signal);
+  });
+}
+
+/**
+ * `reform apply PLANFILE`: executes a saved plan without asking, but only if nothing moved under it:
+ * the fleet file must be the one the plan was made from, and every server it changes must still have
+ * the fingerprint the plan saw (changes made outside reform count too).
+ */
+export async function applySavedPlanCommand(io: CliIo, planPath: string, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
+  const { plan: saved } = await readPlanFile(resolve(io.cwd, planPath));
+  const config = options.configGiven ? options.config : saved.configFile;
+  return withSession(io, config, options, async (session) => {
+    if (session.fleet.sha256 !== saved.configSha256) {
+      throw new ReformError("PLAN_STALE", `the plan is stale: ${config} changed since the plan was made; run plan again`);
+    }
+    const fresh = await planWithSession(io, session, { target: [], adopt: false }, signal);
+    const stale = saved.changes.filter((c) => c.steps.length > 0 || c.action === "wait").filter((c) => {
+      const live = fresh.observed.get(c.address);
+      return !live || fingerprintOf(live) !== c.fingerprint;
+    });
+    if (stale.length > 0) {
+      const names = stale.map((c) => c.address).join(", ");
+      throw new ReformError("PLAN_STALE", `the plan is stale: ${stale.length === 1 ? "this server" : "these servers"} changed since it was made: ${names}; run plan again`);
+    }
+    const progress = options.output === "json" ? io.stderr : io.stdout;
+    progress.write(renderPlanAs(saved, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
+    if (!saved.applyable) return EXIT.error;
+    if (!saved.hasChanges) return EXIT.ok;
+    return execute(io, session, { ...fresh, plan: saved }, options, signal);
   });
 }
 

@@ -1,7 +1,6 @@
-import { writeFile, rename, mkdir } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Plan } from "../../model/plan.js";
-import { toPlanDocument } from "../../render/plan-document.js";
+import { savePlanFile } from "../../workflow/plan-file.js";
 import { plan } from "../../workflow/plan.js";
 import type { PlanResult } from "../../workflow/plan.js";
 import { EXIT } from "../exit-codes.js";
@@ -27,7 +26,7 @@ export async function planCommand(io: CliIo, options: PlanCommandOptions, signal
   return withSession(io, options.config, options, async (session) => {
     const result = await planWithSession(io, session, options, signal);
     io.stdout.write(renderPlanAs(result.plan, options.output, { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
-    if (options.out) await savePlan(resolve(io.cwd, options.out), result.plan);
+    if (options.out) await savePlanFile(resolve(io.cwd, options.out), result.plan);
     return planExitCode(result.plan, options.detailedExitcode);
   });
 }
@@ -40,12 +39,4 @@ export function planExitCode(result: Plan, detailed: boolean): number {
   if (!result.applyable) return EXIT.error;
   if (!detailed) return EXIT.ok;
   return result.changes.some((c) => c.action !== "no-op") ? EXIT.changes : EXIT.ok;
-}
-
-/** Writes the plan document atomically (temp file, then rename): a reader never sees half a plan. */
-async function savePlan(path: string, result: Plan): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(toPlanDocument(result), null, 2)}\n`, { mode: 0o600 });
-  await rename(temp, path);
 }

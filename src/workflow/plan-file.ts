@@ -1,0 +1,58 @@
+import { readFileSync } from "node:fs";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import type { ValidateFunction } from "ajv/dist/2020.js";
+import { ReformError } from "../model/errors.js";
+import type { Plan } from "../model/plan.js";
+import { PLAN_FORMAT_VERSION } from "../model/plan.js";
+import type { PlanDocument } from "../render/plan-document.js";
+import { fromPlanDocument, toPlanDocument } from "../render/plan-document.js";
+
+let validator: ValidateFunction | undefined;
+
+function validatePlan(): ValidateFunction {
+  validator ??= new Ajv2020({ allErrors: true, strict: false }).compile(
+    JSON.parse(readFileSync(new URL("../../schemas/plan.schema.json", import.meta.url), "utf8")) as object,
+  );
+  return validator;
+}
+
+/** Writes the plan document atomically (temp file, then rename), readable only by its owner: a reader never sees half a plan. */
+export async function savePlanFile(path: string, plan: Plan): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(toPlanDocument(plan), null, 2)}\n`, { mode: 0o600 });
+  await rename(temp, path);
+}
+
+/** Reads a saved plan; a corrupted, hand-edited or foreign file is refused with what is wrong and where. */
+export async function readPlanFile(path: string): Promise<{ readonly plan: Plan; readonly document: PlanDocument }> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new ReformError("USAGE", `cannot read plan file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return parsePlanText(text, path);
+}
+
+export function parsePlanText(text: string, path: string): { readonly plan: Plan; readonly document: PlanDocument } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new ReformError("PLAN_INVALID", `${path} is not a reform plan: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const version = (data as { format_version?: unknown } | null)?.format_version;
+  if (typeof data === "object" && data !== null && version !== undefined && version !== PLAN_FORMAT_VERSION) {
+    throw new ReformError("PLAN_INVALID", `${path} has plan format_version ${JSON.stringify(version)}; this reform reads ${PLAN_FORMAT_VERSION}`);
+  }
+  const validate = validatePlan();
+  if (!validate(data)) {
+    const problems = (validate.errors ?? []).slice(0, 5).map((e) => `  ${e.instancePath || "/"}: ${e.message ?? "invalid"}`);
+    throw new ReformError("PLAN_INVALID", `${path} is not a valid reform plan (corrupted or edited by hand):\n${problems.join("\n")}`);
+  }
+  const document = data as PlanDocument;
+  return { plan: fromPlanDocument(document), document };
+}

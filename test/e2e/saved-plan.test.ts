@@ -1,0 +1,77 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestCloud } from "../support/cloud.js";
+import { startTestCloud, worldWith } from "../support/cloud.js";
+import { serverActions, serverByName } from "../support/world.js";
+
+const WORLD = worldWith(`  images: [{ name: ubuntu-22.04 }, { name: ubuntu-24.04 }]
+  keypairs: [{ name: ops-2025 }]
+  servers:
+    - { name: web-1, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: web } }
+    - { name: web-2, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: web } }
+`);
+
+const FLEET = `providers: { dc1: { type: openstack, cloud: test } }
+instances:
+  - { provider: dc1, name: web-1, spec: { image: { name: ubuntu-24.04 } } }
+  - { provider: dc1, name: web-2, spec: { image: { name: ubuntu-24.04 } } }
+`;
+
+describe("saved plans", () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(WORLD);
+    await cloud.writeFleet(FLEET);
+    await cloud.writeFleet(`providers: { dc1: { type: openstack, cloud: test } }
+instances:
+  - { provider: dc1, name: web-2, spec: { metadata: { touched: by-hand } } }
+`, "outside.yaml");
+  });
+  afterAll(async () => cloud.close());
+
+  it("are shown in every format from the saved document", async () => {
+    expect((await cloud.reform(["plan", "-c", "fleet.yaml", "-out", "plan.json"])).code).toBe(0);
+    const text = await cloud.reform(["show", "plan.json"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/dc1\/web-1 will be rebuilt in place/);
+    const markdown = await cloud.reform(["show", "plan.json", "--output", "markdown"]);
+    expect(markdown.stdout).toMatch(/<details>/);
+    const json = await cloud.reform(["show", "plan.json", "--output", "json"]);
+    expect(JSON.parse(json.stdout)).toEqual(JSON.parse(await readFile(join(cloud.dir, "plan.json"), "utf8")));
+  });
+
+  it("are refused, naming the server, when a server changed outside reform since the plan", async () => {
+    expect((await cloud.reform(["apply", "-c", "outside.yaml", "--auto-approve"])).code).toBe(0);
+    const run = await cloud.reform(["apply", "plan.json"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/stale[^\n]*dc1\/web-2/);
+    expect(run.stderr).not.toMatch(/dc1\/web-1/);
+    expect(serverActions(cloud.emulator, "web-1")).toEqual([]);
+  });
+
+  it("are applied without asking when nothing moved, and verified", async () => {
+    expect((await cloud.reform(["plan", "-c", "fleet.yaml", "-out", "fresh.json"])).code).toBe(0);
+    const run = await cloud.reform(["apply", "fresh.json"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/2 converged/);
+    expect(serverByName(cloud.emulator, "web-2").metadata).toMatchObject({ touched: "by-hand" });
+    const again = await cloud.reform(["apply", "fresh.json"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/stale/);
+    expect(serverActions(cloud.emulator, "web-1")).toEqual(["rebuild"]);
+  });
+
+  it("are refused when corrupted or edited by hand, with a readable error", async () => {
+    const doc = JSON.parse(await readFile(join(cloud.dir, "fresh.json"), "utf8")) as { changes: { action: string }[] };
+    doc.changes[0] = { ...doc.changes[0], action: "explode" } as { action: string };
+    await writeFile(join(cloud.dir, "edited.json"), JSON.stringify(doc));
+    await writeFile(join(cloud.dir, "truncated.json"), (await readFile(join(cloud.dir, "fresh.json"), "utf8")).slice(0, 200));
+    for (const file of ["edited.json", "truncated.json"]) {
+      const run = await cloud.reform(["apply", file]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(new RegExp(`${file} is not a (valid )?reform plan`));
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
