@@ -17,6 +17,9 @@ T_ALL=$(now)
 REFORM_DEBUG_FLAG=$([ "${REFORM_NOVA_DEBUG:-0}" = 1 ] && echo --debug || true)
 
 [ -f "$REPO/dist/cli/main.js" ] || { say "FAIL: $REPO/dist is missing: run npm run build first"; exit 1; }
+# fail fast (before the 1-minute harness start) when the CLI cannot even load
+VERSION_OUT=$(node "$REPO/bin/reform.js" --version 2>&1) || { say "FAIL: node bin/reform.js --version:"; say "$VERSION_OUT" | indent; exit 1; }
+say "reform $VERSION_OUT"
 
 # ------------------------------------------------------------------ harness
 if [ "${REFORM_NOVA_SKIP_INSTALL:-0}" != 1 ]; then
