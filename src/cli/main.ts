@@ -1,13 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ConfigError, ReformError } from "../model/errors.js";
 import { VERSION } from "../version.js";
-import { applyCommand, applySavedPlanCommand } from "./commands/apply.js";
-import { planCommand } from "./commands/plan.js";
-import { schemaCommand } from "./commands/schema.js";
-import { showCommand } from "./commands/show.js";
-import { simCommand } from "./commands/sim.js";
-import { validateCommand } from "./commands/validate.js";
 import { EXIT } from "./exit-codes.js";
+import type { SimCommandOptions } from "./commands/sim.js";
 import type { CliIo } from "./io.js";
 import { processIo } from "./io.js";
 
@@ -24,7 +19,10 @@ Examples:
 Exit codes: 0 success or no changes, 1 error, 2 changes present (plan --detailed-exitcode).
 Docs: https://github.com/reform-dev/reform/tree/main/docs`;
 
-/** The CLI: argv in, exit code out. The one place where errors become messages and exit codes. */
+/**
+ * The CLI: argv in, exit code out. The one place where errors become messages and exit codes.
+ * Commands are imported when they run, so `reform validate` does not load the emulator or the HTTP stack.
+ */
 export async function main(argv: readonly string[], io: CliIo = processIo(), signal: AbortSignal = processSignal()): Promise<number> {
   const debug = argv.includes("--debug");
   let exitCode: number = EXIT.ok;
@@ -67,7 +65,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
   const noColor = () => new Option("--no-color", "no colours");
 
   program.command("validate").description("check a fleet file without contacting any cloud").addOption(config())
-    .action(async (o: { config: string }) => setExit(await validateCommand(io, o)));
+    .action(async (o: { config: string }) => setExit(await (await import("./commands/validate.js")).validateCommand(io, o)));
 
   program.command("plan").description("read live servers and show what apply would do").addOption(config())
     .addOption(new Option("--output <format>", "text, json or markdown").choices(["text", "json", "markdown"]).default("text"))
@@ -76,7 +74,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
     .option("--adopt", "record annotations for what cannot be observed, without touching servers", false)
     .addOption(target()).addOption(noColor())
     .action(async (o: { config: string; output: "text" | "json" | "markdown"; detailedExitcode: boolean; out?: string; target: string[]; adopt: boolean; color: boolean }) =>
-      setExit(await planCommand(io, { ...o, debug: program.opts<{ debug?: boolean }>().debug ?? false }, signal)));
+      setExit(await (await import("./commands/plan.js")).planCommand(io, { ...o, debug: program.opts<{ debug?: boolean }>().debug ?? false }, signal)));
 
   const apply = program.command("apply").description("plan, confirm, then change servers in place and verify them; or execute a saved plan")
     .argument("[planfile]", "a plan saved with `plan --out`: executed without asking, refused if stale").addOption(config())
@@ -88,15 +86,16 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
     .addOption(target()).addOption(noColor())
     .action(async (planfile: string | undefined, o: { config: string; autoApprove: boolean; output: "text" | "json"; adopt: boolean; parallelism?: number; pollInterval?: number; target: string[]; color: boolean }) => {
       const options = { ...o, configGiven: apply.getOptionValueSource("config") === "cli", debug: program.opts<{ debug?: boolean }>().debug ?? false };
+      const { applyCommand, applySavedPlanCommand } = await import("./commands/apply.js");
       setExit(planfile ? await applySavedPlanCommand(io, planfile, options, signal) : await applyCommand(io, options, signal));
     });
 
   program.command("show").description("render a saved plan").argument("<planfile>", "a plan saved with `plan --out`")
     .addOption(new Option("--output <format>", "text, json or markdown").choices(["text", "json", "markdown"]).default("text")).addOption(noColor())
-    .action(async (planfile: string, o: { output: "text" | "json" | "markdown"; color: boolean }) => setExit(await showCommand(io, planfile, o)));
+    .action(async (planfile: string, o: { output: "text" | "json" | "markdown"; color: boolean }) => setExit(await (await import("./commands/show.js")).showCommand(io, planfile, o)));
 
   program.command("schema").description("print a JSON Schema").argument("[which]", "fleet or plan", "fleet")
-    .action(async (which: string) => setExit(await schemaCommand(io, which)));
+    .action(async (which: string) => setExit(await (await import("./commands/schema.js")).schemaCommand(io, which)));
 
   program.command("sim").description("run the cloud emulator in the foreground")
     .requiredOption("--world <file>", "world file (YAML)")
@@ -113,7 +112,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
     .option("--error-rate <rate>", "share of API requests answered 503 (0..1)", rate)
     .option("--throttle-rate <rate>", "share of API requests answered 429 (0..1)", rate)
     .option("--drop-rate <rate>", "share of API requests whose connection is dropped (0..1)", rate)
-    .action(async (o: Parameters<typeof simCommand>[1]) => setExit(await simCommand(io, o, signal)));
+    .action(async (o: SimCommandOptions) => setExit(await (await import("./commands/sim.js")).simCommand(io, o, signal)));
   return program;
 }
 

@@ -15,7 +15,8 @@ export function displayRecords(f: Facts): DisplayRecords {
   const after: Record<string, unknown> = {};
   const { spec, observed } = f;
   if (spec.image !== undefined) {
-    before.image = observed.imageId === "" ? null : { id: observed.imageId };
+    const current = f.input.observedImage?.id === observed.imageId ? f.input.observedImage : undefined;
+    before.image = observed.imageId === "" ? null : current ? { id: current.id, name: current.name } : { id: observed.imageId };
     after.image = f.input.image === undefined ? null : { id: f.input.image.id, name: f.input.image.name };
   }
   if (spec.keyPair !== undefined) {

@@ -118,8 +118,9 @@ function imageFacts(input: PlanInstanceInput, c: Collector): boolean {
     return false;
   }
   if (observed.imageId === image.id) return false;
-  const text = imageChangeText(observed.imageId, image);
-  c.fields.push({ path: "image", before: observed.imageId, after: image.name, sensitive: false });
+  const current = input.observedImage?.id === observed.imageId ? input.observedImage : undefined;
+  const text = imageChangeText(current ?? observed.imageId, image);
+  c.fields.push({ path: "image", before: current?.name ?? observed.imageId, after: image.name, sensitive: false });
   if (desired.spec.changePolicy.onImageChange === "fail") {
     c.errors.push({ field: "image", message: `${desired.address}: image change ${text} refused by policy onImageChange: fail` });
   }

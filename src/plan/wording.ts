@@ -13,9 +13,9 @@ export function describeValue(value: string | null | undefined): string {
   return value === null || value === undefined ? "(none)" : value;
 }
 
-export function imageChangeText(beforeId: string, image: { readonly id: string; readonly name: string }): string {
-  const after = image.name === image.id ? image.id : `${image.name} (${image.id})`;
-  return `${beforeId} → ${after}`;
+export function imageChangeText(before: string | { readonly id: string; readonly name: string }, image: { readonly id: string; readonly name: string }): string {
+  const name = (i: { readonly id: string; readonly name: string }) => (i.name === i.id ? i.id : `${i.name} (${i.id})`);
+  return `${typeof before === "string" ? before : name(before)} → ${name(image)}`;
 }
 
 /** The observed user_data for display: content when the cloud shows it, else its digest; a marker when sensitive. */

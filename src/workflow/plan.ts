@@ -49,6 +49,7 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
     inputs.push(input);
     observed.set(desired.address, input.observed);
   }
+  await nameObservedImages(inputs, adapters, signal);
   if (diagnostics.length > 0) throw new ConfigError(diagnostics);
   const result = planFleet({
     inputs,
@@ -69,6 +70,18 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
       return planInstance({ ...input, observed: fresh });
     },
   };
+}
+
+/** The names of the images servers run now, where an image change will be shown (display only: failures are ignored). */
+async function nameObservedImages(inputs: PlanInstanceInput[], adapters: ReadonlyMap<string, ProviderAdapter>, signal: AbortSignal): Promise<void> {
+  const changing = inputs.filter((i) => i.image && i.observed.imageId !== "" && i.observed.imageId !== i.image.id);
+  const refs = new Map<string, ImageRef[]>();
+  for (const i of changing) refs.set(i.desired.provider, [...(refs.get(i.desired.provider) ?? []), { id: i.observed.imageId }]);
+  const names = await resolveFleetImages(refs, adapters, signal).catch(() => new Map<string, ReadonlyMap<string, ImageResolution>>());
+  for (const [index, input] of inputs.entries()) {
+    const found = names.get(input.desired.provider)?.get(imageRefKey({ id: input.observed.imageId }))?.result;
+    if (found?.type === "found") inputs[index] = { ...input, observedImage: { id: found.id, name: found.name } };
+  }
 }
 
 function imageRefs(instances: readonly DesiredInstance[]): Map<string, ImageRef[]> {
