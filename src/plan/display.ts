@@ -15,7 +15,8 @@ export function displayRecords(f: Facts): DisplayRecords {
   const after: Record<string, unknown> = {};
   const { spec, observed } = f;
   if (spec.image !== undefined) {
-    const current = f.input.observedImage?.id === observed.imageId ? f.input.observedImage : undefined;
+    const desiredImage = f.input.image?.id === observed.imageId ? f.input.image : undefined;
+    const current = f.input.observedImage?.id === observed.imageId ? f.input.observedImage : desiredImage;
     before.image = observed.imageId === "" ? null : current ? { id: current.id, name: current.name } : { id: observed.imageId };
     after.image = f.input.image === undefined ? null : { id: f.input.image.id, name: f.input.image.name };
   }

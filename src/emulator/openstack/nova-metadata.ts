@@ -8,12 +8,15 @@ import { nextUpdated } from "./time.js";
 
 const WRITABLE = new Set(["active", "stopped"]);
 
-/** Writes need vm_state active/paused/suspended/stopped and no task (ERROR servers: 409). */
+/**
+ * Writes need vm_state active/paused/suspended/stopped (ERROR or BUILD: 409), but NOT a null task state:
+ * Nova's update/delete_instance_metadata pass `task_state=None` to check_instance_state, which skips the
+ * task check. Seen on a real Nova (Zed, test/nova): a metadata POST during a rebuild answers 200.
+ */
 function checkWritable(call: NovaCall, server: ServerState, method: string): void {
   const action = method === "DELETE" ? "delete_instance_metadata" : "update_instance_metadata";
   if (server.locked && !call.principal.isAdmin) throw new NovaError(409, `Instance ${server.id} is locked`);
   if (!WRITABLE.has(server.vmState)) throw new NovaError(409, `Cannot '${action}' instance ${server.id} while it is in vm_state ${server.vmState}`);
-  if (server.taskState !== null) throw new NovaError(409, `Cannot '${action}' instance ${server.id} while it is in task_state ${server.taskState}`);
 }
 
 function save(ctx: NovaContext, server: ServerState, metadata: Record<string, string>): void {

@@ -137,7 +137,8 @@ class OpenStackAdapter implements ProviderAdapter {
       const requestId = await writeMetadata(c.nova, instance.id, step.params.metadata, signal);
       return { instanceId: instance.id, step: step.kind, startedAt: this.#options.clock.now(), ...(requestId ? { requestId } : {}), baseline: { updatedAt: instance.updatedAt, status: instance.rawStatus }, synchronous: true };
     }
-    // A reboot's annotations (reboot token) are written first: Nova refuses metadata writes while a task runs.
+    // A reboot step that carries annotations writes them before the reboot is sent (the planner normally
+    // records them in a trailing update-metadata step instead, once the reboot is verified).
     if (step.kind === "reboot" && step.params.metadata) await writeMetadata(c.nova, instance.id, step.params.metadata, signal);
     const deps = { nova: c.nova, clock: this.#options.clock, conflict: this.#options.conflict ?? DEFAULT_CONFLICT_POLICY };
     return startAction(deps, instance, step, actionBody(step, req.inputs), signal);
