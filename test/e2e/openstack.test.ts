@@ -153,3 +153,27 @@ instances:
     }
   });
 });
+
+describe("a server busy at plan time", () => {
+  it("is waited out by apply, planned again from its settled state, then changed and verified", async () => {
+    const cloud = await startTestCloud(
+      worldWith(`  images: [{ name: ubuntu-22.04 }, { name: ubuntu-24.04 }]
+  keypairs: [{ name: ops-2025 }]
+  servers: [{ name: busy-1, image: ubuntu-22.04, keyPair: ops-2025, task: rebuilding, busyFor: 1500ms }]
+`),
+    );
+    try {
+      await cloud.writeFleet(`providers: { dc1: { type: openstack, cloud: test } }
+instances:
+  - { provider: dc1, name: busy-1, spec: { image: { name: ubuntu-24.04 } } }
+`);
+      const run = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]);
+      expect(run.stdout).toMatch(/busy-1 .*wait/i);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/1 converged/);
+      expect(serverActions(cloud.emulator, "busy-1")).toEqual(["rebuild"]);
+    } finally {
+      await cloud.close();
+    }
+  });
+});

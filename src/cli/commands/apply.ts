@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { applySucceeded } from "../../apply/report.js";
 import type { Reporter } from "../../model/events.js";
+import type { Plan } from "../../model/plan.js";
 import { ReformError } from "../../model/errors.js";
 import { openFileJournal } from "../../runtime/journal-file.js";
 import { fingerprintOf } from "../../plan/fingerprint.js";
@@ -39,7 +40,7 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
     const progress = options.output === "json" ? io.stderr : io.stdout;
     progress.write(renderPlanAs(planned.plan, "text", { color, width: io.stdout.columns ?? 100 }));
     if (!planned.plan.applyable) return EXIT.error;
-    if (!planned.plan.hasChanges) return EXIT.ok;
+    if (!hasWork(planned.plan)) return EXIT.ok;
     await approve(io, options.autoApprove);
     return execute(io, session, planned, options, signal);
   });
@@ -69,9 +70,14 @@ export async function applySavedPlanCommand(io: CliIo, planPath: string, options
     const progress = options.output === "json" ? io.stderr : io.stdout;
     progress.write(renderPlanAs(saved, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
     if (!saved.applyable) return EXIT.error;
-    if (!saved.hasChanges) return EXIT.ok;
+    if (!hasWork(saved)) return EXIT.ok;
     return execute(io, session, { ...fresh, plan: saved }, options, signal);
   });
+}
+
+/** Something to execute, or a busy server to wait out and plan again. */
+function hasWork(plan: Plan): boolean {
+  return plan.hasChanges || plan.changes.some((c) => c.action === "wait");
 }
 
 async function approve(io: CliIo, autoApprove: boolean): Promise<void> {
