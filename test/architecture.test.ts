@@ -16,9 +16,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   emulator: ["model", "emulator"],
   "providers/http": ["model", "providers/http"],
   "providers/openstack": ["model", "providers/http", "providers/openstack"],
+  "providers/huawei": ["model", "providers/http", "providers/huawei"],
+  "providers/jdcloud": ["model", "providers/http", "providers/jdcloud"],
   "providers/sim": ["model", "providers", "providers/http", "providers/openstack", "providers/sim", "emulator"],
   // registry.ts is the only file that knows every provider type
-  providers: ["model", "providers", "providers/openstack", "providers/sim"],
+  providers: ["model", "providers", "providers/openstack", "providers/huawei", "providers/sim", "providers/jdcloud"],
   cli: ["*"],
   index: ["*"],
   version: [],

@@ -11,7 +11,7 @@ import type { Plan } from "../model/plan.js";
 import type { ProviderAdapter, StepInputs } from "../model/provider.js";
 import type { Journal } from "./journal.js";
 import { noJournal } from "./journal.js";
-import { OperationPoller } from "./poller.js";
+import { ADAPTIVE_POLLING, OperationPoller } from "./poller.js";
 import { InstanceReader } from "./reader.js";
 import type { ApplyReport, InstanceReport } from "./report.js";
 import { DEFAULT_STEP_TIMEOUTS_MS, runInstance } from "./run-instance.js";
@@ -34,7 +34,7 @@ export interface ApplyDeps {
 export interface ApplyOptions {
   /** Most servers in flight across all groups. @default 50 */
   readonly parallelism?: number;
-  /** Time between bulk polls of in-flight operations. @default the adapter's hint, else 2000 */
+  /** Time between bulk polls of in-flight operations, fixed. @default adaptive (ADAPTIVE_POLLING) up to the adapter's hint, else 2000 */
   readonly pollIntervalMs?: number;
   /** Per step kind. @default DEFAULT_STEP_TIMEOUTS_MS */
   readonly timeouts?: Partial<Readonly<Record<StepKind, number>>>;
@@ -122,6 +122,8 @@ function createContexts(deps: ApplyDeps, options: ApplyOptions, changes: readonl
         clock: deps.clock,
         signal: deps.signal,
         intervalMs: pollIntervalMs,
+        // An interval given explicitly is kept fixed; otherwise the adapter's interval is the ceiling of adaptive polling.
+        ...(options.pollIntervalMs === undefined ? { adaptive: ADAPTIVE_POLLING } : {}),
         onError: (error) => deps.reporter.report({ type: "warning", message: `polling ${provider} failed, retrying: ${error instanceof Error ? error.message : String(error)}` }),
       }),
       reader: new InstanceReader(adapter, { clock: deps.clock, signal: deps.signal }),

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { OperationHandle, OperationStatus, ProviderAdapter } from "../model/provider.js";
 import type { ObservedInstance } from "../model/observed.js";
 import { instantClock } from "../../test/support/instant-clock.js";
-import { OperationPoller } from "./poller.js";
+import fc from "fast-check";
+import { OperationPoller, nextPollDelay } from "./poller.js";
 
 const handle = (id: string): OperationHandle => ({ instanceId: id, step: "rebuild", startedAt: 0, baseline: { updatedAt: "t0", status: "ACTIVE" }, synchronous: false });
 
@@ -46,5 +47,44 @@ describe("OperationPoller", () => {
     const { adapter } = fakeAdapter({ a: 1_000_000 });
     const poller = new OperationPoller(adapter, { clock: instantClock(), intervalMs: 1000, signal: new AbortController().signal });
     await expect(poller.wait(handle("a"), 5_000)).rejects.toThrow(/rebuild did not finish within .* last status REBUILD/);
+  });
+});
+
+describe("adaptive polling", () => {
+  const adaptive = { minIntervalMs: 200, fraction: 0.1 };
+
+  it("waits a tenth of the oldest operation's age, between the minimum and the interval", () => {
+    expect(nextPollDelay(2000, adaptive, 1_000, [1_000])).toBe(200);
+    expect(nextPollDelay(2000, adaptive, 6_000, [1_000, 5_000])).toBe(500);
+    expect(nextPollDelay(2000, adaptive, 600_000, [0])).toBe(2000);
+    expect(nextPollDelay(2000, undefined, 600_000, [0])).toBe(2000);
+    expect(nextPollDelay(50, adaptive, 0, [0])).toBe(50);
+  });
+
+  it("never waits less than the minimum nor more than the interval (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 0, max: 10_000 }), fc.array(fc.integer({ min: 0, max: 10_000_000 }), { minLength: 1, maxLength: 50 }), fc.integer({ min: 0, max: 10_000_000 }), (interval, min, started, now) => {
+        const delay = nextPollDelay(interval, { minIntervalMs: min, fraction: 0.1 }, now, started);
+        expect(delay).toBeLessThanOrEqual(interval);
+        expect(delay).toBeGreaterThanOrEqual(Math.min(min, interval));
+      }),
+    );
+  });
+
+  it("sees a 2 s operation done within a tenth of its duration, with one bulk poll per wait", async () => {
+    const clock = instantClock();
+    const start = clock.now();
+    const adapter = {
+      pollOperations: async (handles: readonly OperationHandle[]): Promise<OperationStatus[]> =>
+        handles.map((h) => (clock.now() - start >= 2000 ? { type: "done", handle: h, instance: { id: h.instanceId } as ObservedInstance } : { type: "running", handle: h, status: "REBUILD" })),
+    } as unknown as ProviderAdapter;
+    const poller = new OperationPoller(adapter, { clock, intervalMs: 2000, adaptive, signal: new AbortController().signal });
+    const ids = Array.from({ length: 100 }, (_, i) => `s${i}`);
+    const results = await Promise.all(ids.map((id) => poller.wait({ ...handle(id), startedAt: start }, 60_000)));
+    expect(results.every((r) => r.type === "done")).toBe(true);
+    expect(clock.now() - start).toBeGreaterThanOrEqual(2000);
+    expect(clock.now() - start).toBeLessThanOrEqual(2200);
+    expect(poller.polls).toBe(clock.slept.length);
+    expect(poller.polls).toBeLessThanOrEqual(10);
   });
 });

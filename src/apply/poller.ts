@@ -20,6 +20,24 @@ export interface PollerOptions {
   readonly signal: AbortSignal;
   /** Called when a poll fails; polling goes on until each operation's deadline. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Adaptive polling: the wait before each poll is `fraction` × how long the oldest in-flight operation has run,
+   * between `minIntervalMs` and `intervalMs`. An operation is then seen done at most ~`fraction` of its duration
+   * late (a fixed 2 s interval makes a 2 s rebuild take up to 4 s), and long operations are polled every `intervalMs`.
+   * Still one bulk read per poll, however many operations are in flight. @default undefined (fixed `intervalMs`)
+   */
+  readonly adaptive?: { readonly minIntervalMs: number; readonly fraction: number };
+}
+
+/** What apply uses when the interval is not set explicitly: a 2 s rebuild is seen done within ~0.2 s. */
+export const ADAPTIVE_POLLING = { minIntervalMs: 200, fraction: 0.1 } as const;
+
+/** The wait before the next poll (pure): fixed, or adaptive on the oldest operation's age. */
+export function nextPollDelay(intervalMs: number, adaptive: PollerOptions["adaptive"], now: number, startedAt: readonly number[]): number {
+  if (!adaptive || startedAt.length === 0) return intervalMs;
+  const oldest = Math.min(...startedAt);
+  const wanted = adaptive.fraction * Math.max(0, now - oldest);
+  return Math.min(intervalMs, Math.max(Math.min(adaptive.minIntervalMs, intervalMs), Math.round(wanted)));
 }
 
 /**
@@ -54,7 +72,8 @@ export class OperationPoller {
     const { clock, signal } = this.#options;
     try {
       while (this.#waiters.size > 0) {
-        await clock.sleep(this.#options.intervalMs ?? 2000, signal);
+        const startedAt = [...this.#waiters].map((w) => w.handle.startedAt);
+        await clock.sleep(nextPollDelay(this.#options.intervalMs ?? 2000, this.#options.adaptive, clock.now(), startedAt), signal);
         await this.#pollOnce();
       }
     } catch (error) {

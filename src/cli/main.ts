@@ -16,7 +16,10 @@ Examples:
   $ reform show plan.json --output markdown
   $ reform sim --world world.yaml --port 8800
 
-Exit codes: 0 success or no changes, 1 error, 2 changes present (plan --detailed-exitcode).
+  $ reform drift -c fleet.yaml --output markdown --ignore metadata.monitoring
+
+Exit codes: 0 success or no changes, 1 error, 2 changes present (plan --detailed-exitcode) or drift,
+3 configuration changes not yet applied and no drift (drift).
 Docs: https://github.com/reform-dev/reform/tree/main/docs`;
 
 /**
@@ -93,6 +96,13 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
   program.command("show").description("render a saved plan").argument("<planfile>", "a plan saved with `plan --out`")
     .addOption(new Option("--output <format>", "text, json or markdown").choices(["text", "json", "markdown"]).default("text")).addOption(noColor())
     .action(async (planfile: string, o: { output: "text" | "json" | "markdown"; color: boolean }) => setExit(await (await import("./commands/show.js")).showCommand(io, planfile, o)));
+
+  program.command("drift").description("read-only: report servers that moved away from what reform last applied (exit 2) or have unapplied changes (exit 3)").addOption(config())
+    .addOption(new Option("--output <format>", "text, json or markdown").choices(["text", "json", "markdown"]).default("text"))
+    .addOption(new Option("--ignore <field|address>", "known noise: a field (metadata.KEY, userData, image; globs) or an address glob (repeatable)").argParser(collect).default([]))
+    .addOption(target()).addOption(noColor())
+    .action(async (o: { config: string; output: "text" | "json" | "markdown"; ignore: string[]; target: string[]; color: boolean }) =>
+      setExit(await (await import("./commands/drift.js")).driftCommand(io, { ...o, debug: program.opts<{ debug?: boolean }>().debug ?? false }, signal)));
 
   program.command("schema").description("print a JSON Schema").argument("[which]", "fleet or plan", "fleet")
     .action(async (which: string) => setExit(await (await import("./commands/schema.js")).schemaCommand(io, which)));

@@ -37,7 +37,7 @@ describe("fleetSchema", () => {
       .map(([name]) => name);
     expect(open).toEqual(["provider"]);
     const dispatched = (defs["provider"]?.["allOf"] as Json[]).map((branch) => String((branch["then"] as Json)["$ref"]).replace("#/$defs/", ""));
-    expect(dispatched).toEqual(["openstackProvider", "simProvider"]);
+    expect(dispatched.sort()).toEqual(["huaweicloudProvider", "jdcloudProvider", "openstackProvider", "simProvider"]);
     for (const name of dispatched) expect(defs[name]?.["additionalProperties"]).toBe(false);
   });
 });

@@ -1,6 +1,8 @@
 import { checkFaultOptions, FaultInjector } from "./faults.js";
 import { createOpenStackServices, initialState, parseMicroversion, withExtraUsers } from "./openstack/index.js";
 import { EMPTY_OPENSTACK_WORLD } from "./openstack/world-types.js";
+import { HUAWEI_PREFIX, huaweiServices, huaweiStartingState } from "./huawei/index.js";
+import { JD_PREFIX, jdServices, jdStartingState } from "./jdcloud/index.js";
 import { loadState, Persister } from "./persist.js";
 import { emptyStats, startHttpServer } from "./server.js";
 import type { Emulator, EmulatorOptions, Timings, WorldState } from "./types.js";
@@ -15,8 +17,10 @@ function timingsOf(options: EmulatorOptions): Timings {
 async function startingState(options: EmulatorOptions, seed: number, now: number): Promise<WorldState> {
   const extraUsers = options.extraUsers ?? [];
   const loaded = options.persistPath ? await loadState(options.persistPath) : undefined;
-  if (loaded) return { ...loaded, openstack: withExtraUsers(loaded.openstack, extraUsers, seed) };
-  return { version: 1, openstack: initialState({ world: options.world.openstack ?? EMPTY_OPENSTACK_WORLD, extraUsers, seed, now }), actions: [] };
+  const huaweicloud = huaweiStartingState(options.world.huaweicloud, loaded?.huaweicloud, seed, now);
+  const jdcloud = jdStartingState(options.world.jdcloud, loaded?.jdcloud, seed, now);
+  if (loaded) return { ...loaded, openstack: withExtraUsers(loaded.openstack, extraUsers, seed), ...(huaweicloud ? { huaweicloud } : {}), ...(jdcloud ? { jdcloud } : {}) };
+  return { version: 1, openstack: initialState({ world: options.world.openstack ?? EMPTY_OPENSTACK_WORLD, extraUsers, seed, now }), ...(huaweicloud ? { huaweicloud } : {}), ...(jdcloud ? { jdcloud } : {}), actions: [] };
 }
 
 /** Starts the emulated clouds on one loopback HTTP port. */
@@ -40,13 +44,15 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     changed: () => persister?.schedule(),
     now,
   });
-  const snapshot = (): WorldState => ({ version: 1, openstack: openstack.cloud.toState(), actions: structuredClone(stats.actions) });
+  const huawei = huaweiServices(state.huaweicloud, { timings: timingsOf(options), stats, changed: () => persister?.schedule(), now });
+  const jd = jdServices(state.jdcloud, { timings: timingsOf(options), stats, changed: () => persister?.schedule(), now });
+  const snapshot = (): WorldState => ({ version: 1, openstack: openstack.cloud.toState(), ...(state.huaweicloud ? { huaweicloud: structuredClone(state.huaweicloud) } : {}), ...(state.jdcloud ? { jdcloud: jd.snapshot() } : {}), actions: structuredClone(stats.actions) });
   if (options.persistPath) persister = new Persister(options.persistPath, snapshot, options.persistDebounceMs ?? 20);
-  const http = await startHttpServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, services: openstack.services, faults, stats });
+  const http = await startHttpServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, services: [...openstack.services, ...huawei, ...jd.services], faults, stats });
   if (persister) await persister.flush();
   let closed: Promise<void> | undefined;
   return {
-    urls: { identity: `${http.origin}/identity/v3`, compute: `${http.origin}/compute/v2.1`, image: `${http.origin}/image` },
+    urls: { identity: `${http.origin}/identity/v3`, compute: `${http.origin}/compute/v2.1`, image: `${http.origin}/image`, huaweicloud: `${http.origin}${HUAWEI_PREFIX}`, jdcloud: `${http.origin}${JD_PREFIX}` },
     stats,
     snapshot,
     close() {

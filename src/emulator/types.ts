@@ -1,5 +1,7 @@
 import type { OpenStackWorld, WorldUser } from "./openstack/world-types.js";
 import type { OpenStackState } from "./openstack/state-types.js";
+import type { HuaweiState, HuaweiWorld } from "./huawei/index.js";
+import type { JdState, JdWorld } from "./jdcloud/index.js";
 
 export type { OpenStackWorld, WorldUser };
 
@@ -42,6 +44,8 @@ export interface World {
   /** The file it came from, for messages. */
   readonly file: string;
   readonly openstack?: OpenStackWorld;
+  readonly huaweicloud?: HuaweiWorld;
+  readonly jdcloud?: JdWorld;
   readonly timings: Partial<Timings>;
 }
 
@@ -97,12 +101,14 @@ export interface EmulatorStats {
 export interface WorldState {
   readonly version: 1;
   readonly openstack: OpenStackState;
+  readonly huaweicloud?: HuaweiState;
+  readonly jdcloud?: JdState;
   readonly actions: readonly ActionRecord[];
 }
 
 export interface Emulator {
   /** identity: a Keystone v3 root usable as auth_url; compute: Nova v2.1 root; image: Glance root. */
-  readonly urls: { readonly identity: string; readonly compute: string; readonly image: string };
+  readonly urls: { readonly identity: string; readonly compute: string; readonly image: string; readonly huaweicloud: string; readonly jdcloud: string };
   readonly stats: EmulatorStats;
   /** A deep copy of the whole state, with in-flight operations advanced to now. */
   snapshot(): WorldState;

@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseOpenStackWorld } from "./openstack/world.js";
+import { parseHuaweiWorld } from "./huawei/index.js";
+import { parseJdWorld } from "./jdcloud/index.js";
 import type { Timings, World } from "./types.js";
 import { YamlReader } from "./yaml-reader.js";
 
@@ -12,8 +14,10 @@ const TIMING_KEYS = ["rebuild", "reinstall", "reboot", "stop", "start", "build"]
 export function parseWorld(text: string, file: string): World {
   const { reader, root } = YamlReader.parse(text, file);
   if (root === null || root === undefined) return { file, timings: {} };
-  const entries = reader.entries(root, "world", ["openstack", "timings"]);
+  const entries = reader.entries(root, "world", ["openstack", "huaweicloud", "jdcloud", "timings"]);
   const openstack = entries.get("openstack");
+  const huaweicloud = entries.get("huaweicloud");
+  const jdcloud = entries.get("jdcloud");
   const timingsEntry = entries.get("timings");
   const timings: Partial<Record<keyof Timings, number>> = {};
   if (timingsEntry) {
@@ -21,7 +25,7 @@ export function parseWorld(text: string, file: string): World {
       timings[key as keyof Timings] = reader.duration(entry.value, `timings.${key}`);
     }
   }
-  return { file, timings, ...(openstack ? { openstack: parseOpenStackWorld(reader, openstack.value) } : {}) };
+  return { file, timings, ...(openstack ? { openstack: parseOpenStackWorld(reader, openstack.value) } : {}), ...(huaweicloud ? { huaweicloud: parseHuaweiWorld(reader, huaweicloud.value) } : {}), ...(jdcloud ? { jdcloud: parseJdWorld(reader, jdcloud.value) } : {}) };
 }
 
 export async function loadWorldFile(path: string): Promise<World> {

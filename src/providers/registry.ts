@@ -1,6 +1,8 @@
 import { dirname } from "node:path";
 import type { DesiredFleet, ProviderConfig } from "../model/desired.js";
 import type { ProviderAdapter } from "../model/provider.js";
+import { createJdCloudAdapter } from "./jdcloud/adapter.js";
+import { createHuaweiAdapter } from "./huawei/adapter.js";
 import { createOpenStackAdapter } from "./openstack/adapter.js";
 import type { ProviderRuntime } from "./runtime.js";
 import { createSimAdapter } from "./sim/sim-adapter.js";
@@ -14,9 +16,10 @@ export async function createAdapter(config: ProviderConfig, baseDir: string, run
       return createOpenStackAdapter({ name: config.name, settings: config.options, ...runtime });
     case "sim":
       return createSimAdapter({ name: config.name, settings: config.options, baseDir, runtime });
-    case "huaweicloud":
     case "jdcloud":
-      throw new TypeError(`provider type ${config.type} is validated but has no adapter in this build`);
+      return createJdCloudAdapter({ name: config.name, settings: config.options, ...runtime });
+    case "huaweicloud":
+      return createHuaweiAdapter({ name: config.name, settings: config.options, ...runtime });
   }
 }
 

@@ -6,6 +6,7 @@ import type { HttpClientOptions } from "../http/types.js";
 import type { OpenStackConnection } from "./connection.js";
 import type { Connected } from "./connect.js";
 import { connect } from "./connect.js";
+import { PAGE_LIMIT } from "./nova.js";
 import { rebuildFeatures } from "./microversion.js";
 import type { NovaServer } from "./normalize.js";
 import { USER_DATA_KEY, normalizeServer } from "./normalize.js";
@@ -74,6 +75,8 @@ class OpenStackAdapter implements ProviderAdapter {
   readonly #options: OpenStackAdapterOptions;
   #connected: Promise<Connected> | undefined;
   #readsUserData: boolean | undefined;
+  /** Server id → name, from every listing: lets reads by id use Nova's name filter. */
+  readonly #names = new Map<string, string>();
 
   constructor(options: OpenStackAdapterOptions) {
     this.#options = options;
@@ -124,10 +127,33 @@ class OpenStackAdapter implements ProviderAdapter {
 
   async listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]> {
     const c = await this.#ready(signal);
-    const servers = await c.nova.listServers(listQuery(req.selectors), signal);
+    const servers = await this.#listFor(c, req.selectors, signal);
     this.#learnUserDataVisibility(servers);
     const wanted = selectorFilter(req.selectors);
     return servers.filter((s) => s.status?.toUpperCase() !== "DELETED" && wanted(s)).map((s) => normalizeServer(s, this.name));
+  }
+
+  /**
+   * Servers by id (apply's fingerprint checks and verification) are listed by the names they had when last
+   * listed (an anchored regex alternation, Nova's `name` filter), when that takes no more requests than listing
+   * every server; a server not found that way (renamed, never listed) is looked for in a full listing.
+   */
+  async #listFor(c: Connected, selectors: readonly InstanceSelector[], signal: AbortSignal): Promise<NovaServer[]> {
+    const ids = selectors.flatMap((s) => ("id" in s ? [s.id] : []));
+    const names = ids.map((id) => this.#names.get(id));
+    const patterns = ids.length === selectors.length && ids.length > 0 && names.every((n) => n !== undefined) ? namePatterns(names as string[]) : undefined;
+    if (!patterns || patterns.length > Math.ceil(this.#names.size / PAGE_LIMIT)) return this.#learn(await c.nova.listServers(listQuery(selectors), signal));
+    const found: NovaServer[] = [];
+    for (const name of patterns) found.push(...(await c.nova.listServers({ name }, signal)));
+    this.#learn(found);
+    const seen = new Set(found.map((s) => s.id));
+    if (ids.every((id) => seen.has(id))) return found;
+    return this.#learn(await c.nova.listServers({}, signal));
+  }
+
+  #learn(servers: NovaServer[]): NovaServer[] {
+    for (const s of servers) if (typeof s.name === "string") this.#names.set(s.id, s.name);
+    return servers;
   }
 
   async startStep(req: StartStepRequest, signal: AbortSignal): Promise<OperationHandle> {
@@ -180,6 +206,28 @@ class OpenStackAdapter implements ProviderAdapter {
 function listQuery(selectors: readonly InstanceSelector[]): { name?: string } {
   if (selectors.length === 1 && "name" in selectors[0]!) return { name: `^${escapeRegex(selectors[0].name)}$` };
   return {};
+}
+
+/** Longest `name` regex sent in one list request (the URL stays well under proxies' limits). */
+const MAX_PATTERN_LENGTH = 1500;
+
+/** Anchored alternations `^(a|b)$` covering every name, each at most MAX_PATTERN_LENGTH long (a longer single name alone). */
+export function namePatterns(names: readonly string[]): string[] {
+  const patterns: string[] = [];
+  let group: string[] = [];
+  let length = 0;
+  for (const name of [...new Set(names)]) {
+    const escaped = escapeRegex(name);
+    if (group.length > 0 && length + escaped.length + 1 > MAX_PATTERN_LENGTH) {
+      patterns.push(`^(${group.join("|")})$`);
+      group = [];
+      length = 0;
+    }
+    group.push(escaped);
+    length += escaped.length + 1;
+  }
+  if (group.length > 0) patterns.push(`^(${group.join("|")})$`);
+  return patterns;
 }
 
 function selectorFilter(selectors: readonly InstanceSelector[]): (server: NovaServer) => boolean {

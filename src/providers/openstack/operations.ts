@@ -1,6 +1,6 @@
 import type { MetadataTarget, Step } from "../../model/action.js";
 import type { Clock } from "../../model/clock.js";
-import { AmbiguousError, CloudError } from "../../model/errors.js";
+import { AmbiguousError, CloudError, ReformError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { OperationHandle, OperationStatus, StepInputs } from "../../model/provider.js";
 import type { NovaClient } from "./nova.js";
@@ -92,6 +92,12 @@ export async function startAction(deps: StartDeps, instance: ObservedInstance, s
     } catch (error) {
       if (isConflict(error) && retry < deps.conflict.maxRetries) {
         await deps.clock.sleep(Math.min(30_000, deps.conflict.delayMs * 2 ** retry), signal);
+        // Busy although apply just saw it settled: another operation (a racing pipeline) got there first.
+        // Re-send only if the server is still as apply checked it, else the step would run twice.
+        const now = await deps.nova.getServer(instance.id, signal);
+        if (now?.updated !== undefined && now.updated !== instance.updatedAt) {
+          throw new ReformError("PLAN_STALE", `the server changed while ${step.kind} waited out a 409 (another operation ran on it): not sent again, so it is never done twice; run plan again`);
+        }
         continue;
       }
       if (!(error instanceof AmbiguousError) && !isServerError(error)) throw error;

@@ -1,0 +1,138 @@
+/** The emulated Huawei ECS state: plain JSON, persisted with the rest of the world. */
+
+export interface HwCredential {
+  readonly accessKey: string;
+  readonly secretKey: string;
+}
+
+export interface HwImage {
+  readonly id: string;
+  readonly name: string;
+  /** Cloud-Init (or Cloudbase-Init) installed: the v2 reinstall/changeos APIs apply. */
+  readonly cloudInit: boolean;
+  /** A changeos/reinstall with this image ends in a FAIL job with this fail_reason. */
+  readonly fail?: string;
+}
+
+export type HwStatus = "ACTIVE" | "SHUTOFF" | "ERROR";
+
+export interface HwServer {
+  readonly id: string;
+  name: string;
+  status: HwStatus;
+  imageId: string;
+  keyName: string | null;
+  metadata: Record<string, string>;
+  /** base64, as sent. */
+  userData: string | null;
+  readonly created: string;
+  updated: string;
+  fault?: string;
+  /** The running job on this server (ids of HwJob). */
+  jobId?: string;
+  /** Operations are refused with 400 Ecs.0100 until this time (ms), without a visible status (a console operation). */
+  busyUntil?: number;
+}
+
+export type HwEffect =
+  | { readonly kind: "reinstall" | "changeos" | "rebuild"; readonly imageId: string; readonly keyName: string | null; readonly userData?: string | null; readonly metadata?: Record<string, string> }
+  | { readonly kind: "reboot"; readonly hard: boolean }
+  | { readonly kind: "stop" | "start" };
+
+export interface HwJob {
+  readonly id: string;
+  readonly type: string;
+  readonly serverId: string;
+  readonly begin: number;
+  readonly end: number;
+  readonly effect: HwEffect;
+  /** undefined: success. */
+  readonly failReason?: string;
+  readonly errorCode?: string;
+  /** Parent job of a batch action. */
+  readonly parentId?: string;
+  applied: boolean;
+}
+
+export interface HwParentJob {
+  readonly id: string;
+  readonly type: string;
+  readonly begin: number;
+  readonly subJobIds: readonly string[];
+}
+
+export interface HuaweiState {
+  readonly projectId: string;
+  readonly userId: string;
+  readonly credentials: readonly HwCredential[];
+  readonly images: HwImage[];
+  readonly keypairs: readonly string[];
+  readonly servers: HwServer[];
+  readonly jobs: Record<string, HwJob>;
+  readonly batches: Record<string, HwParentJob>;
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** Applies the effects of every job that has ended by `now`, in end order. */
+export function settle(state: HuaweiState, now: number): void {
+  const due = Object.values(state.jobs).filter((j) => !j.applied && j.end <= now).sort((a, b) => a.end - b.end);
+  for (const job of due) {
+    job.applied = true;
+    const server = state.servers.find((s) => s.id === job.serverId);
+    if (!server) continue;
+    if (server.jobId === job.id) delete server.jobId;
+    server.updated = iso(job.end);
+    if (job.failReason !== undefined) {
+      if (job.effect.kind !== "reboot" && job.effect.kind !== "start") server.status = "SHUTOFF";
+      continue;
+    }
+    applyEffect(server, job.effect, state.images);
+  }
+}
+
+function applyEffect(server: HwServer, effect: HwEffect, images: readonly HwImage[]): void {
+  switch (effect.kind) {
+    case "reinstall":
+    case "changeos":
+    case "rebuild": {
+      server.imageId = effect.imageId;
+      server.keyName = effect.keyName;
+      if (effect.userData !== undefined) server.userData = effect.userData;
+      if (effect.metadata) server.metadata = { ...systemKeys(server.metadata), ...effect.metadata };
+      Object.assign(server.metadata, imageMetadata(images.find((i) => i.id === effect.imageId)));
+      server.status = "ACTIVE";
+      delete server.fault;
+      return;
+    }
+    case "reboot":
+    case "start":
+      server.status = "ACTIVE";
+      return;
+    case "stop":
+      server.status = "SHUTOFF";
+      return;
+  }
+}
+
+/** Keys ECS owns and writes itself. */
+export const SYSTEM_KEYS = ["image_name", "metering.image_id", "metering.imagetype", "os_type", "os_bit", "charging_mode", "virtual_env_type"] as const;
+
+function systemKeys(metadata: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of SYSTEM_KEYS) if (metadata[key] !== undefined) out[key] = metadata[key];
+  return out;
+}
+
+export function imageMetadata(image: HwImage | undefined): Record<string, string> {
+  if (!image) return {};
+  return { image_name: image.name, "metering.image_id": image.id, "metering.imagetype": "gold", os_type: "Linux", os_bit: "64", charging_mode: "0", virtual_env_type: "FusionCompute" };
+}
+
+/** The job currently running on a server, if any. */
+export function runningJob(state: HuaweiState, server: HwServer, now: number): HwJob | undefined {
+  const job = server.jobId ? state.jobs[server.jobId] : undefined;
+  return job && job.end > now ? job : undefined;
+}

@@ -1,0 +1,51 @@
+import { ReformError } from "../../model/errors.js";
+import type { HuaweiCredentials } from "./sign.js";
+
+/**
+ * The fleet file's options for a `huaweicloud` provider, with the HW_* environment conventions of Huawei's Terraform provider.
+ * - `region` (else HW_REGION_NAME, OS_REGION_NAME), `projectId` (else HW_PROJECT_ID, OS_PROJECT_ID)
+ * - `endpoint`: ECS (and IMS) base URL, overriding `https://ecs.{region}.myhuaweicloud.com`
+ * - `userId` (else HW_USER_ID): IAM user id, sent as `userid` with a key pair
+ * - `cloudInit`: "auto" (from the image's `__support_cloudinit`, true when absent), "always" or "never": v2 or v1 APIs
+ * - `imageChange`: "changeos" (default) or "rebuild" (the native v2.1 rebuild)
+ * - `pollIntervalMs`: how often apply polls, and the first delay when a busy server is waited out (default 2000)
+ */
+export interface HuaweiSettings {
+  readonly region: string;
+  readonly projectId: string;
+  readonly ecsEndpoint: string;
+  readonly imsEndpoint: string;
+  readonly userId?: string;
+  readonly cloudInit: "auto" | "always" | "never";
+  readonly imageChange: "changeos" | "rebuild";
+  readonly pollIntervalMs: number;
+  readonly credentials: HuaweiCredentials;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+export function resolveSettings(name: string, options: Readonly<Record<string, unknown>>, env: Readonly<Record<string, string | undefined>>): HuaweiSettings {
+  const region = str(options["region"]) ?? str(env["HW_REGION_NAME"]) ?? str(env["OS_REGION_NAME"]);
+  const projectId = str(options["projectId"]) ?? str(env["HW_PROJECT_ID"]) ?? str(env["OS_PROJECT_ID"]);
+  const accessKey = str(env["HW_ACCESS_KEY"]) ?? str(env["OS_ACCESS_KEY"]);
+  const secretKey = str(env["HW_SECRET_KEY"]) ?? str(env["OS_SECRET_KEY"]);
+  const token = str(env["HW_SECURITY_TOKEN"]);
+  const missing = [...(region ? [] : ["region (or HW_REGION_NAME)"]), ...(projectId ? [] : ["projectId (or HW_PROJECT_ID)"]), ...(accessKey ? [] : ["HW_ACCESS_KEY"]), ...(secretKey ? [] : ["HW_SECRET_KEY"])];
+  if (missing.length > 0 || !region || !projectId || !accessKey || !secretKey) throw new ReformError("AUTH_ERROR", `provider ${name} (huaweicloud): missing ${missing.join(", ")}`);
+  const endpoint = str(options["endpoint"])?.replace(/\/+$/, "");
+  const interval = options["pollIntervalMs"];
+  const userId = str(options["userId"]) ?? str(env["HW_USER_ID"]);
+  return {
+    region,
+    projectId,
+    ecsEndpoint: endpoint ?? `https://ecs.${region}.myhuaweicloud.com`,
+    imsEndpoint: endpoint ?? `https://ims.${region}.myhuaweicloud.com`,
+    ...(userId ? { userId } : {}),
+    cloudInit: options["cloudInit"] === "always" || options["cloudInit"] === "never" ? options["cloudInit"] : "auto",
+    imageChange: options["imageChange"] === "rebuild" ? "rebuild" : "changeos",
+    pollIntervalMs: typeof interval === "number" && interval > 0 ? interval : 2000,
+    credentials: { accessKey, secretKey, ...(token ? { securityToken: token } : {}) },
+  };
+}

@@ -1,0 +1,224 @@
+import type { Clock } from "../../model/clock.js";
+import type { ImageRef, InstanceSelector } from "../../model/desired.js";
+import { AmbiguousError, CloudError, ReformError } from "../../model/errors.js";
+import type { ObservedInstance } from "../../model/observed.js";
+import type { ImageResolution, ListInstancesRequest, OperationHandle, OperationStatus, ProviderAdapter, ProviderCapabilities, StartStepRequest } from "../../model/provider.js";
+import { HttpClient } from "../http/client.js";
+import type { Exchange, HttpClientOptions } from "../http/types.js";
+import { normalizeInstance } from "./normalize.js";
+import type { JdCall, Tracking } from "./operations.js";
+import { decideJdOperation, metadataCall, showsStep, stepCall, withVmState } from "./operations.js";
+import { JdSigner } from "./sign.js";
+import { JdVmClient } from "./vm.js";
+import type { JdImage, JdInstance } from "./vm.js";
+
+export const DEFAULT_JD_ENDPOINT = "https://vm.jdcloud-api.com";
+
+/**
+ * The fleet file's options for a `jdcloud` provider. Keys come from JDC_ACCESS_KEY / JDC_SECRET_KEY (reform's convention).
+ * - `region`: e.g. cn-north-1 (default: $JDC_REGION)
+ * - `endpoint`: the VM API's base URL (default https://vm.jdcloud-api.com)
+ * - `pollIntervalMs`: how often apply polls (default 2000)
+ */
+export interface JdCloudAdapterOptions {
+  readonly name: string;
+  readonly settings?: Readonly<Record<string, unknown>>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly homeDir: string;
+  readonly readFile: (path: string) => Promise<string | Buffer>;
+  readonly clock: Clock;
+  readonly warn: (message: string) => void;
+  /** One line per HTTP exchange, secrets redacted. @default undefined */
+  readonly debug?: (line: string) => void;
+  /** Jitter source for retries, and nothing else. @default Math.random */
+  readonly random?: () => number;
+  /** Timeouts and retry policy of the HTTP client. @default {} */
+  readonly http?: Partial<Omit<HttpClientOptions, "provider" | "clock" | "random" | "onExchange">>;
+  /** 409 (VM busy) is waited out this many times. @default 6 */
+  readonly conflictRetries?: number;
+  /** A reboot or rebuild whose transition no poll saw is taken as done after this. @default 30000 */
+  readonly settleGraceMs?: number;
+}
+
+export const JD_CAPABILITIES: ProviderCapabilities = {
+  imageChangeStep: "rebuild",
+  sameImageStep: "rebuild",
+  reprovisionSetsKeyPair: true,
+  reprovisionSetsUserData: true,
+  reprovisionRemovesKeyPair: false,
+  reprovisionSetsMetadata: true,
+  reprovisionRequiresStopped: true,
+  reprovisionLeavesStopped: true,
+  reprovisionStartsStopped: false,
+  reprovisionNeedsPassword: true,
+  metadataUpdate: true,
+  metadataUpdateInError: true,
+  reprovisionInError: false,
+  readsUserData: true,
+  systemMetadataKeys: [],
+  rebootTypes: ["SOFT"],
+  softRebootRequiresRunning: true,
+  maxMetadataValueLength: 16_384,
+  description: "JD Cloud VM (rebuildInstance needs a stopped VM and leaves it stopped)",
+};
+
+export function createJdCloudAdapter(options: JdCloudAdapterOptions): ProviderAdapter {
+  return new JdCloudAdapter(options);
+}
+
+function stringSetting(settings: Readonly<Record<string, unknown>> | undefined, key: string): string | undefined {
+  const value = settings?.[key];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function debugLine(debug: (line: string) => void): (e: Exchange) => void {
+  return (e) => {
+    const outcome = e.status === undefined ? `error ${e.error ?? "?"}` : String(e.status);
+    const headers = Object.entries(e.requestHeaders).map(([k, v]) => `${k}: ${v}`).join("; ");
+    debug(`http ${e.method} ${e.url} -> ${outcome} in ${e.ms}ms${e.requestId ? ` [${e.requestId}]` : ""} {${headers}}`);
+  };
+}
+
+class JdCloudAdapter implements ProviderAdapter {
+  readonly name: string;
+  readonly type = "jdcloud" as const;
+  readonly pollIntervalMs: number;
+  readonly #options: JdCloudAdapterOptions;
+  readonly #http: HttpClient;
+  readonly #vm: JdVmClient;
+  readonly #tracking = new Map<OperationHandle, Tracking>();
+
+  constructor(options: JdCloudAdapterOptions) {
+    this.#options = options;
+    this.name = options.name;
+    const interval = options.settings?.["pollIntervalMs"];
+    this.pollIntervalMs = typeof interval === "number" && interval > 0 ? interval : 2000;
+    const region = stringSetting(options.settings, "region") ?? options.env["JDC_REGION"];
+    const accessKey = options.env["JDC_ACCESS_KEY"];
+    const secretKey = options.env["JDC_SECRET_KEY"];
+    if (!region) throw new ReformError("USAGE", `provider ${options.name}: no region (set region: in the fleet file or JDC_REGION)`);
+    if (!accessKey || !secretKey) throw new ReformError("AUTH_ERROR", `provider ${options.name}: JD Cloud keys missing: set JDC_ACCESS_KEY and JDC_SECRET_KEY`);
+    this.#http = new HttpClient({
+      ...options.http,
+      provider: options.name,
+      clock: options.clock,
+      ...(options.random ? { random: options.random } : {}),
+      requestIdHeaders: ["x-jdcloud-request-id"],
+      ...(options.debug ? { onExchange: debugLine(options.debug) } : {}),
+    });
+    const signer = new JdSigner({ credentials: { accessKey, secretKey }, region, clock: options.clock });
+    this.#vm = new JdVmClient({ http: this.#http, signer, endpoint: stringSetting(options.settings, "endpoint") ?? DEFAULT_JD_ENDPOINT, region });
+  }
+
+  capabilities(): Promise<ProviderCapabilities> {
+    return Promise.resolve(JD_CAPABILITIES);
+  }
+
+  async resolveImages(refs: readonly ImageRef[], signal: AbortSignal): Promise<readonly ImageResolution[]> {
+    if (refs.length === 0) return [];
+    const images = await this.#vm.describeImages(signal);
+    return refs.map((ref) => ({ ref, result: resolveImage(ref, images) }));
+  }
+
+  async listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]> {
+    const onlyIds = req.selectors.length > 0 && req.selectors.every((s) => "id" in s);
+    const ids = onlyIds ? req.selectors.map((s) => ("id" in s ? s.id : "")) : undefined;
+    const wanted = selectorFilter(req.selectors);
+    const instances = (await this.#vm.describeInstances(ids, signal)).filter((i) => wanted(i.instanceId, i.instanceName ?? ""));
+    return this.#withCustomData(instances, signal);
+  }
+
+  async startStep(req: StartStepRequest, signal: AbortSignal): Promise<OperationHandle> {
+    const { instance, step } = req;
+    const startedAt = this.#options.clock.now();
+    const synchronous = step.kind === "update-metadata";
+    if (step.kind === "reboot" && step.params.metadata) await this.#send(instance, metadataCall(step.params.metadata), signal);
+    const requestId = await this.#send(instance, stepCall(step, instance, req.inputs), signal);
+    const handle: OperationHandle = { instanceId: instance.id, step: step.kind, startedAt, ...(requestId ? { requestId } : {}), baseline: { updatedAt: instance.updatedAt, status: instance.rawStatus }, synchronous };
+    if (!synchronous) this.#tracking.set(handle, { sawTransition: false });
+    return handle;
+  }
+
+  async pollOperations(handles: readonly OperationHandle[], signal: AbortSignal): Promise<readonly OperationStatus[]> {
+    if (handles.length === 0) return [];
+    const ids = [...new Set(handles.map((h) => h.instanceId))];
+    const instances = await this.listInstances({ selectors: ids.map((id) => ({ id })) }, signal);
+    const byId = new Map(instances.map((i) => [i.id, i]));
+    const now = this.#options.clock.now();
+    const grace = this.#options.settleGraceMs ?? 30_000;
+    return handles.map((handle): OperationStatus => {
+      const instance = byId.get(handle.instanceId);
+      if (!instance) return { type: "failed", handle, message: `VM ${handle.instanceId} no longer exists`, ...(handle.requestId ? { requestId: handle.requestId } : {}) };
+      const tracking = this.#tracking.get(handle) ?? { sawTransition: false };
+      const status = decideJdOperation(handle, instance, tracking, now, grace);
+      if (status.type === "running") this.#tracking.set(handle, tracking);
+      else this.#tracking.delete(handle);
+      return status;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#http.close();
+  }
+
+  async #withCustomData(instances: readonly JdInstance[], signal: AbortSignal): Promise<ObservedInstance[]> {
+    const custom = await this.#vm.describeCustomData(instances.map((i) => i.instanceId), signal);
+    return instances.map((i) => normalizeInstance(i, custom.get(i.instanceId), this.name));
+  }
+
+  /** Sends a call; 409 (busy) is waited out; after an ambiguous failure the VM is read once to see whether JD took it. */
+  async #send(instance: ObservedInstance, call: JdCall, signal: AbortSignal): Promise<string | undefined> {
+    const retries = this.#options.conflictRetries ?? 6;
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.#vm.action(instance.id, call.verb, call.body, signal);
+      } catch (error) {
+        if (error instanceof CloudError && error.details.status === 409 && retry < retries) {
+          await this.#options.clock.sleep(Math.min(30_000, 2000 * 2 ** retry), signal);
+          continue;
+        }
+        if (error instanceof AmbiguousError || (error instanceof CloudError && (error.details.status ?? 0) >= 500)) {
+          const [now] = await this.#vm.describeInstances([instance.id], signal);
+          const step = verbStep(call);
+          if (now && step && showsStep(step, now.status ?? "")) return error instanceof CloudError ? error.details.requestId : undefined;
+        }
+        throw withVmState(error, instance);
+      }
+    }
+  }
+}
+
+function verbStep(call: JdCall): "stop" | "start" | "reboot" | "rebuild" | undefined {
+  switch (call.verb) {
+    case "stopInstance":
+      return "stop";
+    case "startInstance":
+      return "start";
+    case "rebootInstance":
+      return "reboot";
+    case "rebuildInstance":
+      return "rebuild";
+    case "modifyInstanceAttribute":
+      return undefined;
+  }
+}
+
+function selectorFilter(selectors: readonly InstanceSelector[]): (id: string, name: string) => boolean {
+  if (selectors.length === 0) return () => true;
+  const ids = new Set(selectors.flatMap((s) => ("id" in s ? [s.id] : [])));
+  const names = new Set(selectors.flatMap((s) => ("name" in s ? [s.name] : [])));
+  return (id, name) => ids.has(id) || names.has(name);
+}
+
+function resolveImage(ref: ImageRef, images: readonly JdImage[]): ImageResolution["result"] {
+  const found = "id" in ref ? images.filter((i) => i.imageId === ref.id) : images.filter((i) => i.name === ref.name);
+  const what = "id" in ref ? `id ${ref.id}` : `name "${ref.name}"`;
+  if (found.length === 0) return { type: "error", message: `no JD Cloud image with ${what}` };
+  if (found.length > 1) return { type: "error", message: `image ${what} is ambiguous: ${found.map((i) => i.imageId).join(", ")}; use an id` };
+  const image = found[0]!;
+  const properties: Record<string, string> = {};
+  if (image.osType) properties["osType"] = image.osType;
+  if (image.platform) properties["platform"] = image.platform;
+  return { type: "found", id: image.imageId, name: image.name ?? image.imageId, properties };
+}

@@ -1,0 +1,110 @@
+import type { MetadataTarget, Step } from "../../model/action.js";
+import { CloudError } from "../../model/errors.js";
+import type { ObservedInstance } from "../../model/observed.js";
+import type { OperationHandle, OperationStatus, StepInputs } from "../../model/provider.js";
+import { LAUNCH_SCRIPT_KEY } from "./normalize.js";
+import type { JdKeyValue, JdVerb } from "./vm.js";
+
+/** What one step sends: the verb and its JSON body (JD's SDK sends `{}` for stop, start and reboot). */
+export interface JdCall {
+  readonly verb: JdVerb;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+export function toKeyValues(map: Readonly<Record<string, string>>): JdKeyValue[] {
+  return Object.entries(map).map(([key, value]) => ({ key, value }));
+}
+
+/** modifyInstanceAttribute with the whole resulting map (correct under replace semantics; under merge, verification catches a key that stayed). */
+export function metadataCall(target: MetadataTarget): JdCall {
+  return { verb: "modifyInstanceAttribute", body: { metadata: toKeyValues(target.full) } };
+}
+
+/** The call for a step. A rebuild without a managed key pair keeps the VM's current one (JD would otherwise drop it). */
+export function stepCall(step: Step, instance: ObservedInstance, inputs: StepInputs): JdCall {
+  switch (step.kind) {
+    case "stop":
+      return { verb: "stopInstance", body: {} };
+    case "start":
+      return { verb: "startInstance", body: {} };
+    case "reboot":
+      return { verb: "rebootInstance", body: {} };
+    case "update-metadata":
+      return metadataCall(step.params.metadata);
+    case "rebuild": {
+      const p = step.params;
+      const keyPair = p.keyPair === undefined ? instance.keyPair : p.keyPair;
+      const body: Record<string, unknown> = { imageId: p.imageId, metadata: toKeyValues(p.metadata.full) };
+      if (keyPair !== null) body["keyNames"] = [keyPair];
+      if (inputs.password) body["password"] = inputs.password.reveal();
+      if (p.userDataSha256 === null) body["userdata"] = [];
+      else if (p.userDataSha256 !== undefined) body["userdata"] = [{ key: LAUNCH_SCRIPT_KEY, value: encodeUserData(inputs.userData) }];
+      return { verb: "rebuildInstance", body };
+    }
+    case "reinstall":
+    case "changeos":
+      throw new TypeError(`step ${step.kind} does not exist on JD Cloud VM`);
+  }
+}
+
+function encodeUserData(content: string | null | undefined): string {
+  if (typeof content !== "string") throw new TypeError("the rebuild sets user_data but apply passed no user_data content");
+  return Buffer.from(content, "utf8").toString("base64");
+}
+
+/** Statuses that show a step was taken (after an ambiguous POST, or to know a transition was seen). */
+const SHOWS_STEP: Readonly<Record<string, readonly string[]>> = {
+  stop: ["stopping", "stopped"],
+  start: ["starting", "running"],
+  reboot: ["rebooting"],
+  rebuild: ["rebuilding"],
+};
+
+export function showsStep(step: Step["kind"], rawStatus: string): boolean {
+  return SHOWS_STEP[step]?.includes(rawStatus) ?? false;
+}
+
+const STABLE = new Set(["running", "stopped", "error"]);
+
+/** What the adapter remembers of an operation it started: JD has no job ids, so a seen transition is the evidence. */
+export interface Tracking {
+  sawTransition: boolean;
+}
+
+/**
+ * One handle's state from the VM as listed now. stop/start are done at stopped/running; reboot and rebuild
+ * end where they started, so they are done once a transition was seen (rebooting, rebuilding) and the
+ * status settled, or, when none was seen (it was quicker than the poll), after `graceMs`.
+ */
+export function decideJdOperation(handle: OperationHandle, instance: ObservedInstance, tracking: Tracking, now: number, graceMs: number): OperationStatus {
+  if (handle.synchronous) return { type: "done", handle, instance };
+  const status = instance.rawStatus;
+  const rid = handle.requestId ? { requestId: handle.requestId } : {};
+  if (!STABLE.has(status)) {
+    tracking.sawTransition = true;
+    return { type: "running", handle, status };
+  }
+  if (status === "error") return { type: "failed", handle, message: `the VM went to status error during ${handle.step}`, ...rid };
+  const settled = tracking.sawTransition || now - handle.startedAt >= graceMs;
+  switch (handle.step) {
+    case "stop":
+      return status === "stopped" ? { type: "done", handle, instance } : { type: "running", handle, status };
+    case "start":
+      return status === "running" ? { type: "done", handle, instance } : { type: "running", handle, status };
+    case "reboot":
+      return status === "running" && settled ? { type: "done", handle, instance } : { type: "running", handle, status: `${status} (no reboot seen yet)` };
+    case "rebuild":
+      return status === "stopped" && settled ? { type: "done", handle, instance } : { type: "running", handle, status: `${status} (no rebuild seen yet)` };
+    case "update-metadata":
+    case "reinstall":
+    case "changeos":
+      return { type: "done", handle, instance };
+  }
+}
+
+/** A refused step says where the VM was left: in a stop → rebuild → start sequence that is what the next run starts from. */
+export function withVmState(error: unknown, instance: ObservedInstance): unknown {
+  if (!(error instanceof CloudError)) return error;
+  const where = `the VM ${instance.id} is left ${instance.rawStatus || "in an unknown state"} with image ${instance.imageId || "unknown"}`;
+  return new CloudError({ ...error.details, cloudMessage: `${error.details.cloudMessage}; ${where}` }, { cause: error });
+}

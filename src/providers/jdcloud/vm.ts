@@ -1,0 +1,162 @@
+import { CloudError } from "../../model/errors.js";
+import type { HttpClient } from "../http/client.js";
+import type { HttpResponse, QueryValue, RequestSigner } from "../http/types.js";
+
+/** The fields of a JD Cloud VM `Instance` that reform reads (describeInstances). */
+export interface JdInstance {
+  readonly instanceId: string;
+  readonly instanceName?: string;
+  readonly hostname?: string;
+  readonly status?: string;
+  readonly imageId?: string;
+  readonly keyNames?: readonly string[] | null;
+  readonly launchTime?: string;
+  readonly privateIpAddress?: string;
+  readonly description?: string;
+}
+
+export interface JdKeyValue {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** One entry of describeInstancesCustomData. */
+export interface JdCustomData {
+  readonly instanceId: string;
+  readonly metadata?: readonly JdKeyValue[] | null;
+  readonly userdata?: readonly JdKeyValue[] | null;
+}
+
+export interface JdImage {
+  readonly imageId: string;
+  readonly name?: string;
+  readonly osType?: string;
+  readonly platform?: string;
+}
+
+export type JdVerb = "stopInstance" | "startInstance" | "rebootInstance" | "rebuildInstance" | "modifyInstanceAttribute";
+
+/** describeInstances accepts pageSize 10–100; describeInstancesCustomData 1–10. */
+const INSTANCE_PAGE = 100;
+const CUSTOM_DATA_PAGE = 10;
+
+/** `POST /v1/regions/{r}/instances/{id}:verb`, with `:` sent as %3A as the SDKs do. */
+export function actionUrl(endpoint: string, region: string, instanceId: string, verb: JdVerb): URL {
+  return new URL(`${trimSlash(endpoint)}/v1/regions/${encodeURIComponent(region)}/instances/${encodeURIComponent(instanceId)}%3A${verb}`);
+}
+
+function trimSlash(text: string): string {
+  return text.replace(/\/+$/, "");
+}
+
+/** `filters.N.name` / `filters.N.values.M`, as the SDKs flatten them. */
+export function filterQuery(filters: readonly { readonly name: string; readonly values: readonly string[] }[]): Record<string, string> {
+  const query: Record<string, string> = {};
+  filters.forEach((filter, i) => {
+    query[`filters.${i + 1}.name`] = filter.name;
+    filter.values.forEach((value, j) => (query[`filters.${i + 1}.values.${j + 1}`] = value));
+  });
+  return query;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The JD Cloud VM API: bulk reads (paginated, filtered by id) and the instance actions. */
+export class JdVmClient {
+  readonly #http: HttpClient;
+  readonly #signer: RequestSigner;
+  readonly #endpoint: string;
+  readonly #region: string;
+
+  constructor(options: { http: HttpClient; signer: RequestSigner; endpoint: string; region: string }) {
+    this.#http = options.http;
+    this.#signer = options.signer;
+    this.#endpoint = trimSlash(options.endpoint);
+    this.#region = options.region;
+  }
+
+  get region(): string {
+    return this.#region;
+  }
+
+  /** Every instance of the region (ids empty), or the given ones: one call per 100 ids, paginated. */
+  async describeInstances(ids: readonly string[] | undefined, signal: AbortSignal): Promise<JdInstance[]> {
+    if (ids !== undefined && ids.length === 0) return [];
+    const groups = ids === undefined ? [undefined] : chunks(ids, INSTANCE_PAGE);
+    const out: JdInstance[] = [];
+    for (const group of groups) {
+      const filters = group ? filterQuery([{ name: "instanceId", values: group }]) : {};
+      out.push(...(await this.#paged<JdInstance>("instances", "instances", INSTANCE_PAGE, filters, signal)));
+    }
+    return out;
+  }
+
+  /** Metadata and user data, ten instances per call (the API's largest page). */
+  async describeCustomData(ids: readonly string[], signal: AbortSignal): Promise<Map<string, JdCustomData>> {
+    const out = new Map<string, JdCustomData>();
+    for (const group of chunks(ids, CUSTOM_DATA_PAGE)) {
+      const filters = filterQuery([{ name: "instanceId", values: group }]);
+      for (const entry of await this.#paged<JdCustomData>("instancesCustomData", "customData", CUSTOM_DATA_PAGE, filters, signal)) out.set(entry.instanceId, entry);
+    }
+    return out;
+  }
+
+  async describeImages(signal: AbortSignal): Promise<JdImage[]> {
+    return this.#paged<JdImage>("images", "images", INSTANCE_PAGE, {}, signal);
+  }
+
+  /** One instance action; resolves with the request id once JD acknowledged it (`result: {}`). */
+  async action(instanceId: string, verb: JdVerb, body: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<string | undefined> {
+    const res = await this.#http.request({
+      method: "POST",
+      url: actionUrl(this.#endpoint, this.#region, instanceId, verb).toString(),
+      json: body,
+      operation: `POST /v1/regions/${this.#region}/instances/{id}:${verb}`,
+      signer: this.#signer,
+      signal,
+    });
+    return requestIdOf(res);
+  }
+
+  async #paged<T>(path: string, key: string, pageSize: number, filters: Record<string, string>, signal: AbortSignal): Promise<T[]> {
+    const out: T[] = [];
+    for (let page = 1; ; page++) {
+      const query: Record<string, QueryValue> = { pageNumber: String(page), pageSize: String(pageSize), ...filters };
+      const res = await this.#http.request({
+        method: "GET",
+        url: `${this.#endpoint}/v1/regions/${encodeURIComponent(this.#region)}/${path}`,
+        headers: { "content-type": "application/json" },
+        query,
+        operation: `GET /v1/regions/${this.#region}/${path}`,
+        signer: this.#signer,
+        signal,
+      });
+      const result = resultOf(res, `GET ${path}`, this.#http.provider);
+      const items = Array.isArray(result[key]) ? (result[key] as T[]) : [];
+      out.push(...items);
+      const total = typeof result["totalCount"] === "number" ? result["totalCount"] : out.length;
+      if (items.length < pageSize || out.length >= total) return out;
+    }
+  }
+}
+
+function requestIdOf(res: HttpResponse): string | undefined {
+  if (res.requestId) return res.requestId;
+  const body = res.json as { requestId?: unknown } | undefined;
+  return typeof body?.requestId === "string" ? body.requestId : undefined;
+}
+
+/** JD's envelope: `{requestId, result}` on success, `{requestId, error: {code, status, message}}` otherwise. */
+function resultOf(res: HttpResponse, operation: string, provider: string): Record<string, unknown> {
+  const body = res.json as { result?: unknown; error?: { status?: string; message?: string } } | undefined;
+  if (body?.error) {
+    const rid = requestIdOf(res);
+    throw new CloudError({ provider, operation, status: res.status, cloudMessage: body.error.message ?? "error", ...(body.error.status ? { cloudCode: body.error.status } : {}), ...(rid ? { requestId: rid } : {}) });
+  }
+  const result = body?.result;
+  return typeof result === "object" && result !== null && !Array.isArray(result) ? (result as Record<string, unknown>) : {};
+}

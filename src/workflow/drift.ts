@@ -1,0 +1,195 @@
+import type { Action } from "../model/action.js";
+import type { InstanceAddress } from "../model/address.js";
+import type { FieldChange, FieldPath, InstanceChange } from "../model/change.js";
+import type { Clock } from "../model/clock.js";
+import type { DesiredFleet, DesiredInstance, ImageRef } from "../model/desired.js";
+import type { ObservedInstance } from "../model/observed.js";
+import type { ProviderAdapter } from "../model/provider.js";
+import { REDACTED } from "../model/secret.js";
+import { appliedSha256Of } from "../plan/fingerprint.js";
+import { globMatcher } from "../plan/globs.js";
+import type { DriftDocument, DriftEntryDocument, DriftStatus } from "../render/drift.js";
+import { DRIFT_FORMAT_VERSION } from "../render/drift.js";
+import { fieldPathToDocument } from "../render/plan-document.js";
+import { appliedCandidatesMatch } from "./drift-applied.js";
+import { imageRefKey, resolveFleetImages } from "./observe.js";
+import { plan } from "./plan.js";
+
+export type { DriftStatus };
+
+export interface DriftEntry {
+  readonly address: InstanceAddress;
+  readonly provider: string;
+  readonly id: string;
+  readonly name: string;
+  readonly status: DriftStatus;
+  /** One sentence: why this status. */
+  readonly reason: string;
+  /** Where live and configuration differ (observed → desired), ignored fields removed. Sensitive values are marked. */
+  readonly fields: readonly FieldChange[];
+  /** Fields that differ but were silenced by `--ignore`. */
+  readonly ignoredFields: readonly FieldPath[];
+  readonly unknowns: readonly { readonly field: FieldPath; readonly reason: string }[];
+  /** What `reform plan` would do to this server now. */
+  readonly action: Action;
+}
+
+export interface DriftReport {
+  /** ISO 8601, from the injected clock. */
+  readonly createdAt: string;
+  readonly configFile: string;
+  readonly entries: readonly DriftEntry[];
+  readonly summary: Readonly<Record<DriftStatus, number>>;
+  /** The `--ignore` list as given. */
+  readonly ignore: readonly string[];
+}
+
+/** `--ignore` entries: a value with a `/` is an address glob (`dc1/web-*`), anything else a field glob (`metadata.monitoring`, `userData`, `image`). */
+export interface DriftIgnore {
+  readonly field: (path: FieldPath) => boolean;
+  readonly address: (address: InstanceAddress) => boolean;
+}
+
+const FIELD_ALIASES: Readonly<Record<string, string>> = { key_pair: "keyPair", user_data: "userData", keypair: "keyPair", userdata: "userData" };
+
+export function parseIgnores(values: readonly string[]): DriftIgnore {
+  const addresses = values.filter((v) => v.includes("/"));
+  const fields = values.filter((v) => !v.includes("/")).map((v) => FIELD_ALIASES[v] ?? v);
+  const fieldMatch = globMatcher(fields);
+  return { field: (path) => fieldMatch(path), address: globMatcher(addresses) };
+}
+
+export interface DriftInput {
+  readonly desired: DesiredInstance;
+  readonly observed: ObservedInstance;
+  /** The plan of this server, from the same observation. */
+  readonly change: InstanceChange;
+  /** The desired image id, resolved; undefined when the spec does not manage the image. */
+  readonly imageId: string | undefined;
+  readonly ignore: DriftIgnore;
+}
+
+/** Pure: one server's drift status from its plan, its observed state and the `reform.applied.sha256` annotation. */
+export function classifyDrift(input: DriftInput): DriftEntry {
+  const { change, observed, desired } = input;
+  const ignoredFields = change.fields.filter((f) => input.ignore.field(f.path)).map((f) => f.path);
+  const fields = change.fields.filter((f) => !input.ignore.field(f.path));
+  const entry = (status: DriftStatus, reason: string): DriftEntry => ({
+    address: change.address,
+    provider: change.provider,
+    id: change.id,
+    name: change.name,
+    status,
+    reason,
+    fields,
+    ignoredFields,
+    unknowns: change.unknowns,
+    action: change.action,
+  });
+  // A changed reboot token is a request in the configuration, never something the server did.
+  const live = fields.filter((f) => f.path !== "reboot");
+  const tokenOnly = fields.length > live.length;
+  const applied = observed.annotations.appliedSha256;
+  if (applied === undefined) {
+    return entry("unknown", "never applied by reform (no reform.applied.sha256 annotation): not compared with a last apply");
+  }
+  if (observed.status === "error" && !input.ignore.field("status")) {
+    const fault = observed.fault ? `: ${observed.fault.message}` : "";
+    return entry("drift", `the server is in ERROR${fault}`);
+  }
+  const names = live.map((f) => f.path).join(", ");
+  if (applied === appliedSha256Of(desired.spec, input.imageId)) {
+    if (live.length > 0) return entry("drift", `reform converged this server to the current configuration; since then ${names} changed outside reform`);
+    if (tokenOnly) return entry("unapplied", "the reboot token changed in the configuration; not applied yet");
+    return entry("in-sync", "matches what reform last applied, which is the current configuration");
+  }
+  if (live.length === 0) {
+    if (tokenOnly) return entry("unapplied", "the reboot token changed in the configuration; not applied yet");
+    return entry("in-sync", "matches the current configuration (the configuration changed since the last apply without needing any action)");
+  }
+  if (appliedCandidatesMatch(input, applied)) {
+    return entry("unapplied", `the configuration changed since the last apply (${names}); the server still matches what reform applied`);
+  }
+  return entry("drift", `the server no longer matches what reform last applied (${names} differ; the configuration changed since, too)`);
+}
+
+export function summarizeDrift(entries: readonly DriftEntry[]): Record<DriftStatus, number> {
+  const summary: Record<DriftStatus, number> = { drift: 0, unapplied: 0, "in-sync": 0, unknown: 0 };
+  for (const e of entries) summary[e.status] += 1;
+  return summary;
+}
+
+/** DESIGN §4: 0 in sync, 2 drift, 3 unapplied configuration changes only. (1, error, is the CLI's.) */
+export function driftExitCode(report: Pick<DriftReport, "summary">): 0 | 2 | 3 {
+  if (report.summary.drift > 0) return 2;
+  if (report.summary.unapplied > 0) return 3;
+  return 0;
+}
+
+export interface DriftRequest {
+  readonly fleet: DesiredFleet;
+  readonly adapters: ReadonlyMap<string, ProviderAdapter>;
+  readonly clock: Clock;
+  readonly signal: AbortSignal;
+  /** `--ignore` values. @default [] */
+  readonly ignore?: readonly string[];
+  /** Address globs; empty: every server. @default [] */
+  readonly targets?: readonly string[];
+}
+
+/**
+ * The shell: read-only by construction. It plans (capabilities, listInstances, resolveImages) and
+ * resolves the desired images once more; it never starts a step.
+ */
+export async function drift(request: DriftRequest): Promise<DriftReport> {
+  const ignoreList = request.ignore ?? [];
+  const ignore = parseIgnores(ignoreList);
+  const planned = await plan({ fleet: request.fleet, adapters: request.adapters, clock: request.clock, signal: request.signal, targets: request.targets ?? [] });
+  const refs = new Map<string, ImageRef[]>();
+  for (const d of planned.desired.values()) if (d.spec.image) refs.set(d.provider, [...(refs.get(d.provider) ?? []), d.spec.image]);
+  const images = await resolveFleetImages(refs, request.adapters, request.signal);
+  const entries: DriftEntry[] = [];
+  for (const change of planned.plan.changes) {
+    if (ignore.address(change.address)) continue;
+    const desired = planned.desired.get(change.address);
+    const observed = planned.observed.get(change.address);
+    if (!desired || !observed) continue;
+    const found = desired.spec.image ? images.get(desired.provider)?.get(imageRefKey(desired.spec.image))?.result : undefined;
+    const imageId = found?.type === "found" ? found.id : undefined;
+    entries.push(classifyDrift({ desired, observed, change, imageId, ignore }));
+  }
+  entries.sort((a, b) => a.address.localeCompare(b.address));
+  return { createdAt: planned.plan.createdAt, configFile: planned.plan.configFile, entries, summary: summarizeDrift(entries), ignore: [...ignoreList] };
+}
+
+/** The versioned JSON document every drift output renders (sensitive values replaced by the marker). */
+export function toDriftDocument(report: DriftReport): DriftDocument {
+  return {
+    format_version: DRIFT_FORMAT_VERSION,
+    created_at: report.createdAt,
+    config: { file: report.configFile },
+    summary: { ...report.summary },
+    ignore: [...report.ignore],
+    servers: report.entries.map(entryDocument),
+  };
+}
+
+function entryDocument(e: DriftEntry): DriftEntryDocument {
+  return {
+    address: e.address,
+    provider: e.provider,
+    id: e.id,
+    name: e.name,
+    status: e.status,
+    reason: e.reason,
+    action: e.action,
+    fields: e.fields.map((f) => ({
+      path: fieldPathToDocument(f.path),
+      before: f.sensitive ? REDACTED : f.before,
+      after: f.sensitive ? REDACTED : f.after,
+      sensitive: f.sensitive,
+    })),
+    ignored_fields: e.ignoredFields.map(fieldPathToDocument),
+    unknowns: e.unknowns.map((u) => ({ field: fieldPathToDocument(u.field), reason: u.reason })),
+  };
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestCloud } from "../support/cloud.js";
+import { startTestCloud, worldWith } from "../support/cloud.js";
+import { serverActions, serverByName } from "../support/world.js";
+
+const NAMES = ["web-1", "web-2", "web-3", "web-4", "web-5", "web-6"];
+
+const WORLD = worldWith(`  images: [{ name: ubuntu-22.04 }, { name: ubuntu-24.04 }]
+  keypairs: [{ name: ops-2025 }]
+  servers:
+${NAMES.map((n) => `    - { name: ${n}, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: web } }`).join("\n")}
+`);
+
+const FLEET = `providers: { dc1: { type: openstack, cloud: test } }
+groups:
+  - name: web
+    provider: dc1
+    match: { name: "web-*" }
+    spec: { image: { name: ubuntu-24.04 } }
+    rollout: { parallelism: 2 }
+`;
+
+describe("two pipelines applying the same saved plan at the same time", () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(WORLD);
+    await cloud.writeFleet(FLEET);
+  });
+  afterAll(async () => cloud.close());
+
+  it("act at most once per server; what one did, the other reports as skipped", async () => {
+    expect((await cloud.reform(["plan", "-c", "fleet.yaml", "-out", "plan.json"])).code).toBe(0);
+    const [a, b] = await Promise.all([cloud.reform(["apply", "plan.json", "--output", "json"]), cloud.reform(["apply", "plan.json", "--output", "json"])]);
+    for (const name of NAMES) expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
+    const ubuntu2404 = cloud.emulator.snapshot().openstack.images.find((i) => i.name === "ubuntu-24.04")?.id;
+    for (const name of NAMES) expect(serverByName(cloud.emulator, name).imageId).toBe(ubuntu2404);
+
+    // Each run either refused the whole plan as stale (nothing done) or reported every server:
+    // converged where it acted, skipped (naming the change) where the other run got there first.
+    const converged = new Map<string, number>();
+    for (const run of [a, b]) {
+      if (run.stdout.trim() === "") {
+        expect(run.code).toBe(1);
+        expect(run.stderr).toMatch(/stale/);
+        continue;
+      }
+      const report = JSON.parse(run.stdout) as { results: { address: string; result: { type: string; why?: string } }[] };
+      expect(report.results.map((i) => i.address).sort()).toEqual(NAMES.map((n) => `dc1/${n}`));
+      const skipped = report.results.filter((i) => i.result.type !== "converged");
+      for (const i of report.results) if (i.result.type === "converged") converged.set(i.address, (converged.get(i.address) ?? 0) + 1);
+      // Never silent: the servers it reached are named as changed since the plan (checked just before the
+      // step, or found busy with the other run's rebuild when the step was sent: not re-sent); the rest were
+      // not started because that halted the rollout (onFailure: halt).
+      const changed = /changed since the plan|changed while rebuild waited out a 409/;
+      for (const i of skipped) expect(i.result.why).toMatch(new RegExp(`${changed.source}|halted the rollout`));
+      if (skipped.length > 0) expect(skipped.some((i) => changed.test(i.result.why ?? ""))).toBe(true);
+    }
+    expect([...converged.keys()].sort()).toEqual(NAMES.map((n) => `dc1/${n}`));
+    expect([...converged.values()].every((n) => n === 1)).toBe(true);
+    expect([a.code, b.code].sort()).toEqual([0, 1]);
+  });
+});
