@@ -1,8 +1,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nova, tokenFor, waitFor } from "../../src/emulator/test-client.js";
 import type { TestCloud } from "../support/cloud.js";
-import { startTestCloud, worldWith } from "../support/cloud.js";
+import { ADMIN_PASSWORD, startTestCloud, worldWith } from "../support/cloud.js";
 import { serverActions, serverByName } from "../support/world.js";
 
 const WORLD = worldWith(`  images: [{ name: ubuntu-22.04 }, { name: ubuntu-24.04 }]
@@ -73,5 +74,44 @@ instances:
       expect(run.stderr).toMatch(new RegExp(`${file} is not a (valid )?reform plan`));
       expect(run.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+});
+
+describe("a saved plan after a rebuild sent straight to Nova (not through reform)", () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(WORLD);
+    await cloud.writeFleet(FLEET);
+  });
+  afterAll(async () => cloud.close());
+
+  it("is refused as stale, naming only the rebuilt server, and sends nothing", async () => {
+    expect((await cloud.reform(["plan", "-c", "fleet.yaml", "-out", "plan.json"])).code).toBe(0);
+    const target = cloud.emulator.snapshot().openstack.images.find((i) => i.name === "ubuntu-24.04")?.id;
+    // Someone rebuilds web-1 by hand, to the very image the plan asks for: applying the plan would rebuild it twice.
+    const token = await tokenFor(cloud.emulator, "admin", ADMIN_PASSWORD);
+    const web1 = serverByName(cloud.emulator, "web-1");
+    const reply = await nova(cloud.emulator, token, "2.57")(`/servers/${web1.id}/action`, { method: "POST", body: { rebuild: { imageRef: target } } });
+    expect(reply.status).toBe(202);
+    await waitFor(async () => serverByName(cloud.emulator, "web-1"), (s) => s.taskState === null && s.vmState === "active");
+    expect(serverByName(cloud.emulator, "web-1").imageId).toBe(target);
+    const accepted = cloud.emulator.stats.actions.length;
+
+    const run = await cloud.reform(["apply", "plan.json"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/the plan is stale: this server changed since it was made: dc1\/web-1; run plan again/);
+    expect(run.stderr).not.toMatch(/web-2/);
+    expect(run.stdout).toBe("");
+    expect(cloud.emulator.stats.actions.length).toBe(accepted);
+    expect(serverActions(cloud.emulator, "web-1")).toEqual(["rebuild"]);
+    expect(serverActions(cloud.emulator, "web-2")).toEqual([]);
+  });
+
+  it("a new plan made after it no longer rebuilds that server", async () => {
+    expect((await cloud.reform(["plan", "-c", "fleet.yaml", "-out", "again.json"])).code).toBe(0);
+    const run = await cloud.reform(["apply", "again.json"]);
+    expect(run.code).toBe(0);
+    expect(serverActions(cloud.emulator, "web-1")).toEqual(["rebuild"]);
+    expect(serverActions(cloud.emulator, "web-2")).toEqual(["rebuild"]);
   });
 });
