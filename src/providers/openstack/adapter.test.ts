@@ -125,11 +125,48 @@ describe("startStep and pollOperations", () => {
     fake.seen.length = 0;
     expect((await a.pollOperations([handle], signal))[0]).toMatchObject({ type: "running", status: "REBUILD/rebuilding" });
     expect(listCalls()).toHaveLength(1);
-    expect(decodeURIComponent(listCalls()[0]?.url ?? "")).toMatch(/changes-since=2026-11-23T11:55:00.000Z/);
+    expect(decodeURIComponent(listCalls()[0]?.url ?? "")).toContain("name=^(web-1)$");
     fake.finish("s1");
     const [done] = await a.pollOperations([handle], signal);
     expect(done?.type).toBe("done");
     if (done?.type === "done") expect(done.instance).toMatchObject({ imageId: "img-new", keyPair: "ops-2026", status: "active", task: null });
+  });
+
+  it("polls the servers in flight by name: the requests grow with the operations in flight, not with the fleet", async () => {
+    for (let i = 0; i < 3000; i++) fake.servers.set(makeServer(i).id, makeServer(i));
+    const { a } = adapter();
+    const all = await a.listInstances({ selectors: [] }, signal);
+    const inFlight = all.slice(0, 250);
+    const handles = await Promise.all(inFlight.map((s) => a.startStep({ instance: s, step: rebuild(), inputs: {} }, signal)));
+    fake.seen.length = 0;
+    const statuses = await a.pollOperations(handles, signal);
+    expect(statuses.map((s) => s.type)).toEqual(inFlight.map(() => "running"));
+    const urls = listCalls().map((c) => new URL(c.url, "http://x").searchParams);
+    // 250 names of 8 to 9 characters: two patterns of at most 1,500 characters, whatever the size of the fleet.
+    expect(urls).toHaveLength(2);
+    expect(urls.every((q) => q.get("changes-since") === null && /^\^\(.*\)\$$/.test(q.get("name") ?? ""))).toBe(true);
+    for (const s of inFlight.slice(0, 10)) fake.finish(s.id);
+    const next = await a.pollOperations(handles, signal);
+    expect(next.filter((s) => s.type === "done").map((s) => s.handle.instanceId)).toEqual(inFlight.slice(0, 10).map((s) => s.id));
+  });
+
+  it("polls by changes-since when it never listed the servers, and finds a renamed server in a full listing", async () => {
+    fake.servers.set("s1", makeServer(1, { id: "s1" }));
+    fake.servers.set("s2", makeServer(2, { id: "s2", updated: "2020-01-01T00:00:00Z" }));
+    const { a: lister } = adapter();
+    const [s1, s2] = await lister.listInstances({ selectors: [] }, signal);
+    const handles = await Promise.all([s1!, s2!].map((s) => lister.startStep({ instance: s, step: rebuild(), inputs: {} }, signal)));
+    const { a } = adapter();
+    fake.seen.length = 0;
+    expect((await a.pollOperations(handles, signal)).map((s) => s.type)).toEqual(["running", "running"]);
+    expect(listCalls()).toHaveLength(1);
+    expect(decodeURIComponent(listCalls()[0]?.url ?? "")).toMatch(/changes-since=2026-11-23T11:55:00.000Z/);
+    fake.servers.get("s1")!.name = "renamed";
+    fake.finish("s1");
+    fake.seen.length = 0;
+    const [done] = await a.pollOperations([handles[0]!], signal);
+    expect(done).toMatchObject({ type: "done", instance: { id: "s1", name: "renamed" } });
+    expect(listCalls().map((c) => new URL(c.url, "http://x").searchParams.has("name"))).toEqual([true, false]);
   });
 
   it("leaves key_name and user_data out when unchanged, and sends null to remove them", async () => {

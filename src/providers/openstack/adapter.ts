@@ -173,17 +173,33 @@ class OpenStackAdapter implements ProviderAdapter {
   async pollOperations(handles: readonly OperationHandle[], signal: AbortSignal): Promise<readonly OperationStatus[]> {
     if (handles.length === 0) return [];
     const c = await this.#ready(signal);
-    const earliest = Math.min(...handles.map((h) => h.startedAt)) - POLL_MARGIN_MS;
-    const changed = await c.nova.listServers({ changesSince: new Date(earliest).toISOString() }, signal);
-    const byId = new Map(changed.map((s) => [s.id, s]));
+    const byId = new Map((await this.#pollRead(c, handles, signal)).map((s) => [s.id, s]));
     if (handles.some((h) => !byId.has(h.instanceId))) {
-      for (const server of await c.nova.listServers({}, signal)) if (!byId.has(server.id)) byId.set(server.id, server);
+      for (const server of this.#learn(await c.nova.listServers({}, signal))) if (!byId.has(server.id)) byId.set(server.id, server);
     }
     return handles.map((handle): OperationStatus => {
       const server = byId.get(handle.instanceId);
       if (!server) return { type: "failed", handle, message: `server ${handle.instanceId} no longer exists`, ...(handle.requestId ? { requestId: handle.requestId } : {}) };
       return decideOperation(handle, server, this.name);
     });
+  }
+
+  /**
+   * The servers of in-flight operations. By the names they were last listed with (Nova's name filter, about a hundred
+   * servers per request): the requests and the bytes grow with the operations in flight, not with the fleet. Without
+   * names, by `changes-since` (everything changed since shortly before the earliest operation, which in a rolling
+   * apply of a large fleet soon means every server already done).
+   */
+  async #pollRead(c: Connected, handles: readonly OperationHandle[], signal: AbortSignal): Promise<NovaServer[]> {
+    const names = handles.map((h) => this.#names.get(h.instanceId));
+    if (names.every((n): n is string => n !== undefined)) {
+      const found: NovaServer[] = [];
+      for (const name of namePatterns(names)) found.push(...(await c.nova.listServers({ name }, signal)));
+      return this.#learn(found);
+    }
+    let earliest = Infinity;
+    for (const h of handles) earliest = Math.min(earliest, h.startedAt);
+    return this.#learn(await c.nova.listServers({ changesSince: new Date(earliest - POLL_MARGIN_MS).toISOString() }, signal));
   }
 
   async close(): Promise<void> {
