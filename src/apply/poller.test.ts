@@ -87,4 +87,37 @@ describe("adaptive polling", () => {
     expect(poller.polls).toBe(clock.slept.length);
     expect(poller.polls).toBeLessThanOrEqual(10);
   });
+
+  it("keeps a rolling window of 1,000 two-second operations within 1.15× the ideal schedule, at a poll rate independent of N", async () => {
+    const run = async (total: number) => {
+      const clock = instantClock();
+      const start = clock.now();
+      const finishesAt = new Map<string, number>();
+      const adapter = {
+        pollOperations: async (handles: readonly OperationHandle[]): Promise<OperationStatus[]> =>
+          handles.map((h) => (clock.now() >= (finishesAt.get(h.instanceId) ?? Infinity) ? { type: "done", handle: h, instance: { id: h.instanceId } as ObservedInstance } : { type: "running", handle: h, status: "REBUILD" })),
+      } as unknown as ProviderAdapter;
+      const poller = new OperationPoller(adapter, { clock, intervalMs: 2000, adaptive, signal: new AbortController().signal });
+      let next = 0;
+      // 100 slots, each starting its next operation as soon as the previous one is seen done (apply's rolling window).
+      const slot = async () => {
+        while (next < total) {
+          const id = `s${next++}`;
+          finishesAt.set(id, clock.now() + 2050);
+          const done = await poller.wait({ ...handle(id), startedAt: clock.now() }, 60_000);
+          expect(done.type).toBe("done");
+        }
+      };
+      await Promise.all(Array.from({ length: 100 }, slot));
+      return { wallMs: clock.now() - start, polls: poller.polls };
+    };
+    const small = await run(200);
+    const large = await run(1000);
+    // Operations take a little over 2 s (a fixed 2 s interval would see each one at 4 s: 2× the ideal).
+    expect(large.wallMs).toBeLessThanOrEqual(1.15 * 10 * 2050);
+    // Polls per second of apply: the same for 200 and 1,000 operations (one bulk poll each, whatever is in flight).
+    const rate = (r: { wallMs: number; polls: number }) => r.polls / (r.wallMs / 1000);
+    expect(rate(large)).toBeLessThanOrEqual(5);
+    expect(Math.abs(rate(large) - rate(small))).toBeLessThan(0.5);
+  });
 });

@@ -35,7 +35,8 @@ export const ADAPTIVE_POLLING = { minIntervalMs: 200, fraction: 0.1 } as const;
 /** The wait before the next poll (pure): fixed, or adaptive on the oldest operation's age. */
 export function nextPollDelay(intervalMs: number, adaptive: PollerOptions["adaptive"], now: number, startedAt: readonly number[]): number {
   if (!adaptive || startedAt.length === 0) return intervalMs;
-  const oldest = Math.min(...startedAt);
+  let oldest = Infinity;
+  for (const t of startedAt) oldest = Math.min(oldest, t);
   const wanted = adaptive.fraction * Math.max(0, now - oldest);
   return Math.min(intervalMs, Math.max(Math.min(adaptive.minIntervalMs, intervalMs), Math.round(wanted)));
 }
