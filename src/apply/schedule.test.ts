@@ -1,19 +1,27 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RolloutPolicy } from "../model/desired.js";
-import type { ScheduleItem } from "./schedule.js";
-import { maxUnavailableCount, nextToStart } from "./schedule.js";
+import type { ScheduleDecision, ScheduleItem } from "./schedule.js";
+import { failureBudget, maxUnavailableCount, nextToStart } from "./schedule.js";
 
 const policy = (p: Partial<RolloutPolicy> = {}): RolloutPolicy => ({ parallelism: 10, maxUnavailable: "100%", canary: 0, onFailure: "halt", ...p });
 const item = (address: string, group = "default", downtime = true): ScheduleItem => ({ address, group, downtime });
 const empty = () => ({ running: new Set<string>(), converged: new Set<string>(), failed: new Set<string>() });
 
-describe("maxUnavailableCount", () => {
-  it("rounds percentages down but never below one", () => {
+describe("maxUnavailableCount and failureBudget", () => {
+  it("rounds percentages down; maxUnavailable never below one", () => {
     expect(maxUnavailableCount(policy({ maxUnavailable: "25%" }), 10)).toBe(2);
     expect(maxUnavailableCount(policy({ maxUnavailable: "10%" }), 3)).toBe(1);
     expect(maxUnavailableCount(policy({ maxUnavailable: 3 }), 100)).toBe(3);
     expect(maxUnavailableCount(policy({ maxUnavailable: 0 }), 100)).toBe(1);
+  });
+
+  it("gives halt no budget and continue an unlimited one unless maxFailures says otherwise", () => {
+    expect(failureBudget(policy(), 10)).toBe(0);
+    expect(failureBudget(policy({ onFailure: "continue" }), 10)).toBe(Number.POSITIVE_INFINITY);
+    expect(failureBudget(policy({ onFailure: "continue", maxFailures: 2 }), 10)).toBe(2);
+    expect(failureBudget(policy({ maxFailures: "25%" }), 10)).toBe(2);
+    expect(failureBudget(policy({ maxFailures: "0%" }), 10)).toBe(0);
   });
 });
 
@@ -21,8 +29,7 @@ describe("nextToStart", () => {
   it("starts canaries alone, then the rest", () => {
     const items = ["a", "b", "c", "d"].map((a) => item(a));
     const policies = { default: policy({ canary: 1 }) };
-    const first = nextToStart(items, policies, empty(), 50);
-    expect(first.start).toEqual(["a"]);
+    expect(nextToStart(items, policies, empty(), 50).start).toEqual(["a"]);
     const state = empty();
     state.running.add("a");
     expect(nextToStart(items, policies, state, 50).start).toEqual([]);
@@ -42,8 +49,7 @@ describe("nextToStart", () => {
 
   it("lets metadata-only servers pass while downtime servers are held by maxUnavailable", () => {
     const items = [item("a"), item("b"), item("c", "default", false)];
-    const decision = nextToStart(items, { default: policy({ maxUnavailable: 1 }) }, empty(), 50);
-    expect(decision.start).toEqual(["a", "c"]);
+    expect(nextToStart(items, { default: policy({ maxUnavailable: 1 }) }, empty(), 50).start).toEqual(["a", "c"]);
   });
 
   it("halts everywhere after a failure under onFailure: halt, and continues under continue", () => {
@@ -54,67 +60,202 @@ describe("nextToStart", () => {
     expect(nextToStart(items, { web: policy({ onFailure: "continue" }), db: policy(), default: policy() }, state, 50).start).toEqual(["b", "c"]);
   });
 
-  it("keeps every rollout bound through any sequence of outcomes (property)", () => {
-    const arbitraryRun = fc.record({
-      items: fc.uniqueArray(fc.record({ address: fc.string({ minLength: 1, maxLength: 4 }), group: fc.constantFrom("web", "db"), downtime: fc.boolean() }), { selector: (i) => i.address, maxLength: 25 }),
-      policies: fc.record({
-        web: fc.record({ parallelism: fc.integer({ min: 1, max: 6 }), maxUnavailable: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constantFrom("10%", "50%", "100%")), canary: fc.integer({ min: 0, max: 3 }), onFailure: fc.constantFrom("halt" as const, "continue" as const) }),
-        db: fc.record({ parallelism: fc.integer({ min: 1, max: 6 }), maxUnavailable: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constantFrom("10%", "50%", "100%")), canary: fc.integer({ min: 0, max: 3 }), onFailure: fc.constantFrom("halt" as const, "continue" as const) }),
-      }),
-      global: fc.integer({ min: 1, max: 8 }),
-      outcomes: fc.array(fc.boolean(), { minLength: 25, maxLength: 25 }),
-      picks: fc.array(fc.nat(), { minLength: 60, maxLength: 60 }),
-    });
-    fc.assert(
-      fc.property(arbitraryRun, ({ items, policies, global, outcomes, picks }) => {
-        const all = { ...policies, default: policy() };
-        const state = empty();
-        const startedOrder: string[] = [];
-        let halted = false;
-        for (let round = 0; round < 200; round++) {
-          const decision = nextToStart(items, all, state, global);
-          if (halted) expect(decision.start).toEqual([]);
-          for (const address of decision.start) {
-            state.running.add(address);
-            startedOrder.push(address);
-          }
-          checkBounds(items, all, state, global);
-          if (state.running.size === 0) {
-            const untouched = items.filter((i) => !state.converged.has(i.address) && !state.failed.has(i.address));
-            expect(untouched.map((i) => i.address).sort()).toEqual([...decision.abandoned].sort());
-            break;
-          }
-          const running = [...state.running];
-          const done = running[(picks[round % picks.length] ?? 0) % running.length] as string;
-          state.running.delete(done);
-          const index = items.findIndex((i) => i.address === done);
-          const ok = outcomes[index] ?? true;
-          (ok ? state.converged : state.failed).add(done);
-          if (!ok && all[items[index]?.group as "web" | "db"].onFailure === "halt") halted = true;
-        }
-        checkCanariesFirst(items, all, startedOrder, state);
-      }),
-      { numRuns: 300 },
-    );
+  it("halts once the failure budget is spent, not before", () => {
+    const items = ["a", "b", "c", "d", "e"].map((a) => item(a));
+    const policies = { default: policy({ onFailure: "continue", maxFailures: 1, parallelism: 1 }) };
+    const state = empty();
+    state.failed.add("a");
+    expect(nextToStart(items, policies, state, 50)).toMatchObject({ start: ["b"], halted: false });
+    state.failed.add("b");
+    expect(nextToStart(items, policies, state, 50)).toMatchObject({ start: [], halted: true, abandoned: ["c", "d", "e"] });
+  });
+
+  it("under canaryApproval: manual, holds the rest after the canaries until the group is approved", () => {
+    const items = ["a", "b", "c"].map((a) => item(a, "web"));
+    const policies = { web: policy({ canary: 1, canaryApproval: "manual" }) };
+    const state = { ...empty(), approved: new Set<string>() };
+    expect(nextToStart(items, policies, state, 50).start).toEqual(["a"]);
+    state.converged.add("a");
+    expect(nextToStart(items, policies, state, 50)).toMatchObject({ start: [], awaitingApproval: ["web"], held: ["b", "c"], abandoned: [] });
+    state.approved.add("web");
+    expect(nextToStart(items, policies, state, 50)).toMatchObject({ start: ["b", "c"], awaitingApproval: [] });
+  });
+
+  it("holds a group whose canaries passed in an earlier run from the start, with no new canaries", () => {
+    const items = ["c", "d"].map((a) => item(a, "web"));
+    const policies = { web: policy({ canary: 0, canaryApproval: "manual" }) };
+    expect(nextToStart(items, policies, { ...empty(), held: new Set(["web"]) }, 50)).toMatchObject({ start: [], held: ["c", "d"], awaitingApproval: ["web"] });
+    expect(nextToStart(items, policies, { ...empty(), held: new Set(["web"]), approved: new Set(["web"]) }, 50).start).toEqual(["c", "d"]);
+  });
+
+  it("with a pause, starts whole batches and waits the pause after the last one finished", () => {
+    const items = ["a", "b", "c", "d"].map((a) => item(a));
+    const policies = { default: policy({ parallelism: 2, pauseMs: 1000 }) };
+    expect(nextToStart(items, policies, { ...empty(), now: 0 }, 50).start).toEqual(["a", "b"]);
+    const state = { ...empty(), now: 500, lastFinished: new Map([["default", 400]]) };
+    state.running.add("b");
+    state.converged.add("a");
+    expect(nextToStart(items, policies, state, 50)).toMatchObject({ start: [] });
+    state.running.delete("b");
+    state.converged.add("b");
+    expect(nextToStart(items, policies, state, 50)).toMatchObject({ start: [], wakeAt: 1400 });
+    expect(nextToStart(items, policies, { ...state, now: 1400 }, 50).start).toEqual(["c", "d"]);
   });
 });
 
-function checkBounds(items: readonly ScheduleItem[], policies: Record<string, RolloutPolicy>, state: ReturnType<typeof empty>, global: number) {
-  expect(state.running.size).toBeLessThanOrEqual(global);
-  for (const group of ["web", "db"]) {
-    const members = items.filter((i) => i.group === group);
-    const p = policies[group] as RolloutPolicy;
-    const running = members.filter((m) => state.running.has(m.address));
-    expect(running.length).toBeLessThanOrEqual(p.parallelism);
-    expect(running.filter((m) => m.downtime).length).toBeLessThanOrEqual(maxUnavailableCount(p, members.length));
+interface Run {
+  readonly items: readonly ScheduleItem[];
+  readonly policies: Readonly<Record<string, RolloutPolicy>>;
+  readonly global: number;
+  /** Whether each server (by index) succeeds. */
+  readonly outcomes: readonly boolean[];
+  /** Which running server finishes next (index into the running list). */
+  readonly picks: readonly number[];
+  readonly approved?: ReadonlySet<string>;
+}
+
+interface Trace {
+  readonly started: string[];
+  readonly converged: Set<string>;
+  readonly failed: Set<string>;
+  readonly last: ScheduleDecision;
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(message);
+}
+
+/** Plays a whole rollout against the schedule, checking every invariant after each decision. */
+function simulate(run: Run): Trace {
+  const state = { ...empty(), now: 0, lastFinished: new Map<string, number>(), ...(run.approved ? { approved: run.approved } : {}) };
+  const started: string[] = [];
+  const startedAt = new Map<string, number>();
+  let halted = false;
+  for (let round = 0; round < 500; round++) {
+    const decision = nextToStart(run.items, run.policies, state, run.global);
+    if (halted) check(decision.start.length === 0, "started after a halt");
+    checkStarts(run, state, decision);
+    for (const address of decision.start) {
+      state.running.add(address);
+      started.push(address);
+      startedAt.set(address, state.now);
+    }
+    checkBounds(run, state);
+    if (state.running.size === 0) {
+      if (decision.wakeAt !== undefined && decision.start.length === 0) {
+        check(decision.wakeAt > state.now, "woke up early");
+        state.now = decision.wakeAt;
+        continue;
+      }
+      if (decision.start.length > 0) continue;
+      return { started, converged: state.converged, failed: state.failed, last: decision };
+    }
+    const running = [...state.running];
+    const done = running[(run.picks[round % Math.max(1, run.picks.length)] ?? 0) % running.length] as string;
+    state.now += 1 + (round % 3);
+    state.running.delete(done);
+    const index = run.items.findIndex((i) => i.address === done);
+    (run.outcomes[index] ?? true ? state.converged : state.failed).add(done);
+    state.lastFinished.set(run.items[index]?.group ?? "", state.now);
+    halted ||= groupOverBudget(run, state.failed);
+  }
+  throw new Error("the rollout did not finish in 500 rounds");
+}
+
+function groupOverBudget(run: Run, failed: ReadonlySet<string>): boolean {
+  return Object.entries(run.policies).some(([group, p]) => {
+    const members = run.items.filter((i) => i.group === group);
+    return members.filter((m) => failed.has(m.address)).length > failureBudget(p, members.length);
+  });
+}
+
+/** What may start now: canaries first and alone, nothing held for approval, pauses respected. */
+function checkStarts(run: Run, state: ReturnType<typeof empty> & { now: number; lastFinished: Map<string, number> }, decision: ScheduleDecision) {
+  for (const address of decision.start) {
+    const it = run.items.find((i) => i.address === address) as ScheduleItem;
+    const p = run.policies[it.group] as RolloutPolicy;
+    const members = run.items.filter((i) => i.group === it.group).map((i) => i.address);
+    const canaries = members.slice(0, p.canary);
+    if (!canaries.includes(address)) {
+      for (const c of canaries) check(state.converged.has(c), `${address} started before canary ${c} converged`);
+      if (p.canaryApproval === "manual" && p.canary > 0) check(run.approved?.has(it.group) === true, `${address} started without approval`);
+    }
+    if (p.pauseMs) {
+      check(!members.some((m) => state.running.has(m)), `${address} started while its batch was running`);
+      const last = state.lastFinished.get(it.group);
+      if (last !== undefined) check(state.now >= last + p.pauseMs, `${address} started during the pause`);
+    }
   }
 }
 
-function checkCanariesFirst(items: readonly ScheduleItem[], policies: Record<string, RolloutPolicy>, order: string[], state: ReturnType<typeof empty>) {
-  for (const group of ["web", "db"]) {
-    const members = items.filter((i) => i.group === group).map((i) => i.address);
-    const canaries = members.slice(0, (policies[group] as RolloutPolicy).canary);
-    const others = order.filter((a) => members.includes(a) && !canaries.includes(a));
-    if (others.length > 0) for (const c of canaries) expect(state.converged.has(c)).toBe(true);
+function checkBounds(run: Run, state: ReturnType<typeof empty>) {
+  check(state.running.size <= run.global, "global parallelism exceeded");
+  for (const [group, p] of Object.entries(run.policies)) {
+    const members = run.items.filter((i) => i.group === group);
+    const running = members.filter((m) => state.running.has(m.address));
+    check(running.length <= p.parallelism, `parallelism of ${group} exceeded`);
+    check(running.filter((m) => m.downtime).length <= maxUnavailableCount(p, members.length), `maxUnavailable of ${group} exceeded`);
   }
 }
+
+/** When no group spent its budget, no canary failed and nothing waits for approval, every server was started. */
+function checkCompleteness(run: Run, trace: Trace) {
+  const anyCanaryFailed = Object.entries(run.policies).some(([group, p]) =>
+    run.items.filter((i) => i.group === group).slice(0, p.canary).some((c) => trace.failed.has(c.address)),
+  );
+  const untouched = run.items.filter((i) => !trace.converged.has(i.address) && !trace.failed.has(i.address)).map((i) => i.address);
+  expect([...untouched].sort()).toEqual([...trace.last.abandoned, ...trace.last.held].sort());
+  if (!trace.last.halted && !anyCanaryFailed && trace.last.held.length === 0) expect(untouched).toEqual([]);
+  if (trace.last.halted) expect(groupOverBudget(run, trace.failed)).toBe(true);
+}
+
+const policyArb = fc.record({
+  parallelism: fc.integer({ min: 1, max: 6 }),
+  maxUnavailable: fc.oneof(fc.integer({ min: 1, max: 5 }), fc.constantFrom("10%", "50%", "100%")),
+  canary: fc.integer({ min: 0, max: 3 }),
+  onFailure: fc.constantFrom("halt" as const, "continue" as const),
+  maxFailures: fc.option(fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom("0%", "20%", "50%")), { nil: undefined }),
+  pauseMs: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
+  canaryApproval: fc.constantFrom("auto" as const, "manual" as const),
+});
+
+describe("nextToStart over whole rollouts", () => {
+  it("keeps every bound exhaustively on small fleets (every policy, every failure pattern)", () => {
+    let runs = 0;
+    for (const size of [1, 2, 3, 4])
+      for (const parallelism of [1, 2, 3])
+        for (const maxUnavailable of [1, 2, "50%"])
+          for (const canary of [0, 1, 2])
+            for (const onFailure of ["halt", "continue"] as const)
+              for (const maxFailures of [undefined, 1])
+                for (const pauseMs of [undefined, 5])
+                  for (const approval of ["auto", "manual", "approved"] as const)
+                  for (let pattern = 0; pattern < 2 ** size; pattern++) {
+                    const items = Array.from({ length: size }, (_, i) => item(`s${i}`, "web", i % 3 !== 2));
+                    const p = policy({ parallelism, maxUnavailable, canary, onFailure, ...(maxFailures !== undefined ? { maxFailures } : {}), ...(pauseMs ? { pauseMs } : {}), canaryApproval: approval === "auto" ? "auto" : "manual" });
+                    const outcomes = items.map((_, i) => (pattern & (1 << i)) === 0);
+                    const run: Run = { items, policies: { web: p, default: policy() }, global: 3, outcomes, picks: [0], ...(approval === "approved" ? { approved: new Set(["web"]) } : {}) };
+                    checkCompleteness(run, simulate(run));
+                    runs += 1;
+                  }
+    expect(runs).toBe(3 * 3 * 3 * 2 * 2 * 2 * 3 * (2 + 4 + 8 + 16));
+  });
+
+  it("keeps every bound through any sequence of outcomes, with two groups (property)", () => {
+    const arbitraryRun = fc.record({
+      items: fc.uniqueArray(fc.record({ address: fc.string({ minLength: 1, maxLength: 4 }), group: fc.constantFrom("web", "db"), downtime: fc.boolean() }), { selector: (i) => i.address, maxLength: 25 }),
+      policies: fc.record({ web: policyArb, db: policyArb }),
+      global: fc.integer({ min: 1, max: 8 }),
+      outcomes: fc.array(fc.boolean(), { minLength: 25, maxLength: 25 }),
+      picks: fc.array(fc.nat(), { minLength: 60, maxLength: 60 }),
+      approveWeb: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(arbitraryRun, ({ policies, approveWeb, ...rest }) => {
+        const run: Run = { ...rest, policies: { ...policies, default: policy() }, ...(approveWeb ? { approved: new Set(["web"]) } : {}) };
+        checkCompleteness(run, simulate(run));
+      }),
+      { numRuns: 400 },
+    );
+  });
+});

@@ -12,29 +12,58 @@ export interface ScheduleState {
   readonly running: ReadonlySet<InstanceAddress>;
   readonly converged: ReadonlySet<InstanceAddress>;
   readonly failed: ReadonlySet<InstanceAddress>;
+  /** The clock's time (ms): pauses are measured against it. @default 0 */
+  readonly now?: number;
+  /** When a server of each group last finished (ms). */
+  readonly lastFinished?: ReadonlyMap<string, number>;
+  /** Groups whose canaries are approved (`canaryApproval: manual`), in this run or an earlier one. */
+  readonly approved?: ReadonlySet<string>;
+  /** Groups held for approval from the start: their canaries passed in an earlier run and are not approved yet. */
+  readonly held?: ReadonlySet<string>;
 }
 
 export interface ScheduleDecision {
   /** Start these now, in this order. */
   readonly start: readonly InstanceAddress[];
-  /** Nothing more will start: a failure under `onFailure: halt`, or a failed canary. */
+  /** Nothing more will start: a group spent its failure budget (`onFailure: halt` has none). */
   readonly halted: boolean;
   /** Servers that will never start (halted, or their group's canary failed). */
   readonly abandoned: readonly InstanceAddress[];
+  /** Groups whose canaries converged and wait for approval: nothing more of theirs starts until then. */
+  readonly awaitingApproval: readonly string[];
+  /** Servers held until their group's canaries are approved. */
+  readonly held: readonly InstanceAddress[];
+  /** While a pause between batches holds servers back: when it ends (ask again then). */
+  readonly wakeAt?: number;
 }
 
 /** `maxUnavailable` as a count for a group of `size` servers: a percentage rounds down, but never below 1. */
 export function maxUnavailableCount(policy: RolloutPolicy, size: number): number {
-  const raw = policy.maxUnavailable;
-  if (typeof raw === "number") return Math.max(1, Math.floor(raw));
-  const percent = Number.parseFloat(raw);
-  return Math.max(1, Math.floor((percent * size) / 100));
+  return Math.max(1, countOf(policy.maxUnavailable, size));
+}
+
+/** Failures a group tolerates before the rollout halts: `maxFailures`, else 0 under halt and unlimited under continue. */
+export function failureBudget(policy: RolloutPolicy, size: number): number {
+  if (policy.maxFailures === undefined) return policy.onFailure === "halt" ? 0 : Number.POSITIVE_INFINITY;
+  return countOf(policy.maxFailures, size);
+}
+
+/** A count, or "N%" of `size` rounded down. */
+function countOf(raw: number | string, size: number): number {
+  if (typeof raw === "number") return Math.max(0, Math.floor(raw));
+  return Math.max(0, Math.floor((Number.parseFloat(raw) * size) / 100));
+}
+
+interface Budget {
+  inFlight: number;
+  readonly global: number;
 }
 
 /**
- * The rolling schedule, as a pure function of what has happened so far. Per group: canaries first and alone;
- * at most `parallelism` servers in flight; at most `maxUnavailable` servers in a downtime step; after a failure
- * under `onFailure: halt` nothing new starts anywhere (running servers finish). `globalParallelism` caps the sum.
+ * The rolling schedule, as a pure function of what has happened so far. Per group: canaries first and alone (and,
+ * under `canaryApproval: manual`, nothing more until approved); at most `parallelism` servers in flight; at most
+ * `maxUnavailable` servers in a downtime step; with a `pause`, whole batches separated by the pause. Once a group's
+ * failures exceed its budget nothing new starts anywhere (running servers finish). `globalParallelism` caps the sum.
  */
 export function nextToStart(
   items: readonly ScheduleItem[],
@@ -43,34 +72,60 @@ export function nextToStart(
   globalParallelism: number,
 ): ScheduleDecision {
   const groups = groupItems(items);
-  const halted = isHalted(items, policies, state);
-  const start: InstanceAddress[] = [];
-  const abandoned: InstanceAddress[] = [];
-  let inFlight = state.running.size;
+  const halted = isHalted(groups, policies, state);
+  const decision = { start: [] as InstanceAddress[], abandoned: [] as InstanceAddress[], awaitingApproval: [] as string[], held: [] as InstanceAddress[], wakeAt: undefined as number | undefined };
+  const budget: Budget = { inFlight: state.running.size, global: globalParallelism };
   for (const [group, members] of groups) {
     const policy = policyOf(policies, group);
     const canaries = new Set(members.slice(0, policy.canary).map((m) => m.address));
-    const canaryFailed = [...canaries].some((a) => state.failed.has(a));
-    const canaryPending = [...canaries].some((a) => !state.converged.has(a) && !state.failed.has(a));
     const waiting = members.filter((m) => !state.running.has(m.address) && !state.converged.has(m.address) && !state.failed.has(m.address));
-    if (halted || canaryFailed) {
-      abandoned.push(...waiting.map((m) => m.address));
+    if (halted || [...canaries].some((a) => state.failed.has(a))) {
+      decision.abandoned.push(...waiting.map((m) => m.address));
       continue;
     }
-    const limitDown = maxUnavailableCount(policy, members.length);
-    let running = members.filter((m) => state.running.has(m.address)).length;
-    let down = members.filter((m) => m.downtime && state.running.has(m.address)).length;
-    for (const item of waiting) {
-      if (inFlight >= globalParallelism || running >= policy.parallelism) break;
-      if (canaryPending && !canaries.has(item.address)) break;
-      if (item.downtime && down >= limitDown) continue;
-      start.push(item.address);
-      inFlight += 1;
-      running += 1;
-      if (item.downtime) down += 1;
+    const canaryPending = [...canaries].some((a) => !state.converged.has(a));
+    if (!canaryPending && waiting.length > 0 && awaitsApproval(group, policy, state)) {
+      decision.awaitingApproval.push(group);
+      decision.held.push(...waiting.map((m) => m.address));
+      continue;
     }
+    const running = members.filter((m) => state.running.has(m.address));
+    if (policy.pauseMs !== undefined && policy.pauseMs > 0) {
+      if (running.length > 0) continue;
+      const resume = (state.lastFinished?.get(group) ?? Number.NEGATIVE_INFINITY) + policy.pauseMs;
+      if ((state.now ?? 0) < resume) {
+        if (waiting.length > 0) decision.wakeAt = Math.min(decision.wakeAt ?? resume, resume);
+        continue;
+      }
+    }
+    const eligible = canaryPending ? waiting.filter((m) => canaries.has(m.address)) : waiting;
+    decision.start.push(...fill(eligible, running, policy, members.length, budget));
   }
-  return { start, halted, abandoned };
+  const { wakeAt, ...rest } = decision;
+  return { ...rest, halted, ...(wakeAt !== undefined ? { wakeAt } : {}) };
+}
+
+function awaitsApproval(group: string, policy: RolloutPolicy, state: ScheduleState): boolean {
+  if (state.approved?.has(group)) return false;
+  if (state.held?.has(group)) return true;
+  return policy.canaryApproval === "manual" && policy.canary > 0;
+}
+
+/** Takes servers in order while the group's parallelism, its downtime limit and the global limit allow. */
+function fill(eligible: readonly ScheduleItem[], running: readonly ScheduleItem[], policy: RolloutPolicy, size: number, budget: Budget): InstanceAddress[] {
+  const limitDown = maxUnavailableCount(policy, size);
+  let inGroup = running.length;
+  let down = running.filter((m) => m.downtime).length;
+  const start: InstanceAddress[] = [];
+  for (const item of eligible) {
+    if (budget.inFlight >= budget.global || inGroup >= policy.parallelism) break;
+    if (item.downtime && down >= limitDown) continue;
+    start.push(item.address);
+    budget.inFlight += 1;
+    inGroup += 1;
+    if (item.downtime) down += 1;
+  }
+  return start;
 }
 
 function groupItems(items: readonly ScheduleItem[]): Map<string, ScheduleItem[]> {
@@ -89,6 +144,10 @@ function policyOf(policies: Readonly<Record<string, RolloutPolicy>>, group: stri
   return policy;
 }
 
-function isHalted(items: readonly ScheduleItem[], policies: Readonly<Record<string, RolloutPolicy>>, state: ScheduleState): boolean {
-  return items.some((item) => state.failed.has(item.address) && policyOf(policies, item.group).onFailure === "halt");
+function isHalted(groups: ReadonlyMap<string, readonly ScheduleItem[]>, policies: Readonly<Record<string, RolloutPolicy>>, state: ScheduleState): boolean {
+  for (const [group, members] of groups) {
+    const failures = members.filter((m) => state.failed.has(m.address)).length;
+    if (failures > failureBudget(policyOf(policies, group), members.length)) return true;
+  }
+  return false;
 }

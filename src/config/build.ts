@@ -6,6 +6,7 @@ import { formatLocation } from "../model/source.js";
 import type { NodePath, ParsedFleetText } from "./parse.js";
 import { formatPath, locate, locateKey } from "./parse.js";
 import type { RawFleet, RawGroup, RawInstance, RawLayer, RawSpec } from "./raw.js";
+import { buildRollout } from "./rollout.js";
 import { didYouMean } from "./suggest.js";
 import type { ReadFile } from "./user-data-source.js";
 import { resolveUserData } from "./user-data-source.js";
@@ -89,7 +90,7 @@ function checkProvider(name: string, path: NodePath, providers: readonly string[
 
 async function buildLayer(raw: RawLayer, path: NodePath, ctx: BuildContext): Promise<SpecLayer> {
   const spec = await buildSpec(raw.spec ?? {}, [...path, "spec"], ctx);
-  return { spec: raw.policy ? { ...spec, changePolicy: { ...raw.policy } } : spec, rollout: { ...(raw.rollout ?? {}) } };
+  return { spec: raw.policy ? { ...spec, changePolicy: { ...raw.policy } } : spec, rollout: buildRollout(raw.rollout ?? {}) };
 }
 
 async function buildSpec(raw: RawSpec, path: NodePath, ctx: BuildContext): Promise<PartialSpec> {

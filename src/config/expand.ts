@@ -1,11 +1,12 @@
 import picomatch from "picomatch";
 import { formatAddress } from "../model/address.js";
 import type { InstanceAddress } from "../model/address.js";
-import { DEFAULT_CHANGE_POLICY, DEFAULT_ROLLOUT } from "../model/desired.js";
+import { DEFAULT_CHANGE_POLICY } from "../model/desired.js";
 import type { DesiredFleet, DesiredGroup, DesiredInstance, DesiredSpec, InstanceSelector, PartialSpec, RolloutPolicy, SpecLayer } from "../model/desired.js";
 import type { Diagnostic } from "../model/errors.js";
 import type { SourceLocation } from "../model/source.js";
 import { formatLocation } from "../model/source.js";
+import { mergeRollout } from "./rollout.js";
 
 /** What expansion needs of a live server. */
 export interface ListedServer {
@@ -146,9 +147,6 @@ export function completeSpec(spec: PartialSpec): DesiredSpec {
   };
 }
 
-function mergeRollout(defaults: SpecLayer, group: SpecLayer | undefined): RolloutPolicy {
-  return { ...DEFAULT_ROLLOUT, ...defaults.rollout, ...group?.rollout };
-}
 
 /** The rollout policy of every group, and of "default" (servers in no group): built-in defaults ← `defaults` ← group. */
 export function rolloutPolicies(fleet: DesiredFleet): Record<string, RolloutPolicy> {

@@ -20,10 +20,25 @@ export interface RawSpec {
   readonly password?: SecretRef;
 }
 
+/** `rollout:` as written: durations are text ("30s"), converted to milliseconds by config/rollout.ts. */
+export interface RawRollout extends Partial<Pick<RolloutPolicy, "parallelism" | "maxUnavailable" | "canary" | "onFailure" | "maxFailures" | "canaryApproval">> {
+  readonly pause?: string;
+  readonly gate?: RawGate;
+  readonly timeouts?: Readonly<Record<string, string>>;
+}
+
+export interface RawGate {
+  readonly tcp?: number;
+  readonly http?: string;
+  readonly status?: number;
+  readonly timeout?: string;
+  readonly interval?: string;
+}
+
 export interface RawLayer {
   readonly spec?: RawSpec;
   readonly policy?: Partial<ChangePolicy>;
-  readonly rollout?: Partial<RolloutPolicy>;
+  readonly rollout?: RawRollout;
 }
 
 export interface RawGroup extends RawLayer {

@@ -1,3 +1,4 @@
+import type { StepKind } from "./action.js";
 import type { InstanceAddress } from "./address.js";
 import type { SecretRef } from "./secret.js";
 import type { SourceLocation } from "./source.js";
@@ -73,7 +74,28 @@ export interface RolloutPolicy {
   readonly canary: number;
   /** @default "halt" */
   readonly onFailure: "halt" | "continue";
+  /**
+   * Failures tolerated before the rollout halts: a count or "N%" of the group.
+   * @default 0 under `onFailure: halt`, unlimited under `continue`
+   */
+  readonly maxFailures?: number | string;
+  /** Time between batches (ms): with a pause, the group rolls in whole batches instead of a sliding window. @default 0 */
+  readonly pauseMs?: number;
+  /** "manual": after the canaries converge, start nothing more until the canaries are approved (`apply --continue`). @default "auto" */
+  readonly canaryApproval?: "auto" | "manual";
+  /** A check that must pass for a server after its steps before it counts as done (and before the next batch). */
+  readonly gate?: ReadinessGate;
+  /** Per step kind, and `wait` for servers busy at plan time (ms). @default DEFAULT_STEP_TIMEOUTS_MS of apply */
+  readonly timeoutsMs?: Readonly<Partial<Record<TimeoutKind, number>>>;
 }
+
+/** What a timeout can be set for: each step kind, and `wait` (a server busy at plan time). */
+export type TimeoutKind = StepKind | "wait";
+
+/** A readiness probe on the server's address (`{address}` in a URL is replaced by it). */
+export type ReadinessGate =
+  | { readonly type: "tcp"; readonly port: number; readonly timeoutMs: number; readonly intervalMs: number }
+  | { readonly type: "http"; readonly url: string; readonly expectStatus?: number; readonly timeoutMs: number; readonly intervalMs: number };
 
 export type InstanceSelector = { readonly id: string } | { readonly name: string };
 
