@@ -122,6 +122,12 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
     .option("--error-rate <rate>", "share of API requests answered 503 (0..1)", rate)
     .option("--throttle-rate <rate>", "share of API requests answered 429 (0..1)", rate)
     .option("--drop-rate <rate>", "share of API requests whose connection is dropped (0..1)", rate)
+    .option("--drop-response-rate <rate>", "share of API requests handled whose answer is cut mid-response (0..1)", rate)
+    .option("--ambiguous-rate <rate>", "share of mutations applied whose answer is lost (0..1)", rate)
+    .option("--action-fail-rate <rate>", "share of accepted rebuilds/reinstalls that end in error (0..1)", rate)
+    .option("--hang-rate <rate>", "share of Huawei jobs that never finish (0..1)", rate)
+    .option("--flap-rate <rate>", "share of Nova actions after which the status toggles (0..1)", rate)
+    .option("--flap <duration>", "how long a flapping server toggles (e.g. 1s)")
     .action(async (o: SimCommandOptions) => setExit(await (await import("./commands/sim.js")).simCommand(io, o, signal)));
   return program;
 }

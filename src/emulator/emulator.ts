@@ -1,4 +1,4 @@
-import { checkFaultOptions, FaultInjector } from "./faults.js";
+import { checkFaultOptions, countedFaults, FaultInjector } from "./faults.js";
 import { createOpenStackServices, initialState, parseMicroversion, withExtraUsers } from "./openstack/index.js";
 import { EMPTY_OPENSTACK_WORLD } from "./openstack/world-types.js";
 import { HUAWEI_PREFIX, huaweiServices, huaweiStartingState } from "./huawei/index.js";
@@ -28,11 +28,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const seed = options.seed ?? 1;
   const maxVersion = parseMicroversion(options.maxMicroversion ?? "2.96");
   if (!maxVersion || maxVersion.major !== 2 || maxVersion.minor < 1) throw new RangeError(`invalid maxMicroversion "${options.maxMicroversion ?? ""}": expected 2.N`);
-  const faults = new FaultInjector(checkFaultOptions({ ...NO_FAULTS, ...options.faults }), seed);
+  const faults = new FaultInjector(checkFaultOptions({ ...NO_FAULTS, ...options.world.faults, ...options.faults }), seed);
   const now = () => Date.now();
   const state = await startingState(options, seed, now());
   const stats = emptyStats();
   stats.actions.push(...state.actions);
+  const cloudFaults = countedFaults(faults, stats.faults);
   let persister: Persister | undefined;
   const openstack = createOpenStackServices({
     state: state.openstack,
@@ -43,9 +44,10 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     stats,
     changed: () => persister?.schedule(),
     now,
+    faults: cloudFaults,
   });
-  const huawei = huaweiServices(state.huaweicloud, { timings: timingsOf(options), stats, changed: () => persister?.schedule(), now });
-  const jd = jdServices(state.jdcloud, { timings: timingsOf(options), stats, changed: () => persister?.schedule(), now });
+  const huawei = huaweiServices(state.huaweicloud, { timings: timingsOf(options), stats, changed: () => persister?.schedule(), now, faults: cloudFaults });
+  const jd = jdServices(state.jdcloud, { timings: timingsOf(options), stats, changed: () => persister?.schedule(), now, faults: cloudFaults });
   const snapshot = (): WorldState => ({ version: 1, openstack: openstack.cloud.toState(), ...(state.huaweicloud ? { huaweicloud: structuredClone(state.huaweicloud) } : {}), ...(state.jdcloud ? { jdcloud: jd.snapshot() } : {}), actions: structuredClone(stats.actions) });
   if (options.persistPath) persister = new Persister(options.persistPath, snapshot, options.persistDebounceMs ?? 20);
   const http = await startHttpServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, services: [...openstack.services, ...huawei, ...jd.services], faults, stats });

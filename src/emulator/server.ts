@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:http";
@@ -7,7 +8,7 @@ import type { FaultInjector } from "./faults.js";
 import type { ApiRequest, ApiResponse, ApiService } from "./http.js";
 import { routeKey } from "./http.js";
 import { requestId } from "./ids.js";
-import type { ActionRecord } from "./types.js";
+import type { ActionRecord, DuplicateRecord, FaultKind } from "./types.js";
 
 const MAX_BODY = 1024 * 1024;
 
@@ -16,11 +17,15 @@ export interface MutableStats {
   requests: number;
   byRoute: Record<string, number>;
   actions: ActionRecord[];
-  faults: Record<"error5xx" | "throttled" | "dropped", number>;
+  faults: Record<FaultKind, number>;
+  duplicates: DuplicateRecord[];
+  /** Accepted mutations by `METHOD path sha256(body)`: how many times each was accepted. */
+  mutations: Map<string, number>;
 }
 
 export function emptyStats(): MutableStats {
-  return { requests: 0, byRoute: {}, actions: [], faults: { error5xx: 0, throttled: 0, dropped: 0 } };
+  const faults: Record<FaultKind, number> = { error5xx: 0, throttled: 0, dropped: 0, droppedResponses: 0, ambiguous: 0, failedActions: 0, hungJobs: 0, flaps: 0 };
+  return { requests: 0, byRoute: {}, actions: [], faults, duplicates: [], mutations: new Map() };
 }
 
 export interface HttpServerOptions {
@@ -88,7 +93,33 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
   const exempt = service.isExempt(apiReq);
   if (!exempt && options.faults.options.latencyMs > 0) await delay(options.faults.options.latencyMs);
   if (!exempt && service.injectErrors && injectFault(options, service, res, common)) return;
-  send(res, await service.handle(apiReq), common);
+  const response = await service.handle(apiReq);
+  const mutation = method !== "GET" && method !== "HEAD";
+  if (service.injectErrors && mutation && response.status < 300) countMutation(stats, method, url.pathname, apiReq.body);
+  if (!exempt && service.injectErrors) {
+    const fault = options.faults.decideResponse(mutation);
+    if (fault === "lost") {
+      stats.faults.ambiguous++;
+      res.socket?.destroy();
+      return;
+    }
+    if (fault === "cut") {
+      stats.faults.droppedResponses++;
+      return sendCut(res, response, common);
+    }
+  }
+  send(res, response, common);
+}
+
+/** Counts an accepted mutation; the second and later acceptance of the same one is a duplicate. */
+function countMutation(stats: MutableStats, method: string, pathname: string, body: Buffer): void {
+  const key = `${method} ${pathname} ${createHash("sha256").update(body).digest("hex")}`;
+  const count = (stats.mutations.get(key) ?? 0) + 1;
+  stats.mutations.set(key, count);
+  if (count < 2) return;
+  const inPath = /\/(?:servers|cloudservers|instances)\/([^/:]+)/.exec(pathname)?.[1];
+  const inBody = /"id"\s*:\s*"([^"]+)"/.exec(body.toString("utf8"))?.[1];
+  stats.duplicates.push({ request: `${method} ${pathname}`, serverId: inPath ?? inBody, count, at: Date.now() });
 }
 
 /** Applies the seeded fault decision; true when the request was answered (or dropped) by it. */
@@ -112,6 +143,14 @@ function injectFault(options: HttpServerOptions, service: ApiService, res: Serve
       send(res, { status: 429, headers: { "retry-after": String(retryAfter) }, body: service.faultBody(429, retryAfter) }, common);
       return true;
   }
+}
+
+/** Mid-response drop: the status line, the headers and half of the body, then the connection is destroyed. */
+function sendCut(res: ServerResponse, response: ApiResponse, common: Readonly<Record<string, string>>): void {
+  const payload = response.body === undefined || response.status === 204 ? "" : typeof response.body === "string" ? response.body : JSON.stringify(response.body);
+  const headers: Record<string, string> = { ...common, ...response.headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(payload) + 16) };
+  res.writeHead(response.status, headers);
+  res.write(payload.slice(0, Math.floor(payload.length / 2)), () => res.socket?.destroy());
 }
 
 function send(res: ServerResponse, response: ApiResponse, common: Readonly<Record<string, string>>): void {

@@ -33,11 +33,23 @@ export interface FaultOptions {
   readonly rate429: number;
   /** Retry-After of the 429 answers, in seconds. @default 1 */
   readonly retryAfterSeconds: number;
-  /** Share of API calls whose connection is destroyed without an answer. @default 0 */
+  /** Share of API calls whose connection is destroyed mid-request: before handling, nothing happens. @default 0 */
   readonly dropRate: number;
+  /** Share of API calls that are handled (a mutation takes effect) and whose answer is cut after the headers and part of the body. @default 0 */
+  readonly dropResponseRate: number;
+  /** Share of mutating calls (POST, PUT, DELETE) that take effect but whose connection is destroyed before any byte of the answer. @default 0 */
+  readonly ambiguousRate: number;
+  /** Share of accepted reprovisioning actions (Nova rebuild, Huawei reinstall/changeos/rebuild, JD rebuild) that end in error. @default 0 */
+  readonly actionFailRate: number;
+  /** Share of accepted Huawei jobs that never finish (RUNNING for ever). @default 0 */
+  readonly hangRate: number;
+  /** Share of accepted Nova actions after which the server's status toggles for `flapMs`. @default 0 */
+  readonly flapRate: number;
+  /** How long a flapping server toggles, in ms. @default 1000 */
+  readonly flapMs: number;
 }
 
-export const NO_FAULTS: FaultOptions = { latencyMs: 0, error5xxRate: 0, rate429: 0, retryAfterSeconds: 1, dropRate: 0 };
+export const NO_FAULTS: FaultOptions = { latencyMs: 0, error5xxRate: 0, rate429: 0, retryAfterSeconds: 1, dropRate: 0, dropResponseRate: 0, ambiguousRate: 0, actionFailRate: 0, hangRate: 0, flapRate: 0, flapMs: 1000 };
 
 /** A parsed world file: the emulated clouds' starting state. Every section is optional. */
 export interface World {
@@ -47,6 +59,8 @@ export interface World {
   readonly huaweicloud?: HuaweiWorld;
   readonly jdcloud?: JdWorld;
   readonly timings: Partial<Timings>;
+  /** The world file's `faults:` section (options given to the emulator override it). */
+  readonly faults?: Partial<FaultOptions>;
 }
 
 export interface EmulatorOptions {
@@ -94,7 +108,23 @@ export interface EmulatorStats {
   readonly byRoute: Readonly<Record<string, number>>;
   readonly actions: readonly ActionRecord[];
   /** Faults injected, per kind. */
-  readonly faults: Readonly<Record<"error5xx" | "throttled" | "dropped", number>>;
+  readonly faults: Readonly<Record<FaultKind, number>>;
+  /** Mutations received again for the same server with the same content (the first in flight or applied). */
+  readonly duplicates: readonly DuplicateRecord[];
+}
+
+/** Kinds of injected faults, counted in the stats. */
+export type FaultKind = "error5xx" | "throttled" | "dropped" | "droppedResponses" | "ambiguous" | "failedActions" | "hungJobs" | "flaps";
+
+/** A mutation the emulator accepted more than once: same method, path and body. */
+export interface DuplicateRecord {
+  /** `METHOD /prefix/path` (ids kept). */
+  readonly request: string;
+  /** The cloud's server id the path or body names, when one is found. */
+  readonly serverId: string | undefined;
+  /** How many times it was accepted so far (2 or more). */
+  readonly count: number;
+  readonly at: number;
 }
 
 /** The whole emulated state: JSON-serializable, the format of the persistence file. */

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parseOpenStackWorld } from "./openstack/world.js";
 import { parseHuaweiWorld } from "./huawei/index.js";
 import { parseJdWorld } from "./jdcloud/index.js";
+import { parseWorldFaults } from "./faults.js";
 import type { Timings, World } from "./types.js";
 import { YamlReader } from "./yaml-reader.js";
 
@@ -14,7 +15,7 @@ const TIMING_KEYS = ["rebuild", "reinstall", "reboot", "stop", "start", "build"]
 export function parseWorld(text: string, file: string): World {
   const { reader, root } = YamlReader.parse(text, file);
   if (root === null || root === undefined) return { file, timings: {} };
-  const entries = reader.entries(root, "world", ["openstack", "huaweicloud", "jdcloud", "timings"]);
+  const entries = reader.entries(root, "world", ["openstack", "huaweicloud", "jdcloud", "timings", "faults"]);
   const openstack = entries.get("openstack");
   const huaweicloud = entries.get("huaweicloud");
   const jdcloud = entries.get("jdcloud");
@@ -25,7 +26,9 @@ export function parseWorld(text: string, file: string): World {
       timings[key as keyof Timings] = reader.duration(entry.value, `timings.${key}`);
     }
   }
-  return { file, timings, ...(openstack ? { openstack: parseOpenStackWorld(reader, openstack.value) } : {}), ...(huaweicloud ? { huaweicloud: parseHuaweiWorld(reader, huaweicloud.value) } : {}), ...(jdcloud ? { jdcloud: parseJdWorld(reader, jdcloud.value) } : {}) };
+  const faultsEntry = entries.get("faults");
+  const faults = faultsEntry ? { faults: parseWorldFaults(reader, faultsEntry.value) } : {};
+  return { file, timings, ...faults, ...(openstack ? { openstack: parseOpenStackWorld(reader, openstack.value) } : {}), ...(huaweicloud ? { huaweicloud: parseHuaweiWorld(reader, huaweicloud.value) } : {}), ...(jdcloud ? { jdcloud: parseJdWorld(reader, jdcloud.value) } : {}) };
 }
 
 export async function loadWorldFile(path: string): Promise<World> {

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { loadWorldFile, parseDuration, startEmulator } from "../../emulator/index.js";
-import type { Timings } from "../../emulator/index.js";
+import type { FaultOptions, Timings } from "../../emulator/index.js";
 import { EXIT } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 
@@ -20,6 +20,12 @@ export interface SimCommandOptions {
   readonly errorRate?: number;
   readonly throttleRate?: number;
   readonly dropRate?: number;
+  readonly dropResponseRate?: number;
+  readonly ambiguousRate?: number;
+  readonly actionFailRate?: number;
+  readonly hangRate?: number;
+  readonly flapRate?: number;
+  readonly flap?: string;
 }
 
 /** Runs the emulator in the foreground until SIGINT/SIGTERM; prints one `<api> <base url>` line per API once ready. */
@@ -31,12 +37,7 @@ export async function simCommand(io: CliIo, options: SimCommandOptions, signal: 
     port: options.port,
     seed: options.seed,
     timings: timings(options),
-    faults: {
-      ...(options.latency ? { latencyMs: parseDuration(options.latency) } : {}),
-      ...(options.errorRate !== undefined ? { error5xxRate: options.errorRate } : {}),
-      ...(options.throttleRate !== undefined ? { rate429: options.throttleRate } : {}),
-      ...(options.dropRate !== undefined ? { dropRate: options.dropRate } : {}),
-    },
+    faults: faults(options),
     ...(options.maxMicroversion ? { maxMicroversion: options.maxMicroversion } : {}),
     ...(options.state ? { persistPath: resolve(io.cwd, options.state) } : {}),
   });
@@ -47,6 +48,25 @@ export async function simCommand(io: CliIo, options: SimCommandOptions, signal: 
   if (!signal.aborted) await once(signal, "abort");
   await emulator.close();
   return EXIT.ok;
+}
+
+/** Fault flags override the world file's `faults:` section, key by key. */
+function faults(options: SimCommandOptions): Partial<FaultOptions> {
+  const rates = {
+    error5xxRate: options.errorRate,
+    rate429: options.throttleRate,
+    dropRate: options.dropRate,
+    dropResponseRate: options.dropResponseRate,
+    ambiguousRate: options.ambiguousRate,
+    actionFailRate: options.actionFailRate,
+    hangRate: options.hangRate,
+    flapRate: options.flapRate,
+  };
+  return {
+    ...Object.fromEntries(Object.entries(rates).filter(([, v]) => v !== undefined)),
+    ...(options.latency ? { latencyMs: parseDuration(options.latency) } : {}),
+    ...(options.flap ? { flapMs: parseDuration(options.flap) } : {}),
+  };
 }
 
 function timings(options: SimCommandOptions): Partial<Timings> {

@@ -1,3 +1,4 @@
+import type { CloudFaults } from "../faults.js";
 import type { ApiService } from "../http.js";
 import type { MutableStats } from "../server.js";
 import type { Timings } from "../types.js";
@@ -17,6 +18,6 @@ export function huaweiStartingState(world: HuaweiWorld | undefined, loaded: Huaw
   return world ? initialHuaweiState(world, seed, now) : undefined;
 }
 
-export function huaweiServices(state: HuaweiState | undefined, deps: { timings: Timings; stats: MutableStats; changed: () => void; now: () => number }): ApiService[] {
+export function huaweiServices(state: HuaweiState | undefined, deps: { timings: Timings; stats: MutableStats; changed: () => void; now: () => number; faults?: CloudFaults }): ApiService[] {
   return state ? [createHuaweiService({ state, ...deps })] : [];
 }

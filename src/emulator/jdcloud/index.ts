@@ -1,3 +1,4 @@
+import type { CloudFaults } from "../faults.js";
 import type { ApiService } from "../http.js";
 import type { MutableStats } from "../server.js";
 import type { Timings } from "../types.js";
@@ -12,12 +13,14 @@ export interface JdServiceOptions {
   readonly stats: MutableStats;
   readonly changed: () => void;
   readonly now: () => number;
+  /** Seeded rebuild failures. @default none */
+  readonly faults?: CloudFaults;
 }
 
 /** The JD Cloud VM API over its own state, ready to mount on the common server. */
 export function createJdServices(options: JdServiceOptions): { readonly cloud: JdCloud; readonly service: ApiService } {
   const cloud = new JdCloud(options.state, options.timings, options.now);
-  return { cloud, service: createJdVm({ cloud, stats: options.stats, changed: options.changed, now: options.now }) };
+  return { cloud, service: createJdVm({ cloud, stats: options.stats, changed: options.changed, now: options.now, ...(options.faults ? { faults: options.faults } : {}) }) };
 }
 
 export { initialJdState } from "./state.js";

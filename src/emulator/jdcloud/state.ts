@@ -5,7 +5,7 @@ import type { JdWorld } from "./world.js";
 /** A status change in progress: `status` until `until` (ms since the epoch), then `then`. */
 export interface JdPendingOp {
   readonly until: number;
-  readonly then: "running" | "stopped";
+  readonly then: "running" | "stopped" | "error";
 }
 
 export interface JdInstanceState {

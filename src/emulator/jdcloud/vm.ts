@@ -1,5 +1,6 @@
 import type { ApiRequest, ApiResponse, ApiService } from "../http.js";
 import { MalformedBody, isRecord, readJson, segments } from "../http.js";
+import type { CloudFaults } from "../faults.js";
 import type { MutableStats } from "../server.js";
 import { JdApiError, modifyAttribute, powerAction, rebuild } from "./vm-actions.js";
 import type { JdCloud, JdInstanceState } from "./state.js";
@@ -15,6 +16,8 @@ export interface JdServiceDeps {
   readonly stats: MutableStats;
   readonly changed: () => void;
   readonly now: () => number;
+  /** Seeded rebuild failures: the VM ends in status error. @default none */
+  readonly faults?: CloudFaults;
 }
 
 export function envelopeError(req: ApiRequest, status: number, code: string, message: string): ApiResponse {
@@ -113,6 +116,7 @@ function act(req: ApiRequest, deps: JdServiceDeps, item: string): unknown {
       return {};
     case "rebuildInstance":
       rebuild(deps.cloud, instance, body);
+      if (instance.op && deps.faults?.actionFailure() !== undefined) instance.op = { ...instance.op, then: "error" };
       record("rebuild");
       return {};
     case "modifyInstanceAttribute":

@@ -1,3 +1,4 @@
+import type { CloudFaults } from "../faults.js";
 import type { ApiService } from "../http.js";
 import type { MutableStats } from "../server.js";
 import type { Timings } from "../types.js";
@@ -18,6 +19,8 @@ export interface OpenStackServiceOptions {
   readonly stats: MutableStats;
   readonly changed: () => void;
   readonly now: () => number;
+  /** Seeded action failures and flapping. @default none */
+  readonly faults?: CloudFaults;
 }
 
 export interface OpenStackServices {
@@ -29,7 +32,7 @@ export interface OpenStackServices {
 export function createOpenStackServices(options: OpenStackServiceOptions): OpenStackServices {
   const cloud = new OpenStackCloud(options.state, options.timings, options.now, options.seed);
   const tokens = new TokenStore(cloud, options.tokenLifetimeMs);
-  const nova = createNova({ cloud, timings: options.timings, maxVersion: options.maxVersion, stats: options.stats, changed: options.changed }, tokens);
+  const nova = createNova({ cloud, timings: options.timings, maxVersion: options.maxVersion, stats: options.stats, changed: options.changed, ...(options.faults ? { faults: options.faults } : {}) }, tokens);
   return { cloud, services: [createKeystone(cloud, tokens), nova, createGlance(cloud, tokens)] };
 }
 

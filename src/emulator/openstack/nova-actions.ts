@@ -8,7 +8,7 @@ import type { NovaCall, NovaContext } from "./nova-common.js";
 import { findServer, NovaError } from "./nova-common.js";
 import { actionView } from "./nova-view.js";
 import { checkAllowed, checkMetadataQuota, invalidInput, rebuildFields, validateKeyName, validateMetadata, validateName, validateUserData, validateUuid } from "./nova-validate.js";
-import type { ServerState, VmState } from "./state-types.js";
+import type { ServerState, StageState, VmState } from "./state-types.js";
 
 const ALLOW_HARD_REBOOT_TASKS = [null, "rebooting", "reboot_pending", "reboot_started", "rebooting_hard", "resuming", "unpausing", "pausing", "suspending"];
 
@@ -51,6 +51,19 @@ function record(ctx: NovaContext, call: NovaCall, server: ServerState, action: s
 
 function start(ctx: NovaContext, call: NovaCall, server: ServerState, kind: OperationKind, extra: { failMessage?: string; previousImageId?: string } = {}): void {
   beginOperation(server, { kind, requestId: call.req.requestId, userId: call.principal.userId, now: ctx.cloud.now(), timings: ctx.timings, ...extra });
+  const flapMs = extra.failMessage === undefined ? (ctx.faults?.flapMs() ?? 0) : 0;
+  if (flapMs > 0 && server.operation) addFlap(server.operation.stages, flapMs);
+}
+
+/** Injected flapping: after the operation's last stage the status toggles (a reboot task on and off) for `ms`. */
+function addFlap(stages: StageState[], ms: number): void {
+  const last = stages[stages.length - 1];
+  if (!last) return;
+  const final = last.kind === "settle" ? last.vmState : "active";
+  const step = ms / 4;
+  for (let i = 1; i <= 4; i++) {
+    stages.push(i % 2 === 1 ? { at: last.at + step * i, kind: "task", task: final === "active" ? "rebooting" : "powering-on" } : { at: last.at + step * i, kind: "settle", vmState: final });
+  }
 }
 
 interface RebuildInput {
@@ -92,7 +105,8 @@ function rebuild(ctx: NovaContext, call: NovaCall, id: string, args: unknown): A
   if (input.metadata !== undefined) server.metadata = { ...input.metadata };
   if (input.keyName !== undefined) server.keyPair = input.keyName;
   if (input.userData !== undefined) server.userData = input.userData;
-  start(ctx, call, server, "rebuild", { previousImageId, ...(image.fail !== null ? { failMessage: image.fail } : {}) });
+  const failMessage = image.fail ?? ctx.faults?.actionFailure();
+  start(ctx, call, server, "rebuild", { previousImageId, ...(failMessage !== undefined ? { failMessage } : {}) });
   record(ctx, call, server, "rebuild");
   const adminPass = input.adminPass ?? randomBytes(9).toString("base64url");
   return { status: 202, headers: { location: `${call.base}/servers/${id}` }, body: { server: actionView(ctx, call, server, adminPass) } };

@@ -1,3 +1,4 @@
+import type { CloudFaults } from "../faults.js";
 import type { ApiRequest, ApiResponse } from "../http.js";
 import type { MutableStats } from "../server.js";
 import type { Timings } from "../types.js";
@@ -13,6 +14,8 @@ export interface NovaContext {
   readonly stats: MutableStats;
   /** Call after every mutation (persistence). */
   readonly changed: () => void;
+  /** Seeded action failures and flapping. @default none */
+  readonly faults?: CloudFaults;
 }
 
 /** One authenticated Nova request. */
