@@ -140,22 +140,30 @@ class JdCloudAdapter implements ProviderAdapter {
     return handle;
   }
 
+  /**
+   * One `describeInstances` call (filtered by id, 100 per page) for all handles: the status says whether each is
+   * done. Metadata and user data (`describeInstancesCustomData`) are read only for the finished ones, for verification.
+   */
   async pollOperations(handles: readonly OperationHandle[], signal: AbortSignal): Promise<readonly OperationStatus[]> {
     if (handles.length === 0) return [];
     const ids = [...new Set(handles.map((h) => h.instanceId))];
-    const instances = await this.listInstances({ selectors: ids.map((id) => ({ id })) }, signal);
-    const byId = new Map(instances.map((i) => [i.id, i]));
+    const listed = await this.#vm.describeInstances(ids, signal);
+    const byId = new Map(listed.map((i) => [i.instanceId, i]));
     const now = this.#options.clock.now();
     const grace = this.#options.settleGraceMs ?? 30_000;
-    return handles.map((handle): OperationStatus => {
-      const instance = byId.get(handle.instanceId);
-      if (!instance) return { type: "failed", handle, message: `VM ${handle.instanceId} no longer exists`, ...(handle.requestId ? { requestId: handle.requestId } : {}) };
+    const statuses = handles.map((handle): OperationStatus => {
+      const vm = byId.get(handle.instanceId);
+      if (!vm) return { type: "failed", handle, message: `VM ${handle.instanceId} no longer exists`, ...(handle.requestId ? { requestId: handle.requestId } : {}) };
       const tracking = this.#tracking.get(handle) ?? { sawTransition: false };
-      const status = decideJdOperation(handle, instance, tracking, now, grace);
+      const status = decideJdOperation(handle, normalizeInstance(vm, undefined, this.name), tracking, now, grace);
       if (status.type === "running") this.#tracking.set(handle, tracking);
       else this.#tracking.delete(handle);
       return status;
     });
+    const done = [...new Set(statuses.flatMap((s) => (s.type === "done" ? [s.handle.instanceId] : [])))];
+    if (done.length === 0) return statuses;
+    const full = new Map((await this.#withCustomData(done.map((id) => byId.get(id)!), signal)).map((i) => [i.id, i]));
+    return statuses.map((s) => (s.type === "done" ? { ...s, instance: full.get(s.handle.instanceId) ?? s.instance } : s));
   }
 
   async close(): Promise<void> {
@@ -178,13 +186,21 @@ class JdCloudAdapter implements ProviderAdapter {
           await this.#options.clock.sleep(Math.min(30_000, 2000 * 2 ** retry), signal);
           continue;
         }
-        if (error instanceof AmbiguousError || (error instanceof CloudError && (error.details.status ?? 0) >= 500)) {
-          const [now] = await this.#vm.describeInstances([instance.id], signal);
-          const step = verbStep(call);
-          if (now && step && showsStep(step, now.status ?? "")) return error instanceof CloudError ? error.details.requestId : undefined;
-        }
-        throw withVmState(error, instance);
+        const now = await this.#readBack(instance.id, signal);
+        const step = verbStep(call);
+        const ambiguous = error instanceof AmbiguousError || (error instanceof CloudError && (error.details.status ?? 0) >= 500);
+        if (ambiguous && now && step && showsStep(step, now.status ?? "")) return error instanceof CloudError ? error.details.requestId : undefined;
+        throw withVmState(error, now ? normalizeInstance(now, undefined, this.name) : instance);
       }
+    }
+  }
+
+  /** The VM as it is now, after a refused or unanswered call; undefined when it cannot be read (the refusal matters more). */
+  async #readBack(id: string, signal: AbortSignal): Promise<JdInstance | undefined> {
+    try {
+      return (await this.#vm.describeInstances([id], signal))[0];
+    } catch {
+      return undefined;
     }
   }
 }

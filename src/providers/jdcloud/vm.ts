@@ -1,6 +1,6 @@
 import { CloudError } from "../../model/errors.js";
 import type { HttpClient } from "../http/client.js";
-import type { HttpResponse, QueryValue, RequestSigner } from "../http/types.js";
+import type { HttpResponse, RequestSigner } from "../http/types.js";
 
 /** The fields of a JD Cloud VM `Instance` that reform reads (describeInstances). */
 export interface JdInstance {
@@ -36,6 +36,12 @@ export interface JdImage {
 
 export type JdVerb = "stopInstance" | "startInstance" | "rebootInstance" | "rebuildInstance" | "modifyInstanceAttribute";
 
+/**
+ * Refusals read from JD's envelope here (status word, message, request id from the header or the body).
+ * 401 (signature), 429 and 5xx stay with the HTTP client: it retries them where that is safe.
+ */
+const ENVELOPE_ERRORS: readonly number[] = [400, 403, 404, 405, 409, 410, 412, 413, 422];
+
 /** describeInstances accepts pageSize 10–100; describeInstancesCustomData 1–10. */
 const INSTANCE_PAGE = 100;
 const CUSTOM_DATA_PAGE = 10;
@@ -57,6 +63,15 @@ export function filterQuery(filters: readonly { readonly name: string; readonly 
     filter.values.forEach((value, j) => (query[`filters.${i + 1}.values.${j + 1}`] = value));
   });
   return query;
+}
+
+/** RFC 3986 escaping (space → %20, never `+`), as the SDKs send the query and as the signature's canonical query has it. */
+export function jdEscape(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export function queryString(params: Readonly<Record<string, string>>): string {
+  return Object.entries(params).map(([k, v]) => `${jdEscape(k)}=${jdEscape(v)}`).join("&");
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -111,35 +126,40 @@ export class JdVmClient {
 
   /** One instance action; resolves with the request id once JD acknowledged it (`result: {}`). */
   async action(instanceId: string, verb: JdVerb, body: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<string | undefined> {
+    const operation = `POST /v1/regions/${this.#region}/instances/{id}:${verb}`;
     const res = await this.#http.request({
       method: "POST",
       url: actionUrl(this.#endpoint, this.#region, instanceId, verb).toString(),
       json: body,
-      operation: `POST /v1/regions/${this.#region}/instances/{id}:${verb}`,
+      operation,
       signer: this.#signer,
+      accept: ENVELOPE_ERRORS,
       signal,
     });
+    resultOf(res, operation, this.#http.provider);
     return requestIdOf(res);
   }
 
   async #paged<T>(path: string, key: string, pageSize: number, filters: Record<string, string>, signal: AbortSignal): Promise<T[]> {
     const out: T[] = [];
     for (let page = 1; ; page++) {
-      const query: Record<string, QueryValue> = { pageNumber: String(page), pageSize: String(pageSize), ...filters };
+      const query = queryString({ pageNumber: String(page), pageSize: String(pageSize), ...filters });
+      const operation = `GET /v1/regions/${this.#region}/${path}`;
       const res = await this.#http.request({
         method: "GET",
-        url: `${this.#endpoint}/v1/regions/${encodeURIComponent(this.#region)}/${path}`,
+        url: `${this.#endpoint}/v1/regions/${encodeURIComponent(this.#region)}/${path}?${query}`,
         headers: { "content-type": "application/json" },
-        query,
-        operation: `GET /v1/regions/${this.#region}/${path}`,
+        operation,
         signer: this.#signer,
+        accept: ENVELOPE_ERRORS,
         signal,
       });
-      const result = resultOf(res, `GET ${path}`, this.#http.provider);
+      const result = resultOf(res, operation, this.#http.provider);
       const items = Array.isArray(result[key]) ? (result[key] as T[]) : [];
       out.push(...items);
-      const total = typeof result["totalCount"] === "number" ? result["totalCount"] : out.length;
-      if (items.length < pageSize || out.length >= total) return out;
+      // totalCount decides when it is given (a gateway may cap the page); otherwise a short page is the last
+      const total = result["totalCount"];
+      if (items.length === 0 || (typeof total === "number" ? out.length >= total : items.length < pageSize)) return out;
     }
   }
 }
@@ -151,11 +171,15 @@ function requestIdOf(res: HttpResponse): string | undefined {
 }
 
 /** JD's envelope: `{requestId, result}` on success, `{requestId, error: {code, status, message}}` otherwise. */
-function resultOf(res: HttpResponse, operation: string, provider: string): Record<string, unknown> {
-  const body = res.json as { result?: unknown; error?: { status?: string; message?: string } } | undefined;
-  if (body?.error) {
+export function resultOf(res: HttpResponse, operation: string, provider: string): Record<string, unknown> {
+  const body = res.json as { result?: unknown; error?: { code?: unknown; status?: unknown; message?: unknown } } | undefined;
+  const error = typeof body?.error === "object" && body.error !== null ? body.error : undefined;
+  if (error || res.status >= 300) {
     const rid = requestIdOf(res);
-    throw new CloudError({ provider, operation, status: res.status, cloudMessage: body.error.message ?? "error", ...(body.error.status ? { cloudCode: body.error.status } : {}), ...(rid ? { requestId: rid } : {}) });
+    const status = typeof error?.code === "number" && res.status < 300 ? error.code : res.status;
+    const message = typeof error?.message === "string" && error.message !== "" ? error.message : res.text.trim().slice(0, 300) || `HTTP ${res.status}`;
+    const code = typeof error?.status === "string" && error.status !== "" ? { cloudCode: error.status } : {};
+    throw new CloudError({ provider, operation, status, cloudMessage: message, ...code, ...(rid ? { requestId: rid } : {}) });
   }
   const result = body?.result;
   return typeof result === "object" && result !== null && !Array.isArray(result) ? (result as Record<string, unknown>) : {};
