@@ -7,40 +7,84 @@ import { userDataDiff, userDataText } from "./user-data-diff.js";
 export interface MarkdownOptions {
   /** Longest output, in characters (GitHub's comment limit). @default 65536 */
   readonly maxLength?: number;
+  /** Where the full plan is, named in the truncation notice. @default the `plan --output json` / `show PLANFILE --output json` commands */
+  readonly fullPlan?: string;
 }
 
-const LISTED_REPROVISIONS = 20;
-const NOTICE_RESERVE = 120;
+/** GitHub refuses comments and issue bodies longer than this. */
+export const MARKDOWN_MAX_LENGTH = 65536;
 
-/** A pull-request comment: summary table, then one collapsible section per server, truncated whole sections at a time. */
+const DEFAULT_FULL_PLAN = "the JSON plan document (`reform plan --output json`, or `reform show PLANFILE --output json` for a saved plan)";
+const LISTED_SERVERS = 20;
+const NOTICE_RESERVE = 600;
+const MAX_DIFF_LINES = 200;
+
+/**
+ * A pull-request comment, rendered from the plan document: a summary (counts per action and per impact,
+ * reprovisioned and refused servers named), then one collapsible section per server with something to say.
+ * Longer than `maxLength`: whole sections while they fit, one line per remaining server while those fit,
+ * then a notice that says what was left out and where the full plan is.
+ */
 export function renderPlanMarkdown(doc: PlanDocument, options: MarkdownOptions = {}): string {
-  const maxLength = options.maxLength ?? 65536;
+  const maxLength = options.maxLength ?? MARKDOWN_MAX_LENGTH;
   const head = header(doc);
-  const sections = doc.changes.filter((c) => c.action !== "no-op").map(section);
+  const changes = doc.changes.filter((c) => c.action !== "no-op");
+  const sections = changes.map(section);
   const quiet = unknownSection(doc);
+  const whole = head + sections.join("") + quiet;
+  if (whole.length <= maxLength) return whole;
+  const budget = maxLength - NOTICE_RESERVE;
+  const lineTexts = changes.map((c) => `${oneLine(c)}\n`);
+  // Room kept for one line per server not shown in full: at most 40% of the budget.
+  const reserve = Math.min(lineTexts.reduce((sum, l) => sum + l.length, 120), Math.floor(budget * 0.4));
   let out = head;
-  let shown = 0;
-  for (const text of sections) {
-    if (out.length + text.length + NOTICE_RESERVE > maxLength) break;
-    out += text;
-    shown += 1;
+  let full = 0;
+  while (full < sections.length && out.length + (sections[full] ?? "").length <= budget - reserve) out += sections[full++];
+  const lines: string[] = [];
+  let used = out.length + 120;
+  for (const line of lineTexts.slice(full)) {
+    if (used + line.length > budget) break;
+    lines.push(line);
+    used += line.length;
   }
-  const hidden = sections.length - shown;
-  if (hidden > 0) return `${out}\n_… ${hidden} more server${hidden === 1 ? "" : "s"} not shown; see the JSON plan._\n`;
-  if (quiet !== "" && out.length + quiet.length <= maxLength) out += quiet;
-  return out;
+  if (lines.length > 0) {
+    out += `<details><summary>${lines.length} more server${lines.length === 1 ? "" : "s"}, one line each</summary>\n\n${lines.join("")}\n</details>\n\n`;
+  }
+  return out + truncationNotice(doc, { full, oneLine: lines.length, total: changes.length, maxLength, where: options.fullPlan ?? DEFAULT_FULL_PLAN });
+}
+
+function truncationNotice(doc: PlanDocument, n: { full: number; oneLine: number; total: number; maxLength: number; where: string }): string {
+  const omitted = n.total - n.full - n.oneLine;
+  const quiet = doc.changes.filter((c) => c.action === "no-op" && c.unknowns.length > 0).length;
+  const parts = [`${n.full} of ${n.total} servers with changes shown in full`];
+  if (n.oneLine > 0) parts.push(`${n.oneLine} in one line`);
+  if (omitted > 0) parts.push(`${omitted} not listed`);
+  if (quiet > 0) parts.push(`the unobservable fields of ${quiet} unchanged server${quiet === 1 ? "" : "s"} left out`);
+  return [
+    "> [!NOTE]",
+    `> **Truncated** to stay under ${n.maxLength.toLocaleString("en-US")} characters: ${parts.join(", ")}.`,
+    `> The full plan is ${n.where}.`,
+    "",
+  ].join("\n");
+}
+
+/** `- ± \`dc1/web-1\`: rebuild, REPROVISION (image, key_pair)`: for servers past the size budget. */
+function oneLine(change: ChangeDocument): string {
+  const impact = change.impact === "reprovision" ? ", **REPROVISION**" : change.impact === "reboot" ? ", downtime" : "";
+  const paths = change.fields.map((f) => f.path);
+  const listed = paths.length > 4 ? [...paths.slice(0, 4), `${paths.length - 4} more`] : paths;
+  return `- ${actionWords(change).symbol} ${code(change.address)}: ${change.action}${impact}${listed.length > 0 ? ` (${escapeText(listed.join(", "))})` : ""}`;
 }
 
 function header(doc: PlanDocument): string {
   const lines = ["## reform plan", "", `**${summaryLine(doc.summary)}**`, ""];
-  if (!doc.applyable) lines.push("> [!CAUTION]", "> The plan has errors: it cannot be applied.", "");
+  const refused = doc.changes.filter((c) => c.action === "error");
+  if (!doc.applyable) lines.push("> [!CAUTION]", `> **The plan has errors: it cannot be applied.**${refused.length > 0 ? ` Refused: ${listed(refused)}` : ""}`, "");
   const reprovisioned = doc.changes.filter((c) => c.impact === "reprovision");
   if (reprovisioned.length > 0) {
-    const names = reprovisioned.slice(0, LISTED_REPROVISIONS).map((c) => code(c.address));
-    const more = reprovisioned.length - names.length;
     lines.push(
       "> [!WARNING]",
-      `> **${reprovisioned.length} server${reprovisioned.length === 1 ? "" : "s"} will be REPROVISIONED (root disk wiped and re-created):** ${names.join(", ")}${more > 0 ? ` and ${more} more` : ""}`,
+      `> **${reprovisioned.length} server${reprovisioned.length === 1 ? "" : "s"} will be REPROVISIONED (root disk wiped and re-created):** ${listed(reprovisioned)}`,
       "",
     );
   }
@@ -51,7 +95,26 @@ function header(doc: PlanDocument): string {
     const impact = impactOf(doc, action);
     lines.push(`| ${action === "no-op" ? "unchanged" : action} | ${count} | ${impact} | ${impact === "none" ? "no" : "yes"} |`);
   }
+  lines.push("", "| Impact | Servers |", "|---|---:|");
+  for (const impact of IMPACTS) {
+    const count = doc.changes.filter((c) => c.impact === impact).length;
+    if (count > 0) lines.push(`| ${IMPACT_WORDS[impact]} | ${count} |`);
+  }
   return `${lines.join("\n")}\n\n`;
+}
+
+const IMPACTS: readonly Impact[] = ["reprovision", "reboot", "none"];
+
+const IMPACT_WORDS: Readonly<Record<Impact, string>> = {
+  reprovision: "reprovision: root disk wiped and re-created",
+  reboot: "reboot: downtime, disk kept",
+  none: "none: no downtime",
+};
+
+function listed(changes: readonly ChangeDocument[]): string {
+  const names = changes.slice(0, LISTED_SERVERS).map((c) => code(c.address));
+  const more = changes.length - names.length;
+  return `${names.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
 }
 
 function impactOf(doc: PlanDocument, action: Action): Impact {
@@ -76,7 +139,7 @@ function section(change: ChangeDocument): string {
 }
 
 function fieldTable(fields: readonly FieldDocument[]): string[] {
-  const rows = fields.filter((f) => !(f.path === "user_data" && !f.sensitive && userDataText(f.after) !== undefined));
+  const rows = fields.filter((f) => !(f.path === "user_data" && diffable(f)));
   if (rows.length === 0) return [];
   const lines = ["| | Field | Before | After |", "|---|---|---|---|"];
   for (const f of rows) {
@@ -87,15 +150,28 @@ function fieldTable(fields: readonly FieldDocument[]): string[] {
 }
 
 function userDataBlock(fields: readonly FieldDocument[]): string[] {
-  const field = fields.find((f) => f.path === "user_data" && !f.sensitive);
-  if (field === undefined) return [];
-  const after = userDataText(field.after);
-  if (after === undefined) return [];
+  const field = fields.find((f) => f.path === "user_data" && diffable(f));
+  const after = field === undefined ? undefined : userDataText(field.after);
+  if (field === undefined || after === undefined) return [];
   const before = userDataText(field.before);
   const title = before === undefined ? `**user_data** (was ${escapeText(formatValue(field.before))}; new content):` : "**user_data**:";
-  const diff = userDataDiff(before ?? null, after, { sensitive: false });
+  const diff = capLines(userDataDiff(before ?? null, after, { sensitive: false }), MAX_DIFF_LINES);
   const fence = "`".repeat(Math.max(3, longestRun(diff, "`") + 1));
   return [title, "", `${fence}diff`, diff, fence, ""];
+}
+
+/** A user_data change shown as a line diff: not sensitive, new text (or none) known, and something to diff from. */
+function diffable(field: FieldDocument): boolean {
+  if (field.sensitive) return false;
+  const after = userDataText(field.after);
+  if (after === undefined) return false;
+  return after !== null || userDataText(field.before) !== undefined;
+}
+
+function capLines(text: string, max: number): string {
+  const lines = text.split("\n");
+  if (lines.length <= max) return text;
+  return [...lines.slice(0, max), `… ${lines.length - max} more diff lines not shown (the JSON plan has both texts)`].join("\n");
 }
 
 function unknownSection(doc: PlanDocument): string {

@@ -3,7 +3,6 @@ import { REDACTED } from "../model/index.js";
 import type { ApplyReport } from "./apply-report.js";
 import { renderApplyReportText, toApplyReportDocument } from "./apply-report.js";
 import { renderPlanJson, stableStringify } from "./json.js";
-import { renderPlanMarkdown } from "./markdown.js";
 import type { PlanDocument } from "./plan-document.js";
 import { toPlanDocument } from "./plan-document.js";
 import { fixturePlan } from "./test-fleet.js";
@@ -11,35 +10,6 @@ import { renderPlanText } from "./text.js";
 import { userDataDiff } from "./user-data-diff.js";
 
 const doc = toPlanDocument(fixturePlan());
-
-function manyServers(n: number): PlanDocument {
-  const rebuild = doc.changes.find((c) => c.address === "dc1/web-1")!;
-  const changes = Array.from({ length: n }, (_, i) => ({ ...rebuild, address: `dc1/web-${String(i).padStart(4, "0")}` }));
-  return { ...doc, summary: { ...doc.summary, rebuild: n }, changes };
-}
-
-describe("renderPlanMarkdown", () => {
-  it("stays under the limit by dropping whole sections, with a notice", () => {
-    const big = manyServers(500);
-    const out = renderPlanMarkdown(big, { maxLength: 20_000 });
-    expect(out.length).toBeLessThanOrEqual(20_000);
-    const shown = (out.match(/<details>/g) ?? []).length;
-    expect(shown).toBeGreaterThan(5);
-    expect(out).toContain(`_… ${500 - shown} more servers not shown; see the JSON plan._`);
-    expect((out.match(/<\/details>/g) ?? []).length).toBe(shown);
-    expect(out).toContain("and 480 more");
-  });
-
-  it("fits GitHub's comment limit by default", () => {
-    expect(renderPlanMarkdown(manyServers(2000)).length).toBeLessThanOrEqual(65536);
-  });
-
-  it("shows everything when it fits", () => {
-    const out = renderPlanMarkdown(doc);
-    expect(out).not.toContain("not shown");
-    expect(out).toContain("```diff\n@@ -1,5 +1,6 @@");
-  });
-});
 
 describe("renderPlanText", () => {
   it("says there is nothing to do", () => {

@@ -44,6 +44,12 @@ export function fixtureInputs(): PlanInstanceInput[] {
     server("dc1", "web-9", { image: noble, changePolicy: { ...DEFAULT_CHANGE_POLICY, onImageChange: "fail" } }, {}),
     server("dc1", "db-1", { userData: userData("#cloud-config\n") }, { userDataSha256: { known: false, reason: "the cloud does not return user_data to this caller" } }),
     server("dc1", "db-2", { metadata: { role: "web" } }, {}),
+    server("hw", "app-2", { image: noble, metadata: { role: "app" } }, { metadata: { role: "web" } }, HUAWEI_LIKE),
+    server("dc1", "web-10", { keyPair: null, userData: null, reboot: { token: "t2", type: "HARD" } }, { userData: oldUserData, userDataSha256: { known: true, value: userData(oldUserData).sha256 }, annotations: { rebootToken: "t1" } }),
+    server("dc1", "web-11", { metadata: { note: "a|b`c\nsecond <line>" } }, {}),
+    server("dc1", "web-12", { reboot: { token: "t2", type: "HARD" } }, { annotations: { rebootToken: "t1" } }),
+    server("dc1", "web-13", { userData: userData(newUserData) }, { userDataSha256: { known: true, value: userData(oldUserData).sha256 }, annotations: { userDataSha256: userData(oldUserData).sha256 } }),
+    server("dc1", "vol-1", { image: noble }, { imageId: "" }),
     server("dc1", "secret-1", { userData: userData(`#cloud-config\nchpasswd: { list: "root:${FIXTURE_SECRET}" }\n`, true) }, {
       userData: `#cloud-config\nchpasswd: { list: "root:old-${FIXTURE_SECRET}" }\n`,
     }),
@@ -58,4 +64,19 @@ export function fixturePlan(): Plan {
     configSha256: "0".repeat(64),
     rollout: { web: DEFAULT_ROLLOUT },
   });
+}
+
+/** `count` servers cycling through the fixture's cases (each renamed `<name>-<n>`), planned for real: summaries and steps are consistent. */
+export function largeFixturePlan(count: number): Plan {
+  const cases = fixtureInputs();
+  const inputs = Array.from({ length: count }, (_, i): PlanInstanceInput => {
+    const base = cases[i % cases.length]!;
+    const name = `${base.observed.name}-${String(i).padStart(4, "0")}`;
+    return {
+      ...base,
+      desired: { ...base.desired, address: `${base.desired.provider}/${name}`, selector: { name } },
+      observed: { ...base.observed, id: `${base.observed.id}-${i}`, name },
+    };
+  });
+  return planFleet({ inputs, createdAt: "2026-11-22T10:00:00.000Z", configFile: "/work/fleet.yaml", configSha256: "0".repeat(64), rollout: { web: DEFAULT_ROLLOUT } });
 }

@@ -72,7 +72,8 @@ function fieldLines(field: FieldDocument, c: Colors): string[] {
   if (field.path !== "user_data" || field.sensitive) return [INDENT + color(fieldLine(field))];
   const before = userDataText(field.before);
   const after = userDataText(field.after);
-  if (after === undefined) return [INDENT + color(fieldLine(field))];
+  // No diff without text on both sides or a removal of known text: a digest → (none) is one line.
+  if (after === undefined || (after === null && before === undefined)) return [INDENT + color(fieldLine(field))];
   const head = before === undefined ? `~ user_data: ${formatValue(field.before)} → new content:` : "~ user_data:";
   const diff = userDataDiff(before ?? null, after, { sensitive: false }).split("\n");
   return [INDENT + c.yellow(head), ...diff.map((line) => `${INDENT}    ${diffColor(line, c)}`)];
