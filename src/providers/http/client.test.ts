@@ -140,6 +140,15 @@ describe("HttpClient mutations", () => {
     expect(clock.slept).toEqual([1000]);
   });
 
+  it("retries a POST refused with 503 Service Unavailable (the cloud did not take it), honouring Retry-After", async () => {
+    script(novaFault(503, "serviceUnavailable", "try later", { "retry-after": "2" }), novaFault(503, "serviceUnavailable", "try later"));
+    const { http, clock } = client();
+    const res = await http.request({ method: "POST", url: `${server.url}/a`, json: {}, operation: "POST /a" });
+    expect(res.status).toBe(200);
+    expect(server.seen).toHaveLength(3);
+    expect(clock.slept).toEqual([2000, 500]);
+  });
+
   it("returns a 409 to the caller as a CloudError without retrying, or as a response when accepted", async () => {
     handler = (_req, res) => novaFault(409, "conflictingRequest", "Cannot 'rebuild' instance s1 while it is in task_state rebuilding")(res);
     const { http } = client();

@@ -49,7 +49,8 @@ export class HttpClient {
 
   /**
    * Sends a request. 2xx (and `accept`ed statuses) are returned; other statuses throw CloudError with the cloud's message.
-   * Reads retry network errors, 5xx and 429; mutations retry only 429 and failures before the request was sent,
+   * Reads retry network errors, 5xx and 429; mutations retry only refusals (429, 503 Service Unavailable: the cloud did
+   * not take the request) and failures before the request was sent,
    * and throw AmbiguousError when the outcome is unknown. A 401 with a signer that can refresh is retried once.
    */
   async request(req: HttpRequest): Promise<HttpResponse> {
@@ -74,7 +75,7 @@ export class HttpClient {
         reauthenticated = true;
         continue;
       }
-      const retryable = res.status === 429 || (idempotent && isRetryableStatus(res.status));
+      const retryable = res.status === 429 || res.status === 503 || (idempotent && isRetryableStatus(res.status));
       const retryAfter = parseRetryAfter(res.headers["retry-after"] ?? res.headers["x-retry-after"], clock.now());
       if (retryable && (await this.#backoff(retries++, started, retryAfter, req.signal))) continue;
       const error = this.#cloudError(req, res);
