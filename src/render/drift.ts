@@ -1,5 +1,6 @@
 import pc from "picocolors";
 import { fieldLine, formatValue } from "./format.js";
+import { DEFAULT_MARKDOWN_LENGTH } from "./markdown.js";
 import type { FieldDocument } from "./plan-document.js";
 
 /**
@@ -89,7 +90,7 @@ const NOTICE_RESERVE = 160;
 
 /** For an issue or a chat message: summary table, then one collapsible section per server to look at; under `maxLength`. */
 export function renderDriftMarkdown(doc: DriftDocument, options: { readonly maxLength?: number } = {}): string {
-  const maxLength = options.maxLength ?? 65536;
+  const maxLength = options.maxLength ?? DEFAULT_MARKDOWN_LENGTH;
   const rows = DRIFT_STATUSES.map((s) => `| ${s} | ${doc.summary[s]} |`);
   let out = ["## reform drift", "", `**${driftSummaryLine(doc.summary)}**`, "", "| Status | Servers |", "|---|---:|", ...rows, ""].join("\n");
   if (doc.ignore.length > 0) out += `\nIgnored: ${doc.ignore.map(code).join(", ")}\n`;

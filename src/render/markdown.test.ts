@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ACTIONS } from "../model/index.js";
-import { MARKDOWN_MAX_LENGTH, renderPlanMarkdown } from "./markdown.js";
+import { DEFAULT_MARKDOWN_LENGTH, MARKDOWN_MAX_LENGTH, renderPlanMarkdown } from "./markdown.js";
 import type { PlanDocument } from "./plan-document.js";
 import { toPlanDocument } from "./plan-document.js";
 import { FIXTURE_SECRET, fixturePlan, largeFixturePlan } from "./test-fleet.js";
@@ -32,8 +32,9 @@ describe("renderPlanMarkdown on a 2,000-server plan", () => {
   const withChanges = big.changes.filter((c) => c.action !== "no-op").length;
 
   it("stays under GitHub's 65,536-character limit and says it truncated, pointing at the JSON plan", () => {
-    expect(out.length).toBeLessThanOrEqual(MARKDOWN_MAX_LENGTH);
-    expect(out.length).toBeGreaterThan(MARKDOWN_MAX_LENGTH - 2000);
+    expect(out.length).toBeLessThanOrEqual(DEFAULT_MARKDOWN_LENGTH);
+    expect(DEFAULT_MARKDOWN_LENGTH).toBeLessThan(MARKDOWN_MAX_LENGTH - 1000);
+    expect(out.length).toBeGreaterThan(DEFAULT_MARKDOWN_LENGTH - 2000);
     expect(out).toMatch(/> \[!NOTE\]\n> \*\*Truncated\*\*/);
     expect(out).toContain("The full plan is the JSON plan document (`reform plan --output json`, or `reform show PLANFILE --output json` for a saved plan).");
     expectWellFormed(out);

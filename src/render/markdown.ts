@@ -5,7 +5,7 @@ import { actionWords, downtimeText, formatValue, stepsLine, summaryLine } from "
 import { userDataDiff, userDataText } from "./user-data-diff.js";
 
 export interface MarkdownOptions {
-  /** Longest output, in characters (GitHub's comment limit). @default 65536 */
+  /** Longest output, in characters. @default 64000 (GitHub's 65,536 less room for a marker and a footer a CI job adds) */
   readonly maxLength?: number;
   /** Where the full plan is, named in the truncation notice. @default the `plan --output json` / `show PLANFILE --output json` commands */
   readonly fullPlan?: string;
@@ -13,6 +13,9 @@ export interface MarkdownOptions {
 
 /** GitHub refuses comments and issue bodies longer than this. */
 export const MARKDOWN_MAX_LENGTH = 65536;
+
+/** The default budget: under GitHub's limit with room for what a workflow wraps around the rendering. */
+export const DEFAULT_MARKDOWN_LENGTH = 64000;
 
 const DEFAULT_FULL_PLAN = "the JSON plan document (`reform plan --output json`, or `reform show PLANFILE --output json` for a saved plan)";
 const LISTED_SERVERS = 20;
@@ -26,7 +29,7 @@ const MAX_DIFF_LINES = 200;
  * then a notice that says what was left out and where the full plan is.
  */
 export function renderPlanMarkdown(doc: PlanDocument, options: MarkdownOptions = {}): string {
-  const maxLength = options.maxLength ?? MARKDOWN_MAX_LENGTH;
+  const maxLength = options.maxLength ?? DEFAULT_MARKDOWN_LENGTH;
   const head = header(doc);
   const changes = doc.changes.filter((c) => c.action !== "no-op");
   const sections = changes.map(section);
