@@ -1,6 +1,7 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { ApplyChildResult } from "./apply-child.js";
+import { kill, track } from "./children.js";
 import { requestsBetween, spawnEmulator } from "./emulator-host.js";
 import { benchDir } from "./session.js";
 import { NEW_IMAGE } from "./world.js";
@@ -48,10 +49,10 @@ export async function runApplyBench(servers: number, parallelism: number, rebuil
 
 function runChild(config: { dir: string; fleetPath: string; parallelism: number }): Promise<ApplyChildResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [], { env: { ...process.env, BENCH_APPLY: JSON.stringify(config) }, stdio: ["ignore", "pipe", "inherit", "ipc"] });
+    const child = track(fork(CHILD, [], { env: { ...process.env, BENCH_APPLY: JSON.stringify(config) }, stdio: ["ignore", "pipe", "inherit", "ipc"] }));
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
+    const timer = setTimeout(() => kill(child), 600_000);
     child.on("error", reject);
     child.on("exit", (code) => {
       clearTimeout(timer);

@@ -1,8 +1,11 @@
 /**
  * Child-process entry: plan + apply through the library (what `reform apply --auto-approve` runs), with the
- * adapter wrapped to count bulk polls and reads. Prints one JSON line (ApplyChildResult) on stdout.
+ * adapter wrapped to count bulk polls and reads, and every HTTP exchange attributed to the poll or read that sent it
+ * (AsyncLocalStorage). Prints one JSON line (ApplyChildResult) on stdout.
  */
-import type { OperationHandle, ProviderAdapter } from "../src/index.js";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { setMaxListeners } from "node:events";
+import type { ApplyEvent, OperationHandle, ProviderAdapter, Reporter } from "../src/index.js";
 import { apply, applySucceeded, plan, systemClock } from "../src/index.js";
 import { librarySession } from "./session.js";
 
@@ -11,20 +14,72 @@ export interface ApplyChildResult {
   readonly converged: number;
   readonly planMs: number;
   readonly applyMs: number;
+  /** Bulk polls (pollOperations calls) during apply. */
   readonly polls: number;
+  /** HTTP requests those polls sent, in total and at most in one poll. */
+  readonly pollRequests: number;
+  readonly maxRequestsPerPoll: number;
   readonly maxHandlesPerPoll: number;
+  /** Bulk reads (fingerprint checks, verification) during apply, and the HTTP requests they sent. */
   readonly reads: number;
+  readonly readRequests: number;
   readonly maxRssMb: number;
   readonly failures: readonly string[];
+  /** Mean per server, in ms: step-started → step-finished (the emulated rebuild plus how late apply saw it end), and step-finished → instance-done (verification). */
+  readonly stepMs: number;
+  readonly verifyMs: number;
+}
+
+/** Mean time between two events of the same server, over the servers that have both. */
+function meanBetween(times: Map<string, Partial<Record<ApplyEvent["type"], number>>>, from: ApplyEvent["type"], to: ApplyEvent["type"]): number {
+  let sum = 0;
+  let n = 0;
+  for (const t of times.values()) {
+    const a = t[from];
+    const b = t[to];
+    if (a === undefined || b === undefined) continue;
+    sum += b - a;
+    n++;
+  }
+  return n === 0 ? 0 : sum / n;
+}
+
+/** A reporter that keeps, per server, the time of the first event of each type. */
+function timingReporter(): { reporter: Reporter; times: Map<string, Partial<Record<ApplyEvent["type"], number>>> } {
+  const times = new Map<string, Partial<Record<ApplyEvent["type"], number>>>();
+  const reporter: Reporter = {
+    report: (event) => {
+      if (!("address" in event)) return;
+      const t = times.get(event.address) ?? {};
+      t[event.type] ??= performance.now();
+      times.set(event.address, t);
+    },
+  };
+  return { reporter, times };
 }
 
 interface Counters {
   polls: number;
+  pollRequests: number;
+  maxRequestsPerPoll: number;
   maxHandles: number;
   reads: number;
+  readRequests: number;
 }
 
-function counting(adapter: ProviderAdapter, counters: Counters): ProviderAdapter {
+/** Which bulk call the current async context belongs to: its request counter. */
+const scope = new AsyncLocalStorage<{ requests: number }>();
+
+async function counted<T>(call: () => Promise<T>, done: (requests: number) => void): Promise<T> {
+  const store = { requests: 0 };
+  try {
+    return await scope.run(store, call);
+  } finally {
+    done(store.requests);
+  }
+}
+
+function counting(adapter: ProviderAdapter, c: Counters): ProviderAdapter {
   return {
     name: adapter.name,
     type: adapter.type,
@@ -32,14 +87,20 @@ function counting(adapter: ProviderAdapter, counters: Counters): ProviderAdapter
     capabilities: (signal) => adapter.capabilities(signal),
     resolveImages: (refs, signal) => adapter.resolveImages(refs, signal),
     listInstances: (req, signal) => {
-      counters.reads++;
-      return adapter.listInstances(req, signal);
+      c.reads++;
+      return counted(() => adapter.listInstances(req, signal), (n) => (c.readRequests += n));
     },
     startStep: (req, signal) => adapter.startStep(req, signal),
     pollOperations: (handles: readonly OperationHandle[], signal) => {
-      counters.polls++;
-      counters.maxHandles = Math.max(counters.maxHandles, handles.length);
-      return adapter.pollOperations(handles, signal);
+      c.polls++;
+      c.maxHandles = Math.max(c.maxHandles, handles.length);
+      return counted(
+        () => adapter.pollOperations(handles, signal),
+        (n) => {
+          c.pollRequests += n;
+          c.maxRequestsPerPoll = Math.max(c.maxRequestsPerPoll, n);
+        },
+      );
     },
     close: () => adapter.close(),
   };
@@ -47,34 +108,61 @@ function counting(adapter: ProviderAdapter, counters: Counters): ProviderAdapter
 
 async function main(): Promise<void> {
   const { dir, fleetPath, parallelism } = JSON.parse(process.env["BENCH_APPLY"] ?? "{}") as { dir: string; fleetPath: string; parallelism: number };
-  const session = await librarySession({ dir, fleetPath, remove: async () => undefined });
-  const counters: Counters = { polls: 0, maxHandles: 0, reads: 0 };
-  const adapters = new Map([...session.adapters].map(([name, a]) => [name, counting(a, counters)]));
-  const signal = new AbortController().signal;
+  process.on("disconnect", orphaned);
+  const onExchange = () => {
+    const store = scope.getStore();
+    if (store) store.requests++;
+  };
+  const session = await librarySession({ dir, fleetPath }, onExchange);
+  const c: Counters = { polls: 0, pollRequests: 0, maxRequestsPerPoll: 0, maxHandles: 0, reads: 0, readRequests: 0 };
+  const adapters = new Map([...session.adapters].map(([name, a]) => [name, counting(a, c)]));
+  const controller = new AbortController();
+  // Up to `parallelism` requests share the signal (the CLI's processSignal has the same need).
+  setMaxListeners(0, controller.signal);
+  const signal = controller.signal;
   const t0 = performance.now();
   const planned = await plan({ fleet: session.fleet, adapters, clock: systemClock, signal });
   const planMs = performance.now() - t0;
-  counters.reads = 0;
+  Object.assign(c, { reads: 0, readRequests: 0 });
   const t1 = performance.now();
-  const report = await apply({ planned, adapters, clock: systemClock, reporter: { report: () => undefined }, signal, env: {}, readFile: async () => "", options: { parallelism } });
+  const { reporter, times } = timingReporter();
+  const report = await apply({ planned, adapters, clock: systemClock, reporter, signal, env: {}, readFile: async () => "", options: { parallelism } });
   const applyMs = performance.now() - t1;
   await session.close();
   const failures = report.results.filter((r) => r.result.type !== "converged").slice(0, 5).map((r) => `${r.address}: ${"why" in r.result ? r.result.why : r.result.type}`);
   const result: ApplyChildResult = {
-    changes: planned.plan.changes.filter((c) => c.action !== "no-op").length,
+    changes: planned.plan.changes.filter((change) => change.action !== "no-op").length,
     converged: report.results.filter((r) => r.result.type === "converged").length,
     planMs,
     applyMs,
-    polls: counters.polls,
-    maxHandlesPerPoll: counters.maxHandles,
-    reads: counters.reads,
+    polls: c.polls,
+    pollRequests: c.pollRequests,
+    maxRequestsPerPoll: c.maxRequestsPerPoll,
+    maxHandlesPerPoll: c.maxHandles,
+    reads: c.reads,
+    readRequests: c.readRequests,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     failures: applySucceeded(report) ? [] : failures,
+    stepMs: meanBetween(times, "step-started", "step-finished"),
+    verifyMs: meanBetween(times, "step-finished", "instance-done"),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
+  release();
+}
+
+/** The benchmark that started this process is gone: stop (its emulator is gone too). */
+function orphaned(): void {
+  process.exit(1);
+}
+
+/** Lets the process end: the IPC channel kept it alive only so that it would notice an orphaning. */
+function release(): void {
+  process.off("disconnect", orphaned);
+  process.disconnect?.();
 }
 
 void main().catch((error: unknown) => {
   process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
+  release();
 });

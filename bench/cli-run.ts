@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { kill, track } from "./children.js";
 
 const BIN = fileURLToPath(new URL("../../bin/reform.js", import.meta.url));
 const GNU_TIME = "/usr/bin/time";
@@ -21,12 +22,13 @@ export function runReformTimed(args: readonly string[], cwd: string, timeoutMs =
   const argv = useTime ? ["-v", process.execPath, BIN, ...args] : [BIN, ...args];
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, argv, { cwd, env: { PATH: process.env["PATH"] ?? "", HOME: cwd, CI: "true", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group, so that a kill reaches reform under /usr/bin/time too.
+    const child = track(spawn(command, argv, { cwd, detached: true, env: { PATH: process.env["PATH"] ?? "", HOME: cwd, CI: "true", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] }), true);
     let stdoutBytes = 0;
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdoutBytes += chunk.length));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const timer = setTimeout(() => kill(child), timeoutMs);
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);

@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { fork } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { kill, track } from "./children.js";
 import type { ChildMessage, EmulatorChildConfig } from "./emulator-child.js";
 
 export type EmulatorStatsMessage = Extract<ChildMessage, { type: "stats" }>;
@@ -17,7 +18,7 @@ const CHILD = fileURLToPath(new URL("./emulator-child.js", import.meta.url));
 
 /** Starts the emulator in its own process on 127.0.0.1:0 with a generated world of `config.servers` servers. */
 export async function spawnEmulator(config: EmulatorChildConfig): Promise<EmulatorProcess> {
-  const child: ChildProcess = fork(CHILD, [], { env: { ...process.env, BENCH_EMULATOR: JSON.stringify(config) }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child: ChildProcess = track(fork(CHILD, [], { env: { ...process.env, BENCH_EMULATOR: JSON.stringify(config) }, stdio: ["ignore", "inherit", "inherit", "ipc"] }));
   const exited = once(child, "exit");
   const ready = await nextMessage(child, "ready");
   if (ready.type !== "ready") throw new Error("emulator child did not start");
@@ -34,7 +35,7 @@ export async function spawnEmulator(config: EmulatorChildConfig): Promise<Emulat
     async close() {
       if (child.exitCode !== null) return;
       child.send({ type: "close" });
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      const timer = setTimeout(() => kill(child), 5000);
       await exited;
       clearTimeout(timer);
     },

@@ -15,12 +15,27 @@ export interface Machine {
 
 export interface BenchResults {
   readonly machine: Machine;
+  /** What else ran on the machine, said by whoever ran the benchmark (BENCH_LOAD_NOTE); empty when nothing. */
+  readonly loadNote: string;
+  readonly totalMs: number;
   readonly throughput: ThroughputFigures;
   readonly plan: PlanFigures;
   readonly apply: ApplyFigures;
   readonly sequential: SequentialFigures;
   readonly perServer: PerServerPollerFigures;
   readonly curve: readonly { readonly plan: PlanFigures; readonly apply: ApplyFigures }[];
+}
+
+/** The line between the hand-written introduction of docs/benchmarks.md and what the benchmark writes. */
+export const GENERATED_MARKER = "<!-- Everything below is written by `npm run bench`: edit bench/report.ts, not this part. -->";
+
+const DEFAULT_INTRO = "# Benchmarks\n\n(Method: see bench/run.ts.)\n";
+
+/** The page to write: the previous page's hand-written part (up to the marker), then the generated figures. */
+export function withIntro(previous: string, generated: string): string {
+  const at = previous.indexOf(GENERATED_MARKER);
+  const intro = at >= 0 ? previous.slice(0, at) : DEFAULT_INTRO;
+  return `${intro.trimEnd()}\n\n${GENERATED_MARKER}\n\n${generated.trimEnd()}\n`;
 }
 
 export async function machineOf(): Promise<Machine> {
@@ -39,7 +54,7 @@ function planSection(p: PlanFigures): string[] {
   return [
     `## Plan: ${p.servers.toLocaleString("en")} servers, ${p.latencyMs} ms injected latency per request`,
     "",
-    "`reform plan --detailed-exitcode` run as a child process (text output, 1,000 metadata updates, 9,000 unchanged).",
+    `\`reform plan --detailed-exitcode\` run as a child process under \`/usr/bin/time -v\` (text output; every tenth server has drifted metadata: ${(p.servers / 10).toLocaleString("en")} metadata updates, ${(p.servers - p.servers / 10).toLocaleString("en")} unchanged).`,
     "",
     "| figure | measured | target | |",
     "|---|---|---|---|",
@@ -65,8 +80,8 @@ function applySection(a: ApplyFigures, seq: SequentialFigures, per: PerServerPol
     "|---|---|---|---|",
     `| apply wall time | ${sec(a.applyMs)} (ideal ceil(N/p) × d = ${sec(a.idealMs)}) | ≤ 1.15 × ideal | ${a.ratio.toFixed(3)}×, ${ok(a.ratio <= 1.15)} |`,
     `| converged | ${a.converged} / ${a.changes} | all | ${ok(a.converged === a.changes)} |`,
-    `| bulk polls | ${a.polls} (one list call per poll and page; up to ${a.maxHandlesPerPoll} operations per poll) | independent of N | met |`,
-    `| fresh reads (fingerprint checks, verification) | ${a.reads} bulk reads | | |`,
+    `| polling requests per poll | at most ${a.maxRequestsPerPoll} (${a.pollRequests} requests in ${a.polls} polls, up to ${a.maxHandlesPerPoll} operations per poll; ${(a.polls / (a.applyMs / 1000)).toFixed(1)} polls/s) | ≤ providers × pages, independent of N | ${ok(a.maxRequestsPerPoll <= 1 + Math.ceil(a.parallelism / 100))} |`,
+    `| fresh reads (fingerprint checks, verification) | ${a.reads} bulk reads, ${a.readRequests} requests | | |`,
     `| total requests | ${a.requests} (${(a.requests / a.servers).toFixed(2)} per server; ${a.listRequests} list pages) | | |`,
     `| peak RSS | ${a.maxRssMb.toFixed(0)} MB | | |`,
     "",
@@ -86,27 +101,31 @@ function curveSection(curve: BenchResults["curve"]): string[] {
     "",
     "![plan and apply at 100, 1,000 and 10,000 servers](benchmarks-scaling.svg)",
     "",
-    "| servers | plan wall | plan requests | plan RSS | apply rebuild | apply wall | vs ideal | apply requests | per server | apply RSS |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| servers | plan wall | plan requests | plan RSS | planner CPU | apply rebuild | apply wall | vs ideal | apply requests | per server | polls/s | max requests per poll | apply RSS |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...curve.map(({ plan: p, apply: a }) =>
-      `| ${p.servers.toLocaleString("en")} | ${sec(p.wallMs)} | ${p.requests} | ${p.maxRssMb?.toFixed(0) ?? "n/a"} MB | ${a.rebuildMs} ms | ${sec(a.applyMs)} | ${a.ratio.toFixed(3)}× | ${a.requests} | ${(a.requests / a.servers).toFixed(2)} | ${a.maxRssMb.toFixed(0)} MB |`,
+      `| ${p.servers.toLocaleString("en")} | ${sec(p.wallMs)} | ${p.requests} | ${p.maxRssMb?.toFixed(0) ?? "n/a"} MB | ${p.plannerUsPerServer.toFixed(1)} µs/server | ${a.rebuildMs} ms | ${sec(a.applyMs)} | ${a.ratio.toFixed(3)}× | ${a.requests} | ${(a.requests / a.servers).toFixed(2)} | ${(a.polls / (a.applyMs / 1000)).toFixed(1)} | ${a.maxRequestsPerPoll} | ${a.maxRssMb.toFixed(0)} MB |`,
     ),
     "",
-    "Plan requests grow as N/1000 (list pages) plus a constant (Keystone, version document, Glance, capability probe); memory and CPU grow linearly. Apply at 10,000 uses a 200 ms emulated rebuild so that the run stays bounded (100 waves of 100).",
+    `Plan requests grow as N/1000 (list pages) plus a constant (Keystone, version document, Glance, capability probe); planner CPU per server stays flat (total CPU linear in N). Apply sends about one request per server (its rebuild POST) plus a bounded rate of bulk polls and reads: polls per second and requests per poll do not grow with N. Apply at 10,000 uses a ${a10k(curve)} ms emulated rebuild so that the run stays bounded (100 waves of 100); with a shorter rebuild, the fixed costs of each wave (fingerprint read, POST, the 200 ms minimum poll interval, verification read) weigh more against the ideal.`,
     "",
   ];
 }
 
-/** docs/benchmarks.md. */
+function a10k(curve: BenchResults["curve"]): number {
+  return curve.find((c) => c.apply.servers >= 10_000)?.apply.rebuildMs ?? 0;
+}
+
+/** The generated part of docs/benchmarks.md. */
 export function renderReport(r: BenchResults): string {
   const m = r.machine;
   const t = r.throughput;
   return [
-    "# Benchmarks",
+    "## Machine and run",
     "",
-    `Measured ${m.date} on ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb.toFixed(1)} GB memory, Node ${m.node}, against the emulator's OpenStack APIs on loopback (the emulator runs in its own process). Huawei Cloud and JD Cloud are not benchmarked yet: their adapters and emulated APIs are being built.`,
+    `Measured ${m.date} on ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb.toFixed(1)} GB memory, Node ${m.node}; the whole benchmark took ${sec(r.totalMs)}.`,
     "",
-    "Rerun: `npm run bench` (builds, compiles `bench/` with `tsconfig.bench.json` into `dist-bench/`, runs for about three minutes, rewrites this page and `benchmarks-scaling.svg`). `node dist-bench/bench/run.js --quick` checks the instruments at small sizes without writing anything.",
+    r.loadNote ? `**Load during this run:** ${r.loadNote}` : "No note on other load was given for this run (set `BENCH_LOAD_NOTE` to record one).",
     "",
     "## Emulator throughput",
     "",

@@ -1,16 +1,18 @@
 /**
  * `npm run bench`: emulator throughput, plan and apply at fleet scale with their baselines, and the scaling
- * curve. Prints the figures and writes docs/benchmarks.md and docs/benchmarks-scaling.svg.
- * `--quick` runs small sizes only (a smoke test of the instruments; nothing is written).
+ * curve. Prints the figures and writes docs/benchmarks.md (below its hand-written introduction) and
+ * docs/benchmarks-scaling.svg.
+ * `--quick` (or BENCH_QUICK=1) runs small sizes only, in about a minute: a check of the instruments that writes nothing.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { ApplyFigures } from "./apply-bench.js";
 import { runApplyBench } from "./apply-bench.js";
 import { runPerServerPoller, runSequentialBaseline } from "./baselines.js";
+import { installCleanup, running } from "./children.js";
 import type { PlanFigures } from "./plan-bench.js";
 import { runPlanBench } from "./plan-bench.js";
-import { machineOf, renderReport } from "./report.js";
+import { machineOf, renderReport, withIntro } from "./report.js";
 import type { BenchResults } from "./report.js";
 import type { ScalingPoint } from "./svg.js";
 import { scalingSvg } from "./svg.js";
@@ -24,38 +26,58 @@ function log(line: string): void {
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
+/** The sizes of one run. The full run stays within a few minutes on 2 cores. */
+export interface BenchSizes {
+  readonly big: number;
+  readonly applyN: number;
+  readonly sequentialSample: number;
+  readonly curve: readonly number[];
+  readonly throughputMs: number;
+  readonly limitMs: number;
+}
+
+const FULL: BenchSizes = { big: 10_000, applyN: 1000, sequentialSample: 10, curve: [100, 1000, 10_000], throughputMs: 5000, limitMs: 15 * 60_000 };
+const QUICK: BenchSizes = { big: 1000, applyN: 200, sequentialSample: 3, curve: [100, 1000], throughputMs: 1000, limitMs: 5 * 60_000 };
+
+/** Emulated rebuild duration of the apply curve: 2 s, except at 10,000 servers (100 waves) where 500 ms keeps the run bounded. */
+export function curveRebuildMs(servers: number): number {
+  return servers >= 10_000 ? 500 : 2000;
+}
+
 async function main(): Promise<void> {
-  const quick = process.argv.includes("--quick");
-  const big = quick ? 1000 : 10_000;
-  const applyN = quick ? 200 : 1000;
-  const sizes = quick ? [100, 1000] : [100, 1000, 10_000];
+  const quick = process.argv.includes("--quick") || process.env["BENCH_QUICK"] === "1";
+  const sizes = quick ? QUICK : FULL;
+  installCleanup(sizes.limitMs, (line) => process.stderr.write(`${line}\n`));
+  const started = performance.now();
 
   log("# emulator throughput");
-  const throughput = await runThroughput(big, 32, quick ? 1000 : 5000);
+  const throughput = await runThroughput(sizes.big, 32, sizes.throughputMs);
   log(`GET /servers/{id}: ${throughput.getServer.perSecond.toFixed(0)} req/s; GET /servers/detail?limit=1000: ${throughput.listDetail1000.perSecond.toFixed(0)} req/s`);
 
-  log(`# plan, ${big} servers, 10 ms latency`);
-  const plan = await runPlanBench(big, 10, true);
+  log(`# plan, ${sizes.big} servers, 10 ms latency`);
+  const plan = await runPlanBench(sizes.big, 10, true);
   log(`wall ${s(plan.wallMs)}, ${plan.requests} requests (${plan.listRequests} list), planner ${plan.plannerUsPerServer.toFixed(1)} µs/server, RSS ${plan.maxRssMb?.toFixed(0)} MB; refresh baseline ${s(plan.baseline?.wallMs ?? 0)} / ${plan.baseline?.requests} requests`);
 
-  log(`# apply, ${applyN} rebuilds, parallelism 100, rebuild 2 s`);
-  const apply = await runApplyBench(applyN, 100, 2000);
-  log(`apply ${s(apply.applyMs)} vs ideal ${s(apply.idealMs)} (${apply.ratio.toFixed(3)}×), ${apply.polls} polls, ${(apply.requests / applyN).toFixed(2)} requests/server, ${apply.converged}/${apply.changes} converged ${apply.failures.join("; ")}`);
-  const sequential = await runSequentialBaseline(applyN, quick ? 3 : 10, 2000, 1000);
-  log(`sequential loop: ${s(sequential.sampleMs)} for ${sequential.sample}, extrapolated ${s(sequential.extrapolatedMs)} for ${applyN}`);
-  const perServer = await runPerServerPoller(applyN, 100, 2000, 2000);
+  log(`# apply, ${sizes.applyN} rebuilds, parallelism 100, rebuild 2 s`);
+  const apply = await runApplyBench(sizes.applyN, 100, 2000);
+  log(describeApply(apply));
+  const sequential = await runSequentialBaseline(sizes.applyN, sizes.sequentialSample, 2000, 1000);
+  log(`sequential loop: ${s(sequential.sampleMs)} for ${sequential.sample}, extrapolated ${s(sequential.extrapolatedMs)} for ${sizes.applyN}`);
+  const perServer = await runPerServerPoller(sizes.applyN, 100, 2000, 2000);
   log(`per-server poller: ${s(perServer.wallMs)}, ${perServer.pollRequests} poll GETs, ${perServer.pollsPerInterval.toFixed(0)} per interval`);
 
   const curve: { plan: PlanFigures; apply: ApplyFigures }[] = [];
-  for (const n of sizes) {
-    const rebuildMs = n >= 10_000 ? 200 : 2000;
-    const p = n === big ? plan : await runPlanBench(n, 10, false);
-    const a = n === applyN ? apply : await runApplyBench(n, 100, rebuildMs);
-    log(`scaling ${n}: plan ${s(p.wallMs)} ${p.requests} req ${p.maxRssMb?.toFixed(0)} MB; apply (rebuild ${rebuildMs} ms) ${s(a.applyMs)} (${a.ratio.toFixed(3)}× ideal) ${a.requests} req ${a.maxRssMb.toFixed(0)} MB`);
+  for (const n of sizes.curve) {
+    const rebuildMs = curveRebuildMs(n);
+    const p = n === sizes.big ? plan : await runPlanBench(n, 10, false);
+    const a = n === sizes.applyN && rebuildMs === 2000 ? apply : await runApplyBench(n, 100, rebuildMs);
+    log(`scaling ${n}: plan ${s(p.wallMs)} ${p.requests} req ${p.maxRssMb?.toFixed(0)} MB; ${describeApply(a)}`);
     curve.push({ plan: p, apply: a });
   }
-  const results: BenchResults = { machine: await machineOf(), throughput, plan, apply, sequential, perServer, curve };
+  const totalMs = performance.now() - started;
+  log(`benchmark took ${s(totalMs)}; processes still running: ${running()}`);
   if (quick) return;
+  const results: BenchResults = { machine: await machineOf(), loadNote: process.env["BENCH_LOAD_NOTE"] ?? "", totalMs, throughput, plan, apply, sequential, perServer, curve };
   const points: ScalingPoint[] = curve.map(({ plan: p, apply: a }) => ({
     servers: p.servers,
     planSeconds: p.wallMs / 1000,
@@ -65,12 +87,21 @@ async function main(): Promise<void> {
     applyRequests: a.requests,
     applyRssMb: a.maxRssMb,
   }));
-  await writeFile(`${DOCS}benchmarks-scaling.svg`, scalingSvg(points, `(${results.machine.summary}; apply at 10,000 with a 200 ms rebuild)`));
-  await writeFile(`${DOCS}benchmarks.md`, renderReport(results));
+  await writeFile(`${DOCS}benchmarks-scaling.svg`, scalingSvg(points, `(${results.machine.summary}; apply at 10,000 with a ${curveRebuildMs(10_000)} ms rebuild)`));
+  const previous = await readFile(`${DOCS}benchmarks.md`, "utf8").catch(() => "");
+  await writeFile(`${DOCS}benchmarks.md`, withIntro(previous, renderReport(results)));
   log("wrote docs/benchmarks.md and docs/benchmarks-scaling.svg");
 }
 
-void main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
-});
+function describeApply(a: ApplyFigures): string {
+  const fails = a.failures.length > 0 ? `; failures: ${a.failures.join("; ")}` : "";
+  return `apply ${a.servers} (rebuild ${a.rebuildMs} ms) ${s(a.applyMs)} vs ideal ${s(a.idealMs)} (${a.ratio.toFixed(3)}×), ${a.polls} polls (${a.pollRequests} requests, at most ${a.maxRequestsPerPoll} per poll), ${(a.requests / a.servers).toFixed(2)} requests/server, RSS ${a.maxRssMb.toFixed(0)} MB, ${a.converged}/${a.changes} converged; per server: step ${a.stepMs.toFixed(0)} ms, verification ${a.verifyMs.toFixed(0)} ms${fails}`;
+}
+
+void main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -26,12 +26,12 @@ export interface LibrarySession {
   close(): Promise<void>;
 }
 
-/** The library's composition root, as the CLI builds it (no printing). */
-export async function librarySession(dir: BenchDir): Promise<LibrarySession> {
+/** The library's composition root, as the CLI builds it (no printing). `debug` sees one line per HTTP exchange. */
+export async function librarySession(dir: Pick<BenchDir, "dir" | "fleetPath">, debug?: (line: string) => void): Promise<LibrarySession> {
   const env = { HOME: dir.dir };
   const deps = { readFile: (path: string) => readFile(path), env, cwd: dir.dir };
   const fleet = await loadFleet(dir.fleetPath, deps);
-  const adapters = await createAdapters(fleet, { ...deps, homeDir: dir.dir, clock: systemClock, warn: () => undefined });
+  const adapters = await createAdapters(fleet, { ...deps, homeDir: dir.dir, clock: systemClock, warn: () => undefined, ...(debug ? { debug } : {}) });
   return {
     fleet,
     adapters,
