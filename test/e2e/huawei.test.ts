@@ -1,95 +1,220 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CliRun } from "../support/cli.js";
 import type { TestCloud } from "../support/cloud.js";
 import { startTestCloud } from "../support/cloud.js";
 
 const PROJECT = "0123456789abcdef0123456789abcdef";
-const ENV = { HW_ACCESS_KEY: "QTWAOYTTINDUT2QVKYUC", HW_SECRET_KEY: "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc", HW_USER_ID: "7e25b1da389f4697a79df3a0e5bd494e" };
+const SECRET_KEY = "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc";
+const SECURITY_TOKEN = "Temp-Security-T0ken-Kn0wn-4e1a";
+const ROOT_PASSWORD = "Hw-R00t-Pa55-Kn0wn-8c2f";
+const ENV = { HW_ACCESS_KEY: "QTWAOYTTINDUT2QVKYUC", HW_SECRET_KEY: SECRET_KEY, HW_SECURITY_TOKEN: SECURITY_TOKEN, HW_USER_ID: "7e25b1da389f4697a79df3a0e5bd494e", HW_ROOT_PASSWORD: ROOT_PASSWORD };
+const SECRETS = [SECRET_KEY, SECURITY_TOKEN, ROOT_PASSWORD];
 
 const WORLD = `huaweicloud:
   projectId: ${PROJECT}
   userId: ${ENV.HW_USER_ID}
-  credentials: [{ accessKey: ${ENV.HW_ACCESS_KEY}, secretKey: ${ENV.HW_SECRET_KEY} }]
+  credentials: [{ accessKey: ${ENV.HW_ACCESS_KEY}, secretKey: ${SECRET_KEY} }]
   images:
     - { name: euler-1, id: 11111111-0000-4000-8000-000000000001 }
     - { name: euler-2, id: 11111111-0000-4000-8000-000000000002 }
-    - { name: legacy, id: 11111111-0000-4000-8000-000000000003, cloudInit: false }
+    - { name: legacy-1, id: 11111111-0000-4000-8000-000000000003, cloudInit: false }
+    - { name: legacy-2, id: 11111111-0000-4000-8000-000000000005, cloudInit: false }
     - { name: broken, id: 11111111-0000-4000-8000-000000000004, fail: "the image's system disk is larger than the flavor allows" }
   keypairs: [{ name: ops-2025 }, { name: ops-2026 }]
   servers:
-    - { name: web-1, image: euler-1, keyPair: ops-2025, metadata: { role: web } }
-    - { name: web-2, image: euler-1, keyPair: ops-2025, metadata: { role: web } }
-    - { name: db-1, image: euler-1, keyPair: ops-2025, metadata: { role: db } }
-    - { name: old-1, image: legacy, keyPair: ops-2025, status: SHUTOFF }
+    - { name: cos-1, image: euler-1, keyPair: ops-2025, metadata: { role: web } }
+    - { name: cos-v1, image: legacy-1, keyPair: ops-2025, status: SHUTOFF }
+    - { name: ri-1, image: euler-1, keyPair: ops-2025, userData: "#cloud-config\\n" }
+    - { name: ri-off, image: legacy-1, keyPair: ops-2025, status: SHUTOFF }
+    - { name: pw-1, image: euler-1, keyPair: null }
+    - { name: rb-1, image: euler-1, keyPair: ops-2025, metadata: { reform.reboot.token: t0 } }
+    - { name: md-1, image: euler-1, keyPair: ops-2025, metadata: { role: db } }
     - { name: bad-1, image: euler-1, keyPair: ops-2025 }
-    - { name: busy-1, image: euler-1, keyPair: ops-2025, busyFor: 2s }
+    - { name: sub-1, image: euler-1, keyPair: ops-2025, metadata: { reform.reboot.token: t0 }, failJobs: "the hypervisor did not answer the reboot" }
+    - { name: busy-1, image: euler-1, keyPair: ops-2025, busyFor: 400ms }
+    - { name: err-1, image: euler-1, keyPair: ops-2025, status: ERROR, fault: "disk attach failed" }
+    - { name: nat-1, image: euler-1, keyPair: ops-2025, metadata: { role: native } }
 `;
 
 function fleet(cloud: TestCloud, instances: string): string {
-  return `# yaml-language-server: $schema=../schemas/fleet.schema.json
-providers:
-  hw: { type: huaweicloud, region: ap-southeast-1, projectId: "${PROJECT}", endpoint: "${cloud.emulator.urls.huaweicloud}", pollIntervalMs: 30 }
+  const endpoint = cloud.emulator.urls.huaweicloud;
+  return `providers:
+  hw: { type: huaweicloud, region: ap-southeast-1, projectId: "${PROJECT}", endpoint: "${endpoint}", pollIntervalMs: 30 }
+  hwn: { type: huaweicloud, region: ap-southeast-1, projectId: "${PROJECT}", endpoint: "${endpoint}", pollIntervalMs: 30, imageChange: rebuild }
 instances:
 ${instances}`;
 }
 
+type HwServer = { name: string; status: string; imageId: string; keyName: string | null; metadata: Record<string, string>; userData: string | null };
+
 describe("huaweicloud end to end", () => {
   let cloud: TestCloud;
+  const outputs: string[] = [];
+  const run = async (args: readonly string[], env: Record<string, string> = ENV): Promise<CliRun> => {
+    const result = await cloud.reform(args, env);
+    outputs.push(result.stdout, result.stderr);
+    return result;
+  };
+  const server = (name: string): HwServer => {
+    const found = (cloud.emulator.snapshot().huaweicloud?.servers as HwServer[] | undefined)?.find((s) => s.name === name);
+    if (!found) throw new Error(`no server ${name}`);
+    return found;
+  };
+  const actionsOf = (name: string) => cloud.emulator.stats.actions.filter((a) => a.serverName === name).map((a) => a.action);
+  /** Applies the fleet, expects every server converged, then a re-plan with no changes. */
+  const applyAndReplan = async (): Promise<CliRun> => {
+    const applied = await run(["apply", "--auto-approve"]);
+    expect(applied.stderr).toBe("");
+    expect(applied.stdout).toContain("0 failed");
+    expect(applied.code).toBe(0);
+    const again = await run(["plan", "--detailed-exitcode"]);
+    expect(again.stdout).toMatch(/No changes/i);
+    expect(again.code).toBe(0);
+    return applied;
+  };
+
   beforeAll(async () => {
     cloud = await startTestCloud(WORLD, { timings: { reinstall: 150, reboot: 60, stop: 40, start: 40, rebuild: 120, build: 40 } });
   });
   afterAll(async () => cloud.close());
 
-  it("waits out a busy server, reinstalls with a new key and user_data, changes OS, reboots, updates metadata; re-plan is empty", async () => {
-    await cloud.writeFleet(
-      fleet(
-        cloud,
-        `  - { provider: hw, name: busy-1, spec: { keyPair: ops-2026 } }
-  - { provider: hw, name: web-1, spec: { keyPair: ops-2026, userData: { inline: "#cloud-config\\nruncmd: [echo hi]\\n" } } }
-  - { provider: hw, name: web-2, spec: { image: { name: euler-2 } } }
-  - { provider: hw, name: db-1, spec: { reboot: { token: "t1", type: SOFT }, metadata: { tier: gold } } }
-  - { provider: hw, name: old-1, spec: { keyPair: ops-2026, metadata: { role: legacy } } }
-`,
-      ),
-    );
-    const plan = await cloud.reform(["plan", "--detailed-exitcode"], ENV);
-    expect(plan.stderr).toBe("");
+  it("changes the OS: v2 changeos for a Cloud-Init image, v1 for an image without; re-plan is empty", async () => {
+    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: cos-1, spec: { image: { name: euler-2 } } }\n  - { provider: hw, name: cos-v1, spec: { image: { name: legacy-2 } } }\n`));
+    const plan = await run(["plan", "--detailed-exitcode"]);
     expect(plan.code).toBe(2);
-    expect(plan.stdout).toMatch(/changeos/);
-    expect(plan.stdout).toMatch(/reinstall/);
-    const applied = await cloud.reform(["apply", "--auto-approve"], ENV);
-    expect(applied.stdout).toContain("0 failed");
-    expect(applied.code).toBe(0);
-    const again = await cloud.reform(["plan", "--detailed-exitcode"], ENV);
-    expect(again.stdout + again.stderr).toMatch(/no changes|0 to change|Plan: 0|unchanged/i);
-    expect(again.code).toBe(0);
-    const actions = cloud.emulator.stats.actions.map((a) => `${a.serverName}:${a.action}`);
-    expect(actions).toEqual(expect.arrayContaining(["busy-1:reinstallServer", "web-1:reinstallServer", "web-2:changeOS", "old-1:reinstallServer"]));
-    expect(actions.filter((a) => a.startsWith("db-1:"))).toEqual([]);
-    const routes = Object.keys(cloud.emulator.stats.byRoute).join("\n");
-    expect(routes).toMatch(/v1\/\{id\}\/cloudservers\/\{id\}\/reinstallos/);
-    expect(routes).toMatch(/v2\/\{id\}\/cloudservers\/\{id\}\/reinstallos/);
+    expect(plan.stdout).toMatch(/hw\/cos-1[\s\S]*changeos/);
+    await applyAndReplan();
+    expect(actionsOf("cos-1")).toEqual(["v2 changeOS withStopServer"]);
+    // The cloud starts a server it reprovisions; reform stops it again, as it was (and is meant to stay) stopped.
+    expect(actionsOf("cos-v1")).toEqual(["v1 changeOS", "stopServer"]);
+    expect(server("cos-v1")).toMatchObject({ imageId: "11111111-0000-4000-8000-000000000005", status: "SHUTOFF" });
+    expect(server("cos-1")).toMatchObject({ imageId: "11111111-0000-4000-8000-000000000002", status: "ACTIVE", keyName: "ops-2025" });
+    expect(server("cos-1").metadata).toMatchObject({ role: "web", image_name: "euler-2" });
   });
 
-  it("reboots when the token changes (the metadata-only change above reinstalled nothing)", async () => {
-    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: db-1, spec: { reboot: { token: "t2", type: HARD }, metadata: { tier: gold } } }\n`));
-    const applied = await cloud.reform(["apply", "--auto-approve"], ENV);
-    expect(applied.stdout).toContain("0 failed");
-    expect(cloud.emulator.stats.actions.filter((a) => a.serverName === "db-1").map((a) => a.action)).toEqual(["rebootServer"]);
-    const again = await cloud.reform(["plan", "--detailed-exitcode"], ENV);
-    expect(again.code).toBe(0);
+  it("reinstalls a running server with a new key pair and user_data (v2, withStopServer); a stopped one without; re-plan is empty", async () => {
+    const userData = "#cloud-config\\nruncmd: [echo hi]\\n";
+    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: ri-1, spec: { keyPair: ops-2026, userData: { inline: "${userData}" } } }\n  - { provider: hw, name: ri-off, spec: { keyPair: ops-2026 } }\n`));
+    const plan = await run(["plan"]);
+    expect(plan.stdout).toMatch(/hw\/ri-1[\s\S]*reinstall/);
+    await applyAndReplan();
+    expect(actionsOf("ri-1")).toEqual(["v2 reinstallServer withStopServer"]);
+    expect(actionsOf("ri-off")).toEqual(["v1 reinstallServer", "stopServer"]);
+    const ri1 = server("ri-1");
+    expect(ri1).toMatchObject({ keyName: "ops-2026", status: "ACTIVE", imageId: "11111111-0000-4000-8000-000000000001" });
+    expect(Buffer.from(ri1.userData ?? "", "base64").toString("utf8")).toBe("#cloud-config\nruncmd: [echo hi]\n");
+    expect(ri1.metadata["reform.user_data.sha256"]).toMatch(/^[0-9a-f]{64}$/);
+    expect(server("ri-off").keyName).toBe("ops-2026");
   });
 
-  it("reports a failed job with its fail_reason and exits non-zero", async () => {
+  it("reinstalls a server without a key pair with the admin password from the environment", async () => {
+    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: pw-1, spec: { userData: { inline: "#cloud-config\\n", sensitive: true }, password: { env: HW_ROOT_PASSWORD } } }\n`));
+    await applyAndReplan();
+    expect(actionsOf("pw-1")).toEqual(["v2 reinstallServer withStopServer"]);
+    expect(server("pw-1").keyName).toBeNull();
+  });
+
+  it("reboots when the token changes: a batch reboot job, nothing reprovisioned", async () => {
+    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: rb-1, spec: { reboot: { token: "t1", type: HARD } } }\n`));
+    const plan = await run(["plan"]);
+    expect(plan.stdout).toMatch(/hw\/rb-1[\s\S]*reboot/);
+    await applyAndReplan();
+    expect(actionsOf("rb-1")).toEqual(["rebootServer"]);
+    expect(server("rb-1").metadata["reform.reboot.token"]).toBe("t1");
+  });
+
+  it("changes metadata only with the metadata API: no reinstall, no downtime; Huawei's system keys are not drift", async () => {
+    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: md-1, spec: { metadata: { role: db, tier: gold } } }\n`));
+    const plan = await run(["plan"]);
+    expect(plan.stdout).toMatch(/hw\/md-1[\s\S]*update-metadata/);
+    expect(plan.stdout).not.toMatch(/image_name|metering|virtual_env_type/);
+    await applyAndReplan();
+    expect(actionsOf("md-1")).toEqual([]);
+    expect(server("md-1").metadata).toMatchObject({ role: "db", tier: "gold", image_name: "euler-1", virtual_env_type: "FusionCompute" });
+  });
+
+  it("reports a failed changeos job with its fail_reason and exits non-zero", async () => {
     await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: bad-1, spec: { image: { name: broken } } }\n`));
-    const applied = await cloud.reform(["apply", "--auto-approve"], ENV);
-    expect(applied.code).not.toBe(0);
-    expect(applied.stdout + applied.stderr).toContain("larger than the flavor allows");
+    const applied = await run(["apply", "--auto-approve"]);
+    expect(applied.code).toBe(1);
+    expect(applied.stdout + applied.stderr).toMatch(/job [0-9a-f]+ failed: Ecs\.0032 the image's system disk is larger than the flavor allows/);
   });
 
-  it("refuses wrongly signed requests with Huawei's 401", async () => {
-    const plan = await cloud.reform(["plan"], { ...ENV, HW_SECRET_KEY: "wrong-secret" });
+  it("reports a failed sub-job of a batch reboot with its fail_reason", async () => {
+    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: sub-1, spec: { reboot: { token: "t1", type: SOFT } } }\n`));
+    const applied = await run(["apply", "--auto-approve"]);
+    expect(applied.code).toBe(1);
+    expect(applied.stdout + applied.stderr).toMatch(/job [0-9a-f]+ failed \(1 of 1 sub-jobs failed\): Ecs\.0000 the hypervisor did not answer the reboot/);
+  });
+
+  it("waits out a busy server (400 Ecs.0100), then reinstalls it; re-plan is empty", async () => {
+    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: busy-1, spec: { keyPair: ops-2026 } }\n`));
+    const applied = await run(["apply", "--auto-approve", "--debug"]);
+    expect(applied.code).toBe(0);
+    const reinstalls = applied.stderr.split("\n").filter((line) => /reinstallos/.test(line));
+    expect(reinstalls[0]).toMatch(/ 400 /);
+    expect(reinstalls.at(-1)).toMatch(/ 200 /);
+    expect(actionsOf("busy-1")).toEqual(["v2 reinstallServer withStopServer"]);
+    const again = await run(["plan", "--detailed-exitcode"]);
+    expect(again.code).toBe(0);
+  });
+
+  it("does not reinstall a server in ERROR: the plan says so and apply leaves it alone", async () => {
+    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: err-1, spec: { keyPair: ops-2026 } }\n`));
+    const plan = await run(["plan"]);
+    expect(plan.stdout).toMatch(/hw\/err-1 cannot be changed in place \(UNSUPPORTED\)/);
+    expect(plan.stdout.replace(/\s+/g, " ")).toContain("server is in ERROR (fault: disk attach failed) and the cloud cannot rebuild it");
+    await run(["apply", "--auto-approve"]);
+    expect(actionsOf("err-1")).toEqual([]);
+  });
+
+  it("uses the native v2.1 rebuild where the provider declares it (imageChange: rebuild); re-plan is empty", async () => {
+    await cloud.writeFleet(fleet(cloud, `  - { provider: hwn, name: nat-1, spec: { image: { name: euler-2 }, metadata: { role: native } } }\n`));
+    const plan = await run(["plan"]);
+    expect(plan.stdout).toMatch(/hwn\/nat-1[\s\S]*rebuild/);
+    await applyAndReplan();
+    expect(actionsOf("nat-1")).toEqual(["rebuild"]);
+    expect(server("nat-1")).toMatchObject({ imageId: "11111111-0000-4000-8000-000000000002", keyName: "ops-2025" });
+    expect(server("nat-1").metadata).toMatchObject({ role: "native", image_name: "euler-2" });
+  });
+
+  it("refuses wrongly signed and unsigned requests with Huawei's 401", async () => {
+    const plan = await run(["plan"], { ...ENV, HW_SECRET_KEY: "wrong-secret" });
     expect(plan.code).toBe(1);
     expect(plan.stderr).toContain("APIGW.0301");
     expect(plan.stderr).not.toContain("wrong-secret");
+    const unsigned = await fetch(`${cloud.emulator.urls.huaweicloud}/v1/${PROJECT}/cloudservers/detail`);
+    expect(unsigned.status).toBe(401);
+    expect(await unsigned.json()).toMatchObject({ error_code: "APIGW.0301", error_msg: expect.stringContaining("Authorization") });
+  });
+
+  it("never shows the secret key, the security token or the admin password, in any output or file", async () => {
+    const saved = await run(["plan", "-out", "saved.plan", "--output", "json", "--debug"]);
+    expect(saved.code).toBe(0);
+    const files = await readdir(cloud.dir);
+    const contents = await Promise.all(files.map((f) => readFile(join(cloud.dir, f), "utf8").catch(() => "")));
+    const texts = [...outputs, ...contents];
+    expect(texts.join("").length).toBeGreaterThan(1000);
+    expect(SECRETS.flatMap((secret) => texts.filter((t) => t.includes(secret)).map((t) => `${secret} in: ${t.slice(0, 120)}`))).toEqual([]);
+  });
+});
+
+describe("huaweicloud under throttling (429 APIGW.0308)", () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(WORLD, { timings: { reinstall: 150, reboot: 60, stop: 40, start: 40, rebuild: 120, build: 40 }, faults: { rate429: 0.25, retryAfterSeconds: 0 }, seed: 7 });
+  });
+  afterAll(async () => cloud.close());
+
+  it("backs off and completes a plan and an apply", async () => {
+    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: md-1, spec: { metadata: { tier: silver } } }\n  - { provider: hw, name: rb-1, spec: { reboot: { token: "t9", type: SOFT } } }\n`));
+    const applied = await cloud.reform(["apply", "--auto-approve"], ENV);
+    expect(applied.stdout).toContain("0 failed");
+    expect(applied.code).toBe(0);
+    expect(cloud.emulator.stats.faults.throttled).toBeGreaterThan(0);
+    const again = await cloud.reform(["plan", "--detailed-exitcode"], ENV);
+    expect(again.code).toBe(0);
   });
 });

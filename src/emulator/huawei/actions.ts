@@ -1,3 +1,4 @@
+import type { CloudFaults } from "../faults.js";
 import type { ApiResponse } from "../http.js";
 import { isRecord } from "../http.js";
 import type { HuaweiState, HwEffect, HwJob, HwServer } from "./state.js";
@@ -10,6 +11,18 @@ export interface ActionContext {
   /** Durations in ms. */
   readonly timings: { readonly reinstall: number; readonly rebuild: number; readonly reboot: number; readonly stop: number; readonly start: number };
   readonly record: (server: HwServer, action: string) => void;
+  /** Seeded job failures (reprovisioning jobs) and hangs (any job). @default none */
+  readonly faults?: CloudFaults;
+}
+
+/** A job that hangs ends after every test and every user has given up (kept finite for JSON persistence). */
+const NEVER = 8_640_000_000_000_000;
+
+/** The injected outcome of a job accepted now: a FAIL (reprovisioning jobs only) and/or a hang. */
+function injected(ctx: ActionContext, effect: HwEffect): { fail?: string; hangs: boolean } {
+  const reprovisioning = effect.kind === "reinstall" || effect.kind === "changeos" || effect.kind === "rebuild";
+  const fail = reprovisioning ? ctx.faults?.actionFailure() : undefined;
+  return { ...(fail !== undefined ? { fail } : {}), hangs: ctx.faults?.hangs() ?? false };
 }
 
 export function ecsError(status: number, code: string, message: string): ApiResponse {
@@ -18,17 +31,40 @@ export function ecsError(status: number, code: string, message: string): ApiResp
 
 /** 400 Ecs.0100 when the server is mid-operation (Huawei's v1 "busy" is a 400, not a 409). */
 export function busyError(ctx: ActionContext, server: HwServer): ApiResponse | undefined {
-  if (runningJob(ctx.state, server, ctx.now) || (server.busyUntil !== undefined && server.busyUntil > ctx.now)) {
+  if (isBusy(ctx, server)) {
     return ecsError(400, "Ecs.0100", "The ECS status does not meet the requirements of the operation: another operation is in progress.");
   }
   return undefined;
 }
 
-function startJob(ctx: ActionContext, server: HwServer, type: string, effect: HwEffect, duration: number, fail?: string, parentId?: string): HwJob {
-  const job: HwJob = { id: ctx.newId(), type, serverId: server.id, begin: ctx.now, end: ctx.now + duration, effect, applied: false, ...(fail ? { failReason: fail, errorCode: "Ecs.0032" } : {}), ...(parentId ? { parentId } : {}) };
+/** A job runs on the server, or a console operation does (a pending one starts now: see `HwServer.busyFor`). */
+function isBusy(ctx: ActionContext, server: HwServer): boolean {
+  if (server.busyFor !== undefined) {
+    server.busyUntil = ctx.now + server.busyFor;
+    delete server.busyFor;
+  }
+  return runningJob(ctx.state, server, ctx.now) !== undefined || (server.busyUntil !== undefined && server.busyUntil > ctx.now);
+}
+
+interface JobSpec {
+  readonly type: string;
+  readonly effect: HwEffect;
+  readonly duration: number;
+  /** The job ends FAIL with this fail_reason. */
+  readonly fail?: string;
+  readonly parentId?: string;
+  /** What the action record says (default: the job type), e.g. `reinstallServer withStopServer`. */
+  readonly label?: string;
+}
+
+function startJob(ctx: ActionContext, server: HwServer, spec: JobSpec): HwJob {
+  const { type, effect, duration, parentId } = spec;
+  const fault = injected(ctx, effect);
+  const failure = spec.fail ? { failReason: spec.fail, errorCode: "Ecs.0032" } : server.failJobs ? { failReason: server.failJobs, errorCode: "Ecs.0000" } : fault.fail ? { failReason: fault.fail, errorCode: "Ecs.0000" } : {};
+  const job: HwJob = { id: ctx.newId(), type, serverId: server.id, begin: ctx.now, end: fault.hangs ? NEVER : ctx.now + duration, effect, applied: false, ...failure, ...(parentId ? { parentId } : {}) };
   ctx.state.jobs[job.id] = job;
   server.jobId = job.id;
-  ctx.record(server, type);
+  ctx.record(server, spec.label ?? type);
   return job;
 }
 
@@ -48,7 +84,9 @@ export function reprovision(ctx: ActionContext, server: HwServer, version: "v1" 
   const userData = typeof metadata["user_data"] === "string" ? metadata["user_data"] : undefined;
   const keyName = typeof o["keyname"] === "string" && o["keyname"] !== "" ? o["keyname"] : null;
   const effect: HwEffect = { kind, imageId: image.id, keyName, ...(userData === undefined ? {} : { userData }) };
-  const job = startJob(ctx, server, kind === "reinstall" ? "reinstallServer" : "changeOS", effect, ctx.timings.reinstall, image.fail);
+  const type = kind === "reinstall" ? "reinstallServer" : "changeOS";
+  const label = `${version} ${type}${o["mode"] === "withStopServer" ? " withStopServer" : ""}`;
+  const job = startJob(ctx, server, { type, effect, duration: ctx.timings.reinstall, ...(image.fail ? { fail: image.fail } : {}), label });
   return { status: 200, body: { job_id: job.id } };
 }
 
@@ -90,7 +128,7 @@ export function batchAction(ctx: ActionContext, body: unknown): ApiResponse {
   const effect: HwEffect = name === "reboot" ? { kind: "reboot", hard: o["type"] === "HARD" } : { kind: name === "os-start" ? "start" : "stop" };
   const duration = name === "reboot" ? ctx.timings.reboot : name === "os-start" ? ctx.timings.start : ctx.timings.stop;
   const type = name === "reboot" ? "rebootServer" : name === "os-start" ? "startServer" : "stopServer";
-  const subJobIds = servers.map((server) => startJob(ctx, server, type, effect, duration, undefined, parentId).id);
+  const subJobIds = servers.map((server) => startJob(ctx, server, { type, effect, duration, parentId }).id);
   ctx.state.batches[parentId] = { id: parentId, type: `batch${type[0]?.toUpperCase() ?? ""}${type.slice(1)}`, begin: ctx.now, subJobIds };
   return { status: 200, body: { job_id: parentId } };
 }
@@ -106,11 +144,25 @@ export function nativeRebuild(ctx: ActionContext, server: HwServer, o: Record<st
   if (server.status === "ERROR") return { status: 409, body: { conflictingRequest: { code: 409, message: "Cannot 'rebuild' instance while it is in vm_state error" } } };
   const image = ctx.state.images.find((i) => i.id === o["imageRef"]);
   if (!image) return { status: 400, body: { badRequest: { code: 400, message: "Invalid imageRef provided." } } };
-  if (runningJob(ctx.state, server, ctx.now) || (server.busyUntil ?? 0) > ctx.now) return { status: 409, body: { conflictingRequest: { code: 409, message: "Cannot 'rebuild' instance while it is in task_state rebuilding" } } };
+  if (isBusy(ctx, server)) return { status: 409, body: { conflictingRequest: { code: 409, message: "Cannot 'rebuild' instance while it is in task_state rebuilding" } } };
   const keyName = o["key_name"] === undefined ? server.keyName : typeof o["key_name"] === "string" ? o["key_name"] : null;
   if (keyName !== null && !ctx.state.keypairs.includes(keyName)) return { status: 400, body: { badRequest: { code: 400, message: `Invalid key_name provided.` } } };
   const metadata = isRecord(o["metadata"]) ? Object.fromEntries(Object.entries(o["metadata"]).map(([k, v]) => [k, String(v)])) : undefined;
   const userData = o["user_data"] === undefined ? undefined : typeof o["user_data"] === "string" ? o["user_data"] : null;
   const effect: HwEffect = { kind: "rebuild", imageId: image.id, keyName, ...(userData === undefined ? {} : { userData }), ...(metadata ? { metadata } : {}) };
-  return startJob(ctx, server, "rebuild", effect, ctx.timings.rebuild, image.fail);
+  return startJob(ctx, server, { type: "rebuild", effect, duration: ctx.timings.rebuild, ...(image.fail ? { fail: image.fail } : {}) });
+}
+
+const conflict = (message: string): ApiResponse => ({ status: 409, body: { conflictingRequest: { code: 409, message } } });
+
+/** Native `reboot` / `os-start` / `os-stop` (seed 003): 202 without a body, status REBOOT / task powering-* while it runs. */
+export function nativePowerAction(ctx: ActionContext, server: HwServer, name: "reboot" | "os-start" | "os-stop", o: Record<string, unknown>): ApiResponse {
+  if (name === "reboot" && o["type"] !== "SOFT" && o["type"] !== "HARD") return { status: 400, body: { badRequest: { code: 400, message: "reboot.type must be SOFT or HARD" } } };
+  if (isBusy(ctx, server)) return conflict(`Cannot '${name}' instance while another operation is in progress`);
+  const need = name === "os-start" ? "SHUTOFF" : "ACTIVE";
+  if (server.status !== need && !(name === "reboot" && o["type"] === "HARD" && server.status !== "ERROR")) return conflict(`Cannot '${name}' instance while it is in status ${server.status}`);
+  const effect: HwEffect = name === "reboot" ? { kind: "reboot", hard: o["type"] === "HARD" } : { kind: name === "os-start" ? "start" : "stop" };
+  const duration = name === "reboot" ? ctx.timings.reboot : name === "os-start" ? ctx.timings.start : ctx.timings.stop;
+  startJob(ctx, server, { type: name === "reboot" ? "rebootServer" : name === "os-start" ? "startServer" : "stopServer", effect, duration, label: `native ${name}` });
+  return { status: 202 };
 }

@@ -1,9 +1,10 @@
+import type { CloudFaults } from "../faults.js";
 import { randomUuid } from "../ids.js";
 import type { ApiRequest, ApiResponse, ApiService } from "../http.js";
 import { isRecord, MalformedBody, readJson, segments } from "../http.js";
 import type { MutableStats } from "../server.js";
 import type { ActionContext } from "./actions.js";
-import { batchAction, busyError, ecsError, nativeRebuild, reprovision } from "./actions.js";
+import { batchAction, busyError, ecsError, nativePowerAction, nativeRebuild, reprovision } from "./actions.js";
 import type { HuaweiState, HwServer } from "./state.js";
 import { iso, settle } from "./state.js";
 import { verifySignature } from "./verify.js";
@@ -17,6 +18,8 @@ export interface HuaweiServiceOptions {
   readonly stats: MutableStats;
   readonly changed: () => void;
   readonly now: () => number;
+  /** Seeded job failures and hangs. @default none */
+  readonly faults?: CloudFaults;
 }
 
 /** Huawei ECS (v1/v2 cloudservers, jobs, native v2.1 actions) and IMS image listing, with AK/SK verification. */
@@ -50,6 +53,8 @@ function route(options: HuaweiServiceOptions, req: ApiRequest, now: number): Api
   const state = options.state;
   if (version === "v2" && project === "cloudimages") return listImages(state, req.query);
   if (project !== state.projectId) return ecsError(400, "Common.0018", "The project id in the URL does not match the credentials' project.");
+  const headerProject = req.headers["x-project-id"];
+  if (headerProject !== undefined && headerProject !== state.projectId) return ecsError(400, "Ecs.0023", "The X-Project-Id header does not match the project in the URL.");
   const m = req.method;
   if (version === "v1" && resource === "jobs" && id && m === "GET") {
     const job = jobView(state, id, now);
@@ -76,6 +81,7 @@ function context(options: HuaweiServiceOptions, req: ApiRequest, now: number): A
     newId: () => randomUuid().replace(/-/g, ""),
     timings: options.timings,
     record: (server, action) => options.stats.actions.push({ serverId: server.id, serverName: server.name, action, at: now, requestId: req.requestId }),
+    ...(options.faults ? { faults: options.faults } : {}),
   };
 }
 
@@ -124,7 +130,10 @@ function native(options: HuaweiServiceOptions, req: ApiRequest, now: number, ser
   if (!server) return { status: 404, body: { itemNotFound: { code: 404, message: "Instance could not be found" } } };
   if (sub !== "action" || req.method !== "POST") return { status: 404, body: { itemNotFound: { code: 404, message: "The resource could not be found." } } };
   const body = readJson(req);
-  if (!isRecord(body) || !isRecord(body["rebuild"])) return { status: 400, body: { badRequest: { code: 400, message: "only rebuild is emulated on the native API" } } };
+  const [name] = isRecord(body) ? Object.keys(body) : [];
+  const o = isRecord(body) && name ? body[name] : undefined;
+  if ((name === "reboot" || name === "os-start" || name === "os-stop") && isRecord(o)) return nativePowerAction(context(options, req, now), server, name, o);
+  if (!isRecord(body) || !isRecord(body["rebuild"])) return { status: 400, body: { badRequest: { code: 400, message: "only rebuild, reboot, os-start and os-stop are emulated on the native API" } } };
   const result = nativeRebuild(context(options, req, now), server, body["rebuild"]);
   if ("status" in result) return result;
   return { status: 202, body: { server: { ...serverDetail(options.state, server, now), adminPass: "" } } };

@@ -32,6 +32,10 @@ export interface HwServer {
   jobId?: string;
   /** Operations are refused with 400 Ecs.0100 until this time (ms), without a visible status (a console operation). */
   busyUntil?: number;
+  /** Every job started on this server ends FAIL with this fail_reason (error code Ecs.0000). */
+  failJobs?: string;
+  /** A console operation that starts with the first operation attempted on the server and lasts this long (ms): sets `busyUntil` then. */
+  busyFor?: number;
 }
 
 export type HwEffect =
@@ -86,7 +90,8 @@ export function settle(state: HuaweiState, now: number): void {
     if (server.jobId === job.id) delete server.jobId;
     server.updated = iso(job.end);
     if (job.failReason !== undefined) {
-      if (job.effect.kind !== "reboot" && job.effect.kind !== "start") server.status = "SHUTOFF";
+      // A failed reinstall/changeos/rebuild leaves the server stopped (its disk half replaced); failed power actions change nothing.
+      if (job.effect.kind === "reinstall" || job.effect.kind === "changeos" || job.effect.kind === "rebuild") server.status = "SHUTOFF";
       continue;
     }
     applyEffect(server, job.effect, state.images);

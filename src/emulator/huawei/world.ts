@@ -22,13 +22,15 @@ export interface HuaweiWorldServer {
   readonly metadata: Readonly<Record<string, string>>;
   readonly userData: string | null;
   readonly status: "ACTIVE" | "SHUTOFF" | "ERROR";
-  /** Refuses operations (400 Ecs.0100) this long after the emulator starts. */
+  /** Refuses operations (400 Ecs.0100) for this long from the first operation attempted on it (someone else's console operation). */
   readonly busyFor: number;
   readonly fault?: string;
+  /** Every job on this server fails with this fail_reason. */
+  readonly failJobs?: string;
 }
 
 const SECTION = ["projectId", "userId", "credentials", "images", "keypairs", "servers"] as const;
-const SERVER = ["name", "id", "image", "keyPair", "metadata", "userData", "status", "busyFor", "fault"] as const;
+const SERVER = ["name", "id", "image", "keyPair", "metadata", "userData", "status", "busyFor", "fault", "failJobs"] as const;
 
 /** Parses and checks the `huaweicloud:` section; errors are located `file:line:col:`. */
 export function parseHuaweiWorld(r: YamlReader, node: unknown): HuaweiWorld {
@@ -79,6 +81,7 @@ function parseServer(r: YamlReader, node: unknown, what: string, images: HuaweiW
     status: e.has("status") ? r.oneOf(get("status"), `${what}.status`, ["ACTIVE", "SHUTOFF", "ERROR"]) : "ACTIVE",
     busyFor: e.has("busyFor") ? r.duration(get("busyFor"), `${what}.busyFor`) : 0,
     ...(e.has("fault") ? { fault: r.string(get("fault"), `${what}.fault`) } : {}),
+    ...(e.has("failJobs") ? { failJobs: r.string(get("failJobs"), `${what}.failJobs`) } : {}),
   };
 }
 
@@ -98,7 +101,8 @@ export function initialHuaweiState(world: HuaweiWorld, seed: number, now: number
       created: iso(now - 86_400_000),
       updated: iso(now - 3_600_000),
       ...(s.fault ? { fault: s.fault } : {}),
-      ...(s.busyFor > 0 ? { busyUntil: now + s.busyFor } : {}),
+      ...(s.busyFor > 0 ? { busyFor: s.busyFor } : {}),
+      ...(s.failJobs ? { failJobs: s.failJobs } : {}),
     };
   });
   return { projectId: world.projectId, userId: world.userId || stableHexId(seed, "hw-user"), credentials: world.credentials, images, keypairs: world.keypairs, servers, jobs: {}, batches: {} };

@@ -1,12 +1,15 @@
 import pLimit from "p-limit";
-import type { MetadataTarget, ReprovisionStep, Step } from "../../model/action.js";
+import type { MetadataTarget } from "../../model/action.js";
 import type { Clock } from "../../model/clock.js";
 import type { ImageRef } from "../../model/desired.js";
-import { CloudError, ReformError } from "../../model/errors.js";
+import { CloudError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { ImageResolution, ListInstancesRequest, OperationHandle, OperationStatus, ProviderAdapter, ProviderCapabilities, StartStepRequest } from "../../model/provider.js";
 import { HttpClient } from "../http/client.js";
 import type { HttpRequest, HttpResponse } from "../http/types.js";
+import type { EcsContext } from "./ecs.js";
+import { ecsUrl, stepRequest } from "./ecs.js";
+import { jobOutcome } from "./jobs.js";
 import type { HuaweiSettings } from "./config.js";
 import { resolveSettings } from "./config.js";
 import type { EcsServer } from "./normalize.js";
@@ -29,9 +32,8 @@ export interface HuaweiAdapterOptions {
   readonly random?: () => number;
 }
 
-/** A busy server (400 Ecs.0100, 501 Ecs.0603) is waited out for at most this long. */
-const BUSY_LIMIT_MS = 10 * 60_000;
-const JOB_TIMEOUT_MS = 60 * 60_000;
+/** Servers per page of `/cloudservers/detail`, and `server_id` filters per bulk read (the API takes about 100). */
+const PAGE_SIZE = 100;
 
 export function createHuaweiAdapter(options: HuaweiAdapterOptions): ProviderAdapter {
   return new HuaweiAdapter(options, resolveSettings(options.name, options.settings ?? {}, options.env));
@@ -67,8 +69,8 @@ class HuaweiAdapter implements ProviderAdapter {
     return this.#http.request({ ...req, signer: this.#signer, signal });
   }
 
-  #ecs(path: string): string {
-    return `${this.#s.ecsEndpoint}${path.replace("{p}", this.#s.projectId)}`;
+  get #ctx(): EcsContext {
+    return { name: this.name, endpoint: this.#s.ecsEndpoint, projectId: this.#s.projectId, ...(this.#s.userId ? { userId: this.#s.userId } : {}) };
   }
 
   capabilities(): Promise<ProviderCapabilities> {
@@ -92,7 +94,7 @@ class HuaweiAdapter implements ProviderAdapter {
       rebootTypes: ["SOFT", "HARD"],
       softRebootRequiresRunning: true,
       maxMetadataValueLength: 255,
-      description: `Huawei ECS ${this.#s.region}: ${native ? "native v2.1 rebuild" : "changeos"} for images, reinstallos for key pair/user_data (v2 API for Cloud-Init images, v1 without; cloudInit: ${this.#s.cloudInit}), withStopServer for running servers`,
+      description: `Huawei ECS ${this.#s.region}: image change by ${native ? "the native v2.1 rebuild (imageChange: rebuild)" : "changeos"}, key pair/user_data by reinstallos; ${cloudInitRule(this.#s.cloudInit)}; running servers with mode withStopServer`,
     });
   }
 
@@ -127,19 +129,19 @@ class HuaweiAdapter implements ProviderAdapter {
   async #allServers(signal: AbortSignal): Promise<EcsServer[]> {
     const all: EcsServer[] = [];
     for (let page = 1; ; page++) {
-      const res = await this.#call({ method: "GET", url: this.#ecs("/v1/{p}/cloudservers/detail"), query: { offset: page, limit: 100 }, operation: "GET /v1/{project_id}/cloudservers/detail" }, signal);
+      const res = await this.#call({ method: "GET", url: ecsUrl(this.#ctx, "/v1/{p}/cloudservers/detail"), query: { offset: page, limit: PAGE_SIZE }, operation: "GET /v1/{project_id}/cloudservers/detail" }, signal);
       const body = res.json as { count?: number; servers?: EcsServer[] } | undefined;
       const servers = body?.servers ?? [];
       all.push(...servers);
-      if (servers.length < 100 || all.length >= (body?.count ?? 0)) return all;
+      if (servers.length < PAGE_SIZE || all.length >= (body?.count ?? 0)) return all;
     }
   }
 
   /** Servers by repeated `server_id`, 100 per call. */
   async #byIds(ids: readonly string[], signal: AbortSignal): Promise<EcsServer[]> {
     const all: EcsServer[] = [];
-    for (let i = 0; i < ids.length; i += 100) {
-      const res = await this.#call({ method: "GET", url: this.#ecs("/v1/{p}/cloudservers/detail"), query: { server_id: ids.slice(i, i + 100), limit: 100 }, operation: "GET /v1/{project_id}/cloudservers/detail" }, signal);
+    for (let i = 0; i < ids.length; i += PAGE_SIZE) {
+      const res = await this.#call({ method: "GET", url: ecsUrl(this.#ctx, "/v1/{p}/cloudservers/detail"), query: { server_id: ids.slice(i, i + PAGE_SIZE), limit: PAGE_SIZE }, operation: "GET /v1/{project_id}/cloudservers/detail" }, signal);
       all.push(...((res.json as { servers?: EcsServer[] } | undefined)?.servers ?? []));
     }
     return all;
@@ -151,118 +153,82 @@ class HuaweiAdapter implements ProviderAdapter {
     const base = { instanceId: instance.id, step: step.kind, startedAt, baseline: { updatedAt: instance.updatedAt, status: instance.rawStatus } };
     if (step.kind === "update-metadata" || (step.kind === "reboot" && step.params.metadata)) {
       const metadata = step.kind === "update-metadata" ? step.params.metadata : step.params.metadata!;
-      const requestId = await this.#whenNotBusy(() => this.#writeMetadata(instance.id, metadata, signal), signal);
+      const requestId = await this.#whenNotBusy(instance, () => this.#writeMetadata(instance.id, metadata, signal), signal);
       if (step.kind === "update-metadata") return { ...base, ...(requestId ? { requestId } : {}), synchronous: true };
     }
-    const request = await this.#stepRequest(instance, step, req.inputs.userData, req.inputs.password?.reveal());
-    const res = await this.#whenNotBusy(() => this.#call(request, signal), signal);
+    const api = step.kind === "reinstall" || step.kind === "changeos" ? await this.#apiFor(step.params.imageId, signal) : "v2";
+    const request = stepRequest(this.#ctx, instance, step, { userData: req.inputs.userData, password: req.inputs.password?.reveal(), api });
+    const res = await this.#whenNotBusy(instance, () => this.#call(request, signal), signal);
     const jobId = (res.json as { job_id?: unknown } | undefined)?.job_id;
     return { ...base, ...(res.requestId ? { requestId: res.requestId } : {}), ...(typeof jobId === "string" ? { jobId } : {}), synchronous: false };
   }
 
-  async #stepRequest(instance: ObservedInstance, step: Step, userData: string | null | undefined, password: string | undefined): Promise<Omit<HttpRequest, "signer">> {
-    switch (step.kind) {
-      case "reboot":
-        return this.#batch("reboot", { type: step.params.type, servers: [{ id: instance.id }] });
-      case "stop":
-        return this.#batch("os-stop", { type: "SOFT", servers: [{ id: instance.id }] });
-      case "start":
-        return this.#batch("os-start", { servers: [{ id: instance.id }] });
-      case "rebuild": {
-        const p = step.params;
-        const rebuild: Record<string, unknown> = { imageRef: p.imageId, metadata: p.metadata.full };
-        if (p.keyPair !== undefined) rebuild["key_name"] = p.keyPair;
-        if (p.userDataSha256 !== undefined) rebuild["user_data"] = p.userDataSha256 === null ? null : Buffer.from(userData ?? "", "utf8").toString("base64");
-        return { method: "POST", url: this.#ecs(`/v2.1/{p}/servers/${encodeURIComponent(instance.id)}/action`), headers: { "X-OpenStack-Nova-API-Version": "2.57" }, json: { rebuild }, operation: "POST /v2.1/{project_id}/servers/{id}/action rebuild" };
-      }
-      case "reinstall":
-      case "changeos":
-        return this.#reprovisionRequest(instance, step, userData, password);
-      case "update-metadata":
-        throw new TypeError("update-metadata is not an ECS action");
-    }
-  }
-
-  #batch(action: string, body: Record<string, unknown>): Omit<HttpRequest, "signer"> {
-    return { method: "POST", url: this.#ecs("/v1/{p}/cloudservers/action"), json: { [action]: body }, operation: `POST /v1/{project_id}/cloudservers/action ${action}` };
-  }
-
-  async #reprovisionRequest(instance: ObservedInstance, step: ReprovisionStep, userData: string | null | undefined, password: string | undefined): Promise<Omit<HttpRequest, "signer">> {
-    const p = step.params;
-    const version = (await this.#hasCloudInit(p.imageId)) ? "v2" : "v1";
-    const keyname = p.keyPair === undefined ? instance.keyPair : p.keyPair;
-    const body: Record<string, unknown> = {};
-    if (keyname) {
-      if (!this.#s.userId) throw new ReformError("CLOUD_ERROR", `${this.name}: a ${step.kind} with key pair ${keyname} needs the IAM user id: set userId in the provider or HW_USER_ID`);
-      Object.assign(body, { keyname, userid: this.#s.userId });
-    } else if (password !== undefined) body["adminpass"] = password;
-    if (step.kind === "changeos") body["imageid"] = p.imageId;
-    if (instance.power !== "stopped") body["mode"] = "withStopServer";
-    if (typeof p.userDataSha256 === "string") {
-      if (version === "v1") throw new ReformError("CLOUD_ERROR", `${this.name}: image ${p.imageId} has no Cloud-Init (v1 ${step.kind} API): user_data cannot be set`);
-      body["metadata"] = { user_data: Buffer.from(userData ?? "", "utf8").toString("base64") };
-    }
-    const name = step.kind === "reinstall" ? "reinstallos" : "changeos";
-    return { method: "POST", url: this.#ecs(`/${version}/{p}/cloudservers/${encodeURIComponent(instance.id)}/${name}`), json: { [step.kind === "reinstall" ? "os-reinstall" : "os-change"]: body }, operation: `POST /${version}/{project_id}/cloudservers/{id}/${name}` };
-  }
-
-  async #hasCloudInit(imageId: string): Promise<boolean> {
-    if (this.#s.cloudInit !== "auto") return this.#s.cloudInit === "always";
-    if (!this.#cloudInit.has(imageId)) await this.resolveImages([{ id: imageId }], new AbortController().signal);
-    return this.#cloudInit.get(imageId) ?? true;
+  /** v2 (Cloud-Init) or v1: from the config, else from the image's `__support_cloudinit` property (v2 when absent). */
+  async #apiFor(imageId: string, signal: AbortSignal): Promise<"v1" | "v2"> {
+    if (this.#s.cloudInit !== "auto") return this.#s.cloudInit === "always" ? "v2" : "v1";
+    if (!this.#cloudInit.has(imageId)) await this.resolveImages([{ id: imageId }], signal);
+    return this.#cloudInit.get(imageId) === false ? "v1" : "v2";
   }
 
   async #writeMetadata(id: string, target: MetadataTarget, signal: AbortSignal): Promise<string | undefined> {
     let requestId: string | undefined;
     const base = `/v1/{p}/cloudservers/${encodeURIComponent(id)}/metadata`;
-    if (Object.keys(target.set).length > 0) requestId = (await this.#call({ method: "POST", url: this.#ecs(base), json: { metadata: target.set }, idempotent: true, operation: "POST /v1/{project_id}/cloudservers/{id}/metadata" }, signal)).requestId;
-    for (const key of target.remove) await this.#call({ method: "DELETE", url: this.#ecs(`${base}/${encodeURIComponent(key)}`), idempotent: true, accept: [404], operation: "DELETE /v1/{project_id}/cloudservers/{id}/metadata/{key}" }, signal);
+    if (Object.keys(target.set).length > 0) requestId = (await this.#call({ method: "POST", url: ecsUrl(this.#ctx, base), json: { metadata: target.set }, idempotent: true, operation: "POST /v1/{project_id}/cloudservers/{id}/metadata" }, signal)).requestId;
+    for (const key of target.remove) await this.#call({ method: "DELETE", url: ecsUrl(this.#ctx, `${base}/${encodeURIComponent(key)}`), idempotent: true, accept: [404], operation: "DELETE /v1/{project_id}/cloudservers/{id}/metadata/{key}" }, signal);
     return requestId;
   }
 
-  /** Waits out 400 Ecs.0100 / 501 Ecs.0603 (the cloud refused, so re-sending is safe), with backoff, bounded. */
-  async #whenNotBusy<T>(send: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  /**
+   * Waits out a busy server (400 Ecs.0100, 501 Ecs.0603: the cloud refused, so sending again is safe) with backoff,
+   * for at most `busyTimeoutMs`. A server in ERROR is not busy: Ecs.0100 there is final.
+   */
+  async #whenNotBusy<T>(instance: ObservedInstance, send: () => Promise<T>, signal: AbortSignal): Promise<T> {
     const started = this.#clock.now();
     for (let retry = 0; ; retry++) {
       try {
         return await send();
       } catch (error) {
-        const busy = error instanceof CloudError && (error.details.cloudCode === "Ecs.0100" || error.details.cloudCode === "Ecs.0603") && !/ERROR/.test(error.details.cloudMessage);
+        const code = error instanceof CloudError ? error.details.cloudCode : undefined;
+        const busy = (code === "Ecs.0100" || code === "Ecs.0603") && instance.status !== "error";
         const delay = Math.min(30_000, this.pollIntervalMs * 2 ** Math.min(retry, 10));
-        if (!busy || this.#clock.now() + delay - started > BUSY_LIMIT_MS) throw error;
+        if (!busy || this.#clock.now() + delay - started > this.#s.busyTimeoutMs) throw error;
         await this.#clock.sleep(delay, signal);
       }
     }
   }
 
+  /**
+   * One bulk read of the servers (repeated `server_id`), then a job read only for the operations whose server looks
+   * settled (jobs have no batch query): while a server shows REBUILD or a task, its job is not asked about.
+   */
   async pollOperations(handles: readonly OperationHandle[], signal: AbortSignal): Promise<readonly OperationStatus[]> {
     if (handles.length === 0) return [];
-    const limit = pLimit(8);
-    const jobs = await Promise.all(handles.map((h) => limit(async () => (h.jobId ? this.#job(h.jobId, signal) : undefined))));
     const servers = new Map((await this.#byIds([...new Set(handles.map((h) => h.instanceId))], signal)).map((s) => [s.id, s]));
-    return handles.map((handle, i) => this.#decide(handle, jobs[i], servers.get(handle.instanceId)));
+    const limit = pLimit(8);
+    return Promise.all(handles.map((handle) => limit(() => this.#status(handle, servers.get(handle.instanceId), signal))));
   }
 
-  async #job(jobId: string, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const res = await this.#call({ method: "GET", url: this.#ecs(`/v1/{p}/jobs/${encodeURIComponent(jobId)}`), operation: "GET /v1/{project_id}/jobs/{job_id}" }, signal);
-    return (res.json ?? {}) as Record<string, unknown>;
-  }
-
-  #decide(handle: OperationHandle, job: Record<string, unknown> | undefined, server: EcsServer | undefined): OperationStatus {
+  async #status(handle: OperationHandle, server: EcsServer | undefined, signal: AbortSignal): Promise<OperationStatus> {
     const rid = handle.requestId ? { requestId: handle.requestId } : {};
     if (!server || server.status === undefined) return { type: "failed", handle, message: `server ${handle.instanceId} no longer exists`, ...rid };
     const instance = normalizeEcsServer(server, this.name);
     if (handle.synchronous) return { type: "done", handle, instance };
-    if (this.#clock.now() - handle.startedAt > JOB_TIMEOUT_MS) return { type: "failed", handle, message: `timed out after ${JOB_TIMEOUT_MS / 60_000} min (job ${handle.jobId ?? "none"})`, ...rid };
-    if (job) {
-      const status = String(job["status"] ?? "");
-      if (status === "FAIL") return { type: "failed", handle, message: `job ${handle.jobId ?? ""} failed: ${failReason(job)}`, ...rid };
-      if (status !== "SUCCESS") return { type: "running", handle, status: `job ${status || "?"}` };
+    if (this.#clock.now() - handle.startedAt > this.#s.jobTimeoutMs) return { type: "failed", handle, message: `timed out after ${Math.round(this.#s.jobTimeoutMs / 1000)} s (job ${handle.jobId ?? "none"}, server ${instance.rawStatus})`, ...rid };
+    const transitional = instance.task !== null || (instance.status !== "active" && instance.status !== "stopped" && instance.status !== "error");
+    if (transitional) return { type: "running", handle, status: `${instance.rawStatus}${instance.task ? `/${instance.task}` : ""}` };
+    if (handle.jobId) {
+      const job = await this.#job(handle.jobId, signal);
+      const outcome = jobOutcome(handle.jobId, job, handle.instanceId);
+      if (outcome.type === "failed") return { type: "failed", handle, message: outcome.message, ...rid };
+      if (outcome.type === "running") return { type: "running", handle, status: outcome.status };
     } else if (instance.updatedAt === handle.baseline.updatedAt) return { type: "running", handle, status: `${instance.rawStatus} (no change seen yet)` };
-    if (instance.task !== null || (instance.status !== "active" && instance.status !== "stopped")) {
-      return instance.status === "error" ? { type: "failed", handle, message: instance.fault?.message ?? "server went to ERROR", ...rid } : { type: "running", handle, status: `${instance.rawStatus}${instance.task ? `/${instance.task}` : ""}` };
-    }
+    if (instance.status === "error") return { type: "failed", handle, message: instance.fault?.message ?? "server went to ERROR", ...rid };
     return { type: "done", handle, instance };
+  }
+
+  async #job(jobId: string, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const res = await this.#call({ method: "GET", url: ecsUrl(this.#ctx, `/v1/{p}/jobs/${encodeURIComponent(jobId)}`), operation: "GET /v1/{project_id}/jobs/{job_id}" }, signal);
+    return (res.json ?? {}) as Record<string, unknown>;
   }
 
   async close(): Promise<void> {
@@ -270,10 +236,14 @@ class HuaweiAdapter implements ProviderAdapter {
   }
 }
 
-/** fail_reason and error_code of a job and of its failed sub-jobs. */
-function failReason(job: Record<string, unknown>): string {
-  const own = [job["error_code"], job["fail_reason"]].filter((v) => typeof v === "string" && v !== "").join(" ");
-  const entities = job["entities"] as { sub_jobs?: Record<string, unknown>[] } | undefined;
-  const subs = (entities?.sub_jobs ?? []).filter((s) => s["status"] === "FAIL").map((s) => String(s["fail_reason"] ?? ""));
-  return [own, ...subs].filter((t) => t !== "").join("; ") || "no fail_reason given";
+/** How the reinstall/changeos API is chosen, in words (shown with the capabilities). */
+function cloudInitRule(setting: HuaweiSettings["cloudInit"]): string {
+  switch (setting) {
+    case "auto":
+      return "v2 API (Cloud-Init, carries user_data) or v1 (no Cloud-Init, no user_data) from the image's __support_cloudinit property";
+    case "always":
+      return "v2 API for every image (cloudInit: always)";
+    case "never":
+      return "v1 API for every image, no user_data (cloudInit: never)";
+  }
 }

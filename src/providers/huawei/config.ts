@@ -9,6 +9,10 @@ import type { HuaweiCredentials } from "./sign.js";
  * - `cloudInit`: "auto" (from the image's `__support_cloudinit`, true when absent), "always" or "never": v2 or v1 APIs
  * - `imageChange`: "changeos" (default) or "rebuild" (the native v2.1 rebuild)
  * - `pollIntervalMs`: how often apply polls, and the first delay when a busy server is waited out (default 2000)
+ * - `jobTimeoutMs`: a job (or native rebuild) still unsettled after this long fails (default 3,600,000: change OS takes 10–20 min)
+ * - `busyTimeoutMs`: how long a busy server (400 Ecs.0100) is waited out before the step fails (default 600,000)
+ * Credentials: HW_ACCESS_KEY / HW_SECRET_KEY (else OS_ACCESS_KEY / OS_SECRET_KEY), HW_SECURITY_TOKEN for temporary ones.
+ * The endpoint's domain is HW_CLOUD when set (as Huawei's Terraform provider: `myhuaweicloud.com` by default).
  */
 export interface HuaweiSettings {
   readonly region: string;
@@ -19,11 +23,17 @@ export interface HuaweiSettings {
   readonly cloudInit: "auto" | "always" | "never";
   readonly imageChange: "changeos" | "rebuild";
   readonly pollIntervalMs: number;
+  readonly jobTimeoutMs: number;
+  readonly busyTimeoutMs: number;
   readonly credentials: HuaweiCredentials;
 }
 
 function str(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function positive(value: unknown, fallback: number): number {
+  return typeof value === "number" && value > 0 ? value : fallback;
 }
 
 export function resolveSettings(name: string, options: Readonly<Record<string, unknown>>, env: Readonly<Record<string, string | undefined>>): HuaweiSettings {
@@ -35,17 +45,19 @@ export function resolveSettings(name: string, options: Readonly<Record<string, u
   const missing = [...(region ? [] : ["region (or HW_REGION_NAME)"]), ...(projectId ? [] : ["projectId (or HW_PROJECT_ID)"]), ...(accessKey ? [] : ["HW_ACCESS_KEY"]), ...(secretKey ? [] : ["HW_SECRET_KEY"])];
   if (missing.length > 0 || !region || !projectId || !accessKey || !secretKey) throw new ReformError("AUTH_ERROR", `provider ${name} (huaweicloud): missing ${missing.join(", ")}`);
   const endpoint = str(options["endpoint"])?.replace(/\/+$/, "");
-  const interval = options["pollIntervalMs"];
+  const domain = str(env["HW_CLOUD"]) ?? "myhuaweicloud.com";
   const userId = str(options["userId"]) ?? str(env["HW_USER_ID"]);
   return {
     region,
     projectId,
-    ecsEndpoint: endpoint ?? `https://ecs.${region}.myhuaweicloud.com`,
-    imsEndpoint: endpoint ?? `https://ims.${region}.myhuaweicloud.com`,
+    ecsEndpoint: endpoint ?? `https://ecs.${region}.${domain}`,
+    imsEndpoint: endpoint ?? `https://ims.${region}.${domain}`,
     ...(userId ? { userId } : {}),
     cloudInit: options["cloudInit"] === "always" || options["cloudInit"] === "never" ? options["cloudInit"] : "auto",
     imageChange: options["imageChange"] === "rebuild" ? "rebuild" : "changeos",
-    pollIntervalMs: typeof interval === "number" && interval > 0 ? interval : 2000,
+    pollIntervalMs: positive(options["pollIntervalMs"], 2000),
+    jobTimeoutMs: positive(options["jobTimeoutMs"], 60 * 60_000),
+    busyTimeoutMs: positive(options["busyTimeoutMs"], 10 * 60_000),
     credentials: { accessKey, secretKey, ...(token ? { securityToken: token } : {}) },
   };
 }
