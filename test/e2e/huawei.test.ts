@@ -1,7 +1,11 @@
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliRun } from "../support/cli.js";
+import { runCli } from "../support/cli.js";
 import type { TestCloud } from "../support/cloud.js";
 import { startTestCloud } from "../support/cloud.js";
 
@@ -216,5 +220,27 @@ describe("huaweicloud under throttling (429 APIGW.0308)", () => {
     expect(cloud.emulator.stats.faults.throttled).toBeGreaterThan(0);
     const again = await cloud.reform(["plan", "--detailed-exitcode"], ENV);
     expect(again.code).toBe(0);
+  });
+});
+
+describe("reform sim with a huaweicloud world", () => {
+  it("prints the huaweicloud-ecs URL, which a huaweicloud provider's endpoint can use", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "reform-hw-sim-"));
+    await writeFile(join(dir, "world.yaml"), WORLD);
+    const child = spawn(process.execPath, [resolve(import.meta.dirname, "../../bin/reform.js"), "sim", "--world", "world.yaml", "--port", "0"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let printed = "";
+      while (!/huaweicloud-ecs \S+\n/.test(printed)) printed += String((await once(child.stdout, "data"))[0]);
+      const url = /huaweicloud-ecs (\S+)\n/.exec(printed)?.[1] ?? "";
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/huaweicloud$/);
+      await writeFile(join(dir, "fleet.yaml"), `providers:\n  hw: { type: huaweicloud, region: r, projectId: "${PROJECT}", endpoint: "${url}" }\ninstances:\n  - { provider: hw, name: md-1, spec: { metadata: { role: db } } }\n`);
+      const plan = await runCli(["plan", "--detailed-exitcode"], { cwd: dir, env: ENV });
+      expect(plan.stdout).toMatch(/No changes/);
+      expect(plan.code).toBe(0);
+    } finally {
+      child.kill("SIGTERM");
+      await once(child, "close");
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

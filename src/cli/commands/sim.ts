@@ -44,6 +44,7 @@ export async function simCommand(io: CliIo, options: SimCommandOptions, signal: 
   for (const [name, url] of Object.entries({ identity: emulator.urls.identity, compute: emulator.urls.compute, image: emulator.urls.image })) {
     io.stdout.write(`${name} ${url}\n`);
   }
+  if (world.huaweicloud) io.stdout.write(`huaweicloud-ecs ${emulator.urls.huaweicloud}\n`);
   if (world.jdcloud) io.stdout.write(`jdcloud-vm ${emulator.urls.jdcloud}\n`);
   if (!signal.aborted) await once(signal, "abort");
   await emulator.close();
