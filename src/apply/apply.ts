@@ -1,34 +1,41 @@
 import { randomUUID } from "node:crypto";
-import type { Step, StepKind } from "../model/action.js";
+import type { Step } from "../model/action.js";
 import { isExecutable } from "../model/action.js";
 import type { InstanceAddress } from "../model/address.js";
 import type { InstanceChange } from "../model/change.js";
 import type { Clock } from "../model/clock.js";
-import type { DesiredInstance } from "../model/desired.js";
+import type { DesiredInstance, RolloutPolicy, TimeoutKind } from "../model/desired.js";
 import type { InstanceResult, Reporter } from "../model/events.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { Plan } from "../model/plan.js";
 import type { ProviderAdapter, StepInputs } from "../model/provider.js";
+import { planCanaries } from "./canary.js";
+import type { GateProbe } from "./gate.js";
+import { waitForGate } from "./gate.js";
 import type { Journal } from "./journal.js";
-import { noJournal } from "./journal.js";
+import { noJournal, pendingOperations } from "./journal.js";
 import { ADAPTIVE_POLLING, OperationPoller } from "./poller.js";
 import { InstanceReader } from "./reader.js";
 import type { ApplyReport, InstanceReport } from "./report.js";
+import { resumeOperations } from "./resume.js";
+import { runRollout } from "./rollout.js";
 import { DEFAULT_STEP_TIMEOUTS_MS, runInstance } from "./run-instance.js";
 import type { InstanceContext } from "./run-instance.js";
-import type { ScheduleItem } from "./schedule.js";
-import { nextToStart } from "./schedule.js";
 
 export interface ApplyDeps {
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly clock: Clock;
   readonly reporter: Reporter;
   readonly signal: AbortSignal;
-  /** @default no journal */
+  /** Where steps are recorded, and what earlier runs left (`previous`). @default no journal */
   readonly journal?: Journal;
   /** Resolves what a step needs that the plan does not carry (user_data content, password). */
   readonly resolveInputs: (desired: DesiredInstance, step: Step) => Promise<StepInputs>;
   readonly replan: (desired: DesiredInstance, observed: ObservedInstance) => InstanceChange;
+  /** Probes readiness gates. Without it, a server whose group has a gate fails (a gate is never skipped). */
+  readonly probeGate?: GateProbe;
+  /** Asked when a group's canaries converged under `canaryApproval: manual` (a terminal's yes). @default none: the group is held */
+  readonly approveCanaries?: (group: string, canaries: readonly InstanceAddress[]) => Promise<boolean>;
 }
 
 export interface ApplyOptions {
@@ -36,15 +43,18 @@ export interface ApplyOptions {
   readonly parallelism?: number;
   /** Time between bulk polls of in-flight operations, fixed. @default adaptive (ADAPTIVE_POLLING) up to the adapter's hint, else 2000 */
   readonly pollIntervalMs?: number;
-  /** Per step kind. @default DEFAULT_STEP_TIMEOUTS_MS */
-  readonly timeouts?: Partial<Readonly<Record<StepKind, number>>>;
-  /** How long to wait for a server that was busy at plan time. @default 30 min */
+  /** Per step kind, and `wait`; over every group's `timeouts`. @default DEFAULT_STEP_TIMEOUTS_MS, the groups' `timeouts` */
+  readonly timeouts?: Partial<Readonly<Record<TimeoutKind, number>>>;
+  /** How long to wait for a server that was busy at plan time (`timeouts.wait` wins). @default 30 min */
   readonly waitTimeoutMs?: number;
+  /** Approve canaries that passed in an earlier run (`reform apply --continue`). @default false */
+  readonly continue?: boolean;
 }
 
 /**
- * Executes a plan: rolling, bounded, verified. Every server the plan would act on ends
- * `converged`, `failed` (with why) or `skipped` (with why).
+ * Executes a plan: first follows operations an interrupted run left in flight (from the journal), then rolls
+ * through the servers, bounded and verified. Every server the plan would act on ends `converged`, `failed`
+ * (with why) or `skipped` (with why).
  */
 export async function applyPlan(
   plan: Plan,
@@ -53,65 +63,94 @@ export async function applyPlan(
   options: ApplyOptions = {},
 ): Promise<ApplyReport> {
   const startedAt = new Date(deps.clock.now()).toISOString();
-  const changes = plan.changes.filter((c) => isExecutable(c.action) || c.action === "wait");
-  const contexts = createContexts(deps, options, changes);
+  const run = randomUUID();
+  const journal = deps.journal ?? noJournal;
+  const previous = journal.previous ?? { entries: [], problems: [] };
+  for (const problem of previous.problems) deps.reporter.report({ type: "warning", message: `journal: ${problem.message}` });
+  const pending = pendingOperations(previous.entries);
+  const resuming = new Set(pending.map((p) => p.address));
+  // A server with an operation in flight is waited out and planned again from what it is now, like a busy one.
+  const changes = plan.changes
+    .filter((c) => isExecutable(c.action) || c.action === "wait")
+    .map((c): InstanceChange => (resuming.has(c.address) ? { ...c, action: "wait" } : c));
+  const providers = new Set([...changes.map((c) => c.provider), ...pending.map((p) => p.provider).filter((p) => deps.adapters.has(p))]);
+  const contexts = createContexts(run, deps, options, providers, journal);
+  const groupOf = (address: InstanceAddress) => plan.changes.find((c) => c.address === address)?.group ?? desired.get(address)?.group ?? "default";
+  const timeouts = (group: string) => timeoutsFor(plan.rollout[group] ?? plan.rollout["default"], options);
+  const resumed = await resumeOperations(pending, { run, contexts, timeoutOf: (address, step) => timeouts(groupOf(address))[step] });
+
+  const canaries = planCanaries(plan.rollout, membersByGroup(changes, desired), previous.entries, options.continue ?? false);
+  for (const group of canaries.newlyApproved) {
+    await journal.append({ time: new Date(deps.clock.now()).toISOString(), run, event: "canaries-approved", group, config: canaries.configs.get(group) ?? "", addresses: [] });
+  }
   const byAddress = new Map(changes.map((c) => [c.address, c]));
-  const items: ScheduleItem[] = changes.map((c) => ({ address: c.address, group: c.group, downtime: c.impact !== "none" || c.action === "wait" }));
-  deps.reporter.report({ type: "apply-started", instances: items.length, batches: 1 });
-
-  const results = new Map<InstanceAddress, InstanceReport>();
-  const running = new Map<InstanceAddress, Promise<void>>();
-  const state = { running: new Set<InstanceAddress>(), converged: new Set<InstanceAddress>(), failed: new Set<InstanceAddress>() };
-  const finish = (report: InstanceReport) => {
-    results.set(report.address, report);
-    state.running.delete(report.address);
-    (report.result.type === "converged" ? state.converged : state.failed).add(report.address);
-    running.delete(report.address);
-    deps.reporter.report({ type: "instance-done", address: report.address, result: report.result });
-  };
-
-  for (;;) {
-    const decision = deps.signal.aborted ? { start: [], abandoned: items.map((i) => i.address).filter((a) => !results.has(a) && !state.running.has(a)) } : nextToStart(items, plan.rollout, state, options.parallelism ?? 50);
-    for (const address of decision.start) {
+  const outcome = await runRollout(changes, canaries, {
+    clock: deps.clock,
+    reporter: deps.reporter,
+    signal: deps.signal,
+    journal,
+    run,
+    parallelism: options.parallelism ?? 50,
+    ...(deps.approveCanaries ? { approveCanaries: deps.approveCanaries } : {}),
+    start: (address) => {
       const change = byAddress.get(address);
       const want = desired.get(address);
       const ctx = change ? contexts.get(change.provider) : undefined;
       if (!change || !want || !ctx) throw new TypeError(`apply: no desired state or provider for ${address}`);
-      state.running.add(address);
-      running.set(address, runOne(ctx, change, want, deps.clock).then(finish));
-    }
-    if (running.size === 0) {
-      for (const address of decision.abandoned) {
-        const change = byAddress.get(address);
-        if (!change || results.has(address)) continue;
-        const why = deps.signal.aborted ? "apply was interrupted before this server started" : "not started: an earlier failure halted the rollout (onFailure: halt)";
-        finish({ address, id: change.id, action: change.action, steps: [], result: { type: "skipped", why }, durationMs: 0 });
-      }
-      break;
-    }
-    await Promise.race(running.values());
+      const t = timeouts(change.group);
+      const policy = plan.rollout[change.group] ?? plan.rollout["default"];
+      return runOne({ ...ctx, timeouts: t, waitTimeoutMs: t.wait }, change, want, policy, deps);
+    },
+  });
+  return {
+    startedAt,
+    finishedAt: new Date(deps.clock.now()).toISOString(),
+    results: changes.map((c) => outcome.results.get(c.address)).filter((r): r is InstanceReport => r !== undefined),
+    ...(resumed.length > 0 ? { resumed } : {}),
+    ...(previous.problems.length > 0 ? { journalProblems: previous.problems.map((p) => p.message) } : {}),
+    ...(outcome.awaitingApproval.length > 0 ? { awaitingApproval: outcome.awaitingApproval } : {}),
+  };
+
+  function timeoutsFor(policy: RolloutPolicy | undefined, o: ApplyOptions): Readonly<Record<TimeoutKind, number>> {
+    return { ...DEFAULT_STEP_TIMEOUTS_MS, wait: o.waitTimeoutMs ?? 30 * 60_000, ...policy?.timeoutsMs, ...o.timeouts };
   }
-  return { startedAt, finishedAt: new Date(deps.clock.now()).toISOString(), results: changes.map((c) => results.get(c.address)).filter((r): r is InstanceReport => r !== undefined) };
 }
 
-async function runOne(ctx: InstanceContext, change: InstanceChange, desired: DesiredInstance, clock: Clock): Promise<InstanceReport> {
-  const started = clock.now();
+/** The desired servers of every group the changes touch (all of them, not only the changing ones). */
+function membersByGroup(changes: readonly InstanceChange[], desired: ReadonlyMap<InstanceAddress, DesiredInstance>): Map<string, DesiredInstance[]> {
+  const groups = new Map<string, DesiredInstance[]>(changes.map((c) => [c.group, []]));
+  for (const d of desired.values()) groups.get(d.group)?.push(d);
+  return groups;
+}
+
+async function runOne(ctx: InstanceContext, change: InstanceChange, desired: DesiredInstance, policy: RolloutPolicy | undefined, deps: ApplyDeps): Promise<InstanceReport> {
+  const started = ctx.clock.now();
   let result: InstanceResult;
   let executed = change;
   try {
     const outcome = await runInstance(ctx, change, desired);
-    result = outcome.result;
     executed = outcome.change;
+    result = outcome.result;
+    if (result.type === "converged" && policy?.gate) result = await passGate(ctx, change, policy, outcome.instance, deps.probeGate);
   } catch (error) {
     result = { type: "failed", why: error instanceof Error ? error.message : String(error) };
   }
-  return { address: change.address, id: change.id, action: executed.action, steps: executed.steps.map((s) => s.kind), result, durationMs: clock.now() - started };
+  return { address: change.address, id: change.id, action: executed.action, steps: executed.steps.map((s) => s.kind), result, durationMs: ctx.clock.now() - started };
 }
 
-function createContexts(deps: ApplyDeps, options: ApplyOptions, changes: readonly InstanceChange[]): Map<string, InstanceContext> {
-  const run = randomUUID();
+/** A converged server counts as done only once its group's readiness gate passes. */
+async function passGate(ctx: InstanceContext, change: InstanceChange, policy: RolloutPolicy, instance: ObservedInstance | undefined, probe: GateProbe | undefined): Promise<InstanceResult> {
+  const gate = policy.gate;
+  if (!gate) return { type: "converged" };
+  if (!probe) return { type: "failed", why: "the group has a readiness gate but this apply was given no way to probe it" };
+  ctx.reporter.report({ type: "waiting", address: change.address, status: "readiness gate" });
+  const result = await waitForGate(gate, instance?.addresses ?? [], { clock: ctx.clock, signal: ctx.signal, probe });
+  return result.type === "passed" ? { type: "converged" } : { type: "failed", why: `converged, but ${result.why}` };
+}
+
+function createContexts(run: string, deps: ApplyDeps, options: ApplyOptions, providers: ReadonlySet<string>, journal: Journal): Map<string, InstanceContext> {
   const contexts = new Map<string, InstanceContext>();
-  for (const provider of new Set(changes.map((c) => c.provider))) {
+  for (const provider of providers) {
     const adapter = deps.adapters.get(provider);
     if (!adapter) throw new TypeError(`apply: no adapter for provider "${provider}"`);
     const pollIntervalMs = options.pollIntervalMs ?? adapter.pollIntervalMs ?? 2000;
@@ -129,9 +168,9 @@ function createContexts(deps: ApplyDeps, options: ApplyOptions, changes: readonl
       reader: new InstanceReader(adapter, { clock: deps.clock, signal: deps.signal }),
       clock: deps.clock,
       reporter: deps.reporter,
-      journal: deps.journal ?? noJournal,
+      journal,
       signal: deps.signal,
-      timeouts: { ...DEFAULT_STEP_TIMEOUTS_MS, ...options.timeouts },
+      timeouts: DEFAULT_STEP_TIMEOUTS_MS,
       waitTimeoutMs: options.waitTimeoutMs ?? 30 * 60_000,
       pollIntervalMs,
       resolveInputs: deps.resolveInputs,

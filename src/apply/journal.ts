@@ -1,21 +1,141 @@
-import type { InstanceAddress } from "../model/address.js";
 import type { StepKind } from "../model/action.js";
+import type { InstanceAddress } from "../model/address.js";
+import type { OperationHandle } from "../model/provider.js";
 
-/** One line of the apply journal: each started, finished or failed step, with the cloud's operation handle. */
-export interface JournalEntry {
+/** One line of the apply journal for a step: started (with the cloud's operation handle), finished or failed. */
+export interface StepEntry {
   readonly time: string;
   readonly run: string;
   readonly address: InstanceAddress;
   readonly id: string;
   readonly step: StepKind;
   readonly event: "started" | "finished" | "failed";
+  /** Identifies the step across entries (and runs): `<run>:<address>:<index>`. */
+  readonly op?: string;
   readonly requestId?: string;
   readonly jobId?: string;
   readonly message?: string;
+  /** started: the provider's name and what a later run needs to follow the operation (OperationHandle). */
+  readonly provider?: string;
+  readonly startedAt?: number;
+  readonly baseline?: { readonly updatedAt: string; readonly status: string };
+  readonly synchronous?: boolean;
+  /** finished / failed: the run that followed an interrupted run's operation to its end. */
+  readonly resumedBy?: string;
+}
+
+/** A group's canaries converged (`passed`), or a user approved them (`approved`), for one desired configuration of the group. */
+export interface CanaryEntry {
+  readonly time: string;
+  readonly run: string;
+  readonly event: "canaries-passed" | "canaries-approved";
+  readonly group: string;
+  /** Digest of the group's desired specs: a changed configuration needs new canaries. */
+  readonly config: string;
+  readonly addresses: readonly InstanceAddress[];
+}
+
+export type JournalEntry = StepEntry | CanaryEntry;
+
+/** What the previous runs left: their entries, and any line that could not be read (a torn last line after a kill). */
+export interface JournalReading {
+  readonly entries: readonly JournalEntry[];
+  readonly problems: readonly { readonly line: number; readonly message: string }[];
 }
 
 export interface Journal {
   append(entry: JournalEntry): Promise<void>;
+  /** The journal as it was before this run. @default nothing */
+  readonly previous?: JournalReading;
 }
 
 export const noJournal: Journal = { append: async () => undefined };
+
+const STEP_EVENTS = new Set(["started", "finished", "failed"]);
+const CANARY_EVENTS = new Set(["canaries-passed", "canaries-approved"]);
+
+/**
+ * Parses a JSON-lines journal. Never throws: a last line without its newline that does not parse is a torn
+ * write (the process was killed mid-append) and is reported; any other unreadable line is reported and skipped.
+ */
+export function parseJournal(text: string): JournalReading {
+  const entries: JournalEntry[] = [];
+  const problems: { line: number; message: string }[] = [];
+  const lines = text.split("\n");
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === "") continue;
+    const last = index === lines.length - 1;
+    const entry = parseLine(line);
+    if (entry) entries.push(entry);
+    else if (last) problems.push({ line: index + 1, message: `line ${index + 1} is incomplete (a write cut short, e.g. by kill -9): ignored` });
+    else problems.push({ line: index + 1, message: `line ${index + 1} is not a journal entry: ignored` });
+  }
+  return { entries, problems };
+}
+
+function parseLine(line: string): JournalEntry | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v["time"] !== "string" || typeof v["run"] !== "string" || typeof v["event"] !== "string") return undefined;
+  if (STEP_EVENTS.has(v["event"])) {
+    return typeof v["address"] === "string" && typeof v["id"] === "string" && typeof v["step"] === "string" ? (v as unknown as StepEntry) : undefined;
+  }
+  if (CANARY_EVENTS.has(v["event"])) {
+    return typeof v["group"] === "string" && typeof v["config"] === "string" && Array.isArray(v["addresses"]) ? (v as unknown as CanaryEntry) : undefined;
+  }
+  return undefined;
+}
+
+/** A step an earlier run started and never saw finish: apply follows it to its end before going on. */
+export interface PendingOperation {
+  readonly op: string;
+  readonly run: string;
+  readonly address: InstanceAddress;
+  readonly provider: string;
+  readonly handle: OperationHandle;
+}
+
+function stepKey(e: StepEntry): string {
+  return e.op ?? `${e.run}|${e.address}|${e.step}`;
+}
+
+/** Started steps with no finished or failed entry, that carry enough to be followed (provider, start time, baseline). */
+export function pendingOperations(entries: readonly JournalEntry[]): PendingOperation[] {
+  const started = new Map<string, StepEntry>();
+  for (const entry of entries) {
+    if (entry.event === "started") started.set(stepKey(entry), entry);
+    else if (entry.event === "finished" || entry.event === "failed") started.delete(stepKey(entry));
+  }
+  const pending: PendingOperation[] = [];
+  for (const [op, e] of started) {
+    if (e.provider === undefined || e.startedAt === undefined || e.baseline === undefined) continue;
+    const handle: OperationHandle = {
+      instanceId: e.id,
+      step: e.step,
+      startedAt: e.startedAt,
+      baseline: e.baseline,
+      synchronous: e.synchronous ?? false,
+      ...(e.requestId ? { requestId: e.requestId } : {}),
+      ...(e.jobId ? { jobId: e.jobId } : {}),
+    };
+    pending.push({ op, run: e.run, address: e.address, provider: e.provider, handle });
+  }
+  return pending;
+}
+
+/** Per group, the configurations whose canaries passed and those a user approved. */
+export function canaryRecords(entries: readonly JournalEntry[]): { readonly passed: ReadonlySet<string>; readonly approved: ReadonlySet<string> } {
+  const passed = new Set<string>();
+  const approved = new Set<string>();
+  for (const entry of entries) {
+    if (entry.event === "canaries-passed") passed.add(`${entry.group}|${entry.config}`);
+    else if (entry.event === "canaries-approved") approved.add(`${entry.group}|${entry.config}`);
+  }
+  return { passed, approved };
+}

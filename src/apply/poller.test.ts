@@ -43,10 +43,12 @@ describe("OperationPoller", () => {
     await expect(poller.wait(handle("a"), 60_000)).resolves.toMatchObject({ type: "failed", message: "No valid host was found." });
   });
 
-  it("times out an operation that never settles, naming the step and the last status", async () => {
+  it("times out an operation that never settles, naming the step, the time waited since it was sent and the last status", async () => {
     const { adapter } = fakeAdapter({ a: 1_000_000 });
-    const poller = new OperationPoller(adapter, { clock: instantClock(), intervalMs: 1000, signal: new AbortController().signal });
-    await expect(poller.wait(handle("a"), 5_000)).rejects.toThrow(/rebuild did not finish within .* last status REBUILD/);
+    const clock = instantClock();
+    const poller = new OperationPoller(adapter, { clock, intervalMs: 1000, signal: new AbortController().signal });
+    const sent = { ...handle("a"), startedAt: clock.now() - 60_000 };
+    await expect(poller.wait(sent, 5_000)).rejects.toThrow("rebuild timed out: not finished after 1m5s (limit 5s); last status REBUILD");
   });
 });
 

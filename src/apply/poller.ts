@@ -1,6 +1,7 @@
 import type { Clock } from "../model/clock.js";
 import { ReformError } from "../model/errors.js";
 import type { OperationHandle, OperationStatus, ProviderAdapter } from "../model/provider.js";
+import { formatDuration } from "./duration.js";
 
 type Settled = Extract<OperationStatus, { type: "done" | "failed" }>;
 
@@ -106,7 +107,8 @@ export class OperationPoller {
       } else if (now >= waiter.deadline) {
         this.#waiters.delete(waiter);
         const last = status ? `; last status ${status.status}` : "";
-        waiter.reject(new ReformError("TIMEOUT", `${waiter.handle.step} did not finish within ${Math.round(waiter.timeoutMs / 1000)} s${last}`));
+        const waited = formatDuration(now - waiter.handle.startedAt);
+        waiter.reject(new ReformError("TIMEOUT", `${waiter.handle.step} timed out: not finished after ${waited} (limit ${formatDuration(waiter.timeoutMs)})${last}`));
       } else if (status) {
         waiter.onProgress?.(status.status);
       }

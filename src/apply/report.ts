@@ -1,6 +1,7 @@
 import type { InstanceAddress } from "../model/address.js";
 import type { Action, StepKind } from "../model/action.js";
 import type { InstanceResult } from "../model/events.js";
+import type { ResumedOperation } from "./resume.js";
 
 export interface InstanceReport {
   readonly address: InstanceAddress;
@@ -16,6 +17,12 @@ export interface ApplyReport {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly results: readonly InstanceReport[];
+  /** Operations an interrupted earlier run left in flight, followed to their end by this run. @default none */
+  readonly resumed?: readonly ResumedOperation[];
+  /** Unreadable journal lines (a torn last line after a kill): reported, ignored. @default none */
+  readonly journalProblems?: readonly string[];
+  /** Groups whose canaries converged and that wait for approval (`reform apply --continue`). @default none */
+  readonly awaitingApproval?: readonly string[];
 }
 
 export function applySucceeded(report: ApplyReport): boolean {

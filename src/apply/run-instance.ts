@@ -8,6 +8,7 @@ import type { ObservedInstance } from "../model/observed.js";
 import { isBusy } from "../model/observed.js";
 import type { ProviderAdapter, StepInputs } from "../model/provider.js";
 import { fingerprintOf } from "../plan/fingerprint.js";
+import { formatDuration } from "./duration.js";
 import type { Journal } from "./journal.js";
 import type { OperationPoller } from "./poller.js";
 import type { InstanceReader } from "./reader.js";
@@ -45,6 +46,8 @@ export interface InstanceContext {
 export interface InstanceOutcome {
   readonly result: InstanceResult;
   readonly change: InstanceChange;
+  /** The server as last read (after verification), for readiness gates. */
+  readonly instance?: ObservedInstance;
 }
 
 /** Runs one server's steps: fingerprint check, each step and its wait, then verification. */
@@ -55,20 +58,20 @@ export async function runInstance(ctx: InstanceContext, planned: InstanceChange,
   if (planned.action === "wait") {
     current = await waitUntilSettled(ctx, planned, current);
     change = ctx.replan(desired, current);
-    if (change.steps.length === 0) return { change, result: settledResult(change) };
+    if (change.steps.length === 0) return { change, result: settledResult(change), instance: current };
   } else if (fingerprintOf(current) !== planned.fingerprint) {
     return { change, result: { type: "skipped", why: "the server changed since the plan was made; run plan again" } };
   }
   const before = current;
   for (const [index, step] of change.steps.entries()) {
-    const outcome = await runStep(ctx, change, desired, step, current, index < change.steps.length - 1);
+    const outcome = await runStep(ctx, change, desired, step, current, index);
     if (outcome.type === "failed") return { change, result: outcome };
     current = outcome.instance;
   }
   ctx.reporter.report({ type: "verifying", address: change.address });
   const after = await ctx.reader.read(change.id);
   if (!after) return { change, result: { type: "failed", why: "the server disappeared during apply" } };
-  return { change, result: verifyInstance({ desired, change, before, after }) };
+  return { change, result: verifyInstance({ desired, change, before, after }), instance: after };
 }
 
 function settledResult(change: InstanceChange): InstanceResult {
@@ -81,7 +84,7 @@ async function waitUntilSettled(ctx: InstanceContext, change: InstanceChange, fi
   const deadline = ctx.clock.now() + ctx.waitTimeoutMs;
   let current = first;
   while (isBusy(current)) {
-    if (ctx.clock.now() >= deadline) throw new ReformError("TIMEOUT", `still ${current.rawStatus} after ${Math.round(ctx.waitTimeoutMs / 1000)} s`);
+    if (ctx.clock.now() >= deadline) throw new ReformError("TIMEOUT", `wait timed out: still ${current.rawStatus} after ${formatDuration(ctx.waitTimeoutMs)}`);
     ctx.reporter.report({ type: "waiting", address: change.address, status: current.rawStatus });
     await ctx.clock.sleep(ctx.pollIntervalMs, ctx.signal);
     const next = await ctx.reader.read(change.id);
@@ -99,14 +102,16 @@ async function runStep(
   desired: DesiredInstance,
   step: Step,
   current: ObservedInstance,
-  moreSteps: boolean,
+  index: number,
 ): Promise<StepOutcome> {
-  const base = { run: ctx.run, address: change.address, id: change.id, step: step.kind };
+  const moreSteps = index < change.steps.length - 1;
+  const base = { run: ctx.run, address: change.address, id: change.id, step: step.kind, op: `${ctx.run}:${change.address}:${index}` };
   try {
     const inputs = await ctx.resolveInputs(desired, step);
     const handle = await ctx.adapter.startStep({ instance: current, step, inputs }, ctx.signal);
     const ids = { ...(handle.requestId ? { requestId: handle.requestId } : {}), ...(handle.jobId ? { jobId: handle.jobId } : {}) };
-    await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "started", ...ids });
+    const follow = { provider: ctx.adapter.name, startedAt: handle.startedAt, baseline: handle.baseline, synchronous: handle.synchronous };
+    await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "started", ...ids, ...follow });
     ctx.reporter.report({ type: "step-started", address: change.address, step: step.kind, ...ids });
     let instance = current;
     if (!handle.synchronous) {

@@ -1,27 +1,45 @@
-import { mkdir, open } from "node:fs/promises";
+import { mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { Journal, JournalEntry } from "../apply/journal.js";
+import type { Journal, JournalEntry, JournalReading } from "../apply/journal.js";
+import { parseJournal } from "../apply/journal.js";
 
 /**
  * The apply journal as a JSON-lines file: each entry is one append of one whole line, synced to disk
- * before the step goes on, so a kill at any point leaves at worst a missing last line, never a torn one in the middle.
+ * before the step goes on, so a kill at any point leaves at worst a torn last line, never a damaged one in the middle.
+ * What earlier runs wrote is read first (`previous`); a torn last line is closed with a newline so the
+ * next entry starts on a line of its own.
  */
-export async function openFileJournal(path: string): Promise<Journal & { close(): Promise<void> }> {
+export async function openFileJournal(path: string): Promise<Journal & { readonly previous: JournalReading; close(): Promise<void> }> {
   await mkdir(dirname(path), { recursive: true });
+  const text = await readExisting(path);
+  const previous = parseJournal(text);
   const handle = await open(path, "a", 0o600);
-  let queue: Promise<void> = Promise.resolve();
+  let queue: Promise<void> = text === "" || text.endsWith("\n") ? Promise.resolve() : writeSynced("\n");
+  function writeSynced(line: string): Promise<void> {
+    return (async () => {
+      await handle.write(line);
+      await handle.datasync();
+    })();
+  }
   return {
+    previous,
     append(entry: JournalEntry): Promise<void> {
       const line = `${JSON.stringify(entry)}\n`;
-      queue = queue.then(async () => {
-        await handle.write(line);
-        await handle.datasync();
-      });
+      queue = queue.then(() => writeSynced(line));
       return queue;
     },
     async close() {
-      await queue;
+      await queue.catch(() => undefined);
       await handle.close();
     },
   };
+}
+
+async function readExisting(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw error;
+  }
 }

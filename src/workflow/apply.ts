@@ -1,11 +1,13 @@
 import { dirname } from "node:path";
 import { applyPlan } from "../apply/apply.js";
 import type { ApplyOptions } from "../apply/apply.js";
+import type { GateProbe } from "../apply/gate.js";
 import type { Journal } from "../apply/journal.js";
 import type { ApplyReport } from "../apply/report.js";
 import { resolveSecret } from "../config/load.js";
 import type { Step } from "../model/action.js";
 import { isReprovisionStep } from "../model/action.js";
+import type { InstanceAddress } from "../model/address.js";
 import type { Clock } from "../model/clock.js";
 import type { DesiredInstance } from "../model/desired.js";
 import { ReformError } from "../model/errors.js";
@@ -24,6 +26,10 @@ export interface ApplyRequest {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly readFile: (path: string) => Promise<string | Buffer>;
   readonly options?: ApplyOptions;
+  /** Probes readiness gates (the CLI passes the real TCP/HTTP probe). */
+  readonly probeGate?: GateProbe;
+  /** Asked when canaries converged under `canaryApproval: manual`. */
+  readonly approveCanaries?: (group: string, canaries: readonly InstanceAddress[]) => Promise<boolean>;
 }
 
 /** Executes a plan made by `plan()`: rolling, bounded, verified. */
@@ -42,6 +48,8 @@ export async function apply(request: ApplyRequest): Promise<ApplyReport> {
       resolveInputs,
       replan: planned.replan,
       ...(request.journal ? { journal: request.journal } : {}),
+      ...(request.probeGate ? { probeGate: request.probeGate } : {}),
+      ...(request.approveCanaries ? { approveCanaries: request.approveCanaries } : {}),
     },
     request.options,
   );

@@ -1,0 +1,134 @@
+import type { InstanceAddress } from "../model/address.js";
+import type { InstanceChange } from "../model/change.js";
+import type { Clock } from "../model/clock.js";
+import type { Reporter } from "../model/events.js";
+import type { CanaryPlan } from "./canary.js";
+import { canariesOf } from "./canary.js";
+import type { Journal } from "./journal.js";
+import type { InstanceReport } from "./report.js";
+import type { ScheduleDecision, ScheduleItem } from "./schedule.js";
+import { nextToStart } from "./schedule.js";
+
+export interface RolloutDeps {
+  readonly clock: Clock;
+  readonly reporter: Reporter;
+  readonly signal: AbortSignal;
+  readonly journal: Journal;
+  readonly run: string;
+  readonly parallelism: number;
+  readonly approveCanaries?: (group: string, canaries: readonly InstanceAddress[]) => Promise<boolean>;
+  /** Runs one server to its result (never rejects). */
+  readonly start: (address: InstanceAddress) => Promise<InstanceReport>;
+}
+
+export interface RolloutOutcome {
+  readonly results: ReadonlyMap<InstanceAddress, InstanceReport>;
+  /** Groups left waiting for their canaries to be approved. */
+  readonly awaitingApproval: readonly string[];
+}
+
+interface Progress {
+  readonly running: Set<InstanceAddress>;
+  readonly converged: Set<InstanceAddress>;
+  readonly failed: Set<InstanceAddress>;
+  readonly lastFinished: Map<string, number>;
+}
+
+/** The shell around the pure schedule: starts what it says, waits for results or the end of a pause, asks for canary approval. */
+export async function runRollout(changes: readonly InstanceChange[], canaries: CanaryPlan, deps: RolloutDeps): Promise<RolloutOutcome> {
+  const items: ScheduleItem[] = changes.map((c) => ({ address: c.address, group: c.group, downtime: c.impact !== "none" || c.action === "wait" }));
+  const groupOf = new Map(changes.map((c) => [c.address, c.group]));
+  const results = new Map<InstanceAddress, InstanceReport>();
+  const running = new Map<InstanceAddress, Promise<void>>();
+  const progress: Progress = { running: new Set(), converged: new Set(), failed: new Set(), lastFinished: new Map() };
+  const asked = new Set<string>();
+  deps.reporter.report({ type: "apply-started", instances: items.length, batches: 1 });
+  const finish = (report: InstanceReport) => {
+    results.set(report.address, report);
+    progress.running.delete(report.address);
+    (report.result.type === "converged" ? progress.converged : progress.failed).add(report.address);
+    progress.lastFinished.set(groupOf.get(report.address) ?? "", deps.clock.now());
+    running.delete(report.address);
+    deps.reporter.report({ type: "instance-done", address: report.address, result: report.result });
+  };
+  for (;;) {
+    const decision = decide(items, canaries, progress, deps);
+    if (await askApproval(decision, items, canaries, asked, deps)) continue;
+    for (const address of decision.start) {
+      progress.running.add(address);
+      running.set(address, deps.start(address).then(finish));
+    }
+    if (running.size === 0) {
+      if (decision.wakeAt !== undefined && !deps.signal.aborted) {
+        await deps.clock.sleep(Math.max(0, decision.wakeAt - deps.clock.now()), deps.signal).catch(() => undefined);
+        continue;
+      }
+      settleRest(decision, changes, results, finish, deps.signal.aborted);
+      return { results, awaitingApproval: decision.awaitingApproval };
+    }
+    await raceWithPause([...running.values()], decision.wakeAt, deps);
+  }
+}
+
+function decide(items: readonly ScheduleItem[], canaries: CanaryPlan, progress: Progress, deps: RolloutDeps): ScheduleDecision {
+  if (deps.signal.aborted) {
+    const abandoned = items.map((i) => i.address).filter((a) => !progress.converged.has(a) && !progress.failed.has(a) && !progress.running.has(a));
+    return { start: [], halted: true, abandoned, awaitingApproval: [], held: [] };
+  }
+  const state = { ...progress, now: deps.clock.now(), approved: canaries.approved, held: canaries.held };
+  return nextToStart(items, canaries.policies, state, deps.parallelism);
+}
+
+/**
+ * For each group newly waiting for approval: records that its canaries passed (when they ran in this run), then asks
+ * (a terminal's yes). True when a group was approved, so the schedule is asked again.
+ */
+async function askApproval(decision: ScheduleDecision, items: readonly ScheduleItem[], canaries: CanaryPlan, asked: Set<string>, deps: RolloutDeps): Promise<boolean> {
+  let approvedAny = false;
+  for (const group of decision.awaitingApproval) {
+    if (asked.has(group)) continue;
+    asked.add(group);
+    const policy = canaries.policies[group] ?? canaries.policies["default"];
+    const members = items.filter((i) => i.group === group).map((i) => i.address);
+    const ran = policy ? canariesOf(members, policy) : [];
+    const time = () => new Date(deps.clock.now()).toISOString();
+    const config = canaries.configs.get(group) ?? "";
+    if (!canaries.held.has(group)) await deps.journal.append({ time: time(), run: deps.run, event: "canaries-passed", group, config, addresses: ran });
+    if (deps.approveCanaries && (await deps.approveCanaries(group, ran))) {
+      await deps.journal.append({ time: time(), run: deps.run, event: "canaries-approved", group, config, addresses: ran });
+      canaries.approved.add(group);
+      approvedAny = true;
+    } else {
+      deps.reporter.report({ type: "warning", message: `group ${group}: the canaries converged; the rest waits for approval: run \`reform apply --continue\`` });
+    }
+  }
+  return approvedAny;
+}
+
+/** Servers that will not start in this run: skipped, each with why. */
+function settleRest(decision: ScheduleDecision, changes: readonly InstanceChange[], results: ReadonlyMap<InstanceAddress, InstanceReport>, finish: (r: InstanceReport) => void, aborted: boolean): void {
+  const held = new Set(decision.held);
+  for (const change of changes) {
+    if (results.has(change.address)) continue;
+    const why = aborted
+      ? "apply was interrupted before this server started"
+      : held.has(change.address)
+        ? `held: the canaries of group ${change.group} converged and wait for approval; run \`reform apply --continue\``
+        : decision.halted
+          ? "not started: failures went over the failure budget and halted the rollout (onFailure / maxFailures)"
+          : `not started: a canary of group ${change.group} failed`;
+    finish({ address: change.address, id: change.id, action: change.action, steps: [], result: { type: "skipped", why }, durationMs: 0 });
+  }
+}
+
+/** Waits for the next server to finish, or for a pause to end, whichever comes first. */
+async function raceWithPause(running: readonly Promise<void>[], wakeAt: number | undefined, deps: RolloutDeps): Promise<void> {
+  if (wakeAt === undefined) {
+    await Promise.race(running);
+    return;
+  }
+  const stop = new AbortController();
+  const pause = deps.clock.sleep(Math.max(0, wakeAt - deps.clock.now()), AbortSignal.any([stop.signal, deps.signal])).catch(() => undefined);
+  await Promise.race([...running, pause]);
+  stop.abort();
+}
