@@ -244,3 +244,43 @@ describe("reform sim with a huaweicloud world", () => {
     }
   });
 });
+
+describe("examples/huaweicloud.yaml", () => {
+  const world = `huaweicloud:
+  projectId: ${PROJECT}
+  userId: ${ENV.HW_USER_ID}
+  credentials: [{ accessKey: ${ENV.HW_ACCESS_KEY}, secretKey: ${SECRET_KEY} }]
+  images: [{ name: euler-1 }, { name: euler-2 }, { name: legacy-1, cloudInit: false }]
+  keypairs: [{ name: ops-2025 }, { name: ops-2026 }]
+  servers:
+    - { name: web-1, image: euler-1, keyPair: ops-2025 }
+    - { name: web-2, image: euler-1, keyPair: ops-2025 }
+    - { name: legacy-1, image: legacy-1, keyPair: ops-2025 }
+    - { name: db-1, image: euler-1, keyPair: ops-2025, metadata: { role: db, reform.reboot.token: "2026-11-01" } }
+    - { name: kiosk-1, image: euler-1, keyPair: null }
+`;
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(world, { timings: { reinstall: 150, reboot: 60, stop: 40, start: 40, rebuild: 120, build: 40 } });
+  });
+  afterAll(async () => cloud.close());
+
+  it("plans, applies and converges against the emulator (only the endpoint changed)", async () => {
+    const examples = resolve(import.meta.dirname, "../../examples");
+    const text = await readFile(join(examples, "huaweicloud.yaml"), "utf8");
+    const pointed = text.replace(/# endpoint: "[^"]*"[^\n]*/, `endpoint: "${cloud.emulator.urls.huaweicloud}"\n    pollIntervalMs: 30`);
+    expect(pointed).not.toBe(text);
+    await writeFile(join(cloud.dir, "web.yaml"), await readFile(join(examples, "cloud-init/web.yaml"), "utf8"));
+    await cloud.writeFleet(pointed.replace("cloud-init/web.yaml", "web.yaml"));
+    const plan = await cloud.reform(["plan"], ENV);
+    expect(plan.stdout).toContain("Plan: 2 rebuild, 2 reinstall, 1 reboot.");
+    expect(plan.stdout).toMatch(/hw\/web-1[\s\S]*changeos/);
+    const applied = await cloud.reform(["apply", "--auto-approve"], ENV);
+    expect(applied.stdout).toContain("0 failed");
+    expect(applied.code).toBe(0);
+    const actions = cloud.emulator.stats.actions.map((a) => `${a.serverName}: ${a.action}`).sort();
+    expect(actions).toEqual(["db-1: rebootServer", "kiosk-1: v2 reinstallServer withStopServer", "legacy-1: v1 reinstallServer withStopServer", "web-1: v2 changeOS withStopServer", "web-2: v2 changeOS withStopServer"]);
+    const again = await cloud.reform(["plan", "--detailed-exitcode"], ENV);
+    expect(again.code).toBe(0);
+  });
+});
