@@ -3,23 +3,35 @@
  * emulator do not share an event loop. Speaks to its parent over IPC (see emulator-host.ts).
  */
 import { startEmulator } from "../src/emulator/index.js";
+import type { BenchCloud } from "./cloud-worlds.js";
+import { generateCloudWorld } from "./cloud-worlds.js";
 import { generateWorld } from "./world.js";
 
 export interface EmulatorChildConfig {
   readonly servers: number;
   readonly latencyMs: number;
   readonly rebuildMs: number;
+  /** Which cloud holds the generated servers. @default "openstack" */
+  readonly cloud?: BenchCloud;
+}
+
+export interface EmulatorUrls {
+  readonly identity: string;
+  readonly compute: string;
+  readonly image: string;
+  readonly huaweicloud: string;
+  readonly jdcloud: string;
 }
 
 export type ChildRequest = { readonly type: "stats" } | { readonly type: "close" };
 export type ChildMessage =
-  | { readonly type: "ready"; readonly urls: { identity: string; compute: string; image: string } }
+  | { readonly type: "ready"; readonly urls: EmulatorUrls }
   | { readonly type: "stats"; readonly requests: number; readonly byRoute: Record<string, number>; readonly actions: number; readonly rss: number };
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env["BENCH_EMULATOR"] ?? "{}") as EmulatorChildConfig;
   const emulator = await startEmulator({
-    world: generateWorld(config.servers, { rebuildMs: config.rebuildMs }),
+    world: config.cloud === undefined || config.cloud === "openstack" ? generateWorld(config.servers, { rebuildMs: config.rebuildMs }) : generateCloudWorld(config.cloud, config.servers),
     faults: { latencyMs: config.latencyMs },
     timings: { rebuild: config.rebuildMs },
   });

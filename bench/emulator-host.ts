@@ -3,12 +3,12 @@ import { fork } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { kill, track } from "./children.js";
-import type { ChildMessage, EmulatorChildConfig } from "./emulator-child.js";
+import type { ChildMessage, EmulatorChildConfig, EmulatorUrls } from "./emulator-child.js";
 
 export type EmulatorStatsMessage = Extract<ChildMessage, { type: "stats" }>;
 
 export interface EmulatorProcess {
-  readonly urls: { readonly identity: string; readonly compute: string; readonly image: string };
+  readonly urls: EmulatorUrls;
   readonly pid: number;
   stats(): Promise<EmulatorStatsMessage>;
   close(): Promise<void>;

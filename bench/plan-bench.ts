@@ -2,6 +2,8 @@ import type { ObservedInstance, PlanInstanceInput } from "../src/index.js";
 import { planFleet, resolveInstances } from "../src/index.js";
 import { requestsBetween, spawnEmulator } from "./emulator-host.js";
 import { runReformTimed } from "./cli-run.js";
+import type { BenchCloud } from "./cloud-worlds.js";
+import { cloudProvider } from "./cloud-worlds.js";
 import { keystoneToken, listServerIds } from "./load.js";
 import { benchDir, librarySession } from "./session.js";
 import type { BenchDir } from "./session.js";
@@ -102,4 +104,31 @@ async function terraformRefresh(urls: { identity: string; compute: string }, sta
   const wallMs = performance.now() - started;
   const after = await stats();
   return { wallMs, requests: after.requests - before.requests };
+}
+
+export interface CloudPlanFigures {
+  readonly cloud: BenchCloud;
+  readonly servers: number;
+  readonly latencyMs: number;
+  readonly wallMs: number;
+  readonly requests: number;
+  readonly byRoute: Record<string, number>;
+  readonly maxRssMb: number | undefined;
+}
+
+/** `reform plan` against the Huawei or JD emulator: wall time, requests by route and peak RSS (no baseline). */
+export async function runCloudPlanBench(cloud: Exclude<BenchCloud, "openstack">, servers: number, latencyMs: number): Promise<CloudPlanFigures> {
+  const emulator = await spawnEmulator({ servers, latencyMs, rebuildMs: 2000, cloud });
+  const provider = cloudProvider(cloud, cloud === "huaweicloud" ? emulator.urls.huaweicloud : emulator.urls.jdcloud);
+  const dir = await benchDir(emulator.urls.identity, OLD_IMAGE.name, 10, provider.line);
+  try {
+    const before = await emulator.stats();
+    const run = await runReformTimed(["plan", "-c", "fleet.yaml", "--detailed-exitcode"], dir.dir, provider.env);
+    if (run.code !== 2) throw new Error(`reform plan (${cloud}) exited ${run.code}: ${run.stderr.slice(0, 500)}`);
+    const requests = requestsBetween(before, await emulator.stats());
+    return { cloud, servers, latencyMs, wallMs: run.wallMs, requests: requests.total, byRoute: requests.byRoute, maxRssMb: run.maxRssMb };
+  } finally {
+    await dir.remove();
+    await emulator.close();
+  }
 }

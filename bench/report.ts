@@ -1,7 +1,7 @@
 import { availableParallelism, cpus, totalmem } from "node:os";
 import type { ApplyFigures } from "./apply-bench.js";
 import type { PerServerPollerFigures, SequentialFigures } from "./baselines.js";
-import type { PlanFigures } from "./plan-bench.js";
+import type { CloudPlanFigures, PlanFigures } from "./plan-bench.js";
 import type { ThroughputFigures } from "./throughput.js";
 
 export interface Machine {
@@ -20,6 +20,8 @@ export interface BenchResults {
   readonly totalMs: number;
   readonly throughput: ThroughputFigures;
   readonly plan: PlanFigures;
+  /** The same plan against the Huawei and JD emulators. */
+  readonly clouds: readonly CloudPlanFigures[];
   readonly apply: ApplyFigures;
   readonly sequential: SequentialFigures;
   readonly perServer: PerServerPollerFigures;
@@ -66,6 +68,27 @@ function planSection(p: PlanFigures): string[] {
     `Requests by route: ${Object.entries(p.byRoute).map(([r, n]) => `\`${r}\` ${n}`).join(", ")}.`,
     "",
     b ? `**Baseline, Terraform's refresh pattern** (one \`GET /servers/{id}\` per server, 10 in flight, same emulator and latency): ${sec(b.wallMs)} and ${b.requests.toLocaleString("en")} requests, before any planning. reform's whole plan is **${(b.wallMs / p.wallMs).toFixed(1)}× faster** and sends **${(b.requests / p.requests).toFixed(0)}× fewer requests**.` : "",
+    "",
+  ];
+}
+
+const CLOUD_NOTES: Readonly<Record<CloudPlanFigures["cloud"], string>> = {
+  openstack: "",
+  huaweicloud: "`GET /v1/{project}/cloudservers/detail` pages (offset is a page number); user_data and metadata come with the list.",
+  jdcloud: "`describeInstances` pages of 100, and `describeInstancesCustomData` (metadata and user data) 10 servers per request: JD's API makes the plan O(N/10) requests.",
+};
+
+function cloudsSection(plan: PlanFigures, clouds: readonly CloudPlanFigures[]): string[] {
+  if (clouds.length === 0) return [];
+  return [
+    `### The same plan on each cloud (${plan.servers.toLocaleString("en")} servers, ${plan.latencyMs} ms latency)`,
+    "",
+    "| cloud | wall time | API requests | peak RSS | how it reads |",
+    "|---|---|---|---|---|",
+    `| OpenStack Nova | ${sec(plan.wallMs)} | ${plan.requests} | ${plan.maxRssMb?.toFixed(0) ?? "n/a"} MB | \`GET /servers/detail\` pages of 1,000 |`,
+    ...clouds.map((c) => `| ${c.cloud === "huaweicloud" ? "Huawei ECS" : "JD Cloud VM"} | ${sec(c.wallMs)} | ${c.requests} | ${c.maxRssMb?.toFixed(0) ?? "n/a"} MB | ${CLOUD_NOTES[c.cloud]} |`),
+    "",
+    ...clouds.map((c) => `Requests by route (${c.cloud}): ${Object.entries(c.byRoute).map(([r, n]) => `\`${r}\` ${n}`).join(", ")}.`),
     "",
   ];
 }
@@ -137,6 +160,7 @@ export function renderReport(r: BenchResults): string {
     `| \`GET /servers/detail?limit=1000\` (1,000 servers, ~1 MB per answer) | ${t.listDetail1000.perSecond.toFixed(0)} | ${t.listDetail1000.p50Ms.toFixed(1)} ms | ${t.listDetail1000.p99Ms.toFixed(1)} ms | ${t.listDetail1000.errors} | ${t.listDetail1000.perSecond >= 2000 ? "met" : "below 2,000/s: each answer carries 1,000 servers"} |`,
     "",
     ...planSection(r.plan),
+    ...cloudsSection(r.plan, r.clouds),
     ...applySection(r.apply, r.sequential, r.perServer),
     ...curveSection(r.curve),
   ].join("\n");

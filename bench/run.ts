@@ -10,8 +10,8 @@ import type { ApplyFigures } from "./apply-bench.js";
 import { runApplyBench } from "./apply-bench.js";
 import { runPerServerPoller, runSequentialBaseline } from "./baselines.js";
 import { installCleanup, running } from "./children.js";
-import type { PlanFigures } from "./plan-bench.js";
-import { runPlanBench } from "./plan-bench.js";
+import type { CloudPlanFigures, PlanFigures } from "./plan-bench.js";
+import { runCloudPlanBench, runPlanBench } from "./plan-bench.js";
 import { machineOf, renderReport, withIntro } from "./report.js";
 import type { BenchResults } from "./report.js";
 import type { ScalingPoint } from "./svg.js";
@@ -58,6 +58,13 @@ async function main(): Promise<void> {
   const plan = await runPlanBench(sizes.big, 10, true);
   log(`wall ${s(plan.wallMs)}, ${plan.requests} requests (${plan.listRequests} list), planner ${plan.plannerUsPerServer.toFixed(1)} µs/server, RSS ${plan.maxRssMb?.toFixed(0)} MB; refresh baseline ${s(plan.baseline?.wallMs ?? 0)} / ${plan.baseline?.requests} requests`);
 
+  const clouds: CloudPlanFigures[] = [];
+  for (const cloud of ["huaweicloud", "jdcloud"] as const) {
+    const figures = await runCloudPlanBench(cloud, sizes.big, 10);
+    log(`plan on ${cloud}: wall ${s(figures.wallMs)}, ${figures.requests} requests, RSS ${figures.maxRssMb?.toFixed(0)} MB`);
+    clouds.push(figures);
+  }
+
   log(`# apply, ${sizes.applyN} rebuilds, parallelism 100, rebuild 2 s`);
   const apply = await runApplyBench(sizes.applyN, 100, 2000);
   log(describeApply(apply));
@@ -77,7 +84,7 @@ async function main(): Promise<void> {
   const totalMs = performance.now() - started;
   log(`benchmark took ${s(totalMs)}; processes still running: ${running()}`);
   if (quick) return;
-  const results: BenchResults = { machine: await machineOf(), loadNote: process.env["BENCH_LOAD_NOTE"] ?? "", totalMs, throughput, plan, apply, sequential, perServer, curve };
+  const results: BenchResults = { machine: await machineOf(), loadNote: process.env["BENCH_LOAD_NOTE"] ?? "", totalMs, throughput, plan, clouds, apply, sequential, perServer, curve };
   const points: ScalingPoint[] = curve.map(({ plan: p, apply: a }) => ({
     servers: p.servers,
     planSeconds: p.wallMs / 1000,

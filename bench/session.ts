@@ -12,11 +12,11 @@ export interface BenchDir {
 }
 
 /** A temporary directory with clouds.yaml (pointing at the emulator) and fleet.yaml: what a user's checkout holds. */
-export async function benchDir(identityUrl: string, image: string, parallelism: number): Promise<BenchDir> {
+export async function benchDir(identityUrl: string, image: string, parallelism: number, providerLine?: string): Promise<BenchDir> {
   const dir = await mkdtemp(join(tmpdir(), "reform-bench-"));
   await writeFile(join(dir, "clouds.yaml"), cloudsYaml(identityUrl));
   const fleetPath = join(dir, "fleet.yaml");
-  await writeFile(fleetPath, fleetYaml(image, parallelism));
+  await writeFile(fleetPath, fleetYaml(image, parallelism, providerLine));
   return { dir, fleetPath, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
