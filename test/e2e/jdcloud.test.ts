@@ -1,12 +1,16 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator, JdInstanceState } from "../../src/emulator/index.js";
+import type { CliRun } from "../support/cli.js";
 import type { TestCloud } from "../support/cloud.js";
-import { startTestCloud } from "../support/cloud.js";
+import { FAST, startTestCloud } from "../support/cloud.js";
 
 const ACCESS_KEY = "JDTESTACCESSKEY0001";
 const SECRET_KEY = "Jd-Secret-Key-Known-To-The-Test";
 const STRONG_PASSWORD = "Rebuild-Pa55w0rd-Known";
-const WEAK_PASSWORD = "weakpass";
+const WEAK_PASSWORD = "weakpass-known";
+const SECRETS = [SECRET_KEY, STRONG_PASSWORD, WEAK_PASSWORD];
 
 const WORLD = `jdcloud:
   region: cn-north-1
@@ -17,32 +21,34 @@ const WORLD = `jdcloud:
   keypairs: [{ name: ops-2025 }, { name: ops-2026 }]
   instances:
     - { name: web-1, id: i-web1, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: web }, userData: "#!/bin/bash\\necho old\\n" }
+    - { name: key-1, id: i-key1, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: key } }
     - { name: cold-1, id: i-cold1, image: ubuntu-22.04, keyPair: ops-2025, status: stopped }
+    - { name: park-1, id: i-park1, image: ubuntu-22.04, keyPair: ops-2025 }
     - { name: api-1, id: i-api1, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: api, owner: team-api } }
+    - { name: boot-1, id: i-boot1, image: ubuntu-22.04, keyPair: ops-2025, metadata: { "reform.reboot.token": "2026-11-01" } }
+    - { name: halt-1, id: i-halt1, image: ubuntu-22.04, keyPair: ops-2025 }
     - { name: bad-1, id: i-bad1, image: ubuntu-22.04, metadata: { role: bad } }
 `;
 
-function fleet(endpoint: string, only?: string): string {
-  const instances: Record<string, string> = {
-    "web-1": `  - provider: jd
-    name: web-1
-    spec:
-      image: { name: ubuntu-24.04 }
-      keyPair: ops-2026
-      metadata: { role: web }
-      userData: { inline: "#!/bin/bash\\necho new\\n" }`,
-    "cold-1": `  - provider: jd
-    name: cold-1
-    spec: { image: { name: ubuntu-24.04 }, keyPair: ops-2025, power: stopped }`,
-    "api-1": `  - provider: jd
-    name: api-1
-    spec: { metadata: { role: api, tier: "2" } }`,
-    "bad-1": `  - provider: jd
-    name: bad-1
-    spec: { image: { name: ubuntu-24.04 }, password: { env: JD_ROOT_PASSWORD }, power: running }`,
-  };
-  const chosen = only ? [instances[only]!] : [instances["web-1"]!, instances["cold-1"]!, instances["api-1"]!];
-  return `providers:\n  jd: { type: jdcloud, region: cn-north-1, endpoint: "${endpoint}" }\ninstances:\n${chosen.join("\n")}\n`;
+/** Each VM's spec in the fleet file. */
+const SPECS: Readonly<Record<string, string>> = {
+  "web-1": `{ image: { name: ubuntu-24.04 }, keyPair: ops-2026, metadata: { role: web }, userData: { inline: "#!/bin/bash\\necho new\\n" }, password: { env: JD_ROOT_PASSWORD } }`,
+  "key-1": `{ keyPair: ops-2026 }`,
+  "cold-1": `{ image: { name: ubuntu-24.04 }, keyPair: ops-2025, power: stopped }`,
+  "park-1": `{ image: { name: ubuntu-24.04 }, keyPair: ops-2025, power: stopped }`,
+  "api-1": `{ metadata: { role: api, tier: "2" } }`,
+  "boot-1": `{ reboot: { token: "2026-11-23", type: SOFT } }`,
+  "halt-1": `{ power: stopped }`,
+  "bad-1": `{ image: { name: ubuntu-24.04 }, password: { env: JD_ROOT_PASSWORD }, power: running }`,
+};
+
+function fleet(endpoint: string, names: readonly string[]): string {
+  const instances = names.map((name) => `  - { provider: jd, name: ${name}, spec: ${SPECS[name]} }`);
+  return `providers:\n  jd: { type: jdcloud, region: cn-north-1, endpoint: "${endpoint}" }\ninstances:\n${instances.join("\n")}\n`;
+}
+
+interface PlanDoc {
+  readonly changes: readonly { readonly address: string; readonly action: string; readonly impact: string; readonly steps: readonly { readonly kind: string }[] }[];
 }
 
 function vm(emulator: Emulator, name: string): JdInstanceState {
@@ -55,85 +61,148 @@ function actions(emulator: Emulator, name: string): string[] {
   return emulator.stats.actions.filter((a) => a.serverName === name).map((a) => a.action);
 }
 
-function expectNoSecrets(text: string): void {
-  for (const secret of [SECRET_KEY, STRONG_PASSWORD, WEAK_PASSWORD]) expect(text).not.toContain(secret);
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
-describe("JD Cloud VM end to end: the real CLI against the emulated JD API", () => {
+describe("JD Cloud VM end to end: the real CLI against the emulated JD API", { timeout: 90_000 }, () => {
   let cloud: TestCloud;
+  const outputs: string[] = [];
   const env = (password = STRONG_PASSWORD) => ({ JDC_ACCESS_KEY: ACCESS_KEY, JDC_SECRET_KEY: SECRET_KEY, JD_ROOT_PASSWORD: password });
-  beforeAll(async () => {
-    cloud = await startTestCloud(WORLD);
-    await cloud.writeFleet(fleet(cloud.emulator.urls.jdcloud));
-  });
-  afterAll(async () => cloud.close());
-
-  it("plans stop → rebuild → start for a running VM, a lone rebuild for a stopped one, and metadata without downtime", async () => {
-    const run = await cloud.reform(["plan", "-c", "fleet.yaml", "--output", "json", "--detailed-exitcode"], env());
+  async function reform(args: readonly string[], password?: string, extraEnv: Record<string, string> = {}): Promise<CliRun> {
+    const run = await cloud.reform(args, { ...env(password), ...extraEnv });
+    outputs.push(run.stdout, run.stderr);
+    return run;
+  }
+  async function useFleet(file: string, names: readonly string[]): Promise<void> {
+    await cloud.writeFleet(fleet(cloud.emulator.urls.jdcloud, names), file);
+  }
+  async function planDoc(file: string): Promise<PlanDoc> {
+    const run = await reform(["plan", "-c", file, "--output", "json"]);
     expect(run.stderr).toBe("");
-    expect(run.code).toBe(2);
-    const doc = JSON.parse(run.stdout) as { changes: { address: string; action: string; impact: string; steps: { kind: string }[] }[] };
-    const by = Object.fromEntries(doc.changes.map((c) => [c.address, c]));
-    expect(by["jd/web-1"]).toMatchObject({ action: "rebuild", impact: "reprovision" });
-    expect(by["jd/web-1"]!.steps.map((s) => s.kind)).toEqual(["stop", "rebuild", "start"]);
-    expect(by["jd/cold-1"]!.steps.map((s) => s.kind)).toEqual(["rebuild"]);
-    expect(by["jd/api-1"]).toMatchObject({ action: "update-metadata", impact: "none" });
-    expectNoSecrets(run.stdout);
-  });
-
-  it("applies, verifies, leaves the stopped VM stopped, and re-plans empty", async () => {
-    const run = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"], env());
+    return JSON.parse(run.stdout) as PlanDoc;
+  }
+  async function applyAndReplan(file: string, converged: number): Promise<CliRun> {
+    const run = await reform(["apply", "-c", file, "--auto-approve"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/3 converged/);
-    expectNoSecrets(run.stdout);
+    expect(run.stdout).toMatch(new RegExp(`${converged} converged`));
+    const again = await reform(["plan", "-c", file, "--detailed-exitcode"]);
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/No changes/);
+    return run;
+  }
 
+  beforeAll(async () => {
+    // JD shows no update time: a reboot or rebuild is seen done through its `rebooting`/`rebuilding` status (or after
+    // a 30 s grace), so these last several poll intervals even on a loaded machine
+    cloud = await startTestCloud(WORLD, { timings: { ...FAST, reboot: 600, rebuild: 600 } });
+  });
+  afterAll(async () => {
+    // Every byte the CLI printed and every file it wrote: neither the secret key nor a password appears.
+    const files = await Promise.all((await filesUnder(cloud.dir)).filter((f) => !f.endsWith(".yaml")).map((f) => readFile(f, "utf8")));
+    const everything = [...outputs, ...files].join("\n");
+    for (const secret of SECRETS) expect(everything).not.toContain(secret);
+    await cloud.close();
+  });
+
+  it("plans each change with the cheapest sufficient steps, labelled with its impact", async () => {
+    await useFleet("all.yaml", Object.keys(SPECS).filter((n) => n !== "bad-1"));
+    const run = await reform(["plan", "-c", "all.yaml", "--output", "json", "--detailed-exitcode"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(2);
+    const by = Object.fromEntries((JSON.parse(run.stdout) as PlanDoc).changes.map((c) => [c.address.replace("jd/", ""), c]));
+    const steps = (name: string) => by[name]!.steps.map((s) => s.kind);
+    expect(by["web-1"]).toMatchObject({ action: "rebuild", impact: "reprovision" });
+    expect(steps("web-1")).toEqual(["stop", "rebuild", "start"]);
+    expect(steps("key-1")).toEqual(["stop", "rebuild", "start"]);
+    expect(steps("cold-1")).toEqual(["rebuild"]);
+    expect(steps("park-1")).toEqual(["stop", "rebuild"]);
+    expect(by["api-1"]).toMatchObject({ action: "update-metadata", impact: "none" });
+    expect(steps("api-1")).toEqual(["update-metadata"]);
+    expect(by["boot-1"]).toMatchObject({ action: "reboot", impact: "reboot" });
+    expect(steps("boot-1")[0]).toBe("reboot");
+    expect(by["halt-1"]).toMatchObject({ action: "stop", impact: "reboot" });
+    expect(steps("halt-1")[0]).toBe("stop");
+  });
+
+  it("image change: stop → rebuildInstance → start, verified (image, key pair, user data, metadata, running), then plans empty", async () => {
+    await useFleet("web.yaml", ["web-1"]);
+    // --debug prints every HTTP exchange: the secret-key and password scan in afterAll covers them too
+    const run = await reform(["--debug", "apply", "-c", "web.yaml", "--auto-approve", "--poll-interval", "30"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/http POST \S+%3ArebuildInstance -> 200/);
+    expect(run.stdout).toMatch(/1 converged/);
+    expect(actions(cloud.emulator, "web-1")).toEqual(["stop", "rebuild", "start"]);
     const web = vm(cloud.emulator, "web-1");
     expect(web).toMatchObject({ status: "running", imageId: "img-2404", keyNames: ["ops-2026"] });
     expect(Buffer.from(web.userData ?? "", "base64").toString()).toBe("#!/bin/bash\necho new\n");
     expect(web.metadata["role"]).toBe("web");
-    expect(actions(cloud.emulator, "web-1")).toEqual(["stop", "rebuild", "start"]);
-
-    expect(vm(cloud.emulator, "cold-1")).toMatchObject({ status: "stopped", imageId: "img-2404", keyNames: ["ops-2025"] });
-    expect(actions(cloud.emulator, "cold-1")).toEqual(["rebuild"]);
-
-    expect(vm(cloud.emulator, "api-1")).toMatchObject({ status: "running", metadata: { role: "api", tier: "2", owner: "team-api" } });
-    expect(actions(cloud.emulator, "api-1")).toEqual(["modify"]);
-
-    const again = await cloud.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"], env());
-    expect(again.stderr).toBe("");
+    expect(web.metadata["reform.user_data.sha256"]).toMatch(/^[0-9a-f]{64}$/);
+    const again = await reform(["plan", "-c", "web.yaml", "--detailed-exitcode"]);
     expect(again.code).toBe(0);
   });
 
-  it("reports a rebuild refused after the stop precisely, and the next plan starts from the stopped VM", async () => {
-    await cloud.writeFleet(fleet(cloud.emulator.urls.jdcloud, "bad-1"), "bad.yaml");
-    const run = await cloud.reform(["apply", "-c", "bad.yaml", "--auto-approve"], env(WEAK_PASSWORD));
+  it("key pair change on the same image: stop → rebuildInstance with the current image → start", async () => {
+    await useFleet("key.yaml", ["key-1"]);
+    await applyAndReplan("key.yaml", 1);
+    expect(actions(cloud.emulator, "key-1")).toEqual(["stop", "rebuild", "start"]);
+    expect(vm(cloud.emulator, "key-1")).toMatchObject({ status: "running", imageId: "img-2204", keyNames: ["ops-2026"], metadata: { role: "key" } });
+  });
+
+  it("a VM declared power: stopped stays stopped after its rebuild (already stopped: no stop, no start; running: stopped first)", async () => {
+    await useFleet("cold.yaml", ["cold-1", "park-1"]);
+    await applyAndReplan("cold.yaml", 2);
+    expect(actions(cloud.emulator, "cold-1")).toEqual(["rebuild"]);
+    expect(vm(cloud.emulator, "cold-1")).toMatchObject({ status: "stopped", imageId: "img-2404", keyNames: ["ops-2025"] });
+    expect(actions(cloud.emulator, "park-1")).toEqual(["stop", "rebuild"]);
+    expect(vm(cloud.emulator, "park-1")).toMatchObject({ status: "stopped", imageId: "img-2404", keyNames: ["ops-2025"] });
+  });
+
+  it("metadata only: modifyInstanceAttribute, no downtime, unmanaged keys kept", async () => {
+    await useFleet("api.yaml", ["api-1"]);
+    const plan = await reform(["plan", "-c", "api.yaml"]);
+    expect(plan.stdout).toMatch(/jd\/api-1/);
+    expect(plan.stdout).not.toMatch(/REPROVISION|downtime: yes/i);
+    await applyAndReplan("api.yaml", 1);
+    expect(actions(cloud.emulator, "api-1")).toEqual(["modify"]);
+    expect(vm(cloud.emulator, "api-1")).toMatchObject({ status: "running", imageId: "img-2204", metadata: { role: "api", tier: "2", owner: "team-api" } });
+  });
+
+  it("a new reboot token: one rebootInstance, recorded, so the next plan is empty; power: stopped is a stopInstance", async () => {
+    await useFleet("boot.yaml", ["boot-1", "halt-1"]);
+    await applyAndReplan("boot.yaml", 2);
+    expect(actions(cloud.emulator, "boot-1").filter((a) => a !== "modify")).toEqual(["reboot"]);
+    expect(vm(cloud.emulator, "boot-1")).toMatchObject({ status: "running", metadata: { "reform.reboot.token": "2026-11-23" } });
+    expect(actions(cloud.emulator, "halt-1")[0]).toBe("stop");
+    expect(vm(cloud.emulator, "halt-1").status).toBe("stopped");
+  });
+
+  it("reports a rebuild refused after the stop precisely, and the next plan starts from the VM as it was left", async () => {
+    await useFleet("bad.yaml", ["bad-1"]);
+    const run = await reform(["apply", "-c", "bad.yaml", "--auto-approve"], WEAK_PASSWORD);
     expect(run.code).toBe(1);
     const output = `${run.stdout}\n${run.stderr}`;
-    expect(output).toMatch(/rebuild/);
-    expect(output).toMatch(/INVALID_ARGUMENT/);
-    expect(output).toMatch(/password does not meet the rules/);
-    expect(output).toMatch(/left stopped with image img-2204/);
-    expectNoSecrets(output);
+    // which step failed, JD's own words and request id, and where the VM was left
+    expect(output).toMatch(/jd\/bad-1 \(rebuild\): jd: POST \/v1\/regions\/cn-north-1\/instances\/\{id\}:rebuildInstance failed 400 INVALID_ARGUMENT: password does not meet the rules/);
+    expect(output).toMatch(/the VM i-bad1 is left stopped with image img-2204 \[request req-[0-9a-f-]+\]/);
     expect(actions(cloud.emulator, "bad-1")).toEqual(["stop"]);
     expect(vm(cloud.emulator, "bad-1")).toMatchObject({ status: "stopped", imageId: "img-2204" });
 
-    // power: running is declared, so the next plan starts the VM after the rebuild (without it, a stopped VM stays stopped)
-    const plan = await cloud.reform(["plan", "-c", "bad.yaml", "--output", "json"], env());
-    const doc = JSON.parse(plan.stdout) as { changes: { steps: { kind: string }[] }[] };
+    // no state file: the next plan reads the VM stopped, so it rebuilds then starts it (power: running is declared)
+    const doc = await planDoc("bad.yaml");
     expect(doc.changes[0]!.steps.map((s) => s.kind)).toEqual(["rebuild", "start"]);
-
-    const fixed = await cloud.reform(["apply", "-c", "bad.yaml", "--auto-approve"], env());
-    expect(fixed.code).toBe(0);
-    expectNoSecrets(`${fixed.stdout}${fixed.stderr}`);
-    expect(vm(cloud.emulator, "bad-1")).toMatchObject({ status: "running", imageId: "img-2404" });
-    expect((await cloud.reform(["plan", "-c", "bad.yaml", "--detailed-exitcode"], env())).code).toBe(0);
+    await applyAndReplan("bad.yaml", 1);
+    expect(actions(cloud.emulator, "bad-1")).toEqual(["stop", "rebuild", "start"]);
+    expect(vm(cloud.emulator, "bad-1")).toMatchObject({ status: "running", imageId: "img-2404", keyNames: [] });
   });
 
   it("refuses requests signed with the wrong secret key, naming the gateway's reason", async () => {
-    const run = await cloud.reform(["plan", "-c", "fleet.yaml"], { ...env(), JDC_SECRET_KEY: "wrong-secret" });
+    const run = await reform(["plan", "-c", "api.yaml"], undefined, { JDC_SECRET_KEY: "wrong-secret" });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/APIGW_SIGN_RESULT_NOT_SAME/);
+    expect(run.stderr).toMatch(/401 APIGW_SIGN_RESULT_NOT_SAME: the request signature does not match \[request req-/);
     expect(run.stderr).not.toContain("wrong-secret");
   });
 });
