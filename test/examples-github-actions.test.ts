@@ -1,0 +1,352 @@
+import { spawn } from "node:child_process";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Ajv } from "ajv/dist/ajv.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { nova, tokenFor, waitFor } from "../src/emulator/test-client.js";
+import type { TestCloud } from "./support/cloud.js";
+import { ADMIN_PASSWORD, startTestCloud, worldWith } from "./support/cloud.js";
+import { serverActions, serverByName } from "./support/world.js";
+
+/**
+ * The GitHub Actions examples: valid workflow files (a hand-reduced, vendored copy of SchemaStore's
+ * github-workflow schema, no network), and their shell steps and github-script steps really do what the
+ * docs say, run here against the emulator and a recording fake of the GitHub API.
+ */
+
+const ROOT = resolve(import.meta.dirname, "..");
+const DIR = join(ROOT, "examples", "github-actions");
+const FILES = ["plan-on-pr.yml", "apply-on-merge.yml", "nightly-drift.yml"] as const;
+type File = (typeof FILES)[number];
+
+interface Step {
+  readonly id?: string;
+  readonly name?: string;
+  readonly uses?: string;
+  readonly run?: string;
+  readonly if?: string;
+  readonly with?: Record<string, string | number | boolean>;
+  readonly env?: Record<string, string>;
+}
+interface Workflow {
+  readonly on: unknown;
+  readonly env: Record<string, string>;
+  readonly jobs: Record<string, { readonly steps: readonly Step[]; readonly needs?: string | string[] }>;
+}
+
+function load(file: File): Workflow {
+  return parse(readFileSync(join(DIR, file), "utf8"), { uniqueKeys: true, strict: true, prettyErrors: true }) as Workflow;
+}
+
+const schema = JSON.parse(readFileSync(join(ROOT, "test", "fixtures", "github-workflow.schema.json"), "utf8")) as object;
+const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+
+function onlyJob(file: File): readonly Step[] {
+  const jobs = Object.values(load(file).jobs);
+  expect(jobs).toHaveLength(1);
+  return jobs[0]!.steps;
+}
+
+function step(file: File, id: string): Step {
+  const found = onlyJob(file).find((s) => s.id === id);
+  if (!found) throw new Error(`${file}: no step with id ${id}`);
+  return found;
+}
+
+describe("the example workflows are valid GitHub Actions workflow files", () => {
+  it.each(FILES)("%s matches the workflow schema", (file) => {
+    const ok = validate(load(file));
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it("the schema is not vacuous: it rejects the usual mistakes", () => {
+    const good = load("plan-on-pr.yml") as unknown as Record<string, unknown>;
+    const job = (w: Record<string, unknown>) => (w.jobs as Record<string, Record<string, unknown>>).plan!;
+    const variants: Record<string, (w: Record<string, unknown>) => void> = {
+      "a step with both uses and run": (w) => ((job(w).steps as Step[])[0] = { uses: "actions/checkout@v4", run: "true" }),
+      "a misspelt job key": (w) => ((job(w)["run-on"] = "ubuntu-latest"), delete job(w)["runs-on"]),
+      "a misspelt filter": (w) => ((w.on as Record<string, Record<string, unknown>>).pull_request!.pathes = ["x"]),
+      "a permission level that does not exist": (w) => (w.permissions = { contents: "admin" }),
+      "an unknown permission": (w) => (w.permissions = { "pull-request": "write" }),
+      "an unknown top-level key": (w) => (w.triggers = ["push"]),
+      "an unknown event": (w) => (w.on = ["pull-request"]),
+      "a shell on a uses step": (w) => ((job(w).steps as Step[])[0] = { uses: "actions/checkout@v4", shell: "bash" } as Step),
+      "concurrency without a group": (w) => (w.concurrency = { "cancel-in-progress": true }),
+      "no jobs": (w) => (w.jobs = {}),
+    };
+    for (const [what, mutate] of Object.entries(variants)) {
+      const copy = structuredClone(good);
+      mutate(copy);
+      expect(validate(copy), what).toBe(false);
+    }
+  });
+
+  it.each(FILES)("%s: unique step ids, references to existing earlier steps, pinned actions, no expression inside a shell script", (file) => {
+    for (const steps of Object.values(load(file).jobs).map((j) => j.steps)) {
+      const ids = steps.flatMap((s) => (s.id ? [s.id] : []));
+      expect(new Set(ids).size).toBe(ids.length);
+      steps.forEach((s, index) => {
+        const text = JSON.stringify(s);
+        for (const [, ref] of text.matchAll(/steps\.([a-zA-Z_][\w-]*)\./g)) expect(ids.slice(0, index), `${file}: ${s.name} refers to ${ref}`).toContain(ref);
+        if (s.uses) expect(s.uses).toMatch(/^[\w-]+\/[\w-]+@v\d+$/);
+        // Values reach scripts through env, never spliced into the script (injection, and runnable as is).
+        if (s.run) expect(s.run).not.toContain("${{");
+        if (s.with?.script !== undefined) expect(String(s.with.script)).not.toContain("${{");
+      });
+    }
+  });
+
+  it("each workflow does its job with the documented commands", () => {
+    const plan = load("plan-on-pr.yml");
+    expect(plan.on).toMatchObject({ pull_request: {} });
+    expect(step("plan-on-pr.yml", "plan").run).toMatch(/reform plan -c "\$FLEET" --output markdown -out plan\.json --detailed-exitcode/);
+    const upload = onlyJob("plan-on-pr.yml").find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    expect(upload?.with).toMatchObject({ path: "plan.json", name: "reform-plan-pr-${{ github.event.pull_request.number }}" });
+    expect(step("apply-on-merge.yml", "apply").run).toMatch(/reform apply plan\.json -c "\$FLEET" --auto-approve/);
+    const download = onlyJob("apply-on-merge.yml").find((s) => s.uses?.startsWith("actions/download-artifact@"));
+    expect(download?.with).toMatchObject({ name: upload?.with?.name, "run-id": "${{ steps.find.outputs.result }}" });
+    const drift = load("nightly-drift.yml");
+    expect(drift.on).toMatchObject({ schedule: [{ cron: expect.stringMatching(/^\S+ \S+ \S+ \S+ \S+$/) as unknown }] });
+    expect(step("nightly-drift.yml", "drift").run).toMatch(/reform drift -c "\$FLEET" --output markdown/);
+  });
+});
+
+// ---- Running the steps -------------------------------------------------------------------------
+
+const WORLD = worldWith(`  images: [{ name: ubuntu-22.04 }, { name: ubuntu-24.04 }]
+  keypairs: [{ name: ops-2025 }]
+  servers:
+    - { name: web-1, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: web } }
+    - { name: web-2, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: web } }
+`);
+
+const FLEET = `providers: { dc1: { type: openstack, cloud: test } }
+groups:
+  - name: web
+    provider: dc1
+    match: { name: "web-*" }
+    spec: { image: { name: ubuntu-24.04 }, metadata: { role: web } }
+`;
+
+interface StepRun {
+  readonly code: number | null;
+  readonly outputs: Record<string, string>;
+  /** Workflow commands (`::error ...`) go to stdout. */
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a step's shell script with bash in `dir`, `reform` on the PATH and GITHUB_OUTPUT collected. */
+async function runStep(script: string, dir: string, bin: string, env: Record<string, string>): Promise<StepRun> {
+  const outputFile = join(dir, `github-output-${Math.random().toString(36).slice(2)}`);
+  await writeFile(outputFile, "");
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
+    const child = spawn("bash", ["-e", "-o", "pipefail", "-c", script], {
+      cwd: dir,
+      env: { PATH: `${bin}:${process.env["PATH"] ?? ""}`, HOME: dir, CI: "true", NO_COLOR: "1", GITHUB_OUTPUT: outputFile, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+    child.on("error", fail);
+    child.on("close", (c) => done({ code: c, stdout: out, stderr: err }));
+  });
+  const outputs = Object.fromEntries((await readFile(outputFile, "utf8")).split("\n").filter(Boolean).map((l) => l.split("=", 2) as [string, string]));
+  return { code, outputs, stdout, stderr };
+}
+
+describe("the workflows' shell steps, run against the emulator", () => {
+  let cloud: TestCloud;
+  let bin: string;
+  const env = (file: File): Record<string, string> => ({ ...load(file).env });
+
+  beforeAll(async () => {
+    cloud = await startTestCloud(WORLD);
+    await cloud.writeFleet(FLEET);
+    bin = await mkdtemp(join(tmpdir(), "reform-bin-"));
+    // `reform` as installed; apply polls the fast emulator every 30 ms instead of every 2 s.
+    const shim = `#!/bin/sh\nif [ "$1" = apply ]; then exec "${process.execPath}" "${join(ROOT, "bin", "reform.js")}" "$@" --poll-interval 30; fi\nexec "${process.execPath}" "${join(ROOT, "bin", "reform.js")}" "$@"\n`;
+    await writeFile(join(bin, "reform"), shim);
+    await chmod(join(bin, "reform"), 0o755);
+  });
+  afterAll(async () => {
+    await cloud.close();
+    await rm(bin, { recursive: true, force: true });
+  });
+
+  it("plan-on-pr: exit code 2 as an output, the markdown comment and the saved plan written", async () => {
+    const run = await runStep(step("plan-on-pr.yml", "plan").run!, cloud.dir, bin, env("plan-on-pr.yml"));
+    expect(run.code).toBe(0);
+    expect(run.outputs).toEqual({ exitcode: "2" });
+    const markdown = await readFile(join(cloud.dir, "plan.md"), "utf8");
+    expect(markdown).toMatch(/^## reform plan\n\n\*\*Plan: 2 rebuild\.\*\*/);
+    expect(markdown).toContain("<details>");
+    const saved = JSON.parse(await readFile(join(cloud.dir, "plan.json"), "utf8")) as { format_version: string; summary: { rebuild: number } };
+    expect(saved).toMatchObject({ format_version: "1.0", summary: { rebuild: 2 } });
+  });
+
+  it("plan-on-pr: a broken fleet file still gives a comment, with the error, and exit code 1", async () => {
+    const other = await mkdtemp(join(tmpdir(), "reform-broken-"));
+    await writeFile(join(other, "fleet.yaml"), "providers: { dc1: { type: nowhere } }\n");
+    const run = await runStep(step("plan-on-pr.yml", "plan").run!, other, bin, env("plan-on-pr.yml"));
+    expect(run.outputs).toEqual({ exitcode: "1" });
+    expect(await readFile(join(other, "plan.md"), "utf8")).toMatch(/^## reform plan\n\n\*\*reform plan failed \(exit 1\) before it could render a plan:\*\*\n\n```\n[\s\S]*nowhere/);
+    await rm(other, { recursive: true, force: true });
+  });
+
+  it("apply-on-merge: a plan gone stale after a rebuild outside reform fails the step clearly and applies nothing", async () => {
+    const token = await tokenFor(cloud.emulator, "admin", ADMIN_PASSWORD);
+    const web2 = serverByName(cloud.emulator, "web-2");
+    const reply = await nova(cloud.emulator, token, "2.57")(`/servers/${web2.id}/action`, { method: "POST", body: { rebuild: { imageRef: web2.imageId } } });
+    expect(reply.status).toBe(202);
+    await waitFor(async () => serverByName(cloud.emulator, "web-2"), (s) => s.taskState === null && s.vmState === "active" && s.updated !== web2.updated);
+    const run = await runStep(step("apply-on-merge.yml", "apply").run!, cloud.dir, bin, env("apply-on-merge.yml"));
+    expect(run.code).toBe(1);
+    expect(run.outputs).toEqual({ exitcode: "1", stale: "true" });
+    expect(run.stdout).toMatch(/^::error title=Stale plan: nothing was applied::Error: the plan is stale: this server changed since it was made: dc1\/web-2; run plan again$/m);
+    expect(run.stderr).toMatch(/the plan is stale/);
+    expect(serverActions(cloud.emulator, "web-1")).toEqual([]);
+  });
+
+  it("apply-on-merge: a fresh plan is applied and verified", async () => {
+    expect((await runStep(step("plan-on-pr.yml", "plan").run!, cloud.dir, bin, env("plan-on-pr.yml"))).outputs).toEqual({ exitcode: "2" });
+    const run = await runStep(step("apply-on-merge.yml", "apply").run!, cloud.dir, bin, env("apply-on-merge.yml"));
+    expect(run.code).toBe(0);
+    expect(run.outputs).toEqual({ exitcode: "0" });
+    expect(await readFile(join(cloud.dir, "apply.txt"), "utf8")).toMatch(/2 converged/);
+    expect(serverActions(cloud.emulator, "web-1")).toEqual(["rebuild"]);
+  });
+
+  it("nightly-drift: exit 0 in sync, then 2 after a change outside reform, with DRIFT_IGNORE honoured", async () => {
+    expect((await runStep(step("nightly-drift.yml", "drift").run!, cloud.dir, bin, env("nightly-drift.yml"))).outputs).toEqual({ exitcode: "0" });
+    const token = await tokenFor(cloud.emulator, "admin", ADMIN_PASSWORD);
+    const web1 = serverByName(cloud.emulator, "web-1");
+    await nova(cloud.emulator, token)(`/servers/${web1.id}/metadata`, { method: "POST", body: { metadata: { role: "db", "last-backup": "today" } } });
+    const run = await runStep(step("nightly-drift.yml", "drift").run!, cloud.dir, bin, env("nightly-drift.yml"));
+    expect(run.code).toBe(0);
+    expect(run.outputs).toEqual({ exitcode: "2" });
+    const markdown = await readFile(join(cloud.dir, "drift.md"), "utf8");
+    expect(markdown).toMatch(/^## reform drift/);
+    expect(markdown).toContain("<code>dc1/web-1</code>");
+    expect(markdown).toContain("Ignored: `metadata.last-backup`");
+  });
+});
+
+// ---- Running the github-script steps against a fake GitHub ----------------------------------------
+
+interface Call {
+  readonly method: string;
+  readonly params: Record<string, unknown>;
+}
+
+/** A recording fake of the Octokit calls the scripts make, over an in-memory repository. */
+function fakeGitHub(state: { comments: { id: number; user: { type: string }; body: string }[]; issues: { number: number; state: string; labels: string[]; body: string; pull_request?: object }[] }) {
+  const calls: Call[] = [];
+  const record = (method: string) => async (params: Record<string, unknown>) => {
+    calls.push({ method, params });
+    return { data: {} };
+  };
+  const rest = {
+    issues: {
+      listComments: async () => ({ data: state.comments }),
+      createComment: async (p: Record<string, unknown>) => {
+        await record("issues.createComment")(p);
+        if (typeof p.comment_id !== "number") state.comments.push({ id: 100 + state.comments.length, user: { type: "Bot" }, body: String(p.body) });
+        return { data: {} };
+      },
+      updateComment: async (p: Record<string, unknown>) => {
+        await record("issues.updateComment")(p);
+        const c = state.comments.find((x) => x.id === p.comment_id);
+        if (c) c.body = String(p.body);
+        return { data: {} };
+      },
+      listForRepo: async (p: { labels: string; state: string }) => ({ data: state.issues.filter((i) => i.state === p.state && i.labels.includes(p.labels)) }),
+      create: async (p: Record<string, unknown>) => {
+        await record("issues.create")(p);
+        state.issues.push({ number: 7, state: "open", labels: p.labels as string[], body: String(p.body) });
+        return { data: {} };
+      },
+      update: async (p: Record<string, unknown>) => {
+        await record("issues.update")(p);
+        const i = state.issues.find((x) => x.number === p.issue_number)!;
+        if (typeof p.body === "string") i.body = p.body;
+        if (typeof p.state === "string") i.state = p.state;
+        return { data: {} };
+      },
+    },
+  };
+  const github = { rest, paginate: async (fn: (p: never) => Promise<{ data: unknown[] }>, p: unknown) => (await fn(p as never)).data };
+  return { github, calls };
+}
+
+type AsyncFn = (...args: unknown[]) => Promise<unknown>;
+const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => AsyncFn;
+
+async function runScript(file: File, stepName: string, dir: string, github: unknown, env: Record<string, string>): Promise<void> {
+  const s = onlyJob(file).find((x) => x.name === stepName);
+  const script = String(s?.with?.script);
+  const context = {
+    repo: { owner: "acme", repo: "fleet" },
+    serverUrl: "https://github.com",
+    runId: 42,
+    payload: { pull_request: { number: 5, head: { sha: "0123456789abcdef" } } },
+  };
+  const fs = { readFileSync: (path: string, encoding: BufferEncoding) => readFileSync(join(dir, path), encoding) };
+  const requireFake = (id: string) => {
+    if (id === "node:fs") return fs;
+    throw new Error(`unexpected require ${id}`);
+  };
+  const core = { setFailed: (message: string) => { throw new Error(message); } };
+  await new AsyncFunction("github", "context", "core", "require", "process", script)(github, context, core, requireFake, { env: { ...load(file).env, ...env } });
+}
+
+describe("the workflows' github-script steps, against a fake GitHub", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "reform-gh-"));
+    await writeFile(join(dir, "plan.md"), "## reform plan\n\n**Plan: 1 rebuild.**\n");
+    await writeFile(join(dir, "drift.md"), "## reform drift\n\n**Drift: 1 drifted, 0 unapplied, 1 in sync, 0 unknown.**\n");
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it("plan-on-pr keeps ONE comment: created once, then updated; someone else's comment quoting the marker is left alone", async () => {
+    const state = { comments: [{ id: 1, user: { type: "User" }, body: "<!-- reform-plan: fleet.yaml --> quoted by a person" }], issues: [] };
+    const { github, calls } = fakeGitHub(state);
+    await runScript("plan-on-pr.yml", "Post or update the plan comment", dir, github, { EXIT_CODE: "2" });
+    await runScript("plan-on-pr.yml", "Post or update the plan comment", dir, github, { EXIT_CODE: "2" });
+    expect(calls.map((c) => c.method)).toEqual(["issues.createComment", "issues.updateComment"]);
+    expect(calls[1]?.params.comment_id).toBe(101);
+    const body = String(calls[0]?.params.body);
+    expect(body.startsWith("<!-- reform-plan: fleet.yaml -->\n## reform plan")).toBe(true);
+    expect(body).toContain("artifact `reform-plan-pr-5`");
+    expect(state.comments[0]?.body).toBe("<!-- reform-plan: fleet.yaml --> quoted by a person");
+    await runScript("plan-on-pr.yml", "Post or update the plan comment", dir, github, { EXIT_CODE: "1" });
+    expect(String(calls[2]?.params.body)).toContain("reform plan exited 1: nothing can be applied from this run");
+  });
+
+  it("nightly-drift opens one issue on drift, updates it the next night, and comments and closes it once back in sync", async () => {
+    const state = { comments: [], issues: [{ number: 3, state: "open", labels: ["reform-drift"], body: "a pull request", pull_request: {} }] };
+    const { github, calls } = fakeGitHub(state);
+    const night = (code: string) => runScript("nightly-drift.yml", "Open, update or close the drift issue", dir, github, { EXIT_CODE: code });
+    await night("0");
+    expect(calls).toEqual([]);
+    await night("2");
+    await night("2");
+    expect(calls.map((c) => c.method)).toEqual(["issues.create", "issues.update"]);
+    expect(calls[0]?.params).toMatchObject({ title: "Drift: servers changed outside reform (fleet.yaml)", labels: ["reform-drift"] });
+    expect(String(calls[0]?.params.body)).toMatch(/^<!-- reform-drift: fleet\.yaml -->\n## reform drift/);
+    expect(calls[1]?.params).toMatchObject({ issue_number: 7 });
+    await night("3");
+    expect(calls.slice(2).map((c) => c.method)).toEqual(["issues.createComment", "issues.update"]);
+    expect(String(calls[2]?.params.body)).toMatch(/^No drift any more; configuration changes are waiting to be applied \(exit 3\)/);
+    expect(calls[3]?.params).toMatchObject({ issue_number: 7, state: "closed" });
+    await night("0");
+    expect(calls).toHaveLength(4);
+  });
+});
