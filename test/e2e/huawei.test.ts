@@ -223,20 +223,24 @@ describe("huaweicloud under throttling (429 APIGW.0308)", () => {
   });
 });
 
-describe("reform sim with a huaweicloud world", () => {
-  it("prints the huaweicloud-ecs URL, which a huaweicloud provider's endpoint can use", async () => {
+describe("reform sim with the quickstart world", () => {
+  it("prints the huaweicloud-ecs URL; a huaweicloud provider pointed at it plans and applies a changeos of the world's Huawei server", async () => {
     const dir = await mkdtemp(join(tmpdir(), "reform-hw-sim-"));
-    await writeFile(join(dir, "world.yaml"), WORLD);
-    const child = spawn(process.execPath, [resolve(import.meta.dirname, "../../bin/reform.js"), "sim", "--world", "world.yaml", "--port", "0"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    const world = resolve(import.meta.dirname, "../../examples/quickstart-world.yaml");
+    const child = spawn(process.execPath, [resolve(import.meta.dirname, "../../bin/reform.js"), "sim", "--world", world, "--port", "0"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
     try {
       let printed = "";
       while (!/huaweicloud-ecs \S+\n/.test(printed)) printed += String((await once(child.stdout, "data"))[0]);
       const url = /huaweicloud-ecs (\S+)\n/.exec(printed)?.[1] ?? "";
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/huaweicloud$/);
-      await writeFile(join(dir, "fleet.yaml"), `providers:\n  hw: { type: huaweicloud, region: r, projectId: "${PROJECT}", endpoint: "${url}" }\ninstances:\n  - { provider: hw, name: md-1, spec: { metadata: { role: db } } }\n`);
-      const plan = await runCli(["plan", "--detailed-exitcode"], { cwd: dir, env: ENV });
-      expect(plan.stdout).toMatch(/No changes/);
-      expect(plan.code).toBe(0);
+      const env = { HW_ACCESS_KEY: "QUICKSTARTACCESSKEY1", HW_SECRET_KEY: "quickstart-emulator-only-secret", HW_USER_ID: "7e25b1da389f4697a79df3a0e5bd494e" };
+      await writeFile(join(dir, "fleet.yaml"), `providers:\n  hw: { type: huaweicloud, region: r, projectId: "${PROJECT}", endpoint: "${url}", pollIntervalMs: 100 }\ninstances:\n  - { provider: hw, name: hw-web-1, spec: { image: { name: euler-2.12 }, keyPair: ops-2026 } }\n`);
+      const plan = await runCli(["plan", "--detailed-exitcode"], { cwd: dir, env });
+      expect(plan.stdout).toMatch(/hw\/hw-web-1[\s\S]*changeos/);
+      expect(plan.code).toBe(2);
+      const applied = await runCli(["apply", "--auto-approve"], { cwd: dir, env });
+      expect(applied.stdout).toContain("0 failed");
+      expect((await runCli(["plan", "--detailed-exitcode"], { cwd: dir, env })).code).toBe(0);
     } finally {
       child.kill("SIGTERM");
       await once(child, "close");
