@@ -1,8 +1,12 @@
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Emulator, JdInstanceState } from "../../src/emulator/index.js";
 import type { CliRun } from "../support/cli.js";
+import { runCli } from "../support/cli.js";
 import type { TestCloud } from "../support/cloud.js";
 import { FAST, startTestCloud } from "../support/cloud.js";
 
@@ -204,5 +208,70 @@ describe("JD Cloud VM end to end: the real CLI against the emulated JD API", { t
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/401 APIGW_SIGN_RESULT_NOT_SAME: the request signature does not match \[request req-/);
     expect(run.stderr).not.toContain("wrong-secret");
+  });
+});
+
+const EXAMPLES = resolve(import.meta.dirname, "../../examples");
+
+describe("reform sim with the quickstart world", { timeout: 90_000 }, () => {
+  it("prints the jdcloud-vm URL; a jdcloud provider pointed at it plans and applies the world's JD server", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "reform-jd-sim-"));
+    const child = spawn(process.execPath, [resolve(import.meta.dirname, "../../bin/reform.js"), "sim", "--world", join(EXAMPLES, "quickstart-world.yaml"), "--port", "0"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let printed = "";
+      while (!/jdcloud-vm \S+\n/.test(printed)) printed += String((await once(child.stdout, "data"))[0]);
+      const url = /jdcloud-vm (\S+)\n/.exec(printed)?.[1] ?? "";
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/jdcloud$/);
+      const env = { JDC_ACCESS_KEY: "QUICKSTARTJDACCESSKEY", JDC_SECRET_KEY: "quickstart-jd-emulator-only-secret" };
+      await writeFile(join(dir, "fleet.yaml"), `providers:\n  jd: { type: jdcloud, region: cn-north-1, endpoint: "${url}", pollIntervalMs: 100 }\ninstances:\n  - { provider: jd, name: jd-web-1, spec: { image: { name: ubuntu-24.04 }, keyPair: ops-2026 } }\n`);
+      const plan = await runCli(["plan", "--detailed-exitcode"], { cwd: dir, env });
+      expect(plan.stdout).toMatch(/jd\/jd-web-1[\s\S]*steps: stop → rebuild → start/);
+      expect(plan.code).toBe(2);
+      const applied = await runCli(["apply", "--auto-approve"], { cwd: dir, env });
+      expect(applied.stdout).toMatch(/1 converged, 0 failed/);
+      expect((await runCli(["plan", "--detailed-exitcode"], { cwd: dir, env })).code).toBe(0);
+    } finally {
+      child.kill("SIGTERM");
+      await once(child, "close");
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("examples/jdcloud.yaml", { timeout: 90_000 }, () => {
+  const world = `jdcloud:
+  region: cn-north-1
+  credentials: [{ accessKey: ${ACCESS_KEY}, secretKey: ${SECRET_KEY} }]
+  images: [{ name: ubuntu-22.04 }, { name: ubuntu-24.04 }]
+  keypairs: [{ name: ops-2025 }, { name: ops-2026 }]
+  instances:
+    - { name: web-1, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: web } }
+    - { name: web-2, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: web } }
+    - { name: batch-1, image: ubuntu-22.04, status: stopped }
+    - { name: api-1, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: api, "reform.reboot.token": "2026-11-01" } }
+`;
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(world, { timings: { ...FAST, reboot: 600, rebuild: 600 } });
+  });
+  afterAll(async () => cloud.close());
+
+  it("plans, applies and converges against the emulator, then plans no changes", async () => {
+    const text = await readFile(join(EXAMPLES, "jdcloud.yaml"), "utf8");
+    const pointed = text.replace(/# endpoint: "[^"]*"/, `endpoint: "${cloud.emulator.urls.jdcloud}"`);
+    expect(pointed).not.toBe(text);
+    await cloud.writeFleet(pointed);
+    const env = { JDC_ACCESS_KEY: ACCESS_KEY, JDC_SECRET_KEY: SECRET_KEY, JD_ROOT_PASSWORD: STRONG_PASSWORD };
+    const plan = await cloud.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"], env);
+    expect(plan.stderr).toBe("");
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toMatch(/Plan: 3 rebuild, 1 reboot/);
+    const applied = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"], env);
+    expect(applied.stderr).toBe("");
+    expect(applied.stdout).toMatch(/4 converged, 0 failed/);
+    for (const secret of SECRETS) expect(`${plan.stdout}${applied.stdout}`).not.toContain(secret);
+    const batch = cloud.emulator.snapshot().jdcloud?.instances.find((i) => i.name === "batch-1");
+    expect(batch?.status).toBe("stopped");
+    expect((await cloud.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"], env)).code).toBe(0);
   });
 });
