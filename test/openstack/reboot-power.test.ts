@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CloudFixture } from "./support/fixture.js";
 import { address, fleetYaml } from "./support/fleet.js";
-import { closeSuite, openSuite } from "./support/suite.js";
+import { closeSuite, findLeakedSecrets, openSuite } from "./support/suite.js";
 import type { Workspace } from "./support/workspace.js";
 import { changeOf, describeRun, planChanges } from "./support/workspace.js";
 
@@ -100,5 +100,9 @@ describe("reboot tokens and power on a real Nova", () => {
     const run = await work.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"]);
     expect(run.code, describeRun(run)).toBe(0);
     expect((await cloud.server(id)).metadata).toMatchObject({ role: "r", owner: "team-r" });
+  });
+
+  it("no password, token or credential secret appears in anything reform printed or wrote", async () => {
+    expect(await findLeakedSecrets(cloud, work)).toEqual([]);
   });
 });

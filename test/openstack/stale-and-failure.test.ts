@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectStatus } from "./support/api.js";
 import type { CloudFixture } from "./support/fixture.js";
 import { address, fleetYaml } from "./support/fleet.js";
-import { closeSuite, openSuite } from "./support/suite.js";
+import { closeSuite, findLeakedSecrets, openSuite } from "./support/suite.js";
 import type { Workspace } from "./support/workspace.js";
 import { changeOf, describeRun, planChanges } from "./support/workspace.js";
 
@@ -85,5 +85,10 @@ describe("stale plans, failed rebuilds and busy servers on a real Nova", () => {
     await cloud.settle(ids["busy"]!);
     const run = await work.reform(["plan", "-c", "busy.yaml", "--detailed-exitcode"]);
     expect(run.code, describeRun(run)).toBe(0);
+  });
+
+  it("no password, token or credential secret appears in anything reform printed or wrote", async () => {
+    expect(await work.filesWritten()).toContain("stale.plan.json");
+    expect(await findLeakedSecrets(cloud, work)).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { CloudError } from "../../model/errors.js";
 import type { HttpClient } from "../http/client.js";
 import type { HttpResponse, QueryValue, RequestSigner } from "../http/types.js";
 import { microversionHeaders } from "./microversion.js";
@@ -45,8 +46,9 @@ export class NovaClient {
     for (;;) {
       this.listRequests++;
       const res = await this.#get("/servers/detail", params, "GET /servers/detail", signal);
-      const page = (res.json ?? {}) as ServerPage;
-      const batch = page.servers ?? [];
+      const page = res.json as ServerPage | undefined;
+      if (!Array.isArray(page?.servers)) throw this.#notAServerList(res);
+      const batch = page.servers;
       servers.push(...batch);
       const next = page.servers_links?.find((l) => l.rel === "next")?.href;
       if (!next || batch.length === 0 || query.firstPageOnly === true) return servers;
@@ -75,6 +77,18 @@ export class NovaClient {
   /** `DELETE /servers/{id}/metadata/{key}`; a key already gone (404) is fine. */
   async deleteMetadataKey(id: string, key: string, signal: AbortSignal): Promise<void> {
     await this.#http.request({ method: "DELETE", url: `${this.#base}/servers/${encodeURIComponent(id)}/metadata/${encodeURIComponent(key)}`, headers: this.#headers, operation: "DELETE /servers/{id}/metadata/{key}", idempotent: true, signer: this.#signer, signal, accept: [404] });
+  }
+
+  /**
+   * A 2xx answer without a server list is never read as "no servers". Nova's noauth2 middleware answers
+   * every request that has no X-Auth-Token with 204 and a suggested token (found against a real Nova).
+   */
+  #notAServerList(res: HttpResponse): CloudError {
+    const noauth2 = res.status === 204 && res.headers["x-auth-token"] !== undefined;
+    const cloudMessage = noauth2
+      ? "Nova answered 204 with a suggested X-Auth-Token instead of a server list: this is Nova's noauth2 middleware, which needs a token of the form user:project (use auth_type admin_token with such a token, not none)"
+      : `the answer has no "servers" list (content-type ${res.headers["content-type"] ?? "none"})`;
+    return new CloudError({ provider: this.#http.provider, operation: "GET /servers/detail", status: res.status, cloudMessage, ...(res.requestId ? { requestId: res.requestId } : {}) });
   }
 
   #get(path: string, query: Record<string, QueryValue>, operation: string, signal: AbortSignal): Promise<HttpResponse> {

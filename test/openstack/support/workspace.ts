@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CliRun } from "../../support/cli.js";
@@ -18,6 +18,7 @@ export interface ReformRun extends CliRun {
  */
 export class Workspace {
   readonly runs: ReformRun[] = [];
+  private readonly written = new Set<string>();
 
   private constructor(
     readonly dir: string,
@@ -31,6 +32,7 @@ export class Workspace {
   async write(name: string, text: string): Promise<string> {
     const path = join(this.dir, name);
     await writeFile(path, text);
+    this.written.add(name);
     return path;
   }
 
@@ -47,9 +49,18 @@ export class Workspace {
     return result;
   }
 
-  /** Every byte reform printed, for the secret scan. */
-  allOutput(): string {
-    return this.runs.map((r) => `${r.stdout}\n${r.stderr}`).join("\n");
+  /** Every byte reform printed, and every file it wrote here (saved plans, state), for the secret scan. */
+  async allOutput(): Promise<string> {
+    const entries = await readdir(this.dir, { recursive: true, withFileTypes: true });
+    const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).filter((path) => !this.written.has(path.slice(this.dir.length + 1)));
+    const contents = await Promise.all(files.map((path) => readFile(path, "utf8")));
+    return [...this.runs.map((r) => `${r.stdout}\n${r.stderr}`), ...contents].join("\n");
+  }
+
+  /** The names of the files reform wrote here (not the fleet files the suite wrote). */
+  async filesWritten(): Promise<string[]> {
+    const entries = await readdir(this.dir, { recursive: true, withFileTypes: true });
+    return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(this.dir.length + 1)).filter((name) => !this.written.has(name));
   }
 
   async remove(): Promise<void> {
