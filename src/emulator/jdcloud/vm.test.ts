@@ -27,15 +27,15 @@ interface Envelope {
 
 let emulator: Emulator;
 beforeAll(async () => {
-  emulator = await startEmulator({ world: parseWorld(WORLD, "world.yaml"), timings: { stop: 40, start: 40, reboot: 40, rebuild: 80 } });
+  emulator = await startEmulator({ world: parseWorld(WORLD, "world.yaml"), timings: { stop: 250, start: 250, reboot: 250, rebuild: 250 } });
 });
 afterAll(async () => emulator.close());
 
 /** A request signed like jdcloud-sdk-js does; `nonce` fixed to test replays. */
-function signed(method: string, path: string, body?: string, nonce: string = randomUUID(), secret = SK): { url: URL; init: RequestInit } {
+function signed(method: string, path: string, body?: string, nonce: string = randomUUID(), secret = SK, at = Date.now()): { url: URL; init: RequestInit } {
   const url = new URL(`${emulator.urls.jdcloud}${path}`);
   const headers = { accept: "application/json", "content-type": "application/json" };
-  const sig = signJdRequest({ method, url, headers, body, date: jdDate(Date.now()), nonce, region: "cn-north-1" }, { accessKey: AK, secretKey: secret });
+  const sig = signJdRequest({ method, url, headers, body, date: jdDate(at), nonce, region: "cn-north-1" }, { accessKey: AK, secretKey: secret });
   return { url, init: { method, headers: { ...headers, ...sig.headers }, ...(body === undefined ? {} : { body }) } };
 }
 
@@ -50,11 +50,11 @@ const statusOf = async (id: string) => ((await call("GET", `/v1/regions/cn-north
 
 async function until(id: string, status: string): Promise<string[]> {
   const seen: string[] = [];
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 400; i++) {
     const now = (await statusOf(id)).status;
     if (seen.at(-1) !== now) seen.push(now);
     if (now === status) return seen;
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`${id} never reached ${status}: ${seen.join(" → ")}`);
 }
@@ -81,6 +81,13 @@ describe("the emulated JD Cloud gateway", () => {
     expect(((await res.json()) as Envelope).error?.status).toBe("APIGW_SIGN_RESULT_NOT_SAME");
   });
 
+  it("refuses a correctly signed request whose x-jdcloud-date is an hour off", async () => {
+    const { url, init } = signed("GET", "/v1/regions/cn-north-1/instances/i-run1", undefined, randomUUID(), SK, Date.now() - 3_600_000);
+    const res = await fetch(url, init);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as Envelope).error?.message).toMatch(/too far from the gateway's time/);
+  });
+
   it("refuses to rebuild a running VM (FAILED_PRECONDITION) and changes nothing", async () => {
     const refused = await act("i-run1", "rebuildInstance", JSON.stringify({ imageId: "img-new", keyNames: ["kp1"] }));
     expect(refused).toMatchObject({ status: 400, json: { error: { code: 400, status: "FAILED_PRECONDITION" } } });
@@ -89,15 +96,22 @@ describe("the emulated JD Cloud gateway", () => {
   });
 
   it("runs the life cycle running → stopping → stopped → rebuilding → stopped → starting → running", async () => {
-    expect((await act("i-run1", "stopInstance")).json.result).toEqual({});
-    const stopping = await until("i-run1", "stopped");
-    expect((await act("i-run1", "rebuildInstance", JSON.stringify({ imageId: "img-new", keyNames: ["kp1"] }))).status).toBe(200);
-    expect(await act("i-run1", "startInstance", "{}")).toMatchObject({ status: 409, json: { error: { status: "CONFLICT" } } });
-    const rebuilding = await until("i-run1", "stopped");
+    const seen: string[] = [];
+    const step = async (verb: string, body: string, final: string) => {
+      expect((await act("i-run1", verb, body)).json.result).toEqual({});
+      seen.push((await statusOf("i-run1")).status, ...(await until("i-run1", final)));
+    };
+    await step("stopInstance", "{}", "stopped");
+    await step("rebuildInstance", JSON.stringify({ imageId: "img-new", keyNames: ["kp1"] }), "stopped");
+    await step("startInstance", "{}", "running");
+    expect(seen.filter((s, i) => s !== seen[i - 1])).toEqual(["stopping", "stopped", "rebuilding", "stopped", "starting", "running"]);
     expect(await statusOf("i-run1")).toMatchObject({ imageId: "img-new", keyNames: ["kp1"] });
-    expect((await act("i-run1", "startInstance")).status).toBe(200);
-    const starting = await until("i-run1", "running");
-    expect([...stopping, ...rebuilding, ...starting].filter((s, i, all) => s !== all[i - 1])).toEqual(["stopping", "stopped", "rebuilding", "stopped", "starting", "running"]);
+  });
+
+  it("refuses another action while one is in progress (409 CONFLICT)", async () => {
+    expect((await act("i-bulk00", "rebootInstance")).status).toBe(200);
+    expect(await act("i-bulk00", "stopInstance")).toMatchObject({ status: 409, json: { error: { code: 409, status: "CONFLICT" } } });
+    await until("i-bulk00", "running");
   });
 
   it("requires a password when no key pair is given, and checks its rules", async () => {

@@ -37,7 +37,7 @@ const adapters: ProviderAdapter[] = [];
 let emulator: Emulator;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ world: parseWorld(WORLD, "world.yaml"), timings: { stop: 150, start: 30, reboot: 30, rebuild: 60 } });
+  emulator = await startEmulator({ world: parseWorld(WORLD, "world.yaml"), timings: { stop: 400, start: 30, reboot: 30, rebuild: 60 } });
 });
 afterAll(async () => {
   for (const a of adapters) await a.close();
