@@ -1,5 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ConfigError, ReformError } from "../model/errors.js";
+import { parseDuration } from "../config/duration.js";
+import { TIMEOUT_KINDS } from "../config/rollout.js";
 import { VERSION } from "../version.js";
 import { EXIT } from "./exit-codes.js";
 import type { SimCommandOptions } from "./commands/sim.js";
@@ -86,8 +88,10 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
     .option("--adopt", "record annotations for what cannot be observed, without touching servers", false)
     .option("--parallelism <n>", "most servers in flight at once", positiveInt)
     .option("--poll-interval <ms>", "time between bulk status polls", positiveInt)
+    .option("--timeout <kind=duration>", "step timeout over the fleet file's, e.g. rebuild=45m (kinds: rebuild, reinstall, changeos, reboot, stop, start, update-metadata, wait; repeatable)", timeoutOption)
+    .option("--continue", "approve the canaries that converged in an earlier run (canaryApproval: manual) and roll on", false)
     .addOption(target()).addOption(noColor())
-    .action(async (planfile: string | undefined, o: { config: string; autoApprove: boolean; output: "text" | "json"; adopt: boolean; parallelism?: number; pollInterval?: number; target: string[]; color: boolean }) => {
+    .action(async (planfile: string | undefined, o: { config: string; autoApprove: boolean; output: "text" | "json"; adopt: boolean; parallelism?: number; pollInterval?: number; timeout?: Record<string, number>; continue: boolean; target: string[]; color: boolean }) => {
       const options = { ...o, configGiven: apply.getOptionValueSource("config") === "cli", debug: program.opts<{ debug?: boolean }>().debug ?? false };
       const { applyCommand, applySavedPlanCommand } = await import("./commands/apply.js");
       setExit(planfile ? await applySavedPlanCommand(io, planfile, options, signal) : await applyCommand(io, options, signal));
@@ -128,12 +132,23 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
     .option("--hang-rate <rate>", "share of Huawei jobs that never finish (0..1)", rate)
     .option("--flap-rate <rate>", "share of Nova actions after which the status toggles (0..1)", rate)
     .option("--flap <duration>", "how long a flapping server toggles (e.g. 1s)")
+    .option("--throttle-burst <n>", "a 429 comes in a burst of this many answers", positiveInt)
     .action(async (o: SimCommandOptions) => setExit(await (await import("./commands/sim.js")).simCommand(io, o, signal)));
   return program;
 }
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** `--timeout rebuild=45m`, repeatable: collected into one map. */
+function timeoutOption(value: string, previous: Record<string, number> | undefined): Record<string, number> {
+  const match = /^([a-z-]+)=(.+)$/.exec(value.trim());
+  const kind = match?.[1] ?? "";
+  const ms = match ? parseDuration(match[2] ?? "") : undefined;
+  if (!match || !(TIMEOUT_KINDS as readonly string[]).includes(kind)) throw new InvalidArgumentError(`expected KIND=DURATION with KIND one of ${TIMEOUT_KINDS.join(", ")}, e.g. rebuild=45m`);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError("expected a duration such as 90s, 45m or 1h30m after '='");
+  return { ...previous, [kind]: ms };
 }
 
 function positiveInt(value: string): number {

@@ -1,9 +1,16 @@
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { parseJournal, pendingOperations } from "../../apply/journal.js";
 import { applySucceeded } from "../../apply/report.js";
 import type { Reporter } from "../../model/events.js";
 import type { Plan } from "../../model/plan.js";
 import { ReformError } from "../../model/errors.js";
+import { describeResumed } from "../../apply/resume.js";
+import type { ApplyReport } from "../../apply/report.js";
+import type { TimeoutKind } from "../../model/desired.js";
+import { probeGate } from "../../runtime/gate-probe.js";
 import { openFileJournal } from "../../runtime/journal-file.js";
+import { toApplyReportDocument } from "../../render/apply-report.js";
 import { fingerprintOf } from "../../plan/fingerprint.js";
 import { apply } from "../../workflow/apply.js";
 import { readPlanFile } from "../../workflow/plan-file.js";
@@ -29,6 +36,10 @@ export interface ApplyCommandOptions {
   readonly adopt: boolean;
   readonly parallelism?: number;
   readonly pollInterval?: number;
+  /** `--timeout kind=duration`: over the fleet file's timeouts. */
+  readonly timeout?: Readonly<Partial<Record<TimeoutKind, number>>>;
+  /** `--continue`: approve canaries that passed in an earlier run. */
+  readonly continue?: boolean;
   readonly color?: boolean;
   readonly debug: boolean;
 }
@@ -40,7 +51,10 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
     const progress = options.output === "json" ? io.stderr : io.stdout;
     progress.write(renderPlanAs(planned.plan, "text", { color, width: io.stdout.columns ?? 100 }));
     if (!planned.plan.applyable) return EXIT.error;
-    if (!hasWork(planned.plan)) return EXIT.ok;
+    if (!hasWork(planned.plan)) {
+      // Nothing to change, but an interrupted run may have left operations to follow and report: that changes nothing.
+      return (await hasPendingOperations(session.fleet.journal)) ? execute(io, session, planned, options, signal) : EXIT.ok;
+    }
     await approve(io, options.autoApprove);
     return execute(io, session, planned, options, signal);
   });
@@ -71,8 +85,16 @@ export async function applySavedPlanCommand(io: CliIo, planPath: string, options
     progress.write(renderPlanAs(saved, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
     if (!saved.applyable) return EXIT.error;
     if (!hasWork(saved)) return EXIT.ok;
-    return execute(io, session, { ...fresh, plan: saved }, options, signal);
+    // The fleet file is the one the plan was made from (checked above): its rollout policies are the plan's, complete
+    // with gates, pauses and timeouts that the plan document does not carry.
+    return execute(io, session, { ...fresh, plan: { ...saved, rollout: fresh.plan.rollout } }, options, signal);
   });
+}
+
+/** True when the journal holds steps an interrupted run started and never saw finish. */
+async function hasPendingOperations(journalPath: string): Promise<boolean> {
+  const text = await readFile(journalPath, "utf8").catch(() => "");
+  return pendingOperations(parseJournal(text).entries).length > 0;
 }
 
 /** Something to execute, or a busy server to wait out and plan again. */
@@ -90,7 +112,8 @@ async function approve(io: CliIo, autoApprove: boolean): Promise<void> {
 
 async function execute(io: CliIo, session: Session, planned: PlanResult, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
   const color = useColor(io, options.color);
-  const live = isInteractive(io) && options.output === "text" && io.env["REFORM_PROGRESS"] !== "plain";
+  const asksCanaries = isInteractive(io) && !options.autoApprove && Object.values(planned.plan.rollout).some((p) => p.canaryApproval === "manual");
+  const live = isInteractive(io) && options.output === "text" && io.env["REFORM_PROGRESS"] !== "plain" && !asksCanaries;
   const addresses = planned.plan.changes.filter((c) => c.steps.length > 0 || c.action === "wait").map((c) => c.address);
   const listr = live ? createListrReporter(addresses) : undefined;
   const progress = options.output === "json" ? io.stderr : io.stdout;
@@ -107,15 +130,38 @@ async function execute(io: CliIo, session: Session, planned: PlanResult, options
       journal,
       env: io.env,
       readFile: io.readFile,
+      probeGate,
+      ...(asksCanaries ? { approveCanaries: (group: string, canaries: readonly string[]) => confirm(io, `\nThe canaries of group ${group} converged (${canaries.join(", ") || "in an earlier run"}). Continue with the rest of the group?`) } : {}),
       options: {
         ...(options.parallelism ? { parallelism: options.parallelism } : {}),
         ...(options.pollInterval ? { pollIntervalMs: options.pollInterval } : {}),
+        ...(options.timeout ? { timeouts: options.timeout } : {}),
+        ...(options.continue ? { continue: true } : {}),
       },
     });
     await rendering;
-    io.stdout.write(renderReportAs(report, options.output, { color }));
+    io.stdout.write(renderApplyOutput(report, options.output, color));
     return applySucceeded(report) ? EXIT.ok : EXIT.error;
   } finally {
     await journal.close();
   }
+}
+
+/** The apply report, with what this run found of an interrupted one and the groups waiting for canary approval. */
+function renderApplyOutput(report: ApplyReport, output: "text" | "json", color: boolean): string {
+  if (output === "json") {
+    const extras = {
+      ...(report.resumed ? { resumed: report.resumed.map((r) => ({ address: r.address, step: r.step, run: r.run, started_at: r.startedAt, outcome: r.outcome, ...(r.requestId ? { request_id: r.requestId } : {}), ...(r.jobId ? { job_id: r.jobId } : {}), ...(r.message ? { message: r.message } : {}) })) } : {}),
+      ...(report.journalProblems ? { journal_problems: report.journalProblems } : {}),
+      ...(report.awaitingApproval ? { awaiting_approval: report.awaitingApproval } : {}),
+    };
+    return `${JSON.stringify({ ...toApplyReportDocument(report), ...extras }, null, 2)}\n`;
+  }
+  const lines = [
+    ...(report.journalProblems ?? []).map((p) => `Journal: ${p}`),
+    ...(report.resumed ?? []).map((r) => `Resumed: ${describeResumed(r)}`),
+    renderReportAs(report, "text", { color }).trimEnd(),
+    ...(report.awaitingApproval ?? []).map((g) => `Group ${g}: the canaries converged; the rest of the group waits for approval: run \`reform apply --continue\`.`),
+  ];
+  return `${lines.join("\n")}\n`;
 }

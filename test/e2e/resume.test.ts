@@ -1,0 +1,97 @@
+import { spawn } from "node:child_process";
+import { appendFile, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseJournal, pendingOperations } from "../../src/apply/journal.js";
+import type { StepEntry } from "../../src/apply/journal.js";
+import type { TestCloud } from "../support/cloud.js";
+import { FAST, startTestCloud, worldWith } from "../support/cloud.js";
+import { serverActions, serverByName } from "../support/world.js";
+
+const BIN = resolve(import.meta.dirname, "../../bin/reform.js");
+const NAMES = ["web-1", "web-2", "web-3"];
+const WORLD = worldWith(`  images: [{ name: ubuntu-22.04 }, { name: ubuntu-24.04 }]
+  keypairs: [{ name: ops-2025 }]
+  servers:
+${NAMES.map((n) => `    - { name: ${n}, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: web, owner: team-a } }`).join("\n")}
+`);
+const FLEET = `providers: { dc1: { type: openstack, cloud: test } }
+groups:
+  - name: web
+    provider: dc1
+    match: { name: "web-*" }
+    spec: { image: { name: ubuntu-24.04 }, metadata: { role: web } }
+    rollout: { parallelism: 10 }
+`;
+
+/** Starts `reform apply` and kills it with SIGKILL once every server's rebuild was sent (and journaled). */
+function applyKilledMidRebuild(cloud: TestCloud): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, "apply", "-c", "fleet.yaml", "--auto-approve", "--poll-interval", "30"], {
+      cwd: cloud.dir,
+      env: { PATH: process.env["PATH"] ?? "", HOME: cloud.dir, CI: "true", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if ((stdout.match(/: rebuild started/g) ?? []).length === NAMES.length) child.kill("SIGKILL");
+    });
+    child.on("error", reject);
+    child.on("close", (_code, signal) => {
+      clearTimeout(timer);
+      if (signal !== "SIGKILL") reject(new Error(`apply was not killed (it ended on its own):\n${stdout}`));
+      else resolvePromise(stdout);
+    });
+  });
+}
+
+describe("an apply killed with SIGKILL mid-rebuild, then applied again", () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    // Long enough that the second run starts while the rebuilds still run, even on a loaded machine.
+    cloud = await startTestCloud(WORLD, { timings: { ...FAST, rebuild: 8000 } });
+    await cloud.writeFleet(FLEET);
+  });
+  afterAll(async () => cloud.close());
+
+  it("re-attaches to the rebuilds in flight, reports them, converges, and rebuilds each server exactly once", async () => {
+    const killed = await applyKilledMidRebuild(cloud);
+    expect(killed).not.toMatch(/converged/);
+    const journalPath = join(cloud.dir, ".reform", "journal.jsonl");
+    const left = parseJournal(await readFile(journalPath, "utf8"));
+    const inFlight = pendingOperations(left.entries);
+    expect(inFlight.map((p) => p.address).sort()).toEqual(NAMES.map((n) => `dc1/${n}`));
+    expect(inFlight.every((p) => p.handle.requestId?.startsWith("req-"))).toBe(true);
+    // As if the kill had also cut a journal write short: the next run must report it and go on.
+    await appendFile(journalPath, '{"time":"2026-11-23T10:00:00.000Z","run":"torn","addr');
+
+    const again = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]);
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/Journal: line \d+ is incomplete \(a write cut short, e\.g\. by kill -9\): ignored/);
+    // Planned mid-rebuild: each server is waited out (never sent a second rebuild), planned again, and converged.
+    expect(again.stdout).toMatch(/Plan: .*3 wait/);
+    expect(again.stdout).toMatch(/Apply: 3 converged, 0 failed, 0 skipped\./);
+    for (const p of inFlight) {
+      expect(again.stdout).toContain(`Resumed: re-attached to rebuild of ${p.address} started ${new Date(p.handle.startedAt).toISOString()} by interrupted run ${p.run} (request ${p.handle.requestId ?? ""}): finished`);
+    }
+    const ubuntu2404 = cloud.emulator.snapshot().openstack.images.find((i) => i.name === "ubuntu-24.04")?.id;
+    for (const name of NAMES) {
+      expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
+      expect(serverByName(cloud.emulator, name)).toMatchObject({ imageId: ubuntu2404, vmState: "active", taskState: null, metadata: expect.objectContaining({ role: "web", owner: "team-a" }) });
+    }
+
+    // The journal now has nothing in flight: a third run follows nothing, and the fleet plans clean.
+    const after = parseJournal(await readFile(journalPath, "utf8"));
+    expect(pendingOperations(after.entries)).toEqual([]);
+    const resumedEntries = after.entries.filter((e): e is StepEntry => "resumedBy" in e && e.resumedBy !== undefined);
+    expect(resumedEntries.map((e) => e.address).sort()).toEqual(NAMES.map((n) => `dc1/${n}`));
+    const third = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]);
+    expect(third.code).toBe(0);
+    expect(third.stdout).not.toMatch(/Resumed:/);
+    expect((await cloud.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"])).code).toBe(0);
+    for (const name of NAMES) expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
+  }, 60_000);
+});
