@@ -4,7 +4,7 @@ import type { Emulator } from "../../emulator/types.js";
 import { parseWorld } from "../../emulator/world.js";
 import type { Step } from "../../model/action.js";
 import type { Clock } from "../../model/clock.js";
-import { CloudError, ReformError } from "../../model/errors.js";
+import { AmbiguousError, CloudError, ReformError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { OperationHandle, OperationStatus, ProviderAdapter } from "../../model/provider.js";
 import { Secret } from "../../model/secret.js";
@@ -190,5 +190,21 @@ describe("JD Cloud steps and polling", () => {
     expect(details).toMatchObject({ status: 400, cloudCode: "FAILED_PRECONDITION" });
     expect(details.requestId).toMatch(/^req-/);
     expect(details.cloudMessage).toMatch(/must be stopped, it is running; the VM i-0200 is left running with image img-old/);
+  });
+});
+
+describe("JD Cloud mutations whose answer is lost", () => {
+  it("are not retried blindly: the VM is read back, and a stop it shows is taken as accepted", async () => {
+    const lossy = await startEmulator({ world: parseWorld(WORLD, "world.yaml"), timings: { stop: 400 }, faults: { ambiguousRate: 1 } });
+    try {
+      const a = adapter({ settings: { region: "cn-east-2", endpoint: lossy.urls.jdcloud } });
+      const handle = await a.startStep({ instance: await one(a, "i-0005"), step: stop, inputs: {} }, signal);
+      expect(handle).toMatchObject({ instanceId: "i-0005", step: "stop" });
+      expect(lossy.stats.actions.filter((x) => x.serverId === "i-0005").map((x) => x.action)).toEqual(["stop"]);
+      const metadata: Step = { kind: "update-metadata", impact: "none", params: { metadata: { set: { a: "1" }, remove: [], full: { a: "1" } } } };
+      await expect(a.startStep({ instance: await one(a, "i-0006"), step: metadata, inputs: {} }, signal)).rejects.toBeInstanceOf(AmbiguousError);
+    } finally {
+      await lossy.close();
+    }
   });
 });
