@@ -57,16 +57,27 @@ function candidateSlots(input: DriftInput): Slot[] {
     topSlot("userData", spec.userData !== undefined, seenUserData, ignored("userData") ? desiredUserDataSha256(spec) : ABSENT),
     topSlot("power", spec.power !== undefined, effectivePower(observed), ignored("power") ? spec.power : ABSENT),
   ];
-  const managed = spec.metadata;
-  slots.push({ key: "metadata", options: managed === undefined ? [ABSENT] : [true, ABSENT] });
+  return [...slots, ...metadataSlots(input, differs)];
+}
+
+/**
+ * The metadata map may have been managed at the last apply even if it is not now, and then with keys the
+ * configuration no longer names: without drift those keys are still on the server with the applied values.
+ * Keys managed now are tried first as seen, keys only seen on the server first as not managed.
+ */
+function metadataSlots(input: DriftInput, differs: ReadonlySet<FieldPath>): Slot[] {
+  const { observed, change } = input;
+  const managed = input.desired.spec.metadata;
+  const slots: Slot[] = [{ key: "metadata", options: managed === undefined ? [ABSENT, true] : [true, ABSENT] }];
   const removed = change.fields.filter((f) => f.path.startsWith("metadata.") && f.after === null).map((f) => f.path.slice("metadata.".length));
-  const keys = [...new Set([...Object.keys(managed ?? {}), ...removed])].sort();
+  const keys = [...new Set([...Object.keys(managed ?? {}), ...removed, ...Object.keys(observed.metadata)])].sort();
   for (const key of keys) {
     const path: FieldPath = `metadata.${key}`;
     const seen = Object.hasOwn(observed.metadata, key) ? observed.metadata[key] : ABSENT;
-    const options: Value[] = [seen];
+    const managedNow = managed !== undefined && Object.hasOwn(managed, key);
+    const options: Value[] = managedNow || removed.includes(key) ? [seen] : [ABSENT, seen];
     if (differs.has(path) || removed.includes(key)) options.push(ABSENT);
-    if (ignored(path) && managed && Object.hasOwn(managed, key)) options.push(managed[key]);
+    if (input.ignore.field(path) && managed && managedNow) options.push(managed[key]);
     slots.push({ key: path, options: unique(options) });
   }
   return slots;
