@@ -106,9 +106,11 @@ async function runStep(
 ): Promise<StepOutcome> {
   const moreSteps = index < change.steps.length - 1;
   const base = { run: ctx.run, address: change.address, id: change.id, step: step.kind, op: `${ctx.run}:${change.address}:${index}` };
+  let sentRequestId: string | undefined;
   try {
     const inputs = await ctx.resolveInputs(desired, step);
     const handle = await ctx.adapter.startStep({ instance: current, step, inputs }, ctx.signal);
+    sentRequestId = handle.requestId;
     const ids = { ...(handle.requestId ? { requestId: handle.requestId } : {}), ...(handle.jobId ? { jobId: handle.jobId } : {}) };
     const follow = { provider: ctx.adapter.name, startedAt: handle.startedAt, baseline: handle.baseline, synchronous: handle.synchronous };
     await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "started", ...ids, ...follow });
@@ -131,7 +133,8 @@ async function runStep(
     ctx.reporter.report({ type: "step-finished", address: change.address, step: step.kind });
     return { type: "ok", instance };
   } catch (error) {
-    const failed = describeFailure(error, step.kind, change.address);
+    const described = describeFailure(error, step.kind, change.address);
+    const failed = described.requestId === undefined && sentRequestId !== undefined ? { ...described, requestId: sentRequestId } : described;
     await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "failed", message: failed.why, ...(failed.requestId ? { requestId: failed.requestId } : {}) });
     return failed;
   }
@@ -143,7 +146,7 @@ function describeFailure(error: unknown, step: StepKind, address: string): Extra
     return { type: "failed", step, why: e.message, ...(e.details.requestId ? { requestId: e.details.requestId } : {}) };
   }
   if (error instanceof AmbiguousError) return { type: "failed", step, why: `${step}: ${error.message}; run plan to see the server's real state` };
-  if (error instanceof ReformError) return { type: "failed", step, why: `${step}: ${error.message}` };
+  if (error instanceof ReformError) return { type: "failed", step, why: error.message.startsWith(`${step} `) ? error.message : `${step}: ${error.message}` };
   const message = error instanceof Error ? error.message : String(error);
   return { type: "failed", step, why: `${step}: ${message}` };
 }
