@@ -15,6 +15,7 @@ const SECURITY_TOKEN = "Temp-Security-T0ken-Kn0wn-4e1a";
 const ROOT_PASSWORD = "Hw-R00t-Pa55-Kn0wn-8c2f";
 const ENV = { HW_ACCESS_KEY: "QTWAOYTTINDUT2QVKYUC", HW_SECRET_KEY: SECRET_KEY, HW_SECURITY_TOKEN: SECURITY_TOKEN, HW_USER_ID: "7e25b1da389f4697a79df3a0e5bd494e", HW_ROOT_PASSWORD: ROOT_PASSWORD };
 const SECRETS = [SECRET_KEY, SECURITY_TOKEN, ROOT_PASSWORD];
+// Each test runs the CLI several times as child processes: generous limits for a loaded machine (no test sleeps).
 
 const WORLD = `huaweicloud:
   projectId: ${PROJECT}
@@ -53,7 +54,7 @@ ${instances}`;
 
 type HwServer = { name: string; status: string; imageId: string; keyName: string | null; metadata: Record<string, string>; userData: string | null };
 
-describe("huaweicloud end to end", () => {
+describe("huaweicloud end to end", { timeout: 120_000 }, () => {
   let cloud: TestCloud;
   const outputs: string[] = [];
   const run = async (args: readonly string[], env: Record<string, string> = ENV): Promise<CliRun> => {
@@ -115,8 +116,11 @@ describe("huaweicloud end to end", () => {
 
   it("reinstalls a server without a key pair with the admin password from the environment", async () => {
     await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: pw-1, spec: { userData: { inline: "#cloud-config\\n", sensitive: true }, password: { env: HW_ROOT_PASSWORD } } }\n`));
-    await applyAndReplan();
-    expect(actionsOf("pw-1")).toEqual(["v2 reinstallServer withStopServer"]);
+    const applied = await run(["apply", "--auto-approve", "--debug"]);
+    expect(applied.stdout).toContain("0 failed");
+    expect(applied.stderr).toMatch(/POST \S+\/v2\/\S+\/reinstallos 200/);
+    expect((await run(["plan", "--detailed-exitcode"])).code).toBe(0);
+    expect(actionsOf("pw-1")).toEqual(["v2 reinstallServer withStopServer adminpass"]);
     expect(server("pw-1").keyName).toBeNull();
   });
 
@@ -205,7 +209,7 @@ describe("huaweicloud end to end", () => {
   });
 });
 
-describe("huaweicloud under throttling (429 APIGW.0308)", () => {
+describe("huaweicloud under throttling (429 APIGW.0308)", { timeout: 120_000 }, () => {
   let cloud: TestCloud;
   beforeAll(async () => {
     cloud = await startTestCloud(WORLD, { timings: { reinstall: 150, reboot: 60, stop: 40, start: 40, rebuild: 120, build: 40 }, faults: { rate429: 0.25, retryAfterSeconds: 0 }, seed: 7 });
@@ -223,7 +227,7 @@ describe("huaweicloud under throttling (429 APIGW.0308)", () => {
   });
 });
 
-describe("reform sim with the quickstart world", () => {
+describe("reform sim with the quickstart world", { timeout: 120_000 }, () => {
   it("prints the huaweicloud-ecs URL; a huaweicloud provider pointed at it plans and applies a changeos of the world's Huawei server", async () => {
     const dir = await mkdtemp(join(tmpdir(), "reform-hw-sim-"));
     const world = resolve(import.meta.dirname, "../../examples/quickstart-world.yaml");
@@ -249,7 +253,7 @@ describe("reform sim with the quickstart world", () => {
   });
 });
 
-describe("examples/huaweicloud.yaml", () => {
+describe("examples/huaweicloud.yaml", { timeout: 120_000 }, () => {
   const world = `huaweicloud:
   projectId: ${PROJECT}
   userId: ${ENV.HW_USER_ID}
@@ -283,7 +287,7 @@ describe("examples/huaweicloud.yaml", () => {
     expect(applied.stdout).toContain("0 failed");
     expect(applied.code).toBe(0);
     const actions = cloud.emulator.stats.actions.map((a) => `${a.serverName}: ${a.action}`).sort();
-    expect(actions).toEqual(["db-1: rebootServer", "kiosk-1: v2 reinstallServer withStopServer", "legacy-1: v1 reinstallServer withStopServer", "web-1: v2 changeOS withStopServer", "web-2: v2 changeOS withStopServer"]);
+    expect(actions).toEqual(["db-1: rebootServer", "kiosk-1: v2 reinstallServer withStopServer adminpass", "legacy-1: v1 reinstallServer withStopServer", "web-1: v2 changeOS withStopServer", "web-2: v2 changeOS withStopServer"]);
     const again = await cloud.reform(["plan", "--detailed-exitcode"], ENV);
     expect(again.code).toBe(0);
   });

@@ -85,7 +85,8 @@ export function reprovision(ctx: ActionContext, server: HwServer, version: "v1" 
   const keyName = typeof o["keyname"] === "string" && o["keyname"] !== "" ? o["keyname"] : null;
   const effect: HwEffect = { kind, imageId: image.id, keyName, ...(userData === undefined ? {} : { userData }) };
   const type = kind === "reinstall" ? "reinstallServer" : "changeOS";
-  const label = `${version} ${type}${o["mode"] === "withStopServer" ? " withStopServer" : ""}`;
+  const password = typeof o["adminpass"] === "string" && o["adminpass"] !== "" ? " adminpass" : "";
+  const label = `${version} ${type}${o["mode"] === "withStopServer" ? " withStopServer" : ""}${password}`;
   const job = startJob(ctx, server, { type, effect, duration: ctx.timings.reinstall, ...(image.fail ? { fail: image.fail } : {}), label });
   return { status: 200, body: { job_id: job.id } };
 }
