@@ -24,19 +24,19 @@ groups:
     rollout: { parallelism: 10 }
 `;
 
-/** Starts `reform apply` and kills it with SIGKILL once every server's rebuild was sent (and journaled). */
-function applyKilledMidRebuild(cloud: TestCloud): Promise<string> {
+/** Starts `reform apply` and kills it with SIGKILL once `count` steps were sent (and journaled). */
+function applyKilledMidRebuild(cloud: TestCloud, count = NAMES.length, env: Record<string, string> = {}, step = "rebuild"): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, "apply", "-c", "fleet.yaml", "--auto-approve", "--poll-interval", "30"], {
       cwd: cloud.dir,
-      env: { PATH: process.env["PATH"] ?? "", HOME: cloud.dir, CI: "true", NO_COLOR: "1" },
+      env: { PATH: process.env["PATH"] ?? "", HOME: cloud.dir, CI: "true", NO_COLOR: "1", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
     const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
-      if ((stdout.match(/: rebuild started/g) ?? []).length === NAMES.length) child.kill("SIGKILL");
+      if ((stdout.match(new RegExp(`: ${step} started`, "g")) ?? []).length === count) child.kill("SIGKILL");
     });
     child.on("error", reject);
     child.on("close", (_code, signal) => {
@@ -93,5 +93,44 @@ describe("an apply killed with SIGKILL mid-rebuild, then applied again", () => {
     expect(third.stdout).not.toMatch(/Resumed:/);
     expect((await cloud.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"])).code).toBe(0);
     for (const name of NAMES) expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
+  }, 60_000);
+});
+
+const HW_PROJECT = "0123456789abcdef0123456789abcdef";
+const HW_ENV = { HW_ACCESS_KEY: "QTWAOYTTINDUT2QVKYUC", HW_SECRET_KEY: "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc", HW_USER_ID: "7e25b1da389f4697a79df3a0e5bd494e" };
+const HW_WORLD = `huaweicloud:
+  projectId: ${HW_PROJECT}
+  userId: ${HW_ENV.HW_USER_ID}
+  credentials: [{ accessKey: ${HW_ENV.HW_ACCESS_KEY}, secretKey: ${HW_ENV.HW_SECRET_KEY} }]
+  images: [{ name: euler-1 }, { name: euler-2 }]
+  keypairs: [{ name: ops-2025 }]
+  servers:
+    - { name: cos-1, image: euler-1, keyPair: ops-2025, metadata: { role: web } }
+`;
+
+describe("a Huawei changeos interrupted by SIGKILL", () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(HW_WORLD, { timings: { ...FAST, reinstall: 8000 } });
+    await cloud.writeFleet(`providers:
+  hw: { type: huaweicloud, region: ap-southeast-1, projectId: "${HW_PROJECT}", endpoint: "${cloud.emulator.urls.huaweicloud}", pollIntervalMs: 30 }
+instances:
+  - { provider: hw, name: cos-1, spec: { image: { name: euler-2 } } }
+`);
+  });
+  afterAll(async () => cloud.close());
+
+  it("is followed by the next apply through its job id to the end, reported, and never sent twice", async () => {
+    await applyKilledMidRebuild(cloud, 1, HW_ENV, "changeos");
+    const left = pendingOperations(parseJournal(await readFile(join(cloud.dir, ".reform", "journal.jsonl"), "utf8")).entries);
+    expect(left).toHaveLength(1);
+    const jobId = left[0]?.handle.jobId ?? "";
+    expect(jobId).not.toBe("");
+    const again = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"], HW_ENV);
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(new RegExp(`Resumed: re-attached to changeos of hw/cos-1 started \\S+ by interrupted run \\S+ \\(request [^,]+, job ${jobId}\\): finished`));
+    expect(serverActions(cloud.emulator, "cos-1")).toEqual(["v2 changeOS withStopServer"]);
+    expect((await cloud.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"], HW_ENV)).code).toBe(0);
   }, 60_000);
 });
