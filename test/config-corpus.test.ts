@@ -35,8 +35,8 @@ async function loadError(path: string): Promise<ConfigError> {
 const badFiles = readdirSync(join(fixtures, "bad")).filter((f) => f.endsWith(".yaml")).sort();
 
 describe("broken fleet files", () => {
-  it("has a corpus of at least 25 files", () => {
-    expect(badFiles.length).toBeGreaterThanOrEqual(25);
+  it("has a corpus of at least 50 files", () => {
+    expect(badFiles.length).toBeGreaterThanOrEqual(50);
   });
 
   it.each(badFiles)("%s is rejected with a located, readable error", async (name) => {

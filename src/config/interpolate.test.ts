@@ -30,6 +30,12 @@ describe("interpolate", () => {
     expect(result.type === "error" && result.messages[0]).toContain("invalid variable reference");
   });
 
+  it("rejects a reference that is never closed, unless escaped", () => {
+    const result = interpolate("cloud-${env:OS_CLOUD_NAME", { OS_CLOUD_NAME: "x" });
+    expect(result).toEqual({ type: "error", messages: ["unterminated reference '${env:OS_CLOUD_NAME': expected ${env:NAME} closed by '}'"] });
+    expect(interpolate("${env:A} then $${env:B", { A: "a" })).toEqual({ type: "ok", value: "a then $${env:B" });
+  });
+
   it("does not re-interpolate values that contain references", () => {
     expect(interpolate("${env:A}", { A: "${env:B}", B: "no" })).toEqual({ type: "ok", value: "${env:B}" });
   });

@@ -13,6 +13,8 @@ export type InterpolationResult =
 export function interpolate(text: string, env: Readonly<Record<string, string | undefined>>): InterpolationResult {
   if (!text.includes("${env:")) return { type: "ok", value: text };
   const messages: string[] = [];
+  const unterminated = /(?<!\$)\$\{env:[^}]*$/.exec(text);
+  if (unterminated) messages.push(`unterminated reference '${unterminated[0]}': expected \${env:NAME} closed by '}'`);
   const value = text.replace(REFERENCE, (match: string, name: string) => {
     if (match.startsWith("$$")) return match.slice(1);
     if (!VARIABLE_NAME.test(name)) {

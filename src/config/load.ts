@@ -1,14 +1,16 @@
 import { createHash } from "node:crypto";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { visit } from "yaml";
 import type { DesiredFleet } from "../model/desired.js";
 import type { Diagnostic } from "../model/errors.js";
+import type { SourceLocation } from "../model/source.js";
 import { ConfigError } from "../model/errors.js";
 import { decodeUtf8 } from "../model/user-data.js";
 import { buildFleet } from "./build.js";
 import { interpolateTree } from "./interpolate.js";
 import type { InterpolationIssue } from "./interpolate.js";
 import type { ParsedFleetText } from "./parse.js";
-import { formatPath, locate, parseFleetText } from "./parse.js";
+import { formatPath, locate, locationAt, parseFleetText } from "./parse.js";
 import type { RawFleet } from "./raw.js";
 import type { ReadFile } from "./user-data-source.js";
 import { fileErrorReason } from "./user-data-source.js";
@@ -55,13 +57,28 @@ async function buildFromText(text: string, file: string, digest: string, deps: L
   return { file, sha256: digest, ...built };
 }
 
+/** Where the first alias without an anchor is written (`*name` before or without `&name`). */
+function unresolvedAlias(parsed: ParsedFleetText): SourceLocation | undefined {
+  let offset: number | undefined;
+  visit(parsed.doc, {
+    Alias(_key, node) {
+      if (node.range && node.resolve(parsed.doc) === undefined) {
+        offset = node.range[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return offset === undefined ? undefined : locationAt(parsed, offset);
+}
+
 /** Interpolated and schema-valid data, or a ConfigError with every interpolation and schema problem. */
 function checkedData(parsed: ParsedFleetText, env: Readonly<Record<string, string | undefined>>): RawFleet {
   let plain: unknown;
   try {
     plain = parsed.doc.toJS({ maxAliasCount: 1000 });
   } catch (error) {
-    throw new ConfigError([{ location: locate(parsed, []), message: `cannot read the document: ${error instanceof Error ? error.message : String(error)}` }]);
+    throw new ConfigError([{ location: unresolvedAlias(parsed) ?? locate(parsed, []), message: `cannot read the document: ${error instanceof Error ? error.message : String(error)}` }]);
   }
   const issues: InterpolationIssue[] = [];
   const data = interpolateTree(plain, env, issues);
