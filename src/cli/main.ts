@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ConfigError, ReformError } from "../model/errors.js";
 import { parseDuration } from "../config/duration.js";
@@ -172,6 +173,8 @@ function rate(value: string): number {
 /** Aborts on the first SIGINT or SIGTERM, so running steps stop cleanly; a second signal exits at once. */
 function processSignal(): AbortSignal {
   const controller = new AbortController();
+  // Every wait, poll and HTTP request in flight listens on this one signal (hundreds in a large apply): no listener limit.
+  setMaxListeners(0, controller.signal);
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
     process.stderr.write(`\nReceived ${name}: stopping; servers already changing finish in the cloud, the next plan shows where they are.\n`);
