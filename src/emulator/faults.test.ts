@@ -157,7 +157,11 @@ describe("fault kinds beyond 5xx, 429 and drops", () => {
       await waitFor(() => api(`/servers/${id("web-1")}`), (r) => r.body.server.status === "ACTIVE");
       await expect(api(`/servers/${id("web-1")}/action`, { method: "POST", body: REBUILD })).rejects.toThrow();
       expect(emulator.stats.duplicates).toEqual([expect.objectContaining({ serverId: id("web-1"), count: 2, request: `POST /compute/v2.1/servers/${id("web-1")}/action` })]);
-      // The same rebuild of another server is not a duplicate.
+      // The same rebuild of another server is not a duplicate; nor is a repeat after another mutation in between.
+      await expect(api(`/servers/${id("web-2")}/action`, { method: "POST", body: REBUILD })).rejects.toThrow();
+      await waitFor(() => api(`/servers/${id("web-2")}`), (r) => r.body.server.status === "ACTIVE");
+      await expect(api(`/servers/${id("web-2")}/action`, { method: "POST", body: { "os-stop": null } })).rejects.toThrow();
+      await waitFor(() => api(`/servers/${id("web-2")}`), (r) => r.body.server.status === "SHUTOFF");
       await expect(api(`/servers/${id("web-2")}/action`, { method: "POST", body: REBUILD })).rejects.toThrow();
       expect(emulator.stats.duplicates).toHaveLength(1);
     } finally {
@@ -198,6 +202,14 @@ describe("fault kinds beyond 5xx, 429 and drops", () => {
     } finally {
       await emulator.close();
     }
+  });
+
+  it("answers 429 in bursts: a drawn 429 is followed by throttleBurst - 1 more", () => {
+    const injector = new FaultInjector({ ...NO_FAULTS, rate429: 0.05, throttleBurst: 4 }, 3);
+    const decisions = Array.from({ length: 4000 }, () => injector.decide());
+    const runs = decisions.join(",").split(/(?:,?none)+,?/).filter((r) => r !== "").map((r) => r.split(",").length);
+    expect(runs.length).toBeGreaterThan(20);
+    expect(runs.every((n) => n % 4 === 0)).toBe(true);
   });
 
   it("draws each kind from its own seeded stream: the same seed gives the same action failures and hangs", () => {

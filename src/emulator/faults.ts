@@ -36,6 +36,8 @@ export class FaultInjector implements CloudFaults {
   readonly #action: () => number;
   readonly #hang: () => number;
   readonly #flap: () => number;
+  /** 429 answers left in the current burst. */
+  #burst = 0;
 
   constructor(
     readonly options: FaultOptions,
@@ -55,11 +57,18 @@ export class FaultInjector implements CloudFaults {
   /** Before handling: drop the connection (mid-request), answer 503 or 429, or handle it. */
   decide(): FaultDecision {
     if (!this.active) return "none";
+    if (this.#burst > 0) {
+      this.#burst--;
+      return "throttle";
+    }
     const draw = this.#request();
     const { dropRate, error5xxRate, rate429 } = this.options;
     if (draw < dropRate) return "drop";
     if (draw < dropRate + error5xxRate) return "error5xx";
-    if (draw < dropRate + error5xxRate + rate429) return "throttle";
+    if (draw < dropRate + error5xxRate + rate429) {
+      this.#burst = Math.max(0, Math.floor(this.options.throttleBurst) - 1);
+      return "throttle";
+    }
     return "none";
   }
 
@@ -98,6 +107,7 @@ export function checkFaultOptions(options: FaultOptions): FaultOptions {
   }
   if (options.dropRate + options.error5xxRate + options.rate429 > 1) throw new RangeError("fault rates add up to more than 1");
   if (options.dropResponseRate + options.ambiguousRate > 1) throw new RangeError("dropResponseRate and ambiguousRate add up to more than 1");
+  if (!(options.throttleBurst >= 1)) throw new RangeError(`fault option throttleBurst must be at least 1, not ${options.throttleBurst}`);
   for (const key of ["latencyMs", "retryAfterSeconds", "flapMs"] as const) {
     if (!(options[key] >= 0)) throw new RangeError(`fault option ${key} must be non-negative, not ${options[key]}`);
   }
@@ -126,7 +136,7 @@ export function countedFaults(faults: CloudFaults, counts: Record<"failedActions
 }
 
 const WORLD_RATE_KEYS = ["error5xxRate", "rate429", "dropRate", "dropResponseRate", "ambiguousRate", "actionFailRate", "hangRate", "flapRate"] as const;
-const WORLD_FAULT_KEYS = [...WORLD_RATE_KEYS, "latency", "retryAfterSeconds", "flap"] as const;
+const WORLD_FAULT_KEYS = [...WORLD_RATE_KEYS, "latency", "retryAfterSeconds", "throttleBurst", "flap"] as const;
 
 /** The world file's `faults:` section: rates in 0..1, `latency` and `flap` as durations, `retryAfterSeconds` a number. */
 export function parseWorldFaults(reader: YamlReader, node: unknown): Partial<FaultOptions> {
@@ -135,6 +145,7 @@ export function parseWorldFaults(reader: YamlReader, node: unknown): Partial<Fau
     if (key === "latency") faults.latencyMs = reader.duration(entry.value, "faults.latency");
     else if (key === "flap") faults.flapMs = reader.duration(entry.value, "faults.flap");
     else if (key === "retryAfterSeconds") faults.retryAfterSeconds = numberIn(reader, entry.value, "faults.retryAfterSeconds", 0, 3600);
+    else if (key === "throttleBurst") faults.throttleBurst = numberIn(reader, entry.value, "faults.throttleBurst", 1, 1000);
     else faults[key as (typeof WORLD_RATE_KEYS)[number]] = numberIn(reader, entry.value, `faults.${key}`, 0, 1);
   }
   return faults;

@@ -19,13 +19,13 @@ export interface MutableStats {
   actions: ActionRecord[];
   faults: Record<FaultKind, number>;
   duplicates: DuplicateRecord[];
-  /** Accepted mutations by `METHOD path sha256(body)`: how many times each was accepted. */
-  mutations: Map<string, number>;
+  /** Per server (or path), the last accepted mutation (`METHOD path sha256(body)`) and how many times in a row. */
+  lastMutation: Map<string, { readonly key: string; readonly count: number }>;
 }
 
 export function emptyStats(): MutableStats {
   const faults: Record<FaultKind, number> = { error5xx: 0, throttled: 0, dropped: 0, droppedResponses: 0, ambiguous: 0, failedActions: 0, hungJobs: 0, flaps: 0 };
-  return { requests: 0, byRoute: {}, actions: [], faults, duplicates: [], mutations: new Map() };
+  return { requests: 0, byRoute: {}, actions: [], faults, duplicates: [], lastMutation: new Map() };
 }
 
 export interface HttpServerOptions {
@@ -93,9 +93,11 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
   const exempt = service.isExempt(apiReq);
   if (!exempt && options.faults.options.latencyMs > 0) await delay(options.faults.options.latencyMs);
   if (!exempt && service.injectErrors && injectFault(options, service, res, common)) return;
+  const actionsBefore = stats.actions.length;
   const response = await service.handle(apiReq);
   const mutation = method !== "GET" && method !== "HEAD";
-  if (service.injectErrors && mutation && response.status < 300) countMutation(stats, method, url.pathname, apiReq.body);
+  // Server actions only (the clouds record them): metadata writes are idempotent merges, safe to repeat.
+  if (service.injectErrors && stats.actions.length > actionsBefore && response.status < 300) countMutation(stats, method, url.pathname, apiReq.body);
   if (!exempt && service.injectErrors) {
     const fault = options.faults.decideResponse(mutation);
     if (fault === "lost") {
@@ -111,15 +113,19 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
   send(res, response, common);
 }
 
-/** Counts an accepted mutation; the second and later acceptance of the same one is a duplicate. */
+/**
+ * Counts an accepted mutation. The same one (method, path, body) accepted again for the same server with no other
+ * mutation of that server in between (the first in flight or already applied) is a duplicate.
+ */
 function countMutation(stats: MutableStats, method: string, pathname: string, body: Buffer): void {
   const key = `${method} ${pathname} ${createHash("sha256").update(body).digest("hex")}`;
-  const count = (stats.mutations.get(key) ?? 0) + 1;
-  stats.mutations.set(key, count);
-  if (count < 2) return;
   const inPath = /\/(?:servers|cloudservers|instances)\/([^/:]+)/.exec(pathname)?.[1];
   const inBody = /"id"\s*:\s*"([^"]+)"/.exec(body.toString("utf8"))?.[1];
-  stats.duplicates.push({ request: `${method} ${pathname}`, serverId: inPath ?? inBody, count, at: Date.now() });
+  const serverId = inPath === "action" || inPath === "detail" ? inBody : (inPath ?? inBody);
+  const last = stats.lastMutation.get(serverId ?? pathname);
+  const count = last?.key === key ? last.count + 1 : 1;
+  stats.lastMutation.set(serverId ?? pathname, { key, count });
+  if (count >= 2) stats.duplicates.push({ request: `${method} ${pathname}`, serverId, count, at: Date.now() });
 }
 
 /** Applies the seeded fault decision; true when the request was answered (or dropped) by it. */

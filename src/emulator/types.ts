@@ -33,6 +33,8 @@ export interface FaultOptions {
   readonly rate429: number;
   /** Retry-After of the 429 answers, in seconds. @default 1 */
   readonly retryAfterSeconds: number;
+  /** A drawn 429 starts a burst: this many API calls in a row are answered 429 (1: no burst). @default 1 */
+  readonly throttleBurst: number;
   /** Share of API calls whose connection is destroyed mid-request: before handling, nothing happens. @default 0 */
   readonly dropRate: number;
   /** Share of API calls that are handled (a mutation takes effect) and whose answer is cut after the headers and part of the body. @default 0 */
@@ -49,7 +51,7 @@ export interface FaultOptions {
   readonly flapMs: number;
 }
 
-export const NO_FAULTS: FaultOptions = { latencyMs: 0, error5xxRate: 0, rate429: 0, retryAfterSeconds: 1, dropRate: 0, dropResponseRate: 0, ambiguousRate: 0, actionFailRate: 0, hangRate: 0, flapRate: 0, flapMs: 1000 };
+export const NO_FAULTS: FaultOptions = { latencyMs: 0, error5xxRate: 0, rate429: 0, retryAfterSeconds: 1, throttleBurst: 1, dropRate: 0, dropResponseRate: 0, ambiguousRate: 0, actionFailRate: 0, hangRate: 0, flapRate: 0, flapMs: 1000 };
 
 /** A parsed world file: the emulated clouds' starting state. Every section is optional. */
 export interface World {
@@ -109,20 +111,23 @@ export interface EmulatorStats {
   readonly actions: readonly ActionRecord[];
   /** Faults injected, per kind. */
   readonly faults: Readonly<Record<FaultKind, number>>;
-  /** Mutations received again for the same server with the same content (the first in flight or applied). */
+  /**
+   * Server actions (rebuild, reinstall, changeos, reboot, stop, start, JD modify: what `actions` records) accepted again
+   * for the same server with the same content and no other action on it in between. Metadata writes, idempotent merges, are not counted.
+   */
   readonly duplicates: readonly DuplicateRecord[];
 }
 
 /** Kinds of injected faults, counted in the stats. */
 export type FaultKind = "error5xx" | "throttled" | "dropped" | "droppedResponses" | "ambiguous" | "failedActions" | "hungJobs" | "flaps";
 
-/** A mutation the emulator accepted more than once: same method, path and body. */
+/** A mutation the emulator accepted again for the same server: same method, path and body as the one before it. */
 export interface DuplicateRecord {
   /** `METHOD /prefix/path` (ids kept). */
   readonly request: string;
   /** The cloud's server id the path or body names, when one is found. */
   readonly serverId: string | undefined;
-  /** How many times it was accepted so far (2 or more). */
+  /** How many times in a row it was accepted so far (2 or more). */
   readonly count: number;
   readonly at: number;
 }

@@ -26,6 +26,7 @@ export interface SimCommandOptions {
   readonly hangRate?: number;
   readonly flapRate?: number;
   readonly flap?: string;
+  readonly throttleBurst?: number;
 }
 
 /** Runs the emulator in the foreground until SIGINT/SIGTERM; prints one `<api> <base url>` line per API once ready. */
@@ -62,6 +63,7 @@ function faults(options: SimCommandOptions): Partial<FaultOptions> {
     actionFailRate: options.actionFailRate,
     hangRate: options.hangRate,
     flapRate: options.flapRate,
+    throttleBurst: options.throttleBurst,
   };
   return {
     ...Object.fromEntries(Object.entries(rates).filter(([, v]) => v !== undefined)),
