@@ -22,17 +22,24 @@ export interface JdInstanceState {
   op: JdPendingOp | null;
 }
 
+export interface JdImageState {
+  readonly id: string;
+  readonly name: string;
+  /** describeImages' `imageSource`; absent in state saved before it existed: private. */
+  readonly source?: "public" | "thirdparty" | "private" | "shared";
+}
+
 /** The emulated JD Cloud VM region: plain JSON, persisted with the rest of the world. */
 export interface JdState {
   readonly region: string;
   readonly credentials: readonly { readonly accessKey: string; readonly secretKey: string }[];
-  readonly images: readonly { readonly id: string; readonly name: string }[];
+  readonly images: readonly JdImageState[];
   readonly keypairs: readonly string[];
   readonly instances: JdInstanceState[];
 }
 
 export function initialJdState(world: JdWorld, seed: number, now: number): JdState {
-  const images = world.images.map((i) => ({ id: i.id ?? `img-${stableHexId(seed, "jd-image", i.name).slice(0, 8)}`, name: i.name }));
+  const images = world.images.map((i): JdImageState => ({ id: i.id ?? `img-${stableHexId(seed, "jd-image", i.name).slice(0, 8)}`, name: i.name, source: i.source ?? "private" }));
   const instances = world.instances.map((w, n): JdInstanceState => ({
     id: w.id ?? `i-${stableHexId(seed, "jd-instance", w.name).slice(0, 10)}`,
     name: w.name,
@@ -76,7 +83,7 @@ export class JdCloud {
     return this.#state.credentials.find((c) => c.accessKey === accessKey)?.secretKey;
   }
 
-  images(): readonly { readonly id: string; readonly name: string }[] {
+  images(): readonly JdImageState[] {
     return this.#state.images;
   }
 

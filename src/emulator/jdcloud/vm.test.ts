@@ -127,6 +127,14 @@ describe("the emulated JD Cloud gateway", () => {
     expect(keyOnly.status).toBe(200);
   });
 
+  it("describeImages needs ids.N or an imageSource, and names the source the JD way", async () => {
+    expect((await call("GET", "/v1/regions/cn-north-1/images")).json.error).toMatchObject({ status: "INVALID_ARGUMENT", message: "imageSource is required when no ids are given" });
+    const byId = await call("GET", "/v1/regions/cn-north-1/images?ids.1=img-new&ids.2=img-nope");
+    expect(byId.json.result).toMatchObject({ totalCount: 1, images: [{ imageId: "img-new", name: "ubuntu-24.04", imageSource: "self" }] });
+    expect((await call("GET", "/v1/regions/cn-north-1/images?imageSource=public")).json.result).toMatchObject({ totalCount: 0 });
+    expect((await call("GET", "/v1/regions/cn-north-1/images?imageSource=private")).json.result).toMatchObject({ totalCount: 2 });
+  });
+
   it("pages describeInstances (10-100) and describeInstancesCustomData (1-10), filtered by instanceId", async () => {
     const page = await call("GET", "/v1/regions/cn-north-1/instances?pageNumber=3&pageSize=10");
     expect(page.json.result).toMatchObject({ totalCount: 26 });

@@ -3,7 +3,7 @@ import { MalformedBody, isRecord, readJson, segments } from "../http.js";
 import type { CloudFaults } from "../faults.js";
 import type { MutableStats } from "../server.js";
 import { JdApiError, modifyAttribute, powerAction, rebuild } from "./vm-actions.js";
-import type { JdCloud, JdInstanceState } from "./state.js";
+import type { JdCloud, JdImageState, JdInstanceState } from "./state.js";
 import { parseJdDate, verifyJdSignature } from "./verify.js";
 
 export const JD_PREFIX = "/jdcloud";
@@ -88,8 +88,8 @@ function read(req: ApiRequest, deps: JdServiceDeps, collection: string, item: st
       return { customData, totalCount: page.total };
     }
     case "images": {
-      const page = paginate(req, [...deps.cloud.images()], 10, 100);
-      return { images: page.items.map((i) => ({ imageId: i.id, name: i.name, osType: "linux", platform: "Ubuntu", systemDiskSizeGB: 40, status: "ready" })), totalCount: page.total };
+      const page = paginate(req, imagesOf(req, deps.cloud.images()), 10, 100);
+      return { images: page.items.map((i) => ({ imageId: i.id, name: i.name, imageSource: IMAGE_SOURCE_WORD[i.source ?? "private"], osType: "linux", platform: "Ubuntu", systemDiskSizeGB: 40, status: "ready" })), totalCount: page.total };
     }
     default:
       throw new JdApiError(404, "NOT_FOUND", `no route GET ${req.path}`);
@@ -152,6 +152,19 @@ function filtered(req: ApiRequest, instances: readonly JdInstanceState[]): JdIns
     out = out.filter((i) => (f.name === "name" ? f.values.some((v) => i.name.includes(v)) : f.values.includes(field(i))));
   }
   return out;
+}
+
+/** How an image's source is named in the Image object (the query says `public`, the answer `jcloud`). */
+const IMAGE_SOURCE_WORD = { public: "jcloud", thirdparty: "marketplace", private: "self", shared: "shared" } as const;
+
+/** describeImages: `ids.N` selects images; without ids, `imageSource` is required. */
+function imagesOf(req: ApiRequest, images: readonly JdImageState[]): JdImageState[] {
+  const ids = [...req.query].filter(([k]) => /^ids\.\d+$/.test(k)).map(([, v]) => v);
+  if (ids.length > 0) return images.filter((i) => ids.includes(i.id));
+  const source = req.query.get("imageSource");
+  if (source === null) throw new JdApiError(400, "INVALID_ARGUMENT", "imageSource is required when no ids are given");
+  if (!(source in IMAGE_SOURCE_WORD)) throw new JdApiError(400, "INVALID_ARGUMENT", `imageSource must be one of public, shared, thirdparty, private`);
+  return images.filter((i) => (i.source ?? "private") === source);
 }
 
 function paginate<T>(req: ApiRequest, items: readonly T[], min: number, max: number): { items: T[]; total: number } {

@@ -4,6 +4,8 @@ import type { YamlReader } from "../yaml-reader.js";
 export interface JdWorldImage {
   readonly name: string;
   readonly id?: string;
+  /** describeImages' `imageSource`. @default "private" */
+  readonly source?: "public" | "thirdparty" | "private" | "shared";
 }
 
 export interface JdWorldInstance {
@@ -42,8 +44,9 @@ export function parseJdWorld(r: YamlReader, node: unknown): JdWorld {
     return { accessKey: r.string(r.require(c, "accessKey", item, what).value, `${what}.accessKey`), secretKey: r.string(r.require(c, "secretKey", item, what).value, `${what}.secretKey`) };
   });
   const images = list("images", (item, what) => {
-    const i = r.entries(item, what, ["name", "id"]);
-    return { name: r.string(r.require(i, "name", item, what).value, `${what}.name`), ...(i.has("id") ? { id: r.string(i.get("id")?.value, `${what}.id`) } : {}) };
+    const i = r.entries(item, what, ["name", "id", "source"]);
+    const source = i.has("source") ? { source: r.oneOf(i.get("source")?.value, `${what}.source`, ["public", "thirdparty", "private", "shared"]) } : {};
+    return { name: r.string(r.require(i, "name", item, what).value, `${what}.name`), ...(i.has("id") ? { id: r.string(i.get("id")?.value, `${what}.id`) } : {}), ...source };
   });
   const keypairs = list("keypairs", (item, what) => ({ name: r.string(r.require(r.entries(item, what, ["name"]), "name", item, what).value, `${what}.name`) }));
   const instances = list("instances", (item, what) => parseInstance(r, item, what, images, keypairs));

@@ -19,7 +19,7 @@ const BULK = 230;
 const WORLD = `jdcloud:
   region: cn-east-2
   credentials: [{ accessKey: ${AK}, secretKey: ${SK} }]
-  images: [{ name: ubuntu-22.04, id: img-old }, { name: ubuntu-24.04, id: img-new }, { name: dup, id: img-d1 }, { name: dup, id: img-d2 }]
+  images: [{ name: ubuntu-22.04, id: img-old }, { name: ubuntu-24.04, id: img-new }, { name: dup, id: img-d1 }, { name: dup, id: img-d2, source: public }, { name: centos-7, id: img-pub, source: public }]
   keypairs: [{ name: kp1 }]
   instances:
 ${Array.from({ length: BULK }, (_, n) => `    - { name: vm-${n}, id: i-${String(n).padStart(4, "0")}, image: img-old, keyPair: kp1, metadata: { n: "${n}" }${n === 0 ? ', userData: "#!/bin/bash\\necho hi\\n"' : ""} }`).join("\n")}
@@ -144,10 +144,13 @@ describe("JD Cloud bulk reads", () => {
     expect(calls("instancesCustomData")).toBe(2);
   });
 
-  it("resolves images by name or id, and names ambiguity", async () => {
-    const res = await adapter().resolveImages([{ name: "ubuntu-24.04" }, { id: "img-old" }, { name: "dup" }, { name: "nope" }], signal);
-    expect(res.map((r) => r.result.type)).toEqual(["found", "found", "error", "error"]);
+  it("resolves images by id (ids.N) and by name across every imageSource, and names ambiguity", async () => {
+    const res = await adapter().resolveImages([{ name: "ubuntu-24.04" }, { id: "img-old" }, { name: "dup" }, { name: "nope" }, { name: "centos-7" }, { id: "img-gone" }], signal);
+    expect(res.map((r) => r.result.type)).toEqual(["found", "found", "error", "error", "found", "error"]);
     expect(res[2]!.result).toMatchObject({ message: expect.stringMatching(/ambiguous: img-d1, img-d2/) as unknown });
+    expect(res[4]!.result).toMatchObject({ id: "img-pub" });
+    // one call for the ids, one per image source (private, shared, public, thirdparty) for the names
+    expect(emulator.stats.byRoute["GET /jdcloud/v1/regions/cn-east-2/images"]).toBe(5);
   });
 });
 

@@ -9,7 +9,7 @@ import { normalizeInstance } from "./normalize.js";
 import type { JdCall, Tracking } from "./operations.js";
 import { decideJdOperation, metadataCall, showsStep, stepCall, withVmState } from "./operations.js";
 import { JdSigner } from "./sign.js";
-import { JdVmClient } from "./vm.js";
+import { JD_IMAGE_SOURCES, JdVmClient } from "./vm.js";
 import type { JdImage, JdInstance } from "./vm.js";
 
 export const DEFAULT_JD_ENDPOINT = "https://vm.jdcloud-api.com";
@@ -117,7 +117,9 @@ class JdCloudAdapter implements ProviderAdapter {
 
   async resolveImages(refs: readonly ImageRef[], signal: AbortSignal): Promise<readonly ImageResolution[]> {
     if (refs.length === 0) return [];
-    const images = await this.#vm.describeImages(signal);
+    const ids = [...new Set(refs.flatMap((r) => ("id" in r ? [r.id] : [])))];
+    const images = ids.length > 0 ? await this.#vm.describeImagesById(ids, signal) : [];
+    if (refs.some((r) => "name" in r)) for (const source of JD_IMAGE_SOURCES) images.push(...(await this.#vm.describeImagesBySource(source, signal)));
     return refs.map((ref) => ({ ref, result: resolveImage(ref, images) }));
   }
 
@@ -228,7 +230,8 @@ function selectorFilter(selectors: readonly InstanceSelector[]): (id: string, na
 }
 
 function resolveImage(ref: ImageRef, images: readonly JdImage[]): ImageResolution["result"] {
-  const found = "id" in ref ? images.filter((i) => i.imageId === ref.id) : images.filter((i) => i.name === ref.name);
+  const matching = "id" in ref ? images.filter((i) => i.imageId === ref.id) : images.filter((i) => i.name === ref.name);
+  const found = [...new Map(matching.map((i) => [i.imageId, i])).values()];
   const what = "id" in ref ? `id ${ref.id}` : `name "${ref.name}"`;
   if (found.length === 0) return { type: "error", message: `no JD Cloud image with ${what}` };
   if (found.length > 1) return { type: "error", message: `image ${what} is ambiguous: ${found.map((i) => i.imageId).join(", ")}; use an id` };

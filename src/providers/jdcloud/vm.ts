@@ -34,6 +34,10 @@ export interface JdImage {
   readonly platform?: string;
 }
 
+/** describeImages' `imageSource` values: JD's public images, the marketplace, the account's own, shared with it. */
+export type JdImageSource = "public" | "thirdparty" | "private" | "shared";
+export const JD_IMAGE_SOURCES: readonly JdImageSource[] = ["private", "shared", "public", "thirdparty"];
+
 export type JdVerb = "stopInstance" | "startInstance" | "rebootInstance" | "rebuildInstance" | "modifyInstanceAttribute";
 
 /**
@@ -120,8 +124,19 @@ export class JdVmClient {
     return out;
   }
 
-  async describeImages(signal: AbortSignal): Promise<JdImage[]> {
-    return this.#paged<JdImage>("images", "images", INSTANCE_PAGE, {}, signal);
+  /** The given images (`ids.N`, 100 per call). */
+  async describeImagesById(ids: readonly string[], signal: AbortSignal): Promise<JdImage[]> {
+    const out: JdImage[] = [];
+    for (const group of chunks(ids, INSTANCE_PAGE)) {
+      const query = Object.fromEntries(group.map((id, i) => [`ids.${i + 1}`, id]));
+      out.push(...(await this.#paged<JdImage>("images", "images", INSTANCE_PAGE, query, signal)));
+    }
+    return out;
+  }
+
+  /** Every image of one source: `imageSource` is required when no ids are given. */
+  async describeImagesBySource(source: JdImageSource, signal: AbortSignal): Promise<JdImage[]> {
+    return this.#paged<JdImage>("images", "images", INSTANCE_PAGE, { imageSource: source }, signal);
   }
 
   /** One instance action; resolves with the request id once JD acknowledged it (`result: {}`). */
