@@ -107,10 +107,12 @@ async function runStep(
   const moreSteps = index < change.steps.length - 1;
   const base = { run: ctx.run, address: change.address, id: change.id, step: step.kind, op: `${ctx.run}:${change.address}:${index}` };
   let sentRequestId: string | undefined;
+  let sent = false;
   try {
     const inputs = await ctx.resolveInputs(desired, step);
     const handle = await ctx.adapter.startStep({ instance: current, step, inputs }, ctx.signal);
     sentRequestId = handle.requestId;
+    sent = true;
     const ids = { ...(handle.requestId ? { requestId: handle.requestId } : {}), ...(handle.jobId ? { jobId: handle.jobId } : {}) };
     const follow = { provider: ctx.adapter.name, startedAt: handle.startedAt, baseline: handle.baseline, synchronous: handle.synchronous };
     await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "started", ...ids, ...follow });
@@ -135,6 +137,9 @@ async function runStep(
   } catch (error) {
     const described = describeFailure(error, step.kind, change.address);
     const failed = described.requestId === undefined && sentRequestId !== undefined ? { ...described, requestId: sentRequestId } : described;
+    // Interrupted (Ctrl-C, SIGTERM) after the step was sent: it goes on in the cloud, so it stays open in the
+    // journal for the next run to follow and report.
+    if (ctx.signal.aborted && sent) return { ...failed, why: `interrupted: the ${step.kind} was sent and goes on in the cloud; the next apply follows it to its end` };
     await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "failed", message: failed.why, ...(failed.requestId ? { requestId: failed.requestId } : {}) });
     return failed;
   }

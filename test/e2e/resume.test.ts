@@ -24,8 +24,8 @@ groups:
     rollout: { parallelism: 10 }
 `;
 
-/** Starts `reform apply` and kills it with SIGKILL once `count` steps were sent (and journaled). */
-function applyKilledMidRebuild(cloud: TestCloud, count = NAMES.length, env: Record<string, string> = {}, step = "rebuild"): Promise<string> {
+/** Starts `reform apply` and kills it with `signal` once `count` steps were sent (and journaled). */
+function applyKilledMidRebuild(cloud: TestCloud, count = NAMES.length, env: Record<string, string> = {}, step = "rebuild", signal: NodeJS.Signals = "SIGKILL"): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, "apply", "-c", "fleet.yaml", "--auto-approve", "--poll-interval", "30"], {
       cwd: cloud.dir,
@@ -33,15 +33,22 @@ function applyKilledMidRebuild(cloud: TestCloud, count = NAMES.length, env: Reco
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
+    let stderr = "";
+    let sent = false;
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
-      if ((stdout.match(new RegExp(`: ${step} started`, "g")) ?? []).length === count) child.kill("SIGKILL");
+      if (!sent && (stdout.match(new RegExp(`: ${step} started`, "g")) ?? []).length === count) {
+        sent = true;
+        child.kill(signal);
+      }
     });
     child.on("error", reject);
-    child.on("close", (_code, signal) => {
+    child.on("close", (code, ended) => {
       clearTimeout(timer);
-      if (signal !== "SIGKILL") reject(new Error(`apply was not killed (it ended on its own):\n${stdout}`));
+      const stopped = signal === "SIGKILL" ? ended === "SIGKILL" : code === 1 && /Received SIGTERM/.test(stderr);
+      if (!stopped) reject(new Error(`apply was not stopped by ${signal} (code ${code}, ${ended}):\n${stdout}\n${stderr}`));
       else resolvePromise(stdout);
     });
   });
@@ -92,6 +99,27 @@ describe("an apply killed with SIGKILL mid-rebuild, then applied again", () => {
     expect(third.code).toBe(0);
     expect(third.stdout).not.toMatch(/Resumed:/);
     expect((await cloud.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"])).code).toBe(0);
+    for (const name of NAMES) expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
+  }, 60_000);
+});
+
+describe("an apply stopped with SIGTERM mid-rebuild", () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(WORLD, { timings: { ...FAST, rebuild: 1500 } });
+    await cloud.writeFleet(FLEET);
+  });
+  afterAll(async () => cloud.close());
+
+  it("leaves the rebuilds open in the journal; the next apply re-attaches, reports them and sends nothing twice", async () => {
+    const stopped = await applyKilledMidRebuild(cloud, NAMES.length, {}, "rebuild", "SIGTERM");
+    expect(stopped).not.toMatch(/: converged/);
+    expect(stopped.match(/FAILED: interrupted: the rebuild was sent and goes on in the cloud; the next apply follows it to its end/g)).toHaveLength(NAMES.length);
+    const left = pendingOperations(parseJournal(await readFile(join(cloud.dir, ".reform", "journal.jsonl"), "utf8")).entries);
+    expect(left.map((p) => p.address).sort()).toEqual(NAMES.map((n) => `dc1/${n}`));
+    const again = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]);
+    expect(again.code).toBe(0);
+    expect(again.stdout.match(/Resumed: re-attached to rebuild of dc1\/web-\d .*: finished/g)).toHaveLength(NAMES.length);
     for (const name of NAMES) expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
   }, 60_000);
 });
