@@ -9,6 +9,7 @@ import type { ObservedInstance } from "../../model/observed.js";
 import type { OperationHandle, OperationStatus, ProviderAdapter } from "../../model/provider.js";
 import { Secret } from "../../model/secret.js";
 import { userDataSha256 } from "../../model/user-data.js";
+import { sendJson, startTestServer } from "../http/test-server.js";
 import type { JdCloudAdapterOptions } from "./adapter.js";
 import { createJdCloudAdapter } from "./adapter.js";
 
@@ -208,6 +209,24 @@ describe("JD Cloud mutations whose answer is lost", () => {
       await expect(a.startStep({ instance: await one(a, "i-0006"), step: metadata, inputs: {} }, signal)).rejects.toBeInstanceOf(AmbiguousError);
     } finally {
       await lossy.close();
+    }
+  });
+});
+
+describe("JD Cloud custom data left out", () => {
+  it("is an error naming the VM, not an empty metadata map a full-map write would act on", async () => {
+    const server = await startTestServer((req, res) =>
+      req.url.includes("/instancesCustomData")
+        ? sendJson(res, 200, { requestId: "r", result: { customData: [{ instanceId: "i-a", metadata: [{ key: "k", value: "v" }], userdata: [] }], totalCount: 1 } })
+        : sendJson(res, 200, { requestId: "r", result: { instances: [{ instanceId: "i-a", instanceName: "a", status: "running" }, { instanceId: "i-b", instanceName: "b", status: "running" }], totalCount: 2 } }),
+    );
+    try {
+      const a = adapter({ settings: { region: "cn-east-2", endpoint: server.url } });
+      const error = await a.listInstances({ selectors: [] }, signal).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CloudError);
+      expect(String(error)).toMatch(/no metadata and user data returned for i-b \(b\)/);
+    } finally {
+      await server.close();
     }
   });
 });

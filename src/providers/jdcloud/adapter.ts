@@ -128,7 +128,7 @@ class JdCloudAdapter implements ProviderAdapter {
     const ids = onlyIds ? req.selectors.map((s) => ("id" in s ? s.id : "")) : undefined;
     const wanted = selectorFilter(req.selectors);
     const instances = (await this.#vm.describeInstances(ids, signal)).filter((i) => wanted(i.instanceId, i.instanceName ?? ""));
-    return this.#withCustomData(instances, signal);
+    return this.#withCustomData(instances, signal, true);
   }
 
   async startStep(req: StartStepRequest, signal: AbortSignal): Promise<OperationHandle> {
@@ -172,8 +172,17 @@ class JdCloudAdapter implements ProviderAdapter {
     await this.#http.close();
   }
 
-  async #withCustomData(instances: readonly JdInstance[], signal: AbortSignal): Promise<ObservedInstance[]> {
+  /**
+   * Adds metadata and user data. With `strict`, a VM the custom-data call leaves out is an error: planning it with
+   * no metadata would make a full-map write drop its keys.
+   */
+  async #withCustomData(instances: readonly JdInstance[], signal: AbortSignal, strict = false): Promise<ObservedInstance[]> {
     const custom = await this.#vm.describeCustomData(instances.map((i) => i.instanceId), signal);
+    const missing = strict ? instances.filter((i) => !custom.has(i.instanceId)) : [];
+    if (missing.length > 0) {
+      const which = missing.map((i) => `${i.instanceId} (${i.instanceName ?? "?"})`).join(", ");
+      throw new CloudError({ provider: this.name, operation: `GET /v1/regions/${this.#vm.region}/instancesCustomData`, cloudMessage: `no metadata and user data returned for ${which}: reform cannot plan without them` });
+    }
     return instances.map((i) => normalizeInstance(i, custom.get(i.instanceId), this.name));
   }
 
