@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ROLLOUT } from "../model/desired.js";
 import type { SpecLayer } from "../model/desired.js";
+import { formatDiagnostic } from "../model/errors.js";
 import { parseDuration } from "./duration.js";
+import { parseFleetText } from "./parse.js";
+import { validateFleet } from "./validate.js";
 import { buildRollout, DEFAULT_GATE_INTERVAL_MS, DEFAULT_GATE_TIMEOUT_MS, mergeRollout } from "./rollout.js";
 
 const layer = (rollout: SpecLayer["rollout"]): SpecLayer => ({ spec: {}, rollout });
@@ -43,5 +46,30 @@ describe("mergeRollout", () => {
     const group = layer({ canary: 2, timeoutsMs: { reboot: 3000 } });
     expect(mergeRollout(defaults, group)).toEqual({ ...DEFAULT_ROLLOUT, parallelism: 4, canary: 2, timeoutsMs: { rebuild: 1000, reboot: 3000 } });
     expect(mergeRollout(layer({}), undefined)).toEqual(DEFAULT_ROLLOUT);
+  });
+});
+
+describe("rollout keys in the fleet schema", () => {
+  const head = "providers:\n  p: { type: sim }\ninstances:\n  - provider: p\n    name: a\n";
+  const messages = (rollout: string): string[] => {
+    const parsed = parseFleetText(`${head}defaults: { rollout: ${rollout} }\n`, "f.yaml");
+    expect(parsed.diagnostics).toEqual([]);
+    return validateFleet(parsed.doc.toJS(), parsed).map(formatDiagnostic);
+  };
+
+  it("accepts the documented example", () => {
+    expect(messages(`{ canary: 1, canaryApproval: manual, pause: 2m, onFailure: continue, maxFailures: "10%", gate: { http: "http://{address}:8080/healthz", timeout: 5m }, timeouts: { rebuild: 45m, wait: 1h } }`)).toEqual([]);
+    expect(messages("{ gate: { tcp: 22, interval: 500ms } }")).toEqual([]);
+  });
+
+  it("gives located, readable errors for bad durations, gates, timeout kinds and budgets", () => {
+    expect(messages("{ pause: 5 minutes }")).toEqual(["f.yaml:6:31: defaults.rollout.pause: expected a duration such as 500ms, 30s, 5m or 1h30m, got a string"]);
+    expect(messages('{ gate: { tcp: 22, http: "http://x/" } }')).toEqual(["f.yaml:6:30: defaults.rollout.gate: use only one of 'tcp', 'http'"]);
+    expect(messages("{ gate: { timeout: 5m } }")).toEqual(["f.yaml:6:30: defaults.rollout.gate: missing key: expected exactly one of 'tcp', 'http'"]);
+    expect(messages("{ timeouts: { rebuidl: 5m } }")).toEqual([
+      "f.yaml:6:36: unknown key 'rebuidl' in timeouts; expected one of rebuild, reinstall, changeos, reboot, stop, start, update-metadata, wait; did you mean 'rebuild'?",
+    ]);
+    expect(messages("{ maxFailures: -1 }")).toEqual(["f.yaml:6:37: defaults.rollout.maxFailures: must be >= 0"]);
+    expect(messages("{ canaryApproval: later }")).toEqual(["f.yaml:6:40: defaults.rollout.canaryApproval: expected one of auto, manual, got 'later'"]);
   });
 });

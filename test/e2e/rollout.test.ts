@@ -151,6 +151,19 @@ describe("timeouts and failures", () => {
     expect(bad.stderr).toMatch(/expected KIND=DURATION with KIND one of rebuild, reinstall/);
   }, 60_000);
 
+  it("applies a saved plan with the fleet file's full rollout policy (timeouts, gates and pauses are not in the plan document)", async () => {
+    const own = await startTestCloud(WORLD, { timings: { ...FAST, rebuild: 3000 } });
+    try {
+      await own.writeFleet(fleet("img-b", "{ parallelism: 1, timeouts: { rebuild: 400ms } }"));
+      expect((await own.reform(["plan", "-c", "fleet.yaml", "-out", "plan.json"])).code).toBe(0);
+      const run = await own.reform(["apply", "plan.json", "--output", "json"]);
+      expect(run.code).toBe(1);
+      expect((JSON.parse(run.stdout) as Report).results[0]?.result).toMatchObject({ type: "failed", why: expect.stringMatching(timedOut) });
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
   it("fails early, with the cloud's fault, when a rebuild ends in ERROR (not at the 30-minute timeout)", async () => {
     await failing.writeFleet(fleet("img-b", "{ parallelism: 1 }"));
     const run = await failing.reform(["apply", "-c", "fleet.yaml", "--auto-approve", "--output", "json"]);
