@@ -67,7 +67,7 @@ function route(cloud: OpenStackCloud, tokens: TokenStore, req: ApiRequest): ApiR
   if (req.path === "/") return { status: 300, body: versions(req.origin) };
   if (req.path === "/versions") return { status: 200, body: versions(req.origin) };
   const info = tokens.validate(header(req, "x-auth-token"));
-  if (!info) return { status: 401, headers: { "www-authenticate": `Keystone uri="${req.origin}/identity"` }, body: UNAUTHORIZED };
+  if (!info) return { status: 401, headers: { "www-authenticate": `Keystone uri="${req.origin}/identity/v3"` }, body: UNAUTHORIZED };
   const parts = segments(req.path);
   if (parts[0] !== "v2" || parts[1] !== "images" || parts.length > 3) return glanceError(404, "Not Found", "The resource could not be found.");
   const id = parts[2];

@@ -42,7 +42,8 @@ export function negotiate(req: ApiRequest, max: Microversion): Negotiation {
   }
   if (compareMicroversions(version, MIN_MICROVERSION) < 0 || compareMicroversions(version, max) > 0) {
     const message = `Version ${formatMicroversion(version)} is not supported by the API. Minimum is ${formatMicroversion(MIN_MICROVERSION)} and maximum is ${formatMicroversion(max)}.`;
-    return { type: "error", status: 406, message, version: MIN_MICROVERSION };
+    // real Nova echoes the requested version in the 406's headers (OpenStack-API-Version: compute 2.999)
+    return { type: "error", status: 406, message, version };
   }
   return { type: "ok", version };
 }

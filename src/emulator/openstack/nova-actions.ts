@@ -7,6 +7,7 @@ import { atLeast } from "./microversion.js";
 import type { NovaCall, NovaContext } from "./nova-common.js";
 import { findServer, NovaError } from "./nova-common.js";
 import { actionView } from "./nova-view.js";
+import { noValidHost } from "./scheduler.js";
 import { checkAllowed, checkMetadataQuota, invalidInput, rebuildFields, validateKeyName, validateMetadata, validateName, validateUserData, validateUuid } from "./nova-validate.js";
 import type { ServerState, StageState, VmState } from "./state-types.js";
 
@@ -105,7 +106,7 @@ function rebuild(ctx: NovaContext, call: NovaCall, id: string, args: unknown): A
   if (input.metadata !== undefined) server.metadata = { ...input.metadata };
   if (input.keyName !== undefined) server.keyPair = input.keyName;
   if (input.userData !== undefined) server.userData = input.userData;
-  const failMessage = image.fail ?? ctx.faults?.actionFailure();
+  const failMessage = image.fail ?? noValidHost(image) ?? ctx.faults?.actionFailure();
   start(ctx, call, server, "rebuild", { previousImageId, ...(failMessage !== undefined ? { failMessage } : {}) });
   record(ctx, call, server, "rebuild");
   const adminPass = input.adminPass ?? randomBytes(9).toString("base64url");

@@ -8,7 +8,8 @@ import type { NovaCall, NovaContext } from "./nova-common.js";
 import { findServer, json, NovaError } from "./nova-common.js";
 import { checkAllowed, checkMetadataQuota, invalidInput, validateKeyName, validateMetadata, validateName, validateUserData, validateUuid } from "./nova-validate.js";
 import { novaLinks, serverView } from "./nova-view.js";
-import type { ServerState } from "./state-types.js";
+import { noValidHost } from "./scheduler.js";
+import type { ImageState, ServerState } from "./state-types.js";
 import { isoMicros, isoSeconds } from "./time.js";
 
 const CREATE_FIELDS = new Set([
@@ -80,11 +81,16 @@ export function createServer(ctx: NovaContext, call: NovaCall): ApiResponse {
     actions: [],
   };
   ctx.cloud.addServer(server);
-  beginOperation(server, { kind: "build", requestId: call.req.requestId, userId: call.principal.userId, now, timings: ctx.timings, ...(image.fail !== null ? { failMessage: image.fail } : {}) });
+  beginOperation(server, { kind: "build", requestId: call.req.requestId, userId: call.principal.userId, now, timings: ctx.timings, ...failure(image) });
   ctx.stats.actions.push({ serverId: server.id, serverName: server.name, action: "create", at: now, requestId: call.req.requestId });
   ctx.changed();
   const adminPass = randomBytes(9).toString("base64url");
   return json(202, { server: { id: server.id, links: novaLinks(call, "servers", server.id), "OS-DCF:diskConfig": "MANUAL", security_groups: [{ name: "default" }], adminPass } }, { location: `${call.base}/servers/${server.id}` });
+}
+
+function failure(image: ImageState): { failMessage?: string } {
+  const message = image.fail ?? noValidHost(image);
+  return message === undefined ? {} : { failMessage: message };
 }
 
 /** DELETE /servers/{id}: 204, gone at once. */
@@ -94,5 +100,6 @@ export function deleteServer(ctx: NovaContext, call: NovaCall, id: string): ApiR
   ctx.cloud.removeServer(id);
   ctx.stats.actions.push({ serverId: id, serverName: server.name, action: "delete", at: ctx.cloud.now(), requestId: call.req.requestId });
   ctx.changed();
-  return { status: 204 };
+  // real Nova's 204 here still says Content-Type: application/json
+  return { status: 204, headers: { "content-type": "application/json" } };
 }

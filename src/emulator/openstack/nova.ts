@@ -13,6 +13,10 @@ import type { TokenStore } from "./tokens.js";
 
 const UNAUTHORIZED = { error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." } };
 
+/** Nova's faults are webob responses: `application/json; charset=UTF-8` (its successes say `application/json`). */
+const FAULT_TYPE = "application/json; charset=UTF-8";
+const fault = (r: ApiResponse): ApiResponse => ({ ...r, headers: { ...r.headers, "content-type": FAULT_TYPE } });
+
 function versionDoc(origin: string, max: Microversion) {
   return {
     id: "v2.1",
@@ -54,15 +58,16 @@ function handle(ctx: NovaContext, tokens: TokenStore, req: ApiRequest): ApiRespo
   const respond = (r: ApiResponse): ApiResponse => ({ ...r, headers: { ...headers, ...r.headers } });
   if (req.path === "/" && req.method === "GET") return respond({ status: 200, body: versionsDoc(req.origin, ctx.maxVersion) });
   if (/^\/v2(\.1)?\/?$/.test(req.path) && req.method === "GET") return respond({ status: 200, body: { version: versionDoc(req.origin, ctx.maxVersion) } });
-  if (negotiation.type === "error") return respond(novaFault(negotiation.status, negotiation.message));
   const info = tokens.validate(header(req, "x-auth-token"));
-  if (!info) return respond({ status: 401, headers: { "www-authenticate": `Keystone uri="${req.origin}/identity"` }, body: UNAUTHORIZED });
+  // keystonemiddleware refuses the token before Nova sees the request: no microversion headers (real Nova)
+  if (!info) return { status: 401, headers: { "www-authenticate": `Keystone uri="${req.origin}/identity/v3"`, "content-type": FAULT_TYPE }, body: UNAUTHORIZED };
+  if (negotiation.type === "error") return respond(fault(novaFault(negotiation.status, negotiation.message)));
   const call: NovaCall = { req, principal: info.principal, version: negotiation.version, base: `${req.origin}/compute/v2.1`, bookmarkBase: `${req.origin}/compute` };
   try {
     return respond(route(ctx, call));
   } catch (error) {
-    if (error instanceof NovaError) return respond(novaFault(error.status, error.message));
-    if (error instanceof MalformedBody) return respond(novaFault(400, "Malformed request body"));
+    if (error instanceof NovaError) return respond(fault(novaFault(error.status, error.message)));
+    if (error instanceof MalformedBody) return respond(fault(novaFault(400, "Malformed request body")));
     throw error;
   }
 }
