@@ -119,7 +119,7 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
  */
 function countMutation(stats: MutableStats, method: string, pathname: string, body: Buffer): void {
   const key = `${method} ${pathname} ${createHash("sha256").update(body).digest("hex")}`;
-  const inPath = /\/(?:servers|cloudservers|instances)\/([^/:]+)/.exec(pathname)?.[1];
+  const inPath = /\/(?:servers|cloudservers|instances)\/([^/:]+)/.exec(decodePath(pathname))?.[1];
   const inBody = /"id"\s*:\s*"([^"]+)"/.exec(body.toString("utf8"))?.[1];
   const serverId = inPath === "action" || inPath === "detail" ? inBody : (inPath ?? inBody);
   const last = stats.lastMutation.get(serverId ?? pathname);
@@ -148,6 +148,15 @@ function injectFault(options: HttpServerOptions, service: ApiService, res: Serve
       stats.faults.throttled++;
       send(res, { status: 429, headers: { "retry-after": String(retryAfter) }, body: service.faultBody(429, retryAfter) }, common);
       return true;
+  }
+}
+
+/** The path with %-escapes decoded (JD Cloud's `instances/{id}%3AstopInstance`); as it is when malformed. */
+function decodePath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return pathname;
   }
 }
 

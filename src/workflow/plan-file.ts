@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import type { ValidateFunction } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
 import { ReformError } from "../model/errors.js";
 import type { Plan } from "../model/plan.js";
 import { PLAN_FORMAT_VERSION } from "../model/plan.js";
@@ -10,9 +11,12 @@ import type { PlanDocument } from "../render/plan-document.js";
 import { fromPlanDocument, toPlanDocument } from "../render/plan-document.js";
 
 let validator: ValidateFunction | undefined;
+// ajv-formats is CommonJS: its default import is the plugin function.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
 function validatePlan(): ValidateFunction {
-  validator ??= new Ajv2020({ allErrors: true, strict: false }).compile(
+  // Formats checked (date-time), and no logger: the library never prints.
+  validator ??= addFormats(new Ajv2020({ allErrors: true, strict: false, logger: false })).compile(
     JSON.parse(readFileSync(new URL("../../schemas/plan.schema.json", import.meta.url), "utf8")) as object,
   );
   return validator;
@@ -42,7 +46,7 @@ export function parsePlanText(text: string, path: string): { readonly plan: Plan
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new ReformError("PLAN_INVALID", `${path} is not a reform plan: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ReformError("PLAN_INVALID", `${path} is not a reform plan: invalid JSON at ${jsonErrorPosition(text, error)}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const version = (data as { format_version?: unknown } | null)?.format_version;
   if (typeof data === "object" && data !== null && version !== undefined && version !== PLAN_FORMAT_VERSION) {
@@ -50,9 +54,23 @@ export function parsePlanText(text: string, path: string): { readonly plan: Plan
   }
   const validate = validatePlan();
   if (!validate(data)) {
-    const problems = (validate.errors ?? []).slice(0, 5).map((e) => `  ${e.instancePath || "/"}: ${e.message ?? "invalid"}`);
+    const problems = (validate.errors ?? []).slice(0, 5).map((e) => `  ${e.instancePath || "/"}: ${describeSchemaError(e)}`);
     throw new ReformError("PLAN_INVALID", `${path} is not a valid reform plan (corrupted or edited by hand):\n${problems.join("\n")}`);
   }
   const document = data as PlanDocument;
   return { plan: fromPlanDocument(document), document };
+}
+
+/** "line L, column C" of a JSON.parse failure: from V8's "at position N", the end for a truncated text, else the first character. */
+function jsonErrorPosition(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : "";
+  const at = /at position (\d+)/.exec(message);
+  const offset = at ? Number(at[1]) : /end of JSON input/.test(message) ? text.length : Math.max(0, text.search(/\S/));
+  const before = text.slice(0, offset).split("\n");
+  return `line ${before.length}, column ${(before[before.length - 1]?.length ?? 0) + 1}`;
+}
+
+function describeSchemaError(e: ErrorObject): string {
+  const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
+  return `${e.message ?? "invalid"}${allowed ? ` (${allowed.map((v) => JSON.stringify(v)).join(", ")})` : ""}`;
 }

@@ -75,7 +75,8 @@ export async function applySavedPlanCommand(io: CliIo, planPath: string, options
     const fresh = await planWithSession(io, session, { target: [], adopt: false }, signal);
     const stale = saved.changes.filter((c) => c.steps.length > 0 || c.action === "wait").filter((c) => {
       const live = fresh.observed.get(c.address);
-      return !live || fingerprintOf(live) !== c.fingerprint;
+      // A different id under the same address: the server was replaced, or the plan was edited by hand.
+      return !live || live.id !== c.id || fingerprintOf(live) !== c.fingerprint;
     });
     if (stale.length > 0) {
       const names = stale.map((c) => c.address).join(", ");
