@@ -128,7 +128,10 @@ async function raceWithPause(running: readonly Promise<void>[], wakeAt: number |
     return;
   }
   const stop = new AbortController();
-  const pause = deps.clock.sleep(Math.max(0, wakeAt - deps.clock.now()), AbortSignal.any([stop.signal, deps.signal])).catch(() => undefined);
+  const onAbort = () => stop.abort();
+  deps.signal.addEventListener("abort", onAbort, { once: true });
+  const pause = deps.clock.sleep(Math.max(0, wakeAt - deps.clock.now()), stop.signal).catch(() => undefined);
   await Promise.race([...running, pause]);
   stop.abort();
+  deps.signal.removeEventListener("abort", onAbort);
 }

@@ -1,9 +1,13 @@
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-/** "500ms", "30s", "5m", "1h30m" → milliseconds; undefined when the text is not such a duration (the schema checks it first). */
-export function parseDuration(text: string): number | undefined {
-  const trimmed = text.trim();
-  const parts = [...trimmed.matchAll(/(\d+)(ms|s|m|h)/g)];
+/**
+ * A duration as the schema's `duration` allows it: "500ms", "30s", "1.5m", "1h30m", or a number of milliseconds
+ * → milliseconds; undefined when it is not one (the schema has normally refused it already).
+ */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value : undefined;
+  const trimmed = value.trim();
+  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join("") !== trimmed) return undefined;
-  return parts.reduce((sum, part) => sum + Number(part[1]) * (UNITS[part[2] as string] as number), 0);
+  return Math.round(parts.reduce((sum, part) => sum + Number(part[1]) * (UNITS[part[2] as string] as number), 0));
 }

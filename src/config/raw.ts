@@ -22,18 +22,21 @@ export interface RawSpec {
 
 /** `rollout:` as written: durations are text ("30s"), converted to milliseconds by config/rollout.ts. */
 export interface RawRollout extends Partial<Pick<RolloutPolicy, "parallelism" | "maxUnavailable" | "canary" | "onFailure" | "maxFailures" | "canaryApproval">> {
-  readonly pause?: string;
+  readonly pause?: RawDuration;
   readonly gate?: RawGate;
-  readonly timeouts?: Readonly<Record<string, string>>;
+  readonly timeouts?: Readonly<Record<string, RawDuration>>;
 }
 
 export interface RawGate {
   readonly tcp?: number;
   readonly http?: string;
   readonly status?: number;
-  readonly timeout?: string;
-  readonly interval?: string;
+  readonly timeout?: RawDuration;
+  readonly interval?: RawDuration;
 }
+
+/** "30s", "5m", or a number of milliseconds. */
+export type RawDuration = string | number;
 
 export interface RawLayer {
   readonly spec?: RawSpec;

@@ -15,9 +15,12 @@ describe("parseDuration", () => {
     expect(parseDuration("30s")).toBe(30_000);
     expect(parseDuration("5m")).toBe(300_000);
     expect(parseDuration("1h30m")).toBe(5_400_000);
+    expect(parseDuration("1.5s")).toBe(1500);
+    expect(parseDuration(250)).toBe(250);
     expect(parseDuration("5 minutes")).toBeUndefined();
     expect(parseDuration("")).toBeUndefined();
     expect(parseDuration("10")).toBeUndefined();
+    expect(parseDuration(-1)).toBeUndefined();
   });
 });
 
@@ -63,7 +66,7 @@ describe("rollout keys in the fleet schema", () => {
   });
 
   it("gives located, readable errors for bad durations, gates, timeout kinds and budgets", () => {
-    expect(messages("{ pause: 5 minutes }")).toEqual(["f.yaml:6:31: defaults.rollout.pause: expected a duration such as 500ms, 30s, 5m or 1h30m, got a string"]);
+    expect(messages("{ pause: 5 minutes }")).toEqual(["f.yaml:6:31: defaults.rollout.pause: expected a duration such as 500ms, 2s or 1m, or a number of milliseconds, got a string"]);
     expect(messages('{ gate: { tcp: 22, http: "http://x/" } }')).toEqual(["f.yaml:6:30: defaults.rollout.gate: use only one of 'tcp', 'http'"]);
     expect(messages("{ gate: { timeout: 5m } }")).toEqual(["f.yaml:6:30: defaults.rollout.gate: missing key: expected exactly one of 'tcp', 'http'"]);
     expect(messages("{ timeouts: { rebuidl: 5m } }")).toEqual([

@@ -2,7 +2,7 @@ import type { StepKind } from "../model/action.js";
 import type { ReadinessGate, RolloutPolicy, SpecLayer, TimeoutKind } from "../model/desired.js";
 import { DEFAULT_ROLLOUT } from "../model/desired.js";
 import { parseDuration } from "./duration.js";
-import type { RawGate, RawRollout } from "./raw.js";
+import type { RawDuration, RawGate, RawRollout } from "./raw.js";
 
 /** A gate's defaults: 5 minutes to pass, an attempt every 2 seconds. */
 export const DEFAULT_GATE_TIMEOUT_MS = 5 * 60_000;
@@ -27,7 +27,7 @@ function buildGate(raw: RawGate): ReadinessGate {
   return { type: "tcp", port: raw.tcp ?? 0, timeoutMs, intervalMs };
 }
 
-function buildTimeouts(raw: Readonly<Record<string, string>>): Partial<Record<TimeoutKind, number>> {
+function buildTimeouts(raw: Readonly<Record<string, RawDuration>>): Partial<Record<TimeoutKind, number>> {
   const timeouts: Partial<Record<TimeoutKind, number>> = {};
   for (const kind of TIMEOUT_KINDS) {
     const text = raw[kind];
@@ -36,7 +36,7 @@ function buildTimeouts(raw: Readonly<Record<string, string>>): Partial<Record<Ti
   return timeouts;
 }
 
-function durationOf(text: string): number {
+function durationOf(text: RawDuration): number {
   const ms = parseDuration(text);
   if (ms === undefined) throw new TypeError(`invalid duration "${text}" passed the schema`);
   return ms;

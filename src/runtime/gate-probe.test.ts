@@ -109,3 +109,18 @@ describe("readiness gates against real loopback servers", () => {
     expect(result).toMatchObject({ type: "failed", why: expect.stringContaining("http://(credentials)@127.0.0.1:1/healthz") });
   });
 });
+
+describe("probeGate", () => {
+  it("leaves no listener on the caller's signal after an attempt (no leak over a long rollout)", async () => {
+    const controller = new AbortController();
+    let added = 0;
+    let removed = 0;
+    const add = controller.signal.addEventListener.bind(controller.signal);
+    const remove = controller.signal.removeEventListener.bind(controller.signal);
+    controller.signal.addEventListener = ((...args: Parameters<typeof add>) => (added++, add(...args))) as typeof add;
+    controller.signal.removeEventListener = ((...args: Parameters<typeof remove>) => (removed++, remove(...args))) as typeof remove;
+    for (let i = 0; i < 20; i++) await probeGate({ type: "tcp", host: "127.0.0.1", port: 1 }, 1000, controller.signal);
+    expect(added).toBe(20);
+    expect(removed).toBe(20);
+  });
+});

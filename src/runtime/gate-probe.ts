@@ -3,13 +3,21 @@ import type { GateProbe, GateTarget } from "../apply/gate.js";
 
 /** The real readiness probe: a TCP connect, or an HTTP GET whose status must be 2xx (or the expected one). */
 export const probeGate: GateProbe = async (target, attemptTimeoutMs, signal) => {
-  const attempt = AbortSignal.any([signal, AbortSignal.timeout(attemptTimeoutMs)]);
+  signal.throwIfAborted();
+  // Linked by hand and unlinked after each attempt: AbortSignal.any would leave a listener on the run's signal per attempt.
+  const attempt = new AbortController();
+  const onAbort = () => attempt.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(() => attempt.abort(new Error("attempt timed out")), attemptTimeoutMs);
   try {
-    return target.type === "tcp" ? await probeTcp(target, attempt) : await probeHttp(target, attempt);
+    return target.type === "tcp" ? await probeTcp(target, attempt.signal) : await probeHttp(target, attempt.signal);
   } catch (error) {
     if (signal.aborted) throw error;
-    if (attempt.aborted) return { ok: false, why: `no answer within ${attemptTimeoutMs} ms` };
+    if (attempt.signal.aborted) return { ok: false, why: `no answer within ${attemptTimeoutMs} ms` };
     return { ok: false, why: describeError(error) };
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort);
   }
 };
 
