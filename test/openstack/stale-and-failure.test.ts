@@ -69,6 +69,8 @@ describe("stale plans, failed rebuilds and busy servers on a real Nova", () => {
     const doc = await cloud.server(ids["fail"]!);
     expect([doc.status, imageOf(doc)]).toEqual(["ERROR", imageA.id]);
     expect(doc.fault?.message ?? "").toMatch(/No valid host/i);
+    // ...keeping what the API wrote before casting the rebuild (metadata: the full merged set reform sent)
+    expect(doc.metadata).toMatchObject({ role: "fail", owner: "team-s" });
   });
 
   it.runIf(harnessComputePid() !== undefined)("[harness only: freezes nova-compute] a server rebuilding in Nova plans as wait, then converges", async () => {

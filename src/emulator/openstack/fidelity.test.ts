@@ -51,6 +51,7 @@ describe("HTTP details as real Nova sends them", () => {
     expect(reply.headers["openstack-api-version"]).toBeUndefined();
     expect(reply.headers["x-openstack-nova-api-version"]).toBeUndefined();
     expect(reply.headers["www-authenticate"]).toBe(`Keystone uri="${emulator.urls.identity.replace(/\/v3$/, "")}/v3"`);
+    expect(reply.headers["content-type"]).toBe("application/json");
     const glance = await call(`${emulator.urls.image}/v2/images`, { headers: { "x-auth-token": "nope" } });
     expect(glance.headers["www-authenticate"]).toMatch(/\/v3"$/);
   });

@@ -60,7 +60,7 @@ function handle(ctx: NovaContext, tokens: TokenStore, req: ApiRequest): ApiRespo
   if (/^\/v2(\.1)?\/?$/.test(req.path) && req.method === "GET") return respond({ status: 200, body: { version: versionDoc(req.origin, ctx.maxVersion) } });
   const info = tokens.validate(header(req, "x-auth-token"));
   // keystonemiddleware refuses the token before Nova sees the request: no microversion headers (real Nova)
-  if (!info) return { status: 401, headers: { "www-authenticate": `Keystone uri="${req.origin}/identity/v3"`, "content-type": FAULT_TYPE }, body: UNAUTHORIZED };
+  if (!info) return { status: 401, headers: { "www-authenticate": `Keystone uri="${req.origin}/identity/v3"`, "content-type": "application/json" }, body: UNAUTHORIZED };
   if (negotiation.type === "error") return respond(fault(novaFault(negotiation.status, negotiation.message)));
   const call: NovaCall = { req, principal: info.principal, version: negotiation.version, base: `${req.origin}/compute/v2.1`, bookmarkBase: `${req.origin}/compute` };
   try {
