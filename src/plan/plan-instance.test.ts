@@ -319,10 +319,13 @@ describe("planInstance: JD-like capabilities", () => {
     expect(reprovisionParams(c).keepStopped).toBe(true);
   });
 
-  it("needs a password when no key pair is given", () => {
-    const c = planInstance(input(desired({ image: noble }), observed(), JD_LIKE));
+  it("needs a password when the server would be left with no key pair", () => {
+    const c = planInstance(input(desired({ image: noble }), observed({ keyPair: null }), JD_LIKE));
     expect(c.action).toBe("unsupported");
     expect(reasonText(c)).toContain("needs a password");
+    // an unmanaged key pair is kept by the rebuild, so no password is needed
+    const kept = planInstance(input(desired({ image: noble }), observed({ keyPair: "ops-2024" }), JD_LIKE));
+    expect(kept.action).toBe("rebuild");
     const ok = planInstance(input(desired({ image: noble, password: { env: "JD_PASS" } }), observed(), JD_LIKE));
     expect(ok.action).toBe("rebuild");
   });
