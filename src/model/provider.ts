@@ -44,6 +44,28 @@ export interface ProviderCapabilities {
   readonly maxMetadataValueLength: number;
   /** Free text shown in `plan` output (e.g. "compute microversion 2.93"). */
   readonly description: string;
+  /** The reprovisioning API variant depends on the target image (Huawei: v2 with Cloud-Init, v1 without). @default one API for every image */
+  readonly reprovisionVariants?: ReprovisionVariants;
+}
+
+/** One API variant of the reprovisioning step. */
+export interface ReprovisionVariant {
+  /** Sent to the adapter as `ReprovisionParams.variant` and named in the plan's reason (e.g. "v2"). */
+  readonly name: string;
+  /** This variant can set user_data (else a user_data change is `unsupported`, and managed user_data is not sent). */
+  readonly setsUserData: boolean;
+  /** What the variant means, for the plan's reason (e.g. "the image has Cloud-Init: user_data is carried"). */
+  readonly description: string;
+}
+
+/** How the adapter picks the variant: from one property of the image the step installs, or the same for every image. */
+export interface ReprovisionVariants {
+  /** The image property that selects the variant (e.g. "__support_cloudinit"); undefined: `otherwise` for every image. */
+  readonly imageProperty?: string;
+  /** The variant per value of the property. @default {} */
+  readonly byValue?: Readonly<Record<string, ReprovisionVariant>>;
+  /** The variant for any other value, or when the image does not carry the property. */
+  readonly otherwise: ReprovisionVariant;
 }
 
 export interface ImageResolution {

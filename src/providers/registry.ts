@@ -15,7 +15,7 @@ export async function createAdapter(config: ProviderConfig, baseDir: string, run
     case "openstack":
       return createOpenStackAdapter({ name: config.name, settings: config.options, ...runtime });
     case "sim":
-      return createSimAdapter({ name: config.name, settings: config.options, baseDir, runtime });
+      return createSimAdapter({ name: config.name, settings: config.options, baseDir, runtime, clients: { huaweicloud: createHuaweiAdapter, jdcloud: createJdCloudAdapter } });
     case "jdcloud":
       return createJdCloudAdapter({ name: config.name, settings: config.options, ...runtime });
     case "huaweicloud":

@@ -4,7 +4,17 @@ import type { Clock } from "../../model/clock.js";
 import type { ImageRef } from "../../model/desired.js";
 import { CloudError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
-import type { ImageResolution, ListInstancesRequest, OperationHandle, OperationStatus, ProviderAdapter, ProviderCapabilities, StartStepRequest } from "../../model/provider.js";
+import type {
+  ImageResolution,
+  ListInstancesRequest,
+  OperationHandle,
+  OperationStatus,
+  ProviderAdapter,
+  ProviderCapabilities,
+  ReprovisionVariant,
+  ReprovisionVariants,
+  StartStepRequest,
+} from "../../model/provider.js";
 import { HttpClient } from "../http/client.js";
 import type { HttpRequest, HttpResponse } from "../http/types.js";
 import type { EcsContext } from "./ecs.js";
@@ -95,6 +105,7 @@ class HuaweiAdapter implements ProviderAdapter {
       softRebootRequiresRunning: true,
       maxMetadataValueLength: 255,
       description: `Huawei ECS ${this.#s.region}: image change by ${native ? "the native v2.1 rebuild (imageChange: rebuild)" : "changeos"}, key pair/user_data by reinstallos; ${cloudInitRule(this.#s.cloudInit)}; running servers with mode withStopServer`,
+      reprovisionVariants: cloudInitVariants(this.#s.cloudInit),
     });
   }
 
@@ -156,15 +167,16 @@ class HuaweiAdapter implements ProviderAdapter {
       const requestId = await this.#whenNotBusy(instance, () => this.#writeMetadata(instance.id, metadata, signal), signal);
       if (step.kind === "update-metadata") return { ...base, ...(requestId ? { requestId } : {}), synchronous: true };
     }
-    const api = step.kind === "reinstall" || step.kind === "changeos" ? await this.#apiFor(step.params.imageId, signal) : "v2";
+    const api = step.kind === "reinstall" || step.kind === "changeos" ? await this.#apiFor(step.params.imageId, step.params.variant, signal) : "v2";
     const request = stepRequest(this.#ctx, instance, step, { userData: req.inputs.userData, password: req.inputs.password?.reveal(), api });
     const res = await this.#whenNotBusy(instance, () => this.#call(request, signal), signal);
     const jobId = (res.json as { job_id?: unknown } | undefined)?.job_id;
     return { ...base, ...(res.requestId ? { requestId: res.requestId } : {}), ...(typeof jobId === "string" ? { jobId } : {}), synchronous: false };
   }
 
-  /** v2 (Cloud-Init) or v1: from the config, else from the image's `__support_cloudinit` property (v2 when absent). */
-  async #apiFor(imageId: string, signal: AbortSignal): Promise<"v1" | "v2"> {
+  /** v2 (Cloud-Init) or v1: as planned (`variant`), else from the config, else from the image's `__support_cloudinit` (v2 when absent). */
+  async #apiFor(imageId: string, planned: string | undefined, signal: AbortSignal): Promise<"v1" | "v2"> {
+    if (planned === "v1" || planned === "v2") return planned;
     if (this.#s.cloudInit !== "auto") return this.#s.cloudInit === "always" ? "v2" : "v1";
     if (!this.#cloudInit.has(imageId)) await this.resolveImages([{ id: imageId }], signal);
     return this.#cloudInit.get(imageId) === false ? "v1" : "v2";
@@ -233,6 +245,21 @@ class HuaweiAdapter implements ProviderAdapter {
 
   async close(): Promise<void> {
     await this.#http.close();
+  }
+}
+
+const V2: ReprovisionVariant = { name: "v2", setsUserData: true, description: "Cloud-Init: user_data is carried" };
+const V1: ReprovisionVariant = { name: "v1", setsUserData: false, description: "no Cloud-Init: user_data cannot be sent" };
+
+/** The reinstall/changeos API per image, for the planner: from `__support_cloudinit` (v2 when absent), or fixed by `cloudInit`. */
+function cloudInitVariants(setting: HuaweiSettings["cloudInit"]): ReprovisionVariants {
+  switch (setting) {
+    case "auto":
+      return { imageProperty: "__support_cloudinit", byValue: { false: V1 }, otherwise: V2 };
+    case "always":
+      return { otherwise: { ...V2, description: "cloudInit: always in the provider's settings" } };
+    case "never":
+      return { otherwise: { ...V1, description: "cloudInit: never in the provider's settings: user_data cannot be sent" } };
   }
 }
 
