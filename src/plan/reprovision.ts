@@ -3,6 +3,8 @@ import type { Decision } from "./decision.js";
 import { actionOf, unsupported } from "./decision.js";
 import type { Facts } from "./facts.js";
 import { finalAnnotations, metadataTarget, unchangedTarget, writesSomething } from "./metadata-target.js";
+import type { VariantChoice } from "./variant.js";
+import { chooseVariant, variantDropsUserData, variantRefusals } from "./variant.js";
 import { describeValue, faultText, shortSha } from "./wording.js";
 
 type ReprovisionKind = "rebuild" | "reinstall" | "changeos";
@@ -14,9 +16,10 @@ type ReprovisionKind = "rebuild" | "reinstall" | "changeos";
 export function planReprovision(f: Facts, mode: "change" | "repair"): Decision {
   const kind = f.imageChanged ? f.caps.imageChangeStep : (f.caps.sameImageStep ?? (mode === "repair" ? f.caps.imageChangeStep : null));
   const imageId = f.imageChanged || mode === "repair" ? (f.imageId ?? "") : f.observed.imageId;
-  const missing = missingCapabilities(f, kind, imageId);
+  const variant = kind === null ? undefined : chooseVariant(f, kind, imageId);
+  const missing = [...missingCapabilities(f, kind, imageId), ...variantRefusals(f, variant)];
   if (missing.length > 0 || kind === null) return unsupported(missing);
-  const params = reprovisionParams(f, imageId);
+  const params = reprovisionParams(f, imageId, variant);
   const annotations = finalAnnotations(f, params.userDataSha256 !== undefined);
   const target = metadataTarget(f, annotations);
   if (!f.caps.reprovisionSetsMetadata && !f.caps.metadataUpdate && writesSomething(target)) {
@@ -29,7 +32,7 @@ export function planReprovision(f: Facts, mode: "change" | "repair"): Decision {
   };
   const power = powerSequence(f.caps, f.power, f.wantPower);
   const steps: Step[] = [...power.before, reprovision, ...power.after];
-  const reasons: Reason[] = [...changeReasons(f, kind, mode), ...power.reasons];
+  const reasons: Reason[] = [...changeReasons(f, kind, mode), ...(variant ? [variant.reason] : []), ...power.reasons];
   if (!f.caps.reprovisionSetsMetadata && writesSomething(target)) {
     steps.push({ kind: "update-metadata", impact: "none", params: { metadata: target } });
     reasons.push({ message: `the cloud's ${kind} does not write metadata: update-metadata afterwards (annotations included)` });
@@ -56,13 +59,19 @@ function missingCapabilities(f: Facts, kind: ReprovisionKind | null, imageId: st
   if (f.userDataChanged && !caps.reprovisionSetsUserData) {
     missing.push({ field: "userData", message: `${address}: the cloud's reprovisioning cannot set user_data (reprovisionSetsUserData: false) ${why}: user_data cannot change in place` });
   }
-  if (caps.reprovisionNeedsPassword && keyPairParam(f) == null && f.spec.password === undefined) {
+  if (caps.reprovisionNeedsPassword && keyPairAfter(f) === null && f.spec.password === undefined) {
     missing.push({ message: `${address}: the cloud's reprovisioning needs a password when no key pair is given: declare spec.password ({ env: VAR } or { file: PATH }) or spec.keyPair` });
   }
   if (f.inError && !caps.reprovisionInError) {
     missing.push({ field: "status", message: `${address}: server is in ERROR (${faultText(f.observed)}) and the cloud cannot rebuild it` });
   }
   return missing;
+}
+
+/** The key pair the server has after reprovisioning: the one sent, or (not managed) the one it has, which the step keeps. */
+function keyPairAfter(f: Facts): string | null {
+  const sent = keyPairParam(f);
+  return sent === undefined ? f.observed.keyPair : sent;
 }
 
 /** The key pair sent: the desired one when managed and the cloud can write it; otherwise left as is. */
@@ -73,20 +82,21 @@ function keyPairParam(f: Facts): string | null | undefined {
   return can ? wanted : undefined;
 }
 
-function userDataParam(f: Facts): string | null | undefined {
+function userDataParam(f: Facts, variant: VariantChoice | undefined): string | null | undefined {
   const userData = f.spec.userData;
   // A change ignored by policy is left as it is, even when the server is reprovisioned for another reason.
-  if (userData === undefined || f.userDataIgnored || !f.caps.reprovisionSetsUserData) return undefined;
+  if (userData === undefined || f.userDataIgnored || !f.caps.reprovisionSetsUserData || variantDropsUserData(variant)) return undefined;
   return userData === null ? null : userData.sha256;
 }
 
-function reprovisionParams(f: Facts, imageId: string): Omit<ReprovisionParams, "metadata"> & { readonly metadata?: MetadataTarget } {
+function reprovisionParams(f: Facts, imageId: string, variant: VariantChoice | undefined): Omit<ReprovisionParams, "metadata"> & { readonly metadata?: MetadataTarget } {
   const keyPair = keyPairParam(f);
-  const userDataSha256 = userDataParam(f);
+  const userDataSha256 = userDataParam(f, variant);
   return {
     imageId,
     ...(keyPair === undefined ? {} : { keyPair }),
     ...(userDataSha256 === undefined ? {} : { userDataSha256 }),
+    ...(variant?.type === "chosen" ? { variant: variant.variant.name } : {}),
     keepStopped: duringPower(f.caps, f.power, f.wantPower) === "stopped" && f.wantPower === "stopped",
   };
 }

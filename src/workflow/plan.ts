@@ -72,15 +72,19 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
   };
 }
 
-/** The names of the images servers run now, where an image change will be shown (display only: failures are ignored). */
+/**
+ * The images servers run now: names where an image change will be shown, properties where the cloud's reprovisioning
+ * API depends on them and the image is not managed (failures are ignored: the adapter then chooses at apply).
+ */
 async function nameObservedImages(inputs: PlanInstanceInput[], adapters: ReadonlyMap<string, ProviderAdapter>, signal: AbortSignal): Promise<void> {
-  const changing = inputs.filter((i) => i.image && i.observed.imageId !== "" && i.observed.imageId !== i.image.id);
+  const byVariant = (i: PlanInstanceInput) => !i.image && i.capabilities.reprovisionVariants?.imageProperty !== undefined;
+  const changing = inputs.filter((i) => i.observed.imageId !== "" && ((i.image && i.observed.imageId !== i.image.id) || byVariant(i)));
   const refs = new Map<string, ImageRef[]>();
   for (const i of changing) refs.set(i.desired.provider, [...(refs.get(i.desired.provider) ?? []), { id: i.observed.imageId }]);
   const names = await resolveFleetImages(refs, adapters, signal).catch(() => new Map<string, ReadonlyMap<string, ImageResolution>>());
   for (const [index, input] of inputs.entries()) {
     const found = names.get(input.desired.provider)?.get(imageRefKey({ id: input.observed.imageId }))?.result;
-    if (found?.type === "found") inputs[index] = { ...input, observedImage: { id: found.id, name: found.name } };
+    if (found?.type === "found") inputs[index] = { ...input, observedImage: { id: found.id, name: found.name, properties: found.properties } };
   }
 }
 

@@ -90,6 +90,9 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
     const plan = await run(["plan", "--detailed-exitcode"]);
     expect(plan.code).toBe(2);
     expect(plan.stdout).toMatch(/hw\/cos-1[\s\S]*changeos/);
+    const reasons = plan.stdout.replace(/\s+/g, " ");
+    expect(reasons).toContain("changeos through the v2 API: image euler-2 has __support_cloudinit: true (Cloud-Init: user_data is carried)");
+    expect(reasons).toContain("changeos through the v1 API: image legacy-2 has __support_cloudinit: false (no Cloud-Init: user_data cannot be sent)");
     await applyAndReplan();
     expect(actionsOf("cos-1")).toEqual(["v2 changeOS withStopServer"]);
     // The cloud starts a server it reprovisions; reform stops it again, as it was (and is meant to stay) stopped.
@@ -104,6 +107,10 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
     await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: ri-1, spec: { keyPair: ops-2026, userData: { inline: "${userData}" } } }\n  - { provider: hw, name: ri-off, spec: { keyPair: ops-2026 } }\n`));
     const plan = await run(["plan"]);
     expect(plan.stdout).toMatch(/hw\/ri-1[\s\S]*reinstall/);
+    // The images are not managed here: the plan reads the servers' current images to choose the API.
+    const reasons = plan.stdout.replace(/\s+/g, " ");
+    expect(reasons).toContain("reinstall through the v2 API: image euler-1 has __support_cloudinit: true");
+    expect(reasons).toContain("reinstall through the v1 API: image legacy-1 has __support_cloudinit: false");
     await applyAndReplan();
     expect(actionsOf("ri-1")).toEqual(["v2 reinstallServer withStopServer"]);
     expect(actionsOf("ri-off")).toEqual(["v1 reinstallServer", "stopServer"]);
@@ -112,6 +119,16 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
     expect(Buffer.from(ri1.userData ?? "", "base64").toString("utf8")).toBe("#cloud-config\nruncmd: [echo hi]\n");
     expect(ri1.metadata["reform.user_data.sha256"]).toMatch(/^[0-9a-f]{64}$/);
     expect(server("ri-off").keyName).toBe("ops-2026");
+  });
+
+  it("refuses at plan time a user_data change on an image without Cloud-Init (v1 cannot carry it), naming the API", async () => {
+    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: ri-off, spec: { userData: { inline: "#cloud-config\\n" } } }\n`));
+    const plan = await run(["plan"]);
+    expect(plan.stdout).toMatch(/hw\/ri-off[\s\S]*unsupported/);
+    expect(plan.stdout.replace(/\s+/g, " ")).toContain("user_data cannot change in place: the reinstall goes through the v1 API, which cannot set user_data: image legacy-1 has __support_cloudinit: false");
+    const before = actionsOf("ri-off");
+    await run(["apply", "--auto-approve"]);
+    expect(actionsOf("ri-off")).toEqual(before);
   });
 
   it("reinstalls a server without a key pair with the admin password from the environment", async () => {
