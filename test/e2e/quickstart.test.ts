@@ -47,7 +47,10 @@ describe("quickstart against the embedded simulator", { timeout: 60_000 }, () =>
     expect(again.stdout).toMatch(/No changes/);
   });
 
-  it("keeps the three clouds in one state file, and never shows the keys the simulator generated", async () => {
+  it("keeps the three clouds in one state file, and never shows the keys the simulator generated, even with --debug", async () => {
+    const debug = await runCli(["plan", "-c", "quickstart.yaml", "--debug"], { cwd: dir });
+    expect(debug.stderr).toMatch(/authorization: \(redacted\)/);
+    outputs.push(debug.stdout, debug.stderr);
     type Keys = { accessKey: string; secretKey: string }[];
     const state = JSON.parse(await readFile(join(dir, ".reform/quickstart-sim.json"), "utf8")) as { huaweicloud: { credentials: Keys }; jdcloud: { credentials: Keys } };
     const generated = [...state.huaweicloud.credentials, ...state.jdcloud.credentials].filter((k) => k.accessKey.startsWith("REFORMSIM"));
