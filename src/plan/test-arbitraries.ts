@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import type { DesiredSpec, ObservedInstance, ProviderCapabilities } from "../model/index.js";
+import type { DesiredSpec, ObservedInstance, ProviderCapabilities, ReprovisionVariants } from "../model/index.js";
 import { annotationEntries, splitAnnotations } from "../model/index.js";
 import type { PlanInstanceInput } from "./plan-instance.js";
 import type { ServerState } from "./test-apply.js";
@@ -13,7 +13,15 @@ const USER_DATA = [userData("#cloud-config\n"), userData("#cloud-config\npackage
 const KEYS = ["role", "tier", "owner", "keep-x"];
 const TOKENS = ["t1", "t2"];
 
-export const capsArb: fc.Arbitrary<ProviderCapabilities> = fc.record({
+/** A reprovisioning API chosen by an image property, as Huawei's v1/v2 by `__support_cloudinit`. */
+const VARIANTS: ReprovisionVariants = {
+  imageProperty: "cloud_init",
+  byValue: { false: { name: "v1", setsUserData: false, description: "no Cloud-Init" } },
+  otherwise: { name: "v2", setsUserData: true, description: "Cloud-Init" },
+};
+const IMAGE_PROPERTIES: readonly Readonly<Record<string, string>>[] = [{}, { cloud_init: "false" }, { cloud_init: "true" }];
+
+const baseCapsArb: fc.Arbitrary<ProviderCapabilities> = fc.record({
   imageChangeStep: fc.constantFrom("rebuild" as const, "changeos" as const),
   sameImageStep: fc.constantFrom("rebuild" as const, "reinstall" as const, null),
   reprovisionSetsKeyPair: fc.boolean(),
@@ -34,6 +42,8 @@ export const capsArb: fc.Arbitrary<ProviderCapabilities> = fc.record({
   maxMetadataValueLength: fc.constantFrom(6, 255),
   description: fc.constant("random capabilities"),
 });
+
+export const capsArb: fc.Arbitrary<ProviderCapabilities> = fc.tuple(baseCapsArb, fc.boolean()).map(([caps, variants]) => (variants ? { ...caps, reprovisionVariants: VARIANTS } : caps));
 
 const metadataArb = fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom("a", "b", "long-value"), { maxKeys: 4 });
 const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
@@ -95,9 +105,15 @@ export interface Scenario {
 }
 
 export const scenarioArb: fc.Arbitrary<Scenario> = capsArb.chain((caps) =>
-  fc.record({ caps: fc.constant(caps), server: serverArb(caps), spec: specArb, adopt: fc.boolean() }).map(({ server, spec: s, adopt }) => {
-    const d = { ...desired(), spec: s };
-    const image = s.image === undefined ? undefined : Object.values(IMAGES).find((img) => "name" in s.image! && img.name === s.image.name);
-    return { caps, server, input: { desired: d, observed: server.observed, capabilities: caps, adopt, ...(image ? { image } : {}) } };
-  }),
+  fc
+    .record({ server: serverArb(caps), spec: specArb, adopt: fc.boolean(), properties: fc.constantFrom(...IMAGE_PROPERTIES), current: optional(fc.constantFrom(...IMAGE_PROPERTIES)) })
+    .map(({ server, spec: s, adopt, properties, current }) => {
+      const d = { ...desired(), spec: s };
+      const found = s.image === undefined ? undefined : Object.values(IMAGES).find((img) => "name" in s.image! && img.name === s.image.name);
+      const image = found ? { ...found, properties } : undefined;
+      // The current image as the plan read it: its properties unknown (undefined) or one of the sets.
+      const imageId = server.observed.imageId;
+      const observedImage = imageId === "" ? undefined : { id: imageId, name: `current ${imageId}`, ...(current ? { properties: current } : {}) };
+      return { caps, server, input: { desired: d, observed: server.observed, capabilities: caps, adopt, ...(image ? { image } : {}), ...(observedImage ? { observedImage } : {}) } };
+    }),
 );

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { InstanceChange, ProviderCapabilities, ReprovisionVariant } from "../model/index.js";
 import { planInstance } from "./plan-instance.js";
 import type { PlanInstanceInput } from "./plan-instance.js";
+import { scenarioArb } from "./test-arbitraries.js";
 import { HUAWEI_LIKE, IMAGES, NOVA_2_96, desired, input, observed, userData } from "./test-builders.js";
 
 const V2: ReprovisionVariant = { name: "v2", setsUserData: true, description: "Cloud-Init: user_data is carried" };
@@ -96,6 +97,18 @@ describe("planInstance: the reprovisioning API variant chosen from the image (ca
     const c = planInstance(toImage(withInit, desired({ image: { name: withInit.name }, userData: newUserData }), NOVA_2_96));
     expect(params(c).variant).toBeUndefined();
     expect(reasonText(c)).not.toContain(" API");
+  });
+
+  it("the planner property scenarios (plan-properties.test.ts) reach both variants, the refusal and the choice left to apply", () => {
+    const seen = new Set<string>();
+    for (const scenario of fc.sample(scenarioArb, { numRuns: 4000, seed: 7 })) {
+      const c = planInstance(scenario.input);
+      const step = c.steps.find((st) => st.impact === "reprovision");
+      if (step?.impact === "reprovision" && step.params.variant) seen.add(step.params.variant);
+      if (reasonText(c).includes("which cannot set user_data")) seen.add("refused");
+      if (reasonText(c).includes("the API is chosen at apply")) seen.add("at apply");
+    }
+    expect([...seen].sort()).toEqual(["at apply", "refused", "v1", "v2"]);
   });
 
   it("never plans user_data through a variant that cannot carry it, whatever the image says", () => {
