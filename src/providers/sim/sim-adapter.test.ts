@@ -106,6 +106,26 @@ describe("sim providers for every cloud API, sharing one emulator per state file
     }
   });
 
+  it("sends the API variant the plan chose (v1: the emulator refuses it for a Cloud-Init image), else the image's own (v2)", async () => {
+    const hw = await createAdapter(provider(dir, "hw", { api: "huaweicloud", state: ".reform/variant.json" }), dir, runtime(dir));
+    try {
+      const reinstall = async (variant?: string) => {
+        const instance = await one(hw);
+        const params = { imageId: instance.imageId, keyPair: "ops", metadata: { set: {}, remove: [], full: instance.metadata }, keepStopped: false, ...(variant ? { variant } : {}) };
+        return hw.startStep({ instance, step: { kind: "reinstall", impact: "reprovision", params }, inputs: {} }, signal);
+      };
+      const refused = await reinstall("v1").catch((e: unknown) => e);
+      expect((refused as Error).message).toMatch(/POST \/v1\/\{project_id\}\/cloudservers\/\{id\}\/reinstallos failed 400 Ecs\.0005/);
+      const handle = await reinstall();
+      for (let i = 0; i < 100 && (await hw.pollOperations([handle], signal))[0]?.type === "running"; i++) await systemClock.sleep(20);
+      expect((await hw.pollOperations([handle], signal))[0]?.type).toBe("done");
+    } finally {
+      await hw.close();
+    }
+    const state = JSON.parse(await readFile(join(dir, ".reform/variant.json"), "utf8")) as { actions: { serverName: string; action: string }[] };
+    expect(state.actions.filter((a) => a.serverName === "hw-1").map((a) => a.action)).toEqual(["v2 reinstallServer withStopServer"]);
+  });
+
   it("refuses two sim providers that name one state file with different settings, and leaves nothing running", async () => {
     const before = runningEmulators();
     const a = await createAdapter(provider(dir, "a", {}), dir, runtime(dir));
