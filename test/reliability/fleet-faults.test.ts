@@ -9,7 +9,7 @@ const SIZE: FleetSize = { openstack: 120, huawei: 100, jd: 100 };
 const FAULTS = `faults:
   error5xxRate: 0.05
   rate429: 0.01
-  throttleBurst: 5
+  throttleBurst: 3
   retryAfterSeconds: 1
   dropRate: 0.02
   dropResponseRate: 0.01
@@ -39,7 +39,7 @@ describe(`a fleet of ${SIZE.openstack + SIZE.huawei + SIZE.jd} servers on three 
     const run = await reformLong(cloud, ["apply", "--auto-approve", "--output", "json", "--parallelism", "60"], CLOUD_ENV);
     const seconds = (Date.now() - started) / 1000;
     outputs.push({ where: "apply stdout", text: run.stdout }, { where: "apply stderr", text: run.stderr });
-    expect({ code: run.code, stdoutEnd: run.stdout.slice(-200), stderrEnd: run.stderr.slice(-400) }).toMatchObject({ code: expect.any(Number) });
+    expect(run.stdout.startsWith("{") ? "" : `exit ${String(run.code)}: ${run.stderr.slice(-600)}`).toBe("");
     expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
     const report = JSON.parse(run.stdout) as ReportDoc;
     const servers = outcomes(cloud.emulator);
