@@ -99,6 +99,29 @@ function imageRefs(instances: readonly DesiredInstance[]): Map<string, ImageRef[
   return refs;
 }
 
+interface ServerIndex {
+  readonly byId: ReadonlyMap<string, ObservedInstance>;
+  readonly byName: ReadonlyMap<string, ObservedInstance>;
+}
+
+const serverIndexes = new WeakMap<readonly ObservedInstance[], ServerIndex>();
+
+/** Servers by id and by name (the first of a name, as a linear search would find), built once per listing: planning stays linear in N. */
+function serverIndex(servers: readonly ObservedInstance[]): ServerIndex {
+  let index = serverIndexes.get(servers);
+  if (!index) {
+    const byId = new Map<string, ObservedInstance>();
+    const byName = new Map<string, ObservedInstance>();
+    for (const server of servers) {
+      byId.set(server.id, server);
+      if (!byName.has(server.name)) byName.set(server.name, server);
+    }
+    index = { byId, byName };
+    serverIndexes.set(servers, index);
+  }
+  return index;
+}
+
 function planInput(
   desired: DesiredInstance,
   observation: FleetObservation,
@@ -106,9 +129,9 @@ function planInput(
   adopt: boolean,
   diagnostics: Diagnostic[],
 ): PlanInstanceInput | undefined {
-  const servers = observation.servers.get(desired.provider) ?? [];
+  const index = serverIndex(observation.servers.get(desired.provider) ?? []);
   const selector = desired.selector;
-  const observed = servers.find((s) => ("id" in selector ? s.id === selector.id : s.name === selector.name));
+  const observed = "id" in selector ? index.byId.get(selector.id) : index.byName.get(selector.name);
   const capabilities = observation.capabilities.get(desired.provider);
   if (!observed || !capabilities) return undefined;
   if (!desired.spec.image) return { desired, observed, capabilities, adopt };
