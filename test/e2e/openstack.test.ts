@@ -159,7 +159,7 @@ describe("a server busy at plan time", () => {
     const cloud = await startTestCloud(
       worldWith(`  images: [{ name: ubuntu-22.04 }, { name: ubuntu-24.04 }]
   keypairs: [{ name: ops-2025 }]
-  servers: [{ name: busy-1, image: ubuntu-22.04, keyPair: ops-2025, task: rebuilding, busyFor: 1500ms }]
+  servers: [{ name: busy-1, image: ubuntu-22.04, keyPair: ops-2025, task: rebuilding, busyFor: 6s }]
 `),
     );
     try {
