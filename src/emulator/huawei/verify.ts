@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { decodeSegment, headerValue, percentEncode } from "../canonical.js";
 
 /**
  * Verification of Huawei's SDK-HMAC-SHA256 signatures, written apart from the client's signer (a shared
@@ -19,28 +20,8 @@ export type Verification = { readonly ok: true; readonly accessKey: string } | {
 
 const AUTH_PATTERN = /^SDK-HMAC-SHA256\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-fA-F]+)$/;
 
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value.join(",") : value;
-}
 
-/** Unreserved characters stay; everything else is %XX upper case, over UTF-8 bytes. */
-function percentEncode(text: string): string {
-  let out = "";
-  for (const byte of Buffer.from(text, "utf8")) {
-    const c = String.fromCharCode(byte);
-    out += /[A-Za-z0-9\-_.~]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return out;
-}
 
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
 
 function uriForSigning(rawPath: string): string {
   const joined = rawPath.split("/").map((part) => percentEncode(decodeSegment(part))).join("/");

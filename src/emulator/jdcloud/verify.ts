@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { decodeSegment, headerValue, percentEncode } from "../canonical.js";
 
 /**
  * The JD API gateway's side of JDCLOUD2-HMAC-SHA256, written apart from the client's signer on purpose:
@@ -25,34 +26,14 @@ function fail(status: 401 | 403, code: string, message: string): Verification {
   return { ok: false, status, code, message };
 }
 
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value.join(",") : value;
-}
 
-/** Unreserved characters stay, everything else is %XX (upper case) of its UTF-8 bytes. */
-function pctEncode(text: string): string {
-  let out = "";
-  for (const byte of Buffer.from(text, "utf8")) {
-    const c = String.fromCharCode(byte);
-    out += /[A-Za-z0-9\-_.~]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return out;
-}
 
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
 
 /** The canonical request the client should have signed. */
 export function canonicalRequestOf(req: SignedRequest, signedHeaders: readonly string[]): string {
-  const uri = req.rawPath === "" ? "/" : req.rawPath.split("/").map((s) => pctEncode(decodeSegment(s))).join("/");
+  const uri = req.rawPath === "" ? "/" : req.rawPath.split("/").map((s) => percentEncode(decodeSegment(s))).join("/");
   const query = [...req.query]
-    .map(([k, v]) => `${pctEncode(k)}=${pctEncode(v)}`)
+    .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
     .sort((a, b) => {
       const [ka = "", va = ""] = a.split("=");
       const [kb = "", vb = ""] = b.split("=");
