@@ -1,3 +1,4 @@
+import type { Clock } from "./clock.js";
 import type { ReprovisionParams, Step, StepKind } from "./action.js";
 import type { ImageRef, InstanceSelector, ProviderType } from "./desired.js";
 import type { ObservedInstance } from "./observed.js";
@@ -132,3 +133,16 @@ export interface ProviderAdapter {
 }
 
 export type { ReprovisionParams };
+
+/** What every provider factory gets from the composition root (the CLI or a library caller). */
+export interface ProviderRuntime {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly homeDir: string;
+  readonly readFile: (path: string) => Promise<string | Buffer>;
+  readonly clock: Clock;
+  /** Warnings for the user (e.g. TLS verification turned off). */
+  readonly warn: (message: string) => void;
+  /** HTTP exchanges, secrets redacted; only with --debug. @default undefined */
+  readonly debug?: (line: string) => void;
+}

@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import type { MetadataTarget } from "../../model/action.js";
 import type { Clock } from "../../model/clock.js";
+import type { ProviderRuntime } from "../../model/provider.js";
 import type { ImageRef } from "../../model/desired.js";
 import { CloudError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
@@ -26,18 +27,10 @@ import type { EcsServer } from "./normalize.js";
 import { normalizeEcsServer, SYSTEM_METADATA_KEYS } from "./normalize.js";
 import { HuaweiSigner } from "./sign.js";
 
-export interface HuaweiAdapterOptions {
+export interface HuaweiAdapterOptions extends ProviderRuntime {
   readonly name: string;
   /** The fleet provider entry's options (see HuaweiSettings). @default {} */
   readonly settings?: Readonly<Record<string, unknown>>;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-  readonly homeDir: string;
-  readonly readFile: (path: string) => Promise<string | Buffer>;
-  readonly clock: Clock;
-  readonly warn: (message: string) => void;
-  /** @default undefined */
-  readonly debug?: (line: string) => void;
   /** Jitter source for retries. @default Math.random */
   readonly random?: () => number;
 }

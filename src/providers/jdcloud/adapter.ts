@@ -1,4 +1,4 @@
-import type { Clock } from "../../model/clock.js";
+import type { ProviderRuntime } from "../../model/provider.js";
 import type { ImageRef, InstanceSelector } from "../../model/desired.js";
 import { AmbiguousError, CloudError, ReformError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
@@ -20,17 +20,9 @@ export const DEFAULT_JD_ENDPOINT = "https://vm.jdcloud-api.com";
  * - `endpoint`: the VM API's base URL (default https://vm.jdcloud-api.com)
  * - `pollIntervalMs`: how often apply polls (default 2000)
  */
-export interface JdCloudAdapterOptions {
+export interface JdCloudAdapterOptions extends ProviderRuntime {
   readonly name: string;
   readonly settings?: Readonly<Record<string, unknown>>;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-  readonly homeDir: string;
-  readonly readFile: (path: string) => Promise<string | Buffer>;
-  readonly clock: Clock;
-  readonly warn: (message: string) => void;
-  /** One line per HTTP exchange, secrets redacted. @default undefined */
-  readonly debug?: (line: string) => void;
   /** Jitter source for retries, and nothing else. @default Math.random */
   readonly random?: () => number;
   /** Timeouts and retry policy of the HTTP client. @default {} */
