@@ -17,6 +17,7 @@ export type ErrorCode =
   | "CONFIG_INVALID"
   | "PLAN_INVALID"
   | "PLAN_STALE"
+  | "LOCKED"
   | "CLOUD_ERROR"
   | "AUTH_ERROR"
   | "AMBIGUOUS"

@@ -41,4 +41,15 @@ describe("openFileJournal", () => {
     expect(reread.entries).toEqual([entry("a"), entry("b")]);
     expect(reread.problems).toEqual([{ line: 2, message: "line 2 is not a journal entry: ignored" }]);
   });
+
+  it("is locked from open to close: a second apply on the same journal is refused while the first runs", async () => {
+    const path = join(dir, "locked.jsonl");
+    const first = await openFileJournal(path);
+    await expect(openFileJournal(path)).rejects.toThrow(`another apply is running on this journal: process ${process.pid}`);
+    await first.append(entry("a"));
+    await first.close();
+    const second = await openFileJournal(path);
+    expect(second.previous.entries).toEqual([entry("a")]);
+    await second.close();
+  });
 });

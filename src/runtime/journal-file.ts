@@ -2,18 +2,29 @@ import { mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Journal, JournalEntry, JournalReading } from "../apply/journal.js";
 import { parseJournal } from "../apply/journal.js";
+import type { LockEnvironment } from "./journal-lock.js";
+import { lockJournal } from "./journal-lock.js";
 
 /**
  * The apply journal as a JSON-lines file: each entry is one append of one whole line, synced to disk
  * before the step goes on, so a kill at any point leaves at worst a torn last line, never a damaged one in the middle.
  * What earlier runs wrote is read first (`previous`); a torn last line is closed with a newline so the
- * next entry starts on a line of its own.
+ * next entry starts on a line of its own. The journal is locked from open to close (see lockJournal), so what it
+ * shows as started and never finished is an interrupted run's, never a live one's.
  */
-export async function openFileJournal(path: string): Promise<Journal & { readonly previous: JournalReading; close(): Promise<void> }> {
+export async function openFileJournal(path: string, lockEnv?: LockEnvironment): Promise<Journal & { readonly previous: JournalReading; close(): Promise<void> }> {
   await mkdir(dirname(path), { recursive: true });
-  const text = await readExisting(path);
+  const lock = await lockJournal(path, lockEnv);
+  let text: string;
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    text = await readExisting(path);
+    handle = await open(path, "a", 0o600);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
   const previous = parseJournal(text);
-  const handle = await open(path, "a", 0o600);
   let queue: Promise<void> = text === "" || text.endsWith("\n") ? Promise.resolve() : writeSynced("\n");
   function writeSynced(line: string): Promise<void> {
     return (async () => {
@@ -31,6 +42,7 @@ export async function openFileJournal(path: string): Promise<Journal & { readonl
     async close() {
       await queue.catch(() => undefined);
       await handle.close();
+      await lock.release();
     },
   };
 }

@@ -1,4 +1,8 @@
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
 import type { TestCloud } from "../support/cloud.js";
 import { startTestCloud, worldWith } from "../support/cloud.js";
 import { serverActions, serverByName } from "../support/world.js";
@@ -20,17 +24,26 @@ groups:
     rollout: { parallelism: 2 }
 `;
 
-describe("two pipelines applying the same saved plan at the same time", () => {
+describe("two pipelines on two runners applying the same saved plan at the same time", () => {
   let cloud: TestCloud;
+  let runner2: string;
   beforeAll(async () => {
     cloud = await startTestCloud(WORLD);
     await cloud.writeFleet(FLEET);
+    runner2 = await mkdtemp(join(tmpdir(), "reform-runner2-"));
   });
-  afterAll(async () => cloud.close());
+  afterAll(async () => {
+    await cloud.close();
+    await rm(runner2, { recursive: true, force: true });
+  });
 
   it("act at most once per server; what one did, the other reports as skipped", async () => {
     expect((await cloud.reform(["plan", "-c", "fleet.yaml", "-out", "plan.json"])).code).toBe(0);
-    const [a, b] = await Promise.all([cloud.reform(["apply", "plan.json", "--output", "json"]), cloud.reform(["apply", "plan.json", "--output", "json"])]);
+    // The second runner has its own checkout (same fleet file and clouds.yaml), so its own journal: only the
+    // fingerprint checks stand between the two runs.
+    for (const file of ["fleet.yaml", "clouds.yaml", "plan.json"]) await copyFile(join(cloud.dir, file), join(runner2, file));
+    const second = ["apply", "plan.json", "-c", "fleet.yaml", "--output", "json", "--poll-interval", "30"];
+    const [a, b] = await Promise.all([cloud.reform(["apply", "plan.json", "--output", "json"]), runCli(second, { cwd: runner2 })]);
     for (const name of NAMES) expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
     const ubuntu2404 = cloud.emulator.snapshot().openstack.images.find((i) => i.name === "ubuntu-24.04")?.id;
     for (const name of NAMES) expect(serverByName(cloud.emulator, name).imageId).toBe(ubuntu2404);
@@ -58,5 +71,33 @@ describe("two pipelines applying the same saved plan at the same time", () => {
     expect([...converged.keys()].sort()).toEqual(NAMES.map((n) => `dc1/${n}`));
     expect([...converged.values()].every((n) => n === 1)).toBe(true);
     expect([a.code, b.code].sort()).toEqual([0, 1]);
+  });
+});
+
+describe("two applies of the same plan in one workspace at the same time", () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(WORLD);
+    await cloud.writeFleet(FLEET);
+  });
+  afterAll(async () => cloud.close());
+
+  it("share one journal, so the second is refused while the first holds its lock and never follows the first's steps as its own", async () => {
+    expect((await cloud.reform(["plan", "-c", "fleet.yaml", "-out", "plan.json"])).code).toBe(0);
+    const [a, b] = await Promise.all([cloud.reform(["apply", "plan.json", "--output", "json"]), cloud.reform(["apply", "plan.json", "--output", "json"])]);
+    for (const name of NAMES) expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
+    const outcomes = [a, b].map((run) => ({ code: run.code, locked: /another apply is running on this journal: process \d+/.test(run.stderr), stdout: run.stdout }));
+    // Either the second started after the first had finished (then the plan is stale for it), or it was refused.
+    const loser = outcomes.find((o) => o.code !== 0);
+    const winner = outcomes.find((o) => o.code === 0);
+    expect(winner).toBeDefined();
+    const report = JSON.parse(winner?.stdout ?? "") as { results: { result: { type: string } }[]; resumed?: unknown };
+    expect(report.results.map((r) => r.result.type)).toEqual(NAMES.map(() => "converged"));
+    expect(report.resumed).toBeUndefined();
+    expect(loser?.code).toBe(1);
+    expect(loser?.stdout).toBe("");
+    const refusedOrStale = [a, b].find((run) => run.code === 1)?.stderr ?? "";
+    expect(refusedOrStale).toMatch(/another apply is running on this journal|the plan is stale/);
+    expect(outcomes.filter((o) => o.locked).length).toBeLessThanOrEqual(1);
   });
 });
