@@ -59,7 +59,7 @@ describe("parseJournal", () => {
 describe("pendingOperations", () => {
   it("finds started steps never finished, with the handle to follow them", () => {
     const entries: JournalEntry[] = [
-      started({ op: "r1:a:0", address: "dc1/a", jobId: "job-7" }),
+      started({ op: "r1:a:0", address: "dc1/a", jobId: "job-7", baseline: { updatedAt: "", status: "stopped", imageId: "img-1" }, targetImageId: "img-2" }),
       started({ op: "r1:b:0", address: "dc1/b" }),
       { ...started({ op: "r1:b:0", address: "dc1/b" }), event: "finished" },
       started({ op: "r1:c:0", address: "dc1/c" }),
@@ -71,7 +71,16 @@ describe("pendingOperations", () => {
         run: "r1",
         address: "dc1/a",
         provider: "dc1",
-        handle: { instanceId: "srv-1", step: "rebuild", startedAt: 1_700_000_000_000, baseline: { updatedAt: "2026-11-23T09:00:00Z", status: "ACTIVE" }, synchronous: false, requestId: "req-1", jobId: "job-7" },
+        handle: {
+          instanceId: "srv-1",
+          step: "rebuild",
+          startedAt: 1_700_000_000_000,
+          baseline: { updatedAt: "", status: "stopped", imageId: "img-1" },
+          targetImageId: "img-2",
+          synchronous: false,
+          requestId: "req-1",
+          jobId: "job-7",
+        },
       },
     ]);
   });

@@ -1,6 +1,6 @@
 import type { StepKind } from "../model/action.js";
 import type { InstanceAddress } from "../model/address.js";
-import type { OperationHandle } from "../model/provider.js";
+import type { OperationBaseline, OperationHandle } from "../model/provider.js";
 
 /** One line of the apply journal for a step: started (with the cloud's operation handle), finished or failed. */
 export interface StepEntry {
@@ -18,7 +18,8 @@ export interface StepEntry {
   /** started: the provider's name and what a later run needs to follow the operation (OperationHandle). */
   readonly provider?: string;
   readonly startedAt?: number;
-  readonly baseline?: { readonly updatedAt: string; readonly status: string };
+  readonly baseline?: OperationBaseline;
+  readonly targetImageId?: string;
   readonly synchronous?: boolean;
   /** finished / failed: the run that followed an interrupted run's operation to its end. */
   readonly resumedBy?: string;
@@ -123,6 +124,7 @@ export function pendingOperations(entries: readonly JournalEntry[]): PendingOper
       synchronous: e.synchronous ?? false,
       ...(e.requestId ? { requestId: e.requestId } : {}),
       ...(e.jobId ? { jobId: e.jobId } : {}),
+      ...(e.targetImageId ? { targetImageId: e.targetImageId } : {}),
     };
     pending.push({ op, run: e.run, address: e.address, provider: e.provider, handle });
   }

@@ -114,7 +114,13 @@ async function runStep(
     sentRequestId = handle.requestId;
     sent = true;
     const ids = { ...(handle.requestId ? { requestId: handle.requestId } : {}), ...(handle.jobId ? { jobId: handle.jobId } : {}) };
-    const follow = { provider: ctx.adapter.name, startedAt: handle.startedAt, baseline: handle.baseline, synchronous: handle.synchronous };
+    const follow = {
+      provider: ctx.adapter.name,
+      startedAt: handle.startedAt,
+      baseline: handle.baseline,
+      ...(handle.targetImageId ? { targetImageId: handle.targetImageId } : {}),
+      synchronous: handle.synchronous,
+    };
     await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "started", ...ids, ...follow });
     ctx.reporter.report({ type: "step-started", address: change.address, step: step.kind, ...ids });
     let instance = current;

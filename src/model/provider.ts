@@ -94,6 +94,13 @@ export interface StartStepRequest {
   readonly inputs: StepInputs;
 }
 
+/** The server just before a step was sent. */
+export interface OperationBaseline {
+  readonly updatedAt: string;
+  readonly status: string;
+  readonly imageId?: string;
+}
+
 /** What apply keeps to follow an asynchronous operation, and writes to the journal. */
 export interface OperationHandle {
   readonly instanceId: string;
@@ -104,8 +111,16 @@ export interface OperationHandle {
   readonly requestId?: string;
   /** The cloud's job id (Huawei). */
   readonly jobId?: string;
-  /** `updatedAt` and status seen just before the call: a settled server whose `updatedAt` moved has done the step. */
-  readonly baseline: { readonly updatedAt: string; readonly status: string };
+  /**
+   * `updatedAt`, status and image seen just before the call: a settled server whose `updatedAt` moved has done the step.
+   * The image is kept for clouds that show no update time (JD), see `targetImageId`.
+   */
+  readonly baseline: OperationBaseline;
+  /**
+   * The image a reprovisioning step puts on the server. A settled server that has moved from the baseline's image to
+   * this one has done the step, even when no poll saw it busy (a run that re-attached to an interrupted run's step).
+   */
+  readonly targetImageId?: string;
   /** True when the step finished synchronously (metadata): no polling needed. */
   readonly synchronous: boolean;
 }

@@ -129,7 +129,15 @@ class JdCloudAdapter implements ProviderAdapter {
     const synchronous = step.kind === "update-metadata";
     if (step.kind === "reboot" && step.params.metadata) await this.#send(instance, metadataCall(step.params.metadata), signal);
     const requestId = await this.#send(instance, stepCall(step, instance, req.inputs), signal);
-    const handle: OperationHandle = { instanceId: instance.id, step: step.kind, startedAt, ...(requestId ? { requestId } : {}), baseline: { updatedAt: instance.updatedAt, status: instance.rawStatus }, synchronous };
+    const handle: OperationHandle = {
+      instanceId: instance.id,
+      step: step.kind,
+      startedAt,
+      ...(requestId ? { requestId } : {}),
+      baseline: { updatedAt: instance.updatedAt, status: instance.rawStatus, imageId: instance.imageId },
+      ...(step.kind === "rebuild" ? { targetImageId: step.params.imageId } : {}),
+      synchronous,
+    };
     if (!synchronous) this.#tracking.set(handle, { sawTransition: false });
     return handle;
   }

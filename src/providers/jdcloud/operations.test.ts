@@ -39,6 +39,16 @@ describe("JD progress from the instance status", () => {
     expect(decideJdOperation(handle("stop"), stopped({ rawStatus: "stopped" }), { sawTransition: false }, 1, 30_000).type).toBe("done");
   });
 
+  it("a rebuild onto another image is done as soon as the VM is stopped on that image, busy status seen or not (a re-attached step)", () => {
+    const rebuild: OperationHandle = { ...handle("rebuild"), baseline: { updatedAt: "", status: "stopped", imageId: "img-1" }, targetImageId: "img-2" };
+    expect(decideJdOperation(rebuild, stopped({ rawStatus: "stopped", imageId: "img-1" }), { sawTransition: false }, 10, 30_000).type).toBe("running");
+    expect(decideJdOperation(rebuild, stopped({ rawStatus: "stopped", imageId: "img-2" }), { sawTransition: false }, 10, 30_000).type).toBe("done");
+    // Same image: nothing observable tells a finished rebuild from one not begun, so the grace still applies.
+    const sameImage: OperationHandle = { ...rebuild, targetImageId: "img-1" };
+    expect(decideJdOperation(sameImage, stopped({ rawStatus: "stopped", imageId: "img-1" }), { sawTransition: false }, 10, 30_000).type).toBe("running");
+    expect(decideJdOperation(sameImage, stopped({ rawStatus: "stopped", imageId: "img-1" }), { sawTransition: false }, 30_000, 30_000).type).toBe("done");
+  });
+
   it("a refusal says where the VM was left", () => {
     const refused = new CloudError({ provider: "jd", operation: "POST rebuild", status: 400, cloudMessage: "bad password", cloudCode: "INVALID_ARGUMENT", requestId: "r-1" });
     const error = withVmState(refused, stopped({ id: "i-9", rawStatus: "stopped", imageId: "img-1" })) as CloudError;

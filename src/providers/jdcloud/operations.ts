@@ -85,7 +85,7 @@ export function decideJdOperation(handle: OperationHandle, instance: ObservedIns
     return { type: "running", handle, status };
   }
   if (status === "error") return { type: "failed", handle, message: `the VM went to status error during ${handle.step}`, ...rid };
-  const settled = tracking.sawTransition || now - handle.startedAt >= graceMs;
+  const settled = tracking.sawTransition || now - handle.startedAt >= graceMs || movedToTargetImage(handle, instance);
   switch (handle.step) {
     case "stop":
       return status === "stopped" ? { type: "done", handle, instance } : { type: "running", handle, status };
@@ -100,6 +100,16 @@ export function decideJdOperation(handle: OperationHandle, instance: ObservedIns
     case "changeos":
       return { type: "done", handle, instance };
   }
+}
+
+/**
+ * JD shows no update time, so a rebuild whose busy status no poll saw (it was quick, or this run re-attached to an
+ * interrupted run's step) is known done without waiting out the grace only when it changed the image.
+ */
+function movedToTargetImage(handle: OperationHandle, instance: ObservedInstance): boolean {
+  const { targetImageId } = handle;
+  const before = handle.baseline.imageId;
+  return targetImageId !== undefined && before !== undefined && before !== targetImageId && instance.imageId === targetImageId;
 }
 
 /** A refused step says where the VM was left: in a stop → rebuild → start sequence that is what the next run starts from. */
