@@ -57,6 +57,28 @@ describe("JdVmClient over HTTP", () => {
     expect(queries[2]!.get("filters.1.values.1")).toBe("i-100");
   });
 
+  it("reads custom data ten VMs per call, at most four calls in flight, and returns every VM's entry", async () => {
+    let inFlight = 0;
+    let most = 0;
+    handler = (req, res) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      const q = new URL(req.url, server.url).searchParams;
+      const ids = [...q].filter(([k]) => k.startsWith("filters.1.values.")).map(([, v]) => v);
+      setTimeout(() => {
+        inFlight--;
+        sendJson(res, 200, { requestId: "r", result: { customData: ids.map((instanceId) => ({ instanceId, metadata: [{ key: "id", value: instanceId }] })), totalCount: ids.length } });
+      }, 20);
+    };
+    const ids = Array.from({ length: 95 }, (_, i) => `i-${i}`);
+    const data = await client().describeCustomData(ids, signal);
+    expect([...data.keys()].sort()).toEqual([...ids].sort());
+    expect(data.get("i-42")?.metadata).toEqual([{ key: "id", value: "i-42" }]);
+    expect(server.seen).toHaveLength(10);
+    expect(server.seen.every((r) => new URL(r.url, server.url).searchParams.get("pageSize") === "10")).toBe(true);
+    expect(most).toBe(4);
+  });
+
   it("sends actions as POST …/{id}%3Averb with a {} body, and maps JD's envelope into CloudError", async () => {
     handler = (req, res) =>
       req.url.endsWith("%3AstopInstance")

@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import { CloudError } from "../../model/errors.js";
 import type { HttpClient } from "../http/client.js";
 import type { HttpResponse, RequestSigner } from "../http/types.js";
@@ -49,6 +50,8 @@ const ENVELOPE_ERRORS: readonly number[] = [400, 403, 404, 405, 409, 410, 412, 4
 /** describeInstances accepts pageSize 10–100; describeInstancesCustomData 1–10. */
 const INSTANCE_PAGE = 100;
 const CUSTOM_DATA_PAGE = 10;
+/** Custom-data calls in flight at once: ten VMs per call makes a 1,000-VM fleet 100 calls; four at a time keeps them polite. */
+const CUSTOM_DATA_IN_FLIGHT = 4;
 
 /** `POST /v1/regions/{r}/instances/{id}:verb`, with `:` sent as %3A as the SDKs do. */
 export function actionUrl(endpoint: string, region: string, instanceId: string, verb: JdVerb): URL {
@@ -114,14 +117,16 @@ export class JdVmClient {
     return out;
   }
 
-  /** Metadata and user data, ten instances per call (the API's largest page). */
+  /** Metadata and user data, ten instances per call (the API's largest page), a few calls in flight. */
   async describeCustomData(ids: readonly string[], signal: AbortSignal): Promise<Map<string, JdCustomData>> {
-    const out = new Map<string, JdCustomData>();
-    for (const group of chunks(ids, CUSTOM_DATA_PAGE)) {
-      const filters = filterQuery([{ name: "instanceId", values: group }]);
-      for (const entry of await this.#paged<JdCustomData>("instancesCustomData", "customData", CUSTOM_DATA_PAGE, filters, signal)) out.set(entry.instanceId, entry);
+    const limit = pLimit(CUSTOM_DATA_IN_FLIGHT);
+    const read = (group: readonly string[]) => this.#paged<JdCustomData>("instancesCustomData", "customData", CUSTOM_DATA_PAGE, filterQuery([{ name: "instanceId", values: group }]), signal);
+    try {
+      const pages = await Promise.all(chunks(ids, CUSTOM_DATA_PAGE).map((group) => limit(() => read(group))));
+      return new Map(pages.flat().map((entry) => [entry.instanceId, entry]));
+    } finally {
+      limit.clearQueue(); // after a failed page, the calls not yet sent are not sent
     }
-    return out;
   }
 
   /** The given images (`ids.N`, 100 per call). */
