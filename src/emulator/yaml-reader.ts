@@ -98,6 +98,18 @@ export class YamlReader {
     }
   }
 
+  /** The list under `key` of a section's entries (none when absent), each item parsed with its location `section.key[i]`. */
+  sectionList<T>(entries: Map<string, MapEntry>, section: string, key: string, parse: (item: unknown, what: string) => T): T[] {
+    const entry = entries.get(key);
+    return entry ? this.list(entry.value, `${section}.${key}`).map((item, i) => parse(item, `${section}.${key}[${i}]`)) : [];
+  }
+
+  /** An `{ accessKey, secretKey }` pair (the Huawei and JD worlds' credentials). */
+  accessKeyPair(node: unknown, what: string): { accessKey: string; secretKey: string } {
+    const c = this.entries(node, what, ["accessKey", "secretKey"]);
+    return { accessKey: this.string(this.require(c, "accessKey", node, what).value, `${what}.accessKey`), secretKey: this.string(this.require(c, "secretKey", node, what).value, `${what}.secretKey`) };
+  }
+
   stringList(node: unknown, what: string): string[] {
     return this.list(node, what).map((item, i) => this.string(item, `${what}[${i}]`));
   }

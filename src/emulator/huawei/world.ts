@@ -35,14 +35,8 @@ const SERVER = ["name", "id", "image", "keyPair", "metadata", "userData", "statu
 /** Parses and checks the `huaweicloud:` section; errors are located `file:line:col:`. */
 export function parseHuaweiWorld(r: YamlReader, node: unknown): HuaweiWorld {
   const e = r.entries(node, "huaweicloud", SECTION);
-  const list = <T>(key: string, parse: (item: unknown, what: string) => T): T[] => {
-    const entry = e.get(key);
-    return entry ? r.list(entry.value, `huaweicloud.${key}`).map((item, i) => parse(item, `huaweicloud.${key}[${i}]`)) : [];
-  };
-  const credentials = list("credentials", (item, what) => {
-    const c = r.entries(item, what, ["accessKey", "secretKey"]);
-    return { accessKey: r.string(r.require(c, "accessKey", item, what).value, `${what}.accessKey`), secretKey: r.string(r.require(c, "secretKey", item, what).value, `${what}.secretKey`) };
-  });
+  const list = <T>(key: string, parse: (item: unknown, what: string) => T): T[] => r.sectionList(e, "huaweicloud", key, parse);
+  const credentials = list("credentials", (item, what) => r.accessKeyPair(item, what));
   const images = list("images", (item, what) => {
     const i = r.entries(item, what, ["name", "id", "cloudInit", "fail"]);
     return {

@@ -35,14 +35,8 @@ const INSTANCE_KEYS = ["name", "id", "image", "keyPair", "metadata", "userData",
 /** Parses the `jdcloud:` section: unknown keys and bad references are located errors. */
 export function parseJdWorld(r: YamlReader, node: unknown): JdWorld {
   const e = r.entries(node, "jdcloud", SECTION_KEYS);
-  const list = <T>(key: string, parse: (item: unknown, what: string) => T): T[] => {
-    const entry = e.get(key);
-    return entry ? r.list(entry.value, `jdcloud.${key}`).map((item, i) => parse(item, `jdcloud.${key}[${i}]`)) : [];
-  };
-  const credentials = list("credentials", (item, what) => {
-    const c = r.entries(item, what, ["accessKey", "secretKey"]);
-    return { accessKey: r.string(r.require(c, "accessKey", item, what).value, `${what}.accessKey`), secretKey: r.string(r.require(c, "secretKey", item, what).value, `${what}.secretKey`) };
-  });
+  const list = <T>(key: string, parse: (item: unknown, what: string) => T): T[] => r.sectionList(e, "jdcloud", key, parse);
+  const credentials = list("credentials", (item, what) => r.accessKeyPair(item, what));
   const images = list("images", (item, what) => {
     const i = r.entries(item, what, ["name", "id", "source"]);
     const source = i.has("source") ? { source: r.oneOf(i.get("source")?.value, `${what}.source`, ["public", "thirdparty", "private", "shared"]) } : {};

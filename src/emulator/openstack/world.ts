@@ -9,10 +9,7 @@ const FLAVOR_IDS = ["1", "2", "3"];
 /** Parses and checks the `openstack:` section of a world file: unknown keys and bad references are located errors. */
 export function parseOpenStackWorld(r: YamlReader, node: unknown): OpenStackWorld {
   const e = r.entries(node, "openstack", SECTION_KEYS);
-  const list = <T>(key: string, parse: (item: unknown, what: string) => T): T[] => {
-    const entry = e.get(key);
-    return entry ? r.list(entry.value, `openstack.${key}`).map((item, i) => parse(item, `openstack.${key}[${i}]`)) : [];
-  };
+  const list = <T>(key: string, parse: (item: unknown, what: string) => T): T[] => r.sectionList(e, "openstack", key, parse);
   const users = list("users", (item, what) => parseUser(r, item, what));
   const images = list("images", (item, what) => parseImage(r, item, what));
   const keypairs = list("keypairs", (item, what) => parseKeypair(r, item, what));
