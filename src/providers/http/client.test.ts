@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AmbiguousError, CloudError } from "../../model/errors.js";
 import { HttpClient } from "./client.js";
@@ -100,6 +101,24 @@ describe("HttpClient reads", () => {
     const { http } = client({ requestIdHeaders: ["x-jdcloud-request-id"] });
     const res = await http.request({ method: "GET", url: `${server.url}/x`, operation: "GET /x" });
     expect(res.requestId).toBe("jd-42");
+  });
+
+  it("shares one abort signal among many requests in flight without Node's listener-leak warning, and each leaves no listener behind", async () => {
+    handler = (_req, res) => setTimeout(() => sendJson(res, 200, {}), 20);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const { http } = client();
+      const controller = new AbortController();
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => http.request({ method: "GET", url: `${server.url}/s/${i}`, operation: "GET", signal: controller.signal })));
+      expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+      expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 
   it("encodes query parameters, repeating arrays", async () => {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { Agent } from "undici";
 import type { Dispatcher } from "undici";
 import { AmbiguousError, CloudError } from "../../model/errors.js";
@@ -118,6 +119,9 @@ export class HttpClient {
     let data: Dispatcher.ResponseData;
     try {
       const options: Dispatcher.RequestOptions = { origin: url.origin, path: `${url.pathname}${url.search}`, method: method as Dispatcher.HttpMethod, headers, body: body ?? null };
+      // One signal serves every request of a run, many in flight at once (each removes its listener when done):
+      // not a leak, so Node's warning at 11 listeners is turned off for it.
+      if (signal) setMaxListeners(0, signal);
       data = await this.#agent.request(signal ? { ...options, signal } : options);
     } catch (error) {
       signal?.throwIfAborted();
