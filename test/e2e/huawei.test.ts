@@ -205,6 +205,27 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
     expect(server("nat-1").metadata).toMatchObject({ role: "native", image_name: "euler-2" });
   });
 
+  it("plans with no project id configured (HW_PROJECT_ID unset): asks IAM once for the region's project; an unknown region is refused by name", async () => {
+    const endpoint = cloud.emulator.urls.huaweicloud;
+    const text = (region: string) => `providers:\n  hw: { type: huaweicloud, region: ${region}, endpoint: "${endpoint}" }\ninstances:\n  - { provider: hw, name: md-1, spec: { metadata: { role: db, tier: platinum } } }\n`;
+    expect(ENV).not.toHaveProperty("HW_PROJECT_ID");
+    await cloud.writeFleet(text("ap-southeast-1"));
+    const plan = await run(["plan", "--detailed-exitcode", "--debug"]);
+    expect(plan.stdout).toMatch(/hw\/md-1[\s\S]*update-metadata/);
+    expect(plan.code).toBe(2);
+    const calls = plan.stderr.split("\n").filter((line) => line.startsWith("[debug] "));
+    // The lookup comes first and once; the ECS and IMS calls after it carry the project it found.
+    expect(calls.filter((line) => line.includes("/v3/projects"))).toEqual([expect.stringMatching(/^\[debug\] GET http:\S+\/v3\/projects\?name=ap-southeast-1 200 /)]);
+    expect(calls[0]).toContain("/v3/projects");
+    expect(calls.some((line) => line.includes(`/v1/${PROJECT}/cloudservers/detail`) && / 200 /.test(line))).toBe(true);
+    await cloud.writeFleet(text("cn-north-4"));
+    const refused = await run(["plan"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("provider hw (huaweicloud): IAM lists no project for region cn-north-4, so the project id is unknown: set projectId in the provider or HW_PROJECT_ID");
+    // Left for the tests after this one (the secret scan then covers the lookup too).
+    await cloud.writeFleet(text("ap-southeast-1"));
+  });
+
   it("refuses wrongly signed and unsigned requests with Huawei's 401", async () => {
     const plan = await run(["plan"], { ...ENV, HW_SECRET_KEY: "wrong-secret" });
     expect(plan.code).toBe(1);

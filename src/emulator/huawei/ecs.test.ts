@@ -113,4 +113,28 @@ describe("emulated Huawei ECS: the API pages' constraints", () => {
     const wrongProject = await call(url.toString(), { headers: { "content-type": "application/json", ...signed } });
     expect([wrongProject.status, wrongProject.body.error?.code]).toEqual([400, "Ecs.0023"]);
   });
+
+  it("lists IAM's project named after the region (the default region: none in the world) on a signed GET /v3/projects, with no X-Project-Id", async () => {
+    const projects = async (query: string, credentials = CRED): Promise<Reply> => {
+      const url = new URL(`${emulator.urls.huaweicloud}/v3/projects${query}`);
+      const signed = signRequest({ method: "GET", url, headers: { "content-type": "application/json" }, body: undefined, credentials, date: sdkDate(Date.now()) });
+      return call(url.toString(), { headers: { "content-type": "application/json", ...signed } });
+    };
+    const found = await projects("?name=ap-southeast-1");
+    expect(found.status).toBe(200);
+    expect(found.body.projects).toEqual([expect.objectContaining({ id: P, name: "ap-southeast-1", enabled: true })]);
+    expect((await projects("?name=cn-north-4")).body).toEqual({ projects: [] });
+    const wrong = await projects("?name=ap-southeast-1", { ...CRED, secretKey: "nope" });
+    expect([wrong.status, wrong.body.error_code]).toEqual([401, "APIGW.0301"]);
+    const unsigned = await call(`${emulator.urls.huaweicloud}/v3/projects?name=ap-southeast-1`);
+    expect(unsigned.status).toBe(401);
+  });
+});
+
+describe("the world's huaweicloud.region", () => {
+  it("names the project in IAM, and a wrong one is located", () => {
+    expect(parseWorld(WORLD.replace("  userId:", "  region: cn-north-4\n  userId:"), "world.yaml").huaweicloud?.region).toBe("cn-north-4");
+    expect(parseWorld(WORLD, "world.yaml").huaweicloud?.region).toBeUndefined();
+    expect(() => parseWorld(WORLD.replace("  userId:", "  region: [cn-north-4]\n  userId:"), "world.yaml")).toThrow(/^world\.yaml:3:\d+: huaweicloud\.region/);
+  });
 });

@@ -6,7 +6,7 @@ import type { MutableStats } from "../server.js";
 import type { ActionContext } from "./actions.js";
 import { batchAction, busyError, ecsError, nativePowerAction, nativeRebuild, reprovision } from "./actions.js";
 import type { HuaweiState, HwServer } from "./state.js";
-import { iso, settle } from "./state.js";
+import { DEFAULT_HW_REGION, iso, settle } from "./state.js";
 import { verifySignature } from "./verify.js";
 import { jobView, serverDetail } from "./view.js";
 
@@ -22,7 +22,7 @@ export interface HuaweiServiceOptions {
   readonly faults?: CloudFaults;
 }
 
-/** Huawei ECS (v1/v2 cloudservers, jobs, native v2.1 actions) and IMS image listing, with AK/SK verification. */
+/** Huawei ECS (v1/v2 cloudservers, jobs, native v2.1 actions), IMS image listing and IAM's project list, with AK/SK verification. */
 export function createHuaweiService(options: HuaweiServiceOptions): ApiService {
   const secrets = new Map(options.state.credentials.map((c) => [c.accessKey, c.secretKey]));
   return {
@@ -52,6 +52,7 @@ function route(options: HuaweiServiceOptions, req: ApiRequest, now: number): Api
   const [version = "", project = "", resource = "", id, sub, key] = segments(req.path);
   const state = options.state;
   if (version === "v2" && project === "cloudimages") return listImages(state, req.query);
+  if (version === "v3" && project === "projects" && resource === "" && req.method === "GET") return listProjects(state, req.query);
   if (project !== state.projectId) return ecsError(400, "Common.0018", "The project id in the URL does not match the credentials' project.");
   const headerProject = req.headers["x-project-id"];
   if (headerProject !== undefined && headerProject !== state.projectId) return ecsError(400, "Ecs.0023", "The X-Project-Id header does not match the project in the URL.");
@@ -137,6 +138,17 @@ function native(options: HuaweiServiceOptions, req: ApiRequest, now: number, ser
   const result = nativeRebuild(context(options, req, now), server, body["rebuild"]);
   if ("status" in result) return result;
   return { status: 202, body: { server: { ...serverDetail(options.state, server, now), adminPass: "" } } };
+}
+
+/**
+ * IAM `GET /v3/projects`: the world's one project, named after its region; `name` filters exactly (another region:
+ * an empty list). Signed like every call here, and no X-Project-Id is needed (IAM is global).
+ */
+function listProjects(state: HuaweiState, query: URLSearchParams): ApiResponse {
+  const region = state.region ?? DEFAULT_HW_REGION;
+  const name = query.get("name");
+  const projects = name === null || name === region ? [{ id: state.projectId, name: region, description: "", enabled: true, is_domain: false }] : [];
+  return { status: 200, body: { projects } };
 }
 
 function listImages(state: HuaweiState, query: URLSearchParams): ApiResponse {

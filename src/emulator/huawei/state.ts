@@ -65,8 +65,13 @@ export interface HwParentJob {
   readonly subJobIds: readonly string[];
 }
 
+/** The region the world's project is named after when the world names none (the region of examples/huaweicloud.yaml). */
+export const DEFAULT_HW_REGION = "ap-southeast-1";
+
 export interface HuaweiState {
   readonly projectId: string;
+  /** The IAM project's name: `GET /v3/projects?name=` finds the project under it. Absent in states saved before it existed: DEFAULT_HW_REGION. */
+  readonly region?: string;
   readonly userId: string;
   readonly credentials: readonly HwCredential[];
   readonly images: HwImage[];

@@ -1,11 +1,13 @@
 import { stableHexId, stableUuid } from "../ids.js";
 import type { YamlReader } from "../yaml-reader.js";
 import type { HuaweiState, HwImage, HwServer } from "./state.js";
-import { imageMetadata, iso } from "./state.js";
+import { DEFAULT_HW_REGION, imageMetadata, iso } from "./state.js";
 
 /** The `huaweicloud:` section of a world file. */
 export interface HuaweiWorld {
   readonly projectId: string;
+  /** The project's name in IAM (Huawei names a region's default project after the region). @default DEFAULT_HW_REGION ("ap-southeast-1") */
+  readonly region?: string;
   /** IAM user id the credentials belong to (what `userid` must be with `keyname`). */
   readonly userId: string;
   readonly credentials: readonly { readonly accessKey: string; readonly secretKey: string }[];
@@ -29,7 +31,7 @@ export interface HuaweiWorldServer {
   readonly failJobs?: string;
 }
 
-const SECTION = ["projectId", "userId", "credentials", "images", "keypairs", "servers"] as const;
+const SECTION = ["projectId", "region", "userId", "credentials", "images", "keypairs", "servers"] as const;
 const SERVER = ["name", "id", "image", "keyPair", "metadata", "userData", "status", "busyFor", "fault", "failJobs"] as const;
 
 /** Parses and checks the `huaweicloud:` section; errors are located `file:line:col:`. */
@@ -50,6 +52,7 @@ export function parseHuaweiWorld(r: YamlReader, node: unknown): HuaweiWorld {
   const servers = list("servers", (item, what) => parseServer(r, item, what, images, keypairs));
   return {
     projectId: e.has("projectId") ? r.string(e.get("projectId")?.value, "huaweicloud.projectId") : "0123456789abcdef0123456789abcdef",
+    ...(e.has("region") ? { region: r.string(e.get("region")?.value, "huaweicloud.region") } : {}),
     userId: e.has("userId") ? r.string(e.get("userId")?.value, "huaweicloud.userId") : "7e25b1da389f4697a79df3a0e5bd494e",
     credentials,
     images,
@@ -99,5 +102,5 @@ export function initialHuaweiState(world: HuaweiWorld, seed: number, now: number
       ...(s.failJobs ? { failJobs: s.failJobs } : {}),
     };
   });
-  return { projectId: world.projectId, userId: world.userId || stableHexId(seed, "hw-user"), credentials: world.credentials, images, keypairs: world.keypairs, servers, jobs: {}, batches: {} };
+  return { projectId: world.projectId, region: world.region ?? DEFAULT_HW_REGION, userId: world.userId || stableHexId(seed, "hw-user"), credentials: world.credentials, images, keypairs: world.keypairs, servers, jobs: {}, batches: {} };
 }

@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator } from "../../emulator/emulator.js";
 import type { Emulator } from "../../emulator/types.js";
@@ -6,7 +7,9 @@ import type { Step } from "../../model/action.js";
 import type { Clock } from "../../model/clock.js";
 import type { OperationStatus, ProviderAdapter } from "../../model/provider.js";
 import { systemClock } from "../../runtime/clock.js";
-import { CloudError } from "../../model/errors.js";
+import { CloudError, ReformError } from "../../model/errors.js";
+import type { SeenRequest, TestServer } from "../http/test-server.js";
+import { sendJson, startTestServer } from "../http/test-server.js";
 import { instantClock } from "../../../test/support/instant-clock.js";
 import { createHuaweiAdapter } from "./adapter.js";
 
@@ -145,6 +148,144 @@ describe("Huawei adapter against the emulator", () => {
       expect(clock.slept).toEqual([]);
     } finally {
       await patient.close();
+    }
+  });
+});
+
+/** A loopback proxy in front of the emulator that records each request as sent (the Host header kept, so signatures still verify). */
+function recordingProxy(target: string): Promise<TestServer> {
+  const origin = new URL(target);
+  return startTestServer(
+    (seen, res) =>
+      new Promise<void>((done, fail) => {
+        const forward = request({ host: origin.hostname, port: origin.port, method: seen.method, path: seen.url, headers: seen.headers }, (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res).on("finish", done);
+        });
+        forward.on("error", fail);
+        forward.end(seen.body);
+      }),
+  );
+}
+
+describe("Huawei adapter without a configured project id", () => {
+  const PROJECT = "f00dfeedf00dfeedf00dfeedf00dfeed";
+  const KEYS = { HW_ACCESS_KEY: "AKLOOKUP", HW_SECRET_KEY: "SK-lookup-secret-Kn0wn" };
+  const signal = new AbortController().signal;
+  let cloud: Emulator;
+  let proxy: TestServer;
+
+  const lookupAdapter = (endpoint: string, settings: Record<string, unknown>, env: Record<string, string> = KEYS): ProviderAdapter =>
+    createHuaweiAdapter({ name: "hw", settings: { endpoint, pollIntervalMs: 20, ...settings }, env, cwd: "/", homeDir: "/", readFile: () => Promise.reject(new Error("no files")), clock: systemClock, warn: () => undefined });
+  const path = (r: SeenRequest) => new URL(r.url, "http://x").pathname;
+  const failure = async (work: Promise<unknown>): Promise<unknown> => work.then(() => new Error("no failure"), (e: unknown) => e);
+
+  beforeAll(async () => {
+    const world = `huaweicloud:
+  projectId: ${PROJECT}
+  region: cn-north-4
+  userId: u-1
+  credentials: [{ accessKey: ${KEYS.HW_ACCESS_KEY}, secretKey: ${KEYS.HW_SECRET_KEY} }]
+  images: [{ name: euler, id: img-euler }]
+  keypairs: [{ name: ops }]
+  servers: [{ name: web-1, id: web-1, image: euler, keyPair: ops }]
+`;
+    cloud = await startEmulator({ world: parseWorld(world, "world.yaml"), timings: { reinstall: 50, reboot: 20, stop: 20, start: 20, rebuild: 50 } });
+    proxy = await recordingProxy(cloud.urls.huaweicloud);
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await cloud.close();
+  });
+
+  it("asks IAM once, unsigned by any project, then uses the project as the path segment and X-Project-Id of every call", async () => {
+    proxy.seen.length = 0;
+    const adapter = lookupAdapter(`${proxy.url}/huaweicloud`, { region: "cn-north-4" });
+    try {
+      // Concurrent first calls share the one lookup.
+      const [servers, images] = await Promise.all([adapter.listInstances({ selectors: [] }, signal), adapter.resolveImages([{ name: "euler" }], signal)]);
+      expect(servers.map((s) => s.id)).toEqual(["web-1"]);
+      expect(images[0]?.result).toMatchObject({ type: "found", id: "img-euler" });
+      const [web] = await adapter.listInstances({ selectors: [{ id: "web-1" }] }, signal);
+      const step: Step = { kind: "update-metadata", impact: "none", params: { metadata: { set: { role: "web" }, remove: [], full: { role: "web" } } } };
+      await adapter.startStep({ instance: web!, step, inputs: {} }, signal);
+
+      const lookups = proxy.seen.filter((r) => path(r) === "/huaweicloud/v3/projects");
+      expect(lookups).toHaveLength(1);
+      expect(new URL(lookups[0]!.url, "http://x").searchParams.get("name")).toBe("cn-north-4");
+      expect(lookups[0]!.headers["x-project-id"]).toBeUndefined();
+      expect(lookups[0]!.headers["authorization"]).toMatch(/^SDK-HMAC-SHA256 Access=AKLOOKUP, SignedHeaders=content-type;host;x-sdk-date,/);
+      const others = proxy.seen.filter((r) => !lookups.includes(r));
+      expect(others.map((r) => `${r.method} ${path(r)}`)).toEqual(
+        expect.arrayContaining([`GET /huaweicloud/v1/${PROJECT}/cloudservers/detail`, "GET /huaweicloud/v2/cloudimages", `POST /huaweicloud/v1/${PROJECT}/cloudservers/web-1/metadata`]),
+      );
+      expect(others).toHaveLength(4);
+      for (const r of others) {
+        expect(r.headers["x-project-id"]).toBe(PROJECT);
+        expect(r.headers["authorization"]).toContain("x-project-id");
+      }
+      expect(cloud.snapshot().huaweicloud?.servers[0]?.metadata["role"]).toBe("web");
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  it("asks nothing of IAM when the project id is configured", async () => {
+    proxy.seen.length = 0;
+    const adapter = lookupAdapter(`${proxy.url}/huaweicloud`, { region: "cn-north-4" }, { ...KEYS, HW_PROJECT_ID: PROJECT });
+    try {
+      await adapter.listInstances({ selectors: [] }, signal);
+      expect(proxy.seen.map(path)).toEqual([`/huaweicloud/v1/${PROJECT}/cloudservers/detail`]);
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  it("refuses a region IAM has no project for, naming it and the settings, before any ECS call", async () => {
+    proxy.seen.length = 0;
+    const adapter = lookupAdapter(`${proxy.url}/huaweicloud`, { region: "eu-west-101" });
+    try {
+      const error = await failure(adapter.listInstances({ selectors: [] }, signal));
+      expect(error).toBeInstanceOf(ReformError);
+      expect(error).not.toBeInstanceOf(CloudError);
+      expect((error as ReformError).code).toBe("AUTH_ERROR");
+      expect((error as Error).message).toBe("provider hw (huaweicloud): IAM lists no project for region eu-west-101, so the project id is unknown: set projectId in the provider or HW_PROJECT_ID");
+      expect(proxy.seen.map(path)).toEqual(["/huaweicloud/v3/projects"]);
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  it("fails with the emulator's 401 when the lookup is signed with a wrong secret key, keeping Huawei's code and request id, never the key", async () => {
+    const adapter = lookupAdapter(cloud.urls.huaweicloud, { region: "cn-north-4" }, { ...KEYS, HW_SECRET_KEY: "Wrong-Secret-Kn0wn" });
+    try {
+      const error = await failure(adapter.listInstances({ selectors: [] }, signal));
+      expect(error).toBeInstanceOf(CloudError);
+      const details = (error as CloudError).details;
+      expect(details).toMatchObject({ status: 401, cloudCode: "APIGW.0301", operation: "GET /v3/projects" });
+      expect(details.cloudMessage).toContain("signature mismatch");
+      expect(details.requestId).toMatch(/^[0-9a-f]+$/);
+      expect((error as CloudError).code).toBe("AUTH_ERROR");
+      expect((error as Error).message).not.toContain("Wrong-Secret-Kn0wn");
+      expect((error as Error).message).not.toContain(KEYS.HW_SECRET_KEY);
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  it("refuses several projects of the region, listing their ids, and asks again on the next call", async () => {
+    const iam = await startTestServer((_req, res) => sendJson(res, 200, { projects: [{ id: "p-1", name: "cn-north-4" }, { id: "p-2", name: "cn-north-4" }] }, { "x-request-id": "iam-1" }));
+    const adapter = lookupAdapter(cloud.urls.huaweicloud, { region: "cn-north-4", iamEndpoint: iam.url });
+    try {
+      for (let call = 0; call < 2; call++) {
+        const error = await failure(adapter.listInstances({ selectors: [] }, signal));
+        expect((error as ReformError).code).toBe("AUTH_ERROR");
+        expect((error as Error).message).toBe("provider hw (huaweicloud): IAM lists 2 projects for region cn-north-4 (p-1, p-2): set projectId in the provider or HW_PROJECT_ID to the one to use");
+      }
+      expect(iam.seen.map((r) => r.url)).toEqual(["/v3/projects?name=cn-north-4", "/v3/projects?name=cn-north-4"]);
+    } finally {
+      await adapter.close();
+      await iam.close();
     }
   });
 });

@@ -17,9 +17,10 @@ import type {
   StartStepRequest,
 } from "../../model/provider.js";
 import { HttpClient } from "../http/client.js";
-import type { HttpRequest, HttpResponse } from "../http/types.js";
-import type { EcsContext } from "./ecs.js";
+import type { HttpResponse } from "../http/types.js";
+import type { EcsContext, EcsRequest } from "./ecs.js";
 import { ecsUrl, stepRequest } from "./ecs.js";
+import { projectIdFrom, projectsRequest } from "./iam.js";
 import { jobOutcome } from "./jobs.js";
 import type { HuaweiSettings } from "./config.js";
 import { resolveSettings } from "./config.js";
@@ -38,6 +39,12 @@ export interface HuaweiAdapterOptions extends ProviderRuntime {
 /** Servers per page of `/cloudservers/detail`, and `server_id` filters per bulk read (the API takes about 100). */
 const PAGE_SIZE = 100;
 
+/** What every ECS and IMS call needs once the project id is known: the request context and the signer sending X-Project-Id. */
+interface Project {
+  readonly ctx: EcsContext;
+  readonly signer: HuaweiSigner;
+}
+
 export function createHuaweiAdapter(options: HuaweiAdapterOptions): ProviderAdapter {
   return new HuaweiAdapter(options, resolveSettings(options.name, options.settings ?? {}, options.env));
 }
@@ -49,15 +56,16 @@ class HuaweiAdapter implements ProviderAdapter {
   readonly #s: HuaweiSettings;
   readonly #clock: Clock;
   readonly #http: HttpClient;
-  readonly #signer: HuaweiSigner;
   readonly #cloudInit = new Map<string, boolean>();
+  /** The project: at once when configured, else from IAM on the first call that needs it (shared by concurrent callers; forgotten if it fails). */
+  #project: Promise<Project> | undefined;
 
   constructor(options: HuaweiAdapterOptions, settings: HuaweiSettings) {
     this.name = options.name;
     this.#s = settings;
     this.#clock = options.clock;
     this.pollIntervalMs = settings.pollIntervalMs;
-    this.#signer = new HuaweiSigner(settings.credentials, settings.projectId, () => options.clock.now());
+    if (settings.projectId) this.#project = Promise.resolve(this.#projectWith(settings.projectId));
     const debug = options.debug;
     this.#http = new HttpClient({
       provider: options.name,
@@ -68,12 +76,30 @@ class HuaweiAdapter implements ProviderAdapter {
     });
   }
 
-  #call(req: Omit<HttpRequest, "signer">, signal: AbortSignal): Promise<HttpResponse> {
-    return this.#http.request({ ...req, signer: this.#signer, signal });
+  /** An ECS or IMS call, signed with X-Project-Id; `build` gets the context holding the project id for the path. */
+  async #call(build: EcsRequest | ((ctx: EcsContext) => EcsRequest), signal: AbortSignal): Promise<HttpResponse> {
+    const { ctx, signer } = await this.#projectFor(signal);
+    return this.#http.request({ ...(typeof build === "function" ? build(ctx) : build), signer, signal });
   }
 
-  get #ctx(): EcsContext {
-    return { name: this.name, endpoint: this.#s.ecsEndpoint, projectId: this.#s.projectId, ...(this.#s.userId ? { userId: this.#s.userId } : {}) };
+  #projectFor(signal: AbortSignal): Promise<Project> {
+    this.#project ??= this.#lookUpProject(signal).catch((error: unknown) => {
+      this.#project = undefined;
+      throw error;
+    });
+    return this.#project;
+  }
+
+  /** No project id configured: IAM's project named after the region, as the official SDK does (HttpClient retries the GET). */
+  async #lookUpProject(signal: AbortSignal): Promise<Project> {
+    const signer = new HuaweiSigner(this.#s.credentials, undefined, () => this.#clock.now());
+    const res = await this.#http.request({ ...projectsRequest(this.#s.iamEndpoint, this.#s.region), signer, signal });
+    return this.#projectWith(projectIdFrom(this.name, this.#s.region, res.json));
+  }
+
+  #projectWith(projectId: string): Project {
+    const ctx: EcsContext = { name: this.name, endpoint: this.#s.ecsEndpoint, projectId, ...(this.#s.userId ? { userId: this.#s.userId } : {}) };
+    return { ctx, signer: new HuaweiSigner(this.#s.credentials, projectId, () => this.#clock.now()) };
   }
 
   capabilities(): Promise<ProviderCapabilities> {
@@ -133,7 +159,7 @@ class HuaweiAdapter implements ProviderAdapter {
   async #allServers(signal: AbortSignal): Promise<EcsServer[]> {
     const all: EcsServer[] = [];
     for (let page = 1; ; page++) {
-      const res = await this.#call({ method: "GET", url: ecsUrl(this.#ctx, "/v1/{p}/cloudservers/detail"), query: { offset: page, limit: PAGE_SIZE }, operation: "GET /v1/{project_id}/cloudservers/detail" }, signal);
+      const res = await this.#call((ctx) => ({ method: "GET", url: ecsUrl(ctx, "/v1/{p}/cloudservers/detail"), query: { offset: page, limit: PAGE_SIZE }, operation: "GET /v1/{project_id}/cloudservers/detail" }), signal);
       const body = res.json as { count?: number; servers?: EcsServer[] } | undefined;
       const servers = body?.servers ?? [];
       all.push(...servers);
@@ -145,7 +171,7 @@ class HuaweiAdapter implements ProviderAdapter {
   async #byIds(ids: readonly string[], signal: AbortSignal): Promise<EcsServer[]> {
     const all: EcsServer[] = [];
     for (let i = 0; i < ids.length; i += PAGE_SIZE) {
-      const res = await this.#call({ method: "GET", url: ecsUrl(this.#ctx, "/v1/{p}/cloudservers/detail"), query: { server_id: ids.slice(i, i + PAGE_SIZE), limit: PAGE_SIZE }, operation: "GET /v1/{project_id}/cloudservers/detail" }, signal);
+      const res = await this.#call((ctx) => ({ method: "GET", url: ecsUrl(ctx, "/v1/{p}/cloudservers/detail"), query: { server_id: ids.slice(i, i + PAGE_SIZE), limit: PAGE_SIZE }, operation: "GET /v1/{project_id}/cloudservers/detail" }), signal);
       all.push(...((res.json as { servers?: EcsServer[] } | undefined)?.servers ?? []));
     }
     return all;
@@ -161,7 +187,8 @@ class HuaweiAdapter implements ProviderAdapter {
       if (step.kind === "update-metadata") return { ...base, ...(requestId ? { requestId } : {}), synchronous: true };
     }
     const api = step.kind === "reinstall" || step.kind === "changeos" ? await this.#apiFor(step.params.imageId, step.params.variant, signal) : "v2";
-    const request = stepRequest(this.#ctx, instance, step, { userData: req.inputs.userData, password: req.inputs.password?.reveal(), api });
+    const { ctx } = await this.#projectFor(signal);
+    const request = stepRequest(ctx, instance, step, { userData: req.inputs.userData, password: req.inputs.password?.reveal(), api });
     const res = await this.#whenNotBusy(instance, () => this.#call(request, signal), signal);
     const jobId = (res.json as { job_id?: unknown } | undefined)?.job_id;
     return { ...base, ...(res.requestId ? { requestId: res.requestId } : {}), ...(typeof jobId === "string" ? { jobId } : {}), synchronous: false };
@@ -178,8 +205,8 @@ class HuaweiAdapter implements ProviderAdapter {
   async #writeMetadata(id: string, target: MetadataTarget, signal: AbortSignal): Promise<string | undefined> {
     let requestId: string | undefined;
     const base = `/v1/{p}/cloudservers/${encodeURIComponent(id)}/metadata`;
-    if (Object.keys(target.set).length > 0) requestId = (await this.#call({ method: "POST", url: ecsUrl(this.#ctx, base), json: { metadata: target.set }, idempotent: true, operation: "POST /v1/{project_id}/cloudservers/{id}/metadata" }, signal)).requestId;
-    for (const key of target.remove) await this.#call({ method: "DELETE", url: ecsUrl(this.#ctx, `${base}/${encodeURIComponent(key)}`), idempotent: true, accept: [404], operation: "DELETE /v1/{project_id}/cloudservers/{id}/metadata/{key}" }, signal);
+    if (Object.keys(target.set).length > 0) requestId = (await this.#call((ctx) => ({ method: "POST", url: ecsUrl(ctx, base), json: { metadata: target.set }, idempotent: true, operation: "POST /v1/{project_id}/cloudservers/{id}/metadata" }), signal)).requestId;
+    for (const key of target.remove) await this.#call((ctx) => ({ method: "DELETE", url: ecsUrl(ctx, `${base}/${encodeURIComponent(key)}`), idempotent: true, accept: [404], operation: "DELETE /v1/{project_id}/cloudservers/{id}/metadata/{key}" }), signal);
     return requestId;
   }
 
@@ -232,7 +259,7 @@ class HuaweiAdapter implements ProviderAdapter {
   }
 
   async #job(jobId: string, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const res = await this.#call({ method: "GET", url: ecsUrl(this.#ctx, `/v1/{p}/jobs/${encodeURIComponent(jobId)}`), operation: "GET /v1/{project_id}/jobs/{job_id}" }, signal);
+    const res = await this.#call((ctx) => ({ method: "GET", url: ecsUrl(ctx, `/v1/{p}/jobs/${encodeURIComponent(jobId)}`), operation: "GET /v1/{project_id}/jobs/{job_id}" }), signal);
     return (res.json ?? {}) as Record<string, unknown>;
   }
 

@@ -24,6 +24,21 @@ describe("Huawei provider settings", () => {
     expect(resolveSettings("hw", base, { ...KEYS, HW_CLOUD: "myhuaweicloud.eu" }).ecsEndpoint).toBe("https://ecs.eu-west-101.myhuaweicloud.eu");
   });
 
+  it("leaves the project id unset when none is given (the adapter asks IAM), and no error names it", () => {
+    const s = resolveSettings("hw", { region: "cn-north-4" }, KEYS);
+    expect(s.projectId).toBeUndefined();
+    expect("projectId" in s).toBe(false);
+    expect(s.iamEndpoint).toBe("https://iam.myhuaweicloud.com");
+  });
+
+  it("asks IAM at iamEndpoint, else at endpoint (one base URL, as the emulator), else at iam.{HW_CLOUD}", () => {
+    const base = { region: "eu-west-101" };
+    expect(resolveSettings("hw", base, { ...KEYS, HW_CLOUD: "myhuaweicloud.eu" }).iamEndpoint).toBe("https://iam.myhuaweicloud.eu");
+    expect(resolveSettings("hw", { ...base, endpoint: "http://127.0.0.1:8800/huaweicloud/" }, KEYS).iamEndpoint).toBe("http://127.0.0.1:8800/huaweicloud");
+    const both = resolveSettings("hw", { ...base, endpoint: "https://ecs.eu-de.otc.t-systems.com", iamEndpoint: "https://iam.eu-de.otc.t-systems.com//" }, KEYS);
+    expect(both).toMatchObject({ ecsEndpoint: "https://ecs.eu-de.otc.t-systems.com", iamEndpoint: "https://iam.eu-de.otc.t-systems.com" });
+  });
+
   it("carries a security token of temporary credentials", () => {
     expect(resolveSettings("hw", { region: "r", projectId: "p" }, { ...KEYS, HW_SECURITY_TOKEN: "tok" }).credentials.securityToken).toBe("tok");
   });
@@ -42,7 +57,7 @@ describe("Huawei provider settings", () => {
     }
     expect(error).toBeInstanceOf(ReformError);
     const message = (error as Error).message;
-    expect(message).toBe("provider hw (huaweicloud): missing region (or HW_REGION_NAME), projectId (or HW_PROJECT_ID), HW_ACCESS_KEY");
+    expect(message).toBe("provider hw (huaweicloud): missing region (or HW_REGION_NAME), HW_ACCESS_KEY");
     expect(message).not.toContain("Secret-Key-Kn0wn");
   });
 });

@@ -3,8 +3,11 @@ import type { HuaweiCredentials } from "./sign.js";
 
 /**
  * The fleet file's options for a `huaweicloud` provider, with the HW_* environment conventions of Huawei's Terraform provider.
- * - `region` (else HW_REGION_NAME, OS_REGION_NAME), `projectId` (else HW_PROJECT_ID, OS_PROJECT_ID)
+ * - `region` (else HW_REGION_NAME, OS_REGION_NAME), `projectId` (else HW_PROJECT_ID, OS_PROJECT_ID; else asked of IAM,
+ *   as the official SDK does: the project named after the region)
  * - `endpoint`: ECS (and IMS) base URL, overriding `https://ecs.{region}.myhuaweicloud.com`
+ * - `iamEndpoint`: IAM base URL for that project lookup, overriding `https://iam.myhuaweicloud.com`; `endpoint` when
+ *   only that is set (one base URL serving everything, as the emulator does)
  * - `userId` (else HW_USER_ID): IAM user id, sent as `userid` with a key pair
  * - `cloudInit`: "auto" (from the image's `__support_cloudinit`, true when absent), "always" or "never": v2 or v1 APIs
  * - `imageChange`: "changeos" (default) or "rebuild" (the native v2.1 rebuild)
@@ -12,13 +15,15 @@ import type { HuaweiCredentials } from "./sign.js";
  * - `jobTimeoutMs`: a job (or native rebuild) still unsettled after this long fails (default 3,600,000: change OS takes 10–20 min)
  * - `busyTimeoutMs`: how long a busy server (400 Ecs.0100) is waited out before the step fails (default 600,000)
  * Credentials: HW_ACCESS_KEY / HW_SECRET_KEY (else OS_ACCESS_KEY / OS_SECRET_KEY), HW_SECURITY_TOKEN for temporary ones.
- * The endpoint's domain is HW_CLOUD when set (as Huawei's Terraform provider: `myhuaweicloud.com` by default).
+ * The endpoints' domain is HW_CLOUD when set (as Huawei's Terraform provider: `myhuaweicloud.com` by default).
  */
 export interface HuaweiSettings {
   readonly region: string;
-  readonly projectId: string;
+  /** Absent: the adapter asks IAM for the project named after the region, once, when it first needs it. */
+  readonly projectId?: string;
   readonly ecsEndpoint: string;
   readonly imsEndpoint: string;
+  readonly iamEndpoint: string;
   readonly userId?: string;
   readonly cloudInit: "auto" | "always" | "never";
   readonly imageChange: "changeos" | "rebuild";
@@ -42,16 +47,18 @@ export function resolveSettings(name: string, options: Readonly<Record<string, u
   const accessKey = str(env["HW_ACCESS_KEY"]) ?? str(env["OS_ACCESS_KEY"]);
   const secretKey = str(env["HW_SECRET_KEY"]) ?? str(env["OS_SECRET_KEY"]);
   const token = str(env["HW_SECURITY_TOKEN"]);
-  const missing = [...(region ? [] : ["region (or HW_REGION_NAME)"]), ...(projectId ? [] : ["projectId (or HW_PROJECT_ID)"]), ...(accessKey ? [] : ["HW_ACCESS_KEY"]), ...(secretKey ? [] : ["HW_SECRET_KEY"])];
-  if (missing.length > 0 || !region || !projectId || !accessKey || !secretKey) throw new ReformError("AUTH_ERROR", `provider ${name} (huaweicloud): missing ${missing.join(", ")}`);
+  const missing = [...(region ? [] : ["region (or HW_REGION_NAME)"]), ...(accessKey ? [] : ["HW_ACCESS_KEY"]), ...(secretKey ? [] : ["HW_SECRET_KEY"])];
+  if (missing.length > 0 || !region || !accessKey || !secretKey) throw new ReformError("AUTH_ERROR", `provider ${name} (huaweicloud): missing ${missing.join(", ")}`);
   const endpoint = str(options["endpoint"])?.replace(/\/+$/, "");
+  const iamEndpoint = str(options["iamEndpoint"])?.replace(/\/+$/, "");
   const domain = str(env["HW_CLOUD"]) ?? "myhuaweicloud.com";
   const userId = str(options["userId"]) ?? str(env["HW_USER_ID"]);
   return {
     region,
-    projectId,
+    ...(projectId ? { projectId } : {}),
     ecsEndpoint: endpoint ?? `https://ecs.${region}.${domain}`,
     imsEndpoint: endpoint ?? `https://ims.${region}.${domain}`,
+    iamEndpoint: iamEndpoint ?? endpoint ?? `https://iam.${domain}`,
     ...(userId ? { userId } : {}),
     cloudInit: options["cloudInit"] === "always" || options["cloudInit"] === "never" ? options["cloudInit"] : "auto",
     imageChange: options["imageChange"] === "rebuild" ? "rebuild" : "changeos",

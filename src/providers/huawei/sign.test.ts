@@ -53,4 +53,11 @@ describe("Huawei SDK-HMAC-SHA256 signer", () => {
     expect(added["Authorization"]).toContain("SignedHeaders=content-type;host;x-project-id;x-sdk-date,");
     expect(JSON.stringify(added)).not.toContain("SK\"");
   });
+
+  it("without a project id (the IAM lookup of that id) sends and signs no X-Project-Id", async () => {
+    const signer = new HuaweiSigner({ accessKey: "AK", secretKey: "SK" }, undefined, () => Date.UTC(2024, 0, 15, 9, 30));
+    const added = await signer.sign({ method: "GET", url: new URL("http://127.0.0.1:9/v3/projects?name=cn-north-4"), headers: {}, body: undefined });
+    expect(Object.keys(added).map((k) => k.toLowerCase())).not.toContain("x-project-id");
+    expect(added["Authorization"]).toContain("SignedHeaders=content-type;host;x-sdk-date,");
+  });
 });

@@ -92,13 +92,16 @@ export function signRequest(input: SignInput): Record<string, string> {
   return { ...added, Authorization: `${ALGORITHM} Access=${input.credentials.accessKey}, SignedHeaders=${parts.signedHeaders}, Signature=${signature}` };
 }
 
-/** The RequestSigner for HttpClient: signs every attempt with the current time (the SDK sends content-type on every call). */
+/**
+ * The RequestSigner for HttpClient: signs every attempt with the current time (the SDK sends content-type on every call).
+ * Without a project id (the IAM lookup of that id) no X-Project-Id is sent, as with the SDK's credentials before it.
+ */
 export class HuaweiSigner implements RequestSigner {
   readonly #credentials: HuaweiCredentials;
-  readonly #projectId: string;
+  readonly #projectId: string | undefined;
   readonly #now: () => number;
 
-  constructor(credentials: HuaweiCredentials, projectId: string, now: () => number) {
+  constructor(credentials: HuaweiCredentials, projectId: string | undefined, now: () => number) {
     this.#credentials = credentials;
     this.#projectId = projectId;
     this.#now = now;
@@ -106,7 +109,7 @@ export class HuaweiSigner implements RequestSigner {
 
   sign(request: SignableRequest): Promise<Readonly<Record<string, string>>> {
     const headers = { ...request.headers, "content-type": "application/json" };
-    const added = signRequest({ method: request.method, url: request.url, headers, body: request.body, credentials: this.#credentials, date: sdkDate(this.#now()), projectId: this.#projectId });
+    const added = signRequest({ method: request.method, url: request.url, headers, body: request.body, credentials: this.#credentials, date: sdkDate(this.#now()), ...(this.#projectId ? { projectId: this.#projectId } : {}) });
     return Promise.resolve({ "content-type": "application/json", ...added });
   }
 }
