@@ -104,7 +104,9 @@ describe("HttpClient reads", () => {
   });
 
   it("shares one abort signal among many requests in flight without Node's listener-leak warning, and each leaves no listener behind", async () => {
-    handler = (_req, res) => setTimeout(() => sendJson(res, 200, {}), 20);
+    handler = (_req, res) => {
+      setTimeout(() => sendJson(res, 200, {}), 20);
+    };
     const warnings: Error[] = [];
     const onWarning = (w: Error) => warnings.push(w);
     process.on("warning", onWarning);
