@@ -9,7 +9,7 @@ const SIZE: FleetSize = { openstack: 120, huawei: 100, jd: 100 };
 const FAULTS = `faults:
   error5xxRate: 0.05
   rate429: 0.01
-  throttleBurst: 3
+  throttleBurst: 6
   retryAfterSeconds: 1
   dropRate: 0.02
   dropResponseRate: 0.01

@@ -80,6 +80,23 @@ describe("HttpClient reads", () => {
     expect(clock.slept).toEqual([250, 500]);
   });
 
+  it("gives throttling its own budget: a burst of 429s longer than the failure budget is waited out, a longer one still ends", async () => {
+    const throttle = novaFault(429, "overLimit", "slow down", { "retry-after": "1" });
+    script(...Array.from({ length: 8 }, () => throttle), novaFault(503, "serviceUnavailable", "blip"));
+    const { http, clock } = client();
+    expect((await http.request({ method: "GET", url: `${server.url}/x`, operation: "GET /x" })).status).toBe(200);
+    // 8 throttled answers and one 503 before the 200: more than the 5 attempts failures get, counted apart.
+    expect(server.seen).toHaveLength(10);
+    expect(clock.slept).toEqual([...Array.from({ length: 8 }, () => 1000), 250]);
+
+    server.seen.length = 0;
+    handler = (_req, res) => throttle(res);
+    const endless = client();
+    const error = await endless.http.request({ method: "GET", url: `${server.url}/x`, operation: "GET /x" }).catch((e: unknown) => e);
+    expect((error as CloudError).details).toMatchObject({ status: 429, cloudMessage: "slow down" });
+    expect(server.seen).toHaveLength(12);
+  });
+
   it("stops retrying when the total time budget would be exceeded", async () => {
     handler = (_req, res) => novaFault(429, "overLimit", "slow", { "retry-after": "50" })(res);
     const { http } = client({ retry: { maxAttempts: 10, maxTotalMs: 60_000, maxDelayMs: 60_000 } });

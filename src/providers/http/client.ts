@@ -60,6 +60,7 @@ export class HttpClient {
     const idempotent = req.idempotent ?? (req.method === "GET" || req.method === "HEAD");
     const url = buildUrl(req.url, req.query);
     let retries = 0;
+    let throttled = 0;
     let reauthenticated = false;
     for (let attemptNo = 1; ; attemptNo++) {
       const outcome = await this.#attempt(req, url, attemptNo);
@@ -67,7 +68,7 @@ export class HttpClient {
       if (outcome.type === "error") {
         if (TLS_CODE.test(outcome.code)) throw this.#networkError(req, outcome, "TLS verification failed");
         if (!idempotent && outcome.sent) throw new AmbiguousError(`${this.provider}: ${req.operation}`, { cause: outcome.error });
-        if (await this.#backoff(retries++, started, undefined, req.signal)) continue;
+        if (await this.#backoff(retries++, this.#retry.maxAttempts, started, undefined, req.signal)) continue;
         throw this.#networkError(req, outcome, "no answer");
       }
       const res = outcome.response;
@@ -78,7 +79,11 @@ export class HttpClient {
       }
       const retryable = res.status === 429 || res.status === 503 || (idempotent && isRetryableStatus(res.status));
       const retryAfter = parseRetryAfter(res.headers["retry-after"] ?? res.headers["x-retry-after"], clock.now());
-      if (retryable && (await this.#backoff(retries++, started, retryAfter, req.signal))) continue;
+      if (retryable) {
+        const throttle = res.status === 429;
+        const retry = throttle ? throttled++ : retries++;
+        if (await this.#backoff(retry, throttle ? this.#retry.maxThrottledAttempts : this.#retry.maxAttempts, started, retryAfter, req.signal)) continue;
+      }
       const error = this.#cloudError(req, res);
       if (!idempotent && (res.status === 502 || res.status === 504)) throw new AmbiguousError(`${this.provider}: ${req.operation}`, { cause: error });
       throw error;
@@ -89,9 +94,9 @@ export class HttpClient {
     await this.#agent.close();
   }
 
-  /** Sleeps before retry number `retry` (0-based); false when the attempts or the total time are used up. */
-  async #backoff(retry: number, started: number, retryAfterMs: number | undefined, signal: AbortSignal | undefined): Promise<boolean> {
-    if (retry + 1 >= this.#retry.maxAttempts) return false;
+  /** Sleeps before retry number `retry` (0-based) of a budget of `attempts`; false when they or the total time are used up. */
+  async #backoff(retry: number, attempts: number, started: number, retryAfterMs: number | undefined, signal: AbortSignal | undefined): Promise<boolean> {
+    if (retry + 1 >= attempts) return false;
     const delay = backoffDelay(this.#retry, retry, this.#random, retryAfterMs);
     const clock = this.#options.clock;
     if (clock.now() + delay - started > this.#retry.maxTotalMs) return false;

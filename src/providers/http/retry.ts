@@ -1,7 +1,12 @@
 /** How reads (and refused mutations) are retried. */
 export interface RetryPolicy {
-  /** Attempts in all, the first included. @default 5 */
+  /** Attempts in all, the first included, counting failures (5xx, no answer); throttling has its own budget. @default 5 */
   readonly maxAttempts: number;
+  /**
+   * Attempts a call may spend on 429 (throttled) answers. Throttling says "later", not "broken": a gateway under a
+   * burst answers 429 several times in a row, and a whole plan should not fail on it. Still bounded by `maxTotalMs`. @default 12
+   */
+  readonly maxThrottledAttempts: number;
   /** Backoff base: the cap of the first delay. @default 500 */
   readonly baseDelayMs: number;
   /** Largest backoff delay (and largest honoured Retry-After). @default 30000 */
@@ -10,7 +15,7 @@ export interface RetryPolicy {
   readonly maxTotalMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, maxTotalMs: 120_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, maxThrottledAttempts: 12, baseDelayMs: 500, maxDelayMs: 30_000, maxTotalMs: 120_000 };
 
 /**
  * Exponential backoff with full jitter (AWS architecture blog): a uniform delay in [0, min(max, base * 2^retry)).
