@@ -77,6 +77,35 @@ instances:
   });
 });
 
+describe("a saved plan whose steps were edited by hand, still a valid plan document", () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(WORLD);
+    await cloud.writeFleet(FLEET);
+  });
+  afterAll(async () => cloud.close());
+
+  it("is refused, naming the server, before any action: reform runs only what the fleet file calls for", async () => {
+    expect((await cloud.reform(["plan", "-c", "fleet.yaml", "-out", "plan.json"])).code).toBe(0);
+    const old = cloud.emulator.snapshot().openstack.images.find((i) => i.name === "ubuntu-22.04")?.id;
+    type Doc = { changes: { address: string; steps: { params: { image_id?: string } }[] }[] };
+    const doc = JSON.parse(await readFile(join(cloud.dir, "plan.json"), "utf8")) as Doc;
+    const web2 = doc.changes.find((c) => c.address === "dc1/web-2");
+    expect(web2?.steps[0]?.params.image_id).toBeDefined();
+    web2!.steps[0]!.params.image_id = old;
+    await writeFile(join(cloud.dir, "edited.json"), JSON.stringify(doc));
+    expect((await cloud.reform(["show", "edited.json"])).code).toBe(0); // still a well-formed plan
+
+    const run = await cloud.reform(["apply", "edited.json"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/the plan does not match what the fleet file calls for now on this server: dc1\/web-2 \(the plan file was edited/);
+    expect(run.stderr).not.toMatch(/dc1\/web-1/);
+    expect(cloud.emulator.stats.actions).toEqual([]);
+    // The untouched plan still applies.
+    expect((await cloud.reform(["apply", "plan.json"])).code).toBe(0);
+  });
+});
+
 describe("a saved plan after a rebuild sent straight to Nova (not through reform)", () => {
   let cloud: TestCloud;
   beforeAll(async () => {

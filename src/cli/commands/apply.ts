@@ -11,10 +11,10 @@ import type { TimeoutKind } from "../../model/desired.js";
 import { probeGate } from "../../runtime/gate-probe.js";
 import { openFileJournal } from "../../runtime/journal-file.js";
 import { toApplyReportDocument } from "../../render/apply-report.js";
-import { fingerprintOf } from "../../plan/fingerprint.js";
 import { apply } from "../../workflow/apply.js";
 import { readPlanFile } from "../../workflow/plan-file.js";
 import type { PlanResult } from "../../workflow/plan.js";
+import { checkSavedPlan, describeSavedPlanProblem } from "../../workflow/saved-plan.js";
 import { EXIT } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { isInteractive, useColor } from "../io.js";
@@ -73,15 +73,8 @@ export async function applySavedPlanCommand(io: CliIo, planPath: string, options
       throw new ReformError("PLAN_STALE", `the plan is stale: ${config} changed since the plan was made; run plan again`);
     }
     const fresh = await planWithSession(io, session, { target: [], adopt: false }, signal);
-    const stale = saved.changes.filter((c) => c.steps.length > 0 || c.action === "wait").filter((c) => {
-      const live = fresh.observed.get(c.address);
-      // A different id under the same address: the server was replaced, or the plan was edited by hand.
-      return !live || live.id !== c.id || fingerprintOf(live) !== c.fingerprint;
-    });
-    if (stale.length > 0) {
-      const names = stale.map((c) => c.address).join(", ");
-      throw new ReformError("PLAN_STALE", `the plan is stale: ${stale.length === 1 ? "this server" : "these servers"} changed since it was made: ${names}; run plan again`);
-    }
+    const problem = checkSavedPlan(saved, fresh.plan, fresh.observed);
+    if (problem) throw new ReformError("PLAN_STALE", describeSavedPlanProblem(problem));
     const progress = options.output === "json" ? io.stderr : io.stdout;
     progress.write(renderPlanAs(saved, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
     if (!saved.applyable) return EXIT.error;
