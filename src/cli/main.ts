@@ -23,7 +23,7 @@ Examples:
 
 Exit codes: 0 success or no changes, 1 error, 2 changes present (plan --detailed-exitcode) or drift,
 3 configuration changes not yet applied and no drift (drift).
-Docs: https://github.com/reform-dev/reform/tree/main/docs`;
+Docs: README.md and docs/ in the reform package (configuration.md, actions.md, ci.md, plan-format.md).`;
 
 /**
  * The CLI: argv in, exit code out. The one place where errors become messages and exit codes.
@@ -131,7 +131,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
     .option("--ambiguous-rate <rate>", "share of mutations applied whose answer is lost (0..1)", rate)
     .option("--action-fail-rate <rate>", "share of accepted rebuilds/reinstalls that end in error (0..1)", rate)
     .option("--hang-rate <rate>", "share of Huawei jobs that never finish (0..1)", rate)
-    .option("--flap-rate <rate>", "share of Nova actions after which the status toggles (0..1)", rate)
+    .option("--flap-rate <rate>", "share of asynchronous actions (all three clouds) after which the status toggles (0..1)", rate)
     .option("--flap <duration>", "how long a flapping server toggles (e.g. 1s)")
     .option("--throttle-burst <n>", "a 429 comes in a burst of this many answers", positiveInt)
     .action(async (o: SimCommandOptions) => setExit(await (await import("./commands/sim.js")).simCommand(io, o, signal)));
