@@ -15,12 +15,12 @@ import { createHuaweiAdapter } from "./adapter.js";
 
 const P = "0123456789abcdef0123456789abcdef";
 const ENV = { HW_ACCESS_KEY: "AKADAPTER", HW_SECRET_KEY: "SK-adapter-secret", HW_USER_ID: "u-1" };
-const SERVERS = 230;
+const SERVERS = 2030;
 /** Two more servers than the numbered ones: a busy one and one in ERROR. */
 const TOTAL = SERVERS + 2;
 
 function world(): string {
-  const servers = Array.from({ length: SERVERS }, (_, i) => `    - { name: vm-${String(i).padStart(3, "0")}, id: vm-${i}, image: euler, keyPair: ops }`).join("\n");
+  const servers = Array.from({ length: SERVERS }, (_, i) => `    - { name: vm-${String(i).padStart(4, "0")}, id: vm-${i}, image: euler, keyPair: ops }`).join("\n");
   return `huaweicloud:
   projectId: ${P}
   userId: u-1
@@ -65,12 +65,13 @@ describe("Huawei adapter against the emulator", () => {
     await emulator.close();
   });
 
-  it("reads every server in pages of 100, offset being the page number", async () => {
+  it("reads every server in pages of 1000 (the API's largest), offset being the page number", async () => {
     lines.length = 0;
     const servers = await adapter.listInstances({ selectors: [] }, signal);
     expect(servers).toHaveLength(TOTAL);
     const pages = requests(/cloudservers\/detail/);
-    expect(pages).toHaveLength(Math.ceil(TOTAL / 100));
+    expect(pages).toHaveLength(Math.ceil(TOTAL / 1000));
+    expect(pages.every((l) => /limit=1000/.test(l))).toBe(true);
     expect(pages.map((l) => /offset=(\d+)/.exec(l)?.[1])).toEqual(["1", "2", "3"]);
   });
 

@@ -5,6 +5,8 @@ import type { ProviderRuntime } from "../../model/provider.js";
 import type { ImageRef } from "../../model/desired.js";
 import { CloudError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
+import type { SettleRun } from "../../model/settle.js";
+import { checkSettled } from "../../model/settle.js";
 import type {
   ImageResolution,
   ListInstancesRequest,
@@ -36,8 +38,10 @@ export interface HuaweiAdapterOptions extends ProviderRuntime {
   readonly random?: () => number;
 }
 
-/** Servers per page of `/cloudservers/detail`, and `server_id` filters per bulk read (the API takes about 100). */
-const PAGE_SIZE = 100;
+/** Servers per page of `/cloudservers/detail`: the API's largest page (1000), as for Nova. */
+const PAGE_SIZE = 1000;
+/** `server_id` filters per bulk read: the API takes about 100. */
+const IDS_PER_READ = 100;
 
 /** What every ECS and IMS call needs once the project id is known: the request context and the signer sending X-Project-Id. */
 interface Project {
@@ -57,6 +61,8 @@ class HuaweiAdapter implements ProviderAdapter {
   readonly #clock: Clock;
   readonly #http: HttpClient;
   readonly #cloudInit = new Map<string, boolean>();
+  /** Per operation followed: its job seen SUCCESS, and the polls in a row on which it looked done. */
+  readonly #tracking = new Map<OperationHandle, { jobSucceeded: boolean; settle?: SettleRun }>();
   /** The project: at once when configured, else from IAM on the first call that needs it (shared by concurrent callers; forgotten if it fails). */
   #project: Promise<Project> | undefined;
 
@@ -170,8 +176,8 @@ class HuaweiAdapter implements ProviderAdapter {
   /** Servers by repeated `server_id`, 100 per call. */
   async #byIds(ids: readonly string[], signal: AbortSignal): Promise<EcsServer[]> {
     const all: EcsServer[] = [];
-    for (let i = 0; i < ids.length; i += PAGE_SIZE) {
-      const res = await this.#call((ctx) => ({ method: "GET", url: ecsUrl(ctx, "/v1/{p}/cloudservers/detail"), query: { server_id: ids.slice(i, i + PAGE_SIZE), limit: PAGE_SIZE }, operation: "GET /v1/{project_id}/cloudservers/detail" }), signal);
+    for (let i = 0; i < ids.length; i += IDS_PER_READ) {
+      const res = await this.#call((ctx) => ({ method: "GET", url: ecsUrl(ctx, "/v1/{p}/cloudservers/detail"), query: { server_id: ids.slice(i, i + IDS_PER_READ), limit: IDS_PER_READ }, operation: "GET /v1/{project_id}/cloudservers/detail" }), signal);
       all.push(...((res.json as { servers?: EcsServer[] } | undefined)?.servers ?? []));
     }
     return all;
@@ -231,13 +237,17 @@ class HuaweiAdapter implements ProviderAdapter {
 
   /**
    * One bulk read of the servers (repeated `server_id`), then a job read only for the operations whose server looks
-   * settled (jobs have no batch query): while a server shows REBUILD or a task, its job is not asked about.
+   * settled (jobs have no batch query): while a server shows REBUILD or a task, its job is not asked about. A job's
+   * SUCCESS says the operation ended, not that the server has settled (it can flap for a while after): the step is
+   * done once the server has looked settled, with the same `updated`, on two polls in a row spanning `settleMs`.
    */
   async pollOperations(handles: readonly OperationHandle[], signal: AbortSignal): Promise<readonly OperationStatus[]> {
     if (handles.length === 0) return [];
     const servers = new Map((await this.#byIds([...new Set(handles.map((h) => h.instanceId))], signal)).map((s) => [s.id, s]));
     const limit = pLimit(8);
-    return Promise.all(handles.map((handle) => limit(() => this.#status(handle, servers.get(handle.instanceId), signal))));
+    const statuses = await Promise.all(handles.map((handle) => limit(() => this.#status(handle, servers.get(handle.instanceId), signal))));
+    for (const status of statuses) if (status.type !== "running") this.#tracking.delete(status.handle);
+    return statuses;
   }
 
   async #status(handle: OperationHandle, server: EcsServer | undefined, signal: AbortSignal): Promise<OperationStatus> {
@@ -245,17 +255,27 @@ class HuaweiAdapter implements ProviderAdapter {
     if (!server || server.status === undefined) return { type: "failed", handle, message: `server ${handle.instanceId} no longer exists`, ...rid };
     const instance = normalizeEcsServer(server, this.name);
     if (handle.synchronous) return { type: "done", handle, instance };
-    if (this.#clock.now() - handle.startedAt > this.#s.jobTimeoutMs) return { type: "failed", handle, message: `timed out after ${Math.round(this.#s.jobTimeoutMs / 1000)} s (job ${handle.jobId ?? "none"}, server ${instance.rawStatus})`, ...rid };
+    const now = this.#clock.now();
+    if (now - handle.startedAt > this.#s.jobTimeoutMs) return { type: "failed", handle, message: `timed out after ${Math.round(this.#s.jobTimeoutMs / 1000)} s (job ${handle.jobId ?? "none"}, server ${instance.rawStatus})`, ...rid };
+    const tracking = this.#tracking.get(handle) ?? { jobSucceeded: false };
+    this.#tracking.set(handle, tracking);
     const transitional = instance.task !== null || (instance.status !== "active" && instance.status !== "stopped" && instance.status !== "error");
-    if (transitional) return { type: "running", handle, status: `${instance.rawStatus}${instance.task ? `/${instance.task}` : ""}` };
-    if (handle.jobId) {
+    if (transitional) {
+      delete tracking.settle;
+      return { type: "running", handle, status: `${instance.rawStatus}${instance.task ? `/${instance.task}` : ""}` };
+    }
+    if (handle.jobId && !tracking.jobSucceeded) {
       const job = await this.#job(handle.jobId, signal);
       const outcome = jobOutcome(handle.jobId, job, handle.instanceId);
       if (outcome.type === "failed") return { type: "failed", handle, message: outcome.message, ...rid };
       if (outcome.type === "running") return { type: "running", handle, status: outcome.status };
-    } else if (instance.updatedAt === handle.baseline.updatedAt) return { type: "running", handle, status: `${instance.rawStatus} (no change seen yet)` };
+      tracking.jobSucceeded = true;
+    } else if (!handle.jobId && instance.updatedAt === handle.baseline.updatedAt) return { type: "running", handle, status: `${instance.rawStatus} (no change seen yet)` };
     if (instance.status === "error") return { type: "failed", handle, message: instance.fault?.message ?? "server went to ERROR", ...rid };
-    return { type: "done", handle, instance };
+    const check = checkSettled(tracking.settle, true, now, instance.updatedAt, this.#s.settleMs);
+    if (check.settled) return { type: "done", handle, instance };
+    if (check.run) tracking.settle = check.run;
+    return { type: "running", handle, status: `${instance.rawStatus} (settling)` };
   }
 
   async #job(jobId: string, signal: AbortSignal): Promise<Record<string, unknown>> {
