@@ -37,6 +37,7 @@ export function initialState(input: InitialStateInput): OpenStackState {
     name: image.name,
     properties: image.properties,
     fail: image.fail ?? null,
+    ...(image.rollback ? { rollback: true } : {}),
     visibility: image.visibility,
     createdAt: isoSeconds(now - (world.images.length - i) * 1000),
   }));

@@ -43,6 +43,8 @@ export interface OperationRequest {
   readonly failMessage?: string;
   /** Rebuild: image_ref to roll back to on failure. */
   readonly previousImageId?: string;
+  /** Rebuild: the failure rolls the server back to this vm_state (InstanceFaultRollback) instead of ERROR. */
+  readonly rollbackTo?: "active" | "stopped";
 }
 
 /** The first task_state and the remaining stages of an operation (Nova sets the first before answering 202). */
@@ -94,6 +96,7 @@ export function beginOperation(server: ServerState, req: OperationRequest): void
     stages,
     ...(req.previousImageId !== undefined ? { previousImageId: req.previousImageId } : {}),
     ...(req.failMessage !== undefined ? { failMessage: req.failMessage } : {}),
+    ...(req.rollbackTo !== undefined ? { rollbackTo: req.rollbackTo } : {}),
   };
   recordInstanceAction(server, { action, requestId: req.requestId, userId: req.userId, now: req.now, finished: false });
   server.updated = nextUpdated(server.updated, req.now);
@@ -159,6 +162,14 @@ function applyStage(server: ServerState, op: OperationState, stage: StageState):
       return;
     case "rebuilt":
     case "built":
+      if (op.failMessage !== undefined && op.rollbackTo !== undefined) {
+        // Nova's InstanceFaultRollback: back to the earlier state, what the API wrote stays, no fault shown.
+        server.vmState = op.rollbackTo;
+        server.taskState = null;
+        server.powerState = op.rollbackTo === "stopped" ? 4 : 1;
+        server.fault = null;
+        return;
+      }
       if (op.failMessage !== undefined) {
         server.vmState = "error";
         server.taskState = null;

@@ -50,7 +50,7 @@ function record(ctx: NovaContext, call: NovaCall, server: ServerState, action: s
   ctx.changed();
 }
 
-function start(ctx: NovaContext, call: NovaCall, server: ServerState, kind: OperationKind, extra: { failMessage?: string; previousImageId?: string } = {}): void {
+function start(ctx: NovaContext, call: NovaCall, server: ServerState, kind: OperationKind, extra: { failMessage?: string; previousImageId?: string; rollbackTo?: "active" | "stopped" } = {}): void {
   beginOperation(server, { kind, requestId: call.req.requestId, userId: call.principal.userId, now: ctx.cloud.now(), timings: ctx.timings, ...extra });
   const flapMs = extra.failMessage === undefined ? (ctx.faults?.flapMs() ?? 0) : 0;
   if (flapMs > 0 && server.operation) addFlap(server.operation.stages, flapMs);
@@ -107,7 +107,8 @@ function rebuild(ctx: NovaContext, call: NovaCall, id: string, args: unknown): A
   if (input.keyName !== undefined) server.keyPair = input.keyName;
   if (input.userData !== undefined) server.userData = input.userData;
   const failMessage = image.fail ?? noValidHost(image) ?? ctx.faults?.actionFailure();
-  start(ctx, call, server, "rebuild", { previousImageId, ...(failMessage !== undefined ? { failMessage } : {}) });
+  const rollbackTo = image.fail !== null && image.rollback && (server.vmState === "active" || server.vmState === "stopped") ? server.vmState : undefined;
+  start(ctx, call, server, "rebuild", { previousImageId, ...(failMessage !== undefined ? { failMessage } : {}), ...(rollbackTo ? { rollbackTo } : {}) });
   record(ctx, call, server, "rebuild");
   const adminPass = input.adminPass ?? randomBytes(9).toString("base64url");
   return { status: 202, headers: { location: `${call.base}/servers/${id}` }, body: { server: actionView(ctx, call, server, adminPass) } };

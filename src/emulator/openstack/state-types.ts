@@ -27,6 +27,8 @@ export interface ImageState {
   readonly name: string;
   readonly properties: Readonly<Record<string, string>>;
   readonly fail: string | null;
+  /** The failure rolls the server back to its state before the rebuild instead of ERROR (see WorldImage.rollback). */
+  readonly rollback?: boolean;
   readonly visibility: string;
   readonly createdAt: string;
 }
@@ -80,6 +82,8 @@ export interface OperationState {
   readonly previousImageId?: string;
   /** A rebuild or build that ends in ERROR with this message. */
   readonly failMessage?: string;
+  /** The failed rebuild rolls back to the server's earlier vm_state instead of ERROR. */
+  readonly rollbackTo?: "active" | "stopped";
 }
 
 export interface ServerState {

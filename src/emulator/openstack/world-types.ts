@@ -26,6 +26,12 @@ export interface WorldImage {
   readonly properties: Readonly<Record<string, string>>;
   /** A rebuild (or boot) to this image ends in ERROR with this fault message. */
   readonly fail?: string;
+  /**
+   * With `fail`: the rebuild fails as Nova's InstanceFaultRollback does: the server goes back to ACTIVE (or SHUTOFF)
+   * with no visible fault, keeping what the API wrote before the rebuild ran (image, key pair, metadata, user_data);
+   * only the instance action says `"message": "Error"`.
+   */
+  readonly rollback?: boolean;
   /** @default "public" */
   readonly visibility: "public" | "private" | "shared" | "community";
 }

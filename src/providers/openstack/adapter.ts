@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import type { Clock } from "../../model/clock.js";
 import type { ImageRef, InstanceSelector } from "../../model/desired.js";
 import type { ObservedInstance } from "../../model/observed.js";
@@ -11,7 +12,7 @@ import { rebuildFeatures } from "./microversion.js";
 import type { NovaServer } from "./normalize.js";
 import { USER_DATA_KEY, normalizeServer } from "./normalize.js";
 import type { ConflictPolicy } from "./operations.js";
-import { DEFAULT_CONFLICT_POLICY, actionBody, decideOperation, startAction, writeMetadata } from "./operations.js";
+import { DEFAULT_CONFLICT_POLICY, actionBody, decideOperation, needsActionCheck, startAction, withActionResult, writeMetadata } from "./operations.js";
 
 /**
  * The fleet file's options for an `openstack` provider.
@@ -177,11 +178,16 @@ class OpenStackAdapter implements ProviderAdapter {
     if (handles.some((h) => !byId.has(h.instanceId))) {
       for (const server of this.#learn(await c.nova.listServers({}, signal))) if (!byId.has(server.id)) byId.set(server.id, server);
     }
-    return handles.map((handle): OperationStatus => {
+    const statuses = handles.map((handle): OperationStatus => {
       const server = byId.get(handle.instanceId);
       if (!server) return { type: "failed", handle, message: `server ${handle.instanceId} no longer exists`, ...(handle.requestId ? { requestId: handle.requestId } : {}) };
       return decideOperation(handle, server, this.name);
     });
+    // A settled rebuild is asked about once more: its instance action (one GET per rebuilt server, a few at a time).
+    const limit = pLimit(8);
+    return Promise.all(
+      statuses.map((s) => (needsActionCheck(s) ? limit(async () => withActionResult(s, await c.nova.instanceAction(s.handle.instanceId, s.handle.requestId ?? "", signal))) : s)),
+    );
   }
 
   /**

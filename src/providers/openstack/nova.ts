@@ -24,6 +24,13 @@ interface ServerPage {
 }
 
 /** A thin Nova v2.1 client: every call carries the negotiated microversion and the auth signer. */
+/** The fields of an instance action reform reads (`message` is null while running or after success). */
+export interface NovaInstanceAction {
+  readonly action?: string;
+  readonly message?: string | null;
+  readonly events?: readonly { readonly event?: string; readonly result?: string | null }[];
+}
+
 export class NovaClient {
   readonly #http: HttpClient;
   readonly #base: string;
@@ -61,6 +68,17 @@ export class NovaClient {
     const res = await this.#http.request({ method: "GET", url: `${this.#base}/servers/${encodeURIComponent(id)}`, headers: this.#headers, operation: "GET /servers/{id}", signer: this.#signer, signal, accept: [404] });
     if (res.status === 404) return undefined;
     return (res.json as { server?: NovaServer } | undefined)?.server;
+  }
+
+  /**
+   * `GET /servers/{id}/os-instance-actions/{request_id}`: how Nova says an asynchronous action ended (`message` is
+   * "Error" when it failed; events per step from 2.51). Undefined when Nova does not know the request (404).
+   */
+  async instanceAction(id: string, requestId: string, signal: AbortSignal): Promise<NovaInstanceAction | undefined> {
+    const url = `${this.#base}/servers/${encodeURIComponent(id)}/os-instance-actions/${encodeURIComponent(requestId)}`;
+    const res = await this.#http.request({ method: "GET", url, headers: this.#headers, operation: "GET /servers/{id}/os-instance-actions/{request_id}", signer: this.#signer, signal, accept: [404] });
+    if (res.status === 404) return undefined;
+    return (res.json as { instanceAction?: NovaInstanceAction } | undefined)?.instanceAction;
   }
 
   /** `POST /servers/{id}/action`: a mutation, never retried after an ambiguous failure. */

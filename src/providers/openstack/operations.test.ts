@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { OperationHandle } from "../../model/provider.js";
 import { Secret } from "../../model/secret.js";
 import type { NovaServer } from "./normalize.js";
-import { actionBody, decideOperation, looksAccepted } from "./operations.js";
+import { actionBody, decideOperation, looksAccepted, needsActionCheck, withActionResult } from "./operations.js";
 
 const BASE_UPDATED = "2026-11-23T10:00:00Z";
 const handle = (patch: Partial<OperationHandle> = {}): OperationHandle => ({ instanceId: "s1", step: "rebuild", startedAt: 0, requestId: "req-9", baseline: { updatedAt: BASE_UPDATED, status: "ACTIVE" }, synchronous: false, ...patch });
@@ -60,3 +60,30 @@ describe("actionBody", () => {
     expect(() => actionBody({ kind: "rebuild", impact: "reprovision", params: { imageId: "i", userDataSha256: "abc", metadata: { set: {}, remove: [], full: {} }, keepStopped: false } }, {})).toThrow(/no user_data content/);
   });
 });
+
+describe("withActionResult", () => {
+  const done = decideOperation(handle(), server("ACTIVE", null), "dc1");
+
+  it("asks about settled rebuilds with a request id only", () => {
+    expect(needsActionCheck(done)).toBe(true);
+    expect(needsActionCheck(decideOperation(handle({ step: "reboot" }), server("ACTIVE", null), "dc1"))).toBe(false);
+    expect(needsActionCheck(decideOperation(handle({ requestId: undefined }), server("ACTIVE", null), "dc1"))).toBe(false);
+    expect(needsActionCheck(decideOperation(handle(), server("REBUILD", "rebuilding"), "dc1"))).toBe(false);
+  });
+
+  it("keeps a rebuild done when its action ended without a message, or Nova does not know it", () => {
+    expect(withActionResult(done, { action: "rebuild", message: null, events: [{ event: "compute_rebuild_instance", result: "Success" }] })).toBe(done);
+    expect(withActionResult(done, undefined)).toBe(done);
+  });
+
+  it("fails a settled rebuild whose action says Error, naming the failed events and the request id", () => {
+    const failed = withActionResult(done, { action: "rebuild", message: "Error", events: [{ event: "compute_rebuild_instance", result: "Error" }, { event: "schedule", result: "Success" }] });
+    expect(failed).toEqual({
+      type: "failed",
+      handle: handle(),
+      requestId: "req-9",
+      message: `Nova's instance action req-9 for this rebuild ended with "Error" (compute_rebuild_instance: Error), though the server settled ACTIVE: its image, key pair, metadata and user_data may show the new values without the rebuild having run`,
+    });
+  });
+});
+

@@ -3,7 +3,7 @@ import type { Clock } from "../../model/clock.js";
 import { AmbiguousError, CloudError, ReformError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { OperationHandle, OperationStatus, StepInputs } from "../../model/provider.js";
-import type { NovaClient } from "./nova.js";
+import type { NovaClient, NovaInstanceAction } from "./nova.js";
 import type { NovaServer } from "./normalize.js";
 import { normalizeServer } from "./normalize.js";
 
@@ -143,3 +143,22 @@ export function decideOperation(handle: OperationHandle, server: NovaServer, pro
   if (handle.step === "start" && status !== "ACTIVE") return { type: "running", handle, status: instance.rawStatus };
   return { type: "done", handle, instance };
 }
+
+/** Whether a finished step's instance action must be read: a rebuild, whose fields Nova writes before it runs. */
+export function needsActionCheck(status: OperationStatus): boolean {
+  return status.type === "done" && status.handle.step === "rebuild" && status.handle.requestId !== undefined;
+}
+
+/**
+ * A rebuild that settled is done only if Nova's instance action did not end in error. Nova writes the image, key pair,
+ * metadata and user_data before the rebuild runs and keeps them when it fails and rolls the server back to ACTIVE
+ * (InstanceFaultRollback): then only the action's `message` tells. Unknown to Nova (404): the settled server decides.
+ */
+export function withActionResult(status: OperationStatus, action: NovaInstanceAction | undefined): OperationStatus {
+  if (status.type !== "done" || !action || action.message === null || action.message === undefined) return status;
+  const failedEvents = (action.events ?? []).filter((e) => e.result && e.result !== "Success").map((e) => `${e.event ?? "?"}: ${e.result ?? "?"}`);
+  const detail = failedEvents.length > 0 ? ` (${failedEvents.join(", ")})` : "";
+  const message = `Nova's instance action ${status.handle.requestId ?? ""} for this ${action.action ?? status.handle.step} ended with "${action.message}"${detail}, though the server settled ${status.instance.rawStatus}: its image, key pair, metadata and user_data may show the new values without the rebuild having run`;
+  return { type: "failed", handle: status.handle, message, ...(status.handle.requestId ? { requestId: status.handle.requestId } : {}) };
+}
+
