@@ -1,6 +1,4 @@
 import { describe, expect, it } from "vitest";
-import fc from "fast-check";
-import { quantile } from "./load.js";
 import { GENERATED_MARKER, withIntro } from "./report.js";
 import { requestsBetween } from "./emulator-host.js";
 import { scalingSvg } from "./svg.js";
@@ -17,21 +15,6 @@ describe("withIntro", () => {
     const page = withIntro("", "figures");
     expect(page.startsWith("# Benchmarks")).toBe(true);
     expect(page.indexOf(GENERATED_MARKER)).toBeLessThan(page.indexOf("figures"));
-  });
-});
-
-describe("quantile", () => {
-  it("is a value of the sample, and grows with q (property)", () => {
-    fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (values, q1, q2) => {
-        const sorted = [...values].sort((a, b) => a - b);
-        const [lo, hi] = q1 <= q2 ? [q1, q2] : [q2, q1];
-        expect(sorted).toContain(quantile(sorted, lo));
-        expect(quantile(sorted, lo)).toBeLessThanOrEqual(quantile(sorted, hi));
-      }),
-    );
-    expect(quantile([], 0.5)).toBe(0);
-    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2);
   });
 });
 
