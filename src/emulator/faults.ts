@@ -19,6 +19,16 @@ export interface CloudFaults {
   flapMs(): number;
 }
 
+/**
+ * Whether a server flapping since `from` for `ms` shows its transitional status at `now`: the flap has four equal
+ * quarters, the status showing the task in the second and the fourth (on, off, on, off, as Nova's flap stages), then
+ * settled for good at `from + ms`. The Huawei and JD emulators compute it lazily from the time.
+ */
+export function flapShowsTask(from: number, ms: number, now: number): boolean {
+  if (!(ms > 0) || now < from || now >= from + ms) return false;
+  return Math.floor(((now - from) / ms) * 4) % 2 === 1;
+}
+
 export const NO_CLOUD_FAULTS: CloudFaults = { actionFailure: () => undefined, hangs: () => false, flapMs: () => 0 };
 
 /** The message of an injected action failure, in every cloud's error field. */

@@ -45,7 +45,10 @@ export interface FaultOptions {
   readonly actionFailRate: number;
   /** Share of accepted Huawei jobs that never finish (RUNNING for ever). @default 0 */
   readonly hangRate: number;
-  /** Share of accepted Nova actions after which the server's status toggles for `flapMs`. @default 0 */
+  /**
+   * Share of accepted asynchronous actions (Nova server actions, Huawei jobs and native actions, JD stop/start/reboot/
+   * rebuild) after whose end the server's status toggles for `flapMs`; not drawn for an action injected to fail or hang. @default 0
+   */
   readonly flapRate: number;
   /** How long a flapping server toggles, in ms. @default 1000 */
   readonly flapMs: number;

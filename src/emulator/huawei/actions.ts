@@ -2,7 +2,7 @@ import type { CloudFaults } from "../faults.js";
 import type { ApiResponse } from "../http.js";
 import { isRecord } from "../http.js";
 import type { HuaweiState, HwEffect, HwJob, HwServer } from "./state.js";
-import { runningJob } from "./state.js";
+import { flapTask, runningJob } from "./state.js";
 
 export interface ActionContext {
   readonly state: HuaweiState;
@@ -11,18 +11,23 @@ export interface ActionContext {
   /** Durations in ms. */
   readonly timings: { readonly reinstall: number; readonly rebuild: number; readonly reboot: number; readonly stop: number; readonly start: number };
   readonly record: (server: HwServer, action: string) => void;
-  /** Seeded job failures (reprovisioning jobs) and hangs (any job). @default none */
+  /** Seeded job failures (reprovisioning jobs), hangs and flaps (any job). @default none */
   readonly faults?: CloudFaults;
 }
 
 /** A job that hangs ends after every test and every user has given up (kept finite for JSON persistence). */
 const NEVER = 8_640_000_000_000_000;
 
-/** The injected outcome of a job accepted now: a FAIL (reprovisioning jobs only) and/or a hang. */
-function injected(ctx: ActionContext, effect: HwEffect): { fail?: string; hangs: boolean } {
+/**
+ * The injected outcome of a job accepted now: a FAIL (reprovisioning jobs only), a hang, or else perhaps a flap: the job
+ * ends SUCCESS on time (the operation is over) and the server goes on toggling for `flapMs` after it.
+ */
+function injected(ctx: ActionContext, effect: HwEffect, failing: boolean): { fail?: string; hangs: boolean; flapMs: number } {
   const reprovisioning = effect.kind === "reinstall" || effect.kind === "changeos" || effect.kind === "rebuild";
   const fail = reprovisioning ? ctx.faults?.actionFailure() : undefined;
-  return { ...(fail !== undefined ? { fail } : {}), hangs: ctx.faults?.hangs() ?? false };
+  const hangs = ctx.faults?.hangs() ?? false;
+  const flapMs = failing || fail !== undefined || hangs ? 0 : (ctx.faults?.flapMs() ?? 0);
+  return { ...(fail !== undefined ? { fail } : {}), hangs, flapMs };
 }
 
 export function ecsError(status: number, code: string, message: string): ApiResponse {
@@ -37,13 +42,14 @@ export function busyError(ctx: ActionContext, server: HwServer): ApiResponse | u
   return undefined;
 }
 
-/** A job runs on the server, or a console operation does (a pending one starts now: see `HwServer.busyFor`). */
+/** A job runs on the server, or a console operation does (a pending one starts now: see `HwServer.busyFor`), or a flap shows its task. */
 function isBusy(ctx: ActionContext, server: HwServer): boolean {
   if (server.busyFor !== undefined) {
     server.busyUntil = ctx.now + server.busyFor;
     delete server.busyFor;
   }
-  return runningJob(ctx.state, server, ctx.now) !== undefined || (server.busyUntil !== undefined && server.busyUntil > ctx.now);
+  const job = runningJob(ctx.state, server, ctx.now) !== undefined;
+  return job || (server.busyUntil !== undefined && server.busyUntil > ctx.now) || flapTask(server, ctx.now) !== undefined;
 }
 
 interface JobSpec {
@@ -59,11 +65,14 @@ interface JobSpec {
 
 function startJob(ctx: ActionContext, server: HwServer, spec: JobSpec): HwJob {
   const { type, effect, duration, parentId } = spec;
-  const fault = injected(ctx, effect);
+  const fault = injected(ctx, effect, spec.fail !== undefined || server.failJobs !== undefined);
   const failure = spec.fail ? { failReason: spec.fail, errorCode: "Ecs.0032" } : server.failJobs ? { failReason: server.failJobs, errorCode: "Ecs.0000" } : fault.fail ? { failReason: fault.fail, errorCode: "Ecs.0000" } : {};
-  const job: HwJob = { id: ctx.newId(), type, serverId: server.id, begin: ctx.now, end: fault.hangs ? NEVER : ctx.now + duration, effect, applied: false, ...failure, ...(parentId ? { parentId } : {}) };
+  const flap = fault.flapMs > 0 ? { flapMs: fault.flapMs } : {};
+  const job: HwJob = { id: ctx.newId(), type, serverId: server.id, begin: ctx.now, end: fault.hangs ? NEVER : ctx.now + duration, effect, applied: false, ...failure, ...flap, ...(parentId ? { parentId } : {}) };
   ctx.state.jobs[job.id] = job;
   server.jobId = job.id;
+  // A job accepted while a flap's task did not show ends the flapping: the server is this job's now.
+  delete server.flap;
   ctx.record(server, spec.label ?? type);
   return job;
 }

@@ -18,7 +18,7 @@ export interface HuaweiServiceOptions {
   readonly stats: MutableStats;
   readonly changed: () => void;
   readonly now: () => number;
-  /** Seeded job failures and hangs. @default none */
+  /** Seeded job failures, hangs and flaps. @default none */
   readonly faults?: CloudFaults;
 }
 

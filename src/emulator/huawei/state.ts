@@ -1,3 +1,5 @@
+import { flapShowsTask } from "../faults.js";
+
 /** The emulated Huawei ECS state: plain JSON, persisted with the rest of the world. */
 
 export interface HwCredential {
@@ -36,6 +38,21 @@ export interface HwServer {
   failJobs?: string;
   /** A console operation that starts with the first operation attempted on the server and lasts this long (ms): sets `busyUntil` then. */
   busyFor?: number;
+  /** Injected flapping after a job's end (see HwFlap); removed once over, or when a new job starts. */
+  flap?: HwFlap;
+}
+
+/**
+ * A server still settling after its job ended SUCCESS (the injected "flap" fault): from `from` for `ms` its status and
+ * task toggle between the settled state and `status`/`task` (on in the second and fourth quarters: `flapShowsTask`),
+ * `updated` moving at each toggle. While the task shows, the server is busy (Ecs.0100 / 409); a job accepted while it
+ * does not ends the flapping.
+ */
+export interface HwFlap {
+  readonly from: number;
+  readonly ms: number;
+  readonly status: string;
+  readonly task: string;
 }
 
 export type HwEffect =
@@ -55,6 +72,8 @@ export interface HwJob {
   readonly errorCode?: string;
   /** Parent job of a batch action. */
   readonly parentId?: string;
+  /** Injected: after the job ends SUCCESS the server flaps for this long (ms). */
+  readonly flapMs?: number;
   applied: boolean;
 }
 
@@ -85,7 +104,7 @@ export function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** Applies the effects of every job that has ended by `now`, in end order. */
+/** Applies the effects of every job that has ended by `now`, in end order, then moves flapping servers on to `now`. */
 export function settle(state: HuaweiState, now: number): void {
   const due = Object.values(state.jobs).filter((j) => !j.applied && j.end <= now).sort((a, b) => a.end - b.end);
   for (const job of due) {
@@ -100,7 +119,38 @@ export function settle(state: HuaweiState, now: number): void {
       continue;
     }
     applyEffect(server, job.effect, state.images);
+    if (job.flapMs !== undefined && job.flapMs > 0) server.flap = { from: job.end, ms: job.flapMs, ...flapShows(job.effect) };
   }
+  for (const server of state.servers) if (server.flap) advanceFlap(server, server.flap, now);
+}
+
+/** What a server flapping after a job shows while its task is on: the reboot again, or the power task of its end state. */
+function flapShows(effect: HwEffect): { status: string; task: string } {
+  switch (effect.kind) {
+    case "reboot":
+      return effect.hard ? { status: "HARD_REBOOT", task: "rebooting_hard" } : { status: "REBOOT", task: "rebooting" };
+    case "stop":
+      return { status: "SHUTOFF", task: "powering-off" };
+    case "start":
+    case "reinstall":
+    case "changeos":
+    case "rebuild":
+      return { status: "ACTIVE", task: "powering-on" };
+  }
+}
+
+/** `updated` is the last toggle's time (ECS writes it at each state change); the flap is dropped once over. */
+function advanceFlap(server: HwServer, flap: HwFlap, now: number): void {
+  const quarter = flap.ms / 4;
+  const toggles = Math.min(4, Math.floor((now - flap.from) / quarter));
+  if (toggles > 0) server.updated = iso(flap.from + toggles * quarter);
+  if (now >= flap.from + flap.ms) delete server.flap;
+}
+
+/** The flap's task while it shows at `now` (the server is then busy), else undefined. */
+export function flapTask(server: HwServer, now: number): { status: string; task: string } | undefined {
+  const flap = server.flap;
+  return flap && flapShowsTask(flap.from, flap.ms, now) ? { status: flap.status, task: flap.task } : undefined;
 }
 
 function applyEffect(server: HwServer, effect: HwEffect, images: readonly HwImage[]): void {

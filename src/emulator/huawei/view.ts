@@ -1,10 +1,16 @@
 import type { HuaweiState, HwJob, HwServer } from "./state.js";
-import { iso, runningJob } from "./state.js";
+import { flapTask, iso, runningJob } from "./state.js";
 
-/** Status word, task_state and power_state as ECS shows a server (a running job shows as its transitional state). */
-function states(server: HwServer, job: HwJob | undefined): { status: string; task: string | null; vm: string; power: number } {
+/**
+ * Status word, task_state and power_state as ECS shows a server: a running job shows as its transitional state, and a
+ * server flapping after its job (injected) shows the flap's task in turn with its settled state.
+ */
+function states(server: HwServer, job: HwJob | undefined, now: number): { status: string; task: string | null; vm: string; power: number } {
   const stable = { status: server.status, task: null, vm: server.status === "ACTIVE" ? "active" : server.status === "SHUTOFF" ? "stopped" : "error", power: server.status === "ACTIVE" ? 1 : 4 };
-  if (!job) return stable;
+  if (!job) {
+    const flap = flapTask(server, now);
+    return flap ? { ...stable, ...flap } : stable;
+  }
   switch (job.effect.kind) {
     case "reinstall":
     case "changeos":
@@ -20,7 +26,7 @@ function states(server: HwServer, job: HwJob | undefined): { status: string; tas
 }
 
 export function serverDetail(state: HuaweiState, server: HwServer, now: number): Record<string, unknown> {
-  const s = states(server, runningJob(state, server, now));
+  const s = states(server, runningJob(state, server, now), now);
   return {
     id: server.id,
     name: server.name,

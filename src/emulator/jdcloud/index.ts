@@ -13,7 +13,7 @@ export interface JdServiceOptions {
   readonly stats: MutableStats;
   readonly changed: () => void;
   readonly now: () => number;
-  /** Seeded rebuild failures. @default none */
+  /** Seeded rebuild failures and flaps. @default none */
   readonly faults?: CloudFaults;
 }
 

@@ -1,3 +1,4 @@
+import { flapShowsTask } from "../faults.js";
 import { stableHexId } from "../ids.js";
 import type { Timings } from "../types.js";
 import type { JdWorld } from "./world.js";
@@ -6,6 +7,20 @@ import type { JdWorld } from "./world.js";
 export interface JdPendingOp {
   readonly until: number;
   readonly then: "running" | "stopped" | "error";
+  /** Injected: once the op has ended, the status flaps between `flap.status` and `then` for `flap.ms` (see JdFlap). */
+  readonly flap?: { readonly status: string; readonly ms: number };
+}
+
+/**
+ * A VM still settling after its op ended (the injected "flap" fault): from `from` for `ms` its status shows `status`
+ * (the op's transitional one: stopping, starting, rebooting, rebuilding) in turn with `then` (`flapShowsTask`). While
+ * `status` shows, the VM has a task in progress (409); an action accepted while it does not ends the flapping.
+ */
+export interface JdFlap {
+  readonly from: number;
+  readonly ms: number;
+  readonly status: string;
+  readonly then: "running" | "stopped";
 }
 
 export interface JdInstanceState {
@@ -20,6 +35,8 @@ export interface JdInstanceState {
   readonly launchTime: string;
   readonly privateIpAddress: string;
   op: JdPendingOp | null;
+  /** Absent in state saved before flapping existed. */
+  flap?: JdFlap;
 }
 
 export interface JdImageState {
@@ -101,11 +118,12 @@ export class JdCloud {
     return this.instances().find((i) => i.id === id);
   }
 
-  /** Starts a transition: the transitional status now, the final one after the action's duration. */
+  /** Starts a transition: the transitional status now, the final one after the action's duration (a flap in progress ends). */
   begin(instance: JdInstanceState, action: keyof typeof JD_TRANSITIONS): void {
     const t = JD_TRANSITIONS[action];
     instance.status = t.status;
     instance.op = { until: this.#now() + this.#timings[t.timing], then: t.then };
+    delete instance.flap;
   }
 
   toState(): JdState {
@@ -115,8 +133,19 @@ export class JdCloud {
 }
 
 function settle(instance: JdInstanceState, now: number): void {
-  if (instance.op && now >= instance.op.until) {
-    instance.status = instance.op.then;
+  const op = instance.op;
+  if (op && now >= op.until) {
+    instance.status = op.then;
     instance.op = null;
+    if (op.flap && op.flap.ms > 0 && op.then !== "error") instance.flap = { from: op.until, ms: op.flap.ms, status: op.flap.status, then: op.then };
   }
+  const flap = instance.flap;
+  if (!flap) return;
+  instance.status = flapShowsTask(flap.from, flap.ms, now) ? flap.status : flap.then;
+  if (now >= flap.from + flap.ms) delete instance.flap;
+}
+
+/** The VM shows a flap's transitional status now (it has a task in progress). */
+export function flapping(instance: JdInstanceState): boolean {
+  return instance.flap !== undefined && instance.status === instance.flap.status;
 }

@@ -1,5 +1,7 @@
+import type { CloudFaults } from "../faults.js";
 import { isRecord } from "../http.js";
 import type { JdCloud, JdInstanceState } from "./state.js";
+import { flapping } from "./state.js";
 
 /** A refusal in JD's envelope: HTTP status, `error.status` word, message. */
 export class JdApiError extends Error {
@@ -20,7 +22,7 @@ const POWER = {
 } as const;
 
 function refuseBusy(instance: JdInstanceState, verb: string): void {
-  if (instance.op) throw new JdApiError(409, "CONFLICT", `${verb}: instance ${instance.id} has a task in progress (status ${instance.status})`);
+  if (instance.op || flapping(instance)) throw new JdApiError(409, "CONFLICT", `${verb}: instance ${instance.id} has a task in progress (status ${instance.status})`);
 }
 
 /** stop / start / reboot: the VM must be in the required stable status with no task in progress. */
@@ -29,6 +31,17 @@ export function powerAction(cloud: JdCloud, instance: JdInstanceState, verb: key
   refuseBusy(instance, verb);
   if (instance.status !== rule.requires) throw new JdApiError(400, "FAILED_PRECONDITION", `${verb}: instance ${instance.id} must be ${rule.requires}, it is ${instance.status}`);
   cloud.begin(instance, rule.action);
+}
+
+/**
+ * Injected flapping after an action just begun (not one injected to fail): once its op ends, its transitional status
+ * (stopping, starting, rebooting, rebuilding) comes and goes with the final one for the drawn time.
+ */
+export function injectFlap(faults: CloudFaults | undefined, instance: JdInstanceState): void {
+  const op = instance.op;
+  if (!op || op.then === "error") return;
+  const ms = faults?.flapMs() ?? 0;
+  if (ms > 0) instance.op = { ...op, flap: { status: instance.status, ms } };
 }
 
 /** 8–30 characters with at least three of: lower case, upper case, digits, special characters. */

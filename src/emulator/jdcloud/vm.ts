@@ -2,7 +2,7 @@ import type { ApiRequest, ApiResponse, ApiService } from "../http.js";
 import { MalformedBody, isRecord, readJson, segments } from "../http.js";
 import type { CloudFaults } from "../faults.js";
 import type { MutableStats } from "../server.js";
-import { JdApiError, modifyAttribute, powerAction, rebuild } from "./vm-actions.js";
+import { injectFlap, JdApiError, modifyAttribute, powerAction, rebuild } from "./vm-actions.js";
 import type { JdCloud, JdImageState, JdInstanceState } from "./state.js";
 import { parseJdDate, verifyJdSignature } from "./verify.js";
 
@@ -16,7 +16,7 @@ export interface JdServiceDeps {
   readonly stats: MutableStats;
   readonly changed: () => void;
   readonly now: () => number;
-  /** Seeded rebuild failures: the VM ends in status error. @default none */
+  /** Seeded rebuild failures (the VM ends in status error) and flaps after stop/start/reboot/rebuild. @default none */
   readonly faults?: CloudFaults;
 }
 
@@ -112,11 +112,13 @@ function act(req: ApiRequest, deps: JdServiceDeps, item: string): unknown {
     case "startInstance":
     case "rebootInstance":
       powerAction(deps.cloud, instance, verb);
+      injectFlap(deps.faults, instance);
       record(verb.replace("Instance", ""));
       return {};
     case "rebuildInstance":
       rebuild(deps.cloud, instance, body);
       if (instance.op && deps.faults?.actionFailure() !== undefined) instance.op = { ...instance.op, then: "error" };
+      injectFlap(deps.faults, instance);
       record("rebuild");
       return {};
     case "modifyInstanceAttribute":

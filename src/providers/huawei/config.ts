@@ -14,6 +14,8 @@ import type { HuaweiCredentials } from "./sign.js";
  * - `pollIntervalMs`: how often apply polls, and the first delay when a busy server is waited out (default 2000)
  * - `jobTimeoutMs`: a job (or native rebuild) still unsettled after this long fails (default 3,600,000: change OS takes 10–20 min)
  * - `busyTimeoutMs`: how long a busy server (400 Ecs.0100) is waited out before the step fails (default 600,000)
+ * - `settleMs`: once its job ended SUCCESS, a server must look settled (no task, a stable status, `updated` unmoved) on
+ *   polls spanning this long, and at least two, before the step is done: it can flap for a while (default 0: two polls)
  * Credentials: HW_ACCESS_KEY / HW_SECRET_KEY (else OS_ACCESS_KEY / OS_SECRET_KEY), HW_SECURITY_TOKEN for temporary ones.
  * The endpoints' domain is HW_CLOUD when set (as Huawei's Terraform provider: `myhuaweicloud.com` by default).
  */
@@ -30,6 +32,7 @@ export interface HuaweiSettings {
   readonly pollIntervalMs: number;
   readonly jobTimeoutMs: number;
   readonly busyTimeoutMs: number;
+  readonly settleMs: number;
   readonly credentials: HuaweiCredentials;
 }
 
@@ -65,6 +68,7 @@ export function resolveSettings(name: string, options: Readonly<Record<string, u
     pollIntervalMs: positive(options["pollIntervalMs"], 2000),
     jobTimeoutMs: positive(options["jobTimeoutMs"], 60 * 60_000),
     busyTimeoutMs: positive(options["busyTimeoutMs"], 10 * 60_000),
+    settleMs: typeof options["settleMs"] === "number" && options["settleMs"] >= 0 ? options["settleMs"] : 0,
     credentials: { accessKey, secretKey, ...(token ? { securityToken: token } : {}) },
   };
 }

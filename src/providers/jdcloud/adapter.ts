@@ -19,6 +19,8 @@ export const DEFAULT_JD_ENDPOINT = "https://vm.jdcloud-api.com";
  * - `region`: e.g. cn-north-1 (default: $JDC_REGION)
  * - `endpoint`: the VM API's base URL (default https://vm.jdcloud-api.com)
  * - `pollIntervalMs`: how often apply polls (default 2000)
+ * - `settleMs`: a step that looks done must look so on polls spanning this long, and at least two, before it is done
+ *   (a VM's status can flap back for a while after an action; default 0: two polls in a row)
  */
 export interface JdCloudAdapterOptions extends ProviderRuntime {
   readonly name: string;
@@ -76,6 +78,7 @@ class JdCloudAdapter implements ProviderAdapter {
   readonly name: string;
   readonly type = "jdcloud" as const;
   readonly pollIntervalMs: number;
+  readonly #settleMs: number;
   readonly #options: JdCloudAdapterOptions;
   readonly #http: HttpClient;
   readonly #vm: JdVmClient;
@@ -86,6 +89,8 @@ class JdCloudAdapter implements ProviderAdapter {
     this.name = options.name;
     const interval = options.settings?.["pollIntervalMs"];
     this.pollIntervalMs = typeof interval === "number" && interval > 0 ? interval : 2000;
+    const settle = options.settings?.["settleMs"];
+    this.#settleMs = typeof settle === "number" && settle >= 0 ? settle : 0;
     const region = stringSetting(options.settings, "region") ?? options.env["JDC_REGION"];
     const accessKey = options.env["JDC_ACCESS_KEY"];
     const secretKey = options.env["JDC_SECRET_KEY"];
@@ -144,20 +149,20 @@ class JdCloudAdapter implements ProviderAdapter {
 
   /**
    * One `describeInstances` call (filtered by id, 100 per page) for all handles: the status says whether each is
-   * done. Metadata and user data (`describeInstancesCustomData`) are read only for the finished ones, for verification.
+   * done (once it has stayed so: see decideJdOperation). Metadata and user data (`describeInstancesCustomData`) are
+   * read only for the finished ones, for verification.
    */
   async pollOperations(handles: readonly OperationHandle[], signal: AbortSignal): Promise<readonly OperationStatus[]> {
     if (handles.length === 0) return [];
     const ids = [...new Set(handles.map((h) => h.instanceId))];
     const listed = await this.#vm.describeInstances(ids, signal);
     const byId = new Map(listed.map((i) => [i.instanceId, i]));
-    const now = this.#options.clock.now();
-    const grace = this.#options.settleGraceMs ?? 30_000;
+    const decide = { now: this.#options.clock.now(), graceMs: this.#options.settleGraceMs ?? 30_000, settleMs: this.#settleMs };
     const statuses = handles.map((handle): OperationStatus => {
       const vm = byId.get(handle.instanceId);
       if (!vm) return { type: "failed", handle, message: `VM ${handle.instanceId} no longer exists`, ...(handle.requestId ? { requestId: handle.requestId } : {}) };
       const tracking = this.#tracking.get(handle) ?? { sawTransition: false };
-      const status = decideJdOperation(handle, normalizeInstance(vm, undefined, this.name), tracking, now, grace);
+      const status = decideJdOperation(handle, normalizeInstance(vm, undefined, this.name), tracking, decide);
       if (status.type === "running") this.#tracking.set(handle, tracking);
       else this.#tracking.delete(handle);
       return status;

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator } from "../../emulator/emulator.js";
+import type { Emulator } from "../../emulator/types.js";
+import { parseWorld } from "../../emulator/world.js";
+import type { Step } from "../../model/action.js";
+import type { ObservedInstance } from "../../model/observed.js";
+import type { OperationHandle, OperationStatus, ProviderAdapter } from "../../model/provider.js";
+import { systemClock } from "../../runtime/clock.js";
+import { createHuaweiAdapter } from "./adapter.js";
+
+const P = "0123456789abcdef0123456789abcdef";
+const ENV = { HW_ACCESS_KEY: "AKFLAP", HW_SECRET_KEY: "SK-flap-secret", HW_USER_ID: "u-1" };
+const WORLD = `huaweicloud:
+  projectId: ${P}
+  userId: u-1
+  credentials: [{ accessKey: ${ENV.HW_ACCESS_KEY}, secretKey: ${ENV.HW_SECRET_KEY} }]
+  images: [{ name: euler, id: img-euler }, { name: euler-2, id: img-euler-2 }]
+  keypairs: [{ name: ops }, { name: ops-2 }]
+  servers:
+    - { name: app-1, id: hw-app1, image: euler, keyPair: ops }
+    - { name: boot-1, id: hw-boot1, image: euler, keyPair: ops }
+    - { name: native-1, id: hw-native1, image: euler, keyPair: ops }
+`;
+/** Every job's server flaps for 400 ms after the job ends SUCCESS: its task shows in [100, 200) and [300, 400) ms. */
+const FLAP_MS = 400;
+/** The adapter's confirmation spans more than one spell of the settled state (100 ms). */
+const SETTLE_MS = 150;
+
+const signal = new AbortController().signal;
+let emulator: Emulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ world: parseWorld(WORLD, "world.yaml"), seed: 5, timings: { reinstall: 150, rebuild: 150, reboot: 60, stop: 60, start: 60 }, faults: { flapRate: 1, flapMs: FLAP_MS } });
+});
+afterAll(async () => emulator.close());
+
+function adapterWith(settings: Record<string, unknown>): ProviderAdapter {
+  return createHuaweiAdapter({
+    name: "hw",
+    settings: { region: "r", projectId: P, endpoint: emulator.urls.huaweicloud, pollIntervalMs: 20, settleMs: SETTLE_MS, ...settings },
+    env: ENV,
+    cwd: "/",
+    homeDir: "/",
+    readFile: () => Promise.reject(new Error("no files")),
+    clock: systemClock,
+    warn: () => undefined,
+  });
+}
+
+/** Polls as apply does (every 10 ms) until done or failed; the statuses shown meanwhile, each change once. */
+async function follow(adapter: ProviderAdapter, handle: OperationHandle): Promise<{ final: OperationStatus; shown: string[] }> {
+  const shown: string[] = [];
+  for (let polls = 0; polls < 300; polls++) {
+    const [status] = await adapter.pollOperations([handle], signal);
+    if (status && status.type !== "running") return { final: status, shown };
+    if (status && shown.at(-1) !== status.status) shown.push(status.status);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("the step never ended");
+}
+
+/** The server's flap is over (the emulator keeps it until the next request moves it on, so its end is compared with now). */
+function settledFor(id: string): boolean {
+  const flap = emulator.snapshot().huaweicloud?.servers.find((s) => s.id === id)?.flap;
+  return flap === undefined || flap.from + flap.ms <= Date.now();
+}
+
+async function one(adapter: ProviderAdapter, id: string): Promise<ObservedInstance> {
+  const [found] = await adapter.listInstances({ selectors: [{ id }] }, signal);
+  if (!found) throw new Error(`no ${id}`);
+  return found;
+}
+
+const jobReads = () => emulator.stats.byRoute[`GET /huaweicloud/v1/{id}/jobs/{id}`] ?? 0;
+const actionsOn = (id: string) => emulator.stats.actions.filter((a) => a.serverId === id).map((a) => a.action);
+
+describe("Huawei adapter on servers that flap after their jobs", () => {
+  it("changeos: the job ends SUCCESS while the server still toggles powering-on; the step is done once it settled, the job read once", async () => {
+    const adapter = adapterWith({});
+    try {
+      const step: Step = { kind: "changeos", impact: "reprovision", params: { imageId: "img-euler-2", keyPair: "ops-2", metadata: { set: {}, remove: [], full: {} }, keepStopped: false } };
+      const handle = await adapter.startStep({ instance: await one(adapter, "hw-app1"), step, inputs: { userData: "#!/bin/sh\n" } }, signal);
+      const reads = jobReads();
+      const { final, shown } = await follow(adapter, handle);
+      expect(final).toMatchObject({ type: "done", instance: { status: "active", task: null, imageId: "img-euler-2", keyPair: "ops-2" } });
+      expect(settledFor("hw-app1")).toBe(true);
+      expect(shown).toContain("ACTIVE (settling)");
+      expect(shown).toContain("ACTIVE/powering-on");
+      expect(shown.lastIndexOf("ACTIVE/powering-on")).toBeGreaterThan(shown.indexOf("ACTIVE (settling)"));
+      expect(jobReads() - reads).toBe(1);
+      expect(actionsOn("hw-app1")).toHaveLength(1);
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  it("reboot (a batch job): REBOOT, ACTIVE, REBOOT again…: done after the last toggle; stop and start alike, one action each", async () => {
+    const adapter = adapterWith({});
+    try {
+      const flapsBefore = emulator.stats.faults.flaps;
+      const steps: Step[] = [
+        { kind: "reboot", impact: "reboot", params: { type: "SOFT" } },
+        { kind: "stop", impact: "reboot", params: { reason: "prerequisite" } },
+        { kind: "start", impact: "reboot", params: { reason: "prerequisite" } },
+      ];
+      for (const step of steps) {
+        const handle = await adapter.startStep({ instance: await one(adapter, "hw-boot1"), step, inputs: {} }, signal);
+        const { final, shown } = await follow(adapter, handle);
+        expect(final.type).toBe("done");
+        expect(settledFor("hw-boot1")).toBe(true);
+        expect(shown.filter((s) => s.endsWith("(settling)")).length).toBeGreaterThanOrEqual(2);
+      }
+      expect(emulator.stats.faults.flaps).toBe(flapsBefore + 3);
+      expect(actionsOn("hw-boot1")).toEqual(["rebootServer", "stopServer", "startServer"]);
+    } finally {
+      await adapter.close();
+    }
+  });
+
+  it("the native rebuild (no job id) is done once the server settled too", async () => {
+    const adapter = adapterWith({ imageChange: "rebuild" });
+    try {
+      const step: Step = { kind: "rebuild", impact: "reprovision", params: { imageId: "img-euler-2", metadata: { set: {}, remove: [], full: {} }, keepStopped: false } };
+      const handle = await adapter.startStep({ instance: await one(adapter, "hw-native1"), step, inputs: {} }, signal);
+      expect(handle.jobId).toBeUndefined();
+      const { final } = await follow(adapter, handle);
+      expect(final).toMatchObject({ type: "done", instance: { status: "active", imageId: "img-euler-2" } });
+      expect(settledFor("hw-native1")).toBe(true);
+      expect(actionsOn("hw-native1")).toEqual(["rebuild"]);
+    } finally {
+      await adapter.close();
+    }
+  });
+});
