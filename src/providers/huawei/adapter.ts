@@ -3,7 +3,7 @@ import type { MetadataTarget } from "../../model/action.js";
 import type { Clock } from "../../model/clock.js";
 import type { ProviderRuntime } from "../../model/provider.js";
 import type { ImageRef } from "../../model/desired.js";
-import { CloudError } from "../../model/errors.js";
+import { AmbiguousError, CloudError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { SettleRun } from "../../model/settle.js";
 import { checkSettled } from "../../model/settle.js";
@@ -195,7 +195,18 @@ class HuaweiAdapter implements ProviderAdapter {
     const api = step.kind === "reinstall" || step.kind === "changeos" ? await this.#apiFor(step.params.imageId, step.params.variant, signal) : "v2";
     const { ctx } = await this.#projectFor(signal);
     const request = stepRequest(ctx, instance, step, { userData: req.inputs.userData, password: req.inputs.password?.reveal(), api });
-    const res = await this.#whenNotBusy(instance, () => this.#call(request, signal), signal);
+    let res: HttpResponse;
+    try {
+      res = await this.#whenNotBusy(instance, () => this.#call(request, signal), signal);
+    } catch (error) {
+      // No answer (or a 5xx) to a mutation: it may have been taken. Never sent again blindly; the server read once
+      // decides. Taken: followed by the server's state alone (the job id was in the lost answer).
+      if (!(error instanceof AmbiguousError) && !(error instanceof CloudError && (error.details.status ?? 0) >= 500)) throw error;
+      const [now] = await this.#byIds([instance.id], signal).catch(() => []);
+      if (!now || !showsStarted(now, instance.updatedAt)) throw error;
+      const requestId = error instanceof CloudError ? error.details.requestId : undefined;
+      return { ...base, ...(requestId ? { requestId } : {}), synchronous: false };
+    }
     const jobId = (res.json as { job_id?: unknown } | undefined)?.job_id;
     return { ...base, ...(res.requestId ? { requestId: res.requestId } : {}), ...(typeof jobId === "string" ? { jobId } : {}), synchronous: false };
   }
@@ -286,6 +297,13 @@ class HuaweiAdapter implements ProviderAdapter {
   async close(): Promise<void> {
     await this.#http.close();
   }
+}
+
+/** After a lost answer: the server shows an operation under way, or changed since apply read it just before the call. */
+function showsStarted(server: EcsServer, baselineUpdated: string): boolean {
+  const task = server["OS-EXT-STS:task_state"];
+  const busy = (typeof task === "string" && task !== "") || ["REBUILD", "REBOOT", "HARD_REBOOT"].includes((server.status ?? "").toUpperCase());
+  return busy || (server.updated !== undefined && server.updated !== baselineUpdated);
 }
 
 const V2: ReprovisionVariant = { name: "v2", setsUserData: true, description: "Cloud-Init: user_data is carried" };

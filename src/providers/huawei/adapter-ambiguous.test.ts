@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator } from "../../emulator/emulator.js";
+import type { Emulator } from "../../emulator/types.js";
+import { parseWorld } from "../../emulator/world.js";
+import type { Step } from "../../model/action.js";
+import { AmbiguousError } from "../../model/errors.js";
+import type { ObservedInstance } from "../../model/observed.js";
+import type { OperationHandle, OperationStatus, ProviderAdapter } from "../../model/provider.js";
+import { systemClock } from "../../runtime/clock.js";
+import { createHuaweiAdapter } from "./adapter.js";
+
+const P = "0123456789abcdef0123456789abcdef";
+const ENV = { HW_ACCESS_KEY: "AKLOST", HW_SECRET_KEY: "SK-lost-secret", HW_USER_ID: "u-1" };
+const WORLD = `huaweicloud:
+  projectId: ${P}
+  userId: u-1
+  credentials: [{ accessKey: ${ENV.HW_ACCESS_KEY}, secretKey: ${ENV.HW_SECRET_KEY} }]
+  images: [{ name: euler, id: img-euler }, { name: euler-2, id: img-euler-2 }]
+  keypairs: [{ name: ops }, { name: ops-2 }]
+  servers:
+    - { name: app-1, id: hw-app1, image: euler, keyPair: ops }
+    - { name: app-2, id: hw-app2, image: euler, keyPair: ops }
+`;
+
+const signal = new AbortController().signal;
+let emulator: Emulator;
+
+// Every mutation is carried out and its answer lost (the connection closes before a byte of it).
+beforeAll(async () => {
+  emulator = await startEmulator({ world: parseWorld(WORLD, "world.yaml"), seed: 7, timings: { reinstall: 150, rebuild: 150, reboot: 60, stop: 60, start: 60 }, faults: { ambiguousRate: 1 } });
+});
+afterAll(async () => emulator.close());
+
+function adapter(): ProviderAdapter {
+  return createHuaweiAdapter({
+    name: "hw",
+    settings: { region: "r", projectId: P, endpoint: emulator.urls.huaweicloud, pollIntervalMs: 20 },
+    env: ENV,
+    cwd: "/",
+    homeDir: "/",
+    readFile: () => Promise.reject(new Error("no files")),
+    clock: systemClock,
+    warn: () => undefined,
+  });
+}
+
+async function follow(a: ProviderAdapter, handle: OperationHandle): Promise<OperationStatus> {
+  for (let polls = 0; polls < 300; polls++) {
+    const [status] = await a.pollOperations([handle], signal);
+    if (status && status.type !== "running") return status;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("the step never ended");
+}
+
+describe("Huawei adapter when a mutation's answer is lost", () => {
+  it("reads the server once: taken, the step is followed from the server's state (no job id), never sent twice", async () => {
+    const a = adapter();
+    try {
+      const [before] = (await a.listInstances({ selectors: [{ id: "hw-app1" }] }, signal)) as ObservedInstance[];
+      const step: Step = { kind: "changeos", impact: "reprovision", params: { imageId: "img-euler-2", keyPair: "ops-2", metadata: { set: {}, remove: [], full: {} }, keepStopped: false } };
+      const handle = await a.startStep({ instance: before!, step, inputs: { userData: "#!/bin/sh\n" } }, signal);
+      expect(handle.jobId).toBeUndefined();
+      expect(emulator.stats.faults.ambiguous).toBe(1);
+      const final = await follow(a, handle);
+      expect(final).toMatchObject({ type: "done", instance: { status: "active", imageId: "img-euler-2", keyPair: "ops-2" } });
+      expect(emulator.stats.actions.filter((x) => x.serverId === "hw-app1")).toHaveLength(1);
+    } finally {
+      await a.close();
+    }
+  });
+
+  it("a lost reboot is followed the same way; a server that shows nothing keeps the lost answer an AmbiguousError", async () => {
+    const a = adapter();
+    try {
+      // ECS's updated has whole seconds: app-2 was last updated an hour ago, so the reboot visibly moves it.
+      const [before] = (await a.listInstances({ selectors: [{ id: "hw-app2" }] }, signal)) as ObservedInstance[];
+      const step: Step = { kind: "reboot", impact: "reboot", params: { type: "SOFT" } };
+      const handle = await a.startStep({ instance: before!, step, inputs: {} }, signal);
+      expect((await follow(a, handle)).type).toBe("done");
+      expect(emulator.stats.actions.filter((x) => x.serverId === "hw-app2")).toHaveLength(1);
+      // ECS answers an unknown id with only its id and a fault: nothing shows the step, so it is not taken as accepted.
+      const ghost = { ...before!, id: "hw-missing" };
+      await expect(a.startStep({ instance: ghost, step, inputs: {} }, signal)).rejects.toBeInstanceOf(AmbiguousError);
+    } finally {
+      await a.close();
+    }
+  });
+});
