@@ -117,8 +117,12 @@ describe("sim providers for every cloud API, sharing one emulator per state file
       const refused = await reinstall("v1").catch((e: unknown) => e);
       expect((refused as Error).message).toMatch(/POST \/v1\/\{project_id\}\/cloudservers\/\{id\}\/reinstallos failed 400 Ecs\.0005/);
       const handle = await reinstall();
-      for (let i = 0; i < 100 && (await hw.pollOperations([handle], signal))[0]?.type === "running"; i++) await systemClock.sleep(20);
-      expect((await hw.pollOperations([handle], signal))[0]?.type).toBe("done");
+      let status = (await hw.pollOperations([handle], signal))[0];
+      for (let i = 0; i < 100 && status?.type === "running"; i++) {
+        await systemClock.sleep(20);
+        status = (await hw.pollOperations([handle], signal))[0];
+      }
+      expect(status?.type).toBe("done");
     } finally {
       await hw.close();
     }
