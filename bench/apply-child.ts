@@ -16,9 +16,11 @@ export interface ApplyChildResult {
   readonly applyMs: number;
   /** Bulk polls (pollOperations calls) during apply. */
   readonly polls: number;
-  /** HTTP requests those polls sent, in total and at most in one poll. */
+  /** Status reads those polls sent (bulk lists), in total and at most in one poll. */
   readonly pollRequests: number;
   readonly maxRequestsPerPoll: number;
+  /** Nova instance-action reads those polls sent: one per rebuild when it has settled, a completion check, not a status read. */
+  readonly actionChecks: number;
   readonly maxHandlesPerPoll: number;
   /** Bulk reads (fingerprint checks, verification) during apply, and the HTTP requests they sent. */
   readonly reads: number;
@@ -61,6 +63,7 @@ function timingReporter(): { reporter: Reporter; times: Map<string, Partial<Reco
 interface Counters {
   polls: number;
   pollRequests: number;
+  actionChecks: number;
   maxRequestsPerPoll: number;
   maxHandles: number;
   reads: number;
@@ -68,14 +71,14 @@ interface Counters {
 }
 
 /** Which bulk call the current async context belongs to: its request counter. */
-const scope = new AsyncLocalStorage<{ requests: number }>();
+const scope = new AsyncLocalStorage<{ requests: number; actionChecks: number }>();
 
-async function counted<T>(call: () => Promise<T>, done: (requests: number) => void): Promise<T> {
-  const store = { requests: 0 };
+async function counted<T>(call: () => Promise<T>, done: (requests: number, actionChecks: number) => void): Promise<T> {
+  const store = { requests: 0, actionChecks: 0 };
   try {
     return await scope.run(store, call);
   } finally {
-    done(store.requests);
+    done(store.requests, store.actionChecks);
   }
 }
 
@@ -96,8 +99,9 @@ function counting(adapter: ProviderAdapter, c: Counters): ProviderAdapter {
       c.maxHandles = Math.max(c.maxHandles, handles.length);
       return counted(
         () => adapter.pollOperations(handles, signal),
-        (n) => {
+        (n, checks) => {
           c.pollRequests += n;
+          c.actionChecks += checks;
           c.maxRequestsPerPoll = Math.max(c.maxRequestsPerPoll, n);
         },
       );
@@ -109,12 +113,14 @@ function counting(adapter: ProviderAdapter, c: Counters): ProviderAdapter {
 async function main(): Promise<void> {
   const { dir, fleetPath, parallelism } = JSON.parse(process.env["BENCH_APPLY"] ?? "{}") as { dir: string; fleetPath: string; parallelism: number };
   process.on("disconnect", orphaned);
-  const onExchange = () => {
+  const onExchange = (line: string) => {
     const store = scope.getStore();
-    if (store) store.requests++;
+    if (!store) return;
+    if (/os-instance-actions/.test(line)) store.actionChecks++;
+    else store.requests++;
   };
   const session = await librarySession({ dir, fleetPath }, onExchange);
-  const c: Counters = { polls: 0, pollRequests: 0, maxRequestsPerPoll: 0, maxHandles: 0, reads: 0, readRequests: 0 };
+  const c: Counters = { polls: 0, pollRequests: 0, actionChecks: 0, maxRequestsPerPoll: 0, maxHandles: 0, reads: 0, readRequests: 0 };
   const adapters = new Map([...session.adapters].map(([name, a]) => [name, counting(a, c)]));
   const controller = new AbortController();
   // Up to `parallelism` requests share the signal (the CLI's processSignal has the same need).
@@ -137,6 +143,7 @@ async function main(): Promise<void> {
     applyMs,
     polls: c.polls,
     pollRequests: c.pollRequests,
+    actionChecks: c.actionChecks,
     maxRequestsPerPoll: c.maxRequestsPerPoll,
     maxHandlesPerPoll: c.maxHandles,
     reads: c.reads,

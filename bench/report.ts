@@ -103,7 +103,7 @@ function applySection(a: ApplyFigures, seq: SequentialFigures, per: PerServerPol
     "|---|---|---|---|",
     `| apply wall time | ${sec(a.applyMs)} (ideal ceil(N/p) × d = ${sec(a.idealMs)}) | ≤ 1.15 × ideal | ${a.ratio.toFixed(3)}×, ${ok(a.ratio <= 1.15)} |`,
     `| converged | ${a.converged} / ${a.changes} | all | ${ok(a.converged === a.changes)} |`,
-    `| polling requests per poll | at most ${a.maxRequestsPerPoll} (${a.pollRequests} requests in ${a.polls} polls, up to ${a.maxHandlesPerPoll} operations per poll; ${(a.polls / (a.applyMs / 1000)).toFixed(1)} polls/s) | ≤ providers × pages, independent of N | ${ok(a.maxRequestsPerPoll <= 1 + Math.ceil(a.parallelism / 100))} |`,
+    `| polling requests per poll | at most ${a.maxRequestsPerPoll} status read(s) (${a.pollRequests} in ${a.polls} polls, up to ${a.maxHandlesPerPoll} operations per poll; ${(a.polls / (a.applyMs / 1000)).toFixed(1)} polls/s); besides, one instance-action read per rebuild once it settled (${a.actionChecks} in all): a completion check, not a status read | ≤ providers × pages, independent of N | ${ok(a.maxRequestsPerPoll <= 1 + Math.ceil(a.parallelism / 100))} |`,
     `| fresh reads (fingerprint checks, verification) | ${a.reads} bulk reads, ${a.readRequests} requests | | |`,
     `| total requests | ${a.requests} (${(a.requests / a.servers).toFixed(2)} per server; ${a.listRequests} list pages) | | |`,
     `| peak RSS | ${a.maxRssMb.toFixed(0)} MB | | |`,

@@ -102,7 +102,7 @@ async function main(): Promise<void> {
 
 function describeApply(a: ApplyFigures): string {
   const fails = a.failures.length > 0 ? `; failures: ${a.failures.join("; ")}` : "";
-  return `apply ${a.servers} (rebuild ${a.rebuildMs} ms) ${s(a.applyMs)} vs ideal ${s(a.idealMs)} (${a.ratio.toFixed(3)}×), ${a.polls} polls (${a.pollRequests} requests, at most ${a.maxRequestsPerPoll} per poll), ${(a.requests / a.servers).toFixed(2)} requests/server, RSS ${a.maxRssMb.toFixed(0)} MB, ${a.converged}/${a.changes} converged; per server: step ${a.stepMs.toFixed(0)} ms, verification ${a.verifyMs.toFixed(0)} ms${fails}`;
+  return `apply ${a.servers} (rebuild ${a.rebuildMs} ms) ${s(a.applyMs)} vs ideal ${s(a.idealMs)} (${a.ratio.toFixed(3)}×), ${a.polls} polls (${a.pollRequests} status reads, at most ${a.maxRequestsPerPoll} per poll; ${a.actionChecks} instance-action checks), ${(a.requests / a.servers).toFixed(2)} requests/server, RSS ${a.maxRssMb.toFixed(0)} MB, ${a.converged}/${a.changes} converged; per server: step ${a.stepMs.toFixed(0)} ms, verification ${a.verifyMs.toFixed(0)} ms${fails}`;
 }
 
 void main().then(
