@@ -5,8 +5,9 @@ import { parseWorld } from "../../emulator/world.js";
 import type { Step } from "../../model/action.js";
 import { AmbiguousError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
-import type { OperationHandle, OperationStatus, ProviderAdapter } from "../../model/provider.js";
+import type { ProviderAdapter } from "../../model/provider.js";
 import { systemClock } from "../../runtime/clock.js";
+import { followStep } from "../test-follow.js";
 import { createHuaweiAdapter } from "./adapter.js";
 
 const P = "0123456789abcdef0123456789abcdef";
@@ -44,15 +45,6 @@ function adapter(): ProviderAdapter {
   });
 }
 
-async function follow(a: ProviderAdapter, handle: OperationHandle): Promise<OperationStatus> {
-  for (let polls = 0; polls < 300; polls++) {
-    const [status] = await a.pollOperations([handle], signal);
-    if (status && status.type !== "running") return status;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error("the step never ended");
-}
-
 describe("Huawei adapter when a mutation's answer is lost", () => {
   it("reads the server once: taken, the step is followed from the server's state (no job id), never sent twice", async () => {
     const a = adapter();
@@ -62,7 +54,7 @@ describe("Huawei adapter when a mutation's answer is lost", () => {
       const handle = await a.startStep({ instance: before!, step, inputs: { userData: "#!/bin/sh\n" } }, signal);
       expect(handle.jobId).toBeUndefined();
       expect(emulator.stats.faults.ambiguous).toBe(1);
-      const final = await follow(a, handle);
+      const { final } = await followStep(a, handle, signal);
       expect(final).toMatchObject({ type: "done", instance: { status: "active", imageId: "img-euler-2", keyPair: "ops-2" } });
       expect(emulator.stats.actions.filter((x) => x.serverId === "hw-app1")).toHaveLength(1);
     } finally {
@@ -77,7 +69,7 @@ describe("Huawei adapter when a mutation's answer is lost", () => {
       const [before] = (await a.listInstances({ selectors: [{ id: "hw-app2" }] }, signal)) as ObservedInstance[];
       const step: Step = { kind: "reboot", impact: "reboot", params: { type: "SOFT" } };
       const handle = await a.startStep({ instance: before!, step, inputs: {} }, signal);
-      expect((await follow(a, handle)).type).toBe("done");
+      expect((await followStep(a, handle, signal)).final.type).toBe("done");
       expect(emulator.stats.actions.filter((x) => x.serverId === "hw-app2")).toHaveLength(1);
       // ECS answers an unknown id with only its id and a fault: nothing shows the step, so it is not taken as accepted.
       const ghost = { ...before!, id: "hw-missing" };

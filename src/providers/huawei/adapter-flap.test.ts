@@ -4,8 +4,9 @@ import type { Emulator } from "../../emulator/types.js";
 import { parseWorld } from "../../emulator/world.js";
 import type { Step } from "../../model/action.js";
 import type { ObservedInstance } from "../../model/observed.js";
-import type { OperationHandle, OperationStatus, ProviderAdapter } from "../../model/provider.js";
+import type { ProviderAdapter } from "../../model/provider.js";
 import { systemClock } from "../../runtime/clock.js";
+import { followStep } from "../test-follow.js";
 import { createHuaweiAdapter } from "./adapter.js";
 
 const P = "0123456789abcdef0123456789abcdef";
@@ -47,18 +48,6 @@ function adapterWith(settings: Record<string, unknown>): ProviderAdapter {
   });
 }
 
-/** Polls as apply does (every 10 ms) until done or failed; the statuses shown meanwhile, each change once. */
-async function follow(adapter: ProviderAdapter, handle: OperationHandle): Promise<{ final: OperationStatus; shown: string[] }> {
-  const shown: string[] = [];
-  for (let polls = 0; polls < 300; polls++) {
-    const [status] = await adapter.pollOperations([handle], signal);
-    if (status && status.type !== "running") return { final: status, shown };
-    if (status && shown.at(-1) !== status.status) shown.push(status.status);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error("the step never ended");
-}
-
 /** The server's flap is over (the emulator keeps it until the next request moves it on, so its end is compared with now). */
 function settledFor(id: string): boolean {
   const flap = emulator.snapshot().huaweicloud?.servers.find((s) => s.id === id)?.flap;
@@ -81,7 +70,7 @@ describe("Huawei adapter on servers that flap after their jobs", () => {
       const step: Step = { kind: "changeos", impact: "reprovision", params: { imageId: "img-euler-2", keyPair: "ops-2", metadata: { set: {}, remove: [], full: {} }, keepStopped: false } };
       const handle = await adapter.startStep({ instance: await one(adapter, "hw-app1"), step, inputs: { userData: "#!/bin/sh\n" } }, signal);
       const reads = jobReads();
-      const { final, shown } = await follow(adapter, handle);
+      const { final, shown } = await followStep(adapter, handle, signal);
       expect(final).toMatchObject({ type: "done", instance: { status: "active", task: null, imageId: "img-euler-2", keyPair: "ops-2" } });
       expect(settledFor("hw-app1")).toBe(true);
       expect(shown).toContain("ACTIVE (settling)");
@@ -105,7 +94,7 @@ describe("Huawei adapter on servers that flap after their jobs", () => {
       ];
       for (const step of steps) {
         const handle = await adapter.startStep({ instance: await one(adapter, "hw-boot1"), step, inputs: {} }, signal);
-        const { final, shown } = await follow(adapter, handle);
+        const { final, shown } = await followStep(adapter, handle, signal);
         expect(final.type).toBe("done");
         expect(settledFor("hw-boot1")).toBe(true);
         expect(shown.filter((s) => s.endsWith("(settling)")).length).toBeGreaterThanOrEqual(2);
@@ -123,7 +112,7 @@ describe("Huawei adapter on servers that flap after their jobs", () => {
       const step: Step = { kind: "rebuild", impact: "reprovision", params: { imageId: "img-euler-2", metadata: { set: {}, remove: [], full: {} }, keepStopped: false } };
       const handle = await adapter.startStep({ instance: await one(adapter, "hw-native1"), step, inputs: {} }, signal);
       expect(handle.jobId).toBeUndefined();
-      const { final } = await follow(adapter, handle);
+      const { final } = await followStep(adapter, handle, signal);
       expect(final).toMatchObject({ type: "done", instance: { status: "active", imageId: "img-euler-2" } });
       expect(settledFor("hw-native1")).toBe(true);
       expect(actionsOn("hw-native1")).toEqual(["rebuild"]);

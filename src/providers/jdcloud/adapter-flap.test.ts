@@ -4,9 +4,10 @@ import type { Emulator } from "../../emulator/types.js";
 import { parseWorld } from "../../emulator/world.js";
 import type { Step } from "../../model/action.js";
 import type { ObservedInstance } from "../../model/observed.js";
-import type { OperationHandle, OperationStatus, ProviderAdapter } from "../../model/provider.js";
+import type { ProviderAdapter } from "../../model/provider.js";
 import { Secret } from "../../model/secret.js";
 import { systemClock } from "../../runtime/clock.js";
+import { followStep } from "../test-follow.js";
 import { createJdCloudAdapter } from "./adapter.js";
 
 const AK = "FLAPAK";
@@ -48,18 +49,6 @@ afterAll(async () => {
   await emulator.close();
 });
 
-/** Polls as apply does (every 10 ms) until the step is done or failed; the statuses shown while it ran, each change once. */
-async function follow(handle: OperationHandle): Promise<{ final: OperationStatus; shown: string[] }> {
-  const shown: string[] = [];
-  for (let polls = 0; polls < 300; polls++) {
-    const [status] = await adapter.pollOperations([handle], signal);
-    if (status && status.type !== "running") return { final: status, shown };
-    if (status && shown.at(-1) !== status.status) shown.push(status.status);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error("the step never ended");
-}
-
 /** The VM as the emulator holds it now: a flap in progress shows as `flap`. */
 function held(id: string) {
   const vm = emulator.snapshot().jdcloud?.instances.find((i) => i.id === id);
@@ -83,7 +72,7 @@ describe("JD Cloud adapter on VMs whose status flaps after every action", () => 
     let instance = await one("i-web1");
     for (const step of steps) {
       const handle = await adapter.startStep({ instance, step, inputs: { password: new Secret("Rebuild-Pa55-Never-Shown") } }, signal);
-      const { final, shown } = await follow(handle);
+      const { final, shown } = await followStep(adapter, handle, signal);
       expect(final.type).toBe("done");
       // the flap was seen (the status went back to the transitional one after looking done) and waited out
       expect(shown.filter((s) => s.endsWith("(settling)")).length).toBeGreaterThanOrEqual(2);
@@ -97,7 +86,7 @@ describe("JD Cloud adapter on VMs whose status flaps after every action", () => 
   it("reboot: rebooting, running, rebooting again…: done after the last toggle, not at the first running", async () => {
     const flapsBefore = emulator.stats.faults.flaps;
     const handle = await adapter.startStep({ instance: await one("i-boot1"), step: { kind: "reboot", impact: "reboot", params: { type: "SOFT" } }, inputs: {} }, signal);
-    const { final, shown } = await follow(handle);
+    const { final, shown } = await followStep(adapter, handle, signal);
     expect(final.type).toBe("done");
     expect(shown[0]).toBe("rebooting");
     expect(shown).toContain("running (settling)");
