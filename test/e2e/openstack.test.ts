@@ -74,6 +74,10 @@ describe("plan, apply and verify against the emulated OpenStack over loopback", 
 
     const again = await cloud.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"]);
     expect(again.code).toBe(0);
+    // Nothing left to do: a pipeline that parses `apply --output json` still gets a report, with no results.
+    const idle = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve", "--output", "json"]);
+    expect(idle.code).toBe(0);
+    expect(JSON.parse(idle.stdout)).toMatchObject({ results: [], summary: { converged: 0, failed: 0, skipped: 0 } });
   });
 
   it("plans a server that is mid-operation as wait", async () => {

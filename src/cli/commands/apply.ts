@@ -53,7 +53,7 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
     if (!planned.plan.applyable) return EXIT.error;
     if (!hasWork(planned.plan)) {
       // Nothing to change, but an interrupted run may have left operations to follow and report: that changes nothing.
-      return (await hasPendingOperations(session.fleet.journal)) ? execute(io, session, planned, options, signal) : EXIT.ok;
+      return (await hasPendingOperations(session.fleet.journal)) ? execute(io, session, planned, options, signal) : nothingToDo(io, options.output);
     }
     await approve(io, options.autoApprove);
     return execute(io, session, planned, options, signal);
@@ -78,11 +78,20 @@ export async function applySavedPlanCommand(io: CliIo, planPath: string, options
     const progress = options.output === "json" ? io.stderr : io.stdout;
     progress.write(renderPlanAs(saved, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
     if (!saved.applyable) return EXIT.error;
-    if (!hasWork(saved)) return EXIT.ok;
+    if (!hasWork(saved)) return nothingToDo(io, options.output);
     // The fleet file is the one the plan was made from (checked above): its rollout policies are the plan's, complete
     // with gates, pauses and timeouts that the plan document does not carry.
     return execute(io, session, { ...fresh, plan: { ...saved, rollout: fresh.plan.rollout } }, options, signal);
   });
+}
+
+/** Nothing to apply: exit 0; with `--output json` still one report document (no results), for the pipelines that parse it. */
+function nothingToDo(io: CliIo, output: "text" | "json"): number {
+  if (output === "json") {
+    const now = new Date(io.clock.now()).toISOString();
+    io.stdout.write(renderApplyOutput({ startedAt: now, finishedAt: now, results: [] }, "json", false));
+  }
+  return EXIT.ok;
 }
 
 /** True when the journal holds steps an interrupted run started and never saw finish. */
