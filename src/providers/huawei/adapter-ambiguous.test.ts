@@ -6,8 +6,7 @@ import type { Step } from "../../model/action.js";
 import { AmbiguousError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { ProviderAdapter } from "../../model/provider.js";
-import { systemClock } from "../../runtime/clock.js";
-import { followStep } from "../test-follow.js";
+import { followStep, testRuntime } from "../test-support.js";
 import { createHuaweiAdapter } from "./adapter.js";
 
 const P = "0123456789abcdef0123456789abcdef";
@@ -36,12 +35,7 @@ function adapter(): ProviderAdapter {
   return createHuaweiAdapter({
     name: "hw",
     settings: { region: "r", projectId: P, endpoint: emulator.urls.huaweicloud, pollIntervalMs: 20 },
-    env: ENV,
-    cwd: "/",
-    homeDir: "/",
-    readFile: () => Promise.reject(new Error("no files")),
-    clock: systemClock,
-    warn: () => undefined,
+    ...testRuntime(ENV),
   });
 }
 

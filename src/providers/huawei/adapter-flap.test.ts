@@ -5,8 +5,7 @@ import { parseWorld } from "../../emulator/world.js";
 import type { Step } from "../../model/action.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { ProviderAdapter } from "../../model/provider.js";
-import { systemClock } from "../../runtime/clock.js";
-import { followStep } from "../test-follow.js";
+import { followStep, testRuntime } from "../test-support.js";
 import { createHuaweiAdapter } from "./adapter.js";
 
 const P = "0123456789abcdef0123456789abcdef";
@@ -39,12 +38,7 @@ function adapterWith(settings: Record<string, unknown>): ProviderAdapter {
   return createHuaweiAdapter({
     name: "hw",
     settings: { region: "r", projectId: P, endpoint: emulator.urls.huaweicloud, pollIntervalMs: 20, settleMs: SETTLE_MS, ...settings },
-    env: ENV,
-    cwd: "/",
-    homeDir: "/",
-    readFile: () => Promise.reject(new Error("no files")),
-    clock: systemClock,
-    warn: () => undefined,
+    ...testRuntime(ENV),
   });
 }
 

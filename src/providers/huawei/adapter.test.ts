@@ -11,6 +11,7 @@ import { CloudError, ReformError } from "../../model/errors.js";
 import type { SeenRequest, TestServer } from "../http/test-server.js";
 import { sendJson, startTestServer } from "../http/test-server.js";
 import { instantClock } from "../../../test/support/instant-clock.js";
+import { testRuntime } from "../test-support.js";
 import { createHuaweiAdapter } from "./adapter.js";
 
 const P = "0123456789abcdef0123456789abcdef";
@@ -38,12 +39,7 @@ function adapterWith(clock: Clock, settings: Record<string, unknown>, debug?: (l
   return createHuaweiAdapter({
     name: "hw",
     settings: { region: "r", projectId: P, endpoint: emulator.urls.huaweicloud, ...settings },
-    env: ENV,
-    cwd: "/",
-    homeDir: "/",
-    readFile: () => Promise.reject(new Error("no files")),
-    clock,
-    warn: () => undefined,
+    ...testRuntime(ENV, clock),
     ...(debug ? { debug } : {}),
   });
 }
@@ -177,7 +173,7 @@ describe("Huawei adapter without a configured project id", () => {
   let proxy: TestServer;
 
   const lookupAdapter = (endpoint: string, settings: Record<string, unknown>, env: Record<string, string> = KEYS): ProviderAdapter =>
-    createHuaweiAdapter({ name: "hw", settings: { endpoint, pollIntervalMs: 20, ...settings }, env, cwd: "/", homeDir: "/", readFile: () => Promise.reject(new Error("no files")), clock: systemClock, warn: () => undefined });
+    createHuaweiAdapter({ name: "hw", settings: { endpoint, pollIntervalMs: 20, ...settings }, ...testRuntime(env) });
   const path = (r: SeenRequest) => new URL(r.url, "http://x").pathname;
   const failure = async (work: Promise<unknown>): Promise<unknown> => work.then(() => new Error("no failure"), (e: unknown) => e);
 

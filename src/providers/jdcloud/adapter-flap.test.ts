@@ -6,8 +6,7 @@ import type { Step } from "../../model/action.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { ProviderAdapter } from "../../model/provider.js";
 import { Secret } from "../../model/secret.js";
-import { systemClock } from "../../runtime/clock.js";
-import { followStep } from "../test-follow.js";
+import { followStep, testRuntime } from "../test-support.js";
 import { createJdCloudAdapter } from "./adapter.js";
 
 const AK = "FLAPAK";
@@ -35,12 +34,7 @@ beforeAll(async () => {
   adapter = createJdCloudAdapter({
     name: "jd",
     settings: { region: "cn-east-2", endpoint: emulator.urls.jdcloud, settleMs: SETTLE_MS },
-    env: { JDC_ACCESS_KEY: AK, JDC_SECRET_KEY: SK },
-    cwd: "/",
-    homeDir: "/",
-    readFile: () => Promise.reject(new Error("no files")),
-    clock: systemClock,
-    warn: () => undefined,
+    ...testRuntime({ JDC_ACCESS_KEY: AK, JDC_SECRET_KEY: SK }),
     settleGraceMs: 1000,
   });
 });

@@ -1,4 +1,11 @@
-import type { OperationHandle, OperationStatus, ProviderAdapter } from "../model/provider.js";
+import type { Clock } from "../model/clock.js";
+import type { OperationHandle, OperationStatus, ProviderAdapter, ProviderRuntime } from "../model/provider.js";
+import { systemClock } from "../runtime/clock.js";
+
+/** For adapter tests: the runtime a provider factory gets, with these credentials and no files to read. */
+export function testRuntime(env: Readonly<Record<string, string>>, clock: Clock = systemClock): ProviderRuntime {
+  return { env, cwd: "/", homeDir: "/", readFile: () => Promise.reject(new Error("no files")), clock, warn: () => undefined };
+}
 
 /**
  * For adapter tests: polls one step as apply does (every 10 ms, at most 300 polls) until it is done or failed.
