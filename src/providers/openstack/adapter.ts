@@ -186,7 +186,7 @@ class OpenStackAdapter implements ProviderAdapter {
     // A settled rebuild is asked about once more: its instance action (one GET per rebuilt server, a few at a time).
     const limit = pLimit(8);
     return Promise.all(
-      statuses.map((s) => (needsActionCheck(s) ? limit(async () => withActionResult(s, await c.nova.instanceAction(s.handle.instanceId, s.handle.requestId ?? "", signal))) : s)),
+      statuses.map((s) => (needsActionCheck(s) ? limit(async () => withActionResult(s, await c.nova.instanceAction(s.handle.instanceId, s.handle.requestId, signal))) : s)),
     );
   }
 

@@ -23,7 +23,6 @@ interface ServerPage {
   readonly servers_links?: readonly { readonly rel?: string; readonly href?: string }[];
 }
 
-/** A thin Nova v2.1 client: every call carries the negotiated microversion and the auth signer. */
 /** The fields of an instance action reform reads (`message` is null while running or after success). */
 export interface NovaInstanceAction {
   readonly action?: string;
@@ -31,6 +30,7 @@ export interface NovaInstanceAction {
   readonly events?: readonly { readonly event?: string; readonly result?: string | null }[];
 }
 
+/** A thin Nova v2.1 client: every call carries the negotiated microversion and the auth signer. */
 export class NovaClient {
   readonly #http: HttpClient;
   readonly #base: string;

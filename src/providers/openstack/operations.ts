@@ -145,7 +145,7 @@ export function decideOperation(handle: OperationHandle, server: NovaServer, pro
 }
 
 /** Whether a finished step's instance action must be read: a rebuild, whose fields Nova writes before it runs. */
-export function needsActionCheck(status: OperationStatus): boolean {
+export function needsActionCheck(status: OperationStatus): status is Extract<OperationStatus, { type: "done" }> & { readonly handle: { readonly requestId: string } } {
   return status.type === "done" && status.handle.step === "rebuild" && status.handle.requestId !== undefined;
 }
 
@@ -161,4 +161,3 @@ export function withActionResult(status: OperationStatus, action: NovaInstanceAc
   const message = `Nova's instance action ${status.handle.requestId ?? ""} for this ${action.action ?? status.handle.step} ended with "${action.message}"${detail}, though the server settled ${status.instance.rawStatus}: its image, key pair, metadata and user_data may show the new values without the rebuild having run`;
   return { type: "failed", handle: status.handle, message, ...(status.handle.requestId ? { requestId: status.handle.requestId } : {}) };
 }
-
