@@ -4,6 +4,7 @@
  * (AsyncLocalStorage). Prints one JSON line (ApplyChildResult) on stdout.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { realPathOnDisk } from "../src/runtime/real-path.js";
 import { setMaxListeners } from "node:events";
 import type { ApplyEvent, OperationHandle, ProviderAdapter, Reporter } from "../src/index.js";
 import { apply, applySucceeded, plan, systemClock } from "../src/index.js";
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
   Object.assign(c, { reads: 0, readRequests: 0 });
   const t1 = performance.now();
   const { reporter, times } = timingReporter();
-  const report = await apply({ planned, adapters, clock: systemClock, reporter, signal, env: {}, readFile: async () => "", options: { parallelism } });
+  const report = await apply({ planned, adapters, clock: systemClock, reporter, signal, env: {}, readFile: async () => "", realPath: realPathOnDisk, options: { parallelism } });
   const applyMs = performance.now() - t1;
   await session.close();
   const failures = report.results.filter((r) => r.result.type !== "converged").slice(0, 5).map((r) => `${r.address}: ${"why" in r.result ? r.result.why : r.result.type}`);

@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { realPathOnDisk } from "../src/runtime/real-path.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DesiredFleet, ProviderAdapter } from "../src/index.js";
@@ -29,7 +30,7 @@ export interface LibrarySession {
 /** The library's composition root, as the CLI builds it (no printing). `debug` sees one line per HTTP exchange. */
 export async function librarySession(dir: Pick<BenchDir, "dir" | "fleetPath">, debug?: (line: string) => void): Promise<LibrarySession> {
   const env = { HOME: dir.dir };
-  const deps = { readFile: (path: string) => readFile(path), env, cwd: dir.dir };
+  const deps = { readFile: (path: string) => readFile(path), realPath: realPathOnDisk, env, cwd: dir.dir };
   const fleet = await loadFleet(dir.fleetPath, deps);
   const adapters = await createAdapters(fleet, { ...deps, homeDir: dir.dir, clock: systemClock, warn: () => undefined, ...(debug ? { debug } : {}) });
   return {

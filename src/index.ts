@@ -25,6 +25,7 @@ export { createOpenStackAdapter } from "./providers/openstack/adapter.js";
 export { startEmulator, parseWorld, loadWorldFile } from "./emulator/index.js";
 export type { Emulator, EmulatorOptions, World } from "./emulator/index.js";
 export { systemClock } from "./runtime/clock.js";
+export { realPathOnDisk } from "./runtime/real-path.js";
 export { openFileJournal } from "./runtime/journal-file.js";
 export * from "./model/index.js";
 export { VERSION } from "./version.js";

@@ -7,12 +7,13 @@ import { loadFleet } from "../src/config/load.js";
 import { DEFAULT_CHANGE_POLICY } from "../src/model/desired.js";
 import { ConfigError, formatDiagnostic } from "../src/model/errors.js";
 import { userDataSha256 } from "../src/model/user-data.js";
+import { realPathOnDisk } from "../src/runtime/real-path.js";
 
 const root = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(root, "fixtures", "fleets");
 const cwd = dirname(root);
 const env = { REFORM_TEST_REGION: "RegionOne" };
-const deps = { readFile: (path: string) => readFile(path), env, cwd };
+const deps = { readFile: (path: string) => readFile(path), realPath: realPathOnDisk, env, allowEnv: ["REFORM_TEST_REGION"], cwd };
 
 /** `# expect: LINE:COL message fragment` on the first line of each broken fleet file. */
 function expectation(path: string): { line: number; column: number; fragment: string } {

@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import type { Clock } from "../model/clock.js";
+import type { RealPath } from "../model/real-path.js";
 import { systemClock } from "../runtime/clock.js";
+import { realPathOnDisk } from "../runtime/real-path.js";
 
 /** Everything the CLI touches outside itself, in one place (tests run `main` with their own). */
 export interface CliIo {
@@ -13,6 +15,8 @@ export interface CliIo {
   readonly homeDir: string;
   readonly clock: Clock;
   readonly readFile: (path: string) => Promise<Buffer>;
+  /** Resolves symbolic links (confines the files a fleet file names). */
+  readonly realPath: RealPath;
 }
 
 export function processIo(): CliIo {
@@ -25,6 +29,7 @@ export function processIo(): CliIo {
     homeDir: homedir(),
     clock: systemClock,
     readFile: (path) => readFile(path),
+    realPath: realPathOnDisk,
   };
 }
 

@@ -69,21 +69,26 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
   const config = () => new Option("-c, --config <file>", "fleet file").default("fleet.yaml");
   const target = () => new Option("--target <address>", "only this address (glob; repeatable)").argParser(collect).default([]);
   const noColor = () => new Option("--no-color", "no colours");
+  // A fleet file comes from pull requests: what it may reach on disk and in the environment is the pipeline's to widen.
+  const root = () => new Option("--root <dir>", "directory the fleet file's paths may reach (must contain it; default: its directory)");
+  const allowEnv = () => new Option("--allow-env <name>", "a variable ${env:NAME} may read besides REFORM_VAR_* (repeatable; also REFORM_ALLOW_ENV=A,B)").argParser(collect).default([]);
+  const allowEndpoint = () => new Option("--allow-endpoint <url>", "an endpoint origin a fleet file may point a provider at besides loopback (repeatable; also REFORM_ALLOW_ENDPOINTS)").argParser(collect).default([]);
+  const fleetAccess = (command: Command) => command.addOption(root()).addOption(allowEnv()).addOption(allowEndpoint());
 
-  program.command("validate").description("check a fleet file without contacting any cloud").addOption(config())
-    .action(async (o: { config: string }) => setExit(await (await import("./commands/validate.js")).validateCommand(io, o)));
+  fleetAccess(program.command("validate").description("check a fleet file without contacting any cloud").addOption(config()))
+    .action(async (o: { config: string; root?: string; allowEnv: string[] }) => setExit(await (await import("./commands/validate.js")).validateCommand(io, o)));
 
-  program.command("plan").description("read live servers and show what apply would do").addOption(config())
+  fleetAccess(program.command("plan").description("read live servers and show what apply would do").addOption(config()))
     .addOption(new Option("--output <format>", "text, json or markdown").choices(["text", "json", "markdown"]).default("text"))
     .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none", false)
     .option("--out <file>", "save the plan (JSON) for `reform apply FILE`")
     .option("--adopt", "record annotations for what cannot be observed, without touching servers", false)
     .addOption(target()).addOption(noColor())
-    .action(async (o: { config: string; output: "text" | "json" | "markdown"; detailedExitcode: boolean; out?: string; target: string[]; adopt: boolean; color: boolean }) =>
+    .action(async (o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; output: "text" | "json" | "markdown"; detailedExitcode: boolean; out?: string; target: string[]; adopt: boolean; color: boolean }) =>
       setExit(await (await import("./commands/plan.js")).planCommand(io, { ...o, debug: program.opts<{ debug?: boolean }>().debug ?? false }, signal)));
 
   const apply = program.command("apply").description("plan, confirm, then change servers in place and verify them; or execute a saved plan")
-    .argument("[planfile]", "a plan saved with `plan --out`: executed without asking, refused if stale").addOption(config())
+    .argument("[planfile]", "a plan saved with `plan --out`: executed without asking, refused if stale").addOption(config()).addOption(root()).addOption(allowEnv()).addOption(allowEndpoint())
     .option("--auto-approve", "do not ask for confirmation", false)
     .addOption(new Option("--output <format>", "text or json (the apply report)").choices(["text", "json"]).default("text"))
     .option("--adopt", "record annotations for what cannot be observed, without touching servers", false)
@@ -92,7 +97,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
     .option("--timeout <kind=duration>", "step timeout over the fleet file's, e.g. rebuild=45m (kinds: rebuild, reinstall, changeos, reboot, stop, start, update-metadata, wait; repeatable)", timeoutOption)
     .option("--continue", "approve the canaries that converged in an earlier run (canaryApproval: manual) and roll on", false)
     .addOption(target()).addOption(noColor())
-    .action(async (planfile: string | undefined, o: { config: string; autoApprove: boolean; output: "text" | "json"; adopt: boolean; parallelism?: number; pollInterval?: number; timeout?: Record<string, number>; continue: boolean; target: string[]; color: boolean }) => {
+    .action(async (planfile: string | undefined, o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; autoApprove: boolean; output: "text" | "json"; adopt: boolean; parallelism?: number; pollInterval?: number; timeout?: Record<string, number>; continue: boolean; target: string[]; color: boolean }) => {
       const options = { ...o, configGiven: apply.getOptionValueSource("config") === "cli", debug: program.opts<{ debug?: boolean }>().debug ?? false };
       const { applyCommand, applySavedPlanCommand } = await import("./commands/apply.js");
       setExit(planfile ? await applySavedPlanCommand(io, planfile, options, signal) : await applyCommand(io, options, signal));
@@ -102,11 +107,11 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
     .addOption(new Option("--output <format>", "text, json or markdown").choices(["text", "json", "markdown"]).default("text")).addOption(noColor())
     .action(async (planfile: string, o: { output: "text" | "json" | "markdown"; color: boolean }) => setExit(await (await import("./commands/show.js")).showCommand(io, planfile, o)));
 
-  program.command("drift").description("read-only: report servers that moved away from what reform last applied (exit 2) or have unapplied changes (exit 3)").addOption(config())
+  fleetAccess(program.command("drift").description("read-only: report servers that moved away from what reform last applied (exit 2) or have unapplied changes (exit 3)").addOption(config()))
     .addOption(new Option("--output <format>", "text, json or markdown").choices(["text", "json", "markdown"]).default("text"))
     .addOption(new Option("--ignore <field|address>", "known noise: a field (metadata.KEY, userData, image; globs) or an address glob (repeatable)").argParser(collect).default([]))
     .addOption(target()).addOption(noColor())
-    .action(async (o: { config: string; output: "text" | "json" | "markdown"; ignore: string[]; target: string[]; color: boolean }) =>
+    .action(async (o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; output: "text" | "json" | "markdown"; ignore: string[]; target: string[]; color: boolean }) =>
       setExit(await (await import("./commands/drift.js")).driftCommand(io, { ...o, debug: program.opts<{ debug?: boolean }>().debug ?? false }, signal)));
 
   program.command("schema").description("print a JSON Schema").argument("[which]", "fleet or plan", "fleet")

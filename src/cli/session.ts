@@ -12,12 +12,33 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function loadConfig(io: CliIo, configPath: string): Promise<DesiredFleet> {
-  return loadFleet(resolve(io.cwd, configPath), { readFile: io.readFile, env: io.env, cwd: io.cwd });
+/** What the pipeline lets a fleet file reach: `--root DIR`, and `--allow-env NAME` with `REFORM_ALLOW_ENV`. */
+export interface FleetAccessOptions {
+  readonly root?: string;
+  readonly allowEnv?: readonly string[];
+  readonly allowEndpoint?: readonly string[];
 }
 
-export async function openSession(io: CliIo, configPath: string, options: { debug: boolean }): Promise<Session> {
-  const fleet = await loadConfig(io, configPath);
+export async function loadConfig(io: CliIo, configPath: string, access: FleetAccessOptions = {}): Promise<DesiredFleet> {
+  return loadFleet(resolve(io.cwd, configPath), {
+    readFile: io.readFile,
+    realPath: io.realPath,
+    env: io.env,
+    cwd: io.cwd,
+    allowEnv: listed(io.env, "REFORM_ALLOW_ENV", access.allowEnv ?? []),
+    allowEndpoints: listed(io.env, "REFORM_ALLOW_ENDPOINTS", access.allowEndpoint ?? []),
+    ...(access.root !== undefined ? { root: access.root } : {}),
+  });
+}
+
+/** A repeatable flag's values and those of its variable (comma or space separated), e.g. `--allow-env` and `REFORM_ALLOW_ENV`. */
+function listed(env: Readonly<Record<string, string | undefined>>, variable: string, flags: readonly string[]): string[] {
+  const fromEnv = (env[variable] ?? "").split(/[\s,]+/).filter((name) => name !== "");
+  return [...new Set([...flags, ...fromEnv])];
+}
+
+export async function openSession(io: CliIo, configPath: string, options: { debug: boolean } & FleetAccessOptions): Promise<Session> {
+  const fleet = await loadConfig(io, configPath, options);
   const adapters = await createAdapters(fleet, {
     env: io.env,
     cwd: io.cwd,
@@ -37,7 +58,7 @@ export async function openSession(io: CliIo, configPath: string, options: { debu
 }
 
 /** Runs `body` with a session and always closes it. */
-export async function withSession<T>(io: CliIo, configPath: string, options: { debug: boolean }, body: (session: Session) => Promise<T>): Promise<T> {
+export async function withSession<T>(io: CliIo, configPath: string, options: { debug: boolean } & FleetAccessOptions, body: (session: Session) => Promise<T>): Promise<T> {
   const session = await openSession(io, configPath, options);
   try {
     return await body(session);

@@ -1,8 +1,9 @@
-import { resolve } from "node:path";
 import { ANNOTATION_PREFIX } from "../model/annotations.js";
 import type { DeclaredInstance, DesiredFleet, DesiredGroup, PartialSpec, ProviderConfig, ProviderType, SpecLayer } from "../model/desired.js";
 import type { Diagnostic } from "../model/errors.js";
 import { formatLocation } from "../model/source.js";
+import type { FleetScope } from "./confine.js";
+import { confinePath } from "./confine.js";
 import type { NodePath, ParsedFleetText } from "./parse.js";
 import { formatPath, locate, locateKey } from "./parse.js";
 import type { RawFleet, RawGroup, RawInstance, RawLayer, RawSpec } from "./raw.js";
@@ -13,18 +14,48 @@ import { resolveUserData } from "./user-data-source.js";
 
 export interface BuildContext {
   readonly parsed: ParsedFleetText;
-  /** Directory of the fleet file: relative paths start here. */
-  readonly baseDir: string;
+  /** Where relative paths start and what they may not leave. */
+  readonly scope: FleetScope;
   readonly readFile: ReadFile;
+  /** Origins (`https://host:port`) the pipeline lets a fleet file send requests to, besides loopback. */
+  readonly allowedEndpoints: readonly string[];
   /** Problems found while building are appended here. */
   readonly diagnostics: Diagnostic[];
 }
 
-export type BuiltFleet = Omit<DesiredFleet, "file" | "sha256">;
+export type BuiltFleet = Omit<DesiredFleet, "file" | "sha256" | "root">;
+
+/**
+ * Provider options that name files, and whether reform reads them or writes them. Every one is confined to the
+ * fleet's scope and handed to the provider as a checked absolute path; a file to read must exist.
+ */
+const PATH_OPTIONS: Readonly<Record<ProviderType, Readonly<Record<string, { readonly access: "read" | "write"; readonly what: string }>>>> = {
+  openstack: { cacert: { access: "read", what: "CA bundle" } },
+  huaweicloud: {},
+  jdcloud: {},
+  sim: { world: { access: "read", what: "world file" }, state: { access: "write", what: "state file" } },
+};
+
+/**
+ * Provider options that choose where requests (and so the pipeline's credentials: a Keystone password, a security
+ * token, signatures) go. A pull request must not redirect them: only loopback addresses (the emulator) and the
+ * endpoints the pipeline allows are accepted from a fleet file.
+ */
+const ENDPOINT_OPTIONS: Readonly<Record<ProviderType, readonly string[]>> = {
+  openstack: ["identityEndpoint", "computeEndpoint", "imageEndpoint"],
+  huaweicloud: ["endpoint", "iamEndpoint"],
+  jdcloud: ["endpoint"],
+  sim: [],
+};
+
+/** Paths written when the fleet file names none (they are confined too: `.reform` could be a link in the repository). */
+const DEFAULT_PATHS: Readonly<Partial<Record<ProviderType, Readonly<Record<string, (provider: string) => string>>>>> = {
+  sim: { state: (provider) => `.reform/sim-${provider}.json` },
+};
 
 /** Builds the fleet from schema-valid data: cross-references, reserved keys and user_data sources are checked here. */
 export async function buildFleet(raw: RawFleet, ctx: BuildContext): Promise<BuiltFleet> {
-  const providers = buildProviders(raw, ctx);
+  const providers = await buildProviders(raw, ctx);
   const names = providers.map((p) => p.name);
   const defaults = await buildLayer(raw.defaults ?? {}, ["defaults"], ctx);
   const groups = await buildGroups(raw.groups ?? [], names, ctx);
@@ -32,15 +63,69 @@ export async function buildFleet(raw: RawFleet, ctx: BuildContext): Promise<Buil
   if (instances.length === 0 && groups.length === 0) {
     ctx.diagnostics.push({ location: locate(ctx.parsed, []), message: "the fleet declares no instances and no groups: nothing to manage" });
   }
-  const journal = resolve(ctx.baseDir, raw.journal ?? ".reform/journal.jsonl");
+  const journal = (await fleetPath(raw.journal ?? ".reform/journal.jsonl", "write", "journal", raw.journal !== undefined ? ["journal"] : [], ctx)) ?? "";
   return { providers, defaults, groups, instances, journal };
 }
 
-function buildProviders(raw: RawFleet, ctx: BuildContext): ProviderConfig[] {
-  return Object.entries(raw.providers).map(([name, entry]) => {
-    const { type, ...options } = entry;
-    return { name, type: type as ProviderType, options, source: locateKey(ctx.parsed, ["providers", name]) };
-  });
+async function buildProviders(raw: RawFleet, ctx: BuildContext): Promise<ProviderConfig[]> {
+  const providers: ProviderConfig[] = [];
+  for (const [name, entry] of Object.entries(raw.providers)) {
+    const { type, ...written } = entry;
+    const options: Record<string, unknown> = { ...written };
+    const providerType = type as ProviderType;
+    const defaults = DEFAULT_PATHS[providerType] ?? {};
+    for (const [key, { access, what }] of Object.entries(PATH_OPTIONS[providerType] ?? {})) {
+      const value = written[key as keyof typeof written] as unknown;
+      const path = typeof value === "string" ? value : defaults[key]?.(name);
+      if (path === undefined) continue;
+      const at = typeof value === "string" ? ["providers", name, key] : ["providers", name];
+      const checked = await fleetPath(path, access, what, at, ctx);
+      if (checked !== undefined) options[key] = checked;
+    }
+    for (const key of ENDPOINT_OPTIONS[providerType] ?? []) {
+      const value = written[key as keyof typeof written] as unknown;
+      const problem = typeof value === "string" ? endpointProblem(value, ctx.allowedEndpoints) : undefined;
+      if (problem !== undefined) ctx.diagnostics.push({ location: locate(ctx.parsed, ["providers", name, key]), message: `${formatPath(["providers", name, key])}: ${problem}` });
+    }
+    providers.push({ name, type: providerType, options, source: locateKey(ctx.parsed, ["providers", name]) });
+  }
+  return providers;
+}
+
+/** Why a fleet file may not send this provider's requests to `url`, or undefined when it may. */
+function endpointProblem(url: string, allowed: readonly string[]): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `'${url}' is not a URL`;
+  }
+  if (isLoopback(parsed.hostname) || allowed.some((origin) => sameOrigin(origin, parsed))) return undefined;
+  return `${parsed.origin} is chosen by the fleet file, and the pipeline's credentials for this provider would be sent there: a pipeline allows it with --allow-endpoint ${parsed.origin} (or REFORM_ALLOW_ENDPOINTS=${parsed.origin}); loopback addresses need no allowing`;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function sameOrigin(allowed: string, url: URL): boolean {
+  try {
+    return new URL(allowed).origin === url.origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The checked absolute path of a file the fleet file names, or undefined after a located diagnostic: outside the
+ * scope, or (to read) missing. `at` is where the path is written (or its provider, for a default).
+ */
+async function fleetPath(written: string, access: "read" | "write", what: string, at: NodePath, ctx: BuildContext): Promise<string | undefined> {
+  const confined = await confinePath(written, ctx.scope);
+  const problem = confined.type === "error" ? `${what} ${confined.message}` : access === "read" && !confined.exists ? `${what} '${written}' not found` : undefined;
+  if (problem === undefined && confined.type === "ok") return confined.path;
+  ctx.diagnostics.push({ location: locate(ctx.parsed, at), message: `${at.length > 0 ? `${formatPath(at)}: ` : ""}${problem ?? ""}` });
+  return undefined;
 }
 
 async function buildGroups(raw: readonly RawGroup[], providers: readonly string[], ctx: BuildContext): Promise<DesiredGroup[]> {
@@ -103,8 +188,13 @@ async function buildSpec(raw: RawSpec, path: NodePath, ctx: BuildContext): Promi
   if (raw.reboot !== undefined) spec.reboot = { token: raw.reboot.token, type: raw.reboot.type ?? "SOFT" };
   if (raw.power !== undefined) spec.power = raw.power;
   if (raw.password !== undefined) spec.password = "env" in raw.password ? { env: raw.password.env } : { file: raw.password.file };
+  if (raw.password !== undefined && "file" in raw.password) {
+    // Read only when a step needs it (the secret may exist only where apply runs), but never outside the scope.
+    const confined = await confinePath(raw.password.file, ctx.scope);
+    if (confined.type === "error") ctx.diagnostics.push({ location: locate(ctx.parsed, [...path, "password", "file"]), message: `${formatPath([...path, "password"])}: secret file ${confined.message}` });
+  }
   if (raw.userData !== undefined) {
-    const result = await resolveUserData(raw.userData, ctx.baseDir, ctx.readFile);
+    const result = await resolveUserData(raw.userData, ctx.scope, ctx.readFile);
     if (result.type === "ok") spec.userData = result.spec;
     else ctx.diagnostics.push({ location: locate(ctx.parsed, [...path, "userData", result.key]), message: `${formatPath([...path, "userData"])}: ${result.message}` });
   }

@@ -20,6 +20,7 @@ function fleet(parts: { defaults?: SpecLayer; groups?: DesiredGroup[]; instances
     groups: parts.groups ?? [],
     instances: parts.instances ?? [],
     journal: "/work/.reform/journal.jsonl",
+    root: { baseDir: "/work", root: "/work", label: "the fleet file's directory" },
   };
 }
 

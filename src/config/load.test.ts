@@ -16,7 +16,9 @@ const readFile = async (path: string): Promise<string | Buffer> => {
   if (content === undefined) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: "ENOENT" });
   return content;
 };
-const deps = { readFile, env: { NAME: "a" }, cwd: "/srv" };
+/** The in-memory tree has no symbolic links: a path is real as it is, and exists if a file is at or below it. */
+const realPath = async (path: string) => ({ path, exists: Object.keys(files).some((f) => f === path || f.startsWith(`${path}/`)) });
+const deps = { readFile, realPath, env: { REFORM_VAR_NAME: "a" }, cwd: "/srv" };
 
 async function configError(promise: Promise<unknown>): Promise<ConfigError> {
   const error: unknown = await promise.then(
@@ -46,12 +48,12 @@ describe("loadFleet", () => {
   });
 
   it("interpolates ${env:VAR} before validating, and reports every missing variable with its location", async () => {
-    const ok = await loadFleetText("providers: { p: { type: sim } }\ninstances: [{ provider: p, name: '${env:NAME}' }]\n", "fleet.yaml", deps);
+    const ok = await loadFleetText("providers: { p: { type: sim } }\ninstances: [{ provider: p, name: '${env:REFORM_VAR_NAME}' }]\n", "fleet.yaml", deps);
     expect(ok.instances[0]?.selector).toEqual({ name: "a" });
-    const error = await configError(loadFleetText("providers: { p: { type: sim, world: '${env:W1}' } }\ninstances: [{ provider: p, name: '${env:W2}' }]\n", "fleet.yaml", deps));
+    const error = await configError(loadFleetText("providers: { p: { type: sim, world: '${env:REFORM_VAR_W1}' } }\ninstances: [{ provider: p, name: '${env:GITHUB_TOKEN}' }]\n", "fleet.yaml", deps));
     expect(error.diagnostics.map((d) => `${d.location?.line}:${d.location?.column} ${d.message.split(" (")[0]}`)).toEqual([
-      "1:37 providers.p.world: environment variable W1 is not set",
-      "2:34 instances[0].name: environment variable W2 is not set",
+      "1:37 providers.p.world: environment variable REFORM_VAR_W1 is not set",
+      "2:34 instances[0].name: environment variable GITHUB_TOKEN may not be read by a fleet file: only REFORM_VAR_* variables are, and names the pipeline allows with --allow-env GITHUB_TOKEN",
     ]);
   });
 
@@ -68,7 +70,7 @@ describe("loadFleet", () => {
 });
 
 describe("resolveSecret", () => {
-  const secretDeps = { readFile, env: { PW: "s3cret-from-env", EMPTY: "" }, baseDir: "/srv" };
+  const secretDeps = { readFile, env: { PW: "s3cret-from-env", EMPTY: "" }, scope: { baseDir: "/srv", root: "/srv", label: "the fleet file's directory", realPath } };
   const context = { what: "password of p/a", location: { file: "fleet.yaml", line: 12, column: 7 } };
 
   it("reads environment variables and files (without the trailing newline)", async () => {
@@ -80,7 +82,7 @@ describe("resolveSecret", () => {
     const unset = await configError(resolveSecret({ env: "NOPE" }, secretDeps, context));
     expect(unset.message).toContain("fleet.yaml:12:7: environment variable NOPE is not set (password of p/a)");
     expect((await configError(resolveSecret({ env: "EMPTY" }, secretDeps, context))).message).toContain("environment variable EMPTY is empty");
-    expect((await configError(resolveSecret({ file: "secrets/none" }, secretDeps, context))).message).toContain("cannot read secret file 'secrets/none' (/srv/secrets/none): no such file (password of p/a)");
+    expect((await configError(resolveSecret({ file: "secrets/none" }, secretDeps, context))).message).toContain("fleet.yaml:12:7: cannot read secret file 'secrets/none': no such file (password of p/a)");
     expect((await configError(resolveSecret({ file: "secrets/empty" }, secretDeps))).message).toContain("secret file 'secrets/empty' is empty (secret)");
   });
 });

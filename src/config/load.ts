@@ -1,19 +1,21 @@
 import { createHash } from "node:crypto";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { visit } from "yaml";
-import type { DesiredFleet } from "../model/desired.js";
+import type { DesiredFleet, FleetRoot } from "../model/desired.js";
 import type { Diagnostic } from "../model/errors.js";
+import type { RealPath } from "../model/real-path.js";
 import type { SourceLocation } from "../model/source.js";
 import { ConfigError } from "../model/errors.js";
 import { decodeUtf8 } from "../model/user-data.js";
 import { buildFleet } from "./build.js";
+import type { FleetScope } from "./confine.js";
+import { fileErrorReason, inside } from "./confine.js";
 import { interpolateTree } from "./interpolate.js";
-import type { InterpolationIssue } from "./interpolate.js";
+import type { EnvAccess, InterpolationIssue } from "./interpolate.js";
 import type { ParsedFleetText } from "./parse.js";
 import { formatPath, locate, locationAt, parseFleetText } from "./parse.js";
 import type { RawFleet } from "./raw.js";
 import type { ReadFile } from "./user-data-source.js";
-import { fileErrorReason } from "./user-data-source.js";
 import { sortDiagnostics, validateFleet } from "./validate.js";
 
 export { resolveSecret } from "./secrets.js";
@@ -22,10 +24,18 @@ export type { ResolveSecretDeps, SecretContext } from "./secrets.js";
 export interface LoadFleetDeps {
   /** Reads the fleet file and the user_data files it names. */
   readonly readFile: ReadFile;
-  /** For `${env:VAR}` interpolation. */
+  /** For `${env:VAR}` interpolation (only `REFORM_VAR_*` and the names in `allowEnv` are readable). */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Variables `${env:NAME}` may read besides `REFORM_VAR_*`: the pipeline's `--allow-env` and `REFORM_ALLOW_ENV`. */
+  readonly allowEnv?: readonly string[];
+  /** Endpoint origins a fleet file may point providers at besides loopback: the pipeline's `--allow-endpoint`. */
+  readonly allowEndpoints?: readonly string[];
   /** Relative paths are resolved from here; locations in messages are shown relative to it. */
   readonly cwd: string;
+  /** Resolves symbolic links: every file the fleet names must really be inside the root. */
+  readonly realPath: RealPath;
+  /** The directory the fleet file's paths may reach, which must contain the fleet file (`--root`). @default its directory */
+  readonly root?: string;
 }
 
 /** Reads, parses, validates and builds a fleet file. Throws ConfigError with every problem found, each located. */
@@ -48,13 +58,27 @@ export async function loadFleetText(text: string, file: string, deps: LoadFleetD
 }
 
 async function buildFromText(text: string, file: string, digest: string, deps: LoadFleetDeps): Promise<DesiredFleet> {
+  const root = await fleetRoot(file, deps);
   const parsed = parseFleetText(text.replace(/^\uFEFF/, ""), displayName(file, deps.cwd));
   if (parsed.diagnostics.length > 0) throw new ConfigError(parsed.diagnostics);
-  const data = checkedData(parsed, deps.env);
+  const data = checkedData(parsed, { env: deps.env, allowed: deps.allowEnv ?? [] });
   const diagnostics: Diagnostic[] = [];
-  const built = await buildFleet(data, { parsed, baseDir: dirname(file), readFile: deps.readFile, diagnostics });
+  const scope: FleetScope = { ...root, realPath: deps.realPath };
+  const built = await buildFleet(data, { parsed, scope, readFile: deps.readFile, allowedEndpoints: deps.allowEndpoints ?? [], diagnostics });
   if (diagnostics.length > 0) throw new ConfigError(sortDiagnostics(diagnostics));
-  return { file, sha256: digest, ...built };
+  return { file, sha256: digest, ...built, root };
+}
+
+/** The fleet file's directory and the root its paths may not leave, both with symbolic links resolved. */
+async function fleetRoot(file: string, deps: LoadFleetDeps): Promise<FleetRoot> {
+  const baseDir = (await deps.realPath(dirname(file))).path;
+  if (deps.root === undefined) return { baseDir, root: baseDir, label: "the fleet file's directory" };
+  const root = await deps.realPath(resolve(deps.cwd, deps.root));
+  if (!root.exists) throw new ConfigError([{ message: `--root ${deps.root}: no such directory` }]);
+  if (!inside(root.path, baseDir)) {
+    throw new ConfigError([{ message: `the fleet file ${displayName(file, deps.cwd)} is not inside --root ${deps.root}: the root must contain the fleet file` }]);
+  }
+  return { baseDir, root: root.path, label: `the --root directory (${deps.root})` };
 }
 
 /** Where the first alias without an anchor is written (`*name` before or without `&name`). */
@@ -73,7 +97,7 @@ function unresolvedAlias(parsed: ParsedFleetText): SourceLocation | undefined {
 }
 
 /** Interpolated and schema-valid data, or a ConfigError with every interpolation and schema problem. */
-function checkedData(parsed: ParsedFleetText, env: Readonly<Record<string, string | undefined>>): RawFleet {
+function checkedData(parsed: ParsedFleetText, env: EnvAccess): RawFleet {
   let plain: unknown;
   try {
     plain = parsed.doc.toJS({ maxAliasCount: 1000 });

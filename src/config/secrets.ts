@@ -1,16 +1,15 @@
-import { resolve } from "node:path";
 import { ConfigError } from "../model/errors.js";
 import { Secret } from "../model/secret.js";
 import type { SecretRef } from "../model/secret.js";
 import type { SourceLocation } from "../model/source.js";
-import type { ReadFile } from "./user-data-source.js";
-import { fileErrorReason } from "./user-data-source.js";
+import type { FleetScope, ReadFleetFile } from "./confine.js";
+import { readFleetFile } from "./confine.js";
 
 export interface ResolveSecretDeps {
   readonly env: Readonly<Record<string, string | undefined>>;
-  readonly readFile: ReadFile;
-  /** Directory `{ file }` references are relative to (the fleet file's). */
-  readonly baseDir: string;
+  readonly readFile: ReadFleetFile;
+  /** Where `{ file }` references start from and may not leave (the fleet file's scope). */
+  readonly scope: FleetScope;
 }
 
 /** What the secret is for, to name it in errors: e.g. `{ what: "password of dc1/web-1", location }`. */
@@ -36,14 +35,9 @@ export async function resolveSecret(ref: SecretRef, deps: ResolveSecretDeps, con
     if (value === "") return fail(`environment variable ${ref.env} is empty`);
     return new Secret(value);
   }
-  const path = resolve(deps.baseDir, ref.file);
-  let content: string | Buffer;
-  try {
-    content = await deps.readFile(path);
-  } catch (error) {
-    return fail(`cannot read secret file '${ref.file}' (${path}): ${fileErrorReason(error)}`);
-  }
-  const value = (typeof content === "string" ? content : content.toString("utf8")).replace(/\r?\n$/, "");
+  const read = await readFleetFile(ref.file, "secret file", deps.scope, deps.readFile);
+  if (read.type === "error") return fail(read.message);
+  const value = (typeof read.content === "string" ? read.content : read.content.toString("utf8")).replace(/\r?\n$/, "");
   if (value === "") return fail(`secret file '${ref.file}' is empty`);
   return new Secret(value);
 }

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { WorldState } from "./types.js";
 
@@ -60,7 +60,9 @@ export class Persister {
       try {
         await mkdir(dirname(this.path), { recursive: true });
         const tmp = `${this.path}.${process.pid}.tmp`;
-        await writeFile(tmp, JSON.stringify(state), { mode: 0o600 });
+        // Created afresh (O_EXCL): a link planted under the temporary name is removed, never written through.
+        await unlink(tmp).catch(() => undefined);
+        await writeFile(tmp, JSON.stringify(state), { mode: 0o600, flag: "wx" });
         await rename(tmp, this.path);
       } catch (error) {
         this.#failure = error;

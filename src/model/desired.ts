@@ -147,6 +147,21 @@ export interface DesiredFleet {
   readonly instances: readonly DeclaredInstance[];
   /** Absolute path of the apply journal. @default "<dir of fleet file>/.reform/journal.jsonl" */
   readonly journal: string;
+  /** Where the fleet file's paths may lead: secret files are read through it again at apply. */
+  readonly root: FleetRoot;
+}
+
+/**
+ * The directory a fleet file may reach (it comes from pull requests): every path it names resolves inside `root`
+ * after symbolic links. Plain data, so a plan can carry it.
+ */
+export interface FleetRoot {
+  /** Real path of the fleet file's directory: relative paths start here. */
+  readonly baseDir: string;
+  /** Real path of the directory nothing may leave: the fleet file's, or the pipeline's `--root`. */
+  readonly root: string;
+  /** How messages name the root: "the fleet file's directory" or "the --root directory". */
+  readonly label: string;
 }
 
 /** One server's complete desired state: defaults, then matching groups in file order, then the instance's own values. */

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { link, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { link, open, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { ReformError } from "../model/errors.js";
 
@@ -37,7 +38,7 @@ export async function lockJournal(journalPath: string, env: LockEnvironment = LO
   const text = `${JSON.stringify(mine)}\n`;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await createWhole(path, text)) return { release: () => releaseIfMine(path, text) };
-    const held = await readFile(path, "utf8").catch(() => undefined);
+    const held = await readLockFile(path).catch(() => undefined);
     if (held === undefined) continue; // released between the two calls: try again
     const holder = parseHolder(held);
     if (holder && (holder.host !== env.host || env.isAlive(holder.pid))) throw lockedError(path, holder, env.host);
@@ -49,7 +50,7 @@ export async function lockJournal(journalPath: string, env: LockEnvironment = LO
 /** Creates the file with its content in one step: written aside, then hard-linked into place (fails if it exists). */
 async function createWhole(path: string, text: string): Promise<boolean> {
   const aside = `${path}.${randomUUID()}`;
-  await writeFile(aside, text, { mode: 0o600 });
+  await writeFile(aside, text, { mode: 0o600, flag: "wx" });
   try {
     await link(aside, path);
     return true;
@@ -79,8 +80,18 @@ async function breakStaleLock(path: string, stale: string): Promise<void> {
 }
 
 async function releaseIfMine(path: string, text: string): Promise<void> {
-  const held = await readFile(path, "utf8").catch(() => undefined);
+  const held = await readLockFile(path).catch(() => undefined);
   if (held === text) await unlink(path).catch(() => undefined);
+}
+
+/** The lock file's text; a symbolic link in its place is not followed (ELOOP), so nothing outside is read. */
+async function readLockFile(path: string): Promise<string> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return await handle.readFile("utf8");
+  } finally {
+    await handle.close();
+  }
 }
 
 function parseHolder(text: string): LockHolder | undefined {

@@ -1,9 +1,9 @@
-import { dirname } from "node:path";
 import { applyPlan } from "../apply/apply.js";
 import type { ApplyOptions } from "../apply/apply.js";
 import type { GateProbe } from "../apply/gate.js";
 import type { Journal } from "../apply/journal.js";
 import type { ApplyReport } from "../apply/report.js";
+import type { FleetScope } from "../config/confine.js";
 import { resolveSecret } from "../config/load.js";
 import type { Step } from "../model/action.js";
 import { isReprovisionStep } from "../model/action.js";
@@ -12,6 +12,7 @@ import type { Clock } from "../model/clock.js";
 import type { DesiredInstance } from "../model/desired.js";
 import { ReformError } from "../model/errors.js";
 import type { Reporter } from "../model/events.js";
+import type { RealPath } from "../model/real-path.js";
 import type { ProviderAdapter, StepInputs } from "../model/provider.js";
 import type { PlanResult } from "./plan.js";
 
@@ -25,6 +26,8 @@ export interface ApplyRequest {
   /** Where secret references are resolved from. */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly readFile: (path: string) => Promise<string | Buffer>;
+  /** Resolves symbolic links: secret files are read only inside the fleet's root. */
+  readonly realPath: RealPath;
   readonly options?: ApplyOptions;
   /** Probes readiness gates (the CLI passes the real TCP/HTTP probe). */
   readonly probeGate?: GateProbe;
@@ -35,8 +38,8 @@ export interface ApplyRequest {
 /** Executes a plan made by `plan()`: rolling, bounded, verified. */
 export async function apply(request: ApplyRequest): Promise<ApplyReport> {
   const { planned } = request;
-  const baseDir = dirname(planned.plan.configFile);
-  const resolveInputs = (desired: DesiredInstance, step: Step) => stepInputs(desired, step, { env: request.env, readFile: request.readFile, baseDir });
+  const scope: FleetScope = { ...planned.root, realPath: request.realPath };
+  const resolveInputs = (desired: DesiredInstance, step: Step) => stepInputs(desired, step, { env: request.env, readFile: request.readFile, scope });
   return applyPlan(
     planned.plan,
     planned.desired,
@@ -59,7 +62,7 @@ export async function apply(request: ApplyRequest): Promise<ApplyReport> {
 async function stepInputs(
   desired: DesiredInstance,
   step: Step,
-  deps: { env: Readonly<Record<string, string | undefined>>; readFile: (path: string) => Promise<string | Buffer>; baseDir: string },
+  deps: { env: Readonly<Record<string, string | undefined>>; readFile: (path: string) => Promise<string | Buffer>; scope: FleetScope },
 ): Promise<StepInputs> {
   if (!isReprovisionStep(step)) return {};
   const wanted = step.params.userDataSha256;

@@ -2,7 +2,7 @@ import { resolveInstances, rolloutPolicies } from "../config/expand.js";
 import type { InstanceAddress } from "../model/address.js";
 import type { InstanceChange } from "../model/change.js";
 import type { Clock } from "../model/clock.js";
-import type { DesiredFleet, DesiredInstance, ImageRef } from "../model/desired.js";
+import type { DesiredFleet, DesiredInstance, FleetRoot, ImageRef } from "../model/desired.js";
 import type { Diagnostic } from "../model/errors.js";
 import { ConfigError } from "../model/errors.js";
 import type { ObservedInstance } from "../model/observed.js";
@@ -30,6 +30,8 @@ export interface PlanResult {
   readonly plan: Plan;
   readonly desired: ReadonlyMap<InstanceAddress, DesiredInstance>;
   readonly observed: ReadonlyMap<InstanceAddress, ObservedInstance>;
+  /** Where the fleet file's paths may lead: apply reads secret files through it. */
+  readonly root: FleetRoot;
   /** Plans one server again from fresh state (used by apply for servers that were busy). */
   readonly replan: (desired: DesiredInstance, observed: ObservedInstance) => InstanceChange;
 }
@@ -64,6 +66,7 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
     plan: result,
     desired: new Map(resolved.instances.map((d) => [d.address, d])),
     observed,
+    root: fleet.root,
     replan: (desired, fresh) => {
       const input = byAddress.get(desired.address);
       if (!input) throw new TypeError(`replan: ${desired.address} was not planned`);

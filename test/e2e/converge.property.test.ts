@@ -12,6 +12,7 @@ import { createOpenStackAdapter } from "../../src/providers/openstack/adapter.js
 import { systemClock } from "../../src/runtime/clock.js";
 import { apply } from "../../src/workflow/apply.js";
 import { plan } from "../../src/workflow/plan.js";
+import { realPathOnDisk } from "../../src/runtime/real-path.js";
 import { ADMIN_PASSWORD, worldWith } from "../support/cloud.js";
 
 const SERVERS = ["s1", "s2", "s3"];
@@ -65,12 +66,12 @@ describe("apply, then plan again, is empty (property, against the emulator over 
         const fleet = await loadFleetText(
           JSON.stringify({ providers: { dc1: { type: "openstack" } }, instances: SERVERS.map((name, i) => ({ provider: "dc1", name, spec: specs[i] })) }),
           `${tmpdir()}/fleet.yaml`,
-          { readFile: (path) => readFile(path), env: {}, cwd: tmpdir() },
+          { readFile: (path) => readFile(path), realPath: realPathOnDisk, env: {}, cwd: tmpdir() },
         );
         const adapters = new Map([["dc1", adapter]]);
         const signal = new AbortController().signal;
         const first = await plan({ fleet, adapters, clock: systemClock, signal });
-        const report = await apply({ planned: first, adapters, clock: systemClock, reporter: silentReporter, signal, env: {}, readFile: (p) => readFile(p), options: { pollIntervalMs: 15 } });
+        const report = await apply({ planned: first, adapters, clock: systemClock, reporter: silentReporter, signal, env: {}, readFile: (p) => readFile(p), realPath: realPathOnDisk, options: { pollIntervalMs: 15 } });
         expect(report.results.filter((r) => r.result.type !== "converged")).toEqual([]);
         const second = await plan({ fleet, adapters, clock: systemClock, signal });
         expect(second.plan.changes.map((c) => `${c.address}: ${c.action}`)).toEqual(SERVERS.map((name) => `dc1/${name}: no-op`));

@@ -133,6 +133,7 @@ async function execute(io: CliIo, session: Session, planned: PlanResult, options
       journal,
       env: io.env,
       readFile: io.readFile,
+      realPath: io.realPath,
       probeGate,
       ...(asksCanaries ? { approveCanaries: (group: string, canaries: readonly string[]) => confirm(io, `\nThe canaries of group ${group} converged (${canaries.join(", ") || "in an earlier run"}). Continue with the rest of the group?`) } : {}),
       options: {

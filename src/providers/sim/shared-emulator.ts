@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, rename, unlink, writeFile } from "node:fs/promises";
 import type { Emulator, EmulatorOptions, World, WorldState } from "../../emulator/index.js";
 import { startEmulator } from "../../emulator/index.js";
 import { ReformError } from "../../model/errors.js";
@@ -141,6 +141,7 @@ async function replaceSimKeys(path: string, credentials: SimCredentials): Promis
     ...(state.jdcloud ? { jdcloud: { ...state.jdcloud, credentials: keysWith(state.jdcloud.credentials, credentials.jdcloud) } } : {}),
   };
   const tmp = `${path}.${process.pid}.sim.tmp`;
-  await writeFile(tmp, JSON.stringify(updated), { mode: 0o600 });
+  await unlink(tmp).catch(() => undefined); // a link planted under the temporary name is removed, never written through
+  await writeFile(tmp, JSON.stringify(updated), { mode: 0o600, flag: "wx" });
   await rename(tmp, path);
 }
