@@ -124,7 +124,9 @@ async function fleetPath(written: string, access: "read" | "write", what: string
   const confined = await confinePath(written, ctx.scope);
   const problem = confined.type === "error" ? `${what} ${confined.message}` : access === "read" && !confined.exists ? `${what} '${written}' not found` : undefined;
   if (problem === undefined && confined.type === "ok") return confined.path;
-  ctx.diagnostics.push({ location: locate(ctx.parsed, at), message: `${at.length > 0 ? `${formatPath(at)}: ` : ""}${problem ?? ""}` });
+  const given = at[at.length - 1] === "journal" || at.length === 3;
+  const hint = given ? "" : " (the default path; name another one inside)";
+  ctx.diagnostics.push({ location: locate(ctx.parsed, at), message: `${at.length > 0 ? `${formatPath(at)}: ` : ""}${problem ?? ""}${hint}` });
   return undefined;
 }
 

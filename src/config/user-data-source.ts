@@ -6,7 +6,13 @@ import type { RawUserData } from "./raw.js";
 
 export type ReadFile = ReadFleetFile;
 
-export type UserDataResult = { readonly type: "ok"; readonly spec: UserDataSpec | null } | { readonly type: "error"; readonly key: "file" | "base64"; readonly message: string };
+export type UserDataResult = { readonly type: "ok"; readonly spec: UserDataSpec | null } | { readonly type: "error"; readonly key: "inline" | "file" | "base64"; readonly message: string };
+
+/**
+ * Most base64 characters of user_data a cloud takes (Nova: 65,535; Huawei and JD take less): about 48 KiB of text.
+ * It also bounds what a plan can echo of a file a pull request names.
+ */
+export const MAX_USER_DATA_BASE64 = 65_535;
 
 /** Turns a userData entry into its decoded content and digest, reading `file` inside the fleet's scope. */
 export async function resolveUserData(raw: RawUserData, scope: FleetScope, readFile: ReadFile): Promise<UserDataResult> {
@@ -29,5 +35,9 @@ export async function resolveUserData(raw: RawUserData, scope: FleetScope, readF
 }
 
 function ok(content: string, sensitive: boolean, origin: UserDataSpec["origin"]): UserDataResult {
+  const encoded = Math.ceil(Buffer.byteLength(content, "utf8") / 3) * 4;
+  if (encoded > MAX_USER_DATA_BASE64) {
+    return { type: "error", key: origin, message: `user_data is ${encoded.toLocaleString("en-US")} characters once base64-encoded: clouds take at most ${MAX_USER_DATA_BASE64.toLocaleString("en-US")} (about 48 KiB of text)` };
+  }
   return { type: "ok", spec: { content, sha256: userDataSha256(content), sensitive, origin } };
 }

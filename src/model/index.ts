@@ -12,3 +12,4 @@ export * from "./secret.js";
 export * from "./source.js";
 export * from "./user-data.js";
 export * from "./annotations.js";
+export * from "./real-path.js";

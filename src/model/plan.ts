@@ -1,6 +1,7 @@
 import type { Action } from "./action.js";
 import type { InstanceChange } from "./change.js";
-import type { RolloutPolicy } from "./desired.js";
+import type { ProviderType, RolloutPolicy } from "./desired.js";
+import type { ProviderEndpoint } from "./provider.js";
 
 export const PLAN_FORMAT_VERSION = "1.0";
 
@@ -22,4 +23,13 @@ export interface Plan {
   readonly applyable: boolean;
   /** True when something would be executed. */
   readonly hasChanges: boolean;
+  /** The providers the plan read, with where their requests went and who chose that. @default [] (older plans) */
+  readonly providers?: readonly PlannedProvider[];
+}
+
+/** A provider as a plan shows it to reviewers. */
+export interface PlannedProvider {
+  readonly name: string;
+  readonly type: ProviderType;
+  readonly endpoints: readonly ProviderEndpoint[];
 }

@@ -130,6 +130,19 @@ export type OperationStatus =
   | { readonly type: "done"; readonly handle: OperationHandle; readonly instance: ObservedInstance }
   | { readonly type: "failed"; readonly handle: OperationHandle; readonly message: string; readonly requestId?: string };
 
+/**
+ * Where a provider sends requests, and who chose that: a plan shows it to reviewers, so a pull request that points
+ * a provider at a new host is seen.
+ */
+export interface ProviderEndpoint {
+  /** `identity`, `compute`, `image`, `ecs`, `ims`, `iam`, `vm` or `simulator`. */
+  readonly service: string;
+  /** The base URL, or how it is found (`from the identity service's catalog`). */
+  readonly url: string;
+  /** `fleet file (identityEndpoint)`, `cloud "dc1" in /etc/openstack/clouds.yaml`, `default for region cn-north-4`, … */
+  readonly source: string;
+}
+
 export interface ProviderAdapter {
   /** The provider's name in the fleet file. */
   readonly name: string;
@@ -144,6 +157,8 @@ export interface ProviderAdapter {
   startStep(req: StartStepRequest, signal: AbortSignal): Promise<OperationHandle>;
   /** One bulk read for all handles of this provider. */
   pollOperations(handles: readonly OperationHandle[], signal: AbortSignal): Promise<readonly OperationStatus[]>;
+  /** Where requests go and who chose it (after the first call, catalog URLs are known too). @default unknown */
+  endpoints?(): readonly ProviderEndpoint[];
   close(): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import type { Action, InstanceChange, Plan, PlanSummary, RolloutPolicy } from "../model/index.js";
+import type { Action, InstanceChange, Plan, PlannedProvider, PlanSummary, RolloutPolicy } from "../model/index.js";
 import { ACTIONS, PLAN_FORMAT_VERSION, isExecutable } from "../model/index.js";
 import type { PlanInstanceInput } from "./plan-instance.js";
 import { planInstance } from "./plan-instance.js";
@@ -13,6 +13,8 @@ export interface PlanFleetInput {
   readonly rollout: Readonly<Record<string, RolloutPolicy>>;
   /** `--target` globs on addresses. @default every server */
   readonly targets?: readonly string[];
+  /** The providers read, with their endpoints. @default [] */
+  readonly providers?: readonly PlannedProvider[];
 }
 
 /** Plans every targeted server and sums up: pure. */
@@ -31,6 +33,7 @@ export function planFleet(input: PlanFleetInput): Plan {
     rollout: input.rollout,
     applyable: changes.every((change) => change.action !== "error"),
     hasChanges: changes.some((change) => isExecutable(change.action)),
+    providers: input.providers ?? [],
   };
 }
 

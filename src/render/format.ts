@@ -53,7 +53,23 @@ export function downtimeText(change: Pick<ChangeDocument, "impact">): string {
 }
 
 /** A displayed value: strings quoted, null as (none), digests and unknowns described. */
+/**
+ * Longest single value a rendering shows, in characters (a metadata value, a line of a user_data diff). Whoever
+ * writes a pull request writes the fleet file: the plan comment must not become a carrier for large content.
+ */
+export const MAX_SHOWN_VALUE = 500;
+
+/** `text`, cut to `max` characters with a note of what was left out. */
+export function bounded(text: string, max: number = MAX_SHOWN_VALUE): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}… (${(text.length - max).toLocaleString("en-US")} more characters not shown)`;
+}
+
 export function formatValue(value: unknown): string {
+  return bounded(formatFullValue(value));
+}
+
+function formatFullValue(value: unknown): string {
   if (value === REDACTED) return REDACTED;
   if (value === null || value === undefined) return "(none)";
   if (typeof value === "string") return JSON.stringify(value);

@@ -1,7 +1,7 @@
 import type { Action, Impact } from "../model/index.js";
 import { ACTIONS, worstImpact } from "../model/index.js";
 import type { ChangeDocument, FieldDocument, PlanDocument } from "./plan-document.js";
-import { actionWords, downtimeText, formatValue, stepsLine, summaryLine } from "./format.js";
+import { actionWords, bounded, downtimeText, formatValue, stepsLine, summaryLine } from "./format.js";
 import { userDataDiff, userDataText } from "./user-data-diff.js";
 
 export interface MarkdownOptions {
@@ -103,7 +103,20 @@ function header(doc: PlanDocument): string {
     const count = doc.changes.filter((c) => c.impact === impact).length;
     if (count > 0) lines.push(`| ${IMPACT_WORDS[impact]} | ${count} |`);
   }
-  return `${lines.join("\n")}\n\n`;
+  return `${lines.join("\n")}\n\n${providerSection(doc)}`;
+}
+
+/**
+ * Where each provider's requests go and who chose that, collapsed: a reviewer sees at once when a pull request
+ * points a provider at a new host.
+ */
+function providerSection(doc: PlanDocument): string {
+  const providers = doc.providers ?? [];
+  const rows = providers.flatMap((p) => p.endpoints.map((e) => `| ${code(p.name)} | ${p.type} | ${e.service} | ${code(bounded(e.url))} | ${escapeText(e.source)} |`));
+  if (rows.length === 0) return "";
+  const byFleet = providers.filter((p) => p.endpoints.some((e) => e.source.startsWith("fleet file"))).map((p) => code(p.name));
+  const note = byFleet.length > 0 ? `: the fleet file chooses endpoints of ${byFleet.join(", ")}` : "";
+  return [`<details><summary>Providers and endpoints (${providers.length})${note}</summary>`, "", "| Provider | Type | Service | URL | Chosen by |", "|---|---|---|---|---|", ...rows, "", "</details>", "", ""].join("\n");
 }
 
 const IMPACTS: readonly Impact[] = ["reprovision", "reboot", "none"];
@@ -158,7 +171,10 @@ function userDataBlock(fields: readonly FieldDocument[]): string[] {
   if (field === undefined || after === undefined) return [];
   const before = userDataText(field.before);
   const title = before === undefined ? `**user_data** (was ${escapeText(formatValue(field.before))}; new content):` : "**user_data**:";
-  const diff = capLines(userDataDiff(before ?? null, after, { sensitive: false }), MAX_DIFF_LINES);
+  const diff = capLines(userDataDiff(before ?? null, after, { sensitive: false }), MAX_DIFF_LINES)
+    .split("\n")
+    .map((line) => bounded(line))
+    .join("\n");
   const fence = "`".repeat(Math.max(3, longestRun(diff, "`") + 1));
   return [title, "", `${fence}diff`, diff, fence, ""];
 }

@@ -1,5 +1,5 @@
 import jsonPatch from "fast-json-patch";
-import type { Action, FieldChange, FieldPath, Impact, InstanceChange, PLAN_FORMAT_VERSION, Plan, RolloutPolicy } from "../model/index.js";
+import type { Action, FieldChange, FieldPath, Impact, InstanceChange, PLAN_FORMAT_VERSION, Plan, ProviderType, RolloutPolicy } from "../model/index.js";
 import { REDACTED } from "../model/index.js";
 import type { StepDocument } from "./step-document.js";
 import { stepDocument, stepFromDocument } from "./step-document.js";
@@ -45,6 +45,13 @@ export interface ChangeDocument {
   readonly source: { readonly file: string; readonly line: number; readonly column: number };
 }
 
+/** A provider the plan read: where its requests went and who chose that (the fleet file, clouds.yaml, a default). */
+export interface ProviderDocument {
+  readonly name: string;
+  readonly type: string;
+  readonly endpoints: readonly { readonly service: string; readonly url: string; readonly source: string }[];
+}
+
 export interface RolloutDocument {
   readonly parallelism: number;
   readonly max_unavailable: number | string;
@@ -62,6 +69,8 @@ export interface PlanDocument {
   readonly has_changes: boolean;
   readonly rollout: Readonly<Record<string, RolloutDocument>>;
   readonly changes: readonly ChangeDocument[];
+  /** Absent in plans saved before it was added. */
+  readonly providers?: readonly ProviderDocument[];
 }
 
 const RECORD_KEYS: Readonly<Record<string, string>> = { keyPair: "key_pair", userData: "user_data", rebootToken: "reboot_token" };
@@ -141,6 +150,7 @@ export function toPlanDocument(plan: Plan): PlanDocument {
     has_changes: plan.hasChanges,
     rollout: Object.fromEntries(Object.entries(plan.rollout).map(([group, policy]) => [group, rolloutDocument(policy)])),
     changes: plan.changes.map(changeDocument),
+    providers: (plan.providers ?? []).map((p) => ({ name: p.name, type: p.type, endpoints: p.endpoints.map((e) => ({ service: e.service, url: e.url, source: e.source })) })),
   };
 }
 
@@ -181,5 +191,6 @@ export function fromPlanDocument(doc: PlanDocument): Plan {
     ),
     applyable: doc.applyable,
     hasChanges: doc.has_changes,
+    providers: (doc.providers ?? []).map((p) => ({ name: p.name, type: p.type as ProviderType, endpoints: p.endpoints.map((e) => ({ ...e })) })),
   };
 }

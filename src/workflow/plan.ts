@@ -59,6 +59,7 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
     configFile: fleet.file,
     configSha256: fleet.sha256,
     rollout: rolloutPolicies(fleet),
+    providers: fleet.providers.map((p) => ({ name: p.name, type: p.type, endpoints: adapters.get(p.name)?.endpoints?.() ?? [] })),
     ...(request.targets && request.targets.length > 0 ? { targets: request.targets } : {}),
   });
   const byAddress = new Map(inputs.map((i) => [i.desired.address, i]));

@@ -14,6 +14,7 @@ import type {
   OperationStatus,
   ProviderAdapter,
   ProviderCapabilities,
+  ProviderEndpoint,
   ReprovisionVariant,
   ReprovisionVariants,
   StartStepRequest,
@@ -58,6 +59,8 @@ class HuaweiAdapter implements ProviderAdapter {
   readonly type = "huaweicloud" as const;
   readonly pollIntervalMs: number;
   readonly #s: HuaweiSettings;
+  /** The provider's options as the fleet file wrote them (to say who chose an endpoint). */
+  readonly #written: Readonly<Record<string, unknown>>;
   readonly #clock: Clock;
   readonly #http: HttpClient;
   readonly #cloudInit = new Map<string, boolean>();
@@ -69,6 +72,7 @@ class HuaweiAdapter implements ProviderAdapter {
   constructor(options: HuaweiAdapterOptions, settings: HuaweiSettings) {
     this.name = options.name;
     this.#s = settings;
+    this.#written = options.settings ?? {};
     this.#clock = options.clock;
     this.pollIntervalMs = settings.pollIntervalMs;
     if (settings.projectId) this.#project = Promise.resolve(this.#projectWith(settings.projectId));
@@ -106,6 +110,16 @@ class HuaweiAdapter implements ProviderAdapter {
   #projectWith(projectId: string): Project {
     const ctx: EcsContext = { name: this.name, endpoint: this.#s.ecsEndpoint, projectId, ...(this.#s.userId ? { userId: this.#s.userId } : {}) };
     return { ctx, signer: new HuaweiSigner(this.#s.credentials, projectId, () => this.#clock.now()) };
+  }
+
+  endpoints(): readonly ProviderEndpoint[] {
+    const chosen = (key: string) => (typeof this.#written[key] === "string" && this.#written[key] !== "" ? `fleet file (${key})` : undefined);
+    const byRegion = `default for region ${this.#s.region}`;
+    return [
+      { service: "ecs", url: this.#s.ecsEndpoint, source: chosen("endpoint") ?? byRegion },
+      { service: "ims", url: this.#s.imsEndpoint, source: chosen("endpoint") ?? byRegion },
+      ...(this.#s.projectId ? [] : [{ service: "iam", url: this.#s.iamEndpoint, source: chosen("iamEndpoint") ?? chosen("endpoint") ?? "default" }]),
+    ];
   }
 
   capabilities(): Promise<ProviderCapabilities> {

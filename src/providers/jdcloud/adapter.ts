@@ -2,7 +2,7 @@ import type { ProviderRuntime } from "../../model/provider.js";
 import type { ImageRef, InstanceSelector } from "../../model/desired.js";
 import { AmbiguousError, CloudError, ReformError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
-import type { ImageResolution, ListInstancesRequest, OperationHandle, OperationStatus, ProviderAdapter, ProviderCapabilities, StartStepRequest } from "../../model/provider.js";
+import type { ImageResolution, ListInstancesRequest, OperationHandle, OperationStatus, ProviderAdapter, ProviderCapabilities, ProviderEndpoint, StartStepRequest } from "../../model/provider.js";
 import { HttpClient } from "../http/client.js";
 import type { Exchange, HttpClientOptions } from "../http/types.js";
 import { normalizeInstance } from "./normalize.js";
@@ -106,6 +106,11 @@ class JdCloudAdapter implements ProviderAdapter {
     });
     const signer = new JdSigner({ credentials: { accessKey, secretKey }, region, clock: options.clock });
     this.#vm = new JdVmClient({ http: this.#http, signer, endpoint: stringSetting(options.settings, "endpoint") ?? DEFAULT_JD_ENDPOINT, region });
+  }
+
+  endpoints(): readonly ProviderEndpoint[] {
+    const written = stringSetting(this.#options.settings, "endpoint");
+    return [{ service: "vm", url: written ?? DEFAULT_JD_ENDPOINT, source: written ? "fleet file (endpoint)" : "default" }];
   }
 
   capabilities(): Promise<ProviderCapabilities> {

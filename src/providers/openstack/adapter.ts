@@ -2,11 +2,11 @@ import pLimit from "p-limit";
 import type { Clock } from "../../model/clock.js";
 import type { ImageRef, InstanceSelector } from "../../model/desired.js";
 import type { ObservedInstance } from "../../model/observed.js";
-import type { ImageResolution, ListInstancesRequest, OperationHandle, OperationStatus, ProviderAdapter, ProviderCapabilities, StartStepRequest } from "../../model/provider.js";
+import type { ImageResolution, ListInstancesRequest, OperationHandle, OperationStatus, ProviderAdapter, ProviderCapabilities, ProviderEndpoint, StartStepRequest } from "../../model/provider.js";
 import type { HttpClientOptions } from "../http/types.js";
 import type { OpenStackConnection } from "./connection.js";
 import type { Connected } from "./connect.js";
-import { connect } from "./connect.js";
+import { connect, connectionEndpoints } from "./connect.js";
 import { PAGE_LIMIT } from "./nova.js";
 import { rebuildFeatures } from "./microversion.js";
 import type { NovaServer } from "./normalize.js";
@@ -75,6 +75,8 @@ class OpenStackAdapter implements ProviderAdapter {
   readonly pollIntervalMs: number;
   readonly #options: OpenStackAdapterOptions;
   #connected: Promise<Connected> | undefined;
+  /** Where requests went, once connected. */
+  #endpoints: readonly ProviderEndpoint[] = [];
   #readsUserData: boolean | undefined;
   /** Server id → name, from every listing: lets reads by id use Nova's name filter. */
   readonly #names = new Map<string, string>();
@@ -87,11 +89,18 @@ class OpenStackAdapter implements ProviderAdapter {
   }
 
   #ready(signal: AbortSignal): Promise<Connected> {
-    this.#connected ??= connect(this.#options, signal);
+    this.#connected ??= connect(this.#options, signal).then((c) => {
+      this.#endpoints = connectionEndpoints(c.connection, this.#options.settings ?? {}, c.computeUrl);
+      return c;
+    });
     this.#connected.catch(() => {
       this.#connected = undefined;
     });
     return this.#connected;
+  }
+
+  endpoints(): readonly ProviderEndpoint[] {
+    return this.#endpoints;
   }
 
   async capabilities(signal: AbortSignal): Promise<ProviderCapabilities> {

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../../model/errors.js";
+import type { ProviderEndpoint } from "../../model/provider.js";
 import { HttpClient } from "../http/client.js";
 import type { Exchange } from "../http/types.js";
 import type { OpenStackAdapterOptions } from "./adapter.js";
@@ -16,6 +17,8 @@ export interface Connected {
   readonly connection: OpenStackConnection;
   readonly session: KeystoneSession;
   readonly microversion: string;
+  /** Nova's base URL (an override, or from the catalog). */
+  readonly computeUrl: string;
   readonly nova: NovaClient;
   glance(signal: AbortSignal): Promise<GlanceClient>;
   close(): Promise<void>;
@@ -47,6 +50,7 @@ export async function connect(options: OpenStackAdapterOptions, signal: AbortSig
       connection,
       session,
       microversion,
+      computeUrl: compute,
       nova,
       glance: (sig) => (glance ??= session.endpoint("image", sig).then((url) => new GlanceClient(http, url, session))),
       close: () => http.close(),
@@ -55,6 +59,18 @@ export async function connect(options: OpenStackAdapterOptions, signal: AbortSig
     await http.close();
     throw error;
   }
+}
+
+/** Where this connection sends requests and who chose each URL: the fleet file's options, else the connection's origin. */
+export function connectionEndpoints(connection: OpenStackConnection, settings: Readonly<Record<string, unknown>>, computeUrl: string): ProviderEndpoint[] {
+  const origin = connection.origin ?? "explicit connection";
+  const chosen = (key: string) => (typeof settings[key] === "string" && settings[key] !== "" ? `fleet file (${key})` : undefined);
+  const catalog = "the identity service's catalog";
+  return [
+    ...(connection.authUrl ? [{ service: "identity", url: connection.authUrl, source: chosen("identityEndpoint") ?? origin }] : []),
+    { service: "compute", url: computeUrl, source: chosen("computeEndpoint") ?? (connection.computeEndpoint ? origin : catalog) },
+    { service: "image", url: connection.imageEndpoint ?? `from ${catalog}`, source: chosen("imageEndpoint") ?? (connection.imageEndpoint ? origin : catalog) },
+  ];
 }
 
 /** The fleet file's provider options win over clouds.yaml. */

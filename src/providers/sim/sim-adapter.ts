@@ -131,6 +131,7 @@ function withRelease(inner: ProviderAdapter, release: () => Promise<void>): Prov
     listInstances: (req, signal) => inner.listInstances(req, signal),
     startStep: (req, signal) => inner.startStep(req, signal),
     pollOperations: (handles, signal) => inner.pollOperations(handles, signal),
+    endpoints: () => [{ service: "simulator", url: "embedded, on an ephemeral loopback port", source: "the sim provider (reform's own emulator, in this process)" }],
     close: async () => {
       try {
         await inner.close();
