@@ -195,6 +195,11 @@ describe("hostile fleet files (a pull request's fleet file is untrusted input)",
     expect(plan.stdout).toContain("<details><summary>Providers and endpoints (1)</summary>");
     expect(plan.stdout).toContain("| `local` | sim | simulator |");
     const json = JSON.parse((await reform(["plan", "-c", "fine.yaml", "--output", "json"], dir, {})).stdout) as { providers: unknown };
+    // plan, drift, show and validate change nothing: the simulated cloud recorded no action
+    expect([0, 3]).toContain((await reform(["drift", "-c", "fine.yaml"], dir, {})).code);
+    expect((await reform(["validate", "-c", "fine.yaml"], dir, {})).code).toBe(0);
+    const state = JSON.parse(await readFile(join(dir, ".reform", "sim-local.json"), "utf8")) as { actions: unknown[] };
+    expect(state.actions).toEqual([]);
     expect(json.providers).toEqual([{ name: "local", type: "sim", endpoints: [{ service: "simulator", url: "embedded, on an ephemeral loopback port", source: "the sim provider (reform's own emulator, in this process)" }] }]);
   });
 
