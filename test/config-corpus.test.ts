@@ -68,7 +68,9 @@ describe("good fleet files", () => {
   it("loads the minimal fleet", async () => {
     const fleet = await loadFleet("test/fixtures/fleets/good/minimal.yaml", deps);
     expect(fleet.file).toBe(join(fixtures, "good", "minimal.yaml"));
-    expect(fleet.providers).toEqual([{ name: "local", type: "sim", options: {}, source: { file: "test/fixtures/fleets/good/minimal.yaml", line: 3, column: 3 } }]);
+    // Paths a provider uses are handed over checked and absolute: here the default state file.
+    const state = join(fixtures, "good", ".reform", "sim-local.json");
+    expect(fleet.providers).toEqual([{ name: "local", type: "sim", options: { state }, source: { file: "test/fixtures/fleets/good/minimal.yaml", line: 3, column: 3 } }]);
     expect(fleet.instances).toEqual([
       {
         provider: "local",
@@ -87,8 +89,8 @@ describe("good fleet files", () => {
   it("loads every feature of the full fleet", async () => {
     const fleet = await loadFleet(join(fixtures, "good", "full.yaml"), deps);
     const [dc1, local] = fleet.providers;
-    expect(dc1?.options).toEqual({ cloud: "dc1", region: "RegionOne", interface: "internal", computeApiVersion: "2.79", insecure: false, cacert: "./ca.pem" });
-    expect(local?.options).toEqual({ world: "worlds/quickstart.yaml", state: ".reform/sim.json", timings: { rebuild: "2s", reboot: 500 } });
+    expect(dc1?.options).toEqual({ cloud: "dc1", region: "RegionOne", interface: "internal", computeApiVersion: "2.79", insecure: false, cacert: join(fixtures, "good", "ca.pem") });
+    expect(local?.options).toEqual({ world: join(fixtures, "good", "worlds", "quickstart.yaml"), state: join(fixtures, "good", ".reform", "sim.json"), timings: { rebuild: "2s", reboot: 500 } });
     expect(fleet.journal).toBe(join(fixtures, "good", "state", "journal.jsonl"));
     expect(fleet.defaults.rollout).toEqual({ parallelism: 5, maxUnavailable: "25%" });
     expect(fleet.defaults.spec.changePolicy).toEqual({ onImageChange: "rebuild", onUserDataChange: "ignore" });
