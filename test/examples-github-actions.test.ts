@@ -128,10 +128,26 @@ describe("the example workflows are valid GitHub Actions workflow files", () => 
     }
   });
 
+  it.each(FILES)("%s says where reform comes from: its source repository at a pinned ref, built and installed onto the PATH (not the npm registry)", (file) => {
+    const workflow = load(file);
+    expect(workflow.env).toMatchObject({ REFORM_REPOSITORY: expect.stringMatching(/^[\w.-]+\/[\w.-]+$/) as unknown, REFORM_REF: expect.any(String) as unknown });
+    const steps = onlyJob(file);
+    const install = steps.findIndex((s) => s.run?.includes("npm install --global"));
+    const source = steps[install - 1];
+    expect(source?.uses).toMatch(/^actions\/checkout@/);
+    expect(source?.with).toEqual({ repository: "${{ env.REFORM_REPOSITORY }}", ref: "${{ env.REFORM_REF }}", path: ".reform-cli" });
+    const installStep = steps[install] as Step & { "working-directory"?: string };
+    expect(installStep["working-directory"]).toBe(".reform-cli");
+    expect(installStep.run?.trim().split("\n")).toEqual(["npm install --no-audit --no-fund", "npm run build", "npm install --global ."]);
+    // The reform steps come after it, and nothing installs a package called reform from the registry.
+    expect(steps.findIndex((s) => /\breform (plan|apply|drift)\b/.test(s.run ?? ""))).toBeGreaterThan(install);
+    expect(readFileSync(join(DIR, file), "utf8")).not.toMatch(/reform@|npx reform/);
+  });
+
   it("each workflow does its job with the documented commands", () => {
     const plan = load("plan-on-pr.yml");
     expect(plan.on).toMatchObject({ pull_request: {} });
-    expect(step("plan-on-pr.yml", "plan").run).toMatch(/reform plan -c "\$FLEET" --output markdown -out plan\.json --detailed-exitcode/);
+    expect(step("plan-on-pr.yml", "plan").run).toMatch(/reform plan -c "\$FLEET" --output markdown --out plan\.json --detailed-exitcode/);
     const upload = onlyJob("plan-on-pr.yml").find((s) => s.uses?.startsWith("actions/upload-artifact@"));
     expect(upload?.with).toMatchObject({ path: "plan.json", name: "reform-plan-pr-${{ github.event.pull_request.number }}" });
     expect(step("apply-on-merge.yml", "apply").run).toMatch(/reform apply plan\.json -c "\$FLEET" --auto-approve/);

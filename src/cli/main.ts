@@ -13,7 +13,7 @@ const EXAMPLES = `
 Examples:
   $ reform validate -c fleet.yaml
   $ reform plan -c fleet.yaml --detailed-exitcode
-  $ reform plan -c fleet.yaml --output markdown -out plan.json
+  $ reform plan -c fleet.yaml --output markdown --out plan.json
   $ reform apply -c fleet.yaml --auto-approve
   $ reform apply plan.json                      # a saved plan; refused if any server changed since
   $ reform show plan.json --output markdown
@@ -43,7 +43,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), sig
   }
 }
 
-/** Terraform spells it `-out`; commander wants `--out`. */
+/** Terraform users type `-out FILE` (or `-out=FILE`); commander reads one-dash options as short flags, so it becomes `--out`. */
 function normalizeArgv(argv: readonly string[]): string[] {
   return argv.map((arg) => (arg === "-out" || arg.startsWith("-out=") ? `-${arg}` : arg));
 }
@@ -81,7 +81,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
   fleetAccess(program.command("plan").description("read live servers and show what apply would do").addOption(config()))
     .addOption(new Option("--output <format>", "text, json or markdown").choices(["text", "json", "markdown"]).default("text"))
     .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none", false)
-    .option("--out <file>", "save the plan (JSON) for `reform apply FILE`")
+    .option("--out <file>", "save the plan (JSON) for `reform apply FILE`; Terraform's spelling `-out FILE` works too")
     .option("--adopt", "record annotations for what cannot be observed, without touching servers", false)
     .addOption(target()).addOption(noColor())
     .action(async (o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; output: "text" | "json" | "markdown"; detailedExitcode: boolean; out?: string; target: string[]; adopt: boolean; color: boolean }) =>

@@ -59,7 +59,7 @@ export interface RolloutDocument {
   readonly on_failure: "halt" | "continue";
 }
 
-/** The one wire format of a plan (`-out FILE`, `--output json`, `show`): versioned, snake_case, secrets replaced. */
+/** The one wire format of a plan (`--out FILE`, `--output json`, `show`): versioned, snake_case, secrets replaced. */
 export interface PlanDocument {
   readonly format_version: typeof PLAN_FORMAT_VERSION;
   readonly created_at: string;

@@ -292,21 +292,11 @@ describe("reform sim with the quickstart world", { timeout: 120_000 }, () => {
 });
 
 describe("examples/huaweicloud.yaml", { timeout: 120_000 }, () => {
-  const world = `huaweicloud:
-  projectId: ${PROJECT}
-  userId: ${ENV.HW_USER_ID}
-  credentials: [{ accessKey: ${ENV.HW_ACCESS_KEY}, secretKey: ${SECRET_KEY} }]
-  images: [{ name: euler-1 }, { name: euler-2 }, { name: legacy-1, cloudInit: false }]
-  keypairs: [{ name: ops-2025 }, { name: ops-2026 }]
-  servers:
-    - { name: web-1, image: euler-1, keyPair: ops-2025 }
-    - { name: web-2, image: euler-1, keyPair: ops-2025 }
-    - { name: legacy-1, image: legacy-1, keyPair: ops-2025 }
-    - { name: db-1, image: euler-1, keyPair: ops-2025, metadata: { role: db, reform.reboot.token: "2026-11-01" } }
-    - { name: kiosk-1, image: euler-1, keyPair: null }
-`;
+  // The servers and keys of the world shipped beside it (examples/worlds/huaweicloud.yaml), as docs/clouds-huaweicloud.md runs it.
+  const env = { HW_ACCESS_KEY: "HWEXAMPLEACCESSKEY01", HW_SECRET_KEY: "hw-example-emulator-only-secret", HW_USER_ID: "7e25b1da389f4697a79df3a0e5bd494e", HW_ROOT_PASSWORD: ROOT_PASSWORD };
   let cloud: TestCloud;
   beforeAll(async () => {
+    const world = await readFile(resolve(import.meta.dirname, "../../examples/worlds/huaweicloud.yaml"), "utf8");
     cloud = await startTestCloud(world, { timings: { reinstall: 150, reboot: 60, stop: 40, start: 40, rebuild: 120, build: 40 } });
   });
   afterAll(async () => cloud.close());
@@ -318,15 +308,15 @@ describe("examples/huaweicloud.yaml", { timeout: 120_000 }, () => {
     expect(pointed).not.toBe(text);
     await writeFile(join(cloud.dir, "web.yaml"), await readFile(join(examples, "cloud-init/web.yaml"), "utf8"));
     await cloud.writeFleet(pointed.replace("cloud-init/web.yaml", "web.yaml"));
-    const plan = await cloud.reform(["plan"], ENV);
+    const plan = await cloud.reform(["plan"], env);
     expect(plan.stdout).toContain("Plan: 2 rebuild, 2 reinstall, 1 reboot.");
     expect(plan.stdout).toMatch(/hw\/web-1[\s\S]*changeos/);
-    const applied = await cloud.reform(["apply", "--auto-approve"], ENV);
+    const applied = await cloud.reform(["apply", "--auto-approve"], env);
     expect(applied.stdout).toContain("0 failed");
     expect(applied.code).toBe(0);
     const actions = cloud.emulator.stats.actions.map((a) => `${a.serverName}: ${a.action}`).sort();
     expect(actions).toEqual(["db-1: rebootServer", "kiosk-1: v2 reinstallServer withStopServer adminpass", "legacy-1: v1 reinstallServer withStopServer", "web-1: v2 changeOS withStopServer", "web-2: v2 changeOS withStopServer"]);
-    const again = await cloud.reform(["plan", "--detailed-exitcode"], ENV);
+    const again = await cloud.reform(["plan", "--detailed-exitcode"], env);
     expect(again.code).toBe(0);
   });
 });

@@ -239,19 +239,11 @@ describe("reform sim with the quickstart world", { timeout: 90_000 }, () => {
 });
 
 describe("examples/jdcloud.yaml", { timeout: 90_000 }, () => {
-  const world = `jdcloud:
-  region: cn-north-1
-  credentials: [{ accessKey: ${ACCESS_KEY}, secretKey: ${SECRET_KEY} }]
-  images: [{ name: ubuntu-22.04 }, { name: ubuntu-24.04 }]
-  keypairs: [{ name: ops-2025 }, { name: ops-2026 }]
-  instances:
-    - { name: web-1, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: web } }
-    - { name: web-2, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: web } }
-    - { name: batch-1, image: ubuntu-22.04, status: stopped }
-    - { name: api-1, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: api, "reform.reboot.token": "2026-11-01" } }
-`;
+  // The VMs and keys of the world shipped beside it (examples/worlds/jdcloud.yaml), as docs/clouds-jdcloud.md runs it.
+  const keys = { JDC_ACCESS_KEY: "JDEXAMPLEACCESSKEY01", JDC_SECRET_KEY: "jd-example-emulator-only-secret" };
   let cloud: TestCloud;
   beforeAll(async () => {
+    const world = await readFile(join(EXAMPLES, "worlds", "jdcloud.yaml"), "utf8");
     cloud = await startTestCloud(world, { timings: { ...FAST, reboot: 600, rebuild: 600 } });
   });
   afterAll(async () => cloud.close());
@@ -261,7 +253,7 @@ describe("examples/jdcloud.yaml", { timeout: 90_000 }, () => {
     const pointed = text.replace(/# endpoint: "[^"]*"/, `endpoint: "${cloud.emulator.urls.jdcloud}"`);
     expect(pointed).not.toBe(text);
     await cloud.writeFleet(pointed);
-    const env = { JDC_ACCESS_KEY: ACCESS_KEY, JDC_SECRET_KEY: SECRET_KEY, JD_ROOT_PASSWORD: STRONG_PASSWORD };
+    const env = { ...keys, JD_ROOT_PASSWORD: STRONG_PASSWORD };
     const plan = await cloud.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"], env);
     expect(plan.stderr).toBe("");
     expect(plan.code).toBe(2);
@@ -269,7 +261,7 @@ describe("examples/jdcloud.yaml", { timeout: 90_000 }, () => {
     const applied = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"], env);
     expect(applied.stderr).toBe("");
     expect(applied.stdout).toMatch(/4 converged, 0 failed/);
-    for (const secret of SECRETS) expect(`${plan.stdout}${applied.stdout}`).not.toContain(secret);
+    for (const secret of [...SECRETS, keys.JDC_SECRET_KEY]) expect(`${plan.stdout}${applied.stdout}`).not.toContain(secret);
     const batch = cloud.emulator.snapshot().jdcloud?.instances.find((i) => i.name === "batch-1");
     expect(batch?.status).toBe("stopped");
     expect((await cloud.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"], env)).code).toBe(0);

@@ -108,7 +108,7 @@ function hasWork(plan: Plan): boolean {
 async function approve(io: CliIo, autoApprove: boolean): Promise<void> {
   if (autoApprove) return;
   if (!isInteractive(io)) {
-    throw new ReformError("USAGE", "refusing to apply without --auto-approve: there is no terminal to confirm on (save the plan with `plan -out FILE` and review it, or pass --auto-approve)");
+    throw new ReformError("USAGE", "refusing to apply without --auto-approve: there is no terminal to confirm on (save the plan with `plan --out FILE` and review it, or pass --auto-approve)");
   }
   if (!(await confirm(io, "\nDo you want to perform these actions?"))) throw new ReformError("ABORTED", "Apply cancelled.");
 }
