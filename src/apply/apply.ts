@@ -5,6 +5,7 @@ import type { InstanceAddress } from "../model/address.js";
 import type { InstanceChange } from "../model/change.js";
 import type { Clock } from "../model/clock.js";
 import type { DesiredInstance, RolloutPolicy, TimeoutKind } from "../model/desired.js";
+import { describeError } from "../model/errors.js";
 import type { InstanceResult, Reporter } from "../model/events.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { Plan } from "../model/plan.js";
@@ -133,7 +134,7 @@ async function runOne(ctx: InstanceContext, change: InstanceChange, desired: Des
     result = outcome.result;
     if (result.type === "converged" && policy?.gate) result = await passGate(ctx, change, policy, outcome.instance, deps.probeGate);
   } catch (error) {
-    result = { type: "failed", why: error instanceof Error ? error.message : String(error) };
+    result = { type: "failed", why: describeError(error) };
   }
   return { address: change.address, id: change.id, action: executed.action, steps: executed.steps.map((s) => s.kind), result, durationMs: ctx.clock.now() - started };
 }

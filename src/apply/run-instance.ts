@@ -2,7 +2,7 @@ import type { Step, StepKind } from "../model/action.js";
 import type { InstanceChange } from "../model/change.js";
 import type { Clock } from "../model/clock.js";
 import type { DesiredInstance } from "../model/desired.js";
-import { AmbiguousError, CloudError, ReformError } from "../model/errors.js";
+import { AmbiguousError, CloudError, ReformError, describeError } from "../model/errors.js";
 import type { InstanceResult, Reporter } from "../model/events.js";
 import type { ObservedInstance } from "../model/observed.js";
 import { isBusy } from "../model/observed.js";
@@ -12,6 +12,7 @@ import { formatDuration } from "./duration.js";
 import type { Journal } from "./journal.js";
 import type { OperationPoller } from "./poller.js";
 import type { InstanceReader } from "./reader.js";
+import { RESTART_STEP, needsRestart, withRestart } from "./restart.js";
 import { verifyInstance } from "./verify.js";
 
 /** Realistic defaults: a rebuild can take many minutes (first boots of 18 min have been reported). */
@@ -38,10 +39,13 @@ export interface InstanceContext {
   /** How long to wait for a server that was busy at plan time. */
   readonly waitTimeoutMs: number;
   readonly pollIntervalMs: number;
+  /** What a step needs that the plan does not carry; called for every step before the first is sent. */
   readonly resolveInputs: (desired: DesiredInstance, step: Step) => Promise<StepInputs>;
   /** Plans one server again from fresh state (for servers that were busy at plan time). */
   readonly replan: (desired: DesiredInstance, observed: ObservedInstance) => InstanceChange;
 }
+
+type Failed = Extract<InstanceResult, { type: "failed" }>;
 
 export interface InstanceOutcome {
   readonly result: InstanceResult;
@@ -62,10 +66,12 @@ export async function runInstance(ctx: InstanceContext, planned: InstanceChange,
   } else if (fingerprintOf(current) !== planned.fingerprint) {
     return { change, result: { type: "skipped", why: "the server changed since the plan was made; run plan again" } };
   }
+  const ready = await preflight(ctx, change, desired);
+  if (ready.type === "failed") return { change, result: ready };
   const before = current;
   for (const [index, step] of change.steps.entries()) {
-    const outcome = await runStep(ctx, change, desired, step, current, index);
-    if (outcome.type === "failed") return { change, result: outcome };
+    const outcome = await runStep(ctx, change, step, ready.inputs[index] ?? {}, current, index);
+    if (outcome.type === "failed") return { change, result: await afterFailure(ctx, change, desired, before, outcome) };
     current = outcome.instance;
   }
   ctx.reporter.report({ type: "verifying", address: change.address });
@@ -80,11 +86,46 @@ function settledResult(change: InstanceChange): InstanceResult {
   return { type: change.action === "unsupported" || change.action === "error" ? "failed" : "skipped", why };
 }
 
-async function waitUntilSettled(ctx: InstanceContext, change: InstanceChange, first: ObservedInstance): Promise<ObservedInstance> {
-  const deadline = ctx.clock.now() + ctx.waitTimeoutMs;
+/**
+ * Everything the server's steps need that the plan does not carry (secrets, user_data content), resolved before the
+ * first step: a missing one fails the server with nothing sent to it, rather than after a `stop`. One per step.
+ */
+async function preflight(ctx: InstanceContext, change: InstanceChange, desired: DesiredInstance): Promise<{ readonly type: "ready"; readonly inputs: readonly StepInputs[] } | Failed> {
+  const inputs: StepInputs[] = [];
+  try {
+    for (const step of change.steps) inputs.push(await ctx.resolveInputs(desired, step));
+  } catch (error) {
+    return { type: "failed", why: `not started: ${describeError(error)}; nothing was sent to the server` };
+  }
+  return { type: "ready", inputs };
+}
+
+/**
+ * A failed step may have left stopped a server that was running (JD's stop before a refused rebuild, Huawei's
+ * withStopServer job that failed): it is started again unless the fleet file wants it stopped, and the result
+ * reports both the failure and the restart.
+ */
+async function afterFailure(ctx: InstanceContext, change: InstanceChange, desired: DesiredInstance, before: ObservedInstance, failed: Failed): Promise<Failed> {
+  // Interrupted: the signal is aborted, no call could be sent; the next apply plans from the server as it is.
+  if (ctx.signal.aborted || failed.step === undefined || failed.step === "start") return failed;
+  let now: ObservedInstance | undefined;
+  try {
+    now = await ctx.reader.read(change.id);
+    if (now && isBusy(now)) now = await waitUntilSettled(ctx, change, now, ctx.timeouts.start);
+  } catch (error) {
+    return { ...failed, why: `${failed.why}; the server could not be read after the failure (${describeError(error)})` };
+  }
+  if (!now || !needsRestart({ before, now, desired, failedStep: failed.step })) return failed;
+  ctx.reporter.report({ type: "restarting", address: change.address, failedStep: failed.step });
+  const restarted = await runStep(ctx, change, RESTART_STEP, {}, now, change.steps.length);
+  return withRestart(failed, restarted.type === "ok" ? { outcome: "started" } : { outcome: "failed", why: restarted.why });
+}
+
+async function waitUntilSettled(ctx: InstanceContext, change: InstanceChange, first: ObservedInstance, timeoutMs = ctx.waitTimeoutMs): Promise<ObservedInstance> {
+  const deadline = ctx.clock.now() + timeoutMs;
   let current = first;
   while (isBusy(current)) {
-    if (ctx.clock.now() >= deadline) throw new ReformError("TIMEOUT", `wait timed out: still ${current.rawStatus} after ${formatDuration(ctx.waitTimeoutMs)}`);
+    if (ctx.clock.now() >= deadline) throw new ReformError("TIMEOUT", `wait timed out: still ${current.rawStatus} after ${formatDuration(timeoutMs)}`);
     ctx.reporter.report({ type: "waiting", address: change.address, status: current.rawStatus });
     await ctx.clock.sleep(ctx.pollIntervalMs, ctx.signal);
     const next = await ctx.reader.read(change.id);
@@ -94,22 +135,14 @@ async function waitUntilSettled(ctx: InstanceContext, change: InstanceChange, fi
   return current;
 }
 
-type StepOutcome = { readonly type: "ok"; readonly instance: ObservedInstance } | Extract<InstanceResult, { type: "failed" }>;
+type StepOutcome = { readonly type: "ok"; readonly instance: ObservedInstance } | Failed;
 
-async function runStep(
-  ctx: InstanceContext,
-  change: InstanceChange,
-  desired: DesiredInstance,
-  step: Step,
-  current: ObservedInstance,
-  index: number,
-): Promise<StepOutcome> {
+async function runStep(ctx: InstanceContext, change: InstanceChange, step: Step, inputs: StepInputs, current: ObservedInstance, index: number): Promise<StepOutcome> {
   const moreSteps = index < change.steps.length - 1;
   const base = { run: ctx.run, address: change.address, id: change.id, step: step.kind, op: `${ctx.run}:${change.address}:${index}` };
   let sentRequestId: string | undefined;
   let sent = false;
   try {
-    const inputs = await ctx.resolveInputs(desired, step);
     const handle = await ctx.adapter.startStep({ instance: current, step, inputs }, ctx.signal);
     sentRequestId = handle.requestId;
     sent = true;
@@ -151,13 +184,13 @@ async function runStep(
   }
 }
 
-function describeFailure(error: unknown, step: StepKind, address: string): Extract<InstanceResult, { type: "failed" }> {
+function describeFailure(error: unknown, step: StepKind, address: string): Failed {
   if (error instanceof CloudError) {
     const e = error.withContext({ address, step });
     return { type: "failed", step, why: e.message, ...(e.details.requestId ? { requestId: e.details.requestId } : {}) };
   }
   if (error instanceof AmbiguousError) return { type: "failed", step, why: `${step}: ${error.message}; run plan to see the server's real state` };
-  if (error instanceof ReformError) return { type: "failed", step, why: error.message.startsWith(`${step} `) ? error.message : `${step}: ${error.message}` };
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describeError(error);
+  if (error instanceof ReformError) return { type: "failed", step, why: message.startsWith(`${step} `) ? message : `${step}: ${message}` };
   return { type: "failed", step, why: `${step}: ${message}` };
 }

@@ -48,6 +48,15 @@ export class ConfigError extends ReformError {
   }
 }
 
+/**
+ * An error's message on one line, for a result or a progress line: a ConfigError's diagnostics joined with "; "
+ * (its message puts each on a line of its own, under an "N errors in configuration:" heading).
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof ConfigError) return error.diagnostics.map(formatDiagnostic).join("; ");
+  return error instanceof Error ? error.message : String(error);
+}
+
 export interface CloudErrorDetails {
   readonly provider: string;
   /** HTTP method and path (no query secrets). */

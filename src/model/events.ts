@@ -3,8 +3,18 @@ import type { StepKind } from "./action.js";
 
 export type InstanceResult =
   | { readonly type: "converged" }
-  | { readonly type: "failed"; readonly why: string; readonly step?: StepKind; readonly requestId?: string }
+  | {
+      readonly type: "failed";
+      readonly why: string;
+      readonly step?: StepKind;
+      readonly requestId?: string;
+      /** The server had been running, a failed step left it stopped, and apply started it again. @default none: nothing to restart */
+      readonly restart?: RestartOutcome;
+    }
   | { readonly type: "skipped"; readonly why: string };
+
+/** How starting a server again after a failed step went (`why` says how it failed). */
+export type RestartOutcome = { readonly outcome: "started" } | { readonly outcome: "failed"; readonly why: string };
 
 export type ApplyEvent =
   | { readonly type: "apply-started"; readonly instances: number; readonly batches: number }
@@ -13,6 +23,8 @@ export type ApplyEvent =
   | { readonly type: "step-finished"; readonly address: InstanceAddress; readonly step: StepKind }
   | { readonly type: "waiting"; readonly address: InstanceAddress; readonly status: string }
   | { readonly type: "verifying"; readonly address: InstanceAddress }
+  /** A step failed after the server, running before, was stopped: apply starts it again. */
+  | { readonly type: "restarting"; readonly address: InstanceAddress; readonly failedStep: StepKind }
   | { readonly type: "instance-done"; readonly address: InstanceAddress; readonly result: InstanceResult }
   | { readonly type: "warning"; readonly message: string };
 

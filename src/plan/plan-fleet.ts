@@ -1,4 +1,4 @@
-import type { Action, InstanceChange, Plan, PlannedProvider, PlanSummary, RolloutPolicy } from "../model/index.js";
+import type { Action, InstanceChange, Plan, PlannedProvider, PlanSummary, Reason, RolloutPolicy } from "../model/index.js";
 import { ACTIONS, PLAN_FORMAT_VERSION, isExecutable } from "../model/index.js";
 import type { PlanInstanceInput } from "./plan-instance.js";
 import { planInstance } from "./plan-instance.js";
@@ -28,12 +28,32 @@ export function planFleet(input: PlanFleetInput): Plan {
     createdAt: input.createdAt,
     configFile: input.configFile,
     configSha256: input.configSha256,
+    rollout: input.rollout,
+    providers: input.providers ?? [],
+    ...summed(changes),
+  };
+}
+
+/**
+ * A change whose steps could not run (an input they need is missing: see workflow/step-inputs.ts) becomes an `error`:
+ * shown with what differs and why it cannot be done, never executed; the plan is then not applyable.
+ */
+export function refuseChanges(plan: Plan, problems: ReadonlyMap<string, readonly Reason[]>): Plan {
+  if (problems.size === 0) return plan;
+  const changes = plan.changes.map((change): InstanceChange => {
+    const reasons = problems.get(change.address);
+    if (!reasons || reasons.length === 0) return change;
+    return { ...change, action: "error", impact: "none", steps: [], reasons: [...reasons, ...change.reasons] };
+  });
+  return { ...plan, ...summed(changes) };
+}
+
+function summed(changes: readonly InstanceChange[]): Pick<Plan, "changes" | "summary" | "applyable" | "hasChanges"> {
+  return {
     changes,
     summary: summarize(changes),
-    rollout: input.rollout,
     applyable: changes.every((change) => change.action !== "error"),
     hasChanges: changes.some((change) => isExecutable(change.action)),
-    providers: input.providers ?? [],
   };
 }
 

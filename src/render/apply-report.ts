@@ -27,7 +27,14 @@ export interface ApplyReportDocument {
     readonly address: string;
     readonly id: string;
     readonly action: Action;
-    readonly result: { readonly type: InstanceResult["type"]; readonly why?: string; readonly step?: StepKind; readonly request_id?: string };
+    readonly result: {
+      readonly type: InstanceResult["type"];
+      readonly why?: string;
+      readonly step?: StepKind;
+      readonly request_id?: string;
+      /** The server had been stopped by the failed sequence and was started again (`started`), or that failed (`failed`, with why). */
+      readonly restart?: { readonly outcome: "started" | "failed"; readonly why?: string };
+    };
     readonly steps: readonly StepKind[];
     readonly duration_ms: number;
   }[];
@@ -80,6 +87,7 @@ export function toApplyReportDocument(report: ApplyReport): ApplyReportDocument 
         ...(entry.result.type === "converged" ? {} : { why: entry.result.why }),
         ...(entry.result.type === "failed" && entry.result.step ? { step: entry.result.step } : {}),
         ...(entry.result.type === "failed" && entry.result.requestId ? { request_id: entry.result.requestId } : {}),
+        ...(entry.result.type === "failed" && entry.result.restart ? { restart: { ...entry.result.restart } } : {}),
       },
       steps: [...entry.steps],
       duration_ms: entry.durationMs,

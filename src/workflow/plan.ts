@@ -8,11 +8,13 @@ import { ConfigError } from "../model/errors.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { Plan } from "../model/plan.js";
 import type { ImageResolution, ProviderAdapter } from "../model/provider.js";
-import { planFleet } from "../plan/plan-fleet.js";
+import { planFleet, refuseChanges } from "../plan/plan-fleet.js";
 import type { PlanInstanceInput } from "../plan/plan-instance.js";
 import { planInstance } from "../plan/plan-instance.js";
 import type { FleetObservation } from "./observe.js";
 import { imageRefKey, observeFleet, resolveFleetImages } from "./observe.js";
+import { checkStepInputs } from "./step-inputs.js";
+import type { InputSources } from "./step-inputs.js";
 
 export interface PlanRequest {
   readonly fleet: DesiredFleet;
@@ -23,6 +25,12 @@ export interface PlanRequest {
   readonly adopt?: boolean;
   /** Address globs; empty plans everything. */
   readonly targets?: readonly string[];
+  /**
+   * Where the steps' secret references are resolved from. Given, every change is checked before it is planned to run:
+   * one whose steps need a variable that is not set or a file that cannot be read is an `error` naming the server, the
+   * field and the variable or file (the value is read only to be dropped). @default not checked (drift never applies)
+   */
+  readonly inputs?: InputSources;
 }
 
 /** A plan together with what apply needs to execute it: desired state and a way to plan one server again. */
@@ -53,7 +61,7 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
   }
   await nameObservedImages(inputs, adapters, signal);
   if (diagnostics.length > 0) throw new ConfigError(diagnostics);
-  const result = planFleet({
+  const planned = planFleet({
     inputs,
     createdAt: new Date(request.clock.now()).toISOString(),
     configFile: fleet.file,
@@ -62,10 +70,13 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
     providers: fleet.providers.map((p) => ({ name: p.name, type: p.type, endpoints: adapters.get(p.name)?.endpoints?.() ?? [] })),
     ...(request.targets && request.targets.length > 0 ? { targets: request.targets } : {}),
   });
+  const desired = new Map(resolved.instances.map((d) => [d.address, d]));
+  const acting = planned.changes.filter((c) => c.steps.length > 0);
+  const result = request.inputs ? refuseChanges(planned, await checkStepInputs(acting, desired, request.inputs, fleet.root)) : planned;
   const byAddress = new Map(inputs.map((i) => [i.desired.address, i]));
   return {
     plan: result,
-    desired: new Map(resolved.instances.map((d) => [d.address, d])),
+    desired,
     observed,
     root: fleet.root,
     replan: (desired, fresh) => {

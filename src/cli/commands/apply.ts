@@ -46,7 +46,7 @@ export interface ApplyCommandOptions {
 
 export async function applyCommand(io: CliIo, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
   return withSession(io, options.config, options, async (session) => {
-    const planned = await planWithSession(io, session, options, signal);
+    const planned = await planWithSession(io, session, { ...options, checkInputs: true }, signal);
     const color = useColor(io, options.color);
     const progress = options.output === "json" ? io.stderr : io.stdout;
     progress.write(renderPlanAs(planned.plan, "text", { color, width: io.stdout.columns ?? 100 }));
@@ -72,7 +72,7 @@ export async function applySavedPlanCommand(io: CliIo, planPath: string, options
     if (session.fleet.sha256 !== saved.configSha256) {
       throw new ReformError("PLAN_STALE", `the plan is stale: ${config} changed since the plan was made; run plan again`);
     }
-    const fresh = await planWithSession(io, session, { target: [], adopt: false }, signal);
+    const fresh = await planWithSession(io, session, { target: [], adopt: false, checkInputs: false }, signal);
     const problem = checkSavedPlan(saved, fresh.plan, fresh.observed);
     if (problem) throw new ReformError("PLAN_STALE", describeSavedPlanProblem(problem));
     const progress = options.output === "json" ? io.stderr : io.stdout;

@@ -24,15 +24,21 @@ export interface PlanCommandOptions {
 
 export async function planCommand(io: CliIo, options: PlanCommandOptions, signal: AbortSignal): Promise<number> {
   return withSession(io, options.config, options, async (session) => {
-    const result = await planWithSession(io, session, options, signal);
+    const result = await planWithSession(io, session, { ...options, checkInputs: true }, signal);
     io.stdout.write(renderPlanAs(result.plan, options.output, { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
     if (options.out) await savePlanFile(resolve(io.cwd, options.out), result.plan);
     return planExitCode(result.plan, options.detailedExitcode);
   });
 }
 
-export function planWithSession(io: CliIo, session: Session, options: { target: readonly string[]; adopt: boolean }, signal: AbortSignal): Promise<PlanResult> {
-  return plan({ fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, adopt: options.adopt, targets: options.target });
+/**
+ * Plans with the session's fleet and clouds. With `checkInputs` (plan, and apply without a saved plan), a server whose
+ * steps need a secret this environment lacks is an `error` in the plan; a saved plan's servers are checked by apply
+ * itself, each just before its first step.
+ */
+export function planWithSession(io: CliIo, session: Session, options: { target: readonly string[]; adopt: boolean; checkInputs: boolean }, signal: AbortSignal): Promise<PlanResult> {
+  const inputs = options.checkInputs ? { inputs: { env: io.env, readFile: io.readFile, realPath: io.realPath } } : {};
+  return plan({ fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, adopt: options.adopt, targets: options.target, ...inputs });
 }
 
 export function planExitCode(result: Plan, detailed: boolean): number {

@@ -58,6 +58,9 @@ function apply(slot: Slot, event: ApplyEvent): void {
     case "verifying":
       task.output = "verifying";
       return;
+    case "restarting":
+      task.output = `${event.failedStep} failed: starting the server again…`;
+      return;
     case "instance-done":
       if (event.result.type === "converged") slot.resolve?.();
       else if (event.result.type === "skipped") {

@@ -25,6 +25,8 @@ export function describeEvent(event: ApplyEvent): string | undefined {
       return undefined;
     case "verifying":
       return `${event.address}: verifying`;
+    case "restarting":
+      return `${event.address}: ${event.failedStep} failed with the server stopped; it was running before: starting it again`;
     case "instance-done":
       switch (event.result.type) {
         case "converged":

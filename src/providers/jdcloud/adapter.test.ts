@@ -183,7 +183,7 @@ describe("JD Cloud steps and polling", () => {
     expect(statuses[0]).toMatchObject({ type: "done", instance: { status: "stopped", imageId: "img-new", keyPair: "kp1", metadata: { n: "100", role: "x" } } });
   });
 
-  it("a refused rebuild carries JD's status word, message and request id, and where the VM is left", async () => {
+  it("a refused rebuild carries JD's status word, message and request id, and where the VM is after the refusal", async () => {
     const a = adapter();
     const running = await one(a, "i-0200");
     const step: Step = { kind: "rebuild", impact: "reprovision", params: { imageId: "img-new", metadata: { set: {}, remove: [], full: {} }, keepStopped: false } };
@@ -193,7 +193,7 @@ describe("JD Cloud steps and polling", () => {
     errors.push(String(error));
     expect(details).toMatchObject({ status: 400, cloudCode: "FAILED_PRECONDITION" });
     expect(details.requestId).toMatch(/^req-/);
-    expect(details.cloudMessage).toMatch(/must be stopped, it is running; the VM i-0200 is left running with image img-old/);
+    expect(details.cloudMessage).toMatch(/must be stopped, it is running; after the refusal the VM i-0200 is running with image img-old/);
   });
 });
 

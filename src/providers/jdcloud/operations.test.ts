@@ -80,7 +80,7 @@ describe("JD progress from the instance status", () => {
   it("a refusal says where the VM was left", () => {
     const refused = new CloudError({ provider: "jd", operation: "POST rebuild", status: 400, cloudMessage: "bad password", cloudCode: "INVALID_ARGUMENT", requestId: "r-1" });
     const error = withVmState(refused, stopped({ id: "i-9", rawStatus: "stopped", imageId: "img-1" })) as CloudError;
-    expect(error.message).toContain("bad password; the VM i-9 is left stopped with image img-1");
+    expect(error.message).toContain("bad password; after the refusal the VM i-9 is stopped with image img-1");
     expect(error.details.requestId).toBe("r-1");
   });
 });

@@ -139,9 +139,9 @@ function movedToTargetImage(handle: OperationHandle, instance: ObservedInstance)
   return targetImageId !== undefined && before !== undefined && before !== targetImageId && instance.imageId === targetImageId;
 }
 
-/** A refused step says where the VM was left: in a stop → rebuild → start sequence that is what the next run starts from. */
+/** A refused step says where the VM is after the refusal (read back): what apply restarts, or the next run starts from. */
 export function withVmState(error: unknown, instance: ObservedInstance): unknown {
   if (!(error instanceof CloudError)) return error;
-  const where = `the VM ${instance.id} is left ${instance.rawStatus || "in an unknown state"} with image ${instance.imageId || "unknown"}`;
+  const where = `after the refusal the VM ${instance.id} is ${instance.rawStatus || "in an unknown state"} with image ${instance.imageId || "unknown"}`;
   return new CloudError({ ...error.details, cloudMessage: `${error.details.cloudMessage}; ${where}` }, { cause: error });
 }
