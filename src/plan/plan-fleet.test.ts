@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ACTIONS, DEFAULT_CHANGE_POLICY, DEFAULT_ROLLOUT } from "../model/index.js";
-import { planFleet } from "./plan-fleet.js";
+import { planFleet, refuseChanges } from "./plan-fleet.js";
 import { isTargeted } from "./targets.js";
 import { desired, input, observed } from "./test-builders.js";
 
@@ -39,6 +39,36 @@ describe("planFleet", () => {
   it("has no changes when every server matches", () => {
     const plan = planFleet({ ...base, inputs: [inputs[1]!] });
     expect(plan.hasChanges).toBe(false);
+  });
+});
+
+describe("refuseChanges", () => {
+  const inputs = [
+    input(desired({ metadata: { role: "api" } }, "web-2"), observed({ id: "srv-2", name: "web-2" })),
+    input(desired({ image: { name: "ubuntu-24.04" } }, "db-1"), observed({ id: "srv-3", name: "db-1" })),
+  ];
+  const problem = { message: "/fleet.yaml:10:5: environment variable PW is not set (spec.password of dc1/db-1, needed by its rebuild)" };
+
+  it("turns a change whose inputs are missing into an error: no steps, the problem first, the plan not applyable", () => {
+    const plan = planFleet({ ...base, inputs });
+    const refused = refuseChanges(plan, new Map([["dc1/db-1", [problem]]]));
+    const db = refused.changes.find((c) => c.address === "dc1/db-1");
+    expect(db).toMatchObject({ action: "error", impact: "none", steps: [] });
+    expect(db?.reasons[0]).toEqual(problem);
+    // what differs and why the rebuild was planned stay visible
+    expect(db?.fields.map((f) => f.path)).toEqual(["image"]);
+    expect(db?.reasons.slice(1)).toEqual(plan.changes.find((c) => c.address === "dc1/db-1")?.reasons);
+    expect(refused.changes.find((c) => c.address === "dc1/web-2")).toEqual(plan.changes.find((c) => c.address === "dc1/web-2"));
+    expect(refused.summary).toMatchObject({ rebuild: 0, error: 1, "update-metadata": 1 });
+    expect(refused.applyable).toBe(false);
+    expect(refused.hasChanges).toBe(true);
+  });
+
+  it("recomputes hasChanges, and leaves a plan without problems as it is", () => {
+    const plan = planFleet({ ...base, inputs: [inputs[1]!] });
+    expect(refuseChanges(plan, new Map())).toBe(plan);
+    expect(refuseChanges(plan, new Map([["dc1/db-1", []]])).applyable).toBe(true);
+    expect(refuseChanges(plan, new Map([["dc1/db-1", [problem]]])).hasChanges).toBe(false);
   });
 });
 

@@ -41,6 +41,7 @@ const WORLD = `huaweicloud:
     - { name: busy-1, image: euler-1, keyPair: ops-2025, busyFor: 400ms }
     - { name: err-1, image: euler-1, keyPair: ops-2025, status: ERROR, fault: "disk attach failed" }
     - { name: nat-1, image: euler-1, keyPair: ops-2025, metadata: { role: native } }
+    - { name: fj-1, image: euler-1, keyPair: ops-2025, failJobs: "the host ran out of capacity" }
 `;
 
 function fleet(cloud: TestCloud, instances: string): string {
@@ -160,11 +161,28 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
     expect(server("md-1").metadata).toMatchObject({ role: "db", tier: "gold", image_name: "euler-1", virtual_env_type: "FusionCompute" });
   });
 
-  it("reports a failed changeos job with its fail_reason and exits non-zero", async () => {
+  it("a failed withStopServer changeos job: reported with its fail_reason, and the server, running before, is started again", async () => {
     await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: bad-1, spec: { image: { name: broken } } }\n`));
     const applied = await run(["apply", "--auto-approve"]);
     expect(applied.code).toBe(1);
-    expect(applied.stdout + applied.stderr).toMatch(/job [0-9a-f]+ failed: Ecs\.0032 the image's system disk is larger than the flavor allows/);
+    expect(applied.stdout + applied.stderr).toMatch(/job [0-9a-f]+ failed: Ecs\.0032 the image's system disk is larger than the flavor allows; the server, running before and stopped by the failed sequence, was started again/);
+    expect(applied.stdout).toMatch(/hw\/bad-1: changeos failed with the server stopped; it was running before: starting it again/);
+    // the cloud stopped it for the job (withStopServer) and the failed job left it SHUTOFF; apply started it
+    expect(actionsOf("bad-1")).toEqual(["v2 changeOS withStopServer", "startServer"]);
+    expect(server("bad-1").status).toBe("ACTIVE");
+  });
+
+  it("when starting the server again fails too, says so: the server is left stopped, both failures reported", async () => {
+    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: fj-1, spec: { keyPair: ops-2026 } }\n`));
+    const applied = await run(["apply", "--auto-approve", "--output", "json"]);
+    expect(applied.code).toBe(1);
+    const report = JSON.parse(applied.stdout) as { results: { result: { type: string; step?: string; why: string; restart?: { outcome: string; why?: string } } }[] };
+    const result = report.results[0]?.result;
+    expect(result).toMatchObject({ type: "failed", step: "reinstall", restart: { outcome: "failed" } });
+    expect(result?.restart?.why).toMatch(/start failed: job [0-9a-f]+ failed \(1 of 1 sub-jobs failed\): Ecs\.0000 the host ran out of capacity/);
+    expect(result?.why).toMatch(/reinstall failed: job [0-9a-f]+ failed: Ecs\.0000 the host ran out of capacity; the server, running before, is left stopped: starting it again failed too: start failed/);
+    expect(actionsOf("fj-1")).toEqual(["v2 reinstallServer withStopServer", "startServer"]);
+    expect(server("fj-1").status).toBe("SHUTOFF");
   });
 
   it("reports a failed sub-job of a batch reboot with its fail_reason", async () => {

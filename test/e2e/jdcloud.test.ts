@@ -184,23 +184,73 @@ describe("JD Cloud VM end to end: the real CLI against the emulated JD API", { t
     expect(vm(cloud.emulator, "halt-1").status).toBe("stopped");
   });
 
-  it("reports a rebuild refused after the stop precisely, and the next plan starts from the VM as it was left", async () => {
+  it("a rebuild refused after the stop: reported precisely, and the VM, running before, is started again", async () => {
     await useFleet("bad.yaml", ["bad-1"]);
     const run = await reform(["apply", "-c", "bad.yaml", "--auto-approve"], WEAK_PASSWORD);
     expect(run.code).toBe(1);
     const output = `${run.stdout}\n${run.stderr}`;
-    // which step failed, JD's own words and request id, and where the VM was left
+    // which step failed, JD's own words and request id, where the refusal left the VM, and the restart
     expect(output).toMatch(/jd\/bad-1 \(rebuild\): jd: POST \/v1\/regions\/cn-north-1\/instances\/\{id\}:rebuildInstance failed 400 INVALID_ARGUMENT: password does not meet the rules/);
-    expect(output).toMatch(/the VM i-bad1 is left stopped with image img-2204 \[request req-[0-9a-f-]+\]/);
-    expect(actions(cloud.emulator, "bad-1")).toEqual(["stop"]);
-    expect(vm(cloud.emulator, "bad-1")).toMatchObject({ status: "stopped", imageId: "img-2204" });
+    expect(output).toMatch(/after the refusal the VM i-bad1 is stopped with image img-2204 \[request req-[0-9a-f-]+\]; the server, running before and stopped by the failed sequence, was started again/);
+    // the progress lines show the restart as it happens
+    expect(run.stdout).toMatch(/jd\/bad-1: rebuild failed with the server stopped; it was running before: starting it again\n.*jd\/bad-1: start started/);
+    expect(run.stdout).toMatch(/jd\/bad-1: start finished/);
+    expect(actions(cloud.emulator, "bad-1")).toEqual(["stop", "start"]);
+    expect(vm(cloud.emulator, "bad-1")).toMatchObject({ status: "running", imageId: "img-2204" });
 
-    // no state file: the next plan reads the VM stopped, so it rebuilds then starts it (power: running is declared)
+    // the JSON report carries the restart apart from the failure
+    const json = await reform(["apply", "-c", "bad.yaml", "--auto-approve", "--output", "json"], WEAK_PASSWORD);
+    const report = JSON.parse(json.stdout) as { results: { address: string; result: { type: string; step?: string; restart?: unknown } }[] };
+    expect(report.results[0]?.result).toMatchObject({ type: "failed", step: "rebuild", restart: { outcome: "started" } });
+    expect(vm(cloud.emulator, "bad-1").status).toBe("running");
+
+    // the next plan starts from the VM as it is (running, old image); with a password JD accepts, it converges
     const doc = await planDoc("bad.yaml");
-    expect(doc.changes[0]!.steps.map((s) => s.kind)).toEqual(["rebuild", "start"]);
+    expect(doc.changes[0]!.steps.map((s) => s.kind)).toEqual(["stop", "rebuild", "start"]);
     await applyAndReplan("bad.yaml", 1);
-    expect(actions(cloud.emulator, "bad-1")).toEqual(["stop", "rebuild", "start"]);
+    expect(actions(cloud.emulator, "bad-1")).toEqual(["stop", "start", "stop", "start", "stop", "rebuild", "start"]);
     expect(vm(cloud.emulator, "bad-1")).toMatchObject({ status: "running", imageId: "img-2404", keyNames: [] });
+  });
+
+  it("an unset password variable is a plan error naming the server, the field and the variable; apply touches nothing", async () => {
+    await cloud.writeFleet(
+      `providers:\n  jd: { type: jdcloud, region: cn-north-1, endpoint: "${cloud.emulator.urls.jdcloud}" }\ninstances:\n  - { provider: jd, name: key-1, spec: { image: { name: ubuntu-24.04 }, password: { env: JD_ROOT_PASSWORD } } }\n  - { provider: jd, name: api-1, spec: { metadata: { role: api, tier: "3" } } }\n`,
+      "unset.yaml",
+    );
+    const before = actions(cloud.emulator, "key-1").length;
+    const noPassword = { JDC_ACCESS_KEY: ACCESS_KEY, JDC_SECRET_KEY: SECRET_KEY };
+    const plan = await cloud.reform(["plan", "-c", "unset.yaml"], noPassword);
+    outputs.push(plan.stdout, plan.stderr);
+    expect(plan.code).toBe(1);
+    expect(plan.stdout).toMatch(/# jd\/key-1 /);
+    expect(plan.stdout.replace(/\s+/g, " ")).toMatch(/reason: unset\.yaml:\d+:\d+: environment variable JD_ROOT_PASSWORD is not set \(spec\.password of jd\/key-1, needed by its rebuild\)/);
+    expect(plan.stdout).toMatch(/The plan has errors: it is shown, but it cannot be applied\./);
+
+    const json = await cloud.reform(["plan", "-c", "unset.yaml", "--output", "json"], noPassword);
+    outputs.push(json.stdout, json.stderr);
+    expect(json.code).toBe(1);
+    const doc = JSON.parse(json.stdout) as { applyable: boolean; changes: { address: string; action: string; steps: unknown[]; reasons: { message: string }[] }[] };
+    expect(doc.applyable).toBe(false);
+    const key = doc.changes.find((c) => c.address === "jd/key-1");
+    expect(key).toMatchObject({ action: "error", steps: [] });
+    expect(key?.reasons[0]?.message).toMatch(/environment variable JD_ROOT_PASSWORD is not set \(spec\.password of jd\/key-1, needed by its rebuild\)/);
+    // the other server is planned as usual
+    expect(doc.changes.find((c) => c.address === "jd/api-1")?.action).toBe("update-metadata");
+
+    const applied = await cloud.reform(["apply", "-c", "unset.yaml", "--auto-approve"], noPassword);
+    outputs.push(applied.stdout, applied.stderr);
+    expect(applied.code).toBe(1);
+    expect(applied.stdout).toMatch(/environment variable JD_ROOT_PASSWORD is not set/);
+    expect(actions(cloud.emulator, "key-1")).toHaveLength(before);
+    expect(vm(cloud.emulator, "key-1").status).toBe("running");
+
+    // an empty variable is no password either; a set one plans the rebuild
+    const empty = await cloud.reform(["plan", "-c", "unset.yaml"], { ...noPassword, JD_ROOT_PASSWORD: "" });
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toMatch(/environment variable JD_ROOT_PASSWORD is empty/);
+    const set = await reform(["plan", "-c", "unset.yaml", "--detailed-exitcode"]);
+    expect(set.code).toBe(2);
+    expect(set.stdout).toMatch(/steps: stop → rebuild → start/);
   });
 
   it("refuses requests signed with the wrong secret key, naming the gateway's reason", async () => {
