@@ -90,6 +90,7 @@ function counting(adapter: ProviderAdapter, c: Counters): ProviderAdapter {
     ...(adapter.pollIntervalMs !== undefined ? { pollIntervalMs: adapter.pollIntervalMs } : {}),
     capabilities: (signal) => adapter.capabilities(signal),
     resolveImages: (refs, signal) => adapter.resolveImages(refs, signal),
+    findKeyPairs: (names, signal) => adapter.findKeyPairs(names, signal),
     listInstances: (req, signal) => {
       c.reads++;
       return counted(() => adapter.listInstances(req, signal), (n) => (c.readRequests += n));

@@ -34,6 +34,7 @@ const WORLD = `jdcloud:
     - { name: run-1, id: i-run1, image: old }
     - { name: park-1, id: i-park1, image: old }
     - { name: cold-1, id: i-cold1, image: old, status: stopped }
+    - { name: kp-1, id: i-kp1, image: old, keyPair: kp1 }
 `;
 
 /** The apply-time preflight and the restart after a failed step, through the library (plan, apply) and the real JD client. */
@@ -128,6 +129,27 @@ describe("preflight and restart against the emulated JD API", { timeout: 60_000 
     expect(actionsOf("env-1")).toEqual([]);
     expect(vm("env-1")).toMatchObject({ status: "running", imageId: "img-old" });
     expect(report.results.find((r) => r.address === "jd/meta-1")?.result.type).toBe("converged");
+  });
+
+  it("a key pair the cloud does not have: a plan error naming it; a plan made without the check fails that server before its first step", async () => {
+    const fleet = await fleetOf({ "kp-1": "{ keyPair: kp-gone }" });
+    const adapterMap = jd();
+    const planned = await plan({ fleet, adapters: adapterMap, clock: systemClock, signal, inputs: sources({}) });
+    const [change] = planned.plan.changes;
+    expect(change).toMatchObject({ action: "error", steps: [] });
+    expect(change?.reasons[0]).toEqual({ field: "keyPair", message: expect.stringMatching(/^fleet\.yaml:\d+:\d+: key pair "kp-gone" does not exist on provider jd \(spec\.keyPair of jd\/kp-1, needed by its rebuild\)$/) as unknown as string });
+
+    // planned elsewhere, without the check: apply looks the key pair up itself before the stop
+    const unchecked = await plan({ fleet, adapters: adapterMap, clock: systemClock, signal });
+    expect(unchecked.plan.changes[0]?.steps.map((s) => s.kind)).toEqual(["stop", "rebuild", "start"]);
+    const { report } = await applyRecorded(unchecked, adapterMap, {});
+    const result = report.results[0]?.result;
+    expect(result?.type === "failed" ? result.why : "").toMatch(/^not started: fleet\.yaml:\d+:\d+: key pair "kp-gone" does not exist on provider jd .*; nothing was sent to the server$/);
+    expect(actionsOf("kp-1")).toEqual([]);
+
+    // an existing key pair passes both checks
+    const good = await fleetOf({ "kp-1": "{ keyPair: kp1, metadata: { k: v } }" });
+    expect((await plan({ fleet: good, adapters: adapterMap, clock: systemClock, signal, inputs: sources({}) })).plan.applyable).toBe(true);
   });
 
   it("a rebuild refused after the stop: the VM, running before, is started again; the events say so in order", async () => {

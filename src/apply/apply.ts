@@ -149,6 +149,19 @@ async function passGate(ctx: InstanceContext, change: InstanceChange, policy: Ro
   return result.type === "passed" ? { type: "converged" } : { type: "failed", why: `converged, but ${result.why}` };
 }
 
+/** Whether the provider has a key pair, asked once per name for the whole run; undefined when it cannot be read. */
+function keyPairLookup(adapter: ProviderAdapter, signal: AbortSignal): (name: string) => Promise<boolean | undefined> {
+  const asked = new Map<string, Promise<boolean | undefined>>();
+  return (name) => {
+    let answer = asked.get(name);
+    if (!answer) {
+      answer = adapter.findKeyPairs([name], signal).then((found) => found.has(name), () => undefined);
+      asked.set(name, answer);
+    }
+    return answer;
+  };
+}
+
 function createContexts(run: string, deps: ApplyDeps, options: ApplyOptions, providers: ReadonlySet<string>, journal: Journal): Map<string, InstanceContext> {
   const contexts = new Map<string, InstanceContext>();
   for (const provider of providers) {
@@ -175,6 +188,7 @@ function createContexts(run: string, deps: ApplyDeps, options: ApplyOptions, pro
       waitTimeoutMs: options.waitTimeoutMs ?? 30 * 60_000,
       pollIntervalMs,
       resolveInputs: deps.resolveInputs,
+      keyPairExists: keyPairLookup(adapter, deps.signal),
       replan: deps.replan,
     });
   }

@@ -8,6 +8,7 @@ import type { ObservedInstance } from "../model/observed.js";
 import { isBusy } from "../model/observed.js";
 import type { ProviderAdapter, StepInputs } from "../model/provider.js";
 import { fingerprintOf } from "../plan/fingerprint.js";
+import { keyPairsNamed, missingKeyPair } from "../plan/key-pairs.js";
 import { formatDuration } from "./duration.js";
 import type { Journal } from "./journal.js";
 import type { OperationPoller } from "./poller.js";
@@ -39,6 +40,11 @@ export interface InstanceContext {
   /** How long to wait for a server that was busy at plan time. */
   readonly waitTimeoutMs: number;
   readonly pollIntervalMs: number;
+  /**
+   * Whether the cloud has this key pair for the caller; undefined when that cannot be read (not checked then).
+   * Asked once per name and run (see apply.ts).
+   */
+  readonly keyPairExists: (name: string) => Promise<boolean | undefined>;
   /** What a step needs that the plan does not carry; called for every step before the first is sent. */
   readonly resolveInputs: (desired: DesiredInstance, step: Step) => Promise<StepInputs>;
   /** Plans one server again from fresh state (for servers that were busy at plan time). */
@@ -87,15 +93,20 @@ function settledResult(change: InstanceChange): InstanceResult {
 }
 
 /**
- * Everything the server's steps need that the plan does not carry (secrets, user_data content), resolved before the
- * first step: a missing one fails the server with nothing sent to it, rather than after a `stop`. One per step.
+ * Everything the server's steps need, made sure of before the first step: what the plan does not carry (secrets,
+ * user_data content) resolved, one per step, and the key pairs they name found. A missing one fails the server with
+ * nothing sent to it, rather than after a `stop`. (Images were resolved by the plan apply was given.)
  */
 async function preflight(ctx: InstanceContext, change: InstanceChange, desired: DesiredInstance): Promise<{ readonly type: "ready"; readonly inputs: readonly StepInputs[] } | Failed> {
+  const notStarted = (problem: string): Failed => ({ type: "failed", why: `not started: ${problem}; nothing was sent to the server` });
   const inputs: StepInputs[] = [];
   try {
     for (const step of change.steps) inputs.push(await ctx.resolveInputs(desired, step));
   } catch (error) {
-    return { type: "failed", why: `not started: ${describeError(error)}; nothing was sent to the server` };
+    return notStarted(describeError(error));
+  }
+  for (const named of keyPairsNamed(change)) {
+    if ((await ctx.keyPairExists(named.name)) === false) return notStarted(missingKeyPair(change, named).message);
   }
   return { type: "ready", inputs };
 }

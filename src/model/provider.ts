@@ -151,6 +151,11 @@ export interface ProviderAdapter {
   readonly pollIntervalMs?: number;
   capabilities(signal: AbortSignal): Promise<ProviderCapabilities>;
   resolveImages(refs: readonly ImageRef[], signal: AbortSignal): Promise<readonly ImageResolution[]>;
+  /**
+   * The key pairs among `names` that exist for this caller (a reprovisioning step naming another is refused by the
+   * cloud, on JD after the VM was stopped). Reads only; never one call per server.
+   */
+  findKeyPairs(names: readonly string[], signal: AbortSignal): Promise<ReadonlySet<string>>;
   /** Bulk and paginated: never one GET per server. */
   listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]>;
   /** Sends the step's mutating call. Throws CloudError on refusal, AmbiguousError when the outcome is unknown. */

@@ -13,7 +13,7 @@ import type { PlanInstanceInput } from "../plan/plan-instance.js";
 import { planInstance } from "../plan/plan-instance.js";
 import type { FleetObservation } from "./observe.js";
 import { imageRefKey, observeFleet, resolveFleetImages } from "./observe.js";
-import { checkStepInputs } from "./step-inputs.js";
+import { preflightChanges } from "./preflight.js";
 import type { InputSources } from "./step-inputs.js";
 
 export interface PlanRequest {
@@ -26,9 +26,10 @@ export interface PlanRequest {
   /** Address globs; empty plans everything. */
   readonly targets?: readonly string[];
   /**
-   * Where the steps' secret references are resolved from. Given, every change is checked before it is planned to run:
-   * one whose steps need a variable that is not set or a file that cannot be read is an `error` naming the server, the
-   * field and the variable or file (the value is read only to be dropped). @default not checked (drift never applies)
+   * Where the steps' secret references are resolved from. Given, every change is checked before it is planned to run
+   * (see preflightChanges): one whose steps need a variable that is not set, a file that cannot be read or a key pair
+   * the cloud does not have is an `error` naming the server, the field and the variable, file or key pair (a secret's
+   * value is read only to be dropped). @default not checked (drift never applies)
    */
   readonly inputs?: InputSources;
 }
@@ -72,7 +73,8 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
   });
   const desired = new Map(resolved.instances.map((d) => [d.address, d]));
   const acting = planned.changes.filter((c) => c.steps.length > 0);
-  const result = request.inputs ? refuseChanges(planned, await checkStepInputs(acting, desired, request.inputs, fleet.root)) : planned;
+  const preflight = request.inputs ? await preflightChanges(acting, desired, { adapters, sources: request.inputs, root: fleet.root, signal }) : new Map();
+  const result = refuseChanges(planned, preflight);
   const byAddress = new Map(inputs.map((i) => [i.desired.address, i]));
   return {
     plan: result,

@@ -105,6 +105,12 @@ describe("emulated Huawei ECS: the API pages' constraints", () => {
     expect(byId.body.servers[2]).toEqual({ id: "gone", fault: { code: 404, message: "The ECS does not exist." } });
   });
 
+  it("lists the project's key pairs on the native GET /v2.1/{p}/os-keypairs, each with a public key and its fingerprint", async () => {
+    const listed = await send("GET", "/v2.1/{p}/os-keypairs");
+    expect(listed.status).toBe(200);
+    expect(listed.body.keypairs).toEqual([{ keypair: { name: "ops", public_key: expect.stringMatching(/^ssh-ed25519 \S+ ops$/), fingerprint: expect.stringMatching(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/) } }]);
+  });
+
   it("answers a native v2.1 action (os-start) with 202 and no body, and refuses a mismatched X-Project-Id", async () => {
     const reboot = await send("POST", "/v2.1/{p}/servers/s-off-1/action", { "os-start": {} });
     expect([reboot.status, reboot.body]).toEqual([202, undefined]);

@@ -8,6 +8,7 @@ import { batchAction, busyError, ecsError, nativePowerAction, nativeRebuild, rep
 import type { HuaweiState, HwServer } from "./state.js";
 import { DEFAULT_HW_REGION, iso, settle } from "./state.js";
 import { verifySignature } from "./verify.js";
+import { fingerprintOf, generatePublicKey } from "../openstack/keys.js";
 import { jobView, serverDetail } from "./view.js";
 
 export const HUAWEI_PREFIX = "/huaweicloud";
@@ -61,6 +62,7 @@ function route(options: HuaweiServiceOptions, req: ApiRequest, now: number): Api
     const job = jobView(state, id, now);
     return job ? { status: 200, body: job } : ecsError(400, "Common.0011", "Invalid job id.");
   }
+  if (version === "v2.1" && resource === "os-keypairs" && id === undefined && m === "GET") return listKeypairs(state);
   if (version === "v1" && resource === "cloudservers" && id === "detail" && m === "GET") return listServers(state, req.query, now);
   if (version === "v1" && resource === "cloudservers" && id === "action" && m === "POST") return batchAction(context(options, req, now), readJson(req));
   const server = state.servers.find((s) => s.id === id);
@@ -84,6 +86,15 @@ function context(options: HuaweiServiceOptions, req: ApiRequest, now: number): A
     record: (server, action) => options.stats.actions.push({ serverId: server.id, serverName: server.name, action, at: now, requestId: req.requestId }),
     ...(options.faults ? { faults: options.faults } : {}),
   };
+}
+
+/** `GET /v2.1/{p}/os-keypairs` (native OpenStack API, not paginated): the world's key pairs, public keys generated. */
+function listKeypairs(state: HuaweiState): ApiResponse {
+  const keypairs = state.keypairs.map((name) => {
+    const publicKey = generatePublicKey(0, name);
+    return { keypair: { name, public_key: publicKey, fingerprint: fingerprintOf(publicKey) ?? "" } };
+  });
+  return { status: 200, body: { keypairs } };
 }
 
 function listServers(state: HuaweiState, query: URLSearchParams, now: number): ApiResponse {

@@ -104,6 +104,10 @@ export class JdCloud {
     return this.#state.images;
   }
 
+  keypairs(): readonly string[] {
+    return this.#state.keypairs;
+  }
+
   hasKeypair(name: string): boolean {
     return this.#state.keypairs.includes(name);
   }

@@ -135,6 +135,17 @@ describe("the emulated JD Cloud gateway", () => {
     expect((await call("GET", "/v1/regions/cn-north-1/images?imageSource=private")).json.result).toMatchObject({ totalCount: 2 });
   });
 
+  it("describeKeypairs lists the world's key pairs, filtered by keyNames (exact), 10-100 per page", async () => {
+    const all = await call("GET", "/v1/regions/cn-north-1/keypairs");
+    expect(all.json.result).toMatchObject({ totalCount: 1, keypairs: [{ keyName: "kp1", keyFingerprint: expect.stringMatching(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/) as unknown as string }] });
+    const named = await call("GET", "/v1/regions/cn-north-1/keypairs?filters.1.name=keyNames&filters.1.values.1=kp1&filters.1.values.2=kp-gone");
+    expect((named.json.result?.["keypairs"] as { keyName: string }[]).map((k) => k.keyName)).toEqual(["kp1"]);
+    const none = await call("GET", "/v1/regions/cn-north-1/keypairs?filters.1.name=keyNames&filters.1.values.1=kp");
+    expect(none.json.result).toMatchObject({ totalCount: 0, keypairs: [] });
+    expect((await call("GET", "/v1/regions/cn-north-1/keypairs?filters.1.name=fingerprint&filters.1.values.1=x")).json.error?.status).toBe("INVALID_ARGUMENT");
+    expect((await call("GET", "/v1/regions/cn-north-1/keypairs?pageSize=101")).json.error?.status).toBe("OUT_OF_RANGE");
+  });
+
   it("pages describeInstances (10-100) and describeInstancesCustomData (1-10), filtered by instanceId", async () => {
     const page = await call("GET", "/v1/regions/cn-north-1/instances?pageNumber=3&pageSize=10");
     expect(page.json.result).toMatchObject({ totalCount: 26 });

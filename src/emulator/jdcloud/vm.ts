@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ApiRequest, ApiResponse, ApiService } from "../http.js";
 import { MalformedBody, isRecord, readJson, segments } from "../http.js";
 import type { CloudFaults } from "../faults.js";
@@ -87,6 +88,10 @@ function read(req: ApiRequest, deps: JdServiceDeps, collection: string, item: st
       const customData = page.items.map((i) => ({ instanceId: i.id, metadata: Object.entries(i.metadata).map(([key, value]) => ({ key, value })), userdata: i.userData === null ? [] : [{ key: "launch-script", value: i.userData }] }));
       return { customData, totalCount: page.total };
     }
+    case "keypairs": {
+      const page = paginate(req, keypairsOf(req, deps.cloud.keypairs()), 10, 100);
+      return { keypairs: page.items.map((keyName) => ({ keyName, keyFingerprint: fingerprint(keyName), createTime: "2026-01-01T00:00:00Z" })), totalCount: page.total };
+    }
     case "images": {
       const page = paginate(req, imagesOf(req, deps.cloud.images()), 10, 100);
       return { images: page.items.map((i) => ({ imageId: i.id, name: i.name, imageSource: IMAGE_SOURCE_WORD[i.source ?? "private"], osType: "linux", platform: "Ubuntu", systemDiskSizeGB: 40, status: "ready" })), totalCount: page.total };
@@ -154,6 +159,19 @@ function filtered(req: ApiRequest, instances: readonly JdInstanceState[]): JdIns
     out = out.filter((i) => (f.name === "name" ? f.values.some((v) => i.name.includes(v)) : f.values.includes(field(i))));
   }
   return out;
+}
+
+/** describeKeypairs' only filter: `keyNames`, exact, several values. */
+function keypairsOf(req: ApiRequest, names: readonly string[]): readonly string[] {
+  const filter = [...req.query].find(([k, v]) => /^filters\.\d+\.name$/.test(k) && v !== "keyNames");
+  if (filter) throw new JdApiError(400, "INVALID_ARGUMENT", `unsupported filter ${filter[1]}`);
+  const wanted = [...req.query].filter(([k]) => /^filters\.\d+\.values\.\d+$/.test(k)).map(([, v]) => v);
+  return wanted.length === 0 ? names : names.filter((n) => wanted.includes(n));
+}
+
+/** An MD5-shaped fingerprint, stable per name (the emulator keeps no public keys). */
+function fingerprint(name: string): string {
+  return (createHash("md5").update(name).digest("hex").match(/../g) ?? []).join(":");
 }
 
 /** How an image's source is named in the Image object (the query says `public`, the answer `jcloud`). */

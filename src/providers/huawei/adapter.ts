@@ -22,7 +22,7 @@ import type {
 import { HttpClient } from "../http/client.js";
 import type { HttpResponse } from "../http/types.js";
 import type { EcsContext, EcsRequest } from "./ecs.js";
-import { ecsUrl, stepRequest } from "./ecs.js";
+import { ecsUrl, keypairNames, keypairsRequest, stepRequest } from "./ecs.js";
 import { projectIdFrom, projectsRequest } from "./iam.js";
 import { jobOutcome } from "./jobs.js";
 import type { HuaweiSettings } from "./config.js";
@@ -165,6 +165,14 @@ class HuaweiAdapter implements ProviderAdapter {
       out.push({ ref, result: { type: "found", id: String(image["id"]), name: String(image["name"] ?? ""), properties } });
     }
     return out;
+  }
+
+  /** `GET /v2.1/{project_id}/os-keypairs` (the native API; not paginated): the caller's key pairs. */
+  async findKeyPairs(names: readonly string[], signal: AbortSignal): Promise<ReadonlySet<string>> {
+    if (names.length === 0) return new Set();
+    const res = await this.#call((ctx) => keypairsRequest(ctx), signal);
+    const listed = keypairNames(res.json);
+    return new Set(names.filter((n) => listed.has(n)));
   }
 
   async listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]> {

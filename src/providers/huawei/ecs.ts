@@ -29,6 +29,18 @@ export function ecsUrl(ctx: EcsContext, path: string): string {
   return `${ctx.endpoint}${path.replace("{p}", encodeURIComponent(ctx.projectId))}`;
 }
 
+/** `GET /v2.1/{p}/os-keypairs`: the key pairs of the caller (native OpenStack API, not paginated). */
+export function keypairsRequest(ctx: EcsContext): EcsRequest {
+  return { method: "GET", url: ecsUrl(ctx, "/v2.1/{p}/os-keypairs"), operation: "GET /v2.1/{project_id}/os-keypairs" };
+}
+
+/** The names in an os-keypairs answer (`{keypairs: [{keypair: {name}}]}`). */
+export function keypairNames(body: unknown): Set<string> {
+  const list = (body as { keypairs?: unknown } | undefined)?.keypairs;
+  const names = Array.isArray(list) ? list.map((entry: unknown) => (entry as { keypair?: { name?: unknown } } | null)?.keypair?.name) : [];
+  return new Set(names.filter((n): n is string => typeof n === "string"));
+}
+
 /** `POST /v1/{p}/cloudservers/action`: one job with one sub-job per server. */
 export function batchRequest(ctx: EcsContext, action: "reboot" | "os-start" | "os-stop", body: Record<string, unknown>): EcsRequest {
   return { method: "POST", url: ecsUrl(ctx, "/v1/{p}/cloudservers/action"), json: { [action]: body }, operation: `POST /v1/{project_id}/cloudservers/action ${action}` };

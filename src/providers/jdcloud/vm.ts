@@ -35,6 +35,11 @@ export interface JdImage {
   readonly platform?: string;
 }
 
+export interface JdKeypair {
+  readonly keyName: string;
+  readonly keyFingerprint?: string;
+}
+
 /** describeImages' `imageSource` values: JD's public images, the marketplace, the account's own, shared with it. */
 export type JdImageSource = "public" | "thirdparty" | "private" | "shared";
 export const JD_IMAGE_SOURCES: readonly JdImageSource[] = ["private", "shared", "public", "thirdparty"];
@@ -142,6 +147,13 @@ export class JdVmClient {
   /** Every image of one source: `imageSource` is required when no ids are given. */
   async describeImagesBySource(source: JdImageSource, signal: AbortSignal): Promise<JdImage[]> {
     return this.#paged<JdImage>("images", "images", INSTANCE_PAGE, { imageSource: source }, signal);
+  }
+
+  /** describeKeypairs: the named key pairs that exist (`keyNames` filter, exact, 100 names per call). */
+  async describeKeypairs(names: readonly string[], signal: AbortSignal): Promise<JdKeypair[]> {
+    const out: JdKeypair[] = [];
+    for (const group of chunks(names, INSTANCE_PAGE)) out.push(...(await this.#paged<JdKeypair>("keypairs", "keypairs", INSTANCE_PAGE, filterQuery([{ name: "keyNames", values: group }]), signal)));
+    return out;
   }
 
   /** One instance action; resolves with the request id once JD acknowledged it (`result: {}`). */

@@ -135,6 +135,14 @@ class OpenStackAdapter implements ProviderAdapter {
     return (await c.glance(signal)).resolve(refs, signal);
   }
 
+  /** One GET per distinct name (a fleet names few), four at a time: key pairs belong to the calling user. */
+  async findKeyPairs(names: readonly string[], signal: AbortSignal): Promise<ReadonlySet<string>> {
+    const c = await this.#ready(signal);
+    const limit = pLimit(4);
+    const found = await Promise.all(names.map((name) => limit(async () => ((await c.nova.keypairExists(name, signal)) ? [name] : []))));
+    return new Set(found.flat());
+  }
+
   async listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]> {
     const c = await this.#ready(signal);
     const servers = await this.#listFor(c, req.selectors, signal);

@@ -81,6 +81,13 @@ export class NovaClient {
     return (res.json as { instanceAction?: NovaInstanceAction } | undefined)?.instanceAction;
   }
 
+  /** `GET /os-keypairs/{name}`: whether the caller has this key pair (Nova looks a rebuild's key_name up the same way). */
+  async keypairExists(name: string, signal: AbortSignal): Promise<boolean> {
+    const url = `${this.#base}/os-keypairs/${encodeURIComponent(name)}`;
+    const res = await this.#http.request({ method: "GET", url, headers: this.#headers, operation: "GET /os-keypairs/{name}", signer: this.#signer, signal, accept: [404] });
+    return res.status !== 404;
+  }
+
   /** `POST /servers/{id}/action`: a mutation, never retried after an ambiguous failure. */
   async action(id: string, body: Record<string, unknown>, signal: AbortSignal): Promise<HttpResponse> {
     const name = Object.keys(body)[0] ?? "action";

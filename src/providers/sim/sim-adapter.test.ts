@@ -85,6 +85,18 @@ describe("sim providers for every cloud API, sharing one emulator per state file
     expect(runningEmulators()).toBe(before);
   });
 
+  it("finds key pairs through each cloud's own call (Nova os-keypairs/{name}, Huawei's native os-keypairs list, JD describeKeypairs)", async () => {
+    const adapters = await openAll(dir);
+    try {
+      for (const adapter of adapters) {
+        expect([adapter.name, [...(await adapter.findKeyPairs(["ops", "ops-gone"], signal))]]).toEqual([adapter.name, ["ops"]]);
+        expect((await adapter.findKeyPairs([], signal)).size).toBe(0);
+      }
+    } finally {
+      await closeAll(adapters);
+    }
+  });
+
   it("keeps writes made through different APIs in the one state file, across runs, with this run's keys only", async () => {
     const first = await openAll(dir);
     await setMetadata(first[1]!, "written-by", "huawei");

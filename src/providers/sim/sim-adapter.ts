@@ -128,6 +128,7 @@ function withRelease(inner: ProviderAdapter, release: () => Promise<void>): Prov
     ...(inner.pollIntervalMs !== undefined ? { pollIntervalMs: inner.pollIntervalMs } : {}),
     capabilities: (signal) => inner.capabilities(signal),
     resolveImages: (refs, signal) => inner.resolveImages(refs, signal),
+    findKeyPairs: (names, signal) => inner.findKeyPairs(names, signal),
     listInstances: (req, signal) => inner.listInstances(req, signal),
     startStep: (req, signal) => inner.startStep(req, signal),
     pollOperations: (handles, signal) => inner.pollOperations(handles, signal),
