@@ -122,9 +122,16 @@ async function afterFailure(ctx: InstanceContext, change: InstanceChange, desire
   let now: ObservedInstance | undefined;
   try {
     now = await ctx.reader.read(change.id);
-    if (now && isBusy(now)) now = await waitUntilSettled(ctx, change, now, ctx.timeouts.start);
   } catch (error) {
-    return { ...failed, why: `${failed.why}; the server could not be read after the failure (${describeError(error)})` };
+    return { ...failed, why: `${failed.why}; the server could not be read after the failure: ${describeError(error)}` };
+  }
+  if (now && isBusy(now)) {
+    // Still busy (a step whose outcome is unknown may still run): waited for, as long as a start may take.
+    try {
+      now = await waitUntilSettled(ctx, change, now, ctx.timeouts.start);
+    } catch (error) {
+      return { ...failed, why: `${failed.why}; not started again: ${describeError(error)}` };
+    }
   }
   if (!now || !needsRestart({ before, now, desired, failedStep: failed.step })) return failed;
   ctx.reporter.report({ type: "restarting", address: change.address, failedStep: failed.step });
