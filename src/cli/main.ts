@@ -83,8 +83,9 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
     .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none", false)
     .option("--out <file>", "save the plan (JSON) for `reform apply FILE`; Terraform's spelling `-out FILE` works too")
     .option("--adopt", "record annotations for what cannot be observed, without touching servers", false)
+    .addOption(new Option("--apply-secret <ref>", "a secret reference (env:NAME or file:PATH) that only the apply job provides: not looked up here (repeatable; also REFORM_APPLY_SECRETS)").argParser(collect).default([]))
     .addOption(target()).addOption(noColor())
-    .action(async (o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; output: "text" | "json" | "markdown"; detailedExitcode: boolean; out?: string; target: string[]; adopt: boolean; color: boolean }) =>
+    .action(async (o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; output: "text" | "json" | "markdown"; detailedExitcode: boolean; out?: string; target: string[]; adopt: boolean; applySecret: string[]; color: boolean }) =>
       setExit(await (await import("./commands/plan.js")).planCommand(io, { ...o, debug: program.opts<{ debug?: boolean }>().debug ?? false }, signal)));
 
   const apply = program.command("apply").description("plan, confirm, then change servers in place and verify them; or execute a saved plan")

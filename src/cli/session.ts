@@ -32,7 +32,7 @@ export async function loadConfig(io: CliIo, configPath: string, access: FleetAcc
 }
 
 /** A repeatable flag's values and those of its variable (comma or space separated), e.g. `--allow-env` and `REFORM_ALLOW_ENV`. */
-function listed(env: Readonly<Record<string, string | undefined>>, variable: string, flags: readonly string[]): string[] {
+export function listed(env: Readonly<Record<string, string | undefined>>, variable: string, flags: readonly string[]): string[] {
   const fromEnv = (env[variable] ?? "").split(/[\s,]+/).filter((name) => name !== "");
   return [...new Set([...flags, ...fromEnv])];
 }

@@ -14,7 +14,7 @@ import { planInstance } from "../plan/plan-instance.js";
 import type { FleetObservation } from "./observe.js";
 import { imageRefKey, observeFleet, resolveFleetImages } from "./observe.js";
 import { preflightChanges } from "./preflight.js";
-import type { InputSources } from "./step-inputs.js";
+import type { PlanInputSources } from "./step-inputs.js";
 
 export interface PlanRequest {
   readonly fleet: DesiredFleet;
@@ -29,9 +29,10 @@ export interface PlanRequest {
    * Where the steps' secret references are resolved from. Given, every change is checked before it is planned to run
    * (see preflightChanges): one whose steps need a variable that is not set, a file that cannot be read or a key pair
    * the cloud does not have is an `error` naming the server, the field and the variable, file or key pair (a secret's
-   * value is read only to be dropped). @default not checked (drift never applies)
+   * value is read only to be dropped; references `providedAtApply` names are not looked up). @default not checked
+   * (drift never applies)
    */
-  readonly inputs?: InputSources;
+  readonly inputs?: PlanInputSources;
 }
 
 /** A plan together with what apply needs to execute it: desired state and a way to plan one server again. */

@@ -3,7 +3,7 @@ import type { InstanceChange, Reason } from "../model/change.js";
 import type { DesiredInstance, FleetRoot } from "../model/desired.js";
 import type { ProviderAdapter } from "../model/provider.js";
 import { keyPairsNamed, missingKeyPair } from "../plan/key-pairs.js";
-import type { InputSources } from "./step-inputs.js";
+import type { PlanInputSources } from "./step-inputs.js";
 import { checkStepInputs } from "./step-inputs.js";
 
 /**
@@ -14,7 +14,7 @@ import { checkStepInputs } from "./step-inputs.js";
 export async function preflightChanges(
   changes: readonly InstanceChange[],
   desired: ReadonlyMap<InstanceAddress, DesiredInstance>,
-  context: { readonly adapters: ReadonlyMap<string, ProviderAdapter>; readonly sources: InputSources; readonly root: FleetRoot; readonly signal: AbortSignal },
+  context: { readonly adapters: ReadonlyMap<string, ProviderAdapter>; readonly sources: PlanInputSources; readonly root: FleetRoot; readonly signal: AbortSignal },
 ): Promise<Map<InstanceAddress, Reason[]>> {
   const problems = await checkStepInputs(changes, desired, context.sources, context.root);
   for (const [address, reasons] of await checkKeyPairs(changes, context.adapters, context.signal)) {

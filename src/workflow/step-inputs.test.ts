@@ -84,6 +84,17 @@ describe("checkStepInputs (the plan-time preflight)", () => {
     expect([...unset.keys()]).toEqual(["dc1/web-1"]);
   });
 
+  it("does not look up a reference the apply job provides (providedAtApply), and still checks any other", async () => {
+    const a = rebuildOf({ env: "PW_A" }, "web-1");
+    const b = rebuildOf({ file: "secrets/none" }, "web-2");
+    const all = new Map([[a.want.address, a.want], [b.want.address, b.want]]);
+    const sources = { env: {}, readFile, realPath };
+    const none = await checkStepInputs([a.change, b.change], all, { ...sources, providedAtApply: ["env:PW_A", "file:secrets/none"] }, ROOT);
+    expect(none.size).toBe(0);
+    const one = await checkStepInputs([a.change, b.change], all, { ...sources, providedAtApply: ["env:PW_B"] }, ROOT);
+    expect([...one.keys()]).toEqual(["dc1/web-1", "dc1/web-2"]);
+  });
+
   it("checks each server apart: several problems, one entry per server", async () => {
     const a = rebuildOf({ env: "PW_A" }, "web-1");
     const b = rebuildOf({ file: "secrets/none" }, "web-2");

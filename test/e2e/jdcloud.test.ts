@@ -244,6 +244,17 @@ describe("JD Cloud VM end to end: the real CLI against the emulated JD API", { t
     expect(actions(cloud.emulator, "key-1")).toHaveLength(before);
     expect(vm(cloud.emulator, "key-1").status).toBe("running");
 
+    // a plan job that by design holds none of the apply job's secrets names them instead: not looked up then
+    const declared = await cloud.reform(["plan", "-c", "unset.yaml", "--detailed-exitcode", "--apply-secret", "env:JD_ROOT_PASSWORD"], noPassword);
+    expect(declared.stderr).toBe("");
+    expect(declared.code).toBe(2);
+    const other = await cloud.reform(["plan", "-c", "unset.yaml"], { ...noPassword, REFORM_APPLY_SECRETS: "env:JD_ROOT_PASWORD" });
+    expect(other.code).toBe(1);
+    expect(other.stdout).toMatch(/environment variable JD_ROOT_PASSWORD is not set/);
+    const malformed = await cloud.reform(["plan", "-c", "unset.yaml", "--apply-secret", "JD_ROOT_PASSWORD"], noPassword);
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toMatch(/'JD_ROOT_PASSWORD' is not a secret reference \(env:NAME or file:PATH\)/);
+
     // an empty variable is no password either; a set one plans the rebuild
     const empty = await cloud.reform(["plan", "-c", "unset.yaml"], { ...noPassword, JD_ROOT_PASSWORD: "" });
     expect(empty.code).toBe(1);

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { ReformError } from "../../model/errors.js";
 import type { Plan } from "../../model/plan.js";
 import { savePlanFile } from "../../workflow/plan-file.js";
 import { plan } from "../../workflow/plan.js";
@@ -8,7 +9,7 @@ import type { CliIo } from "../io.js";
 import { useColor } from "../io.js";
 import { renderPlanAs } from "../render.js";
 import type { OutputFormat } from "../render.js";
-import { withSession } from "../session.js";
+import { listed, withSession } from "../session.js";
 import type { Session } from "../session.js";
 
 export interface PlanCommandOptions {
@@ -18,13 +19,16 @@ export interface PlanCommandOptions {
   readonly out?: string;
   readonly target: readonly string[];
   readonly adopt: boolean;
+  /** `--apply-secret env:NAME|file:PATH`: references only the apply job provides (with REFORM_APPLY_SECRETS). @default none */
+  readonly applySecret?: readonly string[];
   readonly color?: boolean;
   readonly debug: boolean;
 }
 
 export async function planCommand(io: CliIo, options: PlanCommandOptions, signal: AbortSignal): Promise<number> {
   return withSession(io, options.config, options, async (session) => {
-    const result = await planWithSession(io, session, { ...options, checkInputs: true }, signal);
+    const providedAtApply = secretReferences(listed(io.env, "REFORM_APPLY_SECRETS", options.applySecret ?? []));
+    const result = await planWithSession(io, session, { ...options, checkInputs: true, providedAtApply }, signal);
     io.stdout.write(renderPlanAs(result.plan, options.output, { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
     if (options.out) await savePlanFile(resolve(io.cwd, options.out), result.plan);
     return planExitCode(result.plan, options.detailedExitcode);
@@ -36,9 +40,21 @@ export async function planCommand(io: CliIo, options: PlanCommandOptions, signal
  * steps need a secret this environment lacks is an `error` in the plan; a saved plan's servers are checked by apply
  * itself, each just before its first step.
  */
-export function planWithSession(io: CliIo, session: Session, options: { target: readonly string[]; adopt: boolean; checkInputs: boolean }, signal: AbortSignal): Promise<PlanResult> {
-  const inputs = options.checkInputs ? { inputs: { env: io.env, readFile: io.readFile, realPath: io.realPath } } : {};
+export function planWithSession(
+  io: CliIo,
+  session: Session,
+  options: { target: readonly string[]; adopt: boolean; checkInputs: boolean; providedAtApply?: readonly string[] },
+  signal: AbortSignal,
+): Promise<PlanResult> {
+  const inputs = options.checkInputs ? { inputs: { env: io.env, readFile: io.readFile, realPath: io.realPath, providedAtApply: options.providedAtApply ?? [] } } : {};
   return plan({ fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, adopt: options.adopt, targets: options.target, ...inputs });
+}
+
+/** `env:NAME` or `file:PATH`, as the plan document names secret references; anything else is a usage error. */
+function secretReferences(refs: readonly string[]): string[] {
+  const wrong = refs.filter((ref) => !/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(ref) && !/^file:.+$/.test(ref));
+  if (wrong.length > 0) throw new ReformError("USAGE", `--apply-secret / REFORM_APPLY_SECRETS: ${wrong.map((w) => `'${w}'`).join(", ")} is not a secret reference (env:NAME or file:PATH)`);
+  return [...refs];
 }
 
 export function planExitCode(result: Plan, detailed: boolean): number {
