@@ -47,6 +47,11 @@ export interface ProviderCapabilities {
   readonly description: string;
   /** The reprovisioning API variant depends on the target image (Huawei: v2 with Cloud-Init, v1 without). @default one API for every image */
   readonly reprovisionVariants?: ReprovisionVariants;
+  /**
+   * Key pairs belong to the calling user (Nova, Huawei ECS), so another user (a read-only CI user planning) cannot
+   * see the applying user's: plan does not look them up then, apply (as the applying user) does. @default false
+   */
+  readonly keyPairsOfCaller?: boolean;
 }
 
 /** One API variant of the reprovisioning step. */

@@ -74,7 +74,7 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
   });
   const desired = new Map(resolved.instances.map((d) => [d.address, d]));
   const acting = planned.changes.filter((c) => c.steps.length > 0);
-  const preflight = request.inputs ? await preflightChanges(acting, desired, { adapters, sources: request.inputs, root: fleet.root, signal }) : new Map();
+  const preflight = request.inputs ? await preflightChanges(acting, desired, { adapters, capabilities: observation.capabilities, sources: request.inputs, root: fleet.root, signal }) : new Map();
   const result = refuseChanges(planned, preflight);
   const byAddress = new Map(inputs.map((i) => [i.desired.address, i]));
   return {

@@ -1,23 +1,32 @@
 import type { InstanceAddress } from "../model/address.js";
 import type { InstanceChange, Reason } from "../model/change.js";
 import type { DesiredInstance, FleetRoot } from "../model/desired.js";
-import type { ProviderAdapter } from "../model/provider.js";
+import type { ProviderAdapter, ProviderCapabilities } from "../model/provider.js";
 import { keyPairsNamed, missingKeyPair } from "../plan/key-pairs.js";
 import type { PlanInputSources } from "./step-inputs.js";
 import { checkStepInputs } from "./step-inputs.js";
 
 /**
  * The plan-time preflight, for every change that would run steps: the secrets and user_data its steps send must
- * resolve (values dropped at once) and the key pairs they name must exist (asked of each cloud, once per name).
+ * resolve (values dropped at once) and the key pairs they name must exist (asked of each cloud, once per name,
+ * where key pairs belong to the project rather than to the calling user).
  * Returns the problems per server; the planner's own checks (images, states) have been made already.
  */
 export async function preflightChanges(
   changes: readonly InstanceChange[],
   desired: ReadonlyMap<InstanceAddress, DesiredInstance>,
-  context: { readonly adapters: ReadonlyMap<string, ProviderAdapter>; readonly sources: PlanInputSources; readonly root: FleetRoot; readonly signal: AbortSignal },
+  context: {
+    readonly adapters: ReadonlyMap<string, ProviderAdapter>;
+    readonly capabilities: ReadonlyMap<string, ProviderCapabilities>;
+    readonly sources: PlanInputSources;
+    readonly root: FleetRoot;
+    readonly signal: AbortSignal;
+  },
 ): Promise<Map<InstanceAddress, Reason[]>> {
   const problems = await checkStepInputs(changes, desired, context.sources, context.root);
-  for (const [address, reasons] of await checkKeyPairs(changes, context.adapters, context.signal)) {
+  // Key pairs of the caller: the planning user is not always the applying one, so apply looks them up (as that user).
+  const sharedKeyPairs = changes.filter((c) => context.capabilities.get(c.provider)?.keyPairsOfCaller !== true);
+  for (const [address, reasons] of await checkKeyPairs(sharedKeyPairs, context.adapters, context.signal)) {
     problems.set(address, [...(problems.get(address) ?? []), ...reasons]);
   }
   return problems;

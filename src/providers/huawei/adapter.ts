@@ -145,6 +145,7 @@ class HuaweiAdapter implements ProviderAdapter {
       maxMetadataValueLength: 255,
       description: `Huawei ECS ${this.#s.region}: image change by ${native ? "the native v2.1 rebuild (imageChange: rebuild)" : "changeos"}, key pair/user_data by reinstallos; ${cloudInitRule(this.#s.cloudInit)}; running servers with mode withStopServer`,
       reprovisionVariants: cloudInitVariants(this.#s.cloudInit),
+      keyPairsOfCaller: true,
     });
   }
 

@@ -127,6 +127,7 @@ class OpenStackAdapter implements ProviderAdapter {
       softRebootRequiresRunning: true,
       maxMetadataValueLength: 255,
       description: describeMicroversion(c.microversion, features),
+      keyPairsOfCaller: true,
     };
   }
 
