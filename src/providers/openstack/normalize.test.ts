@@ -96,8 +96,10 @@ describe("normalizeServer", () => {
 });
 
 describe("microversion", () => {
-  it("negotiates min(server max, 2.96) or the pinned version", () => {
-    expect(chooseMicroversion({ max: "2.104", min: "2.1" }, undefined)).toBe("2.96");
+  it("negotiates min(server max, 2.100 of Nova 2025.1) or the pinned version", () => {
+    expect(chooseMicroversion({ max: "2.104", min: "2.1" }, undefined)).toBe("2.100");
+    expect(chooseMicroversion({ max: "2.100", min: "2.1" }, undefined)).toBe("2.100");
+    expect(chooseMicroversion({ max: "2.93", min: "2.1" }, undefined)).toBe("2.93");
     expect(chooseMicroversion({ max: "2.53", min: "2.1" }, undefined)).toBe("2.53");
     expect(chooseMicroversion({ max: "2.96", min: "2.1" }, "2.60")).toBe("2.60");
     expect(() => chooseMicroversion({ max: "2.53", min: "2.1" }, "2.60")).toThrow(/above the server's maximum 2.53/);
@@ -110,10 +112,12 @@ describe("microversion", () => {
     expect(readVersionDocument({ choices: [] })).toBeUndefined();
   });
 
-  it("derives rebuild features at 2.54 and 2.57, and sends both headers", () => {
-    expect(rebuildFeatures("2.53")).toEqual({ setsKeyPair: false, setsUserData: false, removesKeyPair: false });
-    expect(rebuildFeatures("2.54")).toEqual({ setsKeyPair: true, setsUserData: false, removesKeyPair: true });
-    expect(rebuildFeatures("2.100")).toEqual({ setsKeyPair: true, setsUserData: true, removesKeyPair: true });
+  it("derives rebuild features at 2.54, 2.57 and 2.93, and sends both headers", () => {
+    expect(rebuildFeatures("2.53")).toEqual({ setsKeyPair: false, setsUserData: false, removesKeyPair: false, reimagesBootVolume: false });
+    expect(rebuildFeatures("2.54")).toEqual({ setsKeyPair: true, setsUserData: false, removesKeyPair: true, reimagesBootVolume: false });
+    expect(rebuildFeatures("2.92")).toEqual({ setsKeyPair: true, setsUserData: true, removesKeyPair: true, reimagesBootVolume: false });
+    expect(rebuildFeatures("2.93")).toEqual({ setsKeyPair: true, setsUserData: true, removesKeyPair: true, reimagesBootVolume: true });
+    expect(rebuildFeatures("2.100")).toEqual({ setsKeyPair: true, setsUserData: true, removesKeyPair: true, reimagesBootVolume: true });
     expect(microversionHeaders("2.96")).toEqual({ "OpenStack-API-Version": "compute 2.96", "X-OpenStack-Nova-API-Version": "2.96" });
   });
 });
