@@ -9,7 +9,9 @@
 #           $NOVA_HARNESS_ROOT, default /var/tmp/nova-debian13)
 #
 # and for each, two phases:
-#   keystone  the whole suite (OS_CLOUD=nova-harness from the env.sh that up.sh writes)
+#   keystone  the whole suite (OS_CLOUD=nova-harness from the env.sh that up.sh writes); on epoxy also a real
+#             Cinder (test/nova/cinder.sh: Cinder 26, NFS driver on a bind-mounted directory, no block device) and
+#             the volume-backed suite (REFORM_TEST_VOLUMES=1, test/openstack/volumes/)
 #   noauth    a second start (~1 min): the noauth suite (REFORM_TEST_NOAUTH=1)
 #
 # Run after `npm install && npm run build`, as root, on Debian 12. If a stack cannot start, this fails (exit 1) with
@@ -17,6 +19,7 @@
 #   REFORM_NOVA_RELEASES="zed epoxy"  the releases to run, in order (default both)
 #   REFORM_NOVA_SKIP_INSTALL=1        do not run the installs (packages and the Debian 13 root already there)
 #   REFORM_NOVA_SKIP_NOAUTH=1         keystone phases only
+#   REFORM_NOVA_SKIP_CINDER=1         no Cinder on epoxy (and no volume-backed suite)
 #   REFORM_NOVA_KEEP=1                keep the state dirs (logs, DB) after a passing run (always kept after a failure)
 set -euo pipefail
 
@@ -86,10 +89,32 @@ install_release() {
       exit 1
     fi
     timing "epoxy: debian13.sh install (debootstrap + install.sh)" "$(since "$t")"
+    if cinder_wanted; then
+      t=$(now)
+      cp "$HERE/cinder.sh" "$ROOT13/opt/nova-harness/cinder.sh"
+      chroot "$ROOT13" bash /opt/nova-harness/cinder.sh install > "$STATE/install-cinder.out" 2>&1 || { tail -n 20 "$STATE/install-cinder.out" | sed 's/^/    | /'; say "FAIL: Cinder could not be installed in the Debian 13 root"; exit 1; }
+      timing "epoxy: cinder.sh install (python3-cinder, nfs-common)" "$(since "$t")"
+    fi
   else
     bash "$HERE/harness/install.sh"
     timing "zed: harness install.sh" "$(since "$t")"
   fi
+}
+
+# Cinder runs next to Nova 31 in its Keystone phase (Cinder needs Keystone to call Nova back when a volume is re-imaged).
+cinder_wanted() { [ "${REFORM_NOVA_SKIP_CINDER:-0}" != 1 ]; }
+
+# start_cinder: cinder.sh up inside the Debian 13 root, next to the running Keystone-mode harness
+start_cinder() {
+  local t out=$STATE/up-cinder.out
+  t=$(now)
+  cp "$HERE/cinder.sh" "$ROOT13/opt/nova-harness/cinder.sh"
+  if ! ( unset NOVA_HARNESS_DIR; chroot "$ROOT13" bash /opt/nova-harness/cinder.sh up ) > "$out" 2>&1; then
+    tail -n 40 "$out" | sed 's/^/    | /'
+    say "FAIL: Cinder did not start (cinder.sh output above; logs in $(harness_dir epoxy keystone)/log/cinder-*)"
+    exit 1
+  fi
+  timing "epoxy: cinder.sh up (keystone)" "$(since "$t")"
 }
 
 # start_harness RELEASE MODE: up.sh (in the Debian 13 root for epoxy), the standard ports when free, otherwise free ephemeral ones
@@ -100,7 +125,7 @@ start_harness() {
   NOVA_HARNESS_ADMIN_PASSWORD=adm-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
   NOVA_HARNESS_SERVICE_PASSWORD=svc-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
   export NOVA_HARNESS_ADMIN_PASSWORD NOVA_HARNESS_SERVICE_PASSWORD
-  for var in NOVA:8774 GLANCE:9292 PLACEMENT:8778 NEUTRON:9696 KEYSTONE:5000 RABBIT:5672 RABBIT_DIST:25672 EPMD:4369; do
+  for var in NOVA:8774 GLANCE:9292 PLACEMENT:8778 NEUTRON:9696 KEYSTONE:5000 RABBIT:5672 RABBIT_DIST:25672 EPMD:4369 CINDER:8776; do
     name=${var%%:*} port=${var##*:}
     if port_taken "$port"; then port=$(free_port); say "port ${var##*:} is taken: NOVA_HARNESS_${name}_PORT=$port"; fi
     export "NOVA_HARNESS_${name}_PORT=$port"
@@ -143,7 +168,12 @@ for release in $RELEASES; do
   case "$release" in zed|epoxy) ;; *) say "FAIL: unknown release $release (zed, epoxy)"; exit 1 ;; esac
   install_release "$release"
   start_harness "$release" keystone
-  run_suite "$release" keystone "suite (keystone: password, app credential)"
+  if [ "$release" = epoxy ] && cinder_wanted; then
+    start_cinder
+    run_suite "$release" keystone "suite (keystone: password, app credential, volumes)" REFORM_TEST_VOLUMES=1
+  else
+    run_suite "$release" keystone "suite (keystone: password, app credential)"
+  fi
   stop_harness
   if [ "${REFORM_NOVA_SKIP_NOAUTH:-0}" != 1 ]; then
     start_harness "$release" noauth
