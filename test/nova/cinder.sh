@@ -6,6 +6,8 @@
 #   bash cinder.sh install   python3-cinder (Cinder 26, 2025.1 "Epoxy") and nfs-common, once (idempotent)
 #   bash cinder.sh up        after up.sh (NOVA_HARNESS_AUTH=keystone): cinder-api, -scheduler, -volume started in
 #                            the harness dir like its other services (setsid, PIDs in $D/pids: down.sh stops them)
+#   bash cinder.sh down      stops them (their process groups, by PID) while RabbitMQ is still up: down.sh stops
+#                            unknown services last, after the bus, and then they wait out their shutdown timeout
 #
 # The backend needs no block device: Cinder's NFS driver, whose "share" is a directory bind-mounted where the driver
 # would mount the export (os-brick sees it mounted and does not call mount.nfs). Volumes are sparse files there; an
@@ -47,6 +49,7 @@ start() {
   echo $! > "$D/pids/$name.pid"
   log "started $name (pid $!)"
 }
+http_ok() { curl -s -o /dev/null --max-time 3 -w '%{http_code}' "$@" | grep -qE '^(2|3)'; }
 alive() { kill -0 "$(cat "$D/pids/$1.pid")" 2>/dev/null || die "$1 died; see $D/log/$1.out and $D/log/$1.log"; }
 wait_for() { # wait_for NAME TIMEOUT CMD...
   local name=$1 timeout=$2; shift 2
@@ -82,6 +85,7 @@ auth_strategy = keystone
 osapi_volume_listen = $IP
 osapi_volume_listen_port = $PORT
 osapi_volume_workers = 1
+graceful_shutdown_timeout = 5
 enabled_backends = nfs
 image_conversion_dir = $D/cinder/conversion
 rootwrap_config = /etc/cinder/rootwrap.conf
@@ -165,13 +169,13 @@ up() {
   start cinder-scheduler /usr/bin/python3 -c 'import sys; from cinder.cmd.scheduler import main; sys.exit(main())' $conf --log-file "$D/log/cinder-scheduler.log"
   start cinder-volume /usr/bin/python3 -c 'import sys; from cinder.cmd.volume import main; sys.exit(main())' $conf --log-file "$D/log/cinder-volume.log"
   start cinder-api /usr/bin/python3 -c 'import sys; from cinder.cmd.api import main; sys.exit(main())' $conf --log-file "$D/log/cinder-api.log"
-  wait_for cinder-api 90 curl -sf "http://$IP:$PORT/v3/"
+  wait_for cinder-api 180 http_ok "http://$IP:$PORT/"   # the version document (300), the one unauthenticated path
   local t
   t=$(token)
   backend_up() {
     curl -sf -H "X-Auth-Token: $t" "http://$IP:$PORT/v3/$(project_of "$t")/os-services?binary=cinder-volume" | jq -e '.services[] | select(.state=="up")'
   }
-  wait_for cinder-volume 120 backend_up
+  wait_for cinder-volume 180 backend_up
   echo "export NOVA_HARNESS_VOLUME_URL=http://$IP:$PORT/v3" >> "$D/env.sh"
   log "up: done"
 }
@@ -180,8 +184,23 @@ project_of() { # the project id of a token
   curl -sf -H "X-Auth-Token: $1" -H "X-Subject-Token: $1" "$KS_URL/v3/auth/tokens" | jq -r .token.project.id
 }
 
+down() {
+  local name f pid
+  for name in cinder-api cinder-volume cinder-scheduler; do
+    f=$D/pids/$name.pid
+    [ -e "$f" ] || continue
+    pid=$(cat "$f")
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    rm -f "$f"
+    log "stopped $name (pid $pid)"
+  done
+}
+
 case "${1:-}" in
   install) install ;;
   up) up ;;
-  *) echo "usage: $0 install|up" >&2; exit 2 ;;
+  down) down ;;
+  *) echo "usage: $0 install|up|down" >&2; exit 2 ;;
 esac

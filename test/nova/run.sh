@@ -54,6 +54,7 @@ stop_harness() {
   t=$(now)
   dir=$(harness_dir "$release" "$mode")
   if [ "$release" = epoxy ]; then
+    [ -f "$dir/pids/cinder-api.pid" ] && { ( unset NOVA_HARNESS_DIR; chroot "$ROOT13" bash /opt/nova-harness/cinder.sh down ) >/dev/null 2>&1 || say "cinder.sh down reported a problem"; }
     ( unset NOVA_HARNESS_DIR; NOVA_HARNESS_ROOT=$ROOT13 bash "$HERE/harness/debian13.sh" down ) >/dev/null 2>&1 || say "down.sh reported a problem (see $dir/log)"
     # up.sh wipes its dir at the next start: keep this phase's logs with the run's state
     cp -r "$dir/log" "$STATE/epoxy-$mode-log" 2>/dev/null || true
