@@ -278,7 +278,7 @@ function escapeRegex(text: string): string {
 }
 
 /** What the negotiated microversion allows, in the words a plan's reason needs. */
-export function describeMicroversion(microversion: string, features: RebuildFeatures): string {
+function describeMicroversion(microversion: string, features: RebuildFeatures): string {
   const missing = [...(features.setsKeyPair ? [] : ["key pair needs 2.54"]), ...(features.setsUserData ? [] : ["user_data needs 2.57"])];
   const sets = missing.length > 0 ? `; a rebuild that sets the ${missing.join(", the ")}` : "";
   const volume = features.reimagesBootVolume ? "" : "; a rebuild of a server that boots from a volume (re-imaging its root volume) needs 2.93";
