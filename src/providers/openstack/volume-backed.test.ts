@@ -91,8 +91,9 @@ describe("volume-backed servers through the OpenStack adapter", () => {
     expect(byName(overridden, "db-1").imageId).toBe(OLD);
   }, 60_000);
 
-  it("declares volume-backed rebuilds at 2.93 and later only", async () => {
-    expect((await adapter().capabilities(signal)).reprovisionsBootVolume).toBe(true);
+  it("negotiates 2.100 with a Nova 2025.1 and declares volume-backed rebuilds at 2.93 and later only", async () => {
+    const newest = await adapter().capabilities(signal);
+    expect(newest).toMatchObject({ reprovisionsBootVolume: true, description: "compute API microversion 2.100" });
     const old = await adapter({ computeApiVersion: "2.92" }).capabilities(signal);
     expect(old.reprovisionsBootVolume).toBe(false);
     expect(old.description).toBe("compute API microversion 2.92; a rebuild of a server that boots from a volume (re-imaging its root volume) needs 2.93");
