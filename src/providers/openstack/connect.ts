@@ -79,6 +79,8 @@ export function connectionEndpoints(connection: OpenStackConnection, settings: R
     ...(connection.authUrl ? [{ service: "identity", url: connection.authUrl, source: chosen("identityEndpoint") ?? origin }] : []),
     { service: "compute", url: computeUrl, source: chosen("computeEndpoint") ?? (connection.computeEndpoint ? origin : catalog) },
     { service: "image", url: connection.imageEndpoint ?? `from ${catalog}`, source: chosen("imageEndpoint") ?? (connection.imageEndpoint ? origin : catalog) },
+    // read only when a listed server boots from a volume (its image is on the root volume)
+    { service: "volume", url: connection.blockStorageEndpoint ?? `from ${catalog}`, source: chosen("blockStorageEndpoint") ?? (connection.blockStorageEndpoint ? origin : catalog) },
   ];
 }
 
