@@ -62,3 +62,30 @@ describe("verifyInstance", () => {
     expect(result.type === "failed" && result.why).toMatch(/power is running, expected stopped/);
   });
 });
+
+describe("verifyInstance: a volume-backed server whose root volume was re-imaged", () => {
+  function volumeCase() {
+    const want = desired({ image: { name: IMAGES.noble.name } });
+    const before = observed({ bootVolume: { id: "vol-root" } });
+    const change = planInstance(input(want, before));
+    const target = change.steps[0]?.kind === "rebuild" ? change.steps[0].params.metadata.full : {};
+    const { [ANNOTATION_KEYS.userDataSha256]: sha, [ANNOTATION_KEYS.rebootToken]: token, [ANNOTATION_KEYS.appliedSha256]: applied, ...user } = target;
+    const annotations = { ...(sha ? { userDataSha256: sha } : {}), ...(token ? { rebootToken: token } : {}), ...(applied ? { appliedSha256: applied } : {}) };
+    const converged = observed({ imageId: IMAGES.noble.id, bootVolume: { id: "vol-root" }, metadata: user, annotations, updatedAt: "2026-01-01T00:05:00Z" });
+    return { want, before, change, converged };
+  }
+
+  it("accepts it when the volume's image metadata reads back the new image", () => {
+    const { want, before, change, converged } = volumeCase();
+    expect(change.steps[0]?.kind === "rebuild" && change.steps[0].params.rootVolumeId).toBe("vol-root");
+    expect(verifyInstance({ desired: want, change, before, after: converged })).toEqual({ type: "converged" });
+  });
+
+  it("fails it when the volume still has the old image, or when its image cannot be read back", () => {
+    const { want, before, change, converged } = volumeCase();
+    const old = verifyInstance({ desired: want, change, before, after: { ...converged, imageId: IMAGES.jammy.id } });
+    expect(old.type === "failed" && old.why).toMatch(/image is img-2204, expected img-2404/);
+    const unread = verifyInstance({ desired: want, change, before, after: { ...converged, imageId: "", bootVolume: { id: "vol-root", unknownReason: "the block storage API (Cinder v3) could not be read: timeout" } } });
+    expect(unread.type === "failed" && unread.why).toMatch(/the image of root volume vol-root could not be read back \(the block storage API \(Cinder v3\) could not be read: timeout\)/);
+  });
+});

@@ -37,6 +37,12 @@ function specProblems(input: { desired: DesiredInstance; change: InstanceChange;
   if (reprovision && reprovision.params.imageId && after.imageId !== "" && after.imageId !== reprovision.params.imageId) {
     problems.push(`image is ${after.imageId}, expected ${reprovision.params.imageId}`);
   }
+  const rootVolume = reprovision?.params.rootVolumeId;
+  if (rootVolume !== undefined && after.imageId === "") {
+    problems.push(`the image of root volume ${rootVolume} could not be read back (${after.bootVolume?.unknownReason ?? "the server shows no image"})`);
+  } else if (rootVolume !== undefined && after.bootVolume?.id !== undefined && after.bootVolume.id !== rootVolume) {
+    problems.push(`the server now boots from volume ${after.bootVolume.id}, not the re-imaged root volume ${rootVolume}`);
+  }
   if (reprovision && spec.keyPair !== undefined && after.keyPair !== spec.keyPair) {
     problems.push(`key pair is ${String(after.keyPair)}, expected ${String(spec.keyPair)}`);
   }

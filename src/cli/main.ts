@@ -124,7 +124,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
     .option("--port <port>", "port (0 picks a free one)", nonNegativeInt, 8800)
     .option("--seed <n>", "seed of fault injection", nonNegativeInt, 1)
     .option("--state <file>", "persist the world's state to this file between runs")
-    .option("--max-microversion <v>", "highest compute microversion to offer (e.g. 2.53)")
+    .option("--max-microversion <v>", "highest compute microversion to offer (default 2.100; e.g. 2.92: no volume-backed rebuild)")
     .option("--rebuild-time <duration>", "how long a rebuild takes (e.g. 2s)")
     .option("--reboot-time <duration>", "how long a reboot takes")
     .option("--stop-time <duration>", "how long a stop takes")

@@ -42,7 +42,7 @@ const PATH_OPTIONS: Readonly<Record<ProviderType, Readonly<Record<string, { read
  * endpoints the pipeline allows are accepted from a fleet file.
  */
 const ENDPOINT_OPTIONS: Readonly<Record<ProviderType, readonly string[]>> = {
-  openstack: ["identityEndpoint", "computeEndpoint", "imageEndpoint"],
+  openstack: ["identityEndpoint", "computeEndpoint", "imageEndpoint", "blockStorageEndpoint"],
   huaweicloud: ["endpoint", "iamEndpoint"],
   jdcloud: ["endpoint"],
   sim: [],

@@ -23,10 +23,13 @@ async function startingState(options: EmulatorOptions, seed: number, now: number
   return { version: 1, openstack: initialState({ world: options.world.openstack ?? EMPTY_OPENSTACK_WORLD, extraUsers, seed, now }), ...(huaweicloud ? { huaweicloud } : {}), ...(jdcloud ? { jdcloud } : {}), actions: [] };
 }
 
+/** The newest compute microversion of Nova 31 (2025.1 "Epoxy"), served unless the caller asks for less. */
+export const DEFAULT_MAX_MICROVERSION = "2.100";
+
 /** Starts the emulated clouds on one loopback HTTP port. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const seed = options.seed ?? 1;
-  const maxVersion = parseMicroversion(options.maxMicroversion ?? "2.96");
+  const maxVersion = parseMicroversion(options.maxMicroversion ?? DEFAULT_MAX_MICROVERSION);
   if (!maxVersion || maxVersion.major !== 2 || maxVersion.minor < 1) throw new RangeError(`invalid maxMicroversion "${options.maxMicroversion ?? ""}": expected 2.N`);
   const faults = new FaultInjector(checkFaultOptions({ ...NO_FAULTS, ...options.world.faults, ...options.faults }), seed);
   const now = () => Date.now();
@@ -54,7 +57,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   if (persister) await persister.flush();
   let closed: Promise<void> | undefined;
   return {
-    urls: { identity: `${http.origin}/identity/v3`, compute: `${http.origin}/compute/v2.1`, image: `${http.origin}/image`, huaweicloud: `${http.origin}${HUAWEI_PREFIX}`, jdcloud: `${http.origin}${JD_PREFIX}` },
+    urls: { identity: `${http.origin}/identity/v3`, compute: `${http.origin}/compute/v2.1`, image: `${http.origin}/image`, volume: `${http.origin}/volume/v3`, huaweicloud: `${http.origin}${HUAWEI_PREFIX}`, jdcloud: `${http.origin}${JD_PREFIX}` },
     stats,
     snapshot,
     close() {

@@ -79,7 +79,7 @@ export interface EmulatorOptions {
   /** Overrides the world's timings. */
   readonly timings?: Partial<Timings>;
   readonly faults?: Partial<FaultOptions>;
-  /** Highest compute microversion served. @default "2.96" */
+  /** Highest compute microversion served. @default "2.100" (Nova 31, 2025.1 "Epoxy") */
   readonly maxMicroversion?: string;
   /**
    * When set, the state is loaded from this file if it exists (instead of the world), and saved atomically
@@ -145,8 +145,8 @@ export interface WorldState {
 }
 
 export interface Emulator {
-  /** identity: a Keystone v3 root usable as auth_url; compute: Nova v2.1 root; image: Glance root. */
-  readonly urls: { readonly identity: string; readonly compute: string; readonly image: string; readonly huaweicloud: string; readonly jdcloud: string };
+  /** identity: a Keystone v3 root usable as auth_url; compute: Nova v2.1 root; image: Glance root; volume: Cinder v3 root (the project id follows). */
+  readonly urls: { readonly identity: string; readonly compute: string; readonly image: string; readonly volume: string; readonly huaweicloud: string; readonly jdcloud: string };
   readonly stats: EmulatorStats;
   /** A deep copy of the whole state, with in-flight operations advanced to now. */
   snapshot(): WorldState;

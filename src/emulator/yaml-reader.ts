@@ -87,6 +87,11 @@ export class YamlReader {
     return node.value;
   }
 
+  integer(node: unknown, what: string): number {
+    if (!isScalar(node) || typeof node.value !== "number" || !Number.isInteger(node.value)) this.fail(node, `${what} must be a whole number`);
+    return node.value;
+  }
+
   duration(node: unknown, what: string): number {
     if (!isScalar(node) || (typeof node.value !== "string" && typeof node.value !== "number")) {
       this.fail(node, `${what} must be a duration such as 500ms, 2s or 1m`);

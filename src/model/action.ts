@@ -1,6 +1,6 @@
 import type { PowerState, RebootType } from "./desired.js";
 
-/** What a step costs the server. `reprovision`: the root disk is wiped and re-created. */
+/** What a step costs the server. `reprovision`: the root disk is wiped and re-created (or the root volume re-imaged). */
 export type Impact = "none" | "reboot" | "reprovision";
 
 export const IMPACT_RANK: Readonly<Record<Impact, number>> = { none: 0, reboot: 1, reprovision: 2 };
@@ -39,6 +39,8 @@ export interface ReprovisionParams {
   readonly keepStopped: boolean;
   /** Provider-specific API variant chosen by the planner from capabilities (e.g. Huawei "v1" | "v2"); shown in reasons. */
   readonly variant?: string;
+  /** The server boots from this volume: the step re-images it (its data is lost), and its image is read back from it. */
+  readonly rootVolumeId?: string;
 }
 
 export type Step =

@@ -24,6 +24,17 @@ export interface Annotations {
   readonly appliedSha256?: string;
 }
 
+/**
+ * The volume a volume-backed server boots from. Nova shows such a server's image as "": its image is the one the
+ * root volume was created from (or last re-imaged with), read from the block storage API.
+ */
+export interface BootVolume {
+  /** The root volume's id; undefined when it could not be found. */
+  readonly id?: string;
+  /** Why the image could not be read from the root volume; undefined when `imageId` holds it. */
+  readonly unknownReason?: string;
+}
+
 export interface ObservedInstance {
   readonly id: string;
   readonly name: string;
@@ -34,8 +45,10 @@ export interface ObservedInstance {
   readonly rawStatus: string;
   /** The cloud's task in progress (Nova task_state), or null when settled. */
   readonly task: string | null;
-  /** Empty string when the cloud does not say (Nova boot-from-volume). */
+  /** Empty string when it is not known (a volume-backed server whose root volume could not be read: see `bootVolume`). */
   readonly imageId: string;
+  /** Present when the server boots from a volume: `imageId` is then the root volume's image. @default undefined (boots from an image) */
+  readonly bootVolume?: BootVolume;
   readonly keyPair: string | null;
   /** User metadata: annotations and cloud-owned system keys removed. */
   readonly metadata: Readonly<Record<string, string>>;

@@ -26,6 +26,11 @@ export interface ProviderCapabilities {
   readonly reprovisionLeavesStopped: boolean;
   /** Reprovisioning a stopped server leaves it running (then stop it again if it should stay stopped). */
   readonly reprovisionStartsStopped: boolean;
+  /**
+   * The reprovisioning step re-images the root volume of a server that boots from a volume (Nova >= 2.93); without it
+   * such a server cannot be reprovisioned. @default false
+   */
+  readonly reprovisionsBootVolume?: boolean;
   /** Reprovisioning needs a password when no key pair is given (JD Cloud). */
   readonly reprovisionNeedsPassword: boolean;
   /** Metadata can be changed without downtime. */

@@ -12,7 +12,7 @@ import { isAnnotationKey } from "../model/index.js";
 import { desiredUserDataSha256, normalizeObservedSha } from "./fingerprint.js";
 import { globMatcher } from "./globs.js";
 import type { PlanInstanceInput } from "./plan-instance.js";
-import { describeValue, imageChangeText, shortSha, userDataDisplay } from "./wording.js";
+import { describeValue, imageChangeText, imageUnknownReason, shortSha, userDataDisplay } from "./wording.js";
 
 export interface Unknown {
   readonly field: FieldPath;
@@ -114,7 +114,7 @@ function imageFacts(input: PlanInstanceInput, c: Collector): boolean {
     return false;
   }
   if (observed.imageId === "") {
-    c.unknowns.push({ field: "image", reason: "the server boots from a volume: its image cannot be read from the server" });
+    c.unknowns.push({ field: "image", reason: imageUnknownReason(observed) });
     return false;
   }
   if (observed.imageId === image.id) return false;

@@ -12,6 +12,19 @@ describe("planner properties", () => {
     expect([...actions].sort()).toEqual([...ACTIONS].sort());
   });
 
+  it("the random scenarios reach volume-backed servers rebuilt, refused for the cloud and refused for an unreadable volume", () => {
+    const seen = new Set<string>();
+    for (const s of fc.sample(scenarioArb, { numRuns: 4000, seed: 42 })) {
+      const c = planInstance(s.input);
+      const step = c.steps.find((st) => st.impact === "reprovision");
+      if (step?.impact === "reprovision" && step.params.rootVolumeId !== undefined) seen.add("re-imaged");
+      const reasons = c.reasons.map((r) => r.message).join("\n");
+      if (reasons.includes("cannot re-image a root volume")) seen.add("cloud cannot");
+      if (reasons.includes("so it cannot be reprovisioned with its current image")) seen.add("unreadable");
+    }
+    expect([...seen].sort()).toEqual(["cloud cannot", "re-imaged", "unreadable"]);
+  });
+
   it("converges: applying the planned steps and planning again gives no-op (or the same refusal)", () => {
     fc.assert(
       fc.property(scenarioArb, ({ caps, server, input }) => {

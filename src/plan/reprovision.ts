@@ -5,7 +5,7 @@ import type { Facts } from "./facts.js";
 import { finalAnnotations, metadataTarget, unchangedTarget, writesSomething } from "./metadata-target.js";
 import type { VariantChoice } from "./variant.js";
 import { chooseVariant, variantDropsUserData, variantRefusals } from "./variant.js";
-import { describeValue, faultText, shortSha } from "./wording.js";
+import { describeValue, faultText, imageUnknownReason, shortSha } from "./wording.js";
 
 type ReprovisionKind = "rebuild" | "reinstall" | "changeos";
 
@@ -48,7 +48,13 @@ function missingCapabilities(f: Facts, kind: ReprovisionKind | null, imageId: st
     missing.push({ message: `${address}: the cloud has no step that reprovisions a server with its current image ${why}: key pair and user_data cannot change in place` });
   }
   if (imageId === "") {
-    missing.push({ field: "image", message: `${address}: the server boots from a volume and its image cannot be read: it cannot be reprovisioned with its current image` });
+    missing.push({ field: "image", message: `${address}: ${imageUnknownReason(f.observed)}; so it cannot be reprovisioned with its current image` });
+  }
+  const volume = f.observed.bootVolume;
+  if (volume !== undefined && kind !== null && !caps.reprovisionsBootVolume) {
+    missing.push({ field: "image", message: `${address}: the server boots from a volume and the cloud's ${kind} cannot re-image a root volume (reprovisionsBootVolume: false) ${why}` });
+  } else if (volume !== undefined && volume.id === undefined && imageId !== "") {
+    missing.push({ field: "image", message: `${address}: ${imageUnknownReason(f.observed)}; a ${kind ?? "reprovisioning"} would re-image a root volume that reform could not read back` });
   }
   if (f.keyPairChanged && f.spec.keyPair === null && !caps.reprovisionRemovesKeyPair) {
     missing.push({ field: "keyPair", message: `${address}: the cloud's reprovisioning cannot remove a key pair (reprovisionRemovesKeyPair: false) ${why}: key pair cannot be removed in place` });
@@ -97,6 +103,7 @@ function reprovisionParams(f: Facts, imageId: string, variant: VariantChoice | u
     ...(keyPair === undefined ? {} : { keyPair }),
     ...(userDataSha256 === undefined ? {} : { userDataSha256 }),
     ...(variant?.type === "chosen" ? { variant: variant.variant.name } : {}),
+    ...(f.observed.bootVolume?.id === undefined ? {} : { rootVolumeId: f.observed.bootVolume.id }),
     keepStopped: duringPower(f.caps, f.power, f.wantPower) === "stopped" && f.wantPower === "stopped",
   };
 }
@@ -139,7 +146,8 @@ export function powerSequence(caps: ProviderCapabilities, now: PowerState, want:
 
 function changeReasons(f: Facts, kind: ReprovisionKind, mode: "change" | "repair"): Reason[] {
   const reasons: Reason[] = [];
-  const wipe = `${kind} re-creates the root disk`;
+  const volume = f.observed.bootVolume?.id;
+  const wipe = volume === undefined ? `${kind} re-creates the root disk` : `${kind} re-images the root volume ${volume}: its data is lost`;
   if (mode === "repair") {
     reasons.push({ field: "status", message: `server is in ERROR (${faultText(f.observed)}): ${kind} with its current image ${f.input.image?.name ?? f.imageId ?? ""} repairs it; the ${wipe}` });
   } else if (f.inError) {

@@ -65,8 +65,11 @@ function reprovision(state: ServerState, p: Extract<Step, { impact: "reprovision
   const o = state.observed;
   if (caps.reprovisionRequiresStopped && o.power !== "stopped") throw new Error("model: reprovisioning a running server");
   if (o.status === "error" && !caps.reprovisionInError) throw new Error("model: reprovisioning refused in error");
+  if (o.bootVolume !== undefined && !caps.reprovisionsBootVolume) throw new Error("model: the cloud cannot re-image a root volume");
+  if (o.bootVolume !== undefined && p.rootVolumeId !== o.bootVolume.id) throw new Error("model: a volume-backed server reprovisioned without naming its root volume");
   const power: PowerState = caps.reprovisionLeavesStopped ? "stopped" : o.power === "stopped" && !caps.reprovisionStartsStopped ? "stopped" : "running";
-  let next: ObservedInstance = withPower({ ...o, imageId: p.imageId }, power);
+  const bootVolume = o.bootVolume === undefined ? {} : { bootVolume: { id: o.bootVolume.id } };
+  let next: ObservedInstance = withPower({ ...o, imageId: p.imageId, ...bootVolume }, power);
   if (p.keyPair !== undefined) next = { ...next, keyPair: p.keyPair };
   if (caps.reprovisionSetsMetadata) next = writeMetadata(next, p.metadata.full);
   const userDataSha256 = p.userDataSha256 === undefined ? state.userDataSha256 : p.userDataSha256;

@@ -41,6 +41,7 @@ const baseCapsArb: fc.Arbitrary<ProviderCapabilities> = fc.record({
   softRebootRequiresRunning: fc.constant(true),
   maxMetadataValueLength: fc.constantFrom(6, 255),
   description: fc.constant("random capabilities"),
+  reprovisionsBootVolume: fc.boolean(),
 });
 
 export const capsArb: fc.Arbitrary<ProviderCapabilities> = fc.tuple(baseCapsArb, fc.boolean()).map(([caps, variants]) => (variants ? { ...caps, reprovisionVariants: VARIANTS } : caps));
@@ -74,6 +75,7 @@ export function serverArb(caps: ProviderCapabilities): fc.Arbitrary<ServerState>
       status: fc.constantFrom("active" as const, "active" as const, "stopped" as const, "error" as const, "rebuilding" as const),
       power: fc.constantFrom("running" as const, "stopped" as const),
       imageId: fc.constantFrom(IMAGES.jammy.id, IMAGES.noble.id, ""),
+      bootVolume: fc.constantFrom("none" as const, "none" as const, "read" as const, "unreadable" as const),
       keyPair: fc.constantFrom(null, "k1", "k2"),
       metadata: metadataArb,
       rebootToken: optional(fc.constantFrom(...TOKENS)),
@@ -88,7 +90,8 @@ export function serverArb(caps: ProviderCapabilities): fc.Arbitrary<ServerState>
         rawStatus: r.status.toUpperCase(),
         task: r.status === "rebuilding" ? "rebuilding" : null,
         power,
-        imageId: r.imageId,
+        imageId: r.bootVolume === "unreadable" ? "" : r.imageId,
+        ...bootVolumeOf(r.bootVolume, r.imageId),
         keyPair: r.keyPair,
         metadata: r.metadata,
         annotations,
@@ -96,6 +99,13 @@ export function serverArb(caps: ProviderCapabilities): fc.Arbitrary<ServerState>
       });
       return { observed: o, userDataSha256: r.actual };
     });
+}
+
+/** A server booting from an image, or from a volume whose image was read (or could not be). */
+function bootVolumeOf(kind: "none" | "read" | "unreadable", imageId: string): Pick<ObservedInstance, "bootVolume"> {
+  if (kind === "none") return {};
+  if (kind === "unreadable" || imageId === "") return { bootVolume: { id: "vol-1", unknownReason: "its root volume vol-1 was not created from an image" } };
+  return { bootVolume: { id: "vol-1" } };
 }
 
 export interface Scenario {

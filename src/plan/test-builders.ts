@@ -30,6 +30,7 @@ export const NOVA_2_96: ProviderCapabilities = {
   softRebootRequiresRunning: true,
   maxMetadataValueLength: 255,
   description: "compute microversion 2.96",
+  reprovisionsBootVolume: true,
 };
 
 export const NOVA_2_53: ProviderCapabilities = {
@@ -39,6 +40,14 @@ export const NOVA_2_53: ProviderCapabilities = {
   reprovisionRemovesKeyPair: false,
   readsUserData: false,
   description: "compute microversion 2.53",
+  reprovisionsBootVolume: false,
+};
+
+/** Nova below 2.93: a rebuild onto another image is refused for a volume-backed server, and one with the same image leaves the volume as it is. */
+export const NOVA_2_92: ProviderCapabilities = {
+  ...NOVA_2_96,
+  reprovisionsBootVolume: false,
+  description: "compute API microversion 2.92; a rebuild of a server that boots from a volume needs 2.93",
 };
 
 export const HUAWEI_LIKE: ProviderCapabilities = {
@@ -52,6 +61,7 @@ export const HUAWEI_LIKE: ProviderCapabilities = {
   readsUserData: false,
   systemMetadataKeys: ["charging_mode", "metering.*", "__*"],
   description: "Huawei ECS v2 cloudservers",
+  reprovisionsBootVolume: false,
 };
 
 export const JD_LIKE: ProviderCapabilities = {
@@ -64,6 +74,7 @@ export const JD_LIKE: ProviderCapabilities = {
   rebootTypes: ["SOFT"],
   maxMetadataValueLength: 256,
   description: "JD Cloud VM",
+  reprovisionsBootVolume: false,
 };
 
 export const IMAGES = {

@@ -50,3 +50,9 @@ export function userDataDisplay(spec: DesiredSpec, observed: ObservedInstance): 
 export function faultText(observed: ObservedInstance): string {
   return observed.fault === undefined ? "no fault message" : `fault: ${observed.fault.message}`;
 }
+
+/** Why a server's image is not known: the reason its root volume could not be read, when it boots from one. */
+export function imageUnknownReason(observed: ObservedInstance): string {
+  const reason = observed.bootVolume?.unknownReason;
+  return reason === undefined ? "the server boots from a volume: its image cannot be read from the server" : `the server boots from a volume: ${reason}`;
+}

@@ -10,13 +10,19 @@ export interface ActionWords {
   readonly tone: Tone;
 }
 
+/** What reprovisioning does to the server: re-creates its root disk, or re-images its root volume (a volume-backed server). */
+export function reprovisionWords(change: Pick<ChangeDocument, "steps">): string {
+  const volume = change.steps.some((s) => (s.kind === "rebuild" || s.kind === "reinstall" || s.kind === "changeos") && s.params.root_volume_id !== undefined);
+  return volume ? "root volume re-imaged; its data is lost" : "root disk re-created";
+}
+
 /** How each action is announced. Reprovisioning says so in words, not only in colour. */
 export function actionWords(change: Pick<ChangeDocument, "action" | "steps">): ActionWords {
   switch (change.action) {
     case "rebuild":
-      return { symbol: "±", headline: "will be rebuilt in place (REPROVISION: root disk re-created)", tone: "reprovision" };
+      return { symbol: "±", headline: `will be rebuilt in place (REPROVISION: ${reprovisionWords(change)})`, tone: "reprovision" };
     case "reinstall":
-      return { symbol: "±", headline: "will be reinstalled in place (REPROVISION: root disk re-created)", tone: "reprovision" };
+      return { symbol: "±", headline: `will be reinstalled in place (REPROVISION: ${reprovisionWords(change)})`, tone: "reprovision" };
     case "reboot": {
       const step = change.steps.find((s) => s.kind === "reboot");
       const type = step?.kind === "reboot" ? ` (${step.params.type})` : "";
@@ -41,10 +47,10 @@ export function actionWords(change: Pick<ChangeDocument, "action" | "steps">): A
   }
 }
 
-export function downtimeText(change: Pick<ChangeDocument, "impact">): string {
+export function downtimeText(change: Pick<ChangeDocument, "impact" | "steps">): string {
   switch (change.impact) {
     case "reprovision":
-      return "yes (reprovision: root disk wiped and re-created)";
+      return reprovisionWords(change) === "root disk re-created" ? "yes (reprovision: root disk wiped and re-created)" : `yes (reprovision: ${reprovisionWords(change)})`;
     case "reboot":
       return "yes (reboot)";
     case "none":

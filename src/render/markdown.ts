@@ -1,7 +1,7 @@
 import type { Action, Impact } from "../model/index.js";
 import { ACTIONS, worstImpact } from "../model/index.js";
 import type { ChangeDocument, FieldDocument, PlanDocument } from "./plan-document.js";
-import { actionWords, bounded, downtimeText, formatValue, stepsLine, summaryLine } from "./format.js";
+import { actionWords, bounded, downtimeText, formatValue, reprovisionWords, stepsLine, summaryLine } from "./format.js";
 import { userDataDiff, userDataText } from "./user-data-diff.js";
 
 export interface MarkdownOptions {
@@ -139,7 +139,7 @@ function impactOf(doc: PlanDocument, action: Action): Impact {
 
 function section(change: ChangeDocument): string {
   const words = actionWords(change);
-  const label = change.impact === "reprovision" ? `<b>${change.action}: REPROVISION (root disk re-created)</b>` : change.action;
+  const label = change.impact === "reprovision" ? `<b>${change.action}: REPROVISION (${reprovisionWords(change)})</b>` : change.action;
   const lines = [
     `<details><summary>${words.symbol} <code>${html(change.address)}</code>: ${label}${change.downtime ? ", downtime" : ""}</summary>`,
     "",

@@ -1,10 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED } from "../model/index.js";
+import { DEFAULT_ROLLOUT, REDACTED } from "../model/index.js";
 import type { ApplyReport } from "./apply-report.js";
 import { renderApplyReportText, toApplyReportDocument } from "./apply-report.js";
 import { renderPlanJson, stableStringify } from "./json.js";
 import type { PlanDocument } from "./plan-document.js";
 import { toPlanDocument } from "./plan-document.js";
+import { planFleet } from "../plan/plan-fleet.js";
+import { IMAGES, desired, input, observed } from "../plan/test-builders.js";
+import { renderPlanMarkdown } from "./markdown.js";
+import type { StepDocument } from "./step-document.js";
+import { stepFromDocument } from "./step-document.js";
 import { fixturePlan } from "./test-fleet.js";
 import { renderPlanText } from "./text.js";
 import { userDataDiff } from "./user-data-diff.js";
@@ -21,6 +26,18 @@ describe("renderPlanText", () => {
     const coloured = renderPlanText(doc, { color: true, width: 100 });
     expect(coloured).toContain("\u001b[1m\u001b[31m  # dc1/web-1 will be rebuilt in place (REPROVISION: root disk re-created)");
     expect(renderPlanText(doc, { color: false, width: 100 })).not.toContain("\u001b[");
+  });
+
+  it("says a volume-backed server's root volume is re-imaged and its data lost, in text, markdown and JSON", () => {
+    const volume = input({ ...desired({ image: { name: IMAGES.noble.name } }, "db-1"), address: "dc1/db-1" }, observed({ id: "dc1-db-1", name: "db-1", bootVolume: { id: "vol-root" } }));
+    const plan = toPlanDocument(planFleet({ inputs: [volume], createdAt: "2026-11-22T10:00:00.000Z", configFile: "/work/fleet.yaml", configSha256: "0".repeat(64), rollout: { web: DEFAULT_ROLLOUT } }));
+    expect(plan.changes[0]?.steps[0]).toMatchObject({ kind: "rebuild", impact: "reprovision", params: { root_volume_id: "vol-root" } });
+    const text = renderPlanText(plan, { color: false, width: 200 });
+    expect(text).toContain("# dc1/db-1 will be rebuilt in place (REPROVISION: root volume re-imaged; its data is lost)");
+    expect(text).toContain("downtime: yes (reprovision: root volume re-imaged; its data is lost)");
+    expect(renderPlanMarkdown(plan)).toContain("<b>rebuild: REPROVISION (root volume re-imaged; its data is lost)</b>");
+    const step = stepFromDocument(plan.changes[0]?.steps[0] as StepDocument);
+    expect(step.kind === "rebuild" && step.params.rootVolumeId).toBe("vol-root");
   });
 
   it("wraps reasons to the width", () => {

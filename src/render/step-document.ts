@@ -15,6 +15,8 @@ export interface ReprovisionParamsDocument {
   readonly metadata: MetadataTargetDocument;
   readonly keep_stopped: boolean;
   readonly variant?: string;
+  /** The volume a volume-backed server boots from: the step re-images it (its data is lost). */
+  readonly root_volume_id?: string;
 }
 
 /** A step on the wire: kind, impact and snake_case params. Secrets are never params (user_data by digest, passwords by reference). */
@@ -45,6 +47,7 @@ export function stepDocument(step: Step): StepDocument {
         metadata: targetDocument(p.metadata),
         keep_stopped: p.keepStopped,
         ...(p.variant === undefined ? {} : { variant: p.variant }),
+        ...(p.rootVolumeId === undefined ? {} : { root_volume_id: p.rootVolumeId }),
       };
       return { kind: step.kind, impact: step.impact, params };
     }
@@ -74,6 +77,7 @@ export function stepFromDocument(doc: StepDocument): Step {
           metadata: targetFromDocument(p.metadata),
           keepStopped: p.keep_stopped,
           ...(p.variant === undefined ? {} : { variant: p.variant }),
+          ...(p.root_volume_id === undefined ? {} : { rootVolumeId: p.root_volume_id }),
         },
       };
     }

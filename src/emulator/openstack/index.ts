@@ -2,6 +2,7 @@ import type { CloudFaults } from "../faults.js";
 import type { ApiService } from "../http.js";
 import type { MutableStats } from "../server.js";
 import type { Timings } from "../types.js";
+import { createCinder } from "./cinder.js";
 import { createGlance } from "./glance.js";
 import { createKeystone } from "./keystone.js";
 import type { Microversion } from "./microversion.js";
@@ -28,12 +29,12 @@ export interface OpenStackServices {
   readonly services: readonly ApiService[];
 }
 
-/** Keystone, Nova and Glance over one shared state, ready to mount on the common server. */
+/** Keystone, Nova, Glance and Cinder over one shared state, ready to mount on the common server. */
 export function createOpenStackServices(options: OpenStackServiceOptions): OpenStackServices {
   const cloud = new OpenStackCloud(options.state, options.timings, options.now, options.seed);
   const tokens = new TokenStore(cloud, options.tokenLifetimeMs);
   const nova = createNova({ cloud, timings: options.timings, maxVersion: options.maxVersion, stats: options.stats, changed: options.changed, ...(options.faults ? { faults: options.faults } : {}) }, tokens);
-  return { cloud, services: [createKeystone(cloud, tokens), nova, createGlance(cloud, tokens)] };
+  return { cloud, services: [createKeystone(cloud, tokens), nova, createGlance(cloud, tokens), createCinder(cloud, tokens)] };
 }
 
 export { initialState, withExtraUsers } from "./initial-state.js";

@@ -1,9 +1,10 @@
 import { stableHexId, stableUuid } from "../ids.js";
 import { fingerprintOf, generatePublicKey } from "./keys.js";
 import { beginWorldTask } from "./lifecycle.js";
-import type { ImageState, KeypairState, OpenStackState, ProjectState, ServerState, UserState } from "./state-types.js";
+import { flavorById } from "./flavors.js";
+import type { ImageState, KeypairState, OpenStackState, ProjectState, ServerState, UserState, VolumeState } from "./state-types.js";
 import { isoMicros, isoNaive, isoSeconds } from "./time.js";
-import type { OpenStackWorld, WorldServer, WorldUser } from "./world-types.js";
+import type { OpenStackWorld, WorldServer, WorldUser, WorldVolume } from "./world-types.js";
 
 export interface InitialStateInput {
   readonly world: OpenStackWorld;
@@ -46,9 +47,18 @@ export function initialState(input: InitialStateInput): OpenStackState {
     return { name: k.name, projectId: owner.projectId, publicKey, fingerprint: fingerprintOf(publicKey) ?? "", type: "ssh", createdAt: isoNaive(now) };
   });
   const imageId = (ref: string) => (images.find((i) => i.id === ref) ?? images.find((i) => i.name === ref))?.id ?? ref;
-  const servers = world.servers.map((s, i) =>
-    worldServer(s, { id: s.id ?? stableUuid(seed, "server", s.name, String(i)), imageId: imageId(s.image), owner, index: i, count: world.servers.length, now }),
-  );
+  const servers = world.servers.map((s, i) => {
+    const id = s.id ?? stableUuid(seed, "server", s.name, String(i));
+    const rootVolumeId = s.bootFromVolume === true ? stableUuid(seed, "volume", s.name, String(i)) : undefined;
+    return worldServer(s, { id, imageId: imageId(s.image), owner, index: i, count: world.servers.length, now, ...(rootVolumeId ? { rootVolumeId } : {}) });
+  });
+  const volumes = [
+    ...world.servers.flatMap((s, i) => {
+      const server = servers[i] as ServerState;
+      return server.rootVolumeId === undefined ? [] : [rootVolume(server, imageId(s.image), flavorById(s.flavor)?.disk ?? 1)];
+    }),
+    ...(world.volumes ?? []).map((v, i) => worldVolume(v, { id: v.id ?? stableUuid(seed, "volume", v.name, `extra-${i}`), imageId: v.image === undefined ? null : imageId(v.image), owner, server: servers.find((s) => s.name === v.attachedTo), now })),
+  ];
   return {
     region: world.region,
     adminToken: world.adminToken ?? null,
@@ -58,13 +68,68 @@ export function initialState(input: InitialStateInput): OpenStackState {
     images,
     keypairs,
     servers,
+    volumes,
     nextAddress: servers.length,
   };
+}
+
+/** The root volume of a volume-backed world server: created from its image, bootable, in use at /dev/vda. */
+function rootVolume(server: ServerState, imageId: string, size: number): VolumeState {
+  return {
+    id: server.rootVolumeId as string,
+    name: "",
+    projectId: server.projectId,
+    userId: server.userId,
+    size,
+    status: "in-use",
+    bootable: true,
+    imageId,
+    mapping: { serverId: server.id, device: "/dev/vda", deleteOnTermination: true },
+    attachment: { id: stableUuidOf(server.id, "attachment"), serverId: server.id, device: "/dev/vda", attachedAt: server.launchedAt ?? "" },
+    createdAt: server.created,
+    updatedAt: server.created,
+    stages: [],
+  };
+}
+
+interface VolumeContext {
+  readonly id: string;
+  readonly imageId: string | null;
+  readonly owner: { readonly id: string; readonly projectId: string };
+  readonly server: ServerState | undefined;
+  readonly now: number;
+}
+
+function worldVolume(v: WorldVolume, c: VolumeContext): VolumeState {
+  const created = isoSeconds(c.now);
+  const server = c.server;
+  return {
+    id: c.id,
+    name: v.name,
+    projectId: c.owner.projectId,
+    userId: c.owner.id,
+    size: v.size,
+    status: server ? "in-use" : "available",
+    bootable: c.imageId !== null,
+    imageId: c.imageId,
+    mapping: server ? { serverId: server.id, device: v.device, deleteOnTermination: false } : null,
+    attachment: server ? { id: stableUuidOf(c.id, "attachment"), serverId: server.id, device: v.device, attachedAt: server.launchedAt ?? "" } : null,
+    createdAt: created,
+    updatedAt: created,
+    stages: [],
+  };
+}
+
+/** An id derived from another (attachment ids). */
+function stableUuidOf(id: string, what: string): string {
+  return stableUuid(0, what, id);
 }
 
 interface ServerContext {
   readonly id: string;
   readonly imageId: string;
+  /** The server boots from this volume: Nova keeps no image for it. */
+  readonly rootVolumeId?: string;
   readonly owner: { readonly id: string; readonly projectId: string };
   readonly index: number;
   readonly count: number;
@@ -79,7 +144,7 @@ function worldServer(s: WorldServer, c: ServerContext): ServerState {
     name: s.name,
     projectId: c.owner.projectId,
     userId: c.owner.id,
-    imageId: c.imageId,
+    imageId: c.rootVolumeId === undefined ? c.imageId : "",
     flavorId: s.flavor,
     keyPair: s.keyPair,
     metadata: { ...s.metadata },
@@ -95,6 +160,7 @@ function worldServer(s: WorldServer, c: ServerContext): ServerState {
     address: `10.0.${Math.floor(c.index / 254) % 256}.${(c.index % 254) + 1}`,
     operation: null,
     actions: [],
+    ...(c.rootVolumeId === undefined ? {} : { rootVolumeId: c.rootVolumeId }),
   };
   if (s.task !== null) beginWorldTask(server, s.task, s.busyFor, c.now);
   return server;

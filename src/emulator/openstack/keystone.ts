@@ -16,15 +16,23 @@ function versionDoc(origin: string) {
   return { id: VERSION_ID, status: "stable", updated: "2020-04-07T00:00:00Z", links: [{ rel: "self", href: `${origin}/identity/v3/` }], "media-types": MEDIA_TYPES };
 }
 
-/** The service catalog: identity, compute (nova) and image (glance), public/internal/admin in the world's region. */
-export function catalog(cloud: OpenStackCloud, origin: string) {
+/**
+ * The service catalog: identity, compute (nova), image (glance) and volumev3 (cinderv3, its URL rendered with the
+ * token's project id as Keystone renders `…/v3/%(project_id)s`), public/internal/admin in the world's region.
+ */
+export function catalog(cloud: OpenStackCloud, origin: string, projectId: string) {
   const entry = (type: string, name: string, url: string) => ({
     id: stableHexId(cloud.seed, "service", type),
     type,
     name,
     endpoints: (["public", "internal", "admin"] as const).map((iface) => ({ id: stableHexId(cloud.seed, "endpoint", type, iface), interface: iface, region: cloud.region, region_id: cloud.region, url })),
   });
-  return [entry("identity", "keystone", `${origin}/identity`), entry("compute", "nova", `${origin}/compute/v2.1`), entry("image", "glance", `${origin}/image`)];
+  return [
+    entry("identity", "keystone", `${origin}/identity`),
+    entry("compute", "nova", `${origin}/compute/v2.1`),
+    entry("image", "glance", `${origin}/image`),
+    entry("volumev3", "cinderv3", `${origin}/volume/v3/${projectId}`),
+  ];
 }
 
 function tokenBody(cloud: OpenStackCloud, info: TokenInfo, origin: string, withCatalog: boolean) {
@@ -36,7 +44,7 @@ function tokenBody(cloud: OpenStackCloud, info: TokenInfo, origin: string, withC
       user: { id: principal.userId, name: principal.userName, domain: DEFAULT_DOMAIN, password_expires_at: null },
       project: { id: principal.projectId, name: project?.name ?? "", domain: DEFAULT_DOMAIN },
       roles: principal.roles.map((role) => ({ id: stableHexId(cloud.seed, "role", role), name: role })),
-      ...(withCatalog ? { catalog: catalog(cloud, origin) } : {}),
+      ...(withCatalog ? { catalog: catalog(cloud, origin, principal.projectId) } : {}),
       expires_at: new Date(info.expiresAt).toISOString().replace("Z", "000Z"),
       issued_at: new Date(info.issuedAt).toISOString().replace("Z", "000Z"),
       audit_ids: [info.auditId],
@@ -67,7 +75,7 @@ function route(cloud: OpenStackCloud, tokens: TokenStore, req: ApiRequest): ApiR
   if (path === "/v3/auth/tokens") return tokensRoute(cloud, tokens, req);
   const caller = tokens.validate(header(req, "x-auth-token"));
   if (!caller) return keystoneError(401, "Unauthorized", "The request you have made requires authentication.");
-  if (path === "/v3/auth/catalog" && req.method === "GET") return { status: 200, body: { catalog: catalog(cloud, req.origin), links: { self: `${req.origin}/identity/v3/auth/catalog` } } };
+  if (path === "/v3/auth/catalog" && req.method === "GET") return { status: 200, body: { catalog: catalog(cloud, req.origin, caller.principal.projectId), links: { self: `${req.origin}/identity/v3/auth/catalog` } } };
   if (path === "/v3/auth/projects" && req.method === "GET") {
     const project = cloud.projects.get(caller.principal.projectId);
     return { status: 200, body: { projects: project ? [{ id: project.id, name: project.name, domain_id: DEFAULT_DOMAIN.id, enabled: true, is_domain: false }] : [] } };

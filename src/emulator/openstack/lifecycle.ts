@@ -45,6 +45,8 @@ export interface OperationRequest {
   readonly previousImageId?: string;
   /** Rebuild: the failure rolls the server back to this vm_state (InstanceFaultRollback) instead of ERROR. */
   readonly rollbackTo?: "active" | "stopped";
+  /** Rebuild of a volume-backed server at 2.93+: the root volume is re-imaged, then its block device mapping re-attached. */
+  readonly reimagesVolume?: boolean;
 }
 
 /** The first task_state and the remaining stages of an operation (Nova sets the first before answering 202). */
@@ -58,7 +60,8 @@ function plan(req: OperationRequest, server: ServerState): { task: string; stage
     case "rebuild": {
       const d = req.timings.rebuild;
       const thenStop = server.vmState === "stopped" && req.failMessage === undefined;
-      const stages: StageState[] = [{ at: t + d * 0.6, kind: "task", task: "rebuild_spawning" }, { at: t + d, kind: "rebuilt", thenStop }];
+      const attach: StageState[] = req.reimagesVolume === true ? [{ at: t + d * 0.5, kind: "task", task: "rebuild_block_device_mapping" }] : [];
+      const stages: StageState[] = [...attach, { at: t + d * 0.6, kind: "task", task: "rebuild_spawning" }, { at: t + d, kind: "rebuilt", thenStop }];
       if (thenStop) stages.push({ at: t + d + req.timings.stop, kind: "settle", vmState: "stopped" });
       return { task: "rebuilding", stages };
     }

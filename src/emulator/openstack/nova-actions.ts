@@ -9,7 +9,8 @@ import { findServer, NovaError } from "./nova-common.js";
 import { actionView } from "./nova-view.js";
 import { noValidHost } from "./scheduler.js";
 import { checkAllowed, checkMetadataQuota, invalidInput, rebuildFields, validateKeyName, validateMetadata, validateName, validateUserData, validateUuid } from "./nova-validate.js";
-import type { ServerState, StageState, VmState } from "./state-types.js";
+import type { ServerState, StageState, VmState, VolumeState } from "./state-types.js";
+import { reimageStages } from "./volumes.js";
 
 const ALLOW_HARD_REBOOT_TASKS = [null, "rebooting", "reboot_pending", "reboot_started", "rebooting_hard", "resuming", "unpausing", "pausing", "suspending"];
 
@@ -100,18 +101,40 @@ function rebuild(ctx: NovaContext, call: NovaCall, id: string, args: unknown): A
   if (!image) throw new NovaError(400, "Cannot find image for rebuild");
   if (typeof input.keyName === "string" && !ctx.cloud.keypair(call.principal.projectId, input.keyName)) throw new NovaError(400, "Invalid key_name provided.");
   if (input.metadata) checkMetadataQuota(Object.keys(input.metadata).length);
+  const rootVolume = checkVolumes(ctx, call, server, image.id);
   const previousImageId = server.imageId;
-  server.imageId = image.id;
+  // Nova keeps image_ref "" for a volume-backed server across a rebuild: its image is the root volume's.
+  if (rootVolume === undefined) server.imageId = image.id;
   if (input.name !== undefined) server.name = input.name;
   if (input.metadata !== undefined) server.metadata = { ...input.metadata };
   if (input.keyName !== undefined) server.keyPair = input.keyName;
   if (input.userData !== undefined) server.userData = input.userData;
   const failMessage = image.fail ?? noValidHost(image) ?? ctx.faults?.actionFailure();
   const rollbackTo = image.fail !== null && image.rollback && (server.vmState === "active" || server.vmState === "stopped") ? server.vmState : undefined;
-  start(ctx, call, server, "rebuild", { previousImageId, ...(failMessage !== undefined ? { failMessage } : {}), ...(rollbackTo ? { rollbackTo } : {}) });
+  const reimagesVolume = rootVolume !== undefined && atLeast(call.version, 93);
+  start(ctx, call, server, "rebuild", { previousImageId, ...(failMessage !== undefined ? { failMessage } : {}), ...(rollbackTo ? { rollbackTo } : {}), ...(reimagesVolume ? { reimagesVolume } : {}) });
+  if (reimagesVolume && rootVolume) {
+    rootVolume.stages = reimageStages({ start: ctx.cloud.now(), duration: ctx.timings.rebuild, imageId: failMessage === undefined ? image.id : (rootVolume.imageId ?? image.id) });
+  }
   record(ctx, call, server, "rebuild");
   const adminPass = input.adminPass ?? randomBytes(9).toString("base64url");
   return { status: 202, headers: { location: `${call.base}/servers/${id}` }, body: { server: actionView(ctx, call, server, adminPass) } };
+}
+
+/**
+ * A volume-backed server (nova/compute/api.py `rebuild`): below 2.93 another image than the root volume's is refused
+ * (400 ImageUnacceptable), and every mapped volume must be in use (400 InvalidVolume). Returns the root volume.
+ */
+function checkVolumes(ctx: NovaContext, call: NovaCall, server: ServerState, imageId: string): VolumeState | undefined {
+  const volumes = ctx.cloud.volumesOf(server.id);
+  const root = volumes.find((v) => v.id === server.rootVolumeId);
+  if (root && root.imageId !== imageId && !atLeast(call.version, 93)) {
+    throw new NovaError(400, `Image ${imageId} is unacceptable: Unable to rebuild with a different image for a volume-backed server.`);
+  }
+  for (const volume of volumes) {
+    if (volume.status !== "in-use") throw new NovaError(400, `Invalid volume: volume '${volume.id}' status must be 'in-use'. Currently in '${volume.status}' status`);
+  }
+  return root;
 }
 
 function reboot(ctx: NovaContext, call: NovaCall, id: string, args: unknown): ApiResponse {

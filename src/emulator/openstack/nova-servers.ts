@@ -98,6 +98,7 @@ export function deleteServer(ctx: NovaContext, call: NovaCall, id: string): ApiR
   const server = findServer(ctx, call, id);
   if (server.locked && !call.principal.isAdmin) throw new NovaError(409, `Instance ${id} is locked`);
   ctx.cloud.removeServer(id);
+  ctx.cloud.releaseVolumesOf(id);
   ctx.stats.actions.push({ serverId: id, serverName: server.name, action: "delete", at: ctx.cloud.now(), requestId: call.req.requestId });
   ctx.changed();
   // real Nova's 204 here still says Content-Type: application/json

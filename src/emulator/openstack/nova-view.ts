@@ -32,7 +32,9 @@ export function flavorView(call: NovaCall, flavorId: string): Record<string, unk
   return { vcpus: flavor?.vcpus, ram: flavor?.ram, disk: flavor?.disk, ephemeral: 0, swap: 0, original_name: flavor?.name, extra_specs: {} };
 }
 
-function imageView(ctx: NovaContext, call: NovaCall, s: ServerState): Record<string, unknown> {
+/** The server's image; "" for a server that boots from a volume (Nova keeps no image_ref for it, also across rebuilds). */
+function imageView(ctx: NovaContext, call: NovaCall, s: ServerState): Record<string, unknown> | string {
+  if (s.imageId === "") return "";
   const image: Record<string, unknown> = { id: s.imageId, links: [{ rel: "bookmark", href: `${call.bookmarkBase}/images/${s.imageId}` }] };
   if (atLeast(call.version, 98)) image.properties = { ...(ctx.cloud.images.get(s.imageId)?.properties ?? {}) };
   return image;
@@ -73,6 +75,7 @@ function baseView(ctx: NovaContext, call: NovaCall, s: ServerState): Record<stri
   if (atLeast(v, 63)) doc.trusted_image_certificates = null;
   if (atLeast(v, 73)) doc.locked_reason = null;
   if (atLeast(v, 96)) doc.pinned_availability_zone = null;
+  if (atLeast(v, 100)) doc.scheduler_hints = {};
   return doc;
 }
 
@@ -99,10 +102,15 @@ function extendedAttributes(out: Record<string, unknown>, call: NovaCall, s: Ser
 
 /** GET /servers/{id} and /servers/detail. */
 export function serverView(ctx: NovaContext, call: NovaCall, s: ServerState): Record<string, unknown> {
-  return extendedAttributes(detailFields(baseView(ctx, call, s), s), call, s, true);
+  return extendedAttributes(detailFields(ctx, call, baseView(ctx, call, s), s), call, s, true);
 }
 
-function detailFields(doc: Record<string, unknown>, s: ServerState): Record<string, unknown> {
+/** Nova's block device mappings of volumes: `delete_on_termination` from 2.3. */
+function volumesAttached(ctx: NovaContext, call: NovaCall, s: ServerState): Record<string, unknown>[] {
+  return ctx.cloud.volumesOf(s.id).map((v) => (atLeast(call.version, 3) ? { id: v.id, delete_on_termination: v.mapping?.deleteOnTermination ?? false } : { id: v.id }));
+}
+
+function detailFields(ctx: NovaContext, call: NovaCall, doc: Record<string, unknown>, s: ServerState): Record<string, unknown> {
   doc.key_name = s.keyPair;
   doc["OS-EXT-AZ:availability_zone"] = "nova";
   doc.config_drive = "";
@@ -111,7 +119,7 @@ function detailFields(doc: Record<string, unknown>, s: ServerState): Record<stri
   doc["OS-EXT-STS:power_state"] = s.powerState;
   doc["OS-SRV-USG:launched_at"] = s.launchedAt;
   doc["OS-SRV-USG:terminated_at"] = null;
-  doc["os-extended-volumes:volumes_attached"] = [];
+  doc["os-extended-volumes:volumes_attached"] = volumesAttached(ctx, call, s);
   doc.security_groups = [{ name: "default" }];
   return doc;
 }
@@ -120,7 +128,7 @@ function detailFields(doc: Record<string, unknown>, s: ServerState): Record<stri
 export function actionView(ctx: NovaContext, call: NovaCall, s: ServerState, adminPass: string | undefined): Record<string, unknown> {
   const v = call.version;
   const doc = baseView(ctx, call, s);
-  if (atLeast(v, 75)) extendedAttributes(detailFields(doc, s), call, s, false);
+  if (atLeast(v, 75)) extendedAttributes(detailFields(ctx, call, doc, s), call, s, false);
   return {
     ...doc,
     ...(atLeast(v, 54) ? { key_name: s.keyPair } : {}),

@@ -86,6 +86,47 @@ export interface OperationState {
   readonly rollbackTo?: "active" | "stopped";
 }
 
+/** Cinder's view of a volume attached to a server (only while the attachment is "attached"). */
+export interface VolumeAttachmentState {
+  readonly id: string;
+  readonly serverId: string;
+  /** e.g. "/dev/vda". */
+  readonly device: string;
+  readonly attachedAt: string;
+}
+
+/** A step of a volume's re-imaging, at an absolute time (ms since the epoch). */
+export interface VolumeStageState {
+  readonly at: number;
+  /** Cinder status from then on: reserved (attachment without a connector), downloading (image copied in), in-use. */
+  readonly status: "reserved" | "downloading" | "in-use";
+  /** The image the volume shows from then on (set when the copy is done). */
+  readonly imageId?: string;
+  /** The attachment is (re-)created ("attached") or removed ("detached") at this stage. */
+  readonly attachment?: "attached" | "detached";
+}
+
+/** A Cinder volume. A volume-backed server's root volume is attached at its root device (Nova's block device mapping). */
+export interface VolumeState {
+  readonly id: string;
+  readonly name: string;
+  readonly projectId: string;
+  readonly userId: string;
+  /** GiB. */
+  readonly size: number;
+  status: string;
+  readonly bootable: boolean;
+  /** The Glance image it was created from or last re-imaged with (volume_image_metadata); null: none. */
+  imageId: string | null;
+  /** Nova's block device mapping: the server it belongs to and where, kept while Cinder's attachment is re-created. */
+  mapping: { readonly serverId: string; readonly device: string; readonly deleteOnTermination: boolean } | null;
+  attachment: VolumeAttachmentState | null;
+  readonly createdAt: string;
+  updatedAt: string;
+  /** Re-imaging in progress: its remaining stages, applied lazily when the volume is next read. */
+  stages: VolumeStageState[];
+}
+
 export interface ServerState {
   readonly id: string;
   name: string;
@@ -111,6 +152,8 @@ export interface ServerState {
   readonly address: string;
   operation: OperationState | null;
   readonly actions: InstanceActionState[];
+  /** The volume the server boots from (Nova then shows `image: ""` and `imageId` is ""). @default undefined: boots from an image */
+  readonly rootVolumeId?: string;
 }
 
 export interface OpenStackState {
@@ -123,6 +166,8 @@ export interface OpenStackState {
   readonly keypairs: readonly KeypairState[];
   /** Ordered by creation, oldest first. */
   readonly servers: readonly ServerState[];
+  /** Cinder volumes, oldest first. @default [] (state files written before volumes existed) */
+  readonly volumes?: readonly VolumeState[];
   /** Counter for fake IPv4 addresses. */
   readonly nextAddress: number;
 }

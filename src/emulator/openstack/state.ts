@@ -1,6 +1,7 @@
 import type { Timings } from "../types.js";
 import { advance } from "./lifecycle.js";
-import type { ApplicationCredentialState, ImageState, KeypairState, OpenStackState, ProjectState, ServerState, UserState } from "./state-types.js";
+import type { ApplicationCredentialState, ImageState, KeypairState, OpenStackState, ProjectState, ServerState, UserState, VolumeState } from "./state-types.js";
+import { advanceVolume } from "./volumes.js";
 
 /** A Keystone identity the APIs act for. */
 export interface Principal {
@@ -26,6 +27,11 @@ export class OpenStackCloud {
   #order: string[] = [];
   #position = new Map<string, number>();
   #nextAddress: number;
+  readonly #volumes = new Map<string, VolumeState>();
+  /** Volume ids, oldest first. */
+  #volumeOrder: string[] = [];
+  /** Server id → the ids of the volumes mapped to it (Nova's block device mappings). */
+  readonly #volumesByServer = new Map<string, string[]>();
 
   constructor(
     state: OpenStackState,
@@ -41,6 +47,7 @@ export class OpenStackCloud {
     for (const i of state.images) this.images.set(i.id, i);
     for (const k of state.keypairs) this.keypairs.set(`${k.projectId}/${k.name}`, k);
     for (const s of structuredClone(state.servers)) this.#insert(s);
+    for (const v of structuredClone(state.volumes ?? [])) this.addVolume(v);
     this.#nextAddress = state.nextAddress;
   }
 
@@ -89,6 +96,60 @@ export class OpenStackCloud {
     for (let i = index; i < this.#order.length; i++) this.#position.set(this.#order[i] as string, i);
   }
 
+  addVolume(volume: VolumeState): void {
+    this.#volumes.set(volume.id, volume);
+    this.#volumeOrder.push(volume.id);
+    if (volume.mapping) this.#volumesByServer.set(volume.mapping.serverId, [...(this.#volumesByServer.get(volume.mapping.serverId) ?? []), volume.id]);
+  }
+
+  removeVolume(id: string): void {
+    const volume = this.#volumes.get(id);
+    if (!volume) return;
+    this.#volumes.delete(id);
+    this.#volumeOrder = this.#volumeOrder.filter((v) => v !== id);
+    const owner = volume.mapping?.serverId;
+    if (owner !== undefined) this.#volumesByServer.set(owner, (this.#volumesByServer.get(owner) ?? []).filter((v) => v !== id));
+  }
+
+  /** The volume with its due re-imaging stages applied, or undefined. */
+  volume(id: string): VolumeState | undefined {
+    const volume = this.#volumes.get(id);
+    if (volume) advanceVolume(volume, this.now());
+    return volume;
+  }
+
+  /** Volumes newest first (Cinder's default created_at desc), due stages applied. */
+  volumesNewestFirst(): VolumeState[] {
+    const now = this.now();
+    const out: VolumeState[] = [];
+    for (let i = this.#volumeOrder.length - 1; i >= 0; i--) {
+      const volume = this.#volumes.get(this.#volumeOrder[i] as string) as VolumeState;
+      advanceVolume(volume, now);
+      out.push(volume);
+    }
+    return out;
+  }
+
+  /** A server is deleted: volumes to delete on termination go, the others are detached and available again. */
+  releaseVolumesOf(serverId: string): void {
+    for (const volume of this.volumesOf(serverId)) {
+      if (volume.mapping?.deleteOnTermination === true) {
+        this.removeVolume(volume.id);
+        continue;
+      }
+      Object.assign(volume, { mapping: null, attachment: null, status: "available", stages: [] });
+    }
+    this.#volumesByServer.delete(serverId);
+  }
+
+  /** The volumes mapped to a server (Nova's block device mappings), oldest first. */
+  volumesOf(serverId: string): VolumeState[] {
+    return (this.#volumesByServer.get(serverId) ?? []).flatMap((id) => {
+      const volume = this.volume(id);
+      return volume ? [volume] : [];
+    });
+  }
+
   allocateAddress(): string {
     const n = this.#nextAddress++;
     return `10.0.${Math.floor(n / 254) % 256}.${(n % 254) + 1}`;
@@ -125,6 +186,7 @@ export class OpenStackCloud {
       images: [...this.images.values()],
       keypairs: [...this.keypairs.values()],
       servers,
+      volumes: this.volumesNewestFirst().reverse(),
       nextAddress: this.#nextAddress,
     });
   }

@@ -63,6 +63,25 @@ export interface WorldServer {
   readonly locked: boolean;
   /** Fault message of a server that starts in ERROR. */
   readonly fault?: string;
+  /**
+   * The server boots from a volume: a root volume created from `image` is attached at /dev/vda, and Nova shows the
+   * server's image as "" (its image is read from the volume through Cinder). @default false
+   */
+  readonly bootFromVolume?: boolean;
+}
+
+/** A Cinder volume of the first project, free or attached to a server. */
+export interface WorldVolume {
+  readonly name: string;
+  readonly id?: string;
+  /** GiB. @default 1 */
+  readonly size: number;
+  /** The image (name or id) it was created from: it is then bootable, with volume_image_metadata. */
+  readonly image?: string;
+  /** The name of the server it is attached to. */
+  readonly attachedTo?: string;
+  /** Where the server sees it. @default "/dev/vdb" */
+  readonly device: string;
 }
 
 export interface OpenStackWorld {
@@ -75,6 +94,8 @@ export interface OpenStackWorld {
   readonly images: readonly WorldImage[];
   readonly keypairs: readonly WorldKeypair[];
   readonly servers: readonly WorldServer[];
+  /** Volumes besides the root volumes of `bootFromVolume` servers. @default [] */
+  readonly volumes?: readonly WorldVolume[];
 }
 
 export const EMPTY_OPENSTACK_WORLD: OpenStackWorld = {
@@ -84,4 +105,5 @@ export const EMPTY_OPENSTACK_WORLD: OpenStackWorld = {
   images: [],
   keypairs: [],
   servers: [],
+  volumes: [],
 };

@@ -1,8 +1,8 @@
 import type { MapEntry, YamlReader } from "../yaml-reader.js";
-import type { OpenStackWorld, WorldApplicationCredential, WorldImage, WorldKeypair, WorldServer, WorldUser } from "./world-types.js";
+import type { OpenStackWorld, WorldApplicationCredential, WorldImage, WorldKeypair, WorldServer, WorldUser, WorldVolume } from "./world-types.js";
 
-const SECTION_KEYS = ["region", "users", "applicationCredentials", "adminToken", "images", "keypairs", "servers"] as const;
-const SERVER_KEYS = ["name", "id", "image", "keyPair", "metadata", "userData", "status", "task", "busyFor", "flavor", "locked", "fault"] as const;
+const SECTION_KEYS = ["region", "users", "applicationCredentials", "adminToken", "images", "keypairs", "servers", "volumes"] as const;
+const SERVER_KEYS = ["name", "id", "image", "keyPair", "metadata", "userData", "status", "task", "busyFor", "flavor", "locked", "fault", "bootFromVolume"] as const;
 const WORLD_TASKS = ["rebuilding", "rebuild_spawning", "rebooting", "reboot_pending", "rebooting_hard", "reboot_started_hard", "powering-off", "powering-on", "scheduling", "spawning"] as const;
 const FLAVOR_IDS = ["1", "2", "3"];
 
@@ -22,12 +22,27 @@ export function parseOpenStackWorld(r: YamlReader, node: unknown): OpenStackWorl
     images,
     keypairs,
     servers: list("servers", (item, what) => parseServer(r, item, what, refs)),
+    volumes: [],
   };
+  const volumes = list("volumes", (item, what) => parseVolume(r, item, what, { ...refs, servers: world.servers }));
+  checkUnique(r, e.get("volumes"), volumes.flatMap((v) => (v.id ? [v.id] : [])), "volume id");
+  checkDevices(r, e.get("volumes"), world.servers, volumes);
   checkUnique(r, e.get("users"), users.map((u) => u.name), "user name");
   checkUnique(r, e.get("keypairs"), keypairs.map((k) => k.name), "key pair name");
   checkUnique(r, e.get("servers"), world.servers.flatMap((s) => (s.id ? [s.id] : [])), "server id");
   checkUnique(r, e.get("images"), images.flatMap((i) => (i.id ? [i.id] : [])), "image id");
-  return world;
+  return { ...world, volumes };
+}
+
+/** Two volumes at one device of a server (a bootFromVolume server's root volume is at /dev/vda) are refused. */
+function checkDevices(r: YamlReader, entry: MapEntry | undefined, servers: readonly WorldServer[], volumes: readonly WorldVolume[]): void {
+  const taken = new Set(servers.filter((s) => s.bootFromVolume).map((s) => `${s.name} /dev/vda`));
+  for (const volume of volumes) {
+    if (volume.attachedTo === undefined) continue;
+    const key = `${volume.attachedTo} ${volume.device}`;
+    if (taken.has(key)) r.fail(entry?.value, `volume "${volume.name}": server "${volume.attachedTo}" already has a volume at ${volume.device}`);
+    taken.add(key);
+  }
 }
 
 function checkUnique(r: YamlReader, entry: MapEntry | undefined, values: readonly string[], what: string): void {
@@ -108,6 +123,26 @@ function parseServer(r: YamlReader, node: unknown, what: string, refs: Refs): Wo
     flavor,
     locked: e.has("locked") ? r.boolean(get("locked"), `${what}.locked`) : false,
     ...(e.has("fault") ? { fault: r.string(get("fault"), `${what}.fault`) } : {}),
+    bootFromVolume: e.has("bootFromVolume") ? r.boolean(get("bootFromVolume"), `${what}.bootFromVolume`) : false,
+  };
+}
+
+function parseVolume(r: YamlReader, node: unknown, what: string, refs: Refs & { readonly servers: readonly WorldServer[] }): WorldVolume {
+  const e = r.entries(node, what, ["name", "id", "size", "image", "attachedTo", "device"]);
+  const get = (key: string) => e.get(key)?.value;
+  const attachedTo = e.has("attachedTo") ? r.string(get("attachedTo"), `${what}.attachedTo`) : undefined;
+  if (attachedTo !== undefined && !refs.servers.some((s) => s.name === attachedTo)) r.fail(get("attachedTo"), `${what}.attachedTo: no server named "${attachedTo}" in openstack.servers`);
+  const size = e.has("size") ? r.integer(get("size"), `${what}.size`) : 1;
+  if (size < 1) r.fail(get("size"), `${what}.size must be at least 1 (GiB)`);
+  const device = e.has("device") ? r.string(get("device"), `${what}.device`) : "/dev/vdb";
+  if (!/^\/dev\/[a-z]+$/.test(device)) r.fail(get("device"), `${what}.device must be a device path like /dev/vdb`);
+  return {
+    name: r.string(r.require(e, "name", node, what).value, `${what}.name`),
+    ...(e.has("id") ? { id: r.string(get("id"), `${what}.id`) } : {}),
+    size,
+    ...(e.has("image") ? { image: imageRef(r, get("image"), `${what}.image`, refs.images) } : {}),
+    ...(attachedTo === undefined ? {} : { attachedTo }),
+    device,
   };
 }
 

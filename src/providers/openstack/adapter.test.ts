@@ -104,7 +104,7 @@ describe("capabilities", () => {
   it("marks same-image changes unsupported below 2.54", async () => {
     fake.options.maxMicroversion = "2.53";
     const { a } = adapter();
-    expect(await a.capabilities(signal)).toMatchObject({ sameImageStep: null, reprovisionSetsKeyPair: false, reprovisionSetsUserData: false, reprovisionRemovesKeyPair: false, description: "compute API microversion 2.53; a rebuild that sets the key pair needs 2.54, the user_data needs 2.57" });
+    expect(await a.capabilities(signal)).toMatchObject({ sameImageStep: null, reprovisionSetsKeyPair: false, reprovisionSetsUserData: false, reprovisionRemovesKeyPair: false, reprovisionsBootVolume: false, description: "compute API microversion 2.53; a rebuild that sets the key pair needs 2.54, the user_data needs 2.57; a rebuild of a server that boots from a volume (re-imaging its root volume) needs 2.93" });
   });
 });
 

@@ -6,8 +6,10 @@ import type { ImageResolution, ListInstancesRequest, OperationHandle, OperationS
 import type { HttpClientOptions } from "../http/types.js";
 import type { OpenStackConnection } from "./connection.js";
 import type { Connected } from "./connect.js";
+import { observeBootVolumes } from "./boot-volume.js";
 import { connect, connectionEndpoints } from "./connect.js";
 import { PAGE_LIMIT } from "./nova.js";
+import type { RebuildFeatures } from "./microversion.js";
 import { rebuildFeatures } from "./microversion.js";
 import type { NovaServer } from "./normalize.js";
 import { USER_DATA_KEY, normalizeServer } from "./normalize.js";
@@ -20,7 +22,7 @@ import { DEFAULT_CONFLICT_POLICY, actionBody, decideOperation, needsActionCheck,
  * - `region`: overrides the cloud's `region_name`
  * - `interface`: public | internal | admin (overrides the cloud's)
  * - `identityEndpoint`: overrides `auth.auth_url`
- * - `computeEndpoint` / `imageEndpoint`: override the catalog (like `compute_endpoint_override`)
+ * - `computeEndpoint` / `imageEndpoint` / `blockStorageEndpoint`: override the catalog (like `compute_endpoint_override`)
  * - `computeApiVersion`: pin the compute microversion (like `compute_api_version`)
  * - `insecure`: true turns TLS verification off (warned); `cacert`: CA bundle path
  * - `pollIntervalMs`: how often apply polls (default 2000)
@@ -32,6 +34,7 @@ export interface OpenStackSettings {
   readonly identityEndpoint?: string;
   readonly computeEndpoint?: string;
   readonly imageEndpoint?: string;
+  readonly blockStorageEndpoint?: string;
   readonly computeApiVersion?: string;
   readonly insecure?: boolean;
   readonly cacert?: string;
@@ -114,6 +117,7 @@ class OpenStackAdapter implements ProviderAdapter {
       reprovisionSetsUserData: features.setsUserData,
       reprovisionRemovesKeyPair: features.removesKeyPair,
       reprovisionSetsMetadata: true,
+      reprovisionsBootVolume: features.reimagesBootVolume,
       reprovisionRequiresStopped: false,
       reprovisionLeavesStopped: false,
       reprovisionStartsStopped: false,
@@ -149,7 +153,8 @@ class OpenStackAdapter implements ProviderAdapter {
     const servers = await this.#listFor(c, req.selectors, signal);
     this.#learnUserDataVisibility(servers);
     const wanted = selectorFilter(req.selectors);
-    return servers.filter((s) => s.status?.toUpperCase() !== "DELETED" && wanted(s)).map((s) => normalizeServer(s, this.name));
+    const listed = servers.filter((s) => s.status?.toUpperCase() !== "DELETED" && wanted(s));
+    return observeBootVolumes(listed, listed.map((s) => normalizeServer(s, this.name)), c.cinder, signal);
   }
 
   /**
@@ -282,7 +287,9 @@ function escapeRegex(text: string): string {
 }
 
 /** What the negotiated microversion allows, in the words a plan's reason needs. */
-function describeMicroversion(microversion: string, features: { setsKeyPair: boolean; setsUserData: boolean }): string {
+function describeMicroversion(microversion: string, features: RebuildFeatures): string {
   const missing = [...(features.setsKeyPair ? [] : ["key pair needs 2.54"]), ...(features.setsUserData ? [] : ["user_data needs 2.57"])];
-  return `compute API microversion ${microversion}${missing.length > 0 ? `; a rebuild that sets the ${missing.join(", the ")}` : ""}`;
+  const sets = missing.length > 0 ? `; a rebuild that sets the ${missing.join(", the ")}` : "";
+  const volume = features.reimagesBootVolume ? "" : "; a rebuild of a server that boots from a volume (re-imaging its root volume) needs 2.93";
+  return `compute API microversion ${microversion}${sets}${volume}`;
 }

@@ -32,7 +32,7 @@ export function selectEndpoint(catalog: readonly CatalogService[], query: Endpoi
   const available = candidates.map((e) => `${e.interface ?? "?"}/${e.region_id ?? e.region ?? "?"}`).join(", ") || "none";
   const region = query.region ? ` in region ${query.region}` : "";
   throw new ConfigError([
-    { message: `openstack: the Keystone catalog has no ${query.serviceType} endpoint with interface ${query.interface}${region} (available: ${available}); set region_name/interface or ${query.serviceType}_endpoint_override` },
+    { message: `openstack: the Keystone catalog has no ${query.serviceType} endpoint with interface ${query.interface}${region} (available: ${available}); set region_name/interface or ${query.serviceType.replace("-", "_")}_endpoint_override` },
   ]);
 }
 

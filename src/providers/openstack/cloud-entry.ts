@@ -78,6 +78,8 @@ export function connectionFromEntry(entry: CloudEntry, origin: string, region: s
   const regionName = region ?? firstRegion(entry);
   const cacert = str(entry["cacert"]);
   const imageEndpoint = str(entry["image_endpoint_override"]);
+  // openstacksdk's service type is block-storage; volume and volumev3 are its aliases in clouds.yaml keys.
+  const blockStorageEndpoint = str(entry["block_storage_endpoint_override"]) ?? str(entry["volume_endpoint_override"]) ?? str(entry["volumev3_endpoint_override"]);
   const computeApiVersion = str(entry["compute_api_version"]);
   return {
     origin,
@@ -89,6 +91,7 @@ export function connectionFromEntry(entry: CloudEntry, origin: string, region: s
     verify: !(isFalse(entry["verify"]) || isTrue(entry["insecure"])),
     ...(computeEndpoint ? { computeEndpoint } : {}),
     ...(imageEndpoint ? { imageEndpoint } : {}),
+    ...(blockStorageEndpoint ? { blockStorageEndpoint } : {}),
     ...(computeApiVersion ? { computeApiVersion } : {}),
   };
 }

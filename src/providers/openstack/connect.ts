@@ -7,12 +7,13 @@ import type { OpenStackAdapterOptions } from "./adapter.js";
 import { discoveryBase } from "./catalog.js";
 import { resolveConnection } from "./config.js";
 import type { EndpointInterface, OpenStackConnection } from "./connection.js";
+import { CinderClient, volumeBase } from "./cinder.js";
 import { GlanceClient } from "./glance.js";
 import { KeystoneSession } from "./keystone.js";
 import { negotiateMicroversion } from "./microversion.js";
 import { NovaClient } from "./nova.js";
 
-/** A live connection: authenticated session, Nova at the negotiated microversion, Glance on demand. */
+/** A live connection: authenticated session, Nova at the negotiated microversion, Glance and Cinder on demand. */
 export interface Connected {
   readonly connection: OpenStackConnection;
   readonly session: KeystoneSession;
@@ -21,6 +22,8 @@ export interface Connected {
   readonly computeUrl: string;
   readonly nova: NovaClient;
   glance(signal: AbortSignal): Promise<GlanceClient>;
+  /** Cinder, found on first use (the catalog's block-storage or volumev3, or the override); rejects when there is none. */
+  cinder(signal: AbortSignal): Promise<CinderClient>;
   close(): Promise<void>;
 }
 
@@ -46,6 +49,7 @@ export async function connect(options: OpenStackAdapterOptions, signal: AbortSig
     const microversion = await negotiateMicroversion(http, { discoveryUrl: discoveryBase(compute, projectId), signer: session, signal, ...(connection.computeApiVersion ? { pinned: connection.computeApiVersion } : {}) });
     const nova = new NovaClient(http, compute, microversion, session);
     let glance: Promise<GlanceClient> | undefined;
+    let cinder: Promise<CinderClient> | undefined;
     return {
       connection,
       session,
@@ -53,6 +57,11 @@ export async function connect(options: OpenStackAdapterOptions, signal: AbortSig
       computeUrl: compute,
       nova,
       glance: (sig) => (glance ??= session.endpoint("image", sig).then((url) => new GlanceClient(http, url, session))),
+      cinder: (sig) => {
+        cinder ??= session.endpoint("block-storage", sig).then((url) => new CinderClient(http, volumeBase(url, projectId), session));
+        cinder.catch(() => (cinder = undefined));
+        return cinder;
+      },
       close: () => http.close(),
     };
   } catch (error) {
@@ -70,6 +79,8 @@ export function connectionEndpoints(connection: OpenStackConnection, settings: R
     ...(connection.authUrl ? [{ service: "identity", url: connection.authUrl, source: chosen("identityEndpoint") ?? origin }] : []),
     { service: "compute", url: computeUrl, source: chosen("computeEndpoint") ?? (connection.computeEndpoint ? origin : catalog) },
     { service: "image", url: connection.imageEndpoint ?? `from ${catalog}`, source: chosen("imageEndpoint") ?? (connection.imageEndpoint ? origin : catalog) },
+    // read only when a listed server boots from a volume (its image is on the root volume)
+    { service: "volume", url: connection.blockStorageEndpoint ?? `from ${catalog}`, source: chosen("blockStorageEndpoint") ?? (connection.blockStorageEndpoint ? origin : catalog) },
   ];
 }
 
@@ -85,6 +96,7 @@ export function applySettings(connection: OpenStackConnection, settings: Readonl
     ...(iface ? { interface: iface as EndpointInterface } : {}),
     ...(s("computeEndpoint") ? { computeEndpoint: s("computeEndpoint") } : {}),
     ...(s("imageEndpoint") ? { imageEndpoint: s("imageEndpoint") } : {}),
+    ...(s("blockStorageEndpoint") ? { blockStorageEndpoint: s("blockStorageEndpoint") } : {}),
     ...(s("computeApiVersion") ? { computeApiVersion: s("computeApiVersion") } : {}),
     ...(s("cacert") ? { cacert: s("cacert") } : {}),
     ...(settings["insecure"] === true ? { verify: false } : {}),

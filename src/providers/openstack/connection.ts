@@ -70,6 +70,8 @@ export interface OpenStackConnection {
   readonly computeEndpoint?: string;
   /** Glance endpoint, bypassing the catalog. */
   readonly imageEndpoint?: string;
+  /** Cinder v3 endpoint (`…/v3/{project_id}`), bypassing the catalog: where the images of volume-backed servers are read. */
+  readonly blockStorageEndpoint?: string;
   /** Pinned compute microversion ("2.79"); otherwise negotiated. */
   readonly computeApiVersion?: string;
 }

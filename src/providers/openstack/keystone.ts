@@ -17,7 +17,10 @@ interface CachedToken {
   readonly projectId?: string;
 }
 
-export type ServiceType = "compute" | "image";
+export type ServiceType = "compute" | "image" | "block-storage";
+
+/** The catalog types a service is registered under, in the order they are looked for (block-storage: then its alias volumev3). */
+const CATALOG_TYPES: Readonly<Record<ServiceType, readonly string[]>> = { compute: ["compute"], image: ["image"], "block-storage": ["block-storage", "volumev3"] };
 
 /**
  * Authentication for one cloud: Keystone v3 tokens (cached, refreshed when < 120 s remain, dropped on 401),
@@ -58,12 +61,14 @@ export class KeystoneSession implements RequestSigner {
 
   /** The service's endpoint: the override, else the catalog by type, interface and region. */
   async endpoint(service: ServiceType, signal: AbortSignal): Promise<string> {
-    const override = service === "compute" ? this.#conn.computeEndpoint : this.#conn.imageEndpoint;
+    const override = { compute: this.#conn.computeEndpoint, image: this.#conn.imageEndpoint, "block-storage": this.#conn.blockStorageEndpoint }[service];
     if (override) return override.replace(/\/+$/, "");
-    if (!this.usesKeystone) throw new CloudError({ provider: this.#http.provider, operation: `find ${service} endpoint`, cloudMessage: `${service}_endpoint_override is required with auth_type ${this.#conn.auth.type}` });
+    const key = `${service.replace("-", "_")}_endpoint_override`;
+    if (!this.usesKeystone) throw new CloudError({ provider: this.#http.provider, operation: `find ${service} endpoint`, cloudMessage: `${key} is required with auth_type ${this.#conn.auth.type}` });
     const token = await this.#token(signal);
+    const types = CATALOG_TYPES[service];
     const url = selectEndpoint(token.catalog, {
-      serviceType: service,
+      serviceType: types.find((type) => token.catalog.some((s) => s.type === type)) ?? service,
       interface: this.#conn.interface ?? "public",
       ...(this.#conn.regionName ? { region: this.#conn.regionName } : {}),
       ...(token.projectId ? { projectId: token.projectId } : {}),

@@ -2,8 +2,13 @@ import { CloudError, ConfigError } from "../../model/errors.js";
 import type { HttpClient } from "../http/client.js";
 import type { RequestSigner } from "../http/types.js";
 
-/** The highest compute microversion this client was written and tested for. */
-export const CLIENT_MAX_MICROVERSION = "2.96";
+/**
+ * The highest compute microversion this client was written and tested for: Nova 31 (2025.1 "Epoxy"). The server
+ * document fields added after 2.93 are read or ignored: 2.94 `OS-EXT-SRV-ATTR:hostname` may be a FQDN (ignored),
+ * 2.96 `pinned_availability_zone` (ignored), 2.98 `image.properties` (ignored: only `image.id` is read; a volume-backed
+ * server's `image` stays ""), 2.100 `scheduler_hints` (ignored). 2.95, 2.97 and 2.99 change no server document.
+ */
+export const CLIENT_MAX_MICROVERSION = "2.100";
 
 export interface Microversion {
   readonly major: number;
@@ -75,7 +80,18 @@ export async function negotiateMicroversion(
   return chooseMicroversion(range, req.pinned);
 }
 
+export interface RebuildFeatures {
+  /** `key_name` in the rebuild (2.54). */
+  readonly setsKeyPair: boolean;
+  /** `user_data` in the rebuild (2.57). */
+  readonly setsUserData: boolean;
+  /** `key_name: null` (2.54). */
+  readonly removesKeyPair: boolean;
+  /** A volume-backed server's root volume is re-imaged (2.93); below, another image is refused and the same one leaves the volume as it is. */
+  readonly reimagesBootVolume: boolean;
+}
+
 /** What the negotiated microversion lets a rebuild do. */
-export function rebuildFeatures(version: string): { readonly setsKeyPair: boolean; readonly setsUserData: boolean; readonly removesKeyPair: boolean } {
-  return { setsKeyPair: atLeast(version, "2.54"), setsUserData: atLeast(version, "2.57"), removesKeyPair: atLeast(version, "2.54") };
+export function rebuildFeatures(version: string): RebuildFeatures {
+  return { setsKeyPair: atLeast(version, "2.54"), setsUserData: atLeast(version, "2.57"), removesKeyPair: atLeast(version, "2.54"), reimagesBootVolume: atLeast(version, "2.93") };
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { userDataSha256 } from "../../model/user-data.js";
 import { chooseMicroversion, microversionHeaders, readVersionDocument, rebuildFeatures } from "./microversion.js";
 import type { NovaServer } from "./normalize.js";
-import { USER_DATA_HIDDEN_REASON, mapPower, mapStatus, normalizeServer } from "./normalize.js";
+import { USER_DATA_HIDDEN_REASON, bootsFromVolume, mapPower, mapStatus, normalizeServer } from "./normalize.js";
 
 const base: NovaServer = {
   id: "s1",
@@ -96,8 +96,10 @@ describe("normalizeServer", () => {
 });
 
 describe("microversion", () => {
-  it("negotiates min(server max, 2.96) or the pinned version", () => {
-    expect(chooseMicroversion({ max: "2.104", min: "2.1" }, undefined)).toBe("2.96");
+  it("negotiates min(server max, 2.100 of Nova 2025.1) or the pinned version", () => {
+    expect(chooseMicroversion({ max: "2.104", min: "2.1" }, undefined)).toBe("2.100");
+    expect(chooseMicroversion({ max: "2.100", min: "2.1" }, undefined)).toBe("2.100");
+    expect(chooseMicroversion({ max: "2.93", min: "2.1" }, undefined)).toBe("2.93");
     expect(chooseMicroversion({ max: "2.53", min: "2.1" }, undefined)).toBe("2.53");
     expect(chooseMicroversion({ max: "2.96", min: "2.1" }, "2.60")).toBe("2.60");
     expect(() => chooseMicroversion({ max: "2.53", min: "2.1" }, "2.60")).toThrow(/above the server's maximum 2.53/);
@@ -110,10 +112,48 @@ describe("microversion", () => {
     expect(readVersionDocument({ choices: [] })).toBeUndefined();
   });
 
-  it("derives rebuild features at 2.54 and 2.57, and sends both headers", () => {
-    expect(rebuildFeatures("2.53")).toEqual({ setsKeyPair: false, setsUserData: false, removesKeyPair: false });
-    expect(rebuildFeatures("2.54")).toEqual({ setsKeyPair: true, setsUserData: false, removesKeyPair: true });
-    expect(rebuildFeatures("2.100")).toEqual({ setsKeyPair: true, setsUserData: true, removesKeyPair: true });
+  it("derives rebuild features at 2.54, 2.57 and 2.93, and sends both headers", () => {
+    expect(rebuildFeatures("2.53")).toEqual({ setsKeyPair: false, setsUserData: false, removesKeyPair: false, reimagesBootVolume: false });
+    expect(rebuildFeatures("2.54")).toEqual({ setsKeyPair: true, setsUserData: false, removesKeyPair: true, reimagesBootVolume: false });
+    expect(rebuildFeatures("2.92")).toEqual({ setsKeyPair: true, setsUserData: true, removesKeyPair: true, reimagesBootVolume: false });
+    expect(rebuildFeatures("2.93")).toEqual({ setsKeyPair: true, setsUserData: true, removesKeyPair: true, reimagesBootVolume: true });
+    expect(rebuildFeatures("2.100")).toEqual({ setsKeyPair: true, setsUserData: true, removesKeyPair: true, reimagesBootVolume: true });
     expect(microversionHeaders("2.96")).toEqual({ "OpenStack-API-Version": "compute 2.96", "X-OpenStack-Nova-API-Version": "2.96" });
+  });
+});
+
+/** A server document as Nova 31 (2025.1) shows it at 2.100, with the fields added after 2.93 (written from the api-ref). */
+function epoxyServer(image: NovaServer["image"]): Record<string, unknown> {
+  return {
+    ...base,
+    image,
+    flavor: { vcpus: 1, ram: 512, disk: 1, ephemeral: 0, swap: 0, original_name: "m1.tiny", extra_specs: {} },
+    "OS-EXT-SRV-ATTR:hostname": "web-1.internal.example.org", // 2.94: a FQDN
+    pinned_availability_zone: "az-1", // 2.96
+    scheduler_hints: { same_host: ["5f0bc3b3-7a1d-4f5f-9a43-0c7a7c1b8a33"] }, // 2.100
+    server_groups: [],
+    locked: false,
+    locked_reason: null,
+    tags: [],
+    description: null,
+    trusted_image_certificates: null,
+    "os-extended-volumes:volumes_attached": [{ id: "vol-1", delete_on_termination: true }],
+  };
+}
+
+describe("server documents up to 2.100 (Nova 2025.1)", () => {
+  it("reads image.id beside image.properties (2.98) and ignores the other fields added after 2.93", () => {
+    const doc = epoxyServer({ id: "img-1", links: [], properties: { os_distro: "ubuntu", hw_architecture: "x86_64" } } as NovaServer["image"]);
+    const instance = normalizeServer(doc as unknown as NovaServer, "dc1");
+    expect(instance).toEqual(normalizeServer(base, "dc1"));
+    expect(instance.imageId).toBe("img-1");
+    expect(bootsFromVolume(doc as unknown as NovaServer)).toBe(false);
+  });
+
+  it("sees a volume-backed server (image \"\") at 2.100 as such: no image from Nova, its bootVolume filled from Cinder", () => {
+    const doc = epoxyServer("") as unknown as NovaServer;
+    expect(bootsFromVolume(doc)).toBe(true);
+    expect(normalizeServer(doc, "dc1").imageId).toBe("");
+    expect(normalizeServer(doc, "dc1").bootVolume).toBeUndefined();
   });
 });

@@ -19,6 +19,9 @@ export interface NovaServer {
   readonly "OS-EXT-STS:vm_state"?: string | null;
   readonly "OS-EXT-STS:power_state"?: number | null;
   readonly "OS-EXT-SRV-ATTR:user_data"?: string | null;
+  /** Admin-only (extended server attributes policy): the device the server boots from, e.g. "/dev/vda". */
+  readonly "OS-EXT-SRV-ATTR:root_device_name"?: string | null;
+  readonly "os-extended-volumes:volumes_attached"?: readonly { readonly id?: string }[];
 }
 
 export const USER_DATA_KEY = "OS-EXT-SRV-ATTR:user_data";
@@ -70,6 +73,11 @@ export function observeUserData(server: NovaServer, annotated: string | undefine
   }
   if (annotated !== undefined) return { sha: { known: true, value: annotated } };
   return { sha: { known: false, reason: USER_DATA_HIDDEN_REASON } };
+}
+
+/** Nova shows `"image": ""` for a server that boots from a volume (and keeps it so across rebuilds). */
+export function bootsFromVolume(server: NovaServer): boolean {
+  return server.image === "";
 }
 
 /** A Nova server document → ObservedInstance. */

@@ -122,7 +122,7 @@ export class NovaClient {
 }
 
 /** The query of a next link, applied to our own endpoint (the link's host may be an internal name behind a proxy). */
-function queryOf(href: string): Record<string, QueryValue> {
+export function queryOf(href: string): Record<string, QueryValue> {
   const url = new URL(href, "http://placeholder.invalid");
   const out: Record<string, string | string[]> = {};
   for (const key of new Set(url.searchParams.keys())) {

@@ -20,7 +20,7 @@ export type SimApi = (typeof SIM_APIS)[number];
  * - `state`: where the simulated cloud is kept between runs (default `.reform/sim-<name>.json`); sim providers naming
  *   the same state file share one emulator (they must name the same world, timings and maxMicroversion)
  * - `timings`: durations of operations, e.g. `{ rebuild: 2s }` (default: the world's)
- * - `maxMicroversion`: highest compute microversion offered (default 2.96)
+ * - `maxMicroversion`: highest compute microversion offered (default 2.100, Nova 2025.1)
  */
 export interface SimSettings {
   readonly api?: SimApi;

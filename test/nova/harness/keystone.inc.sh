@@ -65,7 +65,9 @@ ks() { # ks METHOD PATH [JSON] -> body on stdout
 }
 SERVICE_PROJECT=$(ks POST /projects '{"project": {"name": "service", "domain_id": "default"}}' | jq -r .project.id)
 ADMIN_ROLE=$(ks GET '/roles?name=admin' | jq -r '.roles[0].id')
-SERVICE_ROLE=$(ks POST /roles '{"role": {"name": "service"}}' | jq -r .role.id)
+# keystone-manage bootstrap creates the "service" role itself since 2024.1 (Keystone 25): reuse it there.
+SERVICE_ROLE=$(ks GET '/roles?name=service' | jq -r '.roles[0].id // empty')
+[ -n "$SERVICE_ROLE" ] || SERVICE_ROLE=$(ks POST /roles '{"role": {"name": "service"}}' | jq -r .role.id)
 [ -n "$SERVICE_PROJECT" ] && [ "$SERVICE_PROJECT" != null ] && [ "$ADMIN_ROLE" != null ] && [ "$SERVICE_ROLE" != null ] \
   || die "keystone: creating service project/roles failed"
 for u in nova glance placement neutron; do

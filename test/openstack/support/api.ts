@@ -11,7 +11,7 @@ export interface ApiResponse {
   readonly text: string;
 }
 
-type Service = "compute" | "image" | "identity";
+type Service = "compute" | "image" | "identity" | "volume";
 
 interface CatalogEntry {
   readonly type: string;
@@ -35,6 +35,7 @@ export class OpenStackApi {
       compute: str(entry["compute_endpoint_override"]) ?? auth["endpoint"],
       image: str(entry["image_endpoint_override"]),
       identity: auth["auth_url"],
+      volume: str(entry["block_storage_endpoint_override"]) ?? str(entry["volume_endpoint_override"]),
     };
     if (type === "admin_token" || type === "none" || type === "noauth") {
       return new OpenStackApi(type === "admin_token" ? auth["token"] : undefined, overrides, undefined, undefined);
@@ -48,7 +49,8 @@ export class OpenStackApi {
     const iface = String(entry["interface"] ?? "public").replace(/URL$/i, "");
     const region = str(entry["region_name"]);
     const find = (service: string) => pickEndpoint(body.token?.catalog ?? [], service, iface, region);
-    return new OpenStackApi(token, { compute: overrides.compute ?? find("compute"), image: overrides.image ?? find("image"), identity: base }, body.token?.user?.id, body.token?.project?.id);
+    const volume = overrides.volume ?? find("block-storage") ?? find("volumev3");
+    return new OpenStackApi(token, { compute: overrides.compute ?? find("compute"), image: overrides.image ?? find("image"), identity: base, volume }, body.token?.user?.id, body.token?.project?.id);
   }
 
   /** A Nova request at the given microversion (2.57 by default: rebuild with user_data and key_name). */
@@ -58,6 +60,16 @@ export class OpenStackApi {
 
   glance(method: string, path: string, body?: unknown, contentType?: string): Promise<ApiResponse> {
     return this.call("image", method, path.startsWith("/v2") ? path : `/v2${path}`, body, contentType ? { "content-type": contentType } : {});
+  }
+
+  /** A Cinder (block storage v3) request; the endpoint includes the project id, as the catalog gives it. */
+  cinder(method: string, path: string, body?: unknown): Promise<ApiResponse> {
+    return this.call("volume", method, path, body, {});
+  }
+
+  /** Whether this cloud has a block storage API (catalog volumev3 / block-storage, or an override). */
+  get hasVolumes(): boolean {
+    return this.endpoints.volume !== undefined;
   }
 
   keystone(method: string, path: string, body?: unknown): Promise<ApiResponse> {

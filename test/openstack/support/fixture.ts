@@ -21,6 +21,8 @@ export interface BootOptions {
   readonly keyName?: string;
   readonly metadata?: Record<string, string>;
   readonly userData?: string;
+  /** Boot from a new volume of this many GiB created from the image (deleted with the server), instead of from the image. */
+  readonly volumeSize?: number;
 }
 
 const env = process.env;
@@ -104,9 +106,10 @@ export class CloudFixture {
   async boot(suffix: string, options: BootOptions): Promise<string> {
     const name = `${this.prefix}-${suffix}`;
     const network = env["REFORM_TEST_NETWORK"];
+    const bootVolume = options.volumeSize === undefined ? undefined : [{ boot_index: 0, uuid: options.image, source_type: "image", destination_type: "volume", volume_size: options.volumeSize, delete_on_termination: true }];
     const server = {
       name,
-      imageRef: options.image,
+      ...(bootVolume ? { block_device_mapping_v2: bootVolume } : { imageRef: options.image }),
       flavorRef: await this.flavor(),
       networks: network ? [{ uuid: network }] : "none",
       ...(options.keyName ? { key_name: options.keyName } : {}),
