@@ -27,7 +27,7 @@ describe("bad input through the CLI", () => {
       const [, line, column] = /^# expect: (\d+):(\d+) /.exec(readFileSync(join(BAD, file), "utf8")) ?? [];
       expectReadableError(run, new RegExp(`${file.replace(".", "\\.")}:${line}:${column}: `));
     }
-  }, 120_000);
+  }, 300_000);
 
   describe("errors only the live cloud can reveal", () => {
     let cloud: TestCloud;

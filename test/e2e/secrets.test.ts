@@ -80,7 +80,7 @@ describe("secrets never leak", () => {
     expect(outputs.join("").length).toBeGreaterThan(1000);
     expect(outputs.some((o) => o.includes("X-Auth-Token") || o.includes("x-auth-token"))).toBe(true);
     expect(leaks([...outputs, ...written])).toEqual([]);
-  });
+  }, 120_000);
 });
 
 async function filesUnder(dir: string): Promise<string[]> {
