@@ -6,7 +6,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { realPathOnDisk } from "../src/runtime/real-path.js";
 import { setMaxListeners } from "node:events";
-import type { ApplyEvent, OperationHandle, ProviderAdapter, Reporter } from "../src/index.js";
+import type { ApplyEvent, OperationQuery, ProviderAdapter, Reporter } from "../src/index.js";
 import { apply, applySucceeded, plan, systemClock } from "../src/index.js";
 import { librarySession } from "./session.js";
 
@@ -88,6 +88,7 @@ function counting(adapter: ProviderAdapter, c: Counters): ProviderAdapter {
     name: adapter.name,
     type: adapter.type,
     ...(adapter.pollIntervalMs !== undefined ? { pollIntervalMs: adapter.pollIntervalMs } : {}),
+    ...(adapter.operationRules !== undefined ? { operationRules: adapter.operationRules } : {}),
     capabilities: (signal) => adapter.capabilities(signal),
     resolveImages: (refs, signal) => adapter.resolveImages(refs, signal),
     findKeyPairs: (names, signal) => adapter.findKeyPairs(names, signal),
@@ -96,11 +97,11 @@ function counting(adapter: ProviderAdapter, c: Counters): ProviderAdapter {
       return counted(() => adapter.listInstances(req, signal), (n) => (c.readRequests += n));
     },
     startStep: (req, signal) => adapter.startStep(req, signal),
-    pollOperations: (handles: readonly OperationHandle[], signal) => {
+    pollOperations: (queries: readonly OperationQuery[], signal) => {
       c.polls++;
-      c.maxHandles = Math.max(c.maxHandles, handles.length);
+      c.maxHandles = Math.max(c.maxHandles, queries.length);
       return counted(
-        () => adapter.pollOperations(handles, signal),
+        () => adapter.pollOperations(queries, signal),
         (n, checks) => {
           c.pollRequests += n;
           c.actionChecks += checks;

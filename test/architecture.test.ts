@@ -79,6 +79,15 @@ describe("architecture", () => {
     expect(offenders).toEqual([]);
   });
 
+  it("keeps adapters stateless about operations: no Map, WeakMap, Set or WeakSet keyed by a handle, a query or a job", () => {
+    // Whether a step is done is apply's to decide (src/apply/completion.ts); an adapter only says what a poll shows.
+    const keyedByOperation = /\b(?:Weak)?(?:Map|Set)\s*<\s*(?:Readonly<\s*)?Operation(?:Handle|Query|Observation)\b|\bnew\s+(?:Weak)?(?:Map|Set)\s*\(\s*\w+\.map\(\s*\(?\s*\w+\s*\)?\s*=>\s*\[\s*\w+\.handle\b/;
+    expect(keyedByOperation.test("readonly #tracking = new Map<OperationHandle, Tracking>();")).toBe(true);
+    expect(keyedByOperation.test("const byHandle = new Map(statuses.map((s) => [s.handle, s]));")).toBe(true);
+    const offenders = files.filter((f) => areaOf(f).startsWith("providers") && keyedByOperation.test(readFileSync(f, "utf8")));
+    expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
+  });
+
   it("never prints from library code", () => {
     const offenders = files.filter((f) => !["cli"].includes(areaOf(f)) && /\bconsole\.(log|error|warn|info|debug)\(/.test(readFileSync(f, "utf8")));
     expect(offenders.map((f) => relative(SRC, f))).toEqual([]);

@@ -1,6 +1,6 @@
 import type { StepKind } from "../model/action.js";
 import type { InstanceAddress } from "../model/address.js";
-import type { OperationBaseline, OperationHandle } from "../model/provider.js";
+import type { OperationBaseline, OperationHandle } from "../model/operation.js";
 
 /** One line of the apply journal for a step: started (with the cloud's operation handle), finished or failed. */
 export interface StepEntry {

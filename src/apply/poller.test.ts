@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { OperationHandle, OperationStatus, ProviderAdapter } from "../model/provider.js";
+import type { OperationHandle, OperationObservation, OperationQuery } from "../model/operation.js";
+import type { ProviderAdapter } from "../model/provider.js";
 import type { ObservedInstance } from "../model/observed.js";
 import { instantClock } from "../../test/support/instant-clock.js";
 import fc from "fast-check";
@@ -7,18 +8,22 @@ import { OperationPoller, nextPollDelay } from "./poller.js";
 
 const handle = (id: string): OperationHandle => ({ instanceId: id, step: "rebuild", startedAt: 0, baseline: { updatedAt: "t0", status: "ACTIVE" }, synchronous: false });
 
-/** An adapter whose operations finish after a given number of polls; it records each bulk poll. */
-function fakeAdapter(pollsUntilDone: Record<string, number>, failing: Set<string> = new Set()) {
+/** The server of an operation still under way, or settled after it (its update time moved). */
+const rebuilding = (id: string): OperationObservation => ({ instance: { id, status: "rebuilding", rawStatus: "REBUILD", task: "rebuilding", updatedAt: "t1" } as ObservedInstance });
+const settled = (id: string): OperationObservation => ({ instance: { id, status: "active", rawStatus: "ACTIVE", task: null, updatedAt: "t1" } as ObservedInstance });
+
+/** An adapter whose servers settle after a given number of polls (then the next poll confirms); it records each bulk poll. */
+function fakeAdapter(pollsUntilSettled: Record<string, number>, failing: Set<string> = new Set()) {
   const calls: string[][] = [];
   const adapter = {
-    pollOperations: async (handles: readonly OperationHandle[]): Promise<OperationStatus[]> => {
-      calls.push(handles.map((h) => h.instanceId));
-      return handles.map((h) => {
-        const left = (pollsUntilDone[h.instanceId] ?? 0) - 1;
-        pollsUntilDone[h.instanceId] = left;
-        if (left > 0) return { type: "running", handle: h, status: "REBUILD" };
-        if (failing.has(h.instanceId)) return { type: "failed", handle: h, message: "No valid host was found." };
-        return { type: "done", handle: h, instance: { id: h.instanceId } as ObservedInstance };
+    pollOperations: async (queries: readonly OperationQuery[]): Promise<OperationObservation[]> => {
+      calls.push(queries.map((q) => q.handle.instanceId));
+      return queries.map(({ handle: h }) => {
+        const left = (pollsUntilSettled[h.instanceId] ?? 0) - 1;
+        pollsUntilSettled[h.instanceId] = left;
+        if (left > 0) return rebuilding(h.instanceId);
+        if (failing.has(h.instanceId)) return { instance: { ...settled(h.instanceId).instance!, status: "error", rawStatus: "ERROR", fault: { message: "No valid host was found." } } };
+        return settled(h.instanceId);
       });
     },
   } as unknown as ProviderAdapter;
@@ -26,15 +31,50 @@ function fakeAdapter(pollsUntilDone: Record<string, number>, failing: Set<string
 }
 
 describe("OperationPoller", () => {
-  it("polls every in-flight operation with one bulk call per interval", async () => {
+  it("polls every in-flight operation with one bulk call per interval, each done on the poll after it settled", async () => {
     const { adapter, calls } = fakeAdapter({ a: 1, b: 2, c: 3 });
     const clock = instantClock();
     const poller = new OperationPoller(adapter, { clock, intervalMs: 1000, signal: new AbortController().signal });
     const results = await Promise.all(["a", "b", "c"].map((id) => poller.wait(handle(id), 60_000)));
     expect(results.map((r) => r.type)).toEqual(["done", "done", "done"]);
-    expect(calls).toEqual([["a", "b", "c"], ["b", "c"], ["c"]]);
-    expect(poller.polls).toBe(3);
-    expect(clock.slept).toEqual([1000, 1000, 1000]);
+    expect(calls).toEqual([["a", "b", "c"], ["a", "b", "c"], ["b", "c"], ["c"]]);
+    expect(poller.polls).toBe(4);
+    expect(clock.slept).toEqual([1000, 1000, 1000, 1000]);
+  });
+
+  it("asks for the job until it was seen to end, and for a whole instance on the poll that can confirm the step", async () => {
+    const queries: OperationQuery[][] = [];
+    let poll = 0;
+    const adapter = {
+      operationRules: { settleMs: 2500 },
+      pollOperations: async (asked: readonly OperationQuery[]): Promise<OperationObservation[]> => {
+        queries.push([...asked]);
+        poll++;
+        return asked.map((q) => (poll === 1 ? rebuilding(q.handle.instanceId) : { ...settled(q.handle.instanceId), ...(q.readJob ? { job: { type: "succeeded" as const } } : {}) }));
+      },
+    } as unknown as ProviderAdapter;
+    const poller = new OperationPoller(adapter, { clock: instantClock(), intervalMs: 1000, signal: new AbortController().signal });
+    await expect(poller.wait(handle("a"), 60_000)).resolves.toMatchObject({ type: "done" });
+    // busy; settled (job read, succeeded); settling for 1 s, 2 s; 3 s ≥ settleMs: may confirm, and does
+    expect(queries.map(([q]) => [q?.readJob, q?.complete])).toEqual([[true, false], [true, false], [false, false], [false, false], [false, true]]);
+  });
+
+  it("takes a poll that failed or answered out of turn as no news, and says so", async () => {
+    const errors: string[] = [];
+    let poll = 0;
+    const adapter = {
+      name: "dc1",
+      pollOperations: async (asked: readonly OperationQuery[]): Promise<OperationObservation[]> => {
+        poll++;
+        if (poll === 1) throw new Error("503 Service Unavailable");
+        if (poll === 2) return [];
+        return asked.map((q) => settled(q.handle.instanceId));
+      },
+    } as unknown as ProviderAdapter;
+    const poller = new OperationPoller(adapter, { clock: instantClock(), intervalMs: 10, signal: new AbortController().signal, onError: (e) => errors.push(String(e)) });
+    await expect(poller.wait(handle("a"), 60_000)).resolves.toMatchObject({ type: "done" });
+    expect(poll).toBe(4);
+    expect(errors).toEqual(["Error: 503 Service Unavailable", "TypeError: provider dc1 answered a poll of 1 operations with 0 observations"]);
   });
 
   it("reports a failed operation with the cloud's message", async () => {
@@ -48,7 +88,16 @@ describe("OperationPoller", () => {
     const clock = instantClock();
     const poller = new OperationPoller(adapter, { clock, intervalMs: 1000, signal: new AbortController().signal });
     const sent = { ...handle("a"), startedAt: clock.now() - 60_000 };
-    await expect(poller.wait(sent, 5_000)).rejects.toThrow("rebuild timed out: not finished after 1m5s (limit 5s); last status REBUILD");
+    await expect(poller.wait(sent, 5_000)).rejects.toThrow("rebuild timed out: not finished after 1m5s (limit 5s); last status REBUILD/rebuilding");
+  });
+
+  it("stops at the provider's maxMs after the step was sent when that comes before the step's timeout", async () => {
+    const { adapter } = fakeAdapter({ a: 1_000_000 });
+    const clock = instantClock();
+    const poller = new OperationPoller({ ...adapter, pollOperations: adapter.pollOperations, operationRules: { maxMs: 10_000 } }, { clock, intervalMs: 1000, signal: new AbortController().signal });
+    const sent = { ...handle("a"), startedAt: clock.now() - 8_000 };
+    await expect(poller.wait(sent, 60_000)).rejects.toThrow("rebuild timed out: not finished after 10s (limit 10s); last status REBUILD/rebuilding");
+    expect(clock.now() - sent.startedAt).toBe(10_000);
   });
 });
 
@@ -73,31 +122,32 @@ describe("adaptive polling", () => {
     );
   });
 
-  it("sees a 2 s operation done within a tenth of its duration, with one bulk poll per wait", async () => {
+  it("sees a 2 s operation settled within a tenth of its duration and confirms it one poll later, with one bulk poll per wait", async () => {
     const clock = instantClock();
     const start = clock.now();
     const adapter = {
-      pollOperations: async (handles: readonly OperationHandle[]): Promise<OperationStatus[]> =>
-        handles.map((h) => (clock.now() - start >= 2000 ? { type: "done", handle: h, instance: { id: h.instanceId } as ObservedInstance } : { type: "running", handle: h, status: "REBUILD" })),
+      pollOperations: async (queries: readonly OperationQuery[]): Promise<OperationObservation[]> =>
+        queries.map(({ handle: h }) => (clock.now() - start >= 2000 ? settled(h.instanceId) : rebuilding(h.instanceId))),
     } as unknown as ProviderAdapter;
     const poller = new OperationPoller(adapter, { clock, intervalMs: 2000, adaptive, signal: new AbortController().signal });
     const ids = Array.from({ length: 100 }, (_, i) => `s${i}`);
     const results = await Promise.all(ids.map((id) => poller.wait({ ...handle(id), startedAt: start }, 60_000)));
     expect(results.every((r) => r.type === "done")).toBe(true);
     expect(clock.now() - start).toBeGreaterThanOrEqual(2000);
-    expect(clock.now() - start).toBeLessThanOrEqual(2200);
+    // settled by 2,200 ms, confirmed by the next poll a tenth of the age later
+    expect(clock.now() - start).toBeLessThanOrEqual(2200 + 220);
     expect(poller.polls).toBe(clock.slept.length);
-    expect(poller.polls).toBeLessThanOrEqual(10);
+    expect(poller.polls).toBeLessThanOrEqual(11);
   });
 
-  it("keeps a rolling window of 1,000 two-second operations within 1.15× the ideal schedule, at a poll rate independent of N", async () => {
+  it("keeps a rolling window of 1,000 two-second operations within 1.25× the ideal schedule, at a poll rate independent of N", async () => {
     const run = async (total: number) => {
       const clock = instantClock();
       const start = clock.now();
       const finishesAt = new Map<string, number>();
       const adapter = {
-        pollOperations: async (handles: readonly OperationHandle[]): Promise<OperationStatus[]> =>
-          handles.map((h) => (clock.now() >= (finishesAt.get(h.instanceId) ?? Infinity) ? { type: "done", handle: h, instance: { id: h.instanceId } as ObservedInstance } : { type: "running", handle: h, status: "REBUILD" })),
+        pollOperations: async (queries: readonly OperationQuery[]): Promise<OperationObservation[]> =>
+          queries.map(({ handle: h }) => (clock.now() >= (finishesAt.get(h.instanceId) ?? Infinity) ? settled(h.instanceId) : rebuilding(h.instanceId))),
       } as unknown as ProviderAdapter;
       const poller = new OperationPoller(adapter, { clock, intervalMs: 2000, adaptive, signal: new AbortController().signal });
       let next = 0;
@@ -115,8 +165,9 @@ describe("adaptive polling", () => {
     };
     const small = await run(200);
     const large = await run(1000);
-    // Operations take a little over 2 s (a fixed 2 s interval would see each one at 4 s: 2× the ideal).
-    expect(large.wallMs).toBeLessThanOrEqual(1.15 * 10 * 2050);
+    // Operations take a little over 2 s; each is seen settled within a tenth of that, and confirmed on the next poll
+    // (a fixed 2 s interval would see each one at 4 s and confirm it at 6 s: 3× the ideal).
+    expect(large.wallMs).toBeLessThanOrEqual(1.25 * 10 * 2050);
     // Polls per second of apply: the same for 200 and 1,000 operations (one bulk poll each, whatever is in flight).
     const rate = (r: { wallMs: number; polls: number }) => r.polls / (r.wallMs / 1000);
     expect(rate(large)).toBeLessThanOrEqual(5);

@@ -1,17 +1,24 @@
 import type { Clock } from "../model/clock.js";
 import { ReformError } from "../model/errors.js";
-import type { OperationHandle, OperationStatus, ProviderAdapter } from "../model/provider.js";
+import type { OperationHandle, OperationObservation } from "../model/operation.js";
+import type { ProviderAdapter } from "../model/provider.js";
+import type { Tracking, Verdict } from "./completion.js";
+import { NEW_TRACKING, judge, queryFor } from "./completion.js";
 import { formatDuration } from "./duration.js";
 
-type Settled = Extract<OperationStatus, { type: "done" | "failed" }>;
+/** How an operation ended: done (the server as last polled) or failed (the cloud's message). */
+export type Settled = Extract<Verdict, { type: "done" | "failed" }>;
 
+/** One operation being followed, with what apply remembers of it between polls. */
 interface Waiter {
   readonly handle: OperationHandle;
   readonly deadline: number;
-  readonly timeoutMs: number;
+  /** The limit the deadline stands for: the step's timeout, or the provider's `maxMs` when that comes first. */
+  readonly limitMs: number;
   readonly resolve: (status: Settled) => void;
   readonly reject: (error: unknown) => void;
   onProgress?: (status: string) => void;
+  tracking: Tracking;
 }
 
 export interface PollerOptions {
@@ -43,8 +50,8 @@ export function nextPollDelay(intervalMs: number, adaptive: PollerOptions["adapt
 }
 
 /**
- * Follows every in-flight operation of one provider with ONE bulk read per interval,
- * however many servers are in flight (never one GET per server).
+ * Follows every in-flight operation of one provider with ONE bulk read per interval, however many servers are in
+ * flight (never one GET per server), and decides when each is done (completion.ts) from what the adapter shows.
  */
 export class OperationPoller {
   readonly #adapter: ProviderAdapter;
@@ -59,10 +66,17 @@ export class OperationPoller {
     this.#options = options;
   }
 
-  /** Resolves when the operation is done or failed; rejects with a TIMEOUT error at the deadline. */
+  /**
+   * Resolves when the operation is done or failed; rejects with a TIMEOUT error at the deadline: `timeoutMs` from now,
+   * or the provider's `maxMs` after the step was sent when that comes first.
+   */
   wait(handle: OperationHandle, timeoutMs: number, onProgress?: (status: string) => void): Promise<Settled> {
     return new Promise<Settled>((resolve, reject) => {
-      const waiter: Waiter = { handle, deadline: this.#options.clock.now() + timeoutMs, timeoutMs, resolve, reject };
+      const now = this.#options.clock.now();
+      const maxMs = this.#adapter.operationRules?.maxMs;
+      const capped = maxMs !== undefined && handle.startedAt + maxMs < now + timeoutMs;
+      const deadline = capped ? handle.startedAt + maxMs : now + timeoutMs;
+      const waiter: Waiter = { handle, deadline, limitMs: capped ? maxMs : timeoutMs, resolve, reject, tracking: NEW_TRACKING };
       if (onProgress) waiter.onProgress = onProgress;
       this.#waiters.add(waiter);
       if (!this.#running) void this.#loop();
@@ -89,29 +103,40 @@ export class OperationPoller {
   async #pollOnce(): Promise<void> {
     const waiters = [...this.#waiters];
     if (waiters.length === 0) return;
-    let statuses: readonly OperationStatus[] = [];
+    const rules = this.#adapter.operationRules ?? {};
+    const sentAt = this.#options.clock.now();
+    const seen = await this.#observe(waiters.map((w) => queryFor(w.handle, w.tracking, rules, sentAt)));
+    const now = this.#options.clock.now();
+    for (const [index, waiter] of waiters.entries()) {
+      const observation = seen?.[index];
+      const judged = observation ? judge(waiter.handle, observation, waiter.tracking, rules, { sentAt, answeredAt: now }) : undefined;
+      if (judged) waiter.tracking = judged.tracking;
+      const verdict = judged?.verdict;
+      if (verdict && verdict.type !== "running") {
+        this.#waiters.delete(waiter);
+        waiter.resolve(verdict);
+      } else if (now >= waiter.deadline) {
+        this.#waiters.delete(waiter);
+        const last = verdict ? `; last status ${verdict.status}` : "";
+        const waited = formatDuration(now - waiter.handle.startedAt);
+        waiter.reject(new ReformError("TIMEOUT", `${waiter.handle.step} timed out: not finished after ${waited} (limit ${formatDuration(waiter.limitMs)})${last}`));
+      } else if (verdict) {
+        waiter.onProgress?.(verdict.status);
+      }
+    }
+  }
+
+  /** One bulk poll; undefined when it failed (reported, and the next poll tries again) or answered out of turn. */
+  async #observe(queries: Parameters<ProviderAdapter["pollOperations"]>[0]): Promise<readonly OperationObservation[] | undefined> {
     try {
       this.polls += 1;
-      statuses = await this.#adapter.pollOperations(waiters.map((w) => w.handle), this.#options.signal);
+      const seen = await this.#adapter.pollOperations(queries, this.#options.signal);
+      if (seen.length === queries.length) return seen;
+      this.#options.onError?.(new TypeError(`provider ${this.#adapter.name} answered a poll of ${queries.length} operations with ${seen.length} observations`));
     } catch (error) {
       if (this.#options.signal.aborted) throw error;
       this.#options.onError?.(error);
     }
-    const byHandle = new Map(statuses.map((s) => [s.handle, s]));
-    const now = this.#options.clock.now();
-    for (const waiter of waiters) {
-      const status = byHandle.get(waiter.handle);
-      if (status && status.type !== "running") {
-        this.#waiters.delete(waiter);
-        waiter.resolve(status);
-      } else if (now >= waiter.deadline) {
-        this.#waiters.delete(waiter);
-        const last = status ? `; last status ${status.status}` : "";
-        const waited = formatDuration(now - waiter.handle.startedAt);
-        waiter.reject(new ReformError("TIMEOUT", `${waiter.handle.step} timed out: not finished after ${waited} (limit ${formatDuration(waiter.timeoutMs)})${last}`));
-      } else if (status) {
-        waiter.onProgress?.(status.status);
-      }
-    }
+    return undefined;
   }
 }

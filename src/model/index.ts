@@ -6,6 +6,7 @@ export * from "./desired.js";
 export * from "./errors.js";
 export * from "./events.js";
 export * from "./observed.js";
+export * from "./operation.js";
 export * from "./plan.js";
 export * from "./provider.js";
 export * from "./secret.js";

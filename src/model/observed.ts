@@ -83,3 +83,11 @@ export function isBusy(instance: Pick<ObservedInstance, "status" | "task">): boo
       return instance.task !== null;
   }
 }
+
+/**
+ * Settled: active, stopped or in error, with no task. Stricter than `!isBusy`: a status reform does not know is not
+ * settled. Apply takes a step as done only on a stable server; adapters read a job only then.
+ */
+export function isStable(instance: Pick<ObservedInstance, "status" | "task">): boolean {
+  return instance.task === null && (instance.status === "active" || instance.status === "stopped" || instance.status === "error");
+}

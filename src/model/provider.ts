@@ -1,7 +1,8 @@
 import type { Clock } from "./clock.js";
-import type { ReprovisionParams, Step, StepKind } from "./action.js";
+import type { ReprovisionParams, Step } from "./action.js";
 import type { ImageRef, InstanceSelector, ProviderType } from "./desired.js";
 import type { ObservedInstance } from "./observed.js";
+import type { OperationHandle, OperationObservation, OperationQuery, OperationRules } from "./operation.js";
 import type { Secret } from "./secret.js";
 
 /**
@@ -104,42 +105,6 @@ export interface StartStepRequest {
   readonly inputs: StepInputs;
 }
 
-/** The server just before a step was sent. */
-export interface OperationBaseline {
-  readonly updatedAt: string;
-  readonly status: string;
-  readonly imageId?: string;
-}
-
-/** What apply keeps to follow an asynchronous operation, and writes to the journal. */
-export interface OperationHandle {
-  readonly instanceId: string;
-  readonly step: StepKind;
-  /** ms since epoch, from the clock. */
-  readonly startedAt: number;
-  /** The cloud's request id for the mutating call. */
-  readonly requestId?: string;
-  /** The cloud's job id (Huawei). */
-  readonly jobId?: string;
-  /**
-   * `updatedAt`, status and image seen just before the call: a settled server whose `updatedAt` moved has done the step.
-   * The image is kept for clouds that show no update time (JD), see `targetImageId`.
-   */
-  readonly baseline: OperationBaseline;
-  /**
-   * The image a reprovisioning step puts on the server. A settled server that has moved from the baseline's image to
-   * this one has done the step, even when no poll saw it busy (a run that re-attached to an interrupted run's step).
-   */
-  readonly targetImageId?: string;
-  /** True when the step finished synchronously (metadata): no polling needed. */
-  readonly synchronous: boolean;
-}
-
-export type OperationStatus =
-  | { readonly type: "running"; readonly handle: OperationHandle; readonly status: string }
-  | { readonly type: "done"; readonly handle: OperationHandle; readonly instance: ObservedInstance }
-  | { readonly type: "failed"; readonly handle: OperationHandle; readonly message: string; readonly requestId?: string };
-
 /**
  * Where a provider sends requests, and who chose that: a plan shows it to reviewers, so a pull request that points
  * a provider at a new host is seen.
@@ -153,12 +118,19 @@ export interface ProviderEndpoint {
   readonly source: string;
 }
 
+/**
+ * One cloud account as reform sees it: what it can do, its images and servers, and its steps. An adapter translates
+ * and keeps no state about operations: apply follows them (src/apply/poller.ts) and decides when each is done
+ * (src/apply/completion.ts) from what `pollOperations` shows and the `operationRules` declared here.
+ */
 export interface ProviderAdapter {
   /** The provider's name in the fleet file. */
   readonly name: string;
   readonly type: ProviderType;
   /** How often apply should poll this provider's operations, when the caller does not say. @default 2000 */
   readonly pollIntervalMs?: number;
+  /** How apply tells this cloud's steps are done (settle time, grace, limit). @default {} */
+  readonly operationRules?: OperationRules;
   capabilities(signal: AbortSignal): Promise<ProviderCapabilities>;
   resolveImages(refs: readonly ImageRef[], signal: AbortSignal): Promise<readonly ImageResolution[]>;
   /**
@@ -170,8 +142,11 @@ export interface ProviderAdapter {
   listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]>;
   /** Sends the step's mutating call. Throws CloudError on refusal, AmbiguousError when the outcome is unknown. */
   startStep(req: StartStepRequest, signal: AbortSignal): Promise<OperationHandle>;
-  /** One bulk read for all handles of this provider. */
-  pollOperations(handles: readonly OperationHandle[], signal: AbortSignal): Promise<readonly OperationStatus[]>;
+  /**
+   * One bulk read for every operation of this provider in flight: what this poll shows of each, in the order asked.
+   * No verdict: whether a step is done, failed or still running is apply's to decide.
+   */
+  pollOperations(queries: readonly OperationQuery[], signal: AbortSignal): Promise<readonly OperationObservation[]>;
   /** Where requests go and who chose it (after the first call, catalog URLs are known too). @default unknown */
   endpoints?(): readonly ProviderEndpoint[];
   close(): Promise<void>;

@@ -1,5 +1,8 @@
+import type { Settled } from "../apply/poller.js";
+import { OperationPoller } from "../apply/poller.js";
 import type { Clock } from "../model/clock.js";
-import type { OperationHandle, OperationStatus, ProviderAdapter, ProviderRuntime } from "../model/provider.js";
+import type { OperationHandle } from "../model/operation.js";
+import type { ProviderAdapter, ProviderRuntime } from "../model/provider.js";
 import { systemClock } from "../runtime/clock.js";
 
 /** For adapter tests: the runtime a provider factory gets, with these credentials and no files to read. */
@@ -8,16 +11,14 @@ export function testRuntime(env: Readonly<Record<string, string>>, clock: Clock 
 }
 
 /**
- * For adapter tests: polls one step as apply does (every 10 ms, at most 300 polls) until it is done or failed.
- * Returns the final status and the statuses shown while it ran, each change once.
+ * For adapter tests: follows one step as apply does (apply's poller and completion rules, a poll every 10 ms, for at
+ * most 30 s) until it is done or failed. Returns how it ended and the statuses shown while it ran, each change once.
  */
-export async function followStep(adapter: ProviderAdapter, handle: OperationHandle, signal: AbortSignal): Promise<{ final: OperationStatus; shown: string[] }> {
+export async function followStep(adapter: ProviderAdapter, handle: OperationHandle, signal: AbortSignal): Promise<{ final: Settled; shown: string[] }> {
   const shown: string[] = [];
-  for (let polls = 0; polls < 300; polls++) {
-    const [status] = await adapter.pollOperations([handle], signal);
-    if (status && status.type !== "running") return { final: status, shown };
-    if (status && shown.at(-1) !== status.status) shown.push(status.status);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error("the step never ended");
+  const poller = new OperationPoller(adapter, { clock: systemClock, intervalMs: 10, signal });
+  const final = await poller.wait(handle, 30_000, (status) => {
+    if (shown.at(-1) !== status) shown.push(status);
+  });
+  return { final, shown };
 }

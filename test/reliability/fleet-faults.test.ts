@@ -14,6 +14,8 @@ const FAULTS = `faults:
   dropRate: 0.02
   dropResponseRate: 0.01
   actionFailRate: 0.02
+  flapRate: 0.05
+  flap: 200ms
 `;
 const TIMINGS = { rebuild: 150, reinstall: 150, reboot: 60, stop: 50, start: 50, build: 40 };
 
@@ -25,7 +27,7 @@ interface ReportDoc {
   results: { address: string; result: { type: string; why?: string } }[];
 }
 
-describe(`a fleet of ${SIZE.openstack + SIZE.huawei + SIZE.jd} servers on three clouds through 5% 5xx, 429s, dropped connections and 2% failing rebuilds (seed ${SEED})`, () => {
+describe(`a fleet of ${SIZE.openstack + SIZE.huawei + SIZE.jd} servers on three clouds through 5% 5xx, 429s, dropped connections, 2% failing rebuilds and 5% flapping servers (seed ${SEED})`, () => {
   let cloud: TestCloud;
   const outputs: { where: string; text: string }[] = [];
   beforeAll(async () => {
@@ -57,6 +59,7 @@ describe(`a fleet of ${SIZE.openstack + SIZE.huawei + SIZE.jd} servers on three 
     expect(faults.dropped).toBeGreaterThan(0);
     expect(faults.droppedResponses).toBeGreaterThan(0);
     expect(faults.failedActions).toBeGreaterThan(0);
+    expect(faults.flaps).toBeGreaterThan(0);
     // The plan afterwards shows exactly the servers not converged; a second apply converges every one not injected to fail.
     const again = await reformLong(cloud, ["plan", "--output", "json"], CLOUD_ENV);
     outputs.push({ where: "plan stdout", text: again.stdout }, { where: "plan stderr", text: again.stderr });

@@ -21,10 +21,13 @@ const WORLD = `huaweicloud:
     - { name: boot-1, id: hw-boot1, image: euler, keyPair: ops }
     - { name: native-1, id: hw-native1, image: euler, keyPair: ops }
 `;
-/** Every job's server flaps for 400 ms after the job ends SUCCESS: its task shows in [100, 200) and [300, 400) ms. */
-const FLAP_MS = 400;
-/** The adapter's confirmation spans more than one spell of the settled state (100 ms). */
-const SETTLE_MS = 150;
+/** Every job's server flaps for 600 ms after the job ends SUCCESS: its task shows in [150, 300) and [450, 600) ms. */
+const FLAP_MS = 600;
+/**
+ * The confirmation spans the whole flap: ECS's `updated` has whole seconds, so two settled spells of one flap can show
+ * the same `updated`, and a loaded machine's polls (over 150 ms apart) can miss the toggle between them.
+ */
+const SETTLE_MS = FLAP_MS;
 
 const signal = new AbortController().signal;
 let emulator: Emulator;

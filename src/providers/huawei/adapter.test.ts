@@ -5,7 +5,8 @@ import type { Emulator } from "../../emulator/types.js";
 import { parseWorld } from "../../emulator/world.js";
 import type { Step } from "../../model/action.js";
 import type { Clock } from "../../model/clock.js";
-import type { OperationStatus, ProviderAdapter } from "../../model/provider.js";
+import type { ProviderAdapter } from "../../model/provider.js";
+import { OperationPoller } from "../../apply/poller.js";
 import { systemClock } from "../../runtime/clock.js";
 import { CloudError, ReformError } from "../../model/errors.js";
 import type { SeenRequest, TestServer } from "../http/test-server.js";
@@ -87,16 +88,9 @@ describe("Huawei adapter against the emulator", () => {
     const handles = await Promise.all(targets.map((instance) => adapter.startStep({ instance, step, inputs: {} }, signal)));
     expect(handles.filter((h) => typeof h.jobId !== "string")).toEqual([]);
     lines.length = 0;
-    let pending = handles;
-    let polls = 0;
-    const done: OperationStatus[] = [];
-    while (pending.length > 0 && polls < 200) {
-      const statuses = await adapter.pollOperations(pending, signal);
-      polls++;
-      done.push(...statuses.filter((s) => s.type !== "running"));
-      pending = statuses.filter((s) => s.type === "running").map((s) => s.handle);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const poller = new OperationPoller(adapter, { clock: systemClock, intervalMs: 25, signal });
+    const done = await Promise.all(handles.map((h) => poller.wait(h, 30_000)));
+    const polls = poller.polls;
     expect(polls).toBeGreaterThan(1);
     expect(done.map((s) => s.type)).toEqual(handles.map(() => "done"));
     // One bulk server read per poll, whatever the number of operations; each job read once, when its server settled.

@@ -5,13 +5,11 @@ import type { ProviderRuntime } from "../../model/provider.js";
 import type { ImageRef } from "../../model/desired.js";
 import { AmbiguousError, CloudError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
-import type { SettleRun } from "../../model/settle.js";
-import { checkSettled } from "../../model/settle.js";
+import { isStable } from "../../model/observed.js";
+import type { OperationHandle, OperationObservation, OperationQuery, OperationRules } from "../../model/operation.js";
 import type {
   ImageResolution,
   ListInstancesRequest,
-  OperationHandle,
-  OperationStatus,
   ProviderAdapter,
   ProviderCapabilities,
   ProviderEndpoint,
@@ -58,14 +56,14 @@ class HuaweiAdapter implements ProviderAdapter {
   readonly name: string;
   readonly type = "huaweicloud" as const;
   readonly pollIntervalMs: number;
+  readonly operationRules: OperationRules;
   readonly #s: HuaweiSettings;
   /** The provider's options as the fleet file wrote them (to say who chose an endpoint). */
   readonly #written: Readonly<Record<string, unknown>>;
   readonly #clock: Clock;
   readonly #http: HttpClient;
+  /** Image id → the image supports Cloud-Init, from every image resolved. */
   readonly #cloudInit = new Map<string, boolean>();
-  /** Per operation followed: its job seen SUCCESS, and the polls in a row on which it looked done. */
-  readonly #tracking = new Map<OperationHandle, { jobSucceeded: boolean; settle?: SettleRun }>();
   /** The project: at once when configured, else from IAM on the first call that needs it (shared by concurrent callers; forgotten if it fails). */
   #project: Promise<Project> | undefined;
 
@@ -75,6 +73,7 @@ class HuaweiAdapter implements ProviderAdapter {
     this.#written = options.settings ?? {};
     this.#clock = options.clock;
     this.pollIntervalMs = settings.pollIntervalMs;
+    this.operationRules = { settleMs: settings.settleMs, maxMs: settings.jobTimeoutMs };
     if (settings.projectId) this.#project = Promise.resolve(this.#projectWith(settings.projectId));
     const debug = options.debug;
     this.#http = new HttpClient({
@@ -184,7 +183,7 @@ class HuaweiAdapter implements ProviderAdapter {
     return servers.filter((s) => s.status !== undefined && s.status !== "DELETED" && wanted(s)).map((s) => normalizeEcsServer(s, this.name));
   }
 
-  /** Every server, 100 per page; `offset` is a page number. */
+  /** Every server, PAGE_SIZE per page; `offset` is a page number. */
   async #allServers(signal: AbortSignal): Promise<EcsServer[]> {
     const all: EcsServer[] = [];
     for (let page = 1; ; page++) {
@@ -270,46 +269,21 @@ class HuaweiAdapter implements ProviderAdapter {
   }
 
   /**
-   * One bulk read of the servers (repeated `server_id`), then a job read only for the operations whose server looks
-   * settled (jobs have no batch query): while a server shows REBUILD or a task, its job is not asked about. A job's
-   * SUCCESS says the operation ended, not that the server has settled (it can flap for a while after): the step is
-   * done once the server has looked settled, with the same `updated`, on two polls in a row spanning `settleMs`.
+   * One bulk read of the servers (repeated `server_id`), then a job read for each operation apply asks about whose
+   * server looks settled (jobs have no batch query): while a server shows REBUILD or a task, its job is not asked about.
    */
-  async pollOperations(handles: readonly OperationHandle[], signal: AbortSignal): Promise<readonly OperationStatus[]> {
-    if (handles.length === 0) return [];
-    const servers = new Map((await this.#byIds([...new Set(handles.map((h) => h.instanceId))], signal)).map((s) => [s.id, s]));
+  async pollOperations(queries: readonly OperationQuery[], signal: AbortSignal): Promise<readonly OperationObservation[]> {
+    if (queries.length === 0) return [];
+    const servers = new Map((await this.#byIds([...new Set(queries.map((q) => q.handle.instanceId))], signal)).map((s) => [s.id, s]));
     const limit = pLimit(8);
-    const statuses = await Promise.all(handles.map((handle) => limit(() => this.#status(handle, servers.get(handle.instanceId), signal))));
-    for (const status of statuses) if (status.type !== "running") this.#tracking.delete(status.handle);
-    return statuses;
+    return Promise.all(queries.map((query) => limit(() => this.#observe(query, servers.get(query.handle.instanceId), signal))));
   }
 
-  async #status(handle: OperationHandle, server: EcsServer | undefined, signal: AbortSignal): Promise<OperationStatus> {
-    const rid = handle.requestId ? { requestId: handle.requestId } : {};
-    if (!server || server.status === undefined) return { type: "failed", handle, message: `server ${handle.instanceId} no longer exists`, ...rid };
+  async #observe({ handle, readJob }: OperationQuery, server: EcsServer | undefined, signal: AbortSignal): Promise<OperationObservation> {
+    if (!server || server.status === undefined) return { instance: undefined };
     const instance = normalizeEcsServer(server, this.name);
-    if (handle.synchronous) return { type: "done", handle, instance };
-    const now = this.#clock.now();
-    if (now - handle.startedAt > this.#s.jobTimeoutMs) return { type: "failed", handle, message: `timed out after ${Math.round(this.#s.jobTimeoutMs / 1000)} s (job ${handle.jobId ?? "none"}, server ${instance.rawStatus})`, ...rid };
-    const tracking = this.#tracking.get(handle) ?? { jobSucceeded: false };
-    this.#tracking.set(handle, tracking);
-    const transitional = instance.task !== null || (instance.status !== "active" && instance.status !== "stopped" && instance.status !== "error");
-    if (transitional) {
-      delete tracking.settle;
-      return { type: "running", handle, status: `${instance.rawStatus}${instance.task ? `/${instance.task}` : ""}` };
-    }
-    if (handle.jobId && !tracking.jobSucceeded) {
-      const job = await this.#job(handle.jobId, signal);
-      const outcome = jobOutcome(handle.jobId, job, handle.instanceId);
-      if (outcome.type === "failed") return { type: "failed", handle, message: outcome.message, ...rid };
-      if (outcome.type === "running") return { type: "running", handle, status: outcome.status };
-      tracking.jobSucceeded = true;
-    } else if (!handle.jobId && instance.updatedAt === handle.baseline.updatedAt) return { type: "running", handle, status: `${instance.rawStatus} (no change seen yet)` };
-    if (instance.status === "error") return { type: "failed", handle, message: instance.fault?.message ?? "server went to ERROR", ...rid };
-    const check = checkSettled(tracking.settle, true, now, instance.updatedAt, this.#s.settleMs);
-    if (check.settled) return { type: "done", handle, instance };
-    if (check.run) tracking.settle = check.run;
-    return { type: "running", handle, status: `${instance.rawStatus} (settling)` };
+    if (!readJob || !handle.jobId || !isStable(instance)) return { instance };
+    return { instance, job: jobOutcome(handle.jobId, await this.#job(handle.jobId, signal), handle.instanceId) };
   }
 
   async #job(jobId: string, signal: AbortSignal): Promise<Record<string, unknown>> {

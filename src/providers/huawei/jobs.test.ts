@@ -16,7 +16,7 @@ describe("Huawei job outcome", () => {
   });
 
   it("SUCCESS is success", () => {
-    expect(jobOutcome("j1", { status: "SUCCESS", entities: { server_id: "s1" } }, "s1")).toEqual({ type: "success" });
+    expect(jobOutcome("j1", { status: "SUCCESS", entities: { server_id: "s1" } }, "s1")).toEqual({ type: "succeeded" });
   });
 
   it("FAIL names the job, the error code and the fail_reason", () => {
@@ -27,7 +27,7 @@ describe("Huawei job outcome", () => {
 
   it("a batch job is judged by the server's own sub-job: FAIL overall with this server's sub-job SUCCESS is success", () => {
     const job = { status: "FAIL", entities: { sub_jobs_total: 2, sub_jobs: [sub("s1", "SUCCESS"), sub("s2", "FAIL", "hypervisor timeout")] } };
-    expect(jobOutcome("b1", job, "s1")).toEqual({ type: "success" });
+    expect(jobOutcome("b1", job, "s1")).toEqual({ type: "succeeded" });
     expect(jobOutcome("b1", job, "s2")).toEqual({ type: "failed", message: "job b1 failed (1 of 2 sub-jobs failed): Ecs.0001 hypervisor timeout" });
   });
 
@@ -40,7 +40,7 @@ describe("Huawei job outcome", () => {
     fc.assert(
       fc.property(fc.string(), fc.option(fc.string()), fc.option(fc.string()), (status, code, reason) => {
         const outcome = jobOutcome("j", { status, error_code: code, fail_reason: reason }, "s");
-        expect(outcome.type).toBe(status === "SUCCESS" ? "success" : status === "FAIL" ? "failed" : "running");
+        expect(outcome.type).toBe(status === "SUCCESS" ? "succeeded" : status === "FAIL" ? "failed" : "running");
       }),
     );
   });

@@ -1,12 +1,10 @@
+import type { JobStatus } from "../../model/operation.js";
+
 /**
  * Huawei ECS jobs (`GET /v1/{project_id}/jobs/{job_id}`): INIT, RUNNING, SUCCESS, FAIL (and PENDING_PAYMENT for
  * yearly/monthly orders). Batch actions return one job with one sub-job per server, so a job can end FAIL while some
  * sub-jobs succeeded: the sub-jobs are inspected for the server the operation was about.
  */
-export type JobOutcome =
-  | { readonly type: "running"; readonly status: string }
-  | { readonly type: "success" }
-  | { readonly type: "failed"; readonly message: string };
 
 interface JobLike {
   readonly status?: unknown;
@@ -35,13 +33,13 @@ function subJobFor(job: JobLike, serverId: string): JobLike | undefined {
  * What a job says about the operation on `serverId` (pure). A batch job is judged by that server's sub-job when it
  * has one; a failure message names the job, the error code, the fail_reason and, for a batch, the failed sub-jobs.
  */
-export function jobOutcome(jobId: string, job: JobLike, serverId: string): JobOutcome {
+export function jobOutcome(jobId: string, job: JobLike, serverId: string): JobStatus {
   const sub = subJobFor(job, serverId);
   const own = sub ?? job;
   const status = text(own.status) ?? "UNKNOWN";
   switch (status) {
     case "SUCCESS":
-      return { type: "success" };
+      return { type: "succeeded" };
     case "FAIL": {
       const failedSubs = (job.entities?.sub_jobs ?? []).filter((s) => s.status === "FAIL");
       const details = sub ? describeFailure(sub) : [describeFailure(job), ...failedSubs.map(describeFailure)].filter((d) => d !== "").join("; ");

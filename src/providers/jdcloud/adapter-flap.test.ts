@@ -20,10 +20,13 @@ const WORLD = `jdcloud:
     - { name: web-1, id: i-web1, image: img-old, keyPair: kp1, metadata: { role: web } }
     - { name: boot-1, id: i-boot1, image: img-old, keyPair: kp1 }
 `;
-/** Every action flaps for 400 ms after its op: the transitional status shows in [100, 200) and [300, 400) ms. */
-const FLAP_MS = 400;
-/** The adapter's confirmation spans more than one spell of the flap's settled status (100 ms). */
-const SETTLE_MS = 150;
+/** Every action flaps for 600 ms after its op: the transitional status shows in [150, 300) and [450, 600) ms. */
+const FLAP_MS = 600;
+/**
+ * The confirmation spans the whole flap: JD shows no update time to tell two settled spells of one flap apart, and a
+ * loaded machine's polls (over 100 ms apart) can miss the toggle between them.
+ */
+const SETTLE_MS = FLAP_MS;
 
 const signal = new AbortController().signal;
 let emulator: Emulator;

@@ -2,12 +2,13 @@ import type { ProviderRuntime } from "../../model/provider.js";
 import type { ImageRef, InstanceSelector } from "../../model/desired.js";
 import { AmbiguousError, CloudError, ReformError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
-import type { ImageResolution, ListInstancesRequest, OperationHandle, OperationStatus, ProviderAdapter, ProviderCapabilities, ProviderEndpoint, StartStepRequest } from "../../model/provider.js";
+import type { OperationHandle, OperationObservation, OperationQuery, OperationRules } from "../../model/operation.js";
+import type { ImageResolution, ListInstancesRequest, ProviderAdapter, ProviderCapabilities, ProviderEndpoint, StartStepRequest } from "../../model/provider.js";
 import { HttpClient } from "../http/client.js";
 import type { Exchange, HttpClientOptions } from "../http/types.js";
 import { normalizeInstance } from "./normalize.js";
-import type { JdCall, Tracking } from "./operations.js";
-import { decideJdOperation, metadataCall, showsStep, stepCall, withVmState } from "./operations.js";
+import type { JdCall } from "./operations.js";
+import { metadataCall, showsStep, stepCall, withVmState } from "./operations.js";
 import { JdSigner } from "./sign.js";
 import { JD_IMAGE_SOURCES, JdVmClient } from "./vm.js";
 import type { JdImage, JdInstance } from "./vm.js";
@@ -31,7 +32,7 @@ export interface JdCloudAdapterOptions extends ProviderRuntime {
   readonly http?: Partial<Omit<HttpClientOptions, "provider" | "clock" | "random" | "onExchange">>;
   /** 409 (VM busy) is waited out this many times. @default 6 */
   readonly conflictRetries?: number;
-  /** A reboot or rebuild whose transition no poll saw is taken as done after this. @default 30000 */
+  /** JD shows no update time: a step whose transition no poll saw is taken as having run after this (OperationRules.graceMs). @default 30000 */
   readonly settleGraceMs?: number;
 }
 
@@ -78,11 +79,10 @@ class JdCloudAdapter implements ProviderAdapter {
   readonly name: string;
   readonly type = "jdcloud" as const;
   readonly pollIntervalMs: number;
-  readonly #settleMs: number;
+  readonly operationRules: OperationRules;
   readonly #options: JdCloudAdapterOptions;
   readonly #http: HttpClient;
   readonly #vm: JdVmClient;
-  readonly #tracking = new Map<OperationHandle, Tracking>();
 
   constructor(options: JdCloudAdapterOptions) {
     this.#options = options;
@@ -90,7 +90,7 @@ class JdCloudAdapter implements ProviderAdapter {
     const interval = options.settings?.["pollIntervalMs"];
     this.pollIntervalMs = typeof interval === "number" && interval > 0 ? interval : 2000;
     const settle = options.settings?.["settleMs"];
-    this.#settleMs = typeof settle === "number" && settle >= 0 ? settle : 0;
+    this.operationRules = { settleMs: typeof settle === "number" && settle >= 0 ? settle : 0, graceMs: options.settleGraceMs ?? 30_000 };
     const region = stringSetting(options.settings, "region") ?? options.env["JDC_REGION"];
     const accessKey = options.env["JDC_ACCESS_KEY"];
     const secretKey = options.env["JDC_SECRET_KEY"];
@@ -143,7 +143,7 @@ class JdCloudAdapter implements ProviderAdapter {
     const synchronous = step.kind === "update-metadata";
     if (step.kind === "reboot" && step.params.metadata) await this.#send(instance, metadataCall(step.params.metadata), signal);
     const requestId = await this.#send(instance, stepCall(step, instance, req.inputs), signal);
-    const handle: OperationHandle = {
+    return {
       instanceId: instance.id,
       step: step.kind,
       startedAt,
@@ -152,34 +152,22 @@ class JdCloudAdapter implements ProviderAdapter {
       ...(step.kind === "rebuild" ? { targetImageId: step.params.imageId } : {}),
       synchronous,
     };
-    if (!synchronous) this.#tracking.set(handle, { sawTransition: false });
-    return handle;
   }
 
   /**
-   * One `describeInstances` call (filtered by id, 100 per page) for all handles: the status says whether each is
-   * done (once it has stayed so: see decideJdOperation). Metadata and user data (`describeInstancesCustomData`) are
-   * read only for the finished ones, for verification.
+   * One `describeInstances` call (filtered by id, 100 per page) for all operations: their status. Metadata and user
+   * data (`describeInstancesCustomData`) are read only for the VMs whose step this poll can confirm done (`complete`).
    */
-  async pollOperations(handles: readonly OperationHandle[], signal: AbortSignal): Promise<readonly OperationStatus[]> {
-    if (handles.length === 0) return [];
-    const ids = [...new Set(handles.map((h) => h.instanceId))];
-    const listed = await this.#vm.describeInstances(ids, signal);
+  async pollOperations(queries: readonly OperationQuery[], signal: AbortSignal): Promise<readonly OperationObservation[]> {
+    if (queries.length === 0) return [];
+    const listed = await this.#vm.describeInstances([...new Set(queries.map((q) => q.handle.instanceId))], signal);
     const byId = new Map(listed.map((i) => [i.instanceId, i]));
-    const decide = { now: this.#options.clock.now(), graceMs: this.#options.settleGraceMs ?? 30_000, settleMs: this.#settleMs };
-    const statuses = handles.map((handle): OperationStatus => {
+    const whole = [...new Set(queries.flatMap((q) => (q.complete ? [byId.get(q.handle.instanceId)].filter((vm) => vm !== undefined) : [])))];
+    const full = new Map(whole.length > 0 ? (await this.#withCustomData(whole, signal)).map((i) => [i.id, i]) : []);
+    return queries.map(({ handle }) => {
       const vm = byId.get(handle.instanceId);
-      if (!vm) return { type: "failed", handle, message: `VM ${handle.instanceId} no longer exists`, ...(handle.requestId ? { requestId: handle.requestId } : {}) };
-      const tracking = this.#tracking.get(handle) ?? { sawTransition: false };
-      const status = decideJdOperation(handle, normalizeInstance(vm, undefined, this.name), tracking, decide);
-      if (status.type === "running") this.#tracking.set(handle, tracking);
-      else this.#tracking.delete(handle);
-      return status;
+      return { instance: vm ? (full.get(vm.instanceId) ?? normalizeInstance(vm, undefined, this.name)) : undefined };
     });
-    const done = [...new Set(statuses.flatMap((s) => (s.type === "done" ? [s.handle.instanceId] : [])))];
-    if (done.length === 0) return statuses;
-    const full = new Map((await this.#withCustomData(done.map((id) => byId.get(id)!), signal)).map((i) => [i.id, i]));
-    return statuses.map((s) => (s.type === "done" ? { ...s, instance: full.get(s.handle.instanceId) ?? s.instance } : s));
   }
 
   async close(): Promise<void> {

@@ -2,9 +2,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { MetadataTarget, ReprovisionParams, Step } from "../../model/action.js";
 import type { CloudError } from "../../model/errors.js";
 import { AmbiguousError } from "../../model/errors.js";
+import type { OperationHandle, OperationQuery } from "../../model/operation.js";
 import type { ProviderAdapter } from "../../model/provider.js";
 import { Secret } from "../../model/secret.js";
 import { fakeClock } from "../http/test-server.js";
+import { followStep } from "../test-support.js";
 import type { OpenStackAdapterOptions } from "./adapter.js";
 import { createOpenStackAdapter } from "./adapter.js";
 import type { FakeOpenStack } from "./test-fake-openstack.js";
@@ -64,6 +66,8 @@ function adapter(patch: Partial<OpenStackAdapterOptions> = {}) {
 
 const listCalls = () => fake.seen.filter((r) => r.url.startsWith("/compute/v2.1/servers/detail"));
 const meta = (set: Record<string, string>, remove: string[] = [], full: Record<string, string> = set): MetadataTarget => ({ set, remove, full });
+/** A poll's question about a handle, as apply asks it before anything is known. */
+const ask = (handle: OperationHandle): OperationQuery => ({ handle, readJob: true, complete: false });
 const rebuild = (params: Partial<ReprovisionParams> = {}): Step => ({ kind: "rebuild", impact: "reprovision", params: { imageId: "img-new", metadata: meta({ role: "web" }), keepStopped: false, ...params } });
 
 describe("listInstances", () => {
@@ -109,7 +113,7 @@ describe("capabilities", () => {
 });
 
 describe("startStep and pollOperations", () => {
-  it("rebuilds with image, full metadata, key_name and base64 user_data, then polls in bulk until done", async () => {
+  it("rebuilds with image, full metadata, key_name and base64 user_data; a poll shows the server under way, then settled", async () => {
     fake.servers.set("s1", makeServer(1, { id: "s1", metadata: { role: "web", owner: "x" } }));
     fake.servers.set("s2", makeServer(2, { id: "s2" }));
     const { a } = adapter();
@@ -123,13 +127,16 @@ describe("startStep and pollOperations", () => {
     expect(handle.requestId).toMatch(/^req-/);
 
     fake.seen.length = 0;
-    expect((await a.pollOperations([handle], signal))[0]).toMatchObject({ type: "running", status: "REBUILD/rebuilding" });
+    expect((await a.pollOperations([ask(handle)], signal))[0]).toEqual({ instance: expect.objectContaining({ rawStatus: "REBUILD", task: "rebuilding" }) as unknown });
     expect(listCalls()).toHaveLength(1);
     expect(decodeURIComponent(listCalls()[0]?.url ?? "")).toContain("name=^(web-1)$");
     fake.finish("s1");
-    const [done] = await a.pollOperations([handle], signal);
-    expect(done?.type).toBe("done");
-    if (done?.type === "done") expect(done.instance).toMatchObject({ imageId: "img-new", keyPair: "ops-2026", status: "active", task: null });
+    const [settled] = await a.pollOperations([ask(handle)], signal);
+    expect(settled?.instance).toMatchObject({ imageId: "img-new", keyPair: "ops-2026", status: "active", task: null });
+    // The settled rebuild's instance action is read (this fake Nova does not know it: 404, no record)
+    expect(settled?.job).toBeUndefined();
+    expect(fake.seen.filter((r) => r.url.endsWith(`/servers/s1/os-instance-actions/${handle.requestId ?? ""}`))).toHaveLength(1);
+    expect((await followStep(a, handle, signal)).final).toMatchObject({ type: "done", instance: { imageId: "img-new" } });
   });
 
   it("polls the servers in flight by name: the requests grow with the operations in flight, not with the fleet", async () => {
@@ -139,15 +146,15 @@ describe("startStep and pollOperations", () => {
     const inFlight = all.slice(0, 250);
     const handles = await Promise.all(inFlight.map((s) => a.startStep({ instance: s, step: rebuild(), inputs: {} }, signal)));
     fake.seen.length = 0;
-    const statuses = await a.pollOperations(handles, signal);
-    expect(statuses.map((s) => s.type)).toEqual(inFlight.map(() => "running"));
+    const seen = await a.pollOperations(handles.map(ask), signal);
+    expect(seen.map((s) => s.instance?.task)).toEqual(inFlight.map(() => "rebuilding"));
     const urls = listCalls().map((c) => new URL(c.url, "http://x").searchParams);
     // 250 names of 8 to 9 characters: two patterns of at most 1,500 characters, whatever the size of the fleet.
     expect(urls).toHaveLength(2);
     expect(urls.every((q) => q.get("changes-since") === null && /^\^\(.*\)\$$/.test(q.get("name") ?? ""))).toBe(true);
     for (const s of inFlight.slice(0, 10)) fake.finish(s.id);
-    const next = await a.pollOperations(handles, signal);
-    expect(next.filter((s) => s.type === "done").map((s) => s.handle.instanceId)).toEqual(inFlight.slice(0, 10).map((s) => s.id));
+    const next = await a.pollOperations(handles.map(ask), signal);
+    expect(next.filter((s) => s.instance?.task === null).map((s) => s.instance?.id)).toEqual(inFlight.slice(0, 10).map((s) => s.id));
   });
 
   it("polls by changes-since when it never listed the servers, and finds a renamed server in a full listing", async () => {
@@ -158,14 +165,14 @@ describe("startStep and pollOperations", () => {
     const handles = await Promise.all([s1!, s2!].map((s) => lister.startStep({ instance: s, step: rebuild(), inputs: {} }, signal)));
     const { a } = adapter();
     fake.seen.length = 0;
-    expect((await a.pollOperations(handles, signal)).map((s) => s.type)).toEqual(["running", "running"]);
+    expect((await a.pollOperations(handles.map(ask), signal)).map((s) => s.instance?.task)).toEqual(["rebuilding", "rebuilding"]);
     expect(listCalls()).toHaveLength(1);
     expect(decodeURIComponent(listCalls()[0]?.url ?? "")).toMatch(/changes-since=2026-11-23T11:55:00.000Z/);
     fake.servers.get("s1")!.name = "renamed";
     fake.finish("s1");
     fake.seen.length = 0;
-    const [done] = await a.pollOperations([handles[0]!], signal);
-    expect(done).toMatchObject({ type: "done", instance: { id: "s1", name: "renamed" } });
+    const [settled] = await a.pollOperations([ask(handles[0]!)], signal);
+    expect(settled).toMatchObject({ instance: { id: "s1", name: "renamed", task: null } });
     expect(listCalls().map((c) => new URL(c.url, "http://x").searchParams.has("name"))).toEqual([true, false]);
   });
 
@@ -225,8 +232,7 @@ describe("startStep and pollOperations", () => {
     const handle = await a.startStep({ instance: s1!, step: { kind: "update-metadata", impact: "none", params: { metadata: meta({ tier: "2" }, ["old", "gone"]) } }, inputs: {} }, signal);
     expect(handle.synchronous).toBe(true);
     expect(fake.servers.get("s1")?.metadata).toEqual({ role: "web", tier: "2" });
-    const [status] = await a.pollOperations([handle], signal);
-    expect(status?.type).toBe("done");
+    expect((await followStep(a, handle, signal)).final).toMatchObject({ type: "done", instance: { metadata: { role: "web", tier: "2" } } });
   });
 
   it("reports a server that ends in ERROR with Nova's fault and the step's request id", async () => {
@@ -236,7 +242,7 @@ describe("startStep and pollOperations", () => {
     const handle = await a.startStep({ instance: s1!, step: rebuild(), inputs: {} }, signal);
     Object.assign(fake.servers.get("s1")!, { fault: { code: 500, message: "No valid host was found." } });
     fake.finish("s1", "ERROR");
-    expect((await a.pollOperations([handle], signal))[0]).toMatchObject({ type: "failed", message: "No valid host was found.", requestId: handle.requestId });
+    expect((await followStep(a, handle, signal)).final).toEqual({ type: "failed", message: "No valid host was found.", requestId: handle.requestId });
   });
 
   it("carries Nova's message and request id in a refused step", async () => {

@@ -2,7 +2,8 @@ import pLimit from "p-limit";
 import type { Clock } from "../../model/clock.js";
 import type { ImageRef, InstanceSelector } from "../../model/desired.js";
 import type { ObservedInstance } from "../../model/observed.js";
-import type { ImageResolution, ListInstancesRequest, OperationHandle, OperationStatus, ProviderAdapter, ProviderCapabilities, ProviderEndpoint, StartStepRequest } from "../../model/provider.js";
+import type { OperationHandle, OperationObservation, OperationQuery, OperationRules } from "../../model/operation.js";
+import type { ImageResolution, ListInstancesRequest, ProviderAdapter, ProviderCapabilities, ProviderEndpoint, StartStepRequest } from "../../model/provider.js";
 import type { HttpClientOptions } from "../http/types.js";
 import type { OpenStackConnection } from "./connection.js";
 import type { Connected } from "./connect.js";
@@ -14,7 +15,7 @@ import { rebuildFeatures } from "./microversion.js";
 import type { NovaServer } from "./normalize.js";
 import { USER_DATA_KEY, normalizeServer } from "./normalize.js";
 import type { ConflictPolicy } from "./operations.js";
-import { DEFAULT_CONFLICT_POLICY, actionBody, decideOperation, needsActionCheck, startAction, withActionResult, writeMetadata } from "./operations.js";
+import { DEFAULT_CONFLICT_POLICY, actionBody, actionStatus, actionToCheck, startAction, writeMetadata } from "./operations.js";
 
 /**
  * The fleet file's options for an `openstack` provider.
@@ -26,6 +27,8 @@ import { DEFAULT_CONFLICT_POLICY, actionBody, decideOperation, needsActionCheck,
  * - `computeApiVersion`: pin the compute microversion (like `compute_api_version`)
  * - `insecure`: true turns TLS verification off (warned); `cacert`: CA bundle path
  * - `pollIntervalMs`: how often apply polls (default 2000)
+ * - `settleMs`: a step that looks done must look so on polls spanning this long, and at least two, before it is done
+ *   (a server's task can flap on and off for a while after an action; default 0: two polls in a row)
  */
 export interface OpenStackSettings {
   readonly cloud?: string;
@@ -39,6 +42,7 @@ export interface OpenStackSettings {
   readonly insecure?: boolean;
   readonly cacert?: string;
   readonly pollIntervalMs?: number;
+  readonly settleMs?: number;
 }
 
 export interface OpenStackAdapterOptions {
@@ -76,6 +80,7 @@ class OpenStackAdapter implements ProviderAdapter {
   readonly name: string;
   readonly type = "openstack" as const;
   readonly pollIntervalMs: number;
+  readonly operationRules: OperationRules;
   readonly #options: OpenStackAdapterOptions;
   #connected: Promise<Connected> | undefined;
   /** Where requests went, once connected. */
@@ -89,6 +94,8 @@ class OpenStackAdapter implements ProviderAdapter {
     this.name = options.name;
     const interval = options.settings?.["pollIntervalMs"];
     this.pollIntervalMs = typeof interval === "number" && interval > 0 ? interval : 2000;
+    const settle = options.settings?.["settleMs"];
+    this.operationRules = { settleMs: typeof settle === "number" && settle >= 0 ? settle : 0 };
   }
 
   #ready(signal: AbortSignal): Promise<Connected> {
@@ -194,22 +201,27 @@ class OpenStackAdapter implements ProviderAdapter {
     return startAction(deps, instance, step, actionBody(step, req.inputs), signal);
   }
 
-  async pollOperations(handles: readonly OperationHandle[], signal: AbortSignal): Promise<readonly OperationStatus[]> {
-    if (handles.length === 0) return [];
+  /** One bulk read of the servers in flight; then, for a rebuild that settled, its instance action (a few at a time). */
+  async pollOperations(queries: readonly OperationQuery[], signal: AbortSignal): Promise<readonly OperationObservation[]> {
+    if (queries.length === 0) return [];
     const c = await this.#ready(signal);
+    const handles = queries.map((q) => q.handle);
     const byId = new Map((await this.#pollRead(c, handles, signal)).map((s) => [s.id, s]));
     if (handles.some((h) => !byId.has(h.instanceId))) {
       for (const server of this.#learn(await c.nova.listServers({}, signal))) if (!byId.has(server.id)) byId.set(server.id, server);
     }
-    const statuses = handles.map((handle): OperationStatus => {
-      const server = byId.get(handle.instanceId);
-      if (!server) return { type: "failed", handle, message: `server ${handle.instanceId} no longer exists`, ...(handle.requestId ? { requestId: handle.requestId } : {}) };
-      return decideOperation(handle, server, this.name);
-    });
-    // A settled rebuild is asked about once more: its instance action (one GET per rebuilt server, a few at a time).
     const limit = pLimit(8);
     return Promise.all(
-      statuses.map((s) => (needsActionCheck(s) ? limit(async () => withActionResult(s, await c.nova.instanceAction(s.handle.instanceId, s.handle.requestId, signal))) : s)),
+      queries.map(async (query): Promise<OperationObservation> => {
+        const server = byId.get(query.handle.instanceId);
+        if (!server || server.status?.toUpperCase() === "DELETED") return { instance: undefined };
+        const instance = normalizeServer(server, this.name);
+        const requestId = actionToCheck(query, instance);
+        if (requestId === undefined) return { instance };
+        const action = await limit(() => c.nova.instanceAction(instance.id, requestId, signal));
+        const job = actionStatus(query.handle, instance, action);
+        return job ? { instance, job } : { instance };
+      }),
     );
   }
 

@@ -1,41 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { OperationHandle } from "../../model/provider.js";
+import type { OperationHandle } from "../../model/operation.js";
 import { Secret } from "../../model/secret.js";
 import type { NovaServer } from "./normalize.js";
-import { actionBody, decideOperation, looksAccepted, needsActionCheck, withActionResult } from "./operations.js";
+import { normalizeServer } from "./normalize.js";
+import { actionBody, actionStatus, actionToCheck, looksAccepted } from "./operations.js";
 
 const BASE_UPDATED = "2026-11-23T10:00:00Z";
 const handle = (patch: Partial<OperationHandle> = {}): OperationHandle => ({ instanceId: "s1", step: "rebuild", startedAt: 0, requestId: "req-9", baseline: { updatedAt: BASE_UPDATED, status: "ACTIVE" }, synchronous: false, ...patch });
 const server = (status: string, task: string | null, updated = "2026-11-23T10:05:00Z", extra: Partial<NovaServer> = {}): NovaServer => ({ id: "s1", name: "web-1", status, updated, "OS-EXT-STS:task_state": task, ...extra });
-
-describe("decideOperation", () => {
-  it("is running while a task is set, done when settled and updated moved", () => {
-    expect(decideOperation(handle(), server("REBUILD", "rebuild_spawning"), "dc1")).toMatchObject({ type: "running", status: "REBUILD/rebuild_spawning" });
-    expect(decideOperation(handle(), server("ACTIVE", null), "dc1").type).toBe("done");
-  });
-
-  it("does not call a settled server done until something visibly happened", () => {
-    expect(decideOperation(handle(), server("ACTIVE", null, BASE_UPDATED), "dc1").type).toBe("running");
-  });
-
-  it("fails on ERROR with task null, with the fault message and the request id", () => {
-    expect(decideOperation(handle(), server("ERROR", null, undefined, { fault: { code: 500, message: "boom" } }), "dc1")).toEqual({ type: "failed", handle: handle(), message: "boom", requestId: "req-9" });
-    expect(decideOperation(handle(), server("ERROR", null), "dc1")).toMatchObject({ type: "failed", message: "server went to ERROR" });
-  });
-
-  it("keeps a HARD reboot from ERROR running while its task is set, and before anything moved", () => {
-    const h = handle({ step: "reboot", baseline: { updatedAt: BASE_UPDATED, status: "ERROR" } });
-    expect(decideOperation(h, server("ERROR", "rebooting_hard"), "dc1").type).toBe("running");
-    expect(decideOperation(h, server("ERROR", null, BASE_UPDATED), "dc1").type).toBe("running");
-    expect(decideOperation(h, server("ACTIVE", null), "dc1").type).toBe("done");
-  });
-
-  it("waits for SHUTOFF after a stop and ACTIVE after a start", () => {
-    expect(decideOperation(handle({ step: "stop" }), server("ACTIVE", null), "dc1").type).toBe("running");
-    expect(decideOperation(handle({ step: "stop" }), server("SHUTOFF", null), "dc1").type).toBe("done");
-    expect(decideOperation(handle({ step: "start" }), server("SHUTOFF", null), "dc1").type).toBe("running");
-  });
-});
 
 describe("looksAccepted", () => {
   it("recognises the step's task, its status, or a moved updated time", () => {
@@ -61,27 +33,29 @@ describe("actionBody", () => {
   });
 });
 
-describe("withActionResult", () => {
-  const done = decideOperation(handle(), server("ACTIVE", null), "dc1");
+describe("the instance action of a settled rebuild", () => {
+  const instance = normalizeServer(server("ACTIVE", null), "dc1");
+  const ask = (patch: Partial<OperationHandle> = {}, readJob = true) => ({ handle: handle(patch), readJob, complete: false });
 
-  it("asks about settled rebuilds with a request id only", () => {
-    expect(needsActionCheck(done)).toBe(true);
-    expect(needsActionCheck(decideOperation(handle({ step: "reboot" }), server("ACTIVE", null), "dc1"))).toBe(false);
-    expect(needsActionCheck(decideOperation(handle({ requestId: undefined }), server("ACTIVE", null), "dc1"))).toBe(false);
-    expect(needsActionCheck(decideOperation(handle(), server("REBUILD", "rebuilding"), "dc1"))).toBe(false);
+  it("is read for a rebuild with a request id, once its server settled ACTIVE or SHUTOFF with updated moved, while apply asks", () => {
+    expect(actionToCheck(ask(), instance)).toBe("req-9");
+    expect(actionToCheck(ask({}, false), instance)).toBeUndefined();
+    expect(actionToCheck(ask({ step: "reboot" }), instance)).toBeUndefined();
+    expect(actionToCheck(ask({ requestId: undefined }), instance)).toBeUndefined();
+    expect(actionToCheck(ask(), normalizeServer(server("REBUILD", "rebuilding"), "dc1"))).toBeUndefined();
+    expect(actionToCheck(ask(), normalizeServer(server("ACTIVE", null, BASE_UPDATED), "dc1"))).toBeUndefined();
+    expect(actionToCheck(ask(), normalizeServer(server("ERROR", null), "dc1"))).toBeUndefined();
   });
 
-  it("keeps a rebuild done when its action ended without a message, or Nova does not know it", () => {
-    expect(withActionResult(done, { action: "rebuild", message: null, events: [{ event: "compute_rebuild_instance", result: "Success" }] })).toBe(done);
-    expect(withActionResult(done, undefined)).toBe(done);
+  it("ended well when its message is empty; no record when Nova does not know it", () => {
+    expect(actionStatus(handle(), instance, { action: "rebuild", message: null, events: [{ event: "compute_rebuild_instance", result: "Success" }] })).toEqual({ type: "succeeded" });
+    expect(actionStatus(handle(), instance, undefined)).toBeUndefined();
   });
 
   it("fails a settled rebuild whose action says Error, naming the failed events and the request id", () => {
-    const failed = withActionResult(done, { action: "rebuild", message: "Error", events: [{ event: "compute_rebuild_instance", result: "Error" }, { event: "schedule", result: "Success" }] });
+    const failed = actionStatus(handle(), instance, { action: "rebuild", message: "Error", events: [{ event: "compute_rebuild_instance", result: "Error" }, { event: "schedule", result: "Success" }] });
     expect(failed).toEqual({
       type: "failed",
-      handle: handle(),
-      requestId: "req-9",
       message: `Nova's instance action req-9 for this rebuild ended with "Error" (compute_rebuild_instance: Error), though the server settled ACTIVE: its image, key pair, metadata and user_data may show the new values without the rebuild having run`,
     });
   });

@@ -2,10 +2,11 @@ import type { MetadataTarget, Step } from "../../model/action.js";
 import type { Clock } from "../../model/clock.js";
 import { AmbiguousError, CloudError, ReformError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
-import type { OperationHandle, OperationStatus, StepInputs } from "../../model/provider.js";
+import { isStable } from "../../model/observed.js";
+import type { JobStatus, OperationHandle, OperationQuery } from "../../model/operation.js";
+import type { StepInputs } from "../../model/provider.js";
 import type { NovaClient, NovaInstanceAction } from "./nova.js";
 import type { NovaServer } from "./normalize.js";
-import { normalizeServer } from "./normalize.js";
 
 /** How a busy server (409) is waited out before the POST is sent again. */
 export interface ConflictPolicy {
@@ -124,40 +125,29 @@ export async function writeMetadata(nova: NovaClient, instanceId: string, target
   return requestId;
 }
 
-/** One handle's state from the server as listed now. */
-export function decideOperation(handle: OperationHandle, server: NovaServer, provider: string): OperationStatus {
-  const instance = normalizeServer(server, provider);
-  if (handle.synchronous) return { type: "done", handle, instance };
-  const status = instance.rawStatus.toUpperCase();
-  const moved = instance.updatedAt !== handle.baseline.updatedAt;
-  const rid = handle.requestId ? { requestId: handle.requestId } : {};
-  if (status === "DELETED") return { type: "failed", handle, message: "server was deleted", ...rid };
-  if (instance.task !== null) return { type: "running", handle, status: `${instance.rawStatus}/${instance.task}` };
-  if (status === "ERROR") {
-    if (!moved && handle.baseline.status.toUpperCase() === "ERROR") return { type: "running", handle, status: "ERROR (step not started yet)" };
-    return { type: "failed", handle, message: instance.fault?.message ?? "server went to ERROR", ...rid };
-  }
-  if (status !== "ACTIVE" && status !== "SHUTOFF") return { type: "running", handle, status: instance.rawStatus };
-  if (!moved) return { type: "running", handle, status: `${instance.rawStatus} (no change seen yet)` };
-  if (handle.step === "stop" && status !== "SHUTOFF") return { type: "running", handle, status: instance.rawStatus };
-  if (handle.step === "start" && status !== "ACTIVE") return { type: "running", handle, status: instance.rawStatus };
-  return { type: "done", handle, instance };
-}
-
-/** Whether a finished step's instance action must be read: a rebuild, whose fields Nova writes before it runs. */
-export function needsActionCheck(status: OperationStatus): status is Extract<OperationStatus, { type: "done" }> & { readonly handle: { readonly requestId: string } } {
-  return status.type === "done" && status.handle.step === "rebuild" && status.handle.requestId !== undefined;
+/**
+ * The rebuild whose instance action this poll must read, if any: apply asks (`readJob`) and the server settled ACTIVE
+ * or SHUTOFF with `updated` moved. Nova writes a rebuild's fields before it runs and keeps them when it fails and rolls
+ * the server back (InstanceFaultRollback): then only the action tells. An ERROR server says it itself.
+ */
+export function actionToCheck(query: OperationQuery, instance: ObservedInstance): string | undefined {
+  const { handle } = query;
+  if (!query.readJob || handle.step !== "rebuild" || handle.requestId === undefined) return undefined;
+  const settled = isStable(instance) && instance.status !== "error" && instance.updatedAt !== handle.baseline.updatedAt;
+  return settled ? handle.requestId : undefined;
 }
 
 /**
- * A rebuild that settled is done only if Nova's instance action did not end in error. Nova writes the image, key pair,
- * metadata and user_data before the rebuild runs and keeps them when it fails and rolls the server back to ACTIVE
- * (InstanceFaultRollback): then only the action's `message` tells. Unknown to Nova (404): the settled server decides.
+ * What Nova's instance action says of a settled rebuild: failed when its `message` is set ("Error"), with the failed
+ * events; else it ended well as far as Nova says. Unknown to Nova (404): no record, the settled server decides.
  */
-export function withActionResult(status: OperationStatus, action: NovaInstanceAction | undefined): OperationStatus {
-  if (status.type !== "done" || !action || action.message === null || action.message === undefined) return status;
+export function actionStatus(handle: OperationHandle, instance: ObservedInstance, action: NovaInstanceAction | undefined): JobStatus | undefined {
+  if (!action) return undefined;
+  if (action.message === null || action.message === undefined) return { type: "succeeded" };
   const failedEvents = (action.events ?? []).filter((e) => e.result && e.result !== "Success").map((e) => `${e.event ?? "?"}: ${e.result ?? "?"}`);
   const detail = failedEvents.length > 0 ? ` (${failedEvents.join(", ")})` : "";
-  const message = `Nova's instance action ${status.handle.requestId ?? ""} for this ${action.action ?? status.handle.step} ended with "${action.message}"${detail}, though the server settled ${status.instance.rawStatus}: its image, key pair, metadata and user_data may show the new values without the rebuild having run`;
-  return { type: "failed", handle: status.handle, message, ...(status.handle.requestId ? { requestId: status.handle.requestId } : {}) };
+  return {
+    type: "failed",
+    message: `Nova's instance action ${handle.requestId ?? ""} for this ${action.action ?? handle.step} ended with "${action.message}"${detail}, though the server settled ${instance.rawStatus}: its image, key pair, metadata and user_data may show the new values without the rebuild having run`,
+  };
 }

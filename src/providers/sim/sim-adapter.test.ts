@@ -8,6 +8,7 @@ import type { ObservedInstance } from "../../model/observed.js";
 import type { ProviderAdapter } from "../../model/provider.js";
 import { systemClock } from "../../runtime/clock.js";
 import { createAdapter } from "../registry.js";
+import { followStep } from "../test-support.js";
 import type { ProviderRuntime } from "../runtime.js";
 import { createSimAdapter } from "./sim-adapter.js";
 import { SIM_KEY_PREFIX, runningEmulators } from "./shared-emulator.js";
@@ -129,12 +130,7 @@ describe("sim providers for every cloud API, sharing one emulator per state file
       const refused = await reinstall("v1").catch((e: unknown) => e);
       expect((refused as Error).message).toMatch(/POST \/v1\/\{project_id\}\/cloudservers\/\{id\}\/reinstallos failed 400 Ecs\.0005/);
       const handle = await reinstall();
-      let status = (await hw.pollOperations([handle], signal))[0];
-      for (let i = 0; i < 100 && status?.type === "running"; i++) {
-        await systemClock.sleep(20);
-        status = (await hw.pollOperations([handle], signal))[0];
-      }
-      expect(status?.type).toBe("done");
+      expect((await followStep(hw, handle, signal)).final.type).toBe("done");
     } finally {
       await hw.close();
     }

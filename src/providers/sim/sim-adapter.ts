@@ -126,12 +126,13 @@ function withRelease(inner: ProviderAdapter, release: () => Promise<void>): Prov
     name: inner.name,
     type: "sim",
     ...(inner.pollIntervalMs !== undefined ? { pollIntervalMs: inner.pollIntervalMs } : {}),
+    ...(inner.operationRules !== undefined ? { operationRules: inner.operationRules } : {}),
     capabilities: (signal) => inner.capabilities(signal),
     resolveImages: (refs, signal) => inner.resolveImages(refs, signal),
     findKeyPairs: (names, signal) => inner.findKeyPairs(names, signal),
     listInstances: (req, signal) => inner.listInstances(req, signal),
     startStep: (req, signal) => inner.startStep(req, signal),
-    pollOperations: (handles, signal) => inner.pollOperations(handles, signal),
+    pollOperations: (queries, signal) => inner.pollOperations(queries, signal),
     endpoints: () => [{ service: "simulator", url: "embedded, on an ephemeral loopback port", source: "the sim provider (reform's own emulator, in this process)" }],
     close: async () => {
       try {
