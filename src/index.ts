@@ -8,8 +8,6 @@ export type { PlanRequest, PlanResult } from "./workflow/plan.js";
 export { apply } from "./workflow/apply.js";
 export type { ApplyRequest } from "./workflow/apply.js";
 export type { ApplyOptions } from "./apply/apply.js";
-export { applySucceeded } from "./apply/report.js";
-export type { ApplyReport, InstanceReport } from "./apply/report.js";
 export { planInstance } from "./plan/plan-instance.js";
 export type { PlanInstanceInput } from "./plan/plan-instance.js";
 export { planFleet } from "./plan/plan-fleet.js";

@@ -1,6 +1,6 @@
 import type { InstanceAddress } from "../model/address.js";
 import type { DesiredInstance, RolloutPolicy } from "../model/desired.js";
-import { canonicalJson, sha256Hex } from "../plan/canonical-json.js";
+import { canonicalJson, sha256Hex } from "../model/canonical-json.js";
 import { desiredUserDataSha256 } from "../plan/fingerprint.js";
 import type { JournalEntry } from "./journal.js";
 import { canaryRecords } from "./journal.js";

@@ -1,23 +1,9 @@
 import type { StepKind } from "../model/action.js";
 import type { InstanceAddress } from "../model/address.js";
 import { ReformError } from "../model/errors.js";
+import type { ResumedOperation } from "../model/report.js";
 import type { PendingOperation } from "./journal.js";
 import type { InstanceContext } from "./run-instance.js";
-
-/** An operation an interrupted run started, followed to its end by this run. */
-export interface ResumedOperation {
-  readonly address: InstanceAddress;
-  readonly step: StepKind;
-  /** The run that started it. */
-  readonly run: string;
-  /** ISO 8601: when it was sent. */
-  readonly startedAt: string;
-  readonly requestId?: string;
-  readonly jobId?: string;
-  /** `finished`/`failed`: what the cloud says now; `timed-out`: still running at its deadline; `not-followed`: see `message`. */
-  readonly outcome: "finished" | "failed" | "timed-out" | "not-followed";
-  readonly message?: string;
-}
 
 export interface ResumeDeps {
   readonly run: string;

@@ -5,7 +5,7 @@ import type { ApplyEvent } from "../model/events.js";
 import type { RolloutPolicy } from "../model/desired.js";
 import type { CanaryPlan } from "./canary.js";
 import type { JournalEntry } from "./journal.js";
-import type { InstanceReport } from "./report.js";
+import type { InstanceReport } from "../model/report.js";
 import { runRollout } from "./rollout.js";
 
 const change = (address: string, group = "web"): InstanceChange => ({ address, group, provider: "dc1", id: address, action: "rebuild", impact: "reprovision" }) as unknown as InstanceChange;

@@ -5,7 +5,7 @@ import type { Reporter } from "../model/events.js";
 import type { CanaryPlan } from "./canary.js";
 import { canariesOf } from "./canary.js";
 import type { Journal } from "./journal.js";
-import type { InstanceReport } from "./report.js";
+import type { InstanceReport } from "../model/report.js";
 import type { ScheduleDecision, ScheduleItem } from "./schedule.js";
 import { nextToStart } from "./schedule.js";
 

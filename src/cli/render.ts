@@ -1,4 +1,4 @@
-import type { ApplyReport } from "../apply/report.js";
+import type { ApplyReport } from "../model/report.js";
 import type { Plan } from "../model/plan.js";
 import { renderApplyReportText, toApplyReportDocument } from "../render/apply-report.js";
 import { renderPlanJson } from "../render/json.js";

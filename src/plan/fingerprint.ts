@@ -1,6 +1,6 @@
 import type { DesiredSpec, ObservedInstance } from "../model/index.js";
 import { annotationEntries, userDataSha256 } from "../model/index.js";
-import { canonicalJson, sha256Hex } from "./canonical-json.js";
+import { canonicalJson, sha256Hex } from "../model/canonical-json.js";
 
 /** Digest of "no user_data": absent user_data and empty content are the same thing. */
 export const EMPTY_USER_DATA_SHA256 = userDataSha256("");

@@ -1,23 +1,7 @@
 import pc from "picocolors";
-import type { Action, InstanceAddress, InstanceResult, StepKind } from "../model/index.js";
+import type { Action, ApplyReport, InstanceReport, InstanceResult, StepKind } from "../model/index.js";
 
-export interface ApplyResultEntry {
-  readonly address: InstanceAddress;
-  readonly id: string;
-  readonly action: Action;
-  readonly result: InstanceResult;
-  readonly steps: readonly StepKind[];
-  readonly durationMs: number;
-}
-
-/** What apply returns: one result per server it was asked to change. */
-export interface ApplyReport {
-  readonly results: readonly ApplyResultEntry[];
-  /** ISO 8601. */
-  readonly startedAt: string;
-  readonly finishedAt: string;
-}
-
+/** The apply report on the wire (`apply --output json`): snake_case, versioned (docs/plan-format.md). */
 export interface ApplyReportDocument {
   readonly format_version: "1.0";
   readonly started_at: string;
@@ -46,7 +30,7 @@ function count(report: ApplyReport): ApplyReportDocument["summary"] {
   return summary;
 }
 
-function resultLine(entry: ApplyResultEntry, c: ReturnType<typeof pc.createColors>): string {
+function resultLine(entry: InstanceReport, c: ReturnType<typeof pc.createColors>): string {
   const seconds = `${(entry.durationMs / 1000).toFixed(1)}s`;
   const steps = entry.steps.length > 0 ? ` [${entry.steps.join(" → ")}]` : "";
   const result = entry.result;

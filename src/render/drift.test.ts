@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { DriftReport } from "../model/drift.js";
 import type { DriftDocument, DriftEntryDocument } from "./drift.js";
-import { renderDriftMarkdown, renderDriftText } from "./drift.js";
+import { renderDriftMarkdown, renderDriftText, toDriftDocument } from "./drift.js";
 import { DEFAULT_MARKDOWN_LENGTH } from "./markdown.js";
 
 function entry(i: number, status: DriftEntryDocument["status"]): DriftEntryDocument {
@@ -60,5 +61,51 @@ describe("renderDriftMarkdown", () => {
     expect(out).toContain("~ user_data: (sensitive)");
     expect(out).not.toContain("web-0000");
     expect(out.trimEnd().split("\n").at(-1)).toBe("Drift: 2 drifted, 0 unapplied, 1 in sync, 0 unknown.");
+  });
+});
+
+describe("toDriftDocument", () => {
+  it("maps a drift report to the wire: snake_case paths, sensitive values replaced by the marker as in the plan document", () => {
+    const secret = "#!/bin/sh\necho top-secret\n";
+    const report: DriftReport = {
+      createdAt: "2026-11-22T10:00:00.000Z",
+      configFile: "/work/fleet.yaml",
+      summary: { drift: 1, unapplied: 0, "in-sync": 0, unknown: 0 },
+      ignore: ["metadata.last-backup"],
+      entries: [
+        {
+          address: "dc1/web-1",
+          provider: "dc1",
+          id: "id-1",
+          name: "web-1",
+          status: "drift",
+          reason: "changed outside reform",
+          action: "rebuild",
+          fields: [
+            { path: "keyPair", before: "ops-1", after: "ops-2", sensitive: false },
+            { path: "userData", before: secret, after: "#!/bin/sh\n", sensitive: true },
+          ],
+          ignoredFields: ["metadata.last-backup"],
+          unknowns: [{ field: "userData", reason: "not returned" }],
+        },
+      ],
+    };
+    const doc = toDriftDocument(report);
+    expect(doc.servers[0]).toEqual({
+      address: "dc1/web-1",
+      provider: "dc1",
+      id: "id-1",
+      name: "web-1",
+      status: "drift",
+      reason: "changed outside reform",
+      action: "rebuild",
+      fields: [
+        { path: "key_pair", before: "ops-1", after: "ops-2", sensitive: false },
+        { path: "user_data", before: "(sensitive)", after: "(sensitive)", sensitive: true },
+      ],
+      ignored_fields: ["metadata.last-backup"],
+      unknowns: [{ field: "user_data", reason: "not returned" }],
+    });
+    expect(JSON.stringify(doc)).not.toContain("top-secret");
   });
 });

@@ -1,18 +1,10 @@
 import pc from "picocolors";
+import type { DriftEntry, DriftReport, DriftStatus } from "../model/drift.js";
+import { DRIFT_STATUSES } from "../model/drift.js";
 import { fieldLine, formatValue } from "./format.js";
 import { DEFAULT_MARKDOWN_LENGTH } from "./markdown.js";
 import type { FieldDocument } from "./plan-document.js";
-
-/**
- * - `drift`: the live state moved away from what reform last applied;
- * - `unapplied`: the configuration changed since the last apply and the server still matches what was applied;
- * - `in-sync`: nothing to report;
- * - `unknown`: reform never applied this server (no `reform.applied.sha256` annotation): reported apart, never drift.
- */
-export type DriftStatus = "drift" | "unapplied" | "in-sync" | "unknown";
-
-/** Report order: what needs a look first. */
-export const DRIFT_STATUSES: readonly DriftStatus[] = ["drift", "unapplied", "unknown", "in-sync"];
+import { fieldDocument, fieldPathToDocument } from "./plan-document.js";
 
 export const DRIFT_FORMAT_VERSION = "1.0";
 
@@ -39,6 +31,33 @@ export interface DriftDocument {
   readonly summary: Readonly<Record<DriftStatus, number>>;
   readonly ignore: readonly string[];
   readonly servers: readonly DriftEntryDocument[];
+}
+
+/** The versioned JSON document every drift output renders (sensitive values replaced as in the plan document). */
+export function toDriftDocument(report: DriftReport): DriftDocument {
+  return {
+    format_version: DRIFT_FORMAT_VERSION,
+    created_at: report.createdAt,
+    config: { file: report.configFile },
+    summary: { ...report.summary },
+    ignore: [...report.ignore],
+    servers: report.entries.map(entryDocument),
+  };
+}
+
+function entryDocument(e: DriftEntry): DriftEntryDocument {
+  return {
+    address: e.address,
+    provider: e.provider,
+    id: e.id,
+    name: e.name,
+    status: e.status,
+    reason: e.reason,
+    action: e.action,
+    fields: e.fields.map(fieldDocument),
+    ignored_fields: e.ignoredFields.map(fieldPathToDocument),
+    unknowns: e.unknowns.map((u) => ({ field: fieldPathToDocument(u.field), reason: u.reason })),
+  };
 }
 
 export function renderDriftJson(doc: DriftDocument): string {

@@ -95,7 +95,8 @@ function renameKeys(record: Readonly<Record<string, unknown>>, names: Readonly<R
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [names[key] ?? key, value]));
 }
 
-function fieldDocument(field: FieldChange): FieldDocument {
+/** A field on the wire: its path renamed, a sensitive value replaced by the marker (the one redaction of field values). */
+export function fieldDocument(field: FieldChange): FieldDocument {
   return {
     path: fieldPathToDocument(field.path),
     before: field.sensitive ? REDACTED : field.before,

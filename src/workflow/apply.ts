@@ -2,7 +2,7 @@ import { applyPlan } from "../apply/apply.js";
 import type { ApplyOptions } from "../apply/apply.js";
 import type { GateProbe } from "../apply/gate.js";
 import type { Journal } from "../apply/journal.js";
-import type { ApplyReport } from "../apply/report.js";
+import type { ApplyReport } from "../model/report.js";
 import type { Step } from "../model/action.js";
 import type { InstanceAddress } from "../model/address.js";
 import type { Clock } from "../model/clock.js";

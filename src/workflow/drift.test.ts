@@ -4,7 +4,7 @@ import type { DesiredSpec, ObservedInstance } from "../model/index.js";
 import { appliedSha256Of } from "../plan/fingerprint.js";
 import { planInstance } from "../plan/plan-instance.js";
 import { IMAGES, desired, input, observed, userData } from "../plan/test-builders.js";
-import type { DriftStatus } from "./drift.js";
+import type { DriftStatus } from "../model/drift.js";
 import { classifyDrift, driftExitCode, parseIgnores, summarizeDrift } from "./drift.js";
 
 const imageIdOf = (spec: Partial<DesiredSpec>): string | undefined =>

@@ -1,48 +1,15 @@
-import type { Action } from "../model/action.js";
 import type { InstanceAddress } from "../model/address.js";
-import type { FieldChange, FieldPath, InstanceChange } from "../model/change.js";
+import type { FieldPath, InstanceChange } from "../model/change.js";
 import type { Clock } from "../model/clock.js";
 import type { DesiredFleet, DesiredInstance, ImageRef } from "../model/desired.js";
+import type { DriftEntry, DriftReport, DriftStatus } from "../model/drift.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { ProviderAdapter } from "../model/provider.js";
-import { REDACTED } from "../model/secret.js";
 import { appliedSha256Of } from "../plan/fingerprint.js";
 import { globMatcher } from "../plan/globs.js";
-import type { DriftDocument, DriftEntryDocument, DriftStatus } from "../render/drift.js";
-import { DRIFT_FORMAT_VERSION } from "../render/drift.js";
-import { fieldPathToDocument } from "../render/plan-document.js";
 import { appliedCandidatesMatch } from "./drift-applied.js";
 import { imageRefKey, resolveFleetImages } from "./observe.js";
 import { plan } from "./plan.js";
-
-export type { DriftStatus };
-
-export interface DriftEntry {
-  readonly address: InstanceAddress;
-  readonly provider: string;
-  readonly id: string;
-  readonly name: string;
-  readonly status: DriftStatus;
-  /** One sentence: why this status. */
-  readonly reason: string;
-  /** Where live and configuration differ (observed → desired), ignored fields removed. Sensitive values are marked. */
-  readonly fields: readonly FieldChange[];
-  /** Fields that differ but were silenced by `--ignore`. */
-  readonly ignoredFields: readonly FieldPath[];
-  readonly unknowns: readonly { readonly field: FieldPath; readonly reason: string }[];
-  /** What `reform plan` would do to this server now. */
-  readonly action: Action;
-}
-
-export interface DriftReport {
-  /** ISO 8601, from the injected clock. */
-  readonly createdAt: string;
-  readonly configFile: string;
-  readonly entries: readonly DriftEntry[];
-  readonly summary: Readonly<Record<DriftStatus, number>>;
-  /** The `--ignore` list as given. */
-  readonly ignore: readonly string[];
-}
 
 /** `--ignore` entries: a value with a `/` is an address glob (`dc1/web-*`), anything else a field glob (`metadata.monitoring`, `userData`, `image`). */
 export interface DriftIgnore {
@@ -160,36 +127,4 @@ export async function drift(request: DriftRequest): Promise<DriftReport> {
   }
   entries.sort((a, b) => a.address.localeCompare(b.address));
   return { createdAt: planned.plan.createdAt, configFile: planned.plan.configFile, entries, summary: summarizeDrift(entries), ignore: [...ignoreList] };
-}
-
-/** The versioned JSON document every drift output renders (sensitive values replaced by the marker). */
-export function toDriftDocument(report: DriftReport): DriftDocument {
-  return {
-    format_version: DRIFT_FORMAT_VERSION,
-    created_at: report.createdAt,
-    config: { file: report.configFile },
-    summary: { ...report.summary },
-    ignore: [...report.ignore],
-    servers: report.entries.map(entryDocument),
-  };
-}
-
-function entryDocument(e: DriftEntry): DriftEntryDocument {
-  return {
-    address: e.address,
-    provider: e.provider,
-    id: e.id,
-    name: e.name,
-    status: e.status,
-    reason: e.reason,
-    action: e.action,
-    fields: e.fields.map((f) => ({
-      path: fieldPathToDocument(f.path),
-      before: f.sensitive ? REDACTED : f.before,
-      after: f.sensitive ? REDACTED : f.after,
-      sensitive: f.sensitive,
-    })),
-    ignored_fields: e.ignoredFields.map(fieldPathToDocument),
-    unknowns: e.unknowns.map((u) => ({ field: fieldPathToDocument(u.field), reason: u.reason })),
-  };
 }

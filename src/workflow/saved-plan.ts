@@ -2,7 +2,7 @@ import type { InstanceAddress } from "../model/address.js";
 import type { InstanceChange } from "../model/change.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { Plan } from "../model/plan.js";
-import { canonicalJson } from "../plan/canonical-json.js";
+import { canonicalJson } from "../model/canonical-json.js";
 import { fingerprintOf } from "../plan/fingerprint.js";
 
 /** Why a saved plan may not be executed now, or undefined when it still holds. */

@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseJournal, pendingOperations } from "../../apply/journal.js";
-import { applySucceeded } from "../../apply/report.js";
 import type { Reporter } from "../../model/events.js";
 import type { Plan } from "../../model/plan.js";
 import { ReformError } from "../../model/errors.js";
 import { describeResumed } from "../../apply/resume.js";
-import type { ApplyReport } from "../../apply/report.js";
+import type { ApplyReport } from "../../model/report.js";
+import { applySucceeded } from "../../model/report.js";
 import type { TimeoutKind } from "../../model/desired.js";
 import { probeGate } from "../../runtime/gate-probe.js";
 import { openFileJournal } from "../../runtime/journal-file.js";

@@ -1,5 +1,5 @@
-import { renderDriftJson, renderDriftMarkdown, renderDriftText } from "../../render/drift.js";
-import { drift, driftExitCode, toDriftDocument } from "../../workflow/drift.js";
+import { renderDriftJson, renderDriftMarkdown, renderDriftText, toDriftDocument } from "../../render/drift.js";
+import { drift, driftExitCode } from "../../workflow/drift.js";
 import type { CliIo } from "../io.js";
 import { useColor } from "../io.js";
 import type { OutputFormat } from "../render.js";

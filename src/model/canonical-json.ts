@@ -1,0 +1,23 @@
+import { createHash } from "node:crypto";
+
+/**
+ * JSON with object keys sorted at every level and `undefined` members dropped: equal values give equal text. The one
+ * serializer for digests (fingerprints, saved-plan checks, canary configurations) and for the plan document on disk
+ * (`indent` 2). @default indent none: one line
+ */
+export function canonicalJson(value: unknown, indent?: number): string {
+  return JSON.stringify(sortKeys(value), null, indent);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : sortKeys(item)));
+  if (value === null || typeof value !== "object") return value;
+  const members = value as Record<string, unknown>;
+  // Object.fromEntries keeps a "__proto__" member as data (assigning it would set the prototype and lose it).
+  return Object.fromEntries(Object.keys(members).sort().flatMap((key) => (members[key] === undefined ? [] : [[key, sortKeys(members[key])]])));
+}
+
+/** Hex sha256 of a text's UTF-8 bytes. */
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
