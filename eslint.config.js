@@ -22,7 +22,7 @@ export default tseslint.config(
   },
   {
     files: ["src/**/*.ts"],
-    ignores: ["src/cli/**", "src/emulator/main.ts"],
+    ignores: ["src/cli/**"],
     rules: { "no-console": "error" },
   },
   {

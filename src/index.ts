@@ -18,7 +18,6 @@ export { renderPlanMarkdown } from "./render/markdown.js";
 export { renderPlanJson } from "./render/json.js";
 export { renderApplyReportText, toApplyReportDocument } from "./render/apply-report.js";
 export { createAdapter, createAdapters } from "./providers/registry.js";
-export type { ProviderRuntime } from "./providers/registry.js";
 export { createOpenStackAdapter } from "./providers/openstack/adapter.js";
 export { startEmulator, parseWorld, loadWorldFile } from "./emulator/index.js";
 export type { Emulator, EmulatorOptions, World } from "./emulator/index.js";

@@ -52,7 +52,7 @@ export async function runRollout(changes: readonly InstanceChange[], canaries: C
     deps.reporter.report({ type: "instance-done", address: report.address, result: report.result });
   };
   for (;;) {
-    const decision = decide(items, canaries, progress, deps);
+    const decision = scheduleDecision(items, canaries, progress, deps);
     if (await askApproval(decision, items, canaries, asked, deps)) continue;
     for (const address of decision.start) {
       progress.running.add(address);
@@ -70,7 +70,8 @@ export async function runRollout(changes: readonly InstanceChange[], canaries: C
   }
 }
 
-function decide(items: readonly ScheduleItem[], canaries: CanaryPlan, progress: Progress, deps: RolloutDeps): ScheduleDecision {
+/** What to start now: nothing once interrupted (the rest is abandoned), else what the pure schedule says. */
+function scheduleDecision(items: readonly ScheduleItem[], canaries: CanaryPlan, progress: Progress, deps: RolloutDeps): ScheduleDecision {
   if (deps.signal.aborted) {
     const abandoned = items.map((i) => i.address).filter((a) => !progress.converged.has(a) && !progress.failed.has(a) && !progress.running.has(a));
     return { start: [], halted: true, abandoned, awaitingApproval: [], held: [] };

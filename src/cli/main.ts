@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ConfigError, ReformError } from "../model/errors.js";
-import { parseDuration } from "../config/duration.js";
+import { tryParseDuration } from "../config/duration.js";
 import { TIMEOUT_KINDS } from "../config/rollout.js";
 import { VERSION } from "../version.js";
 import { EXIT } from "./exit-codes.js";
@@ -152,7 +152,7 @@ function collect(value: string, previous: string[]): string[] {
 function timeoutOption(value: string, previous: Record<string, number> | undefined): Record<string, number> {
   const match = /^([a-z-]+)=(.+)$/.exec(value.trim());
   const kind = match?.[1] ?? "";
-  const ms = match ? parseDuration(match[2] ?? "") : undefined;
+  const ms = match ? tryParseDuration(match[2] ?? "") : undefined;
   if (!match || !(TIMEOUT_KINDS as readonly string[]).includes(kind)) throw new InvalidArgumentError(`expected KIND=DURATION with KIND one of ${TIMEOUT_KINDS.join(", ")}, e.g. rebuild=45m`);
   if (ms === undefined || ms <= 0) throw new InvalidArgumentError("expected a duration such as 90s, 45m or 1h30m after '='");
   return { ...previous, [kind]: ms };

@@ -2,9 +2,10 @@ const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 
 
 /**
  * A duration as the schema's `duration` allows it: "500ms", "30s", "1.5m", "1h30m", or a number of milliseconds
- * → milliseconds; undefined when it is not one (the schema has normally refused it already).
+ * → milliseconds; undefined when it is not one (the schema has normally refused it already). The emulator's
+ * `parseDuration` throws instead: its world files have no schema in front of them.
  */
-export function parseDuration(value: string | number): number | undefined {
+export function tryParseDuration(value: string | number): number | undefined {
   if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value : undefined;
   const trimmed = value.trim();
   const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];

@@ -2,25 +2,25 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_ROLLOUT } from "../model/desired.js";
 import type { SpecLayer } from "../model/desired.js";
 import { formatDiagnostic } from "../model/errors.js";
-import { parseDuration } from "./duration.js";
+import { tryParseDuration } from "./duration.js";
 import { parseFleetText } from "./parse.js";
 import { validateFleet } from "./validate.js";
 import { buildRollout, DEFAULT_GATE_INTERVAL_MS, DEFAULT_GATE_TIMEOUT_MS, mergeRollout } from "./rollout.js";
 
 const layer = (rollout: SpecLayer["rollout"]): SpecLayer => ({ spec: {}, rollout });
 
-describe("parseDuration", () => {
+describe("tryParseDuration", () => {
   it("reads units and compound durations, and refuses anything else", () => {
-    expect(parseDuration("500ms")).toBe(500);
-    expect(parseDuration("30s")).toBe(30_000);
-    expect(parseDuration("5m")).toBe(300_000);
-    expect(parseDuration("1h30m")).toBe(5_400_000);
-    expect(parseDuration("1.5s")).toBe(1500);
-    expect(parseDuration(250)).toBe(250);
-    expect(parseDuration("5 minutes")).toBeUndefined();
-    expect(parseDuration("")).toBeUndefined();
-    expect(parseDuration("10")).toBeUndefined();
-    expect(parseDuration(-1)).toBeUndefined();
+    expect(tryParseDuration("500ms")).toBe(500);
+    expect(tryParseDuration("30s")).toBe(30_000);
+    expect(tryParseDuration("5m")).toBe(300_000);
+    expect(tryParseDuration("1h30m")).toBe(5_400_000);
+    expect(tryParseDuration("1.5s")).toBe(1500);
+    expect(tryParseDuration(250)).toBe(250);
+    expect(tryParseDuration("5 minutes")).toBeUndefined();
+    expect(tryParseDuration("")).toBeUndefined();
+    expect(tryParseDuration("10")).toBeUndefined();
+    expect(tryParseDuration(-1)).toBeUndefined();
   });
 });
 

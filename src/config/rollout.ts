@@ -1,7 +1,7 @@
 import type { StepKind } from "../model/action.js";
 import type { ReadinessGate, RolloutPolicy, SpecLayer, TimeoutKind } from "../model/desired.js";
 import { DEFAULT_ROLLOUT } from "../model/desired.js";
-import { parseDuration } from "./duration.js";
+import { tryParseDuration } from "./duration.js";
 import type { RawDuration, RawGate, RawRollout } from "./raw.js";
 
 /** A gate's defaults: 5 minutes to pass, an attempt every 2 seconds. */
@@ -37,7 +37,7 @@ function buildTimeouts(raw: Readonly<Record<string, RawDuration>>): Partial<Reco
 }
 
 function durationOf(text: RawDuration): number {
-  const ms = parseDuration(text);
+  const ms = tryParseDuration(text);
   if (ms === undefined) throw new TypeError(`invalid duration "${text}" passed the schema`);
   return ms;
 }

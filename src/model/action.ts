@@ -3,8 +3,10 @@ import type { PowerState, RebootType } from "./desired.js";
 /** What a step costs the server. `reprovision`: the root disk is wiped and re-created (or the root volume re-imaged). */
 export type Impact = "none" | "reboot" | "reprovision";
 
+/** Impacts ranked from harmless to worst, for `worstImpact`. */
 export const IMPACT_RANK: Readonly<Record<Impact, number>> = { none: 0, reboot: 1, reprovision: 2 };
 
+/** The worst impact of several steps: what a server's change costs as a whole. */
 export function worstImpact(impacts: Iterable<Impact>): Impact {
   let worst: Impact = "none";
   for (const impact of impacts) if (IMPACT_RANK[impact] > IMPACT_RANK[worst]) worst = impact;
@@ -43,6 +45,10 @@ export interface ReprovisionParams {
   readonly rootVolumeId?: string;
 }
 
+/**
+ * One call apply makes on a server, with what it costs and all it needs: the planner computes the parameters (the
+ * whole metadata target, the managed key pair and user_data digest), so adapters only translate.
+ */
 export type Step =
   | { readonly kind: "rebuild" | "reinstall" | "changeos"; readonly impact: "reprovision"; readonly params: ReprovisionParams }
   | { readonly kind: "reboot"; readonly impact: "reboot"; readonly params: { readonly type: RebootType; readonly metadata?: MetadataTarget } }
@@ -64,6 +70,7 @@ export type Action =
   | "unsupported"
   | "error";
 
+/** Every action, most significant first: the action of several steps is the first of theirs here. */
 export const ACTIONS: readonly Action[] = [
   "rebuild",
   "reinstall",
@@ -107,8 +114,10 @@ export function powerAfter(steps: readonly Step[], before: PowerState): PowerSta
   return power;
 }
 
+/** A step that wipes and re-creates the root disk (rebuild, reinstall, changeos). */
 export type ReprovisionStep = Extract<Step, { readonly impact: "reprovision" }>;
 
+/** Whether a step reprovisions the server. */
 export function isReprovisionStep(step: Step): step is ReprovisionStep {
   return step.kind === "rebuild" || step.kind === "reinstall" || step.kind === "changeos";
 }

@@ -7,12 +7,14 @@ import type { Annotations } from "./observed.js";
  */
 export const ANNOTATION_PREFIX = "reform.";
 
+/** The metadata key of each annotation reform writes. */
 export const ANNOTATION_KEYS = {
   userDataSha256: "reform.user_data.sha256",
   rebootToken: "reform.reboot.token",
   appliedSha256: "reform.applied.sha256",
 } as const satisfies Record<keyof Annotations, string>;
 
+/** Whether a metadata key is reform's (`reform.*`), never the user's. */
 export function isAnnotationKey(key: string): boolean {
   return key.startsWith(ANNOTATION_PREFIX);
 }

@@ -5,6 +5,7 @@ import type { SourceLocation } from "./source.js";
 /** The fields reform compares. `metadata.<key>` for one metadata key. */
 export type FieldPath = "image" | "keyPair" | "userData" | "reboot" | "power" | "status" | `metadata.${string}`;
 
+/** One field where the server differs from the fleet file: observed `before`, desired `after`. */
 export interface FieldChange {
   readonly path: FieldPath;
   readonly before: unknown;
@@ -19,12 +20,20 @@ export interface Reason {
   readonly message: string;
 }
 
-export interface InstanceChange {
+/** Which server something is about: its address in the fleet file, its provider, and its cloud id and name. */
+export interface ServerRef {
   readonly address: InstanceAddress;
   readonly provider: string;
   /** Cloud id; empty when the server was not found. */
   readonly id: string;
   readonly name: string;
+}
+
+/**
+ * The plan for one server: its action and the ordered steps apply runs, the fields that differ, and for humans only
+ * the reasons. Apply reads `steps` and `fingerprint`, never `reasons`.
+ */
+export interface InstanceChange extends ServerRef {
   readonly group: string;
   readonly action: Action;
   readonly impact: Impact;

@@ -3,6 +3,7 @@ import type { InstanceAddress } from "./address.js";
 import type { SecretRef } from "./secret.js";
 import type { SourceLocation } from "./source.js";
 
+/** The clouds reform speaks to; `sim` is the embedded emulator. */
 export type ProviderType = "openstack" | "huaweicloud" | "jdcloud" | "sim";
 
 /** A named cloud connection from the fleet file. `options` are the type-specific keys, validated by the schema. */
@@ -13,8 +14,10 @@ export interface ProviderConfig {
   readonly source: SourceLocation;
 }
 
+/** An image as the fleet file names it: by id, or by a name resolved to one id at plan time. */
 export type ImageRef = { readonly id: string } | { readonly name: string };
 
+/** user_data as the fleet file gives it, decoded; compared by digest. */
 export interface UserDataSpec {
   /** Decoded content (UTF-8 text). Never rendered when `sensitive`. */
   readonly content: string;
@@ -24,15 +27,19 @@ export interface UserDataSpec {
   readonly origin: "inline" | "file" | "base64";
 }
 
+/** How a reboot is sent: an ACPI request (SOFT) or a power cycle (HARD). */
 export type RebootType = "SOFT" | "HARD";
 
+/** A reboot requested by a new token: the server is rebooted once per token change. */
 export interface RebootSpec {
   readonly token: string;
   readonly type: RebootType;
 }
 
+/** Whether the server should run. */
 export type PowerState = "running" | "stopped";
 
+/** What to do when a change needs a reprovisioning step: do it, or fail the plan for that server. */
 export interface ChangePolicy {
   /** @default "rebuild" */
   readonly onImageChange: "rebuild" | "fail";
@@ -65,6 +72,7 @@ export interface DesiredSpec {
   readonly changePolicy: ChangePolicy;
 }
 
+/** How a group's servers are rolled: how many at once, canaries, failure budget, pauses, gates, timeouts. */
 export interface RolloutPolicy {
   /** Most steps in flight at once for this group. @default 10 */
   readonly parallelism: number;
@@ -97,6 +105,7 @@ export type ReadinessGate =
   | { readonly type: "tcp"; readonly port: number; readonly timeoutMs: number; readonly intervalMs: number }
   | { readonly type: "http"; readonly url: string; readonly expectStatus?: number; readonly timeoutMs: number; readonly intervalMs: number };
 
+/** How an instance names its server: by cloud id or by name (unique within the provider). */
 export type InstanceSelector = { readonly id: string } | { readonly name: string };
 
 /** A spec as written in one place of the fleet file (defaults, a group, an instance): every field optional. */
@@ -176,5 +185,7 @@ export interface DesiredInstance {
   readonly source: SourceLocation;
 }
 
+/** Reprovision when needed, for every kind of change. */
 export const DEFAULT_CHANGE_POLICY: ChangePolicy = { onImageChange: "rebuild", onKeyPairChange: "rebuild", onUserDataChange: "rebuild" };
+/** 10 at a time, no canary, halt on the first failure. */
 export const DEFAULT_ROLLOUT: RolloutPolicy = { parallelism: 10, maxUnavailable: "100%", canary: 0, onFailure: "halt" };

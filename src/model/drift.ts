@@ -1,6 +1,5 @@
 import type { Action } from "./action.js";
-import type { InstanceAddress } from "./address.js";
-import type { FieldChange, FieldPath } from "./change.js";
+import type { FieldChange, FieldPath, ServerRef } from "./change.js";
 
 /**
  * - `drift`: the live state moved away from what reform last applied;
@@ -14,11 +13,7 @@ export type DriftStatus = "drift" | "unapplied" | "in-sync" | "unknown";
 export const DRIFT_STATUSES: readonly DriftStatus[] = ["drift", "unapplied", "unknown", "in-sync"];
 
 /** One server's drift status and what it rests on. */
-export interface DriftEntry {
-  readonly address: InstanceAddress;
-  readonly provider: string;
-  readonly id: string;
-  readonly name: string;
+export interface DriftEntry extends ServerRef {
   readonly status: DriftStatus;
   /** One sentence: why this status. */
   readonly reason: string;

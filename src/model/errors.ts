@@ -9,10 +9,12 @@ export interface Diagnostic {
   readonly message: string;
 }
 
+/** `fleet.yaml:12:5: message`. */
 export function formatDiagnostic(d: Diagnostic): string {
   return d.location ? `${formatLocation(d.location)}: ${d.message}` : d.message;
 }
 
+/** The stable code of every ReformError: the CLI maps it to an exit code and callers may branch on it. */
 export type ErrorCode =
   | "CONFIG_INVALID"
   | "PLAN_INVALID"
@@ -57,6 +59,7 @@ export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** What a cloud error carries: which provider and call, the cloud's own words and code, and its request id. */
 export interface CloudErrorDetails {
   readonly provider: string;
   /** HTTP method and path (no query secrets). */

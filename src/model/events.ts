@@ -1,6 +1,7 @@
 import type { InstanceAddress } from "./address.js";
 import type { StepKind } from "./action.js";
 
+/** How one server ended: converged (verified), failed (why, and where the cloud said it) or skipped (why). */
 export type InstanceResult =
   | { readonly type: "converged" }
   | {
@@ -16,6 +17,7 @@ export type InstanceResult =
 /** How starting a server again after a failed step went (`why` says how it failed). */
 export type RestartOutcome = { readonly outcome: "started" } | { readonly outcome: "failed"; readonly why: string };
 
+/** Progress of an apply, sent to the Reporter as it happens. */
 export type ApplyEvent =
   | { readonly type: "apply-started"; readonly instances: number; readonly batches: number }
   | { readonly type: "batch-started"; readonly batch: number; readonly addresses: readonly InstanceAddress[] }
@@ -33,4 +35,5 @@ export interface Reporter {
   report(event: ApplyEvent): void;
 }
 
+/** A Reporter that drops every event. */
 export const silentReporter: Reporter = { report: () => undefined };

@@ -5,6 +5,7 @@ export type Observed<T> =
   | { readonly known: true; readonly value: T }
   | { readonly known: false; readonly reason: string };
 
+/** A server's status in reform's words; each cloud's normalizer maps its own (the raw word is kept beside). */
 export type InstanceStatus =
   | "active"
   | "stopped"
@@ -35,6 +36,10 @@ export interface BootVolume {
   readonly unknownReason?: string;
 }
 
+/**
+ * A server as a cloud shows it, in every cloud's same shape (the adapter's normalizer makes it): what the planner
+ * compares with the fleet file, and what apply reads while it follows a step. Unknowable fields say so (`Observed`).
+ */
 export interface ObservedInstance {
   readonly id: string;
   readonly name: string;

@@ -81,3 +81,18 @@ export interface OperationRules {
   /** A step not done this long after it was sent fails, whatever apply's timeout for the step. @default no limit */
   readonly maxMs?: number;
 }
+
+/** How often apply polls a provider, and how long a finished step must stay settled: the settings every provider entry may carry. */
+export interface PollingSettings {
+  /** @default 2000 */
+  readonly pollIntervalMs: number;
+  /** @default 0: two polls in a row */
+  readonly settleMs: number;
+}
+
+/** `pollIntervalMs` and `settleMs` from a provider entry's options (validated by the schema), with their defaults. */
+export function pollingSettings(options: Readonly<Record<string, unknown>> | undefined): PollingSettings {
+  const interval = options?.["pollIntervalMs"];
+  const settle = options?.["settleMs"];
+  return { pollIntervalMs: typeof interval === "number" && interval > 0 ? interval : 2000, settleMs: typeof settle === "number" && settle >= 0 ? settle : 0 };
+}

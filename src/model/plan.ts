@@ -3,10 +3,16 @@ import type { InstanceChange } from "./change.js";
 import type { ProviderType, RolloutPolicy } from "./desired.js";
 import type { ProviderEndpoint } from "./provider.js";
 
+/** The plan document's `format_version`. */
 export const PLAN_FORMAT_VERSION = "1.0";
 
+/** How many servers get each action. */
 export type PlanSummary = Readonly<Record<Action, number>>;
 
+/**
+ * What `plan` computes for a fleet: one change per server, the rollout policy per group, and whether it may be
+ * applied. Its wire form is the plan document (src/render/plan-document.ts).
+ */
 export interface Plan {
   readonly formatVersion: typeof PLAN_FORMAT_VERSION;
   /** ISO 8601, from the injected clock. */

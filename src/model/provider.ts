@@ -44,6 +44,7 @@ export interface ProviderCapabilities {
   readonly readsUserData: boolean;
   /** Globs of metadata keys the cloud owns: never drift, never removed. */
   readonly systemMetadataKeys: readonly string[];
+  /** The reboot types the cloud offers. */
   readonly rebootTypes: readonly ("SOFT" | "HARD")[];
   /** A soft reboot needs a running server. */
   readonly softRebootRequiresRunning: boolean;
@@ -80,12 +81,14 @@ export interface ReprovisionVariants {
   readonly otherwise: ReprovisionVariant;
 }
 
+/** An image reference and what it resolved to: one image, or why not. */
 export interface ImageResolution {
   readonly ref: ImageRef;
   /** Resolved id, or an error message (not found, ambiguous). */
   readonly result: { readonly type: "found"; readonly id: string; readonly name: string; readonly properties: Readonly<Record<string, string>> } | { readonly type: "error"; readonly message: string };
 }
 
+/** Which servers a listing must return. */
 export interface ListInstancesRequest {
   /** Servers to read. An adapter may read more (a whole page) and filter. Empty: every server of the project. */
   readonly selectors: readonly InstanceSelector[];
@@ -99,6 +102,7 @@ export interface StepInputs {
   readonly password?: Secret;
 }
 
+/** One step to send: the server as apply last read it, the step, and its secrets and content. */
 export interface StartStepRequest {
   readonly instance: ObservedInstance;
   readonly step: Step;
@@ -131,7 +135,9 @@ export interface ProviderAdapter {
   readonly pollIntervalMs?: number;
   /** How apply tells this cloud's steps are done (settle time, grace, limit). @default {} */
   readonly operationRules?: OperationRules;
+  /** What the cloud can do, for the planner (it may ask the cloud once, e.g. Nova's microversion). */
   capabilities(signal: AbortSignal): Promise<ProviderCapabilities>;
+  /** Each reference resolved to one image with its properties, or why not (missing, ambiguous): one result per ref. */
   resolveImages(refs: readonly ImageRef[], signal: AbortSignal): Promise<readonly ImageResolution[]>;
   /**
    * The key pairs among `names` that exist for this caller (a reprovisioning step naming another is refused by the
@@ -149,6 +155,7 @@ export interface ProviderAdapter {
   pollOperations(queries: readonly OperationQuery[], signal: AbortSignal): Promise<readonly OperationObservation[]>;
   /** Where requests go and who chose it (after the first call, catalog URLs are known too). @default unknown */
   endpoints?(): readonly ProviderEndpoint[];
+  /** Releases connections (and, for `sim`, the embedded emulator). */
   close(): Promise<void>;
 }
 

@@ -3,6 +3,7 @@ import { inspect } from "node:util";
 /** A reference to a secret in the fleet file. Plans store the reference, never the value. */
 export type SecretRef = { readonly env: string } | { readonly file: string };
 
+/** What stands where a secret value would be, in every output. */
 export const REDACTED = "(sensitive)";
 
 /**
@@ -33,6 +34,7 @@ export class Secret {
   }
 }
 
+/** `env:HW_PASSWORD` or `file:./secrets/pw`: where a secret comes from, never its value. */
 export function describeSecretRef(ref: SecretRef): string {
   return "env" in ref ? `env:${ref.env}` : `file:${ref.file}`;
 }

@@ -7,6 +7,7 @@ export interface SourceLocation {
   readonly column: number;
 }
 
+/** `file:line:col`. */
 export function formatLocation(loc: SourceLocation): string {
   return `${loc.file}:${loc.line}:${loc.column}`;
 }

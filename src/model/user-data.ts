@@ -10,6 +10,7 @@ export function normalizeUserData(text: string): string {
   return body === "" ? "" : `${body}\n`;
 }
 
+/** The digest reform compares user_data by: of the normalized text, or of the bytes when they are not UTF-8. */
 export function userDataSha256(content: string | Uint8Array): string {
   const hash = createHash("sha256");
   if (typeof content === "string") {
@@ -28,6 +29,7 @@ export function decodeBase64UserData(encoded: string): Uint8Array | undefined {
   return Buffer.from(compact, "base64");
 }
 
+/** The bytes as UTF-8 text; undefined when they are not valid UTF-8. */
 export function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);

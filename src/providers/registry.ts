@@ -1,13 +1,10 @@
 import { dirname } from "node:path";
 import type { DesiredFleet, ProviderConfig } from "../model/desired.js";
-import type { ProviderAdapter } from "../model/provider.js";
+import type { ProviderAdapter, ProviderRuntime } from "../model/provider.js";
 import { createJdCloudAdapter } from "./jdcloud/adapter.js";
 import { createHuaweiAdapter } from "./huawei/adapter.js";
 import { createOpenStackAdapter } from "./openstack/adapter.js";
-import type { ProviderRuntime } from "./runtime.js";
 import { createSimAdapter } from "./sim/sim-adapter.js";
-
-export type { ProviderRuntime };
 
 /** The only place that knows every provider type. */
 export async function createAdapter(config: ProviderConfig, baseDir: string, runtime: ProviderRuntime): Promise<ProviderAdapter> {

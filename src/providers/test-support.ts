@@ -1,8 +1,10 @@
 import type { Settled } from "../apply/poller.js";
 import { OperationPoller } from "../apply/poller.js";
+import type { Step } from "../model/action.js";
 import type { Clock } from "../model/clock.js";
+import type { ObservedInstance } from "../model/observed.js";
 import type { OperationHandle } from "../model/operation.js";
-import type { ProviderAdapter, ProviderRuntime } from "../model/provider.js";
+import type { ProviderAdapter, ProviderRuntime, StepInputs } from "../model/provider.js";
 import { systemClock } from "../runtime/clock.js";
 
 /** For adapter tests: the runtime a provider factory gets, with these credentials and no files to read. */
@@ -21,4 +23,29 @@ export async function followStep(adapter: ProviderAdapter, handle: OperationHand
     if (shown.at(-1) !== status) shown.push(status);
   });
   return { final, shown };
+}
+
+/** For flap tests: the power steps, in the order they can run on one server. */
+export const REBOOT_STOP_START: readonly Step[] = [
+  { kind: "reboot", impact: "reboot", params: { type: "SOFT" } },
+  { kind: "stop", impact: "reboot", params: { reason: "prerequisite" } },
+  { kind: "start", impact: "reboot", params: { reason: "prerequisite" } },
+];
+
+/**
+ * For adapter tests: sends each step in turn to the server as `current` reads it then, follows it as apply does
+ * (`followStep`) and hands how it ended to `check` before the next.
+ */
+export async function followSteps(
+  adapter: ProviderAdapter,
+  current: () => Promise<ObservedInstance>,
+  steps: readonly Step[],
+  check: (run: { final: Settled; shown: string[] }) => void,
+  signal: AbortSignal,
+  inputs: StepInputs = {},
+): Promise<void> {
+  for (const step of steps) {
+    const handle = await adapter.startStep({ instance: await current(), step, inputs }, signal);
+    check(await followStep(adapter, handle, signal));
+  }
 }

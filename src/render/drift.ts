@@ -1,4 +1,5 @@
 import pc from "picocolors";
+import type { ServerRef } from "../model/change.js";
 import type { DriftEntry, DriftReport, DriftStatus } from "../model/drift.js";
 import { DRIFT_STATUSES } from "../model/drift.js";
 import { fieldLine, formatValue } from "./format.js";
@@ -8,11 +9,7 @@ import { fieldDocument, fieldPathToDocument } from "./plan-document.js";
 
 export const DRIFT_FORMAT_VERSION = "1.0";
 
-export interface DriftEntryDocument {
-  readonly address: string;
-  readonly provider: string;
-  readonly id: string;
-  readonly name: string;
+export interface DriftEntryDocument extends ServerRef {
   readonly status: DriftStatus;
   readonly reason: string;
   /** What `reform plan` would do now. */

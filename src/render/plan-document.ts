@@ -1,5 +1,5 @@
 import jsonPatch from "fast-json-patch";
-import type { Action, FieldChange, FieldPath, Impact, InstanceChange, PLAN_FORMAT_VERSION, Plan, ProviderType, RolloutPolicy } from "../model/index.js";
+import type { Action, FieldChange, FieldPath, Impact, InstanceChange, PLAN_FORMAT_VERSION, Plan, ProviderType, RolloutPolicy, ServerRef } from "../model/index.js";
 import { REDACTED } from "../model/index.js";
 import type { StepDocument } from "./step-document.js";
 import { stepDocument, stepFromDocument } from "./step-document.js";
@@ -22,11 +22,7 @@ export interface FieldDocument {
   readonly sensitive: boolean;
 }
 
-export interface ChangeDocument {
-  readonly address: string;
-  readonly provider: string;
-  readonly id: string;
-  readonly name: string;
+export interface ChangeDocument extends ServerRef {
   readonly group: string;
   readonly action: Action;
   readonly impact: Impact;

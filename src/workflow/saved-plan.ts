@@ -28,12 +28,13 @@ export function checkSavedPlan(saved: Plan, fresh: Plan, observed: ReadonlyMap<I
   const now = new Map(fresh.changes.map((c) => [c.address, c]));
   const differ = acting.filter((c) => {
     const current = now.get(c.address);
-    return !current || actionOf(current) !== actionOf(c);
+    return !current || stepsKey(current) !== stepsKey(c);
   });
   return differ.length > 0 ? { kind: "steps-differ", addresses: differ.map((c) => c.address) } : undefined;
 }
 
-function actionOf(change: InstanceChange): string {
+/** The action and its steps, parameters included, as canonical text: what apply would run for the change. */
+function stepsKey(change: InstanceChange): string {
   return canonicalJson({ action: change.action, steps: change.steps });
 }
 

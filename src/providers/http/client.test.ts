@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AmbiguousError, CloudError } from "../../model/errors.js";
 import { HttpClient } from "./client.js";
 import type { TestHandler, TestServer } from "./test-server.js";
-import { fakeClock, sendJson, startTestServer } from "./test-server.js";
+import { sendJson, startTestServer } from "./test-server.js";
+import { instantClock } from "../../../test/support/instant-clock.js";
 import type { Exchange, HttpClientOptions, RequestSigner } from "./types.js";
 
 const TOKEN = "gAAAAA-Kn0wn-T0ken-abc123";
@@ -25,7 +26,7 @@ afterEach(() => {
 });
 
 function client(options: Partial<HttpClientOptions> = {}) {
-  const clock = fakeClock();
+  const clock = instantClock();
   const exchanges: Exchange[] = [];
   const http = new HttpClient({ provider: "dc1", clock, random: () => 0.5, onExchange: (e) => exchanges.push(e), ...options });
   clients.push(http);

@@ -1,7 +1,6 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Clock } from "../../model/clock.js";
 
 /** A request as a test server saw it. */
 export interface SeenRequest {
@@ -52,21 +51,3 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(body === undefined ? "" : JSON.stringify(body));
 }
 
-/** A clock whose sleeps return at once and move virtual time forward. */
-export function fakeClock(start = Date.UTC(2026, 10, 23, 12)): Clock & { readonly slept: number[]; advance(ms: number): void } {
-  let now = start;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => now,
-    advance: (ms) => {
-      now += ms;
-    },
-    sleep: async (ms, signal) => {
-      signal?.throwIfAborted();
-      slept.push(ms);
-      now += ms;
-      await Promise.resolve();
-    },
-  };
-}

@@ -8,19 +8,10 @@ import type { ObservedInstance } from "../../model/observed.js";
 import type { ProviderAdapter } from "../../model/provider.js";
 import { followStep, testRuntime } from "../test-support.js";
 import { createHuaweiAdapter } from "./adapter.js";
+import { HW_PROJECT, huaweiEnv, huaweiWorld } from "./test-world.js";
 
-const P = "0123456789abcdef0123456789abcdef";
-const ENV = { HW_ACCESS_KEY: "AKLOST", HW_SECRET_KEY: "SK-lost-secret", HW_USER_ID: "u-1" };
-const WORLD = `huaweicloud:
-  projectId: ${P}
-  userId: u-1
-  credentials: [{ accessKey: ${ENV.HW_ACCESS_KEY}, secretKey: ${ENV.HW_SECRET_KEY} }]
-  images: [{ name: euler, id: img-euler }, { name: euler-2, id: img-euler-2 }]
-  keypairs: [{ name: ops }, { name: ops-2 }]
-  servers:
-    - { name: app-1, id: hw-app1, image: euler, keyPair: ops }
-    - { name: app-2, id: hw-app2, image: euler, keyPair: ops }
-`;
+const ENV = huaweiEnv("AKLOST", "SK-lost-secret");
+const WORLD = huaweiWorld(ENV, { "app-1": "hw-app1", "app-2": "hw-app2" });
 
 const signal = new AbortController().signal;
 let emulator: Emulator;
@@ -34,7 +25,7 @@ afterAll(async () => emulator.close());
 function adapter(): ProviderAdapter {
   return createHuaweiAdapter({
     name: "hw",
-    settings: { region: "r", projectId: P, endpoint: emulator.urls.huaweicloud, pollIntervalMs: 20 },
+    settings: { region: "r", projectId: HW_PROJECT, endpoint: emulator.urls.huaweicloud, pollIntervalMs: 20 },
     ...testRuntime(ENV),
   });
 }

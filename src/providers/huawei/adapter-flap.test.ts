@@ -5,22 +5,12 @@ import { parseWorld } from "../../emulator/world.js";
 import type { Step } from "../../model/action.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { ProviderAdapter } from "../../model/provider.js";
-import { followStep, testRuntime } from "../test-support.js";
+import { REBOOT_STOP_START, followStep, followSteps, testRuntime } from "../test-support.js";
 import { createHuaweiAdapter } from "./adapter.js";
+import { HW_PROJECT, huaweiEnv, huaweiWorld } from "./test-world.js";
 
-const P = "0123456789abcdef0123456789abcdef";
-const ENV = { HW_ACCESS_KEY: "AKFLAP", HW_SECRET_KEY: "SK-flap-secret", HW_USER_ID: "u-1" };
-const WORLD = `huaweicloud:
-  projectId: ${P}
-  userId: u-1
-  credentials: [{ accessKey: ${ENV.HW_ACCESS_KEY}, secretKey: ${ENV.HW_SECRET_KEY} }]
-  images: [{ name: euler, id: img-euler }, { name: euler-2, id: img-euler-2 }]
-  keypairs: [{ name: ops }, { name: ops-2 }]
-  servers:
-    - { name: app-1, id: hw-app1, image: euler, keyPair: ops }
-    - { name: boot-1, id: hw-boot1, image: euler, keyPair: ops }
-    - { name: native-1, id: hw-native1, image: euler, keyPair: ops }
-`;
+const ENV = huaweiEnv("AKFLAP", "SK-flap-secret");
+const WORLD = huaweiWorld(ENV, { "app-1": "hw-app1", "boot-1": "hw-boot1", "native-1": "hw-native1" });
 /** Every job's server flaps for 600 ms after the job ends SUCCESS: its task shows in [150, 300) and [450, 600) ms. */
 const FLAP_MS = 600;
 /**
@@ -40,7 +30,7 @@ afterAll(async () => emulator.close());
 function adapterWith(settings: Record<string, unknown>): ProviderAdapter {
   return createHuaweiAdapter({
     name: "hw",
-    settings: { region: "r", projectId: P, endpoint: emulator.urls.huaweicloud, pollIntervalMs: 20, settleMs: SETTLE_MS, ...settings },
+    settings: { region: "r", projectId: HW_PROJECT, endpoint: emulator.urls.huaweicloud, pollIntervalMs: 20, settleMs: SETTLE_MS, ...settings },
     ...testRuntime(ENV),
   });
 }
@@ -84,18 +74,10 @@ describe("Huawei adapter on servers that flap after their jobs", () => {
     const adapter = adapterWith({});
     try {
       const flapsBefore = emulator.stats.faults.flaps;
-      const steps: Step[] = [
-        { kind: "reboot", impact: "reboot", params: { type: "SOFT" } },
-        { kind: "stop", impact: "reboot", params: { reason: "prerequisite" } },
-        { kind: "start", impact: "reboot", params: { reason: "prerequisite" } },
-      ];
-      for (const step of steps) {
-        const handle = await adapter.startStep({ instance: await one(adapter, "hw-boot1"), step, inputs: {} }, signal);
-        const { final, shown } = await followStep(adapter, handle, signal);
-        expect(final.type).toBe("done");
-        expect(settledFor("hw-boot1")).toBe(true);
+      await followSteps(adapter, () => one(adapter, "hw-boot1"), REBOOT_STOP_START, ({ final, shown }) => {
+        expect([final.type, settledFor("hw-boot1")]).toEqual(["done", true]);
         expect(shown.filter((s) => s.endsWith("(settling)")).length).toBeGreaterThanOrEqual(2);
-      }
+      }, signal);
       expect(emulator.stats.faults.flaps).toBe(flapsBefore + 3);
       expect(actionsOn("hw-boot1")).toEqual(["rebootServer", "stopServer", "startServer"]);
     } finally {

@@ -1,4 +1,5 @@
 import { ReformError } from "../../model/errors.js";
+import { pollingSettings } from "../../model/operation.js";
 import type { HuaweiCredentials } from "./sign.js";
 
 /**
@@ -65,10 +66,9 @@ export function resolveSettings(name: string, options: Readonly<Record<string, u
     ...(userId ? { userId } : {}),
     cloudInit: options["cloudInit"] === "always" || options["cloudInit"] === "never" ? options["cloudInit"] : "auto",
     imageChange: options["imageChange"] === "rebuild" ? "rebuild" : "changeos",
-    pollIntervalMs: positive(options["pollIntervalMs"], 2000),
+    ...pollingSettings(options),
     jobTimeoutMs: positive(options["jobTimeoutMs"], 60 * 60_000),
     busyTimeoutMs: positive(options["busyTimeoutMs"], 10 * 60_000),
-    settleMs: typeof options["settleMs"] === "number" && options["settleMs"] >= 0 ? options["settleMs"] : 0,
     credentials: { accessKey, secretKey, ...(token ? { securityToken: token } : {}) },
   };
 }

@@ -3,7 +3,6 @@ import { startEmulator } from "../../emulator/emulator.js";
 import type { Emulator } from "../../emulator/types.js";
 import { parseWorld } from "../../emulator/world.js";
 import type { Step } from "../../model/action.js";
-import type { Clock } from "../../model/clock.js";
 import { AmbiguousError, CloudError, ReformError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { OperationHandle, OperationQuery } from "../../model/operation.js";
@@ -13,6 +12,8 @@ import { userDataSha256 } from "../../model/user-data.js";
 import { sendJson, startTestServer } from "../http/test-server.js";
 import type { JdCloudAdapterOptions } from "./adapter.js";
 import { createJdCloudAdapter } from "./adapter.js";
+import { instantClock } from "../../../test/support/instant-clock.js";
+import { systemClock } from "../../runtime/clock.js";
 import type { Settled } from "../../apply/poller.js";
 import { OperationPoller } from "../../apply/poller.js";
 
@@ -29,11 +30,8 @@ const WORLD = `jdcloud:
 ${Array.from({ length: BULK }, (_, n) => `    - { name: vm-${n}, id: i-${String(n).padStart(4, "0")}, image: img-old, keyPair: kp1, metadata: { n: "${n}" }${n === 0 ? ', userData: "#!/bin/bash\\necho hi\\n"' : ""} }`).join("\n")}
 `;
 
-/** Real time (the emulator checks x-jdcloud-date), sleeps shortened: the emulator's operations take tens of ms. */
-const clock: Clock = { now: () => Date.now(), sleep: (ms, signal) => {
-  signal?.throwIfAborted();
-  return new Promise((resolve) => setTimeout(resolve, Math.min(ms, 5)));
-} };
+/** Virtual time from now (the emulator checks x-jdcloud-date): a 409 is waited out at once. */
+const clock = instantClock(Date.now());
 const signal = new AbortController().signal;
 const debug: string[] = [];
 const errors: string[] = [];
@@ -107,7 +105,7 @@ async function settle(a: ProviderAdapter, handles: readonly OperationHandle[]): 
     },
     close: () => a.close(),
   };
-  const poller = new OperationPoller(counting, { clock, intervalMs: 10, signal });
+  const poller = new OperationPoller(counting, { clock: systemClock, intervalMs: 10, signal });
   const statuses = await Promise.all(handles.map((h) => poller.wait(h, 30_000)));
   return { statuses, polls: poller.polls, confirming };
 }

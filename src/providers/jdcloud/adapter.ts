@@ -3,6 +3,7 @@ import type { ImageRef, InstanceSelector } from "../../model/desired.js";
 import { AmbiguousError, CloudError, ReformError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { OperationHandle, OperationObservation, OperationQuery, OperationRules } from "../../model/operation.js";
+import { pollingSettings } from "../../model/operation.js";
 import type { ImageResolution, ListInstancesRequest, ProviderAdapter, ProviderCapabilities, ProviderEndpoint, StartStepRequest } from "../../model/provider.js";
 import { HttpClient } from "../http/client.js";
 import type { Exchange, HttpClientOptions } from "../http/types.js";
@@ -87,10 +88,9 @@ class JdCloudAdapter implements ProviderAdapter {
   constructor(options: JdCloudAdapterOptions) {
     this.#options = options;
     this.name = options.name;
-    const interval = options.settings?.["pollIntervalMs"];
-    this.pollIntervalMs = typeof interval === "number" && interval > 0 ? interval : 2000;
-    const settle = options.settings?.["settleMs"];
-    this.operationRules = { settleMs: typeof settle === "number" && settle >= 0 ? settle : 0, graceMs: options.settleGraceMs ?? 30_000 };
+    const { pollIntervalMs, settleMs } = pollingSettings(options.settings);
+    this.pollIntervalMs = pollIntervalMs;
+    this.operationRules = { settleMs, graceMs: options.settleGraceMs ?? 30_000 };
     const region = stringSetting(options.settings, "region") ?? options.env["JDC_REGION"];
     const accessKey = options.env["JDC_ACCESS_KEY"];
     const secretKey = options.env["JDC_SECRET_KEY"];

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CloudError } from "../../model/errors.js";
 import { HttpClient } from "../http/client.js";
 import type { TestHandler, TestServer } from "../http/test-server.js";
-import { fakeClock, sendJson, startTestServer } from "../http/test-server.js";
+import { sendJson, startTestServer } from "../http/test-server.js";
+import { instantClock } from "../../../test/support/instant-clock.js";
 import { JdSigner } from "./sign.js";
 import { JdVmClient } from "./vm.js";
 
@@ -19,7 +20,7 @@ beforeEach(() => {
 });
 
 function client(): JdVmClient {
-  const clock = fakeClock();
+  const clock = instantClock();
   const http = new HttpClient({ provider: "jd", clock, random: () => 0, requestIdHeaders: ["x-jdcloud-request-id"] });
   const signer = new JdSigner({ credentials: { accessKey: "AK", secretKey: "SK-never-shown" }, region: "cn-north-1", clock });
   return new JdVmClient({ http, signer, endpoint: `${server.url}/`, region: "cn-north-1" });

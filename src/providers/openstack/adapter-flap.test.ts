@@ -6,7 +6,7 @@ import type { Step } from "../../model/action.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { ProviderAdapter } from "../../model/provider.js";
 import { Secret } from "../../model/secret.js";
-import { followStep, testRuntime } from "../test-support.js";
+import { REBOOT_STOP_START, followStep, followSteps, testRuntime } from "../test-support.js";
 import { createOpenStackAdapter } from "./adapter.js";
 
 const PASSWORD = "Flap-Adm1n-Pa55";
@@ -71,18 +71,10 @@ describe("OpenStack adapter on servers whose task flaps after every action", () 
 
   it("reboot, stop and start alike: each done after its flap, one action each", async () => {
     const flapsBefore = emulator.stats.faults.flaps;
-    const steps: Step[] = [
-      { kind: "reboot", impact: "reboot", params: { type: "SOFT" } },
-      { kind: "stop", impact: "reboot", params: { reason: "power" } },
-      { kind: "start", impact: "reboot", params: { reason: "power" } },
-    ];
-    for (const step of steps) {
-      const handle = await adapter.startStep({ instance: await named("boot-1"), step, inputs: {} }, signal);
-      const { final, shown } = await followStep(adapter, handle, signal);
-      expect(final.type).toBe("done");
-      expect(flapping("boot-1")).toBe(false);
+    await followSteps(adapter, () => named("boot-1"), REBOOT_STOP_START, ({ final, shown }) => {
+      expect([final.type, flapping("boot-1")]).toEqual(["done", false]);
       expect(shown.filter((s) => s.endsWith("(settling)")).length).toBeGreaterThanOrEqual(2);
-    }
+    }, signal);
     expect(emulator.stats.faults.flaps).toBe(flapsBefore + 3);
     expect(actionsOn("boot-1")).toEqual(["reboot", "stop", "start"]);
   });

@@ -5,12 +5,12 @@ import { AmbiguousError } from "../../model/errors.js";
 import type { OperationHandle, OperationQuery } from "../../model/operation.js";
 import type { ProviderAdapter } from "../../model/provider.js";
 import { Secret } from "../../model/secret.js";
-import { fakeClock } from "../http/test-server.js";
+import { instantClock } from "../../../test/support/instant-clock.js";
 import { followStep } from "../test-support.js";
 import type { OpenStackAdapterOptions } from "./adapter.js";
 import { createOpenStackAdapter } from "./adapter.js";
-import type { FakeOpenStack } from "./test-fake-openstack.js";
-import { PASSWORD, makeServer, startFakeOpenStack } from "./test-fake-openstack.js";
+import type { FakeOpenStack } from "../../../test/support/fake-openstack.js";
+import { PASSWORD, makeServer, startFakeOpenStack } from "../../../test/support/fake-openstack.js";
 
 let fake: FakeOpenStack;
 const signal = new AbortController().signal;
@@ -40,7 +40,7 @@ afterEach(() => {
 });
 
 function adapter(patch: Partial<OpenStackAdapterOptions> = {}) {
-  const clock = fakeClock();
+  const clock = instantClock();
   const warnings: string[] = [];
   const clouds = `clouds:\n  dc1:\n    region_name: RegionOne\n    auth:\n      auth_url: ${fake.identity}\n      username: admin\n      password: ${PASSWORD}\n      project_name: demo\n`;
   const a = createOpenStackAdapter({

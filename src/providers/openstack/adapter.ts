@@ -1,9 +1,9 @@
 import pLimit from "p-limit";
-import type { Clock } from "../../model/clock.js";
 import type { ImageRef, InstanceSelector } from "../../model/desired.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { OperationHandle, OperationObservation, OperationQuery, OperationRules } from "../../model/operation.js";
-import type { ImageResolution, ListInstancesRequest, ProviderAdapter, ProviderCapabilities, ProviderEndpoint, StartStepRequest } from "../../model/provider.js";
+import { pollingSettings } from "../../model/operation.js";
+import type { ImageResolution, ListInstancesRequest, ProviderAdapter, ProviderCapabilities, ProviderEndpoint, ProviderRuntime, StartStepRequest } from "../../model/provider.js";
 import type { HttpClientOptions } from "../http/types.js";
 import type { OpenStackConnection } from "./connection.js";
 import type { Connected } from "./connect.js";
@@ -45,23 +45,15 @@ export interface OpenStackSettings {
   readonly settleMs?: number;
 }
 
-export interface OpenStackAdapterOptions {
+export interface OpenStackAdapterOptions extends ProviderRuntime {
   /** The provider's name in the fleet file. */
   readonly name: string;
   /** The fleet provider entry's options (see OpenStackSettings). @default {} */
   readonly settings?: Readonly<Record<string, unknown>>;
   /** A resolved connection: skips clouds.yaml and OS_* (used by the in-process simulator). @default undefined */
   readonly connection?: OpenStackConnection;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-  readonly homeDir: string;
-  readonly readFile: (path: string) => Promise<string | Buffer>;
-  readonly clock: Clock;
   /** Jitter source for retries. @default Math.random */
   readonly random?: () => number;
-  readonly warn: (message: string) => void;
-  /** One line per HTTP exchange, secrets redacted. @default undefined */
-  readonly debug?: (line: string) => void;
   /** Timeouts and retry policy of the HTTP client. @default {} */
   readonly http?: Partial<Omit<HttpClientOptions, "provider" | "clock" | "random" | "onExchange" | "ca" | "insecure">>;
   /** How 409 (server busy) is waited out. @default DEFAULT_CONFLICT_POLICY */
@@ -92,10 +84,9 @@ class OpenStackAdapter implements ProviderAdapter {
   constructor(options: OpenStackAdapterOptions) {
     this.#options = options;
     this.name = options.name;
-    const interval = options.settings?.["pollIntervalMs"];
-    this.pollIntervalMs = typeof interval === "number" && interval > 0 ? interval : 2000;
-    const settle = options.settings?.["settleMs"];
-    this.operationRules = { settleMs: typeof settle === "number" && settle >= 0 ? settle : 0 };
+    const { pollIntervalMs, settleMs } = pollingSettings(options.settings);
+    this.pollIntervalMs = pollIntervalMs;
+    this.operationRules = { settleMs };
   }
 
   #ready(signal: AbortSignal): Promise<Connected> {

@@ -2,15 +2,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CloudError, ConfigError } from "../../model/errors.js";
 import { Secret } from "../../model/secret.js";
 import { HttpClient } from "../http/client.js";
-import { fakeClock } from "../http/test-server.js";
+import { instantClock } from "../../../test/support/instant-clock.js";
 import { discoveryBase, identityV3, selectEndpoint } from "./catalog.js";
 import type { OpenStackConnection } from "./connection.js";
 import { KeystoneSession, tokenRequestBody } from "./keystone.js";
-import type { FakeOpenStack } from "./test-fake-openstack.js";
-import { APP_SECRET, PASSWORD, startFakeOpenStack } from "./test-fake-openstack.js";
+import type { FakeOpenStack } from "../../../test/support/fake-openstack.js";
+import { APP_SECRET, PASSWORD, startFakeOpenStack } from "../../../test/support/fake-openstack.js";
 
 let fake: FakeOpenStack;
-const clock = fakeClock();
+const clock = instantClock();
 const http = new HttpClient({ provider: "dc1", clock, random: () => 0 });
 const signal = new AbortController().signal;
 

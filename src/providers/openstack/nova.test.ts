@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloudError } from "../../model/errors.js";
 import { HttpClient } from "../http/client.js";
 import type { TestServer } from "../http/test-server.js";
-import { fakeClock, sendJson, startTestServer } from "../http/test-server.js";
+import { sendJson, startTestServer } from "../http/test-server.js";
+import { instantClock } from "../../../test/support/instant-clock.js";
 import { NovaClient } from "./nova.js";
 
 // Answers seen on a real Nova (test/openstack, noauth2 phase of test/nova/run.sh) that carry no server list.
 let server: TestServer;
-const http = new HttpClient({ provider: "dc1", clock: fakeClock(), random: () => 0 });
+const http = new HttpClient({ provider: "dc1", clock: instantClock(), random: () => 0 });
 const signal = new AbortController().signal;
 const noSigner = { sign: async () => ({}) };
 

@@ -5,11 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProviderConfig } from "../../model/desired.js";
 import { ReformError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
-import type { ProviderAdapter } from "../../model/provider.js";
+import type { ProviderAdapter, ProviderRuntime } from "../../model/provider.js";
 import { systemClock } from "../../runtime/clock.js";
 import { createAdapter } from "../registry.js";
 import { followStep } from "../test-support.js";
-import type { ProviderRuntime } from "../runtime.js";
 import { createSimAdapter } from "./sim-adapter.js";
 import { SIM_KEY_PREFIX, runningEmulators } from "./shared-emulator.js";
 

@@ -2,10 +2,9 @@ import { resolve } from "node:path";
 import type { Timings, World } from "../../emulator/index.js";
 import { loadWorldFile, parseDuration } from "../../emulator/index.js";
 import { ReformError } from "../../model/errors.js";
-import type { ProviderAdapter } from "../../model/provider.js";
+import type { ProviderAdapter, ProviderRuntime } from "../../model/provider.js";
 import { Secret } from "../../model/secret.js";
 import { createOpenStackAdapter } from "../openstack/adapter.js";
-import type { ProviderRuntime } from "../runtime.js";
 import type { SharedEmulator } from "./shared-emulator.js";
 import { acquireEmulator } from "./shared-emulator.js";
 

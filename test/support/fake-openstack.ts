@@ -1,8 +1,8 @@
 import type { ServerResponse } from "node:http";
-import type { SeenRequest } from "../http/test-server.js";
-import { sendJson, startTestServer } from "../http/test-server.js";
+import type { SeenRequest } from "../../src/providers/http/test-server.js";
+import { sendJson, startTestServer } from "../../src/providers/http/test-server.js";
 
-/** A small Keystone + Nova + Glance for unit tests, answering like the real APIs (shapes from api/openstack.md). */
+/** Test support: a small Keystone + Nova + Glance for the OpenStack client's unit tests, answering like the real APIs (shapes from api/openstack.md). */
 export const PASSWORD = "Pa55-Kn0wn-Fake-Keystone";
 export const APP_SECRET = "AppCred-S3cret-Kn0wn";
 

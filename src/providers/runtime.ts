@@ -1,1 +1,0 @@
-export type { ProviderRuntime } from "../model/provider.js";
