@@ -55,7 +55,8 @@ function resultLine(entry: ApplyResultEntry, c: ReturnType<typeof pc.createColor
       return `${c.green("✓")} ${entry.address}: converged (${entry.action}${steps}, ${seconds})`;
     case "failed": {
       const step = result.step ? ` during ${result.step}` : "";
-      const request = result.requestId ? ` [request ${result.requestId}]` : "";
+      // A cloud error's message already names its request id: printed once.
+      const request = result.requestId && !result.why.includes(result.requestId) ? ` [request ${result.requestId}]` : "";
       return `${c.red("✗")} ${entry.address}: failed${step}: ${result.why}${request} (${entry.action}${steps}, ${seconds})`;
     }
     case "skipped":
