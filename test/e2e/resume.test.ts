@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { appendFile, readFile } from "node:fs/promises";
+import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseJournal, pendingOperations } from "../../src/apply/journal.js";
@@ -47,7 +48,8 @@ function applyKilledMidRebuild(cloud: TestCloud, count = NAMES.length, env: Reco
     child.on("error", reject);
     child.on("close", (code, ended) => {
       clearTimeout(timer);
-      const stopped = signal === "SIGKILL" ? ended === "SIGKILL" : code === 1 && /Received SIGTERM/.test(stderr);
+      // Stopped by SIGINT or SIGTERM, it says so and exits as a shell reports a process the signal ended: 128 + its number.
+      const stopped = signal === "SIGKILL" ? ended === "SIGKILL" : code === 128 + constants.signals[signal] && stderr.includes(`Received ${signal}: stopping`);
       if (!stopped) reject(new Error(`apply was not stopped by ${signal} (code ${code}, ${ended}):\n${stdout}\n${stderr}`));
       else resolvePromise(stdout);
     });
@@ -103,7 +105,7 @@ describe("an apply killed with SIGKILL mid-rebuild, then applied again", () => {
   }, 60_000);
 });
 
-describe("an apply stopped with SIGTERM mid-rebuild", () => {
+describe.each(["SIGTERM", "SIGINT"] as const)("an apply stopped with %s mid-rebuild", (signal) => {
   let cloud: TestCloud;
   beforeAll(async () => {
     cloud = await startTestCloud(WORLD, { timings: { ...FAST, rebuild: 1500 } });
@@ -112,7 +114,7 @@ describe("an apply stopped with SIGTERM mid-rebuild", () => {
   afterAll(async () => cloud.close());
 
   it("leaves the rebuilds open in the journal; the next apply re-attaches, reports them and sends nothing twice", async () => {
-    const stopped = await applyKilledMidRebuild(cloud, NAMES.length, {}, "rebuild", "SIGTERM");
+    const stopped = await applyKilledMidRebuild(cloud, NAMES.length, {}, "rebuild", signal);
     expect(stopped).not.toMatch(/: converged/);
     expect(stopped.match(/FAILED: interrupted: the rebuild was sent and goes on in the cloud; the next apply follows it to its end/g)).toHaveLength(NAMES.length);
     const left = pendingOperations(parseJournal(await readFile(join(cloud.dir, ".reform", "journal.jsonl"), "utf8")).entries);
