@@ -84,8 +84,15 @@ describe("an apply killed with SIGKILL mid-rebuild, then applied again", () => {
     expect(again.stdout).toMatch(/Plan: .*3 wait/);
     expect(again.stdout).toMatch(/Apply: 3 converged, 0 failed, 0 skipped\./);
     for (const p of inFlight) {
-      expect(again.stdout).toContain(`Resumed: re-attached to rebuild of ${p.address} started ${new Date(p.handle.startedAt).toISOString()} by interrupted run ${p.run} (request ${p.handle.requestId ?? ""}): finished`);
+      const origin = `rebuild of ${p.address} started ${new Date(p.handle.startedAt).toISOString()} by interrupted run ${p.run} (request ${p.handle.requestId ?? ""})`;
+      expect(again.stdout).toContain(`Resumed: re-attached to ${origin}: finished`);
+      // Progress says at once what it waits for, and the happy end as news, not as a warning.
+      const waiting = again.stdout.indexOf(`Z waiting for ${origin}\n`);
+      const finished = again.stdout.indexOf(`Z re-attached to ${origin}: finished\n`);
+      expect(waiting).toBeGreaterThan(again.stdout.indexOf("Plan: "));
+      expect(finished).toBeGreaterThan(waiting);
     }
+    expect(again.stdout).not.toContain("warning: re-attached");
     const ubuntu2404 = cloud.emulator.snapshot().openstack.images.find((i) => i.name === "ubuntu-24.04")?.id;
     for (const name of NAMES) {
       expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
