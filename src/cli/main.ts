@@ -105,7 +105,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
       setExit(planfile ? await applySavedPlanCommand(io, planfile, options, signal) : await applyCommand(io, options, signal));
     });
 
-  program.command("show").description("render a saved plan").argument("<planfile>", "a plan saved with `plan --out`")
+  program.command("show").description("render a saved plan, or the JSON report of apply or drift").argument("<file>", "a plan saved with `plan --out`, or `apply`/`drift --output json`")
     .addOption(new Option("--output <format>", "text, json or markdown").choices(["text", "json", "markdown"]).default("text")).addOption(noColor())
     .action(async (planfile: string, o: { output: "text" | "json" | "markdown"; color: boolean }) => setExit(await (await import("./commands/show.js")).showCommand(io, planfile, o)));
 
