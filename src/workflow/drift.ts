@@ -7,12 +7,13 @@ import type { ObservedInstance } from "../model/observed.js";
 import type { ProviderAdapter } from "../model/provider.js";
 import { REDACTED } from "../model/secret.js";
 import { appliedSha256Of } from "../plan/fingerprint.js";
-import { globMatcher } from "../plan/globs.js";
 import type { DriftDocument, DriftEntryDocument, DriftStatus } from "../render/drift.js";
 import { DRIFT_FORMAT_VERSION } from "../render/drift.js";
 import { fieldPathToDocument } from "../render/plan-document.js";
 import { appliedCandidatesMatch } from "./drift-applied.js";
 import { imageRefKey, resolveFleetImages } from "./observe.js";
+import type { DriftIgnore } from "./patterns.js";
+import { ignoreWarnings, parseIgnores } from "./patterns.js";
 import { plan } from "./plan.js";
 
 export type { DriftStatus };
@@ -42,21 +43,8 @@ export interface DriftReport {
   readonly summary: Readonly<Record<DriftStatus, number>>;
   /** The `--ignore` list as given. */
   readonly ignore: readonly string[];
-}
-
-/** `--ignore` entries: a value with a `/` is an address glob (`dc1/web-*`), anything else a field glob (`metadata.monitoring`, `userData`, `image`). */
-export interface DriftIgnore {
-  readonly field: (path: FieldPath) => boolean;
-  readonly address: (address: InstanceAddress) => boolean;
-}
-
-const FIELD_ALIASES: Readonly<Record<string, string>> = { key_pair: "keyPair", user_data: "userData", keypair: "keyPair", userdata: "userData" };
-
-export function parseIgnores(values: readonly string[]): DriftIgnore {
-  const addresses = values.filter((v) => v.includes("/"));
-  const fields = values.filter((v) => !v.includes("/")).map((v) => FIELD_ALIASES[v] ?? v);
-  const fieldMatch = globMatcher(fields);
-  return { field: (path) => fieldMatch(path), address: globMatcher(addresses) };
+  /** `--target` and `--ignore` values that select nothing: for stderr, not part of the report. */
+  readonly warnings: readonly string[];
 }
 
 export interface DriftInput {
@@ -159,7 +147,8 @@ export async function drift(request: DriftRequest): Promise<DriftReport> {
     entries.push(classifyDrift({ desired, observed, change, imageId, ignore }));
   }
   entries.sort((a, b) => a.address.localeCompare(b.address));
-  return { createdAt: planned.plan.createdAt, configFile: planned.plan.configFile, entries, summary: summarizeDrift(entries), ignore: [...ignoreList] };
+  const warnings = [...planned.warnings, ...ignoreWarnings(ignoreList, [...planned.desired.keys()])];
+  return { createdAt: planned.plan.createdAt, configFile: planned.plan.configFile, entries, summary: summarizeDrift(entries), ignore: [...ignoreList], warnings };
 }
 
 /** The versioned JSON document every drift output renders (sensitive values replaced by the marker). */

@@ -15,6 +15,7 @@ import type { FleetObservation } from "./observe.js";
 import { imageRefKey, observeFleet, resolveFleetImages } from "./observe.js";
 import { preflightChanges } from "./preflight.js";
 import type { PlanInputSources } from "./step-inputs.js";
+import { targetWarnings } from "./patterns.js";
 
 export interface PlanRequest {
   readonly fleet: DesiredFleet;
@@ -44,6 +45,8 @@ export interface PlanResult {
   readonly root: FleetRoot;
   /** Plans one server again from fresh state (used by apply for servers that were busy). */
   readonly replan: (desired: DesiredInstance, observed: ObservedInstance) => InstanceChange;
+  /** For the user, not part of the plan: `targets` that match no server of the fleet. */
+  readonly warnings: readonly string[];
 }
 
 /** Observe the clouds, match the fleet file to live servers, and plan. Throws ConfigError for unknown servers or images. */
@@ -82,6 +85,7 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
     desired,
     observed,
     root: fleet.root,
+    warnings: targetWarnings(request.targets ?? [], resolved.instances.map((d) => d.address)),
     replan: (desired, fresh) => {
       const input = byAddress.get(desired.address);
       if (!input) throw new TypeError(`replan: ${desired.address} was not planned`);

@@ -51,6 +51,19 @@ describe("bad input through the CLI", () => {
       expectReadableError(await cloud.reform(["plan", "-c", "fleet.yaml"]), /fleet\.yaml:3:5: .*ambiguous.*11111111-1111-4111-8111-111111111111/);
     });
 
+    it("a --target that matches no server is a warning on stderr, not a silent 'No changes'", async () => {
+      await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1 }\n");
+      for (const command of [["plan"], ["apply", "--auto-approve"]]) {
+        const run = await cloud.reform([...command, "-c", "fleet.yaml", "--target", "nomatch/*", "--target", "web-1"]);
+        expect(run.code).toBe(0);
+        expect(run.stdout).toMatch(/No changes/);
+        expect(run.stderr).toBe(
+          "Warning: --target 'nomatch/*' matches no server of the fleet (addresses are PROVIDER/NAME, e.g. dc1/web-1): it selects nothing\n" +
+            "Warning: --target 'web-1' matches no server of the fleet (addresses are PROVIDER/NAME, e.g. dc1/web-1): it selects nothing; did you mean 'dc1/web-1'?\n",
+        );
+      }
+    });
+
     it("a missing clouds.yaml entry says where it looked", async () => {
       await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: nowhere } }\ninstances:\n  - { provider: dc1, name: web-1 }\n");
       const run = await cloud.reform(["plan", "-c", "fleet.yaml"]);
