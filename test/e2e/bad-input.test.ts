@@ -64,6 +64,27 @@ describe("bad input through the CLI", () => {
       }
     });
 
+    it("Keystone's 401 and 404 name the clouds.yaml entry and file, the full URL, and what to check", async () => {
+      await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1 }\n");
+      const identity = cloud.emulator.urls.identity;
+      const entry = (authUrl: string, password: string) =>
+        `clouds:\n  test:\n    auth: { auth_url: "${authUrl}", username: admin, password: ${password}, project_name: demo, user_domain_name: Default, project_domain_name: Default }\n`;
+      const file = await cloud.writeFleet(entry(identity, "Wrong-Pa55-Typed"), "wrong-password.yaml");
+      const refused = await cloud.reform(["plan", "-c", "fleet.yaml"], { OS_CLIENT_CONFIG_FILE: file });
+      expectReadableError(refused, /^Error: dc1: POST \/v3\/auth\/tokens failed 401 Unauthorized: .*\[request req-[^\]]+\]\n/);
+      expect(refused.stderr).toContain(
+        `  Keystone at ${identity}/auth/tokens refused the credentials from cloud "test" in ${file}: check the user (auth.username "admin", domain auth.user_domain_name "Default"), the password (auth.password), the project (auth.project_name "demo", domain auth.project_domain_name "Default"): the user needs a role on it\n`,
+      );
+      expect(refused.stderr).not.toContain("Wrong-Pa55-Typed");
+      const root = identity.replace(/\/identity\/v3$/, "");
+      const path = await cloud.writeFleet(entry(`${root}/v3`, "x"), "wrong-path.yaml");
+      const missing = await cloud.reform(["plan", "-c", "fleet.yaml"], { OS_CLIENT_CONFIG_FILE: path });
+      expectReadableError(missing, /^Error: dc1: POST \/v3\/auth\/tokens failed 404 /);
+      expect(missing.stderr).toContain(
+        `  no Keystone v3 at ${root}/v3/auth/tokens: auth.auth_url "${root}/v3" from cloud "test" in ${path} should be Keystone's address, e.g. https://keystone.example.com:5000/v3 or https://cloud.example.com/identity/v3\n`,
+      );
+    });
+
     it("a missing clouds.yaml entry says where it looked", async () => {
       await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: nowhere } }\ninstances:\n  - { provider: dc1, name: web-1 }\n");
       const run = await cloud.reform(["plan", "-c", "fleet.yaml"]);
