@@ -27,6 +27,7 @@ import { projectIdFrom, projectsRequest } from "./iam.js";
 import { jobOutcome } from "./jobs.js";
 import type { HuaweiSettings } from "./config.js";
 import { resolveSettings } from "./config.js";
+import { huaweiHint } from "./hints.js";
 import type { EcsServer } from "./normalize.js";
 import { normalizeEcsServer, SYSTEM_METADATA_KEYS } from "./normalize.js";
 import { HuaweiSigner } from "./sign.js";
@@ -82,6 +83,7 @@ class HuaweiAdapter implements ProviderAdapter {
       clock: options.clock,
       ...(options.random ? { random: options.random } : {}),
       requestIdHeaders: ["x-request-id"],
+      hint: huaweiHint(settings),
       ...(debug ? { onExchange: (e) => debug(`${e.method} ${e.url} ${e.status ?? e.error ?? ""} ${e.ms}ms${e.requestId ? ` [${e.requestId}]` : ""}`) } : {}),
     });
   }

@@ -3,8 +3,10 @@ import type { ImageRef, InstanceSelector } from "../../model/desired.js";
 import { AmbiguousError, CloudError, ReformError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { ImageResolution, ListInstancesRequest, OperationHandle, OperationStatus, ProviderAdapter, ProviderCapabilities, ProviderEndpoint, StartStepRequest } from "../../model/provider.js";
+import { requireAscii } from "../http/ascii.js";
 import { HttpClient } from "../http/client.js";
 import type { Exchange, HttpClientOptions } from "../http/types.js";
+import { jdHint } from "./hints.js";
 import { normalizeInstance } from "./normalize.js";
 import type { JdCall, Tracking } from "./operations.js";
 import { decideJdOperation, metadataCall, showsStep, stepCall, withVmState } from "./operations.js";
@@ -96,16 +98,22 @@ class JdCloudAdapter implements ProviderAdapter {
     const secretKey = options.env["JDC_SECRET_KEY"];
     if (!region) throw new ReformError("USAGE", `provider ${options.name}: no region (set region: in the fleet file or JDC_REGION)`);
     if (!accessKey || !secretKey) throw new ReformError("AUTH_ERROR", `provider ${options.name}: JD Cloud keys missing: set JDC_ACCESS_KEY and JDC_SECRET_KEY`);
+    const regionSource = stringSetting(options.settings, "region") ? `region of provider ${options.name} in the fleet file` : "JDC_REGION";
+    const endpoint = stringSetting(options.settings, "endpoint") ?? DEFAULT_JD_ENDPOINT;
+    for (const [setting, value, secret] of [["JDC_ACCESS_KEY", accessKey, false], ["JDC_SECRET_KEY", secretKey, true], [regionSource, region, false]] as const) {
+      requireAscii({ provider: `${options.name} (jdcloud)`, setting, value, secret });
+    }
     this.#http = new HttpClient({
       ...options.http,
       provider: options.name,
       clock: options.clock,
       ...(options.random ? { random: options.random } : {}),
       requestIdHeaders: ["x-jdcloud-request-id"],
+      hint: jdHint({ accessKey, region, regionSource, endpoint }),
       ...(options.debug ? { onExchange: debugLine(options.debug) } : {}),
     });
     const signer = new JdSigner({ credentials: { accessKey, secretKey }, region, clock: options.clock });
-    this.#vm = new JdVmClient({ http: this.#http, signer, endpoint: stringSetting(options.settings, "endpoint") ?? DEFAULT_JD_ENDPOINT, region });
+    this.#vm = new JdVmClient({ http: this.#http, signer, endpoint, region });
   }
 
   endpoints(): readonly ProviderEndpoint[] {

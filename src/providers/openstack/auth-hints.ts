@@ -1,3 +1,4 @@
+import { requireAscii } from "../http/ascii.js";
 import type { RequestFailure } from "../http/types.js";
 import type { OpenStackAuth, OpenStackConnection } from "./connection.js";
 
@@ -54,6 +55,31 @@ function project(conn: OpenStackConnection, auth: { projectName?: string; projec
   if (auth.projectName === undefined) return [];
   const domain = auth.projectDomainId !== undefined ? `${settingName(conn, "project_domain_id")} "${auth.projectDomainId}"` : `${settingName(conn, "project_domain_name")} "${auth.projectDomainName ?? "Default"}"`;
   return [`the project (${settingName(conn, "project_name")} "${auth.projectName}", domain ${domain}): the user needs a role on it`];
+}
+
+/**
+ * Refuses a machine-issued credential (token, application credential id or secret) with a character outside ASCII
+ * before any request: it is a copied placeholder. Passwords and names may be anything Keystone accepts.
+ */
+export function requireAsciiCredentials(provider: string, conn: OpenStackConnection): void {
+  const auth = conn.auth;
+  const where = conn.settingsIn === "clouds.yaml" && conn.origin ? ` of ${conn.origin}` : "";
+  const check = (key: string, value: string | undefined, secret: boolean) => {
+    if (value !== undefined) requireAscii({ provider: `${provider} (openstack)`, setting: `${settingName(conn, key)}${where}`, value, secret });
+  };
+  switch (auth.type) {
+    case "token":
+    case "admin_token":
+      check("token", auth.token.reveal(), true);
+      return;
+    case "v3applicationcredential":
+      check("application_credential_id", auth.id, false);
+      check("application_credential_secret", auth.secret.reveal(), true);
+      return;
+    case "password":
+    case "none":
+      return;
+  }
 }
 
 /** A clouds.yaml auth key as the user wrote it: `auth.username` in clouds.yaml, `OS_USERNAME` in the environment. */

@@ -4,7 +4,7 @@ import type { ProviderEndpoint } from "../../model/provider.js";
 import { HttpClient } from "../http/client.js";
 import type { Exchange } from "../http/types.js";
 import type { OpenStackAdapterOptions } from "./adapter.js";
-import { keystoneHint } from "./auth-hints.js";
+import { keystoneHint, requireAsciiCredentials } from "./auth-hints.js";
 import { discoveryBase } from "./catalog.js";
 import { resolveConnection } from "./config.js";
 import type { EndpointInterface, OpenStackConnection } from "./connection.js";
@@ -31,6 +31,7 @@ export interface Connected {
 /** Resolves the connection (explicit, or clouds.yaml / OS_* with the fleet settings on top), then discovers Nova. */
 export async function connect(options: OpenStackAdapterOptions, signal: AbortSignal): Promise<Connected> {
   const connection = applySettings(options.connection ?? (await resolveConnection({ ...pick(options.settings, "cloud"), ...pick(options.settings, "region") }, options)), options.settings ?? {});
+  requireAsciiCredentials(options.name, connection);
   const insecure = connection.verify === false;
   if (insecure) options.warn(`provider ${options.name}: TLS certificate verification is turned off (${connection.origin ?? "explicit connection"}); the connection can be intercepted`);
   const ca = connection.cacert && !insecure ? await options.readFile(isAbsolute(connection.cacert) ? connection.cacert : resolve(options.cwd, connection.cacert)) : undefined;
