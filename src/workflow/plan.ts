@@ -1,4 +1,5 @@
 import { resolveInstances, rolloutPolicies } from "../config/expand.js";
+import { didYouMean } from "../config/suggest.js";
 import type { InstanceAddress } from "../model/address.js";
 import type { InstanceChange } from "../model/change.js";
 import type { Clock } from "../model/clock.js";
@@ -110,6 +111,13 @@ async function nameObservedImages(inputs: PlanInstanceInput[], adapters: Readonl
   }
 }
 
+/** The adapter's message, and the name meant when a name not found is a likely typo of one the cloud has. */
+function describeUnresolved(resolution: ImageResolution): string {
+  const { ref, result } = resolution;
+  if (result.type !== "error") return "";
+  return "name" in ref && result.known ? `${result.message}${didYouMean(ref.name, result.known)}` : result.message;
+}
+
 function imageRefs(instances: readonly DesiredInstance[]): Map<string, ImageRef[]> {
   const refs = new Map<string, ImageRef[]>();
   for (const instance of instances) {
@@ -159,7 +167,7 @@ function planInput(
   if (!desired.spec.image) return { desired, observed, capabilities, adopt };
   const resolution = images.get(desired.provider)?.get(imageRefKey(desired.spec.image));
   if (!resolution || resolution.result.type === "error") {
-    diagnostics.push({ location: desired.source, message: `${desired.address}: ${resolution?.result.type === "error" ? resolution.result.message : "image could not be resolved"}` });
+    diagnostics.push({ location: desired.source, message: `${desired.address}: ${resolution ? describeUnresolved(resolution) : "image could not be resolved"}` });
     return undefined;
   }
   const { id, name, properties } = resolution.result;

@@ -51,6 +51,11 @@ describe("bad input through the CLI", () => {
       expectReadableError(await cloud.reform(["plan", "-c", "fleet.yaml"]), /fleet\.yaml:3:5: .*ambiguous.*11111111-1111-4111-8111-111111111111/);
     });
 
+    it("a mistyped image name is located and names the image the cloud has", async () => {
+      await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1, spec: { image: { name: ubuntu-24.4 } } }\n");
+      expectReadableError(await cloud.reform(["plan", "-c", "fleet.yaml"]), /fleet\.yaml:3:5: dc1\/web-1: no image named ubuntu-24\.4; did you mean 'ubuntu-24\.04'\?\n/);
+    });
+
     it("a --target that matches no server is a warning on stderr, not a silent 'No changes'", async () => {
       await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1 }\n");
       for (const command of [["plan"], ["apply", "--auto-approve"]]) {

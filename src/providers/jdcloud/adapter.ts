@@ -264,7 +264,7 @@ function resolveImage(ref: ImageRef, images: readonly JdImage[]): ImageResolutio
   const matching = "id" in ref ? images.filter((i) => i.imageId === ref.id) : images.filter((i) => i.name === ref.name);
   const found = [...new Map(matching.map((i) => [i.imageId, i])).values()];
   const what = "id" in ref ? `id ${ref.id}` : `name "${ref.name}"`;
-  if (found.length === 0) return { type: "error", message: `no JD Cloud image with ${what}` };
+  if (found.length === 0) return { type: "error", message: `no JD Cloud image with ${what}`, known: [...new Set(images.flatMap((i) => (i.name ? [i.name] : [])))] };
   if (found.length > 1) return { type: "error", message: `image ${what} is ambiguous: ${found.map((i) => i.imageId).join(", ")}; use an id` };
   const image = found[0]!;
   const properties: Record<string, string> = {};
