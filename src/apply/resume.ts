@@ -36,6 +36,8 @@ async function resumeOne(op: PendingOperation, deps: ResumeDeps): Promise<Resume
   if (handle.synchronous) {
     resumed = { ...base, outcome: "not-followed", message: "a synchronous call: its effect is read back from the server" };
   } else {
+    // Said at once: following it can take as long as the step has left to run.
+    ctx.reporter.report({ type: "reattaching", address: op.address, step: handle.step, message: `waiting for ${describeOrigin(base)}` });
     const remaining = Math.max(ctx.pollIntervalMs, handle.startedAt + deps.timeoutOf(op.address, handle.step) - ctx.clock.now());
     resumed = await follow(op, ctx, remaining, base);
   }
@@ -50,7 +52,8 @@ async function resumeOne(op: PendingOperation, deps: ResumeDeps): Promise<Resume
     resumedBy: deps.run,
     ...(resumed.message ? { message: resumed.message } : {}),
   });
-  ctx.reporter.report({ type: "warning", message: describeResumed(resumed) });
+  const ended = resumed.outcome === "finished" || handle.synchronous;
+  ctx.reporter.report(ended ? { type: "reattached", address: op.address, step: handle.step, message: describeResumed(resumed) } : { type: "warning", message: describeResumed(resumed) });
   return resumed;
 }
 
@@ -65,10 +68,15 @@ async function follow(op: PendingOperation, ctx: InstanceContext, timeoutMs: num
   }
 }
 
+/** "rebuild of dc1/web-1 started … by interrupted run … (request …, job …)". */
+function describeOrigin(r: Omit<ResumedOperation, "outcome">): string {
+  const ids = [r.requestId ? `request ${r.requestId}` : "", r.jobId ? `job ${r.jobId}` : ""].filter((s) => s !== "").join(", ");
+  return `${r.step} of ${r.address} started ${r.startedAt} by interrupted run ${r.run}${ids ? ` (${ids})` : ""}`;
+}
+
 /** One line for progress output and reports. */
 export function describeResumed(r: ResumedOperation): string {
-  const ids = [r.requestId ? `request ${r.requestId}` : "", r.jobId ? `job ${r.jobId}` : ""].filter((s) => s !== "").join(", ");
-  const head = `re-attached to ${r.step} of ${r.address} started ${r.startedAt} by interrupted run ${r.run}${ids ? ` (${ids})` : ""}`;
+  const head = `re-attached to ${describeOrigin(r)}`;
   switch (r.outcome) {
     case "finished":
       return `${head}: finished`;

@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { constants } from "node:os";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ConfigError, ReformError } from "../model/errors.js";
 import { tryParseDuration } from "../config/duration.js";
@@ -22,7 +23,7 @@ Examples:
   $ reform drift -c fleet.yaml --output markdown --ignore metadata.monitoring
 
 Exit codes: 0 success or no changes, 1 error, 2 changes present (plan --detailed-exitcode) or drift,
-3 configuration changes not yet applied and no drift (drift).
+3 configuration changes not yet applied and no drift (drift), 130/143 stopped by SIGINT/SIGTERM.
 Docs: README.md and docs/ in the reform package (configuration.md, actions.md, ci.md, plan-format.md).`;
 
 /**
@@ -37,10 +38,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), sig
   });
   try {
     await program.parseAsync(normalizeArgv(argv), { from: "user" });
-    return exitCode;
   } catch (error) {
-    return reportError(io, error, debug);
+    exitCode = reportError(io, error, debug);
   }
+  return signal.aborted && signal.reason instanceof Interrupted ? signal.reason.exitCode : exitCode;
 }
 
 /** Terraform users type `-out FILE` (or `-out=FILE`); commander reads one-dash options as short flags, so it becomes `--out`. */
@@ -104,7 +105,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
       setExit(planfile ? await applySavedPlanCommand(io, planfile, options, signal) : await applyCommand(io, options, signal));
     });
 
-  program.command("show").description("render a saved plan").argument("<planfile>", "a plan saved with `plan --out`")
+  program.command("show").description("render a saved plan, or the JSON report of apply or drift").argument("<file>", "a plan saved with `plan --out`, or `apply`/`drift --output json`")
     .addOption(new Option("--output <format>", "text, json or markdown").choices(["text", "json", "markdown"]).default("text")).addOption(noColor())
     .action(async (planfile: string, o: { output: "text" | "json" | "markdown"; color: boolean }) => setExit(await (await import("./commands/show.js")).showCommand(io, planfile, o)));
 
@@ -176,15 +177,30 @@ function rate(value: string): number {
   return n;
 }
 
+/**
+ * Why a run was stopped: a signal. A run it stops exits 128 + the signal's number (SIGINT 130, SIGTERM 143), as a
+ * shell reports a process the signal killed, so a pipeline tells "cancelled" from "failed". Named AbortError: what
+ * was waiting on the signal rejects with it.
+ */
+class Interrupted extends Error {
+  readonly exitCode: number;
+
+  constructor(signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+    this.name = "AbortError";
+    this.exitCode = 128 + (constants.signals[signal] ?? 0);
+  }
+}
+
 /** Aborts on the first SIGINT or SIGTERM, so running steps stop cleanly; a second signal exits at once. */
 function processSignal(): AbortSignal {
   const controller = new AbortController();
   // Every wait, poll and HTTP request in flight listens on this one signal (hundreds in a large apply): no listener limit.
   setMaxListeners(0, controller.signal);
   const onSignal = (name: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(130);
+    if (controller.signal.aborted) process.exit(new Interrupted(name).exitCode);
     process.stderr.write(`\nReceived ${name}: stopping; servers already changing finish in the cloud, the next plan shows where they are.\n`);
-    controller.abort();
+    controller.abort(new Interrupted(name));
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

@@ -37,8 +37,8 @@ export function listed(env: Readonly<Record<string, string | undefined>>, variab
   return [...new Set([...flags, ...fromEnv])];
 }
 
-export async function openSession(io: CliIo, configPath: string, options: { debug: boolean } & FleetAccessOptions): Promise<Session> {
-  const fleet = await loadConfig(io, configPath, options);
+/** The fleet's providers' adapters (the embedded simulator starts here; clouds are contacted only when first used). */
+export async function openSession(io: CliIo, fleet: DesiredFleet, options: { debug: boolean }): Promise<Session> {
   const adapters = await createAdapters(fleet, {
     env: io.env,
     cwd: io.cwd,
@@ -57,9 +57,10 @@ export async function openSession(io: CliIo, configPath: string, options: { debu
   };
 }
 
-/** Runs `body` with a session and always closes it. */
-export async function withSession<T>(io: CliIo, configPath: string, options: { debug: boolean } & FleetAccessOptions, body: (session: Session) => Promise<T>): Promise<T> {
-  const session = await openSession(io, configPath, options);
+/** Runs `body` with a session and always closes it; `config` is the fleet file's path, or the fleet already loaded. */
+export async function withSession<T>(io: CliIo, config: string | DesiredFleet, options: { debug: boolean } & FleetAccessOptions, body: (session: Session) => Promise<T>): Promise<T> {
+  const fleet = typeof config === "string" ? await loadConfig(io, config, options) : config;
+  const session = await openSession(io, fleet, options);
   try {
     return await body(session);
   } finally {

@@ -60,7 +60,7 @@ describe("loadFleet", () => {
   it("reports all YAML syntax errors at once", async () => {
     const error = await configError(loadFleetText("providers:\n  a: 1\n  a: 2\nx: [\n", "fleet.yaml", deps));
     expect(error.diagnostics.length).toBeGreaterThanOrEqual(2);
-    expect(error.diagnostics[0]?.message).toBe("duplicate key 'a': map keys must be unique");
+    expect(error.diagnostics[0]?.message).toBe("invalid YAML: duplicate key 'a': map keys must be unique");
   });
 
   it("names a fleet file it cannot read", async () => {

@@ -2,6 +2,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml
 import type { Document, Node as YamlNode, Pair } from "yaml";
 import type { Diagnostic } from "../model/errors.js";
 import type { SourceLocation } from "../model/source.js";
+import { describeYamlErrors } from "./yaml-errors.js";
 
 /** A parsed fleet file: the YAML document, and what maps its offsets back to lines and columns. */
 export interface ParsedFleetText {
@@ -15,25 +16,12 @@ export interface ParsedFleetText {
 /** A path into the document: map keys and sequence indexes. */
 export type NodePath = readonly (string | number)[];
 
-/** Parses YAML text. Syntax errors (tabs, bad indentation, duplicate keys…) become located diagnostics. */
+/** Parses YAML text. Syntax errors (tabs, bad indentation, duplicate keys…) become located diagnostics, in plain words. */
 export function parseFleetText(text: string, file: string): ParsedFleetText {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, keepSourceTokens: true, uniqueKeys: true, prettyErrors: false, strict: true });
-  const diagnostics = [...doc.errors, ...doc.warnings].map((error) => {
-    const pos = lineCounter.linePos(error.pos[0]);
-    return { location: { file, line: pos.line, column: pos.col }, message: yamlMessage(error.code, error.message, text.slice(error.pos[0])) };
-  });
+  const diagnostics = describeYamlErrors([...doc.errors, ...doc.warnings], text, doc).map((problem) => ({ location: locationAt({ file, lineCounter }, problem.offset), message: problem.message }));
   return { file, doc, lineCounter, diagnostics };
-}
-
-function yamlMessage(code: string, message: string, rest: string): string {
-  const first = message.split("\n")[0] ?? message;
-  if (code === "DUPLICATE_KEY") {
-    const key = /^("[^"\n]*"|'[^'\n]*'|[^:#\n]+?)\s*:/.exec(rest)?.[1];
-    return key ? `duplicate key '${key.replace(/^["']|["']$/g, "")}': map keys must be unique` : `duplicate key: ${first}`;
-  }
-  if (code === "TAB_AS_INDENT") return `${first} (indent with spaces)`;
-  return first;
 }
 
 /** The location of an offset in the parsed text (1-based line and column). */

@@ -35,4 +35,6 @@ export interface DriftReport {
   readonly summary: Readonly<Record<DriftStatus, number>>;
   /** The `--ignore` list as given. */
   readonly ignore: readonly string[];
+  /** `--target` and `--ignore` values that select nothing: for stderr, not part of the report. */
+  readonly warnings: readonly string[];
 }

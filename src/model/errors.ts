@@ -72,6 +72,8 @@ export interface CloudErrorDetails {
   readonly requestId?: string;
   readonly address?: InstanceAddress;
   readonly step?: StepKind;
+  /** What to check, when the provider can tell (which credential, which setting, what it should look like). */
+  readonly hint?: string;
 }
 
 /** The cloud said no. Carries what a human needs to follow up: its message and request id. */
@@ -94,7 +96,8 @@ function describeCloudError(d: CloudErrorDetails): string {
   const status = d.status === undefined ? "" : ` ${d.status}`;
   const code = d.cloudCode ? ` ${d.cloudCode}` : "";
   const rid = d.requestId ? ` [request ${d.requestId}]` : "";
-  return `${who}${d.provider}: ${d.operation} failed${status}${code}: ${d.cloudMessage}${rid}`;
+  const hint = d.hint ? `\n  ${d.hint}` : "";
+  return `${who}${d.provider}: ${d.operation} failed${status}${code}: ${d.cloudMessage}${rid}${hint}`;
 }
 
 /** A mutating call whose outcome is unknown (timeout, reset): re-read before deciding, never retry blindly. */

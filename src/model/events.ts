@@ -28,7 +28,11 @@ export type ApplyEvent =
   /** A step failed after the server, running before, was stopped: apply starts it again. */
   | { readonly type: "restarting"; readonly address: InstanceAddress; readonly failedStep: StepKind }
   | { readonly type: "instance-done"; readonly address: InstanceAddress; readonly result: InstanceResult }
-  | { readonly type: "warning"; readonly message: string };
+  | { readonly type: "warning"; readonly message: string }
+  /** apply follows a step an interrupted run started and never saw finish; `message` says which, for people. */
+  | { readonly type: "reattaching"; readonly address: InstanceAddress; readonly step: StepKind; readonly message: string }
+  /** A re-attached step ended well (finished, or nothing to follow): news, not a warning (those are `warning` events). */
+  | { readonly type: "reattached"; readonly address: InstanceAddress; readonly step: StepKind; readonly message: string };
 
 /** The library never prints: progress goes to a Reporter the caller chose. */
 export interface Reporter {

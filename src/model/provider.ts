@@ -84,8 +84,13 @@ export interface ReprovisionVariants {
 /** An image reference and what it resolved to: one image, or why not. */
 export interface ImageResolution {
   readonly ref: ImageRef;
-  /** Resolved id, or an error message (not found, ambiguous). */
-  readonly result: { readonly type: "found"; readonly id: string; readonly name: string; readonly properties: Readonly<Record<string, string>> } | { readonly type: "error"; readonly message: string };
+  /**
+   * Resolved id, or an error message (not found, ambiguous). A name not found comes with the names of images the cloud
+   * has (`known`, as many as one listing gave), so the plan can say which one was meant. @default known: none
+   */
+  readonly result:
+    | { readonly type: "found"; readonly id: string; readonly name: string; readonly properties: Readonly<Record<string, string>> }
+    | { readonly type: "error"; readonly message: string; readonly known?: readonly string[] };
 }
 
 /** Which servers a listing must return. */

@@ -39,7 +39,8 @@ function resultLine(entry: InstanceReport, c: ReturnType<typeof pc.createColors>
       return `${c.green("✓")} ${entry.address}: converged (${entry.action}${steps}, ${seconds})`;
     case "failed": {
       const step = result.step ? ` during ${result.step}` : "";
-      const request = result.requestId ? ` [request ${result.requestId}]` : "";
+      // A cloud error's message already names its request id: printed once.
+      const request = result.requestId && !result.why.includes(result.requestId) ? ` [request ${result.requestId}]` : "";
       return `${c.red("✗")} ${entry.address}: failed${step}: ${result.why}${request} (${entry.action}${steps}, ${seconds})`;
     }
     case "skipped":
@@ -54,6 +55,26 @@ export function renderApplyReportText(report: ApplyReport, options: { readonly c
   const total = `Apply: ${s.converged} converged, ${s.failed} failed, ${s.skipped} skipped.`;
   const lines = report.results.map((entry) => resultLine(entry, c));
   return [...lines, s.failed > 0 ? c.bold(c.red(total)) : c.bold(total)].join("\n");
+}
+
+/** The report a document was written from (what `reform show` renders), its summary recounted from the results. */
+export function fromApplyReportDocument(doc: ApplyReportDocument): ApplyReport {
+  return {
+    startedAt: doc.started_at,
+    finishedAt: doc.finished_at,
+    results: doc.results.map((r) => ({ address: r.address, id: r.id, action: r.action, steps: r.steps, durationMs: r.duration_ms, result: resultOf(r.result) })),
+  };
+}
+
+function resultOf(result: ApplyReportDocument["results"][number]["result"]): InstanceResult {
+  switch (result.type) {
+    case "converged":
+      return { type: "converged" };
+    case "skipped":
+      return { type: "skipped", why: result.why ?? "" };
+    case "failed":
+      return { type: "failed", why: result.why ?? "", ...(result.step ? { step: result.step } : {}), ...(result.request_id ? { requestId: result.request_id } : {}) };
+  }
 }
 
 export function toApplyReportDocument(report: ApplyReport): ApplyReportDocument {

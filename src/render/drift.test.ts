@@ -72,6 +72,7 @@ describe("toDriftDocument", () => {
       configFile: "/work/fleet.yaml",
       summary: { drift: 1, unapplied: 0, "in-sync": 0, unknown: 0 },
       ignore: ["metadata.last-backup"],
+      warnings: [],
       entries: [
         {
           address: "dc1/web-1",

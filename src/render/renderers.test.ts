@@ -90,6 +90,13 @@ describe("apply report", () => {
     );
   });
 
+  it("names a request id once, also when the cloud's message already carries it", () => {
+    const why = "dc1/web-2 (rebuild): dc1: POST /servers/{id}/action rebuild failed 400 badRequest: Invalid key_name provided. [request req-7]";
+    const text = renderApplyReportText({ ...report, results: [{ ...report.results[1]!, result: { type: "failed", why, step: "rebuild", requestId: "req-7" } }] }, { color: false });
+    expect(text.match(/req-7/g)).toHaveLength(1);
+    expect(text).toContain(`failed during rebuild: ${why} (rebuild [rebuild], 3.0s)`);
+  });
+
   it("maps to a snake_case document with a summary", () => {
     const d = toApplyReportDocument(report);
     expect(d.summary).toEqual({ converged: 1, failed: 1, skipped: 1 });

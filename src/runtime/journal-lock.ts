@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { constants } from "node:fs";
-import { link, open, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { link, mkdir, open, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
+import { dirname } from "node:path";
 import { ReformError } from "../model/errors.js";
 
 /** Who holds a journal: written into `<journal>.lock` whole, before the lock file appears. */
@@ -36,6 +37,7 @@ export async function lockJournal(journalPath: string, env: LockEnvironment = LO
   const path = `${journalPath}.lock`;
   const mine: LockHolder = { pid: env.pid, host: env.host, startedAt: env.now().toISOString() };
   const text = `${JSON.stringify(mine)}\n`;
+  await mkdir(dirname(journalPath), { recursive: true });
   for (let attempt = 0; attempt < 3; attempt++) {
     if (await createWhole(path, text)) return { release: () => releaseIfMine(path, text) };
     const held = await readLockFile(path).catch(() => undefined);

@@ -5,7 +5,8 @@ import { appliedSha256Of } from "../plan/fingerprint.js";
 import { planInstance } from "../plan/plan-instance.js";
 import { IMAGES, desired, input, observed, userData } from "../plan/test-builders.js";
 import type { DriftStatus } from "../model/drift.js";
-import { classifyDrift, driftExitCode, parseIgnores, summarizeDrift } from "./drift.js";
+import { classifyDrift, driftExitCode, summarizeDrift } from "./drift.js";
+import { parseIgnores } from "./patterns.js";
 
 const imageIdOf = (spec: Partial<DesiredSpec>): string | undefined =>
   spec.image === undefined ? undefined : Object.values(IMAGES).find((i) => "name" in spec.image! && i.name === spec.image.name)?.id;

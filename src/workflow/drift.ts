@@ -6,25 +6,11 @@ import type { DriftEntry, DriftReport, DriftStatus } from "../model/drift.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { ProviderAdapter } from "../model/provider.js";
 import { appliedSha256Of } from "../plan/fingerprint.js";
-import { globMatcher } from "../plan/globs.js";
 import { appliedCandidatesMatch } from "./drift-applied.js";
 import { imageRefKey, resolveFleetImages } from "./observe.js";
+import type { DriftIgnore } from "./patterns.js";
+import { ignoreWarnings, parseIgnores } from "./patterns.js";
 import { plan } from "./plan.js";
-
-/** `--ignore` entries: a value with a `/` is an address glob (`dc1/web-*`), anything else a field glob (`metadata.monitoring`, `userData`, `image`). */
-export interface DriftIgnore {
-  readonly field: (path: FieldPath) => boolean;
-  readonly address: (address: InstanceAddress) => boolean;
-}
-
-const FIELD_ALIASES: Readonly<Record<string, string>> = { key_pair: "keyPair", user_data: "userData", keypair: "keyPair", userdata: "userData" };
-
-export function parseIgnores(values: readonly string[]): DriftIgnore {
-  const addresses = values.filter((v) => v.includes("/"));
-  const fields = values.filter((v) => !v.includes("/")).map((v) => FIELD_ALIASES[v] ?? v);
-  const fieldMatch = globMatcher(fields);
-  return { field: (path) => fieldMatch(path), address: globMatcher(addresses) };
-}
 
 export interface DriftInput {
   readonly desired: DesiredInstance;
@@ -126,5 +112,6 @@ export async function drift(request: DriftRequest): Promise<DriftReport> {
     entries.push(classifyDrift({ desired, observed, change, imageId, ignore }));
   }
   entries.sort((a, b) => a.address.localeCompare(b.address));
-  return { createdAt: planned.plan.createdAt, configFile: planned.plan.configFile, entries, summary: summarizeDrift(entries), ignore: [...ignoreList] };
+  const warnings = [...planned.warnings, ...ignoreWarnings(ignoreList, [...planned.desired.keys()])];
+  return { createdAt: planned.plan.createdAt, configFile: planned.plan.configFile, entries, summary: summarizeDrift(entries), ignore: [...ignoreList], warnings };
 }

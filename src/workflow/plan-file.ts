@@ -70,7 +70,8 @@ function jsonErrorPosition(text: string, error: unknown): string {
   return `line ${before.length}, column ${(before[before.length - 1]?.length ?? 0) + 1}`;
 }
 
-function describeSchemaError(e: ErrorObject): string {
+/** One schema violation in words: ajv's message and the values allowed. */
+export function describeSchemaError(e: ErrorObject): string {
   const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
   return `${e.message ?? "invalid"}${allowed ? ` (${allowed.map((v) => JSON.stringify(v)).join(", ")})` : ""}`;
 }

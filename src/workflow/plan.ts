@@ -1,4 +1,5 @@
 import { resolveInstances, rolloutPolicies } from "../config/expand.js";
+import { didYouMean } from "../config/suggest.js";
 import type { InstanceAddress } from "../model/address.js";
 import type { InstanceChange } from "../model/change.js";
 import type { Clock } from "../model/clock.js";
@@ -15,6 +16,7 @@ import type { FleetObservation } from "./observe.js";
 import { imageRefKey, observeFleet, resolveFleetImages } from "./observe.js";
 import { preflightChanges } from "./preflight.js";
 import type { PlanInputSources } from "./step-inputs.js";
+import { targetWarnings } from "./patterns.js";
 
 export interface PlanRequest {
   readonly fleet: DesiredFleet;
@@ -44,6 +46,8 @@ export interface PlanResult {
   readonly root: FleetRoot;
   /** Plans one server again from fresh state (used by apply for servers that were busy). */
   readonly replan: (desired: DesiredInstance, observed: ObservedInstance) => InstanceChange;
+  /** For the user, not part of the plan: `targets` that match no server of the fleet. */
+  readonly warnings: readonly string[];
 }
 
 /** Observe the clouds, match the fleet file to live servers, and plan. Throws ConfigError for unknown servers or images. */
@@ -82,6 +86,7 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
     desired,
     observed,
     root: fleet.root,
+    warnings: targetWarnings(request.targets ?? [], resolved.instances.map((d) => d.address)),
     replan: (desired, fresh) => {
       const input = byAddress.get(desired.address);
       if (!input) throw new TypeError(`replan: ${desired.address} was not planned`);
@@ -104,6 +109,13 @@ async function nameObservedImages(inputs: PlanInstanceInput[], adapters: Readonl
     const found = names.get(input.desired.provider)?.get(imageRefKey({ id: input.observed.imageId }))?.result;
     if (found?.type === "found") inputs[index] = { ...input, observedImage: { id: found.id, name: found.name, properties: found.properties } };
   }
+}
+
+/** The adapter's message, and the name meant when a name not found is a likely typo of one the cloud has. */
+function describeUnresolved(resolution: ImageResolution): string {
+  const { ref, result } = resolution;
+  if (result.type !== "error") return "";
+  return "name" in ref && result.known ? `${result.message}${didYouMean(ref.name, result.known)}` : result.message;
 }
 
 function imageRefs(instances: readonly DesiredInstance[]): Map<string, ImageRef[]> {
@@ -155,7 +167,7 @@ function planInput(
   if (!desired.spec.image) return { desired, observed, capabilities, adopt };
   const resolution = images.get(desired.provider)?.get(imageRefKey(desired.spec.image));
   if (!resolution || resolution.result.type === "error") {
-    diagnostics.push({ location: desired.source, message: `${desired.address}: ${resolution?.result.type === "error" ? resolution.result.message : "image could not be resolved"}` });
+    diagnostics.push({ location: desired.source, message: `${desired.address}: ${resolution ? describeUnresolved(resolution) : "image could not be resolved"}` });
     return undefined;
   }
   const { id, name, properties } = resolution.result;

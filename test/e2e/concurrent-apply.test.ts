@@ -1,5 +1,5 @@
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
@@ -99,5 +99,31 @@ describe("two applies of the same plan in one workspace at the same time", () =>
     const refusedOrStale = [a, b].find((run) => run.code === 1)?.stderr ?? "";
     expect(refusedOrStale).toMatch(/another apply is running on this journal|the plan is stale/);
     expect(outcomes.filter((o) => o.locked).length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("an apply on a journal another live apply holds", () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(WORLD);
+    await cloud.writeFleet(FLEET);
+  });
+  afterAll(async () => cloud.close());
+
+  it("is refused before any cloud is contacted: no request, no plan printed", async () => {
+    // The holder: this test's own process, alive on this host, as a running apply would be.
+    await mkdir(join(cloud.dir, ".reform"), { recursive: true });
+    const since = "2026-11-22T10:00:00.000Z";
+    await writeFile(join(cloud.dir, ".reform", "journal.jsonl.lock"), `${JSON.stringify({ pid: process.pid, host: hostname(), startedAt: since })}\n`);
+    const before = cloud.emulator.stats.requests;
+    for (const args of [["apply", "-c", "fleet.yaml", "--auto-approve"], ["apply", "-c", "fleet.yaml", "--auto-approve", "--output", "json"]]) {
+      const run = await cloud.reform(args);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`Error: another apply is running on this journal: process ${process.pid}, since ${since}`);
+      expect(run.stderr).not.toMatch(/will perform|Plan:/);
+      expect(run.stdout).toBe("");
+    }
+    expect(cloud.emulator.stats.requests).toBe(before);
+    for (const name of NAMES) expect(serverActions(cloud.emulator, name)).toEqual([]);
   });
 });

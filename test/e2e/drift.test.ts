@@ -114,6 +114,20 @@ describe("reform drift", () => {
     expect(address.stdout).toMatch(/No drift\. 1 server in sync/);
   });
 
+  it("warns on stderr about --ignore and --target values that select nothing, and still reports", async () => {
+    const quiet = await driftRun("--ignore", "keypair", "--ignore", "metadata.*", "--ignore", "dc1/web-*", "--target", "dc1/*");
+    expect(quiet.stderr).toBe("");
+    const run = await driftRun("--ignore", "keypiar", "--ignore", "dc9/*", "--target", "nomatch/*", "--target", "dc1/web-1");
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/dc1\/web-1/);
+    expect(run.stderr.split("\n")).toEqual([
+      "Warning: --target 'nomatch/*' matches no server of the fleet (addresses are PROVIDER/NAME, e.g. dc1/legacy-1): it selects nothing",
+      "Warning: --ignore 'keypiar' is not a field (image, keyPair, userData, reboot, power, status, metadata.KEY (globs allowed)) nor an address glob (PROVIDER/NAME, with a '/'): it silences nothing; did you mean 'keypair'?",
+      "Warning: --ignore 'dc9/*' matches no server of the fleet (addresses are PROVIDER/NAME, e.g. dc1/legacy-1): it selects nothing",
+      "",
+    ]);
+  });
+
   it("exits 1 with one readable error when the fleet names a server that does not exist", async () => {
     await cloud.writeFleet(`providers: { dc1: { type: openstack, cloud: test } }
 instances:

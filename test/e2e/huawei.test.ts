@@ -244,14 +244,30 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
     await cloud.writeFleet(text("ap-southeast-1"));
   });
 
-  it("refuses wrongly signed and unsigned requests with Huawei's 401", async () => {
+  it("refuses wrongly signed and unsigned requests with Huawei's 401, saying which keys to check", async () => {
     const plan = await run(["plan"], { ...ENV, HW_SECRET_KEY: "wrong-secret" });
     expect(plan.code).toBe(1);
     expect(plan.stderr).toContain("APIGW.0301");
+    expect(plan.stderr).toContain(
+      `\n  Huawei Cloud refused the request's signature: check the access key (HW_ACCESS_KEY "${ENV.HW_ACCESS_KEY}"), the secret key (HW_SECRET_KEY: the secret of that access key), HW_SECURITY_TOKEN (temporary keys expire), and this machine's clock (requests are dated)\n`,
+    );
     expect(plan.stderr).not.toContain("wrong-secret");
     const unsigned = await fetch(`${cloud.emulator.urls.huaweicloud}/v1/${PROJECT}/cloudservers/detail`);
     expect(unsigned.status).toBe(401);
     expect(await unsigned.json()).toMatchObject({ error_code: "APIGW.0301", error_msg: expect.stringContaining("Authorization") });
+  });
+
+  it("refuses a key with a non-ASCII character (a copied `AK…` placeholder) before any request, naming the provider and the variable", async () => {
+    const requests = cloud.emulator.stats.requests;
+    const placeholder = await run(["plan"], { ...ENV, HW_ACCESS_KEY: "AK…" });
+    expect(placeholder.code).toBe(1);
+    expect(placeholder.stderr).toBe(
+      "Error: provider hw (huaweicloud): HW_ACCESS_KEY contains a non-ASCII character ('…' (U+2026) at character 3): keys, tokens and ids are plain ASCII; was a placeholder or a typographic quote copied into it?\n",
+    );
+    const secret = await run(["plan"], { ...ENV, HW_SECRET_KEY: "SK-“quoted”" });
+    expect(secret.stderr).toContain("HW_SECRET_KEY contains a non-ASCII character (at character 4)");
+    expect(secret.stderr).not.toMatch(/SK-|quoted|“/);
+    expect(cloud.emulator.stats.requests).toBe(requests);
   });
 
   it("never shows the secret key, the security token or the admin password, in any output or file", async () => {

@@ -264,11 +264,22 @@ describe("JD Cloud VM end to end: the real CLI against the emulated JD API", { t
     expect(set.stdout).toMatch(/steps: stop → rebuild → start/);
   });
 
-  it("refuses requests signed with the wrong secret key, naming the gateway's reason", async () => {
+  it("refuses requests signed with the wrong secret key, naming the gateway's reason and what to check", async () => {
     const run = await reform(["plan", "-c", "api.yaml"], undefined, { JDC_SECRET_KEY: "wrong-secret" });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/401 APIGW_SIGN_RESULT_NOT_SAME: the request signature does not match \[request req-/);
+    expect(run.stderr).toMatch(/401 APIGW_SIGN_RESULT_NOT_SAME: the request signature does not match \[request req-[^\]]+\]\n {2}the request's signature does not match: check the secret key \(JDC_SECRET_KEY: the secret of JDC_ACCESS_KEY "[^"]+"\) and the region \(region of provider jd in the fleet file "cn-north-1", part of what is signed\)\n/);
     expect(run.stderr).not.toContain("wrong-secret");
+    const unknown = await reform(["plan", "-c", "api.yaml"], undefined, { JDC_ACCESS_KEY: "NOSUCHKEY" });
+    expect(unknown.stderr).toContain('401 APIGW_KEY_NOT_EXITST');
+    expect(unknown.stderr).toContain('\n  JD Cloud knows no such access key: check the access key (JDC_ACCESS_KEY "NOSUCHKEY")\n');
+  });
+
+  it("refuses a key with a non-ASCII character before any request, naming the provider and the variable", async () => {
+    const requests = cloud.emulator.stats.requests;
+    const run = await reform(["plan", "-c", "api.yaml"], undefined, { JDC_ACCESS_KEY: "AK…" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("Error: provider jd (jdcloud): JDC_ACCESS_KEY contains a non-ASCII character ('…' (U+2026) at character 3)");
+    expect(cloud.emulator.stats.requests).toBe(requests);
   });
 });
 

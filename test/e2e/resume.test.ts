@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { appendFile, readFile } from "node:fs/promises";
+import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseJournal, pendingOperations } from "../../src/apply/journal.js";
@@ -47,7 +48,8 @@ function applyKilledMidRebuild(cloud: TestCloud, count = NAMES.length, env: Reco
     child.on("error", reject);
     child.on("close", (code, ended) => {
       clearTimeout(timer);
-      const stopped = signal === "SIGKILL" ? ended === "SIGKILL" : code === 1 && /Received SIGTERM/.test(stderr);
+      // Stopped by SIGINT or SIGTERM, it says so and exits as a shell reports a process the signal ended: 128 + its number.
+      const stopped = signal === "SIGKILL" ? ended === "SIGKILL" : code === 128 + constants.signals[signal] && stderr.includes(`Received ${signal}: stopping`);
       if (!stopped) reject(new Error(`apply was not stopped by ${signal} (code ${code}, ${ended}):\n${stdout}\n${stderr}`));
       else resolvePromise(stdout);
     });
@@ -82,8 +84,15 @@ describe("an apply killed with SIGKILL mid-rebuild, then applied again", () => {
     expect(again.stdout).toMatch(/Plan: .*3 wait/);
     expect(again.stdout).toMatch(/Apply: 3 converged, 0 failed, 0 skipped\./);
     for (const p of inFlight) {
-      expect(again.stdout).toContain(`Resumed: re-attached to rebuild of ${p.address} started ${new Date(p.handle.startedAt).toISOString()} by interrupted run ${p.run} (request ${p.handle.requestId ?? ""}): finished`);
+      const origin = `rebuild of ${p.address} started ${new Date(p.handle.startedAt).toISOString()} by interrupted run ${p.run} (request ${p.handle.requestId ?? ""})`;
+      expect(again.stdout).toContain(`Resumed: re-attached to ${origin}: finished`);
+      // Progress says at once what it waits for, and the happy end as news, not as a warning.
+      const waiting = again.stdout.indexOf(`Z waiting for ${origin}\n`);
+      const finished = again.stdout.indexOf(`Z re-attached to ${origin}: finished\n`);
+      expect(waiting).toBeGreaterThan(again.stdout.indexOf("Plan: "));
+      expect(finished).toBeGreaterThan(waiting);
     }
+    expect(again.stdout).not.toContain("warning: re-attached");
     const ubuntu2404 = cloud.emulator.snapshot().openstack.images.find((i) => i.name === "ubuntu-24.04")?.id;
     for (const name of NAMES) {
       expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
@@ -103,7 +112,7 @@ describe("an apply killed with SIGKILL mid-rebuild, then applied again", () => {
   }, 60_000);
 });
 
-describe("an apply stopped with SIGTERM mid-rebuild", () => {
+describe.each(["SIGTERM", "SIGINT"] as const)("an apply stopped with %s mid-rebuild", (signal) => {
   let cloud: TestCloud;
   beforeAll(async () => {
     cloud = await startTestCloud(WORLD, { timings: { ...FAST, rebuild: 1500 } });
@@ -112,7 +121,7 @@ describe("an apply stopped with SIGTERM mid-rebuild", () => {
   afterAll(async () => cloud.close());
 
   it("leaves the rebuilds open in the journal; the next apply re-attaches, reports them and sends nothing twice", async () => {
-    const stopped = await applyKilledMidRebuild(cloud, NAMES.length, {}, "rebuild", "SIGTERM");
+    const stopped = await applyKilledMidRebuild(cloud, NAMES.length, {}, "rebuild", signal);
     expect(stopped).not.toMatch(/: converged/);
     expect(stopped.match(/FAILED: interrupted: the rebuild was sent and goes on in the cloud; the next apply follows it to its end/g)).toHaveLength(NAMES.length);
     const left = pendingOperations(parseJournal(await readFile(join(cloud.dir, ".reform", "journal.jsonl"), "utf8")).entries);

@@ -144,3 +144,37 @@ describe("a saved plan after a rebuild sent straight to Nova (not through reform
     expect(serverActions(cloud.emulator, "web-2")).toEqual(["rebuild"]);
   });
 });
+
+describe("the JSON reports of apply and drift given to show", () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(WORLD);
+    await cloud.writeFleet(FLEET);
+  });
+  afterAll(async () => cloud.close());
+
+  it("are recognized and rendered, saying what they are, never called corrupted plans", async () => {
+    const applied = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve", "--output", "json"]);
+    expect(applied.code).toBe(0);
+    await writeFile(join(cloud.dir, "report.json"), applied.stdout);
+    const drifted = await cloud.reform(["drift", "-c", "fleet.yaml", "--output", "json"]);
+    expect(drifted.code).toBe(0);
+    await writeFile(join(cloud.dir, "drift.json"), drifted.stdout);
+
+    const report = await cloud.reform(["show", "report.json"]);
+    expect(report.stderr).toBe("");
+    expect(report.code).toBe(0);
+    expect(report.stdout).toMatch(/^Apply report of a run from \S+ to \S+, made by reform apply:\n\n✓ dc1\/web-1: converged \(rebuild \[rebuild\], [\d.]+s\)\n✓ dc1\/web-2: converged/);
+    expect(report.stdout).toContain("Apply: 2 converged, 0 failed, 0 skipped.");
+    expect(JSON.parse((await cloud.reform(["show", "report.json", "--output", "json"])).stdout)).toEqual(JSON.parse(applied.stdout));
+    const markdown = await cloud.reform(["show", "report.json", "--output", "markdown"]);
+    expect(markdown.code).toBe(1);
+    expect(markdown.stderr).toBe("Error: report.json is an apply report (`reform apply --output json`): it renders as text or json, not markdown\n");
+
+    const drift = await cloud.reform(["show", "drift.json"]);
+    expect(drift.code).toBe(0);
+    expect(drift.stdout).toMatch(/^Drift report of \S*fleet\.yaml, made \S+ by reform drift:\n\nNo drift\. 2 servers in sync\.\n$/);
+    expect((await cloud.reform(["show", "drift.json", "--output", "markdown"])).stdout).toMatch(/^## reform drift\n/);
+    for (const run of [report, drift]) expect(run.stdout + run.stderr).not.toMatch(/corrupted|edited by hand/);
+  });
+});

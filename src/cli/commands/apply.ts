@@ -10,6 +10,8 @@ import { applySucceeded } from "../../model/report.js";
 import type { TimeoutKind } from "../../model/desired.js";
 import { probeGate } from "../../runtime/gate-probe.js";
 import { openFileJournal } from "../../runtime/journal-file.js";
+import type { JournalLock } from "../../runtime/journal-lock.js";
+import { lockJournal } from "../../runtime/journal-lock.js";
 import { toApplyReportDocument } from "../../render/apply-report.js";
 import { apply } from "../../workflow/apply.js";
 import { readPlanFile } from "../../workflow/plan-file.js";
@@ -22,11 +24,11 @@ import { confirm } from "../prompt.js";
 import { renderPlanAs, renderReportAs } from "../render.js";
 import { createListrReporter } from "../reporters/listr.js";
 import { createPlainReporter } from "../reporters/plain.js";
-import { withSession } from "../session.js";
-import type { Session } from "../session.js";
+import { loadConfig, withSession } from "../session.js";
+import type { FleetAccessOptions, Session } from "../session.js";
 import { planWithSession } from "./plan.js";
 
-export interface ApplyCommandOptions {
+export interface ApplyCommandOptions extends FleetAccessOptions {
   readonly config: string;
   /** False when -c was not given: a saved plan then names its own fleet file. */
   readonly configGiven: boolean;
@@ -45,7 +47,8 @@ export interface ApplyCommandOptions {
 }
 
 export async function applyCommand(io: CliIo, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
-  return withSession(io, options.config, options, async (session) => {
+  const fleet = await loadConfig(io, options.config, options);
+  return withJournalLock(fleet.journal, (lock) => withSession(io, fleet, options, async (session) => {
     const planned = await planWithSession(io, session, { ...options, checkInputs: true }, signal);
     const color = useColor(io, options.color);
     const progress = options.output === "json" ? io.stderr : io.stdout;
@@ -53,11 +56,11 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
     if (!planned.plan.applyable) return EXIT.error;
     if (!hasWork(planned.plan)) {
       // Nothing to change, but an interrupted run may have left operations to follow and report: that changes nothing.
-      return (await hasPendingOperations(session.fleet.journal)) ? execute(io, session, planned, options, signal) : nothingToDo(io, options.output);
+      return (await hasPendingOperations(session.fleet.journal)) ? execute(io, session, lock, planned, options, signal) : nothingToDo(io, options.output);
     }
     await approve(io, options.autoApprove);
-    return execute(io, session, planned, options, signal);
-  });
+    return execute(io, session, lock, planned, options, signal);
+  }));
 }
 
 /**
@@ -68,10 +71,11 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
 export async function applySavedPlanCommand(io: CliIo, planPath: string, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
   const { plan: saved } = await readPlanFile(resolve(io.cwd, planPath));
   const config = options.configGiven ? options.config : saved.configFile;
-  return withSession(io, config, options, async (session) => {
-    if (session.fleet.sha256 !== saved.configSha256) {
-      throw new ReformError("PLAN_STALE", `the plan is stale: ${config} changed since the plan was made; run plan again`);
-    }
+  const fleet = await loadConfig(io, config, options);
+  if (fleet.sha256 !== saved.configSha256) {
+    throw new ReformError("PLAN_STALE", `the plan is stale: ${config} changed since the plan was made; run plan again`);
+  }
+  return withJournalLock(fleet.journal, (lock) => withSession(io, fleet, options, async (session) => {
     const fresh = await planWithSession(io, session, { target: [], adopt: false, checkInputs: false }, signal);
     const problem = checkSavedPlan(saved, fresh.plan, fresh.observed);
     if (problem) throw new ReformError("PLAN_STALE", describeSavedPlanProblem(problem));
@@ -81,8 +85,21 @@ export async function applySavedPlanCommand(io: CliIo, planPath: string, options
     if (!hasWork(saved)) return nothingToDo(io, options.output);
     // The fleet file is the one the plan was made from (checked above): its rollout policies are the plan's, complete
     // with gates, pauses and timeouts that the plan document does not carry.
-    return execute(io, session, { ...fresh, plan: { ...saved, rollout: fresh.plan.rollout } }, options, signal);
-  });
+    return execute(io, session, lock, { ...fresh, plan: { ...saved, rollout: fresh.plan.rollout } }, options, signal);
+  }));
+}
+
+/**
+ * Runs `body` holding the journal's lock, taken before any cloud is contacted: a second apply on the same journal is
+ * refused at once, before it plans, instead of after printing a whole plan.
+ */
+async function withJournalLock<T>(journalPath: string, body: (lock: JournalLock) => Promise<T>): Promise<T> {
+  const lock = await lockJournal(journalPath);
+  try {
+    return await body(lock);
+  } finally {
+    await lock.release();
+  }
 }
 
 /** Nothing to apply: exit 0; with `--output json` still one report document (no results), for the pipelines that parse it. */
@@ -113,7 +130,7 @@ async function approve(io: CliIo, autoApprove: boolean): Promise<void> {
   if (!(await confirm(io, "\nDo you want to perform these actions?"))) throw new ReformError("ABORTED", "Apply cancelled.");
 }
 
-async function execute(io: CliIo, session: Session, planned: PlanResult, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
+async function execute(io: CliIo, session: Session, lock: JournalLock, planned: PlanResult, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
   const color = useColor(io, options.color);
   const asksCanaries = isInteractive(io) && !options.autoApprove && Object.values(planned.plan.rollout).some((p) => p.canaryApproval === "manual");
   const live = isInteractive(io) && options.output === "text" && io.env["REFORM_PROGRESS"] !== "plain" && !asksCanaries;
@@ -121,7 +138,7 @@ async function execute(io: CliIo, session: Session, planned: PlanResult, options
   const listr = live ? createListrReporter(addresses) : undefined;
   const progress = options.output === "json" ? io.stderr : io.stdout;
   const reporter: Reporter = listr ?? createPlainReporter((line) => progress.write(line), io.clock);
-  const journal = await openFileJournal(session.fleet.journal);
+  const journal = await openFileJournal(session.fleet.journal, { lock });
   try {
     const rendering = listr?.run();
     const report = await apply({

@@ -4,6 +4,7 @@ import type { CliIo } from "../io.js";
 import { useColor } from "../io.js";
 import type { OutputFormat } from "../render.js";
 import { withSession } from "../session.js";
+import { warnAll } from "./plan.js";
 
 export interface DriftCommandOptions {
   readonly config: string;
@@ -19,6 +20,7 @@ export interface DriftCommandOptions {
 export async function driftCommand(io: CliIo, options: DriftCommandOptions, signal: AbortSignal): Promise<number> {
   return withSession(io, options.config, options, async (session) => {
     const report = await drift({ fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, ignore: options.ignore, targets: options.target });
+    warnAll(io, report.warnings);
     const doc = toDriftDocument(report);
     switch (options.output) {
       case "json":

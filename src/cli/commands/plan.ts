@@ -38,16 +38,19 @@ export async function planCommand(io: CliIo, options: PlanCommandOptions, signal
 /**
  * Plans with the session's fleet and clouds. With `checkInputs` (plan, and apply without a saved plan), a server whose
  * steps need a secret this environment lacks is an `error` in the plan; a saved plan's servers are checked by apply
- * itself, each just before its first step.
+ * itself, each just before its first step. What selected nothing (a `--target` that matches no server) is a warning
+ * on stderr.
  */
-export function planWithSession(
+export async function planWithSession(
   io: CliIo,
   session: Session,
   options: { target: readonly string[]; adopt: boolean; checkInputs: boolean; providedAtApply?: readonly string[] },
   signal: AbortSignal,
 ): Promise<PlanResult> {
   const inputs = options.checkInputs ? { inputs: { env: io.env, readFile: io.readFile, realPath: io.realPath, providedAtApply: options.providedAtApply ?? [] } } : {};
-  return plan({ fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, adopt: options.adopt, targets: options.target, ...inputs });
+  const result = await plan({ fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, adopt: options.adopt, targets: options.target, ...inputs });
+  warnAll(io, result.warnings);
+  return result;
 }
 
 /** `env:NAME` or `file:PATH`, as the plan document names secret references; anything else is a usage error. */
@@ -55,6 +58,10 @@ function secretReferences(refs: readonly string[]): string[] {
   const wrong = refs.filter((ref) => !/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(ref) && !/^file:.+$/.test(ref));
   if (wrong.length > 0) throw new ReformError("USAGE", `--apply-secret / REFORM_APPLY_SECRETS: ${wrong.map((w) => `'${w}'`).join(", ")} is not a secret reference (env:NAME or file:PATH)`);
   return [...refs];
+}
+
+export function warnAll(io: CliIo, warnings: readonly string[]): void {
+  for (const warning of warnings) io.stderr.write(`Warning: ${warning}\n`);
 }
 
 export function planExitCode(result: Plan, detailed: boolean): number {

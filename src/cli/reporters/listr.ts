@@ -61,6 +61,10 @@ function apply(slot: Slot, event: ApplyEvent): void {
     case "restarting":
       task.output = `${event.failedStep} failed: starting the server again…`;
       return;
+    case "reattaching":
+    case "reattached":
+      task.output = event.message;
+      return;
     case "instance-done":
       if (event.result.type === "converged") slot.resolve?.();
       else if (event.result.type === "skipped") {

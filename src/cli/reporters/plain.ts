@@ -39,5 +39,8 @@ export function describeEvent(event: ApplyEvent): string | undefined {
       return undefined;
     case "warning":
       return `warning: ${event.message}`;
+    case "reattaching":
+    case "reattached":
+      return event.message;
   }
 }

@@ -218,6 +218,28 @@ describe("HttpClient mutations", () => {
   });
 });
 
+describe("HttpClient hints", () => {
+  it("asks the provider what to check, with the full URL, status, cloud code or network code, and adds it to the error", async () => {
+    const seen: unknown[] = [];
+    const hint = (failure: unknown) => {
+      seen.push(failure);
+      return "check HW_ACCESS_KEY";
+    };
+    handler = (_req, res) => sendJson(res, 401, { error_code: "APIGW.0301", error_msg: "Incorrect IAM authentication information" }, { "x-request-id": "r-1" });
+    const { http } = client({ hint });
+    const refused = await http.request({ method: "GET", url: `${server.url}/v1/p/servers`, query: { limit: 2 }, operation: "GET /v1/{p}/servers" }).catch((e: unknown) => e);
+    expect((refused as CloudError).message).toBe("dc1: GET /v1/{p}/servers failed 401 APIGW.0301: Incorrect IAM authentication information [request r-1]\n  check HW_ACCESS_KEY");
+    expect((refused as CloudError).details.hint).toBe("check HW_ACCESS_KEY");
+    const closed = await startTestServer(() => undefined);
+    await closed.close();
+    await http.request({ method: "GET", url: `${closed.url}/x`, operation: "GET /x" }).catch(() => undefined);
+    expect(seen).toEqual([
+      { operation: "GET /v1/{p}/servers", url: `${server.url}/v1/p/servers?limit=2`, status: 401, cloudCode: "APIGW.0301" },
+      { operation: "GET /x", url: `${closed.url}/x`, networkCode: "ECONNREFUSED" },
+    ]);
+  });
+});
+
 describe("HttpClient authentication and redaction", () => {
   function tokenSigner(tokens: string[]): RequestSigner & { invalidations: number } {
     let current: string | undefined;

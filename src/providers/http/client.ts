@@ -66,10 +66,10 @@ export class HttpClient {
       const outcome = await this.#attempt(req, url, attemptNo);
       req.signal?.throwIfAborted();
       if (outcome.type === "error") {
-        if (TLS_CODE.test(outcome.code)) throw this.#networkError(req, outcome, "TLS verification failed");
+        if (TLS_CODE.test(outcome.code)) throw this.#networkError(req, url, outcome, "TLS verification failed");
         if (!idempotent && outcome.sent) throw new AmbiguousError(`${this.provider}: ${req.operation}`, { cause: outcome.error });
         if (await this.#backoff(retries++, this.#retry.maxAttempts, started, undefined, req.signal)) continue;
-        throw this.#networkError(req, outcome, "no answer");
+        throw this.#networkError(req, url, outcome, "no answer");
       }
       const res = outcome.response;
       if ((res.status >= 200 && res.status < 300) || req.accept?.includes(res.status)) return res;
@@ -84,7 +84,7 @@ export class HttpClient {
         const retry = throttle ? throttled++ : retries++;
         if (await this.#backoff(retry, throttle ? this.#retry.maxThrottledAttempts : this.#retry.maxAttempts, started, retryAfter, req.signal)) continue;
       }
-      const error = this.#cloudError(req, res);
+      const error = this.#cloudError(req, url, res);
       if (!idempotent && (res.status === 502 || res.status === 504)) throw new AmbiguousError(`${this.provider}: ${req.operation}`, { cause: error });
       throw error;
     }
@@ -153,8 +153,9 @@ export class HttpClient {
     else hook({ ...base, status: outcome.response.status, ...(outcome.response.requestId ? { requestId: outcome.response.requestId } : {}) });
   }
 
-  #cloudError(req: HttpRequest, res: HttpResponse): CloudError {
+  #cloudError(req: HttpRequest, url: URL, res: HttpResponse): CloudError {
     const { message, code } = extractCloudMessage(res.json, res.text, res.status);
+    const hint = this.#options.hint?.({ operation: req.operation, url: redactUrl(url.toString()), status: res.status, ...(code === undefined ? {} : { cloudCode: code }) });
     return new CloudError({
       provider: this.provider,
       operation: req.operation,
@@ -162,12 +163,14 @@ export class HttpClient {
       cloudMessage: message,
       ...(code === undefined ? {} : { cloudCode: code }),
       ...(res.requestId ? { requestId: res.requestId } : {}),
+      ...(hint ? { hint } : {}),
     });
   }
 
-  #networkError(req: HttpRequest, outcome: Extract<Attempt, { type: "error" }>, what: string): CloudError {
+  #networkError(req: HttpRequest, url: URL, outcome: Extract<Attempt, { type: "error" }>, what: string): CloudError {
     const detail = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
-    return new CloudError({ provider: this.provider, operation: req.operation, cloudMessage: `${what} from ${new URL(req.url).host}: ${outcome.code} ${detail}`.trim() }, { cause: outcome.error });
+    const hint = this.#options.hint?.({ operation: req.operation, url: redactUrl(url.toString()), networkCode: outcome.code });
+    return new CloudError({ provider: this.provider, operation: req.operation, cloudMessage: `${what} from ${url.host}: ${outcome.code} ${detail}`.trim(), ...(hint ? { hint } : {}) }, { cause: outcome.error });
   }
 }
 

@@ -48,6 +48,24 @@ export interface HttpClientOptions {
   readonly onExchange?: (exchange: Exchange) => void;
   /** @default "reform" */
   readonly userAgent?: string;
+  /**
+   * What the user should check when a request fails (a refused credential, an endpoint that is not the API): the
+   * provider knows its settings and where they came from; the hint goes into the CloudError. @default no hint
+   */
+  readonly hint?: (failure: RequestFailure) => string | undefined;
+}
+
+/** A failed request as a provider's hint sees it. */
+export interface RequestFailure {
+  readonly operation: string;
+  /** Redacted, with its query. */
+  readonly url: string;
+  /** Absent when no answer arrived. */
+  readonly status?: number;
+  /** The cloud's error code (e.g. "APIGW.0301"). */
+  readonly cloudCode?: string;
+  /** The network error's code when no answer arrived (e.g. "ECONNREFUSED", "ENOTFOUND"). */
+  readonly networkCode?: string;
 }
 
 export const DEFAULT_REQUEST_ID_HEADERS: readonly string[] = [

@@ -106,10 +106,10 @@ describe("Huawei adapter against the emulator", () => {
     expect(caps.description).toMatch(/__support_cloudinit/);
   });
 
-  it("resolves images by name with their properties, and tells a missing one", async () => {
+  it("resolves images by name with their properties, and tells a missing one with the names IMS lists", async () => {
     const [found, missing] = await adapter.resolveImages([{ name: "legacy" }, { name: "nope" }], signal);
     expect(found?.result).toMatchObject({ type: "found", id: "img-legacy", properties: { __support_cloudinit: "false" } });
-    expect(missing?.result).toEqual({ type: "error", message: "no image with name nope" });
+    expect(missing?.result).toEqual({ type: "error", message: "no image with name nope", known: ["euler", "legacy"] });
   });
 
   it("waits out a busy server (400 Ecs.0100) with exponential backoff, and gives up after busyTimeoutMs", async () => {

@@ -25,6 +25,7 @@ import { projectIdFrom, projectsRequest } from "./iam.js";
 import { jobOutcome } from "./jobs.js";
 import type { HuaweiSettings } from "./config.js";
 import { resolveSettings } from "./config.js";
+import { huaweiHint } from "./hints.js";
 import type { EcsServer } from "./normalize.js";
 import { normalizeEcsServer, SYSTEM_METADATA_KEYS } from "./normalize.js";
 import { HuaweiSigner } from "./sign.js";
@@ -81,6 +82,7 @@ class HuaweiAdapter implements ProviderAdapter {
       clock: options.clock,
       ...(options.random ? { random: options.random } : {}),
       requestIdHeaders: ["x-request-id"],
+      hint: huaweiHint(settings),
       ...(debug ? { onExchange: (e) => debug(`${e.method} ${e.url} ${e.status ?? e.error ?? ""} ${e.ms}ms${e.requestId ? ` [${e.requestId}]` : ""}`) } : {}),
     });
   }
@@ -155,8 +157,12 @@ class HuaweiAdapter implements ProviderAdapter {
       const res = await this.#call({ method: "GET", url: `${this.#s.imsEndpoint}/v2/cloudimages`, query, operation: "GET /v2/cloudimages" }, signal);
       const images = ((res.json as { images?: Record<string, unknown>[] } | undefined)?.images ?? []).filter((i) => typeof i["id"] === "string");
       const what = "id" in ref ? `id ${ref.id}` : `name ${ref.name}`;
-      if (images.length !== 1) {
-        out.push({ ref, result: { type: "error", message: images.length === 0 ? `no image with ${what}` : `image ${what} is ambiguous (${images.length} images)` } });
+      if (images.length > 1) {
+        out.push({ ref, result: { type: "error", message: `image ${what} is ambiguous (${images.length} images)` } });
+        continue;
+      }
+      if (images.length === 0) {
+        out.push({ ref, result: { type: "error", message: `no image with ${what}`, ...("name" in ref ? { known: await this.#imageNames(signal) } : {}) } });
         continue;
       }
       const image = images[0]!;
@@ -173,6 +179,13 @@ class HuaweiAdapter implements ProviderAdapter {
     const res = await this.#call((ctx) => keypairsRequest(ctx), signal);
     const listed = keypairNames(res.json);
     return new Set(names.filter((n) => listed.has(n)));
+  }
+
+  /** Names of the images IMS lists, one page: what a name not found is compared with for a suggestion. */
+  async #imageNames(signal: AbortSignal): Promise<string[]> {
+    const res = await this.#call({ method: "GET", url: `${this.#s.imsEndpoint}/v2/cloudimages`, query: { limit: 1000 }, operation: "GET /v2/cloudimages" }, signal);
+    const images = (res.json as { images?: Record<string, unknown>[] } | undefined)?.images ?? [];
+    return [...new Set(images.flatMap((i) => (typeof i["name"] === "string" && i["name"] !== "" ? [i["name"]] : [])))];
   }
 
   async listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]> {

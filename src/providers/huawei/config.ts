@@ -1,5 +1,6 @@
 import { ReformError } from "../../model/errors.js";
 import { pollingSettings } from "../../model/operation.js";
+import { requireAscii } from "../http/ascii.js";
 import type { HuaweiCredentials } from "./sign.js";
 
 /**
@@ -35,6 +36,25 @@ export interface HuaweiSettings {
   readonly busyTimeoutMs: number;
   readonly settleMs: number;
   readonly credentials: HuaweiCredentials;
+  /** Where each credential and id was set (`HW_ACCESS_KEY`, `region in the fleet file`…), for messages. */
+  readonly sources: HuaweiSources;
+}
+
+export interface HuaweiSources {
+  readonly region: string;
+  readonly projectId?: string;
+  readonly accessKey: string;
+  readonly secretKey: string;
+  readonly securityToken?: string;
+}
+
+/** The first of `names` with a value: the setting's value and where it was set. */
+function firstOf(names: readonly (readonly [string, unknown])[]): { readonly value: string; readonly source: string } | undefined {
+  for (const [source, value] of names) {
+    const text = str(value);
+    if (text !== undefined) return { value: text, source };
+  }
+  return undefined;
 }
 
 function str(value: unknown): string | undefined {
@@ -46,22 +66,27 @@ function positive(value: unknown, fallback: number): number {
 }
 
 export function resolveSettings(name: string, options: Readonly<Record<string, unknown>>, env: Readonly<Record<string, string | undefined>>): HuaweiSettings {
-  const region = str(options["region"]) ?? str(env["HW_REGION_NAME"]) ?? str(env["OS_REGION_NAME"]);
-  const projectId = str(options["projectId"]) ?? str(env["HW_PROJECT_ID"]) ?? str(env["OS_PROJECT_ID"]);
-  const accessKey = str(env["HW_ACCESS_KEY"]) ?? str(env["OS_ACCESS_KEY"]);
-  const secretKey = str(env["HW_SECRET_KEY"]) ?? str(env["OS_SECRET_KEY"]);
-  const token = str(env["HW_SECURITY_TOKEN"]);
+  const fleet = (key: string) => [`${key} of provider ${name} in the fleet file`, options[key]] as const;
+  const region = firstOf([fleet("region"), ["HW_REGION_NAME", env["HW_REGION_NAME"]], ["OS_REGION_NAME", env["OS_REGION_NAME"]]]);
+  const projectId = firstOf([fleet("projectId"), ["HW_PROJECT_ID", env["HW_PROJECT_ID"]], ["OS_PROJECT_ID", env["OS_PROJECT_ID"]]]);
+  const accessKey = firstOf([["HW_ACCESS_KEY", env["HW_ACCESS_KEY"]], ["OS_ACCESS_KEY", env["OS_ACCESS_KEY"]]]);
+  const secretKey = firstOf([["HW_SECRET_KEY", env["HW_SECRET_KEY"]], ["OS_SECRET_KEY", env["OS_SECRET_KEY"]]]);
+  const token = firstOf([["HW_SECURITY_TOKEN", env["HW_SECURITY_TOKEN"]]]);
   const missing = [...(region ? [] : ["region (or HW_REGION_NAME)"]), ...(accessKey ? [] : ["HW_ACCESS_KEY"]), ...(secretKey ? [] : ["HW_SECRET_KEY"])];
   if (missing.length > 0 || !region || !accessKey || !secretKey) throw new ReformError("AUTH_ERROR", `provider ${name} (huaweicloud): missing ${missing.join(", ")}`);
+  // They go into the URL, headers and the signature: a non-ASCII one fails every request, as if the network did.
+  for (const [found, secret] of [[accessKey, false], [secretKey, true], [token, true], [projectId, false], [region, false]] as const) {
+    if (found) requireAscii({ provider: `${name} (huaweicloud)`, setting: found.source, value: found.value, secret });
+  }
   const endpoint = str(options["endpoint"])?.replace(/\/+$/, "");
   const iamEndpoint = str(options["iamEndpoint"])?.replace(/\/+$/, "");
   const domain = str(env["HW_CLOUD"]) ?? "myhuaweicloud.com";
   const userId = str(options["userId"]) ?? str(env["HW_USER_ID"]);
   return {
-    region,
-    ...(projectId ? { projectId } : {}),
-    ecsEndpoint: endpoint ?? `https://ecs.${region}.${domain}`,
-    imsEndpoint: endpoint ?? `https://ims.${region}.${domain}`,
+    region: region.value,
+    ...(projectId ? { projectId: projectId.value } : {}),
+    ecsEndpoint: endpoint ?? `https://ecs.${region.value}.${domain}`,
+    imsEndpoint: endpoint ?? `https://ims.${region.value}.${domain}`,
     iamEndpoint: iamEndpoint ?? endpoint ?? `https://iam.${domain}`,
     ...(userId ? { userId } : {}),
     cloudInit: options["cloudInit"] === "always" || options["cloudInit"] === "never" ? options["cloudInit"] : "auto",
@@ -69,6 +94,13 @@ export function resolveSettings(name: string, options: Readonly<Record<string, u
     ...pollingSettings(options),
     jobTimeoutMs: positive(options["jobTimeoutMs"], 60 * 60_000),
     busyTimeoutMs: positive(options["busyTimeoutMs"], 10 * 60_000),
-    credentials: { accessKey, secretKey, ...(token ? { securityToken: token } : {}) },
+    credentials: { accessKey: accessKey.value, secretKey: secretKey.value, ...(token ? { securityToken: token.value } : {}) },
+    sources: {
+      region: region.source,
+      accessKey: accessKey.source,
+      secretKey: secretKey.source,
+      ...(projectId ? { projectId: projectId.source } : {}),
+      ...(token ? { securityToken: token.source } : {}),
+    },
   };
 }

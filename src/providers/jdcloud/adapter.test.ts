@@ -162,6 +162,7 @@ describe("JD Cloud bulk reads", () => {
     expect(res.map((r) => r.result.type)).toEqual(["found", "found", "error", "error", "found", "error"]);
     expect(res[2]!.result).toMatchObject({ message: expect.stringMatching(/ambiguous: img-d1, img-d2/) as unknown });
     expect(res[4]!.result).toMatchObject({ id: "img-pub" });
+    expect(res[3]!.result).toMatchObject({ message: 'no JD Cloud image with name "nope"', known: expect.arrayContaining(["ubuntu-24.04", "dup", "centos-7"]) as unknown });
     // one call for the ids, one per image source (private, shared, public, thirdparty) for the names
     expect(emulator.stats.byRoute["GET /jdcloud/v1/regions/cn-east-2/images"]).toBe(5);
   });

@@ -5,8 +5,10 @@ import type { ObservedInstance } from "../../model/observed.js";
 import type { OperationHandle, OperationObservation, OperationQuery, OperationRules } from "../../model/operation.js";
 import { pollingSettings } from "../../model/operation.js";
 import type { ImageResolution, ListInstancesRequest, ProviderAdapter, ProviderCapabilities, ProviderEndpoint, StartStepRequest } from "../../model/provider.js";
+import { requireAscii } from "../http/ascii.js";
 import { HttpClient } from "../http/client.js";
 import type { Exchange, HttpClientOptions } from "../http/types.js";
+import { jdHint } from "./hints.js";
 import { normalizeInstance } from "./normalize.js";
 import type { JdCall } from "./operations.js";
 import { metadataCall, showsStep, stepCall, withVmState } from "./operations.js";
@@ -96,16 +98,22 @@ class JdCloudAdapter implements ProviderAdapter {
     const secretKey = options.env["JDC_SECRET_KEY"];
     if (!region) throw new ReformError("USAGE", `provider ${options.name}: no region (set region: in the fleet file or JDC_REGION)`);
     if (!accessKey || !secretKey) throw new ReformError("AUTH_ERROR", `provider ${options.name}: JD Cloud keys missing: set JDC_ACCESS_KEY and JDC_SECRET_KEY`);
+    const regionSource = stringSetting(options.settings, "region") ? `region of provider ${options.name} in the fleet file` : "JDC_REGION";
+    const endpoint = stringSetting(options.settings, "endpoint") ?? DEFAULT_JD_ENDPOINT;
+    for (const [setting, value, secret] of [["JDC_ACCESS_KEY", accessKey, false], ["JDC_SECRET_KEY", secretKey, true], [regionSource, region, false]] as const) {
+      requireAscii({ provider: `${options.name} (jdcloud)`, setting, value, secret });
+    }
     this.#http = new HttpClient({
       ...options.http,
       provider: options.name,
       clock: options.clock,
       ...(options.random ? { random: options.random } : {}),
       requestIdHeaders: ["x-jdcloud-request-id"],
+      hint: jdHint({ accessKey, region, regionSource, endpoint }),
       ...(options.debug ? { onExchange: debugLine(options.debug) } : {}),
     });
     const signer = new JdSigner({ credentials: { accessKey, secretKey }, region, clock: options.clock });
-    this.#vm = new JdVmClient({ http: this.#http, signer, endpoint: stringSetting(options.settings, "endpoint") ?? DEFAULT_JD_ENDPOINT, region });
+    this.#vm = new JdVmClient({ http: this.#http, signer, endpoint, region });
   }
 
   endpoints(): readonly ProviderEndpoint[] {
@@ -244,7 +252,7 @@ function resolveImage(ref: ImageRef, images: readonly JdImage[]): ImageResolutio
   const matching = "id" in ref ? images.filter((i) => i.imageId === ref.id) : images.filter((i) => i.name === ref.name);
   const found = [...new Map(matching.map((i) => [i.imageId, i])).values()];
   const what = "id" in ref ? `id ${ref.id}` : `name "${ref.name}"`;
-  if (found.length === 0) return { type: "error", message: `no JD Cloud image with ${what}` };
+  if (found.length === 0) return { type: "error", message: `no JD Cloud image with ${what}`, known: [...new Set(images.flatMap((i) => (i.name ? [i.name] : [])))] };
   if (found.length > 1) return { type: "error", message: `image ${what} is ambiguous: ${found.map((i) => i.imageId).join(", ")}; use an id` };
   const image = found[0]!;
   const properties: Record<string, string> = {};

@@ -261,7 +261,7 @@ describe("startStep and pollOperations", () => {
 });
 
 describe("resolveImages", () => {
-  it("resolves by id and by name (paginated), reports missing and ambiguous, and caches per run", async () => {
+  it("resolves by id and by name (paginated), reports missing (with names it has) and ambiguous, and caches per run", async () => {
     fake.images.push({ id: "i1", name: "ubuntu-24.04", os_distro: "ubuntu" }, { id: "i2", name: "dup" }, { id: "i3", name: "dup" });
     const { a } = adapter();
     const refs = [{ name: "ubuntu-24.04" }, { name: "dup" }, { name: "nope" }, { id: "i1" }, { id: "missing" }, { name: "ubuntu-24.04" }];
@@ -269,15 +269,16 @@ describe("resolveImages", () => {
     expect(results.map((r) => r.result)).toEqual([
       { type: "found", id: "i1", name: "ubuntu-24.04", properties: { os_distro: "ubuntu" } },
       { type: "error", message: "image name dup is ambiguous: ids i2, i3" },
-      { type: "error", message: "no image named nope" },
+      // One more listing, only for a name not found: the names a suggestion is drawn from (the fake pages by one).
+      { type: "error", message: "no image named nope", known: ["ubuntu-24.04"] },
       { type: "found", id: "i1", name: "ubuntu-24.04", properties: { os_distro: "ubuntu" } },
       { type: "error", message: "image id missing not found" },
       { type: "found", id: "i1", name: "ubuntu-24.04", properties: { os_distro: "ubuntu" } },
     ]);
     const imageCalls = () => fake.seen.filter((r) => r.url.startsWith("/image/")).length;
-    expect(imageCalls()).toBe(1 + 2 + 1 + 1 + 1);
+    expect(imageCalls()).toBe(1 + 2 + 1 + 1 + 1 + 1);
     await a.resolveImages(refs, signal);
-    expect(imageCalls()).toBe(6);
+    expect(imageCalls()).toBe(7);
   });
 });
 

@@ -63,7 +63,7 @@ export function normalizeEntry(entry: CloudEntry): CloudEntry {
 }
 
 /** A normalized clouds.yaml entry → the connection, secrets wrapped. Throws ConfigError naming what is missing. */
-export function connectionFromEntry(entry: CloudEntry, origin: string, region: string | undefined): OpenStackConnection {
+export function connectionFromEntry(entry: CloudEntry, origin: string, region: string | undefined, settingsIn: "clouds.yaml" | "environment" = "clouds.yaml"): OpenStackConnection {
   const auth = (entry["auth"] ?? {}) as Record<string, unknown>;
   const authType = str(entry["auth_type"]) ?? "password";
   const type = AUTH_TYPES[authType.toLowerCase()];
@@ -83,6 +83,7 @@ export function connectionFromEntry(entry: CloudEntry, origin: string, region: s
   const computeApiVersion = str(entry["compute_api_version"]);
   return {
     origin,
+    settingsIn,
     ...(authUrl ? { authUrl } : {}),
     auth: authFor(type, auth, origin),
     ...(regionName ? { regionName } : {}),

@@ -101,7 +101,7 @@ export async function resolveConnection(req: ResolveConnectionRequest, sources: 
   const name = req.cloud ?? (sources.env["OS_CLOUD"] || undefined) ?? (fromEnv ? envName : singleCloud(fileClouds));
   if (name === undefined) throw missing(undefined, found, cloudsPaths, fileClouds);
   const region = req.region ?? (sources.env["OS_REGION_NAME"] || undefined);
-  if (fromEnv && name === envName && !(name in fileClouds)) return connectionFromEntry(fromEnv, "environment (OS_* variables)", region);
+  if (fromEnv && name === envName && !(name in fileClouds)) return connectionFromEntry(fromEnv, "environment (OS_* variables)", region, "environment");
   const raw = fileClouds[name];
   if (!found || !isRecord(raw)) throw missing(name, found, cloudsPaths, fileClouds);
   const secureEntry = secure?.clouds[name];

@@ -4,6 +4,7 @@ import type { ProviderEndpoint } from "../../model/provider.js";
 import { HttpClient } from "../http/client.js";
 import type { Exchange } from "../http/types.js";
 import type { OpenStackAdapterOptions } from "./adapter.js";
+import { keystoneHint, requireAsciiCredentials } from "./auth-hints.js";
 import { discoveryBase } from "./catalog.js";
 import { resolveConnection } from "./config.js";
 import type { EndpointInterface, OpenStackConnection } from "./connection.js";
@@ -30,6 +31,7 @@ export interface Connected {
 /** Resolves the connection (explicit, or clouds.yaml / OS_* with the fleet settings on top), then discovers Nova. */
 export async function connect(options: OpenStackAdapterOptions, signal: AbortSignal): Promise<Connected> {
   const connection = applySettings(options.connection ?? (await resolveConnection({ ...pick(options.settings, "cloud"), ...pick(options.settings, "region") }, options)), options.settings ?? {});
+  requireAsciiCredentials(options.name, connection);
   const insecure = connection.verify === false;
   if (insecure) options.warn(`provider ${options.name}: TLS certificate verification is turned off (${connection.origin ?? "explicit connection"}); the connection can be intercepted`);
   const ca = connection.cacert && !insecure ? await options.readFile(isAbsolute(connection.cacert) ? connection.cacert : resolve(options.cwd, connection.cacert)) : undefined;
@@ -40,6 +42,7 @@ export async function connect(options: OpenStackAdapterOptions, signal: AbortSig
     ...(options.random ? { random: options.random } : {}),
     ...(ca === undefined ? {} : { ca }),
     insecure,
+    hint: keystoneHint(connection),
     ...(options.debug ? { onExchange: debugLine(options.debug) } : {}),
   });
   try {
@@ -91,7 +94,7 @@ export function applySettings(connection: OpenStackConnection, settings: Readonl
   if (iface !== undefined && iface !== "public" && iface !== "internal" && iface !== "admin") throw new ConfigError([{ message: `openstack: interface "${iface}" must be public, internal or admin` }]);
   return {
     ...connection,
-    ...(s("identityEndpoint") ? { authUrl: s("identityEndpoint") } : {}),
+    ...(s("identityEndpoint") ? { authUrl: s("identityEndpoint"), authUrlFrom: "identityEndpoint of the provider in the fleet file" } : {}),
     ...(s("region") ? { regionName: s("region") } : {}),
     ...(iface ? { interface: iface as EndpointInterface } : {}),
     ...(s("computeEndpoint") ? { computeEndpoint: s("computeEndpoint") } : {}),

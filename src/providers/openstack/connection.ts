@@ -55,6 +55,10 @@ export type EndpointInterface = "public" | "internal" | "admin";
 export interface OpenStackConnection {
   /** Where it came from, for messages (e.g. `cloud "dc1" in /home/u/.config/openstack/clouds.yaml`). @default "explicit connection" */
   readonly origin?: string;
+  /** Where its settings are written, for messages: `auth.username` in a clouds.yaml entry, `OS_USERNAME` in the environment. @default "explicit" (plain names) */
+  readonly settingsIn?: "clouds.yaml" | "environment" | "explicit";
+  /** Who set `authUrl`, for messages, when not where `settingsIn` says (the fleet file's identityEndpoint). @default undefined */
+  readonly authUrlFrom?: string;
   /** Keystone URL, versioned (`…/v3`) or not. Required except for admin_token and none. */
   readonly authUrl?: string;
   readonly auth: OpenStackAuth;

@@ -61,9 +61,16 @@ export class GlanceClient {
       query = undefined;
     }
     const exact = images.filter((image) => image.name === name);
-    if (exact.length === 0) return { type: "error", message: `no image named ${name}` };
+    if (exact.length === 0) return { type: "error", message: `no image named ${name}`, known: await this.#someNames(signal) };
     if (exact.length > 1) return { type: "error", message: `image name ${name} is ambiguous: ids ${exact.map((i) => i.id).join(", ")}` };
     return found(exact[0] as GlanceImage);
+  }
+
+  /** Names of the images the project sees, one page: what a name not found is compared with for a suggestion. */
+  async #someNames(signal: AbortSignal): Promise<string[]> {
+    const res = await this.#http.request({ method: "GET", url: `${this.#base}/v2/images`, query: { limit: 1000 }, operation: "GET /v2/images", signer: this.#signer, signal });
+    const body = (res.json ?? {}) as { images?: GlanceImage[] };
+    return [...new Set((body.images ?? []).flatMap((image) => (typeof image.name === "string" && image.name !== "" ? [image.name] : [])))];
   }
 }
 

@@ -2,6 +2,7 @@ import type { Clock } from "../../model/clock.js";
 import { CloudError } from "../../model/errors.js";
 import type { HttpClient } from "../http/client.js";
 import type { RequestSigner, SignableRequest } from "../http/types.js";
+import { TOKEN_OPERATION } from "./auth-hints.js";
 import type { CatalogService } from "./catalog.js";
 import { identityV3, selectEndpoint } from "./catalog.js";
 import type { OpenStackAuth, OpenStackConnection } from "./connection.js";
@@ -91,19 +92,19 @@ export class KeystoneSession implements RequestSigner {
   }
 
   async #authenticate(signal: AbortSignal): Promise<CachedToken> {
-    if (!this.#conn.authUrl) throw new CloudError({ provider: this.#http.provider, operation: "POST /v3/auth/tokens", cloudMessage: "auth_url is missing" });
+    if (!this.#conn.authUrl) throw new CloudError({ provider: this.#http.provider, operation: TOKEN_OPERATION, cloudMessage: "auth_url is missing" });
     this.authentications++;
     const res = await this.#http.request({
       method: "POST",
       url: `${identityV3(this.#conn.authUrl)}/auth/tokens`,
       json: tokenRequestBody(this.#conn.auth),
-      operation: "POST /v3/auth/tokens",
+      operation: TOKEN_OPERATION,
       // A token request creates nothing: repeating it after a lost answer is harmless.
       idempotent: true,
       signal,
     });
     const value = res.headers["x-subject-token"];
-    if (!value) throw new CloudError({ provider: this.#http.provider, operation: "POST /v3/auth/tokens", status: res.status, cloudMessage: "Keystone answered without an X-Subject-Token header", ...(res.requestId ? { requestId: res.requestId } : {}) });
+    if (!value) throw new CloudError({ provider: this.#http.provider, operation: TOKEN_OPERATION, status: res.status, cloudMessage: "Keystone answered without an X-Subject-Token header", ...(res.requestId ? { requestId: res.requestId } : {}) });
     const body = (res.json ?? {}) as { token?: { expires_at?: string; catalog?: CatalogService[]; project?: { id?: string } } };
     const expires = body.token?.expires_at ? Date.parse(body.token.expires_at) : Number.NaN;
     const projectId = body.token?.project?.id;
