@@ -1,5 +1,4 @@
-import type { InstanceAddress } from "../model/address.js";
-import type { FieldPath, InstanceChange } from "../model/change.js";
+import type { InstanceChange } from "../model/change.js";
 import type { Clock } from "../model/clock.js";
 import type { DesiredFleet, DesiredInstance, ImageRef } from "../model/desired.js";
 import type { DriftEntry, DriftReport, DriftStatus } from "../model/drift.js";
