@@ -27,7 +27,7 @@ const WORLD = parseWorld(
     - { name: busy-1, image: ubuntu-22.04, task: rebuilding }
     - { name: pow-1, image: ubuntu-22.04 }
     - { name: locked-1, image: ubuntu-22.04, locked: true }
-timings: { rebuild: 80ms, reboot: 40ms, stop: 30ms, start: 30ms, build: 30ms }
+timings: { rebuild: 800ms, reboot: 400ms, stop: 300ms, start: 300ms, build: 300ms }
 `,
   "world.yaml",
 );
