@@ -23,7 +23,7 @@ Examples:
   $ reform drift -c fleet.yaml --output markdown --ignore metadata.monitoring
 
 Exit codes: 0 success or no changes, 1 error, 2 changes present (plan --detailed-exitcode) or drift,
-3 configuration changes not yet applied and no drift (drift), 130/143 stopped by SIGINT/SIGTERM.
+3 configuration changes not yet applied and no drift (drift), 130/143 stopped by SIGINT/SIGTERM (sim: 0).
 Docs: README.md and docs/ in the reform package (configuration.md, actions.md, ci.md, plan-format.md).`;
 
 /**
@@ -41,7 +41,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo(), sig
   } catch (error) {
     exitCode = reportError(io, error, debug);
   }
-  return signal.aborted && signal.reason instanceof Interrupted ? signal.reason.exitCode : exitCode;
+  // `reform sim` runs until it is stopped: a signal is its normal end, and it exits cleanly (DESIGN §11).
+  const runsUntilStopped = argv.find((arg) => !arg.startsWith("-")) === "sim";
+  return signal.aborted && signal.reason instanceof Interrupted && !runsUntilStopped ? signal.reason.exitCode : exitCode;
 }
 
 /** Terraform users type `-out FILE` (or `-out=FILE`); commander reads one-dash options as short flags, so it becomes `--out`. */
