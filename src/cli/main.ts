@@ -33,17 +33,18 @@ Docs: README.md and docs/ in the reform package (configuration.md, actions.md, c
 export async function main(argv: readonly string[], io: CliIo = processIo(), signal: AbortSignal = processSignal()): Promise<number> {
   const debug = argv.includes("--debug");
   let exitCode: number = EXIT.ok;
-  const program = buildProgram(io, signal, (code) => {
+  let endsOnSignal = false;
+  const program = buildProgram(io, signal, (code, end) => {
     exitCode = code;
+    endsOnSignal = end?.onSignal ?? false;
   });
   try {
     await program.parseAsync(normalizeArgv(argv), { from: "user" });
   } catch (error) {
     exitCode = reportError(io, error, debug);
   }
-  // `reform sim` runs until it is stopped: a signal is its normal end, and it exits cleanly (DESIGN §11).
-  const runsUntilStopped = argv.find((arg) => !arg.startsWith("-")) === "sim";
-  return signal.aborted && signal.reason instanceof Interrupted && !runsUntilStopped ? signal.reason.exitCode : exitCode;
+  // A command that runs until it is stopped (`reform sim`) ends normally on a signal: its own code stands (DESIGN §11).
+  return signal.aborted && signal.reason instanceof Interrupted && !endsOnSignal ? signal.reason.exitCode : exitCode;
 }
 
 /** Terraform users type `-out FILE` (or `-out=FILE`); commander reads one-dash options as short flags, so it becomes `--out`. */
@@ -61,7 +62,10 @@ function reportError(io: CliIo, error: unknown, debug: boolean): number {
   return EXIT.error;
 }
 
-function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) => void): Command {
+/** `onSignal`: the command runs until a signal stops it, so being stopped is its normal end, not an interruption. */
+type SetExit = (code: number, end?: { readonly onSignal: boolean }) => void;
+
+function buildProgram(io: CliIo, signal: AbortSignal, setExit: SetExit): Command {
   const program = new Command("reform")
     .description("Declarative, in-place reconciler for the OS state of cloud servers: plan, apply, verify.")
     .version(VERSION)
@@ -143,7 +147,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: (code: number) =>
     .option("--flap-rate <rate>", "share of asynchronous actions (all three clouds) after which the status toggles (0..1)", rate)
     .option("--flap <duration>", "how long a flapping server toggles (e.g. 1s)")
     .option("--throttle-burst <n>", "a 429 comes in a burst of this many answers", positiveInt)
-    .action(async (o: SimCommandOptions) => setExit(await (await import("./commands/sim.js")).simCommand(io, o, signal)));
+    .action(async (o: SimCommandOptions) => setExit(await (await import("./commands/sim.js")).simCommand(io, o, signal), { onSignal: true }));
   return program;
 }
 

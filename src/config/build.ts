@@ -26,14 +26,21 @@ export interface BuildContext {
 export type BuiltFleet = Omit<DesiredFleet, "file" | "sha256" | "root">;
 
 /**
- * Provider options that name files, and whether reform reads them or writes them. Every one is confined to the
- * fleet's scope and handed to the provider as a checked absolute path; a file to read must exist.
+ * Provider options that name files: whether reform reads or writes them, what to call them, and the path used when
+ * the fleet file names none. Every one, defaults included (`.reform` could be a link in the repository), is confined
+ * to the fleet's scope and handed to the provider as a checked absolute path; a file to read must exist.
  */
-const PATH_OPTIONS: Readonly<Record<ProviderType, Readonly<Record<string, { readonly access: "read" | "write"; readonly what: string }>>>> = {
+interface PathOption {
+  readonly access: "read" | "write";
+  readonly what: string;
+  readonly byDefault?: (provider: string) => string;
+}
+
+const PATH_OPTIONS: Readonly<Record<ProviderType, Readonly<Record<string, PathOption>>>> = {
   openstack: { cacert: { access: "read", what: "CA bundle" } },
   huaweicloud: {},
   jdcloud: {},
-  sim: { world: { access: "read", what: "world file" }, state: { access: "write", what: "state file" } },
+  sim: { world: { access: "read", what: "world file" }, state: { access: "write", what: "state file", byDefault: (provider) => `.reform/sim-${provider}.json` } },
 };
 
 /**
@@ -48,11 +55,6 @@ const ENDPOINT_OPTIONS: Readonly<Record<ProviderType, readonly string[]>> = {
   sim: [],
 };
 
-/** Paths written when the fleet file names none (they are confined too: `.reform` could be a link in the repository). */
-const DEFAULT_PATHS: Readonly<Partial<Record<ProviderType, Readonly<Record<string, (provider: string) => string>>>>> = {
-  sim: { state: (provider) => `.reform/sim-${provider}.json` },
-};
-
 /** Builds the fleet from schema-valid data: cross-references, reserved keys and user_data sources are checked here. */
 export async function buildFleet(raw: RawFleet, ctx: BuildContext): Promise<BuiltFleet> {
   const providers = await buildProviders(raw, ctx);
@@ -63,8 +65,9 @@ export async function buildFleet(raw: RawFleet, ctx: BuildContext): Promise<Buil
   if (instances.length === 0 && groups.length === 0) {
     ctx.diagnostics.push({ location: locate(ctx.parsed, []), message: "the fleet declares no instances and no groups: nothing to manage" });
   }
-  const journal = (await fleetPath(raw.journal ?? ".reform/journal.jsonl", "write", "journal", raw.journal !== undefined ? ["journal"] : [], ctx)) ?? "";
-  return { providers, defaults, groups, instances, journal };
+  const journal = raw.journal !== undefined ? { written: raw.journal, at: ["journal"], given: true } : { written: ".reform/journal.jsonl", at: [], given: false };
+  const journalPath = (await fleetPath({ ...journal, access: "write", what: "journal" }, ctx)) ?? "";
+  return { providers, defaults, groups, instances, journal: journalPath };
 }
 
 async function buildProviders(raw: RawFleet, ctx: BuildContext): Promise<ProviderConfig[]> {
@@ -73,13 +76,12 @@ async function buildProviders(raw: RawFleet, ctx: BuildContext): Promise<Provide
     const { type, ...written } = entry;
     const options: Record<string, unknown> = { ...written };
     const providerType = type as ProviderType;
-    const defaults = DEFAULT_PATHS[providerType] ?? {};
-    for (const [key, { access, what }] of Object.entries(PATH_OPTIONS[providerType] ?? {})) {
+    for (const [key, { access, what, byDefault }] of Object.entries(PATH_OPTIONS[providerType] ?? {})) {
       const value = written[key as keyof typeof written] as unknown;
-      const path = typeof value === "string" ? value : defaults[key]?.(name);
+      const path =
+        typeof value === "string" ? { written: value, at: ["providers", name, key], given: true } : byDefault ? { written: byDefault(name), at: ["providers", name], given: false } : undefined;
       if (path === undefined) continue;
-      const at = typeof value === "string" ? ["providers", name, key] : ["providers", name];
-      const checked = await fleetPath(path, access, what, at, ctx);
+      const checked = await fleetPath({ ...path, access, what }, ctx);
       if (checked !== undefined) options[key] = checked;
     }
     for (const key of ENDPOINT_OPTIONS[providerType] ?? []) {
@@ -116,15 +118,19 @@ function sameOrigin(allowed: string, url: URL): boolean {
   }
 }
 
-/**
- * The checked absolute path of a file the fleet file names, or undefined after a located diagnostic: outside the
- * scope, or (to read) missing. `at` is where the path is written (or its provider, for a default).
- */
-async function fleetPath(written: string, access: "read" | "write", what: string, at: NodePath, ctx: BuildContext): Promise<string | undefined> {
+/** A file path of the fleet: as written (or the default), where it is written (or its provider, for a default), and for what. */
+interface FleetPath extends Omit<PathOption, "byDefault"> {
+  readonly written: string;
+  readonly at: NodePath;
+  /** False for a default path, which the message says. */
+  readonly given: boolean;
+}
+
+/** The checked absolute path of a file the fleet file names, or undefined after a located diagnostic: outside the scope, or (to read) missing. */
+async function fleetPath({ written, at, given, access, what }: FleetPath, ctx: BuildContext): Promise<string | undefined> {
   const confined = await confinePath(written, ctx.scope);
   const problem = confined.type === "error" ? `${what} ${confined.message}` : access === "read" && !confined.exists ? `${what} '${written}' not found` : undefined;
   if (problem === undefined && confined.type === "ok") return confined.path;
-  const given = at[at.length - 1] === "journal" || at.length === 3;
   const hint = given ? "" : " (the default path; name another one inside)";
   ctx.diagnostics.push({ location: locate(ctx.parsed, at), message: `${at.length > 0 ? `${formatPath(at)}: ` : ""}${problem ?? ""}${hint}` });
   return undefined;

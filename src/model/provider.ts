@@ -127,6 +127,12 @@ export interface ProviderEndpoint {
   readonly source: string;
 }
 
+/** `fleet file (KEY)` when the fleet file's provider options set KEY: the `source` of an endpoint it chose. */
+export function chosenByFleet(options: Readonly<Record<string, unknown>> | undefined, key: string): string | undefined {
+  const value = options?.[key];
+  return typeof value === "string" && value !== "" ? `fleet file (${key})` : undefined;
+}
+
 /**
  * One cloud account as reform sees it: what it can do, its images and servers, and its steps. An adapter translates
  * and keeps no state about operations: apply follows them (src/apply/poller.ts) and decides when each is done

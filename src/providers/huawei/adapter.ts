@@ -17,6 +17,7 @@ import type {
   ReprovisionVariants,
   StartStepRequest,
 } from "../../model/provider.js";
+import { chosenByFleet } from "../../model/provider.js";
 import { HttpClient } from "../http/client.js";
 import type { HttpResponse } from "../http/types.js";
 import type { EcsContext, EcsRequest } from "./ecs.js";
@@ -114,7 +115,7 @@ class HuaweiAdapter implements ProviderAdapter {
   }
 
   endpoints(): readonly ProviderEndpoint[] {
-    const chosen = (key: string) => (typeof this.#written[key] === "string" && this.#written[key] !== "" ? `fleet file (${key})` : undefined);
+    const chosen = (key: string) => chosenByFleet(this.#written, key);
     const byRegion = `default for region ${this.#s.region}`;
     return [
       { service: "ecs", url: this.#s.ecsEndpoint, source: chosen("endpoint") ?? byRegion },

@@ -5,6 +5,7 @@ import type { ObservedInstance } from "../../model/observed.js";
 import type { OperationHandle, OperationObservation, OperationQuery, OperationRules } from "../../model/operation.js";
 import { pollingSettings } from "../../model/operation.js";
 import type { ImageResolution, ListInstancesRequest, ProviderAdapter, ProviderCapabilities, ProviderEndpoint, StartStepRequest } from "../../model/provider.js";
+import { chosenByFleet } from "../../model/provider.js";
 import { requireAscii } from "../http/ascii.js";
 import { HttpClient } from "../http/client.js";
 import type { Exchange, HttpClientOptions } from "../http/types.js";
@@ -117,8 +118,7 @@ class JdCloudAdapter implements ProviderAdapter {
   }
 
   endpoints(): readonly ProviderEndpoint[] {
-    const written = stringSetting(this.#options.settings, "endpoint");
-    return [{ service: "vm", url: written ?? DEFAULT_JD_ENDPOINT, source: written ? "fleet file (endpoint)" : "default" }];
+    return [{ service: "vm", url: stringSetting(this.#options.settings, "endpoint") ?? DEFAULT_JD_ENDPOINT, source: chosenByFleet(this.#options.settings, "endpoint") ?? "default" }];
   }
 
   capabilities(): Promise<ProviderCapabilities> {

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../../model/errors.js";
 import type { ProviderEndpoint } from "../../model/provider.js";
+import { chosenByFleet } from "../../model/provider.js";
 import { HttpClient } from "../http/client.js";
 import type { Exchange } from "../http/types.js";
 import type { OpenStackAdapterOptions } from "./adapter.js";
@@ -76,7 +77,7 @@ export async function connect(options: OpenStackAdapterOptions, signal: AbortSig
 /** Where this connection sends requests and who chose each URL: the fleet file's options, else the connection's origin. */
 export function connectionEndpoints(connection: OpenStackConnection, settings: Readonly<Record<string, unknown>>, computeUrl: string): ProviderEndpoint[] {
   const origin = connection.origin ?? "explicit connection";
-  const chosen = (key: string) => (typeof settings[key] === "string" && settings[key] !== "" ? `fleet file (${key})` : undefined);
+  const chosen = (key: string) => chosenByFleet(settings, key);
   const catalog = "the identity service's catalog";
   return [
     ...(connection.authUrl ? [{ service: "identity", url: connection.authUrl, source: chosen("identityEndpoint") ?? origin }] : []),
