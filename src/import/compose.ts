@@ -164,7 +164,7 @@ function withoutDefaults(spec: ImportedSpec, defaults: ImportedSpec): ImportedSp
 function nameGroups<T extends Unit & { readonly glob: string }>(groups: readonly T[], manyProviders: boolean): (T & { readonly name: string })[] {
   const taken = new Set(RESERVED_GROUP_NAMES);
   return groups.map((group) => {
-    const base = groupNameOf(group.glob) ?? "group";
+    const base = groupNameOf(group.members.map((m) => m.name)) ?? "group";
     const candidates = [base, ...(manyProviders ? [`${group.provider}-${base}`] : [])];
     let name = candidates.find((c) => !taken.has(c));
     for (let n = 2; name === undefined; n++) if (!taken.has(`${base}-${n}`)) name = `${base}-${n}`;

@@ -61,9 +61,10 @@ function nameList(names: readonly string[]): string | undefined {
   return braces(names.map(literalGlob));
 }
 
+/** `{a,b}`; a `..` inside would read as a range (`{1..3}`), so its dots are written `[.]`. */
 function braces(pieces: readonly string[]): string | undefined {
   if (pieces.length === 0) return undefined;
-  return pieces.length === 1 ? pieces[0] : `{${pieces.join(",")}}`;
+  return pieces.length === 1 ? pieces[0] : `{${pieces.map((p) => p.replace(/\.(?=\.)|(?<=\.)\./g, "[.]")).join(",")}}`;
 }
 
 function commonPrefix(names: readonly string[]): string {
@@ -84,9 +85,12 @@ function cutToWord(prefix: string): string {
   return prefix;
 }
 
-/** A group name from a glob's leading literal words (`web-*` → `web`), or undefined when it has none. */
-export function groupNameOf(glob: string): string | undefined {
-  const head = /^[A-Za-z0-9][A-Za-z0-9_.-]*/.exec(glob.replace(/^\{/, ""))?.[0] ?? "";
-  const name = head.replace(/[-_.]+$/, "");
-  return name === "" ? undefined : name;
+/** A group name from its servers' names: the word most of them start with (`web-01`, `web-02`, `canary` → `web`), or undefined. */
+export function groupNameOf(names: readonly string[]): string | undefined {
+  const tally = new Map<string, number>();
+  for (const name of names) {
+    const word = (/^[A-Za-z0-9][A-Za-z0-9_.-]*/.exec(name)?.[0] ?? "").replace(/[-_.0-9]+$/, "");
+    if (/^[A-Za-z0-9]/.test(word)) tally.set(word, (tally.get(word) ?? 0) + 1);
+  }
+  return [...tally.entries()].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))[0]?.[0];
 }

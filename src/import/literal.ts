@@ -6,7 +6,8 @@ import { interpolate } from "../config/interpolate.js";
  * `${env:` preceded by a `$`, say): the caller leaves the value out or writes it another way.
  */
 export function fleetLiteral(text: string): string | undefined {
-  const escaped = text.replaceAll("${env:", "$${env:");
+  // A function replacement: in a replacement string, "$$" would mean one "$".
+  const escaped = text.replaceAll("${env:", () => "$${env:");
   const read = interpolate(escaped, { env: {}, allowed: [] });
   return read.type === "ok" && read.value === text ? escaped : undefined;
 }

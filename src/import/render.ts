@@ -43,7 +43,7 @@ export function renderImportedFleet(input: ImportedFleetText): string {
   }
   if (groups.length > 0) section(doc, root, "groups", seqOf(groups.map((g) => groupNode(doc, g, input.imageComments))));
   if (instances.length > 0) section(doc, root, "instances", seqOf(instances.map((i) => instanceNode(doc, i, input.imageComments))));
-  if (input.leftOut.length > 0) doc.comment = leftOutComment(input.leftOut);
+  if (input.leftOut.length > 0) doc.comment = leftOutComment(sortLeftOut(input.leftOut, input.providers));
   return doc.toString({ lineWidth: 0 });
 }
 
@@ -149,6 +149,13 @@ function noteLines(members: readonly ImportedServer[]): string[] {
 
 function noteText(note: ServerNote): string {
   return `${commentText(note.field)} is not managed: ${commentText(note.why)}`;
+}
+
+/** By provider (in the file's order), name, then id: the same servers always give the same bytes. */
+function sortLeftOut(servers: readonly LeftOutServer[], providers: readonly string[]): LeftOutServer[] {
+  const order = (s: LeftOutServer) => providers.indexOf(s.provider);
+  const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...servers].sort((a, b) => order(a) - order(b) || text(a.name, b.name) || text(a.id, b.id));
 }
 
 function leftOutComment(servers: readonly LeftOutServer[]): string {

@@ -4,8 +4,8 @@
  */
 const RULES: readonly { readonly label: string; readonly pattern: RegExp }[] = [
   { label: "a private key", pattern: /BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY/i },
-  { label: "password:", pattern: /pass(?:word|wd|phrase)?["']?\s*[:=]/i },
   { label: "chpasswd", pattern: /chpasswd/i },
+  { label: "password:", pattern: /pass(?:word|wd|phrase)?["']?\s*[:=]/i },
   { label: "token", pattern: /token/i },
   { label: "secret", pattern: /secret/i },
   { label: "an API or access key", pattern: /(?:api|access|auth|private|secret)[_-]?key/i },

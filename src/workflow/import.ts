@@ -156,8 +156,6 @@ function draftFleet(request: ImportRequest, readings: readonly ProviderReading[]
       others: r.servers.filter((s) => !chosen.has(`${r.provider}\u0000${s.id}`)).map((s) => s.name),
     })),
   );
-  const order = new Map(readings.map((r, i) => [r.provider, i]));
-  const sortedLeftOut = [...leftOut].sort((a, b) => (order.get(a.provider) ?? 0) - (order.get(b.provider) ?? 0) || compare(a.name, b.name) || compare(a.id, b.id));
   const imageComments = new Map<string, string>();
   for (const byId of images.values()) for (const [id, choice] of byId) {
     const comment = imageComment(choice);
@@ -167,11 +165,11 @@ function draftFleet(request: ImportRequest, readings: readonly ProviderReading[]
     sourceText: request.sourceText,
     providers: readings.map((r) => r.provider),
     fleet: composed,
-    leftOut: sortedLeftOut,
+    leftOut,
     imageComments,
     header: { ...request.header, ...latestChange(imported, readings) },
   });
-  return { text, composed, leftOut: sortedLeftOut };
+  return { text, composed, leftOut };
 }
 
 /** The newest update time the clouds show for the imported servers: the state the file describes (no clock: same state, same bytes). */
@@ -265,8 +263,4 @@ function secretsOf(servers: readonly ImportedServer[]): ImportResult["secrets"] 
     const fields = s.notes.filter((n) => n.secret).map((n) => n.field);
     return fields.length > 0 ? [{ address: `${s.provider}/${s.name}`, fields }] : [];
   });
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
