@@ -193,7 +193,8 @@ async function check(request: ImportRequest, draft: Draft, snapshot: ReadonlyMap
     fleet = await request.load(draft.text);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    throw new ReformError("CONFIG_INVALID", `the imported fleet would not load where it is to be written (nothing written): ${error.message}`, { cause: error });
+    const hint = "providers are copied as written, so a path in them is relative to the new file's directory: write it beside the file it was imported from";
+    throw new ReformError("CONFIG_INVALID", `the imported fleet would not load where it is to be written (nothing written): ${error.message}\n(${hint})`, { cause: error });
   }
   checkProviderPaths(request.fleet, fleet);
   const planned = await plan({ fleet, adapters: snapshot, clock: request.clock, signal: request.signal }).catch((error: unknown) => {
