@@ -1,5 +1,5 @@
 import type { InstanceSelector } from "../model/desired.js";
-import { groupNameOf, nameGlob } from "./globs.js";
+import { groupNameOf, nameGlob, ServerNames } from "./globs.js";
 import { fleetLiteral } from "./literal.js";
 import type { ImportedServer, ImportedSpec } from "./types.js";
 
@@ -52,11 +52,10 @@ export function composeFleet(providers: readonly ProviderImport[]): ComposedFlee
     const counts = nameCounts(p);
     const byId = (s: ImportedServer) => (counts.get(s.name) ?? 0) > 1 || s.name === "" || fleetLiteral(s.name) === undefined;
     const named = sortServers(p.servers.filter((s) => !byId(s)));
+    const names = new ServerNames([...p.servers.map((s) => s.name), ...p.others]);
     for (const server of sortServers(p.servers.filter(byId))) units.push({ selector: { id: server.id }, unit: { provider: p.provider, spec: server.spec, members: [server] } });
     for (const members of bySpec(named)) {
-      const inBucket = new Set(members);
-      const others = members.length > 1 ? [...p.others, ...p.servers.filter((s) => !inBucket.has(s)).map((s) => s.name)] : [];
-      const glob = members.length > 1 ? nameGlob(members.map((m) => m.name), others) : undefined;
+      const glob = members.length > 1 ? nameGlob(members.map((m) => m.name), names) : undefined;
       if (glob !== undefined) units.push({ group: { glob }, unit: { provider: p.provider, spec: members[0]?.spec ?? {}, members } });
       else for (const m of members) units.push({ selector: { name: m.name }, unit: { provider: p.provider, spec: m.spec, members: [m] } });
     }
@@ -160,14 +159,18 @@ function withoutDefaults(spec: ImportedSpec, defaults: ImportedSpec): ImportedSp
   return Object.fromEntries(Object.entries(ordered).filter(([, value]) => value !== undefined)) as ImportedSpec;
 }
 
-/** Group names from their globs (`web-*` → `web`), unique, never a reserved name; the provider's name is added where needed. */
+/** Group names from their members' names (`web-01`, `web-02` → `web`), unique, never a reserved name; the provider's name is added where needed. */
 function nameGroups<T extends Unit & { readonly glob: string }>(groups: readonly T[], manyProviders: boolean): (T & { readonly name: string })[] {
   const taken = new Set(RESERVED_GROUP_NAMES);
+  const next = new Map<string, number>();
   return groups.map((group) => {
     const base = groupNameOf(group.members.map((m) => m.name)) ?? "group";
     const candidates = [base, ...(manyProviders ? [`${group.provider}-${base}`] : [])];
     let name = candidates.find((c) => !taken.has(c));
-    for (let n = 2; name === undefined; n++) if (!taken.has(`${base}-${n}`)) name = `${base}-${n}`;
+    for (let n = next.get(base) ?? 2; name === undefined; n++) {
+      if (!taken.has(`${base}-${n}`)) name = `${base}-${n}`;
+      next.set(base, n + 1);
+    }
     taken.add(name);
     return { ...group, name };
   });

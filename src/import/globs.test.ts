@@ -1,7 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { groupMatcher } from "../config/expand.js";
-import { groupNameOf, literalGlob, nameGlob } from "./globs.js";
+import { groupNameOf, literalGlob, nameGlob as globOf, ServerNames } from "./globs.js";
+
+/** A glob for `members` among `members` and `others`. */
+const nameGlob = (members: readonly string[], others: readonly string[]) => globOf(members, new ServerNames([...members, ...others]));
 
 /** The planner's own group matcher, on names. */
 const selects = (glob: string, name: string) => groupMatcher({ match: { name: glob } })({ id: "", name, metadata: {} });
