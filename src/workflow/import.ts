@@ -133,10 +133,11 @@ async function chooseImages(servers: readonly ObservedInstance[], adapters: Read
     const known = new Map([...byId, ...byName].map((r) => [imageRefKey(r.ref), r]));
     resolutions.set(provider, known);
     const lookup = (ref: ImageRef) => known.get(imageRefKey(ref))?.result;
-    choices.set(provider, new Map(ids.map((id) => {
+    const choose = (id: string): ImageChoice => {
       const found = lookup({ id });
-      return [id, chooseImage(found, found?.type === "found" && found.name !== "" ? lookup({ name: found.name }) : undefined)];
-    })));
+      return chooseImage(found, found?.type === "found" && found.name !== "" ? lookup({ name: found.name }) : undefined);
+    };
+    choices.set(provider, new Map(ids.map((id) => [id, choose(id)])));
   }
   return { choices, resolutions };
 }
