@@ -53,7 +53,8 @@ function header(input: ImportedFleetText): string {
   const leftOut = input.leftOut.length > 0 ? `; ${count(input.leftOut.length, "server")} left out (listed at the end)` : "";
   return [
     ` Written by \`reform import\` from ${commentText(h.source)} (providers ${input.providers.join(", ")}).`,
-    ` ${count(servers, "server")}${h.asOf ? ` as of ${h.asOf} (their latest change)` : ""}: ${count(fleet.groups.length, "group")}, ${count(fleet.instances.length, "instance")}${leftOut}.`,
+    ` ${count(servers, "server")}: ${count(fleet.groups.length, "group")}, ${count(fleet.instances.length, "instance")}${leftOut}.`,
+    ...(h.asOf ? [` The servers as of ${h.asOf}, their latest change.`] : []),
     ` Check it (exit 0: nothing would change): ${commentText(h.check)}`,
     " Nothing that looks like a secret is written here: see the comments where a value was left out.",
   ].join("\n");

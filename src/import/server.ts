@@ -48,7 +48,10 @@ function leftOutReason(server: ObservedInstance, image: ImageChoice | undefined)
     return `busy (${server.rawStatus}${task}): import it again once it has settled`;
   }
   if (server.status === "error") return `in ERROR${server.fault ? ` (${server.fault.message})` : ""}: repair or delete it, then import it again`;
-  if (image === undefined) return "it boots from a volume and its image cannot be read from the server";
+  if (image === undefined) {
+    const why = server.bootVolume?.unknownReason;
+    return `it boots from a volume and its image cannot be read${why === undefined ? " from the server" : ` (${why})`}`;
+  }
   if (image.type === "missing") return `its image ${server.imageId} is not in the cloud's image list (${image.why})`;
   return undefined;
 }

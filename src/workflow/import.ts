@@ -9,7 +9,7 @@ import type { DesiredFleet, ImageRef, ProviderConfig } from "../model/desired.js
 import { ConfigError, ReformError } from "../model/errors.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { ImageResolution, ProviderAdapter, ProviderCapabilities } from "../model/provider.js";
-import { canonicalJson } from "../plan/canonical-json.js";
+import { canonicalJson } from "../model/canonical-json.js";
 import { globMatcher } from "../plan/globs.js";
 import { imageRefKey } from "./observe.js";
 import { plan } from "./plan.js";
@@ -83,7 +83,7 @@ export async function importFleet(request: ImportRequest): Promise<ImportResult>
     if (imported.length === 0) throw nothingToImport(readings, leftOut);
     const draft = draftFleet(request, readings, imported, leftOut, images.choices);
     const { fleet, moving } = await check(request, draft, snapshot);
-    if (moving.length === 0) return { ...draft, fleet, secrets: secretsOf(imported) };
+    if (moving.length === 0) return { ...draft, fleet, leftOut: inOrder(leftOut, readings), secrets: secretsOf(inOrder(imported, readings)) };
     if (round + 1 >= CHECK_ROUNDS) throw new ReformError("CONFIG_INVALID", `reform import could not write a fleet that plans no change (nothing written): ${moving.map((m) => `${m.server.provider}/${m.server.name}: ${m.reason}`).join("; ")}`);
     for (const m of moving) {
       imported.splice(imported.indexOf(m.server), 1);
@@ -244,6 +244,7 @@ function snapshotAdapters(readings: readonly ProviderReading[], adapters: Readon
         for (const r of missing.length > 0 ? await real.resolveImages(missing, signal) : []) known.set(imageRefKey(r.ref), r);
         return refs.flatMap((ref) => known.get(imageRefKey(ref)) ?? []);
       },
+      findKeyPairs: (names, signal) => real.findKeyPairs(names, signal),
       startStep: readOnly("startStep"),
       pollOperations: readOnly("pollOperations"),
       endpoints: () => real.endpoints?.() ?? [],
@@ -258,6 +259,13 @@ function nothingToImport(readings: readonly ProviderReading[], leftOut: readonly
   if (leftOut.length === 0) return new ReformError("USAGE", `nothing to import: ${providers} ha${readings.length > 1 ? "ve" : "s"} no servers`);
   const list = leftOut.map((s) => `  ${s.provider}/${s.name} (id ${s.id}): ${s.reason}`).join("\n");
   return new ReformError("USAGE", `nothing to import: every server of ${providers} that was asked for is left out (nothing written):\n${list}`);
+}
+
+/** By provider (in the file's order), name, then id: what the command lists comes out the same for the same clouds. */
+function inOrder<T extends { readonly provider: string; readonly name: string; readonly id: string }>(servers: readonly T[], readings: readonly ProviderReading[]): T[] {
+  const order = new Map(readings.map((r, i) => [r.provider, i]));
+  const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return [...servers].sort((a, b) => (order.get(a.provider) ?? 0) - (order.get(b.provider) ?? 0) || text(a.name, b.name) || text(a.id, b.id));
 }
 
 function secretsOf(servers: readonly ImportedServer[]): ImportResult["secrets"] {

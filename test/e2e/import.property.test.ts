@@ -27,7 +27,7 @@ const JD = { accessKey: "JDTESTACCESSKEY0001", secretKey: "Jd-Secret-Key-Known-T
 const ENV = { HW_ACCESS_KEY: HW.accessKey, HW_SECRET_KEY: HW.secretKey, JDC_ACCESS_KEY: JD.accessKey, JDC_SECRET_KEY: JD.secretKey };
 
 /** Names collide on purpose (duplicate servers and images), and some are glob-like. */
-const SERVER_NAMES = ["web-1", "web-2", "web-10", "db-1", "db-2", "api", "web-db", "a*b", "node..1", "twin", "twin"];
+const SERVER_NAMES = ["web-1", "web-2", "web-10", "db-1", "db-2", "api", "web-db", "a*b", "node..1", "twin", "twin", "twin", "twin"];
 const IMAGE_NAMES = ["ubuntu-22.04", "ubuntu-24.04", "debian-12", "debian-12"];
 const USER_DATA = [null, "#cloud-config\npackages: [nginx]\n", "#!/bin/sh\necho ${env:HOME} $HOME\n", "#!/bin/sh\nprintf '\u001b[1mok'\n", "#cloud-config\npassword: Kn0wn-Pa55w0rd-Pr0p\n", "\n"];
 const SECRET = "Kn0wn-Pa55w0rd-Pr0p";

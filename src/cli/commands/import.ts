@@ -6,14 +6,14 @@ import { decodeUtf8 } from "../../model/user-data.js";
 import { writeOutputFile } from "../../runtime/output-file.js";
 import type { ImportResult } from "../../workflow/import.js";
 import { importFleet, selectProviders } from "../../workflow/import.js";
-import { plan } from "../../workflow/plan.js";
 import { EXIT } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { useColor } from "../io.js";
 import { renderPlanAs } from "../render.js";
 import type { FleetAccessOptions, Session } from "../session.js";
-import { fleetDeps, loadConfig, openSessionFor } from "../session.js";
-import { execute } from "./apply.js";
+import { fleetDeps, loadConfig, openSession } from "../session.js";
+import { execute, withJournalLock } from "./apply.js";
+import { planWithSession } from "./plan.js";
 
 export interface ImportCommandOptions extends FleetAccessOptions {
   readonly config: string;
@@ -38,7 +38,7 @@ export async function importCommand(io: CliIo, options: ImportCommandOptions, si
   const source = await loadConfig(io, options.config, options, { allowEmpty: true });
   const fleet = { ...source, providers: selectProviders(source, options.provider) };
   const sourceText = decodeUtf8(await io.readFile(file)) ?? "";
-  const session = await openSessionFor(io, fleet, options);
+  const session = await openSession(io, fleet, options);
   try {
     const result = await importFleet({
       fleet,
@@ -65,17 +65,19 @@ export async function importCommand(io: CliIo, options: ImportCommandOptions, si
  * when a server would need more than that (it changed since import read it).
  */
 async function adopt(io: CliIo, session: Session, options: ImportCommandOptions, signal: AbortSignal): Promise<number> {
-  const planned = await plan({ fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, adopt: true });
-  const moved = planned.plan.changes.filter((c) => c.action !== "adopt" && c.action !== "no-op");
-  if (moved.length > 0) {
-    const list = moved.map((c) => `${c.address} (${c.action})`).join(", ");
-    throw new ReformError("PLAN_STALE", `nothing adopted: ${list} changed since import read ${moved.length === 1 ? "it" : "them"}; the file is written: run import again with --force`);
-  }
-  io.stdout.write(`\nAdopting: recording reform's annotations on the imported servers (nothing else changes).\n`);
-  io.stdout.write(renderPlanAs(planned.plan, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
-  if (!planned.plan.changes.some((c) => c.action === "adopt")) return EXIT.ok;
-  const applyOptions = { config: options.out ?? "", configGiven: true, autoApprove: true, output: "text" as const, target: [], adopt: true, debug: options.debug, ...(options.color !== undefined ? { color: options.color } : {}) };
-  return execute(io, session, planned, applyOptions, signal);
+  return withJournalLock(session.fleet.journal, async (lock) => {
+    const planned = await planWithSession(io, session, { target: [], adopt: true, checkInputs: true }, signal);
+    const moved = planned.plan.changes.filter((c) => c.action !== "adopt" && c.action !== "no-op");
+    if (moved.length > 0) {
+      const list = moved.map((c) => `${c.address} (${c.action})`).join(", ");
+      throw new ReformError("PLAN_STALE", `nothing adopted: ${list} changed since import read ${moved.length === 1 ? "it" : "them"}; the file is written: run import again with --force`);
+    }
+    io.stdout.write(`\nAdopting: recording reform's annotations on the imported servers (nothing else changes).\n`);
+    io.stdout.write(renderPlanAs(planned.plan, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
+    if (!planned.plan.changes.some((c) => c.action === "adopt")) return EXIT.ok;
+    const applyOptions = { config: options.out ?? "", configGiven: true, autoApprove: true, output: "text" as const, target: [], adopt: true, debug: options.debug, ...(options.color !== undefined ? { color: options.color } : {}) };
+    return execute(io, session, lock, planned, applyOptions, signal);
+  });
 }
 
 /** The command that checks the written file, with the pipeline's own widening of what a fleet file may reach. */
