@@ -38,6 +38,8 @@ const specArb = {
   metadata: fc.dictionary(fc.constantFrom("role", "env", "team", "db_password", "x"), fc.constantFrom("web", "db", "1", "true", "x y", "${env:HOME}", "v".repeat(300)), { maxKeys: 3 }),
   userData: fc.constantFrom(...USER_DATA),
   status: fc.constantFrom("on", "on", "on", "off", "error"),
+  /** Nova only: the server boots from a Cinder volume (its image is read from the volume). */
+  volume: fc.boolean(),
 };
 /** A server: its name, and either a spec of its own or the world's common one (so that groups form). */
 const serverArb = fc.record({ name: fc.constantFrom(...SERVER_NAMES), common: fc.boolean(), ...specArb });
@@ -65,6 +67,7 @@ function worldYaml(cloud: Cloud, w: RandomWorld): string {
     metadata: cloud === "jdcloud" ? s.metadata : Object.fromEntries(Object.entries(s.metadata).map(([k, v]) => [k, v.slice(0, 255)])),
     ...(s.userData !== null ? { userData: s.userData } : {}),
     status: STATUS[cloud][s.status],
+    ...(cloud === "openstack" && s.volume ? { bootFromVolume: true } : {}),
     ...(s.status === "error" && cloud !== "jdcloud" ? { fault: "No valid host was found" } : {}),
   }));
   switch (cloud) {
