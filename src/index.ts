@@ -6,6 +6,8 @@ export { loadFleet, loadFleetText, resolveInstances, resolveSecret } from "./con
 export { plan } from "./workflow/plan.js";
 export type { PlanRequest, PlanResult } from "./workflow/plan.js";
 export { apply } from "./workflow/apply.js";
+export { importFleet, selectProviders } from "./workflow/import.js";
+export type { ImportRequest, ImportResult } from "./workflow/import.js";
 export type { ApplyRequest } from "./workflow/apply.js";
 export type { ApplyOptions } from "./apply/apply.js";
 export { planInstance } from "./plan/plan-instance.js";

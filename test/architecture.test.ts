@@ -12,7 +12,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   render: ["model", "render"],
   apply: ["model", "apply", "plan"],
   runtime: ["model", "runtime", "apply"],
-  workflow: ["model", "workflow", "config", "plan", "apply", "render"],
+  workflow: ["model", "workflow", "config", "plan", "apply", "render", "import"],
+  // reform import's pure core: live servers → a fleet file's text (grouping, defaults, rendering)
+  import: ["model", "import", "config"],
   emulator: ["model", "emulator"],
   "providers/http": ["model", "providers/http"],
   "providers/openstack": ["model", "providers/http", "providers/openstack"],

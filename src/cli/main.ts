@@ -21,6 +21,7 @@ Examples:
   $ reform sim --world world.yaml --port 8800
 
   $ reform drift -c fleet.yaml --output markdown --ignore metadata.monitoring
+  $ reform import -c providers.yaml --out fleet.yaml   # the fleet file for the servers that already exist
 
 Exit codes: 0 success or no changes, 1 error, 2 changes present (plan --detailed-exitcode) or drift,
 3 configuration changes not yet applied and no drift (drift), 130/143 stopped by SIGINT/SIGTERM (sim: 0).
@@ -121,6 +122,16 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: SetExit): Command
     .addOption(target()).addOption(noColor())
     .action(async (o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; output: "text" | "json" | "markdown"; ignore: string[]; target: string[]; color: boolean }) =>
       setExit(await (await import("./commands/drift.js")).driftCommand(io, { ...o, debug: program.opts<{ debug?: boolean }>().debug ?? false }, signal)));
+
+  fleetAccess(program.command("import").description("write the fleet file for the servers that already exist (changes nothing on them unless --adopt)").addOption(config()))
+    .addOption(new Option("--provider <name>", "only this provider of the file (repeatable)").argParser(collect).default([]))
+    .addOption(new Option("--match <glob>", "only servers whose name matches (repeatable)").argParser(collect).default([]))
+    .option("--out <file>", "write the fleet file here (default: standard output)")
+    .option("--force", "overwrite --out when it exists", false)
+    .option("--adopt", "also record reform's annotations on the imported servers, as apply --adopt does (needs --out)", false)
+    .addOption(noColor())
+    .action(async (o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; provider: string[]; match: string[]; out?: string; force: boolean; adopt: boolean; color: boolean }) =>
+      setExit(await (await import("./commands/import.js")).importCommand(io, { ...o, debug: program.opts<{ debug?: boolean }>().debug ?? false }, signal)));
 
   program.command("schema").description("print a JSON Schema").argument("[which]", "fleet or plan", "fleet")
     .action(async (which: string) => setExit(await (await import("./commands/schema.js")).schemaCommand(io, which)));

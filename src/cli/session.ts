@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { loadFleet } from "../config/load.js";
+import type { LoadFleetDeps, LoadFleetOptions } from "../config/load.js";
 import type { DesiredFleet } from "../model/desired.js";
 import type { ProviderAdapter } from "../model/provider.js";
 import { createAdapters } from "../providers/registry.js";
@@ -19,8 +20,13 @@ export interface FleetAccessOptions {
   readonly allowEndpoint?: readonly string[];
 }
 
-export async function loadConfig(io: CliIo, configPath: string, access: FleetAccessOptions = {}): Promise<DesiredFleet> {
-  return loadFleet(resolve(io.cwd, configPath), {
+export async function loadConfig(io: CliIo, configPath: string, access: FleetAccessOptions = {}, options: LoadFleetOptions = {}): Promise<DesiredFleet> {
+  return loadFleet(resolve(io.cwd, configPath), fleetDeps(io, access), options);
+}
+
+/** What loading a fleet file may read and reach: the CLI's files and environment, within what the pipeline allows. */
+export function fleetDeps(io: CliIo, access: FleetAccessOptions): LoadFleetDeps {
+  return {
     readFile: io.readFile,
     realPath: io.realPath,
     env: io.env,
@@ -28,7 +34,7 @@ export async function loadConfig(io: CliIo, configPath: string, access: FleetAcc
     allowEnv: listed(io.env, "REFORM_ALLOW_ENV", access.allowEnv ?? []),
     allowEndpoints: listed(io.env, "REFORM_ALLOW_ENDPOINTS", access.allowEndpoint ?? []),
     ...(access.root !== undefined ? { root: access.root } : {}),
-  });
+  };
 }
 
 /** A repeatable flag's values and those of its variable (comma or space separated), e.g. `--allow-env` and `REFORM_ALLOW_ENV`. */

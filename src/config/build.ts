@@ -21,6 +21,8 @@ export interface BuildContext {
   readonly allowedEndpoints: readonly string[];
   /** Problems found while building are appended here. */
   readonly diagnostics: Diagnostic[];
+  /** A fleet that declares no instances and no groups is not an error. @default false */
+  readonly allowEmpty?: boolean;
 }
 
 export type BuiltFleet = Omit<DesiredFleet, "file" | "sha256" | "root">;
@@ -62,7 +64,7 @@ export async function buildFleet(raw: RawFleet, ctx: BuildContext): Promise<Buil
   const defaults = await buildLayer(raw.defaults ?? {}, ["defaults"], ctx);
   const groups = await buildGroups(raw.groups ?? [], names, ctx);
   const instances = await buildInstances(raw.instances ?? [], names, ctx);
-  if (instances.length === 0 && groups.length === 0) {
+  if (instances.length === 0 && groups.length === 0 && ctx.allowEmpty !== true) {
     ctx.diagnostics.push({ location: locate(ctx.parsed, []), message: "the fleet declares no instances and no groups: nothing to manage" });
   }
   const journal = raw.journal !== undefined ? { written: raw.journal, at: ["journal"], given: true } : { written: ".reform/journal.jsonl", at: [], given: false };

@@ -3,7 +3,7 @@ export type { ListedServer, ResolvedInstances } from "./expand.js";
 export { interpolate, interpolateTree } from "./interpolate.js";
 export type { InterpolationIssue, InterpolationResult } from "./interpolate.js";
 export { loadFleet, loadFleetText } from "./load.js";
-export type { LoadFleetDeps } from "./load.js";
+export type { LoadFleetDeps, LoadFleetOptions } from "./load.js";
 export { parseFleetText } from "./parse.js";
 export type { ParsedFleetText } from "./parse.js";
 export { FLEET_SCHEMA_ID, fleetSchema } from "./schema.js";

@@ -38,8 +38,13 @@ export interface LoadFleetDeps {
   readonly root?: string;
 }
 
+export interface LoadFleetOptions {
+  /** Accept a file that declares no instances and no groups (`reform import` reads only its providers). @default false */
+  readonly allowEmpty?: boolean;
+}
+
 /** Reads, parses, validates and builds a fleet file. Throws ConfigError with every problem found, each located. */
-export async function loadFleet(path: string, deps: LoadFleetDeps): Promise<DesiredFleet> {
+export async function loadFleet(path: string, deps: LoadFleetDeps, options: LoadFleetOptions = {}): Promise<DesiredFleet> {
   const file = resolve(deps.cwd, path);
   let bytes: string | Buffer;
   try {
@@ -49,22 +54,22 @@ export async function loadFleet(path: string, deps: LoadFleetDeps): Promise<Desi
   }
   const text = typeof bytes === "string" ? bytes : decodeUtf8(bytes);
   if (text === undefined) throw new ConfigError([{ location: { file: displayName(file, deps.cwd), line: 1, column: 1 }, message: "the fleet file is not UTF-8 text" }]);
-  return buildFromText(text, file, sha256(bytes), deps);
+  return buildFromText(text, file, sha256(bytes), deps, options);
 }
 
 /** Like `loadFleet`, from text already in hand (`file` names it in messages and anchors relative paths). */
-export async function loadFleetText(text: string, file: string, deps: LoadFleetDeps): Promise<DesiredFleet> {
-  return buildFromText(text, resolve(deps.cwd, file), sha256(text), deps);
+export async function loadFleetText(text: string, file: string, deps: LoadFleetDeps, options: LoadFleetOptions = {}): Promise<DesiredFleet> {
+  return buildFromText(text, resolve(deps.cwd, file), sha256(text), deps, options);
 }
 
-async function buildFromText(text: string, file: string, digest: string, deps: LoadFleetDeps): Promise<DesiredFleet> {
+async function buildFromText(text: string, file: string, digest: string, deps: LoadFleetDeps, options: LoadFleetOptions): Promise<DesiredFleet> {
   const root = await fleetRoot(file, deps);
   const parsed = parseFleetText(text.replace(/^\uFEFF/, ""), displayName(file, deps.cwd));
   if (parsed.diagnostics.length > 0) throw new ConfigError(parsed.diagnostics);
   const data = checkedData(parsed, { env: deps.env, allowed: deps.allowEnv ?? [] });
   const diagnostics: Diagnostic[] = [];
   const scope: FleetScope = { ...root, realPath: deps.realPath };
-  const built = await buildFleet(data, { parsed, scope, readFile: deps.readFile, allowedEndpoints: deps.allowEndpoints ?? [], diagnostics });
+  const built = await buildFleet(data, { parsed, scope, readFile: deps.readFile, allowedEndpoints: deps.allowEndpoints ?? [], diagnostics, allowEmpty: options.allowEmpty ?? false });
   if (diagnostics.length > 0) throw new ConfigError(sortDiagnostics(diagnostics));
   return { file, sha256: digest, ...built, root };
 }

@@ -231,6 +231,18 @@ describe("planInstance: in place on Nova 2.96", () => {
     expect(target(adopted.steps[0]).set).toMatchObject({ [ANNOTATION_KEYS.userDataSha256]: ud.sha256, [ANNOTATION_KEYS.rebootToken]: "t1" });
   });
 
+  it("--adopt records the drift baseline on a server that shows everything and matches, and nothing once it is there", () => {
+    const d = desired({ metadata: { role: "web" }, keyPair: "ops-2025" });
+    expect(planInstance(input(d, observed())).action).toBe("no-op");
+    const adopted = planInstance(input(d, observed(), NOVA_2_96, { adopt: true }));
+    expect([adopted.action, kinds(adopted)]).toEqual(["adopt", ["update-metadata"]]);
+    expect(target(adopted.steps[0]).set).toEqual({ [ANNOTATION_KEYS.appliedSha256]: appliedSha256Of(d.spec, undefined) });
+    expect(reasonText(adopted)).toContain("records the digest of the configured state (the baseline `reform drift` compares with)");
+    const recorded = observed({ annotations: { appliedSha256: appliedSha256Of(d.spec, undefined) } });
+    expect(planInstance(input(d, recorded, NOVA_2_96, { adopt: true })).action).toBe("no-op");
+    expect(planInstance(input(d, observed({ status: "error", rawStatus: "ERROR" }), NOVA_2_96, { adopt: true })).action).toBe("no-op");
+  });
+
   it("refuses metadata changes on a server in ERROR where the cloud does", () => {
     const c = planInstance(input(desired({ metadata: { role: "api" } }), observed({ status: "error", rawStatus: "ERROR" })));
     expect(c.action).toBe("unsupported");

@@ -4,6 +4,7 @@ import type { Decision } from "./decision.js";
 import { unsupported } from "./decision.js";
 import type { Facts } from "./facts.js";
 import { hasInPlaceChange, planInPlace } from "./in-place.js";
+import { appliedSha256Of } from "./fingerprint.js";
 import { finalAnnotations, metadataDiffers, metadataTarget } from "./metadata-target.js";
 import { planReprovision } from "./reprovision.js";
 import { faultText } from "./wording.js";
@@ -41,7 +42,12 @@ function needsReprovision(f: Facts): boolean {
 }
 
 function adoptable(f: Facts): boolean {
-  return f.input.adopt && (f.userDataUnknown || f.rebootUnknown);
+  return f.input.adopt && (f.userDataUnknown || f.rebootUnknown || noBaseline(f));
+}
+
+/** A settled server without the digest of what reform applied (or with another one): drift has nothing to compare with. */
+function noBaseline(f: Facts): boolean {
+  return !f.inError && f.observed.annotations.appliedSha256 !== appliedSha256Of(f.spec, f.imageId);
 }
 
 function wait(f: Facts): Decision {
@@ -72,6 +78,7 @@ function adopt(f: Facts): Decision {
   const recorded: string[] = [];
   if (f.userDataUnknown) recorded.push("the user_data digest (declared by --adopt: the server has the configured user_data)");
   if (f.rebootUnknown) recorded.push(`the reboot token ${f.spec.reboot?.token ?? ""}`);
+  if (recorded.length === 0) recorded.push("the digest of the configured state (the baseline `reform drift` compares with)");
   const reasons: Reason[] = [{ message: `adopt: records ${recorded.join(" and ")} without touching the server` }];
   return { action: "adopt", steps: [{ kind: "update-metadata", impact: "none", params: { metadata: target } }], reasons };
 }

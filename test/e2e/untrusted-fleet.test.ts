@@ -67,7 +67,7 @@ const HOSTILE: readonly Hostile[] = [
   { name: "Huawei region that is a host name", yaml: "providers: { hw: { type: huaweicloud, region: 'attacker.example.com/x' } }\ninstances: [{ provider: hw, name: web-1 }]\n", at: "1:47", says: "a region id" },
 ];
 
-const COMMANDS: readonly (readonly string[])[] = [["validate"], ["plan", "--output", "markdown"], ["plan", "--output", "json"], ["plan"], ["drift", "--output", "markdown"]];
+const COMMANDS: readonly (readonly string[])[] = [["validate"], ["plan", "--output", "markdown"], ["plan", "--output", "json"], ["plan"], ["drift", "--output", "markdown"], ["import", "--out", "imported.yaml"]];
 
 interface Run {
   readonly code: number;
@@ -151,6 +151,8 @@ describe("hostile fleet files (a pull request's fleet file is untrusted input)",
     });
     expect(failures).toEqual([]);
     expect(runs).toHaveLength(HOSTILE.length * COMMANDS.length);
+    // import refused every one before writing anything
+    for (const dir of ["repo", "repo2"]) expect(await readdir(join(base, dir))).not.toContain("imported.yaml");
   }, 120_000);
 
   it("left every file outside the root as it was, and created nothing there", async () => {

@@ -93,7 +93,7 @@ export async function applySavedPlanCommand(io: CliIo, planPath: string, options
  * Runs `body` holding the journal's lock, taken before any cloud is contacted: a second apply on the same journal is
  * refused at once, before it plans, instead of after printing a whole plan.
  */
-async function withJournalLock<T>(journalPath: string, body: (lock: JournalLock) => Promise<T>): Promise<T> {
+export async function withJournalLock<T>(journalPath: string, body: (lock: JournalLock) => Promise<T>): Promise<T> {
   const lock = await lockJournal(journalPath);
   try {
     return await body(lock);
@@ -130,7 +130,8 @@ async function approve(io: CliIo, autoApprove: boolean): Promise<void> {
   if (!(await confirm(io, "\nDo you want to perform these actions?"))) throw new ReformError("ABORTED", "Apply cancelled.");
 }
 
-async function execute(io: CliIo, session: Session, lock: JournalLock, planned: PlanResult, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
+/** Executes a plan that was shown (and approved): progress, journal, the apply report. Shared with `import --adopt`. */
+export async function execute(io: CliIo, session: Session, lock: JournalLock, planned: PlanResult, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
   const color = useColor(io, options.color);
   const asksCanaries = isInteractive(io) && !options.autoApprove && Object.values(planned.plan.rollout).some((p) => p.canaryApproval === "manual");
   const live = isInteractive(io) && options.output === "text" && io.env["REFORM_PROGRESS"] !== "plain" && !asksCanaries;
