@@ -153,6 +153,18 @@ describe("preflight and restart against the emulated JD API", { timeout: 60_000 
     expect((await plan({ fleet: good, adapters: adapterMap, clock: systemClock, signal, inputs: sources({}) })).plan.applyable).toBe(true);
   });
 
+  it("a mistyped key pair names the one meant, at plan and at apply", async () => {
+    const fleet = await fleetOf({ "kp-1": "{ keyPair: kp-1 }" });
+    const adapterMap = jd();
+    const planned = await plan({ fleet, adapters: adapterMap, clock: systemClock, signal, inputs: sources({}) });
+    expect(planned.plan.changes[0]?.reasons[0]?.message).toMatch(/key pair "kp-1" does not exist on provider jd \(spec\.keyPair of jd\/kp-1, needed by its rebuild\); did you mean 'kp1'\?$/);
+    const unchecked = await plan({ fleet, adapters: adapterMap, clock: systemClock, signal });
+    const { report } = await applyRecorded(unchecked, adapterMap, {});
+    const result = report.results[0]?.result;
+    expect(result?.type === "failed" ? result.why : "").toMatch(/key pair "kp-1" does not exist on provider jd .*; did you mean 'kp1'\?; nothing was sent to the server$/);
+    expect(actionsOf("kp-1")).toEqual([]);
+  });
+
   it("a rebuild refused after the stop: the VM, running before, is started again; the events say so in order", async () => {
     const fleet = await fleetOf({ "run-1": "{ image: { name: new }, password: { env: ROOT_PW } }" });
     const adapterMap = jd();

@@ -162,6 +162,12 @@ function keyPairLookup(adapter: ProviderAdapter, signal: AbortSignal): (name: st
   };
 }
 
+/** The caller's key pair names, listed once per run and only when asked (a key pair is missing). */
+function keyPairNamesOnce(adapter: ProviderAdapter, signal: AbortSignal): () => Promise<readonly string[]> {
+  let names: Promise<readonly string[]> | undefined;
+  return () => (names ??= adapter.keyPairNames?.(signal).catch(() => []) ?? Promise.resolve([]));
+}
+
 function createContexts(run: string, deps: ApplyDeps, options: ApplyOptions, providers: ReadonlySet<string>, journal: Journal): Map<string, InstanceContext> {
   const contexts = new Map<string, InstanceContext>();
   for (const provider of providers) {
@@ -189,6 +195,7 @@ function createContexts(run: string, deps: ApplyDeps, options: ApplyOptions, pro
       pollIntervalMs,
       resolveInputs: deps.resolveInputs,
       keyPairExists: keyPairLookup(adapter, deps.signal),
+      keyPairNames: keyPairNamesOnce(adapter, deps.signal),
       replan: deps.replan,
     });
   }

@@ -45,6 +45,8 @@ export interface InstanceContext {
    * Asked once per name and run (see apply.ts).
    */
   readonly keyPairExists: (name: string) => Promise<boolean | undefined>;
+  /** The caller's key pair names, for the message when one is missing ([] when they cannot be listed). Asked once per run. */
+  readonly keyPairNames: () => Promise<readonly string[]>;
   /** What a step needs that the plan does not carry; called for every step before the first is sent. */
   readonly resolveInputs: (desired: DesiredInstance, step: Step) => Promise<StepInputs>;
   /** Plans one server again from fresh state (for servers that were busy at plan time). */
@@ -106,7 +108,7 @@ async function preflight(ctx: InstanceContext, change: InstanceChange, desired: 
     return notStarted(describeError(error));
   }
   for (const named of keyPairsNamed(change)) {
-    if ((await ctx.keyPairExists(named.name)) === false) return notStarted(missingKeyPair(change, named).message);
+    if ((await ctx.keyPairExists(named.name)) === false) return notStarted(missingKeyPair(change, named, await ctx.keyPairNames()).message);
   }
   return { type: "ready", inputs };
 }

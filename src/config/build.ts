@@ -8,7 +8,7 @@ import type { NodePath, ParsedFleetText } from "./parse.js";
 import { formatPath, locate, locateKey } from "./parse.js";
 import type { RawFleet, RawGroup, RawInstance, RawLayer, RawSpec } from "./raw.js";
 import { buildRollout } from "./rollout.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../model/suggest.js";
 import type { ReadFile } from "./user-data-source.js";
 import { resolveUserData } from "./user-data-source.js";
 

@@ -1,7 +1,7 @@
 import type { ErrorObject } from "ajv/dist/2020.js";
 import type { NodePath } from "./parse.js";
 import { formatPath } from "./parse.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../model/suggest.js";
 
 /** One readable problem: where (the value at `path`, or its key) and what. */
 export interface Issue {

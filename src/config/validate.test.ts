@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatDiagnostic } from "../model/errors.js";
 import { parseFleetText } from "./parse.js";
-import { closest } from "./suggest.js";
+import { closest } from "../model/suggest.js";
 import { fleetValidator, validateFleet } from "./validate.js";
 
 function messages(text: string): string[] {

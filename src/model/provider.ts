@@ -155,6 +155,11 @@ export interface ProviderAdapter {
    * cloud, on JD after the VM was stopped). Reads only; never one call per server.
    */
   findKeyPairs(names: readonly string[], signal: AbortSignal): Promise<ReadonlySet<string>>;
+  /**
+   * The names of the key pairs this caller has (one listing), asked only when a named one is missing: what the message
+   * suggests instead. @default undefined: no suggestion
+   */
+  keyPairNames?(signal: AbortSignal): Promise<readonly string[]>;
   /** Bulk and paginated: never one GET per server. */
   listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]>;
   /** Sends the step's mutating call. Throws CloudError on refusal, AmbiguousError when the outcome is unknown. */

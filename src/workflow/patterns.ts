@@ -1,4 +1,4 @@
-import { closest } from "../config/suggest.js";
+import { closest } from "../model/suggest.js";
 import type { InstanceAddress } from "../model/address.js";
 import type { FieldPath } from "../model/change.js";
 import { globMatcher } from "../plan/globs.js";

@@ -1,5 +1,5 @@
 import { resolveInstances, rolloutPolicies } from "../config/expand.js";
-import { didYouMean } from "../config/suggest.js";
+import { didYouMean } from "../model/suggest.js";
 import type { InstanceAddress } from "../model/address.js";
 import type { InstanceChange } from "../model/change.js";
 import type { Clock } from "../model/clock.js";

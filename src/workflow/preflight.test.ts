@@ -32,6 +32,19 @@ describe("preflightChanges: key pairs", () => {
     expect(problems.get("dc1/web-1")).toEqual([{ field: "keyPair", message: '/fleet.yaml:10:5: key pair "ops-2099" does not exist on provider dc1 (spec.keyPair of dc1/web-1, needed by its rebuild)' }]);
   });
 
+  it("names the key pair meant when the missing one is a typo of one the cloud lists, listing them only then", async () => {
+    const listed: string[] = [];
+    const { adapter } = lookup(["ops-2090", "ops-2025"]);
+    const withNames = { ...adapter, keyPairNames: () => (listed.push("listed"), Promise.resolve(["ops-2090", "ops-2025"])) } as ProviderAdapter;
+    const context = { adapters: new Map([["dc1", withNames]]), capabilities: new Map([["dc1", JD_LIKE]]), sources, root, signal };
+    const problems = await preflightChanges([change], desiredMap, context);
+    expect(problems.get("dc1/web-1")?.[0]?.message).toMatch(/needed by its rebuild\); did you mean 'ops-2090'\?$/);
+    expect(listed).toEqual(["listed"]);
+    const fine = planInstance(input(desired({ keyPair: "ops-2025" }), observed(), JD_LIKE));
+    await preflightChanges([fine], new Map([[fine.address, desired({ keyPair: "ops-2025" })]]), context);
+    expect(listed).toEqual(["listed"]);
+  });
+
   it("leaves key pairs of the calling user (Nova, Huawei) to apply: the planning user may not be the applying one", async () => {
     const { adapter, asked } = lookup([]);
     const nova = planInstance(input(want, observed(), NOVA_2_96));

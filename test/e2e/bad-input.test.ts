@@ -56,6 +56,14 @@ describe("bad input through the CLI", () => {
       expectReadableError(await cloud.reform(["plan", "-c", "fleet.yaml"]), /fleet\.yaml:3:5: dc1\/web-1: no image named ubuntu-24\.4; did you mean 'ubuntu-24\.04'\?\n/);
     });
 
+    it("a mistyped key pair names the one the user has, before anything is sent to the server", async () => {
+      await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1, spec: { keyPair: opss } }\n");
+      const run = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/dc1\/web-1: failed: not started: fleet\.yaml:3:5: key pair "opss" does not exist on provider dc1 \(spec\.keyPair of dc1\/web-1, needed by its rebuild\); did you mean 'ops'\?; nothing was sent to the server/);
+      expect(cloud.emulator.stats.actions).toEqual([]);
+    });
+
     it("a --target that matches no server is a warning on stderr, not a silent 'No changes'", async () => {
       await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1 }\n");
       for (const command of [["plan"], ["apply", "--auto-approve"]]) {

@@ -177,9 +177,12 @@ class HuaweiAdapter implements ProviderAdapter {
   /** `GET /v2.1/{project_id}/os-keypairs` (the native API; not paginated): the caller's key pairs. */
   async findKeyPairs(names: readonly string[], signal: AbortSignal): Promise<ReadonlySet<string>> {
     if (names.length === 0) return new Set();
-    const res = await this.#call((ctx) => keypairsRequest(ctx), signal);
-    const listed = keypairNames(res.json);
+    const listed = new Set(await this.keyPairNames(signal));
     return new Set(names.filter((n) => listed.has(n)));
+  }
+
+  async keyPairNames(signal: AbortSignal): Promise<readonly string[]> {
+    return [...keypairNames((await this.#call((ctx) => keypairsRequest(ctx), signal)).json)];
   }
 
   /** Names of the images IMS lists, one page: what a name not found is compared with for a suggestion. */

@@ -137,6 +137,10 @@ class JdCloudAdapter implements ProviderAdapter {
     return new Set(names.length === 0 ? [] : (await this.#vm.describeKeypairs(names, signal)).map((k) => k.keyName));
   }
 
+  async keyPairNames(signal: AbortSignal): Promise<readonly string[]> {
+    return (await this.#vm.allKeypairs(signal)).map((k) => k.keyName);
+  }
+
   async listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]> {
     const onlyIds = req.selectors.length > 0 && req.selectors.every((s) => "id" in s);
     const ids = onlyIds ? req.selectors.map((s) => ("id" in s ? s.id : "")) : undefined;

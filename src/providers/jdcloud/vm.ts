@@ -156,6 +156,11 @@ export class JdVmClient {
     return out;
   }
 
+  /** describeKeypairs without a filter: every key pair of the region (for a suggestion when a name is missing). */
+  async allKeypairs(signal: AbortSignal): Promise<JdKeypair[]> {
+    return this.#paged<JdKeypair>("keypairs", "keypairs", INSTANCE_PAGE, {}, signal);
+  }
+
   /** One instance action; resolves with the request id once JD acknowledged it (`result: {}`). */
   async action(instanceId: string, verb: JdVerb, body: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<string | undefined> {
     const operation = `POST /v1/regions/${this.#region}/instances/{id}:${verb}`;

@@ -146,6 +146,10 @@ class OpenStackAdapter implements ProviderAdapter {
     return new Set(found.flat());
   }
 
+  async keyPairNames(signal: AbortSignal): Promise<readonly string[]> {
+    return (await this.#ready(signal)).nova.keypairNames(signal);
+  }
+
   async listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]> {
     const c = await this.#ready(signal);
     const servers = await this.#listFor(c, req.selectors, signal);

@@ -82,6 +82,13 @@ export class NovaClient {
   }
 
   /** `GET /os-keypairs/{name}`: whether the caller has this key pair (Nova looks a rebuild's key_name up the same way). */
+  /** `GET /os-keypairs`: the caller's key pair names (the first page; Nova pages key pairs from 2.35). */
+  async keypairNames(signal: AbortSignal): Promise<string[]> {
+    const res = await this.#http.request({ method: "GET", url: `${this.#base}/os-keypairs`, headers: this.#headers, operation: "GET /os-keypairs", signer: this.#signer, signal });
+    const listed = (res.json as { keypairs?: { keypair?: { name?: unknown } }[] } | undefined)?.keypairs ?? [];
+    return listed.flatMap((entry) => (typeof entry.keypair?.name === "string" ? [entry.keypair.name] : []));
+  }
+
   async keypairExists(name: string, signal: AbortSignal): Promise<boolean> {
     const url = `${this.#base}/os-keypairs/${encodeURIComponent(name)}`;
     const res = await this.#http.request({ method: "GET", url, headers: this.#headers, operation: "GET /os-keypairs/{name}", signer: this.#signer, signal, accept: [404] });

@@ -85,12 +85,14 @@ describe("sim providers for every cloud API, sharing one emulator per state file
     expect(runningEmulators()).toBe(before);
   });
 
-  it("finds key pairs through each cloud's own call (Nova os-keypairs/{name}, Huawei's native os-keypairs list, JD describeKeypairs)", async () => {
+  it("finds and lists key pairs through each cloud's own call (Nova os-keypairs, Huawei's native os-keypairs list, JD describeKeypairs)", async () => {
     const adapters = await openAll(dir);
     try {
       for (const adapter of adapters) {
         expect([adapter.name, [...(await adapter.findKeyPairs(["ops", "ops-gone"], signal))]]).toEqual([adapter.name, ["ops"]]);
         expect((await adapter.findKeyPairs([], signal)).size).toBe(0);
+        // and list them all (Nova os-keypairs, the same Huawei list, JD describeKeypairs without a filter), for a suggestion
+        expect([adapter.name, await adapter.keyPairNames?.(signal)]).toEqual([adapter.name, ["ops"]]);
       }
     } finally {
       await closeAll(adapters);

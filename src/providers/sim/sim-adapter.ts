@@ -129,6 +129,7 @@ function withRelease(inner: ProviderAdapter, release: () => Promise<void>): Prov
     capabilities: (signal) => inner.capabilities(signal),
     resolveImages: (refs, signal) => inner.resolveImages(refs, signal),
     findKeyPairs: (names, signal) => inner.findKeyPairs(names, signal),
+    ...(inner.keyPairNames ? { keyPairNames: (signal: AbortSignal) => inner.keyPairNames?.(signal) ?? Promise.resolve([]) } : {}),
     listInstances: (req, signal) => inner.listInstances(req, signal),
     startStep: (req, signal) => inner.startStep(req, signal),
     pollOperations: (queries, signal) => inner.pollOperations(queries, signal),
