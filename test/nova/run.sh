@@ -6,7 +6,7 @@
 #   zed     Nova 26.2 "Zed" (microversions up to 2.93), Debian 12 packages on this machine (harness/install.sh)
 #   epoxy   Nova 31.0 "2025.1 Epoxy" (up to 2.100), Debian 13 packages in a Debian 13 root filesystem that
 #           harness/debian13.sh builds with debootstrap (about 5 minutes and 2.2 GB the first time, under
-#           $NOVA_HARNESS_ROOT, default /var/tmp/nova-debian13)
+#           $NOVA_HARNESS_ROOT, default /var/tmp/nova-debian13), in the background while zed runs
 #
 # and for each, two phases:
 #   keystone  the whole suite (OS_CLOUD=nova-harness from the env.sh that up.sh writes); on epoxy also a real
@@ -69,6 +69,8 @@ cleanup() {
   local rc=$?
   set +e
   stop_harness
+  # a background install is let finish (an apt interrupted midway would leave the root's dpkg broken)
+  if [ -n "$INSTALL_PID" ]; then say "waiting for the background install of Nova 31 to finish"; wait "$INSTALL_PID"; fi
   say "timings:"; printf '    %s\n' "${TIMINGS[@]}"
   if [ "$rc" -eq 0 ] && [ "${REFORM_NOVA_KEEP:-0}" != 1 ]; then rm -rf "$STATE"; else say "state kept in $STATE (harness logs: $STATE/*/log, $STATE/epoxy-*-log)"; fi
   say "$([ "$rc" -eq 0 ] && echo PASSED || echo FAILED) (exit $rc)"
@@ -78,27 +80,52 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-install_release() {
-  local release=$1 t
-  [ "${REFORM_NOVA_SKIP_INSTALL:-0}" != 1 ] || return 0
+# The releases' installs (REFORM_NOVA_SKIP_INSTALL=1 skips them). The host's packages (zed) first, in the foreground
+# (apt on the host); the Debian 13 root (epoxy) in the background while the releases before it run: it has its own
+# apt and dpkg, and debootstrap plus its packages take minutes that would otherwise add up.
+INSTALL_PID=
+install_zed() {
+  local t; t=$(now)
+  bash "$HERE/harness/install.sh"
+  timing "zed: harness install.sh" "$(since "$t")"
+}
+
+# install_epoxy: in a background subshell, so its results go to files ($STATE/install-epoxy.{out,timings}), never exit
+install_epoxy() {
+  local t rc=0
   t=$(now)
-  if [ "$release" = epoxy ]; then
-    say "installing Nova 31 (Debian 13 root in $ROOT13; about 5 minutes the first time)"
-    if ! NOVA_HARNESS_ROOT=$ROOT13 bash "$HERE/harness/debian13.sh" install > "$STATE/install-epoxy.out" 2>&1; then
-      tail -n 40 "$STATE/install-epoxy.out" | sed 's/^/    | /'
-      say "FAIL: the Debian 13 root could not be installed (debian13.sh install output above)"
-      exit 1
-    fi
-    timing "epoxy: debian13.sh install (debootstrap + install.sh)" "$(since "$t")"
-    if cinder_wanted; then
-      t=$(now)
-      cp "$HERE/cinder.sh" "$ROOT13/opt/nova-harness/cinder.sh"
-      chroot "$ROOT13" bash /opt/nova-harness/cinder.sh install > "$STATE/install-cinder.out" 2>&1 || { tail -n 20 "$STATE/install-cinder.out" | sed 's/^/    | /'; say "FAIL: Cinder could not be installed in the Debian 13 root"; exit 1; }
-      timing "epoxy: cinder.sh install (python3-cinder, nfs-common)" "$(since "$t")"
-    fi
-  else
-    bash "$HERE/harness/install.sh"
-    timing "zed: harness install.sh" "$(since "$t")"
+  NOVA_HARNESS_ROOT=$ROOT13 bash "$HERE/harness/debian13.sh" install > "$STATE/install-epoxy.out" 2>&1 || rc=1
+  echo "epoxy: debian13.sh install (debootstrap + install.sh)|$(since "$t")" >> "$STATE/install-epoxy.timings"
+  if [ "$rc" = 0 ] && cinder_wanted; then
+    t=$(now)
+    cp "$HERE/cinder.sh" "$ROOT13/opt/nova-harness/cinder.sh"
+    chroot "$ROOT13" bash /opt/nova-harness/cinder.sh install >> "$STATE/install-epoxy.out" 2>&1 || rc=2
+    echo "epoxy: cinder.sh install (python3-cinder, nfs-common)|$(since "$t")" >> "$STATE/install-epoxy.timings"
+  fi
+  return "$rc"
+}
+
+start_install_epoxy() {
+  say "installing Nova 31 in the background (Debian 13 root in $ROOT13; about 5 minutes the first time, + Cinder)"
+  install_epoxy &
+  INSTALL_PID=$!
+}
+
+# wait_install_epoxy: its timings join the others; a failed install fails the run with the end of its output
+wait_install_epoxy() {
+  [ -n "$INSTALL_PID" ] || return 0
+  local rc=0 label secs t
+  t=$(now)
+  wait "$INSTALL_PID" || rc=$?
+  INSTALL_PID=
+  if [ -f "$STATE/install-epoxy.timings" ]; then
+    while IFS='|' read -r label secs; do timing "$label" "$secs"; done < "$STATE/install-epoxy.timings"
+  fi
+  timing "epoxy: install still running when its phases were due (waited)" "$(since "$t")"
+  if [ "$rc" != 0 ]; then
+    tail -n 40 "$STATE/install-epoxy.out" | sed 's/^/    | /'
+    say "FAIL: the Debian 13 root could not be installed (debian13.sh / cinder.sh install output above)"
+    exit 1
   fi
 }
 
@@ -167,7 +194,14 @@ run_suite() {
 
 for release in $RELEASES; do
   case "$release" in zed|epoxy) ;; *) say "FAIL: unknown release $release (zed, epoxy)"; exit 1 ;; esac
-  install_release "$release"
+done
+if [ "${REFORM_NOVA_SKIP_INSTALL:-0}" != 1 ]; then
+  case " $RELEASES " in *" zed "*) install_zed ;; esac
+  case " $RELEASES " in *" epoxy "*) start_install_epoxy ;; esac
+fi
+
+for release in $RELEASES; do
+  [ "$release" != epoxy ] || wait_install_epoxy
   start_harness "$release" keystone
   if [ "$release" = epoxy ] && cinder_wanted; then
     start_cinder
