@@ -1,4 +1,3 @@
-import picomatch from "picomatch";
 import { formatAddress } from "../model/address.js";
 import type { InstanceAddress } from "../model/address.js";
 import { DEFAULT_CHANGE_POLICY } from "../model/desired.js";
@@ -6,6 +5,7 @@ import type { DesiredFleet, DesiredGroup, DesiredInstance, DesiredSpec, Instance
 import type { Diagnostic } from "../model/errors.js";
 import type { SourceLocation } from "../model/source.js";
 import { formatLocation } from "../model/source.js";
+import { globMatcher } from "../model/globs.js";
 import { mergeRollout } from "./rollout.js";
 
 /** What expansion needs of a live server. */
@@ -86,7 +86,7 @@ function findServer(provider: string, selector: InstanceSelector, servers: reado
 /** A predicate for the servers a group selects: name glob and metadata equality, both when given. */
 export function groupMatcher(group: Pick<DesiredGroup, "match">): (server: ListedServer) => boolean {
   const glob = group.match.name;
-  const nameMatches = glob === undefined ? () => true : picomatch(glob, { dot: true });
+  const nameMatches = glob === undefined ? () => true : globMatcher([glob]);
   const wanted = Object.entries(group.match.metadata ?? {});
   return (server) => nameMatches(server.name) && wanted.every(([key, value]) => server.metadata[key] === value);
 }

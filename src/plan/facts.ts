@@ -10,7 +10,7 @@ import type {
 } from "../model/index.js";
 import { isAnnotationKey } from "../model/index.js";
 import { desiredUserDataSha256, normalizeObservedSha } from "./fingerprint.js";
-import { globMatcher } from "./globs.js";
+import { globMatcher } from "../model/globs.js";
 import type { PlanInstanceInput } from "./plan-instance.js";
 import { describeValue, imageChangeText, imageUnknownReason, shortSha, userDataDisplay } from "./wording.js";
 

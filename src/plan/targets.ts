@@ -1,5 +1,5 @@
 import type { InstanceAddress } from "../model/index.js";
-import { globMatcher } from "./globs.js";
+import { globMatcher } from "../model/globs.js";
 
 /**
  * `--target` filter: true when the address matches one of the globs (picomatch globs such as `dc1/web-*`;

@@ -10,7 +10,7 @@ import { ConfigError, ReformError } from "../model/errors.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { ImageResolution, ProviderAdapter, ProviderCapabilities } from "../model/provider.js";
 import { canonicalJson } from "../model/canonical-json.js";
-import { globMatcher } from "../plan/globs.js";
+import { globMatcher } from "../model/globs.js";
 import { imageRefKey } from "./observe.js";
 import { plan } from "./plan.js";
 

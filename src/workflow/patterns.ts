@@ -1,7 +1,7 @@
 import { closest } from "../model/suggest.js";
 import type { InstanceAddress } from "../model/address.js";
 import type { FieldPath } from "../model/change.js";
-import { globMatcher } from "../plan/globs.js";
+import { globMatcher } from "../model/globs.js";
 import { isTargeted } from "../plan/targets.js";
 
 /** `--ignore` entries: a value with a `/` is an address glob (`dc1/web-*`), anything else a field glob (`metadata.monitoring`, `userData`, `image`). */

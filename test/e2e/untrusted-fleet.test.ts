@@ -64,6 +64,8 @@ const HOSTILE: readonly Hostile[] = [
   },
   { name: "huge user_data", yaml: server(`{ userData: { inline: "${"A".repeat(70_000)}" } }`), at: "5:33", says: "clouds take at most 65,535" },
   { name: "identity endpoint redirected", yaml: "providers: { dc1: { type: openstack, cloud: dc1, identityEndpoint: 'https://attacker.example.com/v3' } }\ninstances: [{ provider: dc1, name: web-1 }]\n", at: "1:68", says: "https://attacker.example.com is chosen by the fleet file" },
+  { name: "group glob that never compiles", yaml: "providers: { local: { type: sim, world: world.yaml } }\ngroups:\n  - name: web\n    match: { name: '\\]\\\\\\\\' }\n", at: "4:20", says: "at most two backslashes in a row" },
+  { name: "ignoreMetadata glob that never compiles", yaml: server("{ ignoreMetadata: ['x[y]\\\\\\\\'] }"), at: "5:30", says: "at most two backslashes in a row" },
   { name: "Huawei region that is a host name", yaml: "providers: { hw: { type: huaweicloud, region: 'attacker.example.com/x' } }\ninstances: [{ provider: hw, name: web-1 }]\n", at: "1:47", says: "a region id" },
 ];
 
