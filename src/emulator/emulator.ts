@@ -1,7 +1,8 @@
 import { checkFaultOptions, countedFaults, FaultInjector } from "./faults.js";
-import { createOpenStackServices, initialState, parseMicroversion, withExtraUsers } from "./openstack/index.js";
+import { createHealthService, HEALTH_PREFIX } from "./health.js";
+import { createOpenStackServices, initialState, openStackHealth, parseMicroversion, withExtraUsers } from "./openstack/index.js";
 import { EMPTY_OPENSTACK_WORLD } from "./openstack/world-types.js";
-import { HUAWEI_PREFIX, huaweiServices, huaweiStartingState } from "./huawei/index.js";
+import { HUAWEI_PREFIX, huaweiHealth, huaweiServices, huaweiStartingState } from "./huawei/index.js";
 import { JD_PREFIX, jdServices, jdStartingState } from "./jdcloud/index.js";
 import { loadState, Persister } from "./persist.js";
 import { emptyStats, startHttpServer } from "./server.js";
@@ -53,11 +54,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const jd = jdServices(state.jdcloud, { timings: timingsOf(options), stats, changed: () => persister?.schedule(), now, faults: cloudFaults });
   const snapshot = (): WorldState => ({ version: 1, openstack: openstack.cloud.toState(), ...(state.huaweicloud ? { huaweicloud: structuredClone(state.huaweicloud) } : {}), ...(state.jdcloud ? { jdcloud: jd.snapshot() } : {}), actions: structuredClone(stats.actions) });
   if (options.persistPath) persister = new Persister(options.persistPath, snapshot, options.persistDebounceMs ?? 20);
-  const http = await startHttpServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, services: [...openstack.services, ...huawei, ...jd.services], faults, stats });
+  const health = createHealthService([openStackHealth(openstack.cloud), ...(state.huaweicloud ? [huaweiHealth(state.huaweicloud, now)] : []), jd.health]);
+  const http = await startHttpServer({ host: options.host ?? "127.0.0.1", port: options.port ?? 0, services: [...openstack.services, ...huawei, ...jd.services, health], faults, stats });
   if (persister) await persister.flush();
   let closed: Promise<void> | undefined;
   return {
-    urls: { identity: `${http.origin}/identity/v3`, compute: `${http.origin}/compute/v2.1`, image: `${http.origin}/image`, volume: `${http.origin}/volume/v3`, huaweicloud: `${http.origin}${HUAWEI_PREFIX}`, jdcloud: `${http.origin}${JD_PREFIX}` },
+    urls: { identity: `${http.origin}/identity/v3`, compute: `${http.origin}/compute/v2.1`, image: `${http.origin}/image`, volume: `${http.origin}/volume/v3`, huaweicloud: `${http.origin}${HUAWEI_PREFIX}`, jdcloud: `${http.origin}${JD_PREFIX}`, health: `${http.origin}${HEALTH_PREFIX}` },
     stats,
     snapshot,
     close() {

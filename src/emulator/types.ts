@@ -145,8 +145,11 @@ export interface WorldState {
 }
 
 export interface Emulator {
-  /** identity: a Keystone v3 root usable as auth_url; compute: Nova v2.1 root; image: Glance root; volume: Cinder v3 root (the project id follows). */
-  readonly urls: { readonly identity: string; readonly compute: string; readonly image: string; readonly volume: string; readonly huaweicloud: string; readonly jdcloud: string };
+  /**
+   * identity: a Keystone v3 root usable as auth_url; compute: Nova v2.1 root; image: Glance root; volume: Cinder v3 root (the project id follows);
+   * health: the base of `GET {health}/servers/{id or name}` (every cloud's servers: 200 running on a healthy image, else 503).
+   */
+  readonly urls: { readonly identity: string; readonly compute: string; readonly image: string; readonly volume: string; readonly huaweicloud: string; readonly jdcloud: string; readonly health: string };
   readonly stats: EmulatorStats;
   /** A deep copy of the whole state, with in-flight operations advanced to now. */
   snapshot(): WorldState;

@@ -29,7 +29,7 @@ export interface SimCommandOptions {
   readonly throttleBurst?: number;
 }
 
-/** Runs the emulator in the foreground until SIGINT/SIGTERM; prints one `<api> <base url>` line per API once ready. */
+/** Runs the emulator in the foreground until SIGINT/SIGTERM; prints one `<api> <base url>` line per API, then the `health` line, once ready. */
 export async function simCommand(io: CliIo, options: SimCommandOptions, signal: AbortSignal): Promise<number> {
   const world = await loadWorldFile(resolve(io.cwd, options.world));
   const emulator = await startEmulator({
@@ -47,6 +47,7 @@ export async function simCommand(io: CliIo, options: SimCommandOptions, signal: 
   }
   if (world.huaweicloud) io.stdout.write(`huaweicloud-ecs ${emulator.urls.huaweicloud}\n`);
   if (world.jdcloud) io.stdout.write(`jdcloud-vm ${emulator.urls.jdcloud}\n`);
+  io.stdout.write(`health ${emulator.urls.health}\n`);
   if (!signal.aborted) await once(signal, "abort");
   await emulator.close();
   return EXIT.ok;

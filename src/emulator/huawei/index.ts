@@ -11,6 +11,7 @@ export type { HuaweiState } from "./state.js";
 export type { HuaweiWorld, HuaweiWorldServer } from "./world.js";
 export { parseHuaweiWorld } from "./world.js";
 export { HUAWEI_PREFIX };
+export { huaweiHealth } from "./health.js";
 
 /** The Huawei part of the starting state: the persisted one when present, else from the world section (if any). */
 export function huaweiStartingState(world: HuaweiWorld | undefined, loaded: HuaweiState | undefined, seed: number, now: number): HuaweiState | undefined {

@@ -14,6 +14,8 @@ export interface HwImage {
   readonly cloudInit: boolean;
   /** A changeos/reinstall with this image ends in a FAIL job with this fail_reason. */
   readonly fail?: string;
+  /** false: a changeos/reinstall to it succeeds, but its servers never pass the health route. @default true */
+  readonly healthy?: false;
 }
 
 export type HwStatus = "ACTIVE" | "SHUTOFF" | "ERROR";

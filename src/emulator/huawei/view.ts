@@ -5,7 +5,7 @@ import { flapTask, iso, runningJob } from "./state.js";
  * Status word, task_state and power_state as ECS shows a server: a running job shows as its transitional state, and a
  * server flapping after its job (injected) shows the flap's task in turn with its settled state.
  */
-function states(server: HwServer, job: HwJob | undefined, now: number): { status: string; task: string | null; vm: string; power: number } {
+export function states(server: HwServer, job: HwJob | undefined, now: number): { status: string; task: string | null; vm: string; power: number } {
   const stable = { status: server.status, task: null, vm: server.status === "ACTIVE" ? "active" : server.status === "SHUTOFF" ? "stopped" : "error", power: server.status === "ACTIVE" ? 1 : 4 };
   if (!job) {
     const flap = flapTask(server, now);

@@ -11,7 +11,8 @@ export interface HuaweiWorld {
   /** IAM user id the credentials belong to (what `userid` must be with `keyname`). */
   readonly userId: string;
   readonly credentials: readonly { readonly accessKey: string; readonly secretKey: string }[];
-  readonly images: readonly { readonly name: string; readonly id?: string; readonly cloudInit: boolean; readonly fail?: string }[];
+  /** `healthy: false`: servers on the image never pass the health route. */
+  readonly images: readonly { readonly name: string; readonly id?: string; readonly cloudInit: boolean; readonly fail?: string; readonly healthy?: false }[];
   readonly keypairs: readonly string[];
   readonly servers: readonly HuaweiWorldServer[];
 }
@@ -40,12 +41,13 @@ export function parseHuaweiWorld(r: YamlReader, node: unknown): HuaweiWorld {
   const list = <T>(key: string, parse: (item: unknown, what: string) => T): T[] => r.sectionList(e, "huaweicloud", key, parse);
   const credentials = list("credentials", (item, what) => r.accessKeyPair(item, what));
   const images = list("images", (item, what) => {
-    const i = r.entries(item, what, ["name", "id", "cloudInit", "fail"]);
+    const i = r.entries(item, what, ["name", "id", "cloudInit", "fail", "healthy"]);
     return {
       name: r.string(r.require(i, "name", item, what).value, `${what}.name`),
       ...(i.has("id") ? { id: r.string(i.get("id")?.value, `${what}.id`) } : {}),
       cloudInit: i.has("cloudInit") ? r.boolean(i.get("cloudInit")?.value, `${what}.cloudInit`) : true,
       ...(i.has("fail") ? { fail: r.string(i.get("fail")?.value, `${what}.fail`) } : {}),
+      ...(i.has("healthy") && !r.boolean(i.get("healthy")?.value, `${what}.healthy`) ? { healthy: false as const } : {}),
     };
   });
   const keypairs = list("keypairs", (item, what) => r.string(r.require(r.entries(item, what, ["name"]), "name", item, what).value, `${what}.name`));
@@ -84,7 +86,7 @@ function parseServer(r: YamlReader, node: unknown, what: string, images: HuaweiW
 
 /** The starting state from a world section: ids derived from the seed, so runs are reproducible. */
 export function initialHuaweiState(world: HuaweiWorld, seed: number, now: number): HuaweiState {
-  const images: HwImage[] = world.images.map((i) => ({ id: i.id ?? stableUuid(seed, "hw-image", i.name), name: i.name, cloudInit: i.cloudInit, ...(i.fail ? { fail: i.fail } : {}) }));
+  const images: HwImage[] = world.images.map((i) => ({ id: i.id ?? stableUuid(seed, "hw-image", i.name), name: i.name, cloudInit: i.cloudInit, ...(i.fail ? { fail: i.fail } : {}), ...(i.healthy === false ? { healthy: false as const } : {}) }));
   const servers: HwServer[] = world.servers.map((s) => {
     const image = images.find((i) => i.id === s.image) ?? images.find((i) => i.name === s.image);
     return {

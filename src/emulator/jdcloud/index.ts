@@ -1,4 +1,5 @@
 import type { CloudFaults } from "../faults.js";
+import type { HealthLookup } from "../health.js";
 import type { ApiService } from "../http.js";
 import type { MutableStats } from "../server.js";
 import type { Timings } from "../types.js";
@@ -6,6 +7,7 @@ import type { JdState } from "./state.js";
 import { JdCloud, initialJdState as initialJdStateOf } from "./state.js";
 import type { JdWorld } from "./world.js";
 import { createJdVm } from "./vm.js";
+import { jdHealth } from "./health.js";
 
 export interface JdServiceOptions {
   readonly state: JdState;
@@ -35,9 +37,9 @@ export function jdStartingState(world: JdWorld | undefined, loaded: JdState | un
   return world ? initialJdStateOf(world, seed, now) : undefined;
 }
 
-/** The services to mount (none without a JD section) and a snapshot of the state, life cycles advanced. */
-export function jdServices(state: JdState | undefined, options: Omit<JdServiceOptions, "state">): { readonly services: readonly ApiService[]; snapshot(): JdState | undefined } {
-  if (!state) return { services: [], snapshot: () => undefined };
+/** The services to mount (none without a JD section), the VMs' health and a snapshot of the state, life cycles advanced. */
+export function jdServices(state: JdState | undefined, options: Omit<JdServiceOptions, "state">): { readonly services: readonly ApiService[]; readonly health: HealthLookup; snapshot(): JdState | undefined } {
+  if (!state) return { services: [], health: () => [], snapshot: () => undefined };
   const { cloud, service } = createJdServices({ ...options, state });
-  return { services: [service], snapshot: () => cloud.toState() };
+  return { services: [service], health: jdHealth(cloud), snapshot: () => cloud.toState() };
 }

@@ -44,6 +44,8 @@ export interface JdImageState {
   readonly name: string;
   /** describeImages' `imageSource`; absent in state saved before it existed: private. */
   readonly source?: "public" | "thirdparty" | "private" | "shared";
+  /** false: a rebuild to it succeeds, but its VMs never pass the health route. @default true */
+  readonly healthy?: false;
 }
 
 /** The emulated JD Cloud VM region: plain JSON, persisted with the rest of the world. */
@@ -56,7 +58,7 @@ export interface JdState {
 }
 
 export function initialJdState(world: JdWorld, seed: number, now: number): JdState {
-  const images = world.images.map((i): JdImageState => ({ id: i.id ?? `img-${stableHexId(seed, "jd-image", i.name).slice(0, 8)}`, name: i.name, source: i.source ?? "private" }));
+  const images = world.images.map((i): JdImageState => ({ id: i.id ?? `img-${stableHexId(seed, "jd-image", i.name).slice(0, 8)}`, name: i.name, source: i.source ?? "private", ...(i.healthy === false ? { healthy: false as const } : {}) }));
   const instances = world.instances.map((w, n): JdInstanceState => ({
     id: w.id ?? `i-${stableHexId(seed, "jd-instance", w.name).slice(0, 10)}`,
     name: w.name,

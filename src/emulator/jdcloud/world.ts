@@ -6,6 +6,8 @@ export interface JdWorldImage {
   readonly id?: string;
   /** describeImages' `imageSource`. @default "private" */
   readonly source?: "public" | "thirdparty" | "private" | "shared";
+  /** false: a rebuild to it succeeds, but its VMs never pass the health route. @default true */
+  readonly healthy?: false;
 }
 
 export interface JdWorldInstance {
@@ -38,9 +40,10 @@ export function parseJdWorld(r: YamlReader, node: unknown): JdWorld {
   const list = <T>(key: string, parse: (item: unknown, what: string) => T): T[] => r.sectionList(e, "jdcloud", key, parse);
   const credentials = list("credentials", (item, what) => r.accessKeyPair(item, what));
   const images = list("images", (item, what) => {
-    const i = r.entries(item, what, ["name", "id", "source"]);
+    const i = r.entries(item, what, ["name", "id", "source", "healthy"]);
     const source = i.has("source") ? { source: r.oneOf(i.get("source")?.value, `${what}.source`, ["public", "thirdparty", "private", "shared"]) } : {};
-    return { name: r.string(r.require(i, "name", item, what).value, `${what}.name`), ...(i.has("id") ? { id: r.string(i.get("id")?.value, `${what}.id`) } : {}), ...source };
+    const healthy = i.has("healthy") && !r.boolean(i.get("healthy")?.value, `${what}.healthy`) ? { healthy: false as const } : {};
+    return { name: r.string(r.require(i, "name", item, what).value, `${what}.name`), ...(i.has("id") ? { id: r.string(i.get("id")?.value, `${what}.id`) } : {}), ...source, ...healthy };
   });
   const keypairs = list("keypairs", (item, what) => ({ name: r.string(r.require(r.entries(item, what, ["name"]), "name", item, what).value, `${what}.name`) }));
   const instances = list("instances", (item, what) => parseInstance(r, item, what, images, keypairs));

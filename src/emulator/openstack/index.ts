@@ -39,3 +39,4 @@ export function createOpenStackServices(options: OpenStackServiceOptions): OpenS
 
 export { initialState, withExtraUsers } from "./initial-state.js";
 export { parseMicroversion } from "./microversion.js";
+export { openStackHealth } from "./health.js";

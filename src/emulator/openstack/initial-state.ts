@@ -39,6 +39,7 @@ export function initialState(input: InitialStateInput): OpenStackState {
     properties: image.properties,
     fail: image.fail ?? null,
     ...(image.rollback ? { rollback: true } : {}),
+    ...(image.healthy === false ? { healthy: false as const } : {}),
     visibility: image.visibility,
     createdAt: isoSeconds(now - (world.images.length - i) * 1000),
   }));

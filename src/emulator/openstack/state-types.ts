@@ -29,6 +29,8 @@ export interface ImageState {
   readonly fail: string | null;
   /** The failure rolls the server back to its state before the rebuild instead of ERROR (see WorldImage.rollback). */
   readonly rollback?: boolean;
+  /** false: servers on this image never pass the health route (see WorldImage.healthy). @default true */
+  readonly healthy?: false;
   readonly visibility: string;
   readonly createdAt: string;
 }

@@ -32,6 +32,11 @@ export interface WorldImage {
    * only the instance action says `"message": "Error"`.
    */
   readonly rollback?: boolean;
+  /**
+   * false: a bad image. A rebuild (or boot) to it succeeds as usual, but its servers never pass the health route
+   * (`GET /health/servers/{id or name}` answers 503). @default true
+   */
+  readonly healthy?: false;
   /** @default "public" */
   readonly visibility: "public" | "private" | "shared" | "community";
 }

@@ -79,13 +79,14 @@ function parseAppCredential(r: YamlReader, node: unknown, what: string, users: r
 }
 
 function parseImage(r: YamlReader, node: unknown, what: string): WorldImage {
-  const e = r.entries(node, what, ["name", "id", "properties", "fail", "rollback", "visibility"]);
+  const e = r.entries(node, what, ["name", "id", "properties", "fail", "rollback", "healthy", "visibility"]);
   return {
     name: r.string(r.require(e, "name", node, what).value, `${what}.name`),
     ...(e.has("id") ? { id: r.string(e.get("id")?.value, `${what}.id`) } : {}),
     properties: e.has("properties") ? r.stringMap(e.get("properties")?.value, `${what}.properties`) : {},
     ...(e.has("fail") ? { fail: r.string(e.get("fail")?.value, `${what}.fail`) } : {}),
     ...(e.has("rollback") && r.boolean(e.get("rollback")?.value, `${what}.rollback`) ? { rollback: true } : {}),
+    ...(e.has("healthy") && !r.boolean(e.get("healthy")?.value, `${what}.healthy`) ? { healthy: false as const } : {}),
     visibility: e.has("visibility") ? r.oneOf(e.get("visibility")?.value, `${what}.visibility`, ["public", "private", "shared", "community"]) : "public",
   };
 }
