@@ -13,7 +13,7 @@ import type { ApplyReport, InstanceReport } from "../model/report.js";
 import type { ProviderAdapter, StepInputs } from "../model/provider.js";
 import { planCanaries } from "./canary.js";
 import type { GateProbe } from "./gate.js";
-import { waitForGate } from "./gate.js";
+import { gateSubjectOf, waitForGate } from "./gate.js";
 import type { Journal } from "./journal.js";
 import { noJournal, pendingOperations } from "./journal.js";
 import { ADAPTIVE_POLLING, OperationPoller } from "./poller.js";
@@ -145,7 +145,7 @@ async function passGate(ctx: InstanceContext, change: InstanceChange, policy: Ro
   if (!gate) return { type: "converged" };
   if (!probe) return { type: "failed", why: "the group has a readiness gate but this apply was given no way to probe it" };
   ctx.reporter.report({ type: "waiting", address: change.address, status: "readiness gate" });
-  const result = await waitForGate(gate, instance?.addresses ?? [], { clock: ctx.clock, signal: ctx.signal, probe });
+  const result = await waitForGate(gate, gateSubjectOf(change, instance, ctx.adapter), { clock: ctx.clock, signal: ctx.signal, probe });
   return result.type === "passed" ? { type: "converged" } : { type: "failed", why: `converged, but ${result.why}` };
 }
 

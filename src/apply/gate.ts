@@ -1,8 +1,11 @@
 import type { Clock } from "../model/clock.js";
+import type { InstanceChange } from "../model/change.js";
 import type { ReadinessGate } from "../model/desired.js";
+import type { ObservedInstance } from "../model/observed.js";
+import type { ProviderAdapter } from "../model/provider.js";
 import { formatDuration } from "./duration.js";
 
-/** What one attempt probes: a TCP port or a URL, with `{address}` already replaced. */
+/** What one attempt probes: a TCP port or a URL, with its placeholders already replaced. */
 export type GateTarget = { readonly type: "tcp"; readonly host: string; readonly port: number } | { readonly type: "http"; readonly url: string; readonly expectStatus?: number };
 
 /** One attempt: `ok`, or why it did not pass (connection refused, status 503...). Never throws. */
@@ -13,28 +16,83 @@ export type GateResult = { readonly type: "passed"; readonly attempts: number; r
 /** Longest single attempt: a hung port does not eat a whole gate timeout in one go. */
 const MAX_ATTEMPT_MS = 10_000;
 
-/** The probe target for a server: `{address}` in the URL becomes its first address ([bracketed] when IPv6). */
-export function gateTarget(gate: ReadinessGate, addresses: readonly string[]): GateTarget | { readonly type: "error"; readonly why: string } {
-  const address = addresses[0];
+/** What a gate's placeholders stand for, for one server. */
+export interface GateSubject {
+  /** The cloud's server id: `{id}`. */
+  readonly id: string;
+  /** The server's name: `{name}`. */
+  readonly name: string;
+  /** Its IP addresses as the cloud lists them, the first one being `{address}` (and a `tcp` gate's host). */
+  readonly addresses: readonly string[];
+  /** The server's provider, for messages. */
+  readonly provider: string;
+  /** `{health}`: the base URL of the embedded emulator's health route, known only for a `sim` provider. */
+  readonly health?: string;
+}
+
+/** A server's placeholders: as last read (after verification), else as planned (no address then). */
+export function gateSubjectOf(change: InstanceChange, instance: ObservedInstance | undefined, adapter: Pick<ProviderAdapter, "healthUrl">): GateSubject {
+  return {
+    id: instance?.id ?? change.id,
+    name: instance?.name ?? change.name,
+    addresses: instance?.addresses ?? [],
+    provider: change.provider,
+    ...(adapter.healthUrl !== undefined ? { health: adapter.healthUrl } : {}),
+  };
+}
+
+/** `{health}` stands for the emulator's health route only at the very start of a URL. */
+const HEALTH_PLACEHOLDER = "{health}";
+
+/**
+ * The probe target for a server. In a URL, `{address}` becomes its first address ([bracketed] when IPv6), `{id}` and
+ * `{name}` its id and name percent-encoded (a cloud's value can never add a host, port, path, query or credentials
+ * to the URL the fleet file wrote), and a leading `{health}` the health route of a sim provider's emulator.
+ */
+export function gateTarget(gate: ReadinessGate, subject: GateSubject): GateTarget | { readonly type: "error"; readonly why: string } {
+  const address = subject.addresses[0];
   const needsAddress = gate.type === "tcp" || gate.url.includes("{address}");
   if (needsAddress && address === undefined) return { type: "error", why: "the server has no IP address to probe" };
   if (gate.type === "tcp") return { type: "tcp", host: address ?? "", port: gate.port };
+  let url = gate.url;
+  if (url.startsWith(HEALTH_PLACEHOLDER)) {
+    if (subject.health === undefined) return { type: "error", why: `{health} is the embedded simulator's health route, and provider ${subject.provider} is not a sim provider` };
+    url = subject.health + url.slice(HEALTH_PLACEHOLDER.length);
+  }
+  const id = encoded(subject.id);
+  const name = encoded(subject.name);
+  if (id === undefined || name === undefined) return { type: "error", why: `the server's ${id === undefined ? "id" : "name"} is not well-formed Unicode and cannot be put in a URL` };
   const host = address?.includes(":") ? `[${address}]` : (address ?? "");
-  return { type: "http", url: gate.url.replaceAll("{address}", host), ...(gate.expectStatus !== undefined ? { expectStatus: gate.expectStatus } : {}) };
+  url = url.replaceAll("{address}", host).replaceAll("{id}", id).replaceAll("{name}", name);
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) return { type: "error", why: `${describeUrl(url)} is not an http:// or https:// URL once its placeholders are replaced` };
+  return { type: "http", url, ...(gate.expectStatus !== undefined ? { expectStatus: gate.expectStatus } : {}) };
 }
 
 /** For messages: a URL's user and password are never shown. */
 export function describeTarget(target: GateTarget): string {
   if (target.type === "tcp") return `tcp ${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`;
-  return target.url.replace(/^(https?:\/\/)[^/@]*@/, "$1(credentials)@");
+  return describeUrl(target.url);
+}
+
+/** Percent-encoded for any part of a URL; undefined for a string with a lone surrogate (encodeURIComponent throws). */
+function encoded(value: string): string | undefined {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeUrl(url: string): string {
+  return url.replace(/^(https?:\/\/)[^/@]*@/, "$1(credentials)@");
 }
 
 /**
  * Probes until the gate passes or its timeout ends, an attempt every `intervalMs` of the clock.
  * The deadline is checked on the clock, so tests drive it with a fake one.
  */
-export async function waitForGate(gate: ReadinessGate, addresses: readonly string[], deps: { clock: Clock; signal: AbortSignal; probe: GateProbe }): Promise<GateResult> {
-  const target = gateTarget(gate, addresses);
+export async function waitForGate(gate: ReadinessGate, subject: GateSubject, deps: { clock: Clock; signal: AbortSignal; probe: GateProbe }): Promise<GateResult> {
+  const target = gateTarget(gate, subject);
   if (target.type === "error") return { type: "failed", why: `readiness gate: ${target.why}` };
   const started = deps.clock.now();
   const deadline = started + gate.timeoutMs;

@@ -171,6 +171,11 @@ export interface ProviderAdapter {
   pollOperations(queries: readonly OperationQuery[], signal: AbortSignal): Promise<readonly OperationObservation[]>;
   /** Where requests go and who chose it (after the first call, catalog URLs are known too). @default unknown */
   endpoints?(): readonly ProviderEndpoint[];
+  /**
+   * The base URL of the embedded emulator's health route on loopback (`GET {healthUrl}/servers/{id or name}`): what
+   * `{health}` in a readiness gate's URL stands for. @default undefined: only `sim` providers have one
+   */
+  readonly healthUrl?: string;
   /** Releases connections (and, for `sim`, the embedded emulator). */
   close(): Promise<void>;
 }

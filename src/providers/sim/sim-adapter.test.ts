@@ -85,6 +85,23 @@ describe("sim providers for every cloud API, sharing one emulator per state file
     expect(runningEmulators()).toBe(before);
   });
 
+  it("gives every sim provider the emulator's health route on loopback ({health} in gate URLs), which knows each cloud's servers by the ids the adapters read", async () => {
+    const adapters = await openAll(dir);
+    try {
+      const urls = new Set(adapters.map((a) => a.healthUrl));
+      expect(urls.size).toBe(1);
+      const base = [...urls][0] ?? "";
+      expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/health$/);
+      for (const adapter of adapters) {
+        const instance = await one(adapter);
+        const reply = await fetch(`${base}/servers/${encodeURIComponent(instance.id)}`);
+        expect([adapter.name, reply.status, ((await reply.json()) as { server: { name: string } }).server.name]).toEqual([adapter.name, 200, instance.name]);
+      }
+    } finally {
+      await closeAll(adapters);
+    }
+  });
+
   it("finds and lists key pairs through each cloud's own call (Nova os-keypairs, Huawei's native os-keypairs list, JD describeKeypairs)", async () => {
     const adapters = await openAll(dir);
     try {

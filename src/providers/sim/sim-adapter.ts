@@ -65,7 +65,7 @@ export async function createSimAdapter(options: {
     options: { ...(settings.timings ? { timings: parseTimings(settings.timings) } : {}), ...(settings.maxMicroversion ? { maxMicroversion: settings.maxMicroversion } : {}) },
   });
   try {
-    return withRelease(innerAdapter(api, options, shared), release);
+    return withRelease(innerAdapter(api, options, shared), shared.emulator.urls.health, release);
   } catch (error) {
     await release();
     throw error;
@@ -119,11 +119,15 @@ function parseTimings(raw: Readonly<Record<string, string | number>>): Partial<T
   return timings;
 }
 
-/** The adapter, typed `sim`, whose close() also releases the shared emulator (the last release stops it and persists). */
-function withRelease(inner: ProviderAdapter, release: () => Promise<void>): ProviderAdapter {
+/**
+ * The adapter, typed `sim`, with the emulator's health route (`{health}` in gate URLs), whose close() also releases the
+ * shared emulator (the last release stops it and persists).
+ */
+function withRelease(inner: ProviderAdapter, healthUrl: string, release: () => Promise<void>): ProviderAdapter {
   return {
     name: inner.name,
     type: "sim",
+    healthUrl,
     ...(inner.pollIntervalMs !== undefined ? { pollIntervalMs: inner.pollIntervalMs } : {}),
     ...(inner.operationRules !== undefined ? { operationRules: inner.operationRules } : {}),
     capabilities: (signal) => inner.capabilities(signal),
