@@ -7,6 +7,7 @@ import { confinePath } from "./confine.js";
 import type { NodePath, ParsedFleetText } from "./parse.js";
 import { formatPath, locate, locateKey } from "./parse.js";
 import type { RawFleet, RawGroup, RawInstance, RawLayer, RawSpec } from "./raw.js";
+import { checkHealthGates } from "./health-gates.js";
 import { buildRollout } from "./rollout.js";
 import { didYouMean } from "../model/suggest.js";
 import type { ReadFile } from "./user-data-source.js";
@@ -64,6 +65,7 @@ export async function buildFleet(raw: RawFleet, ctx: BuildContext): Promise<Buil
   const defaults = await buildLayer(raw.defaults ?? {}, ["defaults"], ctx);
   const groups = await buildGroups(raw.groups ?? [], names, ctx);
   const instances = await buildInstances(raw.instances ?? [], names, ctx);
+  checkHealthGates(raw, ctx.parsed, ctx.diagnostics);
   if (instances.length === 0 && groups.length === 0 && ctx.allowEmpty !== true) {
     ctx.diagnostics.push({ location: locate(ctx.parsed, []), message: "the fleet declares no instances and no groups: nothing to manage" });
   }
