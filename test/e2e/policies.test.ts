@@ -31,7 +31,7 @@ interface PlanJson {
   readonly changes: readonly { address: string; action: string; reasons: { field?: string; message: string }[] }[];
 }
 
-describe("change policies fail closed", () => {
+describe("change policies fail closed", { timeout: 90_000 }, () => {
   let cloud: TestCloud;
   /** Mutating actions the emulator accepted so far: every refused plan must leave this unchanged. */
   const accepted = () => cloud.emulator.stats.actions.filter((a) => a.action !== "create").length;
