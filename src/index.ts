@@ -6,6 +6,9 @@ export { loadFleet, loadFleetText, resolveInstances, resolveSecret } from "./con
 export { plan } from "./workflow/plan.js";
 export type { PlanRequest, PlanResult } from "./workflow/plan.js";
 export { apply } from "./workflow/apply.js";
+export { applySavedPlan, prepareSavedPlan } from "./workflow/apply-saved.js";
+export type { SavedPlanApplyRequest, SavedPlanCheckRequest } from "./workflow/apply-saved.js";
+export { parsePlanDocument, readPlanFile, savePlanFile } from "./workflow/plan-file.js";
 export { importFleet, selectProviders } from "./workflow/import.js";
 export type { ImportRequest, ImportResult } from "./workflow/import.js";
 export type { ApplyRequest } from "./workflow/apply.js";
@@ -24,6 +27,7 @@ export { createOpenStackAdapter } from "./providers/openstack/adapter.js";
 export { startEmulator, parseWorld, loadWorldFile } from "./emulator/index.js";
 export type { Emulator, EmulatorOptions, World } from "./emulator/index.js";
 export { systemClock } from "./runtime/clock.js";
+export { probeGate } from "./runtime/gate-probe.js";
 export { realPathOnDisk } from "./runtime/real-path.js";
 export { openFileJournal } from "./runtime/journal-file.js";
 export * from "./model/index.js";

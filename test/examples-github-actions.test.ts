@@ -232,7 +232,7 @@ describe("the workflows' shell steps, run against the emulator", () => {
     expect(markdown).toMatch(/^## reform plan\n\n\*\*Plan: 2 rebuild\.\*\*/);
     expect(markdown).toContain("<details>");
     const saved = JSON.parse(await readFile(join(cloud.dir, "plan.json"), "utf8")) as { format_version: string; summary: { rebuild: number } };
-    expect(saved).toMatchObject({ format_version: "1.0", summary: { rebuild: 2 } });
+    expect(saved).toMatchObject({ format_version: "2.0", summary: { rebuild: 2 } });
   });
 
   it("plan-on-pr: a broken fleet file still gives a comment, with the error, and exit code 1", async () => {

@@ -3,8 +3,11 @@ import type { InstanceChange } from "./change.js";
 import type { ProviderType, RolloutPolicy } from "./desired.js";
 import type { ProviderEndpoint } from "./provider.js";
 
-/** The plan document's `format_version`. */
-export const PLAN_FORMAT_VERSION = "1.0";
+/**
+ * The plan document's `format_version`. 2.0: the rollout policies are complete (gate, pause, timeouts, canary
+ * approval, failure budget), so a saved plan is applied from the document alone; 1.0 plans lacked them.
+ */
+export const PLAN_FORMAT_VERSION = "2.0";
 
 /** How many servers get each action. */
 export type PlanSummary = Readonly<Record<Action, number>>;

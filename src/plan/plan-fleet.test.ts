@@ -20,7 +20,7 @@ describe("planFleet", () => {
     expect(plan.summary).toMatchObject({ rebuild: 1, "update-metadata": 1, "no-op": 1, reboot: 0, error: 0 });
     expect(plan.hasChanges).toBe(true);
     expect(plan.applyable).toBe(true);
-    expect(plan.formatVersion).toBe("1.0");
+    expect(plan.formatVersion).toBe("2.0");
   });
 
   it("is not applyable when any change is an error", () => {

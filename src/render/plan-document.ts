@@ -1,5 +1,5 @@
 import jsonPatch from "fast-json-patch";
-import type { Action, FieldChange, FieldPath, Impact, InstanceChange, PLAN_FORMAT_VERSION, Plan, ProviderType, RolloutPolicy, ServerRef } from "../model/index.js";
+import type { Action, FieldChange, FieldPath, Impact, InstanceChange, PLAN_FORMAT_VERSION, Plan, ProviderType, ReadinessGate, RolloutPolicy, ServerRef, TimeoutKind } from "../model/index.js";
 import { REDACTED } from "../model/index.js";
 import type { StepDocument } from "./step-document.js";
 import { stepDocument, stepFromDocument } from "./step-document.js";
@@ -48,11 +48,27 @@ export interface ProviderDocument {
   readonly endpoints: readonly { readonly service: string; readonly url: string; readonly source: string }[];
 }
 
+/** A readiness gate on the wire: durations in milliseconds; a URL as the fleet file wrote it (placeholders kept). */
+export type GateDocument =
+  | { readonly type: "tcp"; readonly port: number; readonly timeout_ms: number; readonly interval_ms: number }
+  | { readonly type: "http"; readonly url: string; readonly expect_status?: number; readonly timeout_ms: number; readonly interval_ms: number };
+
+/** A group's rollout policy, complete: `apply PLANFILE` runs with these and nothing else. */
 export interface RolloutDocument {
   readonly parallelism: number;
   readonly max_unavailable: number | string;
   readonly canary: number;
   readonly on_failure: "halt" | "continue";
+  /** Each of the following is absent when the fleet file leaves it to its default. Absent: 0 under halt, unlimited under continue. */
+  readonly max_failures?: number | string;
+  /** Absent: 0 (a sliding window, no pause between batches). */
+  readonly pause_ms?: number;
+  /** Absent: "auto". */
+  readonly canary_approval?: "auto" | "manual";
+  /** Absent: no gate. */
+  readonly gate?: GateDocument;
+  /** Per step kind and `wait`, those the fleet file sets. Absent: apply's defaults. */
+  readonly timeouts_ms?: Readonly<Partial<Record<TimeoutKind, number>>>;
 }
 
 /** The one wire format of a plan (`--out FILE`, `--output json`, `show`): versioned, snake_case, secrets replaced. */
@@ -133,8 +149,48 @@ export function changeDocument(change: InstanceChange): ChangeDocument {
   };
 }
 
-function rolloutDocument(policy: RolloutPolicy): RolloutDocument {
-  return { parallelism: policy.parallelism, max_unavailable: policy.maxUnavailable, canary: policy.canary, on_failure: policy.onFailure };
+/** A URL's user and password as a marker: a gate that logs in keeps its credentials in the fleet file. */
+function withoutCredentials(url: string): string {
+  return url.replace(/^(https?:\/\/)[^/@]*@/, `$1${REDACTED}@`);
+}
+
+function gateDocument(gate: ReadinessGate): GateDocument {
+  if (gate.type === "tcp") return { type: "tcp", port: gate.port, timeout_ms: gate.timeoutMs, interval_ms: gate.intervalMs };
+  return { type: "http", url: withoutCredentials(gate.url), ...(gate.expectStatus === undefined ? {} : { expect_status: gate.expectStatus }), timeout_ms: gate.timeoutMs, interval_ms: gate.intervalMs };
+}
+
+function gateFromDocument(gate: GateDocument): ReadinessGate {
+  if (gate.type === "tcp") return { type: "tcp", port: gate.port, timeoutMs: gate.timeout_ms, intervalMs: gate.interval_ms };
+  return { type: "http", url: gate.url, ...(gate.expect_status === undefined ? {} : { expectStatus: gate.expect_status }), timeoutMs: gate.timeout_ms, intervalMs: gate.interval_ms };
+}
+
+/** A group's rollout policy on the wire; the one form saved and fresh policies are compared in. */
+export function rolloutDocument(policy: RolloutPolicy): RolloutDocument {
+  return {
+    parallelism: policy.parallelism,
+    max_unavailable: policy.maxUnavailable,
+    canary: policy.canary,
+    on_failure: policy.onFailure,
+    ...(policy.maxFailures === undefined ? {} : { max_failures: policy.maxFailures }),
+    ...(policy.pauseMs === undefined ? {} : { pause_ms: policy.pauseMs }),
+    ...(policy.canaryApproval === undefined ? {} : { canary_approval: policy.canaryApproval }),
+    ...(policy.gate ? { gate: gateDocument(policy.gate) } : {}),
+    ...(policy.timeoutsMs === undefined ? {} : { timeouts_ms: { ...policy.timeoutsMs } }),
+  };
+}
+
+function rolloutFromDocument(doc: RolloutDocument): RolloutPolicy {
+  return {
+    parallelism: doc.parallelism,
+    maxUnavailable: doc.max_unavailable,
+    canary: doc.canary,
+    onFailure: doc.on_failure,
+    ...(doc.max_failures === undefined ? {} : { maxFailures: doc.max_failures }),
+    ...(doc.pause_ms === undefined ? {} : { pauseMs: doc.pause_ms }),
+    ...(doc.canary_approval === undefined ? {} : { canaryApproval: doc.canary_approval }),
+    ...(doc.gate ? { gate: gateFromDocument(doc.gate) } : {}),
+    ...(doc.timeouts_ms === undefined ? {} : { timeoutsMs: { ...doc.timeouts_ms } }),
+  };
 }
 
 export function toPlanDocument(plan: Plan): PlanDocument {
@@ -183,9 +239,7 @@ export function fromPlanDocument(doc: PlanDocument): Plan {
     configSha256: doc.config.sha256,
     changes: doc.changes.map(changeFromDocument),
     summary: { ...doc.summary },
-    rollout: Object.fromEntries(
-      Object.entries(doc.rollout).map(([group, p]) => [group, { parallelism: p.parallelism, maxUnavailable: p.max_unavailable, canary: p.canary, onFailure: p.on_failure }]),
-    ),
+    rollout: Object.fromEntries(Object.entries(doc.rollout).map(([group, p]) => [group, rolloutFromDocument(p)])),
     applyable: doc.applyable,
     hasChanges: doc.has_changes,
     providers: (doc.providers ?? []).map((p) => ({ name: p.name, type: p.type as ProviderType, endpoints: p.endpoints.map((e) => ({ ...e })) })),

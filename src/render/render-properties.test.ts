@@ -5,7 +5,7 @@ import addFormatsModule from "ajv-formats";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ROLLOUT } from "../model/index.js";
-import type { Plan } from "../model/index.js";
+import type { Plan, RolloutPolicy } from "../model/index.js";
 import { planFleet } from "../plan/plan-fleet.js";
 import { SECRET, scenarioArb } from "../plan/test-arbitraries.js";
 import { renderPlanJson } from "./json.js";
@@ -24,7 +24,28 @@ const validate = ajv.compile(schema);
  * Plans of 1–4 random servers. Some servers show their old user_data content, with a secret in it, where
  * the configuration says user_data is sensitive or asks for none: that content must never leak.
  */
-const planArb: fc.Arbitrary<Plan> = fc.array(fc.tuple(scenarioArb, fc.boolean()), { minLength: 1, maxLength: 4 }).map((items) =>
+const rolloutArb: fc.Arbitrary<RolloutPolicy> = fc.record(
+  {
+    parallelism: fc.integer({ min: 1, max: 50 }),
+    maxUnavailable: fc.oneof(fc.nat(10), fc.integer({ min: 0, max: 100 }).map((n) => `${n}%`)),
+    canary: fc.nat(5),
+    onFailure: fc.constantFrom("halt" as const, "continue" as const),
+    maxFailures: fc.oneof(fc.nat(10), fc.integer({ min: 0, max: 100 }).map((n) => `${n}%`)),
+    pauseMs: fc.nat(600_000),
+    canaryApproval: fc.constantFrom("auto" as const, "manual" as const),
+    gate: fc.oneof(
+      fc.record({ type: fc.constant("tcp" as const), port: fc.integer({ min: 1, max: 65535 }), timeoutMs: fc.nat(600_000), intervalMs: fc.integer({ min: 1, max: 60_000 }) }),
+      fc.record(
+        { type: fc.constant("http" as const), url: fc.constantFrom("http://{address}:8080/healthz", "https://health.example/ready"), expectStatus: fc.integer({ min: 100, max: 599 }), timeoutMs: fc.nat(600_000), intervalMs: fc.integer({ min: 1, max: 60_000 }) },
+        { requiredKeys: ["type", "url", "timeoutMs", "intervalMs"] },
+      ),
+    ),
+    timeoutsMs: fc.record({ rebuild: fc.nat(3_600_000), wait: fc.nat(3_600_000), "update-metadata": fc.nat(60_000) }, { requiredKeys: [] }),
+  },
+  { requiredKeys: ["parallelism", "maxUnavailable", "canary", "onFailure"] },
+);
+
+const planArb: fc.Arbitrary<Plan> = fc.tuple(fc.array(fc.tuple(scenarioArb, fc.boolean()), { minLength: 1, maxLength: 4 }), rolloutArb).map(([items, db]) =>
   planFleet({
     inputs: items.map(([s, visible], i) => {
       const address = `p${i % 2}/srv-${i}`;
@@ -36,7 +57,7 @@ const planArb: fc.Arbitrary<Plan> = fc.array(fc.tuple(scenarioArb, fc.boolean())
     createdAt: "2026-11-22T10:00:00.000Z",
     configFile: "/fleet.yaml",
     configSha256: "f".repeat(64),
-    rollout: { web: DEFAULT_ROLLOUT, db: { ...DEFAULT_ROLLOUT, maxUnavailable: 2 } },
+    rollout: { web: DEFAULT_ROLLOUT, db },
   }),
 );
 
@@ -57,7 +78,19 @@ describe("plan document properties", () => {
     );
   });
 
-  it("round-trips through the document: steps, fingerprints and everything else", () => {
+  it("keeps a gate URL's user and password out of the document", () => {
+    fc.assert(
+      fc.property(planArb, (plan) => {
+        const gate = { type: "http" as const, url: `https://probe:${SECRET}@health.example/{address}`, timeoutMs: 1000, intervalMs: 100 };
+        const doc = toPlanDocument({ ...plan, rollout: { ...plan.rollout, web: { ...DEFAULT_ROLLOUT, gate } } });
+        expect(doc.rollout["web"]?.gate).toEqual({ type: "http", url: "https://(sensitive)@health.example/{address}", timeout_ms: 1000, interval_ms: 100 });
+        for (const out of renderAll(doc)) expect(out).not.toContain(SECRET);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it("round-trips through the document: steps, fingerprints, complete rollout policies and everything else", () => {
     fc.assert(
       fc.property(planArb, (plan) => {
         const back = fromPlanDocument(JSON.parse(renderPlanJson(toPlanDocument(plan))) as PlanDocument);
@@ -83,7 +116,7 @@ describe("plan document properties", () => {
     const doc = toPlanDocument(fixturePlan());
     expect(validate(JSON.parse(renderPlanJson(doc)))).toBe(true);
     expect(validate({ ...doc, extra: 1 })).toBe(false);
-    expect(validate({ ...doc, format_version: "2.0" })).toBe(false);
+    expect(validate({ ...doc, format_version: "1.0" })).toBe(false);
     const change = doc.changes[0]!;
     expect(validate({ ...doc, changes: [{ ...change, fingerprint: "nope" }] })).toBe(false);
     expect(validate({ ...doc, changes: [{ ...change, steps: [{ kind: "rebuild", impact: "none", params: {} }] }] })).toBe(false);

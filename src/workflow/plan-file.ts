@@ -48,14 +48,25 @@ export function parsePlanText(text: string, path: string): { readonly plan: Plan
   } catch (error) {
     throw new ReformError("PLAN_INVALID", `${path} is not a reform plan: invalid JSON at ${jsonErrorPosition(text, error)}: ${error instanceof Error ? error.message : String(error)}`);
   }
+  return parsePlanDocument(data, path);
+}
+
+/**
+ * A plan document as parsed JSON (from a file, a database, an artifact store), checked: its `format_version` must be
+ * this reform's, and it must match `schemas/plan.schema.json`. `name` says where it came from in the errors.
+ */
+export function parsePlanDocument(data: unknown, name: string): { readonly plan: Plan; readonly document: PlanDocument } {
   const version = (data as { format_version?: unknown } | null)?.format_version;
   if (typeof data === "object" && data !== null && version !== undefined && version !== PLAN_FORMAT_VERSION) {
-    throw new ReformError("PLAN_INVALID", `${path} has plan format_version ${JSON.stringify(version)}; this reform reads ${PLAN_FORMAT_VERSION}`);
+    throw new ReformError(
+      "PLAN_INVALID",
+      `${name} has plan format_version ${JSON.stringify(version)}; this reform reads ${PLAN_FORMAT_VERSION} only: make the plan again with this reform (reform plan --out FILE)`,
+    );
   }
   const validate = validatePlan();
   if (!validate(data)) {
     const problems = (validate.errors ?? []).slice(0, 5).map((e) => `  ${e.instancePath || "/"}: ${describeSchemaError(e)}`);
-    throw new ReformError("PLAN_INVALID", `${path} is not a valid reform plan (corrupted or edited by hand):\n${problems.join("\n")}`);
+    throw new ReformError("PLAN_INVALID", `${name} is not a valid reform plan (corrupted or edited by hand):\n${problems.join("\n")}`);
   }
   const document = data as PlanDocument;
   return { plan: fromPlanDocument(document), document };

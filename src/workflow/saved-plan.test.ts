@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { InstanceChange } from "../model/change.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { Plan } from "../model/plan.js";
+import { PLAN_FORMAT_VERSION } from "../model/plan.js";
+import { DEFAULT_ROLLOUT } from "../model/desired.js";
 import { planInstance } from "../plan/plan-instance.js";
 import { desired, IMAGES, input, observed } from "../plan/test-builders.js";
 import { checkSavedPlan, describeSavedPlanProblem } from "./saved-plan.js";
@@ -15,7 +17,7 @@ const live = new Map<string, ObservedInstance>([
 const rebuild1 = planInstance(input(desired({ image: { name: IMAGES.noble.name } }), web1));
 const reboot2 = planInstance(input(desired({ reboot: { token: "t2", type: "SOFT" } }, "web-2"), web2));
 const planOf = (...changes: InstanceChange[]): Plan => ({
-  formatVersion: "1.0",
+  formatVersion: PLAN_FORMAT_VERSION,
   createdAt: "2026-11-23T10:00:00.000Z",
   configFile: "/fleet.yaml",
   configSha256: "abc",
@@ -56,5 +58,15 @@ describe("checkSavedPlan", () => {
     expect(noop.steps).toEqual([]);
     // A saved plan that leaves web-1 alone is not refused because the fleet now wants more (it only does less).
     expect(checkSavedPlan(planOf(noop, reboot2), planOf(rebuild1, reboot2), live)).toBeUndefined();
+  });
+
+  it("refuses rollout policies that differ from the fleet file's (a gate deleted, a budget raised), naming the groups", () => {
+    const gate = { type: "http" as const, url: "http://{address}:8080/healthz", timeoutMs: 60_000, intervalMs: 2000 };
+    const fleet = { ...planOf(rebuild1), rollout: { web: { ...DEFAULT_ROLLOUT, gate }, db: { ...DEFAULT_ROLLOUT, maxFailures: 1 } } };
+    expect(checkSavedPlan(fleet, fleet, live)).toBeUndefined();
+    const edited = { ...fleet, rollout: { web: DEFAULT_ROLLOUT, db: { ...DEFAULT_ROLLOUT, maxFailures: 5 } } };
+    const problem = checkSavedPlan(edited, fleet, live);
+    expect(problem).toEqual({ kind: "rollout-differs", groups: ["db", "web"] });
+    expect(describeSavedPlanProblem(problem!)).toBe("the plan's rollout policy differs from the fleet file's for groups db, web (the plan file was edited); run plan again");
   });
 });

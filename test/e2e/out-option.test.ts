@@ -32,7 +32,7 @@ describe("plan --out, and Terraform's -out", { timeout: 90_000 }, () => {
       const { created_at: _created, ...plan } = JSON.parse(await readFile(join(dir, file), "utf8")) as { created_at: string };
       saved.push(plan);
     }
-    expect(saved[0]).toMatchObject({ format_version: "1.0", summary: { rebuild: 3 } });
+    expect(saved[0]).toMatchObject({ format_version: "2.0", summary: { rebuild: 3 } });
     expect(saved[1]).toEqual(saved[0]);
     expect(saved[2]).toEqual(saved[0]);
   });

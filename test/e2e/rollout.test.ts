@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -151,11 +153,13 @@ describe("timeouts and failures", () => {
     expect(bad.stderr).toMatch(/expected KIND=DURATION with KIND one of rebuild, reinstall/);
   }, 60_000);
 
-  it("applies a saved plan with the fleet file's full rollout policy (timeouts, gates and pauses are not in the plan document)", async () => {
+  it("applies a saved plan with its full rollout policy, carried in the plan document (timeouts here)", async () => {
     const own = await startTestCloud(WORLD, { timings: { ...FAST, rebuild: 3000 } });
     try {
       await own.writeFleet(fleet("img-b", "{ parallelism: 1, timeouts: { rebuild: 400ms } }"));
       expect((await own.reform(["plan", "-c", "fleet.yaml", "-out", "plan.json"])).code).toBe(0);
+      const saved = JSON.parse(await readFile(join(own.dir, "plan.json"), "utf8")) as { rollout: Record<string, { timeouts_ms?: unknown }> };
+      expect(saved.rollout["web"]?.timeouts_ms).toEqual({ rebuild: 400 });
       const run = await own.reform(["apply", "plan.json", "--output", "json"]);
       expect(run.code).toBe(1);
       expect((JSON.parse(run.stdout) as Report).results[0]?.result).toMatchObject({ type: "failed", why: expect.stringMatching(timedOut) });

@@ -16,7 +16,7 @@ import { toApplyReportDocument } from "../../render/apply-report.js";
 import { apply } from "../../workflow/apply.js";
 import { readPlanFile } from "../../workflow/plan-file.js";
 import type { PlanResult } from "../../workflow/plan.js";
-import { checkSavedPlan, describeSavedPlanProblem } from "../../workflow/saved-plan.js";
+import { prepareSavedPlan } from "../../workflow/apply-saved.js";
 import { EXIT } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { isInteractive, useColor } from "../io.js";
@@ -70,22 +70,14 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
  */
 export async function applySavedPlanCommand(io: CliIo, planPath: string, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
   const { plan: saved } = await readPlanFile(resolve(io.cwd, planPath));
-  const config = options.configGiven ? options.config : saved.configFile;
-  const fleet = await loadConfig(io, config, options);
-  if (fleet.sha256 !== saved.configSha256) {
-    throw new ReformError("PLAN_STALE", `the plan is stale: ${config} changed since the plan was made; run plan again`);
-  }
+  const fleet = await loadConfig(io, options.configGiven ? options.config : saved.configFile, options);
   return withJournalLock(fleet.journal, (lock) => withSession(io, fleet, options, async (session) => {
-    const fresh = await planWithSession(io, session, { target: [], adopt: false, checkInputs: false }, signal);
-    const problem = checkSavedPlan(saved, fresh.plan, fresh.observed);
-    if (problem) throw new ReformError("PLAN_STALE", describeSavedPlanProblem(problem));
+    const planned = await prepareSavedPlan({ saved, fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal });
     const progress = options.output === "json" ? io.stderr : io.stdout;
     progress.write(renderPlanAs(saved, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
     if (!saved.applyable) return EXIT.error;
     if (!hasWork(saved)) return nothingToDo(io, options.output);
-    // The fleet file is the one the plan was made from (checked above): its rollout policies are the plan's, complete
-    // with gates, pauses and timeouts that the plan document does not carry.
-    return execute(io, session, lock, { ...fresh, plan: { ...saved, rollout: fresh.plan.rollout } }, options, signal);
+    return execute(io, session, lock, planned, options, signal);
   }));
 }
 

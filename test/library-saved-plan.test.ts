@@ -1,0 +1,154 @@
+import { createServer } from "node:http";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DesiredFleet, ProviderAdapter, Reporter } from "../src/index.js";
+import { ReformError, applySavedPlan, createAdapters, loadFleet, plan, probeGate, readPlanFile, realPathOnDisk, savePlanFile, systemClock, toPlanDocument } from "../src/index.js";
+
+const WORLD = `openstack:
+  users: [{ name: demo, password: demo-password, project: demo, roles: [admin] }]
+  images: [{ name: debian-12 }, { name: ubuntu-24.04 }]
+  servers:
+    - { name: web-1, image: debian-12 }
+    - { name: web-2, image: debian-12 }
+timings: { rebuild: 50ms, reboot: 20ms, stop: 20ms, start: 20ms }
+`;
+
+const signal = new AbortController().signal;
+const silent: Reporter = { report: () => undefined };
+
+/**
+ * A library user applies a plan document saved earlier (an artifact of the review), with no fleet-file patching:
+ * the document carries the rollout policies (here a readiness gate and timeouts), and the stale-plan checks run in
+ * the library.
+ */
+describe("applySavedPlan: the library applies a saved plan document", { timeout: 60_000 }, () => {
+  let dir: string;
+  let gate: Server;
+  const probed: string[] = [];
+  const adapters: Map<string, ProviderAdapter>[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "reform-saved-plan-"));
+    gate = createServer((req, res) => {
+      probed.push(req.url ?? "");
+      res.writeHead(200).end("ok");
+    });
+    await new Promise<void>((done) => gate.listen(0, "127.0.0.1", done));
+    await writeFile(join(dir, "world.yaml"), WORLD);
+  });
+  afterAll(async () => {
+    for (const map of adapters) for (const a of map.values()) await a.close();
+    await new Promise((done) => gate.close(done));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const deps = () => ({ readFile: (p: string) => readFile(p), realPath: realPathOnDisk, env: {}, cwd: dir });
+  async function fleetFile(name: string, image: string): Promise<DesiredFleet> {
+    const port = (gate.address() as AddressInfo).port;
+    await writeFile(
+      join(dir, name),
+      `providers:
+  dc1: { type: sim, world: world.yaml, state: .reform/${name}.json }
+defaults:
+  rollout:
+    gate: { http: "http://127.0.0.1:${port}/healthz/${name}", interval: 50ms, timeout: 10s }
+    timeouts: { rebuild: 2m }
+instances:
+  - { provider: dc1, name: web-1, spec: { image: { name: ${image} } } }
+  - { provider: dc1, name: web-2, spec: { image: { name: ${image} } } }
+`,
+    );
+    return loadFleet(name, deps());
+  }
+  async function open(fleet: DesiredFleet): Promise<Map<string, ProviderAdapter>> {
+    const map = await createAdapters(fleet, { env: {}, cwd: dir, homeDir: dir, readFile: (p) => readFile(p), clock: systemClock, warn: () => undefined });
+    adapters.push(map);
+    return map;
+  }
+  const applyDeps = (fleet: DesiredFleet, map: Map<string, ProviderAdapter>) => ({
+    fleet,
+    adapters: map,
+    clock: systemClock,
+    reporter: silent,
+    signal,
+    env: {},
+    readFile: (p: string) => readFile(p),
+    realPath: realPathOnDisk,
+    probeGate,
+    options: { pollIntervalMs: 20 },
+  });
+
+  it("applies a document read back from a plan file: the gate and timeouts come from the document; planning again finds nothing to do", async () => {
+    const fleet = await fleetFile("apply.yaml", "ubuntu-24.04");
+    const map = await open(fleet);
+    const planned = await plan({ fleet, adapters: map, clock: systemClock, signal });
+    expect(planned.plan.summary.rebuild).toBe(2);
+    await savePlanFile(join(dir, "apply.plan.json"), planned.plan);
+    const saved = JSON.parse(await readFile(join(dir, "apply.plan.json"), "utf8")) as ReturnType<typeof toPlanDocument>;
+    expect(saved.format_version).toBe("2.0");
+    expect(saved.rollout["default"]).toMatchObject({ gate: { type: "http", url: expect.stringContaining("/healthz/apply.yaml"), interval_ms: 50, timeout_ms: 10_000 }, timeouts_ms: { rebuild: 120_000 } });
+
+    const report = await applySavedPlan({ ...applyDeps(fleet, map), document: saved, source: "apply.plan.json" });
+    expect(report.results.map((r) => [r.address, r.result.type])).toEqual([
+      ["dc1/web-1", "converged"],
+      ["dc1/web-2", "converged"],
+    ]);
+    // Each server passed the document's gate before it counted as converged.
+    expect(probed.filter((p) => p === "/healthz/apply.yaml").length).toBeGreaterThanOrEqual(2);
+    const again = await plan({ fleet, adapters: map, clock: systemClock, signal });
+    expect(again.plan.hasChanges).toBe(false);
+  });
+
+  it("refuses a plan of format_version 1.0, naming the version found and the one it reads, before any cloud is asked", async () => {
+    const fleet = await fleetFile("old.yaml", "ubuntu-24.04");
+    const map = await open(fleet);
+    const current = toPlanDocument((await plan({ fleet, adapters: map, clock: systemClock, signal })).plan);
+    const { gate: _gate, timeouts_ms: _timeouts, ...oldRollout } = current.rollout["default"]!;
+    const old = { ...current, format_version: "1.0", rollout: { default: oldRollout } };
+    const error = await applySavedPlan({ ...applyDeps(fleet, map), document: old, source: "old.plan.json" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReformError);
+    expect((error as ReformError).code).toBe("PLAN_INVALID");
+    expect((error as ReformError).message).toBe('old.plan.json has plan format_version "1.0"; this reform reads 2.0 only: make the plan again with this reform (reform plan --out FILE)');
+    await writeFile(join(dir, "old.plan.json"), JSON.stringify(old));
+    await expect(readPlanFile(join(dir, "old.plan.json"))).rejects.toThrow(/has plan format_version "1\.0"; this reform reads 2\.0 only/);
+    // Nothing was applied: web-1 still wants its rebuild.
+    expect((await plan({ fleet, adapters: map, clock: systemClock, signal })).plan.summary.rebuild).toBe(2);
+  });
+
+  it("refuses a stale plan: servers changed since, another fleet file, a gate deleted from the document; nothing is sent", async () => {
+    const fleet = await fleetFile("stale.yaml", "ubuntu-24.04");
+    const map = await open(fleet);
+    const document = toPlanDocument((await plan({ fleet, adapters: map, clock: systemClock, signal })).plan);
+
+    const { gate: _gate, ...ungated } = document.rollout["default"]!;
+    const edited = { ...document, rollout: { default: ungated } };
+    await expect(applySavedPlan({ ...applyDeps(fleet, map), document: edited })).rejects.toThrow(
+      "the plan's rollout policy differs from the fleet file's for group default (the plan file was edited); run plan again",
+    );
+
+    const other = await fleetFile("stale-other.yaml", "ubuntu-24.04");
+    await expect(applySavedPlan({ ...applyDeps(other, map), document })).rejects.toThrow(/^the plan is stale: .*stale-other\.yaml changed since the plan was made; run plan again$/);
+
+    // Apply it once; the same document again finds both servers changed since it was made.
+    const first = await applySavedPlan({ ...applyDeps(fleet, map), document });
+    expect(first.results.every((r) => r.result.type === "converged")).toBe(true);
+    const error = await applySavedPlan({ ...applyDeps(fleet, map), document }).catch((e: unknown) => e);
+    expect((error as ReformError).code).toBe("PLAN_STALE");
+    expect((error as ReformError).message).toBe("the plan is stale: these servers changed since it was made: dc1/web-1, dc1/web-2; run plan again");
+  });
+
+  it("never applies a plan with errors", async () => {
+    const fleet = await fleetFile("errors.yaml", "ubuntu-24.04");
+    const map = await open(fleet);
+    const document = toPlanDocument((await plan({ fleet, adapters: map, clock: systemClock, signal })).plan);
+    const broken = { ...document, applyable: false, changes: document.changes.map((c, i) => (i === 0 ? { ...c, action: "error" as const, steps: [] } : c)) };
+    await expect(applySavedPlan({ ...applyDeps(fleet, map), document: broken, source: "errors.plan.json" })).rejects.toThrow(
+      "errors.plan.json has errors and is never applied (dc1/web-1); fix the fleet file and plan again",
+    );
+    expect((await plan({ fleet, adapters: map, clock: systemClock, signal })).plan.summary.rebuild).toBe(2);
+  });
+});
