@@ -11,9 +11,11 @@ import type { ObservedInstance } from "../model/observed.js";
 import type { Plan } from "../model/plan.js";
 import type { ApplyReport, InstanceReport } from "../model/report.js";
 import type { ProviderAdapter, StepInputs } from "../model/provider.js";
+import { bakeCheckpoint } from "./bake.js";
 import { planCanaries } from "./canary.js";
 import type { GateProbe } from "./gate.js";
 import { gateSubjectOf, waitForGate } from "./gate.js";
+import type { GateSubject } from "./gate.js";
 import type { Journal } from "./journal.js";
 import { noJournal, pendingOperations } from "./journal.js";
 import { ADAPTIVE_POLLING, OperationPoller } from "./poller.js";
@@ -85,6 +87,7 @@ export async function applyPlan(
     await journal.append({ time: new Date(deps.clock.now()).toISOString(), run, event: "canaries-approved", group, config: canaries.configs.get(group) ?? "", addresses: [] });
   }
   const byAddress = new Map(changes.map((c) => [c.address, c]));
+  const subjects = new Map<InstanceAddress, GateSubject>();
   const outcome = await runRollout(changes, canaries, {
     clock: deps.clock,
     reporter: deps.reporter,
@@ -100,7 +103,15 @@ export async function applyPlan(
       if (!change || !want || !ctx) throw new TypeError(`apply: no desired state or provider for ${address}`);
       const t = timeouts(change.group);
       const policy = plan.rollout[change.group] ?? plan.rollout["default"];
-      return runOne({ ...ctx, timeouts: t, waitTimeoutMs: t.wait }, change, want, policy, deps);
+      return runOne({ ...ctx, timeouts: t, waitTimeoutMs: t.wait }, change, want, policy, deps, subjects);
+    },
+    bake: (request, converged) => {
+      const policy = plan.rollout[request.group] ?? plan.rollout["default"];
+      const servers = converged.flatMap((address) => {
+        const subject = subjects.get(address);
+        return subject ? [{ address, subject }] : [];
+      });
+      return bakeCheckpoint(policy?.gate, request.bakeMs, servers, { clock: deps.clock, signal: deps.signal, ...(deps.probeGate ? { probe: deps.probeGate } : {}) });
     },
   });
   return {
@@ -124,7 +135,14 @@ function membersByGroup(changes: readonly InstanceChange[], desired: ReadonlyMap
   return groups;
 }
 
-async function runOne(ctx: InstanceContext, change: InstanceChange, desired: DesiredInstance, policy: RolloutPolicy | undefined, deps: ApplyDeps): Promise<InstanceReport> {
+async function runOne(
+  ctx: InstanceContext,
+  change: InstanceChange,
+  desired: DesiredInstance,
+  policy: RolloutPolicy | undefined,
+  deps: ApplyDeps,
+  subjects: Map<InstanceAddress, GateSubject>,
+): Promise<InstanceReport> {
   const started = ctx.clock.now();
   let result: InstanceResult;
   let executed = change;
@@ -132,6 +150,7 @@ async function runOne(ctx: InstanceContext, change: InstanceChange, desired: Des
     const outcome = await runInstance(ctx, change, desired);
     executed = outcome.change;
     result = outcome.result;
+    subjects.set(change.address, gateSubjectOf(change, outcome.instance, ctx.adapter));
     if (result.type === "converged" && policy?.gate) result = await passGate(ctx, change, policy, outcome.instance, deps.probeGate);
   } catch (error) {
     result = { type: "failed", why: describeError(error) };

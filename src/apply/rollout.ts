@@ -6,7 +6,7 @@ import type { CanaryPlan } from "./canary.js";
 import { canariesOf } from "./canary.js";
 import type { Journal } from "./journal.js";
 import type { InstanceReport } from "../model/report.js";
-import type { ScheduleDecision, ScheduleItem } from "./schedule.js";
+import type { BakeRequest, ScheduleDecision, ScheduleItem } from "./schedule.js";
 import { nextToStart } from "./schedule.js";
 
 export interface RolloutDeps {
@@ -19,6 +19,11 @@ export interface RolloutDeps {
   readonly approveCanaries?: (group: string, canaries: readonly InstanceAddress[]) => Promise<boolean>;
   /** Runs one server to its result (never rejects). */
   readonly start: (address: InstanceAddress) => Promise<InstanceReport>;
+  /**
+   * Bakes a checkpoint: waits the group's bake time, re-running the gate of `converged` (the servers of the group this
+   * run changed so far). Returns those that no longer pass, with why (never rejects). @default no wait, all healthy
+   */
+  readonly bake?: (request: BakeRequest, converged: readonly InstanceAddress[]) => Promise<ReadonlyMap<InstanceAddress, string>>;
 }
 
 export interface RolloutOutcome {
@@ -32,6 +37,9 @@ interface Progress {
   readonly converged: Set<InstanceAddress>;
   readonly failed: Set<InstanceAddress>;
   readonly lastFinished: Map<string, number>;
+  readonly unhealthy: Set<InstanceAddress>;
+  readonly baked: Map<string, number>;
+  readonly baking: Set<string>;
 }
 
 /** The shell around the pure schedule: starts what it says, waits for results or the end of a pause, asks for canary approval. */
@@ -40,7 +48,8 @@ export async function runRollout(changes: readonly InstanceChange[], canaries: C
   const groupOf = new Map(changes.map((c) => [c.address, c.group]));
   const results = new Map<InstanceAddress, InstanceReport>();
   const running = new Map<InstanceAddress, Promise<void>>();
-  const progress: Progress = { running: new Set(), converged: new Set(), failed: new Set(), lastFinished: new Map() };
+  const progress: Progress = { running: new Set(), converged: new Set(), failed: new Set(), lastFinished: new Map(), unhealthy: new Set(), baked: new Map(), baking: new Set() };
+  const members = (group: string) => changes.filter((c) => c.group === group).map((c) => c.address);
   const asked = new Set<string>();
   deps.reporter.report({ type: "apply-started", instances: items.length, batches: 1 });
   const finish = (report: InstanceReport) => {
@@ -58,6 +67,24 @@ export async function runRollout(changes: readonly InstanceChange[], canaries: C
       progress.running.add(address);
       running.set(address, deps.start(address).then(finish));
     }
+    for (const request of decision.bakes) {
+      const { group, through } = request;
+      progress.baking.add(group);
+      const converged = members(group).filter((a) => progress.converged.has(a) && !progress.unhealthy.has(a));
+      deps.reporter.report({ type: "baking", group, through, size: members(group).length, servers: converged.length, bakeMs: request.bakeMs });
+      const baking = (deps.bake ? deps.bake(request, converged) : Promise.resolve(new Map<InstanceAddress, string>())).then((sick) => {
+        for (const [address, why] of sick) {
+          progress.unhealthy.add(address);
+          const report = results.get(address);
+          if (report) results.set(address, { ...report, result: { type: "failed", why: `converged, but while baking at checkpoint ${through}/${members(group).length}: ${why}` } });
+          deps.reporter.report({ type: "unhealthy", address, why });
+        }
+        progress.baking.delete(group);
+        progress.baked.set(group, through);
+        running.delete(`bake:${group}`);
+      });
+      running.set(`bake:${group}`, baking);
+    }
     if (running.size === 0) {
       if (decision.wakeAt !== undefined && !deps.signal.aborted) {
         await deps.clock.sleep(Math.max(0, decision.wakeAt - deps.clock.now()), deps.signal).catch(() => undefined);
@@ -74,7 +101,7 @@ export async function runRollout(changes: readonly InstanceChange[], canaries: C
 function scheduleDecision(items: readonly ScheduleItem[], canaries: CanaryPlan, progress: Progress, deps: RolloutDeps): ScheduleDecision {
   if (deps.signal.aborted) {
     const abandoned = items.map((i) => i.address).filter((a) => !progress.converged.has(a) && !progress.failed.has(a) && !progress.running.has(a));
-    return { start: [], halted: true, abandoned, awaitingApproval: [], held: [] };
+    return { start: [], halted: true, abandoned, awaitingApproval: [], held: [], bakes: [] };
   }
   const state = { ...progress, now: deps.clock.now(), approved: canaries.approved, held: canaries.held };
   return nextToStart(items, canaries.policies, state, deps.parallelism);
@@ -115,7 +142,9 @@ function settleRest(decision: ScheduleDecision, changes: readonly InstanceChange
       ? "apply was interrupted before this server started"
       : held.has(change.address)
         ? `held: the canaries of group ${change.group} converged and wait for approval; run \`reform apply --continue\``
-        : decision.halted
+        : decision.haltedBy?.limit === "maxUnhealthy"
+          ? `not started: ${decision.haltedBy.count} server${decision.haltedBy.count === 1 ? "" : "s"} of group ${decision.haltedBy.group} failed or went unhealthy, reaching maxUnhealthy, and halted the rollout`
+          : decision.halted
           ? "not started: failures went over the failure budget and halted the rollout (onFailure / maxFailures)"
           : `not started: a canary of group ${change.group} failed`;
     finish({ address: change.address, id: change.id, action: change.action, steps: [], result: { type: "skipped", why }, durationMs: 0 });

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RolloutPolicy } from "../model/desired.js";
 import type { ScheduleDecision, ScheduleItem } from "./schedule.js";
-import { failureBudget, maxUnavailableCount, nextToStart } from "./schedule.js";
+import { checkpointCounts, failureBudget, maxUnavailableCount, nextToStart, unhealthyLimit } from "./schedule.js";
 
 const policy = (p: Partial<RolloutPolicy> = {}): RolloutPolicy => ({ parallelism: 10, maxUnavailable: "100%", canary: 0, onFailure: "halt", ...p });
 const item = (address: string, group = "default", downtime = true): ScheduleItem => ({ address, group, downtime });
@@ -256,6 +256,72 @@ describe("nextToStart over whole rollouts", () => {
         checkCompleteness(run, simulate(run));
       }),
       { numRuns: 400 },
+    );
+  });
+});
+
+describe("checkpoints, bakes and maxUnhealthy", () => {
+  const ten = Array.from({ length: 10 }, (_, i) => item(`s${i}`));
+  const state = (converged: number, extra: Partial<{ running: string[]; failed: string[]; unhealthy: string[]; baked: number; baking: boolean }> = {}) => ({
+    running: new Set(extra.running ?? []),
+    converged: new Set(ten.slice(0, converged).map((i) => i.address)),
+    failed: new Set(extra.failed ?? []),
+    unhealthy: new Set(extra.unhealthy ?? []),
+    baked: new Map([["default", extra.baked ?? 0]]),
+    baking: new Set(extra.baking ? ["default"] : []),
+  });
+
+  it("counts checkpoints as shares of the group rounded up, distinct and ascending", () => {
+    expect(checkpointCounts(policy({ checkpoints: ["50%", "10%", "12%"] }), 10)).toEqual([1, 2, 5]);
+    expect(checkpointCounts(policy({ checkpoints: ["1%"] }), 3)).toEqual([1]);
+    expect(checkpointCounts(policy(), 10)).toEqual([]);
+    expect(unhealthyLimit(policy({ maxUnhealthy: "5%" }), 10)).toBe(1);
+    expect(unhealthyLimit(policy({ maxUnhealthy: 3 }), 10)).toBe(3);
+    expect(unhealthyLimit(policy(), 10)).toBeUndefined();
+  });
+
+  it("starts no more than the next checkpoint, asks for a bake when it is reached, and goes on once it is baked", () => {
+    const policies = { default: policy({ checkpoints: ["20%", "50%"], bakeMs: 60_000 }) };
+    expect(nextToStart(ten, policies, state(0), 50).start).toEqual(["s0", "s1"]);
+    expect(nextToStart(ten, policies, state(1, { running: ["s1"] }), 50)).toMatchObject({ start: [], bakes: [] });
+    expect(nextToStart(ten, policies, state(2), 50)).toMatchObject({ start: [], bakes: [{ group: "default", through: 2, bakeMs: 60_000 }] });
+    expect(nextToStart(ten, policies, state(2, { baking: true }), 50)).toMatchObject({ start: [], bakes: [] });
+    expect(nextToStart(ten, policies, state(2, { baked: 2 }), 50).start).toEqual(["s2", "s3", "s4"]);
+    expect(nextToStart(ten, policies, state(5, { baked: 5 }), 50).start).toEqual(["s5", "s6", "s7", "s8", "s9"]);
+  });
+
+  it("halts when failed plus unhealthy servers reach maxUnhealthy, naming the group and the count", () => {
+    const policies = { default: policy({ onFailure: "continue", maxUnhealthy: 2, checkpoints: ["20%"] }) };
+    expect(nextToStart(ten, policies, state(2, { baked: 2, unhealthy: ["s0"] }), 50).halted).toBe(false);
+    const decision = nextToStart(ten, policies, state(3, { baked: 2, unhealthy: ["s0"], failed: ["s9"] }), 50);
+    expect(decision).toMatchObject({ start: [], halted: true, haltedBy: { group: "default", limit: "maxUnhealthy", count: 2 } });
+    expect(decision.abandoned).toEqual(["s3", "s4", "s5", "s6", "s7", "s8"]);
+  });
+
+  it("property: never more servers started than the next checkpoint allows, before it is baked", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 20 }), (size, shares, parallelism) => {
+        const items = Array.from({ length: size }, (_, i) => item(`s${i}`));
+        const p = policy({ parallelism, checkpoints: shares.map((s) => `${s}%`) });
+        const counts = checkpointCounts(p, size);
+        const s = { running: new Set<string>(), converged: new Set<string>(), failed: new Set<string>(), baked: new Map<string, number>() };
+        for (let round = 0; round < 4 * size + 10; round += 1) {
+          const decision = nextToStart(items, { default: p }, s, 50);
+          for (const a of decision.start) s.running.add(a);
+          const started = s.running.size + s.converged.size;
+          const limit = counts.find((c) => c > (s.baked.get("default") ?? 0)) ?? size;
+          expect(started).toBeLessThanOrEqual(limit);
+          for (const bake of decision.bakes) s.baked.set(bake.group, bake.through);
+          const first = [...s.running][0];
+          if (first !== undefined) {
+            s.running.delete(first);
+            s.converged.add(first);
+          }
+          if (s.converged.size === size && decision.bakes.length === 0 && decision.start.length === 0) break;
+        }
+        expect(s.converged.size).toBe(size);
+      }),
+      { numRuns: 200 },
     );
   });
 });

@@ -20,13 +20,31 @@ export interface ScheduleState {
   readonly approved?: ReadonlySet<string>;
   /** Groups held for approval from the start: their canaries passed in an earlier run and are not approved yet. */
   readonly held?: ReadonlySet<string>;
+  /** Converged servers that failed their gate during a bake: they count against `maxUnhealthy`. */
+  readonly unhealthy?: ReadonlySet<InstanceAddress>;
+  /** Per group, the finished count of the last checkpoint whose bake is over. @default 0 */
+  readonly baked?: ReadonlyMap<string, number>;
+  /** Groups baking now: nothing of theirs starts. */
+  readonly baking?: ReadonlySet<string>;
+}
+
+/** A checkpoint reached: `through` servers of the group finished; bake before the next starts. */
+export interface BakeRequest {
+  readonly group: string;
+  readonly through: number;
+  /** The group's `bake` time. */
+  readonly bakeMs: number;
 }
 
 export interface ScheduleDecision {
   /** Start these now, in this order. */
   readonly start: readonly InstanceAddress[];
-  /** Nothing more will start: a group spent its failure budget (`onFailure: halt` has none). */
+  /** Nothing more will start: a group spent its failure budget (`onFailure: halt` has none) or reached `maxUnhealthy`. */
   readonly halted: boolean;
+  /** What halted it, when it is halted: the group and the limit. */
+  readonly haltedBy?: { readonly group: string; readonly limit: "maxFailures" | "maxUnhealthy"; readonly count: number };
+  /** Checkpoints just reached, to bake now. */
+  readonly bakes: readonly BakeRequest[];
   /** Servers that will never start (halted, or their group's canary failed). */
   readonly abandoned: readonly InstanceAddress[];
   /** Groups whose canaries converged and wait for approval: nothing more of theirs starts until then. */
@@ -46,6 +64,17 @@ export function maxUnavailableCount(policy: RolloutPolicy, size: number): number
 export function failureBudget(policy: RolloutPolicy, size: number): number {
   if (policy.maxFailures === undefined) return policy.onFailure === "halt" ? 0 : Number.POSITIVE_INFINITY;
   return countOf(policy.maxFailures, size);
+}
+
+/** `maxUnhealthy` as a count (at least 1), or undefined when the group has none. */
+export function unhealthyLimit(policy: RolloutPolicy, size: number): number | undefined {
+  return policy.maxUnhealthy === undefined ? undefined : Math.max(1, countOf(policy.maxUnhealthy, size));
+}
+
+/** The group's checkpoints as finished counts, ascending and distinct: "10%" of 5 servers is 1 (rounded up). */
+export function checkpointCounts(policy: RolloutPolicy, size: number): number[] {
+  const counts = (policy.checkpoints ?? []).map((c) => Math.min(size, Math.max(1, Math.ceil((Number.parseFloat(c) * size) / 100))));
+  return [...new Set(counts)].sort((a, b) => a - b);
 }
 
 /** A count, or "N%" of `size` rounded down. */
@@ -72,8 +101,9 @@ export function nextToStart(
   globalParallelism: number,
 ): ScheduleDecision {
   const groups = groupItems(items);
-  const halted = isHalted(groups, policies, state);
-  const decision = { start: [] as InstanceAddress[], abandoned: [] as InstanceAddress[], awaitingApproval: [] as string[], held: [] as InstanceAddress[], wakeAt: undefined as number | undefined };
+  const haltedBy = haltReason(groups, policies, state);
+  const halted = haltedBy !== undefined;
+  const decision = { start: [] as InstanceAddress[], abandoned: [] as InstanceAddress[], awaitingApproval: [] as string[], held: [] as InstanceAddress[], bakes: [] as BakeRequest[], wakeAt: undefined as number | undefined };
   const budget: Budget = { inFlight: state.running.size, global: globalParallelism };
   for (const [group, members] of groups) {
     const policy = policyOf(policies, group);
@@ -90,6 +120,8 @@ export function nextToStart(
       continue;
     }
     const running = members.filter((m) => state.running.has(m.address));
+    const room = checkpointRoom(group, members, running.length, policy, state, decision.bakes);
+    if (room === 0) continue;
     if (policy.pauseMs !== undefined && policy.pauseMs > 0) {
       if (running.length > 0) continue;
       const resume = (state.lastFinished?.get(group) ?? Number.NEGATIVE_INFINITY) + policy.pauseMs;
@@ -98,11 +130,28 @@ export function nextToStart(
         continue;
       }
     }
-    const eligible = canaryPending ? waiting.filter((m) => canaries.has(m.address)) : waiting;
+    const eligible = (canaryPending ? waiting.filter((m) => canaries.has(m.address)) : waiting).slice(0, room);
     decision.start.push(...fill(eligible, running, policy, members.length, budget));
   }
   const { wakeAt, ...rest } = decision;
-  return { ...rest, halted, ...(wakeAt !== undefined ? { wakeAt } : {}) };
+  return { ...rest, halted, ...(haltedBy ? { haltedBy } : {}), ...(wakeAt !== undefined ? { wakeAt } : {}) };
+}
+
+/**
+ * How many more servers of the group may start before its next checkpoint (Infinity without one). 0 while it bakes,
+ * and when the checkpoint is reached: every server up to it finished, none running; then a bake is requested.
+ */
+function checkpointRoom(group: string, members: readonly ScheduleItem[], running: number, policy: RolloutPolicy, state: ScheduleState, bakes: BakeRequest[]): number {
+  if (state.baking?.has(group)) return 0;
+  const baked = state.baked?.get(group) ?? 0;
+  const next = checkpointCounts(policy, members.length).find((c) => c > baked);
+  if (next === undefined) return Number.POSITIVE_INFINITY;
+  const finished = members.filter((m) => state.converged.has(m.address) || state.failed.has(m.address)).length;
+  if (finished >= next && running === 0) {
+    bakes.push({ group, through: next, bakeMs: policy.bakeMs ?? 0 });
+    return 0;
+  }
+  return Math.max(0, next - finished - running);
 }
 
 function awaitsApproval(group: string, policy: RolloutPolicy, state: ScheduleState): boolean {
@@ -144,10 +193,14 @@ function policyOf(policies: Readonly<Record<string, RolloutPolicy>>, group: stri
   return policy;
 }
 
-function isHalted(groups: ReadonlyMap<string, readonly ScheduleItem[]>, policies: Readonly<Record<string, RolloutPolicy>>, state: ScheduleState): boolean {
+function haltReason(groups: ReadonlyMap<string, readonly ScheduleItem[]>, policies: Readonly<Record<string, RolloutPolicy>>, state: ScheduleState): ScheduleDecision["haltedBy"] {
   for (const [group, members] of groups) {
+    const policy = policyOf(policies, group);
     const failures = members.filter((m) => state.failed.has(m.address)).length;
-    if (failures > failureBudget(policyOf(policies, group), members.length)) return true;
+    if (failures > failureBudget(policy, members.length)) return { group, limit: "maxFailures", count: failures };
+    const limit = unhealthyLimit(policy, members.length);
+    const unhealthy = members.filter((m) => state.failed.has(m.address) || state.unhealthy?.has(m.address)).length;
+    if (limit !== undefined && unhealthy >= limit) return { group, limit: "maxUnhealthy", count: unhealthy };
   }
-  return false;
+  return undefined;
 }

@@ -12,9 +12,10 @@ export const TIMEOUT_KINDS: readonly TimeoutKind[] = ["rebuild", "reinstall", "c
 
 /** `rollout:` of one layer as the model holds it: durations in milliseconds (the schema has checked their syntax). */
 export function buildRollout(raw: RawRollout): Partial<RolloutPolicy> {
-  const { pause, gate, timeouts, ...plain } = raw;
+  const { pause, bake, gate, timeouts, ...plain } = raw;
   const rollout: { -readonly [K in keyof RolloutPolicy]?: RolloutPolicy[K] } = { ...plain };
   if (pause !== undefined) rollout.pauseMs = durationOf(pause);
+  if (bake !== undefined) rollout.bakeMs = durationOf(bake);
   if (gate !== undefined) rollout.gate = buildGate(gate);
   if (timeouts !== undefined) rollout.timeoutsMs = buildTimeouts(timeouts);
   return rollout;

@@ -95,6 +95,18 @@ export interface RolloutPolicy {
   readonly gate?: ReadinessGate;
   /** Per step kind, and `wait` for servers busy at plan time (ms). @default DEFAULT_STEP_TIMEOUTS_MS of apply */
   readonly timeoutsMs?: Readonly<Partial<Record<TimeoutKind, number>>>;
+  /**
+   * Shares of the group ("10%", ascending): once that many servers of the group have finished, nothing more of the
+   * group starts until the bake time has passed with every changed server still passing its gate. @default none
+   */
+  readonly checkpoints?: readonly string[];
+  /** How long each checkpoint bakes (ms); the gate of every server the run changed in the group is re-run meanwhile. @default 0 */
+  readonly bakeMs?: number;
+  /**
+   * Failed servers plus servers failing their gate during a bake, a count or "N%" of the group: reaching it stops
+   * the rollout (nothing new starts, whatever `onFailure`). @default none
+   */
+  readonly maxUnhealthy?: number | string;
 }
 
 /** What a timeout can be set for: each step kind, and `wait` (a server busy at plan time). */

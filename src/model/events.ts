@@ -29,6 +29,10 @@ export type ApplyEvent =
   | { readonly type: "restarting"; readonly address: InstanceAddress; readonly failedStep: StepKind }
   | { readonly type: "instance-done"; readonly address: InstanceAddress; readonly result: InstanceResult }
   | { readonly type: "warning"; readonly message: string }
+  /** A checkpoint was reached: `through` of the group's `size` servers finished; the gates of `servers` are re-run while it bakes. */
+  | { readonly type: "baking"; readonly group: string; readonly through: number; readonly size: number; readonly servers: number; readonly bakeMs: number }
+  /** A server that had converged failed its gate while a checkpoint baked. */
+  | { readonly type: "unhealthy"; readonly address: InstanceAddress; readonly why: string }
   /** apply follows a step an interrupted run started and never saw finish; `message` says which, for people. */
   | { readonly type: "reattaching"; readonly address: InstanceAddress; readonly step: StepKind; readonly message: string }
   /** A re-attached step ended well (finished, or nothing to follow): news, not a warning (those are `warning` events). */

@@ -69,6 +69,12 @@ export interface RolloutDocument {
   readonly gate?: GateDocument;
   /** Per step kind and `wait`, those the fleet file sets. Absent: apply's defaults. */
   readonly timeouts_ms?: Readonly<Partial<Record<TimeoutKind, number>>>;
+  /** Shares of the group after which the rollout bakes. Absent: none. */
+  readonly checkpoints?: readonly string[];
+  /** Bake time at each checkpoint. Absent: 0. */
+  readonly bake_ms?: number;
+  /** Failed plus gate-failing servers that stop the rollout. Absent: none. */
+  readonly max_unhealthy?: number | string;
 }
 
 /** The one wire format of a plan (`--out FILE`, `--output json`, `show`): versioned, snake_case, secrets replaced. */
@@ -176,6 +182,9 @@ export function rolloutDocument(policy: RolloutPolicy): RolloutDocument {
     ...(policy.canaryApproval === undefined ? {} : { canary_approval: policy.canaryApproval }),
     ...(policy.gate ? { gate: gateDocument(policy.gate) } : {}),
     ...(policy.timeoutsMs === undefined ? {} : { timeouts_ms: { ...policy.timeoutsMs } }),
+    ...(policy.checkpoints === undefined ? {} : { checkpoints: [...policy.checkpoints] }),
+    ...(policy.bakeMs === undefined ? {} : { bake_ms: policy.bakeMs }),
+    ...(policy.maxUnhealthy === undefined ? {} : { max_unhealthy: policy.maxUnhealthy }),
   };
 }
 
@@ -190,6 +199,9 @@ function rolloutFromDocument(doc: RolloutDocument): RolloutPolicy {
     ...(doc.canary_approval === undefined ? {} : { canaryApproval: doc.canary_approval }),
     ...(doc.gate ? { gate: gateFromDocument(doc.gate) } : {}),
     ...(doc.timeouts_ms === undefined ? {} : { timeoutsMs: { ...doc.timeouts_ms } }),
+    ...(doc.checkpoints === undefined ? {} : { checkpoints: [...doc.checkpoints] }),
+    ...(doc.bake_ms === undefined ? {} : { bakeMs: doc.bake_ms }),
+    ...(doc.max_unhealthy === undefined ? {} : { maxUnhealthy: doc.max_unhealthy }),
   };
 }
 

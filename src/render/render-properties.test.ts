@@ -41,6 +41,9 @@ const rolloutArb: fc.Arbitrary<RolloutPolicy> = fc.record(
       ),
     ),
     timeoutsMs: fc.record({ rebuild: fc.nat(3_600_000), wait: fc.nat(3_600_000), "update-metadata": fc.nat(60_000) }, { requiredKeys: [] }),
+    checkpoints: fc.array(fc.integer({ min: 1, max: 100 }).map((n) => `${n}%`), { minLength: 1, maxLength: 3 }),
+    bakeMs: fc.nat(3_600_000),
+    maxUnhealthy: fc.oneof(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 100 }).map((n) => `${n}%`)),
   },
   { requiredKeys: ["parallelism", "maxUnavailable", "canary", "onFailure"] },
 );

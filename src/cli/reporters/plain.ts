@@ -1,5 +1,6 @@
 import type { ApplyEvent, Reporter } from "../../model/events.js";
 import type { Clock } from "../../model/clock.js";
+import { formatDuration } from "../../apply/duration.js";
 
 /** One timestamped line per event: for CI logs and any output that is not a terminal. */
 export function createPlainReporter(write: (line: string) => void, clock: Clock): Reporter {
@@ -39,6 +40,10 @@ export function describeEvent(event: ApplyEvent): string | undefined {
       return undefined;
     case "warning":
       return `warning: ${event.message}`;
+    case "baking":
+      return `group ${event.group}: checkpoint ${event.through}/${event.size} reached: baking ${formatDuration(event.bakeMs)}, re-checking the gates of ${event.servers} changed server${event.servers === 1 ? "" : "s"}`;
+    case "unhealthy":
+      return `${event.address}: UNHEALTHY while baking: ${event.why}`;
     case "reattaching":
     case "reattached":
       return event.message;
