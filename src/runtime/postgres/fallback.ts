@@ -1,4 +1,4 @@
-import { open, readFile, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 /** A journal record as the database stores it (one row of reform.journal). */
@@ -45,7 +45,10 @@ export class FallbackFile {
   }
 
   async write(line: FallbackLine): Promise<void> {
-    this.handle ??= await open(this.path, "a", 0o600);
+    if (!this.handle) {
+      await mkdir(dirname(this.path), { recursive: true });
+      this.handle = await open(this.path, "a", 0o600);
+    }
     await this.handle.write(`${JSON.stringify(line)}\n`);
     await this.handle.datasync();
     this.written++;
