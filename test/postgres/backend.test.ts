@@ -151,6 +151,10 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     expect(plan.stdout).toBe("No applies recorded in that time.\n");
     const versions = await rows<{ version: number }>(url, "SELECT version FROM reform.schema_version ORDER BY version");
     expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    // The password may come from PGPASSWORD instead of the URL.
+    const fromEnv = keep(await a.reform(["history"], { REFORM_BACKEND: url.replace(`:${cluster.password}@`, "@"), PGPASSWORD: cluster.password }));
+    expect(fromEnv.code).toBe(0);
+    expect(fromEnv.stdout).toBe("No applies recorded in that time.\n");
     const tables = await rows<{ table_name: string }>(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'reform' ORDER BY table_name");
     expect(tables.map((t) => t.table_name)).toEqual(["journal", "locks", "runs", "schema_version"]);
   });
@@ -280,6 +284,26 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     expect(web1.stdout).toMatch(/dc1\/web-1 {2}rebuild \(started by interrupted run \S+\) {2}finished {2}\(request req-/);
     const none = keep(await a.reform(["history", "--since", "1ms"]));
     expect(none.stdout).toBe("No applies recorded in that time.\n");
+  });
+
+  it("deletes applies and journal records older than REFORM_HISTORY_DAYS when an apply starts", async () => {
+    const a = checkouts[0] as Checkout;
+    await rows(url, "UPDATE reform.runs SET started_at = started_at - interval '10 days' WHERE identity->>'runId' = '4242'");
+    await rows(url, "UPDATE reform.journal SET recorded_at = recorded_at - interval '10 days' WHERE run IN (SELECT run FROM reform.journal ORDER BY seq LIMIT 1)");
+    const journalRows = Number((await rows<{ n: string }>(url, "SELECT count(*) AS n FROM reform.journal"))[0]?.n);
+    const bad = keep(await a.reform(["apply", "-c", "fleet.yaml", "--auto-approve"], { REFORM_HISTORY_DAYS: "soon" }));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('Error: REFORM_HISTORY_DAYS must be a whole number of days ≥ 1, got "soon"\n');
+    const kept = keep(await a.reform(["apply", "-c", "fleet.yaml", "--auto-approve"], { REFORM_HISTORY_DAYS: "30" }));
+    expect(kept.code).toBe(0);
+    expect((await rows(url, "SELECT id FROM reform.runs WHERE identity->>'runId' = '4242'")).length).toBe(1);
+    const expired = keep(await a.reform(["apply", "-c", "fleet.yaml", "--auto-approve"], { REFORM_HISTORY_DAYS: "7" }));
+    expect(expired.code).toBe(0);
+    expect((await rows(url, "SELECT id FROM reform.runs WHERE identity->>'runId' = '4242'")).length).toBe(0);
+    expect(Number((await rows<{ n: string }>(url, "SELECT count(*) AS n FROM reform.journal"))[0]?.n)).toBeLessThan(journalRows);
+    const history = JSON.parse(keep(await a.reform(["history", "--output", "json"])).stdout) as { applies: { identity: { run_id?: string } }[] };
+    expect(history.applies.map((e) => e.identity.run_id)).not.toContain("4242");
+    expect(history.applies.map((e) => e.identity.run_id)).toContain("5001");
   });
 
   it("keeps no secret in the database or in any output", async () => {
