@@ -27,6 +27,8 @@ export interface OpenJournal extends Journal {
 
 /** A scope (the fleet's providers) locked for one apply. */
 export interface LockedScope {
+  /** What the backend did on taking the lock (records reconciled from a fallback file), for the report. */
+  notes(): readonly string[];
   /** Whether earlier runs left operations in flight (an apply with nothing to change still follows them). */
   hasPendingOperations(): Promise<boolean>;
   openJournal(start: ApplyStart): Promise<OpenJournal>;
@@ -94,6 +96,7 @@ function fileBackend(ctx: BackendContext): Backend {
     async lock(_scope, timeoutMs) {
       const lock: JournalLock = await withLockTimeout(() => lockJournal(ctx.journalPath), timeoutMs, ctx);
       return {
+        notes: () => [],
         async hasPendingOperations() {
           const text = await readFile(ctx.journalPath, "utf8").catch(() => "");
           return pendingOperations(parseJournal(text).entries).length > 0;

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { copyFile, mkdtemp, readFile, readdir, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pg from "pg";
@@ -284,6 +284,20 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     expect(web1.stdout).toMatch(/dc1\/web-1 {2}rebuild \(started by interrupted run \S+\) {2}finished {2}\(request req-/);
     const none = keep(await a.reform(["history", "--since", "1ms"]));
     expect(none.stdout).toBe("No applies recorded in that time.\n");
+  });
+
+  it("reconciles a fallback file even when there is nothing to apply, and says so", async () => {
+    const a = checkouts[0] as Checkout;
+    const fallback = join(a.dir, ".reform", "backend-fallback.jsonl");
+    const id = "7d3c1f4e-2b7a-4c55-9d0e-0a1b2c3d4e5f";
+    const record = { time: new Date().toISOString(), run: "lost-run", address: "dc1/web-1", id: "i-x", step: "reboot", event: "finished", op: "lost-run:dc1/web-1:0" };
+    await writeFile(fallback, `${JSON.stringify({ journal: { id, run: "lost-run", scope: ["dc1"], kind: "finished", address: "dc1/web-1", recordedAt: record.time, record } })}\n{"journal":{"id":"torn`);
+    const run = keep(await a.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Backend: reconciled 1 journal record(s) and 0 apply record(s) from ${fallback}`);
+    expect(run.stdout).toContain("No changes.");
+    await expect(readFile(fallback)).rejects.toThrow(/ENOENT/);
+    expect(await rows(url, `SELECT kind, record->>'run' AS run FROM reform.journal WHERE id = '${id}'`)).toEqual([{ kind: "finished", run: "lost-run" }]);
   });
 
   it("deletes applies and journal records older than REFORM_HISTORY_DAYS when an apply starts", async () => {

@@ -35,7 +35,8 @@ export function testCluster(): TestCluster {
   const data = setting("REFORM_TEST_PG_DATA");
   const opts = setting("REFORM_TEST_PG_OPTS");
   const runAs = process.env["REFORM_TEST_PG_RUNAS"] ?? "";
-  const asOwner = (program: string, args: string[]) => (runAs !== "" ? run("runuser", ["-u", runAs, "--", program, ...args]) : run(program, args));
+  // From the cluster's directory: the checkout may be one the cluster's owner cannot enter.
+  const asOwner = (program: string, args: string[]) => (runAs !== "" ? run("runuser", ["-u", runAs, "--", program, ...args], { cwd: socket }) : run(program, args, { cwd: socket }));
   return {
     url,
     password,

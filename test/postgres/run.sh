@@ -24,11 +24,11 @@ if [ -z "$BIN" ] || [ ! -x "$BIN/initdb" ]; then
 fi
 
 # initdb and postgres refuse to run as root: the cluster then belongs to the postgres user the package created.
-as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-
 DIR=$(mktemp -d /tmp/reform-pg.XXXXXX)
 chmod 755 "$DIR"
 [ "$(id -u)" = 0 ] && chown postgres: "$DIR"
+# Run from the cluster's directory: the checkout may be one the postgres user cannot enter.
+as_owner() { if [ "$(id -u)" = 0 ]; then (cd "$DIR" && runuser -u postgres -- "$@"); else "$@"; fi; }
 DATA="$DIR/data"
 PORT=$(node -e 'const s=require("node:net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 PASSWORD="reform-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"

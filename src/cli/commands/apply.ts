@@ -54,7 +54,7 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
     if (!planned.plan.applyable) return EXIT.error;
     if (!hasWork(planned.plan)) {
       // Nothing to change, but an interrupted run may have left operations to follow and report: that changes nothing.
-      return (await lock.hasPendingOperations()) ? execute(io, session, lock, planned, options, signal) : nothingToDo(io, options.output);
+      return (await lock.hasPendingOperations()) ? execute(io, session, lock, planned, options, signal) : nothingToDo(io, options.output, lock.notes());
     }
     await approve(io, options.autoApprove);
     return execute(io, session, lock, planned, options, signal);
@@ -80,18 +80,23 @@ export async function applySavedPlanCommand(io: CliIo, planPath: string, options
     const progress = options.output === "json" ? io.stderr : io.stdout;
     progress.write(renderPlanAs(saved, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
     if (!saved.applyable) return EXIT.error;
-    if (!hasWork(saved)) return nothingToDo(io, options.output);
+    if (!hasWork(saved)) return nothingToDo(io, options.output, lock.notes());
     // The fleet file is the one the plan was made from (checked above): its rollout policies are the plan's, complete
     // with gates, pauses and timeouts that the plan document does not carry.
     return execute(io, session, lock, { ...fresh, plan: { ...saved, rollout: fresh.plan.rollout } }, options, signal);
   }));
 }
 
-/** Nothing to apply: exit 0; with `--output json` still one report document (no results), for the pipelines that parse it. */
-function nothingToDo(io: CliIo, output: "text" | "json"): number {
+/**
+ * Nothing to apply: exit 0; with `--output json` still one report document (no results), for the pipelines that parse
+ * it. What the backend did on taking the lock (records reconciled from a fallback file) is still said.
+ */
+function nothingToDo(io: CliIo, output: "text" | "json", backendNotes: readonly string[]): number {
   if (output === "json") {
     const now = new Date(io.clock.now()).toISOString();
-    io.stdout.write(renderApplyOutput({ startedAt: now, finishedAt: now, results: [] }, "json", false));
+    io.stdout.write(renderApplyOutput({ startedAt: now, finishedAt: now, results: [], ...(backendNotes.length > 0 ? { backendNotes } : {}) }, "json", false));
+  } else {
+    for (const note of backendNotes) io.stdout.write(`Backend: ${note}\n`);
   }
   return EXIT.ok;
 }

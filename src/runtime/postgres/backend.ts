@@ -94,6 +94,7 @@ async function lockScope(conn: Connection, ctx: BackendContext, scope: readonly 
   }
   const notes = [...(await reconcileFallback(conn, fallback)), ...(await expire(conn, days))];
   return {
+    notes: () => notes,
     async hasPendingOperations() {
       return pendingOperations((await readJournal(conn, scope)).entries).length > 0;
     },
