@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export const config = defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    exclude: ["test/nova/**", "test/openstack/**", "test/reliability/**"],
+    exclude: ["test/nova/**", "test/openstack/**", "test/reliability/**", "test/postgres/**"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",

@@ -48,6 +48,11 @@ export interface Journal {
   append(entry: JournalEntry): Promise<void>;
   /** The journal as it was before this run. @default nothing */
   readonly previous?: JournalReading;
+  /**
+   * Why no new step may start (the journal can no longer record it where the next run will look: a shared backend's
+   * connection was lost); undefined while steps may start. Steps already running are followed to their end. @default never
+   */
+  halted?(): string | undefined;
 }
 
 export const noJournal: Journal = { append: async () => undefined };
@@ -66,7 +71,7 @@ export function parseJournal(text: string): JournalReading {
   for (const [index, line] of lines.entries()) {
     if (line.trim() === "") continue;
     const last = index === lines.length - 1;
-    const entry = parseLine(line);
+    const entry = parseRecord(line);
     if (entry) entries.push(entry);
     else if (last) problems.push({ line: index + 1, message: `line ${index + 1} is incomplete (a write cut short, e.g. by kill -9): ignored` });
     else problems.push({ line: index + 1, message: `line ${index + 1} is not a journal entry: ignored` });
@@ -74,13 +79,18 @@ export function parseJournal(text: string): JournalReading {
   return { entries, problems };
 }
 
-function parseLine(line: string): JournalEntry | undefined {
+function parseRecord(line: string): JournalEntry | undefined {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
     return undefined;
   }
+  return journalEntryOf(value);
+}
+
+/** A journal record read back as a value (a JSON line, a database row's document): the entry, or undefined if it is none. */
+export function journalEntryOf(value: unknown): JournalEntry | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const v = value as Record<string, unknown>;
   if (typeof v["time"] !== "string" || typeof v["run"] !== "string" || typeof v["event"] !== "string") return undefined;

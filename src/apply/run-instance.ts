@@ -162,6 +162,9 @@ async function runStep(ctx: InstanceContext, change: InstanceChange, step: Step,
   const base = { run: ctx.run, address: change.address, id: change.id, step: step.kind, op: `${ctx.run}:${change.address}:${index}` };
   let sentRequestId: string | undefined;
   let sent = false;
+  const halted = ctx.journal.halted?.();
+  // No step starts that the journal could not record; the server's earlier steps (if any) did run.
+  if (halted !== undefined) return { type: "failed", why: `${step.kind} not started: ${halted}` };
   try {
     const handle = await ctx.adapter.startStep({ instance: current, step, inputs }, ctx.signal);
     sentRequestId = handle.requestId;

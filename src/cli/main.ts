@@ -81,6 +81,9 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: SetExit): Command
   const root = () => new Option("--root <dir>", "directory the fleet file's paths may reach (must contain it; default: its directory)");
   const allowEnv = () => new Option("--allow-env <name>", "a variable ${env:NAME} may read besides REFORM_VAR_* (repeatable; also REFORM_ALLOW_ENV=A,B)").argParser(collect).default([]);
   const allowEndpoint = () => new Option("--allow-endpoint <url>", "an endpoint origin a fleet file may point a provider at besides loopback (repeatable; also REFORM_ALLOW_ENDPOINTS)").argParser(collect).default([]);
+  // The backend is the pipeline's choice (a flag or REFORM_BACKEND), never the fleet file's.
+  const backend = () => new Option("--backend <url>", "where the journal, lock and history live: file: (default) or postgres://USER@HOST:PORT/DB (also REFORM_BACKEND; password from the URL or PGPASSWORD)");
+  const lockTimeout = () => new Option("--lock-timeout <duration>", "wait this long for another apply's lock on the same providers (e.g. 10m) instead of stopping at once").argParser(durationOption);
   const fleetAccess = (command: Command) => command.addOption(root()).addOption(allowEnv()).addOption(allowEndpoint());
 
   fleetAccess(program.command("validate").description("check a fleet file without contacting any cloud").addOption(config()))
@@ -105,8 +108,9 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: SetExit): Command
     .option("--poll-interval <ms>", "time between bulk status polls", positiveInt)
     .option("--timeout <kind=duration>", "step timeout over the fleet file's, e.g. rebuild=45m (kinds: rebuild, reinstall, changeos, reboot, stop, start, update-metadata, wait; repeatable)", timeoutOption)
     .option("--continue", "approve the canaries that converged in an earlier run (canaryApproval: manual) and roll on", false)
+    .addOption(backend()).addOption(lockTimeout())
     .addOption(target()).addOption(noColor())
-    .action(async (planfile: string | undefined, o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; autoApprove: boolean; output: "text" | "json"; adopt: boolean; parallelism?: number; pollInterval?: number; timeout?: Record<string, number>; continue: boolean; target: string[]; color: boolean }) => {
+    .action(async (planfile: string | undefined, o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; autoApprove: boolean; output: "text" | "json"; adopt: boolean; parallelism?: number; pollInterval?: number; timeout?: Record<string, number>; continue: boolean; backend?: string; lockTimeout?: number; target: string[]; color: boolean }) => {
       const options = { ...o, configGiven: apply.getOptionValueSource("config") === "cli", debug: program.opts<{ debug?: boolean }>().debug ?? false };
       const { applyCommand, applySavedPlanCommand } = await import("./commands/apply.js");
       setExit(planfile ? await applySavedPlanCommand(io, planfile, options, signal) : await applyCommand(io, options, signal));
@@ -129,9 +133,17 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: SetExit): Command
     .option("--out <file>", "write the fleet file here (default: standard output)")
     .option("--force", "overwrite --out when it exists", false)
     .option("--adopt", "also record reform's annotations on the imported servers, as apply --adopt does (needs --out)", false)
+    .addOption(backend()).addOption(lockTimeout())
     .addOption(noColor())
-    .action(async (o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; provider: string[]; match: string[]; out?: string; force: boolean; adopt: boolean; color: boolean }) =>
+    .action(async (o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; provider: string[]; match: string[]; out?: string; force: boolean; adopt: boolean; backend?: string; lockTimeout?: number; color: boolean }) =>
       setExit(await (await import("./commands/import.js")).importCommand(io, { ...o, debug: program.opts<{ debug?: boolean }>().debug ?? false }, signal)));
+
+  program.command("history").description("list past applies recorded by the shared backend (--backend postgres://… or REFORM_BACKEND)")
+    .addOption(backend())
+    .option("--server <address>", "only the applies that touched this server (e.g. dc1/web-1)")
+    .addOption(new Option("--since <duration>", "only applies started within this time (e.g. 7d, 24h)").argParser(durationOption))
+    .addOption(new Option("--output <format>", "text or json").choices(["text", "json"]).default("text"))
+    .action(async (o: { backend?: string; server?: string; since?: number; output: "text" | "json" }) => setExit(await (await import("./commands/history.js")).historyCommand(io, o)));
 
   program.command("schema").description("print a JSON Schema").argument("[which]", "fleet or plan", "fleet")
     .action(async (which: string) => setExit(await (await import("./commands/schema.js")).schemaCommand(io, which)));
@@ -174,6 +186,14 @@ function timeoutOption(value: string, previous: Record<string, number> | undefin
   if (!match || !(TIMEOUT_KINDS as readonly string[]).includes(kind)) throw new InvalidArgumentError(`expected KIND=DURATION with KIND one of ${TIMEOUT_KINDS.join(", ")}, e.g. rebuild=45m`);
   if (ms === undefined || ms <= 0) throw new InvalidArgumentError("expected a duration such as 90s, 45m or 1h30m after '='");
   return { ...previous, [kind]: ms };
+}
+
+/** A duration as the fleet file writes them (90s, 10m, 1h30m), or whole days (7d). */
+function durationOption(value: string): number {
+  const days = /^(\d+)d$/.exec(value.trim());
+  const ms = days ? Number(days[1]) * 86_400_000 : tryParseDuration(value);
+  if (ms === undefined || ms < 0) throw new InvalidArgumentError("expected a duration such as 30s, 10m, 1h30m or 7d");
+  return ms;
 }
 
 function positiveInt(value: string): number {

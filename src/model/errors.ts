@@ -20,6 +20,7 @@ export type ErrorCode =
   | "PLAN_INVALID"
   | "PLAN_STALE"
   | "LOCKED"
+  | "BACKEND"
   | "CLOUD_ERROR"
   | "AUTH_ERROR"
   | "AMBIGUOUS"

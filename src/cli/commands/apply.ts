@@ -1,6 +1,4 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parseJournal, pendingOperations } from "../../apply/journal.js";
 import type { Reporter } from "../../model/events.js";
 import type { Plan } from "../../model/plan.js";
 import { ReformError } from "../../model/errors.js";
@@ -9,14 +7,14 @@ import type { ApplyReport } from "../../model/report.js";
 import { applySucceeded } from "../../model/report.js";
 import type { TimeoutKind } from "../../model/desired.js";
 import { probeGate } from "../../runtime/gate-probe.js";
-import { openFileJournal } from "../../runtime/journal-file.js";
-import type { JournalLock } from "../../runtime/journal-lock.js";
-import { lockJournal } from "../../runtime/journal-lock.js";
+import type { LockedScope } from "../../runtime/backend.js";
 import { toApplyReportDocument } from "../../render/apply-report.js";
 import { apply } from "../../workflow/apply.js";
 import { readPlanFile } from "../../workflow/plan-file.js";
 import type { PlanResult } from "../../workflow/plan.js";
 import { prepareSavedPlan } from "../../workflow/apply-saved.js";
+import type { BackendOptions } from "../backend.js";
+import { REFORM_VERSION, identityOf, planDigest, withBackendLock } from "../backend.js";
 import { EXIT } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { isInteractive, useColor } from "../io.js";
@@ -28,7 +26,7 @@ import { loadConfig, withSession } from "../session.js";
 import type { FleetAccessOptions, Session } from "../session.js";
 import { planWithSession } from "./plan.js";
 
-export interface ApplyCommandOptions extends FleetAccessOptions {
+export interface ApplyCommandOptions extends FleetAccessOptions, BackendOptions {
   readonly config: string;
   /** False when -c was not given: a saved plan then names its own fleet file. */
   readonly configGiven: boolean;
@@ -48,7 +46,7 @@ export interface ApplyCommandOptions extends FleetAccessOptions {
 
 export async function applyCommand(io: CliIo, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
   const fleet = await loadConfig(io, options.config, options);
-  return withJournalLock(fleet.journal, (lock) => withSession(io, fleet, options, async (session) => {
+  return withBackendLock(io, fleet, options, (lock) => withSession(io, fleet, options, async (session) => {
     const planned = await planWithSession(io, session, { ...options, checkInputs: true }, signal);
     const color = useColor(io, options.color);
     const progress = options.output === "json" ? io.stderr : io.stdout;
@@ -56,7 +54,7 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
     if (!planned.plan.applyable) return EXIT.error;
     if (!hasWork(planned.plan)) {
       // Nothing to change, but an interrupted run may have left operations to follow and report: that changes nothing.
-      return (await hasPendingOperations(session.fleet.journal)) ? execute(io, session, lock, planned, options, signal) : nothingToDo(io, options.output);
+      return (await lock.hasPendingOperations()) ? execute(io, session, lock, planned, options, signal) : nothingToDo(io, options.output, lock.notes());
     }
     await approve(io, options.autoApprove);
     return execute(io, session, lock, planned, options, signal);
@@ -71,42 +69,28 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
 export async function applySavedPlanCommand(io: CliIo, planPath: string, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
   const { plan: saved } = await readPlanFile(resolve(io.cwd, planPath));
   const fleet = await loadConfig(io, options.configGiven ? options.config : saved.configFile, options);
-  return withJournalLock(fleet.journal, (lock) => withSession(io, fleet, options, async (session) => {
+  return withBackendLock(io, fleet, options, (lock) => withSession(io, fleet, options, async (session) => {
     const planned = await prepareSavedPlan({ saved, fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal });
     const progress = options.output === "json" ? io.stderr : io.stdout;
     progress.write(renderPlanAs(saved, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
     if (!saved.applyable) return EXIT.error;
-    if (!hasWork(saved)) return nothingToDo(io, options.output);
+    if (!hasWork(saved)) return nothingToDo(io, options.output, lock.notes());
     return execute(io, session, lock, planned, options, signal);
   }));
 }
 
 /**
- * Runs `body` holding the journal's lock, taken before any cloud is contacted: a second apply on the same journal is
- * refused at once, before it plans, instead of after printing a whole plan.
+ * Nothing to apply: exit 0; with `--output json` still one report document (no results), for the pipelines that parse
+ * it. What the backend did on taking the lock (records reconciled from a fallback file) is still said.
  */
-export async function withJournalLock<T>(journalPath: string, body: (lock: JournalLock) => Promise<T>): Promise<T> {
-  const lock = await lockJournal(journalPath);
-  try {
-    return await body(lock);
-  } finally {
-    await lock.release();
-  }
-}
-
-/** Nothing to apply: exit 0; with `--output json` still one report document (no results), for the pipelines that parse it. */
-function nothingToDo(io: CliIo, output: "text" | "json"): number {
+function nothingToDo(io: CliIo, output: "text" | "json", backendNotes: readonly string[]): number {
   if (output === "json") {
     const now = new Date(io.clock.now()).toISOString();
-    io.stdout.write(renderApplyOutput({ startedAt: now, finishedAt: now, results: [] }, "json", false));
+    io.stdout.write(renderApplyOutput({ startedAt: now, finishedAt: now, results: [], ...(backendNotes.length > 0 ? { backendNotes } : {}) }, "json", false));
+  } else {
+    for (const note of backendNotes) io.stdout.write(`Backend: ${note}\n`);
   }
   return EXIT.ok;
-}
-
-/** True when the journal holds steps an interrupted run started and never saw finish. */
-async function hasPendingOperations(journalPath: string): Promise<boolean> {
-  const text = await readFile(journalPath, "utf8").catch(() => "");
-  return pendingOperations(parseJournal(text).entries).length > 0;
 }
 
 /** Something to execute, or a busy server to wait out and plan again. */
@@ -123,7 +107,7 @@ async function approve(io: CliIo, autoApprove: boolean): Promise<void> {
 }
 
 /** Executes a plan that was shown (and approved): progress, journal, the apply report. Shared with `import --adopt`. */
-export async function execute(io: CliIo, session: Session, lock: JournalLock, planned: PlanResult, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
+export async function execute(io: CliIo, session: Session, lock: LockedScope, planned: PlanResult, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
   const color = useColor(io, options.color);
   const asksCanaries = isInteractive(io) && !options.autoApprove && Object.values(planned.plan.rollout).some((p) => p.canaryApproval === "manual");
   const live = isInteractive(io) && options.output === "text" && io.env["REFORM_PROGRESS"] !== "plain" && !asksCanaries;
@@ -131,10 +115,11 @@ export async function execute(io: CliIo, session: Session, lock: JournalLock, pl
   const listr = live ? createListrReporter(addresses) : undefined;
   const progress = options.output === "json" ? io.stderr : io.stdout;
   const reporter: Reporter = listr ?? createPlainReporter((line) => progress.write(line), io.clock);
-  const journal = await openFileJournal(session.fleet.journal, { lock });
+  const journal = await lock.openJournal({ identity: identityOf(io), planDigest: planDigest(planned.plan), reformVersion: REFORM_VERSION });
+  let report: ApplyReport | undefined;
   try {
     const rendering = listr?.run();
-    const report = await apply({
+    report = await apply({
       planned,
       adapters: session.adapters,
       clock: io.clock,
@@ -154,17 +139,21 @@ export async function execute(io: CliIo, session: Session, lock: JournalLock, pl
       },
     });
     await rendering;
-    io.stdout.write(renderApplyOutput(report, options.output, color));
-    return applySucceeded(report) ? EXIT.ok : EXIT.error;
+    await journal.close(report);
+    const notes = journal.notes();
+    io.stdout.write(renderApplyOutput(notes.length > 0 ? { ...report, backendNotes: notes } : report, options.output, color));
+    // A backend lost mid-apply fails the run even if every server converged: its records are not in the database yet.
+    return applySucceeded(report) && journal.halted?.() === undefined ? EXIT.ok : EXIT.error;
   } finally {
-    await journal.close();
+    if (!report) await journal.close();
   }
 }
 
 /** The apply report, with what this run found of an interrupted one and the groups waiting for canary approval. */
-function renderApplyOutput(report: ApplyReport, output: "text" | "json", color: boolean): string {
+function renderApplyOutput(report: ApplyReport & { readonly backendNotes?: readonly string[] }, output: "text" | "json", color: boolean): string {
   if (output === "json") {
     const extras = {
+      ...(report.backendNotes ? { backend: report.backendNotes } : {}),
       ...(report.resumed ? { resumed: report.resumed.map((r) => ({ address: r.address, step: r.step, run: r.run, started_at: r.startedAt, outcome: r.outcome, ...(r.requestId ? { request_id: r.requestId } : {}), ...(r.jobId ? { job_id: r.jobId } : {}), ...(r.message ? { message: r.message } : {}) })) } : {}),
       ...(report.journalProblems ? { journal_problems: report.journalProblems } : {}),
       ...(report.awaitingApproval ? { awaiting_approval: report.awaitingApproval } : {}),
@@ -172,6 +161,7 @@ function renderApplyOutput(report: ApplyReport, output: "text" | "json", color: 
     return `${JSON.stringify({ ...toApplyReportDocument(report), ...extras }, null, 2)}\n`;
   }
   const lines = [
+    ...(report.backendNotes ?? []).map((n) => `Backend: ${n}`),
     ...(report.journalProblems ?? []).map((p) => `Journal: ${p}`),
     ...(report.resumed ?? []).map((r) => `Resumed: ${describeResumed(r)}`),
     renderReportAs(report, "text", { color }).trimEnd(),
@@ -179,3 +169,4 @@ function renderApplyOutput(report: ApplyReport, output: "text" | "json", color: 
   ];
   return `${lines.join("\n")}\n`;
 }
+

@@ -12,10 +12,12 @@ import { useColor } from "../io.js";
 import { renderPlanAs } from "../render.js";
 import type { FleetAccessOptions, Session } from "../session.js";
 import { fleetDeps, loadConfig, openSession } from "../session.js";
-import { execute, withJournalLock } from "./apply.js";
+import { execute } from "./apply.js";
+import type { BackendOptions } from "../backend.js";
+import { withBackendLock } from "../backend.js";
 import { planWithSession } from "./plan.js";
 
-export interface ImportCommandOptions extends FleetAccessOptions {
+export interface ImportCommandOptions extends FleetAccessOptions, BackendOptions {
   readonly config: string;
   /** `--provider`: only these providers. @default [] (all) */
   readonly provider: readonly string[];
@@ -65,7 +67,7 @@ export async function importCommand(io: CliIo, options: ImportCommandOptions, si
  * when a server would need more than that (it changed since import read it).
  */
 async function adopt(io: CliIo, session: Session, options: ImportCommandOptions, signal: AbortSignal): Promise<number> {
-  return withJournalLock(session.fleet.journal, async (lock) => {
+  return withBackendLock(io, session.fleet, options, async (lock) => {
     const planned = await planWithSession(io, session, { target: [], adopt: true, checkInputs: true }, signal);
     const moved = planned.plan.changes.filter((c) => c.action !== "adopt" && c.action !== "no-op");
     if (moved.length > 0) {
