@@ -28,7 +28,7 @@ async function reform(args: readonly string[]): Promise<{ code: number; stdout: 
 }
 
 describe("main", () => {
-  // `--version` alone is answered before commander is loaded; with other arguments commander answers it: the same.
+  // bin/reform.js answers `--version` alone before loading main (test/cli-version.test.ts); main answers it through commander.
   it.each([["--version"], ["-V"], ["--debug", "--version"]])("prints the package version for %s", async (...args) => {
     expect(await reform(args)).toEqual({ code: 0, stdout: `${packageVersion}\n`, stderr: "" });
   });

@@ -1,27 +1,21 @@
 import { setMaxListeners } from "node:events";
 import { constants } from "node:os";
 import { ConfigError, ReformError } from "../model/errors.js";
-import { VERSION } from "../version.js";
 import { EXIT } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
 import { processIo } from "./io.js";
+import { runProgram } from "./program.js";
 
 /**
  * The CLI: argv in, exit code out. The one place where errors become messages and exit codes.
- * Only what every run needs is loaded here: `reform --version` answers without loading the command line's
- * definition (commander), and each command is imported when it runs, so `reform validate` does not load the
- * emulator or the HTTP stack.
+ * Each command is imported when it runs, so `reform validate` does not load the emulator or the HTTP stack;
+ * bin/reform.js answers `--version` alone before it loads this module.
  */
 export async function main(argv: readonly string[], io: CliIo = processIo(), signal: AbortSignal = processSignal()): Promise<number> {
-  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
-    io.stdout.write(`${VERSION}\n`);
-    return EXIT.ok;
-  }
   const debug = argv.includes("--debug");
   let exitCode: number = EXIT.ok;
   let endsOnSignal = false;
   try {
-    const { runProgram } = await import("./program.js");
     await runProgram(argv, io, signal, (code, end) => {
       exitCode = code;
       endsOnSignal = end?.onSignal ?? false;
