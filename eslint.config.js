@@ -2,7 +2,8 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "dist-bench/**", "node_modules/**", "coverage/**"] },
+  // src/**/*.generated.js: ajv standalone code written by scripts/compile-validators.js.
+  { ignores: ["dist/**", "dist-bench/**", "node_modules/**", "coverage/**", "src/**/*.generated.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

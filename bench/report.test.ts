@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { GENERATED_MARKER, withIntro } from "./report.js";
 import { requestsBetween } from "./emulator-host.js";
 import { scalingSvg } from "./svg.js";
+import { median } from "./startup.js";
 
 describe("withIntro", () => {
   it("keeps the hand-written part of the page and replaces everything after the marker", () => {
@@ -34,5 +35,13 @@ describe("scalingSvg", () => {
     expect(svg.match(/<circle /g)).toHaveLength(18);
     expect(svg).toContain("&lt;load&gt; &amp; more");
     expect(svg).not.toMatch(/NaN|Infinity/);
+  });
+});
+
+describe("median", () => {
+  it("is the middle value, or the mean of the two middle ones, whatever the order", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([10, 1, 4, 3])).toBe(3.5);
+    expect(() => median([])).toThrow();
   });
 });

@@ -5,6 +5,7 @@
  * `--quick` (or BENCH_QUICK=1) runs small sizes only, in about a minute: a check of the instruments that writes nothing.
  */
 import { readFile, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { ApplyFigures } from "./apply-bench.js";
 import { runApplyBench } from "./apply-bench.js";
@@ -16,6 +17,7 @@ import { machineOf, renderReport, withIntro } from "./report.js";
 import type { BenchResults } from "./report.js";
 import type { ScalingPoint } from "./svg.js";
 import { scalingSvg } from "./svg.js";
+import { runStartup } from "./startup.js";
 import { runThroughput } from "./throughput.js";
 
 const DOCS = fileURLToPath(new URL("../../docs/", import.meta.url));
@@ -34,10 +36,11 @@ export interface BenchSizes {
   readonly curve: readonly number[];
   readonly throughputMs: number;
   readonly limitMs: number;
+  readonly startupRounds: number;
 }
 
-const FULL: BenchSizes = { big: 10_000, applyN: 1000, sequentialSample: 10, curve: [100, 1000, 10_000], throughputMs: 5000, limitMs: 15 * 60_000 };
-const QUICK: BenchSizes = { big: 1000, applyN: 200, sequentialSample: 3, curve: [100, 1000], throughputMs: 1000, limitMs: 5 * 60_000 };
+const FULL: BenchSizes = { big: 10_000, applyN: 1000, sequentialSample: 10, curve: [100, 1000, 10_000], throughputMs: 5000, limitMs: 15 * 60_000, startupRounds: 10 };
+const QUICK: BenchSizes = { big: 1000, applyN: 200, sequentialSample: 3, curve: [100, 1000], throughputMs: 1000, limitMs: 5 * 60_000, startupRounds: 3 };
 
 /** Emulated rebuild duration of the apply curve: 2 s, except at 10,000 servers (100 waves) where 500 ms keeps the run bounded. */
 export function curveRebuildMs(servers: number): number {
@@ -49,6 +52,11 @@ async function main(): Promise<void> {
   const sizes = quick ? QUICK : FULL;
   installCleanup(sizes.limitMs, (line) => process.stderr.write(`${line}\n`));
   const started = performance.now();
+  const loadAtStart = loadavg()[0] ?? 0;
+
+  log("# CLI start-up (whole processes)");
+  const startup = await runStartup(sizes.startupRounds);
+  log(`node -e 0: ${startup.nodeMs.toFixed(0)} ms; ${startup.commands.map((c) => `${c.label}: ${c.medianMs.toFixed(0)} ms (${c.ratio.toFixed(2)}×)`).join("; ")}; load ${startup.load[0].toFixed(1)} → ${startup.load[1].toFixed(1)}`);
 
   log("# emulator throughput");
   const throughput = await runThroughput(sizes.big, 32, sizes.throughputMs);
@@ -84,7 +92,7 @@ async function main(): Promise<void> {
   const totalMs = performance.now() - started;
   log(`benchmark took ${s(totalMs)}; processes still running: ${running()}`);
   if (quick) return;
-  const results: BenchResults = { machine: await machineOf(), loadNote: process.env["BENCH_LOAD_NOTE"] ?? "", totalMs, throughput, plan, clouds, apply, sequential, perServer, curve };
+  const results: BenchResults = { machine: await machineOf(), loadNote: process.env["BENCH_LOAD_NOTE"] ?? "", totalMs, load: [loadAtStart, loadavg()[0] ?? 0], startup, throughput, plan, clouds, apply, sequential, perServer, curve };
   const points: ScalingPoint[] = curve.map(({ plan: p, apply: a }) => ({
     servers: p.servers,
     planSeconds: p.wallMs / 1000,

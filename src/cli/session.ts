@@ -3,7 +3,6 @@ import { loadFleet } from "../config/load.js";
 import type { LoadFleetDeps, LoadFleetOptions } from "../config/load.js";
 import type { DesiredFleet } from "../model/desired.js";
 import type { ProviderAdapter } from "../model/provider.js";
-import { createAdapters } from "../providers/registry.js";
 import type { CliIo } from "./io.js";
 
 /** A loaded fleet and its providers' adapters; `close()` releases connections and stops embedded simulators. */
@@ -45,6 +44,8 @@ export function listed(env: Readonly<Record<string, string | undefined>>, variab
 
 /** The fleet's providers' adapters (the embedded simulator starts here; clouds are contacted only when first used). */
 export async function openSession(io: CliIo, fleet: DesiredFleet, options: { debug: boolean }): Promise<Session> {
+  // Imported here, not at the top: `reform validate` loads fleets without the HTTP stack, the providers or the emulator.
+  const { createAdapters } = await import("../providers/registry.js");
   const adapters = await createAdapters(fleet, {
     env: io.env,
     cwd: io.cwd,

@@ -1,24 +1,18 @@
-import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { Diagnostic } from "../model/errors.js";
 import { explainErrors } from "./explain.js";
 import type { Issue } from "./explain.js";
 import type { ParsedFleetText } from "./parse.js";
 import { locate, locateKey, scalarSource } from "./parse.js";
-import { fleetSchema } from "./schema.js";
+import { validateFleetData } from "./fleet-validator.generated.js";
 
-let compiled: ValidateFunction | undefined;
-
-/** The compiled fleet schema (draft 2020-12, strict, all errors, with the data and schema of each error). */
+/**
+ * The fleet schema compiled ahead of time (draft 2020-12, strict, all errors, with the data and schema of each
+ * error): ajv's standalone code, generated from schemas/fleet.schema.json by scripts/compile-validators.js when
+ * reform is built, so a run neither loads ajv nor compiles the schema.
+ */
 export function fleetValidator(): ValidateFunction {
-  if (compiled) return compiled;
-  // strictRequired is off because "exactly one of" is written as `oneOf: [{ required: [a] }, { required: [b] }]`
-  // with the keys declared once in the enclosing schema's `properties`; every other strict check is on.
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
-  ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
-  ajv.addKeyword({ keyword: "x-key-hints", schemaType: "object" });
-  compiled = ajv.compile(fleetSchema);
-  return compiled;
+  return validateFleetData as unknown as ValidateFunction;
 }
 
 /** Validates the (interpolated) fleet data; every problem is a diagnostic located in the YAML source. */

@@ -62,11 +62,13 @@ export function segments(path: string): string[] {
   return path.split("/").filter((s) => s !== "").map((s) => decodeURIComponent(s));
 }
 
-/** The route key for statistics: ids replaced by `{id}`. */
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** The route key for statistics: ids replaced by `{id}`, request ids (`req-UUID`, Nova's instance actions) by `{request-id}`. */
 export function routeKey(method: string, pathname: string): string {
   const route = pathname
     .split("/")
-    .map((s) => (/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(s) || /^[0-9a-f]{32}$/i.test(s) ? "{id}" : s))
+    .map((s) => (UUID.test(s) || /^[0-9a-f]{32}$/i.test(s) ? "{id}" : s.startsWith("req-") && UUID.test(s.slice(4)) ? "{request-id}" : s))
     .join("/");
   return `${method} ${route}`;
 }

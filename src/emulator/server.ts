@@ -175,7 +175,9 @@ function send(res: ServerResponse, response: ApiResponse, common: Readonly<Recor
     payload = typeof response.body === "string" ? response.body : JSON.stringify(response.body);
     headers["content-type"] ??= typeof response.body === "string" ? "text/plain; charset=UTF-8" : "application/json";
   }
-  headers["content-length"] = String(payload === undefined ? 0 : Buffer.byteLength(payload));
+  // Encoded once: a list page is megabytes, and measuring then writing the string would encode it twice.
+  const bytes = payload === undefined ? undefined : Buffer.from(payload, "utf8");
+  headers["content-length"] = String(bytes?.length ?? 0);
   res.writeHead(response.status, headers);
-  res.end(payload);
+  res.end(bytes);
 }

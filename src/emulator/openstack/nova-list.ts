@@ -3,7 +3,7 @@ import { novaStatus } from "./lifecycle.js";
 import { atLeast } from "./microversion.js";
 import type { NovaCall, NovaContext } from "./nova-common.js";
 import { json, NovaError } from "./nova-common.js";
-import { serverView, summaryView } from "./nova-view.js";
+import { serverJson, summaryView } from "./nova-view.js";
 import type { ServerState } from "./state-types.js";
 import { microsOf } from "./time.js";
 
@@ -103,10 +103,12 @@ export function listServers(ctx: NovaContext, call: NovaCall, detail: boolean): 
     if (!found || !matches(found)) throw new NovaError(400, `marker [${marker}] not found`);
   }
   const page = pageOf(ctx, call, { limit, marker, matches });
-  const body: Record<string, unknown> = { servers: page.map((s) => (detail ? serverView(ctx, call, s) : summaryView(call, s))) };
   const last = page[page.length - 1];
-  if (last && page.length === limit) body.servers_links = [{ rel: "next", href: nextHref(call, detail, last.id) }];
-  return json(200, body);
+  const links = last && page.length === limit ? [{ rel: "next", href: nextHref(call, detail, last.id) }] : undefined;
+  if (!detail) return json(200, { servers: page.map((s) => summaryView(call, s)), ...(links ? { servers_links: links } : {}) });
+  // The same text as JSON.stringify({ servers, servers_links }), from each server's kept text (serverJson).
+  const text = `{"servers":[${page.map((s) => serverJson(ctx, call, s)).join(",")}]${links ? `,"servers_links":${JSON.stringify(links)}` : ""}}`;
+  return json(200, text, { "content-type": "application/json" });
 }
 
 interface PageRequest {
