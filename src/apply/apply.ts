@@ -16,8 +16,8 @@ import { planCanaries } from "./canary.js";
 import type { GateProbe } from "./gate.js";
 import { gateSubjectOf, waitForGate } from "./gate.js";
 import type { GateSubject } from "./gate.js";
-import type { Journal } from "./journal.js";
-import { noJournal, pendingOperations } from "./journal.js";
+import type { BeforeStateEntry, Journal } from "./journal.js";
+import { noJournal, openBeforeStates, pendingOperations } from "./journal.js";
 import { ADAPTIVE_POLLING, OperationPoller } from "./poller.js";
 import { InstanceReader } from "./reader.js";
 import { resumeOperations } from "./resume.js";
@@ -77,7 +77,7 @@ export async function applyPlan(
     .filter((c) => isExecutable(c.action) || c.action === "wait")
     .map((c): InstanceChange => (resuming.has(c.address) ? { ...c, action: "wait" } : c));
   const providers = new Set([...changes.map((c) => c.provider), ...pending.map((p) => p.provider).filter((p) => deps.adapters.has(p))]);
-  const contexts = createContexts(run, deps, options, providers, journal);
+  const contexts = createContexts(run, deps, options, providers, journal, openBeforeStates(previous.entries));
   const groupOf = (address: InstanceAddress) => plan.changes.find((c) => c.address === address)?.group ?? desired.get(address)?.group ?? "default";
   const timeouts = (group: string) => timeoutsFor(plan.rollout[group] ?? plan.rollout["default"], options);
   const resumed = await resumeOperations(pending, { run, contexts, timeoutOf: (address, step) => timeouts(groupOf(address))[step] });
@@ -187,7 +187,14 @@ function keyPairNamesOnce(adapter: ProviderAdapter, signal: AbortSignal): () => 
   return () => (names ??= adapter.keyPairNames?.(signal).catch(() => []) ?? Promise.resolve([]));
 }
 
-function createContexts(run: string, deps: ApplyDeps, options: ApplyOptions, providers: ReadonlySet<string>, journal: Journal): Map<string, InstanceContext> {
+function createContexts(
+  run: string,
+  deps: ApplyDeps,
+  options: ApplyOptions,
+  providers: ReadonlySet<string>,
+  journal: Journal,
+  open: ReadonlyMap<InstanceAddress, BeforeStateEntry>,
+): Map<string, InstanceContext> {
   const contexts = new Map<string, InstanceContext>();
   for (const provider of providers) {
     const adapter = deps.adapters.get(provider);
@@ -208,6 +215,7 @@ function createContexts(run: string, deps: ApplyDeps, options: ApplyOptions, pro
       clock: deps.clock,
       reporter: deps.reporter,
       journal,
+      openBeforeStates: open,
       signal: deps.signal,
       timeouts: DEFAULT_STEP_TIMEOUTS_MS,
       waitTimeoutMs: options.waitTimeoutMs ?? 30 * 60_000,

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { JournalEntry, StepEntry } from "./journal.js";
-import { canaryRecords, parseJournal, pendingOperations } from "./journal.js";
+import type { BeforeState, BeforeStateEntry, JournalEntry, StepEntry } from "./journal.js";
+import { beforeStates, canaryRecords, openBeforeStates, parseJournal, pendingOperations } from "./journal.js";
 
 const started = (over: Partial<StepEntry> = {}): StepEntry => ({
   time: "2026-11-23T10:00:00.000Z",
@@ -18,6 +18,34 @@ const started = (over: Partial<StepEntry> = {}): StepEntry => ({
   requestId: "req-1",
   ...over,
 });
+
+const state = (image: string): BeforeState => ({
+  image: { id: image },
+  keyPair: "ops",
+  metadata: { role: "web" },
+  annotations: {},
+  userData: { state: "absent" },
+  power: "running",
+  status: "ACTIVE",
+});
+
+/** A before-state record of `run` for server `name` (address dc1/<name>), with the steps it planned. */
+const recorded = (run: string, name: string, image: string, over: Partial<BeforeStateEntry> = {}): BeforeStateEntry => ({
+  time: "2026-11-23T10:00:00.000Z",
+  run,
+  event: "before-state",
+  address: `dc1/${name}`,
+  id: `srv-${name}`,
+  provider: "dc1",
+  steps: ["stop", "rebuild"],
+  firstRun: run,
+  state: state(image),
+  ...over,
+});
+
+/** A step entry of `run` on server `name`, step `index`. */
+const step = (run: string, name: string, index: number, event: StepEntry["event"], over: Partial<StepEntry> = {}): StepEntry =>
+  started({ run, address: `dc1/${name}`, id: `srv-${name}`, op: `${run}:dc1/${name}:${index}`, event, ...over });
 
 const lines = (entries: readonly JournalEntry[]) => entries.map((e) => `${JSON.stringify(e)}\n`).join("");
 
@@ -40,6 +68,7 @@ describe("parseJournal", () => {
     const entryArb = fc.oneof(
       fc.record({ address: fc.string({ minLength: 1, maxLength: 12 }), event: fc.constantFrom("started" as const, "finished" as const, "failed" as const), message: fc.string({ maxLength: 20 }) }).map((r) => started({ ...r, op: `r1:${r.address}:0` })),
       fc.record({ group: fc.string({ minLength: 1, maxLength: 8 }), config: fc.string({ minLength: 4, maxLength: 8 }) }).map((r): JournalEntry => ({ time: "2026-11-23T10:00:00.000Z", run: "r1", event: "canaries-passed", addresses: ["a/b"], ...r })),
+      fc.record({ name: fc.string({ minLength: 1, maxLength: 8 }), image: fc.string({ maxLength: 8 }) }).map((r): JournalEntry => recorded("r1", r.name, r.image)),
     );
     fc.assert(
       fc.property(fc.array(entryArb, { maxLength: 8 }), fc.nat(), (entries, cut) => {
@@ -106,5 +135,87 @@ describe("canaryRecords", () => {
     ]);
     expect([...records.passed].sort()).toEqual(["db|c2", "web|c1"]);
     expect([...records.approved]).toEqual(["web|c1"]);
+  });
+});
+
+describe("before-state records", () => {
+  it("are read back whole; a torn before-state line is reported and left out", () => {
+    const text = lines([recorded("r1", "a", "img-1"), step("r1", "a", 0, "started")]) + JSON.stringify(recorded("r1", "b", "img-1")).slice(0, 40);
+    const reading = parseJournal(text);
+    expect(reading.entries[0]).toEqual(recorded("r1", "a", "img-1"));
+    expect(reading.problems.map((p) => p.message)).toEqual([expect.stringMatching(/incomplete/)]);
+    expect([...beforeStates(reading.entries).keys()]).toEqual(["dc1/a"]);
+  });
+
+  it("a line that says before-state without its fields is not an entry", () => {
+    const { state: _s, ...partial } = recorded("r1", "a", "img-1");
+    expect(parseJournal(`${JSON.stringify(partial)}\n`).entries).toEqual([]);
+  });
+});
+
+describe("beforeStates", () => {
+  it("gives, per server, the before-state of the last run only", () => {
+    const entries: JournalEntry[] = [
+      recorded("r1", "a", "img-0"),
+      recorded("r1", "old", "img-0"),
+      step("r1", "a", 0, "finished"),
+      step("r1", "a", 1, "finished"),
+      step("r1", "old", 0, "finished"),
+      step("r1", "old", 1, "finished"),
+      recorded("r2", "a", "img-1"),
+      recorded("r2", "b", "img-1"),
+      step("r2", "a", 0, "started"),
+    ];
+    const found = beforeStates(entries);
+    expect([...found.keys()].sort()).toEqual(["dc1/a", "dc1/b"]);
+    expect(found.get("dc1/a")).toMatchObject({ run: "r2", state: { image: { id: "img-1" } } });
+    expect(beforeStates([step("r1", "a", 0, "finished")]).size).toBe(0);
+  });
+
+  it("a resumed run: the first record wins, and the servers the interrupted run finished are in too", () => {
+    const entries: JournalEntry[] = [
+      recorded("r1", "a", "img-0"),
+      recorded("r1", "done", "img-0"),
+      step("r1", "done", 0, "finished"),
+      step("r1", "done", 1, "finished"),
+      step("r1", "a", 0, "finished"),
+      step("r1", "a", 1, "started"),
+      // r2 resumes: follows r1's rebuild of a, then (say) restarts it; its record of a copies r1's.
+      step("r1", "a", 1, "finished", { run: "r2", resumedBy: "r2" }),
+      recorded("r2", "a", "img-0", { firstRun: "r1", steps: ["start"] }),
+      recorded("r2", "c", "img-5"),
+      // A record of a written by mistake with the half-done state is not taken over the first.
+      recorded("r2", "a", "img-NEW", { firstRun: "r1" }),
+    ];
+    const found = beforeStates(entries);
+    expect([...found.keys()].sort()).toEqual(["dc1/a", "dc1/c", "dc1/done"]);
+    expect(found.get("dc1/a")).toMatchObject({ run: "r1", state: { image: { id: "img-0" } } });
+    expect(found.get("dc1/c")).toMatchObject({ run: "r2" });
+  });
+});
+
+describe("openBeforeStates", () => {
+  it("keeps records whose server's steps did not all end: killed before, between or during steps", () => {
+    const entries: JournalEntry[] = [
+      recorded("r1", "unsent", "img-0"),
+      recorded("r1", "between", "img-0"),
+      step("r1", "between", 0, "finished"),
+      recorded("r1", "during", "img-0"),
+      step("r1", "during", 0, "started"),
+      recorded("r1", "done", "img-0"),
+      step("r1", "done", 0, "finished"),
+      step("r1", "done", 1, "finished"),
+      recorded("r1", "failed", "img-0"),
+      step("r1", "failed", 0, "failed"),
+      recorded("r1", "followed", "img-0"),
+      step("r1", "followed", 0, "finished"),
+      step("r1", "followed", 1, "finished", { run: "r2", resumedBy: "r2" }),
+    ];
+    expect([...openBeforeStates(entries).keys()].sort()).toEqual(["dc1/between", "dc1/during", "dc1/unsent"]);
+  });
+
+  it("a later run's record of the server replaces an earlier one", () => {
+    const entries: JournalEntry[] = [recorded("r1", "a", "img-0"), recorded("r2", "a", "img-0", { firstRun: "r1" }), step("r2", "a", 0, "finished"), step("r2", "a", 1, "finished")];
+    expect(openBeforeStates(entries).size).toBe(0);
   });
 });

@@ -36,7 +36,45 @@ export interface CanaryEntry {
   readonly addresses: readonly InstanceAddress[];
 }
 
-export type JournalEntry = StepEntry | CanaryEntry;
+/** user_data as it was before: content only when kept (see before-state.ts), else its digest and why, or why it is not known. */
+export type BeforeUserData =
+  | { readonly state: "content"; readonly sha256: string; readonly content: string }
+  | { readonly state: "digest"; readonly sha256: string; readonly why: string }
+  | { readonly state: "absent" }
+  | { readonly state: "unknown"; readonly why: string };
+
+/** A server's managed state before a run's first step on it. */
+export interface BeforeState {
+  readonly image: { readonly id: string; readonly name?: string } | { readonly unknown: string };
+  readonly keyPair: string | null;
+  /** The keys the fleet manages, with their values before (null: the key was absent). */
+  readonly metadata: Readonly<Record<string, string | null>>;
+  /** reform's own annotations (applied digest, user_data digest, reboot token) as they were. */
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly userData: BeforeUserData;
+  readonly power: "running" | "stopped" | "unknown";
+  /** The cloud's status word, for messages. */
+  readonly status: string;
+}
+
+/**
+ * Written before a server's first step, once per server and run. A run that takes over a server an interrupted run
+ * left half-done copies that run's record (`firstRun` names the run that observed it), never the half-done state.
+ */
+export interface BeforeStateEntry {
+  readonly time: string;
+  readonly run: string;
+  readonly event: "before-state";
+  readonly address: InstanceAddress;
+  readonly id: string;
+  readonly provider: string;
+  /** The steps this run planned for the server: the record stays open until the last one ends. */
+  readonly steps: readonly StepKind[];
+  readonly firstRun: string;
+  readonly state: BeforeState;
+}
+
+export type JournalEntry = StepEntry | CanaryEntry | BeforeStateEntry;
 
 /** What the previous runs left: their entries, and any line that could not be read (a torn last line after a kill). */
 export interface JournalReading {
@@ -100,6 +138,10 @@ export function journalEntryOf(value: unknown): JournalEntry | undefined {
   if (CANARY_EVENTS.has(v["event"])) {
     return typeof v["group"] === "string" && typeof v["config"] === "string" && Array.isArray(v["addresses"]) ? (v as unknown as CanaryEntry) : undefined;
   }
+  if (v["event"] === "before-state") {
+    const ok = typeof v["address"] === "string" && typeof v["id"] === "string" && typeof v["firstRun"] === "string" && Array.isArray(v["steps"]) && typeof v["state"] === "object" && v["state"] !== null;
+    return ok ? (v as unknown as BeforeStateEntry) : undefined;
+  }
   return undefined;
 }
 
@@ -150,4 +192,50 @@ export function canaryRecords(entries: readonly JournalEntry[]): { readonly pass
     else if (entry.event === "canaries-approved") approved.add(`${entry.group}|${entry.config}`);
   }
   return { passed, approved };
+}
+
+/**
+ * Per server, the before-state an earlier run recorded and whose steps did not all end (the run was killed, or
+ * stopped, before the server's last step finished or any step failed): a later run carries it forward.
+ */
+export function openBeforeStates(entries: readonly JournalEntry[]): Map<InstanceAddress, BeforeStateEntry> {
+  const latest = new Map<InstanceAddress, BeforeStateEntry>();
+  const finished = new Set<string>();
+  /** `<run>:<address>:` of every step that failed. */
+  const failed = new Set<string>();
+  for (const entry of entries) {
+    if (entry.event === "before-state") latest.set(entry.address, entry);
+    else if (entry.event === "finished" && entry.op !== undefined) finished.add(entry.op);
+    else if (entry.event === "failed" && entry.op !== undefined) failed.add(entry.op.slice(0, entry.op.lastIndexOf(":") + 1));
+  }
+  const open = new Map<InstanceAddress, BeforeStateEntry>();
+  for (const [address, entry] of latest) {
+    const prefix = `${entry.run}:${address}:`;
+    if (!finished.has(`${prefix}${entry.steps.length - 1}`) && !failed.has(prefix)) open.set(address, entry);
+  }
+  return open;
+}
+
+/**
+ * Per server, the before-state of the last run the journal records: the last run that recorded one, together with
+ * the interrupted runs it carried servers over from (transitively), so servers those changed are in too. A server's
+ * first record wins: a resumed run's copy never replaces what the original run observed.
+ */
+export function beforeStates(entries: readonly JournalEntry[]): Map<InstanceAddress, BeforeStateEntry> {
+  const records = entries.filter((e): e is BeforeStateEntry => e.event === "before-state");
+  const last = records.at(-1);
+  if (last === undefined) return new Map();
+  const runs = new Set([last.run]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const r of records) {
+      if (runs.has(r.run) && !runs.has(r.firstRun)) {
+        runs.add(r.firstRun);
+        grew = true;
+      }
+    }
+  }
+  const found = new Map<InstanceAddress, BeforeStateEntry>();
+  for (const r of records) if (runs.has(r.run) && !found.has(r.address)) found.set(r.address, r);
+  return found;
 }

@@ -1,4 +1,5 @@
 import type { Step, StepKind } from "../model/action.js";
+import type { InstanceAddress } from "../model/address.js";
 import type { InstanceChange } from "../model/change.js";
 import type { Clock } from "../model/clock.js";
 import type { DesiredInstance } from "../model/desired.js";
@@ -10,7 +11,8 @@ import type { ProviderAdapter, StepInputs } from "../model/provider.js";
 import { fingerprintOf } from "../plan/fingerprint.js";
 import { keyPairsNamed, missingKeyPair } from "../plan/key-pairs.js";
 import { formatDuration } from "./duration.js";
-import type { Journal } from "./journal.js";
+import { beforeStateOf } from "./before-state.js";
+import type { BeforeStateEntry, Journal } from "./journal.js";
 import type { OperationPoller } from "./poller.js";
 import type { InstanceReader } from "./reader.js";
 import { RESTART_STEP, needsRestart, withRestart } from "./restart.js";
@@ -35,6 +37,8 @@ export interface InstanceContext {
   readonly clock: Clock;
   readonly reporter: Reporter;
   readonly journal: Journal;
+  /** Before-states that interrupted runs recorded for servers they left half-done (see openBeforeStates). */
+  readonly openBeforeStates: ReadonlyMap<InstanceAddress, BeforeStateEntry>;
   readonly signal: AbortSignal;
   readonly timeouts: Readonly<Record<StepKind, number>>;
   /** How long to wait for a server that was busy at plan time. */
@@ -77,6 +81,7 @@ export async function runInstance(ctx: InstanceContext, planned: InstanceChange,
   const ready = await preflight(ctx, change, desired);
   if (ready.type === "failed") return { change, result: ready };
   const before = current;
+  await recordBeforeState(ctx, change, desired, before);
   for (const [index, step] of change.steps.entries()) {
     const outcome = await runStep(ctx, change, step, ready.inputs[index] ?? {}, current, index);
     if (outcome.type === "failed") return { change, result: await afterFailure(ctx, change, desired, before, outcome) };
@@ -86,6 +91,27 @@ export async function runInstance(ctx: InstanceContext, planned: InstanceChange,
   const after = await ctx.reader.read(change.id);
   if (!after) return { change, result: { type: "failed", why: "the server disappeared during apply" } };
   return { change, result: verifyInstance({ desired, change, before, after }), instance: after };
+}
+
+/**
+ * The server's before-state, in the journal before its first step is sent: from the observation the (re)plan was
+ * made from (the fingerprint check just proved the server still matches it). A server an interrupted run left
+ * half-done keeps that run's record.
+ */
+async function recordBeforeState(ctx: InstanceContext, change: InstanceChange, desired: DesiredInstance, observed: ObservedInstance): Promise<void> {
+  const carried = ctx.openBeforeStates.get(change.address);
+  const original = carried?.id === change.id ? carried : undefined;
+  await ctx.journal.append({
+    time: new Date(ctx.clock.now()).toISOString(),
+    run: ctx.run,
+    event: "before-state",
+    address: change.address,
+    id: change.id,
+    provider: ctx.adapter.name,
+    steps: change.steps.map((s) => s.kind),
+    firstRun: original?.firstRun ?? ctx.run,
+    state: original?.state ?? beforeStateOf(observed, desired.spec, change),
+  });
 }
 
 function settledResult(change: InstanceChange): InstanceResult {

@@ -3,8 +3,8 @@ import { appendFile, readFile } from "node:fs/promises";
 import { constants } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseJournal, pendingOperations } from "../../src/apply/journal.js";
-import type { StepEntry } from "../../src/apply/journal.js";
+import { beforeStates, parseJournal, pendingOperations } from "../../src/apply/journal.js";
+import type { BeforeStateEntry, StepEntry } from "../../src/apply/journal.js";
 import type { TestCloud } from "../support/cloud.js";
 import { FAST, startTestCloud, worldWith } from "../support/cloud.js";
 import { serverActions, serverByName } from "../support/world.js";
@@ -109,6 +109,36 @@ describe("an apply killed with SIGKILL mid-rebuild, then applied again", () => {
     expect(third.stdout).not.toMatch(/Resumed:/);
     expect((await cloud.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"])).code).toBe(0);
     for (const name of NAMES) expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
+  }, 60_000);
+});
+
+describe("the before-state of a server an apply was killed on", () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(WORLD, { timings: { ...FAST, stop: 8000 } });
+    // Stopped, then rebuilt: killed during the stop, the next run finds the server stopped and still has the rebuild to send.
+    await cloud.writeFleet(`providers: { dc1: { type: openstack, cloud: test } }
+instances:
+  - { provider: dc1, name: web-1, spec: { image: { name: ubuntu-24.04 }, power: stopped } }
+`);
+  });
+  afterAll(async () => cloud.close());
+
+  it("is kept by the run that finishes it: the resumed run copies the original record, never the half-done state", async () => {
+    await applyKilledMidRebuild(cloud, 1, {}, "stop");
+    const journalPath = join(cloud.dir, ".reform", "journal.jsonl");
+    const killedRun = pendingOperations(parseJournal(await readFile(journalPath, "utf8")).entries)[0]?.run ?? "";
+    expect(killedRun).not.toBe("");
+    const again = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]);
+    expect(again.stdout).toMatch(/Apply: 1 converged/);
+    const entries = parseJournal(await readFile(journalPath, "utf8")).entries;
+    const records = entries.filter((e): e is BeforeStateEntry => e.event === "before-state");
+    expect(records.map((r) => [r.run === killedRun ? "killed" : "resumed", r.firstRun === killedRun, r.state.image, r.state.power])).toEqual([
+      ["killed", true, expect.objectContaining({ name: "ubuntu-22.04" }), "running"],
+      ["resumed", true, expect.objectContaining({ name: "ubuntu-22.04" }), "running"],
+    ]);
+    expect(beforeStates(entries).get("dc1/web-1")).toMatchObject({ run: killedRun, state: { power: "running", image: { name: "ubuntu-22.04" } } });
+    expect(serverActions(cloud.emulator, "web-1")).toEqual(["stop", "rebuild"]);
   }, 60_000);
 });
 

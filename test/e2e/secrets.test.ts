@@ -9,13 +9,16 @@ const ADMIN_TOKEN = "Fixed-Admin-T0ken-Kn0wn-9f3c";
 const ROOT_PASSWORD = "R00t-Pa55-Kn0wn-7d1e";
 const SENSITIVE_LINE = "db_password: S3ns1tive-Us3rdata-Kn0wn";
 
-const SECRETS = [ADMIN_PASSWORD, ADMIN_TOKEN, ROOT_PASSWORD, "S3ns1tive-Us3rdata-Kn0wn"];
+/** What app-1 runs before the first apply: sensitive too (the fleet marks app-1's user_data so), kept by the journal's before-state as a digest only. */
+const OLD_SENSITIVE = "Old-Us3rdata-S3cret-Kn0wn";
+
+const SECRETS = [ADMIN_PASSWORD, ADMIN_TOKEN, ROOT_PASSWORD, "S3ns1tive-Us3rdata-Kn0wn", OLD_SENSITIVE];
 
 const WORLD = worldWith(`  adminToken: ${ADMIN_TOKEN}
   images: [{ name: ubuntu-22.04 }, { name: ubuntu-24.04 }]
   keypairs: [{ name: ops-2025 }]
   servers:
-    - { name: app-1, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: app } }
+    - { name: app-1, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: app }, userData: "#cloud-config\\nold_password: ${OLD_SENSITIVE}\\n" }
     - { name: app-2, image: ubuntu-22.04, keyPair: ops-2025, metadata: { role: app } }
 `);
 
@@ -77,6 +80,7 @@ describe("secrets never leak", () => {
     const files = await filesUnder(cloud.dir);
     const written = await Promise.all(files.filter((f) => !f.endsWith(".yaml")).map((f) => readFile(f, "utf8")));
     expect(files.some((f) => f.endsWith("journal.jsonl"))).toBe(true);
+    expect(written.join("")).toContain('"event":"before-state"');
     expect(outputs.join("").length).toBeGreaterThan(1000);
     expect(outputs.some((o) => o.includes("X-Auth-Token") || o.includes("x-auth-token"))).toBe(true);
     expect(leaks([...outputs, ...written])).toEqual([]);
