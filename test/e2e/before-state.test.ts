@@ -73,6 +73,13 @@ describe("apply journals each changed server's before-state before its first ste
       expect([address, firstStep > recordAt]).toEqual([address, true]);
     }
 
+    // And before the cloud received it: the embedded sim keeps when it accepted each action (same process, same clock).
+    const accepted = (JSON.parse(await readFile(join(dir, ".reform", "sim.json"), "utf8")) as { actions: { serverName: string; at: number }[] }).actions;
+    for (const record of records) {
+      const first = accepted.find((a) => `${record.address.split("/")[0]}/${a.serverName}` === record.address);
+      expect([record.address, first !== undefined && Date.parse(record.time) <= first.at]).toEqual([record.address, true]);
+    }
+
     const byAddress = beforeStates(entries);
     expect(byAddress.get("sim/web-1")?.state).toMatchObject({
       image: { name: "ubuntu-22.04" },
