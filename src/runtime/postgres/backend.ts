@@ -245,7 +245,8 @@ async function openJournal(conn: Connection, ctx: BackendContext, scope: readonl
 }
 
 function collectIds(ids: Map<string, { requestIds: Set<string>; jobIds: Set<string> }>, entry: JournalEntry): void {
-  if (!("address" in entry)) return;
+  // Step records carry the cloud's ids; canary and before-state records none.
+  if (!("step" in entry)) return;
   const seen = ids.get(entry.address) ?? { requestIds: new Set<string>(), jobIds: new Set<string>() };
   if (entry.requestId) seen.requestIds.add(entry.requestId);
   if (entry.jobId) seen.jobIds.add(entry.jobId);
