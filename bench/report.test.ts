@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { GENERATED_MARKER, withIntro } from "./report.js";
+import type { LargeResults } from "./report.js";
+import { GENERATED_MARKER, LARGE_MARKER, renderLargeReport, withIntro, withLarge } from "./report.js";
 import { requestsBetween } from "./emulator-host.js";
 import { scalingSvg } from "./svg.js";
 import { median } from "./startup.js";
@@ -16,6 +17,44 @@ describe("withIntro", () => {
     const page = withIntro("", "figures");
     expect(page.startsWith("# Benchmarks")).toBe(true);
     expect(page.indexOf(GENERATED_MARKER)).toBeLessThan(page.indexOf("figures"));
+  });
+});
+
+describe("withLarge", () => {
+  const intro = `# Benchmarks\n\nHand-written method.\n\n${GENERATED_MARKER}\n\nfigures\n`;
+
+  it("appends the large-run section after the page and replaces only that section on the next large run", () => {
+    const page = withLarge(intro, "large figures\n");
+    expect(page).toBe(`${intro}\n${LARGE_MARKER}\n\nlarge figures\n`);
+    expect(withLarge(page, "newer large figures")).toBe(page.replace("large figures", "newer large figures"));
+  });
+
+  it("survives the regular run: withIntro rewrites the regular figures and keeps the large-run section as it was", () => {
+    const page = withLarge(intro, "large figures");
+    const rewritten = withIntro(page, "new figures");
+    expect(rewritten).toBe(page.replace("\nfigures\n", "\nnew figures\n"));
+    expect(rewritten.indexOf("new figures")).toBeLessThan(rewritten.indexOf(LARGE_MARKER));
+  });
+});
+
+describe("renderLargeReport", () => {
+  const plan = { servers: 100_000, latencyMs: 10, wallMs: 5500, exitCode: 2, requests: 106, listRequests: 101, byRoute: { "GET /compute/v2.1/servers/detail": 101 }, maxRssMb: 800, plannerUsPerServer: 21.5 };
+  const results: LargeResults = {
+    machine: { date: "2026-12-02", cpus: 2, cpuModel: "cpu", memoryGb: 8, node: "v20", summary: "" },
+    loadNote: "",
+    totalMs: 1000,
+    plan: { figures: plan, load: [9.5, 10.25] },
+    clouds: [{ figures: { cloud: "jdcloud", servers: 100_000, latencyMs: 10, wallMs: 60_000, requests: 11_005, byRoute: {}, maxRssMb: 900 }, load: [3, 4] }],
+  };
+
+  it("judges each figure against DESIGN §12.6's 100,000-server targets and states the load with each figure", () => {
+    const page = renderLargeReport(results);
+    expect(page).toContain("| wall time | 5.50 s | ≤ 6 s | met |");
+    expect(page).toContain("| API requests | 106 (101 server list pages) | ≤ ceil(N/1000) + 5 = 105 | **missed** |");
+    expect(page).toContain("| 21.5 µs/server | ≤ 20 µs | **missed** |");
+    expect(page).toContain("| 800 MB | ≤ 1 GB | met |");
+    expect(page).toContain("Load 9.5 → 10.3.");
+    expect(page).toContain("| JD Cloud VM | 60.00 s | 11,005 | 900 MB | 3.0 → 4.0 |");
   });
 });
 

@@ -37,11 +37,28 @@ export const GENERATED_MARKER = "<!-- Everything below is written by `npm run be
 
 const DEFAULT_INTRO = "# Benchmarks\n\n(Method: see bench/run.ts.)\n";
 
-/** The page to write: the previous page's hand-written part (up to the marker), then the generated figures. */
+/** The line above the figures that `npm run bench -- --large` writes at the end of docs/benchmarks.md. */
+export const LARGE_MARKER = "<!-- Everything below is written by `npm run bench -- --large` (not run in CI): edit bench/report.ts, not this part. -->";
+
+/** The previous page's large-run section (from its marker to the end), or "" when it has none. */
+function largeSectionOf(previous: string): string {
+  const at = previous.indexOf(LARGE_MARKER);
+  return at >= 0 ? previous.slice(at).trimEnd() : "";
+}
+
+/** The page to write: the previous page's hand-written part (up to the marker), then the generated figures, then the previous large-run section, kept as it was. */
 export function withIntro(previous: string, generated: string): string {
   const at = previous.indexOf(GENERATED_MARKER);
   const intro = at >= 0 ? previous.slice(0, at) : DEFAULT_INTRO;
-  return `${intro.trimEnd()}\n\n${GENERATED_MARKER}\n\n${generated.trimEnd()}\n`;
+  const large = largeSectionOf(previous);
+  return `${intro.trimEnd()}\n\n${GENERATED_MARKER}\n\n${generated.trimEnd()}\n${large ? `\n${large}\n` : ""}`;
+}
+
+/** The page to write after a large run: the previous page up to its large-run section (all of it when it has none), then the new large-run figures. */
+export function withLarge(previous: string, generated: string): string {
+  const at = previous.indexOf(LARGE_MARKER);
+  const before = (at >= 0 ? previous.slice(0, at) : previous || DEFAULT_INTRO).trimEnd();
+  return `${before}\n\n${LARGE_MARKER}\n\n${generated.trimEnd()}\n`;
 }
 
 export async function machineOf(): Promise<Machine> {
@@ -184,5 +201,61 @@ export function renderReport(r: BenchResults): string {
     ...cloudsSection(r.plan, r.clouds),
     ...applySection(r.apply, r.sequential, r.perServer),
     ...curveSection(r.curve),
+  ].join("\n");
+}
+
+/** One figure of the large run with the 1-minute load average before and after it. */
+export interface Loaded<T> {
+  readonly figures: T;
+  readonly load: readonly [number, number];
+}
+
+export interface LargeResults {
+  readonly machine: Machine;
+  readonly loadNote: string;
+  readonly totalMs: number;
+  readonly plan: Loaded<PlanFigures>;
+  readonly clouds: readonly Loaded<CloudPlanFigures>[];
+}
+
+const loadOf = (l: readonly [number, number]) => `${l[0].toFixed(1)} → ${l[1].toFixed(1)}`;
+const routes = (byRoute: Record<string, number>) => Object.entries(byRoute).map(([r, n]) => `\`${r}\` ${n}`).join(", ");
+
+/** The large-run section of docs/benchmarks.md (DESIGN §12.6's 100,000-server plan targets). */
+export function renderLargeReport(r: LargeResults): string {
+  const m = r.machine;
+  const p = r.plan.figures;
+  const target = Math.ceil(p.servers / 1000) + 5;
+  const n = p.servers.toLocaleString("en");
+  return [
+    `## Large run: plan of ${n} servers (\`npm run bench -- --large\`)`,
+    "",
+    `Measured ${m.date} on ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb.toFixed(1)} GB memory, Node ${m.node}; the large run took ${sec(r.totalMs)}. Not part of \`npm run bench\` nor of CI. Each figure carries the load average (1 min) before and after it: the machine has ${m.cpus} CPUs, and wall time and CPU figures are inflated by whatever else ran when the load is above that.`,
+    "",
+    r.loadNote ? `**Load during this run:** ${r.loadNote}` : "No note on other load was given for this run (set `BENCH_LOAD_NOTE` to record one).",
+    "",
+    `\`reform plan --detailed-exitcode\` as a child process under \`/usr/bin/time -v\` against the emulator in its own process, ${p.latencyMs} ms injected latency per request, every tenth server drifted (${(p.servers / 10).toLocaleString("en")} metadata updates in the text output). Load ${loadOf(r.plan.load)}.`,
+    "",
+    "| figure | measured | target (DESIGN §12.6) | |",
+    "|---|---|---|---|",
+    `| wall time | ${sec(p.wallMs)} | ≤ 6 s | ${ok(p.wallMs <= 6000)} |`,
+    `| API requests | ${p.requests} (${p.listRequests} server list pages) | ≤ ceil(N/1000) + 5 = ${target} | ${ok(p.requests <= target)} |`,
+    `| planner CPU (planFleet alone, best of 5) | ${p.plannerUsPerServer.toFixed(1)} µs/server | ≤ 20 µs | ${ok(p.plannerUsPerServer <= 20)} |`,
+    `| peak RSS of the reform process | ${p.maxRssMb?.toFixed(0) ?? "n/a"} MB | ≤ 1 GB | ${ok((p.maxRssMb ?? Infinity) <= 1024)} |`,
+    "",
+    `Requests by route: ${routes(p.byRoute)}.`,
+    "",
+    ...(r.clouds.length === 0
+      ? []
+      : [
+          `### Huawei ECS and JD Cloud VM at ${n} servers`,
+          "",
+          "| cloud | wall time | API requests | peak RSS | load (1 min) | how it reads |",
+          "|---|---|---|---|---|---|",
+          ...r.clouds.map(({ figures: c, load }) => `| ${c.cloud === "huaweicloud" ? "Huawei ECS" : "JD Cloud VM"} | ${sec(c.wallMs)} | ${c.requests.toLocaleString("en")} | ${c.maxRssMb?.toFixed(0) ?? "n/a"} MB | ${loadOf(load)} | ${CLOUD_NOTES[c.cloud]} |`),
+          "",
+          ...r.clouds.map(({ figures: c }) => `Requests by route (${c.cloud}): ${routes(c.byRoute)}.`),
+          "",
+        ]),
   ].join("\n");
 }

@@ -3,6 +3,7 @@
  * curve. Prints the figures and writes docs/benchmarks.md (below its hand-written introduction) and
  * docs/benchmarks-scaling.svg.
  * `--quick` (or BENCH_QUICK=1) runs small sizes only, in about a minute: a check of the instruments that writes nothing.
+ * `--large` runs only the 100,000-server plans (bench/large.ts; not in CI) and rewrites only their section of docs/benchmarks.md.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
@@ -13,7 +14,8 @@ import { runPerServerPoller, runSequentialBaseline } from "./baselines.js";
 import { installCleanup, running } from "./children.js";
 import type { CloudPlanFigures, PlanFigures } from "./plan-bench.js";
 import { runCloudPlanBench, runPlanBench } from "./plan-bench.js";
-import { machineOf, renderReport, withIntro } from "./report.js";
+import { runLarge } from "./large.js";
+import { machineOf, renderLargeReport, renderReport, withIntro, withLarge } from "./report.js";
 import type { BenchResults } from "./report.js";
 import type { ScalingPoint } from "./svg.js";
 import { scalingSvg } from "./svg.js";
@@ -47,7 +49,17 @@ export function curveRebuildMs(servers: number): number {
   return servers >= 10_000 ? 500 : 2000;
 }
 
+async function large(): Promise<void> {
+  installCleanup(30 * 60_000, (line) => process.stderr.write(`${line}\n`));
+  const results = await runLarge(log);
+  log(`large run took ${s(results.totalMs)}; processes still running: ${running()}`);
+  const previous = await readFile(`${DOCS}benchmarks.md`, "utf8").catch(() => "");
+  await writeFile(`${DOCS}benchmarks.md`, withLarge(previous, renderLargeReport(results)));
+  log("wrote the large-run section of docs/benchmarks.md");
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--large")) return large();
   const quick = process.argv.includes("--quick") || process.env["BENCH_QUICK"] === "1";
   const sizes = quick ? QUICK : FULL;
   installCleanup(sizes.limitMs, (line) => process.stderr.write(`${line}\n`));
