@@ -95,7 +95,7 @@ function planSection(p: PlanFigures): string[] {
 
 const CLOUD_NOTES: Readonly<Record<CloudPlanFigures["cloud"], string>> = {
   openstack: "",
-  huaweicloud: "`GET /v1/{project}/cloudservers/detail` pages of 100 (the adapter's page size; offset is a page number); metadata and user_data come with the list.",
+  huaweicloud: "`GET /v1/{project}/cloudservers/detail` pages of 1,000 (the adapter's page size; offset is a page number); metadata and user_data come with the list.",
   jdcloud: "`describeInstances` pages of 100, and `describeInstancesCustomData` (metadata and user data) 10 servers per request, 4 requests in flight: JD's API makes the plan O(N/10) requests.",
 };
 

@@ -158,4 +158,14 @@ describe("the emulated JD Cloud gateway", () => {
     expect(entries.map((e) => e.instanceId).sort()).toEqual(["i-bulk03", "i-run1"]);
     expect(entries.find((e) => e.instanceId === "i-run1")?.metadata).toEqual([{ key: "role", value: "web" }]);
   });
+
+  it("answers an instanceId filter in the region's order, once per VM, whatever the order, repeats and unknown ids of the values", async () => {
+    const values = ["i-bulk20", "i-stop2", "i-nope", "i-bulk20", "i-run1", "i-bulk02"].map((id, n) => `filters.1.values.${n + 1}=${id}`).join("&");
+    const ids = async (path: string) => ((await call("GET", path)).json.result?.["instances"] as { instanceId: string }[]).map((i) => i.instanceId);
+    const expected = ["i-run1", "i-stop2", "i-bulk02", "i-bulk20"];
+    expect(await ids(`/v1/regions/cn-north-1/instances?pageSize=100&filters.1.name=instanceId&${values}`)).toEqual(expected);
+    // Combined with another filter, and asked twice (the second answer comes from the emulator's index by id).
+    expect(await ids(`/v1/regions/cn-north-1/instances?pageSize=100&filters.1.name=instanceId&${values}&filters.2.name=status&filters.2.values.1=running`)).toEqual(["i-run1", "i-bulk02", "i-bulk20"]);
+    expect(await ids(`/v1/regions/cn-north-1/instances?pageSize=100&filters.1.name=instanceId&${values}`)).toEqual(expected);
+  });
 });

@@ -152,13 +152,39 @@ function filtered(req: ApiRequest, instances: readonly JdInstanceState[]): JdIns
     else f.values.push(value);
     filters.set(m[1]!, f);
   }
-  let out = [...instances];
+  const ids = [...filters.values()].find((f) => f.name === "instanceId");
+  let out = ids ? withIds(instances, ids.values) : [...instances];
   for (const f of filters.values()) {
     const field = (i: JdInstanceState): string => (f.name === "instanceId" ? i.id : f.name === "status" ? i.status : f.name === "imageId" ? i.imageId : f.name === "name" ? i.name : "");
     if (!["instanceId", "status", "imageId", "name"].includes(f.name ?? "")) throw new JdApiError(400, "INVALID_ARGUMENT", `unsupported filter ${f.name ?? "(no name)"}`);
     out = out.filter((i) => (f.name === "name" ? f.values.some((v) => i.name.includes(v)) : f.values.includes(field(i))));
   }
   return out;
+}
+
+const positions = new WeakMap<readonly JdInstanceState[], Map<string, number>>();
+
+/**
+ * The instances with one of the given ids, in the region's order, found through an index by id instead of a scan:
+ * a plan of 100,000 VMs sends 10,000 custom-data reads of 10 ids each. The index is rebuilt when an entry does not
+ * match the array any more (instances created or deleted since) or an id is not in it.
+ */
+function withIds(instances: readonly JdInstanceState[], ids: readonly string[]): JdInstanceState[] {
+  const at = (index: Map<string, number> | undefined, id: string): number | undefined => {
+    const i = index?.get(id);
+    return i !== undefined && instances[i]?.id === id ? i : undefined;
+  };
+  let index = positions.get(instances);
+  if (ids.some((id) => at(index, id) === undefined)) {
+    index = new Map(instances.map((instance, i) => [instance.id, i]));
+    positions.set(instances, index);
+  }
+  const found = new Set<number>();
+  for (const id of ids) {
+    const i = at(index, id);
+    if (i !== undefined) found.add(i);
+  }
+  return [...found].sort((a, b) => a - b).map((i) => instances[i] as JdInstanceState);
 }
 
 /** describeKeypairs' only filter: `keyNames`, exact, several values. */
