@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import type { Reporter } from "../../model/events.js";
 import type { Plan } from "../../model/plan.js";
+import { describeOverLimit, overLimit } from "../../model/plan.js";
+import { limitPlan } from "../../plan/plan-fleet.js";
 import { ReformError } from "../../model/errors.js";
 import { describeResumed } from "../../apply/resume.js";
 import type { ApplyReport } from "../../model/report.js";
@@ -24,7 +26,7 @@ import { createListrReporter } from "../reporters/listr.js";
 import { createPlainReporter } from "../reporters/plain.js";
 import { loadConfig, withSession } from "../session.js";
 import type { FleetAccessOptions, Session } from "../session.js";
-import { planWithSession } from "./plan.js";
+import { planWithSession, writeRefusals } from "./plan.js";
 
 export interface ApplyCommandOptions extends FleetAccessOptions, BackendOptions {
   readonly config: string;
@@ -40,6 +42,8 @@ export interface ApplyCommandOptions extends FleetAccessOptions, BackendOptions 
   readonly timeout?: Readonly<Partial<Record<TimeoutKind, number>>>;
   /** `--continue`: approve canaries that passed in an earlier run. */
   readonly continue?: boolean;
+  /** `--max-reprovisions N`: over the fleet file's `limits.reprovision` and a saved plan's recorded limit. @default theirs */
+  readonly maxReprovisions?: number;
   readonly color?: boolean;
   readonly debug: boolean;
 }
@@ -51,6 +55,7 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
     const color = useColor(io, options.color);
     const progress = options.output === "json" ? io.stderr : io.stdout;
     progress.write(renderPlanAs(planned.plan, "text", { color, width: io.stdout.columns ?? 100 }));
+    writeRefusals(io, planned.plan);
     if (!planned.plan.applyable) return EXIT.error;
     if (!hasWork(planned.plan)) {
       // Nothing to change, but an interrupted run may have left operations to follow and report: that changes nothing.
@@ -67,16 +72,34 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
  * the fingerprint the plan saw (changes made outside reform count too).
  */
 export async function applySavedPlanCommand(io: CliIo, planPath: string, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
-  const { plan: saved } = await readPlanFile(resolve(io.cwd, planPath));
+  const saved = recheckLimits((await readPlanFile(resolve(io.cwd, planPath))).plan, options.maxReprovisions);
   const fleet = await loadConfig(io, options.configGiven ? options.config : saved.configFile, options);
   return withBackendLock(io, fleet, options, (lock) => withSession(io, fleet, options, async (session) => {
     const planned = await prepareSavedPlan({ saved, fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal });
     const progress = options.output === "json" ? io.stderr : io.stdout;
     progress.write(renderPlanAs(saved, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
+    writeRefusals(io, saved);
     if (!saved.applyable) return EXIT.error;
     if (!hasWork(saved)) return nothingToDo(io, options.output, lock.notes());
     return execute(io, session, lock, planned, options, signal);
   }));
+}
+
+/**
+ * A saved plan measured again against the reprovision limit it recorded (or `--max-reprovisions`, which overrides it),
+ * from its own changes: a plan over the limit is refused before the fleet file is read or any cloud is contacted, even
+ * when its `applyable` was edited by hand.
+ */
+function recheckLimits(saved: Plan, override: number | undefined): Plan {
+  const recorded = saved.limits?.reprovision;
+  const setting = override !== undefined ? { limit: override, source: "--max-reprovisions" as const } : recorded;
+  const checked = setting === undefined ? saved : limitPlan(saved, setting);
+  const limit = checked.limits?.reprovision;
+  if (limit !== undefined && overLimit(limit)) {
+    const addresses = checked.changes.filter((c) => c.impact === "reprovision").map((c) => c.address);
+    throw new ReformError("PLAN_REFUSED", `${describeOverLimit(limit, addresses)}; nothing was changed`);
+  }
+  return checked;
 }
 
 /**
