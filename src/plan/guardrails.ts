@@ -78,6 +78,7 @@ function stepsText(steps: readonly Step[]): string {
 function atLeastReboot(f: Facts, decision: Decision, policy: ChangePolicy): Decision {
   const prefix = `policy minDisruption: ${policy.minDisruption}`;
   const note = (message: string): Decision => ({ ...decision, reasons: [...decision.reasons, { message: `${prefix}: ${message}` }] });
+  if (exceeds("reboot", policy.maxDisruption)) return note(`policy maxDisruption: ${policy.maxDisruption} forbids a reboot: not rebooted`);
   if (f.inError) return note("the server is in ERROR and reform does not reboot a server in error: not rebooted");
   if (f.wantPower === "stopped") return note("the server is stopped and stays stopped: not rebooted");
   const type = f.spec.reboot?.type ?? "SOFT";

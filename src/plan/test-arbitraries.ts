@@ -64,6 +64,9 @@ export const specArb: fc.Arbitrary<DesiredSpec> = fc
       onImageChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "fail" as const),
       onKeyPairChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "fail" as const),
       onUserDataChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "ignore" as const, "fail" as const),
+      maxDisruption: fc.constantFrom("reprovision" as const, "reprovision" as const, "reboot" as const, "none" as const),
+      minDisruption: fc.constantFrom("none" as const, "none" as const, "reboot" as const),
+      protect: fc.constantFrom(false, false, true),
     }),
   })
   .map((s) => spec(Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as Partial<DesiredSpec>));
