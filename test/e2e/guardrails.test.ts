@@ -83,7 +83,13 @@ instances:
     await writeFile(path, JSON.stringify({ ...saved, applyable: true }));
     const replay = await cloud.reform(["apply", "limit.plan.json"]);
     expect(replay.code).toBe(1);
-    expect(replay.stderr).toBe("Error: the plan reprovisions 4 servers, over the limit of 2 (limits.reprovision): dc1/db-1, dc1/web-1, dc1/web-2, dc1/web-3; nothing was changed\n");
+    const refusal = "Error: the plan reprovisions 4 servers, over the limit of 2 (limits.reprovision): dc1/db-1, dc1/web-1, dc1/web-2, dc1/web-3; nothing was changed\n";
+    expect(replay.stderr).toBe(refusal);
+    // Without its record of the limit, the saved plan is measured against the fleet file's.
+    const { limits: _dropped, ...unrecorded } = saved;
+    await writeFile(path, JSON.stringify({ ...unrecorded, applyable: true, changes: (saved["changes"] as { blocked?: unknown }[]).map(({ blocked: _b, ...c }) => c) }));
+    const bare = await cloud.reform(["apply", "limit.plan.json"]);
+    expect([bare.code, bare.stderr]).toEqual([1, refusal]);
     expect(accepted()).toBe(before);
   });
 
@@ -93,6 +99,7 @@ instances:
     const doc = JSON.parse(await readFile(join(cloud.dir, "raised.plan.json"), "utf8")) as PlanJson;
     expect(doc.limits).toEqual({ reprovision: { limit: 4, source: "--max-reprovisions", max: 4, count: 4 } });
     expect(doc.applyable).toBe(true);
+    expect((await cloud.reform(["show", "raised.plan.json", "-v"])).stdout).toContain("considered: reboot (reboot): cannot carry the image");
     const before = accepted();
     const lowered = await cloud.reform(["apply", "raised.plan.json", "--max-reprovisions", "3"]);
     expect(lowered.code).toBe(1);

@@ -1,8 +1,6 @@
 import { resolve } from "node:path";
 import type { Reporter } from "../../model/events.js";
 import type { Plan } from "../../model/plan.js";
-import { describeOverLimit, overLimit } from "../../model/plan.js";
-import { limitPlan } from "../../plan/plan-fleet.js";
 import { ReformError } from "../../model/errors.js";
 import { describeResumed } from "../../apply/resume.js";
 import type { ApplyReport } from "../../model/report.js";
@@ -72,34 +70,18 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
  * the fingerprint the plan saw (changes made outside reform count too).
  */
 export async function applySavedPlanCommand(io: CliIo, planPath: string, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
-  const saved = recheckLimits((await readPlanFile(resolve(io.cwd, planPath))).plan, options.maxReprovisions);
+  const { plan: saved } = await readPlanFile(resolve(io.cwd, planPath));
   const fleet = await loadConfig(io, options.configGiven ? options.config : saved.configFile, options);
   return withBackendLock(io, fleet, options, (lock) => withSession(io, fleet, options, async (session) => {
-    const planned = await prepareSavedPlan({ saved, fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal });
+    const limit = options.maxReprovisions === undefined ? {} : { maxReprovisions: options.maxReprovisions };
+    const planned = await prepareSavedPlan({ saved, fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, ...limit });
     const progress = options.output === "json" ? io.stderr : io.stdout;
-    progress.write(renderPlanAs(saved, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
-    writeRefusals(io, saved);
-    if (!saved.applyable) return EXIT.error;
-    if (!hasWork(saved)) return nothingToDo(io, options.output, lock.notes());
+    progress.write(renderPlanAs(planned.plan, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
+    writeRefusals(io, planned.plan);
+    if (!planned.plan.applyable) return EXIT.error;
+    if (!hasWork(planned.plan)) return nothingToDo(io, options.output, lock.notes());
     return execute(io, session, lock, planned, options, signal);
   }));
-}
-
-/**
- * A saved plan measured again against the reprovision limit it recorded (or `--max-reprovisions`, which overrides it),
- * from its own changes: a plan over the limit is refused before the fleet file is read or any cloud is contacted, even
- * when its `applyable` was edited by hand.
- */
-function recheckLimits(saved: Plan, override: number | undefined): Plan {
-  const recorded = saved.limits?.reprovision;
-  const setting = override !== undefined ? { limit: override, source: "--max-reprovisions" as const } : recorded;
-  const checked = setting === undefined ? saved : limitPlan(saved, setting);
-  const limit = checked.limits?.reprovision;
-  if (limit !== undefined && overLimit(limit)) {
-    const addresses = checked.changes.filter((c) => c.impact === "reprovision").map((c) => c.address);
-    throw new ReformError("PLAN_REFUSED", `${describeOverLimit(limit, addresses)}; nothing was changed`);
-  }
-  return checked;
 }
 
 /**
