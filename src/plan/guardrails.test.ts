@@ -42,7 +42,7 @@ describe("policy maxDisruption", () => {
   it("names every field that forces the action (JD: stop → rebuild → start for a key pair and user_data)", () => {
     const d = desired({ keyPair: "ops-2026", userData: userData("#cloud-config\n"), password: { env: "P" }, changePolicy: policy({ maxDisruption: "reboot" }) });
     const change = planInstance(input(d, observed(), JD_LIKE));
-    expect(change.blocked?.message).toBe("dc1/web-1: key pair, user_data needs rebuild (reprovision: stop → rebuild → start), over policy maxDisruption: reboot; nothing of this server is planned");
+    expect(change.blocked?.message).toBe("dc1/web-1: key pair, user_data need rebuild (reprovision: stop → rebuild → start), over policy maxDisruption: reboot; nothing of this server is planned");
   });
 
   it("refuses a reboot token change over maxDisruption: none, and allows it at reboot", () => {

@@ -45,7 +45,7 @@ function refuse(f: Facts, decision: Decision, by: Blocked["by"], rule: string): 
   const impact = worstImpact(decision.steps.map((s) => s.impact));
   const forcing = forcingFields(f, impact);
   const what = forcing.length > 0 ? forcing.map(describeField).join(", ") : "the change";
-  const message = `${f.address}: ${what} needs ${decision.action} (${impact}: ${stepsText(decision.steps)}), ${rule}; nothing of this server is planned`;
+  const message = `${f.address}: ${what} ${forcing.length > 1 ? "need" : "needs"} ${decision.action} (${impact}: ${stepsText(decision.steps)}), ${rule}; nothing of this server is planned`;
   const reasons: Reason[] = [{ ...(forcing[0] === undefined ? {} : { field: forcing[0] }), message }];
   return { action: "error", steps: [], reasons: [...reasons, ...decision.reasons], blocked: { by, message } };
 }

@@ -31,7 +31,7 @@ interface PlanJson {
   }[];
 }
 
-describe("guardrails refuse before anything runs", () => {
+describe("guardrails refuse before anything runs", { timeout: 180_000 }, () => {
   let cloud: TestCloud;
   /** Mutating actions the emulator accepted so far: a refused plan must leave this unchanged. */
   const accepted = () => cloud.emulator.stats.actions.filter((a) => a.action !== "create").length;
