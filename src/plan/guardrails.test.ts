@@ -1,10 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ChangePolicy, Impact, InstanceChange } from "../model/index.js";
-import { DEFAULT_CHANGE_POLICY, IMPACT_RANK, isReprovisionStep, worstImpact } from "../model/index.js";
+import { DEFAULT_CHANGE_POLICY, IMPACT_RANK, isExecutable, isReprovisionStep, worstImpact } from "../model/index.js";
 import { exceeds } from "./guardrails.js";
 import { planInstance } from "./plan-instance.js";
-import { scenarioArb } from "./test-arbitraries.js";
+import { applySteps } from "./test-apply.js";
+import { guardedScenarioArb } from "./test-arbitraries.js";
 import { HUAWEI_LIKE, IMAGES, JD_LIKE, NOVA_2_53, NOVA_2_96, desired, input, observed, stopped, userData } from "./test-builders.js";
 
 const policy = (p: Partial<ChangePolicy>): ChangePolicy => ({ ...DEFAULT_CHANGE_POLICY, ...p });
@@ -133,7 +134,7 @@ describe("explained actions", () => {
 });
 
 describe("guardrail properties", () => {
-  const samples = () => fc.sample(scenarioArb, { numRuns: 4000, seed: 7 }).map((s) => ({ s, change: planInstance(s.input) }));
+  const samples = () => fc.sample(guardedScenarioArb, { numRuns: 4000, seed: 7 }).map((s) => ({ s, change: planInstance(s.input) }));
 
   it("the random scenarios reach each guardrail (the properties below are not vacuous)", () => {
     const seen = new Set<string>();
@@ -146,7 +147,7 @@ describe("guardrail properties", () => {
 
   it("a protected server is never in a reprovision step", () => {
     fc.assert(
-      fc.property(scenarioArb, ({ input: i }) => {
+      fc.property(guardedScenarioArb, ({ input: i }) => {
         const change = planInstance(i);
         if (i.desired.spec.changePolicy.protect) expect(change.steps.filter(isReprovisionStep)).toEqual([]);
       }),
@@ -156,7 +157,7 @@ describe("guardrail properties", () => {
 
   it("no planned server exceeds its maxDisruption; a refused one has no steps and says which policy", () => {
     fc.assert(
-      fc.property(scenarioArb, ({ input: i }) => {
+      fc.property(guardedScenarioArb, ({ input: i }) => {
         const change = planInstance(i);
         const max = i.desired.spec.changePolicy.maxDisruption;
         expect(IMPACT_RANK[worstImpact(change.steps.map((s) => s.impact))]).toBeLessThanOrEqual(IMPACT_RANK[max]);
@@ -171,9 +172,21 @@ describe("guardrail properties", () => {
     );
   });
 
+  it("converges under random guardrails: applying the planned steps and planning again gives no-op (or the same refusal)", () => {
+    fc.assert(
+      fc.property(guardedScenarioArb, ({ caps, server, input: i }) => {
+        const first = planInstance(i);
+        if (first.action === "wait" || !isExecutable(first.action)) return;
+        const second = planInstance({ ...i, observed: applySteps(server, first, caps).observed });
+        expect(second.action).toBe("no-op");
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it("every action considered is cheaper than the one planned and says why it cannot do the job", () => {
     fc.assert(
-      fc.property(scenarioArb, ({ input: i }) => {
+      fc.property(guardedScenarioArb, ({ input: i }) => {
         const change = planInstance(i);
         for (const considered of change.considered ?? []) {
           expect(considered.why.length).toBeGreaterThan(10);
