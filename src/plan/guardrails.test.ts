@@ -128,6 +128,11 @@ describe("explained actions", () => {
     );
   });
 
+  it("explains nothing for a busy server (planned again once it settles)", () => {
+    const busy = planInstance(input(desired({ image: { name: IMAGES.noble.name } }), observed({ status: "rebuilding", rawStatus: "REBUILD", task: "rebuilding" })));
+    expect([busy.action, busy.considered]).toEqual(["wait", []]);
+  });
+
   it("considers nothing cheaper than a metadata update", () => {
     expect(planInstance(input(desired({ metadata: { role: "api" } }), observed())).considered).toEqual([]);
   });

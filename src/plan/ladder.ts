@@ -114,7 +114,8 @@ function unavailable(rung: Rung, caps: ProviderCapabilities): string | undefined
  */
 export function consideredActions(f: Facts, decision: Decision): ConsideredAction[] {
   const needs = needsOf(f);
-  if (needs.length === 0) return [];
+  // A busy server is planned again once it settles: nothing was chosen to explain.
+  if (needs.length === 0 || decision.action === "wait") return [];
   const chosen = rungOf(decision, f);
   const needed = neededRung(needs);
   const stop = chosen ?? needed;
