@@ -93,10 +93,12 @@ describe("good fleet files", () => {
     expect(local?.options).toEqual({ world: join(fixtures, "good", "worlds", "quickstart.yaml"), state: join(fixtures, "good", ".reform", "sim.json"), timings: { rebuild: "2s", reboot: 500 } });
     expect(fleet.journal).toBe(join(fixtures, "good", "state", "journal.jsonl"));
     expect(fleet.defaults.rollout).toEqual({ parallelism: 5, maxUnavailable: "25%" });
-    expect(fleet.defaults.spec.changePolicy).toEqual({ onImageChange: "rebuild", onUserDataChange: "ignore" });
+    expect(fleet.defaults.spec.changePolicy).toEqual({ onImageChange: "rebuild", onUserDataChange: "ignore", maxDisruption: "reboot", minDisruption: "reboot" });
+    expect(fleet.limits).toEqual({ reprovision: "10%" });
     const [web, everything] = fleet.groups;
     expect(web?.match).toEqual({ name: "web-*", metadata: { role: "web" } });
     expect(web?.provider).toBe("dc1");
+    expect(web?.spec.changePolicy).toEqual({ onKeyPairChange: "fail", protect: true });
     expect(web?.spec.userData).toEqual({ content: "#cloud-config\npackages: [nginx]\n", sha256: userDataSha256("#cloud-config\npackages: [nginx]\n"), sensitive: false, origin: "file" });
     expect(everything?.provider).toBeUndefined();
     const [byName, byId, db] = fleet.instances;

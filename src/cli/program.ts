@@ -72,9 +72,11 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: SetExit): Command
     .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none", false)
     .option("--out <file>", "save the plan (JSON) for `reform apply FILE`; Terraform's spelling `-out FILE` works too")
     .option("--adopt", "record annotations for what cannot be observed, without touching servers", false)
+    .option("--max-reprovisions <n>", "refuse the plan when it reprovisions more servers than this (overrides limits.reprovision; recorded in the plan)", nonNegativeInt)
+    .option("-v, --verbose", "also show, per server, the cheaper actions considered and why each cannot do the job", false)
     .addOption(new Option("--apply-secret <ref>", "a secret reference (env:NAME or file:PATH) that only the apply job provides: not looked up here (repeatable; also REFORM_APPLY_SECRETS)").argParser(collect).default([]))
     .addOption(target()).addOption(noColor())
-    .action(async (o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; output: "text" | "json" | "markdown"; detailedExitcode: boolean; out?: string; target: string[]; adopt: boolean; applySecret: string[]; color: boolean }) =>
+    .action(async (o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; output: "text" | "json" | "markdown"; detailedExitcode: boolean; out?: string; target: string[]; adopt: boolean; applySecret: string[]; maxReprovisions?: number; verbose: boolean; color: boolean }) =>
       setExit(await (await import("./commands/plan.js")).planCommand(io, { ...o, debug: program.opts<{ debug?: boolean }>().debug ?? false }, signal)));
 
   const apply = program.command("apply").description("plan, confirm, then change servers in place and verify them; or execute a saved plan")
@@ -86,9 +88,10 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: SetExit): Command
     .option("--poll-interval <ms>", "time between bulk status polls", positiveInt)
     .option("--timeout <kind=duration>", "step timeout over the fleet file's, e.g. rebuild=45m (kinds: rebuild, reinstall, changeos, reboot, stop, start, update-metadata, wait; repeatable)", timeoutOption)
     .option("--continue", "approve the canaries that converged in an earlier run (canaryApproval: manual) and roll on", false)
+    .option("--max-reprovisions <n>", "refuse to run a plan that reprovisions more servers than this (overrides limits.reprovision and a saved plan's limit)", nonNegativeInt)
     .addOption(backend()).addOption(lockTimeout())
     .addOption(target()).addOption(noColor())
-    .action(async (planfile: string | undefined, o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; autoApprove: boolean; output: "text" | "json"; adopt: boolean; parallelism?: number; pollInterval?: number; timeout?: Record<string, number>; continue: boolean; backend?: string; lockTimeout?: number; target: string[]; color: boolean }) => {
+    .action(async (planfile: string | undefined, o: { config: string; root?: string; allowEnv: string[]; allowEndpoint: string[]; autoApprove: boolean; output: "text" | "json"; adopt: boolean; parallelism?: number; pollInterval?: number; timeout?: Record<string, number>; continue: boolean; maxReprovisions?: number; backend?: string; lockTimeout?: number; target: string[]; color: boolean }) => {
       const options = { ...o, configGiven: apply.getOptionValueSource("config") === "cli", debug: program.opts<{ debug?: boolean }>().debug ?? false };
       const { applyCommand, applySavedPlanCommand } = await import("./commands/apply.js");
       setExit(planfile ? await applySavedPlanCommand(io, planfile, options, signal) : await applyCommand(io, options, signal));
@@ -96,7 +99,8 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: SetExit): Command
 
   program.command("show").description("render a saved plan, or the JSON report of apply or drift").argument("<file>", "a plan saved with `plan --out`, or `apply`/`drift --output json`")
     .addOption(new Option("--output <format>", "text, json or markdown").choices(["text", "json", "markdown"]).default("text")).addOption(noColor())
-    .action(async (planfile: string, o: { output: "text" | "json" | "markdown"; color: boolean }) => setExit(await (await import("./commands/show.js")).showCommand(io, planfile, o)));
+    .option("-v, --verbose", "a plan's text also shows, per server, the cheaper actions considered and why not", false)
+    .action(async (planfile: string, o: { output: "text" | "json" | "markdown"; color: boolean; verbose: boolean }) => setExit(await (await import("./commands/show.js")).showCommand(io, planfile, o)));
 
   fleetAccess(program.command("drift").description("read-only: report servers that moved away from what reform last applied (exit 2) or have unapplied changes (exit 3)").addOption(config()))
     .addOption(new Option("--output <format>", "text, json or markdown").choices(["text", "json", "markdown"]).default("text"))

@@ -71,7 +71,7 @@ export async function buildFleet(raw: RawFleet, ctx: BuildContext): Promise<Buil
   }
   const journal = raw.journal !== undefined ? { written: raw.journal, at: ["journal"], given: true } : { written: ".reform/journal.jsonl", at: [], given: false };
   const journalPath = (await fleetPath({ ...journal, access: "write", what: "journal" }, ctx)) ?? "";
-  return { providers, defaults, groups, instances, journal: journalPath };
+  return { providers, defaults, groups, instances, journal: journalPath, ...(raw.limits === undefined ? {} : { limits: { ...raw.limits } }) };
 }
 
 async function buildProviders(raw: RawFleet, ctx: BuildContext): Promise<ProviderConfig[]> {

@@ -42,12 +42,12 @@ const listed = new Map<string, ListedServer[]>([
 describe("resolveInstances", () => {
   it("merges defaults, then matching groups in file order, then the instance", () => {
     const f = fleet({
-      defaults: layer({ image: { name: "base" }, metadata: { owner: "ops", env: "prod" }, changePolicy: { onImageChange: "fail" } }, { parallelism: 3 }),
+      defaults: layer({ image: { name: "base" }, metadata: { owner: "ops", env: "prod" }, changePolicy: { onImageChange: "fail", maxDisruption: "reboot", protect: true } }, { parallelism: 3 }),
       groups: [
-        group("web", { name: "web-*" }, 10, { image: { name: "web-img" }, metadata: { role: "web" }, changePolicy: { onUserDataChange: "ignore" } }, { canary: 1 }),
+        group("web", { name: "web-*" }, 10, { image: { name: "web-img" }, metadata: { role: "web" }, changePolicy: { onUserDataChange: "ignore", minDisruption: "reboot", protect: false } }, { canary: 1 }),
         group("tagged", { metadata: { role: "web" } }, 20, { keyPair: "k1", metadata: { env: "staging" } }, { maxUnavailable: 2 }),
       ],
-      instances: [instance("dc1", { name: "web-1" }, 30, { keyPair: null, metadata: { tier: "1" }, changePolicy: { onKeyPairChange: "fail" } })],
+      instances: [instance("dc1", { name: "web-1" }, 30, { keyPair: null, metadata: { tier: "1" }, changePolicy: { onKeyPairChange: "fail", maxDisruption: "none" } })],
     });
     const { instances, diagnostics } = resolveInstances(f, new Map([["dc1", listed.get("dc1") ?? []]]));
     expect(diagnostics).toEqual([]);
@@ -58,7 +58,8 @@ describe("resolveInstances", () => {
       metadata: { owner: "ops", env: "staging", role: "web", tier: "1" },
       metadataPolicy: "merge",
       ignoreMetadata: [],
-      changePolicy: { onImageChange: "fail", onUserDataChange: "ignore", onKeyPairChange: "fail" },
+      // Field by field, the instance winning: maxDisruption from the instance over defaults, protect from the group.
+      changePolicy: { onImageChange: "fail", onUserDataChange: "ignore", onKeyPairChange: "fail", maxDisruption: "none", minDisruption: "reboot", protect: false },
     });
     expect(web1?.group).toBe("tagged");
     expect(web1?.rollout).toEqual({ ...DEFAULT_ROLLOUT, parallelism: 3, maxUnavailable: 2 });

@@ -62,6 +62,7 @@ export interface RawInstance {
 export interface RawFleet {
   readonly providers: Readonly<Record<string, { readonly type: string } & Readonly<Record<string, unknown>>>>;
   readonly journal?: string;
+  readonly limits?: { readonly reprovision?: number | string };
   readonly defaults?: RawLayer;
   readonly groups?: readonly RawGroup[];
   readonly instances?: readonly RawInstance[];

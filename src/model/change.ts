@@ -20,6 +20,23 @@ export interface Reason {
   readonly message: string;
 }
 
+/** A cheaper action the planner considered for a server, and why it cannot do the job. For humans only. */
+export interface ConsideredAction {
+  /** `update-metadata`, `reboot`, `rebuild with the same image`, `reinstall`, `rebuild`, `changeos`. */
+  readonly action: string;
+  readonly impact: Impact;
+  readonly why: string;
+}
+
+/** A guardrail that refuses a server's change: the policy of the server, or the run's limit. */
+export type Guardrail = "maxDisruption" | "protect" | "limits.reprovision";
+
+/** Why a server's change may not run, and which guardrail says so. */
+export interface Blocked {
+  readonly by: Guardrail;
+  readonly message: string;
+}
+
 /** Which server something is about: its address in the fleet file, its provider, and its cloud id and name. */
 export interface ServerRef {
   readonly address: InstanceAddress;
@@ -41,6 +58,10 @@ export interface InstanceChange extends ServerRef {
   readonly steps: readonly Step[];
   readonly fields: readonly FieldChange[];
   readonly reasons: readonly Reason[];
+  /** Cheaper actions considered and why each cannot do the job, cheapest first. @default [] (older plans) */
+  readonly considered?: readonly ConsideredAction[];
+  /** Set when a guardrail refuses the change: the plan is then not applyable. @default not blocked */
+  readonly blocked?: Blocked;
   /** Fields that could not be observed, with why. */
   readonly unknowns: readonly { readonly field: FieldPath; readonly reason: string }[];
   /** Digest of the observed fields the decision was based on: checked again before the first step. */

@@ -1,4 +1,4 @@
-import type { StepKind } from "./action.js";
+import type { Impact, StepKind } from "./action.js";
 import type { InstanceAddress } from "./address.js";
 import type { SecretRef } from "./secret.js";
 import type { SourceLocation } from "./source.js";
@@ -47,6 +47,12 @@ export interface ChangePolicy {
   readonly onKeyPairChange: "rebuild" | "fail";
   /** @default "rebuild" */
   readonly onUserDataChange: "rebuild" | "ignore" | "fail";
+  /** The most disruptive action allowed: a change that needs more is a plan error. @default "reprovision" */
+  readonly maxDisruption: Impact;
+  /** A changed server gets at least this: `reboot` reboots it after a metadata-only change. @default "none" */
+  readonly minDisruption: Exclude<Impact, "reprovision">;
+  /** Never reprovisioned (Terraform's prevent_destroy): a plan that would is an error. @default false */
+  readonly protect: boolean;
 }
 
 /**
@@ -166,10 +172,18 @@ export interface DesiredFleet {
   readonly defaults: SpecLayer;
   readonly groups: readonly DesiredGroup[];
   readonly instances: readonly DeclaredInstance[];
+  /** Limits per run (`limits:`). @default none */
+  readonly limits?: FleetLimits;
   /** Absolute path of the apply journal. @default "<dir of fleet file>/.reform/journal.jsonl" */
   readonly journal: string;
   /** Where the fleet file's paths may lead: secret files are read through it again at apply. */
   readonly root: FleetRoot;
+}
+
+/** `limits:` of the fleet file. */
+export interface FleetLimits {
+  /** Most servers one plan may reprovision: a count, or "P%" of the targeted servers (rounded down). @default no limit */
+  readonly reprovision?: number | string;
 }
 
 /**
@@ -198,6 +212,13 @@ export interface DesiredInstance {
 }
 
 /** Reprovision when needed, for every kind of change. */
-export const DEFAULT_CHANGE_POLICY: ChangePolicy = { onImageChange: "rebuild", onKeyPairChange: "rebuild", onUserDataChange: "rebuild" };
+export const DEFAULT_CHANGE_POLICY: ChangePolicy = {
+  onImageChange: "rebuild",
+  onKeyPairChange: "rebuild",
+  onUserDataChange: "rebuild",
+  maxDisruption: "reprovision",
+  minDisruption: "none",
+  protect: false,
+};
 /** 10 at a time, no canary, halt on the first failure. */
 export const DEFAULT_ROLLOUT: RolloutPolicy = { parallelism: 10, maxUnavailable: "100%", canary: 0, onFailure: "halt" };

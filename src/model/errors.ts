@@ -19,6 +19,8 @@ export type ErrorCode =
   | "CONFIG_INVALID"
   | "PLAN_INVALID"
   | "PLAN_STALE"
+  /** A guardrail (policy maxDisruption or protect, the run's reprovision limit) refuses the plan. */
+  | "PLAN_REFUSED"
   | "LOCKED"
   | "BACKEND"
   | "CLOUD_ERROR"

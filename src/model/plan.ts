@@ -32,6 +32,8 @@ export interface Plan {
   readonly applyable: boolean;
   /** True when something would be executed. */
   readonly hasChanges: boolean;
+  /** The run's limits and how this plan measures against them. @default none (older plans, or no limit) */
+  readonly limits?: PlanLimits;
   /** The providers the plan read, with where their requests went and who chose that. @default [] (older plans) */
   readonly providers?: readonly PlannedProvider[];
 }
@@ -41,4 +43,33 @@ export interface PlannedProvider {
   readonly name: string;
   readonly type: ProviderType;
   readonly endpoints: readonly ProviderEndpoint[];
+}
+
+/** The limits a plan was checked against: recorded so that `apply PLANFILE` checks them again. */
+export interface PlanLimits {
+  readonly reprovision?: ReprovisionLimit;
+}
+
+/** `limits.reprovision` (or `--max-reprovisions`) against this plan. */
+export interface ReprovisionLimit {
+  /** As written: a count, or "P%" of the targeted servers. */
+  readonly limit: number | string;
+  /** Who set it. */
+  readonly source: "fleet file" | "--max-reprovisions";
+  /** The limit as a number of servers for this plan (a percentage rounded down). */
+  readonly max: number;
+  /** Servers the plan reprovisions. */
+  readonly count: number;
+}
+
+/** Over the limit: the plan is refused before anything runs. */
+export function overLimit(limit: ReprovisionLimit | undefined): boolean {
+  return limit !== undefined && limit.count > limit.max;
+}
+
+/** One sentence: the count, the limit and where it came from, and the servers. */
+export function describeOverLimit(limit: ReprovisionLimit, addresses: readonly string[]): string {
+  const written = typeof limit.limit === "number" ? String(limit.limit) : `${limit.limit} of the targeted servers = ${limit.max}`;
+  const from = limit.source === "fleet file" ? "limits.reprovision" : "--max-reprovisions";
+  return `the plan reprovisions ${limit.count} server${limit.count === 1 ? "" : "s"}, over the limit of ${written} (${from}): ${addresses.join(", ")}`;
 }

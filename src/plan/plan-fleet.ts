@@ -1,7 +1,9 @@
 import type { Action, InstanceChange, Plan, PlannedProvider, PlanSummary, Reason, RolloutPolicy } from "../model/index.js";
-import { ACTIONS, PLAN_FORMAT_VERSION, isExecutable } from "../model/index.js";
+import { ACTIONS, PLAN_FORMAT_VERSION, isExecutable, overLimit } from "../model/index.js";
 import type { PlanInstanceInput } from "./plan-instance.js";
 import { planInstance } from "./plan-instance.js";
+import type { ReprovisionLimitSetting } from "./limits.js";
+import { markOverLimit, measureReprovisions } from "./limits.js";
 import { isTargeted } from "./targets.js";
 
 export interface PlanFleetInput {
@@ -15,6 +17,8 @@ export interface PlanFleetInput {
   readonly targets?: readonly string[];
   /** The providers read, with their endpoints. @default [] */
   readonly providers?: readonly PlannedProvider[];
+  /** Most servers the plan may reprovision (`limits.reprovision`, `--max-reprovisions`). @default no limit */
+  readonly reprovisionLimit?: ReprovisionLimitSetting;
 }
 
 /** Plans every targeted server and sums up: pure. */
@@ -30,7 +34,7 @@ export function planFleet(input: PlanFleetInput): Plan {
     configSha256: input.configSha256,
     rollout: input.rollout,
     providers: input.providers ?? [],
-    ...summed(changes),
+    ...summed(changes, input.reprovisionLimit),
   };
 }
 
@@ -45,15 +49,27 @@ export function refuseChanges(plan: Plan, problems: ReadonlyMap<string, readonly
     if (!reasons || reasons.length === 0) return change;
     return { ...change, action: "error", impact: "none", steps: [], reasons: [...reasons, ...change.reasons] };
   });
-  return { ...plan, ...summed(changes) };
+  return { ...plan, ...summed(changes, plan.limits?.reprovision) };
 }
 
-function summed(changes: readonly InstanceChange[]): Pick<Plan, "changes" | "summary" | "applyable" | "hasChanges"> {
+/** The plan measured against another reprovision limit (`apply PLANFILE --max-reprovisions`, or its recorded one again). */
+export function limitPlan(plan: Plan, limit: ReprovisionLimitSetting): Plan {
+  return { ...plan, ...summed(plan.changes, limit) };
+}
+
+/**
+ * Counts, the run's limits, and whether the plan may be applied: not when a change is an `error`, nor when it
+ * reprovisions more servers than the limit (those servers are then marked blocked).
+ */
+function summed(changes: readonly InstanceChange[], limit: ReprovisionLimitSetting | undefined): Pick<Plan, "changes" | "summary" | "applyable" | "hasChanges" | "limits"> {
+  const reprovision = limit === undefined ? undefined : measureReprovisions(changes, limit);
+  const marked = markOverLimit(changes, reprovision);
   return {
-    changes,
-    summary: summarize(changes),
-    applyable: changes.every((change) => change.action !== "error"),
-    hasChanges: changes.some((change) => isExecutable(change.action)),
+    changes: marked,
+    summary: summarize(marked),
+    applyable: marked.every((change) => change.action !== "error") && !overLimit(reprovision),
+    hasChanges: marked.some((change) => isExecutable(change.action)),
+    ...(reprovision === undefined ? {} : { limits: { reprovision } }),
   };
 }
 

@@ -3,6 +3,8 @@ import { worstImpact } from "../model/index.js";
 import { displayRecords } from "./display.js";
 import { gatherFacts } from "./facts.js";
 import { fingerprintOf } from "./fingerprint.js";
+import { guardDecision } from "./guardrails.js";
+import { consideredActions } from "./ladder.js";
 import { decide } from "./rules.js";
 
 export interface PlanInstanceInput {
@@ -20,7 +22,8 @@ export interface PlanInstanceInput {
 /** The pure planner for one server: what differs, what to do about it, and why. */
 export function planInstance(input: PlanInstanceInput): InstanceChange {
   const facts = gatherFacts(input);
-  const decision = decide(facts);
+  const ruled = decide(facts);
+  const decision = guardDecision(facts, ruled);
   const { before, after } = displayRecords(facts);
   return {
     address: input.desired.address,
@@ -33,6 +36,8 @@ export function planInstance(input: PlanInstanceInput): InstanceChange {
     steps: decision.steps,
     fields: facts.fields,
     reasons: decision.reasons,
+    considered: consideredActions(facts, ruled),
+    ...(decision.blocked === undefined ? {} : { blocked: decision.blocked }),
     unknowns: facts.unknowns,
     fingerprint: fingerprintOf(input.observed),
     before,

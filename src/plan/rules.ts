@@ -4,6 +4,7 @@ import type { Decision } from "./decision.js";
 import { unsupported } from "./decision.js";
 import type { Facts } from "./facts.js";
 import { hasInPlaceChange, planInPlace } from "./in-place.js";
+import { needsReprovisioning } from "./ladder.js";
 import { appliedSha256Of } from "./fingerprint.js";
 import { finalAnnotations, metadataDiffers, metadataTarget } from "./metadata-target.js";
 import { planReprovision } from "./reprovision.js";
@@ -22,7 +23,7 @@ interface Rule {
 export const RULES: readonly Rule[] = [
   { name: "busy: wait, never a second action", when: (f) => isBusy(f.observed), then: wait },
   { name: "refused by policy or by the cloud's limits", when: (f) => f.errors.length > 0, then: (f) => ({ action: "error", steps: [], reasons: f.errors }) },
-  { name: "image, key pair or user_data changed: reprovision", when: needsReprovision, then: (f) => planReprovision(f, "change") },
+  { name: "a change the in-place steps cannot carry (image, key pair, user_data): reprovision", when: needsReprovisioning, then: (f) => planReprovision(f, "change") },
   { name: "in error with a managed image: repair by reprovisioning", when: (f) => f.inError && f.spec.image !== undefined, then: repair },
   { name: "in error: no reboot or power action", when: (f) => f.inError && (f.rebootPending || f.powerChanged), then: errorPower },
   { name: "in error: metadata only where the cloud allows", when: (f) => f.inError && !f.caps.metadataUpdateInError && (metadataDiffers(f) || adoptable(f)), then: errorMetadata },
@@ -35,10 +36,6 @@ export function decide(f: Facts): Decision {
   const rule = RULES.find((r) => r.when(f));
   const decision = rule === undefined ? noOp(f) : rule.then(f);
   return { ...decision, reasons: [...decision.reasons, ...f.notes] };
-}
-
-function needsReprovision(f: Facts): boolean {
-  return f.imageChanged || f.keyPairChanged || f.userDataChanged;
 }
 
 function adoptable(f: Facts): boolean {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import type { DesiredSpec, ObservedInstance, ProviderCapabilities, ReprovisionVariants } from "../model/index.js";
-import { annotationEntries, splitAnnotations } from "../model/index.js";
+import { DEFAULT_CHANGE_POLICY, annotationEntries, splitAnnotations } from "../model/index.js";
 import type { PlanInstanceInput } from "./plan-instance.js";
 import type { ServerState } from "./test-apply.js";
 import { observeUserData } from "./test-apply.js";
@@ -64,7 +64,7 @@ export const specArb: fc.Arbitrary<DesiredSpec> = fc
       onImageChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "fail" as const),
       onKeyPairChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "fail" as const),
       onUserDataChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "ignore" as const, "fail" as const),
-    }),
+    }).map((p) => ({ ...DEFAULT_CHANGE_POLICY, ...p })),
   })
   .map((s) => spec(Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as Partial<DesiredSpec>));
 
@@ -126,4 +126,20 @@ export const scenarioArb: fc.Arbitrary<Scenario> = capsArb.chain((caps) =>
       const observedImage = imageId === "" ? undefined : { id: imageId, name: `current ${imageId}`, ...(current ? { properties: current } : {}) };
       return { caps, server, input: { desired: d, observed: server.observed, capabilities: caps, adopt, ...(image ? { image } : {}), ...(observedImage ? { observedImage } : {}) } };
     }),
+);
+
+/** The guardrails of a server's policy, at random. */
+export const guardrailPolicyArb = fc.record({
+  maxDisruption: fc.constantFrom("reprovision" as const, "reprovision" as const, "reboot" as const, "none" as const),
+  minDisruption: fc.constantFrom("none" as const, "reboot" as const),
+  protect: fc.boolean(),
+});
+
+/** Scenarios whose server also carries random guardrails (`maxDisruption`, `minDisruption`, `protect`). */
+export const guardedScenarioArb: fc.Arbitrary<Scenario> = scenarioArb.chain((s) =>
+  guardrailPolicyArb.map((guardrails) => {
+    const d = s.input.desired;
+    const desired = { ...d, spec: { ...d.spec, changePolicy: { ...d.spec.changePolicy, ...guardrails } } };
+    return { ...s, input: { ...s.input, desired } };
+  }),
 );

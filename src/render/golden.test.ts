@@ -24,6 +24,10 @@ describe("golden renderings of a fleet that mixes every action", () => {
     golden("plan.txt", `${renderPlanText(doc, { color: false, width: 100 })}\n`);
   });
 
+  it("text with -v: the cheaper actions considered", () => {
+    golden("plan-verbose.txt", `${renderPlanText(doc, { color: false, width: 100, verbose: true })}\n`);
+  });
+
   it("markdown", () => {
     golden("plan.md", renderPlanMarkdown(doc));
   });
@@ -41,7 +45,7 @@ describe("golden renderings of a fleet that mixes every action", () => {
   });
 
   it("keeps the sensitive user_data out of both golden files", () => {
-    for (const name of ["plan.txt", "plan.md"]) {
+    for (const name of ["plan.txt", "plan-verbose.txt", "plan.md"]) {
       const text = readFileSync(join(FIXTURES, name), "utf8");
       expect(text).not.toContain(FIXTURE_SECRET);
       expect(text).toContain("(sensitive)");

@@ -1,5 +1,5 @@
 import type { Action, Impact } from "../model/index.js";
-import { ACTIONS, worstImpact } from "../model/index.js";
+import { ACTIONS, describeOverLimit, overLimit, worstImpact } from "../model/index.js";
 import type { ChangeDocument, FieldDocument, PlanDocument } from "./plan-document.js";
 import { actionWords, bounded, downtimeText, formatValue, reprovisionWords, stepsLine, summaryLine } from "./format.js";
 import { userDataDiff, userDataText } from "./user-data-diff.js";
@@ -82,7 +82,12 @@ function oneLine(change: ChangeDocument): string {
 function header(doc: PlanDocument): string {
   const lines = ["## reform plan", "", `**${summaryLine(doc.summary)}**`, ""];
   const refused = doc.changes.filter((c) => c.action === "error");
-  if (!doc.applyable) lines.push("> [!CAUTION]", `> **The plan has errors: it cannot be applied.**${refused.length > 0 ? ` Refused: ${listed(refused)}` : ""}`, "");
+  const limit = doc.limits?.reprovision;
+  const over = limit !== undefined && overLimit(limit) ? describeOverLimit(limit, doc.changes.filter((c) => c.impact === "reprovision").map((c) => c.address)) : undefined;
+  if (!doc.applyable) {
+    const why = [refused.length > 0 ? ` Refused: ${listed(refused)}` : "", over === undefined ? "" : ` Over the limit: ${escapeText(bounded(over))}.`].join("");
+    lines.push("> [!CAUTION]", `> **The plan ${refused.length > 0 ? "has errors" : "is refused"}: it cannot be applied.**${why}`, "");
+  }
   const reprovisioned = doc.changes.filter((c) => c.impact === "reprovision");
   if (reprovisioned.length > 0) {
     lines.push(
@@ -148,7 +153,11 @@ function section(change: ChangeDocument): string {
   ];
   if (change.steps.length > 0) lines.push(`- **Steps:** ${stepsLine(change)}`);
   lines.push("", ...fieldTable(change.fields), ...userDataBlock(change.fields));
-  if (change.reasons.length > 0) lines.push("**Reasons**", "", ...change.reasons.map((r) => `- ${escapeText(r.message)}`), "");
+  if (change.blocked) lines.push(`**Blocked by \`${change.blocked.by}\`:** ${escapeText(change.blocked.message)}`, "");
+  const reasons = change.reasons.filter((r) => r.message !== change.blocked?.message);
+  if (reasons.length > 0) lines.push("**Reasons**", "", ...reasons.map((r) => `- ${escapeText(r.message)}`), "");
+  const considered = change.considered ?? [];
+  if (considered.length > 0) lines.push("**Cheaper actions considered**", "", ...considered.map((o) => `- ${code(o.action)} (${o.impact}): ${escapeText(o.why)}`), "");
   if (change.unknowns.length > 0) lines.push("**Unknown**", "", ...change.unknowns.map((u) => `- ${code(u.field)}: ${escapeText(u.reason)}`), "");
   lines.push("</details>", "", "");
   return lines.join("\n");

@@ -1,5 +1,21 @@
 import jsonPatch from "fast-json-patch";
-import type { Action, FieldChange, FieldPath, Impact, InstanceChange, PLAN_FORMAT_VERSION, Plan, ProviderType, ReadinessGate, RolloutPolicy, ServerRef, TimeoutKind } from "../model/index.js";
+import type {
+  Action,
+  Blocked,
+  ConsideredAction,
+  FieldChange,
+  FieldPath,
+  Impact,
+  InstanceChange,
+  PLAN_FORMAT_VERSION,
+  Plan,
+  PlanLimits,
+  ProviderType,
+  ReadinessGate,
+  RolloutPolicy,
+  ServerRef,
+  TimeoutKind,
+} from "../model/index.js";
 import { REDACTED } from "../model/index.js";
 import type { StepDocument } from "./step-document.js";
 import { stepDocument, stepFromDocument } from "./step-document.js";
@@ -36,6 +52,10 @@ export interface ChangeDocument extends ServerRef {
   /** RFC 6902 patch from `before` to `after`. */
   readonly patch: readonly PatchOperation[];
   readonly reasons: readonly { readonly field?: string; readonly message: string }[];
+  /** Cheaper actions considered, cheapest first, and why each cannot do the job (for humans only). Absent in older plans. */
+  readonly considered?: readonly ConsideredAction[];
+  /** The guardrail that refuses the change, when one does. */
+  readonly blocked?: Blocked;
   readonly unknowns: readonly { readonly field: string; readonly reason: string }[];
   readonly fingerprint: string;
   readonly source: { readonly file: string; readonly line: number; readonly column: number };
@@ -87,9 +107,14 @@ export interface PlanDocument {
   readonly has_changes: boolean;
   readonly rollout: Readonly<Record<string, RolloutDocument>>;
   readonly changes: readonly ChangeDocument[];
+  /** The run's limits and this plan's count against them; absent when none is set. */
+  readonly limits?: LimitsDocument;
   /** Absent in plans saved before it was added. */
   readonly providers?: readonly ProviderDocument[];
 }
+
+/** `limits` on the wire: the same names (already one word each). */
+export type LimitsDocument = PlanLimits;
 
 const RECORD_KEYS: Readonly<Record<string, string>> = { keyPair: "key_pair", userData: "user_data", rebootToken: "reboot_token" };
 const RECORD_KEYS_BACK: Readonly<Record<string, string>> = invert(RECORD_KEYS);
@@ -149,6 +174,8 @@ export function changeDocument(change: InstanceChange): ChangeDocument {
     after,
     patch: jsonPatch.compare(before, after) as PatchOperation[],
     reasons: change.reasons.map((r) => (r.field === undefined ? { message: r.message } : { field: fieldPathToDocument(r.field), message: r.message })),
+    considered: (change.considered ?? []).map((c) => ({ action: c.action, impact: c.impact, why: c.why })),
+    ...(change.blocked === undefined ? {} : { blocked: { by: change.blocked.by, message: change.blocked.message } }),
     unknowns: change.unknowns.map((u) => ({ field: fieldPathToDocument(u.field), reason: u.reason })),
     fingerprint: change.fingerprint,
     source: { file: change.source.file, line: change.source.line, column: change.source.column },
@@ -215,6 +242,7 @@ export function toPlanDocument(plan: Plan): PlanDocument {
     has_changes: plan.hasChanges,
     rollout: Object.fromEntries(Object.entries(plan.rollout).map(([group, policy]) => [group, rolloutDocument(policy)])),
     changes: plan.changes.map(changeDocument),
+    ...(plan.limits?.reprovision === undefined ? {} : { limits: { reprovision: { ...plan.limits.reprovision } } }),
     providers: (plan.providers ?? []).map((p) => ({ name: p.name, type: p.type, endpoints: p.endpoints.map((e) => ({ service: e.service, url: e.url, source: e.source })) })),
   };
 }
@@ -231,6 +259,8 @@ function changeFromDocument(doc: ChangeDocument): InstanceChange {
     steps: doc.steps.map(stepFromDocument),
     fields: doc.fields.map((f) => ({ path: fieldPathFromDocument(f.path), before: f.before, after: f.after, sensitive: f.sensitive })),
     reasons: doc.reasons.map((r) => (r.field === undefined ? { message: r.message } : { field: fieldPathFromDocument(r.field), message: r.message })),
+    considered: (doc.considered ?? []).map((c) => ({ ...c })),
+    ...(doc.blocked === undefined ? {} : { blocked: { ...doc.blocked } }),
     unknowns: doc.unknowns.map((u) => ({ field: fieldPathFromDocument(u.field), reason: u.reason })),
     fingerprint: doc.fingerprint,
     before: renameKeys(doc.before, RECORD_KEYS_BACK),
@@ -254,6 +284,7 @@ export function fromPlanDocument(doc: PlanDocument): Plan {
     rollout: Object.fromEntries(Object.entries(doc.rollout).map(([group, p]) => [group, rolloutFromDocument(p)])),
     applyable: doc.applyable,
     hasChanges: doc.has_changes,
+    ...(doc.limits?.reprovision === undefined ? {} : { limits: { reprovision: { ...doc.limits.reprovision } } }),
     providers: (doc.providers ?? []).map((p) => ({ name: p.name, type: p.type as ProviderType, endpoints: p.endpoints.map((e) => ({ ...e })) })),
   };
 }

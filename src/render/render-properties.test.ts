@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_ROLLOUT } from "../model/index.js";
 import type { Plan, RolloutPolicy } from "../model/index.js";
 import { planFleet } from "../plan/plan-fleet.js";
-import { SECRET, scenarioArb } from "../plan/test-arbitraries.js";
+import { SECRET, guardedScenarioArb } from "../plan/test-arbitraries.js";
 import { renderPlanJson } from "./json.js";
 import { renderPlanMarkdown } from "./markdown.js";
 import type { PlanDocument } from "./plan-document.js";
@@ -48,8 +48,11 @@ const rolloutArb: fc.Arbitrary<RolloutPolicy> = fc.record(
   { requiredKeys: ["parallelism", "maxUnavailable", "canary", "onFailure"] },
 );
 
-const planArb: fc.Arbitrary<Plan> = fc.tuple(fc.array(fc.tuple(scenarioArb, fc.boolean()), { minLength: 1, maxLength: 4 }), rolloutArb).map(([items, db]) =>
+const limitArb = fc.option(fc.constantFrom(0, 1, "50%"), { nil: undefined });
+
+const planArb: fc.Arbitrary<Plan> = fc.tuple(fc.array(fc.tuple(guardedScenarioArb, fc.boolean()), { minLength: 1, maxLength: 4 }), rolloutArb, limitArb).map(([items, db, limit]) =>
   planFleet({
+    ...(limit === undefined ? {} : { reprovisionLimit: { limit, source: "fleet file" as const } }),
     inputs: items.map(([s, visible], i) => {
       const address = `p${i % 2}/srv-${i}`;
       const wanted = s.input.desired.spec.userData;

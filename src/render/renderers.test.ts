@@ -103,3 +103,31 @@ describe("apply report", () => {
     expect(d.results[1]).toEqual({ address: "dc1/web-2", id: "s2", action: "rebuild", result: { type: "failed", why: "server ended in ERROR: No valid host", step: "rebuild", request_id: "req-42" }, steps: ["rebuild"], duration_ms: 3000 });
   });
 });
+
+describe("a plan over its reprovision limit", () => {
+  const over = toPlanDocument(
+    planFleet({
+      inputs: ["web-1", "web-2"].map((name, i) => input(desired({ image: { name: IMAGES.noble.name } }, name), observed({ id: `srv-${i}`, name }))),
+      createdAt: "2026-11-22T10:00:00.000Z",
+      configFile: "/fleet.yaml",
+      configSha256: "0".repeat(64),
+      rollout: { web: DEFAULT_ROLLOUT },
+      reprovisionLimit: { limit: 1, source: "--max-reprovisions" },
+    }),
+  );
+
+  it("text: each server says it is blocked, the footer says why the plan is refused", () => {
+    const text = renderPlanText(over, { color: false, width: 200 });
+    expect(text).toContain("      blocked by limits.reprovision: the plan reprovisions 2 servers, over the limit of 1 (--max-reprovisions): dc1/web-1, dc1/web-2");
+    expect(text.split("\n").slice(-2)).toEqual([
+      "Refused: the plan reprovisions 2 servers, over the limit of 1 (--max-reprovisions): dc1/web-1, dc1/web-2.",
+      "The plan is refused: it is shown, but it cannot be applied.",
+    ]);
+  });
+
+  it("markdown: a caution with the count, the limit and the servers, and the block in each section", () => {
+    const markdown = renderPlanMarkdown(over);
+    expect(markdown).toContain("> **The plan is refused: it cannot be applied.** Over the limit: the plan reprovisions 2 servers, over the limit of 1 (--max-reprovisions): dc1/web-1, dc1/web-2.");
+    expect(markdown.match(/\*\*Blocked by `limits\.reprovision`:\*\*/g)).toHaveLength(2);
+  });
+});

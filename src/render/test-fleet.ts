@@ -50,6 +50,8 @@ export function fixtureInputs(): PlanInstanceInput[] {
     server("dc1", "web-12", { reboot: { token: "t2", type: "HARD" } }, { annotations: { rebootToken: "t1" } }),
     server("dc1", "web-13", { userData: userData(newUserData) }, { userDataSha256: { known: true, value: userData(oldUserData).sha256 }, annotations: { userDataSha256: userData(oldUserData).sha256 } }),
     server("dc1", "vol-1", { image: noble }, { imageId: "" }),
+    server("dc1", "db-3", { image: noble, changePolicy: { ...DEFAULT_CHANGE_POLICY, protect: true } }, {}),
+    server("dc1", "db-4", { metadata: { role: "db" }, changePolicy: { ...DEFAULT_CHANGE_POLICY, minDisruption: "reboot" } }, {}),
     server("dc1", "secret-1", { userData: userData(`#cloud-config\nchpasswd: { list: "root:${FIXTURE_SECRET}" }\n`, true) }, {
       userData: `#cloud-config\nchpasswd: { list: "root:old-${FIXTURE_SECRET}" }\n`,
     }),

@@ -1,4 +1,5 @@
 import pc from "picocolors";
+import { describeOverLimit, overLimit } from "../model/index.js";
 import type { ChangeDocument, FieldDocument, PlanDocument } from "./plan-document.js";
 import type { Tone } from "./format.js";
 import { actionWords, downtimeText, fieldLine, formatValue, stepsLine, summaryLine, wrap } from "./format.js";
@@ -9,6 +10,8 @@ export interface TextOptions {
   readonly color: boolean;
   /** Terminal width, for wrapping reasons. */
   readonly width: number;
+  /** `plan -v`: also the cheaper actions considered for each server and why each cannot do the job. @default false */
+  readonly verbose?: boolean;
 }
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -23,7 +26,7 @@ export function renderPlanText(doc: PlanDocument, options: TextOptions): string 
   const out: string[] = [];
   if (shown.length > 0) {
     out.push("reform will perform the following actions:", "");
-    for (const change of shown) out.push(...changeBlock(change, c, width), "");
+    for (const change of shown) out.push(...changeBlock(change, c, width, options.verbose ?? false), "");
   }
   out.push(...unknownSection(doc, width));
   out.push(...footer(doc, c));
@@ -51,7 +54,7 @@ function paint(c: Colors, tone: Tone, text: string): string {
   }
 }
 
-function changeBlock(change: ChangeDocument, c: Colors, width: number): string[] {
+function changeBlock(change: ChangeDocument, c: Colors, width: number, verbose: boolean): string[] {
   const words = actionWords(change);
   const lines = [
     paint(c, words.tone, `  # ${change.address} ${words.headline}`),
@@ -60,7 +63,14 @@ function changeBlock(change: ChangeDocument, c: Colors, width: number): string[]
   ];
   if (change.steps.length > 0) lines.push(`${INDENT}steps: ${stepsLine(change)}`);
   for (const field of change.fields) lines.push(...fieldLines(field, c));
-  for (const reason of change.reasons) lines.push(...wrap(reason.message, width, `${INDENT}reason: `, `${INDENT}        `));
+  const blocked = change.blocked;
+  if (blocked) lines.push(...wrap(blocked.message, width, `${INDENT}blocked by ${blocked.by}: `, `${INDENT}        `).map((l) => c.bold(c.red(l))));
+  for (const reason of change.reasons) {
+    if (reason.message !== blocked?.message) lines.push(...wrap(reason.message, width, `${INDENT}reason: `, `${INDENT}        `));
+  }
+  if (verbose) {
+    for (const one of change.considered ?? []) lines.push(...wrap(`${one.action} (${one.impact}): ${one.why}`, width, `${INDENT}considered: `, `${INDENT}            `));
+  }
   for (const unknown of change.unknowns) {
     lines.push(...wrap(`${unknown.field}: ${unknown.reason}`, width, `${INDENT}unknown: `, `${INDENT}         `).map((l) => c.dim(l)));
   }
@@ -104,6 +114,14 @@ function footer(doc: PlanDocument, c: Colors): string[] {
     lines.push(c.bold(c.red(`${reprovisioned} server${reprovisioned === 1 ? "" : "s"} will be REPROVISIONED: root disks wiped and re-created.`)));
   }
   lines.push(c.bold(summaryLine(doc.summary)));
-  if (!doc.applyable) lines.push(c.red("The plan has errors: it is shown, but it cannot be applied."));
+  const limit = doc.limits?.reprovision;
+  if (limit !== undefined && overLimit(limit)) {
+    const addresses = doc.changes.filter((change) => change.impact === "reprovision").map((change) => change.address);
+    lines.push(c.bold(c.red(`Refused: ${describeOverLimit(limit, addresses)}.`)));
+  }
+  if (!doc.applyable) {
+    const errors = doc.changes.some((change) => change.action === "error");
+    lines.push(c.red(errors ? "The plan has errors: it is shown, but it cannot be applied." : "The plan is refused: it is shown, but it cannot be applied."));
+  }
   return lines;
 }

@@ -4,9 +4,11 @@ import type { DesiredFleet } from "../model/desired.js";
 import { ReformError } from "../model/errors.js";
 import { REDACTED } from "../model/secret.js";
 import type { Plan } from "../model/plan.js";
+import { describeOverLimit, overLimit } from "../model/plan.js";
 import type { ProviderAdapter } from "../model/provider.js";
 import type { ApplyRequest } from "./apply.js";
 import { apply } from "./apply.js";
+import { limitPlan } from "../plan/plan-fleet.js";
 import { parsePlanDocument } from "./plan-file.js";
 import type { PlanResult } from "./plan.js";
 import { plan } from "./plan.js";
@@ -20,6 +22,8 @@ export interface SavedPlanCheckRequest {
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly clock: Clock;
   readonly signal: AbortSignal;
+  /** `--max-reprovisions N`: over the limit the plan recorded. @default the recorded limit, else the fleet file's */
+  readonly maxReprovisions?: number;
 }
 
 /**
@@ -37,10 +41,29 @@ export async function prepareSavedPlan(request: SavedPlanCheckRequest): Promise<
   if (fleet.sha256 !== saved.configSha256) {
     throw new ReformError("PLAN_STALE", `the plan is stale: ${fleet.file} changed since the plan was made; run plan again`);
   }
+  const measured = measureSavedPlan(saved, fleet, request.maxReprovisions);
   const fresh = await plan({ fleet, adapters: request.adapters, clock: request.clock, signal: request.signal });
-  const problem = checkSavedPlan(saved, fresh.plan, fresh.observed);
+  const problem = checkSavedPlan(measured, fresh.plan, fresh.observed);
   if (problem) throw new ReformError("PLAN_STALE", describeSavedPlanProblem(problem));
-  return { ...fresh, plan: { ...saved, rollout: withGateCredentials(saved.rollout, fresh.plan.rollout) } };
+  return { ...fresh, plan: { ...measured, rollout: withGateCredentials(measured.rollout, fresh.plan.rollout) } };
+}
+
+/**
+ * A saved plan measured again, from its own changes, against `maxReprovisions`, else the reprovision limit it
+ * recorded, else the fleet file's `limits.reprovision` (a plan whose record was removed by hand). Throws PLAN_REFUSED
+ * with the count, the limit and the servers when it goes over, even when its `applyable` was edited by hand.
+ */
+export function measureSavedPlan(saved: Plan, fleet: DesiredFleet, maxReprovisions: number | undefined): Plan {
+  const inFleet = fleet.limits?.reprovision;
+  const fromFleet = inFleet === undefined ? undefined : { limit: inFleet, source: "fleet file" as const };
+  const setting = maxReprovisions !== undefined ? { limit: maxReprovisions, source: "--max-reprovisions" as const } : (saved.limits?.reprovision ?? fromFleet);
+  const measured = setting === undefined ? saved : limitPlan(saved, setting);
+  const limit = measured.limits?.reprovision;
+  if (limit !== undefined && overLimit(limit)) {
+    const addresses = measured.changes.filter((c) => c.impact === "reprovision").map((c) => c.address);
+    throw new ReformError("PLAN_REFUSED", `${describeOverLimit(limit, addresses)}; nothing was changed`);
+  }
+  return measured;
 }
 
 /** The saved policies, each gate whose URL logs in (shown as a marker in the document) taken from the fleet file's. */
@@ -60,6 +83,8 @@ export interface SavedPlanApplyRequest extends Omit<ApplyRequest, "planned"> {
   readonly source?: string;
   /** The fleet file the plan was made from, loaded again. */
   readonly fleet: DesiredFleet;
+  /** Most servers the plan may reprovision, over the limit it recorded. @default the recorded limit, else the fleet file's */
+  readonly maxReprovisions?: number;
 }
 
 /**
@@ -70,7 +95,8 @@ export interface SavedPlanApplyRequest extends Omit<ApplyRequest, "planned"> {
  */
 export async function applySavedPlan(request: SavedPlanApplyRequest): Promise<ApplyReport> {
   const { document, source, fleet, ...rest } = request;
-  const { plan: saved } = parsePlanDocument(document, source ?? "the plan");
+  const { plan: parsed } = parsePlanDocument(document, source ?? "the plan");
+  const saved = measureSavedPlan(parsed, fleet, rest.maxReprovisions);
   if (!saved.applyable) {
     const errors = saved.changes.filter((c) => c.action === "error").map((c) => c.address);
     throw new ReformError("PLAN_INVALID", `${source ?? "the plan"} has errors and is never applied (${errors.join(", ")}); fix the fleet file and plan again`);

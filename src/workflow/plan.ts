@@ -10,6 +10,7 @@ import type { ObservedInstance } from "../model/observed.js";
 import type { Plan } from "../model/plan.js";
 import type { ImageResolution, ProviderAdapter } from "../model/provider.js";
 import { planFleet, refuseChanges } from "../plan/plan-fleet.js";
+import type { ReprovisionLimitSetting } from "../plan/limits.js";
 import type { PlanInstanceInput } from "../plan/plan-instance.js";
 import { planInstance } from "../plan/plan-instance.js";
 import type { FleetObservation } from "./observe.js";
@@ -35,6 +36,8 @@ export interface PlanRequest {
    * (drift never applies)
    */
   readonly inputs?: PlanInputSources;
+  /** `--max-reprovisions N`: most servers the plan may reprovision, over the fleet file's `limits.reprovision`. @default the fleet file's */
+  readonly maxReprovisions?: number;
 }
 
 /** A plan together with what apply needs to execute it: desired state and a way to plan one server again. */
@@ -75,6 +78,7 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
     rollout: rolloutPolicies(fleet),
     providers: fleet.providers.map((p) => ({ name: p.name, type: p.type, endpoints: adapters.get(p.name)?.endpoints?.() ?? [] })),
     ...(request.targets && request.targets.length > 0 ? { targets: request.targets } : {}),
+    ...reprovisionLimit(fleet, request.maxReprovisions),
   });
   const desired = new Map(resolved.instances.map((d) => [d.address, d]));
   const acting = planned.changes.filter((c) => c.steps.length > 0);
@@ -93,6 +97,13 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
       return planInstance({ ...input, observed: fresh });
     },
   };
+}
+
+/** The run's reprovision limit: `--max-reprovisions` over the fleet file's `limits.reprovision`; none when neither is set. */
+function reprovisionLimit(fleet: DesiredFleet, override: number | undefined): { reprovisionLimit?: ReprovisionLimitSetting } {
+  if (override !== undefined) return { reprovisionLimit: { limit: override, source: "--max-reprovisions" } };
+  const written = fleet.limits?.reprovision;
+  return written === undefined ? {} : { reprovisionLimit: { limit: written, source: "fleet file" } };
 }
 
 /**

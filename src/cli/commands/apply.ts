@@ -24,7 +24,7 @@ import { createListrReporter } from "../reporters/listr.js";
 import { createPlainReporter } from "../reporters/plain.js";
 import { loadConfig, withSession } from "../session.js";
 import type { FleetAccessOptions, Session } from "../session.js";
-import { planWithSession } from "./plan.js";
+import { planWithSession, writeRefusals } from "./plan.js";
 
 export interface ApplyCommandOptions extends FleetAccessOptions, BackendOptions {
   readonly config: string;
@@ -40,6 +40,8 @@ export interface ApplyCommandOptions extends FleetAccessOptions, BackendOptions 
   readonly timeout?: Readonly<Partial<Record<TimeoutKind, number>>>;
   /** `--continue`: approve canaries that passed in an earlier run. */
   readonly continue?: boolean;
+  /** `--max-reprovisions N`: over the fleet file's `limits.reprovision` and a saved plan's recorded limit. @default theirs */
+  readonly maxReprovisions?: number;
   readonly color?: boolean;
   readonly debug: boolean;
 }
@@ -51,6 +53,7 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
     const color = useColor(io, options.color);
     const progress = options.output === "json" ? io.stderr : io.stdout;
     progress.write(renderPlanAs(planned.plan, "text", { color, width: io.stdout.columns ?? 100 }));
+    writeRefusals(io, planned.plan);
     if (!planned.plan.applyable) return EXIT.error;
     if (!hasWork(planned.plan)) {
       // Nothing to change, but an interrupted run may have left operations to follow and report: that changes nothing.
@@ -70,11 +73,13 @@ export async function applySavedPlanCommand(io: CliIo, planPath: string, options
   const { plan: saved } = await readPlanFile(resolve(io.cwd, planPath));
   const fleet = await loadConfig(io, options.configGiven ? options.config : saved.configFile, options);
   return withBackendLock(io, fleet, options, (lock) => withSession(io, fleet, options, async (session) => {
-    const planned = await prepareSavedPlan({ saved, fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal });
+    const limit = options.maxReprovisions === undefined ? {} : { maxReprovisions: options.maxReprovisions };
+    const planned = await prepareSavedPlan({ saved, fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, ...limit });
     const progress = options.output === "json" ? io.stderr : io.stdout;
-    progress.write(renderPlanAs(saved, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
-    if (!saved.applyable) return EXIT.error;
-    if (!hasWork(saved)) return nothingToDo(io, options.output, lock.notes());
+    progress.write(renderPlanAs(planned.plan, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
+    writeRefusals(io, planned.plan);
+    if (!planned.plan.applyable) return EXIT.error;
+    if (!hasWork(planned.plan)) return nothingToDo(io, options.output, lock.notes());
     return execute(io, session, lock, planned, options, signal);
   }));
 }

@@ -7,7 +7,7 @@ import type { PlanResult } from "../../workflow/plan.js";
 import { EXIT } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { useColor } from "../io.js";
-import { renderPlanAs } from "../render.js";
+import { guardrailRefusals, renderPlanAs } from "../render.js";
 import type { OutputFormat } from "../render.js";
 import { listed, withSession } from "../session.js";
 import type { Session } from "../session.js";
@@ -21,6 +21,10 @@ export interface PlanCommandOptions {
   readonly adopt: boolean;
   /** `--apply-secret env:NAME|file:PATH`: references only the apply job provides (with REFORM_APPLY_SECRETS). @default none */
   readonly applySecret?: readonly string[];
+  /** `--max-reprovisions N`: over the fleet file's `limits.reprovision`. @default the fleet file's */
+  readonly maxReprovisions?: number;
+  /** `-v`: the cheaper actions considered for each server, and why not. @default false */
+  readonly verbose?: boolean;
   readonly color?: boolean;
   readonly debug: boolean;
 }
@@ -29,8 +33,9 @@ export async function planCommand(io: CliIo, options: PlanCommandOptions, signal
   return withSession(io, options.config, options, async (session) => {
     const providedAtApply = secretReferences(listed(io.env, "REFORM_APPLY_SECRETS", options.applySecret ?? []));
     const result = await planWithSession(io, session, { ...options, checkInputs: true, providedAtApply }, signal);
-    io.stdout.write(renderPlanAs(result.plan, options.output, { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
+    io.stdout.write(renderPlanAs(result.plan, options.output, { color: useColor(io, options.color), width: io.stdout.columns ?? 100, verbose: options.verbose ?? false }));
     if (options.out) await savePlanFile(resolve(io.cwd, options.out), result.plan);
+    writeRefusals(io, result.plan);
     return planExitCode(result.plan, options.detailedExitcode);
   });
 }
@@ -44,11 +49,12 @@ export async function planCommand(io: CliIo, options: PlanCommandOptions, signal
 export async function planWithSession(
   io: CliIo,
   session: Session,
-  options: { target: readonly string[]; adopt: boolean; checkInputs: boolean; providedAtApply?: readonly string[] },
+  options: { target: readonly string[]; adopt: boolean; checkInputs: boolean; providedAtApply?: readonly string[]; maxReprovisions?: number },
   signal: AbortSignal,
 ): Promise<PlanResult> {
   const inputs = options.checkInputs ? { inputs: { env: io.env, readFile: io.readFile, realPath: io.realPath, providedAtApply: options.providedAtApply ?? [] } } : {};
-  const result = await plan({ fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, adopt: options.adopt, targets: options.target, ...inputs });
+  const limit = options.maxReprovisions === undefined ? {} : { maxReprovisions: options.maxReprovisions };
+  const result = await plan({ fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, adopt: options.adopt, targets: options.target, ...inputs, ...limit });
   warnAll(io, result.warnings);
   return result;
 }
@@ -58,6 +64,11 @@ function secretReferences(refs: readonly string[]): string[] {
   const wrong = refs.filter((ref) => !/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(ref) && !/^file:.+$/.test(ref));
   if (wrong.length > 0) throw new ReformError("USAGE", `--apply-secret / REFORM_APPLY_SECRETS: ${wrong.map((w) => `'${w}'`).join(", ")} is not a secret reference (env:NAME or file:PATH)`);
   return [...refs];
+}
+
+/** Guardrail refusals on stderr, one `Error:` line each (the plan itself went to stdout). */
+export function writeRefusals(io: CliIo, planned: Plan): void {
+  for (const message of guardrailRefusals(planned)) io.stderr.write(`Error: ${message}\n`);
 }
 
 export function warnAll(io: CliIo, warnings: readonly string[]): void {

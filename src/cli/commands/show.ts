@@ -15,12 +15,12 @@ import type { OutputFormat } from "../render.js";
  * Renders a saved plan in any output format, from the same document `plan --output json` emits; and the JSON
  * reports of `apply` and `drift`, said to be what they are.
  */
-export async function showCommand(io: CliIo, path: string, options: { output: OutputFormat; color?: boolean }): Promise<number> {
+export async function showCommand(io: CliIo, path: string, options: { output: OutputFormat; color?: boolean; verbose?: boolean }): Promise<number> {
   const file = await readShowableFile(resolve(io.cwd, path));
   const color = useColor(io, options.color);
   switch (file.type) {
     case "plan":
-      io.stdout.write(renderDocumentAs(file.document, options.output, { color, width: io.stdout.columns ?? 100 }));
+      io.stdout.write(renderDocumentAs(file.document, options.output, { color, width: io.stdout.columns ?? 100, verbose: options.verbose ?? false }));
       break;
     case "drift-report":
       io.stdout.write(renderDriftAs(file.document, options.output, color));
