@@ -17,7 +17,15 @@ export default tseslint.config(
       ],
       "no-restricted-imports": [
         "error",
-        { patterns: [{ regex: "^(fs|path|url|http|https|net|crypto|os|child_process|util|events|stream|timers|zlib|assert|readline|tty|process)(/.*)?$", message: "Use the node: protocol for built-ins." }] },
+        {
+          patterns: [
+            {
+              regex:
+                "^(fs|path|url|http|https|net|crypto|os|child_process|util|events|stream|timers|zlib|assert|readline|tty|process)(/.*)?$",
+              message: "Use the node: protocol for built-ins.",
+            },
+          ],
+        },
       ],
     },
   },

@@ -12,7 +12,9 @@ const volumes = process.env["REFORM_TEST_VOLUMES"] === "1";
 
 export const config = defineConfig({
   test: {
-    include: noauth ? ["test/openstack/noauth/*.test.ts"] : ["test/openstack/*.test.ts", ...(volumes ? ["test/openstack/volumes/*.test.ts"] : [])],
+    include: noauth
+      ? ["test/openstack/noauth/*.test.ts"]
+      : ["test/openstack/*.test.ts", ...(volumes ? ["test/openstack/volumes/*.test.ts"] : [])],
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: "forks",

@@ -49,7 +49,12 @@ export async function runApplyBench(servers: number, parallelism: number, rebuil
 
 function runChild(config: { dir: string; fleetPath: string; parallelism: number }): Promise<ApplyChildResult> {
   return new Promise((resolve, reject) => {
-    const child = track(fork(CHILD, [], { env: { ...process.env, BENCH_APPLY: JSON.stringify(config) }, stdio: ["ignore", "pipe", "inherit", "ipc"] }));
+    const child = track(
+      fork(CHILD, [], {
+        env: { ...process.env, BENCH_APPLY: JSON.stringify(config) },
+        stdio: ["ignore", "pipe", "inherit", "ipc"],
+      }),
+    );
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
     const timer = setTimeout(() => kill(child), 600_000);

@@ -34,7 +34,11 @@ export interface ApplyChildResult {
 }
 
 /** Mean time between two events of the same server, over the servers that have both. */
-function meanBetween(times: Map<string, Partial<Record<ApplyEvent["type"], number>>>, from: ApplyEvent["type"], to: ApplyEvent["type"]): number {
+function meanBetween(
+  times: Map<string, Partial<Record<ApplyEvent["type"], number>>>,
+  from: ApplyEvent["type"],
+  to: ApplyEvent["type"],
+): number {
   let sum = 0;
   let n = 0;
   for (const t of times.values()) {
@@ -94,7 +98,10 @@ function counting(adapter: ProviderAdapter, c: Counters): ProviderAdapter {
     findKeyPairs: (names, signal) => adapter.findKeyPairs(names, signal),
     listInstances: (req, signal) => {
       c.reads++;
-      return counted(() => adapter.listInstances(req, signal), (n) => (c.readRequests += n));
+      return counted(
+        () => adapter.listInstances(req, signal),
+        (n) => (c.readRequests += n),
+      );
     },
     startStep: (req, signal) => adapter.startStep(req, signal),
     pollOperations: (queries: readonly OperationQuery[], signal) => {
@@ -114,7 +121,11 @@ function counting(adapter: ProviderAdapter, c: Counters): ProviderAdapter {
 }
 
 async function main(): Promise<void> {
-  const { dir, fleetPath, parallelism } = JSON.parse(process.env["BENCH_APPLY"] ?? "{}") as { dir: string; fleetPath: string; parallelism: number };
+  const { dir, fleetPath, parallelism } = JSON.parse(process.env["BENCH_APPLY"] ?? "{}") as {
+    dir: string;
+    fleetPath: string;
+    parallelism: number;
+  };
   process.on("disconnect", orphaned);
   const onExchange = (line: string) => {
     const store = scope.getStore();
@@ -123,7 +134,15 @@ async function main(): Promise<void> {
     else store.requests++;
   };
   const session = await librarySession({ dir, fleetPath }, onExchange);
-  const c: Counters = { polls: 0, pollRequests: 0, actionChecks: 0, maxRequestsPerPoll: 0, maxHandles: 0, reads: 0, readRequests: 0 };
+  const c: Counters = {
+    polls: 0,
+    pollRequests: 0,
+    actionChecks: 0,
+    maxRequestsPerPoll: 0,
+    maxHandles: 0,
+    reads: 0,
+    readRequests: 0,
+  };
   const adapters = new Map([...session.adapters].map(([name, a]) => [name, counting(a, c)]));
   const controller = new AbortController();
   // Up to `parallelism` requests share the signal (the CLI's processSignal has the same need).
@@ -135,10 +154,23 @@ async function main(): Promise<void> {
   Object.assign(c, { reads: 0, readRequests: 0 });
   const t1 = performance.now();
   const { reporter, times } = timingReporter();
-  const report = await apply({ planned, adapters, clock: systemClock, reporter, signal, env: {}, readFile: async () => "", realPath: realPathOnDisk, options: { parallelism } });
+  const report = await apply({
+    planned,
+    adapters,
+    clock: systemClock,
+    reporter,
+    signal,
+    env: {},
+    readFile: async () => "",
+    realPath: realPathOnDisk,
+    options: { parallelism },
+  });
   const applyMs = performance.now() - t1;
   await session.close();
-  const failures = report.results.filter((r) => r.result.type !== "converged").slice(0, 5).map((r) => `${r.address}: ${"why" in r.result ? r.result.why : r.result.type}`);
+  const failures = report.results
+    .filter((r) => r.result.type !== "converged")
+    .slice(0, 5)
+    .map((r) => `${r.address}: ${"why" in r.result ? r.result.why : r.result.type}`);
   const result: ApplyChildResult = {
     changes: planned.plan.changes.filter((change) => change.action !== "no-op").length,
     converged: report.results.filter((r) => r.result.type === "converged").length,

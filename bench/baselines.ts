@@ -28,7 +28,12 @@ interface Api {
   readonly token: string;
 }
 
-async function call(api: Api, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+async function call(
+  api: Api,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${api.compute}${path}`, {
     method,
     headers: { "x-auth-token": api.token, "content-type": "application/json", "openstack-api-version": "compute 2.96" },
@@ -52,7 +57,12 @@ async function rebuildAndWait(api: Api, id: string, pollMs: number): Promise<voi
 }
 
 /** A sequential rebuild-and-wait loop over a sample of servers, extrapolated to `servers`. */
-export async function runSequentialBaseline(servers: number, sample: number, rebuildMs: number, pollMs: number): Promise<SequentialFigures> {
+export async function runSequentialBaseline(
+  servers: number,
+  sample: number,
+  rebuildMs: number,
+  pollMs: number,
+): Promise<SequentialFigures> {
   const emulator = await spawnEmulator({ servers: sample, latencyMs: 0, rebuildMs });
   try {
     const api = { compute: emulator.urls.compute, token: await keystoneToken(emulator.urls.identity) };
@@ -62,14 +72,26 @@ export async function runSequentialBaseline(servers: number, sample: number, reb
     for (const id of ids) await rebuildAndWait(api, id, pollMs);
     const sampleMs = performance.now() - started;
     const requests = requestsBetween(before, await emulator.stats()).total;
-    return { sample, pollMs, sampleMs, requestsPerServer: requests / sample, extrapolatedMs: (sampleMs / sample) * servers, servers };
+    return {
+      sample,
+      pollMs,
+      sampleMs,
+      requestsPerServer: requests / sample,
+      extrapolatedMs: (sampleMs / sample) * servers,
+      servers,
+    };
   } finally {
     await emulator.close();
   }
 }
 
 /** The same rolling window as reform (`parallelism` in flight), but each in-flight server polled with its own GET. */
-export async function runPerServerPoller(servers: number, parallelism: number, rebuildMs: number, pollMs: number): Promise<PerServerPollerFigures> {
+export async function runPerServerPoller(
+  servers: number,
+  parallelism: number,
+  rebuildMs: number,
+  pollMs: number,
+): Promise<PerServerPollerFigures> {
   const emulator = await spawnEmulator({ servers, latencyMs: 0, rebuildMs });
   try {
     const api = { compute: emulator.urls.compute, token: await keystoneToken(emulator.urls.identity) };
@@ -84,7 +106,15 @@ export async function runPerServerPoller(servers: number, parallelism: number, r
     const wallMs = performance.now() - started;
     const requests = requestsBetween(before, await emulator.stats());
     const pollRequests = requests.byRoute["GET /compute/v2.1/servers/{id}"] ?? 0;
-    return { servers, parallelism, pollMs, wallMs, requests: requests.total, pollRequests, pollsPerInterval: pollRequests / (wallMs / pollMs) };
+    return {
+      servers,
+      parallelism,
+      pollMs,
+      wallMs,
+      requests: requests.total,
+      pollRequests,
+      pollsPerInterval: pollRequests / (wallMs / pollMs),
+    };
   } finally {
     await emulator.close();
   }

@@ -21,7 +21,10 @@ function alive(pid: number): boolean {
 describe("tracked children", () => {
   it("killAll ends a tracked process group, grandchildren included (reform under /usr/bin/time)", async () => {
     // sh prints the pid of its own child (a sleep), then waits for it.
-    const child = track(spawn("sh", ["-c", "sleep 30 & echo $!; wait"], { detached: true, stdio: ["ignore", "pipe", "ignore"] }), true);
+    const child = track(
+      spawn("sh", ["-c", "sleep 30 & echo $!; wait"], { detached: true, stdio: ["ignore", "pipe", "ignore"] }),
+      true,
+    );
     const [line] = (await once(child.stdout, "data")) as [Buffer];
     const grandchild = Number(line.toString().trim());
     expect(alive(grandchild)).toBe(true);

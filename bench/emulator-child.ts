@@ -26,12 +26,21 @@ export interface EmulatorUrls {
 export type ChildRequest = { readonly type: "stats" } | { readonly type: "close" };
 export type ChildMessage =
   | { readonly type: "ready"; readonly urls: EmulatorUrls }
-  | { readonly type: "stats"; readonly requests: number; readonly byRoute: Record<string, number>; readonly actions: number; readonly rss: number };
+  | {
+      readonly type: "stats";
+      readonly requests: number;
+      readonly byRoute: Record<string, number>;
+      readonly actions: number;
+      readonly rss: number;
+    };
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env["BENCH_EMULATOR"] ?? "{}") as EmulatorChildConfig;
   const emulator = await startEmulator({
-    world: config.cloud === undefined || config.cloud === "openstack" ? generateWorld(config.servers, { rebuildMs: config.rebuildMs }) : generateCloudWorld(config.cloud, config.servers),
+    world:
+      config.cloud === undefined || config.cloud === "openstack"
+        ? generateWorld(config.servers, { rebuildMs: config.rebuildMs })
+        : generateCloudWorld(config.cloud, config.servers),
     faults: { latencyMs: config.latencyMs },
     timings: { rebuild: config.rebuildMs },
   });
@@ -39,7 +48,13 @@ async function main(): Promise<void> {
   process.on("message", (message: ChildRequest) => {
     if (message.type === "stats") {
       const { stats } = emulator;
-      send({ type: "stats", requests: stats.requests, byRoute: { ...stats.byRoute }, actions: stats.actions.length, rss: process.memoryUsage().rss });
+      send({
+        type: "stats",
+        requests: stats.requests,
+        byRoute: { ...stats.byRoute },
+        actions: stats.actions.length,
+        rss: process.memoryUsage().rss,
+      });
     } else {
       void emulator.close().then(() => process.exit(0));
     }

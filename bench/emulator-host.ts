@@ -18,7 +18,12 @@ const CHILD = fileURLToPath(new URL("./emulator-child.js", import.meta.url));
 
 /** Starts the emulator in its own process on 127.0.0.1:0 with a generated world of `config.servers` servers. */
 export async function spawnEmulator(config: EmulatorChildConfig): Promise<EmulatorProcess> {
-  const child: ChildProcess = track(fork(CHILD, [], { env: { ...process.env, BENCH_EMULATOR: JSON.stringify(config) }, stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+  const child: ChildProcess = track(
+    fork(CHILD, [], {
+      env: { ...process.env, BENCH_EMULATOR: JSON.stringify(config) },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    }),
+  );
   const exited = once(child, "exit");
   const ready = await nextMessage(child, "ready");
   if (ready.type !== "ready") throw new Error("emulator child did not start");
@@ -63,7 +68,10 @@ function nextMessage(child: ChildProcess, type: ChildMessage["type"]): Promise<C
 }
 
 /** Requests counted by the emulator between two stats snapshots, in total and per route. */
-export function requestsBetween(before: EmulatorStatsMessage, after: EmulatorStatsMessage): { total: number; byRoute: Record<string, number> } {
+export function requestsBetween(
+  before: EmulatorStatsMessage,
+  after: EmulatorStatsMessage,
+): { total: number; byRoute: Record<string, number> } {
   const byRoute: Record<string, number> = {};
   for (const [route, count] of Object.entries(after.byRoute)) {
     const delta = count - (before.byRoute[route] ?? 0);

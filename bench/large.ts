@@ -25,12 +25,22 @@ export async function runLarge(log: (line: string) => void): Promise<LargeResult
   log(`# plan, ${LARGE_SERVERS} OpenStack servers, ${LATENCY_MS} ms latency`);
   const plan: Loaded<PlanFigures> = await loaded(() => runPlanBench(LARGE_SERVERS, LATENCY_MS, false));
   const p = plan.figures;
-  log(`wall ${s(p.wallMs)}, ${p.requests} requests (${p.listRequests} list), planner ${p.plannerUsPerServer.toFixed(1)} µs/server, RSS ${p.maxRssMb?.toFixed(0)} MB; load ${plan.load.map((l) => l.toFixed(1)).join(" → ")}`);
+  log(
+    `wall ${s(p.wallMs)}, ${p.requests} requests (${p.listRequests} list), planner ${p.plannerUsPerServer.toFixed(1)} µs/server, RSS ${p.maxRssMb?.toFixed(0)} MB; load ${plan.load.map((l) => l.toFixed(1)).join(" → ")}`,
+  );
   const clouds: Loaded<CloudPlanFigures>[] = [];
   for (const cloud of ["huaweicloud", "jdcloud"] as const) {
     const c = await loaded(() => runCloudPlanBench(cloud, LARGE_SERVERS, LATENCY_MS));
-    log(`plan on ${cloud}: wall ${s(c.figures.wallMs)}, ${c.figures.requests} requests, RSS ${c.figures.maxRssMb?.toFixed(0)} MB; load ${c.load.map((l) => l.toFixed(1)).join(" → ")}`);
+    log(
+      `plan on ${cloud}: wall ${s(c.figures.wallMs)}, ${c.figures.requests} requests, RSS ${c.figures.maxRssMb?.toFixed(0)} MB; load ${c.load.map((l) => l.toFixed(1)).join(" → ")}`,
+    );
     clouds.push(c);
   }
-  return { machine: await machineOf(), loadNote: process.env["BENCH_LOAD_NOTE"] ?? "", totalMs: performance.now() - started, plan, clouds };
+  return {
+    machine: await machineOf(),
+    loadNote: process.env["BENCH_LOAD_NOTE"] ?? "",
+    totalMs: performance.now() - started,
+    plan,
+    clouds,
+  };
 }

@@ -18,7 +18,10 @@ describe("loadResultOf", () => {
 
   it("reports no rate rather than NaN for an empty run", () => {
     const start = new Date(1_000);
-    expect(loadResultOf({ requests: { total: 0 }, latency: { p50: 0, p99: 0 }, errors: 0, non2xx: 0, start, finish: start }).perSecond).toBe(0);
+    expect(
+      loadResultOf({ requests: { total: 0 }, latency: { p50: 0, p99: 0 }, errors: 0, non2xx: 0, start, finish: start })
+        .perSecond,
+    ).toBe(0);
   });
 });
 
@@ -35,7 +38,13 @@ describe("runLoad", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const result = await runLoad({ origin: `http://127.0.0.1:${port}`, path: (n) => `/item/${n % 5}`, headers: { "x-auth-token": "secret" }, concurrency: 2, durationMs: 500 });
+      const result = await runLoad({
+        origin: `http://127.0.0.1:${port}`,
+        path: (n) => `/item/${n % 5}`,
+        headers: { "x-auth-token": "secret" },
+        concurrency: 2,
+        durationMs: 500,
+      });
       expect(withoutToken).toBe(0);
       expect(new Set(paths)).toEqual(new Set(["/item/0", "/item/1", "/item/2", "/item/3", "/item/4"]));
       expect(result.requests).toBeGreaterThan(20);

@@ -68,11 +68,18 @@ export function loadResultOf(result: AutocannonFigures): LoadResult {
 export async function keystoneToken(identityUrl: string): Promise<string> {
   const body = {
     auth: {
-      identity: { methods: ["password"], password: { user: { name: BENCH_USER.name, domain: { name: "Default" }, password: BENCH_USER.password } } },
+      identity: {
+        methods: ["password"],
+        password: { user: { name: BENCH_USER.name, domain: { name: "Default" }, password: BENCH_USER.password } },
+      },
       scope: { project: { name: BENCH_USER.project, domain: { name: "Default" } } },
     },
   };
-  const res = await fetch(`${identityUrl}/auth/tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${identityUrl}/auth/tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const token = res.headers.get("x-subject-token");
   await res.arrayBuffer();
   if (res.status !== 201 || !token) throw new Error(`Keystone answered ${res.status} to the benchmark user`);

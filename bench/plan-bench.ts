@@ -60,14 +60,20 @@ async function plannerCpu(dir: BenchDir, servers: number): Promise<number> {
     const signal = new AbortController().signal;
     const adapter = session.adapters.get("dc1");
     if (!adapter) throw new Error("no adapter dc1");
-    const [capabilities, observed] = await Promise.all([adapter.capabilities(signal), adapter.listInstances({ selectors: [] }, signal)]);
+    const [capabilities, observed] = await Promise.all([
+      adapter.capabilities(signal),
+      adapter.listInstances({ selectors: [] }, signal),
+    ]);
     const [resolution] = await adapter.resolveImages([{ name: OLD_IMAGE.name }], signal);
     if (resolution?.result.type !== "found") throw new Error("image not found");
     const image = { id: resolution.result.id, name: resolution.result.name, properties: resolution.result.properties };
     const resolved = resolveInstances(session.fleet, new Map([["dc1", observed]]));
     const byId = new Map<string, ObservedInstance>(observed.map((o) => [o.id, o]));
     const inputs: PlanInstanceInput[] = resolved.instances.map((desired) => {
-      const found = "id" in desired.selector ? byId.get(desired.selector.id) : observed.find((o) => "name" in desired.selector && o.name === desired.selector.name);
+      const found =
+        "id" in desired.selector
+          ? byId.get(desired.selector.id)
+          : observed.find((o) => "name" in desired.selector && o.name === desired.selector.name);
       if (!found) throw new Error(`no server for ${desired.address}`);
       return { desired, observed: found, capabilities, adopt: false, image };
     });
@@ -75,7 +81,13 @@ async function plannerCpu(dir: BenchDir, servers: number): Promise<number> {
     let best = Infinity;
     for (let i = 0; i < 5; i++) {
       const t0 = process.cpuUsage();
-      planFleet({ inputs, createdAt: new Date().toISOString(), configFile: dir.fleetPath, configSha256: "bench", rollout: {} });
+      planFleet({
+        inputs,
+        createdAt: new Date().toISOString(),
+        configFile: dir.fleetPath,
+        configSha256: "bench",
+        rollout: {},
+      });
       const used = process.cpuUsage(t0);
       best = Math.min(best, used.user + used.system);
     }
@@ -86,7 +98,10 @@ async function plannerCpu(dir: BenchDir, servers: number): Promise<number> {
 }
 
 /** Terraform's refresh pattern: one GET /servers/{id} per server, 10 in flight (`-parallelism=10`). */
-async function terraformRefresh(urls: { identity: string; compute: string }, stats: () => ReturnType<Awaited<ReturnType<typeof spawnEmulator>>["stats"]>): Promise<{ wallMs: number; requests: number }> {
+async function terraformRefresh(
+  urls: { identity: string; compute: string },
+  stats: () => ReturnType<Awaited<ReturnType<typeof spawnEmulator>>["stats"]>,
+): Promise<{ wallMs: number; requests: number }> {
   const token = await keystoneToken(urls.identity);
   const ids = await listServerIds(urls.compute, token);
   const before = await stats();
@@ -95,7 +110,9 @@ async function terraformRefresh(urls: { identity: string; compute: string }, sta
   const worker = async () => {
     while (next < ids.length) {
       const id = ids[next++] as string;
-      const res = await fetch(`${urls.compute}/servers/${id}`, { headers: { "x-auth-token": token, "openstack-api-version": "compute 2.96" } });
+      const res = await fetch(`${urls.compute}/servers/${id}`, {
+        headers: { "x-auth-token": token, "openstack-api-version": "compute 2.96" },
+      });
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(`GET /servers/${id} answered ${res.status}`);
     }
@@ -117,7 +134,11 @@ export interface CloudPlanFigures {
 }
 
 /** `reform plan` against the Huawei or JD emulator: wall time, requests by route and peak RSS (no baseline). */
-export async function runCloudPlanBench(cloud: Exclude<BenchCloud, "openstack">, servers: number, latencyMs: number): Promise<CloudPlanFigures> {
+export async function runCloudPlanBench(
+  cloud: Exclude<BenchCloud, "openstack">,
+  servers: number,
+  latencyMs: number,
+): Promise<CloudPlanFigures> {
   const emulator = await spawnEmulator({ servers, latencyMs, rebuildMs: 2000, cloud });
   const provider = cloudProvider(cloud, cloud === "huaweicloud" ? emulator.urls.huaweicloud : emulator.urls.jdcloud);
   const dir = await benchDir(emulator.urls.identity, OLD_IMAGE.name, 10, provider.line);
@@ -126,7 +147,15 @@ export async function runCloudPlanBench(cloud: Exclude<BenchCloud, "openstack">,
     const run = await runReformTimed(["plan", "-c", "fleet.yaml", "--detailed-exitcode"], dir.dir, provider.env);
     if (run.code !== 2) throw new Error(`reform plan (${cloud}) exited ${run.code}: ${run.stderr.slice(0, 500)}`);
     const requests = requestsBetween(before, await emulator.stats());
-    return { cloud, servers, latencyMs, wallMs: run.wallMs, requests: requests.total, byRoute: requests.byRoute, maxRssMb: run.maxRssMb };
+    return {
+      cloud,
+      servers,
+      latencyMs,
+      wallMs: run.wallMs,
+      requests: requests.total,
+      byRoute: requests.byRoute,
+      maxRssMb: run.maxRssMb,
+    };
   } finally {
     await dir.remove();
     await emulator.close();

@@ -38,13 +38,36 @@ describe("withLarge", () => {
 });
 
 describe("renderLargeReport", () => {
-  const plan = { servers: 100_000, latencyMs: 10, wallMs: 5500, exitCode: 2, requests: 106, listRequests: 101, byRoute: { "GET /compute/v2.1/servers/detail": 101 }, maxRssMb: 800, plannerUsPerServer: 21.5 };
+  const plan = {
+    servers: 100_000,
+    latencyMs: 10,
+    wallMs: 5500,
+    exitCode: 2,
+    requests: 106,
+    listRequests: 101,
+    byRoute: { "GET /compute/v2.1/servers/detail": 101 },
+    maxRssMb: 800,
+    plannerUsPerServer: 21.5,
+  };
   const results: LargeResults = {
     machine: { date: "2026-12-02", cpus: 2, cpuModel: "cpu", memoryGb: 8, node: "v20", summary: "" },
     loadNote: "",
     totalMs: 1000,
     plan: { figures: plan, load: [9.5, 10.25] },
-    clouds: [{ figures: { cloud: "jdcloud", servers: 100_000, latencyMs: 10, wallMs: 60_000, requests: 11_005, byRoute: {}, maxRssMb: 900 }, load: [3, 4] }],
+    clouds: [
+      {
+        figures: {
+          cloud: "jdcloud",
+          servers: 100_000,
+          latencyMs: 10,
+          wallMs: 60_000,
+          requests: 11_005,
+          byRoute: {},
+          maxRssMb: 900,
+        },
+        load: [3, 4],
+      },
+    ],
   };
 
   it("judges each figure against DESIGN §12.6's 100,000-server targets and states the load with each figure", () => {
@@ -68,7 +91,15 @@ describe("requestsBetween", () => {
 
 describe("scalingSvg", () => {
   it("draws one point per size for plan and apply in each of the three panels, and escapes the caption", () => {
-    const points = [100, 1000, 10_000].map((n) => ({ servers: n, planSeconds: n / 5000, planRequests: 5 + n / 1000, planRssMb: 100 + n / 100, applySeconds: n / 50, applyRequests: n, applyRssMb: 120 + n / 100 }));
+    const points = [100, 1000, 10_000].map((n) => ({
+      servers: n,
+      planSeconds: n / 5000,
+      planRequests: 5 + n / 1000,
+      planRssMb: 100 + n / 100,
+      applySeconds: n / 50,
+      applyRequests: n,
+      applyRssMb: 120 + n / 100,
+    }));
     const svg = scalingSvg(points, "<load> & more");
     expect(svg.match(/<polyline /g)).toHaveLength(6);
     expect(svg.match(/<circle /g)).toHaveLength(18);

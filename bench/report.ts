@@ -33,12 +33,14 @@ export interface BenchResults {
 }
 
 /** The line between the hand-written introduction of docs/benchmarks.md and what the benchmark writes. */
-export const GENERATED_MARKER = "<!-- Everything below is written by `npm run bench`: edit bench/report.ts, not this part. -->";
+export const GENERATED_MARKER =
+  "<!-- Everything below is written by `npm run bench`: edit bench/report.ts, not this part. -->";
 
 const DEFAULT_INTRO = "# Benchmarks\n\n(Method: see bench/run.ts.)\n";
 
 /** The line above the figures that `npm run bench -- --large` writes at the end of docs/benchmarks.md. */
-export const LARGE_MARKER = "<!-- Everything below is written by `npm run bench -- --large` (not run in CI): edit bench/report.ts, not this part. -->";
+export const LARGE_MARKER =
+  "<!-- Everything below is written by `npm run bench -- --large` (not run in CI): edit bench/report.ts, not this part. -->";
 
 /** The previous page's large-run section (from its marker to the end), or "" when it has none. */
 function largeSectionOf(previous: string): string {
@@ -65,7 +67,14 @@ export async function machineOf(): Promise<Machine> {
   const memoryGb = totalmem() / 1024 ** 3;
   const cpuModel = cpus()[0]?.model.trim() ?? "unknown CPU";
   const n = availableParallelism();
-  return { date: new Date().toISOString().slice(0, 10), cpus: n, cpuModel, memoryGb, node: process.version, summary: `${n} CPUs, ${memoryGb.toFixed(0)} GB, Node ${process.version}` };
+  return {
+    date: new Date().toISOString().slice(0, 10),
+    cpus: n,
+    cpuModel,
+    memoryGb,
+    node: process.version,
+    summary: `${n} CPUs, ${memoryGb.toFixed(0)} GB, Node ${process.version}`,
+  };
 }
 
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -86,17 +95,23 @@ function planSection(p: PlanFigures): string[] {
     `| planner CPU (planFleet alone) | ${p.plannerUsPerServer.toFixed(1)} µs/server | ≤ 50 µs | ${ok(p.plannerUsPerServer <= 50)} |`,
     `| peak RSS of the reform process | ${p.maxRssMb?.toFixed(0) ?? "n/a"} MB | ≤ 300 MB | ${ok((p.maxRssMb ?? 0) <= 300)} |`,
     "",
-    `Requests by route: ${Object.entries(p.byRoute).map(([r, n]) => `\`${r}\` ${n}`).join(", ")}.`,
+    `Requests by route: ${Object.entries(p.byRoute)
+      .map(([r, n]) => `\`${r}\` ${n}`)
+      .join(", ")}.`,
     "",
-    b ? `**Baseline, Terraform's refresh pattern** (one \`GET /servers/{id}\` per server, 10 in flight, same emulator and latency): ${sec(b.wallMs)} and ${b.requests.toLocaleString("en")} requests, before any planning. reform's whole plan is **${(b.wallMs / p.wallMs).toFixed(1)}× faster** and sends **${(b.requests / p.requests).toFixed(0)}× fewer requests**.` : "",
+    b
+      ? `**Baseline, Terraform's refresh pattern** (one \`GET /servers/{id}\` per server, 10 in flight, same emulator and latency): ${sec(b.wallMs)} and ${b.requests.toLocaleString("en")} requests, before any planning. reform's whole plan is **${(b.wallMs / p.wallMs).toFixed(1)}× faster** and sends **${(b.requests / p.requests).toFixed(0)}× fewer requests**.`
+      : "",
     "",
   ];
 }
 
 const CLOUD_NOTES: Readonly<Record<CloudPlanFigures["cloud"], string>> = {
   openstack: "",
-  huaweicloud: "`GET /v1/{project}/cloudservers/detail` pages of 1,000 (the adapter's page size; offset is a page number); metadata and user_data come with the list.",
-  jdcloud: "`describeInstances` pages of 100, and `describeInstancesCustomData` (metadata and user data) 10 servers per request, 4 requests in flight: JD's API makes the plan O(N/10) requests.",
+  huaweicloud:
+    "`GET /v1/{project}/cloudservers/detail` pages of 1,000 (the adapter's page size; offset is a page number); metadata and user_data come with the list.",
+  jdcloud:
+    "`describeInstances` pages of 100, and `describeInstancesCustomData` (metadata and user data) 10 servers per request, 4 requests in flight: JD's API makes the plan O(N/10) requests.",
 };
 
 function startupSection(st: StartupFigures): string[] {
@@ -108,7 +123,10 @@ function startupSection(st: StartupFigures): string[] {
     "| command | median | × `node -e 0` | target | |",
     "|---|---|---|---|---|",
     `| \`node -e 0\` | ${st.nodeMs.toFixed(0)} ms | 1.00 | | |`,
-    ...st.commands.map((c) => `| \`${c.label}\` | ${c.medianMs.toFixed(0)} ms | ${c.ratio.toFixed(2)} | ≤ ${c.target} × | ${ok(c.ratio <= c.target)} |`),
+    ...st.commands.map(
+      (c) =>
+        `| \`${c.label}\` | ${c.medianMs.toFixed(0)} ms | ${c.ratio.toFixed(2)} | ≤ ${c.target} × | ${ok(c.ratio <= c.target)} |`,
+    ),
     "",
   ];
 }
@@ -121,9 +139,17 @@ function cloudsSection(plan: PlanFigures, clouds: readonly CloudPlanFigures[]): 
     "| cloud | wall time | API requests | peak RSS | how it reads |",
     "|---|---|---|---|---|",
     `| OpenStack Nova | ${sec(plan.wallMs)} | ${plan.requests} | ${plan.maxRssMb?.toFixed(0) ?? "n/a"} MB | \`GET /servers/detail\` pages of 1,000 |`,
-    ...clouds.map((c) => `| ${c.cloud === "huaweicloud" ? "Huawei ECS" : "JD Cloud VM"} | ${sec(c.wallMs)} | ${c.requests} | ${c.maxRssMb?.toFixed(0) ?? "n/a"} MB | ${CLOUD_NOTES[c.cloud]} |`),
+    ...clouds.map(
+      (c) =>
+        `| ${c.cloud === "huaweicloud" ? "Huawei ECS" : "JD Cloud VM"} | ${sec(c.wallMs)} | ${c.requests} | ${c.maxRssMb?.toFixed(0) ?? "n/a"} MB | ${CLOUD_NOTES[c.cloud]} |`,
+    ),
     "",
-    ...clouds.map((c) => `Requests by route (${c.cloud}): ${Object.entries(c.byRoute).map(([r, n]) => `\`${r}\` ${n}`).join(", ")}.`),
+    ...clouds.map(
+      (c) =>
+        `Requests by route (${c.cloud}): ${Object.entries(c.byRoute)
+          .map(([r, n]) => `\`${r}\` ${n}`)
+          .join(", ")}.`,
+    ),
     "",
   ];
 }
@@ -143,7 +169,9 @@ function applySection(a: ApplyFigures, seq: SequentialFigures, per: PerServerPol
     `| total requests | ${a.requests} (${(a.requests / a.servers).toFixed(2)} per server; ${a.listRequests} list pages) | | |`,
     `| peak RSS | ${a.maxRssMb.toFixed(0)} MB | | |`,
     "",
-    `Requests by route: ${Object.entries(a.byRoute).map(([r, n]) => `\`${r}\` ${n}`).join(", ")}.`,
+    `Requests by route: ${Object.entries(a.byRoute)
+      .map(([r, n]) => `\`${r}\` ${n}`)
+      .join(", ")}.`,
     "",
     "**Baselines in the same run:**",
     "",
@@ -161,8 +189,9 @@ function curveSection(curve: BenchResults["curve"]): string[] {
     "",
     "| servers | plan wall | plan requests | plan RSS | planner CPU | apply rebuild | apply wall | vs ideal | apply requests | per server | polls/s | max requests per poll | apply RSS |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ...curve.map(({ plan: p, apply: a }) =>
-      `| ${p.servers.toLocaleString("en")} | ${sec(p.wallMs)} | ${p.requests} | ${p.maxRssMb?.toFixed(0) ?? "n/a"} MB | ${p.plannerUsPerServer.toFixed(1)} µs/server | ${a.rebuildMs} ms | ${sec(a.applyMs)} | ${a.ratio.toFixed(3)}× | ${a.requests} | ${(a.requests / a.servers).toFixed(2)} | ${(a.polls / (a.applyMs / 1000)).toFixed(1)} | ${a.maxRequestsPerPoll} | ${a.maxRssMb.toFixed(0)} MB |`,
+    ...curve.map(
+      ({ plan: p, apply: a }) =>
+        `| ${p.servers.toLocaleString("en")} | ${sec(p.wallMs)} | ${p.requests} | ${p.maxRssMb?.toFixed(0) ?? "n/a"} MB | ${p.plannerUsPerServer.toFixed(1)} µs/server | ${a.rebuildMs} ms | ${sec(a.applyMs)} | ${a.ratio.toFixed(3)}× | ${a.requests} | ${(a.requests / a.servers).toFixed(2)} | ${(a.polls / (a.applyMs / 1000)).toFixed(1)} | ${a.maxRequestsPerPoll} | ${a.maxRssMb.toFixed(0)} MB |`,
     ),
     "",
     `Plan requests grow as N/1000 (list pages) plus a constant (Keystone, version document, Glance, capability probe); planner CPU per server stays flat (total CPU linear in N). Apply sends about one request per server (its rebuild POST) plus a bounded rate of bulk polls and reads: polls per second and requests per poll do not grow with N. Apply at 10,000 uses a ${a10k(curve)} ms emulated rebuild so that the run stays bounded (100 waves of 100); with a shorter rebuild, the fixed costs of each wave (fingerprint read, POST, the 200 ms minimum poll interval, verification read) weigh more against the ideal.`,
@@ -185,7 +214,9 @@ export function renderReport(r: BenchResults): string {
     "",
     `Load average (1 min) ${r.load[0].toFixed(1)} when the run started, ${r.load[1].toFixed(1)} when it ended (the machine has ${m.cpus} CPUs; other work was running when it is above that).`,
     "",
-    r.loadNote ? `**Load during this run:** ${r.loadNote}` : "No note on other load was given for this run (set `BENCH_LOAD_NOTE` to record one).",
+    r.loadNote
+      ? `**Load during this run:** ${r.loadNote}`
+      : "No note on other load was given for this run (set `BENCH_LOAD_NOTE` to record one).",
     "",
     ...startupSection(r.startup),
     "## Emulator throughput",
@@ -219,7 +250,10 @@ export interface LargeResults {
 }
 
 const loadOf = (l: readonly [number, number]) => `${l[0].toFixed(1)} → ${l[1].toFixed(1)}`;
-const routes = (byRoute: Record<string, number>) => Object.entries(byRoute).map(([r, n]) => `\`${r}\` ${n}`).join(", ");
+const routes = (byRoute: Record<string, number>) =>
+  Object.entries(byRoute)
+    .map(([r, n]) => `\`${r}\` ${n}`)
+    .join(", ");
 
 /** The large-run section of docs/benchmarks.md (DESIGN §12.6's 100,000-server plan targets). */
 export function renderLargeReport(r: LargeResults): string {
@@ -232,7 +266,9 @@ export function renderLargeReport(r: LargeResults): string {
     "",
     `Measured ${m.date} on ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb.toFixed(1)} GB memory, Node ${m.node}; the large run took ${sec(r.totalMs)}. Not part of \`npm run bench\` nor of CI. Each figure carries the load average (1 min) before and after it: the machine has ${m.cpus} CPUs, and wall time and CPU figures are inflated by whatever else ran when the load is above that.`,
     "",
-    r.loadNote ? `**Load during this run:** ${r.loadNote}` : "No note on other load was given for this run (set `BENCH_LOAD_NOTE` to record one).",
+    r.loadNote
+      ? `**Load during this run:** ${r.loadNote}`
+      : "No note on other load was given for this run (set `BENCH_LOAD_NOTE` to record one).",
     "",
     `\`reform plan --detailed-exitcode\` as a child process under \`/usr/bin/time -v\` against the emulator in its own process, ${p.latencyMs} ms injected latency per request, every tenth server drifted (${(p.servers / 10).toLocaleString("en")} metadata updates in the text output). Load ${loadOf(r.plan.load)}.`,
     "",
@@ -252,7 +288,10 @@ export function renderLargeReport(r: LargeResults): string {
           "",
           "| cloud | wall time | API requests | peak RSS | load (1 min) | how it reads |",
           "|---|---|---|---|---|---|",
-          ...r.clouds.map(({ figures: c, load }) => `| ${c.cloud === "huaweicloud" ? "Huawei ECS" : "JD Cloud VM"} | ${sec(c.wallMs)} | ${c.requests.toLocaleString("en")} | ${c.maxRssMb?.toFixed(0) ?? "n/a"} MB | ${loadOf(load)} | ${CLOUD_NOTES[c.cloud]} |`),
+          ...r.clouds.map(
+            ({ figures: c, load }) =>
+              `| ${c.cloud === "huaweicloud" ? "Huawei ECS" : "JD Cloud VM"} | ${sec(c.wallMs)} | ${c.requests.toLocaleString("en")} | ${c.maxRssMb?.toFixed(0) ?? "n/a"} MB | ${loadOf(load)} | ${CLOUD_NOTES[c.cloud]} |`,
+          ),
           "",
           ...r.clouds.map(({ figures: c }) => `Requests by route (${c.cloud}): ${routes(c.byRoute)}.`),
           "",

@@ -41,8 +41,24 @@ export interface BenchSizes {
   readonly startupRounds: number;
 }
 
-const FULL: BenchSizes = { big: 10_000, applyN: 1000, sequentialSample: 10, curve: [100, 1000, 10_000], throughputMs: 5000, limitMs: 15 * 60_000, startupRounds: 10 };
-const QUICK: BenchSizes = { big: 1000, applyN: 200, sequentialSample: 3, curve: [100, 1000], throughputMs: 1000, limitMs: 5 * 60_000, startupRounds: 3 };
+const FULL: BenchSizes = {
+  big: 10_000,
+  applyN: 1000,
+  sequentialSample: 10,
+  curve: [100, 1000, 10_000],
+  throughputMs: 5000,
+  limitMs: 15 * 60_000,
+  startupRounds: 10,
+};
+const QUICK: BenchSizes = {
+  big: 1000,
+  applyN: 200,
+  sequentialSample: 3,
+  curve: [100, 1000],
+  throughputMs: 1000,
+  limitMs: 5 * 60_000,
+  startupRounds: 3,
+};
 
 /** Emulated rebuild duration of the apply curve: 2 s, except at 10,000 servers (100 waves) where 500 ms keeps the run bounded. */
 export function curveRebuildMs(servers: number): number {
@@ -68,20 +84,28 @@ async function main(): Promise<void> {
 
   log("# CLI start-up (whole processes)");
   const startup = await runStartup(sizes.startupRounds);
-  log(`node -e 0: ${startup.nodeMs.toFixed(0)} ms; ${startup.commands.map((c) => `${c.label}: ${c.medianMs.toFixed(0)} ms (${c.ratio.toFixed(2)}×)`).join("; ")}; load ${startup.load[0].toFixed(1)} → ${startup.load[1].toFixed(1)}`);
+  log(
+    `node -e 0: ${startup.nodeMs.toFixed(0)} ms; ${startup.commands.map((c) => `${c.label}: ${c.medianMs.toFixed(0)} ms (${c.ratio.toFixed(2)}×)`).join("; ")}; load ${startup.load[0].toFixed(1)} → ${startup.load[1].toFixed(1)}`,
+  );
 
   log("# emulator throughput");
   const throughput = await runThroughput(sizes.big, 32, sizes.throughputMs);
-  log(`GET /servers/{id}: ${throughput.getServer.perSecond.toFixed(0)} req/s; GET /servers/detail?limit=1000: ${throughput.listDetail1000.perSecond.toFixed(0)} req/s`);
+  log(
+    `GET /servers/{id}: ${throughput.getServer.perSecond.toFixed(0)} req/s; GET /servers/detail?limit=1000: ${throughput.listDetail1000.perSecond.toFixed(0)} req/s`,
+  );
 
   log(`# plan, ${sizes.big} servers, 10 ms latency`);
   const plan = await runPlanBench(sizes.big, 10, true);
-  log(`wall ${s(plan.wallMs)}, ${plan.requests} requests (${plan.listRequests} list), planner ${plan.plannerUsPerServer.toFixed(1)} µs/server, RSS ${plan.maxRssMb?.toFixed(0)} MB; refresh baseline ${s(plan.baseline?.wallMs ?? 0)} / ${plan.baseline?.requests} requests`);
+  log(
+    `wall ${s(plan.wallMs)}, ${plan.requests} requests (${plan.listRequests} list), planner ${plan.plannerUsPerServer.toFixed(1)} µs/server, RSS ${plan.maxRssMb?.toFixed(0)} MB; refresh baseline ${s(plan.baseline?.wallMs ?? 0)} / ${plan.baseline?.requests} requests`,
+  );
 
   const clouds: CloudPlanFigures[] = [];
   for (const cloud of ["huaweicloud", "jdcloud"] as const) {
     const figures = await runCloudPlanBench(cloud, sizes.big, 10);
-    log(`plan on ${cloud}: wall ${s(figures.wallMs)}, ${figures.requests} requests, RSS ${figures.maxRssMb?.toFixed(0)} MB`);
+    log(
+      `plan on ${cloud}: wall ${s(figures.wallMs)}, ${figures.requests} requests, RSS ${figures.maxRssMb?.toFixed(0)} MB`,
+    );
     clouds.push(figures);
   }
 
@@ -89,9 +113,13 @@ async function main(): Promise<void> {
   const apply = await runApplyBench(sizes.applyN, 100, 2000);
   log(describeApply(apply));
   const sequential = await runSequentialBaseline(sizes.applyN, sizes.sequentialSample, 2000, 1000);
-  log(`sequential loop: ${s(sequential.sampleMs)} for ${sequential.sample}, extrapolated ${s(sequential.extrapolatedMs)} for ${sizes.applyN}`);
+  log(
+    `sequential loop: ${s(sequential.sampleMs)} for ${sequential.sample}, extrapolated ${s(sequential.extrapolatedMs)} for ${sizes.applyN}`,
+  );
   const perServer = await runPerServerPoller(sizes.applyN, 100, 2000, 2000);
-  log(`per-server poller: ${s(perServer.wallMs)}, ${perServer.pollRequests} poll GETs, ${perServer.pollsPerInterval.toFixed(0)} per interval`);
+  log(
+    `per-server poller: ${s(perServer.wallMs)}, ${perServer.pollRequests} poll GETs, ${perServer.pollsPerInterval.toFixed(0)} per interval`,
+  );
 
   const curve: { plan: PlanFigures; apply: ApplyFigures }[] = [];
   for (const n of sizes.curve) {
@@ -104,7 +132,20 @@ async function main(): Promise<void> {
   const totalMs = performance.now() - started;
   log(`benchmark took ${s(totalMs)}; processes still running: ${running()}`);
   if (quick) return;
-  const results: BenchResults = { machine: await machineOf(), loadNote: process.env["BENCH_LOAD_NOTE"] ?? "", totalMs, load: [loadAtStart, loadavg()[0] ?? 0], startup, throughput, plan, clouds, apply, sequential, perServer, curve };
+  const results: BenchResults = {
+    machine: await machineOf(),
+    loadNote: process.env["BENCH_LOAD_NOTE"] ?? "",
+    totalMs,
+    load: [loadAtStart, loadavg()[0] ?? 0],
+    startup,
+    throughput,
+    plan,
+    clouds,
+    apply,
+    sequential,
+    perServer,
+    curve,
+  };
   const points: ScalingPoint[] = curve.map(({ plan: p, apply: a }) => ({
     servers: p.servers,
     planSeconds: p.wallMs / 1000,
@@ -114,7 +155,10 @@ async function main(): Promise<void> {
     applyRequests: a.requests,
     applyRssMb: a.maxRssMb,
   }));
-  await writeFile(`${DOCS}benchmarks-scaling.svg`, scalingSvg(points, `(${results.machine.summary}; apply at 10,000 with a ${curveRebuildMs(10_000)} ms rebuild)`));
+  await writeFile(
+    `${DOCS}benchmarks-scaling.svg`,
+    scalingSvg(points, `(${results.machine.summary}; apply at 10,000 with a ${curveRebuildMs(10_000)} ms rebuild)`),
+  );
   const previous = await readFile(`${DOCS}benchmarks.md`, "utf8").catch(() => "");
   await writeFile(`${DOCS}benchmarks.md`, withIntro(previous, renderReport(results)));
   log("wrote docs/benchmarks.md and docs/benchmarks-scaling.svg");

@@ -13,7 +13,12 @@ export interface BenchDir {
 }
 
 /** A temporary directory with clouds.yaml (pointing at the emulator) and fleet.yaml: what a user's checkout holds. */
-export async function benchDir(identityUrl: string, image: string, parallelism: number, providerLine?: string): Promise<BenchDir> {
+export async function benchDir(
+  identityUrl: string,
+  image: string,
+  parallelism: number,
+  providerLine?: string,
+): Promise<BenchDir> {
   const dir = await mkdtemp(join(tmpdir(), "reform-bench-"));
   await writeFile(join(dir, "clouds.yaml"), cloudsYaml(identityUrl));
   const fleetPath = join(dir, "fleet.yaml");
@@ -28,11 +33,20 @@ export interface LibrarySession {
 }
 
 /** The library's composition root, as the CLI builds it (no printing). `debug` sees one line per HTTP exchange. */
-export async function librarySession(dir: Pick<BenchDir, "dir" | "fleetPath">, debug?: (line: string) => void): Promise<LibrarySession> {
+export async function librarySession(
+  dir: Pick<BenchDir, "dir" | "fleetPath">,
+  debug?: (line: string) => void,
+): Promise<LibrarySession> {
   const env = { HOME: dir.dir };
   const deps = { readFile: (path: string) => readFile(path), realPath: realPathOnDisk, env, cwd: dir.dir };
   const fleet = await loadFleet(dir.fleetPath, deps);
-  const adapters = await createAdapters(fleet, { ...deps, homeDir: dir.dir, clock: systemClock, warn: () => undefined, ...(debug ? { debug } : {}) });
+  const adapters = await createAdapters(fleet, {
+    ...deps,
+    homeDir: dir.dir,
+    clock: systemClock,
+    warn: () => undefined,
+    ...(debug ? { debug } : {}),
+  });
   return {
     fleet,
     adapters,

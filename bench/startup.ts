@@ -28,15 +28,25 @@ export function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error("median of nothing");
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function timeProcess(args: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = track(spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env["PATH"] ?? "", HOME: ROOT, CI: "true", NO_COLOR: "1" }, stdio: "ignore" }));
+    const child = track(
+      spawn(process.execPath, args, {
+        cwd: ROOT,
+        env: { PATH: process.env["PATH"] ?? "", HOME: ROOT, CI: "true", NO_COLOR: "1" },
+        stdio: "ignore",
+      }),
+    );
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`node ${args.join(" ")} exited ${code}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve(performance.now() - started) : reject(new Error(`node ${args.join(" ")} exited ${code}`)),
+    );
   });
 }
 
@@ -48,7 +58,11 @@ function timeProcess(args: readonly string[]): Promise<number> {
 export async function runStartup(rounds: number): Promise<StartupFigures> {
   const lines: { label: string; args: string[]; target: number }[] = [
     { label: "reform --version", args: [BIN, "--version"], target: 1.3 },
-    { label: "reform validate -c examples/quickstart.yaml", args: [BIN, "validate", "-c", "examples/quickstart.yaml"], target: 2.5 },
+    {
+      label: "reform validate -c examples/quickstart.yaml",
+      args: [BIN, "validate", "-c", "examples/quickstart.yaml"],
+      target: 2.5,
+    },
   ];
   const loadBefore = loadavg()[0] ?? 0;
   const node: number[] = [];

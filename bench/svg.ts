@@ -52,15 +52,25 @@ function panel(p: Panel, points: readonly ScalingPoint[], x0: number): string {
   const ph = H - PAD.top - PAD.bottom;
   const x = (n: number) => x0 + PAD.left + logPos(n, nLo, nHi, pw);
   const y = (v: number) => PAD.top + ph - logPos(v, lo, hi, ph);
-  const parts: string[] = [`<text x="${x0 + W / 2}" y="16" text-anchor="middle" font-weight="bold">${escapeXml(p.title)}</text>`];
+  const parts: string[] = [
+    `<text x="${x0 + W / 2}" y="16" text-anchor="middle" font-weight="bold">${escapeXml(p.title)}</text>`,
+  ];
   parts.push(`<rect x="${x0 + PAD.left}" y="${PAD.top}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);
-  for (const d of decades(lo, hi)) parts.push(`<text x="${x0 + PAD.left - 4}" y="${y(d) + 4}" text-anchor="end">${d >= 1 ? d : d.toPrecision(1)}</text>`);
-  for (const n of decades(nLo, nHi)) parts.push(`<text x="${x(n)}" y="${H - PAD.bottom + 14}" text-anchor="middle">${n}</text>`);
+  for (const d of decades(lo, hi))
+    parts.push(
+      `<text x="${x0 + PAD.left - 4}" y="${y(d) + 4}" text-anchor="end">${d >= 1 ? d : d.toPrecision(1)}</text>`,
+    );
+  for (const n of decades(nLo, nHi))
+    parts.push(`<text x="${x(n)}" y="${H - PAD.bottom + 14}" text-anchor="middle">${n}</text>`);
   parts.push(`<text x="${x0 + PAD.left + pw / 2}" y="${H - 6}" text-anchor="middle">servers (log)</text>`);
-  for (const [series, colour] of [[p.plan, "#1f77b4"], [p.apply, "#d62728"]] as const) {
+  for (const [series, colour] of [
+    [p.plan, "#1f77b4"],
+    [p.apply, "#d62728"],
+  ] as const) {
     const coords = points.map((pt) => `${x(pt.servers).toFixed(1)},${y(series(pt)).toFixed(1)}`);
     parts.push(`<polyline points="${coords.join(" ")}" fill="none" stroke="${colour}" stroke-width="2"/>`);
-    for (const c of coords) parts.push(`<circle cx="${c.split(",")[0]}" cy="${c.split(",")[1]}" r="3" fill="${colour}"/>`);
+    for (const c of coords)
+      parts.push(`<circle cx="${c.split(",")[0]}" cy="${c.split(",")[1]}" r="3" fill="${colour}"/>`);
   }
   return parts.join("\n");
 }

@@ -71,7 +71,11 @@ export function cloudsYaml(identityUrl: string): string {
  * A fleet with one group selecting every generated server. `image` OLD_IMAGE keeps images as they are
  * (the plan then has the drifted servers' metadata updates); NEW_IMAGE asks for a rebuild of every server.
  */
-export function fleetYaml(image: string, parallelism: number, providerLine = "  dc1: { type: openstack, cloud: bench }"): string {
+export function fleetYaml(
+  image: string,
+  parallelism: number,
+  providerLine = "  dc1: { type: openstack, cloud: bench }",
+): string {
   return [
     "providers:",
     providerLine,

@@ -21,7 +21,14 @@ export const OUTPUT = fileURLToPath(new URL("../src/config/fleet-validator.gener
  * @param {boolean} source whether to keep the generated code (for standalone output)
  */
 export function fleetAjv(source) {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true, code: { source, esm: true } });
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+    verbose: true,
+    code: { source, esm: true },
+  });
   ajv.addKeyword({ keyword: "x-expected", schemaType: "string" });
   ajv.addKeyword({ keyword: "x-key-hints", schemaType: "object" });
   return ajv;

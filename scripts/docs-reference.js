@@ -35,7 +35,10 @@ export function renderProviders(schema) {
   const rows = types.flatMap((type) => {
     const def = definition(schema, `${type}Provider`);
     const keys = keyRows(schema, def, "").filter((row) => row.key !== "type");
-    return [[`\`${type}\``, "", "", def.description ?? ""], ...keys.map((row) => ["", `\`${row.key}\``, row.accepts, row.meaning])];
+    return [
+      [`\`${type}\``, "", "", def.description ?? ""],
+      ...keys.map((row) => ["", `\`${row.key}\``, row.accepts, row.meaning]),
+    ];
   });
   return table(["type", "key", "accepts", "meaning"], rows);
 }
@@ -52,10 +55,12 @@ export function renderKeys(schema) {
     ["`instances[]`", definition(schema, "instance")],
     ...SHARED.map((name) => /** @type {[string, Schema]} */ ([`\`${name}\``, definition(schema, name)])),
   ];
-  return objects.map(([title, object]) => {
-    const rows = keyRows(schema, object, "").map((row) => [`\`${row.key}\``, row.accepts, row.meaning]);
-    return `#### ${title}\n\n${table(["key", "accepts", "meaning"], rows)}`;
-  }).join("\n");
+  return objects
+    .map(([title, object]) => {
+      const rows = keyRows(schema, object, "").map((row) => [`\`${row.key}\``, row.accepts, row.meaning]);
+      return `#### ${title}\n\n${table(["key", "accepts", "meaning"], rows)}`;
+    })
+    .join("\n");
 }
 
 /**
@@ -69,7 +74,11 @@ function keyRows(schema, object, prefix) {
   return Object.entries(object.properties ?? {}).flatMap(([name, property]) => {
     const key = `${prefix}${name}`;
     const target = resolve(schema, property);
-    const row = { key, accepts: accepts(schema, property, key), meaning: property.description ?? target.description ?? "" };
+    const row = {
+      key,
+      accepts: accepts(schema, property, key),
+      meaning: property.description ?? target.description ?? "",
+    };
     const nested = target.properties !== undefined && !isShared(property);
     return nested ? [row, ...keyRows(schema, target, `${key}.`)] : [row];
   });
@@ -94,12 +103,23 @@ function accepts(schema, property, key) {
   if (target.enum) return target.enum.map((value) => `\`${String(value)}\``).join(", ");
   if (target.const !== undefined) return `\`${String(target.const)}\``;
   const types = Array.isArray(target.type) ? target.type : [target.type ?? "object"];
-  return types.map((type) => {
-    if (type === "integer" || type === "number") return `${type === "integer" ? "a whole number" : "a number"}${bounds(target)}`;
-    if (type === "array") return target.items && resolve(schema, target.items).properties ? `a list of mappings (\`${key}[]\` below)` : `a list of ${target.items ? plural(accepts(schema, target.items, key)) : "values"}`;
-    if (type === "object") return target.properties ? "a mapping (keys below)" : target.additionalProperties && typeof target.additionalProperties === "object" ? `a mapping of keys to ${plural(accepts(schema, target.additionalProperties, key))}` : "a mapping";
-    return type === "null" ? "`null`" : `a ${type}`;
-  }).join(" or ");
+  return types
+    .map((type) => {
+      if (type === "integer" || type === "number")
+        return `${type === "integer" ? "a whole number" : "a number"}${bounds(target)}`;
+      if (type === "array")
+        return target.items && resolve(schema, target.items).properties
+          ? `a list of mappings (\`${key}[]\` below)`
+          : `a list of ${target.items ? plural(accepts(schema, target.items, key)) : "values"}`;
+      if (type === "object")
+        return target.properties
+          ? "a mapping (keys below)"
+          : target.additionalProperties && typeof target.additionalProperties === "object"
+            ? `a mapping of keys to ${plural(accepts(schema, target.additionalProperties, key))}`
+            : "a mapping";
+      return type === "null" ? "`null`" : `a ${type}`;
+    })
+    .join(" or ");
 }
 
 /** @param {Schema} s */
@@ -120,7 +140,9 @@ function plural(words) {
  * @returns {Schema}
  */
 function resolve(schema, property) {
-  return property.$ref === undefined ? property : { ...definition(schema, refName(property.$ref)), ...withoutRef(property) };
+  return property.$ref === undefined
+    ? property
+    : { ...definition(schema, refName(property.$ref)), ...withoutRef(property) };
 }
 
 /** @param {Schema} property */
@@ -171,7 +193,10 @@ export function updateReference(markdown, schema) {
   let out = markdown;
   for (const [name, render] of Object.entries(SECTIONS)) {
     const pattern = new RegExp(`(<!-- reference:${name}:start[^\\n]*-->\\n)[\\s\\S]*?(<!-- reference:${name}:end -->)`);
-    if (!pattern.test(out)) throw new Error(`docs/configuration.md has no <!-- reference:${name}:start … --> … <!-- reference:${name}:end --> markers`);
+    if (!pattern.test(out))
+      throw new Error(
+        `docs/configuration.md has no <!-- reference:${name}:start … --> … <!-- reference:${name}:end --> markers`,
+      );
     out = out.replace(pattern, (_match, start, end) => `${start}${render(schema)}${end}`);
   }
   return out;
@@ -194,7 +219,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv.includes("--check")) {
     const stale = staleSections(current, updated);
     if (stale.length > 0) {
-      process.stderr.write(`docs/configuration.md: the ${stale.join(" and ")} reference differs from schemas/fleet.schema.json; run npm run docs:reference\n`);
+      process.stderr.write(
+        `docs/configuration.md: the ${stale.join(" and ")} reference differs from schemas/fleet.schema.json; run npm run docs:reference\n`,
+      );
       process.exitCode = 1;
     }
   } else if (updated !== current) {

@@ -33,9 +33,17 @@ describe("apply with a journal that halts", { timeout: 60_000 }, () => {
   const signal = new AbortController().signal;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ world: parseWorld(WORLD, "world.yaml"), timings: { stop: 30, start: 30, rebuild: 60, reboot: 30 } });
+    emulator = await startEmulator({
+      world: parseWorld(WORLD, "world.yaml"),
+      timings: { stop: 30, start: 30, rebuild: 60, reboot: 30 },
+    });
     dir = await mkdtemp(join(tmpdir(), "reform-halted-"));
-    adapter = createJdCloudAdapter({ ...testRuntime({ JDC_ACCESS_KEY: AK, JDC_SECRET_KEY: SK }), name: "jd", settings: { region: "cn-north-1", endpoint: emulator.urls.jdcloud, pollIntervalMs: 20 }, settleGraceMs: 500 });
+    adapter = createJdCloudAdapter({
+      ...testRuntime({ JDC_ACCESS_KEY: AK, JDC_SECRET_KEY: SK }),
+      name: "jd",
+      settings: { region: "cn-north-1", endpoint: emulator.urls.jdcloud, pollIntervalMs: 20 },
+      settleGraceMs: 500,
+    });
   });
   afterAll(async () => {
     await adapter.close();
@@ -44,11 +52,20 @@ describe("apply with a journal that halts", { timeout: 60_000 }, () => {
   });
 
   it("follows the step running when it halts to its end, records it, and starts no other step on any server", async () => {
-    const text = 'providers:\n  jd: { type: jdcloud, region: cn-north-1 }\ngroups:\n  - { name: vms, provider: jd, match: { name: "vm-*" }, spec: { image: { name: new }, password: { env: ROOT_PW } }, rollout: { parallelism: 1 } }\n';
-    const fleet = await loadFleetText(text, join(dir, "fleet.yaml"), { readFile: (p) => readFile(p), realPath: realPathOnDisk, env: {}, cwd: dir });
+    const text =
+      'providers:\n  jd: { type: jdcloud, region: cn-north-1 }\ngroups:\n  - { name: vms, provider: jd, match: { name: "vm-*" }, spec: { image: { name: new }, password: { env: ROOT_PW } }, rollout: { parallelism: 1 } }\n';
+    const fleet = await loadFleetText(text, join(dir, "fleet.yaml"), {
+      readFile: (p) => readFile(p),
+      realPath: realPathOnDisk,
+      env: {},
+      cwd: dir,
+    });
     const adapters = new Map([["jd", adapter]]);
     const planned = await plan({ fleet, adapters, clock: systemClock, signal });
-    expect(planned.plan.changes.map((c) => c.steps.map((s) => s.kind).join(" → "))).toEqual(["stop → rebuild → start", "stop → rebuild → start"]);
+    expect(planned.plan.changes.map((c) => c.steps.map((s) => s.kind).join(" → "))).toEqual([
+      "stop → rebuild → start",
+      "stop → rebuild → start",
+    ]);
     const recorded: JournalEntry[] = [];
     let lost: string | undefined;
     const journal = {
@@ -59,13 +76,32 @@ describe("apply with a journal that halts", { timeout: 60_000 }, () => {
       },
       halted: () => lost,
     };
-    const report = await apply({ planned, adapters, clock: systemClock, reporter: { report: () => undefined }, signal, journal, env: { ROOT_PW: "Halted-Root-Pa55" }, readFile: (p) => readFile(p), realPath: realPathOnDisk, options: { pollIntervalMs: 20 } });
+    const report = await apply({
+      planned,
+      adapters,
+      clock: systemClock,
+      reporter: { report: () => undefined },
+      signal,
+      journal,
+      env: { ROOT_PW: "Halted-Root-Pa55" },
+      readFile: (p) => readFile(p),
+      realPath: realPathOnDisk,
+      options: { pollIntervalMs: 20 },
+    });
     const first = report.results[0];
-    expect(first?.result).toMatchObject({ type: "failed", why: "rebuild not started: the connection to the backend was lost" });
+    expect(first?.result).toMatchObject({
+      type: "failed",
+      why: "rebuild not started: the connection to the backend was lost",
+    });
     expect(report.results[1]?.result.type).toBe("skipped");
     // Only the stop was sent, and it was followed to its end and recorded.
-    const actions = emulator.stats.actions.map((a) => `${a.serverName}:${a.action}`).filter((a) => !a.endsWith(":create"));
+    const actions = emulator.stats.actions
+      .map((a) => `${a.serverName}:${a.action}`)
+      .filter((a) => !a.endsWith(":create"));
     expect(actions).toEqual([`${first?.address.split("/")[1] ?? ""}:stop`]);
-    expect(recorded.map((e) => ("step" in e ? `${e.step}:${e.event}` : e.event))).toEqual(["stop:started", "stop:finished"]);
+    expect(recorded.map((e) => ("step" in e ? `${e.step}:${e.event}` : e.event))).toEqual([
+      "stop:started",
+      "stop:finished",
+    ]);
   });
 });

@@ -32,7 +32,9 @@ function listFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return listFiles(path);
-    return entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") && !entry.name.startsWith("test-") ? [path] : [];
+    return entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") && !entry.name.startsWith("test-")
+      ? [path]
+      : [];
   });
 }
 
@@ -47,7 +49,9 @@ function areaOf(file: string): string {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  return [...text.matchAll(/(?:import|export)\s[^"']*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)].map((m) => (m[1] ?? m[2]) as string);
+  return [...text.matchAll(/(?:import|export)\s[^"']*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)].map(
+    (m) => (m[1] ?? m[2]) as string,
+  );
 }
 
 describe("architecture", () => {
@@ -76,22 +80,32 @@ describe("architecture", () => {
   });
 
   it("uses the node: protocol for built-ins", () => {
-    const builtins = /^(fs|path|url|http|https|net|crypto|os|child_process|util|events|stream|timers|zlib|readline|tty)(\/|$)/;
-    const offenders = files.flatMap((f) => importsOf(f).filter((s) => builtins.test(s)).map((s) => `${relative(SRC, f)}: ${s}`));
+    const builtins =
+      /^(fs|path|url|http|https|net|crypto|os|child_process|util|events|stream|timers|zlib|readline|tty)(\/|$)/;
+    const offenders = files.flatMap((f) =>
+      importsOf(f)
+        .filter((s) => builtins.test(s))
+        .map((s) => `${relative(SRC, f)}: ${s}`),
+    );
     expect(offenders).toEqual([]);
   });
 
   it("keeps adapters stateless about operations: no Map, WeakMap, Set or WeakSet keyed by a handle, a query or a job", () => {
     // Whether a step is done is apply's to decide (src/apply/completion.ts); an adapter only says what a poll shows.
-    const keyedByOperation = /\b(?:Weak)?(?:Map|Set)\s*<\s*(?:Readonly<\s*)?Operation(?:Handle|Query|Observation)\b|\bnew\s+(?:Weak)?(?:Map|Set)\s*\(\s*\w+\.map\(\s*\(?\s*\w+\s*\)?\s*=>\s*\[\s*\w+\.handle\b/;
+    const keyedByOperation =
+      /\b(?:Weak)?(?:Map|Set)\s*<\s*(?:Readonly<\s*)?Operation(?:Handle|Query|Observation)\b|\bnew\s+(?:Weak)?(?:Map|Set)\s*\(\s*\w+\.map\(\s*\(?\s*\w+\s*\)?\s*=>\s*\[\s*\w+\.handle\b/;
     expect(keyedByOperation.test("readonly #tracking = new Map<OperationHandle, Tracking>();")).toBe(true);
     expect(keyedByOperation.test("const byHandle = new Map(statuses.map((s) => [s.handle, s]));")).toBe(true);
-    const offenders = files.filter((f) => areaOf(f).startsWith("providers") && keyedByOperation.test(readFileSync(f, "utf8")));
+    const offenders = files.filter(
+      (f) => areaOf(f).startsWith("providers") && keyedByOperation.test(readFileSync(f, "utf8")),
+    );
     expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
   });
 
   it("never prints from library code", () => {
-    const offenders = files.filter((f) => !["cli"].includes(areaOf(f)) && /\bconsole\.(log|error|warn|info|debug)\(/.test(readFileSync(f, "utf8")));
+    const offenders = files.filter(
+      (f) => !["cli"].includes(areaOf(f)) && /\bconsole\.(log|error|warn|info|debug)\(/.test(readFileSync(f, "utf8")),
+    );
     expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
   });
 });

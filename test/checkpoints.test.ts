@@ -49,7 +49,12 @@ describe("rollout checkpoints, bake and maxUnhealthy", { timeout: 60_000 }, () =
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function run(name: string): Promise<{ events: ApplyEvent[]; report: Awaited<ReturnType<typeof apply>>; fleet: DesiredFleet; map: Map<string, ProviderAdapter> }> {
+  async function run(name: string): Promise<{
+    events: ApplyEvent[];
+    report: Awaited<ReturnType<typeof apply>>;
+    fleet: DesiredFleet;
+    map: Map<string, ProviderAdapter>;
+  }> {
     const port = (gate.address() as AddressInfo).port;
     await writeFile(
       join(dir, name),
@@ -68,12 +73,30 @@ groups: [{ name: web, provider: dc1, match: { name: "web-*" } }]
     );
     const deps = { readFile: (p: string) => readFile(p), realPath: realPathOnDisk, env: {}, cwd: dir };
     const fleet = await loadFleet(name, deps);
-    const map = await createAdapters(fleet, { env: {}, cwd: dir, homeDir: dir, readFile: (p) => readFile(p), clock: systemClock, warn: () => undefined });
+    const map = await createAdapters(fleet, {
+      env: {},
+      cwd: dir,
+      homeDir: dir,
+      readFile: (p) => readFile(p),
+      clock: systemClock,
+      warn: () => undefined,
+    });
     adapters.push(map);
     const planned = await plan({ fleet, adapters: map, clock: systemClock, signal });
     expect(planned.plan.summary.rebuild).toBe(4);
     const events: ApplyEvent[] = [];
-    const report = await apply({ planned, adapters: map, clock: systemClock, reporter: { report: (e) => events.push(e) }, signal, env: {}, readFile: deps.readFile, realPath: realPathOnDisk, probeGate, options: { pollIntervalMs: 20 } });
+    const report = await apply({
+      planned,
+      adapters: map,
+      clock: systemClock,
+      reporter: { report: (e) => events.push(e) },
+      signal,
+      env: {},
+      readFile: deps.readFile,
+      realPath: realPathOnDisk,
+      probeGate,
+      options: { pollIntervalMs: 20 },
+    });
     return { events, report, fleet, map };
   }
 
@@ -97,9 +120,17 @@ groups: [{ name: web, provider: dc1, match: { name: "web-*" } }]
     probes.length = 0;
     const { events, report, fleet, map } = await run("sick.yaml");
     const [first, ...rest] = report.results;
-    expect(first?.result).toMatchObject({ type: "failed", why: expect.stringMatching(/^converged, but while baking at checkpoint 1\/4: readiness gate http:\/\/127\.0\.0\.1:\d+\/healthz did not pass within 1s \(\d+ attempts?; last: .*503.*\)$/) });
+    expect(first?.result).toMatchObject({
+      type: "failed",
+      why: expect.stringMatching(
+        /^converged, but while baking at checkpoint 1\/4: readiness gate http:\/\/127\.0\.0\.1:\d+\/healthz did not pass within 1s \(\d+ attempts?; last: .*503.*\)$/,
+      ),
+    });
     expect(rest.map((r) => r.result)).toEqual(
-      rest.map(() => ({ type: "skipped", why: "not started: 1 server of group web failed or went unhealthy, reaching maxUnhealthy, and halted the rollout" })),
+      rest.map(() => ({
+        type: "skipped",
+        why: "not started: 1 server of group web failed or went unhealthy, reaching maxUnhealthy, and halted the rollout",
+      })),
     );
     expect(events.filter((e) => e.type === "step-started")).toHaveLength(1);
     expect(events.some((e) => e.type === "unhealthy" && e.address === first?.address)).toBe(true);
@@ -130,19 +161,52 @@ groups:
       );
       const deps = { readFile: (p: string) => readFile(p), realPath: realPathOnDisk, env: {}, cwd: dir };
       const fleet = await loadFleet(name, deps);
-      const map = await createAdapters(fleet, { env: {}, cwd: dir, homeDir: dir, readFile: (p) => readFile(p), clock: systemClock, warn: () => undefined });
+      const map = await createAdapters(fleet, {
+        env: {},
+        cwd: dir,
+        homeDir: dir,
+        readFile: (p) => readFile(p),
+        clock: systemClock,
+        warn: () => undefined,
+      });
       adapters.push(map);
       const planned = await plan({ fleet, adapters: map, clock: systemClock, signal });
       expect(planned.plan.changes.filter((c) => c.steps.length > 0)).toHaveLength(4);
       const events: ApplyEvent[] = [];
-      const report = await apply({ planned, adapters: map, clock: systemClock, reporter: { report: (e) => events.push(e) }, signal, env: {}, readFile: deps.readFile, realPath: realPathOnDisk, probeGate, options: { pollIntervalMs: 20 } });
+      const report = await apply({
+        planned,
+        adapters: map,
+        clock: systemClock,
+        reporter: { report: (e) => events.push(e) },
+        signal,
+        env: {},
+        readFile: deps.readFile,
+        realPath: realPathOnDisk,
+        probeGate,
+        options: { pollIntervalMs: 20 },
+      });
       const [first, ...rest] = report.results;
-      expect(first?.result).toMatchObject({ type: "failed", why: expect.stringMatching(/^converged, but readiness gate .* did not pass within 1s/) });
-      expect(rest.map((r) => r.result)).toEqual(rest.map(() => ({ type: "skipped", why: "not started: 1 server of group web failed or went unhealthy, reaching maxUnhealthy, and halted the rollout" })));
+      expect(first?.result).toMatchObject({
+        type: "failed",
+        why: expect.stringMatching(/^converged, but readiness gate .* did not pass within 1s/),
+      });
+      expect(rest.map((r) => r.result)).toEqual(
+        rest.map(() => ({
+          type: "skipped",
+          why: "not started: 1 server of group web failed or went unhealthy, reaching maxUnhealthy, and halted the rollout",
+        })),
+      );
       // Only the checkpoint's one server was touched; the change is still pending for the other three.
-      expect(new Set(events.filter((e) => e.type === "step-started").map((e) => (e as { address: string }).address))).toEqual(new Set([first?.address]));
+      expect(
+        new Set(events.filter((e) => e.type === "step-started").map((e) => (e as { address: string }).address)),
+      ).toEqual(new Set([first?.address]));
       const again = await plan({ fleet, adapters: map, clock: systemClock, signal });
-      expect(again.plan.changes.filter((c) => c.steps.length > 0).map((c) => c.address).sort()).toEqual(rest.map((r) => r.address).sort());
+      expect(
+        again.plan.changes
+          .filter((c) => c.steps.length > 0)
+          .map((c) => c.address)
+          .sort(),
+      ).toEqual(rest.map((r) => r.address).sort());
     });
   });
 });

@@ -8,7 +8,10 @@ const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"))
 
 describe("reform --version (the built binary)", () => {
   // bin/reform.js answers `--version` and `-V` alone before loading the CLI; with other arguments commander answers.
-  it.each([["--version"], ["-V"], ["--debug", "--version"]])("prints the package version for %s and exits 0", async (...args) => {
-    expect(await runCli(args, { cwd: ROOT })).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
-  });
+  it.each([["--version"], ["-V"], ["--debug", "--version"]])(
+    "prints the package version for %s and exits 0",
+    async (...args) => {
+      expect(await runCli(args, { cwd: ROOT })).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
+    },
+  );
 });

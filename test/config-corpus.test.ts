@@ -13,7 +13,13 @@ const root = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(root, "fixtures", "fleets");
 const cwd = dirname(root);
 const env = { REFORM_TEST_REGION: "RegionOne" };
-const deps = { readFile: (path: string) => readFile(path), realPath: realPathOnDisk, env, allowEnv: ["REFORM_TEST_REGION"], cwd };
+const deps = {
+  readFile: (path: string) => readFile(path),
+  realPath: realPathOnDisk,
+  env,
+  allowEnv: ["REFORM_TEST_REGION"],
+  cwd,
+};
 
 /** `# expect: LINE:COL message fragment` on the first line of each broken fleet file. */
 function expectation(path: string): { line: number; column: number; fragment: string } {
@@ -33,7 +39,9 @@ async function loadError(path: string): Promise<ConfigError> {
   throw new Error(`${path} loaded without error`);
 }
 
-const badFiles = readdirSync(join(fixtures, "bad")).filter((f) => f.endsWith(".yaml")).sort();
+const badFiles = readdirSync(join(fixtures, "bad"))
+  .filter((f) => f.endsWith(".yaml"))
+  .sort();
 
 describe("broken fleet files", () => {
   it("has a corpus of at least 50 files", () => {
@@ -70,7 +78,14 @@ describe("good fleet files", () => {
     expect(fleet.file).toBe(join(fixtures, "good", "minimal.yaml"));
     // Paths a provider uses are handed over checked and absolute: here the default state file.
     const state = join(fixtures, "good", ".reform", "sim-local.json");
-    expect(fleet.providers).toEqual([{ name: "local", type: "sim", options: { state }, source: { file: "test/fixtures/fleets/good/minimal.yaml", line: 3, column: 3 } }]);
+    expect(fleet.providers).toEqual([
+      {
+        name: "local",
+        type: "sim",
+        options: { state },
+        source: { file: "test/fixtures/fleets/good/minimal.yaml", line: 3, column: 3 },
+      },
+    ]);
     expect(fleet.instances).toEqual([
       {
         provider: "local",
@@ -89,17 +104,38 @@ describe("good fleet files", () => {
   it("loads every feature of the full fleet", async () => {
     const fleet = await loadFleet(join(fixtures, "good", "full.yaml"), deps);
     const [dc1, local] = fleet.providers;
-    expect(dc1?.options).toEqual({ cloud: "dc1", region: "RegionOne", interface: "internal", computeApiVersion: "2.79", insecure: false, cacert: join(fixtures, "good", "ca.pem") });
-    expect(local?.options).toEqual({ world: join(fixtures, "good", "worlds", "quickstart.yaml"), state: join(fixtures, "good", ".reform", "sim.json"), timings: { rebuild: "2s", reboot: 500 } });
+    expect(dc1?.options).toEqual({
+      cloud: "dc1",
+      region: "RegionOne",
+      interface: "internal",
+      computeApiVersion: "2.79",
+      insecure: false,
+      cacert: join(fixtures, "good", "ca.pem"),
+    });
+    expect(local?.options).toEqual({
+      world: join(fixtures, "good", "worlds", "quickstart.yaml"),
+      state: join(fixtures, "good", ".reform", "sim.json"),
+      timings: { rebuild: "2s", reboot: 500 },
+    });
     expect(fleet.journal).toBe(join(fixtures, "good", "state", "journal.jsonl"));
     expect(fleet.defaults.rollout).toEqual({ parallelism: 5, maxUnavailable: "25%" });
-    expect(fleet.defaults.spec.changePolicy).toEqual({ onImageChange: "rebuild", onUserDataChange: "ignore", maxDisruption: "reboot", minDisruption: "reboot" });
+    expect(fleet.defaults.spec.changePolicy).toEqual({
+      onImageChange: "rebuild",
+      onUserDataChange: "ignore",
+      maxDisruption: "reboot",
+      minDisruption: "reboot",
+    });
     expect(fleet.limits).toEqual({ reprovision: "10%" });
     const [web, everything] = fleet.groups;
     expect(web?.match).toEqual({ name: "web-*", metadata: { role: "web" } });
     expect(web?.provider).toBe("dc1");
     expect(web?.spec.changePolicy).toEqual({ onKeyPairChange: "fail", protect: true });
-    expect(web?.spec.userData).toEqual({ content: "#cloud-config\npackages: [nginx]\n", sha256: userDataSha256("#cloud-config\npackages: [nginx]\n"), sensitive: false, origin: "file" });
+    expect(web?.spec.userData).toEqual({
+      content: "#cloud-config\npackages: [nginx]\n",
+      sha256: userDataSha256("#cloud-config\npackages: [nginx]\n"),
+      sensitive: false,
+      origin: "file",
+    });
     expect(everything?.provider).toBeUndefined();
     const [byName, byId, db] = fleet.instances;
     expect(byName?.spec.metadata).toEqual({ tier: "2", note: "costs ${env:NOT_A_VAR}" });
@@ -107,7 +143,11 @@ describe("good fleet files", () => {
     expect(byName?.spec.password).toEqual({ env: "JD_ROOT_PASSWORD" });
     expect(byId?.selector).toEqual({ id: "7c1f5a52-0000-4000-8000-000000000001" });
     expect(byId?.spec.keyPair).toBeNull();
-    expect(byId?.spec.userData).toMatchObject({ content: "#cloud-config\nruncmd: [reboot]\n", sensitive: true, origin: "base64" });
+    expect(byId?.spec.userData).toMatchObject({
+      content: "#cloud-config\nruncmd: [reboot]\n",
+      sensitive: true,
+      origin: "base64",
+    });
     expect(byId?.spec.changePolicy).toEqual({ onImageChange: "fail" });
     expect(db?.spec).toEqual({ userData: null, image: { id: "img-123" } });
     expect(DEFAULT_CHANGE_POLICY.onImageChange).toBe("rebuild");

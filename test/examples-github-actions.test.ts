@@ -40,10 +40,16 @@ interface Workflow {
 }
 
 function load(file: File): Workflow {
-  return parse(readFileSync(join(DIR, file), "utf8"), { uniqueKeys: true, strict: true, prettyErrors: true }) as Workflow;
+  return parse(readFileSync(join(DIR, file), "utf8"), {
+    uniqueKeys: true,
+    strict: true,
+    prettyErrors: true,
+  }) as Workflow;
 }
 
-const schema = JSON.parse(readFileSync(join(ROOT, "test", "fixtures", "github-workflow.schema.json"), "utf8")) as object;
+const schema = JSON.parse(
+  readFileSync(join(ROOT, "test", "fixtures", "github-workflow.schema.json"), "utf8"),
+) as object;
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 
 /** action-validator, with its notice that it does not check glob patterns kept out of the test output (asserted once). */
@@ -88,21 +94,24 @@ describe("the example workflows are valid GitHub Actions workflow files", () => 
     misspelt.jobs!.plan!["run-on"] = misspelt.jobs!.plan!["runs-on"];
     delete misspelt.jobs!.plan!["runs-on"];
     const unknownEvent = { ...structuredClone(good), on: ["pull-request"] };
-    for (const bad of [misspelt, unknownEvent]) expect(validateWorkflow(stringify(bad)).errors.length).toBeGreaterThan(0);
+    for (const bad of [misspelt, unknownEvent])
+      expect(validateWorkflow(stringify(bad)).errors.length).toBeGreaterThan(0);
   });
 
   it("the schema is not vacuous: it rejects the usual mistakes", () => {
     const good = load("plan-on-pr.yml") as unknown as Record<string, unknown>;
     const job = (w: Record<string, unknown>) => (w.jobs as Record<string, Record<string, unknown>>).plan!;
     const variants: Record<string, (w: Record<string, unknown>) => void> = {
-      "a step with both uses and run": (w) => ((job(w).steps as Step[])[0] = { uses: "actions/checkout@v4", run: "true" }),
+      "a step with both uses and run": (w) =>
+        ((job(w).steps as Step[])[0] = { uses: "actions/checkout@v4", run: "true" }),
       "a misspelt job key": (w) => ((job(w)["run-on"] = "ubuntu-latest"), delete job(w)["runs-on"]),
       "a misspelt filter": (w) => ((w.on as Record<string, Record<string, unknown>>).pull_request!.pathes = ["x"]),
       "a permission level that does not exist": (w) => (w.permissions = { contents: "admin" }),
       "an unknown permission": (w) => (w.permissions = { "pull-request": "write" }),
       "an unknown top-level key": (w) => (w.triggers = ["push"]),
       "an unknown event": (w) => (w.on = ["pull-request"]),
-      "a shell on a uses step": (w) => ((job(w).steps as Step[])[0] = { uses: "actions/checkout@v4", shell: "bash" } as Step),
+      "a shell on a uses step": (w) =>
+        ((job(w).steps as Step[])[0] = { uses: "actions/checkout@v4", shell: "bash" } as Step),
       "concurrency without a group": (w) => (w.concurrency = { "cancel-in-progress": true }),
       "no jobs": (w) => (w.jobs = {}),
     };
@@ -113,43 +122,66 @@ describe("the example workflows are valid GitHub Actions workflow files", () => 
     }
   });
 
-  it.each(FILES)("%s: unique step ids, references to existing earlier steps, pinned actions, no expression inside a shell script", (file) => {
-    for (const steps of Object.values(load(file).jobs).map((j) => j.steps)) {
-      const ids = steps.flatMap((s) => (s.id ? [s.id] : []));
-      expect(new Set(ids).size).toBe(ids.length);
-      steps.forEach((s, index) => {
-        const text = JSON.stringify(s);
-        for (const [, ref] of text.matchAll(/steps\.([a-zA-Z_][\w-]*)\./g)) expect(ids.slice(0, index), `${file}: ${s.name} refers to ${ref}`).toContain(ref);
-        if (s.uses) expect(s.uses).toMatch(/^[\w-]+\/[\w-]+@v\d+$/);
-        // Values reach scripts through env, never spliced into the script (injection, and runnable as is).
-        if (s.run) expect(s.run).not.toContain("${{");
-        if (s.with?.script !== undefined) expect(String(s.with.script)).not.toContain("${{");
-      });
-    }
-  });
+  it.each(FILES)(
+    "%s: unique step ids, references to existing earlier steps, pinned actions, no expression inside a shell script",
+    (file) => {
+      for (const steps of Object.values(load(file).jobs).map((j) => j.steps)) {
+        const ids = steps.flatMap((s) => (s.id ? [s.id] : []));
+        expect(new Set(ids).size).toBe(ids.length);
+        steps.forEach((s, index) => {
+          const text = JSON.stringify(s);
+          for (const [, ref] of text.matchAll(/steps\.([a-zA-Z_][\w-]*)\./g))
+            expect(ids.slice(0, index), `${file}: ${s.name} refers to ${ref}`).toContain(ref);
+          if (s.uses) expect(s.uses).toMatch(/^[\w-]+\/[\w-]+@v\d+$/);
+          // Values reach scripts through env, never spliced into the script (injection, and runnable as is).
+          if (s.run) expect(s.run).not.toContain("${{");
+          if (s.with?.script !== undefined) expect(String(s.with.script)).not.toContain("${{");
+        });
+      }
+    },
+  );
 
-  it.each(FILES)("%s says where reform comes from: its source repository at a pinned ref, built and installed onto the PATH (not the npm registry)", (file) => {
-    const workflow = load(file);
-    expect(workflow.env).toMatchObject({ REFORM_REPOSITORY: expect.stringMatching(/^[\w.-]+\/[\w.-]+$/) as unknown, REFORM_REF: expect.any(String) as unknown });
-    const steps = onlyJob(file);
-    const install = steps.findIndex((s) => s.run?.includes("npm install --global"));
-    const source = steps[install - 1];
-    expect(source?.uses).toMatch(/^actions\/checkout@/);
-    expect(source?.with).toEqual({ repository: "${{ env.REFORM_REPOSITORY }}", ref: "${{ env.REFORM_REF }}", path: ".reform-cli" });
-    const installStep = steps[install] as Step & { "working-directory"?: string };
-    expect(installStep["working-directory"]).toBe(".reform-cli");
-    expect(installStep.run?.trim().split("\n")).toEqual(["npm install --no-audit --no-fund", "npm run build", "npm install --global ."]);
-    // The reform steps come after it, and nothing installs a package called reform from the registry.
-    expect(steps.findIndex((s) => /\breform (plan|apply|drift)\b/.test(s.run ?? ""))).toBeGreaterThan(install);
-    expect(readFileSync(join(DIR, file), "utf8")).not.toMatch(/reform@|npx reform/);
-  });
+  it.each(FILES)(
+    "%s says where reform comes from: its source repository at a pinned ref, built and installed onto the PATH (not the npm registry)",
+    (file) => {
+      const workflow = load(file);
+      expect(workflow.env).toMatchObject({
+        REFORM_REPOSITORY: expect.stringMatching(/^[\w.-]+\/[\w.-]+$/) as unknown,
+        REFORM_REF: expect.any(String) as unknown,
+      });
+      const steps = onlyJob(file);
+      const install = steps.findIndex((s) => s.run?.includes("npm install --global"));
+      const source = steps[install - 1];
+      expect(source?.uses).toMatch(/^actions\/checkout@/);
+      expect(source?.with).toEqual({
+        repository: "${{ env.REFORM_REPOSITORY }}",
+        ref: "${{ env.REFORM_REF }}",
+        path: ".reform-cli",
+      });
+      const installStep = steps[install] as Step & { "working-directory"?: string };
+      expect(installStep["working-directory"]).toBe(".reform-cli");
+      expect(installStep.run?.trim().split("\n")).toEqual([
+        "npm install --no-audit --no-fund",
+        "npm run build",
+        "npm install --global .",
+      ]);
+      // The reform steps come after it, and nothing installs a package called reform from the registry.
+      expect(steps.findIndex((s) => /\breform (plan|apply|drift)\b/.test(s.run ?? ""))).toBeGreaterThan(install);
+      expect(readFileSync(join(DIR, file), "utf8")).not.toMatch(/reform@|npx reform/);
+    },
+  );
 
   it("each workflow does its job with the documented commands", () => {
     const plan = load("plan-on-pr.yml");
     expect(plan.on).toMatchObject({ pull_request: {} });
-    expect(step("plan-on-pr.yml", "plan").run).toMatch(/reform plan -c "\$FLEET" --output markdown --out plan\.json --detailed-exitcode/);
+    expect(step("plan-on-pr.yml", "plan").run).toMatch(
+      /reform plan -c "\$FLEET" --output markdown --out plan\.json --detailed-exitcode/,
+    );
     const upload = onlyJob("plan-on-pr.yml").find((s) => s.uses?.startsWith("actions/upload-artifact@"));
-    expect(upload?.with).toMatchObject({ path: "plan.json", name: "reform-plan-pr-${{ github.event.pull_request.number }}" });
+    expect(upload?.with).toMatchObject({
+      path: "plan.json",
+      name: "reform-plan-pr-${{ github.event.pull_request.number }}",
+    });
     expect(step("apply-on-merge.yml", "apply").run).toMatch(/reform apply plan\.json -c "\$FLEET" --auto-approve/);
     const download = onlyJob("apply-on-merge.yml").find((s) => s.uses?.startsWith("actions/download-artifact@"));
     expect(download?.with).toMatchObject({ name: upload?.with?.name, "run-id": "${{ steps.find.outputs.result }}" });
@@ -188,20 +220,34 @@ interface StepRun {
 async function runStep(script: string, dir: string, bin: string, env: Record<string, string>): Promise<StepRun> {
   const outputFile = join(dir, `github-output-${Math.random().toString(36).slice(2)}`);
   await writeFile(outputFile, "");
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-    const child = spawn("bash", ["-e", "-o", "pipefail", "-c", script], {
-      cwd: dir,
-      env: { PATH: `${bin}:${process.env["PATH"] ?? ""}`, HOME: dir, CI: "true", NO_COLOR: "1", GITHUB_OUTPUT: outputFile, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    child.on("error", fail);
-    child.on("close", (c) => done({ code: c, stdout: out, stderr: err }));
-  });
-  const outputs = Object.fromEntries((await readFile(outputFile, "utf8")).split("\n").filter(Boolean).map((l) => l.split("=", 2) as [string, string]));
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+    (done, fail) => {
+      const child = spawn("bash", ["-e", "-o", "pipefail", "-c", script], {
+        cwd: dir,
+        env: {
+          PATH: `${bin}:${process.env["PATH"] ?? ""}`,
+          HOME: dir,
+          CI: "true",
+          NO_COLOR: "1",
+          GITHUB_OUTPUT: outputFile,
+          ...env,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      let err = "";
+      child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
+      child.on("error", fail);
+      child.on("close", (c) => done({ code: c, stdout: out, stderr: err }));
+    },
+  );
+  const outputs = Object.fromEntries(
+    (await readFile(outputFile, "utf8"))
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split("=", 2) as [string, string]),
+  );
   return { code, outputs, stdout, stderr };
 }
 
@@ -231,7 +277,10 @@ describe("the workflows' shell steps, run against the emulator", () => {
     const markdown = await readFile(join(cloud.dir, "plan.md"), "utf8");
     expect(markdown).toMatch(/^## reform plan\n\n\*\*Plan: 2 rebuild\.\*\*/);
     expect(markdown).toContain("<details>");
-    const saved = JSON.parse(await readFile(join(cloud.dir, "plan.json"), "utf8")) as { format_version: string; summary: { rebuild: number } };
+    const saved = JSON.parse(await readFile(join(cloud.dir, "plan.json"), "utf8")) as {
+      format_version: string;
+      summary: { rebuild: number };
+    };
     expect(saved).toMatchObject({ format_version: "2.0", summary: { rebuild: 2 } });
   });
 
@@ -240,26 +289,39 @@ describe("the workflows' shell steps, run against the emulator", () => {
     await writeFile(join(other, "fleet.yaml"), "providers: { dc1: { type: nowhere } }\n");
     const run = await runStep(step("plan-on-pr.yml", "plan").run!, other, bin, env("plan-on-pr.yml"));
     expect(run.outputs).toEqual({ exitcode: "1" });
-    expect(await readFile(join(other, "plan.md"), "utf8")).toMatch(/^## reform plan\n\n\*\*reform plan failed \(exit 1\) before it could render a plan:\*\*\n\n```\n[\s\S]*nowhere/);
+    expect(await readFile(join(other, "plan.md"), "utf8")).toMatch(
+      /^## reform plan\n\n\*\*reform plan failed \(exit 1\) before it could render a plan:\*\*\n\n```\n[\s\S]*nowhere/,
+    );
     await rm(other, { recursive: true, force: true });
   });
 
   it("apply-on-merge: a plan gone stale after a rebuild outside reform fails the step clearly and applies nothing", async () => {
     const token = await tokenFor(cloud.emulator, "admin", ADMIN_PASSWORD);
     const web2 = serverByName(cloud.emulator, "web-2");
-    const reply = await nova(cloud.emulator, token, "2.57")(`/servers/${web2.id}/action`, { method: "POST", body: { rebuild: { imageRef: web2.imageId } } });
+    const reply = await nova(
+      cloud.emulator,
+      token,
+      "2.57",
+    )(`/servers/${web2.id}/action`, { method: "POST", body: { rebuild: { imageRef: web2.imageId } } });
     expect(reply.status).toBe(202);
-    await waitFor(async () => serverByName(cloud.emulator, "web-2"), (s) => s.taskState === null && s.vmState === "active" && s.updated !== web2.updated);
+    await waitFor(
+      async () => serverByName(cloud.emulator, "web-2"),
+      (s) => s.taskState === null && s.vmState === "active" && s.updated !== web2.updated,
+    );
     const run = await runStep(step("apply-on-merge.yml", "apply").run!, cloud.dir, bin, env("apply-on-merge.yml"));
     expect(run.code).toBe(1);
     expect(run.outputs).toEqual({ exitcode: "1", stale: "true" });
-    expect(run.stdout).toMatch(/^::error title=Stale plan: nothing was applied::Error: the plan is stale: this server changed since it was made: dc1\/web-2; run plan again$/m);
+    expect(run.stdout).toMatch(
+      /^::error title=Stale plan: nothing was applied::Error: the plan is stale: this server changed since it was made: dc1\/web-2; run plan again$/m,
+    );
     expect(run.stderr).toMatch(/the plan is stale/);
     expect(serverActions(cloud.emulator, "web-1")).toEqual([]);
   });
 
   it("apply-on-merge: a fresh plan is applied and verified", async () => {
-    expect((await runStep(step("plan-on-pr.yml", "plan").run!, cloud.dir, bin, env("plan-on-pr.yml"))).outputs).toEqual({ exitcode: "2" });
+    expect((await runStep(step("plan-on-pr.yml", "plan").run!, cloud.dir, bin, env("plan-on-pr.yml"))).outputs).toEqual(
+      { exitcode: "2" },
+    );
     const run = await runStep(step("apply-on-merge.yml", "apply").run!, cloud.dir, bin, env("apply-on-merge.yml"));
     expect(run.code).toBe(0);
     expect(run.outputs).toEqual({ exitcode: "0" });
@@ -268,10 +330,15 @@ describe("the workflows' shell steps, run against the emulator", () => {
   });
 
   it("nightly-drift: exit 0 in sync, then 2 after a change outside reform, with DRIFT_IGNORE honoured", async () => {
-    expect((await runStep(step("nightly-drift.yml", "drift").run!, cloud.dir, bin, env("nightly-drift.yml"))).outputs).toEqual({ exitcode: "0" });
+    expect(
+      (await runStep(step("nightly-drift.yml", "drift").run!, cloud.dir, bin, env("nightly-drift.yml"))).outputs,
+    ).toEqual({ exitcode: "0" });
     const token = await tokenFor(cloud.emulator, "admin", ADMIN_PASSWORD);
     const web1 = serverByName(cloud.emulator, "web-1");
-    await nova(cloud.emulator, token)(`/servers/${web1.id}/metadata`, { method: "POST", body: { metadata: { role: "db", "last-backup": "today" } } });
+    await nova(cloud.emulator, token)(`/servers/${web1.id}/metadata`, {
+      method: "POST",
+      body: { metadata: { role: "db", "last-backup": "today" } },
+    });
     const run = await runStep(step("nightly-drift.yml", "drift").run!, cloud.dir, bin, env("nightly-drift.yml"));
     expect(run.code).toBe(0);
     expect(run.outputs).toEqual({ exitcode: "2" });

@@ -19,7 +19,10 @@ interface Step {
 }
 
 function load(file: string): { readonly env: Record<string, string>; readonly steps: readonly Step[] } {
-  const workflow = parse(readFileSync(join(DIR, file), "utf8")) as { env: Record<string, string>; jobs: Record<string, { steps: Step[] }> };
+  const workflow = parse(readFileSync(join(DIR, file), "utf8")) as {
+    env: Record<string, string>;
+    jobs: Record<string, { steps: Step[] }>;
+  };
   return { env: workflow.env, steps: Object.values(workflow.jobs)[0]!.steps };
 }
 
@@ -29,7 +32,10 @@ interface Call {
 }
 
 /** A recording fake of the Octokit calls the scripts make, over an in-memory repository. */
-function fakeGitHub(state: { comments: { id: number; user: { type: string }; body: string }[]; issues: { number: number; state: string; labels: string[]; body: string; pull_request?: object }[] }) {
+function fakeGitHub(state: {
+  comments: { id: number; user: { type: string }; body: string }[];
+  issues: { number: number; state: string; labels: string[]; body: string; pull_request?: object }[];
+}) {
   const calls: Call[] = [];
   const record = (method: string) => async (params: Record<string, unknown>) => {
     calls.push({ method, params });
@@ -40,7 +46,8 @@ function fakeGitHub(state: { comments: { id: number; user: { type: string }; bod
       listComments: async () => ({ data: state.comments }),
       createComment: async (p: Record<string, unknown>) => {
         await record("issues.createComment")(p);
-        if (typeof p.comment_id !== "number") state.comments.push({ id: 100 + state.comments.length, user: { type: "Bot" }, body: String(p.body) });
+        if (typeof p.comment_id !== "number")
+          state.comments.push({ id: 100 + state.comments.length, user: { type: "Bot" }, body: String(p.body) });
         return { data: {} };
       },
       updateComment: async (p: Record<string, unknown>) => {
@@ -49,7 +56,9 @@ function fakeGitHub(state: { comments: { id: number; user: { type: string }; bod
         if (c) c.body = String(p.body);
         return { data: {} };
       },
-      listForRepo: async (p: { labels: string; state: string }) => ({ data: state.issues.filter((i) => i.state === p.state && i.labels.includes(p.labels)) }),
+      listForRepo: async (p: { labels: string; state: string }) => ({
+        data: state.issues.filter((i) => i.state === p.state && i.labels.includes(p.labels)),
+      }),
       create: async (p: Record<string, unknown>) => {
         await record("issues.create")(p);
         state.issues.push({ number: 7, state: "open", labels: p.labels as string[], body: String(p.body) });
@@ -64,14 +73,23 @@ function fakeGitHub(state: { comments: { id: number; user: { type: string }; bod
       },
     },
   };
-  const github = { rest, paginate: async (fn: (p: never) => Promise<{ data: unknown[] }>, p: unknown) => (await fn(p as never)).data };
+  const github = {
+    rest,
+    paginate: async (fn: (p: never) => Promise<{ data: unknown[] }>, p: unknown) => (await fn(p as never)).data,
+  };
   return { github, calls };
 }
 
 type AsyncFn = (...args: unknown[]) => Promise<unknown>;
 const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => AsyncFn;
 
-async function runScript(file: string, stepName: string, dir: string, github: unknown, env: Record<string, string>): Promise<void> {
+async function runScript(
+  file: string,
+  stepName: string,
+  dir: string,
+  github: unknown,
+  env: Record<string, string>,
+): Promise<void> {
   const { env: workflowEnv, steps } = load(file);
   const s = steps.find((x) => x.name === stepName);
   const script = String(s?.with?.script);
@@ -86,8 +104,18 @@ async function runScript(file: string, stepName: string, dir: string, github: un
     if (id === "node:fs") return fs;
     throw new Error(`unexpected require ${id}`);
   };
-  const core = { setFailed: (message: string) => { throw new Error(message); } };
-  await new AsyncFunction("github", "context", "core", "require", "process", script)(github, context, core, requireFake, { env: { ...workflowEnv, ...env } });
+  const core = {
+    setFailed: (message: string) => {
+      throw new Error(message);
+    },
+  };
+  await new AsyncFunction("github", "context", "core", "require", "process", script)(
+    github,
+    context,
+    core,
+    requireFake,
+    { env: { ...workflowEnv, ...env } },
+  );
 }
 
 describe("the workflows' github-script steps, against a fake GitHub", () => {
@@ -95,12 +123,18 @@ describe("the workflows' github-script steps, against a fake GitHub", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "reform-gh-"));
     await writeFile(join(dir, "plan.md"), "## reform plan\n\n**Plan: 1 rebuild.**\n");
-    await writeFile(join(dir, "drift.md"), "## reform drift\n\n**Drift: 1 drifted, 0 unapplied, 1 in sync, 0 unknown.**\n");
+    await writeFile(
+      join(dir, "drift.md"),
+      "## reform drift\n\n**Drift: 1 drifted, 0 unapplied, 1 in sync, 0 unknown.**\n",
+    );
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
   it("plan-on-pr keeps ONE comment: created once, then updated; someone else's comment quoting the marker is left alone", async () => {
-    const state = { comments: [{ id: 1, user: { type: "User" }, body: "<!-- reform-plan: fleet.yaml --> quoted by a person" }], issues: [] };
+    const state = {
+      comments: [{ id: 1, user: { type: "User" }, body: "<!-- reform-plan: fleet.yaml --> quoted by a person" }],
+      issues: [],
+    };
     const { github, calls } = fakeGitHub(state);
     await runScript("plan-on-pr.yml", "Post or update the plan comment", dir, github, { EXIT_CODE: "2" });
     await runScript("plan-on-pr.yml", "Post or update the plan comment", dir, github, { EXIT_CODE: "2" });
@@ -115,20 +149,29 @@ describe("the workflows' github-script steps, against a fake GitHub", () => {
   });
 
   it("nightly-drift opens one issue on drift, updates it the next night, and comments and closes it once back in sync", async () => {
-    const state = { comments: [], issues: [{ number: 3, state: "open", labels: ["reform-drift"], body: "a pull request", pull_request: {} }] };
+    const state = {
+      comments: [],
+      issues: [{ number: 3, state: "open", labels: ["reform-drift"], body: "a pull request", pull_request: {} }],
+    };
     const { github, calls } = fakeGitHub(state);
-    const night = (code: string) => runScript("nightly-drift.yml", "Open, update or close the drift issue", dir, github, { EXIT_CODE: code });
+    const night = (code: string) =>
+      runScript("nightly-drift.yml", "Open, update or close the drift issue", dir, github, { EXIT_CODE: code });
     await night("0");
     expect(calls).toEqual([]);
     await night("2");
     await night("2");
     expect(calls.map((c) => c.method)).toEqual(["issues.create", "issues.update"]);
-    expect(calls[0]?.params).toMatchObject({ title: "Drift: servers changed outside reform (fleet.yaml)", labels: ["reform-drift"] });
+    expect(calls[0]?.params).toMatchObject({
+      title: "Drift: servers changed outside reform (fleet.yaml)",
+      labels: ["reform-drift"],
+    });
     expect(String(calls[0]?.params.body)).toMatch(/^<!-- reform-drift: fleet\.yaml -->\n## reform drift/);
     expect(calls[1]?.params).toMatchObject({ issue_number: 7 });
     await night("3");
     expect(calls.slice(2).map((c) => c.method)).toEqual(["issues.createComment", "issues.update"]);
-    expect(String(calls[2]?.params.body)).toMatch(/^No drift any more; configuration changes are waiting to be applied \(exit 3\)/);
+    expect(String(calls[2]?.params.body)).toMatch(
+      /^No drift any more; configuration changes are waiting to be applied \(exit 3\)/,
+    );
     expect(calls[3]?.params).toMatchObject({ issue_number: 7, state: "closed" });
     await night("0");
     expect(calls).toHaveLength(4);

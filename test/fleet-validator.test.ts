@@ -20,14 +20,34 @@ const generated = fleetValidator();
 /** What a caller sees of one validation: the verdict and every error with its data and schema (verbose). */
 function outcome(validate: typeof runtime, data: unknown): unknown {
   const valid = validate(data);
-  return { valid, errors: (validate.errors ?? []).map(({ instancePath, schemaPath, keyword, params, message, schema: s, parentSchema, data: d }) => ({ instancePath, schemaPath, keyword, params, message, schema: s, parentSchema, data: d })) };
+  return {
+    valid,
+    errors: (validate.errors ?? []).map(
+      ({ instancePath, schemaPath, keyword, params, message, schema: s, parentSchema, data: d }) => ({
+        instancePath,
+        schemaPath,
+        keyword,
+        params,
+        message,
+        schema: s,
+        parentSchema,
+        data: d,
+      }),
+    ),
+  };
 }
 
 function fleetsIn(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith(".yaml")).map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => join(dir, f));
 }
 
-const corpus = [...fleetsIn(join(ROOT, "examples")), ...fleetsIn(join(ROOT, "test", "fixtures", "fleets", "bad")), ...fleetsIn(join(ROOT, "test", "fixtures", "fleets"))];
+const corpus = [
+  ...fleetsIn(join(ROOT, "examples")),
+  ...fleetsIn(join(ROOT, "test", "fixtures", "fleets", "bad")),
+  ...fleetsIn(join(ROOT, "test", "fixtures", "fleets")),
+];
 
 describe("the generated fleet validator", () => {
   it("is what schemas/fleet.schema.json compiles to now (npm run build regenerates it)", () => {
@@ -60,13 +80,17 @@ describe("the generated fleet validator", () => {
     };
     walk(base, []);
     fc.assert(
-      fc.property(fc.constantFrom(...paths.filter((p) => p.length > 0)), fc.jsonValue({ maxDepth: 3 }), (path, value) => {
-        const data = structuredClone(base);
-        let node = data as Record<string, unknown>;
-        for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
-        node[path[path.length - 1] as string] = value;
-        expect(outcome(generated, data)).toEqual(outcome(runtime, data));
-      }),
+      fc.property(
+        fc.constantFrom(...paths.filter((p) => p.length > 0)),
+        fc.jsonValue({ maxDepth: 3 }),
+        (path, value) => {
+          const data = structuredClone(base);
+          let node = data as Record<string, unknown>;
+          for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+          node[path[path.length - 1] as string] = value;
+          expect(outcome(generated, data)).toEqual(outcome(runtime, data));
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -6,7 +6,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DesiredFleet, ProviderAdapter, Reporter } from "../src/index.js";
-import { ReformError, applySavedPlan, createAdapters, loadFleet, plan, probeGate, readPlanFile, realPathOnDisk, savePlanFile, systemClock, toPlanDocument } from "../src/index.js";
+import {
+  ReformError,
+  applySavedPlan,
+  createAdapters,
+  loadFleet,
+  plan,
+  probeGate,
+  readPlanFile,
+  realPathOnDisk,
+  savePlanFile,
+  systemClock,
+  toPlanDocument,
+} from "../src/index.js";
 
 const WORLD = `openstack:
   users: [{ name: demo, password: demo-password, project: demo, roles: [admin] }]
@@ -65,7 +77,14 @@ instances:
     return loadFleet(name, deps());
   }
   async function open(fleet: DesiredFleet): Promise<Map<string, ProviderAdapter>> {
-    const map = await createAdapters(fleet, { env: {}, cwd: dir, homeDir: dir, readFile: (p) => readFile(p), clock: systemClock, warn: () => undefined });
+    const map = await createAdapters(fleet, {
+      env: {},
+      cwd: dir,
+      homeDir: dir,
+      readFile: (p) => readFile(p),
+      clock: systemClock,
+      warn: () => undefined,
+    });
     adapters.push(map);
     return map;
   }
@@ -90,7 +109,10 @@ instances:
     await savePlanFile(join(dir, "apply.plan.json"), planned.plan);
     const saved = JSON.parse(await readFile(join(dir, "apply.plan.json"), "utf8")) as ReturnType<typeof toPlanDocument>;
     expect(saved.format_version).toBe("2.0");
-    expect(saved.rollout["default"]).toMatchObject({ gate: { type: "http", url: expect.stringContaining("/healthz/apply.yaml"), interval_ms: 50, timeout_ms: 10_000 }, timeouts_ms: { rebuild: 120_000 } });
+    expect(saved.rollout["default"]).toMatchObject({
+      gate: { type: "http", url: expect.stringContaining("/healthz/apply.yaml"), interval_ms: 50, timeout_ms: 10_000 },
+      timeouts_ms: { rebuild: 120_000 },
+    });
 
     const report = await applySavedPlan({ ...applyDeps(fleet, map), document: saved, source: "apply.plan.json" });
     expect(report.results.map((r) => [r.address, r.result.type])).toEqual([
@@ -109,12 +131,18 @@ instances:
     const current = toPlanDocument((await plan({ fleet, adapters: map, clock: systemClock, signal })).plan);
     const { gate: _gate, timeouts_ms: _timeouts, ...oldRollout } = current.rollout["default"]!;
     const old = { ...current, format_version: "1.0", rollout: { default: oldRollout } };
-    const error = await applySavedPlan({ ...applyDeps(fleet, map), document: old, source: "old.plan.json" }).catch((e: unknown) => e);
+    const error = await applySavedPlan({ ...applyDeps(fleet, map), document: old, source: "old.plan.json" }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ReformError);
     expect((error as ReformError).code).toBe("PLAN_INVALID");
-    expect((error as ReformError).message).toBe('old.plan.json has plan format_version "1.0"; this reform reads 2.0 only: make the plan again with this reform (reform plan --out FILE)');
+    expect((error as ReformError).message).toBe(
+      'old.plan.json has plan format_version "1.0"; this reform reads 2.0 only: make the plan again with this reform (reform plan --out FILE)',
+    );
     await writeFile(join(dir, "old.plan.json"), JSON.stringify(old));
-    await expect(readPlanFile(join(dir, "old.plan.json"))).rejects.toThrow(/has plan format_version "1\.0"; this reform reads 2\.0 only/);
+    await expect(readPlanFile(join(dir, "old.plan.json"))).rejects.toThrow(
+      /has plan format_version "1\.0"; this reform reads 2\.0 only/,
+    );
     // Nothing was applied: web-1 still wants its rebuild.
     expect((await plan({ fleet, adapters: map, clock: systemClock, signal })).plan.summary.rebuild).toBe(2);
   });
@@ -131,22 +159,32 @@ instances:
     );
 
     const other = await fleetFile("stale-other.yaml", "ubuntu-24.04");
-    await expect(applySavedPlan({ ...applyDeps(other, map), document })).rejects.toThrow(/^the plan is stale: .*stale-other\.yaml changed since the plan was made; run plan again$/);
+    await expect(applySavedPlan({ ...applyDeps(other, map), document })).rejects.toThrow(
+      /^the plan is stale: .*stale-other\.yaml changed since the plan was made; run plan again$/,
+    );
 
     // Apply it once; the same document again finds both servers changed since it was made.
     const first = await applySavedPlan({ ...applyDeps(fleet, map), document });
     expect(first.results.every((r) => r.result.type === "converged")).toBe(true);
     const error = await applySavedPlan({ ...applyDeps(fleet, map), document }).catch((e: unknown) => e);
     expect((error as ReformError).code).toBe("PLAN_STALE");
-    expect((error as ReformError).message).toBe("the plan is stale: these servers changed since it was made: dc1/web-1, dc1/web-2; run plan again");
+    expect((error as ReformError).message).toBe(
+      "the plan is stale: these servers changed since it was made: dc1/web-1, dc1/web-2; run plan again",
+    );
   });
 
   it("never applies a plan with errors", async () => {
     const fleet = await fleetFile("errors.yaml", "ubuntu-24.04");
     const map = await open(fleet);
     const document = toPlanDocument((await plan({ fleet, adapters: map, clock: systemClock, signal })).plan);
-    const broken = { ...document, applyable: false, changes: document.changes.map((c, i) => (i === 0 ? { ...c, action: "error" as const, steps: [] } : c)) };
-    await expect(applySavedPlan({ ...applyDeps(fleet, map), document: broken, source: "errors.plan.json" })).rejects.toThrow(
+    const broken = {
+      ...document,
+      applyable: false,
+      changes: document.changes.map((c, i) => (i === 0 ? { ...c, action: "error" as const, steps: [] } : c)),
+    };
+    await expect(
+      applySavedPlan({ ...applyDeps(fleet, map), document: broken, source: "errors.plan.json" }),
+    ).rejects.toThrow(
       "errors.plan.json has errors and is never applied (dc1/web-1); fix the fleet file and plan again",
     );
     expect((await plan({ fleet, adapters: map, clock: systemClock, signal })).plan.summary.rebuild).toBe(2);

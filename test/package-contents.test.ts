@@ -10,13 +10,25 @@ const run = promisify(execFile);
 
 /** What `npm pack` would put in the tarball, as `npm pack --dry-run --json` lists it. */
 async function packedFiles(dir: string): Promise<string[]> {
-  const { stdout } = await run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: dir, env: { ...process.env, npm_config_loglevel: "silent" } });
+  const { stdout } = await run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+    cwd: dir,
+    env: { ...process.env, npm_config_loglevel: "silent" },
+  });
   const [pack] = JSON.parse(stdout) as { files: { path: string }[] }[];
   return (pack?.files ?? []).map((f) => f.path).sort();
 }
 
 /** The package ships code, schemas, docs and examples: never local state, journals or test fixtures. */
-const ALLOWED = [/^package\.json$/, /^README\.md$/, /^bin\/reform\.js$/, /^dist\/.+\.(js|d\.ts)$/, /^schemas\/[a-z]+\.schema\.json$/, /^docs\/[a-z0-9-]+\.(md|svg)$/, /^examples\/[^/]+\.(yaml|sh)$/, /^examples\/(cloud-init|worlds|github-actions)\/[^/]+\.ya?ml$/];
+const ALLOWED = [
+  /^package\.json$/,
+  /^README\.md$/,
+  /^bin\/reform\.js$/,
+  /^dist\/.+\.(js|d\.ts)$/,
+  /^schemas\/[a-z]+\.schema\.json$/,
+  /^docs\/[a-z0-9-]+\.(md|svg)$/,
+  /^examples\/[^/]+\.(yaml|sh)$/,
+  /^examples\/(cloud-init|worlds|github-actions)\/[^/]+\.ya?ml$/,
+];
 const FORBIDDEN = [/\.reform\//, /\.jsonl$/, /(^|\/)test-[^/]*$/, /\.test\./, /^test\//, /\.map$/];
 
 describe("package contents", () => {
@@ -53,7 +65,18 @@ describe("package contents", () => {
       await writeFile(join(dir, file), "x\n");
     }
     expect(await packedFiles(dir)).toEqual(
-      ["README.md", "bin/reform.js", "dist/index.d.ts", "dist/index.js", "docs/security.md", "examples/quickstart.sh", "examples/quickstart.yaml", "examples/worlds/openstack.yaml", "package.json", "schemas/fleet.schema.json"].sort(),
+      [
+        "README.md",
+        "bin/reform.js",
+        "dist/index.d.ts",
+        "dist/index.js",
+        "docs/security.md",
+        "examples/quickstart.sh",
+        "examples/quickstart.yaml",
+        "examples/worlds/openstack.yaml",
+        "package.json",
+        "schemas/fleet.schema.json",
+      ].sort(),
     );
   }, 60_000);
 

@@ -69,22 +69,43 @@ export async function applyPlan(
   const run = randomUUID();
   const journal = deps.journal ?? noJournal;
   const previous = journal.previous ?? { entries: [], problems: [] };
-  for (const problem of previous.problems) deps.reporter.report({ type: "warning", message: `journal: ${problem.message}` });
+  for (const problem of previous.problems)
+    deps.reporter.report({ type: "warning", message: `journal: ${problem.message}` });
   const pending = pendingOperations(previous.entries);
   const resuming = new Set(pending.map((p) => p.address));
   // A server with an operation in flight is waited out and planned again from what it is now, like a busy one.
   const changes = plan.changes
     .filter((c) => isExecutable(c.action) || c.action === "wait")
     .map((c): InstanceChange => (resuming.has(c.address) ? { ...c, action: "wait" } : c));
-  const providers = new Set([...changes.map((c) => c.provider), ...pending.map((p) => p.provider).filter((p) => deps.adapters.has(p))]);
+  const providers = new Set([
+    ...changes.map((c) => c.provider),
+    ...pending.map((p) => p.provider).filter((p) => deps.adapters.has(p)),
+  ]);
   const contexts = createContexts(run, deps, options, providers, journal, openBeforeStates(previous.entries));
-  const groupOf = (address: InstanceAddress) => plan.changes.find((c) => c.address === address)?.group ?? desired.get(address)?.group ?? "default";
+  const groupOf = (address: InstanceAddress) =>
+    plan.changes.find((c) => c.address === address)?.group ?? desired.get(address)?.group ?? "default";
   const timeouts = (group: string) => timeoutsFor(plan.rollout[group] ?? plan.rollout["default"], options);
-  const resumed = await resumeOperations(pending, { run, contexts, timeoutOf: (address, step) => timeouts(groupOf(address))[step] });
+  const resumed = await resumeOperations(pending, {
+    run,
+    contexts,
+    timeoutOf: (address, step) => timeouts(groupOf(address))[step],
+  });
 
-  const canaries = planCanaries(plan.rollout, membersByGroup(changes, desired), previous.entries, options.continue ?? false);
+  const canaries = planCanaries(
+    plan.rollout,
+    membersByGroup(changes, desired),
+    previous.entries,
+    options.continue ?? false,
+  );
   for (const group of canaries.newlyApproved) {
-    await journal.append({ time: new Date(deps.clock.now()).toISOString(), run, event: "canaries-approved", group, config: canaries.configs.get(group) ?? "", addresses: [] });
+    await journal.append({
+      time: new Date(deps.clock.now()).toISOString(),
+      run,
+      event: "canaries-approved",
+      group,
+      config: canaries.configs.get(group) ?? "",
+      addresses: [],
+    });
   }
   const byAddress = new Map(changes.map((c) => [c.address, c]));
   const subjects = new Map<InstanceAddress, GateSubject>();
@@ -111,7 +132,11 @@ export async function applyPlan(
         const subject = subjects.get(address);
         return subject ? [{ address, subject }] : [];
       });
-      return bakeCheckpoint(policy?.gate, request.bakeMs, servers, { clock: deps.clock, signal: deps.signal, ...(deps.probeGate ? { probe: deps.probeGate } : {}) });
+      return bakeCheckpoint(policy?.gate, request.bakeMs, servers, {
+        clock: deps.clock,
+        signal: deps.signal,
+        ...(deps.probeGate ? { probe: deps.probeGate } : {}),
+      });
     },
   });
   return {
@@ -129,7 +154,10 @@ export async function applyPlan(
 }
 
 /** The desired servers of every group the changes touch (all of them, not only the changing ones). */
-function membersByGroup(changes: readonly InstanceChange[], desired: ReadonlyMap<InstanceAddress, DesiredInstance>): Map<string, DesiredInstance[]> {
+function membersByGroup(
+  changes: readonly InstanceChange[],
+  desired: ReadonlyMap<InstanceAddress, DesiredInstance>,
+): Map<string, DesiredInstance[]> {
   const groups = new Map<string, DesiredInstance[]>(changes.map((c) => [c.group, []]));
   for (const d of desired.values()) groups.get(d.group)?.push(d);
   return groups;
@@ -151,20 +179,39 @@ async function runOne(
     executed = outcome.change;
     result = outcome.result;
     subjects.set(change.address, gateSubjectOf(change, outcome.instance, ctx.adapter));
-    if (result.type === "converged" && policy?.gate) result = await passGate(ctx, change, policy, outcome.instance, deps.probeGate);
+    if (result.type === "converged" && policy?.gate)
+      result = await passGate(ctx, change, policy, outcome.instance, deps.probeGate);
   } catch (error) {
     result = { type: "failed", why: describeError(error) };
   }
-  return { address: change.address, id: change.id, action: executed.action, steps: executed.steps.map((s) => s.kind), result, durationMs: ctx.clock.now() - started };
+  return {
+    address: change.address,
+    id: change.id,
+    action: executed.action,
+    steps: executed.steps.map((s) => s.kind),
+    result,
+    durationMs: ctx.clock.now() - started,
+  };
 }
 
 /** A converged server counts as done only once its group's readiness gate passes. */
-async function passGate(ctx: InstanceContext, change: InstanceChange, policy: RolloutPolicy, instance: ObservedInstance | undefined, probe: GateProbe | undefined): Promise<InstanceResult> {
+async function passGate(
+  ctx: InstanceContext,
+  change: InstanceChange,
+  policy: RolloutPolicy,
+  instance: ObservedInstance | undefined,
+  probe: GateProbe | undefined,
+): Promise<InstanceResult> {
   const gate = policy.gate;
   if (!gate) return { type: "converged" };
-  if (!probe) return { type: "failed", why: "the group has a readiness gate but this apply was given no way to probe it" };
+  if (!probe)
+    return { type: "failed", why: "the group has a readiness gate but this apply was given no way to probe it" };
   ctx.reporter.report({ type: "waiting", address: change.address, status: "readiness gate" });
-  const result = await waitForGate(gate, gateSubjectOf(change, instance, ctx.adapter), { clock: ctx.clock, signal: ctx.signal, probe });
+  const result = await waitForGate(gate, gateSubjectOf(change, instance, ctx.adapter), {
+    clock: ctx.clock,
+    signal: ctx.signal,
+    probe,
+  });
   return result.type === "passed" ? { type: "converged" } : { type: "failed", why: `converged, but ${result.why}` };
 }
 
@@ -174,7 +221,10 @@ function keyPairLookup(adapter: ProviderAdapter, signal: AbortSignal): (name: st
   return (name) => {
     let answer = asked.get(name);
     if (!answer) {
-      answer = adapter.findKeyPairs([name], signal).then((found) => found.has(name), () => undefined);
+      answer = adapter.findKeyPairs([name], signal).then(
+        (found) => found.has(name),
+        () => undefined,
+      );
       asked.set(name, answer);
     }
     return answer;
@@ -209,7 +259,11 @@ function createContexts(
         intervalMs: pollIntervalMs,
         // An interval given explicitly is kept fixed; otherwise the adapter's interval is the ceiling of adaptive polling.
         ...(options.pollIntervalMs === undefined ? { adaptive: ADAPTIVE_POLLING } : {}),
-        onError: (error) => deps.reporter.report({ type: "warning", message: `polling ${provider} failed, retrying: ${error instanceof Error ? error.message : String(error)}` }),
+        onError: (error) =>
+          deps.reporter.report({
+            type: "warning",
+            message: `polling ${provider} failed, retrying: ${error instanceof Error ? error.message : String(error)}`,
+          }),
       }),
       reader: new InstanceReader(adapter, { clock: deps.clock, signal: deps.signal }),
       clock: deps.clock,

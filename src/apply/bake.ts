@@ -45,7 +45,11 @@ export async function bakeCheckpoint(
 }
 
 /** One round on one server: undefined when its gate passes (at once, or again within the gate's timeout), else why. */
-async function recheck(gate: ReadinessGate, server: BakedServer, deps: { readonly clock: Clock; readonly signal: AbortSignal; readonly probe: GateProbe }): Promise<string | undefined> {
+async function recheck(
+  gate: ReadinessGate,
+  server: BakedServer,
+  deps: { readonly clock: Clock; readonly signal: AbortSignal; readonly probe: GateProbe },
+): Promise<string | undefined> {
   const target = gateTarget(gate, server.subject);
   if (target.type === "error") return `readiness gate: ${target.why}`;
   const first = await deps.probe(target, Math.min(10_000, Math.max(1000, gate.intervalMs * 5)), deps.signal);

@@ -29,7 +29,9 @@ describe("beforeStateOf, on each cloud's observation", () => {
       },
       "dc1",
     );
-    const state = beforeStateOf(server, spec({ metadata: { role: "api", tier: "2" }, userData: userData("new\n") }), { before: { image: { id: "img-1", name: "ubuntu-22.04" } } });
+    const state = beforeStateOf(server, spec({ metadata: { role: "api", tier: "2" }, userData: userData("new\n") }), {
+      before: { image: { id: "img-1", name: "ubuntu-22.04" } },
+    });
     expect(state).toEqual({
       image: { id: "img-1", name: "ubuntu-22.04" },
       keyPair: "ops",
@@ -43,7 +45,17 @@ describe("beforeStateOf, on each cloud's observation", () => {
 
   it("OpenStack without admin rights: user_data unknown, with Nova's reason; a volume-backed image unknown, with why", () => {
     const server = normalizeServer(
-      { id: "s1", name: "web-1", status: "ACTIVE", updated: "x", image: "", key_name: null, metadata: {}, "OS-EXT-STS:task_state": null, "OS-EXT-STS:power_state": 1 },
+      {
+        id: "s1",
+        name: "web-1",
+        status: "ACTIVE",
+        updated: "x",
+        image: "",
+        key_name: null,
+        metadata: {},
+        "OS-EXT-STS:task_state": null,
+        "OS-EXT-STS:power_state": 1,
+      },
       "dc1",
     );
     const state = beforeStateOf(server, spec({ userData: userData(SCRIPT) }), noDisplay);
@@ -54,20 +66,61 @@ describe("beforeStateOf, on each cloud's observation", () => {
 
   it("Huawei: a sensitive user_data is kept as its digest only, never its content", () => {
     const server = normalizeEcsServer(
-      { id: "s1", name: "web-1", status: "ACTIVE", updated: "x", image: { id: "img-9" }, key_name: "ops", metadata: { role: "web", os_type: "Linux" }, "OS-EXT-STS:task_state": null, "OS-EXT-STS:power_state": 1, "OS-EXT-SRV-ATTR:user_data": b64(SECRET) },
+      {
+        id: "s1",
+        name: "web-1",
+        status: "ACTIVE",
+        updated: "x",
+        image: { id: "img-9" },
+        key_name: "ops",
+        metadata: { role: "web", os_type: "Linux" },
+        "OS-EXT-STS:task_state": null,
+        "OS-EXT-STS:power_state": 1,
+        "OS-EXT-SRV-ATTR:user_data": b64(SECRET),
+      },
       "hw",
     );
-    const state = beforeStateOf(server, spec({ metadata: { role: "web" }, userData: userData("#cloud-config\n", true) }), noDisplay);
-    expect(state.userData).toEqual({ state: "digest", sha256: userDataSha256(SECRET), why: expect.stringMatching(/sensitive/) });
+    const state = beforeStateOf(
+      server,
+      spec({ metadata: { role: "web" }, userData: userData("#cloud-config\n", true) }),
+      noDisplay,
+    );
+    expect(state.userData).toEqual({
+      state: "digest",
+      sha256: userDataSha256(SECRET),
+      why: expect.stringMatching(/sensitive/),
+    });
     expect(JSON.stringify(state)).not.toContain("Kn0wn-S3cret");
     // The plan named no image (the spec does not manage it): the id alone; Huawei's system keys are not managed metadata.
-    expect(state).toMatchObject({ image: { id: "img-9" }, metadata: { role: "web" }, keyPair: "ops", power: "running" });
+    expect(state).toMatchObject({
+      image: { id: "img-9" },
+      metadata: { role: "web" },
+      keyPair: "ops",
+      power: "running",
+    });
   });
 
   it("JD Cloud: user_data from the launch-script, kept when declared; unknown without custom data", () => {
-    const vm = { instanceId: "i-1", instanceName: "web-1", status: "running", imageId: "img-1", keyNames: ["kp"], launchTime: "2026-11-01T00:00:00Z" };
-    const withData = normalizeInstance(vm, { instanceId: "i-1", metadata: [{ key: "role", value: "web" }], userdata: [{ key: "launch-script", value: b64(SCRIPT) }] }, "jd");
-    expect(beforeStateOf(withData, spec({ userData: userData(SCRIPT), metadata: { role: "db" } }), noDisplay)).toMatchObject({
+    const vm = {
+      instanceId: "i-1",
+      instanceName: "web-1",
+      status: "running",
+      imageId: "img-1",
+      keyNames: ["kp"],
+      launchTime: "2026-11-01T00:00:00Z",
+    };
+    const withData = normalizeInstance(
+      vm,
+      {
+        instanceId: "i-1",
+        metadata: [{ key: "role", value: "web" }],
+        userdata: [{ key: "launch-script", value: b64(SCRIPT) }],
+      },
+      "jd",
+    );
+    expect(
+      beforeStateOf(withData, spec({ userData: userData(SCRIPT), metadata: { role: "db" } }), noDisplay),
+    ).toMatchObject({
       image: { id: "img-1" },
       keyPair: "kp",
       metadata: { role: "web" },
@@ -75,7 +128,10 @@ describe("beforeStateOf, on each cloud's observation", () => {
       power: "running",
     });
     const without = normalizeInstance({ ...vm, status: "stopped" }, undefined, "jd");
-    expect(beforeStateOf(without, spec(), noDisplay)).toMatchObject({ userData: { state: "unknown", why: expect.any(String) }, power: "stopped" });
+    expect(beforeStateOf(without, spec(), noDisplay)).toMatchObject({
+      userData: { state: "unknown", why: expect.any(String) },
+      power: "stopped",
+    });
   });
 });
 
@@ -83,25 +139,43 @@ describe("beforeStateOf rules", () => {
   it("user_data the fleet does not declare, or wants removed, is kept as a digest: nothing says it is safe to keep", () => {
     const seen = observed({ userDataSha256: { known: true, value: userDataSha256(SECRET) }, userData: SECRET });
     for (const s of [spec(), spec({ userData: null })]) {
-      expect(beforeStateOf(seen, s, noDisplay).userData).toEqual({ state: "digest", sha256: userDataSha256(SECRET), why: expect.stringMatching(/does not declare/) });
+      expect(beforeStateOf(seen, s, noDisplay).userData).toEqual({
+        state: "digest",
+        sha256: userDataSha256(SECRET),
+        why: expect.stringMatching(/does not declare/),
+      });
     }
   });
 
   it("no user_data is absent; a digest the cloud shows without content says so", () => {
-    expect(beforeStateOf(observed(), spec({ userData: userData(SCRIPT) }), noDisplay).userData).toEqual({ state: "absent" });
+    expect(beforeStateOf(observed(), spec({ userData: userData(SCRIPT) }), noDisplay).userData).toEqual({
+      state: "absent",
+    });
     const digestOnly = observed({ userDataSha256: { known: true, value: "abc" } });
-    expect(beforeStateOf(digestOnly, spec({ userData: userData(SCRIPT) }), noDisplay).userData).toEqual({ state: "digest", sha256: "abc", why: expect.stringMatching(/only a digest/) });
+    expect(beforeStateOf(digestOnly, spec({ userData: userData(SCRIPT) }), noDisplay).userData).toEqual({
+      state: "digest",
+      sha256: "abc",
+      why: expect.stringMatching(/only a digest/),
+    });
   });
 
   it("exact metadata manages every key but the ignored ones; merge only the declared ones", () => {
     const seen = observed({ metadata: { role: "web", "ops.note": "x", stray: "y" } });
-    expect(beforeStateOf(seen, spec({ metadata: { role: "api" }, metadataPolicy: "exact", ignoreMetadata: ["ops.*"] }), noDisplay).metadata).toEqual({ role: "web", stray: "y" });
+    expect(
+      beforeStateOf(
+        seen,
+        spec({ metadata: { role: "api" }, metadataPolicy: "exact", ignoreMetadata: ["ops.*"] }),
+        noDisplay,
+      ).metadata,
+    ).toEqual({ role: "web", stray: "y" });
     expect(beforeStateOf(seen, spec({ metadata: { role: "api" } }), noDisplay).metadata).toEqual({ role: "web" });
     expect(beforeStateOf(seen, spec(), noDisplay).metadata).toEqual({});
   });
 
   it("an image name is taken from the plan only when it is of the observed image", () => {
     const seen = observed({ imageId: IMAGES.jammy.id });
-    expect(beforeStateOf(seen, spec(), { before: { image: { id: IMAGES.noble.id, name: IMAGES.noble.name } } }).image).toEqual({ id: IMAGES.jammy.id });
+    expect(
+      beforeStateOf(seen, spec(), { before: { image: { id: IMAGES.noble.id, name: IMAGES.noble.name } } }).image,
+    ).toEqual({ id: IMAGES.jammy.id });
   });
 });

@@ -9,7 +9,11 @@ import type { BeforeState, BeforeUserData } from "./journal.js";
  * from (apply's fingerprint check proved the server still matches it), never a new read. Sensitive user_data is kept
  * as its digest only; content is kept only when the fleet file declares the server's user_data and not sensitive.
  */
-export function beforeStateOf(observed: ObservedInstance, spec: DesiredSpec, change: Pick<InstanceChange, "before">): BeforeState {
+export function beforeStateOf(
+  observed: ObservedInstance,
+  spec: DesiredSpec,
+  change: Pick<InstanceChange, "before">,
+): BeforeState {
   return {
     image: imageOf(observed, change),
     keyPair: observed.keyPair,
@@ -22,9 +26,18 @@ export function beforeStateOf(observed: ObservedInstance, spec: DesiredSpec, cha
 }
 
 function imageOf(observed: ObservedInstance, change: Pick<InstanceChange, "before">): BeforeState["image"] {
-  if (observed.imageId === "") return { unknown: observed.bootVolume?.unknownReason ?? "the cloud does not show the server's image" };
+  if (observed.imageId === "")
+    return { unknown: observed.bootVolume?.unknownReason ?? "the cloud does not show the server's image" };
   const shown = change.before["image"];
-  const name = typeof shown === "object" && shown !== null && "id" in shown && shown.id === observed.imageId && "name" in shown && typeof shown.name === "string" ? shown.name : undefined;
+  const name =
+    typeof shown === "object" &&
+    shown !== null &&
+    "id" in shown &&
+    shown.id === observed.imageId &&
+    "name" in shown &&
+    typeof shown.name === "string"
+      ? shown.name
+      : undefined;
   return { id: observed.imageId, ...(name !== undefined ? { name } : {}) };
 }
 
@@ -36,7 +49,8 @@ function managedMetadata(observed: ObservedInstance, spec: DesiredSpec): Readonl
   if (spec.metadata === undefined) return {};
   const ignored = globMatcher(spec.ignoreMetadata);
   const keys = new Set(Object.keys(spec.metadata));
-  if (spec.metadataPolicy === "exact") for (const key of Object.keys(observed.metadata)) if (!ignored(key)) keys.add(key);
+  if (spec.metadataPolicy === "exact")
+    for (const key of Object.keys(observed.metadata)) if (!ignored(key)) keys.add(key);
   return Object.fromEntries([...keys].sort().map((key) => [key, observed.metadata[key] ?? null]));
 }
 
@@ -44,8 +58,15 @@ function userDataOf(observed: ObservedInstance, spec: DesiredSpec): BeforeUserDa
   const seen = observed.userDataSha256;
   if (!seen.known) return { state: "unknown", why: seen.reason };
   if (seen.value === null) return { state: "absent" };
-  if (spec.userData?.sensitive === true) return { state: "digest", sha256: seen.value, why: "the fleet file marks this server's user_data sensitive" };
-  if (spec.userData === undefined || spec.userData === null) return { state: "digest", sha256: seen.value, why: "the fleet file does not declare this server's user_data, so nothing says its content is safe to keep" };
-  if (observed.userData === undefined || observed.userData === null) return { state: "digest", sha256: seen.value, why: "the cloud shows only a digest of the user_data" };
+  if (spec.userData?.sensitive === true)
+    return { state: "digest", sha256: seen.value, why: "the fleet file marks this server's user_data sensitive" };
+  if (spec.userData === undefined || spec.userData === null)
+    return {
+      state: "digest",
+      sha256: seen.value,
+      why: "the fleet file does not declare this server's user_data, so nothing says its content is safe to keep",
+    };
+  if (observed.userData === undefined || observed.userData === null)
+    return { state: "digest", sha256: seen.value, why: "the cloud shows only a digest of the user_data" };
   return { state: "content", sha256: seen.value, content: observed.userData };
 }

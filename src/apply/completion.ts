@@ -60,11 +60,24 @@ export interface Judgement {
 }
 
 /** The status a step must end in, where it has one. */
-const TARGET_STATUS: Partial<Readonly<Record<StepKind, InstanceStatus>>> = { stop: "stopped", start: "active", reboot: "active" };
+const TARGET_STATUS: Partial<Readonly<Record<StepKind, InstanceStatus>>> = {
+  stop: "stopped",
+  start: "active",
+  reboot: "active",
+};
 
 /** What to ask the adapter about an operation on the poll sent at `sentAt`. */
-export function queryFor(handle: OperationHandle, tracking: Tracking, rules: OperationRules, sentAt: number): OperationQuery {
-  return { handle, readJob: !tracking.jobSucceeded, complete: handle.synchronous || mayConfirm(tracking.settle, sentAt, rules.settleMs ?? 0) };
+export function queryFor(
+  handle: OperationHandle,
+  tracking: Tracking,
+  rules: OperationRules,
+  sentAt: number,
+): OperationQuery {
+  return {
+    handle,
+    readJob: !tracking.jobSucceeded,
+    complete: handle.synchronous || mayConfirm(tracking.settle, sentAt, rules.settleMs ?? 0),
+  };
 }
 
 /** A poll sent at `sentAt` confirms the step done if it still looks done: the run so far spans `settleMs`. */
@@ -73,38 +86,72 @@ function mayConfirm(run: SettleRun | undefined, sentAt: number, settleMs: number
 }
 
 /** The verdict of one poll on one operation, and what to remember for the next. */
-export function judge(handle: OperationHandle, seen: OperationObservation, tracking: Tracking, rules: OperationRules, time: PollTime): Judgement {
+export function judge(
+  handle: OperationHandle,
+  seen: OperationObservation,
+  tracking: Tracking,
+  rules: OperationRules,
+  time: PollTime,
+): Judgement {
   const { instance } = seen;
   const rid = handle.requestId ? { requestId: handle.requestId } : {};
-  const failed = (message: string, next: Tracking = tracking): Judgement => ({ verdict: { type: "failed", message, ...rid }, tracking: next });
-  const notYet = (status: string, next: Tracking = tracking): Judgement => ({ verdict: { type: "running", status }, tracking: withoutRun(next) });
+  const failed = (message: string, next: Tracking = tracking): Judgement => ({
+    verdict: { type: "failed", message, ...rid },
+    tracking: next,
+  });
+  const notYet = (status: string, next: Tracking = tracking): Judgement => ({
+    verdict: { type: "running", status },
+    tracking: withoutRun(next),
+  });
   if (!instance) return failed(`server ${handle.instanceId} no longer exists`);
   if (handle.synchronous) return { verdict: { type: "done", instance }, tracking };
-  if (!isStable(instance)) return notYet(instance.task ? `${instance.rawStatus}/${instance.task}` : instance.rawStatus, { ...tracking, sawBusy: true });
+  if (!isStable(instance))
+    return notYet(instance.task ? `${instance.rawStatus}/${instance.task}` : instance.rawStatus, {
+      ...tracking,
+      sawBusy: true,
+    });
   if (seen.job?.type === "failed") return failed(seen.job.message);
   if (seen.job?.type === "running") return notYet(seen.job.status);
   const known = seen.job?.type === "succeeded" ? { ...tracking, jobSucceeded: true } : tracking;
   const ran = showsRun(handle, instance, known, rules, time.sentAt);
   if (instance.status === "error") {
     // Sent to a server already in error (Nova rebuilds those): it has not started while nothing moved.
-    if (!ran && handle.baseline.status === instance.rawStatus) return notYet(`${instance.rawStatus} (step not started yet)`, known);
+    if (!ran && handle.baseline.status === instance.rawStatus)
+      return notYet(`${instance.rawStatus} (step not started yet)`, known);
     return failed(instance.fault?.message ?? `server went to ${instance.rawStatus}`, known);
   }
   if (!ran) return notYet(`${instance.rawStatus} (no ${handle.step} seen yet)`, known);
   const target = TARGET_STATUS[handle.step];
   if (target !== undefined && instance.status !== target) return notYet(instance.rawStatus, known);
   const previous = known.settle;
-  const run = previous && previous.mark === instance.updatedAt ? { ...previous, polls: previous.polls + 1 } : { since: time.answeredAt, polls: 1, mark: instance.updatedAt };
-  if (run.polls >= 2 && mayConfirm(previous, time.sentAt, rules.settleMs ?? 0)) return { verdict: { type: "done", instance }, tracking: { ...known, settle: run } };
-  return { verdict: { type: "running", status: `${instance.rawStatus} (settling)` }, tracking: { ...known, settle: run } };
+  const run =
+    previous && previous.mark === instance.updatedAt
+      ? { ...previous, polls: previous.polls + 1 }
+      : { since: time.answeredAt, polls: 1, mark: instance.updatedAt };
+  if (run.polls >= 2 && mayConfirm(previous, time.sentAt, rules.settleMs ?? 0))
+    return { verdict: { type: "done", instance }, tracking: { ...known, settle: run } };
+  return {
+    verdict: { type: "running", status: `${instance.rawStatus} (settling)` },
+    tracking: { ...known, settle: run },
+  };
 }
 
 /** Whether the stable server shows that the step ran (see the module's comment). */
-function showsRun(handle: OperationHandle, instance: ObservedInstance, tracking: Tracking, rules: OperationRules, now: number): boolean {
+function showsRun(
+  handle: OperationHandle,
+  instance: ObservedInstance,
+  tracking: Tracking,
+  rules: OperationRules,
+  now: number,
+): boolean {
   const { baseline, targetImageId } = handle;
   if (tracking.sawBusy || tracking.jobSucceeded) return true;
   if (instance.updatedAt !== baseline.updatedAt || instance.rawStatus !== baseline.status) return true;
-  const movedToTarget = targetImageId !== undefined && baseline.imageId !== undefined && baseline.imageId !== targetImageId && instance.imageId === targetImageId;
+  const movedToTarget =
+    targetImageId !== undefined &&
+    baseline.imageId !== undefined &&
+    baseline.imageId !== targetImageId &&
+    instance.imageId === targetImageId;
   return movedToTarget || (rules.graceMs !== undefined && now - handle.startedAt >= rules.graceMs);
 }
 

@@ -30,7 +30,12 @@ const state = (image: string): BeforeState => ({
 });
 
 /** A before-state record of `run` for server `name` (address dc1/<name>), with the steps it planned. */
-const recorded = (run: string, name: string, image: string, over: Partial<BeforeStateEntry> = {}): BeforeStateEntry => ({
+const recorded = (
+  run: string,
+  name: string,
+  image: string,
+  over: Partial<BeforeStateEntry> = {},
+): BeforeStateEntry => ({
   time: "2026-11-23T10:00:00.000Z",
   run,
   event: "before-state",
@@ -44,17 +49,26 @@ const recorded = (run: string, name: string, image: string, over: Partial<Before
 });
 
 /** A step entry of `run` on server `name`, step `index`. */
-const step = (run: string, name: string, index: number, event: StepEntry["event"], over: Partial<StepEntry> = {}): StepEntry =>
+const step = (
+  run: string,
+  name: string,
+  index: number,
+  event: StepEntry["event"],
+  over: Partial<StepEntry> = {},
+): StepEntry =>
   started({ run, address: `dc1/${name}`, id: `srv-${name}`, op: `${run}:dc1/${name}:${index}`, event, ...over });
 
 const lines = (entries: readonly JournalEntry[]) => entries.map((e) => `${JSON.stringify(e)}\n`).join("");
 
 describe("parseJournal", () => {
   it("reads whole lines and reports a torn last line instead of failing", () => {
-    const text = lines([started(), { ...started(), event: "finished" }]) + '{"time":"2026-11-23T10:00:01.000Z","run":"r2","addr';
+    const text =
+      lines([started(), { ...started(), event: "finished" }]) + '{"time":"2026-11-23T10:00:01.000Z","run":"r2","addr';
     const reading = parseJournal(text);
     expect(reading.entries).toHaveLength(2);
-    expect(reading.problems).toEqual([{ line: 3, message: "line 3 is incomplete (a write cut short, e.g. by kill -9): ignored" }]);
+    expect(reading.problems).toEqual([
+      { line: 3, message: "line 3 is incomplete (a write cut short, e.g. by kill -9): ignored" },
+    ]);
   });
 
   it("skips and reports a damaged line in the middle, and lines that are JSON but not entries", () => {
@@ -66,9 +80,25 @@ describe("parseJournal", () => {
 
   it("parses any prefix of a valid journal to exactly its complete entries (property)", () => {
     const entryArb = fc.oneof(
-      fc.record({ address: fc.string({ minLength: 1, maxLength: 12 }), event: fc.constantFrom("started" as const, "finished" as const, "failed" as const), message: fc.string({ maxLength: 20 }) }).map((r) => started({ ...r, op: `r1:${r.address}:0` })),
-      fc.record({ group: fc.string({ minLength: 1, maxLength: 8 }), config: fc.string({ minLength: 4, maxLength: 8 }) }).map((r): JournalEntry => ({ time: "2026-11-23T10:00:00.000Z", run: "r1", event: "canaries-passed", addresses: ["a/b"], ...r })),
-      fc.record({ name: fc.string({ minLength: 1, maxLength: 8 }), image: fc.string({ maxLength: 8 }) }).map((r): JournalEntry => recorded("r1", r.name, r.image)),
+      fc
+        .record({
+          address: fc.string({ minLength: 1, maxLength: 12 }),
+          event: fc.constantFrom("started" as const, "finished" as const, "failed" as const),
+          message: fc.string({ maxLength: 20 }),
+        })
+        .map((r) => started({ ...r, op: `r1:${r.address}:0` })),
+      fc
+        .record({ group: fc.string({ minLength: 1, maxLength: 8 }), config: fc.string({ minLength: 4, maxLength: 8 }) })
+        .map((r): JournalEntry => ({
+          time: "2026-11-23T10:00:00.000Z",
+          run: "r1",
+          event: "canaries-passed",
+          addresses: ["a/b"],
+          ...r,
+        })),
+      fc
+        .record({ name: fc.string({ minLength: 1, maxLength: 8 }), image: fc.string({ maxLength: 8 }) })
+        .map((r): JournalEntry => recorded("r1", r.name, r.image)),
     );
     fc.assert(
       fc.property(fc.array(entryArb, { maxLength: 8 }), fc.nat(), (entries, cut) => {
@@ -88,7 +118,13 @@ describe("parseJournal", () => {
 describe("pendingOperations", () => {
   it("finds started steps never finished, with the handle to follow them", () => {
     const entries: JournalEntry[] = [
-      started({ op: "r1:a:0", address: "dc1/a", jobId: "job-7", baseline: { updatedAt: "", status: "stopped", imageId: "img-1" }, targetImageId: "img-2" }),
+      started({
+        op: "r1:a:0",
+        address: "dc1/a",
+        jobId: "job-7",
+        baseline: { updatedAt: "", status: "stopped", imageId: "img-1" },
+        targetImageId: "img-2",
+      }),
       started({ op: "r1:b:0", address: "dc1/b" }),
       { ...started({ op: "r1:b:0", address: "dc1/b" }), event: "finished" },
       started({ op: "r1:c:0", address: "dc1/c" }),
@@ -140,7 +176,9 @@ describe("canaryRecords", () => {
 
 describe("before-state records", () => {
   it("are read back whole; a torn before-state line is reported and left out", () => {
-    const text = lines([recorded("r1", "a", "img-1"), step("r1", "a", 0, "started")]) + JSON.stringify(recorded("r1", "b", "img-1")).slice(0, 40);
+    const text =
+      lines([recorded("r1", "a", "img-1"), step("r1", "a", 0, "started")]) +
+      JSON.stringify(recorded("r1", "b", "img-1")).slice(0, 40);
     const reading = parseJournal(text);
     expect(reading.entries[0]).toEqual(recorded("r1", "a", "img-1"));
     expect(reading.problems.map((p) => p.message)).toEqual([expect.stringMatching(/incomplete/)]);
@@ -215,7 +253,12 @@ describe("openBeforeStates", () => {
   });
 
   it("a later run's record of the server replaces an earlier one", () => {
-    const entries: JournalEntry[] = [recorded("r1", "a", "img-0"), recorded("r2", "a", "img-0", { firstRun: "r1" }), step("r2", "a", 0, "finished"), step("r2", "a", 1, "finished")];
+    const entries: JournalEntry[] = [
+      recorded("r1", "a", "img-0"),
+      recorded("r2", "a", "img-0", { firstRun: "r1" }),
+      step("r2", "a", 0, "finished"),
+      step("r2", "a", 1, "finished"),
+    ];
     expect(openBeforeStates(entries).size).toBe(0);
   });
 });

@@ -111,7 +111,11 @@ export function parseJournal(text: string): JournalReading {
     const last = index === lines.length - 1;
     const entry = parseRecord(line);
     if (entry) entries.push(entry);
-    else if (last) problems.push({ line: index + 1, message: `line ${index + 1} is incomplete (a write cut short, e.g. by kill -9): ignored` });
+    else if (last)
+      problems.push({
+        line: index + 1,
+        message: `line ${index + 1} is incomplete (a write cut short, e.g. by kill -9): ignored`,
+      });
     else problems.push({ line: index + 1, message: `line ${index + 1} is not a journal entry: ignored` });
   }
   return { entries, problems };
@@ -133,13 +137,23 @@ export function journalEntryOf(value: unknown): JournalEntry | undefined {
   const v = value as Record<string, unknown>;
   if (typeof v["time"] !== "string" || typeof v["run"] !== "string" || typeof v["event"] !== "string") return undefined;
   if (STEP_EVENTS.has(v["event"])) {
-    return typeof v["address"] === "string" && typeof v["id"] === "string" && typeof v["step"] === "string" ? (v as unknown as StepEntry) : undefined;
+    return typeof v["address"] === "string" && typeof v["id"] === "string" && typeof v["step"] === "string"
+      ? (v as unknown as StepEntry)
+      : undefined;
   }
   if (CANARY_EVENTS.has(v["event"])) {
-    return typeof v["group"] === "string" && typeof v["config"] === "string" && Array.isArray(v["addresses"]) ? (v as unknown as CanaryEntry) : undefined;
+    return typeof v["group"] === "string" && typeof v["config"] === "string" && Array.isArray(v["addresses"])
+      ? (v as unknown as CanaryEntry)
+      : undefined;
   }
   if (v["event"] === "before-state") {
-    const ok = typeof v["address"] === "string" && typeof v["id"] === "string" && typeof v["firstRun"] === "string" && Array.isArray(v["steps"]) && typeof v["state"] === "object" && v["state"] !== null;
+    const ok =
+      typeof v["address"] === "string" &&
+      typeof v["id"] === "string" &&
+      typeof v["firstRun"] === "string" &&
+      Array.isArray(v["steps"]) &&
+      typeof v["state"] === "object" &&
+      v["state"] !== null;
     return ok ? (v as unknown as BeforeStateEntry) : undefined;
   }
   return undefined;
@@ -184,7 +198,10 @@ export function pendingOperations(entries: readonly JournalEntry[]): PendingOper
 }
 
 /** Per group, the configurations whose canaries passed and those a user approved. */
-export function canaryRecords(entries: readonly JournalEntry[]): { readonly passed: ReadonlySet<string>; readonly approved: ReadonlySet<string> } {
+export function canaryRecords(entries: readonly JournalEntry[]): {
+  readonly passed: ReadonlySet<string>;
+  readonly approved: ReadonlySet<string>;
+} {
   const passed = new Set<string>();
   const approved = new Set<string>();
   for (const entry of entries) {
@@ -206,7 +223,8 @@ export function openBeforeStates(entries: readonly JournalEntry[]): Map<Instance
   for (const entry of entries) {
     if (entry.event === "before-state") latest.set(entry.address, entry);
     else if (entry.event === "finished" && entry.op !== undefined) finished.add(entry.op);
-    else if (entry.event === "failed" && entry.op !== undefined) failed.add(entry.op.slice(0, entry.op.lastIndexOf(":") + 1));
+    else if (entry.event === "failed" && entry.op !== undefined)
+      failed.add(entry.op.slice(0, entry.op.lastIndexOf(":") + 1));
   }
   const open = new Map<InstanceAddress, BeforeStateEntry>();
   for (const [address, entry] of latest) {
@@ -226,7 +244,7 @@ export function beforeStates(entries: readonly JournalEntry[]): Map<InstanceAddr
   const last = records.at(-1);
   if (last === undefined) return new Map();
   const runs = new Set([last.run]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const r of records) {
       if (runs.has(r.run) && !runs.has(r.firstRun)) {

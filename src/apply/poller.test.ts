@@ -6,11 +6,21 @@ import { instantClock } from "../../test/support/instant-clock.js";
 import fc from "fast-check";
 import { OperationPoller, nextPollDelay } from "./poller.js";
 
-const handle = (id: string): OperationHandle => ({ instanceId: id, step: "rebuild", startedAt: 0, baseline: { updatedAt: "t0", status: "ACTIVE" }, synchronous: false });
+const handle = (id: string): OperationHandle => ({
+  instanceId: id,
+  step: "rebuild",
+  startedAt: 0,
+  baseline: { updatedAt: "t0", status: "ACTIVE" },
+  synchronous: false,
+});
 
 /** The server of an operation still under way, or settled after it (its update time moved). */
-const rebuilding = (id: string): OperationObservation => ({ instance: { id, status: "rebuilding", rawStatus: "REBUILD", task: "rebuilding", updatedAt: "t1" } as ObservedInstance });
-const settled = (id: string): OperationObservation => ({ instance: { id, status: "active", rawStatus: "ACTIVE", task: null, updatedAt: "t1" } as ObservedInstance });
+const rebuilding = (id: string): OperationObservation => ({
+  instance: { id, status: "rebuilding", rawStatus: "REBUILD", task: "rebuilding", updatedAt: "t1" } as ObservedInstance,
+});
+const settled = (id: string): OperationObservation => ({
+  instance: { id, status: "active", rawStatus: "ACTIVE", task: null, updatedAt: "t1" } as ObservedInstance,
+});
 
 /** An adapter whose servers settle after a given number of polls (then the next poll confirms); it records each bulk poll. */
 function fakeAdapter(pollsUntilSettled: Record<string, number>, failing: Set<string> = new Set()) {
@@ -22,7 +32,15 @@ function fakeAdapter(pollsUntilSettled: Record<string, number>, failing: Set<str
         const left = (pollsUntilSettled[h.instanceId] ?? 0) - 1;
         pollsUntilSettled[h.instanceId] = left;
         if (left > 0) return rebuilding(h.instanceId);
-        if (failing.has(h.instanceId)) return { instance: { ...settled(h.instanceId).instance!, status: "error", rawStatus: "ERROR", fault: { message: "No valid host was found." } } };
+        if (failing.has(h.instanceId))
+          return {
+            instance: {
+              ...settled(h.instanceId).instance!,
+              status: "error",
+              rawStatus: "ERROR",
+              fault: { message: "No valid host was found." },
+            },
+          };
         return settled(h.instanceId);
       });
     },
@@ -50,13 +68,27 @@ describe("OperationPoller", () => {
       pollOperations: async (asked: readonly OperationQuery[]): Promise<OperationObservation[]> => {
         queries.push([...asked]);
         poll++;
-        return asked.map((q) => (poll === 1 ? rebuilding(q.handle.instanceId) : { ...settled(q.handle.instanceId), ...(q.readJob ? { job: { type: "succeeded" as const } } : {}) }));
+        return asked.map((q) =>
+          poll === 1
+            ? rebuilding(q.handle.instanceId)
+            : { ...settled(q.handle.instanceId), ...(q.readJob ? { job: { type: "succeeded" as const } } : {}) },
+        );
       },
     } as unknown as ProviderAdapter;
-    const poller = new OperationPoller(adapter, { clock: instantClock(), intervalMs: 1000, signal: new AbortController().signal });
+    const poller = new OperationPoller(adapter, {
+      clock: instantClock(),
+      intervalMs: 1000,
+      signal: new AbortController().signal,
+    });
     await expect(poller.wait(handle("a"), 60_000)).resolves.toMatchObject({ type: "done" });
     // busy; settled (job read, succeeded); settling for 1 s, 2 s; 3 s ≥ settleMs: may confirm, and does
-    expect(queries.map(([q]) => [q?.readJob, q?.complete])).toEqual([[true, false], [true, false], [false, false], [false, false], [false, true]]);
+    expect(queries.map(([q]) => [q?.readJob, q?.complete])).toEqual([
+      [true, false],
+      [true, false],
+      [false, false],
+      [false, false],
+      [false, true],
+    ]);
   });
 
   it("takes a poll that failed or answered out of turn as no news, and says so", async () => {
@@ -71,16 +103,31 @@ describe("OperationPoller", () => {
         return asked.map((q) => settled(q.handle.instanceId));
       },
     } as unknown as ProviderAdapter;
-    const poller = new OperationPoller(adapter, { clock: instantClock(), intervalMs: 10, signal: new AbortController().signal, onError: (e) => errors.push(String(e)) });
+    const poller = new OperationPoller(adapter, {
+      clock: instantClock(),
+      intervalMs: 10,
+      signal: new AbortController().signal,
+      onError: (e) => errors.push(String(e)),
+    });
     await expect(poller.wait(handle("a"), 60_000)).resolves.toMatchObject({ type: "done" });
     expect(poll).toBe(4);
-    expect(errors).toEqual(["Error: 503 Service Unavailable", "TypeError: provider dc1 answered a poll of 1 operations with 0 observations"]);
+    expect(errors).toEqual([
+      "Error: 503 Service Unavailable",
+      "TypeError: provider dc1 answered a poll of 1 operations with 0 observations",
+    ]);
   });
 
   it("reports a failed operation with the cloud's message", async () => {
     const { adapter } = fakeAdapter({ a: 2 }, new Set(["a"]));
-    const poller = new OperationPoller(adapter, { clock: instantClock(), intervalMs: 10, signal: new AbortController().signal });
-    await expect(poller.wait(handle("a"), 60_000)).resolves.toMatchObject({ type: "failed", message: "No valid host was found." });
+    const poller = new OperationPoller(adapter, {
+      clock: instantClock(),
+      intervalMs: 10,
+      signal: new AbortController().signal,
+    });
+    await expect(poller.wait(handle("a"), 60_000)).resolves.toMatchObject({
+      type: "failed",
+      message: "No valid host was found.",
+    });
   });
 
   it("times out an operation that never settles, naming the step, the time waited since it was sent and the last status", async () => {
@@ -88,15 +135,22 @@ describe("OperationPoller", () => {
     const clock = instantClock();
     const poller = new OperationPoller(adapter, { clock, intervalMs: 1000, signal: new AbortController().signal });
     const sent = { ...handle("a"), startedAt: clock.now() - 60_000 };
-    await expect(poller.wait(sent, 5_000)).rejects.toThrow("rebuild timed out: not finished after 1m5s (limit 5s); last status REBUILD/rebuilding");
+    await expect(poller.wait(sent, 5_000)).rejects.toThrow(
+      "rebuild timed out: not finished after 1m5s (limit 5s); last status REBUILD/rebuilding",
+    );
   });
 
   it("stops at the provider's maxMs after the step was sent when that comes before the step's timeout", async () => {
     const { adapter } = fakeAdapter({ a: 1_000_000 });
     const clock = instantClock();
-    const poller = new OperationPoller({ ...adapter, pollOperations: adapter.pollOperations, operationRules: { maxMs: 10_000 } }, { clock, intervalMs: 1000, signal: new AbortController().signal });
+    const poller = new OperationPoller(
+      { ...adapter, pollOperations: adapter.pollOperations, operationRules: { maxMs: 10_000 } },
+      { clock, intervalMs: 1000, signal: new AbortController().signal },
+    );
     const sent = { ...handle("a"), startedAt: clock.now() - 8_000 };
-    await expect(poller.wait(sent, 60_000)).rejects.toThrow("rebuild timed out: not finished after 10s (limit 10s); last status REBUILD/rebuilding");
+    await expect(poller.wait(sent, 60_000)).rejects.toThrow(
+      "rebuild timed out: not finished after 10s (limit 10s); last status REBUILD/rebuilding",
+    );
     expect(clock.now() - sent.startedAt).toBe(10_000);
   });
 });
@@ -114,11 +168,17 @@ describe("adaptive polling", () => {
 
   it("never waits less than the minimum nor more than the interval (property)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 0, max: 10_000 }), fc.array(fc.integer({ min: 0, max: 10_000_000 }), { minLength: 1, maxLength: 50 }), fc.integer({ min: 0, max: 10_000_000 }), (interval, min, started, now) => {
-        const delay = nextPollDelay(interval, { minIntervalMs: min, fraction: 0.1 }, now, started);
-        expect(delay).toBeLessThanOrEqual(interval);
-        expect(delay).toBeGreaterThanOrEqual(Math.min(min, interval));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.array(fc.integer({ min: 0, max: 10_000_000 }), { minLength: 1, maxLength: 50 }),
+        fc.integer({ min: 0, max: 10_000_000 }),
+        (interval, min, started, now) => {
+          const delay = nextPollDelay(interval, { minIntervalMs: min, fraction: 0.1 }, now, started);
+          expect(delay).toBeLessThanOrEqual(interval);
+          expect(delay).toBeGreaterThanOrEqual(Math.min(min, interval));
+        },
+      ),
     );
   });
 
@@ -127,9 +187,16 @@ describe("adaptive polling", () => {
     const start = clock.now();
     const adapter = {
       pollOperations: async (queries: readonly OperationQuery[]): Promise<OperationObservation[]> =>
-        queries.map(({ handle: h }) => (clock.now() - start >= 2000 ? settled(h.instanceId) : rebuilding(h.instanceId))),
+        queries.map(({ handle: h }) =>
+          clock.now() - start >= 2000 ? settled(h.instanceId) : rebuilding(h.instanceId),
+        ),
     } as unknown as ProviderAdapter;
-    const poller = new OperationPoller(adapter, { clock, intervalMs: 2000, adaptive, signal: new AbortController().signal });
+    const poller = new OperationPoller(adapter, {
+      clock,
+      intervalMs: 2000,
+      adaptive,
+      signal: new AbortController().signal,
+    });
     const ids = Array.from({ length: 100 }, (_, i) => `s${i}`);
     const results = await Promise.all(ids.map((id) => poller.wait({ ...handle(id), startedAt: start }, 60_000)));
     expect(results.every((r) => r.type === "done")).toBe(true);
@@ -147,9 +214,18 @@ describe("adaptive polling", () => {
       const finishesAt = new Map<string, number>();
       const adapter = {
         pollOperations: async (queries: readonly OperationQuery[]): Promise<OperationObservation[]> =>
-          queries.map(({ handle: h }) => (clock.now() >= (finishesAt.get(h.instanceId) ?? Infinity) ? settled(h.instanceId) : rebuilding(h.instanceId))),
+          queries.map(({ handle: h }) =>
+            clock.now() >= (finishesAt.get(h.instanceId) ?? Infinity)
+              ? settled(h.instanceId)
+              : rebuilding(h.instanceId),
+          ),
       } as unknown as ProviderAdapter;
-      const poller = new OperationPoller(adapter, { clock, intervalMs: 2000, adaptive, signal: new AbortController().signal });
+      const poller = new OperationPoller(adapter, {
+        clock,
+        intervalMs: 2000,
+        adaptive,
+        signal: new AbortController().signal,
+      });
       let next = 0;
       // 100 slots, each starting its next operation as soon as the previous one is seen done (apply's rolling window).
       const slot = async () => {

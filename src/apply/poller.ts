@@ -41,7 +41,12 @@ export interface PollerOptions {
 export const ADAPTIVE_POLLING = { minIntervalMs: 200, fraction: 0.1 } as const;
 
 /** The wait before the next poll (pure): fixed, or adaptive on the oldest operation's age. */
-export function nextPollDelay(intervalMs: number, adaptive: PollerOptions["adaptive"], now: number, startedAt: readonly number[]): number {
+export function nextPollDelay(
+  intervalMs: number,
+  adaptive: PollerOptions["adaptive"],
+  now: number,
+  startedAt: readonly number[],
+): number {
   if (!adaptive || startedAt.length === 0) return intervalMs;
   let oldest = Infinity;
   for (const t of startedAt) oldest = Math.min(oldest, t);
@@ -76,7 +81,14 @@ export class OperationPoller {
       const maxMs = this.#adapter.operationRules?.maxMs;
       const capped = maxMs !== undefined && handle.startedAt + maxMs < now + timeoutMs;
       const deadline = capped ? handle.startedAt + maxMs : now + timeoutMs;
-      const waiter: Waiter = { handle, deadline, limitMs: capped ? maxMs : timeoutMs, resolve, reject, tracking: NEW_TRACKING };
+      const waiter: Waiter = {
+        handle,
+        deadline,
+        limitMs: capped ? maxMs : timeoutMs,
+        resolve,
+        reject,
+        tracking: NEW_TRACKING,
+      };
       if (onProgress) waiter.onProgress = onProgress;
       this.#waiters.add(waiter);
       if (!this.#running) void this.#loop();
@@ -89,7 +101,10 @@ export class OperationPoller {
     try {
       while (this.#waiters.size > 0) {
         const startedAt = [...this.#waiters].map((w) => w.handle.startedAt);
-        await clock.sleep(nextPollDelay(this.#options.intervalMs ?? 2000, this.#options.adaptive, clock.now(), startedAt), signal);
+        await clock.sleep(
+          nextPollDelay(this.#options.intervalMs ?? 2000, this.#options.adaptive, clock.now(), startedAt),
+          signal,
+        );
         await this.#pollOnce();
       }
     } catch (error) {
@@ -109,7 +124,9 @@ export class OperationPoller {
     const now = this.#options.clock.now();
     for (const [index, waiter] of waiters.entries()) {
       const observation = seen?.[index];
-      const judged = observation ? judge(waiter.handle, observation, waiter.tracking, rules, { sentAt, answeredAt: now }) : undefined;
+      const judged = observation
+        ? judge(waiter.handle, observation, waiter.tracking, rules, { sentAt, answeredAt: now })
+        : undefined;
       if (judged) waiter.tracking = judged.tracking;
       const verdict = judged?.verdict;
       if (verdict && verdict.type !== "running") {
@@ -119,7 +136,12 @@ export class OperationPoller {
         this.#waiters.delete(waiter);
         const last = verdict ? `; last status ${verdict.status}` : "";
         const waited = formatDuration(now - waiter.handle.startedAt);
-        waiter.reject(new ReformError("TIMEOUT", `${waiter.handle.step} timed out: not finished after ${waited} (limit ${formatDuration(waiter.limitMs)})${last}`));
+        waiter.reject(
+          new ReformError(
+            "TIMEOUT",
+            `${waiter.handle.step} timed out: not finished after ${waited} (limit ${formatDuration(waiter.limitMs)})${last}`,
+          ),
+        );
       } else if (verdict) {
         waiter.onProgress?.(verdict.status);
       }
@@ -127,12 +149,18 @@ export class OperationPoller {
   }
 
   /** One bulk poll; undefined when it failed (reported, and the next poll tries again) or answered out of turn. */
-  async #observe(queries: Parameters<ProviderAdapter["pollOperations"]>[0]): Promise<readonly OperationObservation[] | undefined> {
+  async #observe(
+    queries: Parameters<ProviderAdapter["pollOperations"]>[0],
+  ): Promise<readonly OperationObservation[] | undefined> {
     try {
       this.polls += 1;
       const seen = await this.#adapter.pollOperations(queries, this.#options.signal);
       if (seen.length === queries.length) return seen;
-      this.#options.onError?.(new TypeError(`provider ${this.#adapter.name} answered a poll of ${queries.length} operations with ${seen.length} observations`));
+      this.#options.onError?.(
+        new TypeError(
+          `provider ${this.#adapter.name} answered a poll of ${queries.length} operations with ${seen.length} observations`,
+        ),
+      );
     } catch (error) {
       if (this.#options.signal.aborted) throw error;
       this.#options.onError?.(error);

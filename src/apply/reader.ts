@@ -46,7 +46,10 @@ export class InstanceReader {
     this.#scheduled = false;
     try {
       this.reads += 1;
-      const found = await this.#adapter.listInstances({ selectors: [...batch.keys()].map((id) => ({ id })) }, this.#signal);
+      const found = await this.#adapter.listInstances(
+        { selectors: [...batch.keys()].map((id) => ({ id })) },
+        this.#signal,
+      );
       const byId = new Map(found.map((i) => [i.id, i]));
       for (const [id, waiters] of batch) for (const w of waiters) w.resolve(byId.get(id));
     } catch (error) {

@@ -17,8 +17,22 @@ describe("needsRestart", () => {
     ["stopped before the steps began", off, off, undefined, "rebuild", false],
     ["still running after the failure (the stop itself failed)", running, running, undefined, "stop", false],
     ["the start itself failed: sending it again meets the same refusal", running, off, undefined, "start", false],
-    ["busy after the failure", running, stopped({ status: "stopping", rawStatus: "stopping" }), undefined, "rebuild", false],
-    ["in error after the failure (a failed reprovisioning)", running, observed({ status: "error", rawStatus: "error", power: "stopped" }), undefined, "rebuild", false],
+    [
+      "busy after the failure",
+      running,
+      stopped({ status: "stopping", rawStatus: "stopping" }),
+      undefined,
+      "rebuild",
+      false,
+    ],
+    [
+      "in error after the failure (a failed reprovisioning)",
+      running,
+      observed({ status: "error", rawStatus: "error", power: "stopped" }),
+      undefined,
+      "rebuild",
+      false,
+    ],
     ["in error before the steps", observed({ status: "error", rawStatus: "ERROR" }), off, undefined, "rebuild", false],
     ["no step failed (a failure before any step)", running, off, undefined, undefined, false],
   ] as const)("%s → %s", (_what, before, now, power, failedStep, expected) => {
@@ -27,31 +41,63 @@ describe("needsRestart", () => {
   });
 
   it("never restarts a server the fleet wants stopped, one that is not stopped now, or one that was not running (property)", () => {
-    const statuses: InstanceStatus[] = ["active", "stopped", "building", "rebuilding", "rebooting", "stopping", "starting", "error", "unknown"];
-    const server = fc.record({ status: fc.constantFrom(...statuses), power: fc.constantFrom("running" as const, "stopped" as const, "unknown" as const), task: fc.constantFrom(null, "powering-on") });
+    const statuses: InstanceStatus[] = [
+      "active",
+      "stopped",
+      "building",
+      "rebuilding",
+      "rebooting",
+      "stopping",
+      "starting",
+      "error",
+      "unknown",
+    ];
+    const server = fc.record({
+      status: fc.constantFrom(...statuses),
+      power: fc.constantFrom("running" as const, "stopped" as const, "unknown" as const),
+      task: fc.constantFrom(null, "powering-on"),
+    });
     const steps: StepKind[] = ["stop", "rebuild", "reinstall", "changeos", "reboot", "update-metadata", "start"];
     fc.assert(
-      fc.property(server, server, fc.constantFrom(undefined, "running" as const, "stopped" as const), fc.constantFrom(undefined, ...steps), (b, n, power, failedStep) => {
-        const before = observed(b);
-        const now = observed(n);
-        const restart = needsRestart({ before, now, desired: desired(power === undefined ? {} : { power }), failedStep });
-        if (restart) {
-          expect(power).not.toBe("stopped");
-          expect(now.status).toBe("stopped");
-          expect(now.task).toBeNull();
-          // it was running: said so, or (power not reported) not in a stopped status
-          expect(before.power === "running" || (before.power === "unknown" && before.status !== "stopped")).toBe(true);
-          expect(before.status).not.toBe("error");
-          expect(failedStep).not.toBe("start");
-        }
-      }),
+      fc.property(
+        server,
+        server,
+        fc.constantFrom(undefined, "running" as const, "stopped" as const),
+        fc.constantFrom(undefined, ...steps),
+        (b, n, power, failedStep) => {
+          const before = observed(b);
+          const now = observed(n);
+          const restart = needsRestart({
+            before,
+            now,
+            desired: desired(power === undefined ? {} : { power }),
+            failedStep,
+          });
+          if (restart) {
+            expect(power).not.toBe("stopped");
+            expect(now.status).toBe("stopped");
+            expect(now.task).toBeNull();
+            // it was running: said so, or (power not reported) not in a stopped status
+            expect(before.power === "running" || (before.power === "unknown" && before.status !== "stopped")).toBe(
+              true,
+            );
+            expect(before.status).not.toBe("error");
+            expect(failedStep).not.toBe("start");
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 });
 
 describe("withRestart", () => {
-  const failed = { type: "failed" as const, step: "rebuild" as const, why: "jd/web-1 (rebuild): refused [request req-1]", requestId: "req-1" };
+  const failed = {
+    type: "failed" as const,
+    step: "rebuild" as const,
+    why: "jd/web-1 (rebuild): refused [request req-1]",
+    requestId: "req-1",
+  };
 
   it("keeps the failure first and says the server was started again", () => {
     expect(withRestart(failed, { outcome: "started" })).toEqual({
@@ -63,7 +109,13 @@ describe("withRestart", () => {
 
   it("says precisely when starting it again failed too", () => {
     const result = withRestart(failed, { outcome: "failed", why: "start failed: no capacity" });
-    expect(result.why).toBe("jd/web-1 (rebuild): refused [request req-1]; the server, running before, is left stopped: starting it again failed too: start failed: no capacity");
-    expect(result).toMatchObject({ step: "rebuild", requestId: "req-1", restart: { outcome: "failed", why: "start failed: no capacity" } });
+    expect(result.why).toBe(
+      "jd/web-1 (rebuild): refused [request req-1]; the server, running before, is left stopped: starting it again failed too: start failed: no capacity",
+    );
+    expect(result).toMatchObject({
+      step: "rebuild",
+      requestId: "req-1",
+      restart: { outcome: "failed", why: "start failed: no capacity" },
+    });
   });
 });

@@ -16,7 +16,12 @@ export const RESTART_STEP: Step = { kind: "start", impact: "reboot", params: { r
  * meet the same refusal). Who stopped it does not matter: a planned `stop` (JD's stop → rebuild → start) or the cloud
  * (Huawei's `withStopServer`, whose failed job leaves the server SHUTOFF).
  */
-export function needsRestart(input: { readonly before: ObservedInstance; readonly now: ObservedInstance; readonly desired: DesiredInstance; readonly failedStep: StepKind | undefined }): boolean {
+export function needsRestart(input: {
+  readonly before: ObservedInstance;
+  readonly now: ObservedInstance;
+  readonly desired: DesiredInstance;
+  readonly failedStep: StepKind | undefined;
+}): boolean {
   const { before, now, desired, failedStep } = input;
   if (failedStep === undefined || failedStep === "start") return false;
   if (desired.spec.power === "stopped") return false;

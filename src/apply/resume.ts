@@ -16,7 +16,10 @@ export interface ResumeDeps {
  * Follows every operation an interrupted run left in flight (Nova request, Huawei job, JD step) to its end with the
  * same bulk poller as fresh steps, records the outcome in the journal (so no later run follows it again) and reports it.
  */
-export async function resumeOperations(pending: readonly PendingOperation[], deps: ResumeDeps): Promise<ResumedOperation[]> {
+export async function resumeOperations(
+  pending: readonly PendingOperation[],
+  deps: ResumeDeps,
+): Promise<ResumedOperation[]> {
   return Promise.all(pending.map((op) => resumeOne(op, deps)));
 }
 
@@ -31,14 +34,27 @@ async function resumeOne(op: PendingOperation, deps: ResumeDeps): Promise<Resume
     ...(handle.requestId ? { requestId: handle.requestId } : {}),
     ...(handle.jobId ? { jobId: handle.jobId } : {}),
   };
-  if (!ctx) return { ...base, outcome: "not-followed", message: `provider ${op.provider} is not in the fleet file any more` };
+  if (!ctx)
+    return { ...base, outcome: "not-followed", message: `provider ${op.provider} is not in the fleet file any more` };
   let resumed: ResumedOperation;
   if (handle.synchronous) {
-    resumed = { ...base, outcome: "not-followed", message: "a synchronous call: its effect is read back from the server" };
+    resumed = {
+      ...base,
+      outcome: "not-followed",
+      message: "a synchronous call: its effect is read back from the server",
+    };
   } else {
     // Said at once: following it can take as long as the step has left to run.
-    ctx.reporter.report({ type: "reattaching", address: op.address, step: handle.step, message: `waiting for ${describeOrigin(base)}` });
-    const remaining = Math.max(ctx.pollIntervalMs, handle.startedAt + deps.timeoutOf(op.address, handle.step) - ctx.clock.now());
+    ctx.reporter.report({
+      type: "reattaching",
+      address: op.address,
+      step: handle.step,
+      message: `waiting for ${describeOrigin(base)}`,
+    });
+    const remaining = Math.max(
+      ctx.pollIntervalMs,
+      handle.startedAt + deps.timeoutOf(op.address, handle.step) - ctx.clock.now(),
+    );
     resumed = await follow(op, ctx, remaining, base);
   }
   await ctx.journal.append({
@@ -53,24 +69,38 @@ async function resumeOne(op: PendingOperation, deps: ResumeDeps): Promise<Resume
     ...(resumed.message ? { message: resumed.message } : {}),
   });
   const ended = resumed.outcome === "finished" || handle.synchronous;
-  ctx.reporter.report(ended ? { type: "reattached", address: op.address, step: handle.step, message: describeResumed(resumed) } : { type: "warning", message: describeResumed(resumed) });
+  ctx.reporter.report(
+    ended
+      ? { type: "reattached", address: op.address, step: handle.step, message: describeResumed(resumed) }
+      : { type: "warning", message: describeResumed(resumed) },
+  );
   return resumed;
 }
 
-async function follow(op: PendingOperation, ctx: InstanceContext, timeoutMs: number, base: Omit<ResumedOperation, "outcome">): Promise<ResumedOperation> {
+async function follow(
+  op: PendingOperation,
+  ctx: InstanceContext,
+  timeoutMs: number,
+  base: Omit<ResumedOperation, "outcome">,
+): Promise<ResumedOperation> {
   try {
-    const settled = await ctx.poller.wait(op.handle, timeoutMs, (status) => ctx.reporter.report({ type: "waiting", address: op.address, status }));
+    const settled = await ctx.poller.wait(op.handle, timeoutMs, (status) =>
+      ctx.reporter.report({ type: "waiting", address: op.address, status }),
+    );
     if (settled.type === "done") return { ...base, outcome: "finished" };
     return { ...base, outcome: "failed", message: settled.message };
   } catch (error) {
-    if (error instanceof ReformError && error.code === "TIMEOUT") return { ...base, outcome: "timed-out", message: error.message };
+    if (error instanceof ReformError && error.code === "TIMEOUT")
+      return { ...base, outcome: "timed-out", message: error.message };
     throw error;
   }
 }
 
 /** "rebuild of dc1/web-1 started … by interrupted run … (request …, job …)". */
 function describeOrigin(r: Omit<ResumedOperation, "outcome">): string {
-  const ids = [r.requestId ? `request ${r.requestId}` : "", r.jobId ? `job ${r.jobId}` : ""].filter((s) => s !== "").join(", ");
+  const ids = [r.requestId ? `request ${r.requestId}` : "", r.jobId ? `job ${r.jobId}` : ""]
+    .filter((s) => s !== "")
+    .join(", ");
   return `${r.step} of ${r.address} started ${r.startedAt} by interrupted run ${r.run}${ids ? ` (${ids})` : ""}`;
 }
 
@@ -88,4 +118,3 @@ export function describeResumed(r: ResumedOperation): string {
       return `${head}: not followed: ${r.message ?? ""}`;
   }
 }
-

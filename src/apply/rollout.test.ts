@@ -8,11 +8,38 @@ import type { JournalEntry } from "./journal.js";
 import type { InstanceReport } from "../model/report.js";
 import { runRollout } from "./rollout.js";
 
-const change = (address: string, group = "web"): InstanceChange => ({ address, group, provider: "dc1", id: address, action: "rebuild", impact: "reprovision" }) as unknown as InstanceChange;
-const policy = (p: Partial<RolloutPolicy> = {}): RolloutPolicy => ({ parallelism: 10, maxUnavailable: "100%", canary: 0, onFailure: "halt", ...p });
-const plan = (p: RolloutPolicy, over: Partial<CanaryPlan> = {}): CanaryPlan => ({ policies: { web: p, default: policy() }, approved: new Set(), held: new Set(), configs: new Map([["web", "cfg"]]), newlyApproved: [], ...over });
+const change = (address: string, group = "web"): InstanceChange =>
+  ({
+    address,
+    group,
+    provider: "dc1",
+    id: address,
+    action: "rebuild",
+    impact: "reprovision",
+  }) as unknown as InstanceChange;
+const policy = (p: Partial<RolloutPolicy> = {}): RolloutPolicy => ({
+  parallelism: 10,
+  maxUnavailable: "100%",
+  canary: 0,
+  onFailure: "halt",
+  ...p,
+});
+const plan = (p: RolloutPolicy, over: Partial<CanaryPlan> = {}): CanaryPlan => ({
+  policies: { web: p, default: policy() },
+  approved: new Set(),
+  held: new Set(),
+  configs: new Map([["web", "cfg"]]),
+  newlyApproved: [],
+  ...over,
+});
 
-function harness(options: { approve?: (group: string, canaries: readonly string[]) => Promise<boolean>; durationMs?: number; fail?: ReadonlySet<string> } = {}) {
+function harness(
+  options: {
+    approve?: (group: string, canaries: readonly string[]) => Promise<boolean>;
+    durationMs?: number;
+    fail?: ReadonlySet<string>;
+  } = {},
+) {
   const clock = instantClock(0);
   const journal: JournalEntry[] = [];
   const events: ApplyEvent[] = [];
@@ -29,7 +56,14 @@ function harness(options: { approve?: (group: string, canaries: readonly string[
       started.push({ address, at: clock.now() });
       await clock.sleep(options.durationMs ?? 100);
       const failed = options.fail?.has(address);
-      return { address, id: address, action: "rebuild", steps: ["rebuild"], result: failed ? { type: "failed", why: "ERROR" } : { type: "converged" }, durationMs: 100 };
+      return {
+        address,
+        id: address,
+        action: "rebuild",
+        steps: ["rebuild"],
+        result: failed ? { type: "failed", why: "ERROR" } : { type: "converged" },
+        durationMs: 100,
+      };
     },
   };
   return { deps, journal, events, started, clock };
@@ -54,13 +88,20 @@ describe("runRollout", () => {
     const outcome = await runRollout(changes, plan(policy({ canary: 1, canaryApproval: "manual" })), h.deps);
     expect(h.started.map((s) => s.address)).toEqual(["web-1"]);
     expect(outcome.awaitingApproval).toEqual(["web"]);
-    expect(outcome.results.get("web-2")?.result).toEqual({ type: "skipped", why: "held: the canaries of group web converged and wait for approval; run `reform apply --continue`" });
+    expect(outcome.results.get("web-2")?.result).toEqual({
+      type: "skipped",
+      why: "held: the canaries of group web converged and wait for approval; run `reform apply --continue`",
+    });
     expect(h.journal.map((e) => e.event)).toEqual(["canaries-passed"]);
   });
 
   it("does not record new canaries for a group held from an earlier run", async () => {
     const h = harness();
-    const outcome = await runRollout(changes, plan(policy({ canary: 0, canaryApproval: "manual" }), { held: new Set(["web"]) }), h.deps);
+    const outcome = await runRollout(
+      changes,
+      plan(policy({ canary: 0, canaryApproval: "manual" }), { held: new Set(["web"]) }),
+      h.deps,
+    );
     expect(h.started).toEqual([]);
     expect(h.journal).toEqual([]);
     expect(outcome.awaitingApproval).toEqual(["web"]);
@@ -79,6 +120,9 @@ describe("runRollout", () => {
   it("says which servers a failed canary kept from starting", async () => {
     const h = harness({ fail: new Set(["web-1"]) });
     const outcome = await runRollout(changes, plan(policy({ canary: 1, onFailure: "continue" })), h.deps);
-    expect(outcome.results.get("web-3")?.result).toEqual({ type: "skipped", why: "not started: a canary of group web failed" });
+    expect(outcome.results.get("web-3")?.result).toEqual({
+      type: "skipped",
+      why: "not started: a canary of group web failed",
+    });
   });
 });

@@ -23,7 +23,10 @@ export interface RolloutDeps {
    * Bakes a checkpoint: waits the group's bake time, re-running the gate of `converged` (the servers of the group this
    * run changed so far). Returns those that no longer pass, with why (never rejects). @default no wait, all healthy
    */
-  readonly bake?: (request: BakeRequest, converged: readonly InstanceAddress[]) => Promise<ReadonlyMap<InstanceAddress, string>>;
+  readonly bake?: (
+    request: BakeRequest,
+    converged: readonly InstanceAddress[],
+  ) => Promise<ReadonlyMap<InstanceAddress, string>>;
 }
 
 export interface RolloutOutcome {
@@ -43,12 +46,28 @@ interface Progress {
 }
 
 /** The shell around the pure schedule: starts what it says, waits for results or the end of a pause, asks for canary approval. */
-export async function runRollout(changes: readonly InstanceChange[], canaries: CanaryPlan, deps: RolloutDeps): Promise<RolloutOutcome> {
-  const items: ScheduleItem[] = changes.map((c) => ({ address: c.address, group: c.group, downtime: c.impact !== "none" || c.action === "wait" }));
+export async function runRollout(
+  changes: readonly InstanceChange[],
+  canaries: CanaryPlan,
+  deps: RolloutDeps,
+): Promise<RolloutOutcome> {
+  const items: ScheduleItem[] = changes.map((c) => ({
+    address: c.address,
+    group: c.group,
+    downtime: c.impact !== "none" || c.action === "wait",
+  }));
   const groupOf = new Map(changes.map((c) => [c.address, c.group]));
   const results = new Map<InstanceAddress, InstanceReport>();
   const running = new Map<InstanceAddress, Promise<void>>();
-  const progress: Progress = { running: new Set(), converged: new Set(), failed: new Set(), lastFinished: new Map(), unhealthy: new Set(), baked: new Map(), baking: new Set() };
+  const progress: Progress = {
+    running: new Set(),
+    converged: new Set(),
+    failed: new Set(),
+    lastFinished: new Map(),
+    unhealthy: new Set(),
+    baked: new Map(),
+    baking: new Set(),
+  };
   const members = (group: string) => changes.filter((c) => c.group === group).map((c) => c.address);
   const asked = new Set<string>();
   deps.reporter.report({ type: "apply-started", instances: items.length, batches: 1 });
@@ -71,12 +90,28 @@ export async function runRollout(changes: readonly InstanceChange[], canaries: C
       const { group, through } = request;
       progress.baking.add(group);
       const converged = members(group).filter((a) => progress.converged.has(a) && !progress.unhealthy.has(a));
-      deps.reporter.report({ type: "baking", group, through, size: members(group).length, servers: converged.length, bakeMs: request.bakeMs });
-      const baking = (deps.bake ? deps.bake(request, converged) : Promise.resolve(new Map<InstanceAddress, string>())).then((sick) => {
+      deps.reporter.report({
+        type: "baking",
+        group,
+        through,
+        size: members(group).length,
+        servers: converged.length,
+        bakeMs: request.bakeMs,
+      });
+      const baking = (
+        deps.bake ? deps.bake(request, converged) : Promise.resolve(new Map<InstanceAddress, string>())
+      ).then((sick) => {
         for (const [address, why] of sick) {
           progress.unhealthy.add(address);
           const report = results.get(address);
-          if (report) results.set(address, { ...report, result: { type: "failed", why: `converged, but while baking at checkpoint ${through}/${members(group).length}: ${why}` } });
+          if (report)
+            results.set(address, {
+              ...report,
+              result: {
+                type: "failed",
+                why: `converged, but while baking at checkpoint ${through}/${members(group).length}: ${why}`,
+              },
+            });
           deps.reporter.report({ type: "unhealthy", address, why });
         }
         progress.baking.delete(group);
@@ -98,9 +133,16 @@ export async function runRollout(changes: readonly InstanceChange[], canaries: C
 }
 
 /** What to start now: nothing once interrupted (the rest is abandoned), else what the pure schedule says. */
-function scheduleDecision(items: readonly ScheduleItem[], canaries: CanaryPlan, progress: Progress, deps: RolloutDeps): ScheduleDecision {
+function scheduleDecision(
+  items: readonly ScheduleItem[],
+  canaries: CanaryPlan,
+  progress: Progress,
+  deps: RolloutDeps,
+): ScheduleDecision {
   if (deps.signal.aborted) {
-    const abandoned = items.map((i) => i.address).filter((a) => !progress.converged.has(a) && !progress.failed.has(a) && !progress.running.has(a));
+    const abandoned = items
+      .map((i) => i.address)
+      .filter((a) => !progress.converged.has(a) && !progress.failed.has(a) && !progress.running.has(a));
     return { start: [], halted: true, abandoned, awaitingApproval: [], held: [], bakes: [] };
   }
   const state = { ...progress, now: deps.clock.now(), approved: canaries.approved, held: canaries.held };
@@ -111,7 +153,13 @@ function scheduleDecision(items: readonly ScheduleItem[], canaries: CanaryPlan, 
  * For each group newly waiting for approval: records that its canaries passed (when they ran in this run), then asks
  * (a terminal's yes). True when a group was approved, so the schedule is asked again.
  */
-async function askApproval(decision: ScheduleDecision, items: readonly ScheduleItem[], canaries: CanaryPlan, asked: Set<string>, deps: RolloutDeps): Promise<boolean> {
+async function askApproval(
+  decision: ScheduleDecision,
+  items: readonly ScheduleItem[],
+  canaries: CanaryPlan,
+  asked: Set<string>,
+  deps: RolloutDeps,
+): Promise<boolean> {
   let approvedAny = false;
   for (const group of decision.awaitingApproval) {
     if (asked.has(group)) continue;
@@ -121,20 +169,44 @@ async function askApproval(decision: ScheduleDecision, items: readonly ScheduleI
     const ran = policy ? canariesOf(members, policy) : [];
     const time = () => new Date(deps.clock.now()).toISOString();
     const config = canaries.configs.get(group) ?? "";
-    if (!canaries.held.has(group)) await deps.journal.append({ time: time(), run: deps.run, event: "canaries-passed", group, config, addresses: ran });
+    if (!canaries.held.has(group))
+      await deps.journal.append({
+        time: time(),
+        run: deps.run,
+        event: "canaries-passed",
+        group,
+        config,
+        addresses: ran,
+      });
     if (deps.approveCanaries && (await deps.approveCanaries(group, ran))) {
-      await deps.journal.append({ time: time(), run: deps.run, event: "canaries-approved", group, config, addresses: ran });
+      await deps.journal.append({
+        time: time(),
+        run: deps.run,
+        event: "canaries-approved",
+        group,
+        config,
+        addresses: ran,
+      });
       canaries.approved.add(group);
       approvedAny = true;
     } else {
-      deps.reporter.report({ type: "warning", message: `group ${group}: the canaries converged; the rest waits for approval: run \`reform apply --continue\`` });
+      deps.reporter.report({
+        type: "warning",
+        message: `group ${group}: the canaries converged; the rest waits for approval: run \`reform apply --continue\``,
+      });
     }
   }
   return approvedAny;
 }
 
 /** Servers that will not start in this run: skipped, each with why. */
-function settleRest(decision: ScheduleDecision, changes: readonly InstanceChange[], results: ReadonlyMap<InstanceAddress, InstanceReport>, finish: (r: InstanceReport) => void, aborted: boolean): void {
+function settleRest(
+  decision: ScheduleDecision,
+  changes: readonly InstanceChange[],
+  results: ReadonlyMap<InstanceAddress, InstanceReport>,
+  finish: (r: InstanceReport) => void,
+  aborted: boolean,
+): void {
   const held = new Set(decision.held);
   for (const change of changes) {
     if (results.has(change.address)) continue;
@@ -145,14 +217,25 @@ function settleRest(decision: ScheduleDecision, changes: readonly InstanceChange
         : decision.haltedBy?.limit === "maxUnhealthy"
           ? `not started: ${decision.haltedBy.count} server${decision.haltedBy.count === 1 ? "" : "s"} of group ${decision.haltedBy.group} failed or went unhealthy, reaching maxUnhealthy, and halted the rollout`
           : decision.halted
-          ? "not started: failures went over the failure budget and halted the rollout (onFailure / maxFailures)"
-          : `not started: a canary of group ${change.group} failed`;
-    finish({ address: change.address, id: change.id, action: change.action, steps: [], result: { type: "skipped", why }, durationMs: 0 });
+            ? "not started: failures went over the failure budget and halted the rollout (onFailure / maxFailures)"
+            : `not started: a canary of group ${change.group} failed`;
+    finish({
+      address: change.address,
+      id: change.id,
+      action: change.action,
+      steps: [],
+      result: { type: "skipped", why },
+      durationMs: 0,
+    });
   }
 }
 
 /** Waits for the next server to finish, or for a pause to end, whichever comes first. */
-async function raceWithPause(running: readonly Promise<void>[], wakeAt: number | undefined, deps: RolloutDeps): Promise<void> {
+async function raceWithPause(
+  running: readonly Promise<void>[],
+  wakeAt: number | undefined,
+  deps: RolloutDeps,
+): Promise<void> {
   if (wakeAt === undefined) {
     await Promise.race(running);
     return;

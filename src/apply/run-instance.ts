@@ -67,7 +67,11 @@ export interface InstanceOutcome {
 }
 
 /** Runs one server's steps: fingerprint check, each step and its wait, then verification. */
-export async function runInstance(ctx: InstanceContext, planned: InstanceChange, desired: DesiredInstance): Promise<InstanceOutcome> {
+export async function runInstance(
+  ctx: InstanceContext,
+  planned: InstanceChange,
+  desired: DesiredInstance,
+): Promise<InstanceOutcome> {
   let current = await ctx.reader.read(planned.id);
   if (!current) return { change: planned, result: { type: "skipped", why: "the server no longer exists" } };
   let change = planned;
@@ -98,7 +102,12 @@ export async function runInstance(ctx: InstanceContext, planned: InstanceChange,
  * made from (the fingerprint check just proved the server still matches it). A server an interrupted run left
  * half-done keeps that run's record.
  */
-async function recordBeforeState(ctx: InstanceContext, change: InstanceChange, desired: DesiredInstance, observed: ObservedInstance): Promise<void> {
+async function recordBeforeState(
+  ctx: InstanceContext,
+  change: InstanceChange,
+  desired: DesiredInstance,
+  observed: ObservedInstance,
+): Promise<void> {
   const carried = ctx.openBeforeStates.get(change.address);
   const original = carried?.id === change.id ? carried : undefined;
   await ctx.journal.append({
@@ -125,8 +134,15 @@ function settledResult(change: InstanceChange): InstanceResult {
  * user_data content) resolved, one per step, and the key pairs they name found. A missing one fails the server with
  * nothing sent to it, rather than after a `stop`. (Images were resolved by the plan apply was given.)
  */
-async function preflight(ctx: InstanceContext, change: InstanceChange, desired: DesiredInstance): Promise<{ readonly type: "ready"; readonly inputs: readonly StepInputs[] } | Failed> {
-  const notStarted = (problem: string): Failed => ({ type: "failed", why: `not started: ${problem}; nothing was sent to the server` });
+async function preflight(
+  ctx: InstanceContext,
+  change: InstanceChange,
+  desired: DesiredInstance,
+): Promise<{ readonly type: "ready"; readonly inputs: readonly StepInputs[] } | Failed> {
+  const notStarted = (problem: string): Failed => ({
+    type: "failed",
+    why: `not started: ${problem}; nothing was sent to the server`,
+  });
   const inputs: StepInputs[] = [];
   try {
     for (const step of change.steps) inputs.push(await ctx.resolveInputs(desired, step));
@@ -134,7 +150,8 @@ async function preflight(ctx: InstanceContext, change: InstanceChange, desired: 
     return notStarted(describeError(error));
   }
   for (const named of keyPairsNamed(change)) {
-    if ((await ctx.keyPairExists(named.name)) === false) return notStarted(missingKeyPair(change, named, await ctx.keyPairNames()).message);
+    if ((await ctx.keyPairExists(named.name)) === false)
+      return notStarted(missingKeyPair(change, named, await ctx.keyPairNames()).message);
   }
   return { type: "ready", inputs };
 }
@@ -144,7 +161,13 @@ async function preflight(ctx: InstanceContext, change: InstanceChange, desired: 
  * withStopServer job that failed): it is started again unless the fleet file wants it stopped, and the result
  * reports both the failure and the restart.
  */
-async function afterFailure(ctx: InstanceContext, change: InstanceChange, desired: DesiredInstance, before: ObservedInstance, failed: Failed): Promise<Failed> {
+async function afterFailure(
+  ctx: InstanceContext,
+  change: InstanceChange,
+  desired: DesiredInstance,
+  before: ObservedInstance,
+  failed: Failed,
+): Promise<Failed> {
   // Interrupted: the signal is aborted, no call could be sent; the next apply plans from the server as it is.
   if (ctx.signal.aborted || failed.step === undefined || failed.step === "start") return failed;
   let now: ObservedInstance | undefined;
@@ -164,14 +187,23 @@ async function afterFailure(ctx: InstanceContext, change: InstanceChange, desire
   if (!now || !needsRestart({ before, now, desired, failedStep: failed.step })) return failed;
   ctx.reporter.report({ type: "restarting", address: change.address, failedStep: failed.step });
   const restarted = await runStep(ctx, change, RESTART_STEP, {}, now, change.steps.length);
-  return withRestart(failed, restarted.type === "ok" ? { outcome: "started" } : { outcome: "failed", why: restarted.why });
+  return withRestart(
+    failed,
+    restarted.type === "ok" ? { outcome: "started" } : { outcome: "failed", why: restarted.why },
+  );
 }
 
-async function waitUntilSettled(ctx: InstanceContext, change: InstanceChange, first: ObservedInstance, timeoutMs = ctx.waitTimeoutMs): Promise<ObservedInstance> {
+async function waitUntilSettled(
+  ctx: InstanceContext,
+  change: InstanceChange,
+  first: ObservedInstance,
+  timeoutMs = ctx.waitTimeoutMs,
+): Promise<ObservedInstance> {
   const deadline = ctx.clock.now() + timeoutMs;
   let current = first;
   while (isBusy(current)) {
-    if (ctx.clock.now() >= deadline) throw new ReformError("TIMEOUT", `wait timed out: still ${current.rawStatus} after ${formatDuration(timeoutMs)}`);
+    if (ctx.clock.now() >= deadline)
+      throw new ReformError("TIMEOUT", `wait timed out: still ${current.rawStatus} after ${formatDuration(timeoutMs)}`);
     ctx.reporter.report({ type: "waiting", address: change.address, status: current.rawStatus });
     await ctx.clock.sleep(ctx.pollIntervalMs, ctx.signal);
     const next = await ctx.reader.read(change.id);
@@ -183,9 +215,22 @@ async function waitUntilSettled(ctx: InstanceContext, change: InstanceChange, fi
 
 type StepOutcome = { readonly type: "ok"; readonly instance: ObservedInstance } | Failed;
 
-async function runStep(ctx: InstanceContext, change: InstanceChange, step: Step, inputs: StepInputs, current: ObservedInstance, index: number): Promise<StepOutcome> {
+async function runStep(
+  ctx: InstanceContext,
+  change: InstanceChange,
+  step: Step,
+  inputs: StepInputs,
+  current: ObservedInstance,
+  index: number,
+): Promise<StepOutcome> {
   const moreSteps = index < change.steps.length - 1;
-  const base = { run: ctx.run, address: change.address, id: change.id, step: step.kind, op: `${ctx.run}:${change.address}:${index}` };
+  const base = {
+    run: ctx.run,
+    address: change.address,
+    id: change.id,
+    step: step.kind,
+    op: `${ctx.run}:${change.address}:${index}`,
+  };
   let sentRequestId: string | undefined;
   let sent = false;
   const halted = ctx.journal.halted?.();
@@ -195,7 +240,10 @@ async function runStep(ctx: InstanceContext, change: InstanceChange, step: Step,
     const handle = await ctx.adapter.startStep({ instance: current, step, inputs }, ctx.signal);
     sentRequestId = handle.requestId;
     sent = true;
-    const ids = { ...(handle.requestId ? { requestId: handle.requestId } : {}), ...(handle.jobId ? { jobId: handle.jobId } : {}) };
+    const ids = {
+      ...(handle.requestId ? { requestId: handle.requestId } : {}),
+      ...(handle.jobId ? { jobId: handle.jobId } : {}),
+    };
     const follow = {
       provider: ctx.adapter.name,
       startedAt: handle.startedAt,
@@ -203,7 +251,13 @@ async function runStep(ctx: InstanceContext, change: InstanceChange, step: Step,
       ...(handle.targetImageId ? { targetImageId: handle.targetImageId } : {}),
       synchronous: handle.synchronous,
     };
-    await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "started", ...ids, ...follow });
+    await ctx.journal.append({
+      ...base,
+      time: new Date(ctx.clock.now()).toISOString(),
+      event: "started",
+      ...ids,
+      ...follow,
+    });
     ctx.reporter.report({ type: "step-started", address: change.address, step: step.kind, ...ids });
     let instance = current;
     if (!handle.synchronous) {
@@ -211,8 +265,19 @@ async function runStep(ctx: InstanceContext, change: InstanceChange, step: Step,
         ctx.reporter.report({ type: "waiting", address: change.address, status }),
       );
       if (settled.type === "failed") {
-        const failed = { type: "failed" as const, step: step.kind, why: `${step.kind} failed: ${settled.message}`, ...(settled.requestId ?? handle.requestId ? { requestId: settled.requestId ?? handle.requestId } : {}) };
-        await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "failed", message: failed.why, ...ids });
+        const failed = {
+          type: "failed" as const,
+          step: step.kind,
+          why: `${step.kind} failed: ${settled.message}`,
+          ...((settled.requestId ?? handle.requestId) ? { requestId: settled.requestId ?? handle.requestId } : {}),
+        };
+        await ctx.journal.append({
+          ...base,
+          time: new Date(ctx.clock.now()).toISOString(),
+          event: "failed",
+          message: failed.why,
+          ...ids,
+        });
         return failed;
       }
       instance = settled.instance;
@@ -224,11 +289,24 @@ async function runStep(ctx: InstanceContext, change: InstanceChange, step: Step,
     return { type: "ok", instance };
   } catch (error) {
     const described = describeFailure(error, step.kind, change.address);
-    const failed = described.requestId === undefined && sentRequestId !== undefined ? { ...described, requestId: sentRequestId } : described;
+    const failed =
+      described.requestId === undefined && sentRequestId !== undefined
+        ? { ...described, requestId: sentRequestId }
+        : described;
     // Interrupted (Ctrl-C, SIGTERM) after the step was sent: it goes on in the cloud, so it stays open in the
     // journal for the next run to follow and report.
-    if (ctx.signal.aborted && sent) return { ...failed, why: `interrupted: the ${step.kind} was sent and goes on in the cloud; the next apply follows it to its end` };
-    await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "failed", message: failed.why, ...(failed.requestId ? { requestId: failed.requestId } : {}) });
+    if (ctx.signal.aborted && sent)
+      return {
+        ...failed,
+        why: `interrupted: the ${step.kind} was sent and goes on in the cloud; the next apply follows it to its end`,
+      };
+    await ctx.journal.append({
+      ...base,
+      time: new Date(ctx.clock.now()).toISOString(),
+      event: "failed",
+      message: failed.why,
+      ...(failed.requestId ? { requestId: failed.requestId } : {}),
+    });
     return failed;
   }
 }
@@ -238,8 +316,10 @@ function describeFailure(error: unknown, step: StepKind, address: string): Faile
     const e = error.withContext({ address, step });
     return { type: "failed", step, why: e.message, ...(e.details.requestId ? { requestId: e.details.requestId } : {}) };
   }
-  if (error instanceof AmbiguousError) return { type: "failed", step, why: `${step}: ${error.message}; run plan to see the server's real state` };
+  if (error instanceof AmbiguousError)
+    return { type: "failed", step, why: `${step}: ${error.message}; run plan to see the server's real state` };
   const message = describeError(error);
-  if (error instanceof ReformError) return { type: "failed", step, why: message.startsWith(`${step} `) ? message : `${step}: ${message}` };
+  if (error instanceof ReformError)
+    return { type: "failed", step, why: message.startsWith(`${step} `) ? message : `${step}: ${message}` };
   return { type: "failed", step, why: `${step}: ${message}` };
 }

@@ -42,7 +42,11 @@ export interface ScheduleDecision {
   /** Nothing more will start: a group spent its failure budget (`onFailure: halt` has none) or reached `maxUnhealthy`. */
   readonly halted: boolean;
   /** What halted it, when it is halted: the group and the limit. */
-  readonly haltedBy?: { readonly group: string; readonly limit: "maxFailures" | "maxUnhealthy"; readonly count: number };
+  readonly haltedBy?: {
+    readonly group: string;
+    readonly limit: "maxFailures" | "maxUnhealthy";
+    readonly count: number;
+  };
   /** Checkpoints just reached, to bake now. */
   readonly bakes: readonly BakeRequest[];
   /** Servers that will never start (halted, or their group's canary failed). */
@@ -73,7 +77,9 @@ export function unhealthyLimit(policy: RolloutPolicy, size: number): number | un
 
 /** The group's checkpoints as finished counts, ascending and distinct: "10%" of 5 servers is 1 (rounded up). */
 export function checkpointCounts(policy: RolloutPolicy, size: number): number[] {
-  const counts = (policy.checkpoints ?? []).map((c) => Math.min(size, Math.max(1, Math.ceil((Number.parseFloat(c) * size) / 100))));
+  const counts = (policy.checkpoints ?? []).map((c) =>
+    Math.min(size, Math.max(1, Math.ceil((Number.parseFloat(c) * size) / 100))),
+  );
   return [...new Set(counts)].sort((a, b) => a - b);
 }
 
@@ -103,12 +109,21 @@ export function nextToStart(
   const groups = groupItems(items);
   const haltedBy = haltReason(groups, policies, state);
   const halted = haltedBy !== undefined;
-  const decision = { start: [] as InstanceAddress[], abandoned: [] as InstanceAddress[], awaitingApproval: [] as string[], held: [] as InstanceAddress[], bakes: [] as BakeRequest[], wakeAt: undefined as number | undefined };
+  const decision = {
+    start: [] as InstanceAddress[],
+    abandoned: [] as InstanceAddress[],
+    awaitingApproval: [] as string[],
+    held: [] as InstanceAddress[],
+    bakes: [] as BakeRequest[],
+    wakeAt: undefined as number | undefined,
+  };
   const budget: Budget = { inFlight: state.running.size, global: globalParallelism };
   for (const [group, members] of groups) {
     const policy = policyOf(policies, group);
     const canaries = new Set(members.slice(0, policy.canary).map((m) => m.address));
-    const waiting = members.filter((m) => !state.running.has(m.address) && !state.converged.has(m.address) && !state.failed.has(m.address));
+    const waiting = members.filter(
+      (m) => !state.running.has(m.address) && !state.converged.has(m.address) && !state.failed.has(m.address),
+    );
     if (halted || [...canaries].some((a) => state.failed.has(a))) {
       decision.abandoned.push(...waiting.map((m) => m.address));
       continue;
@@ -141,7 +156,14 @@ export function nextToStart(
  * How many more servers of the group may start before its next checkpoint (Infinity without one). 0 while it bakes,
  * and when the checkpoint is reached: every server up to it finished, none running; then a bake is requested.
  */
-function checkpointRoom(group: string, members: readonly ScheduleItem[], running: number, policy: RolloutPolicy, state: ScheduleState, bakes: BakeRequest[]): number {
+function checkpointRoom(
+  group: string,
+  members: readonly ScheduleItem[],
+  running: number,
+  policy: RolloutPolicy,
+  state: ScheduleState,
+  bakes: BakeRequest[],
+): number {
   if (state.baking?.has(group)) return 0;
   const baked = state.baked?.get(group) ?? 0;
   const next = checkpointCounts(policy, members.length).find((c) => c > baked);
@@ -161,7 +183,13 @@ function awaitsApproval(group: string, policy: RolloutPolicy, state: ScheduleSta
 }
 
 /** Takes servers in order while the group's parallelism, its downtime limit and the global limit allow. */
-function fill(eligible: readonly ScheduleItem[], running: readonly ScheduleItem[], policy: RolloutPolicy, size: number, budget: Budget): InstanceAddress[] {
+function fill(
+  eligible: readonly ScheduleItem[],
+  running: readonly ScheduleItem[],
+  policy: RolloutPolicy,
+  size: number,
+  budget: Budget,
+): InstanceAddress[] {
   const limitDown = maxUnavailableCount(policy, size);
   let inGroup = running.length;
   let down = running.filter((m) => m.downtime).length;
@@ -193,7 +221,11 @@ function policyOf(policies: Readonly<Record<string, RolloutPolicy>>, group: stri
   return policy;
 }
 
-function haltReason(groups: ReadonlyMap<string, readonly ScheduleItem[]>, policies: Readonly<Record<string, RolloutPolicy>>, state: ScheduleState): ScheduleDecision["haltedBy"] {
+function haltReason(
+  groups: ReadonlyMap<string, readonly ScheduleItem[]>,
+  policies: Readonly<Record<string, RolloutPolicy>>,
+  state: ScheduleState,
+): ScheduleDecision["haltedBy"] {
   for (const [group, members] of groups) {
     const policy = policyOf(policies, group);
     const failures = members.filter((m) => state.failed.has(m.address)).length;

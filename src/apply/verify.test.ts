@@ -10,12 +10,21 @@ function rebuildCase() {
   const before = observed({ metadata: { role: "web", owner: "team" } });
   const change = planInstance(input(want, before));
   const target = change.steps[0]?.kind === "rebuild" ? change.steps[0].params.metadata.full : {};
-  const { [ANNOTATION_KEYS.userDataSha256]: sha, [ANNOTATION_KEYS.rebootToken]: token, [ANNOTATION_KEYS.appliedSha256]: applied, ...user } = target;
+  const {
+    [ANNOTATION_KEYS.userDataSha256]: sha,
+    [ANNOTATION_KEYS.rebootToken]: token,
+    [ANNOTATION_KEYS.appliedSha256]: applied,
+    ...user
+  } = target;
   const converged = observed({
     imageId: IMAGES.noble.id,
     keyPair: "ops-2026",
     metadata: user,
-    annotations: { ...(sha ? { userDataSha256: sha } : {}), ...(token ? { rebootToken: token } : {}), ...(applied ? { appliedSha256: applied } : {}) },
+    annotations: {
+      ...(sha ? { userDataSha256: sha } : {}),
+      ...(token ? { rebootToken: token } : {}),
+      ...(applied ? { appliedSha256: applied } : {}),
+    },
     updatedAt: "2026-01-01T00:05:00Z",
   });
   return { want, before, change, converged };
@@ -30,7 +39,13 @@ describe("verifyInstance", () => {
 
   it("rejects a failed rebuild that looks converged on metadata and key (Nova does not roll them back)", () => {
     const { want, before, change, converged } = rebuildCase();
-    const after = { ...converged, imageId: IMAGES.jammy.id, status: "error" as const, rawStatus: "ERROR", fault: { message: "No valid host was found." } };
+    const after = {
+      ...converged,
+      imageId: IMAGES.jammy.id,
+      status: "error" as const,
+      rawStatus: "ERROR",
+      fault: { message: "No valid host was found." },
+    };
     const result = verifyInstance({ desired: want, change, before, after });
     expect(result.type).toBe("failed");
     expect(result.type === "failed" && result.why).toMatch(/ERROR: No valid host was found/);
@@ -39,7 +54,12 @@ describe("verifyInstance", () => {
 
   it("rejects a server still busy and one whose key pair did not change", () => {
     const { want, before, change, converged } = rebuildCase();
-    const busy = verifyInstance({ desired: want, change, before, after: { ...converged, task: "rebuild_spawning", status: "rebuilding", rawStatus: "REBUILD" } });
+    const busy = verifyInstance({
+      desired: want,
+      change,
+      before,
+      after: { ...converged, task: "rebuild_spawning", status: "rebuilding", rawStatus: "REBUILD" },
+    });
     expect(busy.type === "failed" && busy.why).toMatch(/still REBUILD \(task rebuild_spawning\)/);
     const wrongKey = verifyInstance({ desired: want, change, before, after: { ...converged, keyPair: "ops-2025" } });
     expect(wrongKey.type === "failed" && wrongKey.why).toMatch(/key pair is ops-2025, expected ops-2026/);
@@ -47,9 +67,19 @@ describe("verifyInstance", () => {
 
   it("rejects a lost managed metadata key and a wrong power state", () => {
     const { want, before, change, converged } = rebuildCase();
-    const lost = verifyInstance({ desired: want, change, before, after: { ...converged, metadata: { owner: "team" } } });
+    const lost = verifyInstance({
+      desired: want,
+      change,
+      before,
+      after: { ...converged, metadata: { owner: "team" } },
+    });
     expect(lost.type === "failed" && lost.why).toMatch(/metadata role is null, expected "web"/);
-    const off = verifyInstance({ desired: want, change, before, after: { ...converged, power: "stopped", status: "stopped", rawStatus: "SHUTOFF" } });
+    const off = verifyInstance({
+      desired: want,
+      change,
+      before,
+      after: { ...converged, power: "stopped", status: "stopped", rawStatus: "SHUTOFF" },
+    });
     expect(off.type === "failed" && off.why).toMatch(/power is stopped, expected running/);
   });
 
@@ -57,7 +87,13 @@ describe("verifyInstance", () => {
     const want = desired({ image: { name: IMAGES.noble.name } });
     const before = stopped();
     const change = planInstance(input(want, before));
-    const after = { ...before, imageId: IMAGES.noble.id, status: "active" as const, rawStatus: "ACTIVE", power: "running" as const };
+    const after = {
+      ...before,
+      imageId: IMAGES.noble.id,
+      status: "active" as const,
+      rawStatus: "ACTIVE",
+      power: "running" as const,
+    };
     const result = verifyInstance({ desired: want, change, before, after });
     expect(result.type === "failed" && result.why).toMatch(/power is running, expected stopped/);
   });
@@ -69,9 +105,24 @@ describe("verifyInstance: a volume-backed server whose root volume was re-imaged
     const before = observed({ bootVolume: { id: "vol-root" } });
     const change = planInstance(input(want, before));
     const target = change.steps[0]?.kind === "rebuild" ? change.steps[0].params.metadata.full : {};
-    const { [ANNOTATION_KEYS.userDataSha256]: sha, [ANNOTATION_KEYS.rebootToken]: token, [ANNOTATION_KEYS.appliedSha256]: applied, ...user } = target;
-    const annotations = { ...(sha ? { userDataSha256: sha } : {}), ...(token ? { rebootToken: token } : {}), ...(applied ? { appliedSha256: applied } : {}) };
-    const converged = observed({ imageId: IMAGES.noble.id, bootVolume: { id: "vol-root" }, metadata: user, annotations, updatedAt: "2026-01-01T00:05:00Z" });
+    const {
+      [ANNOTATION_KEYS.userDataSha256]: sha,
+      [ANNOTATION_KEYS.rebootToken]: token,
+      [ANNOTATION_KEYS.appliedSha256]: applied,
+      ...user
+    } = target;
+    const annotations = {
+      ...(sha ? { userDataSha256: sha } : {}),
+      ...(token ? { rebootToken: token } : {}),
+      ...(applied ? { appliedSha256: applied } : {}),
+    };
+    const converged = observed({
+      imageId: IMAGES.noble.id,
+      bootVolume: { id: "vol-root" },
+      metadata: user,
+      annotations,
+      updatedAt: "2026-01-01T00:05:00Z",
+    });
     return { want, before, change, converged };
   }
 
@@ -85,7 +136,18 @@ describe("verifyInstance: a volume-backed server whose root volume was re-imaged
     const { want, before, change, converged } = volumeCase();
     const old = verifyInstance({ desired: want, change, before, after: { ...converged, imageId: IMAGES.jammy.id } });
     expect(old.type === "failed" && old.why).toMatch(/image is img-2204, expected img-2404/);
-    const unread = verifyInstance({ desired: want, change, before, after: { ...converged, imageId: "", bootVolume: { id: "vol-root", unknownReason: "the block storage API (Cinder v3) could not be read: timeout" } } });
-    expect(unread.type === "failed" && unread.why).toMatch(/the image of root volume vol-root could not be read back \(the block storage API \(Cinder v3\) could not be read: timeout\)/);
+    const unread = verifyInstance({
+      desired: want,
+      change,
+      before,
+      after: {
+        ...converged,
+        imageId: "",
+        bootVolume: { id: "vol-root", unknownReason: "the block storage API (Cinder v3) could not be read: timeout" },
+      },
+    });
+    expect(unread.type === "failed" && unread.why).toMatch(
+      /the image of root volume vol-root could not be read back \(the block storage API \(Cinder v3\) could not be read: timeout\)/,
+    );
   });
 });

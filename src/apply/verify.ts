@@ -19,7 +19,9 @@ export function verifyInstance(input: {
   readonly after: ObservedInstance;
 }): InstanceResult {
   const problems = [...statusProblems(input.after), ...specProblems(input)];
-  return problems.length === 0 ? { type: "converged" } : { type: "failed", why: `verification failed: ${problems.join("; ")}` };
+  return problems.length === 0
+    ? { type: "converged" }
+    : { type: "failed", why: `verification failed: ${problems.join("; ")}` };
 }
 
 function statusProblems(after: ObservedInstance): string[] {
@@ -29,29 +31,51 @@ function statusProblems(after: ObservedInstance): string[] {
   return [];
 }
 
-function specProblems(input: { desired: DesiredInstance; change: InstanceChange; before: ObservedInstance; after: ObservedInstance }): string[] {
+function specProblems(input: {
+  desired: DesiredInstance;
+  change: InstanceChange;
+  before: ObservedInstance;
+  after: ObservedInstance;
+}): string[] {
   const { desired, change, before, after } = input;
   const spec = desired.spec;
   const problems: string[] = [];
   const reprovision = change.steps.find(isReprovisionStep);
-  if (reprovision && reprovision.params.imageId && after.imageId !== "" && after.imageId !== reprovision.params.imageId) {
+  if (
+    reprovision &&
+    reprovision.params.imageId &&
+    after.imageId !== "" &&
+    after.imageId !== reprovision.params.imageId
+  ) {
     problems.push(`image is ${after.imageId}, expected ${reprovision.params.imageId}`);
   }
   const rootVolume = reprovision?.params.rootVolumeId;
   if (rootVolume !== undefined && after.imageId === "") {
-    problems.push(`the image of root volume ${rootVolume} could not be read back (${after.bootVolume?.unknownReason ?? "the server shows no image"})`);
+    problems.push(
+      `the image of root volume ${rootVolume} could not be read back (${after.bootVolume?.unknownReason ?? "the server shows no image"})`,
+    );
   } else if (rootVolume !== undefined && after.bootVolume?.id !== undefined && after.bootVolume.id !== rootVolume) {
-    problems.push(`the server now boots from volume ${after.bootVolume.id}, not the re-imaged root volume ${rootVolume}`);
+    problems.push(
+      `the server now boots from volume ${after.bootVolume.id}, not the re-imaged root volume ${rootVolume}`,
+    );
   }
   if (reprovision && spec.keyPair !== undefined && after.keyPair !== spec.keyPair) {
     problems.push(`key pair is ${String(after.keyPair)}, expected ${String(spec.keyPair)}`);
   }
   if (reprovision && reprovision.params.userDataSha256 !== undefined && after.userDataSha256.known) {
-    if (after.userDataSha256.value !== reprovision.params.userDataSha256) problems.push("user_data digest differs from the desired one");
+    if (after.userDataSha256.value !== reprovision.params.userDataSha256)
+      problems.push("user_data digest differs from the desired one");
   }
   const expectedPower = spec.power ?? (before.power === "unknown" ? undefined : powerAfter(change.steps, before.power));
-  if (expectedPower !== undefined && after.power !== expectedPower) problems.push(`power is ${after.power}, expected ${expectedPower}`);
-  problems.push(...metadataProblems({ ...spec.metadata, ...lastMetadataTarget(change)?.set }, lastMetadataTarget(change)?.remove ?? [], after));
+  if (expectedPower !== undefined && after.power !== expectedPower)
+    problems.push(`power is ${after.power}, expected ${expectedPower}`);
+  problems.push(
+    ...metadataProblems(
+      { ...spec.metadata, ...lastMetadataTarget(change)?.set },
+      lastMetadataTarget(change)?.remove ?? [],
+      after,
+    ),
+  );
   return problems;
 }
 
@@ -59,7 +83,12 @@ function specProblems(input: { desired: DesiredInstance; change: InstanceChange;
 function lastMetadataTarget(change: InstanceChange): MetadataTarget | undefined {
   let target: MetadataTarget | undefined;
   for (const step of change.steps) {
-    if (step.kind === "update-metadata" || step.kind === "rebuild" || step.kind === "reinstall" || step.kind === "changeos") {
+    if (
+      step.kind === "update-metadata" ||
+      step.kind === "rebuild" ||
+      step.kind === "reinstall" ||
+      step.kind === "changeos"
+    ) {
       target = step.params.metadata;
     } else if (step.kind === "reboot" && step.params.metadata) {
       target = step.params.metadata;
@@ -68,11 +97,16 @@ function lastMetadataTarget(change: InstanceChange): MetadataTarget | undefined 
   return target;
 }
 
-function metadataProblems(expected: Readonly<Record<string, string>>, removed: readonly string[], after: ObservedInstance): string[] {
+function metadataProblems(
+  expected: Readonly<Record<string, string>>,
+  removed: readonly string[],
+  after: ObservedInstance,
+): string[] {
   const actual: Record<string, string> = { ...after.metadata, ...annotationEntries(after.annotations) };
   const problems: string[] = [];
   for (const [key, value] of Object.entries(expected)) {
-    if (actual[key] !== value) problems.push(`metadata ${key} is ${JSON.stringify(actual[key] ?? null)}, expected ${JSON.stringify(value)}`);
+    if (actual[key] !== value)
+      problems.push(`metadata ${key} is ${JSON.stringify(actual[key] ?? null)}, expected ${JSON.stringify(value)}`);
   }
   for (const key of removed) {
     if (key in actual) problems.push(`metadata ${key} should have been removed`);

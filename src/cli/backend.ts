@@ -32,7 +32,11 @@ export function identityOf(io: CliIo): RunIdentity {
 }
 
 /** Opens the backend the pipeline chose (connecting to a database now, before any cloud is contacted). */
-export function openChosenBackend(io: CliIo, fleet: Pick<DesiredFleet, "journal">, options: BackendOptions): Promise<Backend> {
+export function openChosenBackend(
+  io: CliIo,
+  fleet: Pick<DesiredFleet, "journal">,
+  options: BackendOptions,
+): Promise<Backend> {
   return openBackend(backendUrl(options.backend, io.env), {
     journalPath: fleet.journal,
     env: io.env,
@@ -46,10 +50,18 @@ export function openChosenBackend(io: CliIo, fleet: Pick<DesiredFleet, "journal"
  * Runs `body` holding the lock of the fleet's providers on the chosen backend, taken before any cloud is contacted:
  * a second apply on the same scope is refused at once (naming the holder), or waits up to `--lock-timeout`.
  */
-export async function withBackendLock<T>(io: CliIo, fleet: Pick<DesiredFleet, "journal" | "providers">, options: BackendOptions, body: (scope: LockedScope) => Promise<T>): Promise<T> {
+export async function withBackendLock<T>(
+  io: CliIo,
+  fleet: Pick<DesiredFleet, "journal" | "providers">,
+  options: BackendOptions,
+  body: (scope: LockedScope) => Promise<T>,
+): Promise<T> {
   const backend = await openChosenBackend(io, fleet, options);
   try {
-    const scope = await backend.lock(fleet.providers.map((p) => p.name), options.lockTimeout ?? 0);
+    const scope = await backend.lock(
+      fleet.providers.map((p) => p.name),
+      options.lockTimeout ?? 0,
+    );
     try {
       return await body(scope);
     } finally {

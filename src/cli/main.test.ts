@@ -7,7 +7,9 @@ import { realPathOnDisk } from "../runtime/real-path.js";
 import type { CliIo } from "./io.js";
 import { main } from "./main.js";
 
-const packageVersion = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const packageVersion = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 async function reform(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
@@ -45,6 +47,8 @@ describe("main", () => {
   it("reports a failing command's error and exits 1", async () => {
     const run = await reform(["validate", "-c", "no-such-fleet.yaml"]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe("Error: 1 error in configuration:\n  cannot read fleet file no-such-fleet.yaml: no such file\n");
+    expect(run.stderr).toBe(
+      "Error: 1 error in configuration:\n  cannot read fleet file no-such-fleet.yaml: no such file\n",
+    );
   });
 });

@@ -11,7 +11,11 @@ import { runProgram } from "./program.js";
  * Each command is imported when it runs, so `reform validate` does not load the emulator or the HTTP stack;
  * bin/reform.js answers `--version` alone before it loads this module.
  */
-export async function main(argv: readonly string[], io: CliIo = processIo(), signal: AbortSignal = processSignal()): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CliIo = processIo(),
+  signal: AbortSignal = processSignal(),
+): Promise<number> {
   const debug = argv.includes("--debug");
   let exitCode: number = EXIT.ok;
   let endsOnSignal = false;
@@ -58,7 +62,9 @@ function processSignal(): AbortSignal {
   setMaxListeners(0, controller.signal);
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(new Interrupted(name).exitCode);
-    process.stderr.write(`\nReceived ${name}: stopping; servers already changing finish in the cloud, the next plan shows where they are.\n`);
+    process.stderr.write(
+      `\nReceived ${name}: stopping; servers already changing finish in the cloud, the next plan shows where they are.\n`,
+    );
     controller.abort(new Interrupted(name));
   };
   process.once("SIGINT", onSignal);

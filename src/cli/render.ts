@@ -10,11 +10,19 @@ import { renderPlanText } from "../render/text.js";
 
 export type OutputFormat = "text" | "json" | "markdown";
 
-export function renderPlanAs(plan: Plan, format: OutputFormat, options: { color: boolean; width: number; verbose?: boolean }): string {
+export function renderPlanAs(
+  plan: Plan,
+  format: OutputFormat,
+  options: { color: boolean; width: number; verbose?: boolean },
+): string {
   return renderDocumentAs(toPlanDocument(plan), format, options);
 }
 
-export function renderDocumentAs(doc: PlanDocument, format: OutputFormat, options: { color: boolean; width: number; verbose?: boolean }): string {
+export function renderDocumentAs(
+  doc: PlanDocument,
+  format: OutputFormat,
+  options: { color: boolean; width: number; verbose?: boolean },
+): string {
   switch (format) {
     case "text":
       return ensureNewline(renderPlanText(doc, options));
@@ -26,7 +34,9 @@ export function renderDocumentAs(doc: PlanDocument, format: OutputFormat, option
 }
 
 export function renderReportAs(report: ApplyReport, format: OutputFormat, options: { color: boolean }): string {
-  return format === "json" ? `${JSON.stringify(toApplyReportDocument(report), null, 2)}\n` : ensureNewline(renderApplyReportText(report, options));
+  return format === "json"
+    ? `${JSON.stringify(toApplyReportDocument(report), null, 2)}\n`
+    : ensureNewline(renderApplyReportText(report, options));
 }
 
 function ensureNewline(text: string): string {
@@ -41,10 +51,16 @@ export function guardrailRefusals(plan: Plan): string[] {
   const messages: string[] = [];
   const limit = plan.limits?.reprovision;
   if (limit !== undefined && overLimit(limit)) {
-    messages.push(`${describeOverLimit(limit, plan.changes.filter((c) => c.impact === "reprovision").map((c) => c.address))}; nothing was changed`);
+    messages.push(
+      `${describeOverLimit(
+        limit,
+        plan.changes.filter((c) => c.impact === "reprovision").map((c) => c.address),
+      )}; nothing was changed`,
+    );
   }
   for (const change of plan.changes) {
-    if (change.blocked !== undefined && change.blocked.by !== "limits.reprovision") messages.push(change.blocked.message);
+    if (change.blocked !== undefined && change.blocked.by !== "limits.reprovision")
+      messages.push(change.blocked.message);
   }
   return messages;
 }

@@ -19,7 +19,12 @@ export interface FleetAccessOptions {
   readonly allowEndpoint?: readonly string[];
 }
 
-export async function loadConfig(io: CliIo, configPath: string, access: FleetAccessOptions = {}, options: LoadFleetOptions = {}): Promise<DesiredFleet> {
+export async function loadConfig(
+  io: CliIo,
+  configPath: string,
+  access: FleetAccessOptions = {},
+  options: LoadFleetOptions = {},
+): Promise<DesiredFleet> {
   return loadFleet(resolve(io.cwd, configPath), fleetDeps(io, access), options);
 }
 
@@ -37,7 +42,11 @@ export function fleetDeps(io: CliIo, access: FleetAccessOptions): LoadFleetDeps 
 }
 
 /** A repeatable flag's values and those of its variable (comma or space separated), e.g. `--allow-env` and `REFORM_ALLOW_ENV`. */
-export function listed(env: Readonly<Record<string, string | undefined>>, variable: string, flags: readonly string[]): string[] {
+export function listed(
+  env: Readonly<Record<string, string | undefined>>,
+  variable: string,
+  flags: readonly string[],
+): string[] {
   const fromEnv = (env[variable] ?? "").split(/[\s,]+/).filter((name) => name !== "");
   return [...new Set([...flags, ...fromEnv])];
 }
@@ -65,7 +74,12 @@ export async function openSession(io: CliIo, fleet: DesiredFleet, options: { deb
 }
 
 /** Runs `body` with a session and always closes it; `config` is the fleet file's path, or the fleet already loaded. */
-export async function withSession<T>(io: CliIo, config: string | DesiredFleet, options: { debug: boolean } & FleetAccessOptions, body: (session: Session) => Promise<T>): Promise<T> {
+export async function withSession<T>(
+  io: CliIo,
+  config: string | DesiredFleet,
+  options: { debug: boolean } & FleetAccessOptions,
+  body: (session: Session) => Promise<T>,
+): Promise<T> {
   const fleet = typeof config === "string" ? await loadConfig(io, config, options) : config;
   const session = await openSession(io, fleet, options);
   try {

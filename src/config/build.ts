@@ -1,5 +1,13 @@
 import { ANNOTATION_PREFIX } from "../model/annotations.js";
-import type { DeclaredInstance, DesiredFleet, DesiredGroup, PartialSpec, ProviderConfig, ProviderType, SpecLayer } from "../model/desired.js";
+import type {
+  DeclaredInstance,
+  DesiredFleet,
+  DesiredGroup,
+  PartialSpec,
+  ProviderConfig,
+  ProviderType,
+  SpecLayer,
+} from "../model/desired.js";
 import type { Diagnostic } from "../model/errors.js";
 import { formatLocation } from "../model/source.js";
 import type { FleetScope } from "./confine.js";
@@ -43,7 +51,10 @@ const PATH_OPTIONS: Readonly<Record<ProviderType, Readonly<Record<string, PathOp
   openstack: { cacert: { access: "read", what: "CA bundle" } },
   huaweicloud: {},
   jdcloud: {},
-  sim: { world: { access: "read", what: "world file" }, state: { access: "write", what: "state file", byDefault: (provider) => `.reform/sim-${provider}.json` } },
+  sim: {
+    world: { access: "read", what: "world file" },
+    state: { access: "write", what: "state file", byDefault: (provider) => `.reform/sim-${provider}.json` },
+  },
 };
 
 /**
@@ -67,11 +78,24 @@ export async function buildFleet(raw: RawFleet, ctx: BuildContext): Promise<Buil
   const instances = await buildInstances(raw.instances ?? [], names, ctx);
   checkHealthGates(raw, ctx.parsed, ctx.diagnostics);
   if (instances.length === 0 && groups.length === 0 && ctx.allowEmpty !== true) {
-    ctx.diagnostics.push({ location: locate(ctx.parsed, []), message: "the fleet declares no instances and no groups: nothing to manage" });
+    ctx.diagnostics.push({
+      location: locate(ctx.parsed, []),
+      message: "the fleet declares no instances and no groups: nothing to manage",
+    });
   }
-  const journal = raw.journal !== undefined ? { written: raw.journal, at: ["journal"], given: true } : { written: ".reform/journal.jsonl", at: [], given: false };
+  const journal =
+    raw.journal !== undefined
+      ? { written: raw.journal, at: ["journal"], given: true }
+      : { written: ".reform/journal.jsonl", at: [], given: false };
   const journalPath = (await fleetPath({ ...journal, access: "write", what: "journal" }, ctx)) ?? "";
-  return { providers, defaults, groups, instances, journal: journalPath, ...(raw.limits === undefined ? {} : { limits: { ...raw.limits } }) };
+  return {
+    providers,
+    defaults,
+    groups,
+    instances,
+    journal: journalPath,
+    ...(raw.limits === undefined ? {} : { limits: { ...raw.limits } }),
+  };
 }
 
 async function buildProviders(raw: RawFleet, ctx: BuildContext): Promise<ProviderConfig[]> {
@@ -83,7 +107,11 @@ async function buildProviders(raw: RawFleet, ctx: BuildContext): Promise<Provide
     for (const [key, { access, what, byDefault }] of Object.entries(PATH_OPTIONS[providerType] ?? {})) {
       const value = written[key as keyof typeof written] as unknown;
       const path =
-        typeof value === "string" ? { written: value, at: ["providers", name, key], given: true } : byDefault ? { written: byDefault(name), at: ["providers", name], given: false } : undefined;
+        typeof value === "string"
+          ? { written: value, at: ["providers", name, key], given: true }
+          : byDefault
+            ? { written: byDefault(name), at: ["providers", name], given: false }
+            : undefined;
       if (path === undefined) continue;
       const checked = await fleetPath({ ...path, access, what }, ctx);
       if (checked !== undefined) options[key] = checked;
@@ -91,7 +119,11 @@ async function buildProviders(raw: RawFleet, ctx: BuildContext): Promise<Provide
     for (const key of ENDPOINT_OPTIONS[providerType] ?? []) {
       const value = written[key as keyof typeof written] as unknown;
       const problem = typeof value === "string" ? endpointProblem(value, ctx.allowedEndpoints) : undefined;
-      if (problem !== undefined) ctx.diagnostics.push({ location: locate(ctx.parsed, ["providers", name, key]), message: `${formatPath(["providers", name, key])}: ${problem}` });
+      if (problem !== undefined)
+        ctx.diagnostics.push({
+          location: locate(ctx.parsed, ["providers", name, key]),
+          message: `${formatPath(["providers", name, key])}: ${problem}`,
+        });
     }
     providers.push({ name, type: providerType, options, source: locateKey(ctx.parsed, ["providers", name]) });
   }
@@ -131,33 +163,66 @@ interface FleetPath extends Omit<PathOption, "byDefault"> {
 }
 
 /** The checked absolute path of a file the fleet file names, or undefined after a located diagnostic: outside the scope, or (to read) missing. */
-async function fleetPath({ written, at, given, access, what }: FleetPath, ctx: BuildContext): Promise<string | undefined> {
+async function fleetPath(
+  { written, at, given, access, what }: FleetPath,
+  ctx: BuildContext,
+): Promise<string | undefined> {
   const confined = await confinePath(written, ctx.scope);
-  const problem = confined.type === "error" ? `${what} ${confined.message}` : access === "read" && !confined.exists ? `${what} '${written}' not found` : undefined;
+  const problem =
+    confined.type === "error"
+      ? `${what} ${confined.message}`
+      : access === "read" && !confined.exists
+        ? `${what} '${written}' not found`
+        : undefined;
   if (problem === undefined && confined.type === "ok") return confined.path;
   const hint = given ? "" : " (the default path; name another one inside)";
-  ctx.diagnostics.push({ location: locate(ctx.parsed, at), message: `${at.length > 0 ? `${formatPath(at)}: ` : ""}${problem ?? ""}${hint}` });
+  ctx.diagnostics.push({
+    location: locate(ctx.parsed, at),
+    message: `${at.length > 0 ? `${formatPath(at)}: ` : ""}${problem ?? ""}${hint}`,
+  });
   return undefined;
 }
 
-async function buildGroups(raw: readonly RawGroup[], providers: readonly string[], ctx: BuildContext): Promise<DesiredGroup[]> {
+async function buildGroups(
+  raw: readonly RawGroup[],
+  providers: readonly string[],
+  ctx: BuildContext,
+): Promise<DesiredGroup[]> {
   const seen = new Map<string, string>();
   const groups: DesiredGroup[] = [];
   for (const [index, group] of raw.entries()) {
     const path = ["groups", index];
     const source = locate(ctx.parsed, path);
     const first = seen.get(group.name);
-    if (first !== undefined) ctx.diagnostics.push({ location: locate(ctx.parsed, [...path, "name"]), message: `duplicate group name '${group.name}' (first declared at ${first})` });
-    else if (group.name === "default") ctx.diagnostics.push({ location: locate(ctx.parsed, [...path, "name"]), message: "group name 'default' is reserved for servers that match no group" });
+    if (first !== undefined)
+      ctx.diagnostics.push({
+        location: locate(ctx.parsed, [...path, "name"]),
+        message: `duplicate group name '${group.name}' (first declared at ${first})`,
+      });
+    else if (group.name === "default")
+      ctx.diagnostics.push({
+        location: locate(ctx.parsed, [...path, "name"]),
+        message: "group name 'default' is reserved for servers that match no group",
+      });
     seen.set(group.name, seen.get(group.name) ?? formatLocation(source));
     if (group.provider !== undefined) checkProvider(group.provider, [...path, "provider"], providers, ctx);
     const layer = await buildLayer(group, path, ctx);
-    groups.push({ ...layer, name: group.name, ...(group.provider !== undefined ? { provider: group.provider } : {}), match: group.match, source });
+    groups.push({
+      ...layer,
+      name: group.name,
+      ...(group.provider !== undefined ? { provider: group.provider } : {}),
+      match: group.match,
+      source,
+    });
   }
   return groups;
 }
 
-async function buildInstances(raw: readonly RawInstance[], providers: readonly string[], ctx: BuildContext): Promise<DeclaredInstance[]> {
+async function buildInstances(
+  raw: readonly RawInstance[],
+  providers: readonly string[],
+  ctx: BuildContext,
+): Promise<DeclaredInstance[]> {
   const seen = new Map<string, string>();
   const instances: DeclaredInstance[] = [];
   for (const [index, instance] of raw.entries()) {
@@ -169,9 +234,16 @@ async function buildInstances(raw: readonly RawInstance[], providers: readonly s
     const first = seen.get(key);
     if (first !== undefined) {
       const what = "id" in selector ? `id ${selector.id}` : `'${selector.name}'`;
-      ctx.diagnostics.push({ location: source, message: `duplicate instance: ${instance.provider} server ${what} is already declared at ${first}` });
+      ctx.diagnostics.push({
+        location: source,
+        message: `duplicate instance: ${instance.provider} server ${what} is already declared at ${first}`,
+      });
     } else seen.set(key, formatLocation(source));
-    const layer = await buildLayer({ ...(instance.spec ? { spec: instance.spec } : {}), ...(instance.policy ? { policy: instance.policy } : {}) }, path, ctx);
+    const layer = await buildLayer(
+      { ...(instance.spec ? { spec: instance.spec } : {}), ...(instance.policy ? { policy: instance.policy } : {}) },
+      path,
+      ctx,
+    );
     instances.push({ ...layer, provider: instance.provider, selector, source });
   }
   return instances;
@@ -187,7 +259,10 @@ function checkProvider(name: string, path: NodePath, providers: readonly string[
 
 async function buildLayer(raw: RawLayer, path: NodePath, ctx: BuildContext): Promise<SpecLayer> {
   const spec = await buildSpec(raw.spec ?? {}, [...path, "spec"], ctx);
-  return { spec: raw.policy ? { ...spec, changePolicy: { ...raw.policy } } : spec, rollout: buildRollout(raw.rollout ?? {}) };
+  return {
+    spec: raw.policy ? { ...spec, changePolicy: { ...raw.policy } } : spec,
+    rollout: buildRollout(raw.rollout ?? {}),
+  };
 }
 
 async function buildSpec(raw: RawSpec, path: NodePath, ctx: BuildContext): Promise<PartialSpec> {
@@ -199,21 +274,34 @@ async function buildSpec(raw: RawSpec, path: NodePath, ctx: BuildContext): Promi
   if (raw.ignoreMetadata !== undefined) spec.ignoreMetadata = [...raw.ignoreMetadata];
   if (raw.reboot !== undefined) spec.reboot = { token: raw.reboot.token, type: raw.reboot.type ?? "SOFT" };
   if (raw.power !== undefined) spec.power = raw.power;
-  if (raw.password !== undefined) spec.password = "env" in raw.password ? { env: raw.password.env } : { file: raw.password.file };
+  if (raw.password !== undefined)
+    spec.password = "env" in raw.password ? { env: raw.password.env } : { file: raw.password.file };
   if (raw.password !== undefined && "file" in raw.password) {
     // Read only when a step needs it (the secret may exist only where apply runs), but never outside the scope.
     const confined = await confinePath(raw.password.file, ctx.scope);
-    if (confined.type === "error") ctx.diagnostics.push({ location: locate(ctx.parsed, [...path, "password", "file"]), message: `${formatPath([...path, "password"])}: secret file ${confined.message}` });
+    if (confined.type === "error")
+      ctx.diagnostics.push({
+        location: locate(ctx.parsed, [...path, "password", "file"]),
+        message: `${formatPath([...path, "password"])}: secret file ${confined.message}`,
+      });
   }
   if (raw.userData !== undefined) {
     const result = await resolveUserData(raw.userData, ctx.scope, ctx.readFile);
     if (result.type === "ok") spec.userData = result.spec;
-    else ctx.diagnostics.push({ location: locate(ctx.parsed, [...path, "userData", result.key]), message: `${formatPath([...path, "userData"])}: ${result.message}` });
+    else
+      ctx.diagnostics.push({
+        location: locate(ctx.parsed, [...path, "userData", result.key]),
+        message: `${formatPath([...path, "userData"])}: ${result.message}`,
+      });
   }
   return spec;
 }
 
-function checkMetadataKeys(metadata: Readonly<Record<string, string>>, path: NodePath, ctx: BuildContext): Readonly<Record<string, string>> {
+function checkMetadataKeys(
+  metadata: Readonly<Record<string, string>>,
+  path: NodePath,
+  ctx: BuildContext,
+): Readonly<Record<string, string>> {
   for (const key of Object.keys(metadata)) {
     if (!key.startsWith(ANNOTATION_PREFIX)) continue;
     ctx.diagnostics.push({

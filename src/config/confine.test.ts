@@ -19,14 +19,30 @@ describe("confinePath", () => {
   it("accepts paths inside the root and returns their real path", async () => {
     expect(await confinePath("a.yaml", scope)).toEqual({ type: "ok", path: "/repo/a.yaml", exists: true });
     expect(await confinePath("sub/../a.yaml", scope)).toEqual({ type: "ok", path: "/repo/a.yaml", exists: true });
-    expect(await confinePath("new/state.json", scope)).toEqual({ type: "ok", path: "/repo/new/state.json", exists: false });
+    expect(await confinePath("new/state.json", scope)).toEqual({
+      type: "ok",
+      path: "/repo/new/state.json",
+      exists: false,
+    });
   });
 
   it("refuses absolute paths, .. that leaves the root, links that lead out and NUL, naming the path as written", async () => {
-    expect(await confinePath("/etc/shadow", scope)).toMatchObject({ type: "error", message: expect.stringContaining("'/etc/shadow' is an absolute path") as unknown });
-    expect(await confinePath("../secrets.env", scope)).toMatchObject({ type: "error", message: expect.stringContaining("'../secrets.env' leads outside the fleet file's directory") as unknown });
-    expect(await confinePath("out/x", scope)).toMatchObject({ type: "error", message: expect.stringContaining("'out/x' is, or passes through, a symbolic link") as unknown });
-    expect(await confinePath("a\0b", scope)).toMatchObject({ type: "error", message: expect.stringContaining("NUL") as unknown });
+    expect(await confinePath("/etc/shadow", scope)).toMatchObject({
+      type: "error",
+      message: expect.stringContaining("'/etc/shadow' is an absolute path") as unknown,
+    });
+    expect(await confinePath("../secrets.env", scope)).toMatchObject({
+      type: "error",
+      message: expect.stringContaining("'../secrets.env' leads outside the fleet file's directory") as unknown,
+    });
+    expect(await confinePath("out/x", scope)).toMatchObject({
+      type: "error",
+      message: expect.stringContaining("'out/x' is, or passes through, a symbolic link") as unknown,
+    });
+    expect(await confinePath("a\0b", scope)).toMatchObject({
+      type: "error",
+      message: expect.stringContaining("NUL") as unknown,
+    });
   });
 
   it("never returns a path outside the root, whatever the relative path", async () => {

@@ -23,15 +23,21 @@ export async function confinePath(written: string, scope: FleetScope): Promise<C
   const error = (message: string): ConfinedPath => ({ type: "error", message });
   if (written.includes("\0")) return error(`'${printable(written)}' contains a NUL character`);
   if (isAbsolute(written) || /^[A-Za-z]:[\\/]/.test(written)) {
-    return error(`'${written}' is an absolute path: a fleet file may only name files inside ${scope.label}, relative to the fleet file`);
+    return error(
+      `'${written}' is an absolute path: a fleet file may only name files inside ${scope.label}, relative to the fleet file`,
+    );
   }
   const lexical = resolve(scope.baseDir, written);
   if (!inside(scope.root, lexical)) {
-    return error(`'${written}' leads outside ${scope.label}: a fleet file may only name files inside it (a pipeline can widen this with --root DIR)`);
+    return error(
+      `'${written}' leads outside ${scope.label}: a fleet file may only name files inside it (a pipeline can widen this with --root DIR)`,
+    );
   }
   const real = await scope.realPath(lexical);
   if (!inside(scope.root, real.path)) {
-    return error(`'${written}' is, or passes through, a symbolic link that leads outside ${scope.label}: a fleet file may only name files inside it`);
+    return error(
+      `'${written}' is, or passes through, a symbolic link that leads outside ${scope.label}: a fleet file may only name files inside it`,
+    );
   }
   return { type: "ok", path: real.path, exists: real.exists };
 }
@@ -49,14 +55,18 @@ function printable(text: string): string {
 export type ReadFleetFile = (path: string) => Promise<string | Buffer>;
 
 export type FleetFileContent =
-  | { readonly type: "ok"; readonly content: string | Buffer }
-  | { readonly type: "error"; readonly message: string };
+  { readonly type: "ok"; readonly content: string | Buffer } | { readonly type: "error"; readonly message: string };
 
 /**
  * Reads a file the fleet file names (`what` says what it is, e.g. "user_data file"), confined to the scope.
  * Nothing outside the root is opened; a message names the path as written, never what a file holds.
  */
-export async function readFleetFile(written: string, what: string, scope: FleetScope, readFile: ReadFleetFile): Promise<FleetFileContent> {
+export async function readFleetFile(
+  written: string,
+  what: string,
+  scope: FleetScope,
+  readFile: ReadFleetFile,
+): Promise<FleetFileContent> {
   const confined = await confinePath(written, scope);
   if (confined.type === "error") return { type: "error", message: `${what} ${confined.message}` };
   if (!confined.exists) return { type: "error", message: `cannot read ${what} '${written}': no such file` };

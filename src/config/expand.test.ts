@@ -24,9 +24,25 @@ function fleet(parts: { defaults?: SpecLayer; groups?: DesiredGroup[]; instances
   };
 }
 
-const server = (id: string, name: string, metadata: Record<string, string> = {}): ListedServer => ({ id, name, metadata });
-const instance = (provider: string, selector: DeclaredInstance["selector"], line: number, spec: PartialSpec = {}): DeclaredInstance => ({ ...layer(spec), provider, selector, source: at(line) });
-const group = (name: string, match: DesiredGroup["match"], line: number, spec: PartialSpec = {}, rollout: SpecLayer["rollout"] = {}, provider?: string): DesiredGroup => ({
+const server = (id: string, name: string, metadata: Record<string, string> = {}): ListedServer => ({
+  id,
+  name,
+  metadata,
+});
+const instance = (
+  provider: string,
+  selector: DeclaredInstance["selector"],
+  line: number,
+  spec: PartialSpec = {},
+): DeclaredInstance => ({ ...layer(spec), provider, selector, source: at(line) });
+const group = (
+  name: string,
+  match: DesiredGroup["match"],
+  line: number,
+  spec: PartialSpec = {},
+  rollout: SpecLayer["rollout"] = {},
+  provider?: string,
+): DesiredGroup => ({
   ...layer(spec, rollout),
   name,
   match,
@@ -35,19 +51,57 @@ const group = (name: string, match: DesiredGroup["match"], line: number, spec: P
 });
 
 const listed = new Map<string, ListedServer[]>([
-  ["dc1", [server("a1", "web-1", { role: "web" }), server("a2", "web-2", { role: "web" }), server("a3", "db-1", { role: "db" }), server("a4", "dup"), server("a5", "dup")]],
+  [
+    "dc1",
+    [
+      server("a1", "web-1", { role: "web" }),
+      server("a2", "web-2", { role: "web" }),
+      server("a3", "db-1", { role: "db" }),
+      server("a4", "dup"),
+      server("a5", "dup"),
+    ],
+  ],
   ["dc2", [server("b1", "web-1", { role: "web" })]],
 ]);
 
 describe("resolveInstances", () => {
   it("merges defaults, then matching groups in file order, then the instance", () => {
     const f = fleet({
-      defaults: layer({ image: { name: "base" }, metadata: { owner: "ops", env: "prod" }, changePolicy: { onImageChange: "fail", maxDisruption: "reboot", protect: true } }, { parallelism: 3 }),
+      defaults: layer(
+        {
+          image: { name: "base" },
+          metadata: { owner: "ops", env: "prod" },
+          changePolicy: { onImageChange: "fail", maxDisruption: "reboot", protect: true },
+        },
+        { parallelism: 3 },
+      ),
       groups: [
-        group("web", { name: "web-*" }, 10, { image: { name: "web-img" }, metadata: { role: "web" }, changePolicy: { onUserDataChange: "ignore", minDisruption: "reboot", protect: false } }, { canary: 1 }),
-        group("tagged", { metadata: { role: "web" } }, 20, { keyPair: "k1", metadata: { env: "staging" } }, { maxUnavailable: 2 }),
+        group(
+          "web",
+          { name: "web-*" },
+          10,
+          {
+            image: { name: "web-img" },
+            metadata: { role: "web" },
+            changePolicy: { onUserDataChange: "ignore", minDisruption: "reboot", protect: false },
+          },
+          { canary: 1 },
+        ),
+        group(
+          "tagged",
+          { metadata: { role: "web" } },
+          20,
+          { keyPair: "k1", metadata: { env: "staging" } },
+          { maxUnavailable: 2 },
+        ),
       ],
-      instances: [instance("dc1", { name: "web-1" }, 30, { keyPair: null, metadata: { tier: "1" }, changePolicy: { onKeyPairChange: "fail", maxDisruption: "none" } })],
+      instances: [
+        instance("dc1", { name: "web-1" }, 30, {
+          keyPair: null,
+          metadata: { tier: "1" },
+          changePolicy: { onKeyPairChange: "fail", maxDisruption: "none" },
+        }),
+      ],
     });
     const { instances, diagnostics } = resolveInstances(f, new Map([["dc1", listed.get("dc1") ?? []]]));
     expect(diagnostics).toEqual([]);
@@ -59,7 +113,14 @@ describe("resolveInstances", () => {
       metadataPolicy: "merge",
       ignoreMetadata: [],
       // Field by field, the instance winning: maxDisruption from the instance over defaults, protect from the group.
-      changePolicy: { onImageChange: "fail", onUserDataChange: "ignore", onKeyPairChange: "fail", maxDisruption: "none", minDisruption: "reboot", protect: false },
+      changePolicy: {
+        onImageChange: "fail",
+        onUserDataChange: "ignore",
+        onKeyPairChange: "fail",
+        maxDisruption: "none",
+        minDisruption: "reboot",
+        protect: false,
+      },
     });
     expect(web1?.group).toBe("tagged");
     expect(web1?.rollout).toEqual({ ...DEFAULT_ROLLOUT, parallelism: 3, maxUnavailable: 2 });
@@ -131,7 +192,10 @@ describe("resolveInstances", () => {
 
 describe("rolloutPolicies", () => {
   it("gives every group and 'default' the built-in defaults overridden by defaults, then the group", () => {
-    const f = fleet({ defaults: layer({}, { parallelism: 4, onFailure: "continue" }), groups: [group("web", { name: "*" }, 1, {}, { canary: 2, parallelism: 8 })] });
+    const f = fleet({
+      defaults: layer({}, { parallelism: 4, onFailure: "continue" }),
+      groups: [group("web", { name: "*" }, 1, {}, { canary: 2, parallelism: 8 })],
+    });
     expect(rolloutPolicies(f)).toEqual({
       default: { ...DEFAULT_ROLLOUT, parallelism: 4, onFailure: "continue" },
       web: { ...DEFAULT_ROLLOUT, parallelism: 8, onFailure: "continue", canary: 2 },
@@ -142,7 +206,11 @@ describe("rolloutPolicies", () => {
 describe("mergeSpecs", () => {
   const metadata = fc.dictionary(fc.constantFrom("a", "b", "c", "d"), fc.string(), { maxKeys: 4 });
   const spec = fc.record(
-    { keyPair: fc.option(fc.constantFrom("k1", "k2"), { nil: null }), metadata, power: fc.constantFrom("running" as const, "stopped" as const) },
+    {
+      keyPair: fc.option(fc.constantFrom("k1", "k2"), { nil: null }),
+      metadata,
+      power: fc.constantFrom("running" as const, "stopped" as const),
+    },
     { requiredKeys: [] },
   );
 

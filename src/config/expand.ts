@@ -1,7 +1,16 @@
 import { formatAddress } from "../model/address.js";
 import type { InstanceAddress } from "../model/address.js";
 import { DEFAULT_CHANGE_POLICY } from "../model/desired.js";
-import type { DesiredFleet, DesiredGroup, DesiredInstance, DesiredSpec, InstanceSelector, PartialSpec, RolloutPolicy, SpecLayer } from "../model/desired.js";
+import type {
+  DesiredFleet,
+  DesiredGroup,
+  DesiredInstance,
+  DesiredSpec,
+  InstanceSelector,
+  PartialSpec,
+  RolloutPolicy,
+  SpecLayer,
+} from "../model/desired.js";
 import type { Diagnostic } from "../model/errors.js";
 import type { SourceLocation } from "../model/source.js";
 import { formatLocation } from "../model/source.js";
@@ -35,7 +44,10 @@ interface Member {
  * selects, and merges defaults → matching groups (file order) → instance into one complete desired state per server.
  * Servers matched only by groups are instances too (address `provider/<server name>`).
  */
-export function resolveInstances(fleet: DesiredFleet, listed: ReadonlyMap<string, readonly ListedServer[]>): ResolvedInstances {
+export function resolveInstances(
+  fleet: DesiredFleet,
+  listed: ReadonlyMap<string, readonly ListedServer[]>,
+): ResolvedInstances {
   const diagnostics: Diagnostic[] = [];
   const members = new Map<string, Member>();
   const member = (provider: string, server: ListedServer): Member => {
@@ -47,11 +59,20 @@ export function resolveInstances(fleet: DesiredFleet, listed: ReadonlyMap<string
     return created;
   };
   for (const instance of fleet.instances) {
-    const server = findServer(instance.provider, instance.selector, listed.get(instance.provider) ?? [], instance.source, diagnostics);
+    const server = findServer(
+      instance.provider,
+      instance.selector,
+      listed.get(instance.provider) ?? [],
+      instance.source,
+      diagnostics,
+    );
     if (!server) continue;
     const m = member(instance.provider, server);
     if (m.declared) {
-      diagnostics.push({ location: instance.source, message: `${instance.provider} server '${server.name}' (id ${server.id}) is declared twice: here and at ${formatLocation(m.declared.source)}` });
+      diagnostics.push({
+        location: instance.source,
+        message: `${instance.provider} server '${server.name}' (id ${server.id}) is declared twice: here and at ${formatLocation(m.declared.source)}`,
+      });
       continue;
     }
     m.declared = { layer: instance, selector: instance.selector, source: instance.source };
@@ -68,17 +89,28 @@ export function resolveInstances(fleet: DesiredFleet, listed: ReadonlyMap<string
   return { instances, diagnostics };
 }
 
-function findServer(provider: string, selector: InstanceSelector, servers: readonly ListedServer[], source: SourceLocation, diagnostics: Diagnostic[]): ListedServer | undefined {
+function findServer(
+  provider: string,
+  selector: InstanceSelector,
+  servers: readonly ListedServer[],
+  source: SourceLocation,
+  diagnostics: Diagnostic[],
+): ListedServer | undefined {
   if ("id" in selector) {
     const found = servers.find((s) => s.id === selector.id);
-    if (!found) diagnostics.push({ location: source, message: `no server with id ${selector.id} in provider ${provider}` });
+    if (!found)
+      diagnostics.push({ location: source, message: `no server with id ${selector.id} in provider ${provider}` });
     return found;
   }
   const found = servers.filter((s) => s.name === selector.name);
-  if (found.length === 0) diagnostics.push({ location: source, message: `no server named ${selector.name} in provider ${provider}` });
+  if (found.length === 0)
+    diagnostics.push({ location: source, message: `no server named ${selector.name} in provider ${provider}` });
   if (found.length > 1) {
     const ids = found.map((s) => s.id).join(", ");
-    diagnostics.push({ location: source, message: `server name ${selector.name} is ambiguous in provider ${provider}: ids ${ids}; declare it by id` });
+    diagnostics.push({
+      location: source,
+      message: `server name ${selector.name} is ambiguous in provider ${provider}: ids ${ids}; declare it by id`,
+    });
   }
   return found.length === 1 ? found[0] : undefined;
 }
@@ -95,10 +127,21 @@ export function groupMatcher(group: Pick<DesiredGroup, "match">): (server: Liste
 function orderMembers(members: readonly Member[], fleet: DesiredFleet): Member[] {
   const declaredOrder = new Map(fleet.instances.map((instance, index) => [instance.source, index]));
   const providerOrder = new Map(fleet.providers.map((p, index) => [p.name, index]));
-  const declared = members.filter((m) => m.declared).sort((a, b) => (declaredOrder.get(a.declared?.source as SourceLocation) ?? 0) - (declaredOrder.get(b.declared?.source as SourceLocation) ?? 0));
+  const declared = members
+    .filter((m) => m.declared)
+    .sort(
+      (a, b) =>
+        (declaredOrder.get(a.declared?.source as SourceLocation) ?? 0) -
+        (declaredOrder.get(b.declared?.source as SourceLocation) ?? 0),
+    );
   const matched = members
     .filter((m) => !m.declared)
-    .sort((a, b) => (providerOrder.get(a.provider) ?? 0) - (providerOrder.get(b.provider) ?? 0) || compare(a.server.name, b.server.name) || compare(a.server.id, b.server.id));
+    .sort(
+      (a, b) =>
+        (providerOrder.get(a.provider) ?? 0) - (providerOrder.get(b.provider) ?? 0) ||
+        compare(a.server.name, b.server.name) ||
+        compare(a.server.id, b.server.id),
+    );
   return [...declared, ...matched];
 }
 
@@ -127,8 +170,14 @@ export function mergeSpecs(specs: readonly PartialSpec[]): PartialSpec {
   let merged: PartialSpec = {};
   for (const spec of specs) {
     const metadata = spec.metadata || merged.metadata ? { ...merged.metadata, ...spec.metadata } : undefined;
-    const changePolicy = spec.changePolicy || merged.changePolicy ? { ...merged.changePolicy, ...spec.changePolicy } : undefined;
-    merged = { ...merged, ...definedOnly(spec), ...(metadata ? { metadata } : {}), ...(changePolicy ? { changePolicy } : {}) };
+    const changePolicy =
+      spec.changePolicy || merged.changePolicy ? { ...merged.changePolicy, ...spec.changePolicy } : undefined;
+    merged = {
+      ...merged,
+      ...definedOnly(spec),
+      ...(metadata ? { metadata } : {}),
+      ...(changePolicy ? { changePolicy } : {}),
+    };
   }
   return merged;
 }
@@ -146,7 +195,6 @@ export function completeSpec(spec: PartialSpec): DesiredSpec {
     changePolicy: { ...DEFAULT_CHANGE_POLICY, ...spec.changePolicy },
   };
 }
-
 
 /** The rollout policy of every group, and of "default" (servers in no group): built-in defaults ← `defaults` ← group. */
 export function rolloutPolicies(fleet: DesiredFleet): Record<string, RolloutPolicy> {

@@ -45,12 +45,21 @@ function collapse(errors: readonly AjvError[]): AjvError[] {
   const composites = errors.filter(isComposite);
   const outer = composites.filter((c) => !composites.some((o) => o !== c && isUnder(c, o)));
   const rest = errors.filter((e) => !outer.some((c) => e === c || isUnder(e, c)));
-  for (const composite of outer) rest.push(...chooseBranch(composite, errors.filter((e) => isUnder(e, composite))));
+  for (const composite of outer)
+    rest.push(
+      ...chooseBranch(
+        composite,
+        errors.filter((e) => isUnder(e, composite)),
+      ),
+    );
   return rest;
 }
 
 function isUnder(e: AjvError, composite: AjvError): boolean {
-  return e.schemaPath.startsWith(`${composite.schemaPath}/`) && (e.instancePath === composite.instancePath || e.instancePath.startsWith(`${composite.instancePath}/`));
+  return (
+    e.schemaPath.startsWith(`${composite.schemaPath}/`) &&
+    (e.instancePath === composite.instancePath || e.instancePath.startsWith(`${composite.instancePath}/`))
+  );
 }
 
 function chooseBranch(composite: AjvError, inner: readonly AjvError[]): AjvError[] {
@@ -59,18 +68,25 @@ function chooseBranch(composite: AjvError, inner: readonly AjvError[]): AjvError
   const candidates = branches.map((_, i) => i).filter((i) => accepts(branches[i] as Schema, data));
   const synthetic = (message: string, keyword = "x-synthetic"): AjvError[] => [{ ...composite, keyword, message }];
   const expected = expectedText(composite.parentSchema as Schema | undefined, branches);
-  if (candidates.length === 0) return synthetic(`expected ${expected}, got ${describeValue(data, undefined)}`, "x-wrong-kind");
+  if (candidates.length === 0)
+    return synthetic(`expected ${expected}, got ${describeValue(data, undefined)}`, "x-wrong-kind");
   let chosen = candidates;
   if (isPlainObject(data)) {
     const present = candidates.filter((i) => requiredOf(branches[i] as Schema).every((key) => key in data));
     const keys = unique(candidates.flatMap((i) => requiredOf(branches[i] as Schema)));
-    if (present.length > 1) return synthetic(`use only one of ${quoteList(unique(present.flatMap((i) => requiredOf(branches[i] as Schema))))}`);
-    if (present.length === 0 && keys.length > 0) return synthetic(`missing key: expected exactly one of ${quoteList(keys)}`);
+    if (present.length > 1)
+      return synthetic(
+        `use only one of ${quoteList(unique(present.flatMap((i) => requiredOf(branches[i] as Schema))))}`,
+      );
+    if (present.length === 0 && keys.length > 0)
+      return synthetic(`missing key: expected exactly one of ${quoteList(keys)}`);
     chosen = present.length > 0 ? present : candidates;
   }
   if (chosen.length !== 1) return synthetic(`expected ${expected}, got ${describeValue(data, undefined)}`);
   const branchPath = `${composite.schemaPath}/${chosen[0]}`;
-  const own = inner.filter((e) => e.schemaPath === branchPath || e.schemaPath.startsWith(`${branchPath}/`)).map((e) => inheritExpected(e, composite));
+  const own = inner
+    .filter((e) => e.schemaPath === branchPath || e.schemaPath.startsWith(`${branchPath}/`))
+    .map((e) => inheritExpected(e, composite));
   return own.length > 0 ? collapse(own) : synthetic(`expected ${expected}`);
 }
 
@@ -78,7 +94,12 @@ function chooseBranch(composite: AjvError, inner: readonly AjvError[]): AjvError
 function inheritExpected(e: AjvError, composite: AjvError): AjvError {
   const custom = (composite.parentSchema as Schema | undefined)?.["x-expected"];
   const own = e.parentSchema as Schema | undefined;
-  if (e.instancePath !== composite.instancePath || typeof custom !== "string" || typeof own?.["x-expected"] === "string") return e;
+  if (
+    e.instancePath !== composite.instancePath ||
+    typeof custom !== "string" ||
+    typeof own?.["x-expected"] === "string"
+  )
+    return e;
   return { ...e, parentSchema: { ...own, "x-expected": custom } };
 }
 
@@ -136,13 +157,21 @@ function describe(e: AjvError, sourceOf: (path: NodePath) => string | undefined)
     case "additionalProperties":
       return unknownKey(path, String(e.params["additionalProperty"]), parent);
     case "required":
-      return { ...value, message: `missing required key '${String(e.params["missingProperty"])}' in ${contextName(path)}` };
+      return {
+        ...value,
+        message: `missing required key '${String(e.params["missingProperty"])}' in ${contextName(path)}`,
+      };
     case "type":
       return { ...value, message: typeMessage(path, label, custom ?? typePhrase(e.params["type"]), e, sourceOf) };
     case "enum":
     case "const": {
-      const allowed = (e.keyword === "enum" ? (e.params["allowedValues"] as unknown[]) : [e.params["allowedValue"]]).map(String);
-      return { ...value, message: `${label}: expected one of ${allowed.join(", ")}, got ${describeValue(e.data, sourceOf(path), true)}${typeof e.data === "string" ? didYouMean(e.data, allowed) : ""}` };
+      const allowed = (
+        e.keyword === "enum" ? (e.params["allowedValues"] as unknown[]) : [e.params["allowedValue"]]
+      ).map(String);
+      return {
+        ...value,
+        message: `${label}: expected one of ${allowed.join(", ")}, got ${describeValue(e.data, sourceOf(path), true)}${typeof e.data === "string" ? didYouMean(e.data, allowed) : ""}`,
+      };
     }
     default:
       return propertyNameOrOther(e, value, label, custom);
@@ -152,16 +181,29 @@ function describe(e: AjvError, sourceOf: (path: NodePath) => string | undefined)
 function propertyNameOrOther(e: AjvError, value: Issue, label: string, custom: string | undefined): Issue {
   const propertyName = e.params["propertyName"] ?? (e as { propertyName?: string }).propertyName;
   if (typeof propertyName === "string") {
-    return { path: [...value.path, propertyName], at: "key", message: `invalid key '${propertyName}' in ${contextName(value.path)}: expected ${custom ?? e.message ?? "a valid key"}` };
+    return {
+      path: [...value.path, propertyName],
+      at: "key",
+      message: `invalid key '${propertyName}' in ${contextName(value.path)}: expected ${custom ?? e.message ?? "a valid key"}`,
+    };
   }
   switch (e.keyword) {
     case "pattern":
-      return { ...value, message: `${label}: expected ${custom ?? `text matching ${String(e.params["pattern"])}`}, got ${describeValue(e.data, undefined, true)}` };
+      return {
+        ...value,
+        message: `${label}: expected ${custom ?? `text matching ${String(e.params["pattern"])}`}, got ${describeValue(e.data, undefined, true)}`,
+      };
     case "minLength":
-      return { ...value, message: `${label}: ${e.params["limit"] === 1 ? "must not be empty" : `must be at least ${String(e.params["limit"])} characters`}` };
+      return {
+        ...value,
+        message: `${label}: ${e.params["limit"] === 1 ? "must not be empty" : `must be at least ${String(e.params["limit"])} characters`}`,
+      };
     case "minProperties": {
       const keys = Object.keys((e.parentSchema as Schema | undefined)?.["properties"] ?? {});
-      return { ...value, message: `${label}: expected ${custom ?? (keys.length > 0 ? `at least one of ${quoteList(keys)}` : "at least one entry")}` };
+      return {
+        ...value,
+        message: `${label}: expected ${custom ?? (keys.length > 0 ? `at least one of ${quoteList(keys)}` : "at least one entry")}`,
+      };
     }
     default:
       return { ...value, message: `${label}: ${e.message ?? e.keyword}` };
@@ -173,22 +215,42 @@ function unknownKey(path: NodePath, key: string, parent: Schema): Issue {
   const hints = (parent["x-key-hints"] ?? {}) as Readonly<Record<string, string>>;
   const hint = hints[key];
   const tail = hint !== undefined ? ` (${hint})` : didYouMean(key, allowed);
-  return { path: [...path, key], at: "key", message: `unknown key '${key}' in ${contextName(path)}; expected one of ${allowed.join(", ")}${tail}` };
+  return {
+    path: [...path, key],
+    at: "key",
+    message: `unknown key '${key}' in ${contextName(path)}; expected one of ${allowed.join(", ")}${tail}`,
+  };
 }
 
-function typeMessage(path: NodePath, label: string, expected: string, e: AjvError, sourceOf: (path: NodePath) => string | undefined): string {
+function typeMessage(
+  path: NodePath,
+  label: string,
+  expected: string,
+  e: AjvError,
+  sourceOf: (path: NodePath) => string | undefined,
+): string {
   const data = e.data;
-  if (path.length === 0 && data === null) return "the fleet file is empty: expected a mapping with providers, and instances or groups";
+  if (path.length === 0 && data === null)
+    return "the fleet file is empty: expected a mapping with providers, and instances or groups";
   const source = sourceOf(path);
   const base = `${label}: expected ${expected}, got ${describeValue(data, source)}`;
   const wantsString = String(e.params["type"]).split(",").includes("string");
-  if (wantsString && (typeof data === "number" || typeof data === "boolean")) return `${base}; quote it: "${source ?? String(data)}"`;
+  if (wantsString && (typeof data === "number" || typeof data === "boolean"))
+    return `${base}; quote it: "${source ?? String(data)}"`;
   return base;
 }
 
 function typePhrase(type: unknown): string {
   const types = Array.isArray(type) ? (type as string[]) : typeof type === "string" ? type.split(",") : [];
-  const words: Record<string, string> = { object: "a mapping", array: "a list", string: "a string", integer: "an integer", number: "a number", boolean: "true or false", null: "null" };
+  const words: Record<string, string> = {
+    object: "a mapping",
+    array: "a list",
+    string: "a string",
+    integer: "an integer",
+    number: "a number",
+    boolean: "true or false",
+    null: "null",
+  };
   return types.map((t) => words[t] ?? t).join(" or ") || "a value";
 }
 

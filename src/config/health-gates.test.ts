@@ -51,9 +51,18 @@ instances:
   - { provider: local, name: e-2 }
 `),
     ).toEqual([
-      [4, "defaults.rollout.gate.http: {health} is the embedded simulator's health route, which only sim providers have; group real is on dc1 (openstack): write the URL to probe instead, or give the group its sim provider"],
-      [4, "defaults.rollout.gate.http: {health} is the embedded simulator's health route, which only sim providers have; the servers under instances: are on dc1 (openstack): write the URL to probe instead, or give the group its sim provider"],
-      [8, "groups[2].rollout.gate.http: {health} is the embedded simulator's health route, which only sim providers have; group any may select servers of dc1 (openstack): write the URL to probe instead, or give the group its sim provider"],
+      [
+        4,
+        "defaults.rollout.gate.http: {health} is the embedded simulator's health route, which only sim providers have; group real is on dc1 (openstack): write the URL to probe instead, or give the group its sim provider",
+      ],
+      [
+        4,
+        "defaults.rollout.gate.http: {health} is the embedded simulator's health route, which only sim providers have; the servers under instances: are on dc1 (openstack): write the URL to probe instead, or give the group its sim provider",
+      ],
+      [
+        8,
+        "groups[2].rollout.gate.http: {health} is the embedded simulator's health route, which only sim providers have; group any may select servers of dc1 (openstack): write the URL to probe instead, or give the group its sim provider",
+      ],
     ]);
   });
 });

@@ -12,22 +12,28 @@ const HEALTH = "{health}";
  */
 export function checkHealthGates(raw: RawFleet, parsed: ParsedFleetText, diagnostics: Diagnostic[]): void {
   const types = new Map(Object.entries(raw.providers).map(([name, entry]) => [name, entry.type]));
-  const others = (names: readonly string[]) => [...new Set(names)].filter((name) => types.has(name) && types.get(name) !== "sim");
+  const others = (names: readonly string[]) =>
+    [...new Set(names)].filter((name) => types.has(name) && types.get(name) !== "sim");
   const report = (at: NodePath, servers: string, providers: readonly string[]) =>
     diagnostics.push({
       location: locate(parsed, at),
       message: `${formatPath(at)}: ${HEALTH} is the embedded simulator's health route, which only sim providers have; ${servers} ${providers.map((p) => `${p} (${types.get(p) ?? ""})`).join(", ")}: write the URL to probe instead, or give the group its sim provider`,
     });
-  const defaultsGate = usesHealth(raw.defaults?.rollout?.gate) ? (["defaults", "rollout", "gate", "http"] as NodePath) : undefined;
+  const defaultsGate = usesHealth(raw.defaults?.rollout?.gate)
+    ? (["defaults", "rollout", "gate", "http"] as NodePath)
+    : undefined;
   for (const [index, group] of (raw.groups ?? []).entries()) {
     const own = group.rollout?.gate;
-    const at = own !== undefined ? (usesHealth(own) ? ["groups", index, "rollout", "gate", "http"] : undefined) : defaultsGate;
+    const at =
+      own !== undefined ? (usesHealth(own) ? ["groups", index, "rollout", "gate", "http"] : undefined) : defaultsGate;
     if (at === undefined) continue;
     const providers = others(group.provider !== undefined ? [group.provider] : [...types.keys()]);
-    if (providers.length > 0) report(at, `group ${group.name} ${group.provider !== undefined ? "is on" : "may select servers of"}`, providers);
+    if (providers.length > 0)
+      report(at, `group ${group.name} ${group.provider !== undefined ? "is on" : "may select servers of"}`, providers);
   }
   const declared = others((raw.instances ?? []).map((i) => i.provider));
-  if (defaultsGate !== undefined && declared.length > 0) report(defaultsGate, "the servers under instances: are on", declared);
+  if (defaultsGate !== undefined && declared.length > 0)
+    report(defaultsGate, "the servers under instances: are on", declared);
 }
 
 function usesHealth(gate: RawGate | undefined): boolean {

@@ -8,27 +8,44 @@ const allowing = (env: Record<string, string>): EnvAccess => ({ env, allowed: Ob
 
 describe("interpolate", () => {
   it("replaces every ${env:VAR} with the variable's value", () => {
-    expect(interpolate("${env:A}-${env:B}/${env:A}", allowing({ A: "x", B: "y" }))).toEqual({ type: "ok", value: "x-y/x" });
+    expect(interpolate("${env:A}-${env:B}/${env:A}", allowing({ A: "x", B: "y" }))).toEqual({
+      type: "ok",
+      value: "x-y/x",
+    });
   });
 
   it("keeps $${env:VAR} as the literal text ${env:VAR}", () => {
-    expect(interpolate("cost: $${env:A} and ${env:A}", allowing({ A: "5" }))).toEqual({ type: "ok", value: "cost: ${env:A} and 5" });
+    expect(interpolate("cost: $${env:A} and ${env:A}", allowing({ A: "5" }))).toEqual({
+      type: "ok",
+      value: "cost: ${env:A} and 5",
+    });
   });
 
   it("leaves other ${...} (shell syntax in cloud-init) alone", () => {
-    expect(interpolate('echo "${HOME}" ${PATH:-/bin}', allowing({}))).toEqual({ type: "ok", value: 'echo "${HOME}" ${PATH:-/bin}' });
+    expect(interpolate('echo "${HOME}" ${PATH:-/bin}', allowing({}))).toEqual({
+      type: "ok",
+      value: 'echo "${HOME}" ${PATH:-/bin}',
+    });
   });
 
   it("reads only REFORM_VAR_* and the names the pipeline allows, and never shows a value", () => {
     const env = { GITHUB_TOKEN: "ghp_secret-value", REFORM_VAR_REGION: "eu-1", TEAM: "ops" };
-    expect(interpolate("${env:REFORM_VAR_REGION}/${env:TEAM}", { env, allowed: ["TEAM"] })).toEqual({ type: "ok", value: "eu-1/ops" });
+    expect(interpolate("${env:REFORM_VAR_REGION}/${env:TEAM}", { env, allowed: ["TEAM"] })).toEqual({
+      type: "ok",
+      value: "eu-1/ops",
+    });
     const denied = interpolate("x-${env:GITHUB_TOKEN}", { env, allowed: ["TEAM"] });
     expect(denied).toEqual({
       type: "error",
-      messages: ["environment variable GITHUB_TOKEN may not be read by a fleet file: only REFORM_VAR_* variables are, and names the pipeline allows with --allow-env GITHUB_TOKEN (or REFORM_ALLOW_ENV=GITHUB_TOKEN)"],
+      messages: [
+        "environment variable GITHUB_TOKEN may not be read by a fleet file: only REFORM_VAR_* variables are, and names the pipeline allows with --allow-env GITHUB_TOKEN (or REFORM_ALLOW_ENV=GITHUB_TOKEN)",
+      ],
     });
     expect(JSON.stringify(denied)).not.toContain("ghp_secret-value");
-    expect(interpolate("${env:REFORM_VAR_UNSET}", { env, allowed: [] })).toMatchObject({ type: "error", messages: [expect.stringContaining("REFORM_VAR_UNSET is not set") as unknown] });
+    expect(interpolate("${env:REFORM_VAR_UNSET}", { env, allowed: [] })).toMatchObject({
+      type: "error",
+      messages: [expect.stringContaining("REFORM_VAR_UNSET is not set") as unknown],
+    });
   });
 
   it("never reads a variable outside REFORM_VAR_* that is not allowed, whatever its name", () => {
@@ -44,7 +61,10 @@ describe("interpolate", () => {
   });
 
   it("names every missing variable", () => {
-    const result = interpolate("${env:MISSING_ONE}${env:SET}${env:MISSING_TWO}", { env: { SET: "v" }, allowed: ["SET", "MISSING_ONE", "MISSING_TWO"] });
+    const result = interpolate("${env:MISSING_ONE}${env:SET}${env:MISSING_TWO}", {
+      env: { SET: "v" },
+      allowed: ["SET", "MISSING_ONE", "MISSING_TWO"],
+    });
     expect(result.type).toBe("error");
     if (result.type !== "error") return;
     expect(result.messages).toHaveLength(2);
@@ -59,8 +79,14 @@ describe("interpolate", () => {
 
   it("rejects a reference that is never closed, unless escaped", () => {
     const result = interpolate("cloud-${env:OS_CLOUD_NAME", allowing({ OS_CLOUD_NAME: "x" }));
-    expect(result).toEqual({ type: "error", messages: ["unterminated reference '${env:OS_CLOUD_NAME': expected ${env:NAME} closed by '}'"] });
-    expect(interpolate("${env:A} then $${env:B", allowing({ A: "a" }))).toEqual({ type: "ok", value: "a then $${env:B" });
+    expect(result).toEqual({
+      type: "error",
+      messages: ["unterminated reference '${env:OS_CLOUD_NAME': expected ${env:NAME} closed by '}'"],
+    });
+    expect(interpolate("${env:A} then $${env:B", allowing({ A: "a" }))).toEqual({
+      type: "ok",
+      value: "a then $${env:B",
+    });
   });
 
   it("does not re-interpolate values that contain references", () => {
@@ -81,8 +107,14 @@ describe("interpolate", () => {
     fc.assert(
       fc.property(name, fc.string(), fc.string(), (variable, value, prefix) => {
         fc.pre(!prefix.includes("$") && !prefix.includes("{"));
-        expect(interpolate(`${prefix}\${env:${variable}}`, allowing({ [variable]: value }))).toEqual({ type: "ok", value: `${prefix}${value}` });
-        expect(interpolate(`${prefix}$\${env:${variable}}`, allowing({}))).toEqual({ type: "ok", value: `${prefix}\${env:${variable}}` });
+        expect(interpolate(`${prefix}\${env:${variable}}`, allowing({ [variable]: value }))).toEqual({
+          type: "ok",
+          value: `${prefix}${value}`,
+        });
+        expect(interpolate(`${prefix}$\${env:${variable}}`, allowing({}))).toEqual({
+          type: "ok",
+          value: `${prefix}\${env:${variable}}`,
+        });
       }),
     );
   });
@@ -92,7 +124,10 @@ describe("interpolateTree", () => {
   it("interpolates string values at any depth, not keys, and reports paths", () => {
     const issues: InterpolationIssue[] = [];
     const tree = { "${env:K}": "${env:V}", list: [1, true, null, { deep: "${env:NOPE}" }] };
-    expect(interpolateTree(tree, allowing({ V: "v", K: "k" }), issues)).toEqual({ "${env:K}": "v", list: [1, true, null, { deep: "${env:NOPE}" }] });
+    expect(interpolateTree(tree, allowing({ V: "v", K: "k" }), issues)).toEqual({
+      "${env:K}": "v",
+      list: [1, true, null, { deep: "${env:NOPE}" }],
+    });
     expect(issues.map((i) => i.path)).toEqual([["list", 3, "deep"]]);
   });
 });

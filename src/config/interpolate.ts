@@ -21,8 +21,7 @@ export function mayRead(access: EnvAccess, name: string): boolean {
 }
 
 export type InterpolationResult =
-  | { readonly type: "ok"; readonly value: string }
-  | { readonly type: "error"; readonly messages: readonly string[] };
+  { readonly type: "ok"; readonly value: string } | { readonly type: "error"; readonly messages: readonly string[] };
 
 /**
  * Replaces every `${env:VAR}` in `text` with the variable's value. Other `${…}` (shell syntax in
@@ -48,7 +47,9 @@ export function interpolate(text: string, access: EnvAccess): InterpolationResul
     }
     const found = access.env[name];
     if (found === undefined) {
-      messages.push(`environment variable ${name} is not set (referenced as \${env:${name}}; write $\${env:${name}} for the literal text)`);
+      messages.push(
+        `environment variable ${name} is not set (referenced as \${env:${name}}; write $\${env:${name}} for the literal text)`,
+      );
       return match;
     }
     return found;
@@ -63,14 +64,20 @@ export interface InterpolationIssue {
 }
 
 /** Interpolates every string value (not map keys) of a plain JSON-like tree; returns a new tree. */
-export function interpolateTree(value: unknown, access: EnvAccess, issues: InterpolationIssue[], path: readonly (string | number)[] = []): unknown {
+export function interpolateTree(
+  value: unknown,
+  access: EnvAccess,
+  issues: InterpolationIssue[],
+  path: readonly (string | number)[] = [],
+): unknown {
   if (typeof value === "string") {
     const result = interpolate(value, access);
     if (result.type === "ok") return result.value;
     for (const message of result.messages) issues.push({ path, message });
     return value;
   }
-  if (Array.isArray(value)) return value.map((item: unknown, index) => interpolateTree(item, access, issues, [...path, index]));
+  if (Array.isArray(value))
+    return value.map((item: unknown, index) => interpolateTree(item, access, issues, [...path, index]));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) out[key] = interpolateTree(item, access, issues, [...path, key]);

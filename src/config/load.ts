@@ -44,32 +44,62 @@ export interface LoadFleetOptions {
 }
 
 /** Reads, parses, validates and builds a fleet file. Throws ConfigError with every problem found, each located. */
-export async function loadFleet(path: string, deps: LoadFleetDeps, options: LoadFleetOptions = {}): Promise<DesiredFleet> {
+export async function loadFleet(
+  path: string,
+  deps: LoadFleetDeps,
+  options: LoadFleetOptions = {},
+): Promise<DesiredFleet> {
   const file = resolve(deps.cwd, path);
   let bytes: string | Buffer;
   try {
     bytes = await deps.readFile(file);
   } catch (error) {
-    throw new ConfigError([{ message: `cannot read fleet file ${displayName(file, deps.cwd)}: ${fileErrorReason(error)}` }]);
+    throw new ConfigError([
+      { message: `cannot read fleet file ${displayName(file, deps.cwd)}: ${fileErrorReason(error)}` },
+    ]);
   }
   const text = typeof bytes === "string" ? bytes : decodeUtf8(bytes);
-  if (text === undefined) throw new ConfigError([{ location: { file: displayName(file, deps.cwd), line: 1, column: 1 }, message: "the fleet file is not UTF-8 text" }]);
+  if (text === undefined)
+    throw new ConfigError([
+      {
+        location: { file: displayName(file, deps.cwd), line: 1, column: 1 },
+        message: "the fleet file is not UTF-8 text",
+      },
+    ]);
   return buildFromText(text, file, sha256(bytes), deps, options);
 }
 
 /** Like `loadFleet`, from text already in hand (`file` names it in messages and anchors relative paths). */
-export async function loadFleetText(text: string, file: string, deps: LoadFleetDeps, options: LoadFleetOptions = {}): Promise<DesiredFleet> {
+export async function loadFleetText(
+  text: string,
+  file: string,
+  deps: LoadFleetDeps,
+  options: LoadFleetOptions = {},
+): Promise<DesiredFleet> {
   return buildFromText(text, resolve(deps.cwd, file), sha256(text), deps, options);
 }
 
-async function buildFromText(text: string, file: string, digest: string, deps: LoadFleetDeps, options: LoadFleetOptions): Promise<DesiredFleet> {
+async function buildFromText(
+  text: string,
+  file: string,
+  digest: string,
+  deps: LoadFleetDeps,
+  options: LoadFleetOptions,
+): Promise<DesiredFleet> {
   const root = await fleetRoot(file, deps);
   const parsed = parseFleetText(text.replace(/^\uFEFF/, ""), displayName(file, deps.cwd));
   if (parsed.diagnostics.length > 0) throw new ConfigError(parsed.diagnostics);
   const data = checkedData(parsed, { env: deps.env, allowed: deps.allowEnv ?? [] });
   const diagnostics: Diagnostic[] = [];
   const scope: FleetScope = { ...root, realPath: deps.realPath };
-  const built = await buildFleet(data, { parsed, scope, readFile: deps.readFile, allowedEndpoints: deps.allowEndpoints ?? [], diagnostics, allowEmpty: options.allowEmpty ?? false });
+  const built = await buildFleet(data, {
+    parsed,
+    scope,
+    readFile: deps.readFile,
+    allowedEndpoints: deps.allowEndpoints ?? [],
+    diagnostics,
+    allowEmpty: options.allowEmpty ?? false,
+  });
   if (diagnostics.length > 0) throw new ConfigError(sortDiagnostics(diagnostics));
   return { file, sha256: digest, ...built, root };
 }
@@ -81,7 +111,11 @@ async function fleetRoot(file: string, deps: LoadFleetDeps): Promise<FleetRoot> 
   const root = await deps.realPath(resolve(deps.cwd, deps.root));
   if (!root.exists) throw new ConfigError([{ message: `--root ${deps.root}: no such directory` }]);
   if (!inside(root.path, baseDir)) {
-    throw new ConfigError([{ message: `the fleet file ${displayName(file, deps.cwd)} is not inside --root ${deps.root}: the root must contain the fleet file` }]);
+    throw new ConfigError([
+      {
+        message: `the fleet file ${displayName(file, deps.cwd)} is not inside --root ${deps.root}: the root must contain the fleet file`,
+      },
+    ]);
   }
   return { baseDir, root: root.path, label: `the --root directory (${deps.root})` };
 }
@@ -107,11 +141,19 @@ function checkedData(parsed: ParsedFleetText, env: EnvAccess): RawFleet {
   try {
     plain = parsed.doc.toJS({ maxAliasCount: 1000 });
   } catch (error) {
-    throw new ConfigError([{ location: unresolvedAlias(parsed) ?? locate(parsed, []), message: `cannot read the document: ${error instanceof Error ? error.message : String(error)}` }]);
+    throw new ConfigError([
+      {
+        location: unresolvedAlias(parsed) ?? locate(parsed, []),
+        message: `cannot read the document: ${error instanceof Error ? error.message : String(error)}`,
+      },
+    ]);
   }
   const issues: InterpolationIssue[] = [];
   const data = interpolateTree(plain, env, issues);
-  const diagnostics: Diagnostic[] = issues.map((issue) => ({ location: locate(parsed, issue.path), message: `${formatPath(issue.path)}: ${issue.message}` }));
+  const diagnostics: Diagnostic[] = issues.map((issue) => ({
+    location: locate(parsed, issue.path),
+    message: `${formatPath(issue.path)}: ${issue.message}`,
+  }));
   diagnostics.push(...validateFleet(data, parsed));
   if (diagnostics.length > 0) throw new ConfigError(sortDiagnostics(diagnostics));
   return data as RawFleet;

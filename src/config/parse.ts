@@ -19,8 +19,17 @@ export type NodePath = readonly (string | number)[];
 /** Parses YAML text. Syntax errors (tabs, bad indentation, duplicate keys…) become located diagnostics, in plain words. */
 export function parseFleetText(text: string, file: string): ParsedFleetText {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, keepSourceTokens: true, uniqueKeys: true, prettyErrors: false, strict: true });
-  const diagnostics = describeYamlErrors([...doc.errors, ...doc.warnings], text, doc).map((problem) => ({ location: locationAt({ file, lineCounter }, problem.offset), message: problem.message }));
+  const doc = parseDocument(text, {
+    lineCounter,
+    keepSourceTokens: true,
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+  });
+  const diagnostics = describeYamlErrors([...doc.errors, ...doc.warnings], text, doc).map((problem) => ({
+    location: locationAt({ file, lineCounter }, problem.offset),
+    message: problem.message,
+  }));
   return { file, doc, lineCounter, diagnostics };
 }
 
@@ -47,7 +56,8 @@ export function pairAt(doc: Document.Parsed, path: NodePath): Pair<YamlNode, Yam
   const parent = nodeAt(doc, path.slice(0, -1));
   const last = path[path.length - 1] as string | number;
   if (!isMap(parent)) return undefined;
-  return parent.items.find((item) => isPair(item) && keyText(item.key) === String(last)) as Pair<YamlNode, YamlNode | null> | undefined;
+  return parent.items.find((item) => isPair(item) && keyText(item.key) === String(last)) as
+    Pair<YamlNode, YamlNode | null> | undefined;
 }
 
 function childOf(node: unknown, segment: string | number): { value: unknown } | undefined {

@@ -21,7 +21,19 @@ export interface RawSpec {
 }
 
 /** `rollout:` as written: durations are text ("30s"), converted to milliseconds by config/rollout.ts. */
-export interface RawRollout extends Partial<Pick<RolloutPolicy, "parallelism" | "maxUnavailable" | "canary" | "onFailure" | "maxFailures" | "canaryApproval" | "checkpoints" | "maxUnhealthy">> {
+export interface RawRollout extends Partial<
+  Pick<
+    RolloutPolicy,
+    | "parallelism"
+    | "maxUnavailable"
+    | "canary"
+    | "onFailure"
+    | "maxFailures"
+    | "canaryApproval"
+    | "checkpoints"
+    | "maxUnhealthy"
+  >
+> {
   readonly pause?: RawDuration;
   readonly bake?: RawDuration;
   readonly gate?: RawGate;

@@ -8,7 +8,16 @@ import type { RawDuration, RawGate, RawRollout } from "./raw.js";
 export const DEFAULT_GATE_TIMEOUT_MS = 5 * 60_000;
 export const DEFAULT_GATE_INTERVAL_MS = 2000;
 
-export const TIMEOUT_KINDS: readonly TimeoutKind[] = ["rebuild", "reinstall", "changeos", "reboot", "stop", "start", "update-metadata", "wait"] satisfies readonly (StepKind | "wait")[];
+export const TIMEOUT_KINDS: readonly TimeoutKind[] = [
+  "rebuild",
+  "reinstall",
+  "changeos",
+  "reboot",
+  "stop",
+  "start",
+  "update-metadata",
+  "wait",
+] satisfies readonly (StepKind | "wait")[];
 
 /** `rollout:` of one layer as the model holds it: durations in milliseconds (the schema has checked their syntax). */
 export function buildRollout(raw: RawRollout): Partial<RolloutPolicy> {
@@ -24,7 +33,14 @@ export function buildRollout(raw: RawRollout): Partial<RolloutPolicy> {
 function buildGate(raw: RawGate): ReadinessGate {
   const timeoutMs = raw.timeout === undefined ? DEFAULT_GATE_TIMEOUT_MS : durationOf(raw.timeout);
   const intervalMs = raw.interval === undefined ? DEFAULT_GATE_INTERVAL_MS : Math.max(1, durationOf(raw.interval));
-  if (raw.http !== undefined) return { type: "http", url: raw.http, ...(raw.status !== undefined ? { expectStatus: raw.status } : {}), timeoutMs, intervalMs };
+  if (raw.http !== undefined)
+    return {
+      type: "http",
+      url: raw.http,
+      ...(raw.status !== undefined ? { expectStatus: raw.status } : {}),
+      timeoutMs,
+      intervalMs,
+    };
   return { type: "tcp", port: raw.tcp ?? 0, timeoutMs, intervalMs };
 }
 

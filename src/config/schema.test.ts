@@ -8,7 +8,9 @@ function properties(schema: unknown, path: string, out: [string, Json][]): [stri
   if (Array.isArray(schema)) schema.forEach((s, i) => properties(s, `${path}/${i}`, out));
   else if (schema !== null && typeof schema === "object") {
     for (const [key, value] of Object.entries(schema as Json)) {
-      if (key === "properties") for (const [name, prop] of Object.entries(value as Json)) out.push([`${path}/properties/${name}`, prop as Json]);
+      if (key === "properties")
+        for (const [name, prop] of Object.entries(value as Json))
+          out.push([`${path}/properties/${name}`, prop as Json]);
       properties(value, `${path}/${key}`, out);
     }
   }
@@ -33,10 +35,15 @@ describe("fleetSchema", () => {
     // `provider` only dispatches on `type`; the schema of each provider type it selects is closed.
     const defs = fleetSchema["$defs"] as Record<string, Json>;
     const open = Object.entries(defs)
-      .filter(([, def]) => def["type"] === "object" && def["properties"] !== undefined && def["additionalProperties"] !== false)
+      .filter(
+        ([, def]) =>
+          def["type"] === "object" && def["properties"] !== undefined && def["additionalProperties"] !== false,
+      )
       .map(([name]) => name);
     expect(open).toEqual(["provider"]);
-    const dispatched = (defs["provider"]?.["allOf"] as Json[]).map((branch) => String((branch["then"] as Json)["$ref"]).replace("#/$defs/", ""));
+    const dispatched = (defs["provider"]?.["allOf"] as Json[]).map((branch) =>
+      String((branch["then"] as Json)["$ref"]).replace("#/$defs/", ""),
+    );
     expect(dispatched.sort()).toEqual(["huaweicloudProvider", "jdcloudProvider", "openstackProvider", "simProvider"]);
     for (const name of dispatched) expect(defs[name]?.["additionalProperties"]).toBe(false);
   });

@@ -8,7 +8,9 @@ export type JsonSchema = Readonly<Record<string, unknown>>;
  * for validation, `reform schema fleet` and editors. Resolved from this module's own location, so it
  * works from `src/` and from `dist/`.
  */
-export const fleetSchema: JsonSchema = JSON.parse(readFileSync(new URL("../../schemas/fleet.schema.json", import.meta.url), "utf8")) as JsonSchema;
+export const fleetSchema: JsonSchema = JSON.parse(
+  readFileSync(new URL("../../schemas/fleet.schema.json", import.meta.url), "utf8"),
+) as JsonSchema;
 
 /** The schema's `$id`. */
 export const FLEET_SCHEMA_ID = "https://reform.dev/schemas/fleet.schema.json";

@@ -24,10 +24,16 @@ export interface SecretContext {
  * "environment variable JD_ROOT_PASSWORD is not set (password of dc1/web-1)", located when `context` says where.
  * A file's single trailing newline is dropped.
  */
-export async function resolveSecret(ref: SecretRef, deps: ResolveSecretDeps, context: SecretContext = {}): Promise<Secret> {
+export async function resolveSecret(
+  ref: SecretRef,
+  deps: ResolveSecretDeps,
+  context: SecretContext = {},
+): Promise<Secret> {
   const what = context.what ?? "secret";
   const fail = (message: string): never => {
-    throw new ConfigError([{ ...(context.location ? { location: context.location } : {}), message: `${message} (${what})` }]);
+    throw new ConfigError([
+      { ...(context.location ? { location: context.location } : {}), message: `${message} (${what})` },
+    ]);
   };
   if ("env" in ref) {
     const value = deps.env[ref.env];

@@ -26,9 +26,15 @@ describe("validateFleet", () => {
   });
 
   it("collapses oneOf fan-out into one message per location", () => {
-    expect(messages(`${head}    spec: { image: { id: x, name: y } }\n`)).toEqual(["f.yaml:6:20: instances[0].spec.image: use only one of 'name', 'id'"]);
-    expect(messages(`${head}    spec: { image: {} }\n`)).toEqual(["f.yaml:6:20: instances[0].spec.image: missing key: expected exactly one of 'name', 'id'"]);
-    expect(messages(`${head}    spec: { image: { id: 5 } }\n`)).toEqual(['f.yaml:6:26: instances[0].spec.image.id: expected a string, got the number 5; quote it: "5"']);
+    expect(messages(`${head}    spec: { image: { id: x, name: y } }\n`)).toEqual([
+      "f.yaml:6:20: instances[0].spec.image: use only one of 'name', 'id'",
+    ]);
+    expect(messages(`${head}    spec: { image: {} }\n`)).toEqual([
+      "f.yaml:6:20: instances[0].spec.image: missing key: expected exactly one of 'name', 'id'",
+    ]);
+    expect(messages(`${head}    spec: { image: { id: 5 } }\n`)).toEqual([
+      'f.yaml:6:26: instances[0].spec.image.id: expected a string, got the number 5; quote it: "5"',
+    ]);
     expect(messages(`${head}    spec: { userData: 5 }\n`)).toEqual([
       "f.yaml:6:23: instances[0].spec.userData: expected user_data { inline: TEXT }, { file: PATH } or { base64: DATA }, or null, got the number 5",
     ]);
@@ -37,12 +43,16 @@ describe("validateFleet", () => {
   it("explains counts and percentages for maxUnavailable", () => {
     const text = `${head}defaults: { rollout: { maxUnavailable: MAX } }\n`;
     expect(messages(text.replace("MAX", "0"))).toEqual(["f.yaml:6:40: defaults.rollout.maxUnavailable: must be >= 1"]);
-    expect(messages(text.replace("MAX", "[1]"))[0]).toContain("expected a count (1, 2, …) or a percentage from \"1%\" to \"100%\", got a list");
+    expect(messages(text.replace("MAX", "[1]"))[0]).toContain(
+      'expected a count (1, 2, …) or a percentage from "1%" to "100%", got a list',
+    );
     expect(messages(text.replace("MAX", '"100%"'))).toEqual([]);
   });
 
   it("reports every error, not only the first", () => {
-    expect(messages(`${head}    spec: { power: on, metadataPolicy: all }\n    policy: { onImageChange: ask }\n`)).toHaveLength(3);
+    expect(
+      messages(`${head}    spec: { power: on, metadataPolicy: all }\n    policy: { onImageChange: ask }\n`),
+    ).toHaveLength(3);
   });
 
   it("never echoes a literal password", () => {

@@ -40,6 +40,7 @@ function dedupe(issues: readonly Issue[]): Issue[] {
 
 /** In source order (unlocated ones last), so a long list reads top to bottom. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-  const rank = (d: Diagnostic) => (d.location ? d.location.line * 1_000_000 + d.location.column : Number.MAX_SAFE_INTEGER);
+  const rank = (d: Diagnostic) =>
+    d.location ? d.location.line * 1_000_000 + d.location.column : Number.MAX_SAFE_INTEGER;
   return [...diagnostics].sort((a, b) => rank(a) - rank(b));
 }

@@ -25,7 +25,10 @@ instances:
 const JARGON = /implicit|flow|block|compact|scalar|collection|mapping items|plain value|document/i;
 
 /** One edit a hurried author makes: a character deleted or doubled, a space or tab put at a line's start, a quote or bracket added. */
-const edit = fc.record({ at: fc.nat(), kind: fc.constantFrom("delete", "double", "space", "tab", '"', "{", "[", ":", "- ") });
+const edit = fc.record({
+  at: fc.nat(),
+  kind: fc.constantFrom("delete", "double", "space", "tab", '"', "{", "[", ":", "- "),
+});
 
 function apply(text: string, e: { at: number; kind: string }): string {
   const lines = text.split("\n");
@@ -71,14 +74,56 @@ describe("YAML syntax errors", () => {
   });
 
   it.each([
-    ["a line indented deeper after a value (the parser points at the value, a line early)", "a: 1\nb: x\n  c: 2\n", 3, 3, "this line is indented deeper than the one above it, which already has its value: check its indentation (spaces only)"],
-    ["a key less indented than its siblings", "a:\n  b: 1\n c: 2\n", 3, 2, "this line does not line up with the keys above it"],
-    ["the bad line after a comment (the parser points at the comment)", "a:\n  b: 1\n  # note\n   c: 2\n", 4, 4, "this line does not line up with the keys above it"],
-    ["a list item out of line", "l:\n  - a: 1\n   - b: 2\n", 3, 4, "this list item does not line up with the items above it"],
-    ["a quote never closed (the parser points at the end of the file)", 'a: "x\nb: 2\n', 1, 4, "this quoted text has no closing quote"],
-    ["a bracket never closed (the parser points past it)", "a: [1, 2\nb: 3\n", 1, 4, "the '[' opened here is not closed with ']'"],
+    [
+      "a line indented deeper after a value (the parser points at the value, a line early)",
+      "a: 1\nb: x\n  c: 2\n",
+      3,
+      3,
+      "this line is indented deeper than the one above it, which already has its value: check its indentation (spaces only)",
+    ],
+    [
+      "a key less indented than its siblings",
+      "a:\n  b: 1\n c: 2\n",
+      3,
+      2,
+      "this line does not line up with the keys above it",
+    ],
+    [
+      "the bad line after a comment (the parser points at the comment)",
+      "a:\n  b: 1\n  # note\n   c: 2\n",
+      4,
+      4,
+      "this line does not line up with the keys above it",
+    ],
+    [
+      "a list item out of line",
+      "l:\n  - a: 1\n   - b: 2\n",
+      3,
+      4,
+      "this list item does not line up with the items above it",
+    ],
+    [
+      "a quote never closed (the parser points at the end of the file)",
+      'a: "x\nb: 2\n',
+      1,
+      4,
+      "this quoted text has no closing quote",
+    ],
+    [
+      "a bracket never closed (the parser points past it)",
+      "a: [1, 2\nb: 3\n",
+      1,
+      4,
+      "the '[' opened here is not closed with ']'",
+    ],
     ["a key without its colon", "a:\n  b\n  c: 1\n", 2, 3, "'b' has no ':' after it"],
-    ["': ' inside a value", "a: b: c\n", 1, 4, "this value contains ': ', which starts a nested map here: quote the value"],
+    [
+      "': ' inside a value",
+      "a: b: c\n",
+      1,
+      4,
+      "this value contains ': ', which starts a nested map here: quote the value",
+    ],
     ["a tab", "a:\n\tb: 1\n", 2, 1, "a tab indents this line: indent with spaces"],
   ])("%s", (_what, text, line, column, message) => {
     const { diagnostics } = parseFleetText(text, "f.yaml");

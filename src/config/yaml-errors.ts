@@ -41,32 +41,131 @@ interface Found {
 }
 
 /** Parser error code (and message) → the author's words and place. First match wins; the last rule catches the rest. */
-const RULES: readonly { readonly code?: string; readonly says?: RegExp; readonly describe: (f: Found) => YamlProblem }[] = [
+const RULES: readonly {
+  readonly code?: string;
+  readonly says?: RegExp;
+  readonly describe: (f: Found) => YamlProblem;
+}[] = [
   { code: "TAB_AS_INDENT", describe: (f) => at(f.start, "a tab indents this line: indent with spaces") },
   { code: "DUPLICATE_KEY", describe: duplicateKey },
-  { code: "BAD_INDENT", says: /^Flow (map|sequence)/, describe: (f) => at(contentStart(f.text, f.start), `this line inside ${brackets(f.says)} must be indented deeper than the key it belongs to: ${INDENTATION}`) },
-  { code: "BAD_INDENT", says: /sequence items/, describe: (f) => at(contentStart(f.text, f.start), `this list item does not line up with the items above it (their '- ' start in one column): ${INDENTATION}`) },
-  { code: "BAD_INDENT", says: /mapping items/, describe: (f) => at(contentStart(f.text, f.start), `this line does not line up with the keys above it (the keys of one map start in one column): ${INDENTATION}`) },
-  { code: "BAD_INDENT", says: /less indented than their first line/, describe: (f) => at(contentStart(f.text, f.start), `this line of ${TEXT_BLOCK} is indented less than its first line: ${INDENTATION}`) },
-  { code: "BAD_INDENT", says: /Block scalar values in collections/, describe: (f) => at(contentStart(f.text, f.start), `${TEXT_BLOCK} must be indented deeper than its key: ${INDENTATION}`) },
-  { code: "MISSING_CHAR", says: /more-indented leading empty lines/, describe: (f) => at(f.start, `${TEXT_BLOCK} starts with blank lines indented deeper than its first line: remove their spaces`) },
-  { code: "BAD_SCALAR_START", says: /block scalar indicator/, describe: (f) => at(f.start, "a value cannot start with '|' or '>' here: they go right after a key's ':', with the text on the lines below; quote the value otherwise") },
-  { code: "UNEXPECTED_TOKEN", says: /Block scalar header/, describe: (f) => at(f.start, "nothing may follow '|' or '>' on its line: the text goes on the lines below, indented") },
-  { code: "BLOCK_IN_FLOW", describe: (f) => at(f.start, "inside '{ … }' or '[ … ]' a value containing ': ' (or '- ') needs quotes; or write the map on lines of its own") },
-  { code: "MULTILINE_IMPLICIT_KEY", says: /flow sequence/, describe: (f) => at(f.start, "a key inside '[ … ]' must be on one line") },
+  {
+    code: "BAD_INDENT",
+    says: /^Flow (map|sequence)/,
+    describe: (f) =>
+      at(
+        contentStart(f.text, f.start),
+        `this line inside ${brackets(f.says)} must be indented deeper than the key it belongs to: ${INDENTATION}`,
+      ),
+  },
+  {
+    code: "BAD_INDENT",
+    says: /sequence items/,
+    describe: (f) =>
+      at(
+        contentStart(f.text, f.start),
+        `this list item does not line up with the items above it (their '- ' start in one column): ${INDENTATION}`,
+      ),
+  },
+  {
+    code: "BAD_INDENT",
+    says: /mapping items/,
+    describe: (f) =>
+      at(
+        contentStart(f.text, f.start),
+        `this line does not line up with the keys above it (the keys of one map start in one column): ${INDENTATION}`,
+      ),
+  },
+  {
+    code: "BAD_INDENT",
+    says: /less indented than their first line/,
+    describe: (f) =>
+      at(
+        contentStart(f.text, f.start),
+        `this line of ${TEXT_BLOCK} is indented less than its first line: ${INDENTATION}`,
+      ),
+  },
+  {
+    code: "BAD_INDENT",
+    says: /Block scalar values in collections/,
+    describe: (f) =>
+      at(contentStart(f.text, f.start), `${TEXT_BLOCK} must be indented deeper than its key: ${INDENTATION}`),
+  },
+  {
+    code: "MISSING_CHAR",
+    says: /more-indented leading empty lines/,
+    describe: (f) =>
+      at(f.start, `${TEXT_BLOCK} starts with blank lines indented deeper than its first line: remove their spaces`),
+  },
+  {
+    code: "BAD_SCALAR_START",
+    says: /block scalar indicator/,
+    describe: (f) =>
+      at(
+        f.start,
+        "a value cannot start with '|' or '>' here: they go right after a key's ':', with the text on the lines below; quote the value otherwise",
+      ),
+  },
+  {
+    code: "UNEXPECTED_TOKEN",
+    says: /Block scalar header/,
+    describe: (f) =>
+      at(f.start, "nothing may follow '|' or '>' on its line: the text goes on the lines below, indented"),
+  },
+  {
+    code: "BLOCK_IN_FLOW",
+    describe: (f) =>
+      at(
+        f.start,
+        "inside '{ … }' or '[ … ]' a value containing ': ' (or '- ') needs quotes; or write the map on lines of its own",
+      ),
+  },
+  {
+    code: "MULTILINE_IMPLICIT_KEY",
+    says: /flow sequence/,
+    describe: (f) => at(f.start, "a key inside '[ … ]' must be on one line"),
+  },
   { code: "MULTILINE_IMPLICIT_KEY", describe: scalarThenDeeper },
   { code: "BLOCK_AS_IMPLICIT_KEY", describe: scalarThenDeeper },
-  { code: "MISSING_CHAR", says: /closing ["']?quote/i, describe: (f) => at(f.start, "this quoted text has no closing quote: it runs on to the end of the file") },
-  { code: "MISSING_CHAR", says: /followed by map values/, describe: (f) => at(f.start, `'${snippet(f)}' has no ':' after it: a key needs one (a value goes after the ':' of its key)`) },
-  { code: "MISSING_CHAR", says: /^Missing ,/, describe: (f) => at(f.start, `a ',' is missing before this, between the items of ${brackets(f.says)}`) },
-  { code: "MISSING_CHAR", says: /without - indicator/, describe: (f) => at(contentStart(f.text, f.start), "this list item has no '- ' before it") },
-  { code: "UNEXPECTED_TOKEN", says: /block-seq-ind on same line/, describe: (f) => at(f.start, "a list ('- ') cannot start on the line of its key: put it on the next line, indented") },
+  {
+    code: "MISSING_CHAR",
+    says: /closing ["']?quote/i,
+    describe: (f) => at(f.start, "this quoted text has no closing quote: it runs on to the end of the file"),
+  },
+  {
+    code: "MISSING_CHAR",
+    says: /followed by map values/,
+    describe: (f) =>
+      at(f.start, `'${snippet(f)}' has no ':' after it: a key needs one (a value goes after the ':' of its key)`),
+  },
+  {
+    code: "MISSING_CHAR",
+    says: /^Missing ,/,
+    describe: (f) => at(f.start, `a ',' is missing before this, between the items of ${brackets(f.says)}`),
+  },
+  {
+    code: "MISSING_CHAR",
+    says: /without - indicator/,
+    describe: (f) => at(contentStart(f.text, f.start), "this list item has no '- ' before it"),
+  },
+  {
+    code: "UNEXPECTED_TOKEN",
+    says: /block-seq-ind on same line/,
+    describe: (f) =>
+      at(f.start, "a list ('- ') cannot start on the line of its key: put it on the next line, indented"),
+  },
   { describe: unexpected },
 ];
 
 function describe(error: YAMLError, text: string): YamlProblem {
-  const found: Found = { start: error.pos[0], end: error.pos[1], says: error.message.split("\n")[0] ?? error.message, text };
-  const rule = RULES.find((r) => (r.code === undefined || r.code === error.code) && (r.says === undefined || r.says.test(found.says)));
+  const found: Found = {
+    start: error.pos[0],
+    end: error.pos[1],
+    says: error.message.split("\n")[0] ?? error.message,
+    text,
+  };
+  const rule = RULES.find(
+    (r) => (r.code === undefined || r.code === error.code) && (r.says === undefined || r.says.test(found.says)),
+  );
   return (rule ?? (RULES[RULES.length - 1] as (typeof RULES)[number])).describe(found);
 }
 
@@ -76,7 +175,12 @@ function at(offset: number, message: string): YamlProblem {
 
 function duplicateKey(f: Found): YamlProblem {
   const key = /^("[^"\n]*"|'[^'\n]*'|[^:#\n]+?)\s*:/.exec(f.text.slice(f.start))?.[1];
-  return at(f.start, key ? `duplicate key '${key.replace(/^["']|["']$/g, "")}': map keys must be unique` : "duplicate key: map keys must be unique");
+  return at(
+    f.start,
+    key
+      ? `duplicate key '${key.replace(/^["']|["']$/g, "")}': map keys must be unique`
+      : "duplicate key: map keys must be unique",
+  );
 }
 
 /**
@@ -88,10 +192,23 @@ function scalarThenDeeper(f: Found): YamlProblem {
   const isValue = /:\s|-\s/.test(text.slice(lineStart(text, start), start));
   const spans = text.slice(start, end).includes("\n");
   const restOfLine = text.slice(start).split("\n")[0] ?? "";
-  if (isValue && !spans && /:(\s|$)/.test(restOfLine)) return at(start, "this value contains ': ', which starts a nested map here: quote the value");
-  const deeper = isValue ? (spans ? contentStart(text, lineStart(text, end)) : nextContentLine(text, start)) : undefined;
-  if (deeper !== undefined) return at(deeper, `this line is indented deeper than the one above it, which already has its value: ${INDENTATION}`);
-  if (spans) return at(start, `'${snippet(f)}' has no ':' after it: a key needs one (or the lines below it are indented too deep)`);
+  if (isValue && !spans && /:(\s|$)/.test(restOfLine))
+    return at(start, "this value contains ': ', which starts a nested map here: quote the value");
+  const deeper = isValue
+    ? spans
+      ? contentStart(text, lineStart(text, end))
+      : nextContentLine(text, start)
+    : undefined;
+  if (deeper !== undefined)
+    return at(
+      deeper,
+      `this line is indented deeper than the one above it, which already has its value: ${INDENTATION}`,
+    );
+  if (spans)
+    return at(
+      start,
+      `'${snippet(f)}' has no ':' after it: a key needs one (or the lines below it are indented too deep)`,
+    );
   return at(contentStart(text, start), `this line's indentation does not fit the lines above it: ${INDENTATION}`);
 }
 
@@ -101,7 +218,10 @@ function unexpected(f: Found): YamlProblem {
   const where = contentStart(f.text, f.start);
   const token = what === "" ? "this" : `'${what}'`;
   if (where === f.start || what === "") return at(where, `${token} is not expected here: ${INDENTATION}`);
-  return at(f.start, `${token} is not expected here: check what comes before it on this line (a ':', ',', quote or bracket too many or missing)`);
+  return at(
+    f.start,
+    `${token} is not expected here: check what comes before it on this line (a ':', ',', quote or bracket too many or missing)`,
+  );
 }
 
 /** The first `{`, `[` or quote left open: where it starts, and what is wrong. */
@@ -158,7 +278,8 @@ function contentStart(text: string, offset: number): number {
     const indent = /^[ \t]*/.exec(text.slice(begin))?.[0].length ?? 0;
     const next = text.indexOf("\n", begin);
     const first = text[begin + indent];
-    if ((first !== "\n" && first !== "#" && first !== undefined) || next === -1) return first === undefined ? begin : begin + indent;
+    if ((first !== "\n" && first !== "#" && first !== undefined) || next === -1)
+      return first === undefined ? begin : begin + indent;
     begin = next + 1;
   }
 }

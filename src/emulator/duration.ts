@@ -3,7 +3,8 @@ const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 
 /** "2s", "500ms", "1m", "1.5s", "1m30s", 1500 (ms) or "1500" (ms) → milliseconds. Throws on anything else. */
 export function parseDuration(text: string | number): number {
   if (typeof text === "number") {
-    if (!Number.isFinite(text) || text < 0) throw new RangeError(`invalid duration ${text}: expected a non-negative number of milliseconds`);
+    if (!Number.isFinite(text) || text < 0)
+      throw new RangeError(`invalid duration ${text}: expected a non-negative number of milliseconds`);
     return text;
   }
   const trimmed = text.trim();

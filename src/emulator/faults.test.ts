@@ -16,14 +16,24 @@ import { parseWorld } from "./world.js";
 const WORLD = parseWorld("openstack:\n  users: [{ name: alice, password: alice-pw, project: demo }]\n", "world.yaml");
 
 async function outcomes(seed: number, count: number): Promise<string[]> {
-  const emulator = await startEmulator({ world: WORLD, seed, faults: { error5xxRate: 0.2, rate429: 0.2, dropRate: 0.1, retryAfterSeconds: 7 } });
+  const emulator = await startEmulator({
+    world: WORLD,
+    seed,
+    faults: { error5xxRate: 0.2, rate429: 0.2, dropRate: 0.1, retryAfterSeconds: 7 },
+  });
   try {
     const token = await tokenFor(emulator, "alice", "alice-pw");
     const results: string[] = [];
     for (let i = 0; i < count; i++) {
       try {
         const reply = await call(`${emulator.urls.compute}/servers`, { headers: { "x-auth-token": token } });
-        results.push(reply.status === 429 ? `429/${String(reply.headers["retry-after"])}/${reply.body.overLimit.code as number}` : reply.status === 503 ? `503/${Object.keys(reply.body)[0] as string}` : String(reply.status));
+        results.push(
+          reply.status === 429
+            ? `429/${String(reply.headers["retry-after"])}/${reply.body.overLimit.code as number}`
+            : reply.status === 503
+              ? `503/${Object.keys(reply.body)[0] as string}`
+              : String(reply.status),
+        );
       } catch {
         results.push("dropped");
       }
@@ -97,7 +107,10 @@ async function novaSession(faults: Partial<FaultOptions>) {
 const REBUILD = { rebuild: { imageRef: "22222222-2222-4222-8222-222222222222", metadata: { owner: "team" } } };
 
 /** A raw HTTP exchange: what arrived before the connection ended. */
-function rawGet(url: string, headers: Record<string, string>): Promise<{ status?: number; body: string; error?: string }> {
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status?: number; body: string; error?: string }> {
   return new Promise((resolve) => {
     let status: number | undefined;
     let body = "";
@@ -114,10 +127,23 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ status?
 
 describe("fault kinds beyond 5xx, 429 and drops", () => {
   it("reads the world file's faults section, with located errors", () => {
-    const world = parseWorld("faults:\n  error5xxRate: 0.05\n  ambiguousRate: 0.5\n  latency: 20ms\n  flap: 1s\n  retryAfterSeconds: 2\n", "w.yaml");
-    expect(world.faults).toEqual({ error5xxRate: 0.05, ambiguousRate: 0.5, latencyMs: 20, flapMs: 1000, retryAfterSeconds: 2 });
-    expect(() => parseWorld("faults:\n  dropRate: 2\n", "w.yaml")).toThrow(/^w\.yaml:2:13: faults\.dropRate must be a number from 0 to 1/);
-    expect(() => parseWorld("faults:\n  dropRat: 0.1\n", "w.yaml")).toThrow(/^w\.yaml:2:3: faults: unknown key "dropRat"/);
+    const world = parseWorld(
+      "faults:\n  error5xxRate: 0.05\n  ambiguousRate: 0.5\n  latency: 20ms\n  flap: 1s\n  retryAfterSeconds: 2\n",
+      "w.yaml",
+    );
+    expect(world.faults).toEqual({
+      error5xxRate: 0.05,
+      ambiguousRate: 0.5,
+      latencyMs: 20,
+      flapMs: 1000,
+      retryAfterSeconds: 2,
+    });
+    expect(() => parseWorld("faults:\n  dropRate: 2\n", "w.yaml")).toThrow(
+      /^w\.yaml:2:13: faults\.dropRate must be a number from 0 to 1/,
+    );
+    expect(() => parseWorld("faults:\n  dropRat: 0.1\n", "w.yaml")).toThrow(
+      /^w\.yaml:2:3: faults: unknown key "dropRat"/,
+    );
   });
 
   it("drops mid-request (no answer) and mid-response (status and headers, then a cut body) distinctly", async () => {
@@ -154,14 +180,31 @@ describe("fault kinds beyond 5xx, 429 and drops", () => {
       expect(after.status).toBe("REBUILD");
       expect(after.image.id).toBe("22222222-2222-4222-8222-222222222222");
       expect(emulator.stats.duplicates).toEqual([]);
-      await waitFor(() => api(`/servers/${id("web-1")}`), (r) => r.body.server.status === "ACTIVE");
+      await waitFor(
+        () => api(`/servers/${id("web-1")}`),
+        (r) => r.body.server.status === "ACTIVE",
+      );
       await expect(api(`/servers/${id("web-1")}/action`, { method: "POST", body: REBUILD })).rejects.toThrow();
-      expect(emulator.stats.duplicates).toEqual([expect.objectContaining({ serverId: id("web-1"), count: 2, request: `POST /compute/v2.1/servers/${id("web-1")}/action` })]);
+      expect(emulator.stats.duplicates).toEqual([
+        expect.objectContaining({
+          serverId: id("web-1"),
+          count: 2,
+          request: `POST /compute/v2.1/servers/${id("web-1")}/action`,
+        }),
+      ]);
       // The same rebuild of another server is not a duplicate; nor is a repeat after another mutation in between.
       await expect(api(`/servers/${id("web-2")}/action`, { method: "POST", body: REBUILD })).rejects.toThrow();
-      await waitFor(() => api(`/servers/${id("web-2")}`), (r) => r.body.server.status === "ACTIVE");
-      await expect(api(`/servers/${id("web-2")}/action`, { method: "POST", body: { "os-stop": null } })).rejects.toThrow();
-      await waitFor(() => api(`/servers/${id("web-2")}`), (r) => r.body.server.status === "SHUTOFF");
+      await waitFor(
+        () => api(`/servers/${id("web-2")}`),
+        (r) => r.body.server.status === "ACTIVE",
+      );
+      await expect(
+        api(`/servers/${id("web-2")}/action`, { method: "POST", body: { "os-stop": null } }),
+      ).rejects.toThrow();
+      await waitFor(
+        () => api(`/servers/${id("web-2")}`),
+        (r) => r.body.server.status === "SHUTOFF",
+      );
       await expect(api(`/servers/${id("web-2")}/action`, { method: "POST", body: REBUILD })).rejects.toThrow();
       expect(emulator.stats.duplicates).toHaveLength(1);
     } finally {
@@ -173,7 +216,10 @@ describe("fault kinds beyond 5xx, 429 and drops", () => {
     const { emulator, api, id } = await novaSession({ actionFailRate: 1 });
     try {
       expect((await api(`/servers/${id("web-1")}/action`, { method: "POST", body: REBUILD })).status).toBe(202);
-      const done = await waitFor(() => api(`/servers/${id("web-1")}`), (r) => r.body.server.status !== "REBUILD");
+      const done = await waitFor(
+        () => api(`/servers/${id("web-1")}`),
+        (r) => r.body.server.status !== "REBUILD",
+      );
       expect(done.body.server.status).toBe("ERROR");
       expect(done.body.server.fault.message).toBe(INJECTED_FAILURE);
       expect(done.body.server.image.id).toBe("11111111-1111-4111-8111-111111111111");
@@ -186,7 +232,9 @@ describe("fault kinds beyond 5xx, 429 and drops", () => {
   it("makes a server flap after an action: its status toggles, then settles", async () => {
     const { emulator, api, id } = await novaSession({ flapRate: 1, flapMs: 120 });
     try {
-      expect((await api(`/servers/${id("web-2")}/action`, { method: "POST", body: { reboot: { type: "SOFT" } } })).status).toBe(202);
+      expect(
+        (await api(`/servers/${id("web-2")}/action`, { method: "POST", body: { reboot: { type: "SOFT" } } })).status,
+      ).toBe(202);
       const seen: string[] = [];
       const end = Date.now() + 600;
       while (Date.now() < end) {
@@ -207,7 +255,11 @@ describe("fault kinds beyond 5xx, 429 and drops", () => {
   it("answers 429 in bursts: a drawn 429 is followed by throttleBurst - 1 more", () => {
     const injector = new FaultInjector({ ...NO_FAULTS, rate429: 0.05, throttleBurst: 4 }, 3);
     const decisions = Array.from({ length: 4000 }, () => injector.decide());
-    const runs = decisions.join(",").split(/(?:,?none)+,?/).filter((r) => r !== "").map((r) => r.split(",").length);
+    const runs = decisions
+      .join(",")
+      .split(/(?:,?none)+,?/)
+      .filter((r) => r !== "")
+      .map((r) => r.split(",").length);
     expect(runs.length).toBeGreaterThan(20);
     expect(runs.every((n) => n % 4 === 0)).toBe(true);
   });
@@ -231,18 +283,56 @@ describe("fault kinds beyond 5xx, 429 and drops", () => {
 });
 
 describe("Huawei job faults", () => {
-  const server = (): HwServer => ({ id: "s1", name: "hw-1", status: "SHUTOFF", imageId: "img-1", keyName: null, metadata: {}, userData: null, created: "", updated: "" });
-  const state = (s: HwServer): HuaweiState => ({ projectId: "p", userId: "u", credentials: [], images: [{ id: "img-1", name: "euler", cloudInit: true }], keypairs: [], servers: [s], jobs: {}, batches: {} });
-  const ctx = (st: HuaweiState, faults: CloudFaults): ActionContext => ({ state: st, now: 1000, newId: () => "job-1", timings: { reinstall: 100, rebuild: 100, reboot: 10, stop: 10, start: 10 }, record: () => undefined, faults });
+  const server = (): HwServer => ({
+    id: "s1",
+    name: "hw-1",
+    status: "SHUTOFF",
+    imageId: "img-1",
+    keyName: null,
+    metadata: {},
+    userData: null,
+    created: "",
+    updated: "",
+  });
+  const state = (s: HwServer): HuaweiState => ({
+    projectId: "p",
+    userId: "u",
+    credentials: [],
+    images: [{ id: "img-1", name: "euler", cloudInit: true }],
+    keypairs: [],
+    servers: [s],
+    jobs: {},
+    batches: {},
+  });
+  const ctx = (st: HuaweiState, faults: CloudFaults): ActionContext => ({
+    state: st,
+    now: 1000,
+    newId: () => "job-1",
+    timings: { reinstall: 100, rebuild: 100, reboot: 10, stop: 10, start: 10 },
+    record: () => undefined,
+    faults,
+  });
   const body = { "os-reinstall": { adminpass: "Pa55-word-x", metadata: { user_data: "aGk=" } } };
 
   it("a hung job stays RUNNING for ever and keeps the server busy; a failed one ends FAIL with fail_reason", () => {
     const hung = state(server());
-    const reply = reprovision(ctx(hung, { ...NO_CLOUD_FAULTS, hangs: () => true }), hung.servers[0] as HwServer, "v2", "reinstall", body);
+    const reply = reprovision(
+      ctx(hung, { ...NO_CLOUD_FAULTS, hangs: () => true }),
+      hung.servers[0] as HwServer,
+      "v2",
+      "reinstall",
+      body,
+    );
     expect(reply.status).toBe(200);
     expect(jobView(hung, "job-1", 1000 + 365 * 86_400_000)).toMatchObject({ status: "RUNNING", fail_reason: null });
     const failed = state(server());
-    reprovision(ctx(failed, { ...NO_CLOUD_FAULTS, actionFailure: () => INJECTED_FAILURE }), failed.servers[0] as HwServer, "v2", "reinstall", body);
+    reprovision(
+      ctx(failed, { ...NO_CLOUD_FAULTS, actionFailure: () => INJECTED_FAILURE }),
+      failed.servers[0] as HwServer,
+      "v2",
+      "reinstall",
+      body,
+    );
     expect(jobView(failed, "job-1", 2000)).toMatchObject({ status: "FAIL", fail_reason: INJECTED_FAILURE });
   });
 });

@@ -34,7 +34,16 @@ export const NO_CLOUD_FAULTS: CloudFaults = { actionFailure: () => undefined, ha
 /** The message of an injected action failure, in every cloud's error field. */
 export const INJECTED_FAILURE = "Injected fault: the host failed to reprovision the server";
 
-const RATE_KEYS = ["error5xxRate", "rate429", "dropRate", "dropResponseRate", "ambiguousRate", "actionFailRate", "hangRate", "flapRate"] as const;
+const RATE_KEYS = [
+  "error5xxRate",
+  "rate429",
+  "dropRate",
+  "dropResponseRate",
+  "ambiguousRate",
+  "actionFailRate",
+  "hangRate",
+  "flapRate",
+] as const;
 
 /**
  * Seeded fault decisions. Each kind draws from its own stream, so enabling one kind does not move the others:
@@ -115,9 +124,12 @@ export function checkFaultOptions(options: FaultOptions): FaultOptions {
     const rate = options[key];
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`fault option ${key} must be between 0 and 1, not ${rate}`);
   }
-  if (options.dropRate + options.error5xxRate + options.rate429 > 1) throw new RangeError("fault rates add up to more than 1");
-  if (options.dropResponseRate + options.ambiguousRate > 1) throw new RangeError("dropResponseRate and ambiguousRate add up to more than 1");
-  if (!(options.throttleBurst >= 1)) throw new RangeError(`fault option throttleBurst must be at least 1, not ${options.throttleBurst}`);
+  if (options.dropRate + options.error5xxRate + options.rate429 > 1)
+    throw new RangeError("fault rates add up to more than 1");
+  if (options.dropResponseRate + options.ambiguousRate > 1)
+    throw new RangeError("dropResponseRate and ambiguousRate add up to more than 1");
+  if (!(options.throttleBurst >= 1))
+    throw new RangeError(`fault option throttleBurst must be at least 1, not ${options.throttleBurst}`);
   for (const key of ["latencyMs", "retryAfterSeconds", "flapMs"] as const) {
     if (!(options[key] >= 0)) throw new RangeError(`fault option ${key} must be non-negative, not ${options[key]}`);
   }
@@ -125,7 +137,10 @@ export function checkFaultOptions(options: FaultOptions): FaultOptions {
 }
 
 /** The hooks with every injected fault counted in `counts` (the emulator's stats). */
-export function countedFaults(faults: CloudFaults, counts: Record<"failedActions" | "hungJobs" | "flaps", number>): CloudFaults {
+export function countedFaults(
+  faults: CloudFaults,
+  counts: Record<"failedActions" | "hungJobs" | "flaps", number>,
+): CloudFaults {
   return {
     actionFailure() {
       const failure = faults.actionFailure();
@@ -145,7 +160,16 @@ export function countedFaults(faults: CloudFaults, counts: Record<"failedActions
   };
 }
 
-const WORLD_RATE_KEYS = ["error5xxRate", "rate429", "dropRate", "dropResponseRate", "ambiguousRate", "actionFailRate", "hangRate", "flapRate"] as const;
+const WORLD_RATE_KEYS = [
+  "error5xxRate",
+  "rate429",
+  "dropRate",
+  "dropResponseRate",
+  "ambiguousRate",
+  "actionFailRate",
+  "hangRate",
+  "flapRate",
+] as const;
 const WORLD_FAULT_KEYS = [...WORLD_RATE_KEYS, "latency", "retryAfterSeconds", "throttleBurst", "flap"] as const;
 
 /** The world file's `faults:` section: rates in 0..1, `latency` and `flap` as durations, `retryAfterSeconds` a number. */
@@ -154,8 +178,10 @@ export function parseWorldFaults(reader: YamlReader, node: unknown): Partial<Fau
   for (const [key, entry] of reader.entries(node, "faults", WORLD_FAULT_KEYS)) {
     if (key === "latency") faults.latencyMs = reader.duration(entry.value, "faults.latency");
     else if (key === "flap") faults.flapMs = reader.duration(entry.value, "faults.flap");
-    else if (key === "retryAfterSeconds") faults.retryAfterSeconds = numberIn(reader, entry.value, "faults.retryAfterSeconds", 0, 3600);
-    else if (key === "throttleBurst") faults.throttleBurst = numberIn(reader, entry.value, "faults.throttleBurst", 1, 1000);
+    else if (key === "retryAfterSeconds")
+      faults.retryAfterSeconds = numberIn(reader, entry.value, "faults.retryAfterSeconds", 0, 3600);
+    else if (key === "throttleBurst")
+      faults.throttleBurst = numberIn(reader, entry.value, "faults.throttleBurst", 1, 1000);
     else faults[key as (typeof WORLD_RATE_KEYS)[number]] = numberIn(reader, entry.value, `faults.${key}`, 0, 1);
   }
   return faults;
@@ -163,6 +189,7 @@ export function parseWorldFaults(reader: YamlReader, node: unknown): Partial<Fau
 
 function numberIn(reader: YamlReader, node: unknown, what: string, min: number, max: number): number {
   const value = isScalar(node) ? node.value : undefined;
-  if (typeof value !== "number" || !(value >= min && value <= max)) reader.fail(node, `${what} must be a number from ${min} to ${max}`);
+  if (typeof value !== "number" || !(value >= min && value <= max))
+    reader.fail(node, `${what} must be a number from ${min} to ${max}`);
   return value;
 }

@@ -16,7 +16,10 @@ const T0 = Date.UTC(2026, 10, 23, 8, 0, 0);
 const FLAP = 4000;
 
 /** Flaps for `ms` after each action while `left` lasts, counted as the emulator counts them. */
-function flaps(left: number[], counts = { failedActions: 0, hungJobs: 0, flaps: 0 }): { faults: CloudFaults; counts: typeof counts } {
+function flaps(
+  left: number[],
+  counts = { failedActions: 0, hungJobs: 0, flaps: 0 },
+): { faults: CloudFaults; counts: typeof counts } {
   return { faults: countedFaults({ ...NO_CLOUD_FAULTS, flapMs: () => left.shift() ?? 0 }, counts), counts };
 }
 
@@ -33,16 +36,53 @@ function sequence(read: (t: number) => string, from: number, to: number, every =
 describe("flapShowsTask", () => {
   it("shows the task in the second and fourth quarters of the flap, and never after it", () => {
     const at = (q: number) => flapShowsTask(0, 400, q);
-    expect([0, 99, 100, 199, 200, 299, 300, 399, 400, 10_000].map(at)).toEqual([false, false, true, true, false, false, true, true, false, false]);
+    expect([0, 99, 100, 199, 200, 299, 300, 399, 400, 10_000].map(at)).toEqual([
+      false,
+      false,
+      true,
+      true,
+      false,
+      false,
+      true,
+      true,
+      false,
+      false,
+    ]);
     expect(flapShowsTask(0, 0, 150)).toBe(false);
   });
 });
 
 describe("Huawei ECS: a server flapping after its job", () => {
-  const server = (status: HwServer["status"]): HwServer => ({ id: "s1", name: "hw-1", status, imageId: "img-1", keyName: null, metadata: {}, userData: null, created: iso(T0), updated: iso(T0) });
-  const state = (s: HwServer): HuaweiState => ({ projectId: "p", userId: "u", credentials: [], images: [{ id: "img-1", name: "euler", cloudInit: true }], keypairs: [], servers: [s], jobs: {}, batches: {} });
+  const server = (status: HwServer["status"]): HwServer => ({
+    id: "s1",
+    name: "hw-1",
+    status,
+    imageId: "img-1",
+    keyName: null,
+    metadata: {},
+    userData: null,
+    created: iso(T0),
+    updated: iso(T0),
+  });
+  const state = (s: HwServer): HuaweiState => ({
+    projectId: "p",
+    userId: "u",
+    credentials: [],
+    images: [{ id: "img-1", name: "euler", cloudInit: true }],
+    keypairs: [],
+    servers: [s],
+    jobs: {},
+    batches: {},
+  });
   let n = 0;
-  const ctx = (st: HuaweiState, now: number, faults: CloudFaults): ActionContext => ({ state: st, now, newId: () => `job-${++n}`, timings: { reinstall: 3000, rebuild: 3000, reboot: 1000, stop: 1000, start: 1000 }, record: () => undefined, faults });
+  const ctx = (st: HuaweiState, now: number, faults: CloudFaults): ActionContext => ({
+    state: st,
+    now,
+    newId: () => `job-${++n}`,
+    timings: { reinstall: 3000, rebuild: 3000, reboot: 1000, stop: 1000, start: 1000 },
+    record: () => undefined,
+    faults,
+  });
   const view = (st: HuaweiState, t: number) => {
     settle(st, t);
     const d = serverDetail(st, st.servers[0]!, t);
@@ -57,12 +97,23 @@ describe("Huawei ECS: a server flapping after its job", () => {
     const job = (reply.body as { job_id: string }).job_id;
     expect(counts.flaps).toBe(1);
     // the job: 1 s; the flap: 4 s after it, its task on in [2 s, 3 s) and [4 s, 5 s)
-    expect(sequence((t) => view(st, t), T0, T0 + 8000)).toEqual(["REBOOT/rebooting", "ACTIVE/null", "REBOOT/rebooting", "ACTIVE/null", "REBOOT/rebooting", "ACTIVE/null"]);
+    expect(sequence((t) => view(st, t), T0, T0 + 8000)).toEqual([
+      "REBOOT/rebooting",
+      "ACTIVE/null",
+      "REBOOT/rebooting",
+      "ACTIVE/null",
+      "REBOOT/rebooting",
+      "ACTIVE/null",
+    ]);
     expect(jobView(st, job, T0 + 8000)?.["status"]).toBe("SUCCESS");
     expect(st.servers[0]!.flap).toBeUndefined();
     // another run, read in time order: job and server together, and `updated` at each toggle
     const again = state(server("ACTIVE"));
-    const id = (batchAction(ctx(again, T0, flaps([FLAP]).faults), { reboot: { type: "SOFT", servers: [{ id: "s1" }] } }).body as { job_id: string }).job_id;
+    const id = (
+      batchAction(ctx(again, T0, flaps([FLAP]).faults), { reboot: { type: "SOFT", servers: [{ id: "s1" }] } }).body as {
+        job_id: string;
+      }
+    ).job_id;
     const read = (t: number) => {
       const shown = view(again, t);
       return `${String(jobView(again, id, t)?.["status"])} ${shown} ${String(serverDetail(again, again.servers[0]!, t)["updated"])}`;
@@ -81,11 +132,24 @@ describe("Huawei ECS: a server flapping after its job", () => {
   it("stop flaps powering-off on SHUTOFF; a reinstall (like a start) flaps powering-on on ACTIVE", () => {
     const off = state(server("ACTIVE"));
     batchAction(ctx(off, T0, flaps([FLAP]).faults), { "os-stop": { servers: [{ id: "s1" }] } });
-    expect(sequence((t) => view(off, t), T0 + 1000, T0 + 8000)).toEqual(["SHUTOFF/null", "SHUTOFF/powering-off", "SHUTOFF/null", "SHUTOFF/powering-off", "SHUTOFF/null"]);
+    expect(sequence((t) => view(off, t), T0 + 1000, T0 + 8000)).toEqual([
+      "SHUTOFF/null",
+      "SHUTOFF/powering-off",
+      "SHUTOFF/null",
+      "SHUTOFF/powering-off",
+      "SHUTOFF/null",
+    ]);
     const on = state(server("SHUTOFF"));
     const body = { "os-reinstall": { adminpass: "Pa55-word-x", metadata: { user_data: "aGk=" } } };
     expect(reprovision(ctx(on, T0, flaps([FLAP]).faults), on.servers[0]!, "v2", "reinstall", body).status).toBe(200);
-    expect(sequence((t) => view(on, t), T0, T0 + 10_000)).toEqual(["REBUILD/rebuilding", "ACTIVE/null", "ACTIVE/powering-on", "ACTIVE/null", "ACTIVE/powering-on", "ACTIVE/null"]);
+    expect(sequence((t) => view(on, t), T0, T0 + 10_000)).toEqual([
+      "REBUILD/rebuilding",
+      "ACTIVE/null",
+      "ACTIVE/powering-on",
+      "ACTIVE/null",
+      "ACTIVE/powering-on",
+      "ACTIVE/null",
+    ]);
   });
 
   it("while the task shows the server is busy (Ecs.0100); a job accepted while it does not ends the flapping", () => {
@@ -93,7 +157,9 @@ describe("Huawei ECS: a server flapping after its job", () => {
     const { faults } = flaps([FLAP]);
     batchAction(ctx(st, T0, faults), { reboot: { type: "SOFT", servers: [{ id: "s1" }] } });
     settle(st, T0 + 2500);
-    expect(batchAction(ctx(st, T0 + 2500, faults), { "os-stop": { servers: [{ id: "s1" }] } }).body).toMatchObject({ error: { code: "Ecs.0100" } });
+    expect(batchAction(ctx(st, T0 + 2500, faults), { "os-stop": { servers: [{ id: "s1" }] } }).body).toMatchObject({
+      error: { code: "Ecs.0100" },
+    });
     settle(st, T0 + 3500);
     expect(batchAction(ctx(st, T0 + 3500, faults), { "os-stop": { servers: [{ id: "s1" }] } }).status).toBe(200);
     expect(sequence((t) => view(st, t), T0 + 3500, T0 + 9000)).toEqual(["ACTIVE/powering-off", "SHUTOFF/null"]);
@@ -102,12 +168,17 @@ describe("Huawei ECS: a server flapping after its job", () => {
   it("a job injected to fail or to hang does not flap (nor is a flap drawn for it)", () => {
     const st = state(server("SHUTOFF"));
     const counts = { failedActions: 0, hungJobs: 0, flaps: 0 };
-    const failing = countedFaults({ ...NO_CLOUD_FAULTS, actionFailure: () => INJECTED_FAILURE, flapMs: () => FLAP }, counts);
+    const failing = countedFaults(
+      { ...NO_CLOUD_FAULTS, actionFailure: () => INJECTED_FAILURE, flapMs: () => FLAP },
+      counts,
+    );
     const body = { "os-reinstall": { adminpass: "Pa55-word-x", metadata: { user_data: "aGk=" } } };
     reprovision(ctx(st, T0, failing), st.servers[0]!, "v2", "reinstall", body);
     expect(sequence((t) => view(st, t), T0, T0 + 10_000)).toEqual(["REBUILD/rebuilding", "SHUTOFF/null"]);
     const hung = state(server("ACTIVE"));
-    batchAction(ctx(hung, T0, countedFaults({ ...NO_CLOUD_FAULTS, hangs: () => true, flapMs: () => FLAP }, counts)), { reboot: { type: "SOFT", servers: [{ id: "s1" }] } });
+    batchAction(ctx(hung, T0, countedFaults({ ...NO_CLOUD_FAULTS, hangs: () => true, flapMs: () => FLAP }, counts)), {
+      reboot: { type: "SOFT", servers: [{ id: "s1" }] },
+    });
     expect(counts).toEqual({ failedActions: 1, hungJobs: 1, flaps: 0 });
   });
 });
@@ -128,7 +199,11 @@ describe("JD Cloud VM: a VM flapping after its op", () => {
   const setup = () => {
     let now = T0;
     const cloud = new JdCloud(initialJdState(world, 1, T0), timings, () => now);
-    return { cloud, at: (t: number) => ((now = t), cloud), status: (t: number, id = "i-1") => ((now = t), cloud.find(id)!.status) };
+    return {
+      cloud,
+      at: (t: number) => ((now = t), cloud),
+      status: (t: number, id = "i-1") => ((now = t), cloud.find(id)!.status),
+    };
   };
 
   it("reboot: rebooting, running, then rebooting ↔ running twice over the flap, then running for good", () => {
@@ -138,7 +213,14 @@ describe("JD Cloud VM: a VM flapping after its op", () => {
     powerAction(cloud, vm, "rebootInstance");
     injectFlap(faults, vm);
     expect(counts.flaps).toBe(1);
-    expect(sequence((t) => status(t), T0, T0 + 8000)).toEqual(["rebooting", "running", "rebooting", "running", "rebooting", "running"]);
+    expect(sequence((t) => status(t), T0, T0 + 8000)).toEqual([
+      "rebooting",
+      "running",
+      "rebooting",
+      "running",
+      "rebooting",
+      "running",
+    ]);
     expect(status(T0 + 2500)).toBe("running");
     expect(cloud.toState().instances[0]!.flap).toBeUndefined();
   });
@@ -150,9 +232,25 @@ describe("JD Cloud VM: a VM flapping after its op", () => {
       injectFlap(flaps([FLAP]).faults, cloud.find(id)!);
       return sequence((t) => status(t, id), T0, T0 + end);
     };
-    expect(flapped("i-1", (c) => powerAction(c, c.find("i-1")!, "stopInstance"), 8000)).toEqual(["stopping", "stopped", "stopping", "stopped", "stopping", "stopped"]);
-    expect(flapped("i-2", (c) => rebuild(c, c.find("i-2")!, { imageId: "img-2", password: "Rebuild-Pa55" }), 9000)).toEqual(["rebuilding", "stopped", "rebuilding", "stopped", "rebuilding", "stopped"]);
-    expect(flapped("i-2", (c) => powerAction(c, c.find("i-2")!, "startInstance"), 8000)).toEqual(["starting", "running", "starting", "running", "starting", "running"]);
+    expect(flapped("i-1", (c) => powerAction(c, c.find("i-1")!, "stopInstance"), 8000)).toEqual([
+      "stopping",
+      "stopped",
+      "stopping",
+      "stopped",
+      "stopping",
+      "stopped",
+    ]);
+    expect(
+      flapped("i-2", (c) => rebuild(c, c.find("i-2")!, { imageId: "img-2", password: "Rebuild-Pa55" }), 9000),
+    ).toEqual(["rebuilding", "stopped", "rebuilding", "stopped", "rebuilding", "stopped"]);
+    expect(flapped("i-2", (c) => powerAction(c, c.find("i-2")!, "startInstance"), 8000)).toEqual([
+      "starting",
+      "running",
+      "starting",
+      "running",
+      "starting",
+      "running",
+    ]);
   });
 
   it("while the transitional status shows, actions are refused (409: a task in progress); one accepted between the toggles ends the flapping", () => {

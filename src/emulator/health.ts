@@ -35,8 +35,10 @@ export function createHealthService(lookups: readonly HealthLookup[]): ApiServic
     handle(req) {
       const parts = pathSegments(req.path);
       if (parts === undefined) return { status: 400, body: { error: "the path is not valid percent-encoding" } };
-      if (parts.length !== 2 || parts[0] !== "servers") return { status: 404, body: { error: "not found: the health route is GET /health/servers/{id or name}" } };
-      if (req.method !== "GET" && req.method !== "HEAD") return { status: 405, headers: { allow: "GET, HEAD" }, body: { error: `method ${req.method} not allowed` } };
+      if (parts.length !== 2 || parts[0] !== "servers")
+        return { status: 404, body: { error: "not found: the health route is GET /health/servers/{id or name}" } };
+      if (req.method !== "GET" && req.method !== "HEAD")
+        return { status: 405, headers: { allow: "GET, HEAD" }, body: { error: `method ${req.method} not allowed` } };
       return healthOf(parts[1] ?? "", lookups);
     },
   };
@@ -54,20 +56,29 @@ function healthOf(key: string, lookups: readonly HealthLookup[]): ApiResponse {
   const found = lookups.flatMap((lookup) => lookup(key));
   const byId = found.filter((s) => s.id === key);
   const matches = byId.length > 0 ? byId : found;
-  if (matches.length === 0) return { status: 404, body: { healthy: false, error: `no emulated server has the id or name "${key}"` } };
+  if (matches.length === 0)
+    return { status: 404, body: { healthy: false, error: `no emulated server has the id or name "${key}"` } };
   if (matches.length > 1) {
     const which = matches.map((s) => `${s.cloud} ${s.id}`).join(", ");
-    return { status: 409, body: { healthy: false, error: `${matches.length} emulated servers are named "${key}" (${which}): ask by id` } };
+    return {
+      status: 409,
+      body: { healthy: false, error: `${matches.length} emulated servers are named "${key}" (${which}): ask by id` },
+    };
   }
   const server = matches[0] as HealthSubject;
   const why = unhealthyBecause(server);
-  const body = { healthy: why === undefined, server: { cloud: server.cloud, id: server.id, name: server.name, status: server.status }, ...(server.image ? { image: server.image } : {}) };
+  const body = {
+    healthy: why === undefined,
+    server: { cloud: server.cloud, id: server.id, name: server.name, status: server.status },
+    ...(server.image ? { image: server.image } : {}),
+  };
   return why === undefined ? { status: 200, body } : { status: 503, body: { ...body, reason: why } };
 }
 
 /** Why a server does not pass its health check, or undefined when it does. */
 export function unhealthyBecause(server: HealthSubject): string | undefined {
   if (!server.running) return `the server is ${server.status}, not running`;
-  if (server.image && !server.image.healthy) return `the server runs image ${server.image.name} (${server.image.id}), which the world marks healthy: false`;
+  if (server.image && !server.image.healthy)
+    return `the server runs image ${server.image.name} (${server.image.id}), which the world marks healthy: false`;
   return undefined;
 }

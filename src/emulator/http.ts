@@ -59,7 +59,10 @@ export function header(req: ApiRequest, name: string): string | undefined {
 
 /** Path segments below a prefix, e.g. "/v2.1/servers/x" → ["v2.1", "servers", "x"]. */
 export function segments(path: string): string[] {
-  return path.split("/").filter((s) => s !== "").map((s) => decodeURIComponent(s));
+  return path
+    .split("/")
+    .filter((s) => s !== "")
+    .map((s) => decodeURIComponent(s));
 }
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -68,7 +71,13 @@ const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$
 export function routeKey(method: string, pathname: string): string {
   const route = pathname
     .split("/")
-    .map((s) => (UUID.test(s) || /^[0-9a-f]{32}$/i.test(s) ? "{id}" : s.startsWith("req-") && UUID.test(s.slice(4)) ? "{request-id}" : s))
+    .map((s) =>
+      UUID.test(s) || /^[0-9a-f]{32}$/i.test(s)
+        ? "{id}"
+        : s.startsWith("req-") && UUID.test(s.slice(4))
+          ? "{request-id}"
+          : s,
+    )
     .join("/");
   return `${method} ${route}`;
 }

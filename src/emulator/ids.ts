@@ -13,7 +13,9 @@ export function createRandom(seed: number): () => number {
 }
 
 function digest(seed: number, parts: readonly string[]): string {
-  return createHash("sha256").update(`${seed}\u0000${parts.join("\u0000")}`).digest("hex");
+  return createHash("sha256")
+    .update(`${seed}\u0000${parts.join("\u0000")}`)
+    .digest("hex");
 }
 
 /** A version-4-shaped UUID derived from the seed and a name: stable across runs. */

@@ -37,9 +37,15 @@ describe("Nova v2.1 actions and life cycles", () => {
   let api: ReturnType<typeof nova>;
   let adminApi: ReturnType<typeof nova>;
   const ids = new Map<string, string>();
-  const server = async (name: string) => (await api(`/servers/${ids.get(name) as string}`, { version: "2.57" })).body.server;
-  const settled = (name: string) => waitFor(() => server(name), (s) => s["OS-EXT-STS:task_state"] === null);
-  const action = (name: string, body: unknown, version = "2.57"): Promise<Reply> => api(`/servers/${ids.get(name) as string}/action`, { method: "POST", body, version });
+  const server = async (name: string) =>
+    (await api(`/servers/${ids.get(name) as string}`, { version: "2.57" })).body.server;
+  const settled = (name: string) =>
+    waitFor(
+      () => server(name),
+      (s) => s["OS-EXT-STS:task_state"] === null,
+    );
+  const action = (name: string, body: unknown, version = "2.57"): Promise<Reply> =>
+    api(`/servers/${ids.get(name) as string}/action`, { method: "POST", body, version });
 
   beforeAll(async () => {
     emulator = await startEmulator({ world: WORLD });
@@ -52,30 +58,60 @@ describe("Nova v2.1 actions and life cycles", () => {
   it("rebuilds at 2.57 with key, user_data and metadata: 202 REBUILD, then ACTIVE with the new fields", async () => {
     const userData = Buffer.from("#cloud-config\nnew\n").toString("base64");
     const before = await server("web-1");
-    const reply = await action("web-1", { rebuild: { imageRef: NEW, key_name: "ops-2026", user_data: userData, metadata: { role: "web2" } } });
+    const reply = await action("web-1", {
+      rebuild: { imageRef: NEW, key_name: "ops-2026", user_data: userData, metadata: { role: "web2" } },
+    });
     expect(reply.status).toBe(202);
-    expect(reply.body.server).toMatchObject({ status: "REBUILD", key_name: "ops-2026", user_data: userData, metadata: { role: "web2" }, image: { id: NEW } });
+    expect(reply.body.server).toMatchObject({
+      status: "REBUILD",
+      key_name: "ops-2026",
+      user_data: userData,
+      metadata: { role: "web2" },
+      image: { id: NEW },
+    });
     expect(reply.headers.location).toMatch(new RegExp(`/servers/${ids.get("web-1") as string}$`));
     const during = await server("web-1");
-    expect(during).toMatchObject({ status: "REBUILD", "OS-EXT-STS:task_state": "rebuilding", key_name: "ops-2026", metadata: { role: "web2" } });
+    expect(during).toMatchObject({
+      status: "REBUILD",
+      "OS-EXT-STS:task_state": "rebuilding",
+      key_name: "ops-2026",
+      metadata: { role: "web2" },
+    });
     const after = await settled("web-1");
-    expect(after).toMatchObject({ status: "ACTIVE", image: { id: NEW }, key_name: "ops-2026", metadata: { role: "web2" } });
+    expect(after).toMatchObject({
+      status: "ACTIVE",
+      image: { id: NEW },
+      key_name: "ops-2026",
+      metadata: { role: "web2" },
+    });
     expect(after["OS-SRV-USG:launched_at"]).not.toBe(before["OS-SRV-USG:launched_at"]);
     expect(after.updated > during.updated && during.updated > before.updated).toBe(true);
     const full = (await adminApi(`/servers/${ids.get("web-1") as string}`)).body.server;
     expect(full["OS-EXT-SRV-ATTR:user_data"]).toBe(userData);
-    expect(emulator.stats.actions.filter((a) => a.serverId === ids.get("web-1")).map((a) => a.action)).toEqual(["rebuild"]);
+    expect(emulator.stats.actions.filter((a) => a.serverId === ids.get("web-1")).map((a) => a.action)).toEqual([
+      "rebuild",
+    ]);
     const actions = (await api(`/servers/${ids.get("web-1") as string}/os-instance-actions`)).body.instanceActions;
     expect(actions).toHaveLength(1);
-    const detail = (await api(`/servers/${ids.get("web-1") as string}/os-instance-actions/${actions[0].request_id as string}`, { version: "2.51" })).body.instanceAction;
-    expect(detail).toMatchObject({ action: "rebuild", message: null, request_id: reply.headers["x-openstack-request-id"] });
+    const detail = (
+      await api(`/servers/${ids.get("web-1") as string}/os-instance-actions/${actions[0].request_id as string}`, {
+        version: "2.51",
+      })
+    ).body.instanceAction;
+    expect(detail).toMatchObject({
+      action: "rebuild",
+      message: null,
+      request_id: reply.headers["x-openstack-request-id"],
+    });
     expect(detail.events[0]).toMatchObject({ event: "compute_rebuild_instance", result: "Success" });
   });
 
   it("refuses key_name below 2.54 and user_data below 2.57 (additionalProperties: false)", async () => {
     const key = await action("web-2", { rebuild: { imageRef: OLD, key_name: "ops-2026" } }, "2.53");
     expect(key.status).toBe(400);
-    expect(key.body.badRequest.message).toMatch(/^Invalid input for field\/attribute rebuild\..*'key_name' was unexpected/);
+    expect(key.body.badRequest.message).toMatch(
+      /^Invalid input for field\/attribute rebuild\..*'key_name' was unexpected/,
+    );
     const userData = await action("web-2", { rebuild: { imageRef: OLD, user_data: "eA==" } }, "2.56");
     expect(userData.status).toBe(400);
     expect((await action("web-2", { rebuild: { imageRef: OLD, personality: [] } }, "2.57")).status).toBe(400);
@@ -92,14 +128,28 @@ describe("Nova v2.1 actions and life cycles", () => {
   });
 
   it("ends a rebuild to a failing image in ERROR with the fault, the old image, and the new metadata and key kept", async () => {
-    const reply = await action("bad-1", { rebuild: { imageRef: BROKEN, key_name: "ops-2026", metadata: { role: "new" } } });
+    const reply = await action("bad-1", {
+      rebuild: { imageRef: BROKEN, key_name: "ops-2026", metadata: { role: "new" } },
+    });
     expect(reply.status).toBe(202);
-    const after = await waitFor(() => server("bad-1"), (s) => s.status === "ERROR");
-    expect(after).toMatchObject({ status: "ERROR", "OS-EXT-STS:task_state": null, image: { id: OLD }, key_name: "ops-2026", metadata: { role: "new" } });
+    const after = await waitFor(
+      () => server("bad-1"),
+      (s) => s.status === "ERROR",
+    );
+    expect(after).toMatchObject({
+      status: "ERROR",
+      "OS-EXT-STS:task_state": null,
+      image: { id: OLD },
+      key_name: "ops-2026",
+      metadata: { role: "new" },
+    });
     expect(after.fault).toMatchObject({ code: 500, message: "No valid host was found." });
     const [entry] = (await api(`/servers/${ids.get("bad-1") as string}/os-instance-actions`)).body.instanceActions;
     expect(entry.message).toBe("Error");
-    const meta = await api(`/servers/${ids.get("bad-1") as string}/metadata`, { method: "POST", body: { metadata: { x: "y" } } });
+    const meta = await api(`/servers/${ids.get("bad-1") as string}/metadata`, {
+      method: "POST",
+      body: { metadata: { x: "y" } },
+    });
     expect(meta.status).toBe(409);
   });
 
@@ -107,7 +157,9 @@ describe("Nova v2.1 actions and life cycles", () => {
     expect((await action("web-2", { rebuild: { imageRef: NEW } })).status).toBe(202);
     const second = await action("web-2", { rebuild: { imageRef: NEW } });
     expect(second.status).toBe(409);
-    expect(second.body.conflictingRequest.message).toBe(`Cannot 'rebuild' instance ${ids.get("web-2") as string} while it is in task_state rebuilding`);
+    expect(second.body.conflictingRequest.message).toBe(
+      `Cannot 'rebuild' instance ${ids.get("web-2") as string} while it is in task_state rebuilding`,
+    );
     expect((await action("web-2", { reboot: { type: "SOFT" } })).status).toBe(409);
     expect((await action("busy-1", { "os-stop": null })).status).toBe(409);
     expect((await server("busy-1")).status).toBe("REBUILD");
@@ -117,7 +169,12 @@ describe("Nova v2.1 actions and life cycles", () => {
     expect((await server("off-1")).status).toBe("SHUTOFF");
     expect((await action("off-1", { rebuild: { imageRef: NEW } })).body.server.status).toBe("REBUILD");
     const after = await settled("off-1");
-    expect(after).toMatchObject({ status: "SHUTOFF", "OS-EXT-STS:vm_state": "stopped", "OS-EXT-STS:power_state": 4, image: { id: NEW } });
+    expect(after).toMatchObject({
+      status: "SHUTOFF",
+      "OS-EXT-STS:vm_state": "stopped",
+      "OS-EXT-STS:power_state": 4,
+      image: { id: NEW },
+    });
   });
 
   it("stops, starts and reboots with Nova's statuses and state rules", async () => {
@@ -141,7 +198,14 @@ describe("Nova v2.1 actions and life cycles", () => {
     const locked = await action("locked-1", { reboot: { type: "SOFT" } });
     expect(locked.status).toBe(409);
     expect(locked.body.conflictingRequest.message).toMatch(/is locked/);
-    expect((await adminApi(`/servers/${ids.get("locked-1") as string}/action`, { method: "POST", body: { reboot: { type: "SOFT" } } })).status).toBe(202);
+    expect(
+      (
+        await adminApi(`/servers/${ids.get("locked-1") as string}/action`, {
+          method: "POST",
+          body: { reboot: { type: "SOFT" } },
+        })
+      ).status,
+    ).toBe(202);
   });
 
   it("merges with POST, replaces with PUT, upserts and deletes single keys", async () => {
@@ -151,8 +215,12 @@ describe("Nova v2.1 actions and life cycles", () => {
     expect(merged.body.metadata).toEqual({ a: "1", b: "two", c: "3" });
     const replaced = await api(base, { method: "PUT", body: { metadata: { z: "26" } } });
     expect(replaced.body.metadata).toEqual({ z: "26" });
-    expect((await api(`${base}/y`, { method: "PUT", body: { meta: { y: "25" } } })).body).toEqual({ meta: { y: "25" } });
-    expect((await api(`${base}/y`, { method: "PUT", body: { meta: { x: "1" } } })).body.badRequest.message).toBe("Request body and URI mismatch");
+    expect((await api(`${base}/y`, { method: "PUT", body: { meta: { y: "25" } } })).body).toEqual({
+      meta: { y: "25" },
+    });
+    expect((await api(`${base}/y`, { method: "PUT", body: { meta: { x: "1" } } })).body.badRequest.message).toBe(
+      "Request body and URI mismatch",
+    );
     expect((await api(`${base}/z`, { method: "DELETE" })).status).toBe(204);
     expect((await api(`${base}/z`)).status).toBe(404);
     expect((await api(base)).body.metadata).toEqual({ y: "25" });
@@ -165,12 +233,23 @@ describe("Nova v2.1 actions and life cycles", () => {
   });
 
   it("creates a server that builds, then goes ACTIVE, and deletes it", async () => {
-    const created = await api("/servers", { method: "POST", body: { server: { name: "new-1", imageRef: OLD, flavorRef: "1", key_name: "ops-2025", networks: "none" } }, version: "2.57" });
+    const created = await api("/servers", {
+      method: "POST",
+      body: { server: { name: "new-1", imageRef: OLD, flavorRef: "1", key_name: "ops-2025", networks: "none" } },
+      version: "2.57",
+    });
     expect(created.status).toBe(202);
     const id = created.body.server.id as string;
     ids.set("new-1", id);
     expect((await server("new-1")).status).toBe("BUILD");
-    expect((await waitFor(() => server("new-1"), (s) => s.status !== "BUILD")).status).toBe("ACTIVE");
+    expect(
+      (
+        await waitFor(
+          () => server("new-1"),
+          (s) => s.status !== "BUILD",
+        )
+      ).status,
+    ).toBe("ACTIVE");
     expect((await api(`/servers/${id}`, { method: "DELETE" })).status).toBe(204);
     expect((await api(`/servers/${id}`)).status).toBe(404);
   });

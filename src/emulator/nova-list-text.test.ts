@@ -36,7 +36,10 @@ describe("Nova list pages from kept server texts", () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({ world: WORLD });
-    clients = [nova(emulator, await tokenFor(emulator, "alice", "alice-pw")), nova(emulator, await tokenFor(emulator, "admin", "admin-pw"))];
+    clients = [
+      nova(emulator, await tokenFor(emulator, "alice", "alice-pw")),
+      nova(emulator, await tokenFor(emulator, "admin", "admin-pw")),
+    ];
     for (const s of (await clients[0]!("/servers")).body.servers) ids.set(s.name, s.id);
   });
   afterAll(() => emulator.close());
@@ -74,20 +77,51 @@ describe("Nova list pages from kept server texts", () => {
     const [alice, admin] = clients as [ReturnType<typeof nova>, ReturnType<typeof nova>];
     const id = (name: string) => ids.get(name) as string;
     await expectPagesMatchGets(24);
-    expect((await alice(`/servers/${id("web-2")}/metadata`, { method: "POST", body: { metadata: { role: "db" } } })).status).toBe(200);
+    expect(
+      (await alice(`/servers/${id("web-2")}/metadata`, { method: "POST", body: { metadata: { role: "db" } } })).status,
+    ).toBe(200);
     expect((await admin(`/servers/${id("web-2")}/action`, { method: "POST", body: { lock: null } })).status).toBe(202);
     await expectPagesMatchGets(24);
-    const listedWeb2 = (await alice("/servers/detail", { version: "2.96" })).body.servers.find((s: { name: string }) => s.name === "web-2");
+    const listedWeb2 = (await alice("/servers/detail", { version: "2.96" })).body.servers.find(
+      (s: { name: string }) => s.name === "web-2",
+    );
     expect(listedWeb2).toMatchObject({ metadata: { role: "db" }, locked: true });
-    expect((await alice(`/servers/${id("web-1")}/action`, { method: "POST", body: { rebuild: { imageRef: NEW, key_name: "ops-2026", user_data: "bmV3" } }, version: "2.57" })).status).toBe(202);
+    expect(
+      (
+        await alice(`/servers/${id("web-1")}/action`, {
+          method: "POST",
+          body: { rebuild: { imageRef: NEW, key_name: "ops-2026", user_data: "bmV3" } },
+          version: "2.57",
+        })
+      ).status,
+    ).toBe(202);
     await expectPagesMatchGets(16); // web-1 is rebuilding
-    await waitFor(() => alice(`/servers/${id("web-1")}`), (r) => r.body.server.status === "ACTIVE", 10_000);
+    await waitFor(
+      () => alice(`/servers/${id("web-1")}`),
+      (r) => r.body.server.status === "ACTIVE",
+      10_000,
+    );
     await expectPagesMatchGets(24);
-    const rebuilt = (await admin("/servers/detail", { version: "2.96" })).body.servers.find((s: { name: string }) => s.name === "web-1");
-    expect(rebuilt).toMatchObject({ status: "ACTIVE", key_name: "ops-2026", image: { id: NEW }, "OS-EXT-SRV-ATTR:user_data": "bmV3" });
-    expect((await alice(`/servers/${id("web-2")}/action`, { method: "POST", body: { "os-stop": null } })).status).toBe(409); // locked, not admin
-    expect((await admin(`/servers/${id("web-2")}/action`, { method: "POST", body: { "os-stop": null } })).status).toBe(202);
-    await waitFor(() => alice(`/servers/${id("web-2")}`), (r) => r.body.server.status === "SHUTOFF", 10_000);
+    const rebuilt = (await admin("/servers/detail", { version: "2.96" })).body.servers.find(
+      (s: { name: string }) => s.name === "web-1",
+    );
+    expect(rebuilt).toMatchObject({
+      status: "ACTIVE",
+      key_name: "ops-2026",
+      image: { id: NEW },
+      "OS-EXT-SRV-ATTR:user_data": "bmV3",
+    });
+    expect((await alice(`/servers/${id("web-2")}/action`, { method: "POST", body: { "os-stop": null } })).status).toBe(
+      409,
+    ); // locked, not admin
+    expect((await admin(`/servers/${id("web-2")}/action`, { method: "POST", body: { "os-stop": null } })).status).toBe(
+      202,
+    );
+    await waitFor(
+      () => alice(`/servers/${id("web-2")}`),
+      (r) => r.body.server.status === "SHUTOFF",
+      10_000,
+    );
     await expectPagesMatchGets(24);
   });
 });

@@ -4,7 +4,11 @@ import { call, nova, tokenFor } from "./test-client.js";
 import type { Emulator } from "./types.js";
 import { parseWorld } from "./world.js";
 
-const servers = Array.from({ length: 25 }, (_, i) => `    - { name: page-${String(i).padStart(2, "0")}, image: ${i % 2 === 0 ? "ubuntu-22.04" : "ubuntu-24.04"}, status: ${i % 5 === 0 ? "SHUTOFF" : "ACTIVE"} }`);
+const servers = Array.from(
+  { length: 25 },
+  (_, i) =>
+    `    - { name: page-${String(i).padStart(2, "0")}, image: ${i % 2 === 0 ? "ubuntu-22.04" : "ubuntu-24.04"}, status: ${i % 5 === 0 ? "SHUTOFF" : "ACTIVE"} }`,
+);
 const WORLD = parseWorld(
   `openstack:
   users:
@@ -49,7 +53,12 @@ describe("Nova v2.1 reads", () => {
     expect(plain.headers["x-openstack-request-id"]).toMatch(/^req-[0-9a-f-]{36}$/);
     expect(none.headers["openstack-api-version"]).toBe("compute 2.1");
     // a valid token: a 401 comes from keystonemiddleware and has no microversion headers (real Nova; openstack/fidelity.test.ts)
-    const legacy = await call(`${emulator.urls.compute}/servers`, { headers: { "x-auth-token": await tokenFor(emulator, "alice", "alice-pw"), "x-openstack-nova-api-version": "2.40" } });
+    const legacy = await call(`${emulator.urls.compute}/servers`, {
+      headers: {
+        "x-auth-token": await tokenFor(emulator, "alice", "alice-pw"),
+        "x-openstack-nova-api-version": "2.40",
+      },
+    });
     expect(legacy.headers["x-openstack-nova-api-version"]).toBe("2.40");
     const latest = await alice("/servers", { version: "latest" });
     expect(latest.headers["openstack-api-version"]).toBe("compute 2.90");
@@ -60,7 +69,12 @@ describe("Nova v2.1 reads", () => {
   it("answers an unsupported microversion with 406 computeFault and Nova's message", async () => {
     const reply = await alice("/servers", { version: "2.91" });
     expect(reply.status).toBe(406);
-    expect(reply.body).toEqual({ computeFault: { code: 406, message: "Version 2.91 is not supported by the API. Minimum is 2.1 and maximum is 2.90." } });
+    expect(reply.body).toEqual({
+      computeFault: {
+        code: 406,
+        message: "Version 2.91 is not supported by the API. Minimum is 2.1 and maximum is 2.90.",
+      },
+    });
     expect((await alice("/servers", { version: "2.x" })).status).toBe(400);
   });
 
@@ -93,7 +107,13 @@ describe("Nova v2.1 reads", () => {
     const byName = await alice("/servers/detail?name=age-0");
     expect(byName.body.servers).toHaveLength(10);
     const stopped = await alice("/servers/detail?status=SHUTOFF");
-    expect(stopped.body.servers.map((s: { name: string }) => s.name).sort()).toEqual(["page-00", "page-05", "page-10", "page-15", "page-20"]);
+    expect(stopped.body.servers.map((s: { name: string }) => s.name).sort()).toEqual([
+      "page-00",
+      "page-05",
+      "page-10",
+      "page-15",
+      "page-20",
+    ]);
     const image = await alice("/servers?image=22222222-2222-4222-8222-222222222222");
     expect(image.body.servers).toHaveLength(12);
     expect(Object.keys(image.body.servers[0]).sort()).toEqual(["id", "links", "name"]);
@@ -118,21 +138,34 @@ describe("Nova v2.1 reads", () => {
     expect((await admin(`/servers/${id}`)).body.server["OS-EXT-SRV-ATTR:user_data"]).toBeUndefined();
     const asMember = await alice(`/servers/${id}`, { version: "2.57" });
     expect(Object.keys(asMember.body.server).filter((k) => k.startsWith("OS-EXT-SRV-ATTR:"))).toEqual([]);
-    expect(asMember.body.server).toMatchObject({ key_name: "ops-2025", status: "ACTIVE", "OS-EXT-STS:task_state": null, "OS-EXT-STS:vm_state": "active", "OS-EXT-STS:power_state": 1 });
+    expect(asMember.body.server).toMatchObject({
+      key_name: "ops-2025",
+      status: "ACTIVE",
+      "OS-EXT-STS:task_state": null,
+      "OS-EXT-STS:vm_state": "active",
+      "OS-EXT-STS:power_state": 1,
+    });
     expect(asMember.body.server.addresses.private[0].addr).toMatch(/^10\.0\.\d+\.\d+$/);
   });
 
   it("shows the flavor as a link below 2.47 and embedded from 2.47", async () => {
     const id = (await alice("/servers?limit=1")).body.servers[0].id as string;
     expect((await alice(`/servers/${id}`, { version: "2.46" })).body.server.flavor).toMatchObject({ id: "2" });
-    expect((await alice(`/servers/${id}`, { version: "2.47" })).body.server.flavor).toMatchObject({ original_name: "m1.small", vcpus: 1 });
+    expect((await alice(`/servers/${id}`, { version: "2.47" })).body.server.flavor).toMatchObject({
+      original_name: "m1.small",
+      vcpus: 1,
+    });
   });
 
   it("lists key pairs, flavors and limits", async () => {
     const keypairs = await alice("/os-keypairs", { version: "2.2" });
     expect(keypairs.body.keypairs[0].keypair).toMatchObject({ name: "ops-2025", type: "ssh" });
     expect(keypairs.body.keypairs[0].keypair.fingerprint).toMatch(/^([0-9a-f]{2}:){15}[0-9a-f]{2}$/);
-    expect((await alice("/flavors/detail")).body.flavors.map((f: { name: string }) => f.name)).toEqual(["m1.tiny", "m1.small", "m1.medium"]);
+    expect((await alice("/flavors/detail")).body.flavors.map((f: { name: string }) => f.name)).toEqual([
+      "m1.tiny",
+      "m1.small",
+      "m1.medium",
+    ]);
     expect((await alice("/limits")).body.limits.absolute.maxServerMeta).toBe(128);
     expect((await alice("/servers/does-not-exist")).body.itemNotFound.code).toBe(404);
   });
@@ -143,11 +176,17 @@ describe("Nova v2.1 reads", () => {
     expect(first.status).toBe(200);
     expect(first.body.images).toHaveLength(1);
     expect(first.body.next).toMatch(/^\/v2\/images\?/);
-    const second = await call(`${emulator.urls.image}${first.body.next as string}`, { headers: { "x-auth-token": token } });
+    const second = await call(`${emulator.urls.image}${first.body.next as string}`, {
+      headers: { "x-auth-token": token },
+    });
     expect(second.body.images[0].id).not.toBe(first.body.images[0].id);
-    const named = await call(`${emulator.urls.image}/v2/images?name=ubuntu-24.04`, { headers: { "x-auth-token": token } });
+    const named = await call(`${emulator.urls.image}/v2/images?name=ubuntu-24.04`, {
+      headers: { "x-auth-token": token },
+    });
     expect(named.body.images.map((i: { id: string }) => i.id)).toEqual(["22222222-2222-4222-8222-222222222222"]);
-    const show = await call(`${emulator.urls.image}/v2/images/11111111-1111-4111-8111-111111111111`, { headers: { "x-auth-token": token } });
+    const show = await call(`${emulator.urls.image}/v2/images/11111111-1111-4111-8111-111111111111`, {
+      headers: { "x-auth-token": token },
+    });
     expect(show.body).toMatchObject({ name: "ubuntu-22.04", status: "active", disk_format: "qcow2" });
     expect((await call(`${emulator.urls.image}/`)).status).toBe(300);
   });

@@ -30,12 +30,19 @@ describe("persistence", () => {
     const api = nova(first, await tokenFor(first, "alice", "alice-pw"));
     const [web2, web1] = (await api("/servers")).body.servers as { id: string }[];
     await api(`/servers/${web1?.id as string}/metadata`, { method: "POST", body: { metadata: { tier: "2" } } });
-    expect((await api(`/servers/${web2?.id as string}/action`, { method: "POST", body: { rebuild: { imageRef: NEW } } })).status).toBe(202);
+    expect(
+      (await api(`/servers/${web2?.id as string}/action`, { method: "POST", body: { rebuild: { imageRef: NEW } } }))
+        .status,
+    ).toBe(202);
     await first.close();
     const saved = JSON.parse(await readFile(persistPath, "utf8"));
     expect(saved.version).toBe(1);
 
-    const second = await startEmulator({ world: parseWorld("openstack: { users: [{ name: alice, password: alice-pw, project: demo }] }\n", "other.yaml"), persistPath, timings: { rebuild: 10_000 } });
+    const second = await startEmulator({
+      world: parseWorld("openstack: { users: [{ name: alice, password: alice-pw, project: demo }] }\n", "other.yaml"),
+      persistPath,
+      timings: { rebuild: 10_000 },
+    });
     try {
       const again = nova(second, await tokenFor(second, "alice", "alice-pw"));
       expect((await again(`/servers/${web1?.id as string}`)).body.server.metadata).toEqual({ role: "web", tier: "2" });

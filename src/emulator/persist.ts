@@ -15,7 +15,9 @@ export async function loadState(path: string): Promise<WorldState | undefined> {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new Error(`${path}: the emulator's state file is not valid JSON; delete it to start from the world file again`);
+    throw new Error(
+      `${path}: the emulator's state file is not valid JSON; delete it to start from the world file again`,
+    );
   }
   const state = parsed as Partial<WorldState>;
   if (state.version !== 1 || typeof state.openstack !== "object" || !Array.isArray(state.actions)) {

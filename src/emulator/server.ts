@@ -24,7 +24,16 @@ export interface MutableStats {
 }
 
 export function emptyStats(): MutableStats {
-  const faults: Record<FaultKind, number> = { error5xx: 0, throttled: 0, dropped: 0, droppedResponses: 0, ambiguous: 0, failedActions: 0, hungJobs: 0, flaps: 0 };
+  const faults: Record<FaultKind, number> = {
+    error5xx: 0,
+    throttled: 0,
+    dropped: 0,
+    droppedResponses: 0,
+    ambiguous: 0,
+    failedActions: 0,
+    hungJobs: 0,
+    flaps: 0,
+  };
   return { requests: 0, byRoute: {}, actions: [], faults, duplicates: [], lastMutation: new Map() };
 }
 
@@ -46,7 +55,12 @@ export interface RunningServer {
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
   const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     handle(options, req, res).catch(() => {
-      if (!res.headersSent) send(res, { status: 500, body: { computeFault: { code: 500, message: "Unexpected error in the emulator." } } }, {});
+      if (!res.headersSent)
+        send(
+          res,
+          { status: 500, body: { computeFault: { code: 500, message: "Unexpected error in the emulator." } } },
+          {},
+        );
       else res.destroy();
     });
   });
@@ -86,10 +100,24 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
   stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
   const rid = requestId();
   const service = options.services.find((s) => url.pathname === s.prefix || url.pathname.startsWith(`${s.prefix}/`));
-  if (!service) return send(res, { status: 404, body: { error: { code: 404, title: "Not Found", message: "The resource could not be found." } } }, { "x-openstack-request-id": rid });
-  const apiReq: ApiRequest = { method, path: url.pathname.slice(service.prefix.length) || "/", query: url.searchParams, headers: req.headers, body: body ?? Buffer.alloc(0), requestId: rid, origin };
+  if (!service)
+    return send(
+      res,
+      { status: 404, body: { error: { code: 404, title: "Not Found", message: "The resource could not be found." } } },
+      { "x-openstack-request-id": rid },
+    );
+  const apiReq: ApiRequest = {
+    method,
+    path: url.pathname.slice(service.prefix.length) || "/",
+    query: url.searchParams,
+    headers: req.headers,
+    body: body ?? Buffer.alloc(0),
+    requestId: rid,
+    origin,
+  };
   const common = { "x-openstack-request-id": rid, ...service.commonHeaders(apiReq) };
-  if (body === undefined) return send(res, { status: 413, body: { overLimit: { code: 413, message: "Request is too large." } } }, common);
+  if (body === undefined)
+    return send(res, { status: 413, body: { overLimit: { code: 413, message: "Request is too large." } } }, common);
   const exempt = service.isExempt(apiReq);
   if (!exempt && options.faults.options.latencyMs > 0) await delay(options.faults.options.latencyMs);
   if (!exempt && service.injectErrors && injectFault(options, service, res, common)) return;
@@ -97,7 +125,8 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
   const response = await service.handle(apiReq);
   const mutation = method !== "GET" && method !== "HEAD";
   // Server actions only (the clouds record them): metadata writes are idempotent merges, safe to repeat.
-  if (service.injectErrors && stats.actions.length > actionsBefore && response.status < 300) countMutation(stats, method, url.pathname, apiReq.body);
+  if (service.injectErrors && stats.actions.length > actionsBefore && response.status < 300)
+    countMutation(stats, method, url.pathname, apiReq.body);
   if (!exempt && service.injectErrors) {
     const fault = options.faults.decideResponse(mutation);
     if (fault === "lost") {
@@ -129,7 +158,12 @@ function countMutation(stats: MutableStats, method: string, pathname: string, bo
 }
 
 /** Applies the seeded fault decision; true when the request was answered (or dropped) by it. */
-function injectFault(options: HttpServerOptions, service: ApiService, res: ServerResponse, common: Record<string, string>): boolean {
+function injectFault(
+  options: HttpServerOptions,
+  service: ApiService,
+  res: ServerResponse,
+  common: Record<string, string>,
+): boolean {
   const decision = options.faults.decide();
   const { stats } = options;
   const retryAfter = options.faults.options.retryAfterSeconds;
@@ -146,7 +180,11 @@ function injectFault(options: HttpServerOptions, service: ApiService, res: Serve
       return true;
     case "throttle":
       stats.faults.throttled++;
-      send(res, { status: 429, headers: { "retry-after": String(retryAfter) }, body: service.faultBody(429, retryAfter) }, common);
+      send(
+        res,
+        { status: 429, headers: { "retry-after": String(retryAfter) }, body: service.faultBody(429, retryAfter) },
+        common,
+      );
       return true;
   }
 }
@@ -162,8 +200,18 @@ function decodePath(pathname: string): string {
 
 /** Mid-response drop: the status line, the headers and half of the body, then the connection is destroyed. */
 function sendCut(res: ServerResponse, response: ApiResponse, common: Readonly<Record<string, string>>): void {
-  const payload = response.body === undefined || response.status === 204 ? "" : typeof response.body === "string" ? response.body : JSON.stringify(response.body);
-  const headers: Record<string, string> = { ...common, ...response.headers, "content-type": "application/json", "content-length": String(Buffer.byteLength(payload) + 16) };
+  const payload =
+    response.body === undefined || response.status === 204
+      ? ""
+      : typeof response.body === "string"
+        ? response.body
+        : JSON.stringify(response.body);
+  const headers: Record<string, string> = {
+    ...common,
+    ...response.headers,
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(payload) + 16),
+  };
   res.writeHead(response.status, headers);
   res.write(payload.slice(0, Math.floor(payload.length / 2)), () => res.socket?.destroy());
 }

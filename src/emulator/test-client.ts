@@ -8,7 +8,10 @@ export interface Reply {
 }
 
 /** A tiny HTTP client for tests: JSON in, JSON out. */
-export async function call(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<Reply> {
+export async function call(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
+): Promise<Reply> {
   const res = await request(url, {
     method: (init.method ?? "GET") as "GET",
     headers: { ...(init.body !== undefined ? { "content-type": "application/json" } : {}), ...init.headers },
@@ -34,7 +37,10 @@ export function passwordAuth(user: string, password: string, project = "demo"): 
 }
 
 export async function tokenFor(emulator: Emulator, user: string, password: string): Promise<string> {
-  const reply = await call(`${emulator.urls.identity}/auth/tokens`, { method: "POST", body: passwordAuth(user, password) });
+  const reply = await call(`${emulator.urls.identity}/auth/tokens`, {
+    method: "POST",
+    body: passwordAuth(user, password),
+  });
   if (reply.status !== 201) throw new Error(`auth failed: ${reply.status}`);
   return reply.headers["x-subject-token"] as string;
 }

@@ -21,7 +21,14 @@ export interface Timings {
   readonly reinstall: number;
 }
 
-export const DEFAULT_TIMINGS: Timings = { rebuild: 2000, reboot: 500, stop: 300, start: 300, build: 1000, reinstall: 3000 };
+export const DEFAULT_TIMINGS: Timings = {
+  rebuild: 2000,
+  reboot: 500,
+  stop: 300,
+  start: 300,
+  build: 1000,
+  reinstall: 3000,
+};
 
 /** Seeded fault injection on the cloud APIs (version documents and Keystone are exempt from errors and drops). */
 export interface FaultOptions {
@@ -54,7 +61,20 @@ export interface FaultOptions {
   readonly flapMs: number;
 }
 
-export const NO_FAULTS: FaultOptions = { latencyMs: 0, error5xxRate: 0, rate429: 0, retryAfterSeconds: 1, throttleBurst: 1, dropRate: 0, dropResponseRate: 0, ambiguousRate: 0, actionFailRate: 0, hangRate: 0, flapRate: 0, flapMs: 1000 };
+export const NO_FAULTS: FaultOptions = {
+  latencyMs: 0,
+  error5xxRate: 0,
+  rate429: 0,
+  retryAfterSeconds: 1,
+  throttleBurst: 1,
+  dropRate: 0,
+  dropResponseRate: 0,
+  ambiguousRate: 0,
+  actionFailRate: 0,
+  hangRate: 0,
+  flapRate: 0,
+  flapMs: 1000,
+};
 
 /** A parsed world file: the emulated clouds' starting state. Every section is optional. */
 export interface World {
@@ -122,7 +142,8 @@ export interface EmulatorStats {
 }
 
 /** Kinds of injected faults, counted in the stats. */
-export type FaultKind = "error5xx" | "throttled" | "dropped" | "droppedResponses" | "ambiguous" | "failedActions" | "hungJobs" | "flaps";
+export type FaultKind =
+  "error5xx" | "throttled" | "dropped" | "droppedResponses" | "ambiguous" | "failedActions" | "hungJobs" | "flaps";
 
 /** A mutation the emulator accepted again for the same server: same method, path and body as the one before it. */
 export interface DuplicateRecord {
@@ -149,7 +170,15 @@ export interface Emulator {
    * identity: a Keystone v3 root usable as auth_url; compute: Nova v2.1 root; image: Glance root; volume: Cinder v3 root (the project id follows);
    * health: the base of `GET {health}/servers/{id or name}` (every cloud's servers: 200 running on a healthy image, else 503).
    */
-  readonly urls: { readonly identity: string; readonly compute: string; readonly image: string; readonly volume: string; readonly huaweicloud: string; readonly jdcloud: string; readonly health: string };
+  readonly urls: {
+    readonly identity: string;
+    readonly compute: string;
+    readonly image: string;
+    readonly volume: string;
+    readonly huaweicloud: string;
+    readonly jdcloud: string;
+    readonly health: string;
+  };
   readonly stats: EmulatorStats;
   /** A deep copy of the whole state, with in-flight operations advanced to now. */
   snapshot(): WorldState;

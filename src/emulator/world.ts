@@ -6,7 +6,14 @@ import { parseWorldFaults } from "./faults.js";
 import type { Timings, World } from "./types.js";
 import { YamlReader } from "./yaml-reader.js";
 
-const TIMING_KEYS = ["rebuild", "reinstall", "reboot", "stop", "start", "build"] as const satisfies readonly (keyof Timings)[];
+const TIMING_KEYS = [
+  "rebuild",
+  "reinstall",
+  "reboot",
+  "stop",
+  "start",
+  "build",
+] as const satisfies readonly (keyof Timings)[];
 
 /**
  * Parses a world file (YAML). One section per cloud, every section optional; unknown keys and bad
@@ -28,7 +35,14 @@ export function parseWorld(text: string, file: string): World {
   }
   const faultsEntry = entries.get("faults");
   const faults = faultsEntry ? { faults: parseWorldFaults(reader, faultsEntry.value) } : {};
-  return { file, timings, ...faults, ...(openstack ? { openstack: parseOpenStackWorld(reader, openstack.value) } : {}), ...(huaweicloud ? { huaweicloud: parseHuaweiWorld(reader, huaweicloud.value) } : {}), ...(jdcloud ? { jdcloud: parseJdWorld(reader, jdcloud.value) } : {}) };
+  return {
+    file,
+    timings,
+    ...faults,
+    ...(openstack ? { openstack: parseOpenStackWorld(reader, openstack.value) } : {}),
+    ...(huaweicloud ? { huaweicloud: parseHuaweiWorld(reader, huaweicloud.value) } : {}),
+    ...(jdcloud ? { jdcloud: parseJdWorld(reader, jdcloud.value) } : {}),
+  };
 }
 
 export async function loadWorldFile(path: string): Promise<World> {

@@ -55,7 +55,8 @@ export class YamlReader {
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
       if (key === undefined) this.fail(pair.key, `${what}: keys must be plain strings`);
-      if (!allowed.includes(key)) this.fail(pair.key, `${what}: unknown key "${key}" (expected one of: ${allowed.join(", ")})`);
+      if (!allowed.includes(key))
+        this.fail(pair.key, `${what}: unknown key "${key}" (expected one of: ${allowed.join(", ")})`);
       result.set(key, { key: pair.key, value: pair.value });
     }
     return result;
@@ -73,7 +74,8 @@ export class YamlReader {
   }
 
   string(node: unknown, what: string): string {
-    if (!isScalar(node) || node.value === null || typeof node.value === "object") this.fail(node, `${what} must be a string`);
+    if (!isScalar(node) || node.value === null || typeof node.value === "object")
+      this.fail(node, `${what} must be a string`);
     return String(node.value);
   }
 
@@ -88,7 +90,8 @@ export class YamlReader {
   }
 
   integer(node: unknown, what: string): number {
-    if (!isScalar(node) || typeof node.value !== "number" || !Number.isInteger(node.value)) this.fail(node, `${what} must be a whole number`);
+    if (!isScalar(node) || typeof node.value !== "number" || !Number.isInteger(node.value))
+      this.fail(node, `${what} must be a whole number`);
     return node.value;
   }
 
@@ -104,15 +107,25 @@ export class YamlReader {
   }
 
   /** The list under `key` of a section's entries (none when absent), each item parsed with its location `section.key[i]`. */
-  sectionList<T>(entries: Map<string, MapEntry>, section: string, key: string, parse: (item: unknown, what: string) => T): T[] {
+  sectionList<T>(
+    entries: Map<string, MapEntry>,
+    section: string,
+    key: string,
+    parse: (item: unknown, what: string) => T,
+  ): T[] {
     const entry = entries.get(key);
-    return entry ? this.list(entry.value, `${section}.${key}`).map((item, i) => parse(item, `${section}.${key}[${i}]`)) : [];
+    return entry
+      ? this.list(entry.value, `${section}.${key}`).map((item, i) => parse(item, `${section}.${key}[${i}]`))
+      : [];
   }
 
   /** An `{ accessKey, secretKey }` pair (the Huawei and JD worlds' credentials). */
   accessKeyPair(node: unknown, what: string): { accessKey: string; secretKey: string } {
     const c = this.entries(node, what, ["accessKey", "secretKey"]);
-    return { accessKey: this.string(this.require(c, "accessKey", node, what).value, `${what}.accessKey`), secretKey: this.string(this.require(c, "secretKey", node, what).value, `${what}.secretKey`) };
+    return {
+      accessKey: this.string(this.require(c, "accessKey", node, what).value, `${what}.accessKey`),
+      secretKey: this.string(this.require(c, "secretKey", node, what).value, `${what}.secretKey`),
+    };
   }
 
   stringList(node: unknown, what: string): string[] {
@@ -132,7 +145,8 @@ export class YamlReader {
 
   oneOf<T extends string>(node: unknown, what: string, values: readonly T[]): T {
     const text = this.string(node, what);
-    if (!(values as readonly string[]).includes(text)) this.fail(node, `${what} must be one of ${values.join(", ")}, not "${text}"`);
+    if (!(values as readonly string[]).includes(text))
+      this.fail(node, `${what} must be one of ${values.join(", ")}, not "${text}"`);
     return text as T;
   }
 }

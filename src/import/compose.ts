@@ -47,17 +47,32 @@ const RESERVED_GROUP_NAMES = new Set(["default"]);
  * The result is sorted, so the same servers always give the same fleet.
  */
 export function composeFleet(providers: readonly ProviderImport[]): ComposedFleet {
-  const units: { readonly group?: { readonly glob: string }; readonly selector?: InstanceSelector; readonly unit: Unit }[] = [];
+  const units: {
+    readonly group?: { readonly glob: string };
+    readonly selector?: InstanceSelector;
+    readonly unit: Unit;
+  }[] = [];
   for (const p of providers) {
     const counts = nameCounts(p);
-    const byId = (s: ImportedServer) => (counts.get(s.name) ?? 0) > 1 || s.name === "" || fleetLiteral(s.name) === undefined;
+    const byId = (s: ImportedServer) =>
+      (counts.get(s.name) ?? 0) > 1 || s.name === "" || fleetLiteral(s.name) === undefined;
     const named = sortServers(p.servers.filter((s) => !byId(s)));
     const names = new ServerNames([...p.servers.map((s) => s.name), ...p.others]);
-    for (const server of sortServers(p.servers.filter(byId))) units.push({ selector: { id: server.id }, unit: { provider: p.provider, spec: server.spec, members: [server] } });
+    for (const server of sortServers(p.servers.filter(byId)))
+      units.push({ selector: { id: server.id }, unit: { provider: p.provider, spec: server.spec, members: [server] } });
     for (const members of bySpec(named)) {
-      const glob = members.length > 1 ? nameGlob(members.map((m) => m.name), names) : undefined;
-      if (glob !== undefined) units.push({ group: { glob }, unit: { provider: p.provider, spec: members[0]?.spec ?? {}, members } });
-      else for (const m of members) units.push({ selector: { name: m.name }, unit: { provider: p.provider, spec: m.spec, members: [m] } });
+      const glob =
+        members.length > 1
+          ? nameGlob(
+              members.map((m) => m.name),
+              names,
+            )
+          : undefined;
+      if (glob !== undefined)
+        units.push({ group: { glob }, unit: { provider: p.provider, spec: members[0]?.spec ?? {}, members } });
+      else
+        for (const m of members)
+          units.push({ selector: { name: m.name }, unit: { provider: p.provider, spec: m.spec, members: [m] } });
     }
   }
   const defaults = sharedDefaults(units.map((u) => u.unit));
@@ -67,8 +82,15 @@ export function composeFleet(providers: readonly ProviderImport[]): ComposedFlee
     .flatMap((u) => (u.group ? [{ ...u.unit, spec: withoutDefaults(u.unit.spec, defaults), glob: u.group.glob }] : []))
     .sort((a, b) => byProvider(a, b) || compare(a.glob, b.glob));
   const instances = units
-    .flatMap((u) => (u.selector ? [{ ...u.unit, spec: withoutDefaults(u.unit.spec, defaults), selector: u.selector }] : []))
-    .sort((a, b) => byProvider(a, b) || compare(a.members[0]?.name ?? "", b.members[0]?.name ?? "") || compare(a.members[0]?.id ?? "", b.members[0]?.id ?? ""));
+    .flatMap((u) =>
+      u.selector ? [{ ...u.unit, spec: withoutDefaults(u.unit.spec, defaults), selector: u.selector }] : [],
+    )
+    .sort(
+      (a, b) =>
+        byProvider(a, b) ||
+        compare(a.members[0]?.name ?? "", b.members[0]?.name ?? "") ||
+        compare(a.members[0]?.id ?? "", b.members[0]?.id ?? ""),
+    );
   return { defaults, groups: nameGroups(groups, providers.length > 1), instances };
 }
 
@@ -96,7 +118,8 @@ function bySpec(servers: readonly ImportedServer[]): ImportedServer[][] {
 
 /** Equal specs give equal keys (metadata sorted). */
 export function specKey(spec: ImportedSpec): string {
-  const metadata = spec.metadata === undefined ? undefined : Object.entries(spec.metadata).sort(([a], [b]) => compare(a, b));
+  const metadata =
+    spec.metadata === undefined ? undefined : Object.entries(spec.metadata).sort(([a], [b]) => compare(a, b));
   return JSON.stringify([spec.image, spec.keyPair, metadata, spec.userData, spec.power].map(valueKey));
 }
 
@@ -119,7 +142,13 @@ function valueKey(value: unknown): string {
 function sharedDefaults(units: readonly Unit[]): ImportedSpec {
   const servers = units.reduce((n, u) => n + u.members.length, 0);
   const keys = new Set(units.flatMap((u) => Object.keys(u.spec.metadata ?? {})));
-  const fields: Field[] = ["image", "keyPair", "userData", "power", ...[...keys].sort().map((k): Field => `metadata.${k}`)];
+  const fields: Field[] = [
+    "image",
+    "keyPair",
+    "userData",
+    "power",
+    ...[...keys].sort().map((k): Field => `metadata.${k}`),
+  ];
   const defaults: Record<string, unknown> = {};
   const metadata: Record<string, string> = {};
   for (const field of fields) {
@@ -132,7 +161,10 @@ function sharedDefaults(units: readonly Unit[]): ImportedSpec {
 }
 
 /** The value of `field` most servers have (ties: the smallest key), when every server states the field. */
-function mostShared(units: readonly Unit[], field: Field): { readonly value: unknown; readonly servers: number; readonly units: number } | undefined {
+function mostShared(
+  units: readonly Unit[],
+  field: Field,
+): { readonly value: unknown; readonly servers: number; readonly units: number } | undefined {
   const tally = new Map<string, { value: unknown; servers: number; units: number }>();
   for (const unit of units) {
     const value = fieldValue(unit.spec, field);
@@ -154,13 +186,26 @@ function withoutDefaults(spec: ImportedSpec, defaults: ImportedSpec): ImportedSp
     if (spec[field] !== undefined && valueKey(spec[field]) !== valueKey(defaults[field])) out[field] = spec[field];
   }
   const inherited = defaults.metadata ?? {};
-  const metadata = Object.fromEntries(Object.entries(spec.metadata ?? {}).filter(([key, value]) => !(Object.hasOwn(inherited, key) && inherited[key] === value)));
-  const ordered = { image: out["image"], keyPair: out["keyPair"], metadata: Object.keys(metadata).length > 0 ? metadata : undefined, userData: out["userData"], power: out["power"] };
+  const metadata = Object.fromEntries(
+    Object.entries(spec.metadata ?? {}).filter(
+      ([key, value]) => !(Object.hasOwn(inherited, key) && inherited[key] === value),
+    ),
+  );
+  const ordered = {
+    image: out["image"],
+    keyPair: out["keyPair"],
+    metadata: Object.keys(metadata).length > 0 ? metadata : undefined,
+    userData: out["userData"],
+    power: out["power"],
+  };
   return Object.fromEntries(Object.entries(ordered).filter(([, value]) => value !== undefined)) as ImportedSpec;
 }
 
 /** Group names from their members' names (`web-01`, `web-02` → `web`), unique, never a reserved name; the provider's name is added where needed. */
-function nameGroups<T extends Unit & { readonly glob: string }>(groups: readonly T[], manyProviders: boolean): (T & { readonly name: string })[] {
+function nameGroups<T extends Unit & { readonly glob: string }>(
+  groups: readonly T[],
+  manyProviders: boolean,
+): (T & { readonly name: string })[] {
   const taken = new Set(RESERVED_GROUP_NAMES);
   const next = new Map<string, number>();
   return groups.map((group) => {

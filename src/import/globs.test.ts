@@ -4,7 +4,8 @@ import { groupMatcher } from "../config/expand.js";
 import { groupNameOf, literalGlob, nameGlob as globOf, ServerNames } from "./globs.js";
 
 /** A glob for `members` among `members` and `others`. */
-const nameGlob = (members: readonly string[], others: readonly string[]) => globOf(members, new ServerNames([...members, ...others]));
+const nameGlob = (members: readonly string[], others: readonly string[]) =>
+  globOf(members, new ServerNames([...members, ...others]));
 
 /** The planner's own group matcher, on names. */
 const selects = (glob: string, name: string) => groupMatcher({ match: { name: glob } })({ id: "", name, metadata: {} });

@@ -42,7 +42,8 @@ export class ServerNames {
     if (known !== undefined) return known;
     const matches = nameMatcher(glob);
     let total = 0;
-    for (const name of [...this.#startingWith(literalHead(glob)), ...this.#unusual]) if (matches(name)) total += this.#count.get(name) ?? 0;
+    for (const name of [...this.#startingWith(literalHead(glob)), ...this.#unusual])
+      if (matches(name)) total += this.#count.get(name) ?? 0;
     this.#selected.set(glob, total);
     return total;
   }
@@ -83,10 +84,15 @@ export function nameGlob(members: readonly string[], names: ServerNames): string
     const globs = pieces.filter((p) => !literals.has(p));
     return distinct.every((m) => pieces.includes(literalGlob(m)) || globs.some((g) => nameMatcher(g)(m)));
   };
-  const fits = (pieces: readonly string[]) => pieces.reduce((n, p) => n + selected(p), 0) === members.length && covers(pieces);
+  const fits = (pieces: readonly string[]) =>
+    pieces.reduce((n, p) => n + selected(p), 0) === members.length && covers(pieces);
   const count = new Map<string, number>();
   for (const m of members) count.set(m, (count.get(m) ?? 0) + 1);
-  for (const pieces of [...singleGlobs(distinct).map((g) => [g]), stemPieces(distinct, count, names), distinct.map(literalGlob)]) {
+  for (const pieces of [
+    ...singleGlobs(distinct).map((g) => [g]),
+    stemPieces(distinct, count, names),
+    distinct.map(literalGlob),
+  ]) {
     if (!fits(pieces)) continue;
     const glob = braces(pieces);
     if (distinct.every(nameMatcher(glob))) return glob;
@@ -129,13 +135,17 @@ function nameMatcher(glob: string): (name: string) => boolean {
 function singleGlobs(members: readonly string[]): string[] {
   const prefix = commonPrefix(members);
   const shortest = Math.min(...members.map((n) => n.length));
-  const suffix = commonSuffix(members.map((n) => n.slice(prefix.length)), shortest - prefix.length);
+  const suffix = commonSuffix(
+    members.map((n) => n.slice(prefix.length)),
+    shortest - prefix.length,
+  );
   const cut = cutToWord(prefix);
   const rests = members.map((n) => n.slice(prefix.length));
   const globs = [`${literalGlob(cut)}*`, `${literalGlob(prefix)}*`];
   if (rests.every((r) => /^[0-9]/.test(r))) globs.push(`${literalGlob(prefix)}[0-9]*`);
   // A suffix that starts a word (`.prod`, `-eu`), not the tail of a number.
-  if (SEPARATOR.test(suffix[0] ?? "")) globs.push(`${literalGlob(cut)}*${literalGlob(suffix)}`, `${literalGlob(prefix)}*${literalGlob(suffix)}`);
+  if (SEPARATOR.test(suffix[0] ?? ""))
+    globs.push(`${literalGlob(cut)}*${literalGlob(suffix)}`, `${literalGlob(prefix)}*${literalGlob(suffix)}`);
   return [...new Set(globs)];
 }
 
@@ -148,7 +158,10 @@ function stemPieces(members: readonly string[], count: ReadonlyMap<string, numbe
     const glob = `${literalGlob(stem)}*`;
     if (stem !== "" && !onlyMembers.has(glob)) {
       const matches = nameMatcher(glob);
-      onlyMembers.set(glob, names.selected(glob) === members.reduce((n, m) => n + (matches(m) ? (count.get(m) ?? 0) : 0), 0));
+      onlyMembers.set(
+        glob,
+        names.selected(glob) === members.reduce((n, m) => n + (matches(m) ? (count.get(m) ?? 0) : 0), 0),
+      );
     }
     pieces.add(onlyMembers.get(glob) === true ? glob : literalGlob(name));
   }
@@ -157,7 +170,9 @@ function stemPieces(members: readonly string[], count: ReadonlyMap<string, numbe
 
 /** `{a,b}`, or the one piece; a `..` inside braces would read as a range (`{1..3}`), so its dots are written `[.]`. */
 function braces(pieces: readonly string[]): string {
-  return pieces.length === 1 ? (pieces[0] ?? "") : `{${pieces.map((p) => p.replace(/\.(?=\.)|(?<=\.)\./g, "[.]")).join(",")}}`;
+  return pieces.length === 1
+    ? (pieces[0] ?? "")
+    : `{${pieces.map((p) => p.replace(/\.(?=\.)|(?<=\.)\./g, "[.]")).join(",")}}`;
 }
 
 function commonPrefix(names: readonly string[]): string {

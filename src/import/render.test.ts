@@ -37,21 +37,83 @@ const IMAGES: Record<string, ImageChoice> = {
   "img-dup": { type: "id", name: "debian-12", why: "image name debian-12 is ambiguous: ids img-dup, img-dup2" },
   "img-euler": { type: "name", name: "euler-2.12" },
 };
-const text = (content: string): Partial<ObservedInstance> => ({ userDataSha256: { known: true, value: userDataSha256(content) }, userData: content });
-const WEB = { imageId: "img-noble", keyPair: "ops-2026", metadata: { role: "web", env: "prod" }, ...text("#cloud-config\npackages: [nginx]\n") };
+const text = (content: string): Partial<ObservedInstance> => ({
+  userDataSha256: { known: true, value: userDataSha256(content) },
+  userData: content,
+});
+const WEB = {
+  imageId: "img-noble",
+  keyPair: "ops-2026",
+  metadata: { role: "web", env: "prod" },
+  ...text("#cloud-config\npackages: [nginx]\n"),
+};
 
 /** A fleet with every shape the output has: groups (glob, name list), defaults, instances by name and id, notes, left out. */
 function servers(): ObservedInstance[] {
   return [
     ...["web-01", "web-02", "web-03", "web-04"].map((name, i) => observed({ ...WEB, id: `dc1-web-${i}`, name })),
-    observed({ ...WEB, id: "dc1-canary", name: "canary", metadata: { role: "web", env: "prod", "db.password": PLANTED } }),
-    observed({ id: "dc1-db-1", name: "db-1", imageId: "img-jammy", keyPair: "ops-2026", metadata: { role: "db", env: "prod" }, status: "stopped", rawStatus: "SHUTOFF", power: "stopped", ...text(`#cloud-config\nchpasswd:\n  list: |\n    root:${PLANTED}\n`) }),
-    observed({ id: "dc1-legacy-a", name: "legacy", imageId: "img-dup", keyPair: null, metadata: { role: "legacy", env: "prod" }, ...text("#!/bin/sh\nprintf '\u001b[1mready\u001b[0m'\n") }),
-    observed({ id: "dc1-legacy-b", name: "legacy", imageId: "img-dup", keyPair: null, metadata: { role: "legacy", env: "prod" }, userDataSha256: { known: false, reason: "Nova shows user_data only to admins; no reform annotation yet" } }),
-    observed({ id: "dc1-broken", name: "web-05", imageId: "img-noble", status: "error", rawStatus: "ERROR", fault: { message: "No valid host was found" } }),
+    observed({
+      ...WEB,
+      id: "dc1-canary",
+      name: "canary",
+      metadata: { role: "web", env: "prod", "db.password": PLANTED },
+    }),
+    observed({
+      id: "dc1-db-1",
+      name: "db-1",
+      imageId: "img-jammy",
+      keyPair: "ops-2026",
+      metadata: { role: "db", env: "prod" },
+      status: "stopped",
+      rawStatus: "SHUTOFF",
+      power: "stopped",
+      ...text(`#cloud-config\nchpasswd:\n  list: |\n    root:${PLANTED}\n`),
+    }),
+    observed({
+      id: "dc1-legacy-a",
+      name: "legacy",
+      imageId: "img-dup",
+      keyPair: null,
+      metadata: { role: "legacy", env: "prod" },
+      ...text("#!/bin/sh\nprintf '\u001b[1mready\u001b[0m'\n"),
+    }),
+    observed({
+      id: "dc1-legacy-b",
+      name: "legacy",
+      imageId: "img-dup",
+      keyPair: null,
+      metadata: { role: "legacy", env: "prod" },
+      userDataSha256: { known: false, reason: "Nova shows user_data only to admins; no reform annotation yet" },
+    }),
+    observed({
+      id: "dc1-broken",
+      name: "web-05",
+      imageId: "img-noble",
+      status: "error",
+      rawStatus: "ERROR",
+      fault: { message: "No valid host was found" },
+    }),
     observed({ id: "dc1-vol", name: "db-2", imageId: "" }),
-    ...["app-1", "app-2", "job-1"].map((name, i) => observed({ provider: "hw", id: `hw-${i}`, name, imageId: "img-euler", keyPair: "ops-2026", metadata: { role: "app", env: "prod" }, ...text("#!/bin/sh\necho ${env:HOME} $HOME\n") })),
-    observed({ provider: "hw", id: "hw-9", name: "app-9", imageId: "img-euler", status: "rebuilding", rawStatus: "REBUILD", task: "rebuilding" }),
+    ...["app-1", "app-2", "job-1"].map((name, i) =>
+      observed({
+        provider: "hw",
+        id: `hw-${i}`,
+        name,
+        imageId: "img-euler",
+        keyPair: "ops-2026",
+        metadata: { role: "app", env: "prod" },
+        ...text("#!/bin/sh\necho ${env:HOME} $HOME\n"),
+      }),
+    ),
+    observed({
+      provider: "hw",
+      id: "hw-9",
+      name: "app-9",
+      imageId: "img-euler",
+      status: "rebuilding",
+      rawStatus: "REBUILD",
+      task: "rebuilding",
+    }),
   ];
 }
 
@@ -64,15 +126,29 @@ function importedFleet(): string {
     else leftOut.push(result.server);
   }
   const names = (provider: string) => leftOut.filter((s) => s.provider === provider).map((s) => s.name);
-  const fleet = composeFleet(["dc1", "hw"].map((provider) => ({ provider, servers: imported.filter((s) => s.provider === provider), others: names(provider) })));
-  const imageComments = new Map(Object.entries(IMAGES).flatMap(([id, choice]) => (imageComment(choice) ? [[id, imageComment(choice) as string]] : [])));
+  const fleet = composeFleet(
+    ["dc1", "hw"].map((provider) => ({
+      provider,
+      servers: imported.filter((s) => s.provider === provider),
+      others: names(provider),
+    })),
+  );
+  const imageComments = new Map(
+    Object.entries(IMAGES).flatMap(([id, choice]) =>
+      imageComment(choice) ? [[id, imageComment(choice) as string]] : [],
+    ),
+  );
   return renderImportedFleet({
     sourceText: SOURCE,
     providers: ["dc1", "hw"],
     fleet,
     leftOut,
     imageComments,
-    header: { source: "providers.yaml", asOf: "2026-11-22T10:00:00.000Z", check: "reform plan -c fleet.yaml --detailed-exitcode" },
+    header: {
+      source: "providers.yaml",
+      asOf: "2026-11-22T10:00:00.000Z",
+      check: "reform plan -c fleet.yaml --detailed-exitcode",
+    },
   });
 }
 
@@ -90,7 +166,9 @@ describe("the imported fleet file (golden)", () => {
 
   it("copies only the imported providers, keeping their comments and ${env:…} as written", () => {
     const output = importedFleet();
-    expect(output).toContain("  # the production cloud (clouds.yaml entry dc1)\n  dc1:\n    type: openstack\n    cloud: dc1 # credentials stay in clouds.yaml\n");
+    expect(output).toContain(
+      "  # the production cloud (clouds.yaml entry dc1)\n  dc1:\n    type: openstack\n    cloud: dc1 # credentials stay in clouds.yaml\n",
+    );
     expect(output).toContain('projectId: "${env:REFORM_VAR_HW_PROJECT}"');
     expect(output).not.toContain("lab:");
   });

@@ -42,7 +42,8 @@ export function renderImportedFleet(input: ImportedFleetText): string {
     section(doc, root, "defaults", node, " Shared by most servers; a group or an instance below says what differs.");
   }
   if (groups.length > 0) section(doc, root, "groups", seqOf(groups.map((g) => groupNode(doc, g, input.imageComments))));
-  if (instances.length > 0) section(doc, root, "instances", seqOf(instances.map((i) => instanceNode(doc, i, input.imageComments))));
+  if (instances.length > 0)
+    section(doc, root, "instances", seqOf(instances.map((i) => instanceNode(doc, i, input.imageComments))));
   if (input.leftOut.length > 0) doc.comment = leftOutComment(sortLeftOut(input.leftOut, input.providers));
   return doc.toString({ lineWidth: 0 });
 }
@@ -50,7 +51,8 @@ export function renderImportedFleet(input: ImportedFleetText): string {
 function header(input: ImportedFleetText): string {
   const { fleet, header: h } = input;
   const servers = fleet.groups.reduce((n, g) => n + g.members.length, 0) + fleet.instances.length;
-  const leftOut = input.leftOut.length > 0 ? `; ${count(input.leftOut.length, "server")} left out (listed at the end)` : "";
+  const leftOut =
+    input.leftOut.length > 0 ? `; ${count(input.leftOut.length, "server")} left out (listed at the end)` : "";
   return [
     ` Written by \`reform import\` from ${commentText(h.source)} (providers ${input.providers.join(", ")}).`,
     ` ${count(servers, "server")}: ${count(fleet.groups.length, "group")}, ${count(fleet.instances.length, "instance")}${leftOut}.`,
@@ -93,7 +95,10 @@ function groupNode(doc: Document, group: ComposedGroup, images: ReadonlyMap<stri
   match.flow = true;
   node.add(doc.createPair("match", match));
   if (Object.keys(group.spec).length > 0) node.add(doc.createPair("spec", specNode(doc, group.spec, images)));
-  node.commentBefore = [` ${count(group.members.length, "server")}: ${names(group.members)}`, ...noteLines(group.members)].join("\n");
+  node.commentBefore = [
+    ` ${count(group.members.length, "server")}: ${names(group.members)}`,
+    ...noteLines(group.members),
+  ].join("\n");
   return node;
 }
 
@@ -118,14 +123,23 @@ function instanceNode(doc: Document, instance: ComposedInstance, images: Readonl
 function specNode(doc: Document, spec: ImportedSpec, images: ReadonlyMap<string, string>): YAMLMap {
   const node = new YAMLMap();
   if (spec.image) {
-    const image = doc.createNode("id" in spec.image ? { id: written(spec.image.id) } : { name: written(spec.image.name) }) as YAMLMap;
+    const image = doc.createNode(
+      "id" in spec.image ? { id: written(spec.image.id) } : { name: written(spec.image.name) },
+    ) as YAMLMap;
     image.flow = true;
     const comment = "id" in spec.image ? images.get(spec.image.id) : undefined;
     if (comment) image.comment = ` ${commentText(comment)}`;
     node.add(doc.createPair("image", image));
   }
-  if (spec.keyPair !== undefined) node.add(doc.createPair("keyPair", spec.keyPair === null ? null : written(spec.keyPair)));
-  if (spec.metadata) node.add(doc.createPair("metadata", doc.createNode(Object.fromEntries(Object.entries(spec.metadata).map(([k, v]) => [k, written(v)])))));
+  if (spec.keyPair !== undefined)
+    node.add(doc.createPair("keyPair", spec.keyPair === null ? null : written(spec.keyPair)));
+  if (spec.metadata)
+    node.add(
+      doc.createPair(
+        "metadata",
+        doc.createNode(Object.fromEntries(Object.entries(spec.metadata).map(([k, v]) => [k, written(v)]))),
+      ),
+    );
   if (spec.userData !== undefined) node.add(doc.createPair("userData", userDataNode(doc, spec.userData)));
   if (spec.power) node.add(doc.createPair("power", spec.power));
   return node;
@@ -145,7 +159,12 @@ function noteLines(members: readonly ImportedServer[]): string[] {
   for (const member of members) {
     for (const text of new Set(member.notes.map(noteText))) holders.set(text, [...(holders.get(text) ?? []), member]);
   }
-  return [...holders.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([text, who]) => ` ${text}${who.length === members.length && members.length > 1 ? " (all of them)" : members.length > 1 ? `: ${names(who)}` : ""}`);
+  return [...holders.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(
+      ([text, who]) =>
+        ` ${text}${who.length === members.length && members.length > 1 ? " (all of them)" : members.length > 1 ? `: ${names(who)}` : ""}`,
+    );
 }
 
 function noteText(note: ServerNote): string {
@@ -160,13 +179,18 @@ function sortLeftOut(servers: readonly LeftOutServer[], providers: readonly stri
 }
 
 function leftOutComment(servers: readonly LeftOutServer[]): string {
-  const lines = servers.map((s) => `   ${s.provider}/${commentText(s.name === "" ? "(no name)" : s.name)} (id ${commentText(s.id)}): ${commentText(s.reason)}`);
+  const lines = servers.map(
+    (s) =>
+      `   ${s.provider}/${commentText(s.name === "" ? "(no name)" : s.name)} (id ${commentText(s.id)}): ${commentText(s.reason)}`,
+  );
   return [" Left out: this file cannot express these servers, so nothing in it manages them.", ...lines].join("\n");
 }
 
 function names(servers: readonly ImportedServer[]): string {
   const shown = servers.slice(0, NAMES_SHOWN).map((s) => commentText(s.name === "" ? s.id : s.name));
-  return servers.length > NAMES_SHOWN ? `${shown.join(", ")} and ${servers.length - NAMES_SHOWN} more` : shown.join(", ");
+  return servers.length > NAMES_SHOWN
+    ? `${shown.join(", ")} and ${servers.length - NAMES_SHOWN} more`
+    : shown.join(", ");
 }
 
 function count(n: number, word: string): string {

@@ -7,7 +7,10 @@ describe("secretHint: user_data and values that look like they hold secrets", ()
     ["#cloud-config\nusers:\n  - name: ops\n    passwd: $6$rounds=4096$abc\n", "password:"],
     ["#!/bin/sh\nexport DB_PASS=hunter2\n", "password:"],
     ["#cloud-config\nchpasswd:\n  list: |\n    root:x\n", "chpasswd"],
-    ["-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n", "a private key"],
+    [
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+      "a private key",
+    ],
     ["ssh_keys:\n  rsa_private: |\n    -----BEGIN RSA PRIVATE KEY-----\n", "a private key"],
     ["#!/bin/sh\ncurl -H 'X-Vault-Token: s.abc' https://vault\n", "token"],
     ["#!/bin/sh\naws configure set aws_secret_access_key abc\n", "secret"],

@@ -47,7 +47,8 @@ function leftOutReason(server: ObservedInstance, image: ImageChoice | undefined)
     const task = server.task === null ? "" : `, task ${server.task}`;
     return `busy (${server.rawStatus}${task}): import it again once it has settled`;
   }
-  if (server.status === "error") return `in ERROR${server.fault ? ` (${server.fault.message})` : ""}: repair or delete it, then import it again`;
+  if (server.status === "error")
+    return `in ERROR${server.fault ? ` (${server.fault.message})` : ""}: repair or delete it, then import it again`;
   if (image === undefined) {
     const why = server.bootVolume?.unknownReason;
     return `it boots from a volume and its image cannot be read${why === undefined ? " from the server" : ` (${why})`}`;
@@ -65,7 +66,14 @@ function imageRef(choice: ImageChoice | undefined, imageId: string): ImageRef | 
 function importKeyPair(keyPair: string | null, notes: ServerNote[]): string | null | undefined {
   if (keyPair === null) return null;
   if (keyPair !== "" && fleetLiteral(keyPair) !== undefined) return keyPair;
-  notes.push({ field: "keyPair", why: keyPair === "" ? "the cloud shows an empty key pair name" : "its name holds '${env:' text that a fleet file cannot write", secret: false });
+  notes.push({
+    field: "keyPair",
+    why:
+      keyPair === ""
+        ? "the cloud shows an empty key pair name"
+        : "its name holds '${env:' text that a fleet file cannot write",
+    secret: false,
+  });
   return undefined;
 }
 
@@ -76,7 +84,8 @@ function importMetadata(metadata: Readonly<Record<string, string>>, notes: Serve
     const value = metadata[key] ?? "";
     const problem = metadataProblem(key, value);
     if (problem === undefined) out[key] = value;
-    else notes.push({ field: `metadata.${key.length > MAX_METADATA_LENGTH ? `${key.slice(0, 40)}…` : key}`, ...problem });
+    else
+      notes.push({ field: `metadata.${key.length > MAX_METADATA_LENGTH ? `${key.slice(0, 40)}…` : key}`, ...problem });
   }
   return out;
 }
@@ -84,8 +93,10 @@ function importMetadata(metadata: Readonly<Record<string, string>>, notes: Serve
 function metadataProblem(key: string, value: string): { readonly why: string; readonly secret: boolean } | undefined {
   const hint = secretNameHint(key) ?? secretHint(key) ?? secretHint(value);
   if (hint !== undefined) return { why: `it looks like a secret (${hint})`, secret: true };
-  if (key.length > MAX_METADATA_LENGTH || value.length > MAX_METADATA_LENGTH) return { why: `longer than the ${MAX_METADATA_LENGTH} characters a fleet file takes`, secret: false };
-  if (fleetLiteral(value) === undefined) return { why: "its value holds '${env:' text that a fleet file cannot write", secret: false };
+  if (key.length > MAX_METADATA_LENGTH || value.length > MAX_METADATA_LENGTH)
+    return { why: `longer than the ${MAX_METADATA_LENGTH} characters a fleet file takes`, secret: false };
+  if (fleetLiteral(value) === undefined)
+    return { why: "its value holds '${env:' text that a fleet file cannot write", secret: false };
   return undefined;
 }
 
@@ -100,15 +111,24 @@ function importUserData(server: ObservedInstance, notes: ServerNote[]): Imported
   const text = server.userData;
   if (text === null || digest.value === null || digest.value === NO_USER_DATA) return null;
   if (text === undefined) {
-    const recorded = server.annotations.userDataSha256 !== undefined && server.annotations.userDataSha256 === digest.value;
-    return leaveOut(recorded ? "the cloud does not show it; only the digest reform recorded is known" : "it is binary (not UTF-8 text), which a fleet file cannot hold");
+    const recorded =
+      server.annotations.userDataSha256 !== undefined && server.annotations.userDataSha256 === digest.value;
+    return leaveOut(
+      recorded
+        ? "the cloud does not show it; only the digest reform recorded is known"
+        : "it is binary (not UTF-8 text), which a fleet file cannot hold",
+    );
   }
   const hint = secretHint(text);
   if (hint !== undefined) return leaveOut(`it looks like it holds secrets (${hint}); never written`, true);
   if (Math.ceil(Buffer.byteLength(text, "utf8") / 3) * 4 > MAX_USER_DATA_BASE64) {
-    return leaveOut(`it is longer than the ${MAX_USER_DATA_BASE64.toLocaleString("en-US")} base64 characters a fleet file takes`);
+    return leaveOut(
+      `it is longer than the ${MAX_USER_DATA_BASE64.toLocaleString("en-US")} base64 characters a fleet file takes`,
+    );
   }
-  return readable(text) && fleetLiteral(text) !== undefined ? { inline: text } : { base64: Buffer.from(text, "utf8").toString("base64") };
+  return readable(text) && fleetLiteral(text) !== undefined
+    ? { inline: text }
+    : { base64: Buffer.from(text, "utf8").toString("base64") };
 }
 
 /** Text a person can read in a YAML block: no control characters but tab, line feed and carriage return. */

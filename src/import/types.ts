@@ -51,4 +51,6 @@ export interface LeftOutServer {
   readonly reason: string;
 }
 
-export type ServerImport = { readonly type: "imported"; readonly server: ImportedServer } | { readonly type: "left-out"; readonly server: LeftOutServer };
+export type ServerImport =
+  | { readonly type: "imported"; readonly server: ImportedServer }
+  | { readonly type: "left-out"; readonly server: LeftOutServer };

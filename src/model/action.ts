@@ -50,11 +50,27 @@ export interface ReprovisionParams {
  * whole metadata target, the managed key pair and user_data digest), so adapters only translate.
  */
 export type Step =
-  | { readonly kind: "rebuild" | "reinstall" | "changeos"; readonly impact: "reprovision"; readonly params: ReprovisionParams }
-  | { readonly kind: "reboot"; readonly impact: "reboot"; readonly params: { readonly type: RebootType; readonly metadata?: MetadataTarget } }
-  | { readonly kind: "update-metadata"; readonly impact: "none"; readonly params: { readonly metadata: MetadataTarget } }
+  | {
+      readonly kind: "rebuild" | "reinstall" | "changeos";
+      readonly impact: "reprovision";
+      readonly params: ReprovisionParams;
+    }
+  | {
+      readonly kind: "reboot";
+      readonly impact: "reboot";
+      readonly params: { readonly type: RebootType; readonly metadata?: MetadataTarget };
+    }
+  | {
+      readonly kind: "update-metadata";
+      readonly impact: "none";
+      readonly params: { readonly metadata: MetadataTarget };
+    }
   | { readonly kind: "stop"; readonly impact: "reboot"; readonly params: { readonly reason: "power" | "prerequisite" } }
-  | { readonly kind: "start"; readonly impact: "reboot"; readonly params: { readonly reason: "power" | "prerequisite" } };
+  | {
+      readonly kind: "start";
+      readonly impact: "reboot";
+      readonly params: { readonly reason: "power" | "prerequisite" };
+    };
 
 /** One per server: for the summary line, colours and exit codes. Ordered by how much it does. */
 export type Action =

@@ -121,7 +121,13 @@ export type TimeoutKind = StepKind | "wait";
 /** A readiness probe on the server's address (`{address}` in a URL is replaced by it). */
 export type ReadinessGate =
   | { readonly type: "tcp"; readonly port: number; readonly timeoutMs: number; readonly intervalMs: number }
-  | { readonly type: "http"; readonly url: string; readonly expectStatus?: number; readonly timeoutMs: number; readonly intervalMs: number };
+  | {
+      readonly type: "http";
+      readonly url: string;
+      readonly expectStatus?: number;
+      readonly timeoutMs: number;
+      readonly intervalMs: number;
+    };
 
 /** How an instance names its server: by cloud id or by name (unique within the provider). */
 export type InstanceSelector = { readonly id: string } | { readonly name: string };

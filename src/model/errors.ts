@@ -47,7 +47,11 @@ export class ConfigError extends ReformError {
 
   constructor(diagnostics: readonly Diagnostic[], options?: { cause?: unknown }) {
     const n = diagnostics.length;
-    super("CONFIG_INVALID", `${n} error${n === 1 ? "" : "s"} in configuration:\n${diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join("\n")}`, options);
+    super(
+      "CONFIG_INVALID",
+      `${n} error${n === 1 ? "" : "s"} in configuration:\n${diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join("\n")}`,
+      options,
+    );
     this.name = "ConfigError";
     this.diagnostics = diagnostics;
   }

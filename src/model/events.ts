@@ -21,7 +21,12 @@ export type RestartOutcome = { readonly outcome: "started" } | { readonly outcom
 export type ApplyEvent =
   | { readonly type: "apply-started"; readonly instances: number; readonly batches: number }
   | { readonly type: "batch-started"; readonly batch: number; readonly addresses: readonly InstanceAddress[] }
-  | { readonly type: "step-started"; readonly address: InstanceAddress; readonly step: StepKind; readonly requestId?: string }
+  | {
+      readonly type: "step-started";
+      readonly address: InstanceAddress;
+      readonly step: StepKind;
+      readonly requestId?: string;
+    }
   | { readonly type: "step-finished"; readonly address: InstanceAddress; readonly step: StepKind }
   | { readonly type: "waiting"; readonly address: InstanceAddress; readonly status: string }
   | { readonly type: "verifying"; readonly address: InstanceAddress }
@@ -30,13 +35,30 @@ export type ApplyEvent =
   | { readonly type: "instance-done"; readonly address: InstanceAddress; readonly result: InstanceResult }
   | { readonly type: "warning"; readonly message: string }
   /** A checkpoint was reached: `through` of the group's `size` servers finished; the gates of `servers` are re-run while it bakes. */
-  | { readonly type: "baking"; readonly group: string; readonly through: number; readonly size: number; readonly servers: number; readonly bakeMs: number }
+  | {
+      readonly type: "baking";
+      readonly group: string;
+      readonly through: number;
+      readonly size: number;
+      readonly servers: number;
+      readonly bakeMs: number;
+    }
   /** A server that had converged failed its gate while a checkpoint baked. */
   | { readonly type: "unhealthy"; readonly address: InstanceAddress; readonly why: string }
   /** apply follows a step an interrupted run started and never saw finish; `message` says which, for people. */
-  | { readonly type: "reattaching"; readonly address: InstanceAddress; readonly step: StepKind; readonly message: string }
+  | {
+      readonly type: "reattaching";
+      readonly address: InstanceAddress;
+      readonly step: StepKind;
+      readonly message: string;
+    }
   /** A re-attached step ended well (finished, or nothing to follow): news, not a warning (those are `warning` events). */
-  | { readonly type: "reattached"; readonly address: InstanceAddress; readonly step: StepKind; readonly message: string };
+  | {
+      readonly type: "reattached";
+      readonly address: InstanceAddress;
+      readonly step: StepKind;
+      readonly message: string;
+    };
 
 /** The library never prints: progress goes to a Reporter the caller chose. */
 export interface Reporter {

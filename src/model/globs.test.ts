@@ -13,6 +13,8 @@ describe("globMatcher", () => {
   });
 
   it("refuses a glob with three or more backslashes in a row, which picomatch 4.0.7 may never finish parsing", () => {
-    expect(() => globMatcher(["web-*", "\\]\\\\\\\\"])).toThrow("glob '\\]\\\\\\\\' has three or more backslashes in a row");
+    expect(() => globMatcher(["web-*", "\\]\\\\\\\\"])).toThrow(
+      "glob '\\]\\\\\\\\' has three or more backslashes in a row",
+    );
   });
 });

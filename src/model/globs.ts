@@ -17,7 +17,8 @@ const CACHE_LIMIT = 256;
 export function globMatcher(globs: readonly string[]): (value: string) => boolean {
   if (globs.length === 0) return () => false;
   const unsafe = globs.find((glob) => BACKSLASH_RUN.test(glob));
-  if (unsafe !== undefined) throw new Error(`glob '${unsafe}' has three or more backslashes in a row; write \\\\ for one literal backslash`);
+  if (unsafe !== undefined)
+    throw new Error(`glob '${unsafe}' has three or more backslashes in a row; write \\\\ for one literal backslash`);
   const key = JSON.stringify(globs);
   const known = cache.get(key);
   if (known !== undefined) return known;

@@ -2,20 +2,11 @@ import type { PowerState } from "./desired.js";
 
 /** Unknowable is explicit, never guessed. */
 export type Observed<T> =
-  | { readonly known: true; readonly value: T }
-  | { readonly known: false; readonly reason: string };
+  { readonly known: true; readonly value: T } | { readonly known: false; readonly reason: string };
 
 /** A server's status in reform's words; each cloud's normalizer maps its own (the raw word is kept beside). */
 export type InstanceStatus =
-  | "active"
-  | "stopped"
-  | "building"
-  | "rebuilding"
-  | "rebooting"
-  | "stopping"
-  | "starting"
-  | "error"
-  | "unknown";
+  "active" | "stopped" | "building" | "rebuilding" | "rebooting" | "stopping" | "starting" | "error" | "unknown";
 
 /** What reform wrote into the server's metadata at its last apply (see plan/annotations.ts). */
 export interface Annotations {
@@ -94,5 +85,8 @@ export function isBusy(instance: Pick<ObservedInstance, "status" | "task">): boo
  * settled. Apply takes a step as done only on a stable server; adapters read a job only then.
  */
 export function isStable(instance: Pick<ObservedInstance, "status" | "task">): boolean {
-  return instance.task === null && (instance.status === "active" || instance.status === "stopped" || instance.status === "error");
+  return (
+    instance.task === null &&
+    (instance.status === "active" || instance.status === "stopped" || instance.status === "error")
+  );
 }

@@ -94,5 +94,8 @@ export interface PollingSettings {
 export function pollingSettings(options: Readonly<Record<string, unknown>> | undefined): PollingSettings {
   const interval = options?.["pollIntervalMs"];
   const settle = options?.["settleMs"];
-  return { pollIntervalMs: typeof interval === "number" && interval > 0 ? interval : 2000, settleMs: typeof settle === "number" && settle >= 0 ? settle : 0 };
+  return {
+    pollIntervalMs: typeof interval === "number" && interval > 0 ? interval : 2000,
+    settleMs: typeof settle === "number" && settle >= 0 ? settle : 0,
+  };
 }

@@ -69,7 +69,8 @@ export function overLimit(limit: ReprovisionLimit | undefined): boolean {
 
 /** One sentence: the count, the limit and where it came from, and the servers. */
 export function describeOverLimit(limit: ReprovisionLimit, addresses: readonly string[]): string {
-  const written = typeof limit.limit === "number" ? String(limit.limit) : `${limit.limit} of the targeted servers = ${limit.max}`;
+  const written =
+    typeof limit.limit === "number" ? String(limit.limit) : `${limit.limit} of the targeted servers = ${limit.max}`;
   const from = limit.source === "fleet file" ? "limits.reprovision" : "--max-reprovisions";
   return `the plan reprovisions ${limit.count} server${limit.count === 1 ? "" : "s"}, over the limit of ${written} (${from}): ${addresses.join(", ")}`;
 }

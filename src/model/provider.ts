@@ -89,7 +89,12 @@ export interface ImageResolution {
    * has (`known`, as many as one listing gave), so the plan can say which one was meant. @default known: none
    */
   readonly result:
-    | { readonly type: "found"; readonly id: string; readonly name: string; readonly properties: Readonly<Record<string, string>> }
+    | {
+        readonly type: "found";
+        readonly id: string;
+        readonly name: string;
+        readonly properties: Readonly<Record<string, string>>;
+      }
     | { readonly type: "error"; readonly message: string; readonly known?: readonly string[] };
 }
 

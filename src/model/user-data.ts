@@ -6,7 +6,10 @@ import { createHash } from "node:crypto";
  * Bytes that are not UTF-8 text (gzip, say) are digested as they are.
  */
 export function normalizeUserData(text: string): string {
-  const body = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").replace(/\s+$/, "");
+  const body = text
+    .replace(/^\uFEFF/, "")
+    .replace(/\r\n?/g, "\n")
+    .replace(/\s+$/, "");
   return body === "" ? "" : `${body}\n`;
 }
 

@@ -17,7 +17,8 @@ export function displayRecords(f: Facts): DisplayRecords {
   if (spec.image !== undefined) {
     const desiredImage = f.input.image?.id === observed.imageId ? f.input.image : undefined;
     const current = f.input.observedImage?.id === observed.imageId ? f.input.observedImage : desiredImage;
-    before.image = observed.imageId === "" ? null : current ? { id: current.id, name: current.name } : { id: observed.imageId };
+    before.image =
+      observed.imageId === "" ? null : current ? { id: current.id, name: current.name } : { id: observed.imageId };
     after.image = f.input.image === undefined ? null : { id: f.input.image.id, name: f.input.image.name };
   }
   if (spec.keyPair !== undefined) {
@@ -27,7 +28,10 @@ export function displayRecords(f: Facts): DisplayRecords {
   if (spec.metadata !== undefined) {
     const removed = new Set(f.metadataRemove);
     before.metadata = { ...observed.metadata };
-    after.metadata = Object.fromEntries([...Object.entries(observed.metadata).filter(([key]) => !removed.has(key)), ...Object.entries(f.metadataSet)]);
+    after.metadata = Object.fromEntries([
+      ...Object.entries(observed.metadata).filter(([key]) => !removed.has(key)),
+      ...Object.entries(f.metadataSet),
+    ]);
   }
   if (spec.userData !== undefined) {
     before.userData = observedUserDataDisplay(spec, observed);

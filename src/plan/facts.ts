@@ -122,7 +122,10 @@ function imageFacts(input: PlanInstanceInput, c: Collector): boolean {
   const text = imageChangeText(current ?? observed.imageId, image);
   c.fields.push({ path: "image", before: current?.name ?? observed.imageId, after: image.name, sensitive: false });
   if (desired.spec.changePolicy.onImageChange === "fail") {
-    c.errors.push({ field: "image", message: `${desired.address}: image change ${text} refused by policy onImageChange: fail` });
+    c.errors.push({
+      field: "image",
+      message: `${desired.address}: image change ${text} refused by policy onImageChange: fail`,
+    });
   }
   return true;
 }
@@ -133,7 +136,10 @@ function keyPairFacts(desired: DesiredInstance, observed: ObservedInstance, c: C
   c.fields.push({ path: "keyPair", before: observed.keyPair, after: wanted, sensitive: false });
   if (desired.spec.changePolicy.onKeyPairChange === "fail") {
     const text = `${describeValue(observed.keyPair)} → ${describeValue(wanted)}`;
-    c.errors.push({ field: "keyPair", message: `${desired.address}: key pair change ${text} refused by policy onKeyPairChange: fail` });
+    c.errors.push({
+      field: "keyPair",
+      message: `${desired.address}: key pair change ${text} refused by policy onKeyPairChange: fail`,
+    });
   }
   return true;
 }
@@ -154,14 +160,21 @@ function userDataFacts(
   const before = normalizeObservedSha(seen.value);
   if (before === wanted) return { ...none, knownEqual: true };
   // A digest of sensitive content could be brute-forced from a known template: not shown in messages.
-  const shas = desired.spec.userData?.sensitive === true ? "sensitive" : `sha256 ${shortSha(before)} → ${shortSha(wanted)}`;
+  const shas =
+    desired.spec.userData?.sensitive === true ? "sensitive" : `sha256 ${shortSha(before)} → ${shortSha(wanted)}`;
   switch (desired.spec.changePolicy.onUserDataChange) {
     case "ignore":
-      c.notes.push({ field: "userData", message: `user_data differs (${shas}) but is ignored by policy onUserDataChange: ignore` });
+      c.notes.push({
+        field: "userData",
+        message: `user_data differs (${shas}) but is ignored by policy onUserDataChange: ignore`,
+      });
       return { ...none, ignored: true };
     case "fail":
       c.fields.push(userDataDisplay(desired.spec, observed));
-      c.errors.push({ field: "userData", message: `${desired.address}: user_data change (${shas}) refused by policy onUserDataChange: fail` });
+      c.errors.push({
+        field: "userData",
+        message: `${desired.address}: user_data change (${shas}) refused by policy onUserDataChange: fail`,
+      });
       return { ...none, changed: true };
     case "rebuild":
       c.fields.push(userDataDisplay(desired.spec, observed));
@@ -180,7 +193,10 @@ function metadataFacts(
   const set: [string, string][] = [];
   for (const [key, value] of Object.entries(managed)) {
     if (isAnnotationKey(key)) {
-      c.errors.push({ field: `metadata.${key}`, message: `${desired.address}: metadata key "${key}" is reserved for reform's annotations` });
+      c.errors.push({
+        field: `metadata.${key}`,
+        message: `${desired.address}: metadata key "${key}" is reserved for reform's annotations`,
+      });
       continue;
     }
     const before = Object.hasOwn(observed.metadata, key) ? observed.metadata[key] : undefined;
@@ -195,7 +211,12 @@ function metadataFacts(
   return { set: Object.fromEntries(set), remove: metadataRemovals(desired, observed, caps, c) };
 }
 
-function metadataRemovals(desired: DesiredInstance, observed: ObservedInstance, caps: ProviderCapabilities, c: Collector): string[] {
+function metadataRemovals(
+  desired: DesiredInstance,
+  observed: ObservedInstance,
+  caps: ProviderCapabilities,
+  c: Collector,
+): string[] {
   const managed = desired.spec.metadata ?? {};
   if (desired.spec.metadataPolicy !== "exact") return [];
   const ignored = globMatcher(desired.spec.ignoreMetadata);
@@ -223,7 +244,8 @@ function rebootFacts(
   }
   const recorded = observed.annotations.rebootToken;
   if (recorded === undefined) {
-    const reason = "no reboot token recorded yet; the next step that touches the server records it, `apply --adopt` records it alone";
+    const reason =
+      "no reboot token recorded yet; the next step that touches the server records it, `apply --adopt` records it alone";
     c.unknowns.push({ field: "reboot", reason });
     return { pending: false, unknown: true };
   }
@@ -235,7 +257,10 @@ function rebootFacts(
 function powerFacts(spec: DesiredSpec, observed: ObservedInstance, c: Collector): boolean {
   if (spec.power === undefined) return false;
   if (observed.power === "unknown") {
-    c.unknowns.push({ field: "power", reason: `the cloud does not report the power state (status ${observed.rawStatus})` });
+    c.unknowns.push({
+      field: "power",
+      reason: `the cloud does not report the power state (status ${observed.rawStatus})`,
+    });
     return false;
   }
   if (observed.power === spec.power) return false;

@@ -53,7 +53,9 @@ function refuse(f: Facts, decision: Decision, by: Blocked["by"], rule: string): 
 /** The changed fields that no rung within `impact`'s cheaper rungs carries: the ones that force it. */
 function forcingFields(f: Facts, impact: Impact): FieldPath[] {
   const cheaper = LADDER.filter((r) => exceeds(impact, r.impact)).flatMap((r) => r.carries);
-  const needs = needsOf(f).filter((need): need is Exclude<Need, "metadata"> => need !== "metadata" && !cheaper.includes(need));
+  const needs = needsOf(f).filter(
+    (need): need is Exclude<Need, "metadata"> => need !== "metadata" && !cheaper.includes(need),
+  );
   return needs.map((need) => NEED_FIELD[need]);
 }
 
@@ -77,13 +79,21 @@ function stepsText(steps: readonly Step[]): string {
 /** `minDisruption: reboot`: a reboot after the metadata step, when the server runs and the cloud can reboot it. */
 function atLeastReboot(f: Facts, decision: Decision, policy: ChangePolicy): Decision {
   const prefix = `policy minDisruption: ${policy.minDisruption}`;
-  const note = (message: string): Decision => ({ ...decision, reasons: [...decision.reasons, { message: `${prefix}: ${message}` }] });
-  if (exceeds("reboot", policy.maxDisruption)) return note(`policy maxDisruption: ${policy.maxDisruption} forbids a reboot: not rebooted`);
+  const note = (message: string): Decision => ({
+    ...decision,
+    reasons: [...decision.reasons, { message: `${prefix}: ${message}` }],
+  });
+  if (exceeds("reboot", policy.maxDisruption))
+    return note(`policy maxDisruption: ${policy.maxDisruption} forbids a reboot: not rebooted`);
   if (f.inError) return note("the server is in ERROR and reform does not reboot a server in error: not rebooted");
   if (f.wantPower === "stopped") return note("the server is stopped and stays stopped: not rebooted");
   const type = f.spec.reboot?.type ?? "SOFT";
   if (!f.caps.rebootTypes.includes(type)) return note(`the cloud does not support ${type} reboots: not rebooted`);
   const reboot: Step = { kind: "reboot", impact: "reboot", params: { type } };
   const message = `${prefix}: ${type} reboot after the metadata step, so that what reads metadata at boot sees the new values`;
-  return { action: "reboot", steps: [...decision.steps, reboot], reasons: [...decision.reasons, { field: "reboot", message }] };
+  return {
+    action: "reboot",
+    steps: [...decision.steps, reboot],
+    reasons: [...decision.reasons, { field: "reboot", message }],
+  };
 }

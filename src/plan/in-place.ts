@@ -21,7 +21,11 @@ export function planInPlace(f: Facts): Decision {
   const target = metadataTarget(f, finalAnnotations(f, false));
   if (writesSomething(target)) {
     if (!f.caps.metadataUpdate) {
-      return unsupported([{ message: `${f.address}: the cloud cannot change metadata in place (metadataUpdate: false; ${f.caps.description})` }]);
+      return unsupported([
+        {
+          message: `${f.address}: the cloud cannot change metadata in place (metadataUpdate: false; ${f.caps.description})`,
+        },
+      ]);
     }
     steps.push({ kind: "update-metadata", impact: "none", params: { metadata: target } });
     reasons.push(metadataReason(f));
@@ -32,7 +36,9 @@ export function planInPlace(f: Facts): Decision {
 function metadataReason(f: Facts): Reason {
   if (!metadataDiffers(f)) return { message: "update-metadata records reform's annotations afterwards; no downtime" };
   const keys = [...Object.keys(f.metadataSet), ...f.metadataRemove].sort();
-  return { message: `metadata ${keys.join(", ")} differ${keys.length === 1 ? "s" : ""}: update-metadata, no downtime (annotations recorded with it)` };
+  return {
+    message: `metadata ${keys.join(", ")} differ${keys.length === 1 ? "s" : ""}: update-metadata, no downtime (annotations recorded with it)`,
+  };
 }
 
 function powerSteps(f: Facts): Decision | { readonly steps: Step[]; readonly reasons: Reason[] } {
@@ -40,21 +46,43 @@ function powerSteps(f: Facts): Decision | { readonly steps: Step[]; readonly rea
   const token = f.spec.reboot?.token ?? "";
   if (now === "running" && want === "stopped") {
     const extra = f.rebootPending ? `; the reboot token ${token} is recorded without a reboot` : "";
-    return { steps: [{ kind: "stop", impact: "reboot", params: { reason: "power" } }], reasons: [{ field: "power", message: `power running → stopped: stop${extra}` }] };
+    return {
+      steps: [{ kind: "stop", impact: "reboot", params: { reason: "power" } }],
+      reasons: [{ field: "power", message: `power running → stopped: stop${extra}` }],
+    };
   }
   if (now === "stopped" && want === "running") {
     const extra = f.rebootPending ? `; a start is a fresh boot, so it satisfies the reboot token ${token}` : "";
-    return { steps: [{ kind: "start", impact: "reboot", params: { reason: "power" } }], reasons: [{ field: "power", message: `power stopped → running: start${extra}` }] };
+    return {
+      steps: [{ kind: "start", impact: "reboot", params: { reason: "power" } }],
+      reasons: [{ field: "power", message: `power stopped → running: start${extra}` }],
+    };
   }
   if (!f.rebootPending) return { steps: [], reasons: [] };
   if (now === "stopped") {
-    return { steps: [], reasons: [{ field: "reboot", message: `the server is stopped and stays stopped: it is not rebooted; the reboot token ${token} is recorded` }] };
+    return {
+      steps: [],
+      reasons: [
+        {
+          field: "reboot",
+          message: `the server is stopped and stays stopped: it is not rebooted; the reboot token ${token} is recorded`,
+        },
+      ],
+    };
   }
   const type = f.spec.reboot?.type ?? "SOFT";
   if (!f.caps.rebootTypes.includes(type)) {
-    return unsupported([{ field: "reboot", message: `${f.address}: the cloud does not support ${type} reboots (supported: ${f.caps.rebootTypes.join(", ") || "none"})` }]);
+    return unsupported([
+      {
+        field: "reboot",
+        message: `${f.address}: the cloud does not support ${type} reboots (supported: ${f.caps.rebootTypes.join(", ") || "none"})`,
+      },
+    ]);
   }
-  return { steps: [{ kind: "reboot", impact: "reboot", params: { type } }], reasons: [{ field: "reboot", message: `reboot token ${describeToken(f)} → ${token}: ${type} reboot` }] };
+  return {
+    steps: [{ kind: "reboot", impact: "reboot", params: { type } }],
+    reasons: [{ field: "reboot", message: `reboot token ${describeToken(f)} → ${token}: ${type} reboot` }],
+  };
 }
 
 function describeToken(f: Facts): string {

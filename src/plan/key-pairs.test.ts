@@ -10,7 +10,8 @@ describe("keyPairsNamed", () => {
     expect(keyPairsNamed(change)).toEqual([{ name: "ops-2026", step: "rebuild" }]);
     expect(missingKeyPair(change, { name: "ops-2026", step: "rebuild" })).toEqual({
       field: "keyPair",
-      message: '/fleet.yaml:10:5: key pair "ops-2026" does not exist on provider dc1 (spec.keyPair of dc1/web-1, needed by its rebuild)',
+      message:
+        '/fleet.yaml:10:5: key pair "ops-2026" does not exist on provider dc1 (spec.keyPair of dc1/web-1, needed by its rebuild)',
     });
   });
 

@@ -10,7 +10,11 @@ export interface NamedKeyPair {
 
 /** The key pairs a change's steps send to the cloud (a key pair the fleet file sets; one kept from the server is not checked). */
 export function keyPairsNamed(change: InstanceChange): NamedKeyPair[] {
-  return change.steps.flatMap((step) => (isReprovisionStep(step) && typeof step.params.keyPair === "string" ? [{ name: step.params.keyPair, step: step.kind }] : []));
+  return change.steps.flatMap((step) =>
+    isReprovisionStep(step) && typeof step.params.keyPair === "string"
+      ? [{ name: step.params.keyPair, step: step.kind }]
+      : [],
+  );
 }
 
 /**
@@ -19,5 +23,8 @@ export function keyPairsNamed(change: InstanceChange): NamedKeyPair[] {
  */
 export function missingKeyPair(change: InstanceChange, missing: NamedKeyPair, known: readonly string[] = []): Reason {
   const what = `spec.keyPair of ${change.address}, needed by its ${missing.step}`;
-  return { field: "keyPair", message: `${formatLocation(change.source)}: key pair "${missing.name}" does not exist on provider ${change.provider} (${what})${didYouMean(missing.name, known)}` };
+  return {
+    field: "keyPair",
+    message: `${formatLocation(change.source)}: key pair "${missing.name}" does not exist on provider ${change.provider} (${what})${didYouMean(missing.name, known)}`,
+  };
 }

@@ -26,7 +26,11 @@ export const LADDER: readonly RungRule[] = [
   { rung: "metadata", impact: "none", carries: ["metadata"] },
   { rung: "in-place", impact: "reboot", carries: ["metadata", "reboot", "power"] },
   { rung: "same-image", impact: "reprovision", carries: ["metadata", "reboot", "power", "keyPair", "userData"] },
-  { rung: "new-image", impact: "reprovision", carries: ["metadata", "reboot", "power", "keyPair", "userData", "image"] },
+  {
+    rung: "new-image",
+    impact: "reprovision",
+    carries: ["metadata", "reboot", "power", "keyPair", "userData", "image"],
+  },
 ];
 
 /** Each need in words, for `update-metadata: cannot carry user_data`. */
@@ -43,7 +47,8 @@ const NOUN: Readonly<Record<Need, string>> = {
 function cannotCarry(rung: Rung, needs: readonly Need[]): string {
   if (rung === "same-image" && needs.includes("image")) return "keeps the image, and the image changes";
   const nouns = needs.map((need) => NOUN[need]);
-  const list = nouns.length > 1 ? `${nouns.slice(0, -1).join(", ")} or ${nouns[nouns.length - 1] ?? ""}` : (nouns[0] ?? "");
+  const list =
+    nouns.length > 1 ? `${nouns.slice(0, -1).join(", ")} or ${nouns[nouns.length - 1] ?? ""}` : (nouns[0] ?? "");
   return `cannot carry ${list}`;
 }
 
@@ -94,7 +99,11 @@ function rungName(rung: Rung, caps: ProviderCapabilities): string {
     case "in-place":
       return "reboot";
     case "same-image":
-      return caps.sameImageStep === null ? "reprovisioning with the same image" : caps.sameImageStep === caps.imageChangeStep ? `${caps.sameImageStep} with the same image` : caps.sameImageStep;
+      return caps.sameImageStep === null
+        ? "reprovisioning with the same image"
+        : caps.sameImageStep === caps.imageChangeStep
+          ? `${caps.sameImageStep} with the same image`
+          : caps.sameImageStep;
     case "new-image":
       return caps.imageChangeStep;
   }
@@ -102,8 +111,10 @@ function rungName(rung: Rung, caps: ProviderCapabilities): string {
 
 /** Why the cloud cannot take this rung at all, when it cannot. */
 function unavailable(rung: Rung, caps: ProviderCapabilities): string | undefined {
-  if (rung === "metadata" && !caps.metadataUpdate) return `the cloud cannot change metadata in place (${caps.description})`;
-  if (rung === "same-image" && caps.sameImageStep === null) return `the cloud has no step that reprovisions a server with its current image (${caps.description})`;
+  if (rung === "metadata" && !caps.metadataUpdate)
+    return `the cloud cannot change metadata in place (${caps.description})`;
+  if (rung === "same-image" && caps.sameImageStep === null)
+    return `the cloud has no step that reprovisions a server with its current image (${caps.description})`;
   return undefined;
 }
 
@@ -136,5 +147,7 @@ export function consideredActions(f: Facts, decision: Decision): ConsideredActio
 
 /** The planner's refusal messages, without the server's address they start with. */
 function refusals(reasons: readonly Reason[], address: string): string {
-  return reasons.map((r) => (r.message.startsWith(`${address}: `) ? r.message.slice(address.length + 2) : r.message)).join("; ");
+  return reasons
+    .map((r) => (r.message.startsWith(`${address}: `) ? r.message.slice(address.length + 2) : r.message))
+    .join("; ");
 }

@@ -4,17 +4,30 @@ import { limitCount } from "./limits.js";
 import { limitPlan, planFleet, refuseChanges } from "./plan-fleet.js";
 import { IMAGES, desired, input, observed } from "./test-builders.js";
 
-const base = { createdAt: "2026-01-01T00:00:00.000Z", configFile: "/fleet.yaml", configSha256: "abc", rollout: { web: DEFAULT_ROLLOUT } };
+const base = {
+  createdAt: "2026-01-01T00:00:00.000Z",
+  configFile: "/fleet.yaml",
+  configSha256: "abc",
+  rollout: { web: DEFAULT_ROLLOUT },
+};
 
 /** Three servers get a new image (reprovision), one only metadata. */
 const inputs = [
-  ...["web-1", "web-2", "web-3"].map((name, i) => input(desired({ image: { name: IMAGES.noble.name } }, name), observed({ id: `srv-${i}`, name }))),
+  ...["web-1", "web-2", "web-3"].map((name, i) =>
+    input(desired({ image: { name: IMAGES.noble.name } }, name), observed({ id: `srv-${i}`, name })),
+  ),
   input(desired({ metadata: { role: "api" } }, "api-1"), observed({ id: "srv-9", name: "api-1" })),
 ];
 
 describe("limitCount", () => {
   it("takes a count as it is and a percentage of the targeted servers rounded down", () => {
-    expect([limitCount(3, 40), limitCount("10%", 40), limitCount("10%", 25), limitCount("0%", 25), limitCount("100%", 7)]).toEqual([3, 4, 2, 0, 7]);
+    expect([
+      limitCount(3, 40),
+      limitCount("10%", 40),
+      limitCount("10%", 25),
+      limitCount("0%", 25),
+      limitCount("100%", 7),
+    ]).toEqual([3, 4, 2, 0, 7]);
   });
 });
 
@@ -27,7 +40,8 @@ describe("reprovision limit", () => {
     expect(blocked.map((c) => c.address)).toEqual(["dc1/web-1", "dc1/web-2", "dc1/web-3"]);
     expect(blocked[0]?.blocked).toEqual({
       by: "limits.reprovision",
-      message: "the plan reprovisions 3 servers, over the limit of 2 (limits.reprovision): dc1/web-1, dc1/web-2, dc1/web-3",
+      message:
+        "the plan reprovisions 3 servers, over the limit of 2 (limits.reprovision): dc1/web-1, dc1/web-2, dc1/web-3",
     });
     // Their steps are kept for the reviewer; the metadata-only server is not blocked.
     expect(blocked.every((c) => c.action === "rebuild" && c.steps.length === 1)).toBe(true);
@@ -48,12 +62,17 @@ describe("reprovision limit", () => {
     expect(raised.changes.some((c) => c.blocked)).toBe(false);
     const lowered = limitPlan(raised, { limit: 0, source: "--max-reprovisions" });
     expect(lowered.applyable).toBe(false);
-    expect(lowered.changes.filter((c) => c.blocked?.message.includes("over the limit of 0 (--max-reprovisions)"))).toHaveLength(3);
+    expect(
+      lowered.changes.filter((c) => c.blocked?.message.includes("over the limit of 0 (--max-reprovisions)")),
+    ).toHaveLength(3);
   });
 
   it("counts again when a change is refused for another reason (a refused server is not reprovisioned)", () => {
     const plan = planFleet({ ...base, inputs, reprovisionLimit: { limit: 2, source: "fleet file" } });
-    const refused = refuseChanges(plan, new Map([["dc1/web-1", [{ message: "dc1/web-1: variable ROOT_PASSWORD is not set" }]]]));
+    const refused = refuseChanges(
+      plan,
+      new Map([["dc1/web-1", [{ message: "dc1/web-1: variable ROOT_PASSWORD is not set" }]]]),
+    );
     expect(refused.limits?.reprovision?.count).toBe(2);
     expect(refused.changes.some((c) => c.blocked?.by === "limits.reprovision")).toBe(false);
     expect(refused.applyable).toBe(false);

@@ -15,7 +15,10 @@ export function limitCount(limit: number | string, targeted: number): number {
 }
 
 /** The limit measured against these changes. */
-export function measureReprovisions(changes: readonly InstanceChange[], setting: ReprovisionLimitSetting): ReprovisionLimit {
+export function measureReprovisions(
+  changes: readonly InstanceChange[],
+  setting: ReprovisionLimitSetting,
+): ReprovisionLimit {
   const count = changes.filter((c) => c.impact === "reprovision").length;
   return { limit: setting.limit, source: setting.source, max: limitCount(setting.limit, changes.length), count };
 }
@@ -24,7 +27,10 @@ export function measureReprovisions(changes: readonly InstanceChange[], setting:
  * Marks every reprovisioning change as blocked by the run's limit when the plan goes over it (their steps are kept, so
  * a reviewer sees what was asked), and clears an earlier mark when it no longer does.
  */
-export function markOverLimit(changes: readonly InstanceChange[], limit: ReprovisionLimit | undefined): InstanceChange[] {
+export function markOverLimit(
+  changes: readonly InstanceChange[],
+  limit: ReprovisionLimit | undefined,
+): InstanceChange[] {
   const over = overLimit(limit) && limit !== undefined;
   const addresses = changes.filter((c) => c.impact === "reprovision").map((c) => c.address);
   const message = over ? describeOverLimit(limit, addresses) : "";

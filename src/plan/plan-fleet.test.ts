@@ -4,7 +4,12 @@ import { planFleet, refuseChanges } from "./plan-fleet.js";
 import { isTargeted } from "./targets.js";
 import { desired, input, observed } from "./test-builders.js";
 
-const base = { createdAt: "2026-01-01T00:00:00.000Z", configFile: "/fleet.yaml", configSha256: "abc", rollout: { web: DEFAULT_ROLLOUT } };
+const base = {
+  createdAt: "2026-01-01T00:00:00.000Z",
+  configFile: "/fleet.yaml",
+  configSha256: "abc",
+  rollout: { web: DEFAULT_ROLLOUT },
+};
 
 describe("planFleet", () => {
   const inputs = [
@@ -24,7 +29,10 @@ describe("planFleet", () => {
   });
 
   it("is not applyable when any change is an error", () => {
-    const refused = input(desired({ keyPair: "k2", changePolicy: { ...DEFAULT_CHANGE_POLICY, onKeyPairChange: "fail" } }, "web-9"), observed());
+    const refused = input(
+      desired({ keyPair: "k2", changePolicy: { ...DEFAULT_CHANGE_POLICY, onKeyPairChange: "fail" } }, "web-9"),
+      observed(),
+    );
     const plan = planFleet({ ...base, inputs: [...inputs, refused] });
     expect(plan.applyable).toBe(false);
     expect(plan.summary.error).toBe(1);
@@ -47,7 +55,9 @@ describe("refuseChanges", () => {
     input(desired({ metadata: { role: "api" } }, "web-2"), observed({ id: "srv-2", name: "web-2" })),
     input(desired({ image: { name: "ubuntu-24.04" } }, "db-1"), observed({ id: "srv-3", name: "db-1" })),
   ];
-  const problem = { message: "/fleet.yaml:10:5: environment variable PW is not set (spec.password of dc1/db-1, needed by its rebuild)" };
+  const problem = {
+    message: "/fleet.yaml:10:5: environment variable PW is not set (spec.password of dc1/db-1, needed by its rebuild)",
+  };
 
   it("turns a change whose inputs are missing into an error: no steps, the problem first, the plan not applyable", () => {
     const plan = planFleet({ ...base, inputs });
@@ -58,7 +68,9 @@ describe("refuseChanges", () => {
     // what differs and why the rebuild was planned stay visible
     expect(db?.fields.map((f) => f.path)).toEqual(["image"]);
     expect(db?.reasons.slice(1)).toEqual(plan.changes.find((c) => c.address === "dc1/db-1")?.reasons);
-    expect(refused.changes.find((c) => c.address === "dc1/web-2")).toEqual(plan.changes.find((c) => c.address === "dc1/web-2"));
+    expect(refused.changes.find((c) => c.address === "dc1/web-2")).toEqual(
+      plan.changes.find((c) => c.address === "dc1/web-2"),
+    );
     expect(refused.summary).toMatchObject({ rebuild: 0, error: 1, "update-metadata": 1 });
     expect(refused.applyable).toBe(false);
     expect(refused.hasChanges).toBe(true);

@@ -1,4 +1,12 @@
-import type { Action, InstanceChange, Plan, PlannedProvider, PlanSummary, Reason, RolloutPolicy } from "../model/index.js";
+import type {
+  Action,
+  InstanceChange,
+  Plan,
+  PlannedProvider,
+  PlanSummary,
+  Reason,
+  RolloutPolicy,
+} from "../model/index.js";
 import { ACTIONS, PLAN_FORMAT_VERSION, isExecutable, overLimit } from "../model/index.js";
 import type { PlanInstanceInput } from "./plan-instance.js";
 import { planInstance } from "./plan-instance.js";
@@ -61,7 +69,10 @@ export function limitPlan(plan: Plan, limit: ReprovisionLimitSetting): Plan {
  * Counts, the run's limits, and whether the plan may be applied: not when a change is an `error`, nor when it
  * reprovisions more servers than the limit (those servers are then marked blocked).
  */
-function summed(changes: readonly InstanceChange[], limit: ReprovisionLimitSetting | undefined): Pick<Plan, "changes" | "summary" | "applyable" | "hasChanges" | "limits"> {
+function summed(
+  changes: readonly InstanceChange[],
+  limit: ReprovisionLimitSetting | undefined,
+): Pick<Plan, "changes" | "summary" | "applyable" | "hasChanges" | "limits"> {
   const reprovision = limit === undefined ? undefined : measureReprovisions(changes, limit);
   const marked = markOverLimit(changes, reprovision);
   return {

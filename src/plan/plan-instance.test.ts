@@ -3,7 +3,18 @@ import type { InstanceChange, MetadataTarget, Step } from "../model/index.js";
 import { ANNOTATION_KEYS, DEFAULT_CHANGE_POLICY, REDACTED } from "../model/index.js";
 import { appliedSha256Of, fingerprintOf } from "./fingerprint.js";
 import { planInstance } from "./plan-instance.js";
-import { HUAWEI_LIKE, IMAGES, JD_LIKE, NOVA_2_53, NOVA_2_96, desired, input, observed, stopped, userData } from "./test-builders.js";
+import {
+  HUAWEI_LIKE,
+  IMAGES,
+  JD_LIKE,
+  NOVA_2_53,
+  NOVA_2_96,
+  desired,
+  input,
+  observed,
+  stopped,
+  userData,
+} from "./test-builders.js";
 
 const noble = { name: "ubuntu-24.04" } as const;
 const jammy = { name: "ubuntu-22.04" } as const;
@@ -23,7 +34,9 @@ function reprovisionParams(c: InstanceChange) {
 
 describe("planInstance: busy, refused, unresolved", () => {
   it("waits for a busy server and never plans a second action", () => {
-    const c = planInstance(input(desired({ image: noble }), observed({ status: "rebuilding", rawStatus: "REBUILD", task: "rebuilding" })));
+    const c = planInstance(
+      input(desired({ image: noble }), observed({ status: "rebuilding", rawStatus: "REBUILD", task: "rebuilding" })),
+    );
     expect(c.action).toBe("wait");
     expect(c.steps).toEqual([]);
     expect(reasonText(c)).toBe("server is REBUILD (task rebuilding): waiting, not acting twice");
@@ -34,9 +47,24 @@ describe("planInstance: busy, refused, unresolved", () => {
   });
 
   it.each([
-    ["image", { image: noble, changePolicy: { ...DEFAULT_CHANGE_POLICY, onImageChange: "fail" as const } }, "dc1/web-1: image change img-2204 → ubuntu-24.04 (img-2404) refused by policy onImageChange: fail"],
-    ["keyPair", { keyPair: "ops-2026", changePolicy: { ...DEFAULT_CHANGE_POLICY, onKeyPairChange: "fail" as const } }, "dc1/web-1: key pair change ops-2025 → ops-2026 refused by policy onKeyPairChange: fail"],
-    ["userData", { userData: userData("#cloud-config\n"), changePolicy: { ...DEFAULT_CHANGE_POLICY, onUserDataChange: "fail" as const } }, "dc1/web-1: user_data change ("],
+    [
+      "image",
+      { image: noble, changePolicy: { ...DEFAULT_CHANGE_POLICY, onImageChange: "fail" as const } },
+      "dc1/web-1: image change img-2204 → ubuntu-24.04 (img-2404) refused by policy onImageChange: fail",
+    ],
+    [
+      "keyPair",
+      { keyPair: "ops-2026", changePolicy: { ...DEFAULT_CHANGE_POLICY, onKeyPairChange: "fail" as const } },
+      "dc1/web-1: key pair change ops-2025 → ops-2026 refused by policy onKeyPairChange: fail",
+    ],
+    [
+      "userData",
+      {
+        userData: userData("#cloud-config\n"),
+        changePolicy: { ...DEFAULT_CHANGE_POLICY, onUserDataChange: "fail" as const },
+      },
+      "dc1/web-1: user_data change (",
+    ],
   ])("turns a %s change refused by policy into an error naming server and field", (_field, s, message) => {
     const c = planInstance(input(desired(s), observed()));
     expect(c.action).toBe("error");
@@ -71,8 +99,15 @@ describe("planInstance: reprovisioning on Nova 2.96", () => {
     const p = reprovisionParams(c);
     expect(p.imageId).toBe(IMAGES.noble.id);
     expect(p.keepStopped).toBe(false);
-    expect(p.metadata.set).toMatchObject({ role: "api", [ANNOTATION_KEYS.appliedSha256]: appliedSha256Of(d.spec, IMAGES.noble.id) });
-    expect(p.metadata.full).toEqual({ role: "api", owner: "ops", [ANNOTATION_KEYS.appliedSha256]: appliedSha256Of(d.spec, IMAGES.noble.id) });
+    expect(p.metadata.set).toMatchObject({
+      role: "api",
+      [ANNOTATION_KEYS.appliedSha256]: appliedSha256Of(d.spec, IMAGES.noble.id),
+    });
+    expect(p.metadata.full).toEqual({
+      role: "api",
+      owner: "ops",
+      [ANNOTATION_KEYS.appliedSha256]: appliedSha256Of(d.spec, IMAGES.noble.id),
+    });
     expect(c.fields).toContainEqual({ path: "image", before: "img-2204", after: "ubuntu-24.04", sensitive: false });
     expect(reasonText(c)).toContain("re-creates the root disk");
   });
@@ -87,15 +122,30 @@ describe("planInstance: reprovisioning on Nova 2.96", () => {
 
   it("rebuilds for a user_data change and records its digest", () => {
     const ud = userData("#cloud-config\npackages: [nginx]\n");
-    const c = planInstance(input(desired({ userData: ud }), observed({ userData: "#cloud-config\n", userDataSha256: { known: true, value: userData("#cloud-config\n").sha256 } })));
+    const c = planInstance(
+      input(
+        desired({ userData: ud }),
+        observed({
+          userData: "#cloud-config\n",
+          userDataSha256: { known: true, value: userData("#cloud-config\n").sha256 },
+        }),
+      ),
+    );
     expect(c.action).toBe("rebuild");
     expect(reprovisionParams(c).userDataSha256).toBe(ud.sha256);
     expect(target(c.steps[0]).set[ANNOTATION_KEYS.userDataSha256]).toBe(ud.sha256);
-    expect(c.fields).toContainEqual({ path: "userData", before: "#cloud-config\n", after: ud.content, sensitive: false });
+    expect(c.fields).toContainEqual({
+      path: "userData",
+      before: "#cloud-config\n",
+      after: ud.content,
+      sensitive: false,
+    });
   });
 
   it("marks sensitive user_data and never carries its content", () => {
-    const c = planInstance(input(desired({ userData: userData("password: hunter2\n", true) }), observed({ userData: "password: old\n" })));
+    const c = planInstance(
+      input(desired({ userData: userData("password: hunter2\n", true) }), observed({ userData: "password: old\n" })),
+    );
     const field = c.fields.find((f) => f.path === "userData");
     expect(field).toEqual({ path: "userData", before: REDACTED, after: REDACTED, sensitive: true });
     expect(JSON.stringify(c)).not.toContain("hunter2");
@@ -108,7 +158,10 @@ describe("planInstance: reprovisioning on Nova 2.96", () => {
   });
 
   it("ignores a user_data change by policy, says so, and does not send it with another rebuild", () => {
-    const s = { userData: userData("#new\n"), changePolicy: { ...DEFAULT_CHANGE_POLICY, onUserDataChange: "ignore" as const } };
+    const s = {
+      userData: userData("#new\n"),
+      changePolicy: { ...DEFAULT_CHANGE_POLICY, onUserDataChange: "ignore" as const },
+    };
     const alone = planInstance(input(desired(s), observed()));
     expect(alone.action).toBe("no-op");
     expect(reasonText(alone)).toContain("ignored by policy onUserDataChange: ignore");
@@ -118,14 +171,24 @@ describe("planInstance: reprovisioning on Nova 2.96", () => {
   });
 
   it("satisfies a pending reboot with the rebuild and records the token", () => {
-    const c = planInstance(input(desired({ image: noble, reboot: { token: "t2", type: "SOFT" } }), observed({ annotations: { rebootToken: "t1" } })));
+    const c = planInstance(
+      input(
+        desired({ image: noble, reboot: { token: "t2", type: "SOFT" } }),
+        observed({ annotations: { rebootToken: "t1" } }),
+      ),
+    );
     expect(kinds(c)).toEqual(["rebuild"]);
     expect(target(c.steps[0]).set[ANNOTATION_KEYS.rebootToken]).toBe("t2");
     expect(reasonText(c)).toContain("satisfies the reboot token t2");
   });
 
   it("repairs a server in ERROR with its current image when nothing else differs", () => {
-    const c = planInstance(input(desired({ image: jammy }), observed({ status: "error", rawStatus: "ERROR", fault: { message: "No valid host" } })));
+    const c = planInstance(
+      input(
+        desired({ image: jammy }),
+        observed({ status: "error", rawStatus: "ERROR", fault: { message: "No valid host" } }),
+      ),
+    );
     expect(c.action).toBe("rebuild");
     expect(reprovisionParams(c).imageId).toBe("img-2204");
     expect(reasonText(c)).toContain("server is in ERROR (fault: No valid host)");
@@ -153,7 +216,9 @@ describe("planInstance: reprovisioning on Nova 2.96", () => {
 
 describe("planInstance: in place on Nova 2.96", () => {
   it("updates metadata without downtime, keeping unmanaged keys in the full set", () => {
-    const c = planInstance(input(desired({ metadata: { role: "api", tier: "1" } }), observed({ metadata: { role: "web", owner: "ops" } })));
+    const c = planInstance(
+      input(desired({ metadata: { role: "api", tier: "1" } }), observed({ metadata: { role: "web", owner: "ops" } })),
+    );
     expect(c.action).toBe("update-metadata");
     expect(c.impact).toBe("none");
     const t = target(c.steps[0]);
@@ -166,7 +231,9 @@ describe("planInstance: in place on Nova 2.96", () => {
   it("with metadataPolicy exact removes undeclared keys except ignored and system ones", () => {
     const caps = { ...NOVA_2_96, systemMetadataKeys: ["sys.*"] };
     const d = desired({ metadata: { role: "web" }, metadataPolicy: "exact", ignoreMetadata: ["keep-*"] });
-    const c = planInstance(input(d, observed({ metadata: { role: "web", stray: "1", "keep-me": "1", "sys.x": "1" } }), caps));
+    const c = planInstance(
+      input(d, observed({ metadata: { role: "web", stray: "1", "keep-me": "1", "sys.x": "1" } }), caps),
+    );
     expect(c.action).toBe("update-metadata");
     expect(target(c.steps[0]).remove).toEqual(["stray"]);
     expect(target(c.steps[0]).full).not.toHaveProperty("stray");
@@ -174,7 +241,12 @@ describe("planInstance: in place on Nova 2.96", () => {
   });
 
   it("reboots for a changed token, then records it in one update-metadata step placed last", () => {
-    const c = planInstance(input(desired({ reboot: { token: "t2", type: "HARD" }, metadata: { role: "api" } }), observed({ annotations: { rebootToken: "t1" } })));
+    const c = planInstance(
+      input(
+        desired({ reboot: { token: "t2", type: "HARD" }, metadata: { role: "api" } }),
+        observed({ annotations: { rebootToken: "t1" } }),
+      ),
+    );
     expect(c.action).toBe("reboot");
     expect(c.impact).toBe("reboot");
     expect(kinds(c)).toEqual(["reboot", "update-metadata"]);
@@ -186,11 +258,15 @@ describe("planInstance: in place on Nova 2.96", () => {
     const c = planInstance(input(desired({ reboot: { token: "t1", type: "SOFT" } }), observed()));
     expect(c.action).toBe("no-op");
     expect(c.steps).toEqual([]);
-    expect(c.unknowns[0]?.reason).toBe("no reboot token recorded yet; the next step that touches the server records it, `apply --adopt` records it alone");
+    expect(c.unknowns[0]?.reason).toBe(
+      "no reboot token recorded yet; the next step that touches the server records it, `apply --adopt` records it alone",
+    );
   });
 
   it("records an unknown reboot token with the next step that touches the server", () => {
-    const c = planInstance(input(desired({ reboot: { token: "t1", type: "SOFT" }, metadata: { role: "api" } }), observed()));
+    const c = planInstance(
+      input(desired({ reboot: { token: "t1", type: "SOFT" }, metadata: { role: "api" } }), observed()),
+    );
     expect(kinds(c)).toEqual(["update-metadata"]);
     expect(target(c.steps[0]).set[ANNOTATION_KEYS.rebootToken]).toBe("t1");
   });
@@ -199,7 +275,12 @@ describe("planInstance: in place on Nova 2.96", () => {
     ["stopped and staying stopped: not rebooted, token recorded", undefined, ["update-metadata"], "update-metadata"],
     ["stopped but should run: started (a fresh boot)", "running" as const, ["start", "update-metadata"], "start"],
   ])("a pending reboot on a server %s", (_label, power, steps, action) => {
-    const c = planInstance(input(desired({ reboot: { token: "t2", type: "SOFT" }, ...(power ? { power } : {}) }), stopped({ annotations: { rebootToken: "t1" } })));
+    const c = planInstance(
+      input(
+        desired({ reboot: { token: "t2", type: "SOFT" }, ...(power ? { power } : {}) }),
+        stopped({ annotations: { rebootToken: "t1" } }),
+      ),
+    );
     expect(kinds(c)).toEqual(steps);
     expect(c.action).toBe(action);
     expect(target(c.steps.at(-1)).set[ANNOTATION_KEYS.rebootToken]).toBe("t2");
@@ -214,7 +295,9 @@ describe("planInstance: in place on Nova 2.96", () => {
   });
 
   it("is a no-op when only the applied digest is stale", () => {
-    const c = planInstance(input(desired({ metadata: { role: "web" } }), observed({ annotations: { appliedSha256: "stale" } })));
+    const c = planInstance(
+      input(desired({ metadata: { role: "web" } }), observed({ annotations: { appliedSha256: "stale" } })),
+    );
     expect(c.action).toBe("no-op");
     expect(c.steps).toEqual([]);
   });
@@ -225,10 +308,15 @@ describe("planInstance: in place on Nova 2.96", () => {
     const plain = planInstance(input(desired({ userData: ud, reboot: { token: "t1", type: "SOFT" } }), o));
     expect(plain.action).toBe("no-op");
     expect(plain.unknowns.map((u) => u.field)).toEqual(["userData", "reboot"]);
-    const adopted = planInstance(input(desired({ userData: ud, reboot: { token: "t1", type: "SOFT" } }), o, NOVA_2_96, { adopt: true }));
+    const adopted = planInstance(
+      input(desired({ userData: ud, reboot: { token: "t1", type: "SOFT" } }), o, NOVA_2_96, { adopt: true }),
+    );
     expect(adopted.action).toBe("adopt");
     expect(kinds(adopted)).toEqual(["update-metadata"]);
-    expect(target(adopted.steps[0]).set).toMatchObject({ [ANNOTATION_KEYS.userDataSha256]: ud.sha256, [ANNOTATION_KEYS.rebootToken]: "t1" });
+    expect(target(adopted.steps[0]).set).toMatchObject({
+      [ANNOTATION_KEYS.userDataSha256]: ud.sha256,
+      [ANNOTATION_KEYS.rebootToken]: "t1",
+    });
   });
 
   it("--adopt records the drift baseline on a server that shows everything and matches, and nothing once it is there", () => {
@@ -236,15 +324,23 @@ describe("planInstance: in place on Nova 2.96", () => {
     expect(planInstance(input(d, observed())).action).toBe("no-op");
     const adopted = planInstance(input(d, observed(), NOVA_2_96, { adopt: true }));
     expect([adopted.action, kinds(adopted)]).toEqual(["adopt", ["update-metadata"]]);
-    expect(target(adopted.steps[0]).set).toEqual({ [ANNOTATION_KEYS.appliedSha256]: appliedSha256Of(d.spec, undefined) });
-    expect(reasonText(adopted)).toContain("records the digest of the configured state (the baseline `reform drift` compares with)");
+    expect(target(adopted.steps[0]).set).toEqual({
+      [ANNOTATION_KEYS.appliedSha256]: appliedSha256Of(d.spec, undefined),
+    });
+    expect(reasonText(adopted)).toContain(
+      "records the digest of the configured state (the baseline `reform drift` compares with)",
+    );
     const recorded = observed({ annotations: { appliedSha256: appliedSha256Of(d.spec, undefined) } });
     expect(planInstance(input(d, recorded, NOVA_2_96, { adopt: true })).action).toBe("no-op");
-    expect(planInstance(input(d, observed({ status: "error", rawStatus: "ERROR" }), NOVA_2_96, { adopt: true })).action).toBe("no-op");
+    expect(
+      planInstance(input(d, observed({ status: "error", rawStatus: "ERROR" }), NOVA_2_96, { adopt: true })).action,
+    ).toBe("no-op");
   });
 
   it("refuses metadata changes on a server in ERROR where the cloud does", () => {
-    const c = planInstance(input(desired({ metadata: { role: "api" } }), observed({ status: "error", rawStatus: "ERROR" })));
+    const c = planInstance(
+      input(desired({ metadata: { role: "api" } }), observed({ status: "error", rawStatus: "ERROR" })),
+    );
     expect(c.action).toBe("unsupported");
     expect(reasonText(c)).toContain("does not change metadata of a server in error");
   });
@@ -272,7 +368,9 @@ describe("planInstance: Nova 2.53", () => {
   });
 
   it("rebuilds an image change and leaves key pair and user_data as they are", () => {
-    const c = planInstance(input(desired({ image: noble, keyPair: "ops-2025", userData: null }), observed(), NOVA_2_53));
+    const c = planInstance(
+      input(desired({ image: noble, keyPair: "ops-2025", userData: null }), observed(), NOVA_2_53),
+    );
     const p = reprovisionParams(c);
     expect(p.keyPair).toBeUndefined();
     expect(p.userDataSha256).toBeUndefined();
@@ -295,18 +393,28 @@ describe("planInstance: Huawei-like capabilities", () => {
   });
 
   it("cannot rebuild a server in ERROR", () => {
-    const c = planInstance(input(desired({ image: jammy }), observed({ status: "error", rawStatus: "ERROR", fault: { message: "disk" } }), HUAWEI_LIKE));
+    const c = planInstance(
+      input(
+        desired({ image: jammy }),
+        observed({ status: "error", rawStatus: "ERROR", fault: { message: "disk" } }),
+        HUAWEI_LIKE,
+      ),
+    );
     expect(c.action).toBe("unsupported");
     expect(reasonText(c)).toBe("dc1/web-1: server is in ERROR (fault: disk) and the cloud cannot rebuild it");
   });
 
   it("updates metadata of a server in ERROR when the cloud allows it", () => {
-    const c = planInstance(input(desired({ metadata: { role: "api" } }), observed({ status: "error", rawStatus: "ERROR" }), HUAWEI_LIKE));
+    const c = planInstance(
+      input(desired({ metadata: { role: "api" } }), observed({ status: "error", rawStatus: "ERROR" }), HUAWEI_LIKE),
+    );
     expect(c.action).toBe("update-metadata");
   });
 
   it("has no same-image step when the cloud declares none", () => {
-    const c = planInstance(input(desired({ keyPair: "ops-2026" }), observed(), { ...HUAWEI_LIKE, sameImageStep: null }));
+    const c = planInstance(
+      input(desired({ keyPair: "ops-2026" }), observed(), { ...HUAWEI_LIKE, sameImageStep: null }),
+    );
     expect(c.action).toBe("unsupported");
     expect(reasonText(c)).toContain("no step that reprovisions a server with its current image");
   });
@@ -316,7 +424,9 @@ describe("planInstance: JD-like capabilities", () => {
   it("stops, rebuilds and starts a running server", () => {
     const c = planInstance(input(desired({ image: noble, keyPair: "ops-2025" }), observed(), JD_LIKE));
     expect(c.action).toBe("rebuild");
-    expect(c.steps.map((s) => (s.kind === "stop" || s.kind === "start" ? `${s.kind}:${s.params.reason}` : s.kind))).toEqual(["stop:prerequisite", "rebuild", "start:prerequisite"]);
+    expect(
+      c.steps.map((s) => (s.kind === "stop" || s.kind === "start" ? `${s.kind}:${s.params.reason}` : s.kind)),
+    ).toEqual(["stop:prerequisite", "rebuild", "start:prerequisite"]);
   });
 
   it("leaves a stopped server stopped", () => {
@@ -326,8 +436,13 @@ describe("planInstance: JD-like capabilities", () => {
   });
 
   it("stops for good when the server should be stopped", () => {
-    const c = planInstance(input(desired({ image: noble, keyPair: "ops-2025", power: "stopped" }), observed(), JD_LIKE));
-    expect(c.steps.map((s) => (s.kind === "stop" ? `stop:${s.params.reason}` : s.kind))).toEqual(["stop:power", "rebuild"]);
+    const c = planInstance(
+      input(desired({ image: noble, keyPair: "ops-2025", power: "stopped" }), observed(), JD_LIKE),
+    );
+    expect(c.steps.map((s) => (s.kind === "stop" ? `stop:${s.params.reason}` : s.kind))).toEqual([
+      "stop:power",
+      "rebuild",
+    ]);
     expect(reprovisionParams(c).keepStopped).toBe(true);
   });
 
@@ -343,7 +458,13 @@ describe("planInstance: JD-like capabilities", () => {
   });
 
   it("refuses a HARD reboot the cloud does not offer", () => {
-    const c = planInstance(input(desired({ reboot: { token: "t2", type: "HARD" } }), observed({ annotations: { rebootToken: "t1" } }), JD_LIKE));
+    const c = planInstance(
+      input(
+        desired({ reboot: { token: "t2", type: "HARD" } }),
+        observed({ annotations: { rebootToken: "t1" } }),
+        JD_LIKE,
+      ),
+    );
     expect(c.action).toBe("unsupported");
     expect(reasonText(c)).toContain("does not support HARD reboots");
   });

@@ -11,9 +11,17 @@ export interface PlanInstanceInput {
   readonly desired: DesiredInstance;
   readonly observed: ObservedInstance;
   /** The desired image, resolved; undefined when `spec.image` is undefined (or could not be resolved: an error). */
-  readonly image?: { readonly id: string; readonly name: string; readonly properties: Readonly<Record<string, string>> };
+  readonly image?: {
+    readonly id: string;
+    readonly name: string;
+    readonly properties: Readonly<Record<string, string>>;
+  };
   /** The server's current image, when it could be read: its name for display, its properties to pick a reprovisioning variant. */
-  readonly observedImage?: { readonly id: string; readonly name: string; readonly properties?: Readonly<Record<string, string>> };
+  readonly observedImage?: {
+    readonly id: string;
+    readonly name: string;
+    readonly properties?: Readonly<Record<string, string>>;
+  };
   readonly capabilities: ProviderCapabilities;
   /** `apply --adopt`: record what cannot be observed as the configuration says. */
   readonly adopt: boolean;

@@ -8,7 +8,9 @@ import { IMAGES, NOVA_2_96, desired, observed, userData } from "./test-builders.
 
 describe("planner properties", () => {
   it("the random scenarios reach every action (the properties below are not vacuous)", () => {
-    const actions = new Set(fc.sample(scenarioArb, { numRuns: 4000, seed: 42 }).map((s) => planInstance(s.input).action));
+    const actions = new Set(
+      fc.sample(scenarioArb, { numRuns: 4000, seed: 42 }).map((s) => planInstance(s.input).action),
+    );
     expect([...actions].sort()).toEqual([...ACTIONS].sort());
   });
 
@@ -37,7 +39,10 @@ describe("planner properties", () => {
         }
         const after = applySteps(server, first, caps);
         const second = planInstance({ ...input, observed: after.observed });
-        expect({ action: second.action, reasons: second.reasons }).toEqual({ action: "no-op", reasons: expect.anything() });
+        expect({ action: second.action, reasons: second.reasons }).toEqual({
+          action: "no-op",
+          reasons: expect.anything(),
+        });
         expect(second.steps).toEqual([]);
       }),
       { numRuns: 3000 },
@@ -63,19 +68,40 @@ describe("planner properties", () => {
     const ud = userData("#cloud-config\n");
     fc.assert(
       fc.property(
-        fc.record({ bootFromVolume: fc.boolean(), userDataUnknown: fc.boolean(), tokenUnknown: fc.boolean(), powerUnknown: fc.boolean() }),
+        fc.record({
+          bootFromVolume: fc.boolean(),
+          userDataUnknown: fc.boolean(),
+          tokenUnknown: fc.boolean(),
+          powerUnknown: fc.boolean(),
+        }),
         (u) => {
-          const d = desired({ image: { name: IMAGES.noble.name }, userData: ud, reboot: { token: "t1", type: "SOFT" }, power: "running", keyPair: "ops-2025" });
+          const d = desired({
+            image: { name: IMAGES.noble.name },
+            userData: ud,
+            reboot: { token: "t1", type: "SOFT" },
+            power: "running",
+            keyPair: "ops-2025",
+          });
           const o = observed({
             imageId: u.bootFromVolume ? "" : IMAGES.noble.id,
-            userDataSha256: u.userDataUnknown ? { known: false, reason: "not returned" } : { known: true, value: ud.sha256 },
+            userDataSha256: u.userDataUnknown
+              ? { known: false, reason: "not returned" }
+              : { known: true, value: ud.sha256 },
             annotations: u.tokenUnknown ? {} : { rebootToken: "t1" },
             power: u.powerUnknown ? "unknown" : "running",
           });
-          const change = planInstance({ desired: d, observed: o, capabilities: NOVA_2_96, adopt: false, image: IMAGES.noble });
+          const change = planInstance({
+            desired: d,
+            observed: o,
+            capabilities: NOVA_2_96,
+            adopt: false,
+            image: IMAGES.noble,
+          });
           expect(change.action).toBe("no-op");
           expect(change.steps).toEqual([]);
-          const unknownCount = [u.bootFromVolume, u.userDataUnknown, u.tokenUnknown, u.powerUnknown].filter(Boolean).length;
+          const unknownCount = [u.bootFromVolume, u.userDataUnknown, u.tokenUnknown, u.powerUnknown].filter(
+            Boolean,
+          ).length;
           expect(change.unknowns).toHaveLength(unknownCount);
         },
       ),

@@ -1,4 +1,11 @@
-import type { MetadataTarget, PowerState, ProviderCapabilities, Reason, ReprovisionParams, Step } from "../model/index.js";
+import type {
+  MetadataTarget,
+  PowerState,
+  ProviderCapabilities,
+  Reason,
+  ReprovisionParams,
+  Step,
+} from "../model/index.js";
 import type { Decision } from "./decision.js";
 import { actionOf, unsupported } from "./decision.js";
 import type { Facts } from "./facts.js";
@@ -14,7 +21,9 @@ type ReprovisionKind = "rebuild" | "reinstall" | "changeos";
  * with its current image (`repair`). One step of the cloud's own kind, never a fallback to another.
  */
 export function planReprovision(f: Facts, mode: "change" | "repair"): Decision {
-  const kind = f.imageChanged ? f.caps.imageChangeStep : (f.caps.sameImageStep ?? (mode === "repair" ? f.caps.imageChangeStep : null));
+  const kind = f.imageChanged
+    ? f.caps.imageChangeStep
+    : (f.caps.sameImageStep ?? (mode === "repair" ? f.caps.imageChangeStep : null));
   const imageId = f.imageChanged || mode === "repair" ? (f.imageId ?? "") : f.observed.imageId;
   const variant = kind === null ? undefined : chooseVariant(f, kind, imageId);
   const missing = [...missingCapabilities(f, kind, imageId), ...variantRefusals(f, variant)];
@@ -23,7 +32,11 @@ export function planReprovision(f: Facts, mode: "change" | "repair"): Decision {
   const annotations = finalAnnotations(f, params.userDataSha256 !== undefined);
   const target = metadataTarget(f, annotations);
   if (!f.caps.reprovisionSetsMetadata && !f.caps.metadataUpdate && writesSomething(target)) {
-    return unsupported([{ message: `${f.address}: the cloud's ${kind} does not write metadata and metadata cannot be updated in place, so reform cannot record the result (${f.caps.description})` }]);
+    return unsupported([
+      {
+        message: `${f.address}: the cloud's ${kind} does not write metadata and metadata cannot be updated in place, so reform cannot record the result (${f.caps.description})`,
+      },
+    ]);
   }
   const reprovision: Step = {
     kind,
@@ -35,7 +48,9 @@ export function planReprovision(f: Facts, mode: "change" | "repair"): Decision {
   const reasons: Reason[] = [...changeReasons(f, kind, mode), ...(variant ? [variant.reason] : []), ...power.reasons];
   if (!f.caps.reprovisionSetsMetadata && writesSomething(target)) {
     steps.push({ kind: "update-metadata", impact: "none", params: { metadata: target } });
-    reasons.push({ message: `the cloud's ${kind} does not write metadata: update-metadata afterwards (annotations included)` });
+    reasons.push({
+      message: `the cloud's ${kind} does not write metadata: update-metadata afterwards (annotations included)`,
+    });
   }
   return { action: actionOf(steps), steps, reasons };
 }
@@ -45,31 +60,56 @@ function missingCapabilities(f: Facts, kind: ReprovisionKind | null, imageId: st
   const why = `(${caps.description})`;
   const missing: Reason[] = [];
   if (kind === null) {
-    missing.push({ message: `${address}: the cloud has no step that reprovisions a server with its current image ${why}: key pair and user_data cannot change in place` });
+    missing.push({
+      message: `${address}: the cloud has no step that reprovisions a server with its current image ${why}: key pair and user_data cannot change in place`,
+    });
   }
   if (imageId === "") {
-    missing.push({ field: "image", message: `${address}: ${imageUnknownReason(f.observed)}; so it cannot be reprovisioned with its current image` });
+    missing.push({
+      field: "image",
+      message: `${address}: ${imageUnknownReason(f.observed)}; so it cannot be reprovisioned with its current image`,
+    });
   }
   const volume = f.observed.bootVolume;
   if (volume !== undefined && kind !== null && !caps.reprovisionsBootVolume) {
-    missing.push({ field: "image", message: `${address}: the server boots from a volume and the cloud's ${kind} cannot re-image a root volume (reprovisionsBootVolume: false) ${why}` });
+    missing.push({
+      field: "image",
+      message: `${address}: the server boots from a volume and the cloud's ${kind} cannot re-image a root volume (reprovisionsBootVolume: false) ${why}`,
+    });
   } else if (volume !== undefined && volume.id === undefined && imageId !== "") {
-    missing.push({ field: "image", message: `${address}: ${imageUnknownReason(f.observed)}; a ${kind ?? "reprovisioning"} would re-image a root volume that reform could not read back` });
+    missing.push({
+      field: "image",
+      message: `${address}: ${imageUnknownReason(f.observed)}; a ${kind ?? "reprovisioning"} would re-image a root volume that reform could not read back`,
+    });
   }
   if (f.keyPairChanged && f.spec.keyPair === null && !caps.reprovisionRemovesKeyPair) {
-    missing.push({ field: "keyPair", message: `${address}: the cloud's reprovisioning cannot remove a key pair (reprovisionRemovesKeyPair: false) ${why}: key pair cannot be removed in place` });
+    missing.push({
+      field: "keyPair",
+      message: `${address}: the cloud's reprovisioning cannot remove a key pair (reprovisionRemovesKeyPair: false) ${why}: key pair cannot be removed in place`,
+    });
   }
   if (f.keyPairChanged && f.spec.keyPair !== null && !caps.reprovisionSetsKeyPair) {
-    missing.push({ field: "keyPair", message: `${address}: the cloud's reprovisioning cannot set a key pair (reprovisionSetsKeyPair: false) ${why}: key pair cannot change in place` });
+    missing.push({
+      field: "keyPair",
+      message: `${address}: the cloud's reprovisioning cannot set a key pair (reprovisionSetsKeyPair: false) ${why}: key pair cannot change in place`,
+    });
   }
   if (f.userDataChanged && !caps.reprovisionSetsUserData) {
-    missing.push({ field: "userData", message: `${address}: the cloud's reprovisioning cannot set user_data (reprovisionSetsUserData: false) ${why}: user_data cannot change in place` });
+    missing.push({
+      field: "userData",
+      message: `${address}: the cloud's reprovisioning cannot set user_data (reprovisionSetsUserData: false) ${why}: user_data cannot change in place`,
+    });
   }
   if (caps.reprovisionNeedsPassword && keyPairAfter(f) === null && f.spec.password === undefined) {
-    missing.push({ message: `${address}: the cloud's reprovisioning needs a password when no key pair is given: declare spec.password ({ env: VAR } or { file: PATH }) or spec.keyPair` });
+    missing.push({
+      message: `${address}: the cloud's reprovisioning needs a password when no key pair is given: declare spec.password ({ env: VAR } or { file: PATH }) or spec.keyPair`,
+    });
   }
   if (f.inError && !caps.reprovisionInError) {
-    missing.push({ field: "status", message: `${address}: server is in ERROR (${faultText(f.observed)}) and the cloud cannot rebuild it` });
+    missing.push({
+      field: "status",
+      message: `${address}: server is in ERROR (${faultText(f.observed)}) and the cloud cannot rebuild it`,
+    });
   }
   return missing;
 }
@@ -91,11 +131,16 @@ function keyPairParam(f: Facts): string | null | undefined {
 function userDataParam(f: Facts, variant: VariantChoice | undefined): string | null | undefined {
   const userData = f.spec.userData;
   // A change ignored by policy is left as it is, even when the server is reprovisioned for another reason.
-  if (userData === undefined || f.userDataIgnored || !f.caps.reprovisionSetsUserData || variantDropsUserData(variant)) return undefined;
+  if (userData === undefined || f.userDataIgnored || !f.caps.reprovisionSetsUserData || variantDropsUserData(variant))
+    return undefined;
   return userData === null ? null : userData.sha256;
 }
 
-function reprovisionParams(f: Facts, imageId: string, variant: VariantChoice | undefined): Omit<ReprovisionParams, "metadata"> & { readonly metadata?: MetadataTarget } {
+function reprovisionParams(
+  f: Facts,
+  imageId: string,
+  variant: VariantChoice | undefined,
+): Omit<ReprovisionParams, "metadata"> & { readonly metadata?: MetadataTarget } {
   const keyPair = keyPairParam(f);
   const userDataSha256 = userDataParam(f, variant);
   return {
@@ -130,16 +175,30 @@ export function powerSequence(caps: ProviderCapabilities, now: PowerState, want:
   const during = duringPower(caps, now, want);
   if (during !== now) {
     seq.before.push({ kind: "stop", impact: "reboot", params: { reason } });
-    seq.reasons.push({ message: caps.reprovisionRequiresStopped ? "stop first: the cloud reprovisions only stopped servers" : "stop first: the server should be stopped" });
+    seq.reasons.push({
+      message: caps.reprovisionRequiresStopped
+        ? "stop first: the cloud reprovisions only stopped servers"
+        : "stop first: the server should be stopped",
+    });
   }
-  const left: PowerState = caps.reprovisionLeavesStopped ? "stopped" : during === "stopped" && caps.reprovisionStartsStopped ? "running" : during;
+  const left: PowerState = caps.reprovisionLeavesStopped
+    ? "stopped"
+    : during === "stopped" && caps.reprovisionStartsStopped
+      ? "running"
+      : during;
   if (left === "stopped" && want === "running") {
     seq.after.push({ kind: "start", impact: "reboot", params: { reason } });
-    seq.reasons.push({ message: caps.reprovisionLeavesStopped ? "start afterwards: the cloud leaves reprovisioned servers stopped" : "start afterwards: the server should run" });
+    seq.reasons.push({
+      message: caps.reprovisionLeavesStopped
+        ? "start afterwards: the cloud leaves reprovisioned servers stopped"
+        : "start afterwards: the server should run",
+    });
   }
   if (left === "running" && want === "stopped") {
     seq.after.push({ kind: "stop", impact: "reboot", params: { reason } });
-    seq.reasons.push({ message: "stop afterwards: the cloud starts a stopped server when it reprovisions it, and it should stay stopped" });
+    seq.reasons.push({
+      message: "stop afterwards: the cloud starts a stopped server when it reprovisions it, and it should stay stopped",
+    });
   }
   return seq;
 }
@@ -147,23 +206,48 @@ export function powerSequence(caps: ProviderCapabilities, now: PowerState, want:
 function changeReasons(f: Facts, kind: ReprovisionKind, mode: "change" | "repair"): Reason[] {
   const reasons: Reason[] = [];
   const volume = f.observed.bootVolume?.id;
-  const wipe = volume === undefined ? `${kind} re-creates the root disk` : `${kind} re-images the root volume ${volume}: its data is lost`;
+  const wipe =
+    volume === undefined
+      ? `${kind} re-creates the root disk`
+      : `${kind} re-images the root volume ${volume}: its data is lost`;
   if (mode === "repair") {
-    reasons.push({ field: "status", message: `server is in ERROR (${faultText(f.observed)}): ${kind} with its current image ${f.input.image?.name ?? f.imageId ?? ""} repairs it; the ${wipe}` });
+    reasons.push({
+      field: "status",
+      message: `server is in ERROR (${faultText(f.observed)}): ${kind} with its current image ${f.input.image?.name ?? f.imageId ?? ""} repairs it; the ${wipe}`,
+    });
   } else if (f.inError) {
     reasons.push({ field: "status", message: `server is in ERROR (${faultText(f.observed)}): the ${kind} repairs it` });
   }
   for (const field of f.fields) {
-    if (field.path === "image") reasons.push({ field: "image", message: `image ${String(field.before)} → ${f.input.image?.name ?? ""} (${f.imageId ?? ""}): the ${wipe}` });
-    if (field.path === "keyPair") reasons.push({ field: "keyPair", message: `key pair ${describeValue(field.before as string | null)} → ${describeValue(field.after as string | null)}: the ${wipe}` });
+    if (field.path === "image")
+      reasons.push({
+        field: "image",
+        message: `image ${String(field.before)} → ${f.input.image?.name ?? ""} (${f.imageId ?? ""}): the ${wipe}`,
+      });
+    if (field.path === "keyPair")
+      reasons.push({
+        field: "keyPair",
+        message: `key pair ${describeValue(field.before as string | null)} → ${describeValue(field.after as string | null)}: the ${wipe}`,
+      });
   }
   if (f.userDataChanged) {
     const wanted = f.spec.userData;
-    const now = wanted === null || wanted === undefined ? "now none" : wanted.sensitive ? "sensitive" : `now sha256 ${shortSha(wanted.sha256)}`;
-    reasons.push({ field: "userData", message: `user_data changed (${now}): user_data runs at provisioning, so the ${wipe}` });
+    const now =
+      wanted === null || wanted === undefined
+        ? "now none"
+        : wanted.sensitive
+          ? "sensitive"
+          : `now sha256 ${shortSha(wanted.sha256)}`;
+    reasons.push({
+      field: "userData",
+      message: `user_data changed (${now}): user_data runs at provisioning, so the ${wipe}`,
+    });
   }
   if (f.rebootPending || f.rebootUnknown) {
-    reasons.push({ field: "reboot", message: `the ${kind} boots the server fresh: it satisfies the reboot token ${f.spec.reboot?.token ?? ""}, which is recorded` });
+    reasons.push({
+      field: "reboot",
+      message: `the ${kind} boots the server fresh: it satisfies the reboot token ${f.spec.reboot?.token ?? ""}, which is recorded`,
+    });
   }
   return reasons;
 }

@@ -22,11 +22,31 @@ interface Rule {
  */
 export const RULES: readonly Rule[] = [
   { name: "busy: wait, never a second action", when: (f) => isBusy(f.observed), then: wait },
-  { name: "refused by policy or by the cloud's limits", when: (f) => f.errors.length > 0, then: (f) => ({ action: "error", steps: [], reasons: f.errors }) },
-  { name: "a change the in-place steps cannot carry (image, key pair, user_data): reprovision", when: needsReprovisioning, then: (f) => planReprovision(f, "change") },
-  { name: "in error with a managed image: repair by reprovisioning", when: (f) => f.inError && f.spec.image !== undefined, then: repair },
-  { name: "in error: no reboot or power action", when: (f) => f.inError && (f.rebootPending || f.powerChanged), then: errorPower },
-  { name: "in error: metadata only where the cloud allows", when: (f) => f.inError && !f.caps.metadataUpdateInError && (metadataDiffers(f) || adoptable(f)), then: errorMetadata },
+  {
+    name: "refused by policy or by the cloud's limits",
+    when: (f) => f.errors.length > 0,
+    then: (f) => ({ action: "error", steps: [], reasons: f.errors }),
+  },
+  {
+    name: "a change the in-place steps cannot carry (image, key pair, user_data): reprovision",
+    when: needsReprovisioning,
+    then: (f) => planReprovision(f, "change"),
+  },
+  {
+    name: "in error with a managed image: repair by reprovisioning",
+    when: (f) => f.inError && f.spec.image !== undefined,
+    then: repair,
+  },
+  {
+    name: "in error: no reboot or power action",
+    when: (f) => f.inError && (f.rebootPending || f.powerChanged),
+    then: errorPower,
+  },
+  {
+    name: "in error: metadata only where the cloud allows",
+    when: (f) => f.inError && !f.caps.metadataUpdateInError && (metadataDiffers(f) || adoptable(f)),
+    then: errorMetadata,
+  },
   { name: "reboot, power or metadata: in place", when: hasInPlaceChange, then: planInPlace },
   { name: "adopt: record what cannot be observed", when: adoptable, then: adopt },
 ];
@@ -49,12 +69,21 @@ function noBaseline(f: Facts): boolean {
 
 function wait(f: Facts): Decision {
   const task = f.observed.task === null ? "" : ` (task ${f.observed.task})`;
-  return { action: "wait", steps: [], reasons: [{ field: "status", message: `server is ${f.observed.rawStatus}${task}: waiting, not acting twice` }] };
+  return {
+    action: "wait",
+    steps: [],
+    reasons: [{ field: "status", message: `server is ${f.observed.rawStatus}${task}: waiting, not acting twice` }],
+  };
 }
 
 function repair(f: Facts): Decision {
   if (f.caps.reprovisionInError) return planReprovision(f, "repair");
-  return unsupported([{ field: "status", message: `${f.address}: server is in ERROR (${faultText(f.observed)}) and the cloud cannot rebuild it` }]);
+  return unsupported([
+    {
+      field: "status",
+      message: `${f.address}: server is in ERROR (${faultText(f.observed)}) and the cloud cannot rebuild it`,
+    },
+  ]);
 }
 
 function errorPower(f: Facts): Decision {
@@ -64,28 +93,49 @@ function errorPower(f: Facts): Decision {
 }
 
 function errorMetadata(f: Facts): Decision {
-  return unsupported([{ field: "status", message: `${f.address}: server is in ERROR (${faultText(f.observed)}) and the cloud does not change metadata of a server in error (${f.caps.description})` }]);
+  return unsupported([
+    {
+      field: "status",
+      message: `${f.address}: server is in ERROR (${faultText(f.observed)}) and the cloud does not change metadata of a server in error (${f.caps.description})`,
+    },
+  ]);
 }
 
 function adopt(f: Facts): Decision {
   if (!f.caps.metadataUpdate) {
-    return unsupported([{ message: `${f.address}: the cloud cannot change metadata in place, so annotations cannot be recorded (${f.caps.description})` }]);
+    return unsupported([
+      {
+        message: `${f.address}: the cloud cannot change metadata in place, so annotations cannot be recorded (${f.caps.description})`,
+      },
+    ]);
   }
   const target = metadataTarget(f, finalAnnotations(f, false));
   const recorded: string[] = [];
-  if (f.userDataUnknown) recorded.push("the user_data digest (declared by --adopt: the server has the configured user_data)");
+  if (f.userDataUnknown)
+    recorded.push("the user_data digest (declared by --adopt: the server has the configured user_data)");
   if (f.rebootUnknown) recorded.push(`the reboot token ${f.spec.reboot?.token ?? ""}`);
-  if (recorded.length === 0) recorded.push("the digest of the configured state (the baseline `reform drift` compares with)");
+  if (recorded.length === 0)
+    recorded.push("the digest of the configured state (the baseline `reform drift` compares with)");
   const reasons: Reason[] = [{ message: `adopt: records ${recorded.join(" and ")} without touching the server` }];
-  return { action: "adopt", steps: [{ kind: "update-metadata", impact: "none", params: { metadata: target } }], reasons };
+  return {
+    action: "adopt",
+    steps: [{ kind: "update-metadata", impact: "none", params: { metadata: target } }],
+    reasons,
+  };
 }
 
 function noOp(f: Facts): Decision {
   const reasons: Reason[] = [];
-  if (f.inError) reasons.push({ field: "status", message: `server is in ERROR (${faultText(f.observed)}); its image is not managed, so reform cannot repair it` });
+  if (f.inError)
+    reasons.push({
+      field: "status",
+      message: `server is in ERROR (${faultText(f.observed)}); its image is not managed, so reform cannot repair it`,
+    });
   if (f.unknowns.length > 0) {
     const fields = f.unknowns.map((u) => u.field).join(", ");
-    reasons.push({ message: `nothing to change among the fields reform can see; unknown: ${fields} (never a reason to act; \`reform apply --adopt\` records what annotations can)` });
+    reasons.push({
+      message: `nothing to change among the fields reform can see; unknown: ${fields} (never a reason to act; \`reform apply --adopt\` records what annotations can)`,
+    });
   } else if (!f.inError) {
     reasons.push({ message: "matches the configuration" });
   }

@@ -1,4 +1,11 @@
-import type { InstanceChange, MetadataTarget, ObservedInstance, PowerState, ProviderCapabilities, Step } from "../model/index.js";
+import type {
+  InstanceChange,
+  MetadataTarget,
+  ObservedInstance,
+  PowerState,
+  ProviderCapabilities,
+  Step,
+} from "../model/index.js";
 import { annotationEntries, splitAnnotations } from "../model/index.js";
 
 /**
@@ -12,7 +19,11 @@ export interface ServerState {
   readonly userDataSha256: string | null;
 }
 
-export function observeUserData(caps: ProviderCapabilities, actual: string | null, annotations: ObservedInstance["annotations"]): ObservedInstance["userDataSha256"] {
+export function observeUserData(
+  caps: ProviderCapabilities,
+  actual: string | null,
+  annotations: ObservedInstance["annotations"],
+): ObservedInstance["userDataSha256"] {
   if (caps.readsUserData) return { known: true, value: actual };
   if (annotations.userDataSha256 !== undefined) return { known: true, value: annotations.userDataSha256 };
   return { known: false, reason: "the cloud does not return user_data to this caller" };
@@ -22,11 +33,19 @@ export function applySteps(state: ServerState, change: InstanceChange, caps: Pro
   let current = state;
   for (const step of change.steps) current = applyStep(current, step, caps);
   const o = current.observed;
-  return { ...current, observed: { ...o, userDataSha256: observeUserData(caps, current.userDataSha256, o.annotations) } };
+  return {
+    ...current,
+    observed: { ...o, userDataSha256: observeUserData(caps, current.userDataSha256, o.annotations) },
+  };
 }
 
 function withPower(o: ObservedInstance, power: PowerState): ObservedInstance {
-  return { ...o, power, status: power === "running" ? "active" : "stopped", rawStatus: power === "running" ? "ACTIVE" : "SHUTOFF" };
+  return {
+    ...o,
+    power,
+    status: power === "running" ? "active" : "stopped",
+    rawStatus: power === "running" ? "ACTIVE" : "SHUTOFF",
+  };
 }
 
 function writeMetadata(o: ObservedInstance, metadata: Readonly<Record<string, string>>): ObservedInstance {
@@ -52,7 +71,8 @@ function applyStep(state: ServerState, step: Step, caps: ProviderCapabilities): 
       return { ...state, observed: withPower(o, "running") };
     case "update-metadata":
       if (!caps.metadataUpdate) throw new Error("model: the cloud cannot update metadata");
-      if (o.status === "error" && !caps.metadataUpdateInError) throw new Error("model: metadata update refused in error");
+      if (o.status === "error" && !caps.metadataUpdateInError)
+        throw new Error("model: metadata update refused in error");
       return { ...state, observed: applyTarget(o, step.params.metadata) };
     case "rebuild":
     case "reinstall":
@@ -61,13 +81,24 @@ function applyStep(state: ServerState, step: Step, caps: ProviderCapabilities): 
   }
 }
 
-function reprovision(state: ServerState, p: Extract<Step, { impact: "reprovision" }>["params"], caps: ProviderCapabilities): ServerState {
+function reprovision(
+  state: ServerState,
+  p: Extract<Step, { impact: "reprovision" }>["params"],
+  caps: ProviderCapabilities,
+): ServerState {
   const o = state.observed;
-  if (caps.reprovisionRequiresStopped && o.power !== "stopped") throw new Error("model: reprovisioning a running server");
+  if (caps.reprovisionRequiresStopped && o.power !== "stopped")
+    throw new Error("model: reprovisioning a running server");
   if (o.status === "error" && !caps.reprovisionInError) throw new Error("model: reprovisioning refused in error");
-  if (o.bootVolume !== undefined && !caps.reprovisionsBootVolume) throw new Error("model: the cloud cannot re-image a root volume");
-  if (o.bootVolume !== undefined && p.rootVolumeId !== o.bootVolume.id) throw new Error("model: a volume-backed server reprovisioned without naming its root volume");
-  const power: PowerState = caps.reprovisionLeavesStopped ? "stopped" : o.power === "stopped" && !caps.reprovisionStartsStopped ? "stopped" : "running";
+  if (o.bootVolume !== undefined && !caps.reprovisionsBootVolume)
+    throw new Error("model: the cloud cannot re-image a root volume");
+  if (o.bootVolume !== undefined && p.rootVolumeId !== o.bootVolume.id)
+    throw new Error("model: a volume-backed server reprovisioned without naming its root volume");
+  const power: PowerState = caps.reprovisionLeavesStopped
+    ? "stopped"
+    : o.power === "stopped" && !caps.reprovisionStartsStopped
+      ? "stopped"
+      : "running";
   const bootVolume = o.bootVolume === undefined ? {} : { bootVolume: { id: o.bootVolume.id } };
   let next: ObservedInstance = withPower({ ...o, imageId: p.imageId, ...bootVolume }, power);
   if (p.keyPair !== undefined) next = { ...next, keyPair: p.keyPair };

@@ -9,7 +9,11 @@ import { IMAGES, desired, observed, spec, userData } from "./test-builders.js";
 /** fast-check arbitraries for planner properties: random capability sets, specs and live servers. */
 
 export const SECRET = "s3cr3t-Payload-4711";
-const USER_DATA = [userData("#cloud-config\n"), userData("#cloud-config\npackages: [nginx]\n"), userData(`#cloud-config\npassword: ${SECRET}\n`, true)];
+const USER_DATA = [
+  userData("#cloud-config\n"),
+  userData("#cloud-config\npackages: [nginx]\n"),
+  userData(`#cloud-config\npassword: ${SECRET}\n`, true),
+];
 const KEYS = ["role", "tier", "owner", "keep-x"];
 const TOKENS = ["t1", "t2"];
 
@@ -19,7 +23,11 @@ const VARIANTS: ReprovisionVariants = {
   byValue: { false: { name: "v1", setsUserData: false, description: "no Cloud-Init" } },
   otherwise: { name: "v2", setsUserData: true, description: "Cloud-Init" },
 };
-const IMAGE_PROPERTIES: readonly Readonly<Record<string, string>>[] = [{}, { cloud_init: "false" }, { cloud_init: "true" }];
+const IMAGE_PROPERTIES: readonly Readonly<Record<string, string>>[] = [
+  {},
+  { cloud_init: "false" },
+  { cloud_init: "true" },
+];
 
 const baseCapsArb: fc.Arbitrary<ProviderCapabilities> = fc.record({
   imageChangeStep: fc.constantFrom("rebuild" as const, "changeos" as const),
@@ -44,7 +52,9 @@ const baseCapsArb: fc.Arbitrary<ProviderCapabilities> = fc.record({
   reprovisionsBootVolume: fc.boolean(),
 });
 
-export const capsArb: fc.Arbitrary<ProviderCapabilities> = fc.tuple(baseCapsArb, fc.boolean()).map(([caps, variants]) => (variants ? { ...caps, reprovisionVariants: VARIANTS } : caps));
+export const capsArb: fc.Arbitrary<ProviderCapabilities> = fc
+  .tuple(baseCapsArb, fc.boolean())
+  .map(([caps, variants]) => (variants ? { ...caps, reprovisionVariants: VARIANTS } : caps));
 
 const metadataArb = fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom("a", "b", "long-value"), { maxKeys: 4 });
 const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
@@ -57,14 +67,18 @@ export const specArb: fc.Arbitrary<DesiredSpec> = fc
     metadataPolicy: fc.constantFrom("merge" as const, "exact" as const),
     ignoreMetadata: fc.constantFrom([], ["keep-*"]),
     userData: optional(fc.constantFrom(null, ...USER_DATA)),
-    reboot: optional(fc.record({ token: fc.constantFrom(...TOKENS), type: fc.constantFrom("SOFT" as const, "HARD" as const) })),
+    reboot: optional(
+      fc.record({ token: fc.constantFrom(...TOKENS), type: fc.constantFrom("SOFT" as const, "HARD" as const) }),
+    ),
     power: optional(fc.constantFrom("running" as const, "stopped" as const)),
     password: optional(fc.constant({ env: "ROOT_PASSWORD" })),
-    changePolicy: fc.record({
-      onImageChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "fail" as const),
-      onKeyPairChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "fail" as const),
-      onUserDataChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "ignore" as const, "fail" as const),
-    }).map((p) => ({ ...DEFAULT_CHANGE_POLICY, ...p })),
+    changePolicy: fc
+      .record({
+        onImageChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "fail" as const),
+        onKeyPairChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "fail" as const),
+        onUserDataChange: fc.constantFrom("rebuild" as const, "rebuild" as const, "ignore" as const, "fail" as const),
+      })
+      .map((p) => ({ ...DEFAULT_CHANGE_POLICY, ...p })),
   })
   .map((s) => spec(Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as Partial<DesiredSpec>));
 
@@ -72,7 +86,13 @@ export const specArb: fc.Arbitrary<DesiredSpec> = fc
 export function serverArb(caps: ProviderCapabilities): fc.Arbitrary<ServerState> {
   return fc
     .record({
-      status: fc.constantFrom("active" as const, "active" as const, "stopped" as const, "error" as const, "rebuilding" as const),
+      status: fc.constantFrom(
+        "active" as const,
+        "active" as const,
+        "stopped" as const,
+        "error" as const,
+        "rebuilding" as const,
+      ),
       power: fc.constantFrom("running" as const, "stopped" as const),
       imageId: fc.constantFrom(IMAGES.jammy.id, IMAGES.noble.id, ""),
       bootVolume: fc.constantFrom("none" as const, "none" as const, "read" as const, "unreadable" as const),
@@ -84,7 +104,12 @@ export function serverArb(caps: ProviderCapabilities): fc.Arbitrary<ServerState>
     })
     .map((r) => {
       const power = r.status === "stopped" ? "stopped" : r.status === "active" ? "running" : r.power;
-      const annotations = splitAnnotations(annotationEntries({ rebootToken: r.rebootToken, userDataSha256: r.userDataAnnotation ? (r.actual ?? undefined) : undefined })).annotations;
+      const annotations = splitAnnotations(
+        annotationEntries({
+          rebootToken: r.rebootToken,
+          userDataSha256: r.userDataAnnotation ? (r.actual ?? undefined) : undefined,
+        }),
+      ).annotations;
       const o: ObservedInstance = observed({
         status: r.status,
         rawStatus: r.status.toUpperCase(),
@@ -104,7 +129,8 @@ export function serverArb(caps: ProviderCapabilities): fc.Arbitrary<ServerState>
 /** A server booting from an image, or from a volume whose image was read (or could not be). */
 function bootVolumeOf(kind: "none" | "read" | "unreadable", imageId: string): Pick<ObservedInstance, "bootVolume"> {
   if (kind === "none") return {};
-  if (kind === "unreadable" || imageId === "") return { bootVolume: { id: "vol-1", unknownReason: "its root volume vol-1 was not created from an image" } };
+  if (kind === "unreadable" || imageId === "")
+    return { bootVolume: { id: "vol-1", unknownReason: "its root volume vol-1 was not created from an image" } };
   return { bootVolume: { id: "vol-1" } };
 }
 
@@ -116,15 +142,38 @@ export interface Scenario {
 
 export const scenarioArb: fc.Arbitrary<Scenario> = capsArb.chain((caps) =>
   fc
-    .record({ server: serverArb(caps), spec: specArb, adopt: fc.boolean(), properties: fc.constantFrom(...IMAGE_PROPERTIES), current: optional(fc.constantFrom(...IMAGE_PROPERTIES)) })
+    .record({
+      server: serverArb(caps),
+      spec: specArb,
+      adopt: fc.boolean(),
+      properties: fc.constantFrom(...IMAGE_PROPERTIES),
+      current: optional(fc.constantFrom(...IMAGE_PROPERTIES)),
+    })
     .map(({ server, spec: s, adopt, properties, current }) => {
       const d = { ...desired(), spec: s };
-      const found = s.image === undefined ? undefined : Object.values(IMAGES).find((img) => "name" in s.image! && img.name === s.image.name);
+      const found =
+        s.image === undefined
+          ? undefined
+          : Object.values(IMAGES).find((img) => "name" in s.image! && img.name === s.image.name);
       const image = found ? { ...found, properties } : undefined;
       // The current image as the plan read it: its properties unknown (undefined) or one of the sets.
       const imageId = server.observed.imageId;
-      const observedImage = imageId === "" ? undefined : { id: imageId, name: `current ${imageId}`, ...(current ? { properties: current } : {}) };
-      return { caps, server, input: { desired: d, observed: server.observed, capabilities: caps, adopt, ...(image ? { image } : {}), ...(observedImage ? { observedImage } : {}) } };
+      const observedImage =
+        imageId === ""
+          ? undefined
+          : { id: imageId, name: `current ${imageId}`, ...(current ? { properties: current } : {}) };
+      return {
+        caps,
+        server,
+        input: {
+          desired: d,
+          observed: server.observed,
+          capabilities: caps,
+          adopt,
+          ...(image ? { image } : {}),
+          ...(observedImage ? { observedImage } : {}),
+        },
+      };
     }),
 );
 

@@ -134,8 +134,15 @@ export function input(
   caps: ProviderCapabilities = NOVA_2_96,
   extra: { readonly adopt?: boolean; readonly image?: PlanInstanceInput["image"] | null } = {},
 ): PlanInstanceInput {
-  const image = extra.image === null ? undefined : (extra.image ?? (d.spec.image === undefined ? undefined : resolve(d.spec)));
-  return { desired: d, observed: o, capabilities: caps, adopt: extra.adopt ?? false, ...(image === undefined ? {} : { image }) };
+  const image =
+    extra.image === null ? undefined : (extra.image ?? (d.spec.image === undefined ? undefined : resolve(d.spec)));
+  return {
+    desired: d,
+    observed: o,
+    capabilities: caps,
+    adopt: extra.adopt ?? false,
+    ...(image === undefined ? {} : { image }),
+  };
 }
 
 function resolve(s: DesiredSpec): PlanInstanceInput["image"] {
@@ -143,5 +150,10 @@ function resolve(s: DesiredSpec): PlanInstanceInput["image"] {
   if (ref === undefined) return undefined;
   const all = Object.values(IMAGES);
   const found = all.find((img) => ("id" in ref ? img.id === ref.id : img.name === ref.name));
-  return found ?? ("id" in ref ? { id: ref.id, name: ref.id, properties: {} } : { id: `img-${ref.name}`, name: ref.name, properties: {} });
+  return (
+    found ??
+    ("id" in ref
+      ? { id: ref.id, name: ref.id, properties: {} }
+      : { id: `img-${ref.name}`, name: ref.name, properties: {} })
+  );
 }

@@ -7,9 +7,19 @@ import { scenarioArb } from "./test-arbitraries.js";
 import { HUAWEI_LIKE, IMAGES, NOVA_2_96, desired, input, observed, userData } from "./test-builders.js";
 
 const V2: ReprovisionVariant = { name: "v2", setsUserData: true, description: "Cloud-Init: user_data is carried" };
-const V1: ReprovisionVariant = { name: "v1", setsUserData: false, description: "no Cloud-Init: user_data cannot be sent" };
-const BY_IMAGE: ProviderCapabilities = { ...HUAWEI_LIKE, reprovisionVariants: { imageProperty: "__support_cloudinit", byValue: { false: V1 }, otherwise: V2 } };
-const FIXED_V1: ProviderCapabilities = { ...HUAWEI_LIKE, reprovisionVariants: { otherwise: { ...V1, description: "cloudInit: never in the provider's settings" } } };
+const V1: ReprovisionVariant = {
+  name: "v1",
+  setsUserData: false,
+  description: "no Cloud-Init: user_data cannot be sent",
+};
+const BY_IMAGE: ProviderCapabilities = {
+  ...HUAWEI_LIKE,
+  reprovisionVariants: { imageProperty: "__support_cloudinit", byValue: { false: V1 }, otherwise: V2 },
+};
+const FIXED_V1: ProviderCapabilities = {
+  ...HUAWEI_LIKE,
+  reprovisionVariants: { otherwise: { ...V1, description: "cloudInit: never in the provider's settings" } },
+};
 
 const withInit = { id: "img-euler-ci", name: "euler-ci", properties: { __support_cloudinit: "true" } };
 const noInit = { id: "img-euler-raw", name: "euler-raw", properties: { __support_cloudinit: "false" } };
@@ -23,16 +33,38 @@ function params(c: InstanceChange) {
   if (step === undefined || step.impact !== "reprovision") throw new Error(`no reprovisioning step: ${c.action}`);
   return step.params;
 }
-function toImage(image: PlanInstanceInput["image"] & object, d: ReturnType<typeof desired>, caps: ProviderCapabilities): PlanInstanceInput {
-  const o = observed({ annotations: { userDataSha256: oldUserData.sha256 }, userDataSha256: { known: true, value: oldUserData.sha256 } });
+function toImage(
+  image: PlanInstanceInput["image"] & object,
+  d: ReturnType<typeof desired>,
+  caps: ProviderCapabilities,
+): PlanInstanceInput {
+  const o = observed({
+    annotations: { userDataSha256: oldUserData.sha256 },
+    userDataSha256: { known: true, value: oldUserData.sha256 },
+  });
   return input(d, o, caps, { image });
 }
 
 describe("planInstance: the reprovisioning API variant chosen from the image (capability reprovisionVariants)", () => {
   it.each([
-    ["an image with Cloud-Init", withInit, "v2", "changeos through the v2 API: image euler-ci has __support_cloudinit: true (Cloud-Init: user_data is carried)"],
-    ["an image without the property", unset, "v2", "changeos through the v2 API: image euler-plain does not set __support_cloudinit (Cloud-Init: user_data is carried)"],
-    ["an image without Cloud-Init", noInit, "v1", "changeos through the v1 API: image euler-raw has __support_cloudinit: false (no Cloud-Init: user_data cannot be sent)"],
+    [
+      "an image with Cloud-Init",
+      withInit,
+      "v2",
+      "changeos through the v2 API: image euler-ci has __support_cloudinit: true (Cloud-Init: user_data is carried)",
+    ],
+    [
+      "an image without the property",
+      unset,
+      "v2",
+      "changeos through the v2 API: image euler-plain does not set __support_cloudinit (Cloud-Init: user_data is carried)",
+    ],
+    [
+      "an image without Cloud-Init",
+      noInit,
+      "v1",
+      "changeos through the v1 API: image euler-raw has __support_cloudinit: false (no Cloud-Init: user_data cannot be sent)",
+    ],
   ])("an image change to %s plans the %s... variant and says why", (_what, image, variant, reason) => {
     const c = planInstance(toImage(image, desired({ image: { name: image.name } }), BY_IMAGE));
     expect(c.action).toBe("rebuild");
@@ -42,7 +74,9 @@ describe("planInstance: the reprovisioning API variant chosen from the image (ca
   });
 
   it("carries a user_data change on an image with Cloud-Init (v2)", () => {
-    const c = planInstance(toImage(withInit, desired({ image: { name: withInit.name }, userData: newUserData }), BY_IMAGE));
+    const c = planInstance(
+      toImage(withInit, desired({ image: { name: withInit.name }, userData: newUserData }), BY_IMAGE),
+    );
     expect(params(c)).toMatchObject({ variant: "v2", userDataSha256: newUserData.sha256 });
   });
 
@@ -80,21 +114,32 @@ describe("planInstance: the reprovisioning API variant chosen from the image (ca
   });
 
   it("leaves the choice to apply, and says so, when the current image's properties could not be read", () => {
-    const c = planInstance({ ...input(desired({ keyPair: "ops-2026", userData: newUserData }), observed(), BY_IMAGE), observedImage: { id: IMAGES.jammy.id, name: IMAGES.jammy.name } });
+    const c = planInstance({
+      ...input(desired({ keyPair: "ops-2026", userData: newUserData }), observed(), BY_IMAGE),
+      observedImage: { id: IMAGES.jammy.id, name: IMAGES.jammy.name },
+    });
     expect(c.action).toBe("reinstall");
     expect(params(c).variant).toBeUndefined();
     expect(params(c).userDataSha256).toBe(newUserData.sha256);
-    expect(reasonText(c)).toContain("reinstall: the API is chosen at apply from the image's __support_cloudinit (the properties of image ubuntu-22.04 could not be read)");
+    expect(reasonText(c)).toContain(
+      "reinstall: the API is chosen at apply from the image's __support_cloudinit (the properties of image ubuntu-22.04 could not be read)",
+    );
   });
 
   it("names a variant fixed by the provider's settings for every image", () => {
-    const c = planInstance(toImage(withInit, desired({ image: { name: withInit.name }, userData: newUserData }), FIXED_V1));
+    const c = planInstance(
+      toImage(withInit, desired({ image: { name: withInit.name }, userData: newUserData }), FIXED_V1),
+    );
     expect(c.action).toBe("unsupported");
-    expect(reasonText(c)).toContain("the changeos goes through the v1 API, which cannot set user_data: the same for every image (cloudInit: never in the provider's settings)");
+    expect(reasonText(c)).toContain(
+      "the changeos goes through the v1 API, which cannot set user_data: the same for every image (cloudInit: never in the provider's settings)",
+    );
   });
 
   it("plans no variant and no variant reason for a cloud with one API (Nova)", () => {
-    const c = planInstance(toImage(withInit, desired({ image: { name: withInit.name }, userData: newUserData }), NOVA_2_96));
+    const c = planInstance(
+      toImage(withInit, desired({ image: { name: withInit.name }, userData: newUserData }), NOVA_2_96),
+    );
     expect(params(c).variant).toBeUndefined();
     expect(reasonText(c)).not.toContain(" API");
   });
@@ -117,13 +162,28 @@ describe("planInstance: the reprovisioning API variant chosen from the image (ca
       fc.property(value, fc.boolean(), fc.boolean(), (property, changeUserData, changeImage) => {
         const properties: Record<string, string> = property === undefined ? {} : { __support_cloudinit: property };
         const image = { id: "img-x", name: "x", properties };
-        const d = desired({ ...(changeImage ? { image: { name: "x" } } : {}), keyPair: "ops-2026", userData: changeUserData ? newUserData : oldUserData });
-        const o = observed({ imageId: changeImage ? "img-other" : image.id, annotations: { userDataSha256: oldUserData.sha256 }, userDataSha256: { known: true, value: oldUserData.sha256 } });
-        const c = planInstance({ ...input(d, o, BY_IMAGE, changeImage ? { image } : {}), ...(changeImage ? {} : { observedImage: image }) });
+        const d = desired({
+          ...(changeImage ? { image: { name: "x" } } : {}),
+          keyPair: "ops-2026",
+          userData: changeUserData ? newUserData : oldUserData,
+        });
+        const o = observed({
+          imageId: changeImage ? "img-other" : image.id,
+          annotations: { userDataSha256: oldUserData.sha256 },
+          userDataSha256: { known: true, value: oldUserData.sha256 },
+        });
+        const c = planInstance({
+          ...input(d, o, BY_IMAGE, changeImage ? { image } : {}),
+          ...(changeImage ? {} : { observedImage: image }),
+        });
         const expected = property === "false" ? "v1" : "v2";
         if (c.action === "unsupported") return expected === "v1" && changeUserData;
         const p = params(c);
-        return p.variant === expected && (expected === "v2" || p.userDataSha256 === undefined) && reasonText(c).includes(`through the ${expected} API`);
+        return (
+          p.variant === expected &&
+          (expected === "v2" || p.userDataSha256 === undefined) &&
+          reasonText(c).includes(`through the ${expected} API`)
+        );
       }),
     );
   });

@@ -3,7 +3,13 @@ import type { Facts } from "./facts.js";
 
 /** The reprovisioning API variant for the image a step installs, and the plan's reason naming it. */
 export type VariantChoice =
-  | { readonly type: "chosen"; readonly kind: string; readonly variant: ReprovisionVariant; readonly because: string; readonly reason: Reason }
+  | {
+      readonly type: "chosen";
+      readonly kind: string;
+      readonly variant: ReprovisionVariant;
+      readonly because: string;
+      readonly reason: Reason;
+    }
   /** The image's properties could not be read: the adapter chooses at apply. */
   | { readonly type: "unknown"; readonly reason: Reason };
 
@@ -30,7 +36,12 @@ export function chooseVariant(f: Facts, kind: string, imageId: string): VariantC
   const image = targetImage(f, imageId);
   if (image?.properties === undefined) {
     const name = image?.name ?? imageId;
-    return { type: "unknown", reason: { message: `${kind}: the API is chosen at apply from the image's ${property} (the properties of image ${name} could not be read)` } };
+    return {
+      type: "unknown",
+      reason: {
+        message: `${kind}: the API is chosen at apply from the image's ${property} (the properties of image ${name} could not be read)`,
+      },
+    };
   }
   const value = Object.hasOwn(image.properties, property) ? image.properties[property] : undefined;
   const variant = pick(rule, value);
@@ -39,7 +50,13 @@ export function chooseVariant(f: Facts, kind: string, imageId: string): VariantC
 }
 
 function chosen(kind: string, variant: ReprovisionVariant, because: string): VariantChoice {
-  return { type: "chosen", kind, variant, because, reason: { message: `${kind} through the ${variant.name} API: ${because}` } };
+  return {
+    type: "chosen",
+    kind,
+    variant,
+    because,
+    reason: { message: `${kind} through the ${variant.name} API: ${because}` },
+  };
 }
 
 function pick(rule: ReprovisionVariants, value: string | undefined): ReprovisionVariant {
@@ -51,7 +68,12 @@ function pick(rule: ReprovisionVariants, value: string | undefined): Reprovision
 export function variantRefusals(f: Facts, choice: VariantChoice | undefined): Reason[] {
   if (choice?.type !== "chosen" || choice.variant.setsUserData || !f.userDataChanged) return [];
   const { kind, variant, because } = choice;
-  return [{ field: "userData", message: `${f.address}: user_data cannot change in place: the ${kind} goes through the ${variant.name} API, which cannot set user_data: ${because}` }];
+  return [
+    {
+      field: "userData",
+      message: `${f.address}: user_data cannot change in place: the ${kind} goes through the ${variant.name} API, which cannot set user_data: ${because}`,
+    },
+  ];
 }
 
 /** The chosen variant cannot carry user_data: managed user_data is left as it is. */

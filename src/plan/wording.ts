@@ -13,7 +13,10 @@ export function describeValue(value: string | null | undefined): string {
   return value === null || value === undefined ? "(none)" : value;
 }
 
-export function imageChangeText(before: string | { readonly id: string; readonly name: string }, image: { readonly id: string; readonly name: string }): string {
+export function imageChangeText(
+  before: string | { readonly id: string; readonly name: string },
+  image: { readonly id: string; readonly name: string },
+): string {
   const name = (i: { readonly id: string; readonly name: string }) => (i.name === i.id ? i.id : `${i.name} (${i.id})`);
   return `${typeof before === "string" ? before : name(before)} → ${name(image)}`;
 }
@@ -54,5 +57,7 @@ export function faultText(observed: ObservedInstance): string {
 /** Why a server's image is not known: the reason its root volume could not be read, when it boots from one. */
 export function imageUnknownReason(observed: ObservedInstance): string {
   const reason = observed.bootVolume?.unknownReason;
-  return reason === undefined ? "the server boots from a volume: its image cannot be read from the server" : `the server boots from a volume: ${reason}`;
+  return reason === undefined
+    ? "the server boots from a volume: its image cannot be read from the server"
+    : `the server boots from a volume: ${reason}`;
 }

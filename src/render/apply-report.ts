@@ -40,7 +40,8 @@ function resultLine(entry: InstanceReport, c: ReturnType<typeof pc.createColors>
     case "failed": {
       const step = result.step ? ` during ${result.step}` : "";
       // A cloud error's message already names its request id: printed once.
-      const request = result.requestId && !result.why.includes(result.requestId) ? ` [request ${result.requestId}]` : "";
+      const request =
+        result.requestId && !result.why.includes(result.requestId) ? ` [request ${result.requestId}]` : "";
       return `${c.red("✗")} ${entry.address}: failed${step}: ${result.why}${request} (${entry.action}${steps}, ${seconds})`;
     }
     case "skipped":
@@ -62,7 +63,14 @@ export function fromApplyReportDocument(doc: ApplyReportDocument): ApplyReport {
   return {
     startedAt: doc.started_at,
     finishedAt: doc.finished_at,
-    results: doc.results.map((r) => ({ address: r.address, id: r.id, action: r.action, steps: r.steps, durationMs: r.duration_ms, result: resultOf(r.result) })),
+    results: doc.results.map((r) => ({
+      address: r.address,
+      id: r.id,
+      action: r.action,
+      steps: r.steps,
+      durationMs: r.duration_ms,
+      result: resultOf(r.result),
+    })),
   };
 }
 
@@ -73,7 +81,12 @@ function resultOf(result: ApplyReportDocument["results"][number]["result"]): Ins
     case "skipped":
       return { type: "skipped", why: result.why ?? "" };
     case "failed":
-      return { type: "failed", why: result.why ?? "", ...(result.step ? { step: result.step } : {}), ...(result.request_id ? { requestId: result.request_id } : {}) };
+      return {
+        type: "failed",
+        why: result.why ?? "",
+        ...(result.step ? { step: result.step } : {}),
+        ...(result.request_id ? { requestId: result.request_id } : {}),
+      };
   }
 }
 

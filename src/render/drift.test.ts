@@ -11,7 +11,10 @@ function entry(i: number, status: DriftEntryDocument["status"]): DriftEntryDocum
     id: `id-${i}`,
     name: `web-${i}`,
     status,
-    reason: status === "drift" ? "reform converged this server to the current configuration; since then image, user_data changed outside reform" : "matches",
+    reason:
+      status === "drift"
+        ? "reform converged this server to the current configuration; since then image, user_data changed outside reform"
+        : "matches",
     action: status === "drift" ? "rebuild" : "no-op",
     fields: [
       { path: "image", before: "ubuntu-22.04", after: "ubuntu-24.04", sensitive: false },
@@ -43,13 +46,15 @@ describe("renderDriftMarkdown", () => {
     expect(out).toContain(`| drift | ${doc.summary.drift} |`);
     const shown = (out.match(/<details>/g) ?? []).length;
     expect((out.match(/<\/details>/g) ?? []).length).toBe(shown);
-    expect(out).toContain(`_… ${doc.summary.drift - shown} more servers not shown (comment size limit); run \`reform drift --output json\` for the full report._`);
+    expect(out).toContain(
+      `_… ${doc.summary.drift - shown} more servers not shown (comment size limit); run \`reform drift --output json\` for the full report._`,
+    );
   });
 
   it("lists drifted servers with live → configuration values, sensitive ones as the marker, and the ignore list", () => {
     const out = renderDriftMarkdown(report(3));
     expect(out).toContain("Ignored: `metadata.last-backup`");
-    expect(out).toContain("| `image` | `\"ubuntu-22.04\"` | `\"ubuntu-24.04\"` |");
+    expect(out).toContain('| `image` | `"ubuntu-22.04"` | `"ubuntu-24.04"` |');
     expect(out).toContain("| `user_data` | `(sensitive)` | `(sensitive)` |");
     expect(out).toContain("`reform plan` would: **rebuild**");
     expect(out).not.toContain("<code>dc1/web-0000</code>");
@@ -93,12 +98,23 @@ describe("toDriftDocument", () => {
     };
     const doc = toDriftDocument(report);
     const { fields, ignored_fields, unknowns, ...server } = doc.servers[0]!;
-    expect(server).toEqual({ address: "dc1/web-1", provider: "dc1", id: "id-1", name: "web-1", status: "drift", reason: "changed outside reform", action: "rebuild" });
+    expect(server).toEqual({
+      address: "dc1/web-1",
+      provider: "dc1",
+      id: "id-1",
+      name: "web-1",
+      status: "drift",
+      reason: "changed outside reform",
+      action: "rebuild",
+    });
     expect(fields).toEqual([
       { path: "key_pair", before: "ops-1", after: "ops-2", sensitive: false },
       { path: "user_data", before: "(sensitive)", after: "(sensitive)", sensitive: true },
     ]);
-    expect([ignored_fields, unknowns]).toEqual([["metadata.last-backup"], [{ field: "user_data", reason: "not returned" }]]);
+    expect([ignored_fields, unknowns]).toEqual([
+      ["metadata.last-backup"],
+      [{ field: "user_data", reason: "not returned" }],
+    ]);
     expect(JSON.stringify(doc)).not.toContain("top-secret");
   });
 });

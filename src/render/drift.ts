@@ -108,7 +108,16 @@ const NOTICE_RESERVE = 160;
 export function renderDriftMarkdown(doc: DriftDocument, options: { readonly maxLength?: number } = {}): string {
   const maxLength = options.maxLength ?? DEFAULT_MARKDOWN_LENGTH;
   const rows = DRIFT_STATUSES.map((s) => `| ${s} | ${doc.summary[s]} |`);
-  let out = ["## reform drift", "", `**${driftSummaryLine(doc.summary)}**`, "", "| Status | Servers |", "|---|---:|", ...rows, ""].join("\n");
+  let out = [
+    "## reform drift",
+    "",
+    `**${driftSummaryLine(doc.summary)}**`,
+    "",
+    "| Status | Servers |",
+    "|---|---:|",
+    ...rows,
+    "",
+  ].join("\n");
   if (doc.ignore.length > 0) out += `\nIgnored: ${doc.ignore.map(code).join(", ")}\n`;
   out += "\n";
   const listed = doc.servers.filter((s) => s.status !== "in-sync").sort((a, b) => rank(a.status) - rank(b.status));
@@ -120,7 +129,8 @@ export function renderDriftMarkdown(doc: DriftDocument, options: { readonly maxL
     shown += 1;
   }
   const hidden = listed.length - shown;
-  if (hidden > 0) out += `\n_… ${hidden} more server${hidden === 1 ? "" : "s"} not shown (comment size limit); run \`reform drift --output json\` for the full report._\n`;
+  if (hidden > 0)
+    out += `\n_… ${hidden} more server${hidden === 1 ? "" : "s"} not shown (comment size limit); run \`reform drift --output json\` for the full report._\n`;
   return out;
 }
 
@@ -129,10 +139,16 @@ function rank(status: DriftStatus): number {
 }
 
 function markdownSection(s: DriftEntryDocument): string {
-  const lines = [`<details><summary><b>${s.status}</b> <code>${html(s.address)}</code></summary>`, "", `${html(s.reason)}`, ""];
+  const lines = [
+    `<details><summary><b>${s.status}</b> <code>${html(s.address)}</code></summary>`,
+    "",
+    `${html(s.reason)}`,
+    "",
+  ];
   if (s.fields.length > 0) {
     lines.push("| Field | Live | Configuration |", "|---|---|---|");
-    for (const f of s.fields) lines.push(`| ${code(f.path)} | ${code(formatValue(f.before))} | ${code(formatValue(f.after))} |`);
+    for (const f of s.fields)
+      lines.push(`| ${code(f.path)} | ${code(formatValue(f.before))} | ${code(formatValue(f.after))} |`);
     lines.push("");
   }
   if (s.ignored_fields.length > 0) lines.push(`Ignored: ${s.ignored_fields.map(code).join(", ")}`, "");

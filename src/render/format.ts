@@ -12,7 +12,11 @@ export interface ActionWords {
 
 /** What reprovisioning does to the server: re-creates its root disk, or re-images its root volume (a volume-backed server). */
 export function reprovisionWords(change: Pick<ChangeDocument, "steps">): string {
-  const volume = change.steps.some((s) => (s.kind === "rebuild" || s.kind === "reinstall" || s.kind === "changeos") && s.params.root_volume_id !== undefined);
+  const volume = change.steps.some(
+    (s) =>
+      (s.kind === "rebuild" || s.kind === "reinstall" || s.kind === "changeos") &&
+      s.params.root_volume_id !== undefined,
+  );
   return volume ? "root volume re-imaged; its data is lost" : "root disk re-created";
 }
 
@@ -20,9 +24,17 @@ export function reprovisionWords(change: Pick<ChangeDocument, "steps">): string 
 export function actionWords(change: Pick<ChangeDocument, "action" | "steps">): ActionWords {
   switch (change.action) {
     case "rebuild":
-      return { symbol: "±", headline: `will be rebuilt in place (REPROVISION: ${reprovisionWords(change)})`, tone: "reprovision" };
+      return {
+        symbol: "±",
+        headline: `will be rebuilt in place (REPROVISION: ${reprovisionWords(change)})`,
+        tone: "reprovision",
+      };
     case "reinstall":
-      return { symbol: "±", headline: `will be reinstalled in place (REPROVISION: ${reprovisionWords(change)})`, tone: "reprovision" };
+      return {
+        symbol: "±",
+        headline: `will be reinstalled in place (REPROVISION: ${reprovisionWords(change)})`,
+        tone: "reprovision",
+      };
     case "reboot": {
       const step = change.steps.find((s) => s.kind === "reboot");
       const type = step?.kind === "reboot" ? ` (${step.params.type})` : "";
@@ -50,7 +62,9 @@ export function actionWords(change: Pick<ChangeDocument, "action" | "steps">): A
 export function downtimeText(change: Pick<ChangeDocument, "impact" | "steps">): string {
   switch (change.impact) {
     case "reprovision":
-      return reprovisionWords(change) === "root disk re-created" ? "yes (reprovision: root disk wiped and re-created)" : `yes (reprovision: ${reprovisionWords(change)})`;
+      return reprovisionWords(change) === "root disk re-created"
+        ? "yes (reprovision: root disk wiped and re-created)"
+        : `yes (reprovision: ${reprovisionWords(change)})`;
     case "reboot":
       return "yes (reboot)";
     case "none":
@@ -122,7 +136,9 @@ const SUMMARY_WORDS: Readonly<Record<Action, string>> = {
 
 /** `Plan: 3 rebuild, 1 reinstall, 90 unchanged.` (non-zero counts only), or the no-changes sentence. */
 export function summaryLine(summary: Readonly<Record<Action, number>>): string {
-  const parts = ACTIONS.filter((action) => summary[action] > 0).map((action) => `${summary[action]} ${SUMMARY_WORDS[action]}`);
+  const parts = ACTIONS.filter((action) => summary[action] > 0).map(
+    (action) => `${summary[action]} ${SUMMARY_WORDS[action]}`,
+  );
   const onlyUnchanged = ACTIONS.every((action) => action === "no-op" || summary[action] === 0);
   if (onlyUnchanged) return "No changes. Your servers match the configuration.";
   return `Plan: ${parts.join(", ")}.`;

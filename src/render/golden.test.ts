@@ -34,9 +34,21 @@ describe("golden renderings of a fleet that mixes every action", () => {
 
   it("the fixture really mixes every action, impact, step kind, unknown and sensitive value", () => {
     for (const action of ACTIONS) expect(doc.summary[action], action).toBeGreaterThan(0);
-    for (const impact of ["none", "reboot", "reprovision"] satisfies Impact[]) expect(doc.changes.some((c) => c.impact === impact), impact).toBe(true);
+    for (const impact of ["none", "reboot", "reprovision"] satisfies Impact[])
+      expect(
+        doc.changes.some((c) => c.impact === impact),
+        impact,
+      ).toBe(true);
     const kinds = new Set(doc.changes.flatMap((c) => c.steps.map((s) => s.kind)));
-    expect([...kinds].sort()).toEqual(["changeos", "reboot", "rebuild", "reinstall", "start", "stop", "update-metadata"]);
+    expect([...kinds].sort()).toEqual([
+      "changeos",
+      "reboot",
+      "rebuild",
+      "reinstall",
+      "start",
+      "stop",
+      "update-metadata",
+    ]);
     expect(doc.changes.some((c) => c.action !== "no-op" && c.unknowns.length > 0)).toBe(true);
     expect(doc.changes.some((c) => c.action === "no-op" && c.unknowns.length > 0)).toBe(true);
     expect(doc.changes.some((c) => c.fields.some((f) => f.sensitive))).toBe(true);

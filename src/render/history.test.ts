@@ -4,7 +4,15 @@ import { historyOfServer, renderHistoryText, toHistoryDocument } from "./history
 
 const finished: HistoryEntry = {
   id: "a1",
-  identity: { kind: "github", runId: "42", repository: "octo/fleet", url: "https://github.com/octo/fleet/actions/runs/42", user: "runner", host: "runner-7", commit: "abc123" },
+  identity: {
+    kind: "github",
+    runId: "42",
+    repository: "octo/fleet",
+    url: "https://github.com/octo/fleet/actions/runs/42",
+    user: "runner",
+    host: "runner-7",
+    commit: "abc123",
+  },
   scope: ["dc1"],
   planDigest: "sha256:ff",
   reformVersion: "0.1.0",
@@ -12,11 +20,36 @@ const finished: HistoryEntry = {
   finishedAt: "2026-12-01T10:05:00.000Z",
   outcome: "failed",
   servers: [
-    { address: "dc1/web-1", id: "i-1", action: "rebuild", steps: ["rebuild"], result: "converged", requestIds: ["req-1"], jobIds: [] },
-    { address: "dc1/web-2", id: "i-2", action: "rebuild", steps: ["stop", "rebuild"], result: "failed", why: "rebuild failed: no valid host", requestIds: ["req-2", "req-3"], jobIds: ["job-9"] },
+    {
+      address: "dc1/web-1",
+      id: "i-1",
+      action: "rebuild",
+      steps: ["rebuild"],
+      result: "converged",
+      requestIds: ["req-1"],
+      jobIds: [],
+    },
+    {
+      address: "dc1/web-2",
+      id: "i-2",
+      action: "rebuild",
+      steps: ["stop", "rebuild"],
+      result: "failed",
+      why: "rebuild failed: no valid host",
+      requestIds: ["req-2", "req-3"],
+      jobIds: ["job-9"],
+    },
   ],
 };
-const killed: HistoryEntry = { id: "a0", identity: { kind: "local", user: "alice", host: "laptop" }, scope: ["dc1", "dc2"], planDigest: "sha256:ee", reformVersion: "0.1.0", startedAt: "2026-12-01T09:00:00.000Z", servers: [] };
+const killed: HistoryEntry = {
+  id: "a0",
+  identity: { kind: "local", user: "alice", host: "laptop" },
+  scope: ["dc1", "dc2"],
+  planDigest: "sha256:ee",
+  reformVersion: "0.1.0",
+  startedAt: "2026-12-01T09:00:00.000Z",
+  servers: [],
+};
 
 describe("reform history's rendering", () => {
   it("says who, when, which commit and plan, then each server with the cloud's ids", () => {
@@ -45,6 +78,14 @@ describe("reform history's rendering", () => {
 
   it("writes the JSON document in snake_case, optional fields left out", () => {
     const doc = toHistoryDocument([killed]) as { applies: Record<string, unknown>[] };
-    expect(doc.applies[0]).toEqual({ id: "a0", identity: { kind: "local", user: "alice", host: "laptop" }, plan_digest: "sha256:ee", reform_version: "0.1.0", providers: ["dc1", "dc2"], started_at: "2026-12-01T09:00:00.000Z", servers: [] });
+    expect(doc.applies[0]).toEqual({
+      id: "a0",
+      identity: { kind: "local", user: "alice", host: "laptop" },
+      plan_digest: "sha256:ee",
+      reform_version: "0.1.0",
+      providers: ["dc1", "dc2"],
+      started_at: "2026-12-01T09:00:00.000Z",
+      servers: [],
+    });
   });
 });

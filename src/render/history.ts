@@ -8,7 +8,9 @@ export function renderHistoryText(entries: readonly HistoryEntry[]): string {
 }
 
 function renderEntry(entry: HistoryEntry): string {
-  const end = entry.finishedAt ? `→ ${entry.finishedAt}  ${entry.outcome ?? ""}` : "→ no end recorded (killed, or its database connection was lost; a later apply followed what it left)";
+  const end = entry.finishedAt
+    ? `→ ${entry.finishedAt}  ${entry.outcome ?? ""}`
+    : "→ no end recorded (killed, or its database connection was lost; a later apply followed what it left)";
   const head = [
     `Apply ${entry.id}  ${entry.startedAt} ${end}`.trimEnd(),
     `  by ${describeIdentity(entry.identity)}${entry.identity.url ? ` ${entry.identity.url}` : ""}`,
@@ -19,7 +21,9 @@ function renderEntry(entry: HistoryEntry): string {
 }
 
 function renderServer(s: HistoryServer): string {
-  const what = s.resumedFrom ? `${(s.steps ?? []).join(" → ")} (started by interrupted run ${s.resumedFrom})` : [s.action, (s.steps ?? []).join(" → ")].filter((x) => x).join(": ");
+  const what = s.resumedFrom
+    ? `${(s.steps ?? []).join(" → ")} (started by interrupted run ${s.resumedFrom})`
+    : [s.action, (s.steps ?? []).join(" → ")].filter((x) => x).join(": ");
   const ids = [...s.requestIds.map((id) => `request ${id}`), ...s.jobIds.map((id) => `job ${id}`)].join(", ");
   return `    ${s.address}  ${what}  ${s.result}${s.why ? `: ${s.why}` : ""}${ids ? `  (${ids})` : ""}`;
 }
@@ -29,7 +33,14 @@ export function toHistoryDocument(entries: readonly HistoryEntry[]): unknown {
   return {
     applies: entries.map((e) => ({
       id: e.id,
-      identity: { kind: e.identity.kind, user: e.identity.user, host: e.identity.host, ...(e.identity.runId ? { run_id: e.identity.runId } : {}), ...(e.identity.repository ? { repository: e.identity.repository } : {}), ...(e.identity.url ? { url: e.identity.url } : {}) },
+      identity: {
+        kind: e.identity.kind,
+        user: e.identity.user,
+        host: e.identity.host,
+        ...(e.identity.runId ? { run_id: e.identity.runId } : {}),
+        ...(e.identity.repository ? { repository: e.identity.repository } : {}),
+        ...(e.identity.url ? { url: e.identity.url } : {}),
+      },
       ...(e.identity.commit ? { commit: e.identity.commit } : {}),
       plan_digest: e.planDigest,
       reform_version: e.reformVersion,

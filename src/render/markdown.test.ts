@@ -20,7 +20,10 @@ function expectWellFormed(out: string): void {
 
 /** The truncation notice's figures: shown in full, in one line, not listed. */
 function noticeFigures(out: string): { full: number; oneLine: number; omitted: number; total: number } {
-  const match = /\*\*Truncated\*\* to stay under [\d,]+ characters: (\d+) of (\d+) servers with changes shown in full(?:, (\d+) in one line)?(?:, (\d+) not listed)?/.exec(out);
+  const match =
+    /\*\*Truncated\*\* to stay under [\d,]+ characters: (\d+) of (\d+) servers with changes shown in full(?:, (\d+) in one line)?(?:, (\d+) not listed)?/.exec(
+      out,
+    );
   expect(match).not.toBeNull();
   const [, full, total, oneLine, omitted] = match!;
   return { full: Number(full), total: Number(total), oneLine: Number(oneLine ?? 0), omitted: Number(omitted ?? 0) };
@@ -36,7 +39,9 @@ describe("renderPlanMarkdown on a 2,000-server plan", () => {
     expect(DEFAULT_MARKDOWN_LENGTH).toBeLessThan(MARKDOWN_MAX_LENGTH - 1000);
     expect(out.length).toBeGreaterThan(DEFAULT_MARKDOWN_LENGTH - 2000);
     expect(out).toMatch(/> \[!NOTE\]\n> \*\*Truncated\*\*/);
-    expect(out).toContain("The full plan is the JSON plan document (`reform plan --output json`, or `reform show PLANFILE --output json` for a saved plan).");
+    expect(out).toContain(
+      "The full plan is the JSON plan document (`reform plan --output json`, or `reform show PLANFILE --output json` for a saved plan).",
+    );
     expectWellFormed(out);
   });
 
@@ -67,17 +72,22 @@ describe("renderPlanMarkdown size budget", () => {
   it("shows everything, with no notice, when it fits", () => {
     const out = renderPlanMarkdown(doc);
     expect(out).not.toContain("Truncated");
-    expect(count(out, /^<details><summary>[^\n]*<code>/gm)).toBe(doc.changes.filter((c) => c.action !== "no-op").length);
+    expect(count(out, /^<details><summary>[^\n]*<code>/gm)).toBe(
+      doc.changes.filter((c) => c.action !== "no-op").length,
+    );
     expect(out).toContain("```diff\n@@ -1,5 +1,6 @@");
   });
 
   it("names where the full plan is when told", () => {
-    const out = renderPlanMarkdown(toPlanDocument(largeFixturePlan(300)), { fullPlan: "the `plan.json` artifact of this run" });
+    const out = renderPlanMarkdown(toPlanDocument(largeFixturePlan(300)), {
+      fullPlan: "the `plan.json` artifact of this run",
+    });
     expect(out).toContain("> The full plan is the `plan.json` artifact of this run.");
   });
 
   it("puts a server whose section alone is too long in one line, and goes on with the others", () => {
-    const huge = "#cloud-config\n" + Array.from({ length: 3000 }, (_, i) => `# line ${i} ${"x".repeat(40)}`).join("\n") + "\n";
+    const huge =
+      "#cloud-config\n" + Array.from({ length: 3000 }, (_, i) => `# line ${i} ${"x".repeat(40)}`).join("\n") + "\n";
     const web1 = doc.changes.find((c) => c.address === "dc1/web-1")!;
     const fields = web1.fields.map((f) => (f.path === "user_data" ? { ...f, after: huge } : f));
     const edited: PlanDocument = { ...doc, changes: doc.changes.map((c) => (c === web1 ? { ...c, fields } : c)) };
@@ -87,7 +97,10 @@ describe("renderPlanMarkdown size budget", () => {
     // The diff is capped in the section, so the section may still fit; if not, the server is one line.
     const inFull = out.includes("<code>dc1/web-1</code>");
     if (inFull) expect(out).toMatch(/… \d+ more diff lines not shown/);
-    else expect(out).toMatch(/^- ± `dc1\/web-1`: rebuild, \*\*REPROVISION\*\* \(image, key_pair, user_data, metadata\.role\)$/m);
+    else
+      expect(out).toMatch(
+        /^- ± `dc1\/web-1`: rebuild, \*\*REPROVISION\*\* \(image, key_pair, user_data, metadata\.role\)$/m,
+      );
     expect(out).toContain("<code>jd/vm-1</code>");
   });
 

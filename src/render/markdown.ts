@@ -17,7 +17,8 @@ export const MARKDOWN_MAX_LENGTH = 65536;
 /** The default budget: under GitHub's limit with room for what a workflow wraps around the rendering. */
 export const DEFAULT_MARKDOWN_LENGTH = 64000;
 
-const DEFAULT_FULL_PLAN = "the JSON plan document (`reform plan --output json`, or `reform show PLANFILE --output json` for a saved plan)";
+const DEFAULT_FULL_PLAN =
+  "the JSON plan document (`reform plan --output json`, or `reform show PLANFILE --output json` for a saved plan)";
 const LISTED_SERVERS = 20;
 const NOTICE_RESERVE = 600;
 const MAX_DIFF_LINES = 200;
@@ -39,10 +40,14 @@ export function renderPlanMarkdown(doc: PlanDocument, options: MarkdownOptions =
   const budget = maxLength - NOTICE_RESERVE;
   const lineTexts = changes.map((c) => `${oneLine(c)}\n`);
   // Room kept for one line per server not shown in full: at most 40% of the budget.
-  const reserve = Math.min(lineTexts.reduce((sum, l) => sum + l.length, 120), Math.floor(budget * 0.4));
+  const reserve = Math.min(
+    lineTexts.reduce((sum, l) => sum + l.length, 120),
+    Math.floor(budget * 0.4),
+  );
   let out = head;
   let full = 0;
-  while (full < sections.length && out.length + (sections[full] ?? "").length <= budget - reserve) out += sections[full++];
+  while (full < sections.length && out.length + (sections[full] ?? "").length <= budget - reserve)
+    out += sections[full++];
   const lines: string[] = [];
   let used = out.length + 120;
   for (const line of lineTexts.slice(full)) {
@@ -53,10 +58,22 @@ export function renderPlanMarkdown(doc: PlanDocument, options: MarkdownOptions =
   if (lines.length > 0) {
     out += `<details><summary>${lines.length} more server${lines.length === 1 ? "" : "s"}, one line each</summary>\n\n${lines.join("")}\n</details>\n\n`;
   }
-  return out + truncationNotice(doc, { full, oneLine: lines.length, total: changes.length, maxLength, where: options.fullPlan ?? DEFAULT_FULL_PLAN });
+  return (
+    out +
+    truncationNotice(doc, {
+      full,
+      oneLine: lines.length,
+      total: changes.length,
+      maxLength,
+      where: options.fullPlan ?? DEFAULT_FULL_PLAN,
+    })
+  );
 }
 
-function truncationNotice(doc: PlanDocument, n: { full: number; oneLine: number; total: number; maxLength: number; where: string }): string {
+function truncationNotice(
+  doc: PlanDocument,
+  n: { full: number; oneLine: number; total: number; maxLength: number; where: string },
+): string {
   const omitted = n.total - n.full - n.oneLine;
   const quiet = doc.changes.filter((c) => c.action === "no-op" && c.unknowns.length > 0).length;
   const parts = [`${n.full} of ${n.total} servers with changes shown in full`];
@@ -83,10 +100,23 @@ function header(doc: PlanDocument): string {
   const lines = ["## reform plan", "", `**${summaryLine(doc.summary)}**`, ""];
   const refused = doc.changes.filter((c) => c.action === "error");
   const limit = doc.limits?.reprovision;
-  const over = limit !== undefined && overLimit(limit) ? describeOverLimit(limit, doc.changes.filter((c) => c.impact === "reprovision").map((c) => c.address)) : undefined;
+  const over =
+    limit !== undefined && overLimit(limit)
+      ? describeOverLimit(
+          limit,
+          doc.changes.filter((c) => c.impact === "reprovision").map((c) => c.address),
+        )
+      : undefined;
   if (!doc.applyable) {
-    const why = [refused.length > 0 ? ` Refused: ${listed(refused)}` : "", over === undefined ? "" : ` Over the limit: ${escapeText(bounded(over))}.`].join("");
-    lines.push("> [!CAUTION]", `> **The plan ${refused.length > 0 ? "has errors" : "is refused"}: it cannot be applied.**${why}`, "");
+    const why = [
+      refused.length > 0 ? ` Refused: ${listed(refused)}` : "",
+      over === undefined ? "" : ` Over the limit: ${escapeText(bounded(over))}.`,
+    ].join("");
+    lines.push(
+      "> [!CAUTION]",
+      `> **The plan ${refused.length > 0 ? "has errors" : "is refused"}: it cannot be applied.**${why}`,
+      "",
+    );
   }
   const reprovisioned = doc.changes.filter((c) => c.impact === "reprovision");
   if (reprovisioned.length > 0) {
@@ -101,7 +131,9 @@ function header(doc: PlanDocument): string {
     const count = doc.summary[action];
     if (count === 0) continue;
     const impact = impactOf(doc, action);
-    lines.push(`| ${action === "no-op" ? "unchanged" : action} | ${count} | ${impact} | ${impact === "none" ? "no" : "yes"} |`);
+    lines.push(
+      `| ${action === "no-op" ? "unchanged" : action} | ${count} | ${impact} | ${impact === "none" ? "no" : "yes"} |`,
+    );
   }
   lines.push("", "| Impact | Servers |", "|---|---:|");
   for (const impact of IMPACTS) {
@@ -117,11 +149,27 @@ function header(doc: PlanDocument): string {
  */
 function providerSection(doc: PlanDocument): string {
   const providers = doc.providers ?? [];
-  const rows = providers.flatMap((p) => p.endpoints.map((e) => `| ${code(p.name)} | ${p.type} | ${e.service} | ${code(bounded(e.url))} | ${escapeText(e.source)} |`));
+  const rows = providers.flatMap((p) =>
+    p.endpoints.map(
+      (e) => `| ${code(p.name)} | ${p.type} | ${e.service} | ${code(bounded(e.url))} | ${escapeText(e.source)} |`,
+    ),
+  );
   if (rows.length === 0) return "";
-  const byFleet = providers.filter((p) => p.endpoints.some((e) => e.source.startsWith("fleet file"))).map((p) => code(p.name));
+  const byFleet = providers
+    .filter((p) => p.endpoints.some((e) => e.source.startsWith("fleet file")))
+    .map((p) => code(p.name));
   const note = byFleet.length > 0 ? `: the fleet file chooses endpoints of ${byFleet.join(", ")}` : "";
-  return [`<details><summary>Providers and endpoints (${providers.length})${note}</summary>`, "", "| Provider | Type | Service | URL | Chosen by |", "|---|---|---|---|---|", ...rows, "", "</details>", "", ""].join("\n");
+  return [
+    `<details><summary>Providers and endpoints (${providers.length})${note}</summary>`,
+    "",
+    "| Provider | Type | Service | URL | Chosen by |",
+    "|---|---|---|---|---|",
+    ...rows,
+    "",
+    "</details>",
+    "",
+    "",
+  ].join("\n");
 }
 
 const IMPACTS: readonly Impact[] = ["reprovision", "reboot", "none"];
@@ -144,7 +192,10 @@ function impactOf(doc: PlanDocument, action: Action): Impact {
 
 function section(change: ChangeDocument): string {
   const words = actionWords(change);
-  const label = change.impact === "reprovision" ? `<b>${change.action}: REPROVISION (${reprovisionWords(change)})</b>` : change.action;
+  const label =
+    change.impact === "reprovision"
+      ? `<b>${change.action}: REPROVISION (${reprovisionWords(change)})</b>`
+      : change.action;
   const lines = [
     `<details><summary>${words.symbol} <code>${html(change.address)}</code>: ${label}${change.downtime ? ", downtime" : ""}</summary>`,
     "",
@@ -157,8 +208,15 @@ function section(change: ChangeDocument): string {
   const reasons = change.reasons.filter((r) => r.message !== change.blocked?.message);
   if (reasons.length > 0) lines.push("**Reasons**", "", ...reasons.map((r) => `- ${escapeText(r.message)}`), "");
   const considered = change.considered ?? [];
-  if (considered.length > 0) lines.push("**Cheaper actions considered**", "", ...considered.map((o) => `- ${code(o.action)} (${o.impact}): ${escapeText(o.why)}`), "");
-  if (change.unknowns.length > 0) lines.push("**Unknown**", "", ...change.unknowns.map((u) => `- ${code(u.field)}: ${escapeText(u.reason)}`), "");
+  if (considered.length > 0)
+    lines.push(
+      "**Cheaper actions considered**",
+      "",
+      ...considered.map((o) => `- ${code(o.action)} (${o.impact}): ${escapeText(o.why)}`),
+      "",
+    );
+  if (change.unknowns.length > 0)
+    lines.push("**Unknown**", "", ...change.unknowns.map((u) => `- ${code(u.field)}: ${escapeText(u.reason)}`), "");
   lines.push("</details>", "", "");
   return lines.join("\n");
 }
@@ -168,7 +226,12 @@ function fieldTable(fields: readonly FieldDocument[]): string[] {
   if (rows.length === 0) return [];
   const lines = ["| | Field | Before | After |", "|---|---|---|---|"];
   for (const f of rows) {
-    const symbol = f.path.startsWith("metadata.") && f.before === null ? "+" : f.path.startsWith("metadata.") && f.after === null ? "-" : "~";
+    const symbol =
+      f.path.startsWith("metadata.") && f.before === null
+        ? "+"
+        : f.path.startsWith("metadata.") && f.after === null
+          ? "-"
+          : "~";
     lines.push(`| ${symbol} | ${code(f.path)} | ${code(formatValue(f.before))} | ${code(formatValue(f.after))} |`);
   }
   return [...lines, ""];
@@ -179,7 +242,10 @@ function userDataBlock(fields: readonly FieldDocument[]): string[] {
   const after = field === undefined ? undefined : userDataText(field.after);
   if (field === undefined || after === undefined) return [];
   const before = userDataText(field.before);
-  const title = before === undefined ? `**user_data** (was ${escapeText(formatValue(field.before))}; new content):` : "**user_data**:";
+  const title =
+    before === undefined
+      ? `**user_data** (was ${escapeText(formatValue(field.before))}; new content):`
+      : "**user_data**:";
   const diff = capLines(userDataDiff(before ?? null, after, { sensitive: false }), MAX_DIFF_LINES)
     .split("\n")
     .map((line) => bounded(line))
@@ -199,14 +265,26 @@ function diffable(field: FieldDocument): boolean {
 function capLines(text: string, max: number): string {
   const lines = text.split("\n");
   if (lines.length <= max) return text;
-  return [...lines.slice(0, max), `… ${lines.length - max} more diff lines not shown (the JSON plan has both texts)`].join("\n");
+  return [
+    ...lines.slice(0, max),
+    `… ${lines.length - max} more diff lines not shown (the JSON plan has both texts)`,
+  ].join("\n");
 }
 
 function unknownSection(doc: PlanDocument): string {
   const quiet = doc.changes.filter((c) => c.action === "no-op" && c.unknowns.length > 0);
   if (quiet.length === 0) return "";
-  const items = quiet.flatMap((c) => c.unknowns.map((u) => `- ${code(c.address)} ${code(u.field)}: ${escapeText(u.reason)}`));
-  return [`<details><summary>Not observable on ${quiet.length} unchanged server${quiet.length === 1 ? "" : "s"}</summary>`, "", ...items, "", "</details>", ""].join("\n");
+  const items = quiet.flatMap((c) =>
+    c.unknowns.map((u) => `- ${code(c.address)} ${code(u.field)}: ${escapeText(u.reason)}`),
+  );
+  return [
+    `<details><summary>Not observable on ${quiet.length} unchanged server${quiet.length === 1 ? "" : "s"}</summary>`,
+    "",
+    ...items,
+    "",
+    "</details>",
+    "",
+  ].join("\n");
 }
 
 function longestRun(text: string, char: string): number {

@@ -71,7 +71,13 @@ export interface ProviderDocument {
 /** A readiness gate on the wire: durations in milliseconds; a URL as the fleet file wrote it (placeholders kept). */
 export type GateDocument =
   | { readonly type: "tcp"; readonly port: number; readonly timeout_ms: number; readonly interval_ms: number }
-  | { readonly type: "http"; readonly url: string; readonly expect_status?: number; readonly timeout_ms: number; readonly interval_ms: number };
+  | {
+      readonly type: "http";
+      readonly url: string;
+      readonly expect_status?: number;
+      readonly timeout_ms: number;
+      readonly interval_ms: number;
+    };
 
 /** A group's rollout policy, complete: `apply PLANFILE` runs with these and nothing else. */
 export interface RolloutDocument {
@@ -116,7 +122,11 @@ export interface PlanDocument {
 /** `limits` on the wire: the same names (already one word each). */
 export type LimitsDocument = PlanLimits;
 
-const RECORD_KEYS: Readonly<Record<string, string>> = { keyPair: "key_pair", userData: "user_data", rebootToken: "reboot_token" };
+const RECORD_KEYS: Readonly<Record<string, string>> = {
+  keyPair: "key_pair",
+  userData: "user_data",
+  rebootToken: "reboot_token",
+};
 const RECORD_KEYS_BACK: Readonly<Record<string, string>> = invert(RECORD_KEYS);
 
 function invert(map: Readonly<Record<string, string>>): Record<string, string> {
@@ -134,7 +144,10 @@ export function fieldPathFromDocument(path: string): FieldPath {
   return (RECORD_KEYS_BACK[path] ?? path) as FieldPath;
 }
 
-function renameKeys(record: Readonly<Record<string, unknown>>, names: Readonly<Record<string, string>>): Record<string, unknown> {
+function renameKeys(
+  record: Readonly<Record<string, unknown>>,
+  names: Readonly<Record<string, string>>,
+): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [names[key] ?? key, value]));
 }
 
@@ -149,7 +162,10 @@ export function fieldDocument(field: FieldChange): FieldDocument {
 }
 
 /** Belt and braces: a record value for a field marked sensitive is replaced even if the planner forgot. */
-function redactRecord(record: Readonly<Record<string, unknown>>, sensitive: ReadonlySet<string>): Record<string, unknown> {
+function redactRecord(
+  record: Readonly<Record<string, unknown>>,
+  sensitive: ReadonlySet<string>,
+): Record<string, unknown> {
   const out = renameKeys(record, RECORD_KEYS);
   for (const key of Object.keys(out)) if (sensitive.has(key)) out[key] = REDACTED;
   return out;
@@ -173,7 +189,9 @@ export function changeDocument(change: InstanceChange): ChangeDocument {
     before,
     after,
     patch: jsonPatch.compare(before, after) as PatchOperation[],
-    reasons: change.reasons.map((r) => (r.field === undefined ? { message: r.message } : { field: fieldPathToDocument(r.field), message: r.message })),
+    reasons: change.reasons.map((r) =>
+      r.field === undefined ? { message: r.message } : { field: fieldPathToDocument(r.field), message: r.message },
+    ),
     considered: (change.considered ?? []).map((c) => ({ action: c.action, impact: c.impact, why: c.why })),
     ...(change.blocked === undefined ? {} : { blocked: { by: change.blocked.by, message: change.blocked.message } }),
     unknowns: change.unknowns.map((u) => ({ field: fieldPathToDocument(u.field), reason: u.reason })),
@@ -188,13 +206,27 @@ function withoutCredentials(url: string): string {
 }
 
 function gateDocument(gate: ReadinessGate): GateDocument {
-  if (gate.type === "tcp") return { type: "tcp", port: gate.port, timeout_ms: gate.timeoutMs, interval_ms: gate.intervalMs };
-  return { type: "http", url: withoutCredentials(gate.url), ...(gate.expectStatus === undefined ? {} : { expect_status: gate.expectStatus }), timeout_ms: gate.timeoutMs, interval_ms: gate.intervalMs };
+  if (gate.type === "tcp")
+    return { type: "tcp", port: gate.port, timeout_ms: gate.timeoutMs, interval_ms: gate.intervalMs };
+  return {
+    type: "http",
+    url: withoutCredentials(gate.url),
+    ...(gate.expectStatus === undefined ? {} : { expect_status: gate.expectStatus }),
+    timeout_ms: gate.timeoutMs,
+    interval_ms: gate.intervalMs,
+  };
 }
 
 function gateFromDocument(gate: GateDocument): ReadinessGate {
-  if (gate.type === "tcp") return { type: "tcp", port: gate.port, timeoutMs: gate.timeout_ms, intervalMs: gate.interval_ms };
-  return { type: "http", url: gate.url, ...(gate.expect_status === undefined ? {} : { expectStatus: gate.expect_status }), timeoutMs: gate.timeout_ms, intervalMs: gate.interval_ms };
+  if (gate.type === "tcp")
+    return { type: "tcp", port: gate.port, timeoutMs: gate.timeout_ms, intervalMs: gate.interval_ms };
+  return {
+    type: "http",
+    url: gate.url,
+    ...(gate.expect_status === undefined ? {} : { expectStatus: gate.expect_status }),
+    timeoutMs: gate.timeout_ms,
+    intervalMs: gate.interval_ms,
+  };
 }
 
 /** A group's rollout policy on the wire; the one form saved and fresh policies are compared in. */
@@ -240,10 +272,16 @@ export function toPlanDocument(plan: Plan): PlanDocument {
     summary: { ...plan.summary },
     applyable: plan.applyable,
     has_changes: plan.hasChanges,
-    rollout: Object.fromEntries(Object.entries(plan.rollout).map(([group, policy]) => [group, rolloutDocument(policy)])),
+    rollout: Object.fromEntries(
+      Object.entries(plan.rollout).map(([group, policy]) => [group, rolloutDocument(policy)]),
+    ),
     changes: plan.changes.map(changeDocument),
     ...(plan.limits?.reprovision === undefined ? {} : { limits: { reprovision: { ...plan.limits.reprovision } } }),
-    providers: (plan.providers ?? []).map((p) => ({ name: p.name, type: p.type, endpoints: p.endpoints.map((e) => ({ service: e.service, url: e.url, source: e.source })) })),
+    providers: (plan.providers ?? []).map((p) => ({
+      name: p.name,
+      type: p.type,
+      endpoints: p.endpoints.map((e) => ({ service: e.service, url: e.url, source: e.source })),
+    })),
   };
 }
 
@@ -257,8 +295,15 @@ function changeFromDocument(doc: ChangeDocument): InstanceChange {
     action: doc.action,
     impact: doc.impact,
     steps: doc.steps.map(stepFromDocument),
-    fields: doc.fields.map((f) => ({ path: fieldPathFromDocument(f.path), before: f.before, after: f.after, sensitive: f.sensitive })),
-    reasons: doc.reasons.map((r) => (r.field === undefined ? { message: r.message } : { field: fieldPathFromDocument(r.field), message: r.message })),
+    fields: doc.fields.map((f) => ({
+      path: fieldPathFromDocument(f.path),
+      before: f.before,
+      after: f.after,
+      sensitive: f.sensitive,
+    })),
+    reasons: doc.reasons.map((r) =>
+      r.field === undefined ? { message: r.message } : { field: fieldPathFromDocument(r.field), message: r.message },
+    ),
     considered: (doc.considered ?? []).map((c) => ({ ...c })),
     ...(doc.blocked === undefined ? {} : { blocked: { ...doc.blocked } }),
     unknowns: doc.unknowns.map((u) => ({ field: fieldPathFromDocument(u.field), reason: u.reason })),
@@ -285,6 +330,10 @@ export function fromPlanDocument(doc: PlanDocument): Plan {
     applyable: doc.applyable,
     hasChanges: doc.has_changes,
     ...(doc.limits?.reprovision === undefined ? {} : { limits: { reprovision: { ...doc.limits.reprovision } } }),
-    providers: (doc.providers ?? []).map((p) => ({ name: p.name, type: p.type as ProviderType, endpoints: p.endpoints.map((e) => ({ ...e })) })),
+    providers: (doc.providers ?? []).map((p) => ({
+      name: p.name,
+      type: p.type as ProviderType,
+      endpoints: p.endpoints.map((e) => ({ ...e })),
+    })),
   };
 }

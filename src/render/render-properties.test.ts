@@ -16,7 +16,9 @@ import { FIXTURE_SECRET, fixturePlan } from "./test-fleet.js";
 import { renderPlanText } from "./text.js";
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
-const schema = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "schemas", "plan.schema.json"), "utf8")) as object;
+const schema = JSON.parse(
+  readFileSync(join(import.meta.dirname, "..", "..", "schemas", "plan.schema.json"), "utf8"),
+) as object;
 const ajv = addFormats(new Ajv2020({ allErrors: true, strict: true }));
 const validate = ajv.compile(schema);
 
@@ -27,48 +29,83 @@ const validate = ajv.compile(schema);
 const rolloutArb: fc.Arbitrary<RolloutPolicy> = fc.record(
   {
     parallelism: fc.integer({ min: 1, max: 50 }),
-    maxUnavailable: fc.oneof(fc.nat(10), fc.integer({ min: 0, max: 100 }).map((n) => `${n}%`)),
+    maxUnavailable: fc.oneof(
+      fc.nat(10),
+      fc.integer({ min: 0, max: 100 }).map((n) => `${n}%`),
+    ),
     canary: fc.nat(5),
     onFailure: fc.constantFrom("halt" as const, "continue" as const),
-    maxFailures: fc.oneof(fc.nat(10), fc.integer({ min: 0, max: 100 }).map((n) => `${n}%`)),
+    maxFailures: fc.oneof(
+      fc.nat(10),
+      fc.integer({ min: 0, max: 100 }).map((n) => `${n}%`),
+    ),
     pauseMs: fc.nat(600_000),
     canaryApproval: fc.constantFrom("auto" as const, "manual" as const),
     gate: fc.oneof(
-      fc.record({ type: fc.constant("tcp" as const), port: fc.integer({ min: 1, max: 65535 }), timeoutMs: fc.nat(600_000), intervalMs: fc.integer({ min: 1, max: 60_000 }) }),
+      fc.record({
+        type: fc.constant("tcp" as const),
+        port: fc.integer({ min: 1, max: 65535 }),
+        timeoutMs: fc.nat(600_000),
+        intervalMs: fc.integer({ min: 1, max: 60_000 }),
+      }),
       fc.record(
-        { type: fc.constant("http" as const), url: fc.constantFrom("http://{address}:8080/healthz", "https://health.example/ready"), expectStatus: fc.integer({ min: 100, max: 599 }), timeoutMs: fc.nat(600_000), intervalMs: fc.integer({ min: 1, max: 60_000 }) },
+        {
+          type: fc.constant("http" as const),
+          url: fc.constantFrom("http://{address}:8080/healthz", "https://health.example/ready"),
+          expectStatus: fc.integer({ min: 100, max: 599 }),
+          timeoutMs: fc.nat(600_000),
+          intervalMs: fc.integer({ min: 1, max: 60_000 }),
+        },
         { requiredKeys: ["type", "url", "timeoutMs", "intervalMs"] },
       ),
     ),
-    timeoutsMs: fc.record({ rebuild: fc.nat(3_600_000), wait: fc.nat(3_600_000), "update-metadata": fc.nat(60_000) }, { requiredKeys: [] }),
-    checkpoints: fc.array(fc.integer({ min: 1, max: 100 }).map((n) => `${n}%`), { minLength: 1, maxLength: 3 }),
+    timeoutsMs: fc.record(
+      { rebuild: fc.nat(3_600_000), wait: fc.nat(3_600_000), "update-metadata": fc.nat(60_000) },
+      { requiredKeys: [] },
+    ),
+    checkpoints: fc.array(
+      fc.integer({ min: 1, max: 100 }).map((n) => `${n}%`),
+      { minLength: 1, maxLength: 3 },
+    ),
     bakeMs: fc.nat(3_600_000),
-    maxUnhealthy: fc.oneof(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 100 }).map((n) => `${n}%`)),
+    maxUnhealthy: fc.oneof(
+      fc.integer({ min: 1, max: 10 }),
+      fc.integer({ min: 1, max: 100 }).map((n) => `${n}%`),
+    ),
   },
   { requiredKeys: ["parallelism", "maxUnavailable", "canary", "onFailure"] },
 );
 
 const limitArb = fc.option(fc.constantFrom(0, 1, "50%"), { nil: undefined });
 
-const planArb: fc.Arbitrary<Plan> = fc.tuple(fc.array(fc.tuple(guardedScenarioArb, fc.boolean()), { minLength: 1, maxLength: 4 }), rolloutArb, limitArb).map(([items, db, limit]) =>
-  planFleet({
-    ...(limit === undefined ? {} : { reprovisionLimit: { limit, source: "fleet file" as const } }),
-    inputs: items.map(([s, visible], i) => {
-      const address = `p${i % 2}/srv-${i}`;
-      const wanted = s.input.desired.spec.userData;
-      const secretBefore = visible && (wanted === null || wanted?.sensitive === true);
-      const observed = secretBefore ? { ...s.input.observed, userData: `#cloud-config\npassword: old-${SECRET}\n` } : s.input.observed;
-      return { ...s.input, desired: { ...s.input.desired, address }, observed };
+const planArb: fc.Arbitrary<Plan> = fc
+  .tuple(fc.array(fc.tuple(guardedScenarioArb, fc.boolean()), { minLength: 1, maxLength: 4 }), rolloutArb, limitArb)
+  .map(([items, db, limit]) =>
+    planFleet({
+      ...(limit === undefined ? {} : { reprovisionLimit: { limit, source: "fleet file" as const } }),
+      inputs: items.map(([s, visible], i) => {
+        const address = `p${i % 2}/srv-${i}`;
+        const wanted = s.input.desired.spec.userData;
+        const secretBefore = visible && (wanted === null || wanted?.sensitive === true);
+        const observed = secretBefore
+          ? { ...s.input.observed, userData: `#cloud-config\npassword: old-${SECRET}\n` }
+          : s.input.observed;
+        return { ...s.input, desired: { ...s.input.desired, address }, observed };
+      }),
+      createdAt: "2026-11-22T10:00:00.000Z",
+      configFile: "/fleet.yaml",
+      configSha256: "f".repeat(64),
+      rollout: { web: DEFAULT_ROLLOUT, db },
     }),
-    createdAt: "2026-11-22T10:00:00.000Z",
-    configFile: "/fleet.yaml",
-    configSha256: "f".repeat(64),
-    rollout: { web: DEFAULT_ROLLOUT, db },
-  }),
-);
+  );
 
 function renderAll(doc: PlanDocument): string[] {
-  return [renderPlanText(doc, { color: false, width: 80 }), renderPlanText(doc, { color: true, width: 120 }), renderPlanMarkdown(doc), renderPlanJson(doc)];
+  return [
+    renderPlanText(doc, { color: false, width: 80 }),
+    renderPlanText(doc, { color: true, width: 120 }),
+    renderPlanMarkdown(doc),
+    renderPlanJson(doc),
+  ];
 }
 
 describe("plan document properties", () => {
@@ -87,9 +124,19 @@ describe("plan document properties", () => {
   it("keeps a gate URL's user and password out of the document", () => {
     fc.assert(
       fc.property(planArb, (plan) => {
-        const gate = { type: "http" as const, url: `https://probe:${SECRET}@health.example/{address}`, timeoutMs: 1000, intervalMs: 100 };
+        const gate = {
+          type: "http" as const,
+          url: `https://probe:${SECRET}@health.example/{address}`,
+          timeoutMs: 1000,
+          intervalMs: 100,
+        };
         const doc = toPlanDocument({ ...plan, rollout: { ...plan.rollout, web: { ...DEFAULT_ROLLOUT, gate } } });
-        expect(doc.rollout["web"]?.gate).toEqual({ type: "http", url: "https://(sensitive)@health.example/{address}", timeout_ms: 1000, interval_ms: 100 });
+        expect(doc.rollout["web"]?.gate).toEqual({
+          type: "http",
+          url: "https://(sensitive)@health.example/{address}",
+          timeout_ms: 1000,
+          interval_ms: 100,
+        });
         for (const out of renderAll(doc)) expect(out).not.toContain(SECRET);
       }),
       { numRuns: 20 },
@@ -125,14 +172,18 @@ describe("plan document properties", () => {
     expect(validate({ ...doc, format_version: "1.0" })).toBe(false);
     const change = doc.changes[0]!;
     expect(validate({ ...doc, changes: [{ ...change, fingerprint: "nope" }] })).toBe(false);
-    expect(validate({ ...doc, changes: [{ ...change, steps: [{ kind: "rebuild", impact: "none", params: {} }] }] })).toBe(false);
+    expect(
+      validate({ ...doc, changes: [{ ...change, steps: [{ kind: "rebuild", impact: "none", params: {} }] }] }),
+    ).toBe(false);
   });
 
   it("keeps the fixture's secret out of every output while still showing that user_data changes", () => {
     const doc = toPlanDocument(fixturePlan());
     for (const out of renderAll(doc)) expect(out).not.toContain(FIXTURE_SECRET);
     const secret = doc.changes.find((c) => c.address === "dc1/secret-1")!;
-    expect(secret.fields).toEqual([{ path: "user_data", before: "(sensitive)", after: "(sensitive)", sensitive: true }]);
+    expect(secret.fields).toEqual([
+      { path: "user_data", before: "(sensitive)", after: "(sensitive)", sensitive: true },
+    ]);
     expect(secret.action).toBe("rebuild");
   });
 });
@@ -146,7 +197,13 @@ describe("toPlanDocument", () => {
     expect(Object.keys(web1.before).sort()).toEqual(["image", "key_pair", "metadata", "user_data"]);
     const step = web1.steps[0]!;
     expect(step.kind).toBe("rebuild");
-    expect(Object.keys(step.params).sort()).toEqual(["image_id", "keep_stopped", "key_pair", "metadata", "user_data_sha256"]);
+    expect(Object.keys(step.params).sort()).toEqual([
+      "image_id",
+      "keep_stopped",
+      "key_pair",
+      "metadata",
+      "user_data_sha256",
+    ]);
   });
 
   it("carries an RFC 6902 patch from before to after", () => {

@@ -18,22 +18,48 @@ const doc = toPlanDocument(fixturePlan());
 
 describe("renderPlanText", () => {
   it("says there is nothing to do", () => {
-    const empty: PlanDocument = { ...doc, changes: [], summary: { ...doc.summary, ...Object.fromEntries(Object.keys(doc.summary).map((k) => [k, 0])) }, applyable: true };
-    expect(renderPlanText(empty, { color: false, width: 100 })).toBe("No changes. Your servers match the configuration.");
+    const empty: PlanDocument = {
+      ...doc,
+      changes: [],
+      summary: { ...doc.summary, ...Object.fromEntries(Object.keys(doc.summary).map((k) => [k, 0])) },
+      applyable: true,
+    };
+    expect(renderPlanText(empty, { color: false, width: 100 })).toBe(
+      "No changes. Your servers match the configuration.",
+    );
   });
 
   it("paints reprovisioning red and bold, and only with colour on", () => {
     const coloured = renderPlanText(doc, { color: true, width: 100 });
-    expect(coloured).toContain("\u001b[1m\u001b[31m  # dc1/web-1 will be rebuilt in place (REPROVISION: root disk re-created)");
+    expect(coloured).toContain(
+      "\u001b[1m\u001b[31m  # dc1/web-1 will be rebuilt in place (REPROVISION: root disk re-created)",
+    );
     expect(renderPlanText(doc, { color: false, width: 100 })).not.toContain("\u001b[");
   });
 
   it("says a volume-backed server's root volume is re-imaged and its data lost, in text, markdown and JSON", () => {
-    const volume = input({ ...desired({ image: { name: IMAGES.noble.name } }, "db-1"), address: "dc1/db-1" }, observed({ id: "dc1-db-1", name: "db-1", bootVolume: { id: "vol-root" } }));
-    const plan = toPlanDocument(planFleet({ inputs: [volume], createdAt: "2026-11-22T10:00:00.000Z", configFile: "/work/fleet.yaml", configSha256: "0".repeat(64), rollout: { web: DEFAULT_ROLLOUT } }));
-    expect(plan.changes[0]?.steps[0]).toMatchObject({ kind: "rebuild", impact: "reprovision", params: { root_volume_id: "vol-root" } });
+    const volume = input(
+      { ...desired({ image: { name: IMAGES.noble.name } }, "db-1"), address: "dc1/db-1" },
+      observed({ id: "dc1-db-1", name: "db-1", bootVolume: { id: "vol-root" } }),
+    );
+    const plan = toPlanDocument(
+      planFleet({
+        inputs: [volume],
+        createdAt: "2026-11-22T10:00:00.000Z",
+        configFile: "/work/fleet.yaml",
+        configSha256: "0".repeat(64),
+        rollout: { web: DEFAULT_ROLLOUT },
+      }),
+    );
+    expect(plan.changes[0]?.steps[0]).toMatchObject({
+      kind: "rebuild",
+      impact: "reprovision",
+      params: { root_volume_id: "vol-root" },
+    });
     const text = renderPlanText(plan, { color: false, width: 200 });
-    expect(text).toContain("# dc1/db-1 will be rebuilt in place (REPROVISION: root volume re-imaged; its data is lost)");
+    expect(text).toContain(
+      "# dc1/db-1 will be rebuilt in place (REPROVISION: root volume re-imaged; its data is lost)",
+    );
     expect(text).toContain("downtime: yes (reprovision: root volume re-imaged; its data is lost)");
     expect(renderPlanMarkdown(plan)).toContain("<b>rebuild: REPROVISION (root volume re-imaged; its data is lost)</b>");
     const step = stepFromDocument(plan.changes[0]?.steps[0] as StepDocument);
@@ -41,7 +67,9 @@ describe("renderPlanText", () => {
   });
 
   it("wraps reasons to the width", () => {
-    const lines = renderPlanText(doc, { color: false, width: 60 }).split("\n").filter((l) => l.includes("reason:"));
+    const lines = renderPlanText(doc, { color: false, width: 60 })
+      .split("\n")
+      .filter((l) => l.includes("reason:"));
     expect(lines.every((l) => l.length <= 60 || !l.slice(0, 60).includes(" "))).toBe(true);
   });
 });
@@ -73,9 +101,30 @@ describe("apply report", () => {
     startedAt: "2026-11-22T10:00:00.000Z",
     finishedAt: "2026-11-22T10:05:00.000Z",
     results: [
-      { address: "dc1/web-1", id: "s1", action: "rebuild", result: { type: "converged" }, steps: ["rebuild"], durationMs: 61_500 },
-      { address: "dc1/web-2", id: "s2", action: "rebuild", result: { type: "failed", why: "server ended in ERROR: No valid host", step: "rebuild", requestId: "req-42" }, steps: ["rebuild"], durationMs: 3_000 },
-      { address: "dc1/web-3", id: "s3", action: "reboot", result: { type: "skipped", why: "changed since the plan" }, steps: [], durationMs: 0 },
+      {
+        address: "dc1/web-1",
+        id: "s1",
+        action: "rebuild",
+        result: { type: "converged" },
+        steps: ["rebuild"],
+        durationMs: 61_500,
+      },
+      {
+        address: "dc1/web-2",
+        id: "s2",
+        action: "rebuild",
+        result: { type: "failed", why: "server ended in ERROR: No valid host", step: "rebuild", requestId: "req-42" },
+        steps: ["rebuild"],
+        durationMs: 3_000,
+      },
+      {
+        address: "dc1/web-3",
+        id: "s3",
+        action: "reboot",
+        result: { type: "skipped", why: "changed since the plan" },
+        steps: [],
+        durationMs: 0,
+      },
     ],
   };
 
@@ -91,8 +140,15 @@ describe("apply report", () => {
   });
 
   it("names a request id once, also when the cloud's message already carries it", () => {
-    const why = "dc1/web-2 (rebuild): dc1: POST /servers/{id}/action rebuild failed 400 badRequest: Invalid key_name provided. [request req-7]";
-    const text = renderApplyReportText({ ...report, results: [{ ...report.results[1]!, result: { type: "failed", why, step: "rebuild", requestId: "req-7" } }] }, { color: false });
+    const why =
+      "dc1/web-2 (rebuild): dc1: POST /servers/{id}/action rebuild failed 400 badRequest: Invalid key_name provided. [request req-7]";
+    const text = renderApplyReportText(
+      {
+        ...report,
+        results: [{ ...report.results[1]!, result: { type: "failed", why, step: "rebuild", requestId: "req-7" } }],
+      },
+      { color: false },
+    );
     expect(text.match(/req-7/g)).toHaveLength(1);
     expect(text).toContain(`failed during rebuild: ${why} (rebuild [rebuild], 3.0s)`);
   });
@@ -100,14 +156,23 @@ describe("apply report", () => {
   it("maps to a snake_case document with a summary", () => {
     const d = toApplyReportDocument(report);
     expect(d.summary).toEqual({ converged: 1, failed: 1, skipped: 1 });
-    expect(d.results[1]).toEqual({ address: "dc1/web-2", id: "s2", action: "rebuild", result: { type: "failed", why: "server ended in ERROR: No valid host", step: "rebuild", request_id: "req-42" }, steps: ["rebuild"], duration_ms: 3000 });
+    expect(d.results[1]).toEqual({
+      address: "dc1/web-2",
+      id: "s2",
+      action: "rebuild",
+      result: { type: "failed", why: "server ended in ERROR: No valid host", step: "rebuild", request_id: "req-42" },
+      steps: ["rebuild"],
+      duration_ms: 3000,
+    });
   });
 });
 
 describe("a plan over its reprovision limit", () => {
   const over = toPlanDocument(
     planFleet({
-      inputs: ["web-1", "web-2"].map((name, i) => input(desired({ image: { name: IMAGES.noble.name } }, name), observed({ id: `srv-${i}`, name }))),
+      inputs: ["web-1", "web-2"].map((name, i) =>
+        input(desired({ image: { name: IMAGES.noble.name } }, name), observed({ id: `srv-${i}`, name })),
+      ),
       createdAt: "2026-11-22T10:00:00.000Z",
       configFile: "/fleet.yaml",
       configSha256: "0".repeat(64),
@@ -118,7 +183,9 @@ describe("a plan over its reprovision limit", () => {
 
   it("text: each server says it is blocked, the footer says why the plan is refused", () => {
     const text = renderPlanText(over, { color: false, width: 200 });
-    expect(text).toContain("      blocked by limits.reprovision: the plan reprovisions 2 servers, over the limit of 1 (--max-reprovisions): dc1/web-1, dc1/web-2");
+    expect(text).toContain(
+      "      blocked by limits.reprovision: the plan reprovisions 2 servers, over the limit of 1 (--max-reprovisions): dc1/web-1, dc1/web-2",
+    );
     expect(text.split("\n").slice(-2)).toEqual([
       "Refused: the plan reprovisions 2 servers, over the limit of 1 (--max-reprovisions): dc1/web-1, dc1/web-2.",
       "The plan is refused: it is shown, but it cannot be applied.",
@@ -127,7 +194,9 @@ describe("a plan over its reprovision limit", () => {
 
   it("markdown: a caution with the count, the limit and the servers, and the block in each section", () => {
     const markdown = renderPlanMarkdown(over);
-    expect(markdown).toContain("> **The plan is refused: it cannot be applied.** Over the limit: the plan reprovisions 2 servers, over the limit of 1 (--max-reprovisions): dc1/web-1, dc1/web-2.");
+    expect(markdown).toContain(
+      "> **The plan is refused: it cannot be applied.** Over the limit: the plan reprovisions 2 servers, over the limit of 1 (--max-reprovisions): dc1/web-1, dc1/web-2.",
+    );
     expect(markdown.match(/\*\*Blocked by `limits\.reprovision`:\*\*/g)).toHaveLength(2);
   });
 });

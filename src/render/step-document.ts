@@ -21,10 +21,26 @@ export interface ReprovisionParamsDocument {
 
 /** A step on the wire: kind, impact and snake_case params. Secrets are never params (user_data by digest, passwords by reference). */
 export type StepDocument =
-  | { readonly kind: "rebuild" | "reinstall" | "changeos"; readonly impact: "reprovision"; readonly params: ReprovisionParamsDocument }
-  | { readonly kind: "reboot"; readonly impact: "reboot"; readonly params: { readonly type: RebootType; readonly metadata?: MetadataTargetDocument } }
-  | { readonly kind: "update-metadata"; readonly impact: "none"; readonly params: { readonly metadata: MetadataTargetDocument } }
-  | { readonly kind: "stop" | "start"; readonly impact: "reboot"; readonly params: { readonly reason: "power" | "prerequisite" } };
+  | {
+      readonly kind: "rebuild" | "reinstall" | "changeos";
+      readonly impact: "reprovision";
+      readonly params: ReprovisionParamsDocument;
+    }
+  | {
+      readonly kind: "reboot";
+      readonly impact: "reboot";
+      readonly params: { readonly type: RebootType; readonly metadata?: MetadataTargetDocument };
+    }
+  | {
+      readonly kind: "update-metadata";
+      readonly impact: "none";
+      readonly params: { readonly metadata: MetadataTargetDocument };
+    }
+  | {
+      readonly kind: "stop" | "start";
+      readonly impact: "reboot";
+      readonly params: { readonly reason: "power" | "prerequisite" };
+    };
 
 function targetDocument(target: MetadataTarget): MetadataTargetDocument {
   return { set: { ...target.set }, remove: [...target.remove], full: { ...target.full } };
@@ -52,7 +68,14 @@ export function stepDocument(step: Step): StepDocument {
       return { kind: step.kind, impact: step.impact, params };
     }
     case "reboot":
-      return { kind: "reboot", impact: "reboot", params: { type: step.params.type, ...(step.params.metadata ? { metadata: targetDocument(step.params.metadata) } : {}) } };
+      return {
+        kind: "reboot",
+        impact: "reboot",
+        params: {
+          type: step.params.type,
+          ...(step.params.metadata ? { metadata: targetDocument(step.params.metadata) } : {}),
+        },
+      };
     case "update-metadata":
       return { kind: "update-metadata", impact: "none", params: { metadata: targetDocument(step.params.metadata) } };
     case "stop":
@@ -82,7 +105,14 @@ export function stepFromDocument(doc: StepDocument): Step {
       };
     }
     case "reboot":
-      return { kind: "reboot", impact: "reboot", params: { type: doc.params.type, ...(doc.params.metadata ? { metadata: targetFromDocument(doc.params.metadata) } : {}) } };
+      return {
+        kind: "reboot",
+        impact: "reboot",
+        params: {
+          type: doc.params.type,
+          ...(doc.params.metadata ? { metadata: targetFromDocument(doc.params.metadata) } : {}),
+        },
+      };
     case "update-metadata":
       return { kind: "update-metadata", impact: "none", params: { metadata: targetFromDocument(doc.params.metadata) } };
     case "stop":

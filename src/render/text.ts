@@ -64,21 +64,35 @@ function changeBlock(change: ChangeDocument, c: Colors, width: number, verbose: 
   if (change.steps.length > 0) lines.push(`${INDENT}steps: ${stepsLine(change)}`);
   for (const field of change.fields) lines.push(...fieldLines(field, c));
   const blocked = change.blocked;
-  if (blocked) lines.push(...wrap(blocked.message, width, `${INDENT}blocked by ${blocked.by}: `, `${INDENT}        `).map((l) => c.bold(c.red(l))));
+  if (blocked)
+    lines.push(
+      ...wrap(blocked.message, width, `${INDENT}blocked by ${blocked.by}: `, `${INDENT}        `).map((l) =>
+        c.bold(c.red(l)),
+      ),
+    );
   for (const reason of change.reasons) {
-    if (reason.message !== blocked?.message) lines.push(...wrap(reason.message, width, `${INDENT}reason: `, `${INDENT}        `));
+    if (reason.message !== blocked?.message)
+      lines.push(...wrap(reason.message, width, `${INDENT}reason: `, `${INDENT}        `));
   }
   if (verbose) {
-    for (const one of change.considered ?? []) lines.push(...wrap(`${one.action} (${one.impact}): ${one.why}`, width, `${INDENT}considered: `, `${INDENT}            `));
+    for (const one of change.considered ?? [])
+      lines.push(
+        ...wrap(`${one.action} (${one.impact}): ${one.why}`, width, `${INDENT}considered: `, `${INDENT}            `),
+      );
   }
   for (const unknown of change.unknowns) {
-    lines.push(...wrap(`${unknown.field}: ${unknown.reason}`, width, `${INDENT}unknown: `, `${INDENT}         `).map((l) => c.dim(l)));
+    lines.push(
+      ...wrap(`${unknown.field}: ${unknown.reason}`, width, `${INDENT}unknown: `, `${INDENT}         `).map((l) =>
+        c.dim(l),
+      ),
+    );
   }
   return lines;
 }
 
 function fieldLines(field: FieldDocument, c: Colors): string[] {
-  const color = (line: string): string => (line.startsWith("+") ? c.green(line) : line.startsWith("-") ? c.red(line) : c.yellow(line));
+  const color = (line: string): string =>
+    line.startsWith("+") ? c.green(line) : line.startsWith("-") ? c.red(line) : c.yellow(line);
   if (field.path !== "user_data" || field.sensitive) return [INDENT + color(fieldLine(field))];
   const before = userDataText(field.before);
   const after = userDataText(field.after);
@@ -102,7 +116,8 @@ function unknownSection(doc: PlanDocument, width: number): string[] {
   const head = `Not observable on ${quiet.length} unchanged server${quiet.length === 1 ? "" : "s"} (never a reason to act; \`reform apply --adopt\` records what annotations can):`;
   const lines = wrap(head, width, "", "");
   for (const change of quiet) {
-    for (const unknown of change.unknowns) lines.push(...wrap(`${change.address}: ${unknown.field}: ${unknown.reason}`, width, "  ", "    "));
+    for (const unknown of change.unknowns)
+      lines.push(...wrap(`${change.address}: ${unknown.field}: ${unknown.reason}`, width, "  ", "    "));
   }
   return [...lines, ""];
 }
@@ -111,7 +126,13 @@ function footer(doc: PlanDocument, c: Colors): string[] {
   const lines: string[] = [];
   const reprovisioned = doc.changes.filter((change) => change.impact === "reprovision").length;
   if (reprovisioned > 0) {
-    lines.push(c.bold(c.red(`${reprovisioned} server${reprovisioned === 1 ? "" : "s"} will be REPROVISIONED: root disks wiped and re-created.`)));
+    lines.push(
+      c.bold(
+        c.red(
+          `${reprovisioned} server${reprovisioned === 1 ? "" : "s"} will be REPROVISIONED: root disks wiped and re-created.`,
+        ),
+      ),
+    );
   }
   lines.push(c.bold(summaryLine(doc.summary)));
   const limit = doc.limits?.reprovision;
@@ -121,7 +142,13 @@ function footer(doc: PlanDocument, c: Colors): string[] {
   }
   if (!doc.applyable) {
     const errors = doc.changes.some((change) => change.action === "error");
-    lines.push(c.red(errors ? "The plan has errors: it is shown, but it cannot be applied." : "The plan is refused: it is shown, but it cannot be applied."));
+    lines.push(
+      c.red(
+        errors
+          ? "The plan has errors: it is shown, but it cannot be applied."
+          : "The plan is refused: it is shown, but it cannot be applied.",
+      ),
+    );
   }
   return lines;
 }

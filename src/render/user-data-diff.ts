@@ -5,9 +5,15 @@ import { REDACTED } from "../model/index.js";
  * A unified line diff (hunks only, no file headers) of two user_data texts; `null` is no user_data.
  * Sensitive content is never diffed: the marker is returned instead.
  */
-export function userDataDiff(before: string | null, after: string | null, options: { readonly sensitive: boolean; readonly context?: number }): string {
+export function userDataDiff(
+  before: string | null,
+  after: string | null,
+  options: { readonly sensitive: boolean; readonly context?: number },
+): string {
   if (options.sensitive) return REDACTED;
-  const patch = structuredPatch("before", "after", before ?? "", after ?? "", undefined, undefined, { context: options.context ?? 3 });
+  const patch = structuredPatch("before", "after", before ?? "", after ?? "", undefined, undefined, {
+    context: options.context ?? 3,
+  });
   const lines: string[] = [];
   for (const hunk of patch.hunks) {
     // Unified-diff convention: an empty side starts at line 0.

@@ -21,7 +21,9 @@ describe("backendUrl", () => {
 describe("openBackend", () => {
   it("refuses an unknown scheme without showing its password", async () => {
     const ctx = { journalPath: "/nonexistent/.reform/journal.jsonl", env: {}, identity, ...realTime };
-    await expect(openBackend("mysql://root:hunter2@db/reform", ctx)).rejects.toThrow(/^unknown backend "mysql:\/\/\*\*\*@db\/reform": expected file: or postgres:\/\/USER@HOST:PORT\/DATABASE$/);
+    await expect(openBackend("mysql://root:hunter2@db/reform", ctx)).rejects.toThrow(
+      /^unknown backend "mysql:\/\/\*\*\*@db\/reform": expected file: or postgres:\/\/USER@HOST:PORT\/DATABASE$/,
+    );
   });
 });
 
@@ -34,9 +36,13 @@ describe("withLockTimeout", () => {
     };
     await expect(withLockTimeout(take, 5000, realTime)).resolves.toBe("mine");
     const started = Date.now();
-    await expect(withLockTimeout(() => Promise.reject(new ReformError("LOCKED", "still held")), 300, realTime)).rejects.toThrow("still held");
+    await expect(
+      withLockTimeout(() => Promise.reject(new ReformError("LOCKED", "still held")), 300, realTime),
+    ).rejects.toThrow("still held");
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-    await expect(withLockTimeout(() => Promise.reject(new Error("disk full")), 5000, realTime)).rejects.toThrow("disk full");
+    await expect(withLockTimeout(() => Promise.reject(new Error("disk full")), 5000, realTime)).rejects.toThrow(
+      "disk full",
+    );
   });
 });
 
@@ -49,17 +55,36 @@ describe("the file backend", () => {
     const journalPath = join(dir, ".reform", "journal.jsonl");
     const backend = await openBackend("file:", { journalPath, env: {}, identity, ...realTime });
     expect(backend.history).toBeUndefined();
-    const other = await lockJournal(journalPath, { pid: process.pid, host: "this-host", now: () => new Date(), isAlive: () => true });
+    const other = await lockJournal(journalPath, {
+      pid: process.pid,
+      host: "this-host",
+      now: () => new Date(),
+      isAlive: () => true,
+    });
     await expect(backend.lock(["dc1"], 0)).rejects.toThrow(/another apply is running on this journal/);
     setTimeout(() => void other.release(), 300);
     const scope = await backend.lock(["dc1"], 10_000);
     expect(await scope.hasPendingOperations()).toBe(false);
     const journal = await scope.openJournal({ identity, planDigest: "sha256:0", reformVersion: "0" });
-    await journal.append({ time: "2026-12-01T10:00:00.000Z", run: "r", address: "dc1/a", id: "i", step: "rebuild", event: "started", op: "r:dc1/a:0", provider: "dc1", startedAt: 1, baseline: { updated: "", status: "ACTIVE" } as never });
+    await journal.append({
+      time: "2026-12-01T10:00:00.000Z",
+      run: "r",
+      address: "dc1/a",
+      id: "i",
+      step: "rebuild",
+      event: "started",
+      op: "r:dc1/a:0",
+      provider: "dc1",
+      startedAt: 1,
+      baseline: { updated: "", status: "ACTIVE" } as never,
+    });
     await journal.close();
     expect(await scope.hasPendingOperations()).toBe(true);
     await scope.release();
-    expect(JSON.parse((await readFile(journalPath, "utf8")).trim())).toMatchObject({ event: "started", address: "dc1/a" });
+    expect(JSON.parse((await readFile(journalPath, "utf8")).trim())).toMatchObject({
+      event: "started",
+      address: "dc1/a",
+    });
     expect(journal.notes()).toEqual([]);
   });
 });
@@ -74,15 +99,24 @@ describe("loading the PostgreSQL client", () => {
       if (rel.startsWith("runtime/postgres/")) continue;
       const text = await readFile(file, "utf8");
       if (/from\s+["']pg["']|import\(\s*["']pg["']\s*\)/.test(text)) offenders.push(`${rel} imports pg`);
-      if (/from\s+["'][^"']*postgres\/[^"']*["']/.test(text)) offenders.push(`${rel} imports runtime/postgres statically`);
+      if (/from\s+["'][^"']*postgres\/[^"']*["']/.test(text))
+        offenders.push(`${rel} imports runtime/postgres statically`);
     }
     expect(offenders).toEqual([]);
-    expect(await readFile(join(src, "runtime", "backend.ts"), "utf8")).toContain('await import("./postgres/backend.js")');
+    expect(await readFile(join(src, "runtime", "backend.ts"), "utf8")).toContain(
+      'await import("./postgres/backend.js")',
+    );
   });
 });
 
 async function listTs(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? listTs(join(dir, e.name)) : Promise.resolve(e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") ? [join(dir, e.name)] : []))));
+  const nested = await Promise.all(
+    entries.map((e) =>
+      e.isDirectory()
+        ? listTs(join(dir, e.name))
+        : Promise.resolve(e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") ? [join(dir, e.name)] : []),
+    ),
+  );
   return nested.flat();
 }

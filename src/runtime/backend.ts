@@ -73,11 +73,18 @@ export async function openBackend(url: string, ctx: BackendContext): Promise<Bac
     const { openPostgresBackend } = await import("./postgres/backend.js");
     return openPostgresBackend(url, ctx);
   }
-  throw new ReformError("USAGE", `unknown backend ${JSON.stringify(url.replace(/\/\/[^@/]*@/, "//***@"))}: expected file: or postgres://USER@HOST:PORT/DATABASE`);
+  throw new ReformError(
+    "USAGE",
+    `unknown backend ${JSON.stringify(url.replace(/\/\/[^@/]*@/, "//***@"))}: expected file: or postgres://USER@HOST:PORT/DATABASE`,
+  );
 }
 
 /** Retries `take` on LOCKED until it succeeds or `timeoutMs` has passed; then the last refusal stands. */
-export async function withLockTimeout<T>(take: () => Promise<T>, timeoutMs: number, ctx: Pick<BackendContext, "now" | "sleep">): Promise<T> {
+export async function withLockTimeout<T>(
+  take: () => Promise<T>,
+  timeoutMs: number,
+  ctx: Pick<BackendContext, "now" | "sleep">,
+): Promise<T> {
   const deadline = ctx.now() + timeoutMs;
   for (;;) {
     try {
@@ -103,7 +110,12 @@ function fileBackend(ctx: BackendContext): Backend {
         },
         async openJournal() {
           const journal = await openFileJournal(ctx.journalPath, { lock });
-          return { previous: journal.previous, append: (entry) => journal.append(entry), notes: () => [], close: () => journal.close() };
+          return {
+            previous: journal.previous,
+            append: (entry) => journal.append(entry),
+            notes: () => [],
+            close: () => journal.close(),
+          };
         },
         release: () => lock.release(),
       };

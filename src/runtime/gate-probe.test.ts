@@ -9,7 +9,6 @@ import type { ReadinessGate } from "../model/desired.js";
 import { probeGate } from "./gate-probe.js";
 import { instantClock } from "../../test/support/instant-clock.js";
 
-
 const signal = new AbortController().signal;
 
 /** A server with these addresses, for gates that use only `{address}`. */
@@ -18,7 +17,9 @@ function at(...addresses: string[]): GateSubject {
 }
 
 function listen(server: Server | TcpServer, port = 0): Promise<number> {
-  return new Promise((resolve) => server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+  return new Promise((resolve) =>
+    server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)),
+  );
 }
 
 function close(server: Server | TcpServer): Promise<void> {
@@ -26,7 +27,9 @@ function close(server: Server | TcpServer): Promise<void> {
 }
 
 /** The real probe, counting attempts and running `before` ahead of attempt n. */
-function countingProbe(before: (attempt: number) => Promise<void> = async () => undefined): GateProbe & { attempts: number } {
+function countingProbe(
+  before: (attempt: number) => Promise<void> = async () => undefined,
+): GateProbe & { attempts: number } {
   const probe = Object.assign(
     async (...args: Parameters<GateProbe>) => {
       probe.attempts += 1;
@@ -58,7 +61,12 @@ describe("readiness gates against real loopback servers", () => {
 
   it("passes an HTTP gate once the URL answers 2xx, with {address} replaced", async () => {
     answers = [503, 503];
-    const gate: ReadinessGate = { type: "http", url: `http://{address}:${httpPort}/healthz`, timeoutMs: 60_000, intervalMs: 1000 };
+    const gate: ReadinessGate = {
+      type: "http",
+      url: `http://{address}:${httpPort}/healthz`,
+      timeoutMs: 60_000,
+      intervalMs: 1000,
+    };
     const probe = countingProbe();
     const result = await waitForGate(gate, at("127.0.0.1", "10.0.0.9"), { clock: instantClock(0), signal, probe });
     expect(result).toEqual({ type: "passed", attempts: 3, waitedMs: 2000 });
@@ -66,16 +74,33 @@ describe("readiness gates against real loopback servers", () => {
 
   it("fails an HTTP gate at its timeout, saying what it last saw", async () => {
     answers = Array.from({ length: 50 }, () => 503);
-    const gate: ReadinessGate = { type: "http", url: `http://127.0.0.1:${httpPort}/healthz`, timeoutMs: 10_000, intervalMs: 2000 };
+    const gate: ReadinessGate = {
+      type: "http",
+      url: `http://127.0.0.1:${httpPort}/healthz`,
+      timeoutMs: 10_000,
+      intervalMs: 2000,
+    };
     const result = await waitForGate(gate, at(), { clock: instantClock(0), signal, probe: countingProbe() });
-    expect(result).toEqual({ type: "failed", why: `readiness gate http://127.0.0.1:${httpPort}/healthz did not pass within 10s (6 attempts; last: HTTP 503 Service Unavailable (expected 2xx))` });
+    expect(result).toEqual({
+      type: "failed",
+      why: `readiness gate http://127.0.0.1:${httpPort}/healthz did not pass within 10s (6 attempts; last: HTTP 503 Service Unavailable (expected 2xx))`,
+    });
     answers = [];
   });
 
   it("checks the expected status when one is given", async () => {
     answers = [200, 204];
-    const gate: ReadinessGate = { type: "http", url: `http://127.0.0.1:${httpPort}/healthz`, expectStatus: 204, timeoutMs: 10_000, intervalMs: 1000 };
-    expect(await waitForGate(gate, at(), { clock: instantClock(0), signal, probe: countingProbe() })).toMatchObject({ type: "passed", attempts: 2 });
+    const gate: ReadinessGate = {
+      type: "http",
+      url: `http://127.0.0.1:${httpPort}/healthz`,
+      expectStatus: 204,
+      timeoutMs: 10_000,
+      intervalMs: 1000,
+    };
+    expect(await waitForGate(gate, at(), { clock: instantClock(0), signal, probe: countingProbe() })).toMatchObject({
+      type: "passed",
+      attempts: 2,
+    });
   });
 
   it("passes a TCP gate once the port accepts connections", async () => {
@@ -98,15 +123,34 @@ describe("readiness gates against real loopback servers", () => {
     await close(holder);
     const gate: ReadinessGate = { type: "tcp", port, timeoutMs: 3000, intervalMs: 1000 };
     const result = await waitForGate(gate, at("127.0.0.1"), { clock: instantClock(0), signal, probe: countingProbe() });
-    expect(result.type === "failed" && result.why).toMatch(new RegExp(`^readiness gate tcp 127\\.0\\.0\\.1:${port} did not pass within 3s \\(4 attempts; last: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)$`));
-    expect(await waitForGate(gate, at(), { clock: instantClock(0), signal, probe: countingProbe() })).toEqual({ type: "failed", why: "readiness gate: the server has no IP address to probe" });
+    expect(result.type === "failed" && result.why).toMatch(
+      new RegExp(
+        `^readiness gate tcp 127\\.0\\.0\\.1:${port} did not pass within 3s \\(4 attempts; last: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)$`,
+      ),
+    );
+    expect(await waitForGate(gate, at(), { clock: instantClock(0), signal, probe: countingProbe() })).toEqual({
+      type: "failed",
+      why: "readiness gate: the server has no IP address to probe",
+    });
   });
 
   it("never shows credentials written in a gate URL", async () => {
-    const gate: ReadinessGate = { type: "http", url: `http://probe:Hunter2-Secret@127.0.0.1:1/healthz`, timeoutMs: 1000, intervalMs: 1000 };
-    const result = await waitForGate(gate, at(), { clock: instantClock(0), signal, probe: async () => ({ ok: false, why: "refused" }) });
+    const gate: ReadinessGate = {
+      type: "http",
+      url: `http://probe:Hunter2-Secret@127.0.0.1:1/healthz`,
+      timeoutMs: 1000,
+      intervalMs: 1000,
+    };
+    const result = await waitForGate(gate, at(), {
+      clock: instantClock(0),
+      signal,
+      probe: async () => ({ ok: false, why: "refused" }),
+    });
     expect(JSON.stringify(result)).not.toContain("Hunter2");
-    expect(result).toMatchObject({ type: "failed", why: expect.stringContaining("http://(credentials)@127.0.0.1:1/healthz") });
+    expect(result).toMatchObject({
+      type: "failed",
+      why: expect.stringContaining("http://(credentials)@127.0.0.1:1/healthz"),
+    });
   });
 });
 
@@ -118,7 +162,10 @@ describe("probeGate", () => {
     const add = controller.signal.addEventListener.bind(controller.signal);
     const remove = controller.signal.removeEventListener.bind(controller.signal);
     controller.signal.addEventListener = ((...args: Parameters<typeof add>) => (added++, add(...args))) as typeof add;
-    controller.signal.removeEventListener = ((...args: Parameters<typeof remove>) => (removed++, remove(...args))) as typeof remove;
+    controller.signal.removeEventListener = ((...args: Parameters<typeof remove>) => (
+      removed++,
+      remove(...args)
+    )) as typeof remove;
     for (let i = 0; i < 20; i++) await probeGate({ type: "tcp", host: "127.0.0.1", port: 1 }, 1000, controller.signal);
     expect(added).toBe(20);
     expect(removed).toBe(20);

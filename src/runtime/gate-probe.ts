@@ -35,13 +35,22 @@ function probeTcp(target: Extract<GateTarget, { type: "tcp" }>, signal: AbortSig
   });
 }
 
-async function probeHttp(target: Extract<GateTarget, { type: "http" }>, signal: AbortSignal): Promise<{ ok: true } | { ok: false; why: string }> {
+async function probeHttp(
+  target: Extract<GateTarget, { type: "http" }>,
+  signal: AbortSignal,
+): Promise<{ ok: true } | { ok: false; why: string }> {
   const response = await fetch(target.url, { signal, redirect: "manual" });
   await response.body?.cancel();
-  const passed = target.expectStatus === undefined ? response.status >= 200 && response.status < 300 : response.status === target.expectStatus;
+  const passed =
+    target.expectStatus === undefined
+      ? response.status >= 200 && response.status < 300
+      : response.status === target.expectStatus;
   if (passed) return { ok: true };
   const wanted = target.expectStatus === undefined ? "2xx" : String(target.expectStatus);
-  return { ok: false, why: `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""} (expected ${wanted})` };
+  return {
+    ok: false,
+    why: `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""} (expected ${wanted})`,
+  };
 }
 
 function describeError(error: unknown): string {

@@ -6,7 +6,15 @@ import type { StepEntry } from "../apply/journal.js";
 import { parseJournal } from "../apply/journal.js";
 import { openFileJournal } from "./journal-file.js";
 
-const entry = (op: string, event: StepEntry["event"] = "started"): StepEntry => ({ time: "2026-11-23T10:00:00.000Z", run: "r1", address: "dc1/web-1", id: "srv-1", step: "rebuild", event, op });
+const entry = (op: string, event: StepEntry["event"] = "started"): StepEntry => ({
+  time: "2026-11-23T10:00:00.000Z",
+  run: "r1",
+  address: "dc1/web-1",
+  id: "srv-1",
+  step: "rebuild",
+  event,
+  op,
+});
 
 describe("openFileJournal", () => {
   let dir: string;
@@ -34,7 +42,9 @@ describe("openFileJournal", () => {
     await writeFile(path, `${JSON.stringify(entry("a"))}\n{"time":"2026-11-23T10:00:01.000Z","ru`);
     const journal = await openFileJournal(path);
     expect(journal.previous.entries).toEqual([entry("a")]);
-    expect(journal.previous.problems).toEqual([{ line: 2, message: "line 2 is incomplete (a write cut short, e.g. by kill -9): ignored" }]);
+    expect(journal.previous.problems).toEqual([
+      { line: 2, message: "line 2 is incomplete (a write cut short, e.g. by kill -9): ignored" },
+    ]);
     await journal.append(entry("b"));
     await journal.close();
     const reread = parseJournal(await readFile(path, "utf8"));
@@ -45,7 +55,9 @@ describe("openFileJournal", () => {
   it("is locked from open to close: a second apply on the same journal is refused while the first runs", async () => {
     const path = join(dir, "locked.jsonl");
     const first = await openFileJournal(path);
-    await expect(openFileJournal(path)).rejects.toThrow(`another apply is running on this journal: process ${process.pid}`);
+    await expect(openFileJournal(path)).rejects.toThrow(
+      `another apply is running on this journal: process ${process.pid}`,
+    );
     await first.append(entry("a"));
     await first.close();
     const second = await openFileJournal(path);

@@ -22,7 +22,10 @@ export interface OpenJournalOptions {
  * next entry starts on a line of its own. The journal is locked while open (see lockJournal), so what it
  * shows as started and never finished is an interrupted run's, never a live one's.
  */
-export async function openFileJournal(path: string, options: OpenJournalOptions = {}): Promise<Journal & { readonly previous: JournalReading; close(): Promise<void> }> {
+export async function openFileJournal(
+  path: string,
+  options: OpenJournalOptions = {},
+): Promise<Journal & { readonly previous: JournalReading; close(): Promise<void> }> {
   await mkdir(dirname(path), { recursive: true });
   const owned = options.lock === undefined;
   const lock = options.lock ?? (await lockJournal(path, options.lockEnv));

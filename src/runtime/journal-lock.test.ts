@@ -7,7 +7,12 @@ import type { LockEnvironment } from "./journal-lock.js";
 import { lockJournal } from "./journal-lock.js";
 
 const alive = new Set<number>();
-const env = (pid: number, host = "runner-1"): LockEnvironment => ({ pid, host, now: () => new Date("2026-11-23T10:00:00.000Z"), isAlive: (p) => alive.has(p) });
+const env = (pid: number, host = "runner-1"): LockEnvironment => ({
+  pid,
+  host,
+  now: () => new Date("2026-11-23T10:00:00.000Z"),
+  isAlive: (p) => alive.has(p),
+});
 
 describe("lockJournal", () => {
   let dir: string;
@@ -30,14 +35,21 @@ describe("lockJournal", () => {
     );
     await first.release();
     const second = await lockJournal(journal, env(102));
-    expect(JSON.parse(await readFile(`${journal}.lock`, "utf8"))).toEqual({ pid: 102, host: "runner-1", startedAt: "2026-11-23T10:00:00.000Z" });
+    expect(JSON.parse(await readFile(`${journal}.lock`, "utf8"))).toEqual({
+      pid: 102,
+      host: "runner-1",
+      startedAt: "2026-11-23T10:00:00.000Z",
+    });
     await second.release();
     expect(await readdir(dir)).toEqual([]);
   });
 
   it("takes over a lock whose process is gone (kill -9) or that is not a lock at all", async () => {
     const journal = join(dir, "b.jsonl");
-    await writeFile(`${journal}.lock`, JSON.stringify({ pid: 999_999, host: "runner-1", startedAt: "2026-11-22T00:00:00.000Z" }));
+    await writeFile(
+      `${journal}.lock`,
+      JSON.stringify({ pid: 999_999, host: "runner-1", startedAt: "2026-11-22T00:00:00.000Z" }),
+    );
     const taken = await lockJournal(journal, env(103));
     expect(JSON.parse(await readFile(`${journal}.lock`, "utf8")).pid).toBe(103);
     await taken.release();
@@ -50,8 +62,13 @@ describe("lockJournal", () => {
 
   it("refuses a lock held from another host, since it cannot tell whether that run is alive", async () => {
     const journal = join(dir, "c.jsonl");
-    await writeFile(`${journal}.lock`, JSON.stringify({ pid: 7, host: "runner-2", startedAt: "2026-11-22T00:00:00.000Z" }));
-    await expect(lockJournal(journal, env(105))).rejects.toThrow(/process 7 on runner-2, since 2026-11-22T00:00:00.000Z .*delete the lock file if that run is gone/);
+    await writeFile(
+      `${journal}.lock`,
+      JSON.stringify({ pid: 7, host: "runner-2", startedAt: "2026-11-22T00:00:00.000Z" }),
+    );
+    await expect(lockJournal(journal, env(105))).rejects.toThrow(
+      /process 7 on runner-2, since 2026-11-22T00:00:00.000Z .*delete the lock file if that run is gone/,
+    );
     await rm(`${journal}.lock`);
   });
 
@@ -68,7 +85,11 @@ describe("lockJournal", () => {
   it("of many runs racing for a free lock, or for one stale lock, exactly one wins", async () => {
     for (const stale of [false, true]) {
       const journal = join(dir, `race-${stale}.jsonl`);
-      if (stale) await writeFile(`${journal}.lock`, JSON.stringify({ pid: 999_998, host: "runner-1", startedAt: "2026-11-22T00:00:00.000Z" }));
+      if (stale)
+        await writeFile(
+          `${journal}.lock`,
+          JSON.stringify({ pid: 999_998, host: "runner-1", startedAt: "2026-11-22T00:00:00.000Z" }),
+        );
       const pids = Array.from({ length: 12 }, (_, i) => 200 + i);
       for (const pid of pids) alive.add(pid);
       const results = await Promise.allSettled(pids.map((pid) => lockJournal(journal, env(pid))));

@@ -110,8 +110,14 @@ function parseHolder(text: string): LockHolder | undefined {
 
 function lockedError(path: string, holder: LockHolder, host: string): ReformError {
   const where = holder.host === host ? `process ${holder.pid}` : `process ${holder.pid} on ${holder.host}`;
-  const hint = holder.host === host ? "wait for it to finish" : "wait for it to finish, or delete the lock file if that run is gone";
-  return new ReformError("LOCKED", `another apply is running on this journal: ${where}, since ${holder.startedAt} (lock file ${path}); ${hint}`);
+  const hint =
+    holder.host === host
+      ? "wait for it to finish"
+      : "wait for it to finish, or delete the lock file if that run is gone";
+  return new ReformError(
+    "LOCKED",
+    `another apply is running on this journal: ${where}, since ${holder.startedAt} (lock file ${path}); ${hint}`,
+  );
 }
 
 function processIsAlive(pid: number): boolean {

@@ -18,7 +18,8 @@ async function resolveReal(path: string, links: number): Promise<{ path: string;
   const stat = await lstat(path).catch(() => undefined);
   if (stat?.isSymbolicLink()) {
     // A dangling link: whatever is created through it appears where it points.
-    if (links >= MAX_LINKS) throw Object.assign(new Error(`too many levels of symbolic links: ${path}`), { code: "ELOOP" });
+    if (links >= MAX_LINKS)
+      throw Object.assign(new Error(`too many levels of symbolic links: ${path}`), { code: "ELOOP" });
     return resolveReal(resolve(dirname(path), await readlink(path)), links + 1);
   }
   const parent = dirname(path);

@@ -39,7 +39,10 @@ export interface SavedPlanCheckRequest {
 export async function prepareSavedPlan(request: SavedPlanCheckRequest): Promise<PlanResult> {
   const { saved, fleet } = request;
   if (fleet.sha256 !== saved.configSha256) {
-    throw new ReformError("PLAN_STALE", `the plan is stale: ${fleet.file} changed since the plan was made; run plan again`);
+    throw new ReformError(
+      "PLAN_STALE",
+      `the plan is stale: ${fleet.file} changed since the plan was made; run plan again`,
+    );
   }
   const measured = measureSavedPlan(saved, fleet, request.maxReprovisions);
   const fresh = await plan({ fleet, adapters: request.adapters, clock: request.clock, signal: request.signal });
@@ -56,7 +59,10 @@ export async function prepareSavedPlan(request: SavedPlanCheckRequest): Promise<
 export function measureSavedPlan(saved: Plan, fleet: DesiredFleet, maxReprovisions: number | undefined): Plan {
   const inFleet = fleet.limits?.reprovision;
   const fromFleet = inFleet === undefined ? undefined : { limit: inFleet, source: "fleet file" as const };
-  const setting = maxReprovisions !== undefined ? { limit: maxReprovisions, source: "--max-reprovisions" as const } : (saved.limits?.reprovision ?? fromFleet);
+  const setting =
+    maxReprovisions !== undefined
+      ? { limit: maxReprovisions, source: "--max-reprovisions" as const }
+      : (saved.limits?.reprovision ?? fromFleet);
   const measured = setting === undefined ? saved : limitPlan(saved, setting);
   const limit = measured.limits?.reprovision;
   if (limit !== undefined && overLimit(limit)) {
@@ -71,7 +77,10 @@ function withGateCredentials(saved: Plan["rollout"], fleet: Plan["rollout"]): Pl
   return Object.fromEntries(
     Object.entries(saved).map(([group, policy]) => {
       const gate = fleet[group]?.gate;
-      return [group, policy.gate?.type === "http" && policy.gate.url.includes(`${REDACTED}@`) && gate ? { ...policy, gate } : policy];
+      return [
+        group,
+        policy.gate?.type === "http" && policy.gate.url.includes(`${REDACTED}@`) && gate ? { ...policy, gate } : policy,
+      ];
     }),
   );
 }
@@ -99,8 +108,17 @@ export async function applySavedPlan(request: SavedPlanApplyRequest): Promise<Ap
   const saved = measureSavedPlan(parsed, fleet, rest.maxReprovisions);
   if (!saved.applyable) {
     const errors = saved.changes.filter((c) => c.action === "error").map((c) => c.address);
-    throw new ReformError("PLAN_INVALID", `${source ?? "the plan"} has errors and is never applied (${errors.join(", ")}); fix the fleet file and plan again`);
+    throw new ReformError(
+      "PLAN_INVALID",
+      `${source ?? "the plan"} has errors and is never applied (${errors.join(", ")}); fix the fleet file and plan again`,
+    );
   }
-  const planned = await prepareSavedPlan({ saved, fleet, adapters: rest.adapters, clock: rest.clock, signal: rest.signal });
+  const planned = await prepareSavedPlan({
+    saved,
+    fleet,
+    adapters: rest.adapters,
+    clock: rest.clock,
+    signal: rest.signal,
+  });
   return apply({ ...rest, planned });
 }

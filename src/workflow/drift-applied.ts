@@ -52,9 +52,19 @@ function candidateSlots(input: DriftInput): Slot[] {
     ? normalizeObservedSha(observed.userDataSha256.value)
     : (observed.annotations.userDataSha256 ?? desiredUserDataSha256(spec));
   const slots: Slot[] = [
-    topSlot("image", spec.image !== undefined, observed.imageId === "" ? input.imageId : observed.imageId, ignored("image") ? input.imageId : ABSENT),
+    topSlot(
+      "image",
+      spec.image !== undefined,
+      observed.imageId === "" ? input.imageId : observed.imageId,
+      ignored("image") ? input.imageId : ABSENT,
+    ),
     topSlot("keyPair", spec.keyPair !== undefined, observed.keyPair, ignored("keyPair") ? spec.keyPair : ABSENT),
-    topSlot("userData", spec.userData !== undefined, seenUserData, ignored("userData") ? desiredUserDataSha256(spec) : ABSENT),
+    topSlot(
+      "userData",
+      spec.userData !== undefined,
+      seenUserData,
+      ignored("userData") ? desiredUserDataSha256(spec) : ABSENT,
+    ),
     topSlot("power", spec.power !== undefined, effectivePower(observed), ignored("power") ? spec.power : ABSENT),
   ];
   return [...slots, ...metadataSlots(input, differs)];
@@ -69,7 +79,9 @@ function metadataSlots(input: DriftInput, differs: ReadonlySet<FieldPath>): Slot
   const { observed, change } = input;
   const managed = input.desired.spec.metadata;
   const slots: Slot[] = [{ key: "metadata", options: managed === undefined ? [ABSENT, true] : [true, ABSENT] }];
-  const removed = change.fields.filter((f) => f.path.startsWith("metadata.") && f.after === null).map((f) => f.path.slice("metadata.".length));
+  const removed = change.fields
+    .filter((f) => f.path.startsWith("metadata.") && f.after === null)
+    .map((f) => f.path.slice("metadata.".length));
   const keys = [...new Set([...Object.keys(managed ?? {}), ...removed, ...Object.keys(observed.metadata)])].sort();
   for (const key of keys) {
     const path: FieldPath = `metadata.${key}`;
@@ -110,9 +122,13 @@ function digest(chosen: ReadonlyMap<string, Value>): string {
     ignoreMetadata: [],
     changePolicy: DEFAULT_CHANGE_POLICY,
     ...(imageId !== undefined ? { image: { id: imageId } } : {}),
-    ...(chosen.has("keyPair") && chosen.get("keyPair") !== ABSENT ? { keyPair: chosen.get("keyPair") as string | null } : {}),
+    ...(chosen.has("keyPair") && chosen.get("keyPair") !== ABSENT
+      ? { keyPair: chosen.get("keyPair") as string | null }
+      : {}),
     ...(present("metadata") ? { metadata } : {}),
-    ...(present("userData") ? { userData: { content: "", sha256: String(userData), sensitive: false, origin: "inline" as const } } : {}),
+    ...(present("userData")
+      ? { userData: { content: "", sha256: String(userData), sensitive: false, origin: "inline" as const } }
+      : {}),
     ...(present("power") ? { power: chosen.get("power") as "running" | "stopped" } : {}),
   };
   return appliedSha256Of(spec, imageId);

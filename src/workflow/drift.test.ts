@@ -9,7 +9,9 @@ import { classifyDrift, driftExitCode, summarizeDrift } from "./drift.js";
 import { parseIgnores } from "./patterns.js";
 
 const imageIdOf = (spec: Partial<DesiredSpec>): string | undefined =>
-  spec.image === undefined ? undefined : Object.values(IMAGES).find((i) => "name" in spec.image! && i.name === spec.image.name)?.id;
+  spec.image === undefined
+    ? undefined
+    : Object.values(IMAGES).find((i) => "name" in spec.image! && i.name === spec.image.name)?.id;
 
 /** The server as reform leaves it after converging it to `spec`, annotation included. */
 function convergedTo(spec: Partial<DesiredSpec>, base: ObservedInstance = observed()): ObservedInstance {
@@ -20,7 +22,9 @@ function convergedTo(spec: Partial<DesiredSpec>, base: ObservedInstance = observ
     ...(imageId !== undefined ? { imageId } : {}),
     ...(spec.keyPair !== undefined ? { keyPair: spec.keyPair } : {}),
     ...(spec.metadata !== undefined ? { metadata: { ...base.metadata, ...spec.metadata } } : {}),
-    ...(spec.userData !== undefined ? { userDataSha256: { known: true, value: spec.userData === null ? null : spec.userData.sha256 } } : {}),
+    ...(spec.userData !== undefined
+      ? { userDataSha256: { known: true, value: spec.userData === null ? null : spec.userData.sha256 } }
+      : {}),
     ...(spec.power === "stopped" ? { power: "stopped", status: "stopped", rawStatus: "SHUTOFF" } : {}),
     ...(spec.power === "running" ? { power: "running", status: "active", rawStatus: "ACTIVE" } : {}),
     annotations: { ...base.annotations, appliedSha256: appliedSha256Of(full, imageId) },
@@ -29,7 +33,13 @@ function convergedTo(spec: Partial<DesiredSpec>, base: ObservedInstance = observ
 
 function classify(spec: Partial<DesiredSpec>, live: ObservedInstance, ignore: readonly string[] = []) {
   const d = desired(spec);
-  return classifyDrift({ desired: d, observed: live, change: planInstance(input(d, live)), imageId: imageIdOf(spec), ignore: parseIgnores(ignore) });
+  return classifyDrift({
+    desired: d,
+    observed: live,
+    change: planInstance(input(d, live)),
+    imageId: imageIdOf(spec),
+    ignore: parseIgnores(ignore),
+  });
 }
 
 const noble = { name: IMAGES.noble.name };
@@ -56,7 +66,10 @@ describe("classifyDrift", () => {
   });
 
   it("unapplied when only the configuration moved", () => {
-    const entry = classify({ ...applied, metadata: { role: "frontend", tier: "1" }, image: jammy }, convergedTo(applied));
+    const entry = classify(
+      { ...applied, metadata: { role: "frontend", tier: "1" }, image: jammy },
+      convergedTo(applied),
+    );
     expect(entry.status).toBe("unapplied");
     expect(entry.fields.map((f) => f.path).sort()).toEqual(["image", "metadata.role"]);
   });
@@ -73,7 +86,12 @@ describe("classifyDrift", () => {
   });
 
   it("a server in ERROR is drift, unless status is ignored", () => {
-    const live: ObservedInstance = { ...convergedTo(applied), status: "error", rawStatus: "ERROR", fault: { message: "disk gone" } };
+    const live: ObservedInstance = {
+      ...convergedTo(applied),
+      status: "error",
+      rawStatus: "ERROR",
+      fault: { message: "disk gone" },
+    };
     expect(classify(applied, live)).toMatchObject({ status: "drift", reason: "the server is in ERROR: disk gone" });
     expect(classify(applied, live, ["status"]).status).toBe("in-sync");
   });
@@ -122,11 +140,22 @@ describe("classifyDrift", () => {
         const moved: Record<string, Partial<ObservedInstance>> = {
           image: { imageId: "img-by-hand" },
           keyPair: { keyPair: "by-hand" },
-          metadata: { metadata: { ...live.metadata, ...Object.fromEntries(Object.keys(spec.metadata ?? {}).map((k) => [k, "by-hand"])) } },
-          power: live.power === "stopped" ? { power: "running", status: "active", rawStatus: "ACTIVE" } : { power: "stopped", status: "stopped", rawStatus: "SHUTOFF" },
+          metadata: {
+            metadata: {
+              ...live.metadata,
+              ...Object.fromEntries(Object.keys(spec.metadata ?? {}).map((k) => [k, "by-hand"])),
+            },
+          },
+          power:
+            live.power === "stopped"
+              ? { power: "running", status: "active", rawStatus: "ACTIVE" }
+              : { power: "stopped", status: "stopped", rawStatus: "SHUTOFF" },
           userData: { userDataSha256: { known: true, value: "e".repeat(64) } },
         };
-        const managed = field === "metadata" ? Object.keys(spec.metadata ?? {}).length > 0 : spec[field as keyof typeof spec] !== undefined;
+        const managed =
+          field === "metadata"
+            ? Object.keys(spec.metadata ?? {}).length > 0
+            : spec[field as keyof typeof spec] !== undefined;
         fc.pre(managed);
         expect(classify(spec, { ...live, ...moved[field] }).status).toBe("drift");
       }),

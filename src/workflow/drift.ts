@@ -43,7 +43,10 @@ export function classifyDrift(input: DriftInput): DriftEntry {
   const tokenOnly = fields.length > live.length;
   const applied = observed.annotations.appliedSha256;
   if (applied === undefined) {
-    return entry("unknown", "never applied by reform (no reform.applied.sha256 annotation): not compared with a last apply");
+    return entry(
+      "unknown",
+      "never applied by reform (no reform.applied.sha256 annotation): not compared with a last apply",
+    );
   }
   if (observed.status === "error" && !input.ignore.field("status")) {
     const fault = observed.fault ? `: ${observed.fault.message}` : "";
@@ -51,18 +54,31 @@ export function classifyDrift(input: DriftInput): DriftEntry {
   }
   const names = live.map((f) => f.path).join(", ");
   if (applied === appliedSha256Of(desired.spec, input.imageId)) {
-    if (live.length > 0) return entry("drift", `reform converged this server to the current configuration; since then ${names} changed outside reform`);
+    if (live.length > 0)
+      return entry(
+        "drift",
+        `reform converged this server to the current configuration; since then ${names} changed outside reform`,
+      );
     if (tokenOnly) return entry("unapplied", "the reboot token changed in the configuration; not applied yet");
     return entry("in-sync", "matches what reform last applied, which is the current configuration");
   }
   if (live.length === 0) {
     if (tokenOnly) return entry("unapplied", "the reboot token changed in the configuration; not applied yet");
-    return entry("in-sync", "matches the current configuration (the configuration changed since the last apply without needing any action)");
+    return entry(
+      "in-sync",
+      "matches the current configuration (the configuration changed since the last apply without needing any action)",
+    );
   }
   if (appliedCandidatesMatch(input, applied)) {
-    return entry("unapplied", `the configuration changed since the last apply (${names}); the server still matches what reform applied`);
+    return entry(
+      "unapplied",
+      `the configuration changed since the last apply (${names}); the server still matches what reform applied`,
+    );
   }
-  return entry("drift", `the server no longer matches what reform last applied (${names} differ; the configuration changed since, too)`);
+  return entry(
+    "drift",
+    `the server no longer matches what reform last applied (${names} differ; the configuration changed since, too)`,
+  );
 }
 
 export function summarizeDrift(entries: readonly DriftEntry[]): Record<DriftStatus, number> {
@@ -96,9 +112,16 @@ export interface DriftRequest {
 export async function drift(request: DriftRequest): Promise<DriftReport> {
   const ignoreList = request.ignore ?? [];
   const ignore = parseIgnores(ignoreList);
-  const planned = await plan({ fleet: request.fleet, adapters: request.adapters, clock: request.clock, signal: request.signal, targets: request.targets ?? [] });
+  const planned = await plan({
+    fleet: request.fleet,
+    adapters: request.adapters,
+    clock: request.clock,
+    signal: request.signal,
+    targets: request.targets ?? [],
+  });
   const refs = new Map<string, ImageRef[]>();
-  for (const d of planned.desired.values()) if (d.spec.image) refs.set(d.provider, [...(refs.get(d.provider) ?? []), d.spec.image]);
+  for (const d of planned.desired.values())
+    if (d.spec.image) refs.set(d.provider, [...(refs.get(d.provider) ?? []), d.spec.image]);
   const images = await resolveFleetImages(refs, request.adapters, request.signal);
   const entries: DriftEntry[] = [];
   for (const change of planned.plan.changes) {
@@ -106,11 +129,20 @@ export async function drift(request: DriftRequest): Promise<DriftReport> {
     const desired = planned.desired.get(change.address);
     const observed = planned.observed.get(change.address);
     if (!desired || !observed) continue;
-    const found = desired.spec.image ? images.get(desired.provider)?.get(imageRefKey(desired.spec.image))?.result : undefined;
+    const found = desired.spec.image
+      ? images.get(desired.provider)?.get(imageRefKey(desired.spec.image))?.result
+      : undefined;
     const imageId = found?.type === "found" ? found.id : undefined;
     entries.push(classifyDrift({ desired, observed, change, imageId, ignore }));
   }
   entries.sort((a, b) => a.address.localeCompare(b.address));
   const warnings = [...planned.warnings, ...ignoreWarnings(ignoreList, [...planned.desired.keys()])];
-  return { createdAt: planned.plan.createdAt, configFile: planned.plan.configFile, entries, summary: summarizeDrift(entries), ignore: [...ignoreList], warnings };
+  return {
+    createdAt: planned.plan.createdAt,
+    configFile: planned.plan.configFile,
+    entries,
+    summary: summarizeDrift(entries),
+    ignore: [...ignoreList],
+    warnings,
+  };
 }

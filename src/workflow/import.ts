@@ -56,7 +56,10 @@ export function selectProviders(fleet: DesiredFleet, names: readonly string[]): 
   const unknown = names.filter((n) => !fleet.providers.some((p) => p.name === n));
   if (unknown.length > 0) {
     const declared = fleet.providers.map((p) => p.name).join(", ");
-    throw new ReformError("USAGE", `unknown provider${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: ${fleet.file} declares ${declared}`);
+    throw new ReformError(
+      "USAGE",
+      `unknown provider${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: ${fleet.file} declares ${declared}`,
+    );
   }
   return fleet.providers.filter((p) => names.length === 0 || names.includes(p.name));
 }
@@ -74,7 +77,9 @@ export async function importFleet(request: ImportRequest): Promise<ImportResult>
   const imported: ImportedServer[] = [];
   const leftOut: LeftOutServer[] = [];
   for (const server of selected) {
-    const result = importServer(server, { image: server.imageId === "" ? undefined : images.choices.get(server.provider)?.get(server.imageId) });
+    const result = importServer(server, {
+      image: server.imageId === "" ? undefined : images.choices.get(server.provider)?.get(server.imageId),
+    });
     if (result.type === "imported") imported.push(result.server);
     else leftOut.push(result.server);
   }
@@ -83,8 +88,13 @@ export async function importFleet(request: ImportRequest): Promise<ImportResult>
     if (imported.length === 0) throw nothingToImport(readings, leftOut);
     const draft = draftFleet(request, readings, imported, leftOut, images.choices);
     const { fleet, moving } = await check(request, draft, snapshot);
-    if (moving.length === 0) return { ...draft, fleet, leftOut: inOrder(leftOut, readings), secrets: secretsOf(inOrder(imported, readings)) };
-    if (round + 1 >= CHECK_ROUNDS) throw new ReformError("CONFIG_INVALID", `reform import could not write a fleet that plans no change (nothing written): ${moving.map((m) => `${m.server.provider}/${m.server.name}: ${m.reason}`).join("; ")}`);
+    if (moving.length === 0)
+      return { ...draft, fleet, leftOut: inOrder(leftOut, readings), secrets: secretsOf(inOrder(imported, readings)) };
+    if (round + 1 >= CHECK_ROUNDS)
+      throw new ReformError(
+        "CONFIG_INVALID",
+        `reform import could not write a fleet that plans no change (nothing written): ${moving.map((m) => `${m.server.provider}/${m.server.name}: ${m.reason}`).join("; ")}`,
+      );
     for (const m of moving) {
       imported.splice(imported.indexOf(m.server), 1);
       leftOut.push({ provider: m.server.provider, id: m.server.id, name: m.server.name, reason: m.reason });
@@ -95,7 +105,10 @@ export async function importFleet(request: ImportRequest): Promise<ImportResult>
 async function readProviders(request: ImportRequest): Promise<ProviderReading[]> {
   return Promise.all(
     [...request.adapters.entries()].map(async ([provider, adapter]) => {
-      const [capabilities, servers] = await Promise.all([adapter.capabilities(request.signal), adapter.listInstances({ selectors: [] }, request.signal)]);
+      const [capabilities, servers] = await Promise.all([
+        adapter.capabilities(request.signal),
+        adapter.listInstances({ selectors: [] }, request.signal),
+      ]);
       return { provider, capabilities, servers };
     }),
   );
@@ -108,7 +121,10 @@ function selectServers(readings: readonly ProviderReading[], globs: readonly str
   const unmatched = globs.filter((glob) => !all.some((s) => globMatcher([glob])(s.name)));
   if (unmatched.length > 0) {
     const providers = readings.map((r) => r.provider).join(", ");
-    throw new ReformError("USAGE", `--match ${unmatched.map((g) => `'${g}'`).join(", ")} matches no server of ${providers} (${all.length} servers read)`);
+    throw new ReformError(
+      "USAGE",
+      `--match ${unmatched.map((g) => `'${g}'`).join(", ")} matches no server of ${providers} (${all.length} servers read)`,
+    );
   }
   const matches = globMatcher(globs);
   return all.filter((s) => matches(s.name));
@@ -122,20 +138,43 @@ interface Images {
 }
 
 /** Each image id once, then each of their names once: an image is written by name when its name resolves to it. */
-async function chooseImages(servers: readonly ObservedInstance[], adapters: ReadonlyMap<string, ProviderAdapter>, signal: AbortSignal): Promise<Images> {
+async function chooseImages(
+  servers: readonly ObservedInstance[],
+  adapters: ReadonlyMap<string, ProviderAdapter>,
+  signal: AbortSignal,
+): Promise<Images> {
   const choices = new Map<string, Map<string, ImageChoice>>();
   const resolutions = new Map<string, Map<string, ImageResolution>>();
   for (const [provider, adapter] of adapters) {
-    const ids = [...new Set(servers.filter((s) => s.provider === provider && s.imageId !== "").map((s) => s.imageId))].sort();
-    const byId = ids.length > 0 ? await adapter.resolveImages(ids.map((id) => ({ id })), signal) : [];
-    const names = [...new Set(byId.flatMap((r) => (r.result.type === "found" && r.result.name !== "" ? [r.result.name] : [])))].sort();
-    const byName = names.length > 0 ? await adapter.resolveImages(names.map((name) => ({ name })), signal) : [];
+    const ids = [
+      ...new Set(servers.filter((s) => s.provider === provider && s.imageId !== "").map((s) => s.imageId)),
+    ].sort();
+    const byId =
+      ids.length > 0
+        ? await adapter.resolveImages(
+            ids.map((id) => ({ id })),
+            signal,
+          )
+        : [];
+    const names = [
+      ...new Set(byId.flatMap((r) => (r.result.type === "found" && r.result.name !== "" ? [r.result.name] : []))),
+    ].sort();
+    const byName =
+      names.length > 0
+        ? await adapter.resolveImages(
+            names.map((name) => ({ name })),
+            signal,
+          )
+        : [];
     const known = new Map([...byId, ...byName].map((r) => [imageRefKey(r.ref), r]));
     resolutions.set(provider, known);
     const lookup = (ref: ImageRef) => known.get(imageRefKey(ref))?.result;
     const choose = (id: string): ImageChoice => {
       const found = lookup({ id });
-      return chooseImage(found, found?.type === "found" && found.name !== "" ? lookup({ name: found.name }) : undefined);
+      return chooseImage(
+        found,
+        found?.type === "found" && found.name !== "" ? lookup({ name: found.name }) : undefined,
+      );
     };
     choices.set(provider, new Map(ids.map((id) => [id, choose(id)])));
   }
@@ -148,7 +187,13 @@ interface Draft {
   readonly leftOut: readonly LeftOutServer[];
 }
 
-function draftFleet(request: ImportRequest, readings: readonly ProviderReading[], imported: readonly ImportedServer[], leftOut: readonly LeftOutServer[], images: Images["choices"]): Draft {
+function draftFleet(
+  request: ImportRequest,
+  readings: readonly ProviderReading[],
+  imported: readonly ImportedServer[],
+  leftOut: readonly LeftOutServer[],
+  images: Images["choices"],
+): Draft {
   const chosen = new Set(imported.map((s) => `${s.provider}\u0000${s.id}`));
   const composed = composeFleet(
     readings.map((r) => ({
@@ -158,10 +203,11 @@ function draftFleet(request: ImportRequest, readings: readonly ProviderReading[]
     })),
   );
   const imageComments = new Map<string, string>();
-  for (const byId of images.values()) for (const [id, choice] of byId) {
-    const comment = imageComment(choice);
-    if (comment !== undefined) imageComments.set(id, comment);
-  }
+  for (const byId of images.values())
+    for (const [id, choice] of byId) {
+      const comment = imageComment(choice);
+      if (comment !== undefined) imageComments.set(id, comment);
+    }
   const text = renderImportedFleet({
     sourceText: request.sourceText,
     providers: readings.map((r) => r.provider),
@@ -177,7 +223,10 @@ function draftFleet(request: ImportRequest, readings: readonly ProviderReading[]
 function latestChange(imported: readonly ImportedServer[], readings: readonly ProviderReading[]): { asOf?: string } {
   const ids = new Set(imported.map((s) => `${s.provider}\u0000${s.id}`));
   let latest = Number.NEGATIVE_INFINITY;
-  for (const r of readings) for (const s of r.servers) if (ids.has(`${r.provider}\u0000${s.id}`)) latest = Math.max(latest, Date.parse(s.updatedAt) || Number.NEGATIVE_INFINITY);
+  for (const r of readings)
+    for (const s of r.servers)
+      if (ids.has(`${r.provider}\u0000${s.id}`))
+        latest = Math.max(latest, Date.parse(s.updatedAt) || Number.NEGATIVE_INFINITY);
   return Number.isFinite(latest) ? { asOf: new Date(latest).toISOString() } : {};
 }
 
@@ -188,24 +237,50 @@ interface Checked {
 }
 
 /** Loads the draft as plan will, and plans it against what was read (no request changes anything). */
-async function check(request: ImportRequest, draft: Draft, snapshot: ReadonlyMap<string, ProviderAdapter>): Promise<Checked> {
+async function check(
+  request: ImportRequest,
+  draft: Draft,
+  snapshot: ReadonlyMap<string, ProviderAdapter>,
+): Promise<Checked> {
   let fleet: DesiredFleet;
   try {
     fleet = await request.load(draft.text);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const hint = "providers are copied as written, so a path in them is relative to the new file's directory: write it beside the file it was imported from";
-    throw new ReformError("CONFIG_INVALID", `the imported fleet would not load where it is to be written (nothing written): ${error.message}\n(${hint})`, { cause: error });
+    const hint =
+      "providers are copied as written, so a path in them is relative to the new file's directory: write it beside the file it was imported from";
+    throw new ReformError(
+      "CONFIG_INVALID",
+      `the imported fleet would not load where it is to be written (nothing written): ${error.message}\n(${hint})`,
+      { cause: error },
+    );
   }
   checkProviderPaths(request.fleet, fleet);
-  const planned = await plan({ fleet, adapters: snapshot, clock: request.clock, signal: request.signal }).catch((error: unknown) => {
-    if (!(error instanceof ConfigError)) throw error;
-    throw new ReformError("CONFIG_INVALID", `reform import composed a fleet that does not plan, a bug in reform (nothing written): ${error.message}`, { cause: error });
-  });
-  const members = new Map([...draft.composed.groups, ...draft.composed.instances].flatMap((u) => u.members.map((m) => [`${m.provider}\u0000${m.id}`, m] as const)));
+  const planned = await plan({ fleet, adapters: snapshot, clock: request.clock, signal: request.signal }).catch(
+    (error: unknown) => {
+      if (!(error instanceof ConfigError)) throw error;
+      throw new ReformError(
+        "CONFIG_INVALID",
+        `reform import composed a fleet that does not plan, a bug in reform (nothing written): ${error.message}`,
+        { cause: error },
+      );
+    },
+  );
+  const members = new Map(
+    [...draft.composed.groups, ...draft.composed.instances].flatMap((u) =>
+      u.members.map((m) => [`${m.provider}\u0000${m.id}`, m] as const),
+    ),
+  );
   const moving = planned.plan.changes.flatMap((change) => {
     const server = change.action === "no-op" ? undefined : members.get(`${change.provider}\u0000${change.id}`);
-    return server ? [{ server, reason: `reform would plan ${change.action} for it: ${change.reasons.map((r) => r.message).join("; ")}` }] : [];
+    return server
+      ? [
+          {
+            server,
+            reason: `reform would plan ${change.action} for it: ${change.reasons.map((r) => r.message).join("; ")}`,
+          },
+        ]
+      : [];
   });
   return { fleet, moving };
 }
@@ -215,7 +290,9 @@ async function check(request: ImportRequest, draft: Draft, snapshot: ReadonlyMap
  * file's directory: they must name the same files as from the source file, or plan would read another cloud.
  */
 function checkProviderPaths(source: DesiredFleet, imported: DesiredFleet): void {
-  const moved = imported.providers.filter((p) => canonicalJson(p.options) !== canonicalJson(source.providers.find((s) => s.name === p.name)?.options));
+  const moved = imported.providers.filter(
+    (p) => canonicalJson(p.options) !== canonicalJson(source.providers.find((s) => s.name === p.name)?.options),
+  );
   if (moved.length === 0) return;
   throw new ReformError(
     "USAGE",
@@ -227,13 +304,18 @@ function checkProviderPaths(source: DesiredFleet, imported: DesiredFleet): void 
  * Adapters that answer from what import read (capabilities, servers, image lookups; an image ref not yet looked up is
  * asked of the cloud): the self-check plans the draft against the very state it describes, and changes nothing.
  */
-function snapshotAdapters(readings: readonly ProviderReading[], adapters: ReadonlyMap<string, ProviderAdapter>, resolutions: Images["resolutions"]): Map<string, ProviderAdapter> {
+function snapshotAdapters(
+  readings: readonly ProviderReading[],
+  adapters: ReadonlyMap<string, ProviderAdapter>,
+  resolutions: Images["resolutions"],
+): Map<string, ProviderAdapter> {
   const out = new Map<string, ProviderAdapter>();
   for (const reading of readings) {
     const real = adapters.get(reading.provider);
     if (!real) continue;
     const known = resolutions.get(reading.provider) ?? new Map<string, ImageResolution>();
-    const readOnly = (what: string) => () => Promise.reject(new TypeError(`reform import is read-only: ${what} was called`));
+    const readOnly = (what: string) => () =>
+      Promise.reject(new TypeError(`reform import is read-only: ${what} was called`));
     out.set(reading.provider, {
       name: real.name,
       type: real.type,
@@ -241,7 +323,8 @@ function snapshotAdapters(readings: readonly ProviderReading[], adapters: Readon
       listInstances: () => Promise.resolve(reading.servers),
       resolveImages: async (refs, signal) => {
         const missing = refs.filter((ref) => !known.has(imageRefKey(ref)));
-        for (const r of missing.length > 0 ? await real.resolveImages(missing, signal) : []) known.set(imageRefKey(r.ref), r);
+        for (const r of missing.length > 0 ? await real.resolveImages(missing, signal) : [])
+          known.set(imageRefKey(r.ref), r);
         return refs.flatMap((ref) => known.get(imageRefKey(ref)) ?? []);
       },
       findKeyPairs: (names, signal) => real.findKeyPairs(names, signal),
@@ -256,16 +339,25 @@ function snapshotAdapters(readings: readonly ProviderReading[], adapters: Readon
 
 function nothingToImport(readings: readonly ProviderReading[], leftOut: readonly LeftOutServer[]): ReformError {
   const providers = readings.map((r) => r.provider).join(", ");
-  if (leftOut.length === 0) return new ReformError("USAGE", `nothing to import: ${providers} ha${readings.length > 1 ? "ve" : "s"} no servers`);
+  if (leftOut.length === 0)
+    return new ReformError("USAGE", `nothing to import: ${providers} ha${readings.length > 1 ? "ve" : "s"} no servers`);
   const list = leftOut.map((s) => `  ${s.provider}/${s.name} (id ${s.id}): ${s.reason}`).join("\n");
-  return new ReformError("USAGE", `nothing to import: every server of ${providers} that was asked for is left out (nothing written):\n${list}`);
+  return new ReformError(
+    "USAGE",
+    `nothing to import: every server of ${providers} that was asked for is left out (nothing written):\n${list}`,
+  );
 }
 
 /** By provider (in the file's order), name, then id: what the command lists comes out the same for the same clouds. */
-function inOrder<T extends { readonly provider: string; readonly name: string; readonly id: string }>(servers: readonly T[], readings: readonly ProviderReading[]): T[] {
+function inOrder<T extends { readonly provider: string; readonly name: string; readonly id: string }>(
+  servers: readonly T[],
+  readings: readonly ProviderReading[],
+): T[] {
   const order = new Map(readings.map((r, i) => [r.provider, i]));
   const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return [...servers].sort((a, b) => (order.get(a.provider) ?? 0) - (order.get(b.provider) ?? 0) || text(a.name, b.name) || text(a.id, b.id));
+  return [...servers].sort(
+    (a, b) => (order.get(a.provider) ?? 0) - (order.get(b.provider) ?? 0) || text(a.name, b.name) || text(a.id, b.id),
+  );
 }
 
 function secretsOf(servers: readonly ImportedServer[]): ImportResult["secrets"] {

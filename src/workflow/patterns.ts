@@ -12,7 +12,12 @@ export interface DriftIgnore {
 
 /** The fields a drift report compares (besides `metadata.KEY`), and the spellings of the plan document and the fleet file. */
 const FIELDS: readonly FieldPath[] = ["image", "keyPair", "userData", "reboot", "power", "status"];
-const FIELD_ALIASES: Readonly<Record<string, string>> = { key_pair: "keyPair", user_data: "userData", keypair: "keyPair", userdata: "userData" };
+const FIELD_ALIASES: Readonly<Record<string, string>> = {
+  key_pair: "keyPair",
+  user_data: "userData",
+  keypair: "keyPair",
+  userdata: "userData",
+};
 const GLOB_CHARACTER = /[*?[\]{}()!+@]/;
 
 export function parseIgnores(values: readonly string[]): DriftIgnore {
@@ -24,7 +29,9 @@ export function parseIgnores(values: readonly string[]): DriftIgnore {
 
 /** A warning for each `--target` glob that matches none of the fleet's servers: it silently selects nothing otherwise. */
 export function targetWarnings(targets: readonly string[], addresses: readonly InstanceAddress[]): string[] {
-  return targets.filter((t) => !addresses.some((a) => isTargeted(a, [t]))).map((t) => `--target '${t}' ${noServer(t, addresses)}`);
+  return targets
+    .filter((t) => !addresses.some((a) => isTargeted(a, [t])))
+    .map((t) => `--target '${t}' ${noServer(t, addresses)}`);
 }
 
 /**
@@ -33,11 +40,16 @@ export function targetWarnings(targets: readonly string[], addresses: readonly I
  */
 export function ignoreWarnings(values: readonly string[], addresses: readonly InstanceAddress[]): string[] {
   return values.flatMap((value) => {
-    if (value.includes("/")) return addresses.some((a) => globMatcher([value])(a)) ? [] : [`--ignore '${value}' ${noServer(value, addresses)}`];
+    if (value.includes("/"))
+      return addresses.some((a) => globMatcher([value])(a))
+        ? []
+        : [`--ignore '${value}' ${noServer(value, addresses)}`];
     if (namesField(FIELD_ALIASES[value] ?? value)) return [];
     const hint = closest(value, [...FIELDS, ...Object.keys(FIELD_ALIASES), "metadata.*"]);
     const fields = `${FIELDS.join(", ")}, metadata.KEY (globs allowed)`;
-    return [`--ignore '${value}' is not a field (${fields}) nor an address glob (PROVIDER/NAME, with a '/'): it silences nothing${hint ? `; did you mean '${hint}'?` : ""}`];
+    return [
+      `--ignore '${value}' is not a field (${fields}) nor an address glob (PROVIDER/NAME, with a '/'): it silences nothing${hint ? `; did you mean '${hint}'?` : ""}`,
+    ];
   });
 }
 

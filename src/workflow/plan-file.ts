@@ -36,7 +36,10 @@ export async function readPlanFile(path: string): Promise<{ readonly plan: Plan;
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
-    throw new ReformError("USAGE", `cannot read plan file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ReformError(
+      "USAGE",
+      `cannot read plan file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
   return parsePlanText(text, path);
 }
@@ -46,7 +49,10 @@ export function parsePlanText(text: string, path: string): { readonly plan: Plan
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new ReformError("PLAN_INVALID", `${path} is not a reform plan: invalid JSON at ${jsonErrorPosition(text, error)}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ReformError(
+      "PLAN_INVALID",
+      `${path} is not a reform plan: invalid JSON at ${jsonErrorPosition(text, error)}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return parsePlanDocument(data, path);
 }
@@ -55,7 +61,10 @@ export function parsePlanText(text: string, path: string): { readonly plan: Plan
  * A plan document as parsed JSON (from a file, a database, an artifact store), checked: its `format_version` must be
  * this reform's, and it must match `schemas/plan.schema.json`. `name` says where it came from in the errors.
  */
-export function parsePlanDocument(data: unknown, name: string): { readonly plan: Plan; readonly document: PlanDocument } {
+export function parsePlanDocument(
+  data: unknown,
+  name: string,
+): { readonly plan: Plan; readonly document: PlanDocument } {
   const version = (data as { format_version?: unknown } | null)?.format_version;
   if (typeof data === "object" && data !== null && version !== undefined && version !== PLAN_FORMAT_VERSION) {
     throw new ReformError(
@@ -65,8 +74,13 @@ export function parsePlanDocument(data: unknown, name: string): { readonly plan:
   }
   const validate = validatePlan();
   if (!validate(data)) {
-    const problems = (validate.errors ?? []).slice(0, 5).map((e) => `  ${e.instancePath || "/"}: ${describeSchemaError(e)}`);
-    throw new ReformError("PLAN_INVALID", `${name} is not a valid reform plan (corrupted or edited by hand):\n${problems.join("\n")}`);
+    const problems = (validate.errors ?? [])
+      .slice(0, 5)
+      .map((e) => `  ${e.instancePath || "/"}: ${describeSchemaError(e)}`);
+    throw new ReformError(
+      "PLAN_INVALID",
+      `${name} is not a valid reform plan (corrupted or edited by hand):\n${problems.join("\n")}`,
+    );
   }
   const document = data as PlanDocument;
   return { plan: fromPlanDocument(document), document };

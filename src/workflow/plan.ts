@@ -76,13 +76,25 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
     configFile: fleet.file,
     configSha256: fleet.sha256,
     rollout: rolloutPolicies(fleet),
-    providers: fleet.providers.map((p) => ({ name: p.name, type: p.type, endpoints: adapters.get(p.name)?.endpoints?.() ?? [] })),
+    providers: fleet.providers.map((p) => ({
+      name: p.name,
+      type: p.type,
+      endpoints: adapters.get(p.name)?.endpoints?.() ?? [],
+    })),
     ...(request.targets && request.targets.length > 0 ? { targets: request.targets } : {}),
     ...reprovisionLimit(fleet, request.maxReprovisions),
   });
   const desired = new Map(resolved.instances.map((d) => [d.address, d]));
   const acting = planned.changes.filter((c) => c.steps.length > 0);
-  const preflight = request.inputs ? await preflightChanges(acting, desired, { adapters, capabilities: observation.capabilities, sources: request.inputs, root: fleet.root, signal }) : new Map();
+  const preflight = request.inputs
+    ? await preflightChanges(acting, desired, {
+        adapters,
+        capabilities: observation.capabilities,
+        sources: request.inputs,
+        root: fleet.root,
+        signal,
+      })
+    : new Map();
   const result = refuseChanges(planned, preflight);
   const byAddress = new Map(inputs.map((i) => [i.desired.address, i]));
   return {
@@ -90,7 +102,10 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
     desired,
     observed,
     root: fleet.root,
-    warnings: targetWarnings(request.targets ?? [], resolved.instances.map((d) => d.address)),
+    warnings: targetWarnings(
+      request.targets ?? [],
+      resolved.instances.map((d) => d.address),
+    ),
     replan: (desired, fresh) => {
       const input = byAddress.get(desired.address);
       if (!input) throw new TypeError(`replan: ${desired.address} was not planned`);
@@ -100,7 +115,10 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
 }
 
 /** The run's reprovision limit: `--max-reprovisions` over the fleet file's `limits.reprovision`; none when neither is set. */
-function reprovisionLimit(fleet: DesiredFleet, override: number | undefined): { reprovisionLimit?: ReprovisionLimitSetting } {
+function reprovisionLimit(
+  fleet: DesiredFleet,
+  override: number | undefined,
+): { reprovisionLimit?: ReprovisionLimitSetting } {
   if (override !== undefined) return { reprovisionLimit: { limit: override, source: "--max-reprovisions" } };
   const written = fleet.limits?.reprovision;
   return written === undefined ? {} : { reprovisionLimit: { limit: written, source: "fleet file" } };
@@ -110,15 +128,26 @@ function reprovisionLimit(fleet: DesiredFleet, override: number | undefined): { 
  * The images servers run now: names where an image change will be shown, properties where the cloud's reprovisioning
  * API depends on them and the image is not managed (failures are ignored: the adapter then chooses at apply).
  */
-async function nameObservedImages(inputs: PlanInstanceInput[], adapters: ReadonlyMap<string, ProviderAdapter>, signal: AbortSignal): Promise<void> {
-  const byVariant = (i: PlanInstanceInput) => !i.image && i.capabilities.reprovisionVariants?.imageProperty !== undefined;
-  const changing = inputs.filter((i) => i.observed.imageId !== "" && ((i.image && i.observed.imageId !== i.image.id) || byVariant(i)));
+async function nameObservedImages(
+  inputs: PlanInstanceInput[],
+  adapters: ReadonlyMap<string, ProviderAdapter>,
+  signal: AbortSignal,
+): Promise<void> {
+  const byVariant = (i: PlanInstanceInput) =>
+    !i.image && i.capabilities.reprovisionVariants?.imageProperty !== undefined;
+  const changing = inputs.filter(
+    (i) => i.observed.imageId !== "" && ((i.image && i.observed.imageId !== i.image.id) || byVariant(i)),
+  );
   const refs = new Map<string, ImageRef[]>();
-  for (const i of changing) refs.set(i.desired.provider, [...(refs.get(i.desired.provider) ?? []), { id: i.observed.imageId }]);
-  const names = await resolveFleetImages(refs, adapters, signal).catch(() => new Map<string, ReadonlyMap<string, ImageResolution>>());
+  for (const i of changing)
+    refs.set(i.desired.provider, [...(refs.get(i.desired.provider) ?? []), { id: i.observed.imageId }]);
+  const names = await resolveFleetImages(refs, adapters, signal).catch(
+    () => new Map<string, ReadonlyMap<string, ImageResolution>>(),
+  );
   for (const [index, input] of inputs.entries()) {
     const found = names.get(input.desired.provider)?.get(imageRefKey({ id: input.observed.imageId }))?.result;
-    if (found?.type === "found") inputs[index] = { ...input, observedImage: { id: found.id, name: found.name, properties: found.properties } };
+    if (found?.type === "found")
+      inputs[index] = { ...input, observedImage: { id: found.id, name: found.name, properties: found.properties } };
   }
 }
 
@@ -178,7 +207,10 @@ function planInput(
   if (!desired.spec.image) return { desired, observed, capabilities, adopt };
   const resolution = images.get(desired.provider)?.get(imageRefKey(desired.spec.image));
   if (!resolution || resolution.result.type === "error") {
-    diagnostics.push({ location: desired.source, message: `${desired.address}: ${resolution ? describeUnresolved(resolution) : "image could not be resolved"}` });
+    diagnostics.push({
+      location: desired.source,
+      message: `${desired.address}: ${resolution ? describeUnresolved(resolution) : "image could not be resolved"}`,
+    });
     return undefined;
   }
   const { id, name, properties } = resolution.result;

@@ -10,13 +10,19 @@ function lookup(existing: readonly string[] | Error): { adapter: ProviderAdapter
   const adapter = {
     findKeyPairs: (names: readonly string[]) => {
       asked.push([...names]);
-      return existing instanceof Error ? Promise.reject(existing) : Promise.resolve(new Set(names.filter((n) => existing.includes(n))));
+      return existing instanceof Error
+        ? Promise.reject(existing)
+        : Promise.resolve(new Set(names.filter((n) => existing.includes(n))));
     },
   } as unknown as ProviderAdapter;
   return { adapter, asked };
 }
 
-const sources = { env: {}, readFile: () => Promise.reject(new Error("no files")), realPath: (path: string) => Promise.resolve({ path, exists: false }) };
+const sources = {
+  env: {},
+  readFile: () => Promise.reject(new Error("no files")),
+  realPath: (path: string) => Promise.resolve({ path, exists: false }),
+};
 const root = { baseDir: "/", root: "/", label: "the fleet file's directory" };
 const signal = new AbortController().signal;
 
@@ -27,16 +33,37 @@ describe("preflightChanges: key pairs", () => {
 
   it("asks the cloud once per provider for the names the steps set, and names a missing one", async () => {
     const { adapter, asked } = lookup(["ops-2025"]);
-    const problems = await preflightChanges([change, change], desiredMap, { adapters: new Map([["dc1", adapter]]), capabilities: new Map([["dc1", JD_LIKE]]), sources, root, signal });
+    const problems = await preflightChanges([change, change], desiredMap, {
+      adapters: new Map([["dc1", adapter]]),
+      capabilities: new Map([["dc1", JD_LIKE]]),
+      sources,
+      root,
+      signal,
+    });
     expect(asked).toEqual([["ops-2099"]]);
-    expect(problems.get("dc1/web-1")).toEqual([{ field: "keyPair", message: '/fleet.yaml:10:5: key pair "ops-2099" does not exist on provider dc1 (spec.keyPair of dc1/web-1, needed by its rebuild)' }]);
+    expect(problems.get("dc1/web-1")).toEqual([
+      {
+        field: "keyPair",
+        message:
+          '/fleet.yaml:10:5: key pair "ops-2099" does not exist on provider dc1 (spec.keyPair of dc1/web-1, needed by its rebuild)',
+      },
+    ]);
   });
 
   it("names the key pair meant when the missing one is a typo of one the cloud lists, listing them only then", async () => {
     const listed: string[] = [];
     const { adapter } = lookup(["ops-2090", "ops-2025"]);
-    const withNames = { ...adapter, keyPairNames: () => (listed.push("listed"), Promise.resolve(["ops-2090", "ops-2025"])) } as ProviderAdapter;
-    const context = { adapters: new Map([["dc1", withNames]]), capabilities: new Map([["dc1", JD_LIKE]]), sources, root, signal };
+    const withNames = {
+      ...adapter,
+      keyPairNames: () => (listed.push("listed"), Promise.resolve(["ops-2090", "ops-2025"])),
+    } as ProviderAdapter;
+    const context = {
+      adapters: new Map([["dc1", withNames]]),
+      capabilities: new Map([["dc1", JD_LIKE]]),
+      sources,
+      root,
+      signal,
+    };
     const problems = await preflightChanges([change], desiredMap, context);
     expect(problems.get("dc1/web-1")?.[0]?.message).toMatch(/needed by its rebuild\); did you mean 'ops-2090'\?$/);
     expect(listed).toEqual(["listed"]);
@@ -48,14 +75,26 @@ describe("preflightChanges: key pairs", () => {
   it("leaves key pairs of the calling user (Nova, Huawei) to apply: the planning user may not be the applying one", async () => {
     const { adapter, asked } = lookup([]);
     const nova = planInstance(input(want, observed(), NOVA_2_96));
-    const problems = await preflightChanges([nova], desiredMap, { adapters: new Map([["dc1", adapter]]), capabilities: new Map([["dc1", { ...NOVA_2_96, keyPairsOfCaller: true }]]), sources, root, signal });
+    const problems = await preflightChanges([nova], desiredMap, {
+      adapters: new Map([["dc1", adapter]]),
+      capabilities: new Map([["dc1", { ...NOVA_2_96, keyPairsOfCaller: true }]]),
+      sources,
+      root,
+      signal,
+    });
     expect(asked).toEqual([]);
     expect(problems.size).toBe(0);
   });
 
   it("does not fail the plan when the key pairs cannot be listed (no permission): the cloud's refusal still stops the step", async () => {
     const { adapter, asked } = lookup(new Error("403 Forbidden"));
-    const problems = await preflightChanges([change], desiredMap, { adapters: new Map([["dc1", adapter]]), capabilities: new Map([["dc1", JD_LIKE]]), sources, root, signal });
+    const problems = await preflightChanges([change], desiredMap, {
+      adapters: new Map([["dc1", adapter]]),
+      capabilities: new Map([["dc1", JD_LIKE]]),
+      sources,
+      root,
+      signal,
+    });
     expect(asked).toEqual([["ops-2099"]]);
     expect(problems.size).toBe(0);
   });

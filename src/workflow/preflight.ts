@@ -36,9 +36,15 @@ export async function preflightChanges(
  * Key pairs the steps name that the cloud does not have. A provider whose key pairs cannot be listed (a role without
  * that permission) is not checked: the cloud's refusal then stops the step, and apply starts a stopped server again.
  */
-async function checkKeyPairs(changes: readonly InstanceChange[], adapters: ReadonlyMap<string, ProviderAdapter>, signal: AbortSignal): Promise<Map<InstanceAddress, Reason[]>> {
+async function checkKeyPairs(
+  changes: readonly InstanceChange[],
+  adapters: ReadonlyMap<string, ProviderAdapter>,
+  signal: AbortSignal,
+): Promise<Map<InstanceAddress, Reason[]>> {
   const names = new Map<string, Set<string>>();
-  for (const change of changes) for (const named of keyPairsNamed(change)) names.set(change.provider, (names.get(change.provider) ?? new Set()).add(named.name));
+  for (const change of changes)
+    for (const named of keyPairsNamed(change))
+      names.set(change.provider, (names.get(change.provider) ?? new Set()).add(named.name));
   const existing = new Map<string, ReadonlySet<string>>();
   const known = new Map<string, readonly string[]>();
   for (const [provider, wanted] of names) {
@@ -46,13 +52,18 @@ async function checkKeyPairs(changes: readonly InstanceChange[], adapters: Reado
     const found = await adapter?.findKeyPairs([...wanted].sort(), signal).catch(() => undefined);
     if (found) existing.set(provider, found);
     // Only when one is missing: the caller's key pairs, for the message to name the one meant.
-    if (found && [...wanted].some((name) => !found.has(name))) known.set(provider, (await adapter?.keyPairNames?.(signal).catch(() => undefined)) ?? []);
+    if (found && [...wanted].some((name) => !found.has(name)))
+      known.set(provider, (await adapter?.keyPairNames?.(signal).catch(() => undefined)) ?? []);
   }
   const problems = new Map<InstanceAddress, Reason[]>();
   for (const change of changes) {
     const found = existing.get(change.provider);
     const missing = found ? keyPairsNamed(change).filter((k) => !found.has(k.name)) : [];
-    if (missing.length > 0) problems.set(change.address, missing.map((k) => missingKeyPair(change, k, known.get(change.provider))));
+    if (missing.length > 0)
+      problems.set(
+        change.address,
+        missing.map((k) => missingKeyPair(change, k, known.get(change.provider))),
+      );
   }
   return problems;
 }

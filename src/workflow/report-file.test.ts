@@ -9,8 +9,22 @@ const applyReport = toApplyReportDocument({
   startedAt: "2026-11-22T10:00:00.000Z",
   finishedAt: "2026-11-22T10:05:00.000Z",
   results: [
-    { address: "dc1/web-1", id: "s1", action: "rebuild", result: { type: "converged" }, steps: ["rebuild"], durationMs: 61_500 },
-    { address: "dc1/web-2", id: "s2", action: "rebuild", result: { type: "failed", why: "server ended in ERROR", step: "rebuild", requestId: "req-42" }, steps: ["rebuild"], durationMs: 3_000 },
+    {
+      address: "dc1/web-1",
+      id: "s1",
+      action: "rebuild",
+      result: { type: "converged" },
+      steps: ["rebuild"],
+      durationMs: 61_500,
+    },
+    {
+      address: "dc1/web-2",
+      id: "s2",
+      action: "rebuild",
+      result: { type: "failed", why: "server ended in ERROR", step: "rebuild", requestId: "req-42" },
+      steps: ["rebuild"],
+      durationMs: 3_000,
+    },
   ],
 });
 
@@ -40,7 +54,10 @@ const text = (value: unknown) => JSON.stringify(value, null, 2);
 
 describe("parseShowableText", () => {
   it("recognizes the apply report (with the extras apply adds) and the drift report, instead of calling them broken plans", () => {
-    expect(parseShowableText(text({ ...applyReport, resumed: [] }), "report.json")).toEqual({ type: "apply-report", document: { ...applyReport, resumed: [] } });
+    expect(parseShowableText(text({ ...applyReport, resumed: [] }), "report.json")).toEqual({
+      type: "apply-report",
+      document: { ...applyReport, resumed: [] },
+    });
     expect(parseShowableText(text(driftReport), "drift.json")).toEqual({ type: "drift-report", document: driftReport });
   });
 
@@ -51,13 +68,19 @@ describe("parseShowableText", () => {
 
   it("names a damaged report for what it is, with where it is damaged", () => {
     const damaged = { ...driftReport, servers: [{ ...driftReport.servers[0], status: "sideways" }] };
-    expect(() => parseShowableText(text(damaged), "drift.json")).toThrow(/^drift\.json is a drift report \(`reform drift --output json`\), but not one reform can read \(corrupted or edited by hand\):\n {2}\/servers\/0\/status: must be equal to one of the allowed values/);
+    expect(() => parseShowableText(text(damaged), "drift.json")).toThrow(
+      /^drift\.json is a drift report \(`reform drift --output json`\), but not one reform can read \(corrupted or edited by hand\):\n {2}\/servers\/0\/status: must be equal to one of the allowed values/,
+    );
     const noWhy = { ...applyReport, results: [{ ...applyReport.results[1], result: { type: "failed" } }] };
-    expect(() => parseShowableText(text(noWhy), "report.json")).toThrow(/report\.json is an apply report .*\n {2}\/results\/0\/result: must have required property 'why'/);
+    expect(() => parseShowableText(text(noWhy), "report.json")).toThrow(
+      /report\.json is an apply report .*\n {2}\/results\/0\/result: must have required property 'why'/,
+    );
   });
 
   it("leaves a broken plan a broken plan: a report's fields alongside `changes` do not make it a report", () => {
-    expect(() => parseShowableText(text({ changes: "x", results: [], started_at: "t" }), "plan.json")).toThrow(/plan\.json is not a valid reform plan/);
+    expect(() => parseShowableText(text({ changes: "x", results: [], started_at: "t" }), "plan.json")).toThrow(
+      /plan\.json is not a valid reform plan/,
+    );
     expect(() => parseShowableText("{", "plan.json")).toThrow(/plan\.json is not a reform plan: invalid JSON/);
   });
 });

@@ -29,7 +29,11 @@ const APPLY_REPORT_SCHEMA = {
     format_version: { const: "1.0" },
     started_at: STRING,
     finished_at: STRING,
-    summary: { type: "object", required: ["converged", "failed", "skipped"], properties: { converged: COUNT, failed: COUNT, skipped: COUNT } },
+    summary: {
+      type: "object",
+      required: ["converged", "failed", "skipped"],
+      properties: { converged: COUNT, failed: COUNT, skipped: COUNT },
+    },
     results: {
       type: "array",
       items: {
@@ -44,7 +48,12 @@ const APPLY_REPORT_SCHEMA = {
           result: {
             type: "object",
             required: ["type"],
-            properties: { type: { enum: ["converged", "failed", "skipped"] }, why: STRING, step: STRING, request_id: STRING },
+            properties: {
+              type: { enum: ["converged", "failed", "skipped"] },
+              why: STRING,
+              step: STRING,
+              request_id: STRING,
+            },
             if: { properties: { type: { enum: ["failed", "skipped"] } } },
             then: { required: ["why"] },
           },
@@ -62,7 +71,11 @@ const DRIFT_REPORT_SCHEMA = {
     format_version: { const: DRIFT_FORMAT_VERSION },
     created_at: STRING,
     config: { type: "object", required: ["file"], properties: { file: STRING } },
-    summary: { type: "object", required: [...DRIFT_STATUSES], properties: Object.fromEntries(DRIFT_STATUSES.map((s) => [s, COUNT])) },
+    summary: {
+      type: "object",
+      required: [...DRIFT_STATUSES],
+      properties: Object.fromEntries(DRIFT_STATUSES.map((s) => [s, COUNT])),
+    },
     ignore: STRINGS,
     servers: {
       type: "array",
@@ -75,7 +88,14 @@ const DRIFT_REPORT_SCHEMA = {
           status: { enum: [...DRIFT_STATUSES] },
           reason: STRING,
           action: STRING,
-          fields: { type: "array", items: { type: "object", required: ["path", "sensitive"], properties: { path: STRING, sensitive: { type: "boolean" } } } },
+          fields: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["path", "sensitive"],
+              properties: { path: STRING, sensitive: { type: "boolean" } },
+            },
+          },
           ignored_fields: STRINGS,
         },
       },
@@ -116,10 +136,17 @@ export function parseShowableText(text: string, path: string): ShowableFile {
   const data = JSON.parse(text) as unknown;
   const validate = validatorFor(type);
   if (!validate(data)) {
-    const problems = (validate.errors ?? []).slice(0, 5).map((e) => `  ${e.instancePath || "/"}: ${describeSchemaError(e)}`);
-    throw new ReformError("PLAN_INVALID", `${path} is ${REPORTS[type].what}, but not one reform can read (corrupted or edited by hand):\n${problems.join("\n")}`);
+    const problems = (validate.errors ?? [])
+      .slice(0, 5)
+      .map((e) => `  ${e.instancePath || "/"}: ${describeSchemaError(e)}`);
+    throw new ReformError(
+      "PLAN_INVALID",
+      `${path} is ${REPORTS[type].what}, but not one reform can read (corrupted or edited by hand):\n${problems.join("\n")}`,
+    );
   }
-  return type === "apply-report" ? { type, document: data as ApplyReportDocument } : { type, document: data as DriftDocument };
+  return type === "apply-report"
+    ? { type, document: data as ApplyReportDocument }
+    : { type, document: data as DriftDocument };
 }
 
 /** Which report the text is, by the fields only that report has; undefined for anything else (a plan, or not JSON). */

@@ -38,8 +38,14 @@ describe("checkSavedPlan", () => {
   it("refuses steps edited by hand: another image id, a HARD reboot for the planned one", () => {
     const step = rebuild1.steps[0]!;
     if (step.kind !== "rebuild") throw new Error("the builder's plan should rebuild");
-    const otherImage: InstanceChange = { ...rebuild1, steps: [{ ...step, params: { ...step.params, imageId: IMAGES.jammy.id } }] };
-    const hard = { ...reboot2, steps: reboot2.steps.map((s) => (s.kind === "reboot" ? { ...s, params: { ...s.params, type: "HARD" } } : s)) } as InstanceChange;
+    const otherImage: InstanceChange = {
+      ...rebuild1,
+      steps: [{ ...step, params: { ...step.params, imageId: IMAGES.jammy.id } }],
+    };
+    const hard = {
+      ...reboot2,
+      steps: reboot2.steps.map((s) => (s.kind === "reboot" ? { ...s, params: { ...s.params, type: "HARD" } } : s)),
+    } as InstanceChange;
     const problem = checkSavedPlan(planOf(otherImage, hard), planOf(rebuild1, reboot2), live);
     expect(problem).toEqual({ kind: "steps-differ", addresses: ["dc1/web-1", "dc1/web-2"] });
     expect(describeSavedPlanProblem(problem!)).toBe(
@@ -50,10 +56,16 @@ describe("checkSavedPlan", () => {
   it("refuses a server with another id or fingerprint before comparing steps; ignores saved no-ops", () => {
     const replaced = new Map(live);
     replaced.set("dc1/web-1", { ...web1, id: "srv-9" });
-    expect(checkSavedPlan(planOf(rebuild1, reboot2), planOf(rebuild1, reboot2), replaced)).toEqual({ kind: "servers-changed", addresses: ["dc1/web-1"] });
+    expect(checkSavedPlan(planOf(rebuild1, reboot2), planOf(rebuild1, reboot2), replaced)).toEqual({
+      kind: "servers-changed",
+      addresses: ["dc1/web-1"],
+    });
     const touched = new Map(live);
     touched.set("dc1/web-2", { ...web2, metadata: { role: "db" } });
-    expect(checkSavedPlan(planOf(rebuild1, reboot2), planOf(rebuild1, reboot2), touched)).toEqual({ kind: "servers-changed", addresses: ["dc1/web-2"] });
+    expect(checkSavedPlan(planOf(rebuild1, reboot2), planOf(rebuild1, reboot2), touched)).toEqual({
+      kind: "servers-changed",
+      addresses: ["dc1/web-2"],
+    });
     const noop = planInstance(input(desired(), web1));
     expect(noop.steps).toEqual([]);
     // A saved plan that leaves web-1 alone is not refused because the fleet now wants more (it only does less).
@@ -62,11 +74,16 @@ describe("checkSavedPlan", () => {
 
   it("refuses rollout policies that differ from the fleet file's (a gate deleted, a budget raised), naming the groups", () => {
     const gate = { type: "http" as const, url: "http://{address}:8080/healthz", timeoutMs: 60_000, intervalMs: 2000 };
-    const fleet = { ...planOf(rebuild1), rollout: { web: { ...DEFAULT_ROLLOUT, gate }, db: { ...DEFAULT_ROLLOUT, maxFailures: 1 } } };
+    const fleet = {
+      ...planOf(rebuild1),
+      rollout: { web: { ...DEFAULT_ROLLOUT, gate }, db: { ...DEFAULT_ROLLOUT, maxFailures: 1 } },
+    };
     expect(checkSavedPlan(fleet, fleet, live)).toBeUndefined();
     const edited = { ...fleet, rollout: { web: DEFAULT_ROLLOUT, db: { ...DEFAULT_ROLLOUT, maxFailures: 5 } } };
     const problem = checkSavedPlan(edited, fleet, live);
     expect(problem).toEqual({ kind: "rollout-differs", groups: ["db", "web"] });
-    expect(describeSavedPlanProblem(problem!)).toBe("the plan's rollout policy differs from the fleet file's for groups db, web (the plan file was edited); run plan again");
+    expect(describeSavedPlanProblem(problem!)).toBe(
+      "the plan's rollout policy differs from the fleet file's for groups db, web (the plan file was edited); run plan again",
+    );
   });
 });

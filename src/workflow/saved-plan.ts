@@ -22,7 +22,11 @@ export type SavedPlanProblem =
  * - its rollout policies (gates, budgets, pauses, timeouts: apply runs with the document's) must be the fleet file's:
  *   a plan whose gate was deleted by hand is refused.
  */
-export function checkSavedPlan(saved: Plan, fresh: Plan, observed: ReadonlyMap<InstanceAddress, ObservedInstance>): SavedPlanProblem | undefined {
+export function checkSavedPlan(
+  saved: Plan,
+  fresh: Plan,
+  observed: ReadonlyMap<InstanceAddress, ObservedInstance>,
+): SavedPlanProblem | undefined {
   const acting = saved.changes.filter((c) => c.steps.length > 0 || c.action === "wait");
   const changed = acting.filter((c) => {
     const live = observed.get(c.address);

@@ -32,7 +32,12 @@ export interface PlanInputSources extends InputSources {
  * user_data content and password for a step: never in the plan, taken from the desired spec when the step runs.
  * Throws a ConfigError naming the server, the field and the variable or file (never the value), or PLAN_STALE.
  */
-export async function stepInputs(desired: DesiredInstance, step: Step, sources: InputSources, root: FleetRoot): Promise<StepInputs> {
+export async function stepInputs(
+  desired: DesiredInstance,
+  step: Step,
+  sources: InputSources,
+  root: FleetRoot,
+): Promise<StepInputs> {
   if (!isReprovisionStep(step)) return {};
   const userData = stepUserData(desired, step);
   const password = await stepPassword(desired, step, sources, root);
@@ -45,16 +50,27 @@ function stepUserData(desired: DesiredInstance, step: ReprovisionStep): string |
   if (wanted === null || wanted === undefined) return wanted;
   const spec = desired.spec.userData;
   if (!spec || spec.sha256 !== wanted) {
-    throw new ReformError("PLAN_STALE", `${desired.address}: user_data in the configuration no longer matches the plan; run plan again`);
+    throw new ReformError(
+      "PLAN_STALE",
+      `${desired.address}: user_data in the configuration no longer matches the plan; run plan again`,
+    );
   }
   return spec.content;
 }
 
 /** The declared password, resolved: a reprovisioning step sends it whenever the fleet file declares one. */
-async function stepPassword(desired: DesiredInstance, step: ReprovisionStep, sources: InputSources, root: FleetRoot): Promise<Secret | undefined> {
+async function stepPassword(
+  desired: DesiredInstance,
+  step: ReprovisionStep,
+  sources: InputSources,
+  root: FleetRoot,
+): Promise<Secret | undefined> {
   if (!desired.spec.password) return undefined;
   const deps = { env: sources.env, readFile: sources.readFile, scope: { ...root, realPath: sources.realPath } };
-  return resolveSecret(desired.spec.password, deps, { what: `spec.password of ${desired.address}, needed by its ${step.kind}`, location: desired.source });
+  return resolveSecret(desired.spec.password, deps, {
+    what: `spec.password of ${desired.address}, needed by its ${step.kind}`,
+    location: desired.source,
+  });
 }
 
 /**
@@ -83,7 +99,11 @@ export async function checkStepInputs(
         messages.add(describeError(error));
       }
     }
-    if (messages.size > 0) problems.set(change.address, [...messages].map((message) => ({ message })));
+    if (messages.size > 0)
+      problems.set(
+        change.address,
+        [...messages].map((message) => ({ message })),
+      );
   }
   return problems;
 }

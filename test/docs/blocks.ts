@@ -84,7 +84,11 @@ const validateDirective = new Ajv({ allErrors: true }).compile<Directive>({
   properties: {
     skip: { type: "string", minLength: 10 },
     in: { type: "string", minLength: 1 },
-    setup: { type: "object", additionalProperties: false, properties: { cwd: { type: "string" }, copy: stringMap, clouds: stringMap, env: stringMap } },
+    setup: {
+      type: "object",
+      additionalProperties: false,
+      properties: { cwd: { type: "string" }, copy: stringMap, clouds: stringMap, env: stringMap },
+    },
     expect: { type: "array", items: expectation, minItems: 1 },
     file: { type: "string", minLength: 1 },
     check: { enum: ["validate", "world"] },
@@ -103,10 +107,22 @@ export function docBlocks(page: string, markdown: string): DocBlock[] {
       if (token.type === "code" && (token as Tokens.Code).codeBlockStyle !== "indented") {
         const code = token as Tokens.Code;
         const line = lineOf.shift() ?? 0;
-        blocks.push({ page, line, lang: (code.lang ?? "").split(/\s+/)[0] ?? "", text: code.text.endsWith("\n") ? code.text : `${code.text}\n`, ...directiveFrom(comment) });
+        blocks.push({
+          page,
+          line,
+          lang: (code.lang ?? "").split(/\s+/)[0] ?? "",
+          text: code.text.endsWith("\n") ? code.text : `${code.text}\n`,
+          ...directiveFrom(comment),
+        });
       }
-      if (token.type !== "space") comment = token.type === "html" && MARK.test(token.raw.trim()) ? token.raw.trim() : undefined;
-      const children = "tokens" in token && Array.isArray(token.tokens) ? token.tokens : "items" in token && Array.isArray(token.items) ? (token.items as Token[]) : [];
+      if (token.type !== "space")
+        comment = token.type === "html" && MARK.test(token.raw.trim()) ? token.raw.trim() : undefined;
+      const children =
+        "tokens" in token && Array.isArray(token.tokens)
+          ? token.tokens
+          : "items" in token && Array.isArray(token.items)
+            ? (token.items as Token[])
+            : [];
       if (children.length > 0) visit(children);
     }
   };
@@ -123,7 +139,10 @@ function directiveFrom(comment: string | undefined): { directive?: Directive; di
   } catch (error) {
     return { directiveError: `the doc-test comment is not YAML: ${(error as Error).message}` };
   }
-  if (!validateDirective(parsed)) return { directiveError: `the doc-test comment: ${(validateDirective.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`).join("; ")}` };
+  if (!validateDirective(parsed))
+    return {
+      directiveError: `the doc-test comment: ${(validateDirective.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`).join("; ")}`,
+    };
   return { directive: parsed };
 }
 

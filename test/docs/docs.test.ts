@@ -13,7 +13,13 @@ import { ROOT, runPage } from "./run-page.js";
  * replaced by a free one.
  */
 
-const PAGES = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
+const PAGES = [
+  "README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 const blocksOf = (page: string): DocBlock[] => docBlocks(page, readFileSync(join(ROOT, page), "utf8"));
 const ALL = PAGES.flatMap(blocksOf);
 
@@ -25,29 +31,60 @@ function problems(block: DocBlock): string[] {
   if (block.directiveError) return [`${where}: ${block.directiveError}`];
   const copyable = SHELL_LANGS.has(block.lang) || YAML_LANGS.has(block.lang);
   const found: string[] = [];
-  if (copyable) found.push(...nonAsciiLines(block.text).map((line) => `${where}: not ASCII outside a comment (a reader cannot type it): ${line.trim()}`));
+  if (copyable)
+    found.push(
+      ...nonAsciiLines(block.text).map(
+        (line) => `${where}: not ASCII outside a comment (a reader cannot type it): ${line.trim()}`,
+      ),
+    );
   if (!copyable) {
-    if (d && !(block.lang === "text" && d["output-of"] && Object.keys(d).every((k) => ["output-of", "in", "setup"].includes(k)))) found.push(`${where}: a doc-test comment on a ${block.lang} block (only \`output-of\`, with \`in\` and \`setup\`, on text blocks)`);
+    if (
+      d &&
+      !(
+        block.lang === "text" &&
+        d["output-of"] &&
+        Object.keys(d).every((k) => ["output-of", "in", "setup"].includes(k))
+      )
+    )
+      found.push(
+        `${where}: a doc-test comment on a ${block.lang} block (only \`output-of\`, with \`in\` and \`setup\`, on text blocks)`,
+      );
     return found;
   }
-  if (!d) return [...found, `${where}: a ${block.lang} block with no doc-test comment: make it run (expect/file/check) or say why it cannot (skip: REASON)`];
+  if (!d)
+    return [
+      ...found,
+      `${where}: a ${block.lang} block with no doc-test comment: make it run (expect/file/check) or say why it cannot (skip: REASON)`,
+    ];
   if (d.skip !== undefined) {
     if (Object.keys(d).length > 1) found.push(`${where}: skip takes nothing else`);
     return found;
   }
   if (SHELL_LANGS.has(block.lang)) {
     const commands = commandsOf(block.text).length;
-    if ((d.expect ?? []).length !== commands) found.push(`${where}: ${commands} commands, ${(d.expect ?? []).length} expectations (one per command)`);
-    if (d.file ?? d.check ?? d["excerpt-of"] ?? d["output-of"]) found.push(`${where}: file, check, excerpt-of and output-of are for YAML and text blocks`);
+    if ((d.expect ?? []).length !== commands)
+      found.push(`${where}: ${commands} commands, ${(d.expect ?? []).length} expectations (one per command)`);
+    if (d.file ?? d.check ?? d["excerpt-of"] ?? d["output-of"])
+      found.push(`${where}: file, check, excerpt-of and output-of are for YAML and text blocks`);
     return found;
   }
   if (d.expect ?? d["output-of"]) found.push(`${where}: expect and output-of are for shell and text blocks`);
   const yaml = parse(block.text) as unknown;
   const keys = yaml && typeof yaml === "object" ? Object.keys(yaml) : [];
-  const kind = keys.includes("providers") ? "validate" : keys.some((k) => ["openstack", "huaweicloud", "jdcloud"].includes(k)) ? "world" : undefined;
+  const kind = keys.includes("providers")
+    ? "validate"
+    : keys.some((k) => ["openstack", "huaweicloud", "jdcloud"].includes(k))
+      ? "world"
+      : undefined;
   if (d.check && !d.file) found.push(`${where}: check needs file (where the block is written)`);
-  if (kind && d.check !== kind && !d["excerpt-of"]) found.push(`${where}: ${kind === "validate" ? "a fleet file" : "a world file"} must be checked: check: ${kind} (or excerpt-of: the file it is taken from)`);
-  if (!kind && !d.file && !d["excerpt-of"]) found.push(`${where}: a YAML block must be written where commands use it (file:) or be an excerpt-of a checked file`);
+  if (kind && d.check !== kind && !d["excerpt-of"])
+    found.push(
+      `${where}: ${kind === "validate" ? "a fleet file" : "a world file"} must be checked: check: ${kind} (or excerpt-of: the file it is taken from)`,
+    );
+  if (!kind && !d.file && !d["excerpt-of"])
+    found.push(
+      `${where}: a YAML block must be written where commands use it (file:) or be an excerpt-of a checked file`,
+    );
   return found;
 }
 
@@ -63,7 +100,10 @@ describe("the docs' blocks", () => {
 
   it("the example fleets and worlds a reader copies have ASCII values (comments may say anything)", () => {
     const dir = join(ROOT, "examples");
-    const files = [...readdirSync(dir).map((f) => `examples/${f}`), ...readdirSync(join(dir, "worlds")).map((f) => `examples/worlds/${f}`)].filter((f) => f.endsWith(".yaml"));
+    const files = [
+      ...readdirSync(dir).map((f) => `examples/${f}`),
+      ...readdirSync(join(dir, "worlds")).map((f) => `examples/worlds/${f}`),
+    ].filter((f) => f.endsWith(".yaml"));
     expect(files.length).toBeGreaterThanOrEqual(6);
     for (const file of files) expect(nonAsciiLines(readFileSync(join(ROOT, file), "utf8")), file).toEqual([]);
   });

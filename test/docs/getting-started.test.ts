@@ -42,7 +42,9 @@ describe("running reform after the two set-up commands", { timeout: 60_000 }, ()
     for (const install of [["link"], ["install", "--global", "."]]) {
       const prefix = await mkdtemp(join(home, "global-"));
       await run("npm", install, { cwd: ROOT, env: npmEnv(prefix) });
-      const { stdout } = await run(join(prefix, "bin", "reform"), ["--version"], { env: { PATH: process.env["PATH"] ?? "" } });
+      const { stdout } = await run(join(prefix, "bin", "reform"), ["--version"], {
+        env: { PATH: process.env["PATH"] ?? "" },
+      });
       expect(stdout.trim()).toBe(VERSION);
       await run("npm", ["rm", "--global", "reform"], { cwd: home, env: npmEnv(prefix) });
       await expect(access(join(prefix, "bin", "reform"))).rejects.toThrow(/ENOENT/);

@@ -39,7 +39,9 @@ function schemaKeys(node: Node, seen = new Set<string>()): Set<string> {
 describe("docs/configuration.md's reference", () => {
   it("is what schemas/fleet.schema.json generates now (`npm run docs:reference -- --check` agrees)", async () => {
     expect(updateReference(configuration, schema)).toBe(configuration);
-    const check = await promisify(execFile)(process.execPath, [join(ROOT, "scripts", "docs-reference.js"), "--check"], { cwd: ROOT });
+    const check = await promisify(execFile)(process.execPath, [join(ROOT, "scripts", "docs-reference.js"), "--check"], {
+      cwd: ROOT,
+    });
     expect(check.stderr).toBe("");
   });
 
@@ -49,35 +51,58 @@ describe("docs/configuration.md's reference", () => {
     expect(types).toEqual(["openstack", "huaweicloud", "jdcloud", "sim"]);
     for (const type of types) {
       expect(providers).toContain(`| \`${type}\` |`);
-      for (const key of Object.keys((schema.$defs[`${type}Provider`] as Node).properties ?? {}).filter((k) => k !== "type")) expect(providers, `${type}.${key}`).toMatch(new RegExp(`\\| \`${key}\` \\|`));
+      for (const key of Object.keys((schema.$defs[`${type}Provider`] as Node).properties ?? {}).filter(
+        (k) => k !== "type",
+      ))
+        expect(providers, `${type}.${key}`).toMatch(new RegExp(`\\| \`${key}\` \\|`));
     }
     const openstack = providers.slice(providers.indexOf("| `openstack` |"), providers.indexOf("| `huaweicloud` |"));
-    for (const key of ["identityEndpoint", "computeEndpoint", "imageEndpoint", "pollIntervalMs"]) expect(openstack).toContain(`\`${key}\``);
+    for (const key of ["identityEndpoint", "computeEndpoint", "imageEndpoint", "pollIntervalMs"])
+      expect(openstack).toContain(`\`${key}\``);
   });
 
   it("names every key the schema accepts anywhere", () => {
     const generated = `${renderProviders(schema)}\n${renderKeys(schema)}`;
-    const keys = [...schemaKeys(schema as Node), ...Object.values(schema.$defs).flatMap((def) => [...schemaKeys(def as Node)])];
+    const keys = [
+      ...schemaKeys(schema as Node),
+      ...Object.values(schema.$defs).flatMap((def) => [...schemaKeys(def as Node)]),
+    ];
     expect(keys.length).toBeGreaterThan(80);
-    for (const key of new Set(keys)) expect(generated, key).toMatch(new RegExp(`\`([\\w-]+\\.)*${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\``));
+    for (const key of new Set(keys))
+      expect(generated, key).toMatch(new RegExp(`\`([\\w-]+\\.)*${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\``));
   });
 
   it("a table edited by hand or a schema key without its row is found stale, naming the section; missing markers are an error", () => {
     const edited = configuration.replace(/^\| {2}\| `imageEndpoint` .*\n/m, "");
     expect(edited).not.toBe(configuration);
     expect(staleSections(edited, updateReference(edited, schema))).toEqual(["providers"]);
-    expect(() => updateReference(configuration.replace("<!-- reference:keys:end -->", ""), schema)).toThrow(/no <!-- reference:keys:start … --> … <!-- reference:keys:end --> markers/);
+    expect(() => updateReference(configuration.replace("<!-- reference:keys:end -->", ""), schema)).toThrow(
+      /no <!-- reference:keys:start … --> … <!-- reference:keys:end --> markers/,
+    );
   });
 });
 
 describe("docs/development.md's layout", () => {
-  const layout = docBlocks("docs/development.md", readFileSync(join(ROOT, "docs", "development.md"), "utf8")).find((b) => b.text.startsWith("src/"))?.text ?? "";
+  const layout =
+    docBlocks("docs/development.md", readFileSync(join(ROOT, "docs", "development.md"), "utf8")).find((b) =>
+      b.text.startsWith("src/"),
+    )?.text ?? "";
   const listed = [...layout.matchAll(/^(src\/\S*\/)/gm)].map((m) => m[1] ?? "");
-  const dirs = (path: string) => readdirSync(join(ROOT, path), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `${path}/${d.name}/`);
+  const dirs = (path: string) =>
+    readdirSync(join(ROOT, path), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => `${path}/${d.name}/`);
 
   it("lists every folder of src/, and of src/providers/ and src/emulator/ (huawei and jdcloud included)", () => {
     const tree = [...dirs("src"), ...dirs("src/providers"), ...dirs("src/emulator")];
-    expect(tree).toEqual(expect.arrayContaining(["src/providers/huawei/", "src/providers/jdcloud/", "src/emulator/huawei/", "src/emulator/jdcloud/"]));
+    expect(tree).toEqual(
+      expect.arrayContaining([
+        "src/providers/huawei/",
+        "src/providers/jdcloud/",
+        "src/emulator/huawei/",
+        "src/emulator/jdcloud/",
+      ]),
+    );
     expect([...listed].sort()).toEqual(expect.arrayContaining(tree.sort()));
   });
 

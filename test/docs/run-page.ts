@@ -29,14 +29,17 @@ export async function runPage(blocks: readonly DocBlock[]): Promise<void> {
   const runnable = blocks.filter((b) => b.directive && b.directive.skip === undefined);
   const names = [...new Set(runnable.map((b) => b.directive?.in ?? "main"))];
   // Workspaces share nothing: they run at the same time, and all are cleaned up before the first failure is reported.
-  const results = await Promise.allSettled(names.map((name) => runWorkspace(runnable.filter((b) => (b.directive?.in ?? "main") === name))));
+  const results = await Promise.allSettled(
+    names.map((name) => runWorkspace(runnable.filter((b) => (b.directive?.in ?? "main") === name))),
+  );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
 }
 
 async function runWorkspace(blocks: readonly DocBlock[]): Promise<void> {
   const setups = blocks.filter((b) => b.directive?.setup);
-  if (setups.length > 1) throw failure(setups[1]!, "a workspace is set up once; this one already was at line " + String(setups[0]!.line));
+  if (setups.length > 1)
+    throw failure(setups[1]!, "a workspace is set up once; this one already was at line " + String(setups[0]!.line));
   const workspace = await Workspace.create(setups[0]?.directive?.setup ?? {});
   try {
     for (const block of blocks) {
@@ -55,14 +58,16 @@ async function runBlock(workspace: Workspace, block: DocBlock): Promise<void> {
   if (SHELL_LANGS.has(block.lang)) {
     const commands = commandsOf(block.text);
     const expectations = directive.expect ?? [];
-    if (commands.length !== expectations.length) throw failure(block, `${commands.length} commands but ${expectations.length} expectations: give one per command`);
+    if (commands.length !== expectations.length)
+      throw failure(block, `${commands.length} commands but ${expectations.length} expectations: give one per command`);
     for (const [index, command] of commands.entries()) {
       const expected = expectations[index] ?? {};
       if (expected.until !== undefined) await workspace.serve(block, workspace.port(command), expected);
       else check(block, command, expected, await workspace.run(workspace.port(command)), workspace);
-      for (const file of expected.files ?? []) await access(join(workspace.cwd, file)).catch(() => {
-        throw failure(block, `\`${command}\` did not write ${file}`);
-      });
+      for (const file of expected.files ?? [])
+        await access(join(workspace.cwd, file)).catch(() => {
+          throw failure(block, `\`${command}\` did not write ${file}`);
+        });
     }
   } else if (YAML_LANGS.has(block.lang)) {
     if (directive.check === "validate" && directive.file) {
@@ -75,13 +80,15 @@ async function runBlock(workspace: Workspace, block: DocBlock): Promise<void> {
         throw failure(block, `reform sim --world ${directive.file}: ${error.message}`);
       });
       const code = await server.stop();
-      if (code !== 0) throw failure(block, `reform sim --world ${directive.file} exited ${code} on SIGINT\n${server.stderr}`);
+      if (code !== 0)
+        throw failure(block, `reform sim --world ${directive.file} exited ${code} on SIGINT\n${server.stderr}`);
     }
     const excerptOf = directive["excerpt-of"];
     if (excerptOf) {
       const shown = parse(block.text) as Record<string, unknown>;
       const whole = parse(await readFile(join(ROOT, excerptOf), "utf8")) as Record<string, unknown>;
-      for (const [key, value] of Object.entries(shown)) if (!isDeepStrictEqual(value, whole[key])) throw failure(block, `\`${key}\` differs from ${excerptOf}'s`);
+      for (const [key, value] of Object.entries(shown))
+        if (!isDeepStrictEqual(value, whole[key])) throw failure(block, `\`${key}\` differs from ${excerptOf}'s`);
     }
   } else if (directive["output-of"]) {
     const command = workspace.port(directive["output-of"]);
@@ -92,7 +99,11 @@ async function runBlock(workspace: Workspace, block: DocBlock): Promise<void> {
     for (const line of block.text.split("\n").map((l) => l.trimEnd())) {
       if (line === "" || line === "...") continue;
       const found = printed.indexOf(line, at);
-      if (found < 0) throw failure(block, `\`${command}\` does not print, in this order, the line:\n${line}\n--- it printed:\n${run.stdout}`);
+      if (found < 0)
+        throw failure(
+          block,
+          `\`${command}\` does not print, in this order, the line:\n${line}\n--- it printed:\n${run.stdout}`,
+        );
       at = found + 1;
     }
   }
@@ -102,10 +113,18 @@ function check(block: DocBlock, command: string, expected: Expectation, run: Com
   const problems: string[] = [];
   const exit = expected.exit ?? 0;
   if (run.code !== exit) problems.push(`exit code ${run.code}, expected ${exit}`);
-  for (const [stream, wanted] of [["stdout", expected.stdout], ["stderr", expected.stderr]] as const) {
-    for (const text of typeof wanted === "string" ? [wanted] : (wanted ?? [])) if (!run[stream].includes(workspace.port(text))) problems.push(`${stream} lacks "${workspace.port(text)}"`);
+  for (const [stream, wanted] of [
+    ["stdout", expected.stdout],
+    ["stderr", expected.stderr],
+  ] as const) {
+    for (const text of typeof wanted === "string" ? [wanted] : (wanted ?? []))
+      if (!run[stream].includes(workspace.port(text))) problems.push(`${stream} lacks "${workspace.port(text)}"`);
   }
-  if (problems.length > 0) throw failure(block, `\`${command}\`: ${problems.join("; ")}\n--- stdout:\n${run.stdout}\n--- stderr:\n${run.stderr}`);
+  if (problems.length > 0)
+    throw failure(
+      block,
+      `\`${command}\`: ${problems.join("; ")}\n--- stdout:\n${run.stdout}\n--- stderr:\n${run.stderr}`,
+    );
 }
 
 function failure(block: DocBlock, message: string): DocTestFailure {
@@ -128,7 +147,10 @@ class Workspace {
   static async create(setup: Setup): Promise<Workspace> {
     const dir = await mkdtemp(join(tmpdir(), "reform-docs-"));
     const freePort = await findFreePort();
-    await cp(join(ROOT, "examples"), join(dir, "examples"), { recursive: true, filter: (src) => !src.includes(".reform") });
+    await cp(join(ROOT, "examples"), join(dir, "examples"), {
+      recursive: true,
+      filter: (src) => !src.includes(".reform"),
+    });
     await symlink(join(ROOT, "bin"), join(dir, "bin"));
     for (const name of await readdir(join(dir, "examples"))) {
       if (!name.endsWith(".yaml")) continue;
@@ -148,7 +170,11 @@ class Workspace {
       if (!user) throw new Error(`${worldPath} has no OpenStack user for the clouds.yaml entry ${entry}`);
       const emulator = await startEmulator({ world, timings: FAST });
       emulators.push(emulator);
-      clouds.push(`  ${entry}:`, `    auth: { auth_url: "${emulator.urls.identity}", username: ${user.name}, password: ${user.password}, project_name: ${user.project}, user_domain_name: Default, project_domain_name: Default }`, `    region_name: ${world.openstack?.region ?? "RegionOne"}`);
+      clouds.push(
+        `  ${entry}:`,
+        `    auth: { auth_url: "${emulator.urls.identity}", username: ${user.name}, password: ${user.password}, project_name: ${user.project}, user_domain_name: Default, project_domain_name: Default }`,
+        `    region_name: ${world.openstack?.region ?? "RegionOne"}`,
+      );
     }
     if (emulators.length > 0) await writeFile(join(cwd, "clouds.yaml"), `${clouds.join("\n")}\n`);
     return new Workspace(dir, cwd, shellEnv(dir, setup.env), freePort, emulators);

@@ -27,7 +27,14 @@ export interface ShellOptions {
 
 /** The environment a reader's terminal would have here: this node first on PATH, no colours, CI-like, HOME = the workspace. */
 export function shellEnv(home: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
-  return { PATH: `${dirname(process.execPath)}:${process.env["PATH"] ?? ""}`, HOME: home, CI: "true", NO_COLOR: "1", LANG: "C.UTF-8", ...extra };
+  return {
+    PATH: `${dirname(process.execPath)}:${process.env["PATH"] ?? ""}`,
+    HOME: home,
+    CI: "true",
+    NO_COLOR: "1",
+    LANG: "C.UTF-8",
+    ...extra,
+  };
 }
 
 /**
@@ -44,7 +51,12 @@ export class ShellSession {
   #wake: () => void = () => undefined;
 
   constructor(options: ShellOptions) {
-    this.#child = spawn("bash", ["--noprofile", "--norc"], { cwd: options.cwd, env: { ...options.env }, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    this.#child = spawn("bash", ["--noprofile", "--norc"], {
+      cwd: options.cwd,
+      env: { ...options.env },
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     this.#child.stdout.on("data", (chunk: Buffer) => {
       this.#stdout += chunk.toString();
       this.#wake();
@@ -62,7 +74,9 @@ export class ShellSession {
 
   /** Runs one command; rejects (ending the shell) when it has not finished within `timeoutMs`. */
   async run(command: string, timeoutMs = 60_000): Promise<CommandRun> {
-    this.#child.stdin.write(`{ ${command}\n} </dev/null\n__doc_test_status=$?\nprintf '\\n%s %d\\n' '${this.#marker}' "$__doc_test_status"\nprintf '\\n%s\\n' '${this.#marker}' >&2\n`);
+    this.#child.stdin.write(
+      `{ ${command}\n} </dev/null\n__doc_test_status=$?\nprintf '\\n%s %d\\n' '${this.#marker}' "$__doc_test_status"\nprintf '\\n%s\\n' '${this.#marker}' >&2\n`,
+    );
     const outEnd = new RegExp(`\\n${this.#marker} (\\d+)\\n`);
     const errEnd = `\n${this.#marker}\n`;
     const deadline = Date.now() + timeoutMs;
@@ -70,15 +84,22 @@ export class ShellSession {
       const out = outEnd.exec(this.#stdout);
       const err = this.#stderr.indexOf(errEnd);
       if (out && err >= 0) {
-        const run = { code: Number(out[1]), stdout: this.#stdout.slice(0, out.index), stderr: this.#stderr.slice(0, err) };
+        const run = {
+          code: Number(out[1]),
+          stdout: this.#stdout.slice(0, out.index),
+          stderr: this.#stderr.slice(0, err),
+        };
         this.#stdout = this.#stdout.slice(out.index + out[0].length);
         this.#stderr = this.#stderr.slice(err + errEnd.length);
         return run;
       }
-      if (this.#exited) throw new Error(`the shell ended during \`${command}\`\nstdout:\n${this.#stdout}\nstderr:\n${this.#stderr}`);
+      if (this.#exited)
+        throw new Error(`the shell ended during \`${command}\`\nstdout:\n${this.#stdout}\nstderr:\n${this.#stderr}`);
       if (Date.now() > deadline) {
         this.#kill("SIGKILL");
-        throw new Error(`\`${command}\` did not finish within ${timeoutMs / 1000} s\nstdout:\n${this.#stdout}\nstderr:\n${this.#stderr}`);
+        throw new Error(
+          `\`${command}\` did not finish within ${timeoutMs / 1000} s\nstdout:\n${this.#stdout}\nstderr:\n${this.#stderr}`,
+        );
       }
       await new Promise<void>((wake) => {
         const timer = setTimeout(wake, 250);
@@ -115,7 +136,12 @@ export class Background {
   stderr = "";
 
   constructor(command: string, options: ShellOptions) {
-    this.#child = spawn("bash", ["--noprofile", "--norc", "-c", `${PRELUDE}${command}`], { cwd: options.cwd, env: { ...options.env }, detached: true, stdio: ["pipe", "pipe", "pipe"] });
+    this.#child = spawn("bash", ["--noprofile", "--norc", "-c", `${PRELUDE}${command}`], {
+      cwd: options.cwd,
+      env: { ...options.env },
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     this.#child.stdin.end();
     this.#child.stdout.on("data", (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.#child.stderr.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
@@ -128,8 +154,12 @@ export class Background {
     let ended = false;
     void this.#closed.then(() => (ended = true));
     while (!this.stdout.includes(text)) {
-      if (ended) throw new Error(`it ended before printing "${text}"\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
-      if (Date.now() > deadline) throw new Error(`it did not print "${text}" within ${timeoutMs / 1000} s\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+      if (ended)
+        throw new Error(`it ended before printing "${text}"\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `it did not print "${text}" within ${timeoutMs / 1000} s\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`,
+        );
       await new Promise((wake) => setTimeout(wake, 50));
     }
   }

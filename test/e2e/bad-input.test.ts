@@ -20,9 +20,15 @@ function expectReadableError(run: { code: number | null; stdout: string; stderr:
 
 describe("bad input through the CLI", () => {
   it("every broken fleet file of the corpus gives a located error and exit 1", async () => {
-    const files = readdirSync(BAD).filter((f) => f.endsWith(".yaml")).sort();
+    const files = readdirSync(BAD)
+      .filter((f) => f.endsWith(".yaml"))
+      .sort();
     const limit = pLimit(2);
-    const runs = await Promise.all(files.map((file) => limit(async () => ({ file, run: await runCli(["validate", "-c", join(BAD, file)], { cwd: ROOT }) }))));
+    const runs = await Promise.all(
+      files.map((file) =>
+        limit(async () => ({ file, run: await runCli(["validate", "-c", join(BAD, file)], { cwd: ROOT }) })),
+      ),
+    );
     for (const { file, run } of runs) {
       const [, line, column] = /^# expect: (\d+):(\d+) /.exec(readFileSync(join(BAD, file), "utf8")) ?? [];
       expectReadableError(run, new RegExp(`${file.replace(".", "\\.")}:${line}:${column}: `));
@@ -42,30 +48,48 @@ describe("bad input through the CLI", () => {
     afterAll(async () => cloud.close());
 
     it("an unknown server name is located in the fleet file", async () => {
-      await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-9 }\n");
+      await cloud.writeFleet(
+        "providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-9 }\n",
+      );
       expectReadableError(await cloud.reform(["plan", "-c", "fleet.yaml"]), /fleet\.yaml:3:5: .*no server named web-9/);
     });
 
     it("an ambiguous image name lists the candidates", async () => {
-      await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1, spec: { image: { name: ubuntu-24.04 } } }\n");
-      expectReadableError(await cloud.reform(["plan", "-c", "fleet.yaml"]), /fleet\.yaml:3:5: .*ambiguous.*11111111-1111-4111-8111-111111111111/);
+      await cloud.writeFleet(
+        "providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1, spec: { image: { name: ubuntu-24.04 } } }\n",
+      );
+      expectReadableError(
+        await cloud.reform(["plan", "-c", "fleet.yaml"]),
+        /fleet\.yaml:3:5: .*ambiguous.*11111111-1111-4111-8111-111111111111/,
+      );
     });
 
     it("a mistyped image name is located and names the image the cloud has", async () => {
-      await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1, spec: { image: { name: ubuntu-24.4 } } }\n");
-      expectReadableError(await cloud.reform(["plan", "-c", "fleet.yaml"]), /fleet\.yaml:3:5: dc1\/web-1: no image named ubuntu-24\.4; did you mean 'ubuntu-24\.04'\?\n/);
+      await cloud.writeFleet(
+        "providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1, spec: { image: { name: ubuntu-24.4 } } }\n",
+      );
+      expectReadableError(
+        await cloud.reform(["plan", "-c", "fleet.yaml"]),
+        /fleet\.yaml:3:5: dc1\/web-1: no image named ubuntu-24\.4; did you mean 'ubuntu-24\.04'\?\n/,
+      );
     });
 
     it("a mistyped key pair names the one the user has, before anything is sent to the server", async () => {
-      await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1, spec: { keyPair: opss } }\n");
+      await cloud.writeFleet(
+        "providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1, spec: { keyPair: opss } }\n",
+      );
       const run = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]);
       expect(run.code).toBe(1);
-      expect(run.stdout).toMatch(/dc1\/web-1: failed: not started: fleet\.yaml:3:5: key pair "opss" does not exist on provider dc1 \(spec\.keyPair of dc1\/web-1, needed by its rebuild\); did you mean 'ops'\?; nothing was sent to the server/);
+      expect(run.stdout).toMatch(
+        /dc1\/web-1: failed: not started: fleet\.yaml:3:5: key pair "opss" does not exist on provider dc1 \(spec\.keyPair of dc1\/web-1, needed by its rebuild\); did you mean 'ops'\?; nothing was sent to the server/,
+      );
       expect(cloud.emulator.stats.actions).toEqual([]);
     });
 
     it("a --target that matches no server is a warning on stderr, not a silent 'No changes'", async () => {
-      await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1 }\n");
+      await cloud.writeFleet(
+        "providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1 }\n",
+      );
       for (const command of [["plan"], ["apply", "--auto-approve"]]) {
         const run = await cloud.reform([...command, "-c", "fleet.yaml", "--target", "nomatch/*", "--target", "web-1"]);
         expect(run.code).toBe(0);
@@ -78,13 +102,18 @@ describe("bad input through the CLI", () => {
     });
 
     it("Keystone's 401 and 404 name the clouds.yaml entry and file, the full URL, and what to check", async () => {
-      await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1 }\n");
+      await cloud.writeFleet(
+        "providers: { dc1: { type: openstack, cloud: test } }\ninstances:\n  - { provider: dc1, name: web-1 }\n",
+      );
       const identity = cloud.emulator.urls.identity;
       const entry = (authUrl: string, password: string) =>
         `clouds:\n  test:\n    auth: { auth_url: "${authUrl}", username: admin, password: ${password}, project_name: demo, user_domain_name: Default, project_domain_name: Default }\n`;
       const file = await cloud.writeFleet(entry(identity, "Wrong-Pa55-Typed"), "wrong-password.yaml");
       const refused = await cloud.reform(["plan", "-c", "fleet.yaml"], { OS_CLIENT_CONFIG_FILE: file });
-      expectReadableError(refused, /^Error: dc1: POST \/v3\/auth\/tokens failed 401 Unauthorized: .*\[request req-[^\]]+\]\n/);
+      expectReadableError(
+        refused,
+        /^Error: dc1: POST \/v3\/auth\/tokens failed 401 Unauthorized: .*\[request req-[^\]]+\]\n/,
+      );
       expect(refused.stderr).toContain(
         `  Keystone at ${identity}/auth/tokens refused the credentials from cloud "test" in ${file}: check the user (auth.username "admin", domain auth.user_domain_name "Default"), the password (auth.password), the project (auth.project_name "demo", domain auth.project_domain_name "Default"): the user needs a role on it\n`,
       );
@@ -99,7 +128,9 @@ describe("bad input through the CLI", () => {
     });
 
     it("a missing clouds.yaml entry says where it looked", async () => {
-      await cloud.writeFleet("providers: { dc1: { type: openstack, cloud: nowhere } }\ninstances:\n  - { provider: dc1, name: web-1 }\n");
+      await cloud.writeFleet(
+        "providers: { dc1: { type: openstack, cloud: nowhere } }\ninstances:\n  - { provider: dc1, name: web-1 }\n",
+      );
       const run = await cloud.reform(["plan", "-c", "fleet.yaml"]);
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/nowhere/);

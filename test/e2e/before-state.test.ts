@@ -51,7 +51,9 @@ instances:
 describe("apply journals each changed server's before-state before its first step (OpenStack, Huawei and JD on the embedded sim)", () => {
   let dir: string;
   const reform = (args: readonly string[]) => runCli([...args], { cwd: dir, timeoutMs: 90_000 });
-  const journal = async (): Promise<JournalEntry[]> => [...parseJournal(await readFile(join(dir, ".reform", "journal.jsonl"), "utf8")).entries];
+  const journal = async (): Promise<JournalEntry[]> => [
+    ...parseJournal(await readFile(join(dir, ".reform", "journal.jsonl"), "utf8")).entries,
+  ];
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "reform-before-state-"));
     await writeFile(join(dir, "world.yaml"), WORLD);
@@ -74,10 +76,17 @@ describe("apply journals each changed server's before-state before its first ste
     }
 
     // And before the cloud received it: the embedded sim keeps when it accepted each action (same process, same clock).
-    const accepted = (JSON.parse(await readFile(join(dir, ".reform", "sim.json"), "utf8")) as { actions: { serverName: string; at: number }[] }).actions;
+    const accepted = (
+      JSON.parse(await readFile(join(dir, ".reform", "sim.json"), "utf8")) as {
+        actions: { serverName: string; at: number }[];
+      }
+    ).actions;
     for (const record of records) {
       const first = accepted.find((a) => `${record.address.split("/")[0]}/${a.serverName}` === record.address);
-      expect([record.address, first !== undefined && Date.parse(record.time) <= first.at]).toEqual([record.address, true]);
+      expect([record.address, first !== undefined && Date.parse(record.time) <= first.at]).toEqual([
+        record.address,
+        true,
+      ]);
     }
 
     const byAddress = beforeStates(entries);
@@ -87,9 +96,19 @@ describe("apply journals each changed server's before-state before its first ste
       userData: { state: "digest", sha256: userDataSha256(OLD_SENSITIVE), why: expect.stringMatching(/sensitive/) },
       power: "running",
     });
-    expect(byAddress.get("sim/web-2")?.state).toMatchObject({ metadata: { role: "web", tier: null }, userData: { state: "content", content: OLD_PLAIN } });
-    expect(byAddress.get("huawei/hw-web-1")?.state).toMatchObject({ image: { name: "euler-2.10" }, metadata: { role: "web" }, keyPair: "ops-2025" });
-    expect(byAddress.get("jd/jd-web-1")?.state).toMatchObject({ image: { id: "img-ubuntu2204", name: "ubuntu-22.04" }, power: "running" });
+    expect(byAddress.get("sim/web-2")?.state).toMatchObject({
+      metadata: { role: "web", tier: null },
+      userData: { state: "content", content: OLD_PLAIN },
+    });
+    expect(byAddress.get("huawei/hw-web-1")?.state).toMatchObject({
+      image: { name: "euler-2.10" },
+      metadata: { role: "web" },
+      keyPair: "ops-2025",
+    });
+    expect(byAddress.get("jd/jd-web-1")?.state).toMatchObject({
+      image: { id: "img-ubuntu2204", name: "ubuntu-22.04" },
+      power: "running",
+    });
     expect(byAddress.get("jd/jd-web-1")?.steps.length).toBeGreaterThan(0);
 
     const text = await readFile(join(dir, ".reform", "journal.jsonl"), "utf8");

@@ -41,9 +41,13 @@ describe("two pipelines on two runners applying the same saved plan at the same 
     expect((await cloud.reform(["plan", "-c", "fleet.yaml", "-out", "plan.json"])).code).toBe(0);
     // The second runner has its own checkout (same fleet file and clouds.yaml), so its own journal: only the
     // fingerprint checks stand between the two runs.
-    for (const file of ["fleet.yaml", "clouds.yaml", "plan.json"]) await copyFile(join(cloud.dir, file), join(runner2, file));
+    for (const file of ["fleet.yaml", "clouds.yaml", "plan.json"])
+      await copyFile(join(cloud.dir, file), join(runner2, file));
     const second = ["apply", "plan.json", "-c", "fleet.yaml", "--output", "json", "--poll-interval", "30"];
-    const [a, b] = await Promise.all([cloud.reform(["apply", "plan.json", "--output", "json"]), runCli(second, { cwd: runner2 })]);
+    const [a, b] = await Promise.all([
+      cloud.reform(["apply", "plan.json", "--output", "json"]),
+      runCli(second, { cwd: runner2 }),
+    ]);
     for (const name of NAMES) expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
     const ubuntu2404 = cloud.emulator.snapshot().openstack.images.find((i) => i.name === "ubuntu-24.04")?.id;
     for (const name of NAMES) expect(serverByName(cloud.emulator, name).imageId).toBe(ubuntu2404);
@@ -57,10 +61,13 @@ describe("two pipelines on two runners applying the same saved plan at the same 
         expect(run.stderr).toMatch(/stale/);
         continue;
       }
-      const report = JSON.parse(run.stdout) as { results: { address: string; result: { type: string; why?: string } }[] };
+      const report = JSON.parse(run.stdout) as {
+        results: { address: string; result: { type: string; why?: string } }[];
+      };
       expect(report.results.map((i) => i.address).sort()).toEqual(NAMES.map((n) => `dc1/${n}`));
       const skipped = report.results.filter((i) => i.result.type !== "converged");
-      for (const i of report.results) if (i.result.type === "converged") converged.set(i.address, (converged.get(i.address) ?? 0) + 1);
+      for (const i of report.results)
+        if (i.result.type === "converged") converged.set(i.address, (converged.get(i.address) ?? 0) + 1);
       // Never silent: the servers it reached are named as changed since the plan (checked just before the
       // step, or found busy with the other run's rebuild when the step was sent: not re-sent); the rest were
       // not started because that halted the rollout (onFailure: halt).
@@ -84,9 +91,16 @@ describe("two applies of the same plan in one workspace at the same time", () =>
 
   it("share one journal, so the second is refused while the first holds its lock and never follows the first's steps as its own", async () => {
     expect((await cloud.reform(["plan", "-c", "fleet.yaml", "-out", "plan.json"])).code).toBe(0);
-    const [a, b] = await Promise.all([cloud.reform(["apply", "plan.json", "--output", "json"]), cloud.reform(["apply", "plan.json", "--output", "json"])]);
+    const [a, b] = await Promise.all([
+      cloud.reform(["apply", "plan.json", "--output", "json"]),
+      cloud.reform(["apply", "plan.json", "--output", "json"]),
+    ]);
     for (const name of NAMES) expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
-    const outcomes = [a, b].map((run) => ({ code: run.code, locked: /another apply is running on this journal: process \d+/.test(run.stderr), stdout: run.stdout }));
+    const outcomes = [a, b].map((run) => ({
+      code: run.code,
+      locked: /another apply is running on this journal: process \d+/.test(run.stderr),
+      stdout: run.stdout,
+    }));
     // Either the second started after the first had finished (then the plan is stale for it), or it was refused.
     const loser = outcomes.find((o) => o.code !== 0);
     const winner = outcomes.find((o) => o.code === 0);
@@ -114,12 +128,20 @@ describe("an apply on a journal another live apply holds", () => {
     // The holder: this test's own process, alive on this host, as a running apply would be.
     await mkdir(join(cloud.dir, ".reform"), { recursive: true });
     const since = "2026-11-22T10:00:00.000Z";
-    await writeFile(join(cloud.dir, ".reform", "journal.jsonl.lock"), `${JSON.stringify({ pid: process.pid, host: hostname(), startedAt: since })}\n`);
+    await writeFile(
+      join(cloud.dir, ".reform", "journal.jsonl.lock"),
+      `${JSON.stringify({ pid: process.pid, host: hostname(), startedAt: since })}\n`,
+    );
     const before = cloud.emulator.stats.requests;
-    for (const args of [["apply", "-c", "fleet.yaml", "--auto-approve"], ["apply", "-c", "fleet.yaml", "--auto-approve", "--output", "json"]]) {
+    for (const args of [
+      ["apply", "-c", "fleet.yaml", "--auto-approve"],
+      ["apply", "-c", "fleet.yaml", "--auto-approve", "--output", "json"],
+    ]) {
       const run = await cloud.reform(args);
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain(`Error: another apply is running on this journal: process ${process.pid}, since ${since}`);
+      expect(run.stderr).toContain(
+        `Error: another apply is running on this journal: process ${process.pid}, since ${since}`,
+      );
       expect(run.stderr).not.toMatch(/will perform|Plan:/);
       expect(run.stdout).toBe("");
     }

@@ -28,7 +28,12 @@ const spec = fc.record(
     keyPair: fc.constantFrom("k1", "k2", null),
     metadata: fc.dictionary(fc.constantFrom("a", "b", "c", "keep"), fc.constantFrom("1", "2", "x y"), { maxKeys: 3 }),
     metadataPolicy: fc.constantFrom("merge", "exact"),
-    userData: fc.oneof(fc.constant(null), fc.constantFrom("#cloud-config\n", "#!/bin/sh\necho hi\n", "#cloud-config\npackages: [curl]\n").map((inline) => ({ inline }))),
+    userData: fc.oneof(
+      fc.constant(null),
+      fc
+        .constantFrom("#cloud-config\n", "#!/bin/sh\necho hi\n", "#cloud-config\npackages: [curl]\n")
+        .map((inline) => ({ inline })),
+    ),
     reboot: fc.record({ token: fc.constantFrom("t1", "t2", "t3"), type: fc.constantFrom("SOFT", "HARD") }),
     power: fc.constantFrom("running", "stopped"),
   },
@@ -40,7 +45,10 @@ describe("apply, then plan again, is empty (property, against the emulator over 
   let emulator: Emulator;
   let adapter: ProviderAdapter;
   beforeAll(async () => {
-    emulator = await startEmulator({ world: parseWorld(WORLD, "world.yaml"), timings: { rebuild: 30, reboot: 20, stop: 15, start: 15, build: 15 } });
+    emulator = await startEmulator({
+      world: parseWorld(WORLD, "world.yaml"),
+      timings: { rebuild: 30, reboot: 20, stop: 15, start: 15, build: 15 },
+    });
     adapter = createOpenStackAdapter({
       name: "dc1",
       env: {},
@@ -64,17 +72,32 @@ describe("apply, then plan again, is empty (property, against the emulator over 
     await fc.assert(
       fc.asyncProperty(fc.array(spec, { minLength: SERVERS.length, maxLength: SERVERS.length }), async (specs) => {
         const fleet = await loadFleetText(
-          JSON.stringify({ providers: { dc1: { type: "openstack" } }, instances: SERVERS.map((name, i) => ({ provider: "dc1", name, spec: specs[i] })) }),
+          JSON.stringify({
+            providers: { dc1: { type: "openstack" } },
+            instances: SERVERS.map((name, i) => ({ provider: "dc1", name, spec: specs[i] })),
+          }),
           `${tmpdir()}/fleet.yaml`,
           { readFile: (path) => readFile(path), realPath: realPathOnDisk, env: {}, cwd: tmpdir() },
         );
         const adapters = new Map([["dc1", adapter]]);
         const signal = new AbortController().signal;
         const first = await plan({ fleet, adapters, clock: systemClock, signal });
-        const report = await apply({ planned: first, adapters, clock: systemClock, reporter: silentReporter, signal, env: {}, readFile: (p) => readFile(p), realPath: realPathOnDisk, options: { pollIntervalMs: 15 } });
+        const report = await apply({
+          planned: first,
+          adapters,
+          clock: systemClock,
+          reporter: silentReporter,
+          signal,
+          env: {},
+          readFile: (p) => readFile(p),
+          realPath: realPathOnDisk,
+          options: { pollIntervalMs: 15 },
+        });
         expect(report.results.filter((r) => r.result.type !== "converged")).toEqual([]);
         const second = await plan({ fleet, adapters, clock: systemClock, signal });
-        expect(second.plan.changes.map((c) => `${c.address}: ${c.action}`)).toEqual(SERVERS.map((name) => `dc1/${name}: no-op`));
+        expect(second.plan.changes.map((c) => `${c.address}: ${c.action}`)).toEqual(
+          SERVERS.map((name) => `dc1/${name}: no-op`),
+        );
       }),
       { numRuns: 15 },
     );

@@ -48,9 +48,16 @@ describe("reform drift", () => {
 
   async function outOfBand(name: string, path: string, body: unknown): Promise<void> {
     const token = await tokenFor(cloud.emulator, "admin", ADMIN_PASSWORD);
-    const reply = await nova(cloud.emulator, token, "2.57")(`/servers/${serverByName(cloud.emulator, name).id}${path}`, { method: "POST", body });
+    const reply = await nova(
+      cloud.emulator,
+      token,
+      "2.57",
+    )(`/servers/${serverByName(cloud.emulator, name).id}${path}`, { method: "POST", body });
     expect(reply.status).toBeLessThan(300);
-    await waitFor(async () => serverByName(cloud.emulator, name), (s) => s.taskState === null && s.vmState === "active");
+    await waitFor(
+      async () => serverByName(cloud.emulator, name),
+      (s) => s.taskState === null && s.vmState === "active",
+    );
   }
 
   beforeAll(async () => {
@@ -72,7 +79,11 @@ describe("reform drift", () => {
     expect((await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve", "--target", "dc1/web-*"])).code).toBe(0);
     const run = await driftRun("--output", "json");
     expect(run.code).toBe(0);
-    const doc = JSON.parse(run.stdout) as { format_version: string; summary: Record<string, number>; servers: { address: string; status: string }[] };
+    const doc = JSON.parse(run.stdout) as {
+      format_version: string;
+      summary: Record<string, number>;
+      servers: { address: string; status: string }[];
+    };
     expect(doc.format_version).toBe("1.0");
     expect(doc.summary).toEqual({ drift: 0, unapplied: 0, "in-sync": 2, unknown: 1 });
     expect(doc.servers.find((s) => s.address === "dc1/legacy-1")?.status).toBe("unknown");
@@ -115,9 +126,27 @@ describe("reform drift", () => {
   });
 
   it("warns on stderr about --ignore and --target values that select nothing, and still reports", async () => {
-    const quiet = await driftRun("--ignore", "keypair", "--ignore", "metadata.*", "--ignore", "dc1/web-*", "--target", "dc1/*");
+    const quiet = await driftRun(
+      "--ignore",
+      "keypair",
+      "--ignore",
+      "metadata.*",
+      "--ignore",
+      "dc1/web-*",
+      "--target",
+      "dc1/*",
+    );
     expect(quiet.stderr).toBe("");
-    const run = await driftRun("--ignore", "keypiar", "--ignore", "dc9/*", "--target", "nomatch/*", "--target", "dc1/web-1");
+    const run = await driftRun(
+      "--ignore",
+      "keypiar",
+      "--ignore",
+      "dc9/*",
+      "--target",
+      "nomatch/*",
+      "--target",
+      "dc1/web-1",
+    );
     expect(run.code).toBe(2);
     expect(run.stdout).toMatch(/dc1\/web-1/);
     expect(run.stderr.split("\n")).toEqual([
@@ -129,10 +158,13 @@ describe("reform drift", () => {
   });
 
   it("exits 1 with one readable error when the fleet names a server that does not exist", async () => {
-    await cloud.writeFleet(`providers: { dc1: { type: openstack, cloud: test } }
+    await cloud.writeFleet(
+      `providers: { dc1: { type: openstack, cloud: test } }
 instances:
   - { provider: dc1, name: nowhere-1, spec: { metadata: { role: db } } }
-`, "broken.yaml");
+`,
+      "broken.yaml",
+    );
     const before = mutatingRequests(cloud.emulator);
     const run = await cloud.reform(["drift", "-c", "broken.yaml"]);
     expect(run.code).toBe(1);
@@ -158,14 +190,20 @@ describe("reform drift on configuration changes not applied yet", () => {
     const run = await cloud.reform(["drift", "-c", "fleet.yaml", "--output", "json"]);
     expect(mutatingRequests(cloud.emulator)).toBe(before);
     expect(run.code).toBe(3);
-    const doc = JSON.parse(run.stdout) as { summary: Record<string, number>; servers: { address: string; status: string; fields: { path: string }[] }[] };
+    const doc = JSON.parse(run.stdout) as {
+      summary: Record<string, number>;
+      servers: { address: string; status: string; fields: { path: string }[] }[];
+    };
     expect(doc.summary).toEqual({ drift: 0, unapplied: 2, "in-sync": 0, unknown: 1 });
     expect(doc.servers.find((s) => s.address === "dc1/web-1")?.fields.map((f) => f.path)).toEqual(["metadata.role"]);
   });
 
   it("reports drift when a server also moved away from what was applied (exit 2)", async () => {
     const token = await tokenFor(cloud.emulator, "admin", ADMIN_PASSWORD);
-    const reply = await nova(cloud.emulator, token)(`/servers/${serverByName(cloud.emulator, "web-2").id}/metadata`, { method: "POST", body: { metadata: { monitoring: "off" } } });
+    const reply = await nova(cloud.emulator, token)(`/servers/${serverByName(cloud.emulator, "web-2").id}/metadata`, {
+      method: "POST",
+      body: { metadata: { monitoring: "off" } },
+    });
     expect(reply.status).toBe(200);
     const run = await cloud.reform(["drift", "-c", "fleet.yaml"]);
     expect(run.code).toBe(2);

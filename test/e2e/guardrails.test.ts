@@ -35,7 +35,8 @@ describe("guardrails refuse before anything runs", { timeout: 180_000 }, () => {
   let cloud: TestCloud;
   /** Mutating actions the emulator accepted so far: a refused plan must leave this unchanged. */
   const accepted = () => cloud.emulator.stats.actions.filter((a) => a.action !== "create").length;
-  const imageOf = (name: string) => cloud.emulator.snapshot().openstack.images.find((i) => i.id === serverByName(cloud.emulator, name).imageId)?.name;
+  const imageOf = (name: string) =>
+    cloud.emulator.snapshot().openstack.images.find((i) => i.id === serverByName(cloud.emulator, name).imageId)?.name;
 
   beforeAll(async () => {
     cloud = await startTestCloud(WORLD);
@@ -57,19 +58,27 @@ instances:
     const text = await cloud.reform(["plan", "-c", "limit.yaml"]);
     expect(text.code).toBe(1);
     const servers = "dc1/db-1, dc1/web-1, dc1/web-2, dc1/web-3";
-    expect(text.stderr).toBe(`Error: the plan reprovisions 4 servers, over the limit of 2 (limits.reprovision): ${servers}; nothing was changed\n`);
-    expect(text.stdout).toContain(`Refused: the plan reprovisions 4 servers, over the limit of 2 (limits.reprovision): ${servers}.`);
+    expect(text.stderr).toBe(
+      `Error: the plan reprovisions 4 servers, over the limit of 2 (limits.reprovision): ${servers}; nothing was changed\n`,
+    );
+    expect(text.stdout).toContain(
+      `Refused: the plan reprovisions 4 servers, over the limit of 2 (limits.reprovision): ${servers}.`,
+    );
     const json = await cloud.reform(["plan", "-c", "limit.yaml", "--output", "json"]);
     expect(json.code).toBe(1);
     const doc = JSON.parse(json.stdout) as PlanJson;
     expect(doc.applyable).toBe(false);
     expect(doc.limits).toEqual({ reprovision: { limit: 2, source: "fleet file", max: 2, count: 4 } });
-    expect(doc.changes.map((c) => [c.action, c.blocked?.by])).toEqual(SERVERS.map(() => ["rebuild", "limits.reprovision"]));
+    expect(doc.changes.map((c) => [c.action, c.blocked?.by])).toEqual(
+      SERVERS.map(() => ["rebuild", "limits.reprovision"]),
+    );
     // A percentage is of the targeted servers: 50% of 4 is 2; with one server targeted it is 0.
     const percent = await cloud.reform(["plan", "-c", "percent.yaml"]);
     expect(percent.stderr).toContain("over the limit of 50% of the targeted servers = 2 (limits.reprovision)");
     const one = await cloud.reform(["plan", "-c", "percent.yaml", "--target", "dc1/web-1"]);
-    expect(one.stderr).toContain("the plan reprovisions 1 server, over the limit of 50% of the targeted servers = 0 (limits.reprovision): dc1/web-1;");
+    expect(one.stderr).toContain(
+      "the plan reprovisions 1 server, over the limit of 50% of the targeted servers = 0 (limits.reprovision): dc1/web-1;",
+    );
   });
 
   it("apply refuses the same plan, and apply PLANFILE checks the saved plan's limit again, even when its applyable was edited", async () => {
@@ -83,23 +92,41 @@ instances:
     await writeFile(path, JSON.stringify({ ...saved, applyable: true }));
     const replay = await cloud.reform(["apply", "limit.plan.json"]);
     expect(replay.code).toBe(1);
-    const refusal = "Error: the plan reprovisions 4 servers, over the limit of 2 (limits.reprovision): dc1/db-1, dc1/web-1, dc1/web-2, dc1/web-3; nothing was changed\n";
+    const refusal =
+      "Error: the plan reprovisions 4 servers, over the limit of 2 (limits.reprovision): dc1/db-1, dc1/web-1, dc1/web-2, dc1/web-3; nothing was changed\n";
     expect(replay.stderr).toBe(refusal);
     // Without its record of the limit, the saved plan is measured against the fleet file's.
     const { limits: _dropped, ...unrecorded } = saved;
-    await writeFile(path, JSON.stringify({ ...unrecorded, applyable: true, changes: (saved["changes"] as { blocked?: unknown }[]).map(({ blocked: _b, ...c }) => c) }));
+    await writeFile(
+      path,
+      JSON.stringify({
+        ...unrecorded,
+        applyable: true,
+        changes: (saved["changes"] as { blocked?: unknown }[]).map(({ blocked: _b, ...c }) => c),
+      }),
+    );
     const bare = await cloud.reform(["apply", "limit.plan.json"]);
     expect([bare.code, bare.stderr]).toEqual([1, refusal]);
     expect(accepted()).toBe(before);
   });
 
   it("--max-reprovisions overrides the file, is recorded in the saved plan, and overrides it again at apply PLANFILE", async () => {
-    const raised = await cloud.reform(["plan", "-c", "limit.yaml", "--max-reprovisions", "4", "-out", "raised.plan.json"]);
+    const raised = await cloud.reform([
+      "plan",
+      "-c",
+      "limit.yaml",
+      "--max-reprovisions",
+      "4",
+      "-out",
+      "raised.plan.json",
+    ]);
     expect(raised.code).toBe(0);
     const doc = JSON.parse(await readFile(join(cloud.dir, "raised.plan.json"), "utf8")) as PlanJson;
     expect(doc.limits).toEqual({ reprovision: { limit: 4, source: "--max-reprovisions", max: 4, count: 4 } });
     expect(doc.applyable).toBe(true);
-    expect((await cloud.reform(["show", "raised.plan.json", "-v"])).stdout).toContain("considered: reboot (reboot): cannot carry the image");
+    expect((await cloud.reform(["show", "raised.plan.json", "-v"])).stdout).toContain(
+      "considered: reboot (reboot): cannot carry the image",
+    );
     const before = accepted();
     const lowered = await cloud.reform(["apply", "raised.plan.json", "--max-reprovisions", "3"]);
     expect(lowered.code).toBe(1);
@@ -121,7 +148,9 @@ instances:
     expect(run.stdout).toMatch(/# dc1\/web-1 will be rebuilt in place/);
     expect(run.stdout).toMatch(/Plan: 1 rebuild, 3 error\./);
     // -v explains every planned server: what cheaper actions were considered and why not.
-    expect(run.stdout).toContain("considered: rebuild with the same image (reprovision): keeps the image, and the image changes");
+    expect(run.stdout).toContain(
+      "considered: rebuild with the same image (reprovision): keeps the image, and the image changes",
+    );
     expect(run.stdout).toContain("considered: update-metadata (none): cannot carry the image");
     expect((await cloud.reform(["plan", "-c", "policy.yaml"])).stdout).not.toContain("considered:");
     const doc = JSON.parse((await cloud.reform(["plan", "-c", "policy.yaml", "--output", "json"])).stdout) as PlanJson;
@@ -131,7 +160,11 @@ instances:
       ["dc1/web-2", "error", "maxDisruption", 0],
       ["dc1/web-3", "error", "maxDisruption", 0],
     ]);
-    expect(doc.changes[1]?.considered.map((c) => c.action)).toEqual(["update-metadata", "reboot", "rebuild with the same image"]);
+    expect(doc.changes[1]?.considered.map((c) => c.action)).toEqual([
+      "update-metadata",
+      "reboot",
+      "rebuild with the same image",
+    ]);
     const markdown = await cloud.reform(["plan", "-c", "policy.yaml", "--output", "markdown"]);
     expect(markdown.stdout).toContain("**Blocked by `protect`:** dc1/db-1: image needs rebuild");
     expect(markdown.stdout).toContain("- `reboot` (reboot): cannot carry the image");

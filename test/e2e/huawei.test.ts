@@ -13,7 +13,13 @@ const PROJECT = "0123456789abcdef0123456789abcdef";
 const SECRET_KEY = "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc";
 const SECURITY_TOKEN = "Temp-Security-T0ken-Kn0wn-4e1a";
 const ROOT_PASSWORD = "Hw-R00t-Pa55-Kn0wn-8c2f";
-const ENV = { HW_ACCESS_KEY: "QTWAOYTTINDUT2QVKYUC", HW_SECRET_KEY: SECRET_KEY, HW_SECURITY_TOKEN: SECURITY_TOKEN, HW_USER_ID: "7e25b1da389f4697a79df3a0e5bd494e", HW_ROOT_PASSWORD: ROOT_PASSWORD };
+const ENV = {
+  HW_ACCESS_KEY: "QTWAOYTTINDUT2QVKYUC",
+  HW_SECRET_KEY: SECRET_KEY,
+  HW_SECURITY_TOKEN: SECURITY_TOKEN,
+  HW_USER_ID: "7e25b1da389f4697a79df3a0e5bd494e",
+  HW_ROOT_PASSWORD: ROOT_PASSWORD,
+};
 const SECRETS = [SECRET_KEY, SECURITY_TOKEN, ROOT_PASSWORD];
 // Each test runs the CLI several times as child processes: generous limits for a loaded machine (no test sleeps).
 
@@ -53,7 +59,14 @@ instances:
 ${instances}`;
 }
 
-type HwServer = { name: string; status: string; imageId: string; keyName: string | null; metadata: Record<string, string>; userData: string | null };
+type HwServer = {
+  name: string;
+  status: string;
+  imageId: string;
+  keyName: string | null;
+  metadata: Record<string, string>;
+  userData: string | null;
+};
 
 describe("huaweicloud end to end", { timeout: 120_000 }, () => {
   let cloud: TestCloud;
@@ -64,11 +77,14 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
     return result;
   };
   const server = (name: string): HwServer => {
-    const found = (cloud.emulator.snapshot().huaweicloud?.servers as HwServer[] | undefined)?.find((s) => s.name === name);
+    const found = (cloud.emulator.snapshot().huaweicloud?.servers as HwServer[] | undefined)?.find(
+      (s) => s.name === name,
+    );
     if (!found) throw new Error(`no server ${name}`);
     return found;
   };
-  const actionsOf = (name: string) => cloud.emulator.stats.actions.filter((a) => a.serverName === name).map((a) => a.action);
+  const actionsOf = (name: string) =>
+    cloud.emulator.stats.actions.filter((a) => a.serverName === name).map((a) => a.action);
   /** Applies the fleet, expects every server converged, then a re-plan with no changes. */
   const applyAndReplan = async (): Promise<CliRun> => {
     const applied = await run(["apply", "--auto-approve"]);
@@ -82,30 +98,50 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
   };
 
   beforeAll(async () => {
-    cloud = await startTestCloud(WORLD, { timings: { reinstall: 150, reboot: 60, stop: 40, start: 40, rebuild: 120, build: 40 } });
+    cloud = await startTestCloud(WORLD, {
+      timings: { reinstall: 150, reboot: 60, stop: 40, start: 40, rebuild: 120, build: 40 },
+    });
   });
   afterAll(async () => cloud.close());
 
   it("changes the OS: v2 changeos for a Cloud-Init image, v1 for an image without; re-plan is empty", async () => {
-    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: cos-1, spec: { image: { name: euler-2 } } }\n  - { provider: hw, name: cos-v1, spec: { image: { name: legacy-2 } } }\n`));
+    await cloud.writeFleet(
+      fleet(
+        cloud,
+        `  - { provider: hw, name: cos-1, spec: { image: { name: euler-2 } } }\n  - { provider: hw, name: cos-v1, spec: { image: { name: legacy-2 } } }\n`,
+      ),
+    );
     const plan = await run(["plan", "--detailed-exitcode"]);
     expect(plan.code).toBe(2);
     expect(plan.stdout).toMatch(/hw\/cos-1[\s\S]*changeos/);
     const reasons = plan.stdout.replace(/\s+/g, " ");
-    expect(reasons).toContain("changeos through the v2 API: image euler-2 has __support_cloudinit: true (Cloud-Init: user_data is carried)");
-    expect(reasons).toContain("changeos through the v1 API: image legacy-2 has __support_cloudinit: false (no Cloud-Init: user_data cannot be sent)");
+    expect(reasons).toContain(
+      "changeos through the v2 API: image euler-2 has __support_cloudinit: true (Cloud-Init: user_data is carried)",
+    );
+    expect(reasons).toContain(
+      "changeos through the v1 API: image legacy-2 has __support_cloudinit: false (no Cloud-Init: user_data cannot be sent)",
+    );
     await applyAndReplan();
     expect(actionsOf("cos-1")).toEqual(["v2 changeOS withStopServer"]);
     // The cloud starts a server it reprovisions; reform stops it again, as it was (and is meant to stay) stopped.
     expect(actionsOf("cos-v1")).toEqual(["v1 changeOS", "stopServer"]);
     expect(server("cos-v1")).toMatchObject({ imageId: "11111111-0000-4000-8000-000000000005", status: "SHUTOFF" });
-    expect(server("cos-1")).toMatchObject({ imageId: "11111111-0000-4000-8000-000000000002", status: "ACTIVE", keyName: "ops-2025" });
+    expect(server("cos-1")).toMatchObject({
+      imageId: "11111111-0000-4000-8000-000000000002",
+      status: "ACTIVE",
+      keyName: "ops-2025",
+    });
     expect(server("cos-1").metadata).toMatchObject({ role: "web", image_name: "euler-2" });
   });
 
   it("reinstalls a running server with a new key pair and user_data (v2, withStopServer); a stopped one without; re-plan is empty", async () => {
     const userData = "#cloud-config\\nruncmd: [echo hi]\\n";
-    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: ri-1, spec: { keyPair: ops-2026, userData: { inline: "${userData}" } } }\n  - { provider: hw, name: ri-off, spec: { keyPair: ops-2026 } }\n`));
+    await cloud.writeFleet(
+      fleet(
+        cloud,
+        `  - { provider: hw, name: ri-1, spec: { keyPair: ops-2026, userData: { inline: "${userData}" } } }\n  - { provider: hw, name: ri-off, spec: { keyPair: ops-2026 } }\n`,
+      ),
+    );
     const plan = await run(["plan"]);
     expect(plan.stdout).toMatch(/hw\/ri-1[\s\S]*reinstall/);
     // The images are not managed here: the plan reads the servers' current images to choose the API.
@@ -116,24 +152,37 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
     expect(actionsOf("ri-1")).toEqual(["v2 reinstallServer withStopServer"]);
     expect(actionsOf("ri-off")).toEqual(["v1 reinstallServer", "stopServer"]);
     const ri1 = server("ri-1");
-    expect(ri1).toMatchObject({ keyName: "ops-2026", status: "ACTIVE", imageId: "11111111-0000-4000-8000-000000000001" });
+    expect(ri1).toMatchObject({
+      keyName: "ops-2026",
+      status: "ACTIVE",
+      imageId: "11111111-0000-4000-8000-000000000001",
+    });
     expect(Buffer.from(ri1.userData ?? "", "base64").toString("utf8")).toBe("#cloud-config\nruncmd: [echo hi]\n");
     expect(ri1.metadata["reform.user_data.sha256"]).toMatch(/^[0-9a-f]{64}$/);
     expect(server("ri-off").keyName).toBe("ops-2026");
   });
 
   it("refuses at plan time a user_data change on an image without Cloud-Init (v1 cannot carry it), naming the API", async () => {
-    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: ri-off, spec: { userData: { inline: "#cloud-config\\n" } } }\n`));
+    await cloud.writeFleet(
+      fleet(cloud, `  - { provider: hw, name: ri-off, spec: { userData: { inline: "#cloud-config\\n" } } }\n`),
+    );
     const plan = await run(["plan"]);
     expect(plan.stdout).toMatch(/hw\/ri-off[\s\S]*unsupported/);
-    expect(plan.stdout.replace(/\s+/g, " ")).toContain("user_data cannot change in place: the reinstall goes through the v1 API, which cannot set user_data: image legacy-1 has __support_cloudinit: false");
+    expect(plan.stdout.replace(/\s+/g, " ")).toContain(
+      "user_data cannot change in place: the reinstall goes through the v1 API, which cannot set user_data: image legacy-1 has __support_cloudinit: false",
+    );
     const before = actionsOf("ri-off");
     await run(["apply", "--auto-approve"]);
     expect(actionsOf("ri-off")).toEqual(before);
   });
 
   it("reinstalls a server without a key pair with the admin password from the environment", async () => {
-    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: pw-1, spec: { userData: { inline: "#cloud-config\\n", sensitive: true }, password: { env: HW_ROOT_PASSWORD } } }\n`));
+    await cloud.writeFleet(
+      fleet(
+        cloud,
+        `  - { provider: hw, name: pw-1, spec: { userData: { inline: "#cloud-config\\n", sensitive: true }, password: { env: HW_ROOT_PASSWORD } } }\n`,
+      ),
+    );
     const applied = await run(["apply", "--auto-approve", "--debug"]);
     expect(applied.stdout).toContain("0 failed");
     expect(applied.stderr).toMatch(/POST \S+\/v2\/\S+\/reinstallos 200/);
@@ -143,7 +192,9 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
   });
 
   it("reboots when the token changes: a batch reboot job, nothing reprovisioned", async () => {
-    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: rb-1, spec: { reboot: { token: "t1", type: HARD } } }\n`));
+    await cloud.writeFleet(
+      fleet(cloud, `  - { provider: hw, name: rb-1, spec: { reboot: { token: "t1", type: HARD } } }\n`),
+    );
     const plan = await run(["plan"]);
     expect(plan.stdout).toMatch(/hw\/rb-1[\s\S]*reboot/);
     await applyAndReplan();
@@ -152,21 +203,32 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
   });
 
   it("changes metadata only with the metadata API: no reinstall, no downtime; Huawei's system keys are not drift", async () => {
-    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: md-1, spec: { metadata: { role: db, tier: gold } } }\n`));
+    await cloud.writeFleet(
+      fleet(cloud, `  - { provider: hw, name: md-1, spec: { metadata: { role: db, tier: gold } } }\n`),
+    );
     const plan = await run(["plan"]);
     expect(plan.stdout).toMatch(/hw\/md-1[\s\S]*update-metadata/);
     expect(plan.stdout).not.toMatch(/image_name|metering|virtual_env_type/);
     await applyAndReplan();
     expect(actionsOf("md-1")).toEqual([]);
-    expect(server("md-1").metadata).toMatchObject({ role: "db", tier: "gold", image_name: "euler-1", virtual_env_type: "FusionCompute" });
+    expect(server("md-1").metadata).toMatchObject({
+      role: "db",
+      tier: "gold",
+      image_name: "euler-1",
+      virtual_env_type: "FusionCompute",
+    });
   });
 
   it("a failed withStopServer changeos job: reported with its fail_reason, and the server, running before, is started again", async () => {
     await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: bad-1, spec: { image: { name: broken } } }\n`));
     const applied = await run(["apply", "--auto-approve"]);
     expect(applied.code).toBe(1);
-    expect(applied.stdout + applied.stderr).toMatch(/job [0-9a-f]+ failed: Ecs\.0032 the image's system disk is larger than the flavor allows; the server, running before and stopped by the failed sequence, was started again/);
-    expect(applied.stdout).toMatch(/hw\/bad-1: changeos failed with the server stopped; it was running before: starting it again/);
+    expect(applied.stdout + applied.stderr).toMatch(
+      /job [0-9a-f]+ failed: Ecs\.0032 the image's system disk is larger than the flavor allows; the server, running before and stopped by the failed sequence, was started again/,
+    );
+    expect(applied.stdout).toMatch(
+      /hw\/bad-1: changeos failed with the server stopped; it was running before: starting it again/,
+    );
     // the cloud stopped it for the job (withStopServer) and the failed job left it SHUTOFF; apply started it
     expect(actionsOf("bad-1")).toEqual(["v2 changeOS withStopServer", "startServer"]);
     expect(server("bad-1").status).toBe("ACTIVE");
@@ -176,20 +238,30 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
     await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: fj-1, spec: { keyPair: ops-2026 } }\n`));
     const applied = await run(["apply", "--auto-approve", "--output", "json"]);
     expect(applied.code).toBe(1);
-    const report = JSON.parse(applied.stdout) as { results: { result: { type: string; step?: string; why: string; restart?: { outcome: string; why?: string } } }[] };
+    const report = JSON.parse(applied.stdout) as {
+      results: { result: { type: string; step?: string; why: string; restart?: { outcome: string; why?: string } } }[];
+    };
     const result = report.results[0]?.result;
     expect(result).toMatchObject({ type: "failed", step: "reinstall", restart: { outcome: "failed" } });
-    expect(result?.restart?.why).toMatch(/start failed: job [0-9a-f]+ failed \(1 of 1 sub-jobs failed\): Ecs\.0000 the host ran out of capacity/);
-    expect(result?.why).toMatch(/reinstall failed: job [0-9a-f]+ failed: Ecs\.0000 the host ran out of capacity; the server, running before, is left stopped: starting it again failed too: start failed/);
+    expect(result?.restart?.why).toMatch(
+      /start failed: job [0-9a-f]+ failed \(1 of 1 sub-jobs failed\): Ecs\.0000 the host ran out of capacity/,
+    );
+    expect(result?.why).toMatch(
+      /reinstall failed: job [0-9a-f]+ failed: Ecs\.0000 the host ran out of capacity; the server, running before, is left stopped: starting it again failed too: start failed/,
+    );
     expect(actionsOf("fj-1")).toEqual(["v2 reinstallServer withStopServer", "startServer"]);
     expect(server("fj-1").status).toBe("SHUTOFF");
   });
 
   it("reports a failed sub-job of a batch reboot with its fail_reason", async () => {
-    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: sub-1, spec: { reboot: { token: "t1", type: SOFT } } }\n`));
+    await cloud.writeFleet(
+      fleet(cloud, `  - { provider: hw, name: sub-1, spec: { reboot: { token: "t1", type: SOFT } } }\n`),
+    );
     const applied = await run(["apply", "--auto-approve"]);
     expect(applied.code).toBe(1);
-    expect(applied.stdout + applied.stderr).toMatch(/job [0-9a-f]+ failed \(1 of 1 sub-jobs failed\): Ecs\.0000 the hypervisor did not answer the reboot/);
+    expect(applied.stdout + applied.stderr).toMatch(
+      /job [0-9a-f]+ failed \(1 of 1 sub-jobs failed\): Ecs\.0000 the hypervisor did not answer the reboot/,
+    );
   });
 
   it("waits out a busy server (400 Ecs.0100), then reinstalls it; re-plan is empty", async () => {
@@ -208,13 +280,20 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
     await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: err-1, spec: { keyPair: ops-2026 } }\n`));
     const plan = await run(["plan"]);
     expect(plan.stdout).toMatch(/hw\/err-1 cannot be changed in place \(UNSUPPORTED\)/);
-    expect(plan.stdout.replace(/\s+/g, " ")).toContain("server is in ERROR (fault: disk attach failed) and the cloud cannot rebuild it");
+    expect(plan.stdout.replace(/\s+/g, " ")).toContain(
+      "server is in ERROR (fault: disk attach failed) and the cloud cannot rebuild it",
+    );
     await run(["apply", "--auto-approve"]);
     expect(actionsOf("err-1")).toEqual([]);
   });
 
   it("uses the native v2.1 rebuild where the provider declares it (imageChange: rebuild); re-plan is empty", async () => {
-    await cloud.writeFleet(fleet(cloud, `  - { provider: hwn, name: nat-1, spec: { image: { name: euler-2 }, metadata: { role: native } } }\n`));
+    await cloud.writeFleet(
+      fleet(
+        cloud,
+        `  - { provider: hwn, name: nat-1, spec: { image: { name: euler-2 }, metadata: { role: native } } }\n`,
+      ),
+    );
     const plan = await run(["plan"]);
     expect(plan.stdout).toMatch(/hwn\/nat-1[\s\S]*rebuild/);
     await applyAndReplan();
@@ -225,7 +304,8 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
 
   it("plans with no project id configured (HW_PROJECT_ID unset): asks IAM once for the region's project; an unknown region is refused by name", async () => {
     const endpoint = cloud.emulator.urls.huaweicloud;
-    const text = (region: string) => `providers:\n  hw: { type: huaweicloud, region: ${region}, endpoint: "${endpoint}" }\ninstances:\n  - { provider: hw, name: md-1, spec: { metadata: { role: db, tier: platinum } } }\n`;
+    const text = (region: string) =>
+      `providers:\n  hw: { type: huaweicloud, region: ${region}, endpoint: "${endpoint}" }\ninstances:\n  - { provider: hw, name: md-1, spec: { metadata: { role: db, tier: platinum } } }\n`;
     expect(ENV).not.toHaveProperty("HW_PROJECT_ID");
     await cloud.writeFleet(text("ap-southeast-1"));
     const plan = await run(["plan", "--detailed-exitcode", "--debug"]);
@@ -233,13 +313,17 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
     expect(plan.code).toBe(2);
     const calls = plan.stderr.split("\n").filter((line) => line.startsWith("[debug] "));
     // The lookup comes first and once; the ECS and IMS calls after it carry the project it found.
-    expect(calls.filter((line) => line.includes("/v3/projects"))).toEqual([expect.stringMatching(/^\[debug\] GET http:\S+\/v3\/projects\?name=ap-southeast-1 200 /)]);
+    expect(calls.filter((line) => line.includes("/v3/projects"))).toEqual([
+      expect.stringMatching(/^\[debug\] GET http:\S+\/v3\/projects\?name=ap-southeast-1 200 /),
+    ]);
     expect(calls[0]).toContain("/v3/projects");
     expect(calls.some((line) => line.includes(`/v1/${PROJECT}/cloudservers/detail`) && / 200 /.test(line))).toBe(true);
     await cloud.writeFleet(text("cn-north-4"));
     const refused = await run(["plan"]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("provider hw (huaweicloud): IAM lists no project for region cn-north-4, so the project id is unknown: set projectId in the provider or HW_PROJECT_ID");
+    expect(refused.stderr).toContain(
+      "provider hw (huaweicloud): IAM lists no project for region cn-north-4, so the project id is unknown: set projectId in the provider or HW_PROJECT_ID",
+    );
     // Left for the tests after this one (the secret scan then covers the lookup too).
     await cloud.writeFleet(text("ap-southeast-1"));
   });
@@ -254,7 +338,10 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
     expect(plan.stderr).not.toContain("wrong-secret");
     const unsigned = await fetch(`${cloud.emulator.urls.huaweicloud}/v1/${PROJECT}/cloudservers/detail`);
     expect(unsigned.status).toBe(401);
-    expect(await unsigned.json()).toMatchObject({ error_code: "APIGW.0301", error_msg: expect.stringContaining("Authorization") });
+    expect(await unsigned.json()).toMatchObject({
+      error_code: "APIGW.0301",
+      error_msg: expect.stringContaining("Authorization"),
+    });
   });
 
   it("refuses a key with a non-ASCII character (a copied `AK…` placeholder) before any request, naming the provider and the variable", async () => {
@@ -277,19 +364,32 @@ describe("huaweicloud end to end", { timeout: 120_000 }, () => {
     const contents = await Promise.all(files.map((f) => readFile(join(cloud.dir, f), "utf8").catch(() => "")));
     const texts = [...outputs, ...contents];
     expect(texts.join("").length).toBeGreaterThan(1000);
-    expect(SECRETS.flatMap((secret) => texts.filter((t) => t.includes(secret)).map((t) => `${secret} in: ${t.slice(0, 120)}`))).toEqual([]);
+    expect(
+      SECRETS.flatMap((secret) =>
+        texts.filter((t) => t.includes(secret)).map((t) => `${secret} in: ${t.slice(0, 120)}`),
+      ),
+    ).toEqual([]);
   });
 });
 
 describe("huaweicloud under throttling (429 APIGW.0308)", { timeout: 120_000 }, () => {
   let cloud: TestCloud;
   beforeAll(async () => {
-    cloud = await startTestCloud(WORLD, { timings: { reinstall: 150, reboot: 60, stop: 40, start: 40, rebuild: 120, build: 40 }, faults: { rate429: 0.25, retryAfterSeconds: 0 }, seed: 7 });
+    cloud = await startTestCloud(WORLD, {
+      timings: { reinstall: 150, reboot: 60, stop: 40, start: 40, rebuild: 120, build: 40 },
+      faults: { rate429: 0.25, retryAfterSeconds: 0 },
+      seed: 7,
+    });
   });
   afterAll(async () => cloud.close());
 
   it("backs off and completes a plan and an apply", async () => {
-    await cloud.writeFleet(fleet(cloud, `  - { provider: hw, name: md-1, spec: { metadata: { tier: silver } } }\n  - { provider: hw, name: rb-1, spec: { reboot: { token: "t9", type: SOFT } } }\n`));
+    await cloud.writeFleet(
+      fleet(
+        cloud,
+        `  - { provider: hw, name: md-1, spec: { metadata: { tier: silver } } }\n  - { provider: hw, name: rb-1, spec: { reboot: { token: "t9", type: SOFT } } }\n`,
+      ),
+    );
     const applied = await cloud.reform(["apply", "--auto-approve"], ENV);
     expect(applied.stdout).toContain("0 failed");
     expect(applied.code).toBe(0);
@@ -303,14 +403,25 @@ describe("reform sim with the quickstart world", { timeout: 120_000 }, () => {
   it("prints the huaweicloud-ecs URL; a huaweicloud provider pointed at it plans and applies a changeos of the world's Huawei server", async () => {
     const dir = await mkdtemp(join(tmpdir(), "reform-hw-sim-"));
     const world = resolve(import.meta.dirname, "../../examples/quickstart-world.yaml");
-    const child = spawn(process.execPath, [resolve(import.meta.dirname, "../../bin/reform.js"), "sim", "--world", world, "--port", "0"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [resolve(import.meta.dirname, "../../bin/reform.js"), "sim", "--world", world, "--port", "0"],
+      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+    );
     try {
       let printed = "";
       while (!/huaweicloud-ecs \S+\n/.test(printed)) printed += String((await once(child.stdout, "data"))[0]);
       const url = /huaweicloud-ecs (\S+)\n/.exec(printed)?.[1] ?? "";
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/huaweicloud$/);
-      const env = { HW_ACCESS_KEY: "QUICKSTARTACCESSKEY1", HW_SECRET_KEY: "quickstart-emulator-only-secret", HW_USER_ID: "7e25b1da389f4697a79df3a0e5bd494e" };
-      await writeFile(join(dir, "fleet.yaml"), `providers:\n  hw: { type: huaweicloud, region: r, projectId: "${PROJECT}", endpoint: "${url}", pollIntervalMs: 100 }\ninstances:\n  - { provider: hw, name: hw-web-1, spec: { image: { name: euler-2.12 }, keyPair: ops-2026 } }\n`);
+      const env = {
+        HW_ACCESS_KEY: "QUICKSTARTACCESSKEY1",
+        HW_SECRET_KEY: "quickstart-emulator-only-secret",
+        HW_USER_ID: "7e25b1da389f4697a79df3a0e5bd494e",
+      };
+      await writeFile(
+        join(dir, "fleet.yaml"),
+        `providers:\n  hw: { type: huaweicloud, region: r, projectId: "${PROJECT}", endpoint: "${url}", pollIntervalMs: 100 }\ninstances:\n  - { provider: hw, name: hw-web-1, spec: { image: { name: euler-2.12 }, keyPair: ops-2026 } }\n`,
+      );
       const plan = await runCli(["plan", "--detailed-exitcode"], { cwd: dir, env });
       expect(plan.stdout).toMatch(/hw\/hw-web-1[\s\S]*changeos/);
       expect(plan.code).toBe(2);
@@ -327,18 +438,28 @@ describe("reform sim with the quickstart world", { timeout: 120_000 }, () => {
 
 describe("examples/huaweicloud.yaml", { timeout: 120_000 }, () => {
   // The servers and keys of the world shipped beside it (examples/worlds/huaweicloud.yaml), as docs/clouds-huaweicloud.md runs it.
-  const env = { HW_ACCESS_KEY: "HWEXAMPLEACCESSKEY01", HW_SECRET_KEY: "hw-example-emulator-only-secret", HW_USER_ID: "7e25b1da389f4697a79df3a0e5bd494e", HW_ROOT_PASSWORD: ROOT_PASSWORD };
+  const env = {
+    HW_ACCESS_KEY: "HWEXAMPLEACCESSKEY01",
+    HW_SECRET_KEY: "hw-example-emulator-only-secret",
+    HW_USER_ID: "7e25b1da389f4697a79df3a0e5bd494e",
+    HW_ROOT_PASSWORD: ROOT_PASSWORD,
+  };
   let cloud: TestCloud;
   beforeAll(async () => {
     const world = await readFile(resolve(import.meta.dirname, "../../examples/worlds/huaweicloud.yaml"), "utf8");
-    cloud = await startTestCloud(world, { timings: { reinstall: 150, reboot: 60, stop: 40, start: 40, rebuild: 120, build: 40 } });
+    cloud = await startTestCloud(world, {
+      timings: { reinstall: 150, reboot: 60, stop: 40, start: 40, rebuild: 120, build: 40 },
+    });
   });
   afterAll(async () => cloud.close());
 
   it("plans, applies and converges against the emulator (only the endpoint changed)", async () => {
     const examples = resolve(import.meta.dirname, "../../examples");
     const text = await readFile(join(examples, "huaweicloud.yaml"), "utf8");
-    const pointed = text.replace(/# endpoint: "[^"]*"[^\n]*/, `endpoint: "${cloud.emulator.urls.huaweicloud}"\n    pollIntervalMs: 30`);
+    const pointed = text.replace(
+      /# endpoint: "[^"]*"[^\n]*/,
+      `endpoint: "${cloud.emulator.urls.huaweicloud}"\n    pollIntervalMs: 30`,
+    );
     expect(pointed).not.toBe(text);
     await writeFile(join(cloud.dir, "web.yaml"), await readFile(join(examples, "cloud-init/web.yaml"), "utf8"));
     await cloud.writeFleet(pointed.replace("cloud-init/web.yaml", "web.yaml"));
@@ -349,7 +470,13 @@ describe("examples/huaweicloud.yaml", { timeout: 120_000 }, () => {
     expect(applied.stdout).toContain("0 failed");
     expect(applied.code).toBe(0);
     const actions = cloud.emulator.stats.actions.map((a) => `${a.serverName}: ${a.action}`).sort();
-    expect(actions).toEqual(["db-1: rebootServer", "kiosk-1: v2 reinstallServer withStopServer adminpass", "legacy-1: v1 reinstallServer withStopServer", "web-1: v2 changeOS withStopServer", "web-2: v2 changeOS withStopServer"]);
+    expect(actions).toEqual([
+      "db-1: rebootServer",
+      "kiosk-1: v2 reinstallServer withStopServer adminpass",
+      "legacy-1: v1 reinstallServer withStopServer",
+      "web-1: v2 changeOS withStopServer",
+      "web-2: v2 changeOS withStopServer",
+    ]);
     const again = await cloud.reform(["plan", "--detailed-exitcode"], env);
     expect(again.code).toBe(0);
   });

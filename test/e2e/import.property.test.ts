@@ -22,20 +22,55 @@ import { ADMIN_PASSWORD } from "../support/cloud.js";
 
 type Cloud = "openstack" | "huaweicloud" | "jdcloud";
 
-const HW = { projectId: "0123456789abcdef0123456789abcdef", userId: "7e25b1da389f4697a79df3a0e5bd494e", accessKey: "QTWAOYTTINDUT2QVKYUC", secretKey: "Hw-Secret-Key-Known-To-The-Test" };
+const HW = {
+  projectId: "0123456789abcdef0123456789abcdef",
+  userId: "7e25b1da389f4697a79df3a0e5bd494e",
+  accessKey: "QTWAOYTTINDUT2QVKYUC",
+  secretKey: "Hw-Secret-Key-Known-To-The-Test",
+};
 const JD = { accessKey: "JDTESTACCESSKEY0001", secretKey: "Jd-Secret-Key-Known-To-The-Test" };
-const ENV = { HW_ACCESS_KEY: HW.accessKey, HW_SECRET_KEY: HW.secretKey, JDC_ACCESS_KEY: JD.accessKey, JDC_SECRET_KEY: JD.secretKey };
+const ENV = {
+  HW_ACCESS_KEY: HW.accessKey,
+  HW_SECRET_KEY: HW.secretKey,
+  JDC_ACCESS_KEY: JD.accessKey,
+  JDC_SECRET_KEY: JD.secretKey,
+};
 
 /** Names collide on purpose (duplicate servers and images), and some are glob-like. */
-const SERVER_NAMES = ["web-1", "web-2", "web-10", "db-1", "db-2", "api", "web-db", "a*b", "node..1", "twin", "twin", "twin", "twin"];
+const SERVER_NAMES = [
+  "web-1",
+  "web-2",
+  "web-10",
+  "db-1",
+  "db-2",
+  "api",
+  "web-db",
+  "a*b",
+  "node..1",
+  "twin",
+  "twin",
+  "twin",
+  "twin",
+];
 const IMAGE_NAMES = ["ubuntu-22.04", "ubuntu-24.04", "debian-12", "debian-12"];
-const USER_DATA = [null, "#cloud-config\npackages: [nginx]\n", "#!/bin/sh\necho ${env:HOME} $HOME\n", "#!/bin/sh\nprintf '\u001b[1mok'\n", "#cloud-config\npassword: Kn0wn-Pa55w0rd-Pr0p\n", "\n"];
+const USER_DATA = [
+  null,
+  "#cloud-config\npackages: [nginx]\n",
+  "#!/bin/sh\necho ${env:HOME} $HOME\n",
+  "#!/bin/sh\nprintf '\u001b[1mok'\n",
+  "#cloud-config\npassword: Kn0wn-Pa55w0rd-Pr0p\n",
+  "\n",
+];
 const SECRET = "Kn0wn-Pa55w0rd-Pr0p";
 
 const specArb = {
   image: fc.nat({ max: IMAGE_NAMES.length - 1 }),
   keyPair: fc.constantFrom("k1", "k2", null),
-  metadata: fc.dictionary(fc.constantFrom("role", "env", "team", "db_password", "x"), fc.constantFrom("web", "db", "1", "true", "x y", "${env:HOME}", "v".repeat(300)), { maxKeys: 3 }),
+  metadata: fc.dictionary(
+    fc.constantFrom("role", "env", "team", "db_password", "x"),
+    fc.constantFrom("web", "db", "1", "true", "x y", "${env:HOME}", "v".repeat(300)),
+    { maxKeys: 3 },
+  ),
   userData: fc.constantFrom(...USER_DATA),
   status: fc.constantFrom("on", "on", "on", "off", "error"),
   /** Nova only: the server boots from a Cinder volume (its image is read from the volume). */
@@ -46,7 +81,12 @@ const serverArb = fc.record({ name: fc.constantFrom(...SERVER_NAMES), common: fc
 const commonArb = fc.record(specArb);
 // At least one server the file can express (else import refuses to write an empty fleet: tested end to end).
 const worldArb = fc
-  .record({ servers: fc.array(serverArb, { minLength: 1, maxLength: 9 }), common: commonArb, admin: fc.boolean(), cloudInit: fc.boolean() })
+  .record({
+    servers: fc.array(serverArb, { minLength: 1, maxLength: 9 }),
+    common: commonArb,
+    admin: fc.boolean(),
+    cloudInit: fc.boolean(),
+  })
   .map((w) => ({ ...w, servers: w.servers.map((s) => (s.common ? { ...s, ...w.common } : s)) }))
   .filter((w) => w.servers.some((x) => x.status !== "error"));
 type RandomWorld = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
@@ -58,13 +98,20 @@ const STATUS: Record<Cloud, Record<string, string>> = {
 };
 
 function worldYaml(cloud: Cloud, w: RandomWorld): string {
-  const images = IMAGE_NAMES.map((name, i) => ({ name, id: imageId(cloud, i), ...(cloud === "huaweicloud" ? { cloudInit: w.cloudInit || i % 2 === 0 } : {}) }));
+  const images = IMAGE_NAMES.map((name, i) => ({
+    name,
+    id: imageId(cloud, i),
+    ...(cloud === "huaweicloud" ? { cloudInit: w.cloudInit || i % 2 === 0 } : {}),
+  }));
   const servers = w.servers.map((s, i) => ({
     name: s.name,
     id: serverId(cloud, i),
     image: imageId(cloud, s.image),
     keyPair: s.keyPair,
-    metadata: cloud === "jdcloud" ? s.metadata : Object.fromEntries(Object.entries(s.metadata).map(([k, v]) => [k, v.slice(0, 255)])),
+    metadata:
+      cloud === "jdcloud"
+        ? s.metadata
+        : Object.fromEntries(Object.entries(s.metadata).map(([k, v]) => [k, v.slice(0, 255)])),
     ...(s.userData !== null ? { userData: s.userData } : {}),
     status: STATUS[cloud][s.status],
     ...(cloud === "openstack" && s.volume ? { bootFromVolume: true } : {}),
@@ -72,11 +119,47 @@ function worldYaml(cloud: Cloud, w: RandomWorld): string {
   }));
   switch (cloud) {
     case "openstack":
-      return stringify({ openstack: { users: [{ name: "admin", password: ADMIN_PASSWORD, project: "demo", roles: ["admin"] }, { name: "alice", password: "alice-pw", project: "demo" }], images: images.map(({ name, id }) => ({ name, id })), keypairs: [{ name: "k1" }, { name: "k2" }], servers } }, { aliasDuplicateObjects: false });
+      return stringify(
+        {
+          openstack: {
+            users: [
+              { name: "admin", password: ADMIN_PASSWORD, project: "demo", roles: ["admin"] },
+              { name: "alice", password: "alice-pw", project: "demo" },
+            ],
+            images: images.map(({ name, id }) => ({ name, id })),
+            keypairs: [{ name: "k1" }, { name: "k2" }],
+            servers,
+          },
+        },
+        { aliasDuplicateObjects: false },
+      );
     case "huaweicloud":
-      return stringify({ huaweicloud: { projectId: HW.projectId, userId: HW.userId, credentials: [{ accessKey: HW.accessKey, secretKey: HW.secretKey }], images, keypairs: [{ name: "k1" }, { name: "k2" }], servers } }, { aliasDuplicateObjects: false });
+      return stringify(
+        {
+          huaweicloud: {
+            projectId: HW.projectId,
+            userId: HW.userId,
+            credentials: [{ accessKey: HW.accessKey, secretKey: HW.secretKey }],
+            images,
+            keypairs: [{ name: "k1" }, { name: "k2" }],
+            servers,
+          },
+        },
+        { aliasDuplicateObjects: false },
+      );
     case "jdcloud":
-      return stringify({ jdcloud: { region: "cn-north-1", credentials: [JD], images, keypairs: [{ name: "k1" }, { name: "k2" }], instances: servers } }, { aliasDuplicateObjects: false });
+      return stringify(
+        {
+          jdcloud: {
+            region: "cn-north-1",
+            credentials: [JD],
+            images,
+            keypairs: [{ name: "k1" }, { name: "k2" }],
+            instances: servers,
+          },
+        },
+        { aliasDuplicateObjects: false },
+      );
   }
 }
 
@@ -124,16 +207,32 @@ describe("import, then plan, gives no changes (property, on random worlds of eac
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  const deps = (): LoadFleetDeps => ({ readFile: (path) => readFile(path), realPath: realPathOnDisk, env: {}, cwd: dir });
+  const deps = (): LoadFleetDeps => ({
+    readFile: (path) => readFile(path),
+    realPath: realPathOnDisk,
+    env: {},
+    cwd: dir,
+  });
 
   async function roundTrip(cloud: Cloud, w: RandomWorld): Promise<void> {
     const emulator = await startEmulator({ world: parseWorld(worldYaml(cloud, w), "world.yaml") });
     try {
-      const user = (name: string, password: string) => `  ${name}:\n    auth: { auth_url: "${emulator.urls.identity}", username: ${name}, password: ${password}, project_name: demo, user_domain_name: Default, project_domain_name: Default }\n    region_name: RegionOne\n`;
-      await writeFile(join(dir, "clouds.yaml"), `clouds:\n${user("admin", ADMIN_PASSWORD)}${user("alice", "alice-pw")}`);
+      const user = (name: string, password: string) =>
+        `  ${name}:\n    auth: { auth_url: "${emulator.urls.identity}", username: ${name}, password: ${password}, project_name: demo, user_domain_name: Default, project_domain_name: Default }\n    region_name: RegionOne\n`;
+      await writeFile(
+        join(dir, "clouds.yaml"),
+        `clouds:\n${user("admin", ADMIN_PASSWORD)}${user("alice", "alice-pw")}`,
+      );
       const sourceText = providersYaml(cloud, emulator, w.admin);
       const source = await loadFleetText(sourceText, join(dir, "providers.yaml"), deps(), { allowEmpty: true });
-      const runtime = { env: ENV, cwd: dir, homeDir: dir, readFile: (path: string) => readFile(path), clock: systemClock, warn: () => undefined };
+      const runtime = {
+        env: ENV,
+        cwd: dir,
+        homeDir: dir,
+        readFile: (path: string) => readFile(path),
+        clock: systemClock,
+        warn: () => undefined,
+      };
       const adapters = await createAdapters(source, runtime);
       const before = JSON.stringify(emulator.snapshot());
       const signal = new AbortController().signal;
@@ -148,15 +247,26 @@ describe("import, then plan, gives no changes (property, on random worlds of eac
           header: { source: "providers.yaml", check: "reform plan -c fleet.yaml --detailed-exitcode" },
         });
         // Every server the self-check had to leave out would be a case the pure core got wrong.
-        expect(imported.leftOut.filter((s) => s.reason.startsWith("reform would plan")), imported.text).toEqual([]);
-        expect(imported.leftOut.map((s) => s.reason.replace(/ \(.*$/, "")).filter((r) => !r.startsWith("in ERROR"))).toEqual([]);
+        expect(
+          imported.leftOut.filter((s) => s.reason.startsWith("reform would plan")),
+          imported.text,
+        ).toEqual([]);
+        expect(
+          imported.leftOut.map((s) => s.reason.replace(/ \(.*$/, "")).filter((r) => !r.startsWith("in ERROR")),
+        ).toEqual([]);
         expect(imported.text).not.toContain(SECRET);
-        for (const [shape, shows] of Object.entries(SHAPES)) if (shows(imported.text)) seen.set(cloud, (seen.get(cloud) ?? new Set()).add(shape));
+        for (const [shape, shows] of Object.entries(SHAPES))
+          if (shows(imported.text)) seen.set(cloud, (seen.get(cloud) ?? new Set()).add(shape));
         if (imported.text.includes("Nova shows user_data only to admins")) sawHidden = true;
         const fresh = await createAdapters(imported.fleet, runtime);
         try {
           const again = await plan({ fleet: imported.fleet, adapters: fresh, clock: systemClock, signal });
-          expect(again.plan.changes.filter((c) => c.action !== "no-op").map((c) => `${c.address}: ${c.action} ${c.reasons.map((r) => r.message).join("; ")}`), imported.text).toEqual([]);
+          expect(
+            again.plan.changes
+              .filter((c) => c.action !== "no-op")
+              .map((c) => `${c.address}: ${c.action} ${c.reasons.map((r) => r.message).join("; ")}`),
+            imported.text,
+          ).toEqual([]);
           const servers = w.servers.filter((s) => s.status !== "error").length;
           expect(again.plan.changes.length).toBe(servers);
         } finally {
@@ -166,10 +276,13 @@ describe("import, then plan, gives no changes (property, on random worlds of eac
         for (const a of adapters.values()) await a.close();
       }
       expect(JSON.stringify(emulator.snapshot())).toBe(before);
-      const mutations = Object.entries(emulator.stats.byRoute).filter(([route]) => !/^(GET|HEAD) /.test(route) && !route.includes("/auth/tokens"));
+      const mutations = Object.entries(emulator.stats.byRoute).filter(
+        ([route]) => !/^(GET|HEAD) /.test(route) && !route.includes("/auth/tokens"),
+      );
       expect(mutations).toEqual([]);
     } catch (error) {
-      if (error instanceof Error && "message" in error) error.message = `${error.message}\nworld:\n${worldYaml(cloud, w)}`;
+      if (error instanceof Error && "message" in error)
+        error.message = `${error.message}\nworld:\n${worldYaml(cloud, w)}`;
       throw error;
     } finally {
       await emulator.close();
@@ -178,12 +291,19 @@ describe("import, then plan, gives no changes (property, on random worlds of eac
 
   for (const cloud of ["openstack", "huaweicloud", "jdcloud"] as const) {
     it(`holds on ${cloud}`, async () => {
-      await fc.assert(fc.asyncProperty(worldArb, (w) => roundTrip(cloud, w)), { numRuns: 30 });
+      await fc.assert(
+        fc.asyncProperty(worldArb, (w) => roundTrip(cloud, w)),
+        { numRuns: 30 },
+      );
     }, 120_000);
   }
 
   it("the random worlds reached every shape of the output on every cloud (the properties above are not vacuous)", () => {
-    const missing = (["openstack", "huaweicloud", "jdcloud"] as const).flatMap((cloud) => Object.keys(SHAPES).filter((shape) => !seen.get(cloud)?.has(shape)).map((shape) => `${cloud}: ${shape}`));
+    const missing = (["openstack", "huaweicloud", "jdcloud"] as const).flatMap((cloud) =>
+      Object.keys(SHAPES)
+        .filter((shape) => !seen.get(cloud)?.has(shape))
+        .map((shape) => `${cloud}: ${shape}`),
+    );
     expect(missing).toEqual([]);
     expect(sawHidden, "openstack: user_data not shown to a non-admin").toBe(true);
   });

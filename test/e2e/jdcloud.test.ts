@@ -52,7 +52,12 @@ function fleet(endpoint: string, names: readonly string[]): string {
 }
 
 interface PlanDoc {
-  readonly changes: readonly { readonly address: string; readonly action: string; readonly impact: string; readonly steps: readonly { readonly kind: string }[] }[];
+  readonly changes: readonly {
+    readonly address: string;
+    readonly action: string;
+    readonly impact: string;
+    readonly steps: readonly { readonly kind: string }[];
+  }[];
 }
 
 function vm(emulator: Emulator, name: string): JdInstanceState {
@@ -73,8 +78,16 @@ async function filesUnder(dir: string): Promise<string[]> {
 describe("JD Cloud VM end to end: the real CLI against the emulated JD API", { timeout: 90_000 }, () => {
   let cloud: TestCloud;
   const outputs: string[] = [];
-  const env = (password = STRONG_PASSWORD) => ({ JDC_ACCESS_KEY: ACCESS_KEY, JDC_SECRET_KEY: SECRET_KEY, JD_ROOT_PASSWORD: password });
-  async function reform(args: readonly string[], password?: string, extraEnv: Record<string, string> = {}): Promise<CliRun> {
+  const env = (password = STRONG_PASSWORD) => ({
+    JDC_ACCESS_KEY: ACCESS_KEY,
+    JDC_SECRET_KEY: SECRET_KEY,
+    JD_ROOT_PASSWORD: password,
+  });
+  async function reform(
+    args: readonly string[],
+    password?: string,
+    extraEnv: Record<string, string> = {},
+  ): Promise<CliRun> {
     const run = await cloud.reform(args, { ...env(password), ...extraEnv });
     outputs.push(run.stdout, run.stderr);
     return run;
@@ -106,18 +119,25 @@ describe("JD Cloud VM end to end: the real CLI against the emulated JD API", { t
   });
   afterAll(async () => {
     // Every byte the CLI printed and every file it wrote: neither the secret key nor a password appears.
-    const files = await Promise.all((await filesUnder(cloud.dir)).filter((f) => !f.endsWith(".yaml")).map((f) => readFile(f, "utf8")));
+    const files = await Promise.all(
+      (await filesUnder(cloud.dir)).filter((f) => !f.endsWith(".yaml")).map((f) => readFile(f, "utf8")),
+    );
     const everything = [...outputs, ...files].join("\n");
     for (const secret of SECRETS) expect(everything).not.toContain(secret);
     await cloud.close();
   });
 
   it("plans each change with the cheapest sufficient steps, labelled with its impact", async () => {
-    await useFleet("all.yaml", Object.keys(SPECS).filter((n) => n !== "bad-1"));
+    await useFleet(
+      "all.yaml",
+      Object.keys(SPECS).filter((n) => n !== "bad-1"),
+    );
     const run = await reform(["plan", "-c", "all.yaml", "--output", "json", "--detailed-exitcode"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(2);
-    const by = Object.fromEntries((JSON.parse(run.stdout) as PlanDoc).changes.map((c) => [c.address.replace("jd/", ""), c]));
+    const by = Object.fromEntries(
+      (JSON.parse(run.stdout) as PlanDoc).changes.map((c) => [c.address.replace("jd/", ""), c]),
+    );
     const steps = (name: string) => by[name]!.steps.map((s) => s.kind);
     expect(by["web-1"]).toMatchObject({ action: "rebuild", impact: "reprovision" });
     expect(steps("web-1")).toEqual(["stop", "rebuild", "start"]);
@@ -153,16 +173,29 @@ describe("JD Cloud VM end to end: the real CLI against the emulated JD API", { t
     await useFleet("key.yaml", ["key-1"]);
     await applyAndReplan("key.yaml", 1);
     expect(actions(cloud.emulator, "key-1")).toEqual(["stop", "rebuild", "start"]);
-    expect(vm(cloud.emulator, "key-1")).toMatchObject({ status: "running", imageId: "img-2204", keyNames: ["ops-2026"], metadata: { role: "key" } });
+    expect(vm(cloud.emulator, "key-1")).toMatchObject({
+      status: "running",
+      imageId: "img-2204",
+      keyNames: ["ops-2026"],
+      metadata: { role: "key" },
+    });
   });
 
   it("a VM declared power: stopped stays stopped after its rebuild (already stopped: no stop, no start; running: stopped first)", async () => {
     await useFleet("cold.yaml", ["cold-1", "park-1"]);
     await applyAndReplan("cold.yaml", 2);
     expect(actions(cloud.emulator, "cold-1")).toEqual(["rebuild"]);
-    expect(vm(cloud.emulator, "cold-1")).toMatchObject({ status: "stopped", imageId: "img-2404", keyNames: ["ops-2025"] });
+    expect(vm(cloud.emulator, "cold-1")).toMatchObject({
+      status: "stopped",
+      imageId: "img-2404",
+      keyNames: ["ops-2025"],
+    });
     expect(actions(cloud.emulator, "park-1")).toEqual(["stop", "rebuild"]);
-    expect(vm(cloud.emulator, "park-1")).toMatchObject({ status: "stopped", imageId: "img-2404", keyNames: ["ops-2025"] });
+    expect(vm(cloud.emulator, "park-1")).toMatchObject({
+      status: "stopped",
+      imageId: "img-2404",
+      keyNames: ["ops-2025"],
+    });
   });
 
   it("metadata only: modifyInstanceAttribute, no downtime, unmanaged keys kept", async () => {
@@ -172,14 +205,21 @@ describe("JD Cloud VM end to end: the real CLI against the emulated JD API", { t
     expect(plan.stdout).not.toMatch(/REPROVISION|downtime: yes/i);
     await applyAndReplan("api.yaml", 1);
     expect(actions(cloud.emulator, "api-1")).toEqual(["modify"]);
-    expect(vm(cloud.emulator, "api-1")).toMatchObject({ status: "running", imageId: "img-2204", metadata: { role: "api", tier: "2", owner: "team-api" } });
+    expect(vm(cloud.emulator, "api-1")).toMatchObject({
+      status: "running",
+      imageId: "img-2204",
+      metadata: { role: "api", tier: "2", owner: "team-api" },
+    });
   });
 
   it("a new reboot token: one rebootInstance, recorded, so the next plan is empty; power: stopped is a stopInstance", async () => {
     await useFleet("boot.yaml", ["boot-1", "halt-1"]);
     await applyAndReplan("boot.yaml", 2);
     expect(actions(cloud.emulator, "boot-1").filter((a) => a !== "modify")).toEqual(["reboot"]);
-    expect(vm(cloud.emulator, "boot-1")).toMatchObject({ status: "running", metadata: { "reform.reboot.token": "2026-11-23" } });
+    expect(vm(cloud.emulator, "boot-1")).toMatchObject({
+      status: "running",
+      metadata: { "reform.reboot.token": "2026-11-23" },
+    });
     expect(actions(cloud.emulator, "halt-1")[0]).toBe("stop");
     expect(vm(cloud.emulator, "halt-1").status).toBe("stopped");
   });
@@ -190,18 +230,30 @@ describe("JD Cloud VM end to end: the real CLI against the emulated JD API", { t
     expect(run.code).toBe(1);
     const output = `${run.stdout}\n${run.stderr}`;
     // which step failed, JD's own words and request id, where the refusal left the VM, and the restart
-    expect(output).toMatch(/jd\/bad-1 \(rebuild\): jd: POST \/v1\/regions\/cn-north-1\/instances\/\{id\}:rebuildInstance failed 400 INVALID_ARGUMENT: password does not meet the rules/);
-    expect(output).toMatch(/after the refusal the VM i-bad1 is stopped with image img-2204 \[request req-[0-9a-f-]+\]; the server, running before and stopped by the failed sequence, was started again/);
+    expect(output).toMatch(
+      /jd\/bad-1 \(rebuild\): jd: POST \/v1\/regions\/cn-north-1\/instances\/\{id\}:rebuildInstance failed 400 INVALID_ARGUMENT: password does not meet the rules/,
+    );
+    expect(output).toMatch(
+      /after the refusal the VM i-bad1 is stopped with image img-2204 \[request req-[0-9a-f-]+\]; the server, running before and stopped by the failed sequence, was started again/,
+    );
     // the progress lines show the restart as it happens
-    expect(run.stdout).toMatch(/jd\/bad-1: rebuild failed with the server stopped; it was running before: starting it again\n.*jd\/bad-1: start started/);
+    expect(run.stdout).toMatch(
+      /jd\/bad-1: rebuild failed with the server stopped; it was running before: starting it again\n.*jd\/bad-1: start started/,
+    );
     expect(run.stdout).toMatch(/jd\/bad-1: start finished/);
     expect(actions(cloud.emulator, "bad-1")).toEqual(["stop", "start"]);
     expect(vm(cloud.emulator, "bad-1")).toMatchObject({ status: "running", imageId: "img-2204" });
 
     // the JSON report carries the restart apart from the failure
     const json = await reform(["apply", "-c", "bad.yaml", "--auto-approve", "--output", "json"], WEAK_PASSWORD);
-    const report = JSON.parse(json.stdout) as { results: { address: string; result: { type: string; step?: string; restart?: unknown } }[] };
-    expect(report.results[0]?.result).toMatchObject({ type: "failed", step: "rebuild", restart: { outcome: "started" } });
+    const report = JSON.parse(json.stdout) as {
+      results: { address: string; result: { type: string; step?: string; restart?: unknown } }[];
+    };
+    expect(report.results[0]?.result).toMatchObject({
+      type: "failed",
+      step: "rebuild",
+      restart: { outcome: "started" },
+    });
     expect(vm(cloud.emulator, "bad-1").status).toBe("running");
 
     // the next plan starts from the VM as it is (running, old image); with a password JD accepts, it converges
@@ -223,17 +275,24 @@ describe("JD Cloud VM end to end: the real CLI against the emulated JD API", { t
     outputs.push(plan.stdout, plan.stderr);
     expect(plan.code).toBe(1);
     expect(plan.stdout).toMatch(/# jd\/key-1 /);
-    expect(plan.stdout.replace(/\s+/g, " ")).toMatch(/reason: unset\.yaml:\d+:\d+: environment variable JD_ROOT_PASSWORD is not set \(spec\.password of jd\/key-1, needed by its rebuild\)/);
+    expect(plan.stdout.replace(/\s+/g, " ")).toMatch(
+      /reason: unset\.yaml:\d+:\d+: environment variable JD_ROOT_PASSWORD is not set \(spec\.password of jd\/key-1, needed by its rebuild\)/,
+    );
     expect(plan.stdout).toMatch(/The plan has errors: it is shown, but it cannot be applied\./);
 
     const json = await cloud.reform(["plan", "-c", "unset.yaml", "--output", "json"], noPassword);
     outputs.push(json.stdout, json.stderr);
     expect(json.code).toBe(1);
-    const doc = JSON.parse(json.stdout) as { applyable: boolean; changes: { address: string; action: string; steps: unknown[]; reasons: { message: string }[] }[] };
+    const doc = JSON.parse(json.stdout) as {
+      applyable: boolean;
+      changes: { address: string; action: string; steps: unknown[]; reasons: { message: string }[] }[];
+    };
     expect(doc.applyable).toBe(false);
     const key = doc.changes.find((c) => c.address === "jd/key-1");
     expect(key).toMatchObject({ action: "error", steps: [] });
-    expect(key?.reasons[0]?.message).toMatch(/environment variable JD_ROOT_PASSWORD is not set \(spec\.password of jd\/key-1, needed by its rebuild\)/);
+    expect(key?.reasons[0]?.message).toMatch(
+      /environment variable JD_ROOT_PASSWORD is not set \(spec\.password of jd\/key-1, needed by its rebuild\)/,
+    );
     // the other server is planned as usual
     expect(doc.changes.find((c) => c.address === "jd/api-1")?.action).toBe("update-metadata");
 
@@ -245,13 +304,22 @@ describe("JD Cloud VM end to end: the real CLI against the emulated JD API", { t
     expect(vm(cloud.emulator, "key-1").status).toBe("running");
 
     // a plan job that by design holds none of the apply job's secrets names them instead: not looked up then
-    const declared = await cloud.reform(["plan", "-c", "unset.yaml", "--detailed-exitcode", "--apply-secret", "env:JD_ROOT_PASSWORD"], noPassword);
+    const declared = await cloud.reform(
+      ["plan", "-c", "unset.yaml", "--detailed-exitcode", "--apply-secret", "env:JD_ROOT_PASSWORD"],
+      noPassword,
+    );
     expect(declared.stderr).toBe("");
     expect(declared.code).toBe(2);
-    const other = await cloud.reform(["plan", "-c", "unset.yaml"], { ...noPassword, REFORM_APPLY_SECRETS: "env:JD_ROOT_PASWORD" });
+    const other = await cloud.reform(["plan", "-c", "unset.yaml"], {
+      ...noPassword,
+      REFORM_APPLY_SECRETS: "env:JD_ROOT_PASWORD",
+    });
     expect(other.code).toBe(1);
     expect(other.stdout).toMatch(/environment variable JD_ROOT_PASSWORD is not set/);
-    const malformed = await cloud.reform(["plan", "-c", "unset.yaml", "--apply-secret", "JD_ROOT_PASSWORD"], noPassword);
+    const malformed = await cloud.reform(
+      ["plan", "-c", "unset.yaml", "--apply-secret", "JD_ROOT_PASSWORD"],
+      noPassword,
+    );
     expect(malformed.code).toBe(1);
     expect(malformed.stderr).toMatch(/'JD_ROOT_PASSWORD' is not a secret reference \(env:NAME or file:PATH\)/);
 
@@ -267,18 +335,24 @@ describe("JD Cloud VM end to end: the real CLI against the emulated JD API", { t
   it("refuses requests signed with the wrong secret key, naming the gateway's reason and what to check", async () => {
     const run = await reform(["plan", "-c", "api.yaml"], undefined, { JDC_SECRET_KEY: "wrong-secret" });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/401 APIGW_SIGN_RESULT_NOT_SAME: the request signature does not match \[request req-[^\]]+\]\n {2}the request's signature does not match: check the secret key \(JDC_SECRET_KEY: the secret of JDC_ACCESS_KEY "[^"]+"\) and the region \(region of provider jd in the fleet file "cn-north-1", part of what is signed\)\n/);
+    expect(run.stderr).toMatch(
+      /401 APIGW_SIGN_RESULT_NOT_SAME: the request signature does not match \[request req-[^\]]+\]\n {2}the request's signature does not match: check the secret key \(JDC_SECRET_KEY: the secret of JDC_ACCESS_KEY "[^"]+"\) and the region \(region of provider jd in the fleet file "cn-north-1", part of what is signed\)\n/,
+    );
     expect(run.stderr).not.toContain("wrong-secret");
     const unknown = await reform(["plan", "-c", "api.yaml"], undefined, { JDC_ACCESS_KEY: "NOSUCHKEY" });
-    expect(unknown.stderr).toContain('401 APIGW_KEY_NOT_EXITST');
-    expect(unknown.stderr).toContain('\n  JD Cloud knows no such access key: check the access key (JDC_ACCESS_KEY "NOSUCHKEY")\n');
+    expect(unknown.stderr).toContain("401 APIGW_KEY_NOT_EXITST");
+    expect(unknown.stderr).toContain(
+      '\n  JD Cloud knows no such access key: check the access key (JDC_ACCESS_KEY "NOSUCHKEY")\n',
+    );
   });
 
   it("refuses a key with a non-ASCII character before any request, naming the provider and the variable", async () => {
     const requests = cloud.emulator.stats.requests;
     const run = await reform(["plan", "-c", "api.yaml"], undefined, { JDC_ACCESS_KEY: "AK…" });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("Error: provider jd (jdcloud): JDC_ACCESS_KEY contains a non-ASCII character ('…' (U+2026) at character 3)");
+    expect(run.stderr).toContain(
+      "Error: provider jd (jdcloud): JDC_ACCESS_KEY contains a non-ASCII character ('…' (U+2026) at character 3)",
+    );
     expect(cloud.emulator.stats.requests).toBe(requests);
   });
 });
@@ -288,14 +362,28 @@ const EXAMPLES = resolve(import.meta.dirname, "../../examples");
 describe("reform sim with the quickstart world", { timeout: 90_000 }, () => {
   it("prints the jdcloud-vm URL; a jdcloud provider pointed at it plans and applies the world's JD server", async () => {
     const dir = await mkdtemp(join(tmpdir(), "reform-jd-sim-"));
-    const child = spawn(process.execPath, [resolve(import.meta.dirname, "../../bin/reform.js"), "sim", "--world", join(EXAMPLES, "quickstart-world.yaml"), "--port", "0"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [
+        resolve(import.meta.dirname, "../../bin/reform.js"),
+        "sim",
+        "--world",
+        join(EXAMPLES, "quickstart-world.yaml"),
+        "--port",
+        "0",
+      ],
+      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+    );
     try {
       let printed = "";
       while (!/jdcloud-vm \S+\n/.test(printed)) printed += String((await once(child.stdout, "data"))[0]);
       const url = /jdcloud-vm (\S+)\n/.exec(printed)?.[1] ?? "";
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/jdcloud$/);
       const env = { JDC_ACCESS_KEY: "QUICKSTARTJDACCESSKEY", JDC_SECRET_KEY: "quickstart-jd-emulator-only-secret" };
-      await writeFile(join(dir, "fleet.yaml"), `providers:\n  jd: { type: jdcloud, region: cn-north-1, endpoint: "${url}", pollIntervalMs: 100 }\ninstances:\n  - { provider: jd, name: jd-web-1, spec: { image: { name: ubuntu-24.04 }, keyPair: ops-2026 } }\n`);
+      await writeFile(
+        join(dir, "fleet.yaml"),
+        `providers:\n  jd: { type: jdcloud, region: cn-north-1, endpoint: "${url}", pollIntervalMs: 100 }\ninstances:\n  - { provider: jd, name: jd-web-1, spec: { image: { name: ubuntu-24.04 }, keyPair: ops-2026 } }\n`,
+      );
       const plan = await runCli(["plan", "--detailed-exitcode"], { cwd: dir, env });
       expect(plan.stdout).toMatch(/jd\/jd-web-1[\s\S]*steps: stop → rebuild → start/);
       expect(plan.code).toBe(2);
@@ -333,7 +421,8 @@ describe("examples/jdcloud.yaml", { timeout: 90_000 }, () => {
     const applied = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"], env);
     expect(applied.stderr).toBe("");
     expect(applied.stdout).toMatch(/4 converged, 0 failed/);
-    for (const secret of [...SECRETS, keys.JDC_SECRET_KEY]) expect(`${plan.stdout}${applied.stdout}`).not.toContain(secret);
+    for (const secret of [...SECRETS, keys.JDC_SECRET_KEY])
+      expect(`${plan.stdout}${applied.stdout}`).not.toContain(secret);
     const batch = cloud.emulator.snapshot().jdcloud?.instances.find((i) => i.name === "batch-1");
     expect(batch?.status).toBe("stopped");
     expect((await cloud.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"], env)).code).toBe(0);

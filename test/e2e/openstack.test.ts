@@ -81,10 +81,13 @@ describe("plan, apply and verify against the emulated OpenStack over loopback", 
   });
 
   it("plans a server that is mid-operation as wait", async () => {
-    await cloud.writeFleet(`providers: { dc1: { type: openstack, cloud: test } }
+    await cloud.writeFleet(
+      `providers: { dc1: { type: openstack, cloud: test } }
 instances:
   - { provider: dc1, name: busy-1, spec: { image: { name: ubuntu-24.04 } } }
-`, "busy.yaml");
+`,
+      "busy.yaml",
+    );
     const run = await cloud.reform(["plan", "-c", "busy.yaml", "--output", "json"]);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as { changes: { action: string; steps: unknown[] }[] };
@@ -92,10 +95,13 @@ instances:
   });
 
   it("reports a rebuild that ends in ERROR as failed, with the fault and the request id, and exits 1", async () => {
-    await cloud.writeFleet(`providers: { dc1: { type: openstack, cloud: test } }
+    await cloud.writeFleet(
+      `providers: { dc1: { type: openstack, cloud: test } }
 instances:
   - { provider: dc1, name: bad-1, spec: { image: { name: broken-image } } }
-`, "bad.yaml");
+`,
+      "bad.yaml",
+    );
     const run = await cloud.reform(["apply", "-c", "bad.yaml", "--auto-approve"]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/dc1\/bad-1[^\n]*No valid host was found/);

@@ -64,16 +64,41 @@ describe("change policies fail closed", { timeout: 90_000 }, () => {
     cloud = await startTestCloud(WORLD);
     await cloud.writeFleet(fleet("{ image: { name: ubuntu-24.04 } }", "{ onImageChange: fail }"), "image-fail.yaml");
     await cloud.writeFleet(fleet("{ keyPair: ops-2026 }", "{ onKeyPairChange: fail }"), "key-fail.yaml");
-    await cloud.writeFleet(fleet(`{ userData: { inline: "#cloud-config\\npackages: [nginx, jq]\\n" } }`, "{ onUserDataChange: fail }"), "user-data-fail.yaml");
-    await cloud.writeFleet(fleet(`{ userData: { inline: "#cloud-config\\nchpasswd: ${SECRET}\\n", sensitive: true } }`, "{ onUserDataChange: fail }"), "sensitive-fail.yaml");
-    await cloud.writeFleet(fleet(`{ userData: { inline: "#cloud-config\\npackages: [nginx, jq]\\n" } }`, "{ onUserDataChange: ignore }"), "user-data-ignore.yaml");
     await cloud.writeFleet(
-      fleet("{ image: { name: ubuntu-24.04 }, keyPair: ops-2026 }", "{ onImageChange: rebuild, onKeyPairChange: rebuild, onUserDataChange: rebuild }"),
+      fleet(`{ userData: { inline: "#cloud-config\\npackages: [nginx, jq]\\n" } }`, "{ onUserDataChange: fail }"),
+      "user-data-fail.yaml",
+    );
+    await cloud.writeFleet(
+      fleet(
+        `{ userData: { inline: "#cloud-config\\nchpasswd: ${SECRET}\\n", sensitive: true } }`,
+        "{ onUserDataChange: fail }",
+      ),
+      "sensitive-fail.yaml",
+    );
+    await cloud.writeFleet(
+      fleet(`{ userData: { inline: "#cloud-config\\npackages: [nginx, jq]\\n" } }`, "{ onUserDataChange: ignore }"),
+      "user-data-ignore.yaml",
+    );
+    await cloud.writeFleet(
+      fleet(
+        "{ image: { name: ubuntu-24.04 }, keyPair: ops-2026 }",
+        "{ onImageChange: rebuild, onKeyPairChange: rebuild, onUserDataChange: rebuild }",
+      ),
       "rebuild.yaml",
     );
-    await cloud.writeFleet(fleet("{ image: { name: ubuntu-22.04 }, metadata: { role: frontend } }", "{ onImageChange: fail, onKeyPairChange: fail, onUserDataChange: fail }"), "unchanged.yaml");
     await cloud.writeFleet(
-      fleet("{ image: { name: ubuntu-24.04 } }", "{ onImageChange: fail }", "  - { provider: dc1, name: web-2, policy: { onImageChange: rebuild } }\n"),
+      fleet(
+        "{ image: { name: ubuntu-22.04 }, metadata: { role: frontend } }",
+        "{ onImageChange: fail, onKeyPairChange: fail, onUserDataChange: fail }",
+      ),
+      "unchanged.yaml",
+    );
+    await cloud.writeFleet(
+      fleet(
+        "{ image: { name: ubuntu-24.04 } }",
+        "{ onImageChange: fail }",
+        "  - { provider: dc1, name: web-2, policy: { onImageChange: rebuild } }\n",
+      ),
       "override.yaml",
     );
     await cloud.writeFleet(
@@ -90,24 +115,31 @@ instances:
 
   it("onImageChange: fail refuses the plan, naming each server and the image field", async () => {
     const run = await expectRefused("image-fail.yaml");
-    for (const n of ["web-1", "web-2", "web-3"]) expect(run.stdout).toMatch(new RegExp(`dc1/${n} has an error \\(the plan cannot be applied\\)`));
+    for (const n of ["web-1", "web-2", "web-3"])
+      expect(run.stdout).toMatch(new RegExp(`dc1/${n} has an error \\(the plan cannot be applied\\)`));
     expect(run.stdout).toMatch(/refused by policy onImageChange:\s+fail/);
     expect(run.stdout).toMatch(/Plan: 3 error\./);
     expect((await plan("image-fail.yaml", "--detailed-exitcode")).code).toBe(1);
     const { doc } = await planJson("image-fail.yaml");
-    expect(doc.changes[0]?.reasons[0]?.message).toMatch(/^dc1\/web-1: image change ubuntu-22\.04 \([0-9a-f-]{36}\) → ubuntu-24\.04 \([0-9a-f-]{36}\) refused by policy onImageChange: fail$/);
+    expect(doc.changes[0]?.reasons[0]?.message).toMatch(
+      /^dc1\/web-1: image change ubuntu-22\.04 \([0-9a-f-]{36}\) → ubuntu-24\.04 \([0-9a-f-]{36}\) refused by policy onImageChange: fail$/,
+    );
     expect(doc.applyable).toBe(false);
     expect(doc.changes.map((c) => [c.address, c.action, c.reasons.map((r) => r.field)])).toEqual([
       ["dc1/web-1", "error", ["image"]],
       ["dc1/web-2", "error", ["image"]],
       ["dc1/web-3", "error", ["image"]],
     ]);
-    expect(serverByName(cloud.emulator, "web-1").imageId).toBe(cloud.emulator.snapshot().openstack.images.find((i) => i.name === "ubuntu-22.04")?.id);
+    expect(serverByName(cloud.emulator, "web-1").imageId).toBe(
+      cloud.emulator.snapshot().openstack.images.find((i) => i.name === "ubuntu-22.04")?.id,
+    );
   });
 
   it("onKeyPairChange: fail refuses the plan, naming each server and the key pair", async () => {
     const run = await expectRefused("key-fail.yaml");
-    expect(run.stdout).toMatch(/dc1\/web-1: key pair change ops-2025 → ops-2026 refused by policy\s+onKeyPairChange: fail/);
+    expect(run.stdout).toMatch(
+      /dc1\/web-1: key pair change ops-2025 → ops-2026 refused by policy\s+onKeyPairChange: fail/,
+    );
     const { doc } = await planJson("key-fail.yaml");
     expect(doc.changes.every((c) => c.action === "error" && c.reasons[0]?.field === "key_pair")).toBe(true);
     expect(serverByName(cloud.emulator, "web-2").keyPair).toBe("ops-2025");
@@ -115,7 +147,9 @@ instances:
 
   it("onUserDataChange: fail refuses the plan, naming each server and user_data", async () => {
     const run = await expectRefused("user-data-fail.yaml");
-    expect(run.stdout).toMatch(/dc1\/web-3: user_data change \(sha256 [0-9a-f]{12} → [0-9a-f]{12}\) refused by policy\s+onUserDataChange: fail/);
+    expect(run.stdout).toMatch(
+      /dc1\/web-3: user_data change \(sha256 [0-9a-f]{12} → [0-9a-f]{12}\) refused by policy\s+onUserDataChange: fail/,
+    );
     // The refused change is still shown as a reviewable line diff.
     expect(run.stdout).toMatch(/-packages: \[nginx\]\n\s+\+packages: \[nginx, jq\]/);
     const { doc } = await planJson("user-data-fail.yaml");
@@ -141,7 +175,9 @@ instances:
     const { doc } = await planJson("user-data-ignore.yaml");
     expect(doc.applyable).toBe(true);
     expect(doc.changes.every((c) => c.action === "no-op")).toBe(true);
-    expect(doc.changes[0]?.reasons.map((r) => r.message).join("\n")).toMatch(/user_data differs \(sha256 [0-9a-f]{12} → [0-9a-f]{12}\) but is ignored by policy onUserDataChange: ignore/);
+    expect(doc.changes[0]?.reasons.map((r) => r.message).join("\n")).toMatch(
+      /user_data differs \(sha256 [0-9a-f]{12} → [0-9a-f]{12}\) but is ignored by policy onUserDataChange: ignore/,
+    );
     expect((await cloud.reform(["apply", "-c", "user-data-ignore.yaml", "--auto-approve"])).code).toBe(0);
     expect(accepted()).toBe(before);
   });
@@ -162,12 +198,16 @@ instances:
       ["dc1/web-2", "rebuild"],
       ["dc1/web-3", "error"],
     ]);
-    expect(doc.changes[2]?.reasons[0]?.message).toMatch(/^dc1\/web-3: image change .+ refused by policy onImageChange: fail$/);
+    expect(doc.changes[2]?.reasons[0]?.message).toMatch(
+      /^dc1\/web-3: image change .+ refused by policy onImageChange: fail$/,
+    );
   });
 
   it("a policy in defaults applies to every server", async () => {
     const run = await expectRefused("defaults.yaml");
-    expect(run.stdout).toMatch(/dc1\/web-3: key pair change ops-2025 → ops-2026 refused by policy\s+onKeyPairChange: fail/);
+    expect(run.stdout).toMatch(
+      /dc1\/web-3: key pair change ops-2025 → ops-2026 refused by policy\s+onKeyPairChange: fail/,
+    );
   });
 
   it("onImageChange and onKeyPairChange: rebuild plan the rebuild, which applies and converges", async () => {

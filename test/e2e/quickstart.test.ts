@@ -28,7 +28,9 @@ describe("quickstart against the embedded simulator", { timeout: 60_000 }, () =>
     expect(run.stdout).toMatch(/local\/db-1[^\n]*reboot/i);
     expect(run.stdout).toMatch(/prometheus-node-exporter/);
     expect(run.stdout).toMatch(/huawei\/hw-web-1[^\n]*\n[^#]*steps: changeos → update-metadata/);
-    expect(run.stdout.replace(/\s+/g, " ")).toContain("changeos through the v2 API: image euler-2.12 has __support_cloudinit: true");
+    expect(run.stdout.replace(/\s+/g, " ")).toContain(
+      "changeos through the v2 API: image euler-2.12 has __support_cloudinit: true",
+    );
     expect(run.stdout).toMatch(/jd\/jd-web-1[\s\S]*steps: stop → rebuild → start/);
     expect(run.stdout).toContain("Plan: 3 rebuild, 1 reboot, 1 update-metadata.");
   });
@@ -52,10 +54,17 @@ describe("quickstart against the embedded simulator", { timeout: 60_000 }, () =>
     expect(debug.stderr).toMatch(/authorization: \(redacted\)/);
     outputs.push(debug.stdout, debug.stderr);
     type Keys = { accessKey: string; secretKey: string }[];
-    const state = JSON.parse(await readFile(join(dir, ".reform/quickstart-sim.json"), "utf8")) as { huaweicloud: { credentials: Keys }; jdcloud: { credentials: Keys } };
-    const generated = [...state.huaweicloud.credentials, ...state.jdcloud.credentials].filter((k) => k.accessKey.startsWith("REFORMSIM"));
+    const state = JSON.parse(await readFile(join(dir, ".reform/quickstart-sim.json"), "utf8")) as {
+      huaweicloud: { credentials: Keys };
+      jdcloud: { credentials: Keys };
+    };
+    const generated = [...state.huaweicloud.credentials, ...state.jdcloud.credentials].filter((k) =>
+      k.accessKey.startsWith("REFORMSIM"),
+    );
     expect(generated).toHaveLength(2);
-    for (const key of generated) for (const output of outputs) expect(output.includes(key.secretKey) || output.includes(key.accessKey)).toBe(false);
+    for (const key of generated)
+      for (const output of outputs)
+        expect(output.includes(key.secretKey) || output.includes(key.accessKey)).toBe(false);
     expect(outputs.length).toBeGreaterThanOrEqual(6);
   });
 });

@@ -31,12 +31,16 @@ describe("a rebuild that Nova rolls back, leaving the server looking converged",
   it("is reported failed from the instance action, with Nova's words and the request id; the healthy rebuild converges", async () => {
     const run = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve", "--output", "json"]);
     expect(run.code).toBe(1);
-    const report = JSON.parse(run.stdout) as { results: { address: string; result: { type: string; why?: string; request_id?: string } }[] };
+    const report = JSON.parse(run.stdout) as {
+      results: { address: string; result: { type: string; why?: string; request_id?: string } }[];
+    };
     const byAddress = new Map(report.results.map((r) => [r.address, r.result]));
     expect(byAddress.get("dc1/web-2")?.type).toBe("converged");
     const failed = byAddress.get("dc1/web-1");
     expect(failed?.type).toBe("failed");
-    expect(failed?.why).toMatch(/Nova's instance action req-[^ ]+ for this rebuild ended with "Error" \(compute_rebuild_instance: Error\), though the server settled ACTIVE/);
+    expect(failed?.why).toMatch(
+      /Nova's instance action req-[^ ]+ for this rebuild ended with "Error" \(compute_rebuild_instance: Error\), though the server settled ACTIVE/,
+    );
 
     // What a check of the server's fields alone would have believed: the image and key pair look converged.
     const web1 = serverByName(cloud.emulator, "web-1");

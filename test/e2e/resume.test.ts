@@ -26,13 +26,23 @@ groups:
 `;
 
 /** Starts `reform apply` and kills it with `signal` once `count` steps were sent (and journaled). */
-function applyKilledMidRebuild(cloud: TestCloud, count = NAMES.length, env: Record<string, string> = {}, step = "rebuild", signal: NodeJS.Signals = "SIGKILL"): Promise<string> {
+function applyKilledMidRebuild(
+  cloud: TestCloud,
+  count = NAMES.length,
+  env: Record<string, string> = {},
+  step = "rebuild",
+  signal: NodeJS.Signals = "SIGKILL",
+): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, "apply", "-c", "fleet.yaml", "--auto-approve", "--poll-interval", "30"], {
-      cwd: cloud.dir,
-      env: { PATH: process.env["PATH"] ?? "", HOME: cloud.dir, CI: "true", NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, "apply", "-c", "fleet.yaml", "--auto-approve", "--poll-interval", "30"],
+      {
+        cwd: cloud.dir,
+        env: { PATH: process.env["PATH"] ?? "", HOME: cloud.dir, CI: "true", NO_COLOR: "1", ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stdout = "";
     let stderr = "";
     let sent = false;
@@ -49,8 +59,12 @@ function applyKilledMidRebuild(cloud: TestCloud, count = NAMES.length, env: Reco
     child.on("close", (code, ended) => {
       clearTimeout(timer);
       // Stopped by SIGINT or SIGTERM, it says so and exits as a shell reports a process the signal ended: 128 + its number.
-      const stopped = signal === "SIGKILL" ? ended === "SIGKILL" : code === 128 + constants.signals[signal] && stderr.includes(`Received ${signal}: stopping`);
-      if (!stopped) reject(new Error(`apply was not stopped by ${signal} (code ${code}, ${ended}):\n${stdout}\n${stderr}`));
+      const stopped =
+        signal === "SIGKILL"
+          ? ended === "SIGKILL"
+          : code === 128 + constants.signals[signal] && stderr.includes(`Received ${signal}: stopping`);
+      if (!stopped)
+        reject(new Error(`apply was not stopped by ${signal} (code ${code}, ${ended}):\n${stdout}\n${stderr}`));
       else resolvePromise(stdout);
     });
   });
@@ -96,7 +110,12 @@ describe("an apply killed with SIGKILL mid-rebuild, then applied again", () => {
     const ubuntu2404 = cloud.emulator.snapshot().openstack.images.find((i) => i.name === "ubuntu-24.04")?.id;
     for (const name of NAMES) {
       expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
-      expect(serverByName(cloud.emulator, name)).toMatchObject({ imageId: ubuntu2404, vmState: "active", taskState: null, metadata: expect.objectContaining({ role: "web", owner: "team-a" }) });
+      expect(serverByName(cloud.emulator, name)).toMatchObject({
+        imageId: ubuntu2404,
+        vmState: "active",
+        taskState: null,
+        metadata: expect.objectContaining({ role: "web", owner: "team-a" }),
+      });
     }
 
     // The journal now has nothing in flight: a third run follows nothing, and the fleet plans clean.
@@ -133,11 +152,21 @@ instances:
     expect(again.stdout).toMatch(/Apply: 1 converged/);
     const entries = parseJournal(await readFile(journalPath, "utf8")).entries;
     const records = entries.filter((e): e is BeforeStateEntry => e.event === "before-state");
-    expect(records.map((r) => [r.run === killedRun ? "killed" : "resumed", r.firstRun === killedRun, r.state.image, r.state.power])).toEqual([
+    expect(
+      records.map((r) => [
+        r.run === killedRun ? "killed" : "resumed",
+        r.firstRun === killedRun,
+        r.state.image,
+        r.state.power,
+      ]),
+    ).toEqual([
       ["killed", true, expect.objectContaining({ name: "ubuntu-22.04" }), "running"],
       ["resumed", true, expect.objectContaining({ name: "ubuntu-22.04" }), "running"],
     ]);
-    expect(beforeStates(entries).get("dc1/web-1")).toMatchObject({ run: killedRun, state: { power: "running", image: { name: "ubuntu-22.04" } } });
+    expect(beforeStates(entries).get("dc1/web-1")).toMatchObject({
+      run: killedRun,
+      state: { power: "running", image: { name: "ubuntu-22.04" } },
+    });
     expect(serverActions(cloud.emulator, "web-1")).toEqual(["stop", "rebuild"]);
   }, 60_000);
 });
@@ -153,18 +182,30 @@ describe.each(["SIGTERM", "SIGINT"] as const)("an apply stopped with %s mid-rebu
   it("leaves the rebuilds open in the journal; the next apply re-attaches, reports them and sends nothing twice", async () => {
     const stopped = await applyKilledMidRebuild(cloud, NAMES.length, {}, "rebuild", signal);
     expect(stopped).not.toMatch(/: converged/);
-    expect(stopped.match(/FAILED: interrupted: the rebuild was sent and goes on in the cloud; the next apply follows it to its end/g)).toHaveLength(NAMES.length);
-    const left = pendingOperations(parseJournal(await readFile(join(cloud.dir, ".reform", "journal.jsonl"), "utf8")).entries);
+    expect(
+      stopped.match(
+        /FAILED: interrupted: the rebuild was sent and goes on in the cloud; the next apply follows it to its end/g,
+      ),
+    ).toHaveLength(NAMES.length);
+    const left = pendingOperations(
+      parseJournal(await readFile(join(cloud.dir, ".reform", "journal.jsonl"), "utf8")).entries,
+    );
     expect(left.map((p) => p.address).sort()).toEqual(NAMES.map((n) => `dc1/${n}`));
     const again = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]);
     expect(again.code).toBe(0);
-    expect(again.stdout.match(/Resumed: re-attached to rebuild of dc1\/web-\d .*: finished/g)).toHaveLength(NAMES.length);
+    expect(again.stdout.match(/Resumed: re-attached to rebuild of dc1\/web-\d .*: finished/g)).toHaveLength(
+      NAMES.length,
+    );
     for (const name of NAMES) expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
   }, 60_000);
 });
 
 const HW_PROJECT = "0123456789abcdef0123456789abcdef";
-const HW_ENV = { HW_ACCESS_KEY: "QTWAOYTTINDUT2QVKYUC", HW_SECRET_KEY: "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc", HW_USER_ID: "7e25b1da389f4697a79df3a0e5bd494e" };
+const HW_ENV = {
+  HW_ACCESS_KEY: "QTWAOYTTINDUT2QVKYUC",
+  HW_SECRET_KEY: "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc",
+  HW_USER_ID: "7e25b1da389f4697a79df3a0e5bd494e",
+};
 const HW_WORLD = `huaweicloud:
   projectId: ${HW_PROJECT}
   userId: ${HW_ENV.HW_USER_ID}
@@ -189,14 +230,20 @@ instances:
 
   it("is followed by the next apply through its job id to the end, reported, and never sent twice", async () => {
     await applyKilledMidRebuild(cloud, 1, HW_ENV, "changeos");
-    const left = pendingOperations(parseJournal(await readFile(join(cloud.dir, ".reform", "journal.jsonl"), "utf8")).entries);
+    const left = pendingOperations(
+      parseJournal(await readFile(join(cloud.dir, ".reform", "journal.jsonl"), "utf8")).entries,
+    );
     expect(left).toHaveLength(1);
     const jobId = left[0]?.handle.jobId ?? "";
     expect(jobId).not.toBe("");
     const again = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"], HW_ENV);
     expect(again.stderr).toBe("");
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(new RegExp(`Resumed: re-attached to changeos of hw/cos-1 started \\S+ by interrupted run \\S+ \\(request [^,]+, job ${jobId}\\): finished`));
+    expect(again.stdout).toMatch(
+      new RegExp(
+        `Resumed: re-attached to changeos of hw/cos-1 started \\S+ by interrupted run \\S+ \\(request [^,]+, job ${jobId}\\): finished`,
+      ),
+    );
     expect(serverActions(cloud.emulator, "cos-1")).toEqual(["v2 changeOS withStopServer"]);
     expect((await cloud.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"], HW_ENV)).code).toBe(0);
   }, 60_000);

@@ -25,7 +25,8 @@ groups:
     rollout: ${rollout}
 `;
 
-const rebuilds = (cloud: TestCloud) => NAMES.map((n) => serverActions(cloud.emulator, n).filter((a) => a === "rebuild").length);
+const rebuilds = (cloud: TestCloud) =>
+  NAMES.map((n) => serverActions(cloud.emulator, n).filter((a) => a === "rebuild").length);
 
 interface Report {
   readonly results: readonly { address: string; result: { type: string; why?: string } }[];
@@ -44,7 +45,9 @@ describe("rollouts through the CLI against the emulator", () => {
     const first = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]);
     expect(first.code).toBe(1);
     expect(rebuilds(cloud)).toEqual([1, 0, 0, 0]);
-    expect(first.stdout).toContain("Group web: the canaries converged; the rest of the group waits for approval: run `reform apply --continue`.");
+    expect(first.stdout).toContain(
+      "Group web: the canaries converged; the rest of the group waits for approval: run `reform apply --continue`.",
+    );
     expect(first.stdout).toMatch(/dc1\/web-2: skipped: held: the canaries of group web converged/);
 
     const again = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve", "--output", "json"]);
@@ -71,7 +74,11 @@ describe("rollouts through the CLI against the emulator", () => {
     const before = cloud.emulator.stats.actions.length;
     const run = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]);
     expect(run.code).toBe(0);
-    const sent = cloud.emulator.stats.actions.slice(before).filter((a) => a.action === "rebuild").map((a) => a.at).sort((a, b) => a - b);
+    const sent = cloud.emulator.stats.actions
+      .slice(before)
+      .filter((a) => a.action === "rebuild")
+      .map((a) => a.at)
+      .sort((a, b) => a - b);
     expect(sent).toHaveLength(4);
     // Batch 1 (two servers), then the rebuild time plus the pause, then batch 2.
     expect(sent[1]! - sent[0]!).toBeLessThan(500);
@@ -89,14 +96,21 @@ describe("rollouts through the CLI against the emulator", () => {
         probes += 1;
         res.writeHead(answers.shift() ?? 200).end();
       });
-      port = await new Promise<number>((resolve) => health.listen(0, "127.0.0.1", () => resolve((health.address() as AddressInfo).port)));
+      port = await new Promise<number>((resolve) =>
+        health.listen(0, "127.0.0.1", () => resolve((health.address() as AddressInfo).port)),
+      );
     });
     afterAll(async () => new Promise<void>((resolve) => health.close(() => resolve())));
 
     it("holds each server until its gate answers, then converges", async () => {
       answers = [503, 503, 503];
       probes = 0;
-      await cloud.writeFleet(fleet("img-b", `{ parallelism: 1, gate: { http: "http://127.0.0.1:${port}/healthz", interval: 50ms, timeout: 10s } }`));
+      await cloud.writeFleet(
+        fleet(
+          "img-b",
+          `{ parallelism: 1, gate: { http: "http://127.0.0.1:${port}/healthz", interval: 50ms, timeout: 10s } }`,
+        ),
+      );
       const run = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/Apply: 4 converged, 0 failed, 0 skipped\./);
@@ -105,13 +119,27 @@ describe("rollouts through the CLI against the emulator", () => {
 
     it("fails a server whose gate never passes, with the gate's last answer, and halts the rollout", async () => {
       answers = Array.from({ length: 1000 }, () => 503);
-      await cloud.writeFleet(fleet("img-a", `{ parallelism: 1, gate: { http: "http://127.0.0.1:${port}/healthz", interval: 50ms, timeout: 400ms } }`));
+      await cloud.writeFleet(
+        fleet(
+          "img-a",
+          `{ parallelism: 1, gate: { http: "http://127.0.0.1:${port}/healthz", interval: 50ms, timeout: 400ms } }`,
+        ),
+      );
       const before = rebuilds(cloud).reduce((a, b) => a + b, 0);
       const run = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve", "--output", "json"]);
       expect(run.code).toBe(1);
       const report = JSON.parse(run.stdout) as Report;
-      expect(report.results[0]?.result).toMatchObject({ type: "failed", why: expect.stringMatching(new RegExp(`^converged, but readiness gate http://127\\.0\\.0\\.1:${port}/healthz did not pass within 400ms \\(\\d+ attempts; last: HTTP 503`)) });
-      expect(report.results.slice(1).map((r) => r.result.why)).toEqual(Array.from({ length: 3 }, () => expect.stringMatching(/halted the rollout/)));
+      expect(report.results[0]?.result).toMatchObject({
+        type: "failed",
+        why: expect.stringMatching(
+          new RegExp(
+            `^converged, but readiness gate http://127\\.0\\.0\\.1:${port}/healthz did not pass within 400ms \\(\\d+ attempts; last: HTTP 503`,
+          ),
+        ),
+      });
+      expect(report.results.slice(1).map((r) => r.result.why)).toEqual(
+        Array.from({ length: 3 }, () => expect.stringMatching(/halted the rollout/)),
+      );
       expect(rebuilds(cloud).reduce((a, b) => a + b, 0)).toBe(before + 1);
       answers = [];
     }, 60_000);
@@ -133,18 +161,38 @@ describe("timeouts and failures", () => {
   const timedOut = /^rebuild timed out: not finished after \d+ms \(limit 400ms\); last status REBUILD/;
 
   it("fails a step at the group's timeout, naming the step, the time waited and the last status; the failure budget then halts", async () => {
-    await cloud.writeFleet(fleet("img-b", "{ parallelism: 1, onFailure: continue, maxFailures: 1, timeouts: { rebuild: 400ms } }"));
+    await cloud.writeFleet(
+      fleet("img-b", "{ parallelism: 1, onFailure: continue, maxFailures: 1, timeouts: { rebuild: 400ms } }"),
+    );
     const run = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve", "--output", "json"]);
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as Report;
-    for (const r of report.results.slice(0, 2)) expect(r.result).toMatchObject({ type: "failed", step: "rebuild", why: expect.stringMatching(timedOut), request_id: expect.stringMatching(/^req-/) });
+    for (const r of report.results.slice(0, 2))
+      expect(r.result).toMatchObject({
+        type: "failed",
+        step: "rebuild",
+        why: expect.stringMatching(timedOut),
+        request_id: expect.stringMatching(/^req-/),
+      });
     // Two failures spend a budget of one: the rest is not started.
-    expect(report.results.slice(2).map((r) => r.result.why)).toEqual([expect.stringMatching(/failure budget/), expect.stringMatching(/failure budget/)]);
+    expect(report.results.slice(2).map((r) => r.result.why)).toEqual([
+      expect.stringMatching(/failure budget/),
+      expect.stringMatching(/failure budget/),
+    ]);
   }, 60_000);
 
   it("--timeout KIND=DURATION overrides the fleet file's timeout", async () => {
     await cloud.writeFleet(fleet("img-c", "{ parallelism: 1, timeouts: { rebuild: 30m } }"));
-    const run = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve", "--output", "json", "--timeout", "rebuild=400ms"]);
+    const run = await cloud.reform([
+      "apply",
+      "-c",
+      "fleet.yaml",
+      "--auto-approve",
+      "--output",
+      "json",
+      "--timeout",
+      "rebuild=400ms",
+    ]);
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as Report;
     expect(report.results[0]?.result).toMatchObject({ type: "failed", why: expect.stringMatching(timedOut) });
@@ -158,11 +206,16 @@ describe("timeouts and failures", () => {
     try {
       await own.writeFleet(fleet("img-b", "{ parallelism: 1, timeouts: { rebuild: 400ms } }"));
       expect((await own.reform(["plan", "-c", "fleet.yaml", "-out", "plan.json"])).code).toBe(0);
-      const saved = JSON.parse(await readFile(join(own.dir, "plan.json"), "utf8")) as { rollout: Record<string, { timeouts_ms?: unknown }> };
+      const saved = JSON.parse(await readFile(join(own.dir, "plan.json"), "utf8")) as {
+        rollout: Record<string, { timeouts_ms?: unknown }>;
+      };
       expect(saved.rollout["web"]?.timeouts_ms).toEqual({ rebuild: 400 });
       const run = await own.reform(["apply", "plan.json", "--output", "json"]);
       expect(run.code).toBe(1);
-      expect((JSON.parse(run.stdout) as Report).results[0]?.result).toMatchObject({ type: "failed", why: expect.stringMatching(timedOut) });
+      expect((JSON.parse(run.stdout) as Report).results[0]?.result).toMatchObject({
+        type: "failed",
+        why: expect.stringMatching(timedOut),
+      });
     } finally {
       await own.close();
     }
@@ -173,7 +226,11 @@ describe("timeouts and failures", () => {
     const run = await failing.reform(["apply", "-c", "fleet.yaml", "--auto-approve", "--output", "json"]);
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as Report & { results: { duration_ms: number }[] };
-    expect(report.results[0]?.result).toMatchObject({ type: "failed", step: "rebuild", why: expect.stringMatching(/^rebuild failed: .+/) });
+    expect(report.results[0]?.result).toMatchObject({
+      type: "failed",
+      step: "rebuild",
+      why: expect.stringMatching(/^rebuild failed: .+/),
+    });
     expect(report.results[0]?.duration_ms).toBeLessThan(10_000);
     expect(report.results.slice(1).map((r) => r.result.type)).toEqual(["skipped", "skipped", "skipped"]);
   }, 60_000);

@@ -24,10 +24,13 @@ describe("saved plans", () => {
   beforeAll(async () => {
     cloud = await startTestCloud(WORLD);
     await cloud.writeFleet(FLEET);
-    await cloud.writeFleet(`providers: { dc1: { type: openstack, cloud: test } }
+    await cloud.writeFleet(
+      `providers: { dc1: { type: openstack, cloud: test } }
 instances:
   - { provider: dc1, name: web-2, spec: { metadata: { touched: by-hand } } }
-`, "outside.yaml");
+`,
+      "outside.yaml",
+    );
   });
   afterAll(async () => cloud.close());
 
@@ -67,7 +70,10 @@ instances:
     const doc = JSON.parse(await readFile(join(cloud.dir, "fresh.json"), "utf8")) as { changes: { action: string }[] };
     doc.changes[0] = { ...doc.changes[0], action: "explode" } as { action: string };
     await writeFile(join(cloud.dir, "edited.json"), JSON.stringify(doc));
-    await writeFile(join(cloud.dir, "truncated.json"), (await readFile(join(cloud.dir, "fresh.json"), "utf8")).slice(0, 200));
+    await writeFile(
+      join(cloud.dir, "truncated.json"),
+      (await readFile(join(cloud.dir, "fresh.json"), "utf8")).slice(0, 200),
+    );
     for (const file of ["edited.json", "truncated.json"]) {
       const run = await cloud.reform(["apply", file]);
       expect(run.code).toBe(1);
@@ -98,7 +104,9 @@ describe("a saved plan whose steps were edited by hand, still a valid plan docum
 
     const run = await cloud.reform(["apply", "edited.json"]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/the plan does not match what the fleet file calls for now on this server: dc1\/web-2 \(the plan file was edited/);
+    expect(run.stderr).toMatch(
+      /the plan does not match what the fleet file calls for now on this server: dc1\/web-2 \(the plan file was edited/,
+    );
     expect(run.stderr).not.toMatch(/dc1\/web-1/);
     expect(cloud.emulator.stats.actions).toEqual([]);
     // The untouched plan still applies.
@@ -120,9 +128,16 @@ describe("a saved plan after a rebuild sent straight to Nova (not through reform
     // Someone rebuilds web-1 by hand, to the very image the plan asks for: applying the plan would rebuild it twice.
     const token = await tokenFor(cloud.emulator, "admin", ADMIN_PASSWORD);
     const web1 = serverByName(cloud.emulator, "web-1");
-    const reply = await nova(cloud.emulator, token, "2.57")(`/servers/${web1.id}/action`, { method: "POST", body: { rebuild: { imageRef: target } } });
+    const reply = await nova(
+      cloud.emulator,
+      token,
+      "2.57",
+    )(`/servers/${web1.id}/action`, { method: "POST", body: { rebuild: { imageRef: target } } });
     expect(reply.status).toBe(202);
-    await waitFor(async () => serverByName(cloud.emulator, "web-1"), (s) => s.taskState === null && s.vmState === "active");
+    await waitFor(
+      async () => serverByName(cloud.emulator, "web-1"),
+      (s) => s.taskState === null && s.vmState === "active",
+    );
     expect(serverByName(cloud.emulator, "web-1").imageId).toBe(target);
     const accepted = cloud.emulator.stats.actions.length;
 
@@ -164,16 +179,24 @@ describe("the JSON reports of apply and drift given to show", () => {
     const report = await cloud.reform(["show", "report.json"]);
     expect(report.stderr).toBe("");
     expect(report.code).toBe(0);
-    expect(report.stdout).toMatch(/^Apply report of a run from \S+ to \S+, made by reform apply:\n\n✓ dc1\/web-1: converged \(rebuild \[rebuild\], [\d.]+s\)\n✓ dc1\/web-2: converged/);
+    expect(report.stdout).toMatch(
+      /^Apply report of a run from \S+ to \S+, made by reform apply:\n\n✓ dc1\/web-1: converged \(rebuild \[rebuild\], [\d.]+s\)\n✓ dc1\/web-2: converged/,
+    );
     expect(report.stdout).toContain("Apply: 2 converged, 0 failed, 0 skipped.");
-    expect(JSON.parse((await cloud.reform(["show", "report.json", "--output", "json"])).stdout)).toEqual(JSON.parse(applied.stdout));
+    expect(JSON.parse((await cloud.reform(["show", "report.json", "--output", "json"])).stdout)).toEqual(
+      JSON.parse(applied.stdout),
+    );
     const markdown = await cloud.reform(["show", "report.json", "--output", "markdown"]);
     expect(markdown.code).toBe(1);
-    expect(markdown.stderr).toBe("Error: report.json is an apply report (`reform apply --output json`): it renders as text or json, not markdown\n");
+    expect(markdown.stderr).toBe(
+      "Error: report.json is an apply report (`reform apply --output json`): it renders as text or json, not markdown\n",
+    );
 
     const drift = await cloud.reform(["show", "drift.json"]);
     expect(drift.code).toBe(0);
-    expect(drift.stdout).toMatch(/^Drift report of \S*fleet\.yaml, made \S+ by reform drift:\n\nNo drift\. 2 servers in sync\.\n$/);
+    expect(drift.stdout).toMatch(
+      /^Drift report of \S*fleet\.yaml, made \S+ by reform drift:\n\nNo drift\. 2 servers in sync\.\n$/,
+    );
     expect((await cloud.reform(["show", "drift.json", "--output", "markdown"])).stdout).toMatch(/^## reform drift\n/);
     for (const run of [report, drift]) expect(run.stdout + run.stderr).not.toMatch(/corrupted|edited by hand/);
   });

@@ -39,7 +39,9 @@ instances:
 
 /** Every byte of every output and every file reform wrote, scanned for each known secret. */
 function leaks(texts: readonly string[]): string[] {
-  return SECRETS.flatMap((secret) => texts.filter((t) => t.includes(secret)).map((t) => `${secret} in: ${t.slice(0, 200)}`));
+  return SECRETS.flatMap((secret) =>
+    texts.filter((t) => t.includes(secret)).map((t) => `${secret} in: ${t.slice(0, 200)}`),
+  );
 }
 
 describe("secrets never leak", () => {
@@ -68,9 +70,18 @@ describe("secrets never leak", () => {
     const env = { ROOT_PASSWORD };
     for (const config of ["password.yaml", "token.yaml"]) {
       for (const output of ["text", "json", "markdown"]) {
-        expect(record(await cloud.reform(["plan", "-c", config, "--output", output, "--debug", "--out", `${config}.plan.json`], env)).code).toBe(0);
+        expect(
+          record(
+            await cloud.reform(
+              ["plan", "-c", config, "--output", output, "--debug", "--out", `${config}.plan.json`],
+              env,
+            ),
+          ).code,
+        ).toBe(0);
       }
-      const apply = record(await cloud.reform(["apply", "-c", config, "--auto-approve", "--debug", "--output", "json"], env));
+      const apply = record(
+        await cloud.reform(["apply", "-c", config, "--auto-approve", "--debug", "--output", "json"], env),
+      );
       expect(apply.code).toBe(0);
     }
     const refused = record(await cloud.reform(["plan", "-c", "wrong.yaml", "--debug"], env));

@@ -38,23 +38,94 @@ interface Hostile {
   readonly dir?: string;
 }
 
-const server = (spec: string) => `providers: { local: { type: sim, world: world.yaml } }\ninstances:\n  - provider: local\n    name: web-1\n    spec: ${spec}\n`;
+const server = (spec: string) =>
+  `providers: { local: { type: sim, world: world.yaml } }\ninstances:\n  - provider: local\n    name: web-1\n    spec: ${spec}\n`;
 
 const HOSTILE: readonly Hostile[] = [
-  { name: "absolute user_data file", yaml: server("{ userData: { file: OUTSIDE/secret.txt } }"), at: "5:31", says: "is an absolute path" },
-  { name: "user_data file through ..", yaml: server("{ userData: { file: ../outside/secret.txt } }"), at: "5:31", says: "leads outside the fleet file's directory" },
-  { name: "user_data file that is a link to a file outside", yaml: server("{ userData: { file: linkfile } }"), at: "5:31", says: "symbolic link that leads outside" },
-  { name: "user_data file under a link to a directory outside", yaml: server("{ userData: { file: linkdir/secret.txt } }"), at: "5:31", says: "symbolic link that leads outside" },
-  { name: "secret file outside", yaml: server("{ password: { file: ../outside/secret.txt } }"), at: "5:31", says: "secret file '../outside/secret.txt' leads outside" },
-  { name: "secret file through a link", yaml: server("{ password: { file: linkdir/secret.txt } }"), at: "5:31", says: "symbolic link that leads outside" },
-  { name: "environment variable in metadata", yaml: server('{ metadata: { x: "${env:GITHUB_TOKEN}" } }'), at: "5:28", says: "environment variable GITHUB_TOKEN may not be read by a fleet file" },
-  { name: "environment variable in user_data", yaml: server('{ userData: { inline: "token=${env:GITHUB_TOKEN}" } }'), at: "5:33", says: "--allow-env GITHUB_TOKEN" },
-  { name: "secret reference in metadata", yaml: server("{ metadata: { x: { env: GITHUB_TOKEN } } }"), at: "5:28", says: "expected a string, got a mapping" },
-  { name: "sim state outside", yaml: "providers: { local: { type: sim, world: world.yaml, state: ../outside/victim.txt } }\ninstances: [{ provider: local, name: web-1 }]\n", at: "1:60", says: "state file '../outside/victim.txt' leads outside" },
-  { name: "sim state through a dangling link", yaml: "providers: { local: { type: sim, world: world.yaml, state: dangling } }\ninstances: [{ provider: local, name: web-1 }]\n", at: "1:60", says: "symbolic link that leads outside" },
-  { name: "sim world absolute", yaml: "providers: { local: { type: sim, world: OUTSIDE/secret.txt } }\ninstances: [{ provider: local, name: web-1 }]\n", at: "1:41", says: "world file" },
-  { name: "sim world through a link", yaml: "providers: { local: { type: sim, world: linkfile } }\ninstances: [{ provider: local, name: web-1 }]\n", at: "1:41", says: "symbolic link that leads outside" },
-  { name: "journal under a link", yaml: "providers: { local: { type: sim, world: world.yaml } }\njournal: linkdir/journal.jsonl\ninstances: [{ provider: local, name: web-1 }]\n", at: "2:10", says: "journal 'linkdir/journal.jsonl'" },
+  {
+    name: "absolute user_data file",
+    yaml: server("{ userData: { file: OUTSIDE/secret.txt } }"),
+    at: "5:31",
+    says: "is an absolute path",
+  },
+  {
+    name: "user_data file through ..",
+    yaml: server("{ userData: { file: ../outside/secret.txt } }"),
+    at: "5:31",
+    says: "leads outside the fleet file's directory",
+  },
+  {
+    name: "user_data file that is a link to a file outside",
+    yaml: server("{ userData: { file: linkfile } }"),
+    at: "5:31",
+    says: "symbolic link that leads outside",
+  },
+  {
+    name: "user_data file under a link to a directory outside",
+    yaml: server("{ userData: { file: linkdir/secret.txt } }"),
+    at: "5:31",
+    says: "symbolic link that leads outside",
+  },
+  {
+    name: "secret file outside",
+    yaml: server("{ password: { file: ../outside/secret.txt } }"),
+    at: "5:31",
+    says: "secret file '../outside/secret.txt' leads outside",
+  },
+  {
+    name: "secret file through a link",
+    yaml: server("{ password: { file: linkdir/secret.txt } }"),
+    at: "5:31",
+    says: "symbolic link that leads outside",
+  },
+  {
+    name: "environment variable in metadata",
+    yaml: server('{ metadata: { x: "${env:GITHUB_TOKEN}" } }'),
+    at: "5:28",
+    says: "environment variable GITHUB_TOKEN may not be read by a fleet file",
+  },
+  {
+    name: "environment variable in user_data",
+    yaml: server('{ userData: { inline: "token=${env:GITHUB_TOKEN}" } }'),
+    at: "5:33",
+    says: "--allow-env GITHUB_TOKEN",
+  },
+  {
+    name: "secret reference in metadata",
+    yaml: server("{ metadata: { x: { env: GITHUB_TOKEN } } }"),
+    at: "5:28",
+    says: "expected a string, got a mapping",
+  },
+  {
+    name: "sim state outside",
+    yaml: "providers: { local: { type: sim, world: world.yaml, state: ../outside/victim.txt } }\ninstances: [{ provider: local, name: web-1 }]\n",
+    at: "1:60",
+    says: "state file '../outside/victim.txt' leads outside",
+  },
+  {
+    name: "sim state through a dangling link",
+    yaml: "providers: { local: { type: sim, world: world.yaml, state: dangling } }\ninstances: [{ provider: local, name: web-1 }]\n",
+    at: "1:60",
+    says: "symbolic link that leads outside",
+  },
+  {
+    name: "sim world absolute",
+    yaml: "providers: { local: { type: sim, world: OUTSIDE/secret.txt } }\ninstances: [{ provider: local, name: web-1 }]\n",
+    at: "1:41",
+    says: "world file",
+  },
+  {
+    name: "sim world through a link",
+    yaml: "providers: { local: { type: sim, world: linkfile } }\ninstances: [{ provider: local, name: web-1 }]\n",
+    at: "1:41",
+    says: "symbolic link that leads outside",
+  },
+  {
+    name: "journal under a link",
+    yaml: "providers: { local: { type: sim, world: world.yaml } }\njournal: linkdir/journal.jsonl\ninstances: [{ provider: local, name: web-1 }]\n",
+    at: "2:10",
+    says: "journal 'linkdir/journal.jsonl'",
+  },
   {
     name: "default state directory .reform that links outside",
     yaml: "providers: { local: { type: sim, world: world.yaml } }\ninstances: [{ provider: local, name: web-1 }]\n",
@@ -62,14 +133,46 @@ const HOSTILE: readonly Hostile[] = [
     says: "providers.local: state file '.reform/sim-local.json' is, or passes through, a symbolic link that leads outside the fleet file's directory: a fleet file may only name files inside it (the default path; name another one inside)",
     dir: "repo2",
   },
-  { name: "huge user_data", yaml: server(`{ userData: { inline: "${"A".repeat(70_000)}" } }`), at: "5:33", says: "clouds take at most 65,535" },
-  { name: "identity endpoint redirected", yaml: "providers: { dc1: { type: openstack, cloud: dc1, identityEndpoint: 'https://attacker.example.com/v3' } }\ninstances: [{ provider: dc1, name: web-1 }]\n", at: "1:68", says: "https://attacker.example.com is chosen by the fleet file" },
-  { name: "group glob that never compiles", yaml: "providers: { local: { type: sim, world: world.yaml } }\ngroups:\n  - name: web\n    match: { name: '\\]\\\\\\\\' }\n", at: "4:20", says: "at most two backslashes in a row" },
-  { name: "ignoreMetadata glob that never compiles", yaml: server("{ ignoreMetadata: ['x[y]\\\\\\\\'] }"), at: "5:30", says: "at most two backslashes in a row" },
-  { name: "Huawei region that is a host name", yaml: "providers: { hw: { type: huaweicloud, region: 'attacker.example.com/x' } }\ninstances: [{ provider: hw, name: web-1 }]\n", at: "1:47", says: "a region id" },
+  {
+    name: "huge user_data",
+    yaml: server(`{ userData: { inline: "${"A".repeat(70_000)}" } }`),
+    at: "5:33",
+    says: "clouds take at most 65,535",
+  },
+  {
+    name: "identity endpoint redirected",
+    yaml: "providers: { dc1: { type: openstack, cloud: dc1, identityEndpoint: 'https://attacker.example.com/v3' } }\ninstances: [{ provider: dc1, name: web-1 }]\n",
+    at: "1:68",
+    says: "https://attacker.example.com is chosen by the fleet file",
+  },
+  {
+    name: "group glob that never compiles",
+    yaml: "providers: { local: { type: sim, world: world.yaml } }\ngroups:\n  - name: web\n    match: { name: '\\]\\\\\\\\' }\n",
+    at: "4:20",
+    says: "at most two backslashes in a row",
+  },
+  {
+    name: "ignoreMetadata glob that never compiles",
+    yaml: server("{ ignoreMetadata: ['x[y]\\\\\\\\'] }"),
+    at: "5:30",
+    says: "at most two backslashes in a row",
+  },
+  {
+    name: "Huawei region that is a host name",
+    yaml: "providers: { hw: { type: huaweicloud, region: 'attacker.example.com/x' } }\ninstances: [{ provider: hw, name: web-1 }]\n",
+    at: "1:47",
+    says: "a region id",
+  },
 ];
 
-const COMMANDS: readonly (readonly string[])[] = [["validate"], ["plan", "--output", "markdown"], ["plan", "--output", "json"], ["plan"], ["drift", "--output", "markdown"], ["import", "--out", "imported.yaml"]];
+const COMMANDS: readonly (readonly string[])[] = [
+  ["validate"],
+  ["plan", "--output", "markdown"],
+  ["plan", "--output", "json"],
+  ["plan"],
+  ["drift", "--output", "markdown"],
+  ["import", "--out", "imported.yaml"],
+];
 
 interface Run {
   readonly code: number;
@@ -101,7 +204,13 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     const path = join(entry.parentPath, entry.name);
-    out[path] = entry.isFile() ? createHash("sha256").update(await readFile(path)).digest("hex") : entry.isDirectory() ? "dir" : "other";
+    out[path] = entry.isFile()
+      ? createHash("sha256")
+          .update(await readFile(path))
+          .digest("hex")
+      : entry.isDirectory()
+        ? "dir"
+        : "other";
   }
   return out;
 }
@@ -126,7 +235,10 @@ describe("hostile fleet files (a pull request's fleet file is untrusted input)",
     await symlink("../outside/created-through-link.json", join(base, "repo", "dangling"));
     await symlink("../outside", join(base, "repo2", ".reform"));
     for (const [index, hostile] of HOSTILE.entries()) {
-      await writeFile(join(base, hostile.dir ?? "repo", `hostile-${index}.yaml`), hostile.yaml.replaceAll("OUTSIDE", outside));
+      await writeFile(
+        join(base, hostile.dir ?? "repo", `hostile-${index}.yaml`),
+        hostile.yaml.replaceAll("OUTSIDE", outside),
+      );
     }
     before = await snapshot(outside);
   });
@@ -138,7 +250,11 @@ describe("hostile fleet files (a pull request's fleet file is untrusted input)",
     const runs = await Promise.all(
       HOSTILE.flatMap((hostile, index) =>
         COMMANDS.map((command) =>
-          limit(async () => ({ hostile, command, run: await reform([...command, "-c", `hostile-${index}.yaml`], join(base, hostile.dir ?? "repo"), env) })),
+          limit(async () => ({
+            hostile,
+            command,
+            run: await reform([...command, "-c", `hostile-${index}.yaml`], join(base, hostile.dir ?? "repo"), env),
+          })),
         ),
       ),
     );
@@ -146,9 +262,12 @@ describe("hostile fleet files (a pull request's fleet file is untrusted input)",
       const what = `${hostile.name} (${command.join(" ")})`;
       const problems: string[] = [];
       if (run.code !== 1) problems.push(`${what}: exit ${run.code}`);
-      if (!run.stderr.includes(`.yaml:${hostile.at}: `)) problems.push(`${what}: not located at ${hostile.at}: ${run.stderr.slice(0, 300)}`);
-      if (!run.stderr.includes(hostile.says)) problems.push(`${what}: does not say "${hostile.says}": ${run.stderr.slice(0, 300)}`);
-      for (const secret of [PLANTED, TOKEN, VICTIM.trim()]) if (`${run.stdout}${run.stderr}`.includes(secret)) problems.push(`${what}: printed ${secret}`);
+      if (!run.stderr.includes(`.yaml:${hostile.at}: `))
+        problems.push(`${what}: not located at ${hostile.at}: ${run.stderr.slice(0, 300)}`);
+      if (!run.stderr.includes(hostile.says))
+        problems.push(`${what}: does not say "${hostile.says}": ${run.stderr.slice(0, 300)}`);
+      for (const secret of [PLANTED, TOKEN, VICTIM.trim()])
+        if (`${run.stdout}${run.stderr}`.includes(secret)) problems.push(`${what}: printed ${secret}`);
       return problems;
     });
     expect(failures).toEqual([]);
@@ -170,7 +289,9 @@ describe("hostile fleet files (a pull request's fleet file is untrusted input)",
     await writeFile(join(repo, "fleets", "fleet.yaml"), server("{ userData: { file: ../cloud-init/web.yaml } }"));
     const narrow = await reform(["validate", "-c", "fleets/fleet.yaml"], repo, {});
     expect(narrow.code).toBe(1);
-    expect(narrow.stderr).toContain("fleets/fleet.yaml:5:31: instances[0].spec.userData: user_data file '../cloud-init/web.yaml' leads outside the fleet file's directory");
+    expect(narrow.stderr).toContain(
+      "fleets/fleet.yaml:5:31: instances[0].spec.userData: user_data file '../cloud-init/web.yaml' leads outside the fleet file's directory",
+    );
     const wide = await reform(["validate", "-c", "fleets/fleet.yaml", "--root", "."], repo, {});
     expect(wide).toMatchObject({ code: 0, stderr: "" });
     const notContaining = await reform(["validate", "-c", "fleets/fleet.yaml", "--root", "cloud-init"], repo, {});
@@ -184,11 +305,18 @@ describe("hostile fleet files (a pull request's fleet file is untrusted input)",
 
   it("reads a variable outside REFORM_VAR_* only when the pipeline allows it, by flag or by REFORM_ALLOW_ENV", async () => {
     const dir = join(base, "repo");
-    await writeFile(join(dir, "env.yaml"), server('{ metadata: { team: "${env:TEAM}", region: "${env:REFORM_VAR_REGION}" } }'));
+    await writeFile(
+      join(dir, "env.yaml"),
+      server('{ metadata: { team: "${env:TEAM}", region: "${env:REFORM_VAR_REGION}" } }'),
+    );
     const env = { TEAM: "platform", REFORM_VAR_REGION: "eu-1" };
-    expect((await reform(["validate", "-c", "env.yaml"], dir, env)).stderr).toContain("environment variable TEAM may not be read by a fleet file");
+    expect((await reform(["validate", "-c", "env.yaml"], dir, env)).stderr).toContain(
+      "environment variable TEAM may not be read by a fleet file",
+    );
     expect((await reform(["validate", "-c", "env.yaml", "--allow-env", "TEAM"], dir, env)).code).toBe(0);
-    expect((await reform(["validate", "-c", "env.yaml"], dir, { ...env, REFORM_ALLOW_ENV: "OTHER,TEAM" })).code).toBe(0);
+    expect((await reform(["validate", "-c", "env.yaml"], dir, { ...env, REFORM_ALLOW_ENV: "OTHER,TEAM" })).code).toBe(
+      0,
+    );
   });
 
   it("shows reviewers where each provider's requests go, and who chose that", async () => {
@@ -198,18 +326,34 @@ describe("hostile fleet files (a pull request's fleet file is untrusted input)",
     expect(plan.code).toBe(0);
     expect(plan.stdout).toContain("<details><summary>Providers and endpoints (1)</summary>");
     expect(plan.stdout).toContain("| `local` | sim | simulator |");
-    const json = JSON.parse((await reform(["plan", "-c", "fine.yaml", "--output", "json"], dir, {})).stdout) as { providers: unknown };
+    const json = JSON.parse((await reform(["plan", "-c", "fine.yaml", "--output", "json"], dir, {})).stdout) as {
+      providers: unknown;
+    };
     // plan, drift, show and validate change nothing: the simulated cloud recorded no action
     expect([0, 3]).toContain((await reform(["drift", "-c", "fine.yaml"], dir, {})).code);
     expect((await reform(["validate", "-c", "fine.yaml"], dir, {})).code).toBe(0);
     const state = JSON.parse(await readFile(join(dir, ".reform", "sim-local.json"), "utf8")) as { actions: unknown[] };
     expect(state.actions).toEqual([]);
-    expect(json.providers).toEqual([{ name: "local", type: "sim", endpoints: [{ service: "simulator", url: "embedded, on an ephemeral loopback port", source: "the sim provider (reform's own emulator, in this process)" }] }]);
+    expect(json.providers).toEqual([
+      {
+        name: "local",
+        type: "sim",
+        endpoints: [
+          {
+            service: "simulator",
+            url: "embedded, on an ephemeral loopback port",
+            source: "the sim provider (reform's own emulator, in this process)",
+          },
+        ],
+      },
+    ]);
   });
 
   it("bounds what `show` echoes of any single value of a plan file, in every output", async () => {
     const dir = join(base, "repo");
-    const doc = JSON.parse((await reform(["plan", "-c", "fine.yaml", "--output", "json"], dir, {})).stdout) as { changes: { fields: { path: string; after: unknown }[] }[] };
+    const doc = JSON.parse((await reform(["plan", "-c", "fine.yaml", "--output", "json"], dir, {})).stdout) as {
+      changes: { fields: { path: string; after: unknown }[] }[];
+    };
     const field = doc.changes[0]?.fields.find((f) => f.path === "metadata.role");
     expect(field).toBeDefined();
     if (field) field.after = `${PLANTED}${"x".repeat(200_000)}`;

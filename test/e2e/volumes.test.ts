@@ -71,14 +71,26 @@ describe("volume-backed servers at Nova 2.93 (the newest microversion of Zed)", 
     const db1 = change(doc, "dc1/db-1");
     expect(db1).toMatchObject({ action: "rebuild", impact: "reprovision", unknowns: [] });
     expect(db1.before.image?.id).toBe(rootVolumeOf(cloud.emulator, "db-1").imageId);
-    expect(db1.steps).toEqual([expect.objectContaining({ kind: "rebuild", params: expect.objectContaining({ key_pair: "ops-2026", root_volume_id: rootVolumeOf(cloud.emulator, "db-1").id }) })]);
-    expect(db1.reasons.map((r) => r.message).join("\n")).toContain(`the rebuild re-images the root volume ${rootVolumeOf(cloud.emulator, "db-1").id}: its data is lost`);
+    expect(db1.steps).toEqual([
+      expect.objectContaining({
+        kind: "rebuild",
+        params: expect.objectContaining({
+          key_pair: "ops-2026",
+          root_volume_id: rootVolumeOf(cloud.emulator, "db-1").id,
+        }),
+      }),
+    ]);
+    expect(db1.reasons.map((r) => r.message).join("\n")).toContain(
+      `the rebuild re-images the root volume ${rootVolumeOf(cloud.emulator, "db-1").id}: its data is lost`,
+    );
     // db-2's volume already has the desired image: nothing to do, and nothing unknown.
     expect(change(doc, "dc1/db-2")).toMatchObject({ action: "no-op", unknowns: [] });
     expect(change(doc, "dc1/web-1").action).toBe("no-op");
     expect(cinderLists(cloud.emulator)).toBe(1);
     const text = await cloud.reform(["plan", "-c", "fleet.yaml"]);
-    expect(text.stdout).toContain("# dc1/db-1 will be rebuilt in place (REPROVISION: root volume re-imaged; its data is lost)");
+    expect(text.stdout).toContain(
+      "# dc1/db-1 will be rebuilt in place (REPROVISION: root volume re-imaged; its data is lost)",
+    );
   });
 
   it("apply re-images the root volume, verifies the image read back from it, and the next plan is empty", async () => {
@@ -114,7 +126,9 @@ describe("volume-backed servers below 2.93", () => {
     const db1 = change(JSON.parse(run.stdout) as PlanDoc, "dc1/db-1");
     expect(db1).toMatchObject({ action: "unsupported", steps: [] });
     const reasons = db1.reasons.map((r) => r.message).join("\n");
-    expect(reasons).toContain("dc1/db-1: the server boots from a volume and the cloud's rebuild cannot re-image a root volume");
+    expect(reasons).toContain(
+      "dc1/db-1: the server boots from a volume and the cloud's rebuild cannot re-image a root volume",
+    );
     expect(reasons).toContain("compute API microversion 2.92");
     expect(reasons).toContain("needs 2.93");
     const apply = await cloud.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]);
@@ -134,13 +148,23 @@ describe("volume-backed servers when Cinder cannot be read", () => {
   it("keeps their image unknown with the reason and plans nothing for the image", async () => {
     // Nothing listens on port 9 (discard): the block storage API cannot be reached.
     const clouds = join(cloud.dir, "clouds-down.yaml");
-    await writeFile(clouds, `${await readFile(join(cloud.dir, "clouds.yaml"), "utf8")}    block_storage_endpoint_override: http://127.0.0.1:9/volume/v3\n`);
+    await writeFile(
+      clouds,
+      `${await readFile(join(cloud.dir, "clouds.yaml"), "utf8")}    block_storage_endpoint_override: http://127.0.0.1:9/volume/v3\n`,
+    );
     const run = await cloud.reform(["plan", "-c", "fleet.yaml", "--output", "json"], { OS_CLIENT_CONFIG_FILE: clouds });
     expect(run.stderr).toBe("");
     const doc = JSON.parse(run.stdout) as PlanDoc;
     const db2 = change(doc, "dc1/db-2");
     expect(db2.action).toBe("no-op");
-    expect(db2.unknowns).toEqual([{ field: "image", reason: expect.stringMatching(/^the server boots from a volume: its image is read from its root volume, but the block storage API \(Cinder v3\) could not be read: .*GET \/volumes\/detail/) }]);
+    expect(db2.unknowns).toEqual([
+      {
+        field: "image",
+        reason: expect.stringMatching(
+          /^the server boots from a volume: its image is read from its root volume, but the block storage API \(Cinder v3\) could not be read: .*GET \/volumes\/detail/,
+        ),
+      },
+    ]);
     // db-1 also wants another key pair: a rebuild would need the current image, which is unknown.
     expect(change(doc, "dc1/db-1").action).toBe("unsupported");
     expect(change(doc, "dc1/web-1").action).toBe("no-op");
@@ -151,9 +175,17 @@ describe("paging over 2,000 volumes", () => {
   let cloud: TestCloud;
   const count = 2100;
   beforeAll(async () => {
-    const servers = Array.from({ length: count }, (_, i) => `    - { name: vm-${i}, image: ${i % 3 === 0 ? "ubuntu-24.04" : "ubuntu-22.04"}, bootFromVolume: true }`).join("\n");
-    cloud = await startTestCloud(worldWith(`  images: [{ name: ubuntu-22.04 }, { name: ubuntu-24.04 }]\n  servers:\n${servers}\n`));
-    await cloud.writeFleet(`providers:\n  dc1: { type: openstack, cloud: test }\ngroups:\n  - { name: vms, provider: dc1, match: { name: "vm-*" }, spec: { image: { name: ubuntu-24.04 } } }\n`);
+    const servers = Array.from(
+      { length: count },
+      (_, i) =>
+        `    - { name: vm-${i}, image: ${i % 3 === 0 ? "ubuntu-24.04" : "ubuntu-22.04"}, bootFromVolume: true }`,
+    ).join("\n");
+    cloud = await startTestCloud(
+      worldWith(`  images: [{ name: ubuntu-22.04 }, { name: ubuntu-24.04 }]\n  servers:\n${servers}\n`),
+    );
+    await cloud.writeFleet(
+      `providers:\n  dc1: { type: openstack, cloud: test }\ngroups:\n  - { name: vms, provider: dc1, match: { name: "vm-*" }, spec: { image: { name: ubuntu-24.04 } } }\n`,
+    );
   }, 120_000);
   afterAll(async () => cloud.close());
 
@@ -179,8 +211,15 @@ describe("paging over 2,000 volumes", () => {
 describe("reform sim prints a volume line", { timeout: 120_000 }, () => {
   it("whose URL, as block_storage_endpoint_override of a cloud without Keystone, reads the image of a volume-backed server", async () => {
     const dir = await mkdtemp(join(tmpdir(), "reform-sim-volume-"));
-    await writeFile(join(dir, "world.yaml"), `openstack:\n  adminToken: sim-fixed-token\n  images: [{ name: ubuntu-22.04 }, { name: ubuntu-24.04 }]\n  servers: [{ name: db-1, image: ubuntu-22.04, bootFromVolume: true }]\n`);
-    const child = spawn(process.execPath, [resolve(import.meta.dirname, "../../bin/reform.js"), "sim", "--world", "world.yaml", "--port", "0"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    await writeFile(
+      join(dir, "world.yaml"),
+      `openstack:\n  adminToken: sim-fixed-token\n  images: [{ name: ubuntu-22.04 }, { name: ubuntu-24.04 }]\n  servers: [{ name: db-1, image: ubuntu-22.04, bootFromVolume: true }]\n`,
+    );
+    const child = spawn(
+      process.execPath,
+      [resolve(import.meta.dirname, "../../bin/reform.js"), "sim", "--world", "world.yaml", "--port", "0"],
+      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+    );
     try {
       let printed = "";
       while (!/volume \S+\n/.test(printed)) printed += String((await once(child.stdout, "data"))[0]);
@@ -190,7 +229,10 @@ describe("reform sim prints a volume line", { timeout: 120_000 }, () => {
         join(dir, "clouds.yaml"),
         `clouds:\n  sim:\n    auth_type: admin_token\n    auth: { token: sim-fixed-token }\n    compute_endpoint_override: ${url("compute")}\n    image_endpoint_override: ${url("image")}\n    block_storage_endpoint_override: ${url("volume")}\n`,
       );
-      await writeFile(join(dir, "fleet.yaml"), `providers:\n  dc1: { type: openstack, cloud: sim }\ninstances:\n  - { provider: dc1, name: db-1, spec: { image: { name: ubuntu-24.04 } } }\n`);
+      await writeFile(
+        join(dir, "fleet.yaml"),
+        `providers:\n  dc1: { type: openstack, cloud: sim }\ninstances:\n  - { provider: dc1, name: db-1, spec: { image: { name: ubuntu-24.04 } } }\n`,
+      );
       const plan = await runCli(["plan", "--output", "json"], { cwd: dir });
       expect(plan.stderr).toBe("");
       const db1 = change(JSON.parse(plan.stdout) as PlanDoc, "dc1/db-1");

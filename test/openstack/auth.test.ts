@@ -35,7 +35,10 @@ beforeAll(async () => {
     "clouds.yaml",
     stringify({
       clouds: {
-        appcred: entryWith({ application_credential_id: credential.id, application_credential_secret: credential.secret }, "v3applicationcredential"),
+        appcred: entryWith(
+          { application_credential_id: credential.id, application_credential_secret: credential.secret },
+          "v3applicationcredential",
+        ),
         wrongpw: { ...cloud.cloud.entry, auth: { ...baseAuth, password: wrongPassword } },
       },
     }),
@@ -72,7 +75,11 @@ describe("Keystone authentication on a real cloud", () => {
   });
 
   it("once the application credential is deleted, reform is refused: it really authenticated with it", async () => {
-    expectStatus(await cloud.api.keystone("DELETE", `/users/${cloud.api.userId}/application_credentials/${credential.id}`), [204], "delete application credential");
+    expectStatus(
+      await cloud.api.keystone("DELETE", `/users/${cloud.api.userId}/application_credentials/${credential.id}`),
+      [204],
+      "delete application credential",
+    );
     const run = await work.reform(["plan", "-c", "appcred.yaml"], { cloudsFile: `${work.dir}/clouds.yaml` });
     expect(run.code, describeRun(run)).not.toBe(0);
     expect(run.code, describeRun(run)).not.toBe(2);

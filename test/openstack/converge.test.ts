@@ -24,22 +24,39 @@ const imageOf = (doc: ServerDoc) => (doc.image === "" ? "" : doc.image.id);
 
 beforeAll(async () => {
   ({ cloud, work } = await openSuite());
-  [imageA, imageB, kp1, kp2] = await Promise.all([cloud.image("a", { fromEnv: "A" }), cloud.image("b", { fromEnv: "B" }), cloud.keyPair("kp1"), cloud.keyPair("kp2")]);
+  [imageA, imageB, kp1, kp2] = await Promise.all([
+    cloud.image("a", { fromEnv: "A" }),
+    cloud.image("b", { fromEnv: "B" }),
+    cloud.keyPair("kp1"),
+    cloud.keyPair("kp2"),
+  ]);
   const boots = {
     img: { role: "web", owner: "team-a", "cost-center": "cc-1" },
     meta: { role: "db", owner: "team-b" },
     key: { role: "key", owner: "team-k" },
     ud: { role: "ud", owner: "team-u" },
   };
-  for (const [suffix, metadata] of Object.entries(boots)) ids[suffix] = await cloud.boot(suffix, { image: imageA.id, keyName: kp1, metadata, userData: UD1 });
+  for (const [suffix, metadata] of Object.entries(boots))
+    ids[suffix] = await cloud.boot(suffix, { image: imageA.id, keyName: kp1, metadata, userData: UD1 });
   for (const [suffix, id] of Object.entries(ids)) before[suffix] = await cloud.settle(id);
   await work.write(
     "fleet.yaml",
     fleetYaml(cloud.cloud.name, [
-      { name: name("img"), spec: { image: { name: imageB.name }, keyPair: kp2, userData: { inline: UD2 }, metadata: { role: "web-v2", tier: "frontend" } } },
+      {
+        name: name("img"),
+        spec: {
+          image: { name: imageB.name },
+          keyPair: kp2,
+          userData: { inline: UD2 },
+          metadata: { role: "web-v2", tier: "frontend" },
+        },
+      },
       { name: name("meta"), spec: { image: { id: imageA.id }, keyPair: kp1, metadata: { role: "db-v2" } } },
       { name: name("key"), spec: { image: { id: imageA.id }, keyPair: kp2, metadata: { role: "key" } } },
-      { name: name("ud"), spec: { image: { id: imageA.id }, keyPair: kp1, userData: { inline: UD2 }, metadata: { role: "ud" } } },
+      {
+        name: name("ud"),
+        spec: { image: { id: imageA.id }, keyPair: kp1, userData: { inline: UD2 }, metadata: { role: "ud" } },
+      },
     ]),
   );
 });
@@ -56,8 +73,14 @@ describe("plan and apply against a real Nova", () => {
     const run = await work.reform(["--debug", "plan", "-c", "fleet.yaml", "--detailed-exitcode"]);
     expect(run.code, describeRun(run)).toBe(2);
     const requests = run.stderr.split("\n").filter((line) => /\b(GET|POST|PUT|DELETE)\b.*\/servers/.test(line));
-    expect(requests.some((line) => /GET .*\/servers\/detail/.test(line)), describeRun(run)).toBe(true);
-    expect(requests.filter((line) => /GET \S*\/servers\/[0-9a-f-]{36}(\?|\s|$)/.test(line)), describeRun(run)).toEqual([]);
+    expect(
+      requests.some((line) => /GET .*\/servers\/detail/.test(line)),
+      describeRun(run),
+    ).toBe(true);
+    expect(
+      requests.filter((line) => /GET \S*\/servers\/[0-9a-f-]{36}(\?|\s|$)/.test(line)),
+      describeRun(run),
+    ).toEqual([]);
   });
 
   it("plans an image change as one rebuild carrying the key pair, user_data and the full merged metadata", async () => {
@@ -66,9 +89,17 @@ describe("plan and apply against a real Nova", () => {
     expect(img.action).toBe("rebuild");
     expect(img.impact).toBe("reprovision");
     const rebuild = img.steps.find((s) => s.kind === "rebuild");
-    expect(rebuild?.params).toMatchObject({ image_id: imageB.id, key_pair: kp2, metadata: { full: { role: "web-v2", tier: "frontend", owner: "team-a", "cost-center": "cc-1" } } });
+    expect(rebuild?.params).toMatchObject({
+      image_id: imageB.id,
+      key_pair: kp2,
+      metadata: { full: { role: "web-v2", tier: "frontend", owner: "team-a", "cost-center": "cc-1" } },
+    });
     const meta = changeOf(changes, address(name("meta")));
-    expect([meta.action, meta.impact, meta.steps.map((s) => s.kind)]).toEqual(["update-metadata", "none", ["update-metadata"]]);
+    expect([meta.action, meta.impact, meta.steps.map((s) => s.kind)]).toEqual([
+      "update-metadata",
+      "none",
+      ["update-metadata"],
+    ]);
     for (const suffix of ["key", "ud"]) {
       const change = changeOf(changes, address(name(suffix)));
       expect([change.action, change.steps.map((s) => s.kind)], suffix).toEqual(["rebuild", ["rebuild"]]);
@@ -78,7 +109,8 @@ describe("plan and apply against a real Nova", () => {
   it("apply converges every server", async () => {
     const run = await work.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]);
     expect(run.code, describeRun(run)).toBe(0);
-    for (const suffix of Object.keys(ids)) expect(run.stdout, describeRun(run)).toContain(`${address(name(suffix))}: converged`);
+    for (const suffix of Object.keys(ids))
+      expect(run.stdout, describeRun(run)).toContain(`${address(name(suffix))}: converged`);
   });
 
   it("Nova shows the image change: same server, image B, key pair 2, new user_data, managed and unmanaged metadata", async () => {
@@ -118,7 +150,9 @@ describe("plan and apply against a real Nova", () => {
     expect(run.code, describeRun(run)).toBe(0);
     const changes = planChanges(await work.reform(["plan", "-c", "fleet.yaml", "--output", "json"]));
     expect(changes.flatMap((c) => c.steps)).toEqual([]);
-    const listed = (await cloud.api.nova("GET", `/servers/detail?name=^${cloud.prefix}-`)).body as { servers: { id: string }[] };
+    const listed = (await cloud.api.nova("GET", `/servers/detail?name=^${cloud.prefix}-`)).body as {
+      servers: { id: string }[];
+    };
     expect(listed.servers.map((s) => s.id).sort()).toEqual(Object.values(ids).sort());
   });
 

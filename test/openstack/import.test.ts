@@ -27,25 +27,50 @@ const name = (s: string) => `${cloud.prefix}-${s}`;
 
 /** Nova's instance actions of every server of this run: what import must not add to. */
 async function allActions(): Promise<Record<string, string[]>> {
-  return Object.fromEntries(await Promise.all(Object.entries(ids).map(async ([suffix, id]) => [suffix, await cloud.actions(id)] as const)));
+  return Object.fromEntries(
+    await Promise.all(Object.entries(ids).map(async ([suffix, id]) => [suffix, await cloud.actions(id)] as const)),
+  );
 }
 
 beforeAll(async () => {
   ({ cloud, work } = await openSuite());
-  [imageA, imageB, kp] = await Promise.all([cloud.image("a", { fromEnv: "A" }), cloud.image("b", { fromEnv: "B" }), cloud.keyPair("kp")]);
-  for (const suffix of ["web-1", "web-2", "web-3"]) ids[suffix] = await cloud.boot(suffix, { image: imageA.id, keyName: kp, metadata: { role: "web", owner: "team-a" }, userData: UD });
+  [imageA, imageB, kp] = await Promise.all([
+    cloud.image("a", { fromEnv: "A" }),
+    cloud.image("b", { fromEnv: "B" }),
+    cloud.keyPair("kp"),
+  ]);
+  for (const suffix of ["web-1", "web-2", "web-3"])
+    ids[suffix] = await cloud.boot(suffix, {
+      image: imageA.id,
+      keyName: kp,
+      metadata: { role: "web", owner: "team-a" },
+      userData: UD,
+    });
   ids["db-1"] = await cloud.boot("db-1", { image: imageB.id, keyName: kp, metadata: { role: "db", owner: "team-a" } });
-  ids["secret-1"] = await cloud.boot("secret-1", { image: imageA.id, keyName: kp, metadata: { role: "app", owner: "team-a" }, userData: `#cloud-config\npassword: ${PLANTED}\n` });
+  ids["secret-1"] = await cloud.boot("secret-1", {
+    image: imageA.id,
+    keyName: kp,
+    metadata: { role: "app", owner: "team-a" },
+    userData: `#cloud-config\npassword: ${PLANTED}\n`,
+  });
   if (ownImages) {
     const gone = await cloud.image("gone");
-    ids["orphan-1"] = await cloud.boot("orphan-1", { image: gone.id, keyName: kp, metadata: { role: "web", owner: "team-a" }, userData: UD });
+    ids["orphan-1"] = await cloud.boot("orphan-1", {
+      image: gone.id,
+      keyName: kp,
+      metadata: { role: "web", owner: "team-a" },
+      userData: UD,
+    });
     await cloud.settle(ids["orphan-1"]);
     expectStatus(await cloud.api.glance("DELETE", `/images/${gone.id}`), [204], `delete image ${gone.name}`);
   }
   for (const [suffix, id] of Object.entries(ids)) before[suffix] = await cloud.settle(id);
   expectStatus(await cloud.api.nova("POST", `/servers/${ids["db-1"]}/action`, { "os-stop": null }), [202], "stop db-1");
   before["db-1"] = await cloud.settle(ids["db-1"] ?? "", "SHUTOFF");
-  await work.write("providers.yaml", `# written by the OpenStack integration suite (test/openstack)\nproviders:\n  os: { type: openstack, cloud: ${cloud.cloud.name} }\n`);
+  await work.write(
+    "providers.yaml",
+    `# written by the OpenStack integration suite (test/openstack)\nproviders:\n  os: { type: openstack, cloud: ${cloud.cloud.name} }\n`,
+  );
 });
 
 afterAll(() => closeSuite(cloud, work));
@@ -56,12 +81,29 @@ describe("reform import against a real Nova", () => {
 
   it("writes the fleet file of this run's servers: a group for the equal ones, the rest one by one, what it cannot express left out", async () => {
     actions = await allActions();
-    const run = await work.reform(["import", "-c", "providers.yaml", "--match", `${cloud.prefix}-*`, "--out", "fleet.yaml"]);
+    const run = await work.reform([
+      "import",
+      "-c",
+      "providers.yaml",
+      "--match",
+      `${cloud.prefix}-*`,
+      "--out",
+      "fleet.yaml",
+    ]);
     expect(run.code, describeRun(run)).toBe(0);
     text = await readFile(join(work.dir, "fleet.yaml"), "utf8");
-    const doc = parse(text) as { groups?: { provider: string; match: { name: string }; spec: Record<string, unknown> }[]; instances: { name: string; spec: Record<string, unknown> }[] };
-    expect(doc.groups?.map((g) => g.match.name), text).toEqual([`${cloud.prefix}-web-*`]);
-    const web = { ...(parse(text) as { defaults?: { spec: Record<string, unknown> } }).defaults?.spec, ...doc.groups?.[0]?.spec };
+    const doc = parse(text) as {
+      groups?: { provider: string; match: { name: string }; spec: Record<string, unknown> }[];
+      instances: { name: string; spec: Record<string, unknown> }[];
+    };
+    expect(
+      doc.groups?.map((g) => g.match.name),
+      text,
+    ).toEqual([`${cloud.prefix}-web-*`]);
+    const web = {
+      ...(parse(text) as { defaults?: { spec: Record<string, unknown> } }).defaults?.spec,
+      ...doc.groups?.[0]?.spec,
+    };
     expect(web["image"], text).toEqual(text.includes("(by id: ") ? { id: imageA.id } : { name: imageA.name });
     expect(web["keyPair"]).toBe(kp);
     const seesUserData = Object.hasOwn(before["web-1"] ?? {}, "OS-EXT-SRV-ATTR:user_data");
@@ -69,8 +111,12 @@ describe("reform import against a real Nova", () => {
     else expect(text).toContain("userData is not managed: Nova shows user_data only to admins");
     expect(doc.instances.map((i) => i.name).sort()).toEqual([name("db-1"), name("secret-1")]);
     expect(doc.instances.find((i) => i.name === name("db-1"))?.spec["power"]).toBe("stopped");
-    if (seesUserData) expect(text).toContain("userData is not managed: it looks like it holds secrets (password:); never written");
-    if (ownImages) expect(run.stdout).toMatch(new RegExp(`os/${name("orphan-1")}: its image [0-9a-f-]{36} is not in the cloud's image list`));
+    if (seesUserData)
+      expect(text).toContain("userData is not managed: it looks like it holds secrets (password:); never written");
+    if (ownImages)
+      expect(run.stdout).toMatch(
+        new RegExp(`os/${name("orphan-1")}: its image [0-9a-f-]{36} is not in the cloud's image list`),
+      );
     expect(text).not.toContain(PLANTED);
   });
 
@@ -82,13 +128,31 @@ describe("reform import against a real Nova", () => {
   });
 
   it("gives the same bytes again for the same servers", async () => {
-    const run = await work.reform(["import", "-c", "providers.yaml", "--match", `${cloud.prefix}-*`, "--out", "again.yaml"]);
+    const run = await work.reform([
+      "import",
+      "-c",
+      "providers.yaml",
+      "--match",
+      `${cloud.prefix}-*`,
+      "--out",
+      "again.yaml",
+    ]);
     expect(run.code, describeRun(run)).toBe(0);
     expect((await readFile(join(work.dir, "again.yaml"), "utf8")).replace("again.yaml", "fleet.yaml")).toBe(text);
   });
 
   it("--adopt records the annotations only; drift then finds every imported server in sync", async () => {
-    const run = await work.reform(["import", "-c", "providers.yaml", "--match", `${cloud.prefix}-*`, "--out", "fleet.yaml", "--force", "--adopt"]);
+    const run = await work.reform([
+      "import",
+      "-c",
+      "providers.yaml",
+      "--match",
+      `${cloud.prefix}-*`,
+      "--out",
+      "fleet.yaml",
+      "--force",
+      "--adopt",
+    ]);
     expect(run.code, describeRun(run)).toBe(0);
     expect(run.stdout).toContain(`${name("web-1")} will be adopted (annotations recorded, server untouched)`);
     expect(run.stdout).toMatch(/Apply: 5 converged, 0 failed, 0 skipped\./);
@@ -100,7 +164,11 @@ describe("reform import against a real Nova", () => {
     expect(drift.stdout).toContain("No drift. 5 servers in sync.");
     expect((await work.reform(["plan", "-c", "fleet.yaml", "--detailed-exitcode"])).code).toBe(0);
     const after = await allActions();
-    for (const [suffix, list] of Object.entries(after)) expect(list.filter((a) => !["create", "stop"].includes(a)), suffix).toEqual([]);
+    for (const [suffix, list] of Object.entries(after))
+      expect(
+        list.filter((a) => !["create", "stop"].includes(a)),
+        suffix,
+      ).toEqual([]);
   });
 
   it("printed and wrote no secret of the cloud, and not the planted password", async () => {

@@ -14,7 +14,12 @@ let kp: string;
 let image: string;
 
 async function writeFleet(spec: Record<string, unknown>): Promise<void> {
-  await work.write("fleet.yaml", fleetYaml(cloud.cloud.name, [{ name: serverName, spec: { image: { id: image }, keyPair: kp, metadata: { role: "r" }, ...spec } }]));
+  await work.write(
+    "fleet.yaml",
+    fleetYaml(cloud.cloud.name, [
+      { name: serverName, spec: { image: { id: image }, keyPair: kp, metadata: { role: "r" }, ...spec } },
+    ]),
+  );
 }
 
 /** Polls the server every 50 ms while `during` runs and returns every status it saw (REBOOT vs HARD_REBOOT...). */
@@ -65,9 +70,19 @@ describe("reboot tokens and power on a real Nova", () => {
 
   it("a changed token with type SOFT is one soft reboot (Nova status REBOOT, never HARD_REBOOT)", async () => {
     await writeFleet({ reboot: { token: "t2", type: "SOFT" } });
-    const change = changeOf(planChanges(await work.reform(["plan", "-c", "fleet.yaml", "--output", "json"])), address(serverName));
+    const change = changeOf(
+      planChanges(await work.reform(["plan", "-c", "fleet.yaml", "--output", "json"])),
+      address(serverName),
+    );
     // the reboot, then update-metadata recording the new token
-    expect([change.action, change.impact, change.steps.map((s) => [s.kind, s.params["type"]])]).toEqual(["reboot", "reboot", [["reboot", "SOFT"], ["update-metadata", undefined]]]);
+    expect([change.action, change.impact, change.steps.map((s) => [s.kind, s.params["type"]])]).toEqual([
+      "reboot",
+      "reboot",
+      [
+        ["reboot", "SOFT"],
+        ["update-metadata", undefined],
+      ],
+    ]);
     const seen = await statusesDuring(applyConverges);
     expect(seen.has("REBOOT"), [...seen].join(",")).toBe(true);
     expect(seen.has("HARD_REBOOT")).toBe(false);
@@ -86,7 +101,10 @@ describe("reboot tokens and power on a real Nova", () => {
 
   it("power: stopped stops the server (SHUTOFF) and power: running starts it again", async () => {
     await writeFleet({ reboot: { token: "t3", type: "HARD" }, power: "stopped" });
-    const change = changeOf(planChanges(await work.reform(["plan", "-c", "fleet.yaml", "--output", "json"])), address(serverName));
+    const change = changeOf(
+      planChanges(await work.reform(["plan", "-c", "fleet.yaml", "--output", "json"])),
+      address(serverName),
+    );
     expect([change.action, change.steps.map((s) => s.kind)]).toEqual(["stop", ["stop", "update-metadata"]]);
     await applyConverges();
     expect((await cloud.settle(id, "SHUTOFF")).status).toBe("SHUTOFF");

@@ -30,8 +30,17 @@ beforeAll(async () => {
   ({ cloud, work } = await openSuite());
   // An image whose architecture no compute host of the fake driver (x86_64) offers: Nova's API accepts
   // the rebuild, then the scheduler's ImagePropertiesFilter finds no valid host.
-  [imageA, imageBad, kp] = await Promise.all([cloud.image("a", { fromEnv: "A" }), cloud.image("aarch64", { properties: { hw_architecture: "aarch64" } }), cloud.keyPair("kp")]);
-  for (const suffix of ["stale", "fail", "busy"]) ids[suffix] = await cloud.boot(suffix, { image: imageA.id, keyName: kp, metadata: { role: suffix, owner: "team-s" } });
+  [imageA, imageBad, kp] = await Promise.all([
+    cloud.image("a", { fromEnv: "A" }),
+    cloud.image("aarch64", { properties: { hw_architecture: "aarch64" } }),
+    cloud.keyPair("kp"),
+  ]);
+  for (const suffix of ["stale", "fail", "busy"])
+    ids[suffix] = await cloud.boot(suffix, {
+      image: imageA.id,
+      keyName: kp,
+      metadata: { role: suffix, owner: "team-s" },
+    });
   for (const id of Object.values(ids)) await cloud.settle(id);
 });
 
@@ -43,10 +52,19 @@ afterAll(async () => {
 
 describe("stale plans, failed rebuilds and busy servers on a real Nova", () => {
   it("a saved plan is refused as stale after an out-of-band rebuild through Nova's API, and sends nothing", async () => {
-    await work.write("stale.yaml", fleetYaml(cloud.cloud.name, [{ name: name("stale"), spec: { image: { id: imageA.id }, keyPair: kp, metadata: { role: "stale-v2" } } }]));
+    await work.write(
+      "stale.yaml",
+      fleetYaml(cloud.cloud.name, [
+        { name: name("stale"), spec: { image: { id: imageA.id }, keyPair: kp, metadata: { role: "stale-v2" } } },
+      ]),
+    );
     const planned = await work.reform(["plan", "-c", "stale.yaml", "--out", "stale.plan.json"]);
     expect(planned.code, describeRun(planned)).toBe(0);
-    expectStatus(await cloud.api.nova("POST", `/servers/${ids["stale"]}/action`, { rebuild: { imageRef: imageA.id } }), [202], "out-of-band rebuild");
+    expectStatus(
+      await cloud.api.nova("POST", `/servers/${ids["stale"]}/action`, { rebuild: { imageRef: imageA.id } }),
+      [202],
+      "out-of-band rebuild",
+    );
     await cloud.settle(ids["stale"]!);
     const applied = await work.reform(["apply", "stale.plan.json"]);
     expect(applied.code, describeRun(applied)).not.toBe(0);
@@ -58,7 +76,12 @@ describe("stale plans, failed rebuilds and busy servers on a real Nova", () => {
   });
 
   it("verification catches a rebuild that Nova's scheduler rejects: apply fails, naming the server", async () => {
-    await work.write("fail.yaml", fleetYaml(cloud.cloud.name, [{ name: name("fail"), spec: { image: { id: imageBad.id }, keyPair: kp, metadata: { role: "fail" } } }]));
+    await work.write(
+      "fail.yaml",
+      fleetYaml(cloud.cloud.name, [
+        { name: name("fail"), spec: { image: { id: imageBad.id }, keyPair: kp, metadata: { role: "fail" } } },
+      ]),
+    );
     const run = await work.reform(["apply", "-c", "fail.yaml", "--auto-approve"]);
     expect(run.code, describeRun(run)).not.toBe(0);
     expect(run.code, describeRun(run)).not.toBe(2);
@@ -73,21 +96,36 @@ describe("stale plans, failed rebuilds and busy servers on a real Nova", () => {
     expect(doc.metadata).toMatchObject({ role: "fail", owner: "team-s" });
   });
 
-  it.runIf(harnessComputePid() !== undefined)("[harness only: freezes nova-compute] a server rebuilding in Nova plans as wait, then converges", async () => {
-    const pid = harnessComputePid()!;
-    await work.write("busy.yaml", fleetYaml(cloud.cloud.name, [{ name: name("busy"), spec: { image: { id: imageA.id }, keyPair: kp, metadata: { role: "busy" } } }]));
-    process.kill(-pid, "SIGSTOP");
-    try {
-      expectStatus(await cloud.api.nova("POST", `/servers/${ids["busy"]}/action`, { rebuild: { imageRef: imageA.id } }), [202], "out-of-band rebuild");
-      const change = changeOf(planChanges(await work.reform(["plan", "-c", "busy.yaml", "--output", "json"])), address(name("busy")));
-      expect([change.action, change.steps]).toEqual(["wait", []]);
-    } finally {
-      process.kill(-pid, "SIGCONT");
-    }
-    await cloud.settle(ids["busy"]!);
-    const run = await work.reform(["plan", "-c", "busy.yaml", "--detailed-exitcode"]);
-    expect(run.code, describeRun(run)).toBe(0);
-  });
+  it.runIf(harnessComputePid() !== undefined)(
+    "[harness only: freezes nova-compute] a server rebuilding in Nova plans as wait, then converges",
+    async () => {
+      const pid = harnessComputePid()!;
+      await work.write(
+        "busy.yaml",
+        fleetYaml(cloud.cloud.name, [
+          { name: name("busy"), spec: { image: { id: imageA.id }, keyPair: kp, metadata: { role: "busy" } } },
+        ]),
+      );
+      process.kill(-pid, "SIGSTOP");
+      try {
+        expectStatus(
+          await cloud.api.nova("POST", `/servers/${ids["busy"]}/action`, { rebuild: { imageRef: imageA.id } }),
+          [202],
+          "out-of-band rebuild",
+        );
+        const change = changeOf(
+          planChanges(await work.reform(["plan", "-c", "busy.yaml", "--output", "json"])),
+          address(name("busy")),
+        );
+        expect([change.action, change.steps]).toEqual(["wait", []]);
+      } finally {
+        process.kill(-pid, "SIGCONT");
+      }
+      await cloud.settle(ids["busy"]!);
+      const run = await work.reform(["plan", "-c", "busy.yaml", "--detailed-exitcode"]);
+      expect(run.code, describeRun(run)).toBe(0);
+    },
+  );
 
   it("no password, token or credential secret appears in anything reform printed or wrote", async () => {
     expect(await work.filesWritten()).toContain("stale.plan.json");

@@ -4,7 +4,10 @@ import process from "node:process";
 import { loadWorldFile, startEmulator } from "../../dist/emulator/index.js";
 
 const world = await loadWorldFile(process.argv[2]);
-const emulator = await startEmulator({ world, timings: { rebuild: 300, reboot: 200, stop: 100, start: 100, build: 100 } });
+const emulator = await startEmulator({
+  world,
+  timings: { rebuild: 300, reboot: 200, stop: 100, start: 100, build: 100 },
+});
 process.stdout.write(`${emulator.urls.identity}\n`);
 const stop = async () => {
   await emulator.close();

@@ -52,17 +52,26 @@ async function checkout(cloud: TestCloud, fleetText: string, backend: string): P
   await copyFile(join(cloud.dir, "staging.yaml"), join(dir, "fleet.yaml"));
   return {
     dir,
-    reform: (args, env) => runCli([...args, ...(args[0] === "apply" ? ["--poll-interval", "30"] : [])], { cwd: dir, env: { REFORM_BACKEND: backend, ...env }, timeoutMs: 110_000 }),
+    reform: (args, env) =>
+      runCli([...args, ...(args[0] === "apply" ? ["--poll-interval", "30"] : [])], {
+        cwd: dir,
+        env: { REFORM_BACKEND: backend, ...env },
+        timeoutMs: 110_000,
+      }),
   };
 }
 
 /** A running `reform apply`: its output so far, a wait for a line, its end. */
 function startApply(dir: string, env: Record<string, string>, extra: readonly string[] = []) {
-  const child = spawn(process.execPath, [BIN, "apply", "-c", "fleet.yaml", "--auto-approve", "--poll-interval", "30", ...extra], {
-    cwd: dir,
-    env: { PATH: process.env["PATH"] ?? "", HOME: dir, CI: "true", NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [BIN, "apply", "-c", "fleet.yaml", "--auto-approve", "--poll-interval", "30", ...extra],
+    {
+      cwd: dir,
+      env: { PATH: process.env["PATH"] ?? "", HOME: dir, CI: "true", NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   const watchers: { pattern: RegExp; count: number; done: () => void }[] = [];
@@ -79,7 +88,9 @@ function startApply(dir: string, env: Record<string, string>, extra: readonly st
     check();
   });
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolveEnd) => child.on("close", (code, signal) => resolveEnd({ code, signal, stdout, stderr })));
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolveEnd) => child.on("close", (code, signal) => resolveEnd({ code, signal, stdout, stderr })),
+  );
   return {
     child,
     ended,
@@ -90,7 +101,9 @@ function startApply(dir: string, env: Record<string, string>, extra: readonly st
           watchers.push({ pattern, count, done });
           check();
         }),
-        ended.then((end) => Promise.reject(new Error(`apply ended before ${String(pattern)} ×${count}:\n${end.stdout}\n${end.stderr}`))),
+        ended.then((end) =>
+          Promise.reject(new Error(`apply ended before ${String(pattern)} ×${count}:\n${end.stdout}\n${end.stderr}`)),
+        ),
       ]);
     },
   };
@@ -106,7 +119,8 @@ async function rows<T extends pg.QueryResultRow>(url: string, text: string): Pro
   }
 }
 
-const rebuildRequests = (cloud: TestCloud) => cloud.emulator.stats.byRoute["POST /compute/v2.1/servers/{id}/action"] ?? 0;
+const rebuildRequests = (cloud: TestCloud) =>
+  cloud.emulator.stats.byRoute["POST /compute/v2.1/servers/{id}/action"] ?? 0;
 
 describe("the PostgreSQL backend, from separate checkouts sharing one database", () => {
   let cloud: TestCloud;
@@ -136,10 +150,23 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     const closed = `postgres://reform:${cluster.password}@127.0.0.1:1/reform`;
     const run = keep(await a.reform(["apply", "-c", "fleet.yaml", "--auto-approve"], { REFORM_BACKEND: closed }));
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^Error: cannot use the backend postgres:\/\/reform:\*\*\*@127\.0\.0\.1:1\/reform: .*ECONNREFUSED.*; nothing was applied\n$/);
-    const wrong = keep(await a.reform(["apply", "-c", "fleet.yaml", "--auto-approve", "--backend", url.replace(cluster.password, "not-the-password")]));
+    expect(run.stderr).toMatch(
+      /^Error: cannot use the backend postgres:\/\/reform:\*\*\*@127\.0\.0\.1:1\/reform: .*ECONNREFUSED.*; nothing was applied\n$/,
+    );
+    const wrong = keep(
+      await a.reform([
+        "apply",
+        "-c",
+        "fleet.yaml",
+        "--auto-approve",
+        "--backend",
+        url.replace(cluster.password, "not-the-password"),
+      ]),
+    );
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/cannot use the backend postgres:\/\/reform:\*\*\*@127\.0\.0\.1:\d+\/t_\w+: password authentication failed for user "reform"/);
+    expect(wrong.stderr).toMatch(
+      /cannot use the backend postgres:\/\/reform:\*\*\*@127\.0\.0\.1:\d+\/t_\w+: password authentication failed for user "reform"/,
+    );
     expect(wrong.stderr).not.toContain("not-the-password");
     expect(cloud.emulator.stats.requests).toBe(before);
   });
@@ -152,10 +179,18 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     const versions = await rows<{ version: number }>(url, "SELECT version FROM reform.schema_version ORDER BY version");
     expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
     // The password may come from PGPASSWORD instead of the URL.
-    const fromEnv = keep(await a.reform(["history"], { REFORM_BACKEND: url.replace(`:${cluster.password}@`, "@"), PGPASSWORD: cluster.password }));
+    const fromEnv = keep(
+      await a.reform(["history"], {
+        REFORM_BACKEND: url.replace(`:${cluster.password}@`, "@"),
+        PGPASSWORD: cluster.password,
+      }),
+    );
     expect(fromEnv.code).toBe(0);
     expect(fromEnv.stdout).toBe("No applies recorded in that time.\n");
-    const tables = await rows<{ table_name: string }>(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'reform' ORDER BY table_name");
+    const tables = await rows<{ table_name: string }>(
+      url,
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'reform' ORDER BY table_name",
+    );
     expect(tables.map((t) => t.table_name)).toEqual(["journal", "locks", "runs", "schema_version"]);
   });
 
@@ -164,12 +199,19 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     const b = await checkout(cloud, fleet("ubuntu-24.04"), url);
     const other = await checkout(cloud, DB_FLEET, url);
     checkouts.push(b, other);
-    const first = startApply(a.dir, { REFORM_BACKEND: url, GITHUB_RUN_ID: "4242", GITHUB_REPOSITORY: "octo/fleet", GITHUB_SHA: "0123abcd" });
+    const first = startApply(a.dir, {
+      REFORM_BACKEND: url,
+      GITHUB_RUN_ID: "4242",
+      GITHUB_REPOSITORY: "octo/fleet",
+      GITHUB_SHA: "0123abcd",
+    });
     await first.waitFor(/: rebuild started/, NAMES.length);
     const refused = keep(await b.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]));
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe("");
-    expect(refused.stderr).toMatch(/^Error: another apply holds the lock of provider dc1 on the backend postgres:\/\/reform:\*\*\*@127\.0\.0\.1:\d+\/t_\w+: GitHub Actions run 4242 \(octo\/fleet\) on \S+ \(process \d+\), since \d{4}-\d\d-\d\dT[\d:.]+Z; it is released when that run ends or its connection drops\. Wait for it, or pass --lock-timeout DURATION to wait\n$/);
+    expect(refused.stderr).toMatch(
+      /^Error: another apply holds the lock of provider dc1 on the backend postgres:\/\/reform:\*\*\*@127\.0\.0\.1:\d+\/t_\w+: GitHub Actions run 4242 \(octo\/fleet\) on \S+ \(process \d+\), since \d{4}-\d\d-\d\dT[\d:.]+Z; it is released when that run ends or its connection drops\. Wait for it, or pass --lock-timeout DURATION to wait\n$/,
+    );
     // Refused before it planned (no plan printed) and sent nothing.
     expect(rebuildRequests(cloud)).toBe(NAMES.length);
     // Another provider is another scope: it is not held up.
@@ -205,7 +247,11 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     const resumed = keep(await b.reform(["apply", "-c", "fleet.yaml", "--auto-approve"], { GITHUB_RUN_ID: "5001" }));
     expect(resumed.stderr).toBe("");
     expect(resumed.code).toBe(0);
-    expect(resumed.stdout.match(/Resumed: re-attached to rebuild of dc1\/web-\d started \S+ by interrupted run \S+ \(request req-[\w-]+\): finished/g)).toHaveLength(NAMES.length);
+    expect(
+      resumed.stdout.match(
+        /Resumed: re-attached to rebuild of dc1\/web-\d started \S+ by interrupted run \S+ \(request req-[\w-]+\): finished/g,
+      ),
+    ).toHaveLength(NAMES.length);
     expect(resumed.stdout).toContain("Apply: 3 converged, 0 failed, 0 skipped.");
     // The killed run's lock went with its connection (B was not refused); B sent no rebuild, the cloud saw no duplicate.
     expect(rebuildRequests(cloud)).toBe(sent);
@@ -233,18 +279,31 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     }
     expect(end.code).toBe(1);
     const fallback = join(a.dir, ".reform", "backend-fallback.jsonl");
-    expect(end.stdout).toMatch(new RegExp(`Backend: the connection to the backend postgres://reform:\\*\\*\\*@127\\.0\\.0\\.1:\\d+/t_\\w+ was lost \\(.+\\) at \\S+: \\d+ record\\(s\\) were written to ${fallback.replace(/[.]/g, "\\.")} instead; the next apply with the database back moves them into it`));
+    expect(end.stdout).toMatch(
+      new RegExp(
+        `Backend: the connection to the backend postgres://reform:\\*\\*\\*@127\\.0\\.0\\.1:\\d+/t_\\w+ was lost \\(.+\\) at \\S+: \\d+ record\\(s\\) were written to ${fallback.replace(/[.]/g, "\\.")} instead; the next apply with the database back moves them into it`,
+      ),
+    );
     // One server was rebuilding: followed to its end; the next was not started (and its failure halted the rollout).
     expect(end.stdout).toContain("Apply: 1 converged, 1 failed, 1 skipped.");
-    expect(end.stdout).toMatch(/✗ dc1\/web-\d: failed: rebuild not started: the connection to the backend postgres:\/\/reform:\*\*\*@\S+ was lost \(terminating connection due to administrator command\): no new step starts until the backend is back/);
+    expect(end.stdout).toMatch(
+      /✗ dc1\/web-\d: failed: rebuild not started: the connection to the backend postgres:\/\/reform:\*\*\*@\S+ was lost \(terminating connection due to administrator command\): no new step starts until the backend is back/,
+    );
     expect(rebuildRequests(cloud)).toBe(sent + 1);
-    const kept = (await readFile(fallback, "utf8")).trim().split("\n").map((l) => JSON.parse(l) as { journal?: { kind: string }; run?: { outcome: string } });
+    const kept = (await readFile(fallback, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { journal?: { kind: string }; run?: { outcome: string } });
     expect(kept.some((l) => l.journal?.kind === "finished")).toBe(true);
     expect(kept.some((l) => l.run?.outcome === "failed")).toBe(true);
 
     const later = keep(await a.reform(["apply", "-c", "fleet.yaml", "--auto-approve"], { GITHUB_RUN_ID: "6001" }));
     expect(later.code).toBe(0);
-    expect(later.stdout).toMatch(new RegExp(`Backend: reconciled ${kept.length - 1} journal record\\(s\\) and 1 apply record\\(s\\) from ${fallback.replace(/[.]/g, "\\.")}`));
+    expect(later.stdout).toMatch(
+      new RegExp(
+        `Backend: reconciled ${kept.length - 1} journal record\\(s\\) and 1 apply record\\(s\\) from ${fallback.replace(/[.]/g, "\\.")}`,
+      ),
+    );
     expect(later.stdout).toContain("Apply: 2 converged, 0 failed, 0 skipped.");
     expect(later.stdout).not.toContain("Resumed:");
     await expect(readFile(fallback)).rejects.toThrow(/ENOENT/);
@@ -257,12 +316,30 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     const a = checkouts[0] as Checkout;
     const run = keep(await a.reform(["history", "--output", "json"]));
     expect(run.code).toBe(0);
-    type Doc = { applies: { identity: { kind: string; run_id?: string; repository?: string }; commit?: string; plan_digest: string; started_at: string; finished_at?: string; outcome?: string; providers: string[]; servers: { address: string; result: string; resumed_from_run?: string; request_ids: string[] }[] }[] };
+    type Doc = {
+      applies: {
+        identity: { kind: string; run_id?: string; repository?: string };
+        commit?: string;
+        plan_digest: string;
+        started_at: string;
+        finished_at?: string;
+        outcome?: string;
+        providers: string[];
+        servers: { address: string; result: string; resumed_from_run?: string; request_ids: string[] }[];
+      }[];
+    };
     const doc = JSON.parse(run.stdout) as Doc;
     const byRun = (id: string) => doc.applies.find((e) => e.identity.run_id === id);
-    expect(byRun("4242")).toMatchObject({ identity: { kind: "github", repository: "octo/fleet" }, commit: "0123abcd", outcome: "succeeded", providers: ["dc1"] });
+    expect(byRun("4242")).toMatchObject({
+      identity: { kind: "github", repository: "octo/fleet" },
+      commit: "0123abcd",
+      outcome: "succeeded",
+      providers: ["dc1"],
+    });
     expect(byRun("4242")?.plan_digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(byRun("4242")?.servers.map((s) => [s.address, s.result, s.request_ids.length])).toEqual(NAMES.map((n) => [`dc1/${n}`, "converged", 1]));
+    expect(byRun("4242")?.servers.map((s) => [s.address, s.result, s.request_ids.length])).toEqual(
+      NAMES.map((n) => [`dc1/${n}`, "converged", 1]),
+    );
     // Killed: no end recorded; its rebuilds appear under the run that resumed them.
     expect(byRun("5000")?.finished_at).toBeUndefined();
     const resumedBy = byRun("5001")?.servers.filter((s) => s.resumed_from_run !== undefined) ?? [];
@@ -270,7 +347,11 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     expect(resumedBy.every((s) => /^req-/.test(s.request_ids[0] ?? ""))).toBe(true);
     // The run that lost the database: its end came back through the fallback file.
     expect(byRun("6000")).toMatchObject({ outcome: "failed" });
-    expect(byRun("6000")?.servers.map((s) => s.result).sort()).toEqual(["converged", "failed", "skipped"]);
+    expect(
+      byRun("6000")
+        ?.servers.map((s) => s.result)
+        .sort(),
+    ).toEqual(["converged", "failed", "skipped"]);
     expect(byRun("6001")).toMatchObject({ outcome: "succeeded" });
     // Newest first.
     const starts = doc.applies.map((e) => e.started_at);
@@ -278,10 +359,14 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
 
     const web1 = keep(await a.reform(["history", "--server", "dc1/web-1"]));
     expect(web1.code).toBe(0);
-    expect(web1.stdout).toMatch(/by GitHub Actions run 4242 \(octo\/fleet\) on \S+ https:\/\/github\.com\/octo\/fleet\/actions\/runs\/4242\n {2}commit 0123abcd · plan sha256:[0-9a-f]{64}/);
+    expect(web1.stdout).toMatch(
+      /by GitHub Actions run 4242 \(octo\/fleet\) on \S+ https:\/\/github\.com\/octo\/fleet\/actions\/runs\/4242\n {2}commit 0123abcd · plan sha256:[0-9a-f]{64}/,
+    );
     expect(web1.stdout).not.toContain("dc1/web-2");
     expect(web1.stdout).not.toContain("dc2/db-1");
-    expect(web1.stdout).toMatch(/dc1\/web-1 {2}rebuild \(started by interrupted run \S+\) {2}finished {2}\(request req-/);
+    expect(web1.stdout).toMatch(
+      /dc1\/web-1 {2}rebuild \(started by interrupted run \S+\) {2}finished {2}\(request req-/,
+    );
     const none = keep(await a.reform(["history", "--since", "1ms"]));
     expect(none.stdout).toBe("No applies recorded in that time.\n");
   });
@@ -290,20 +375,39 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     const a = checkouts[0] as Checkout;
     const fallback = join(a.dir, ".reform", "backend-fallback.jsonl");
     const id = "7d3c1f4e-2b7a-4c55-9d0e-0a1b2c3d4e5f";
-    const record = { time: new Date().toISOString(), run: "lost-run", address: "dc1/web-1", id: "i-x", step: "reboot", event: "finished", op: "lost-run:dc1/web-1:0" };
-    await writeFile(fallback, `${JSON.stringify({ journal: { id, run: "lost-run", scope: ["dc1"], kind: "finished", address: "dc1/web-1", recordedAt: record.time, record } })}\n{"journal":{"id":"torn`);
+    const record = {
+      time: new Date().toISOString(),
+      run: "lost-run",
+      address: "dc1/web-1",
+      id: "i-x",
+      step: "reboot",
+      event: "finished",
+      op: "lost-run:dc1/web-1:0",
+    };
+    await writeFile(
+      fallback,
+      `${JSON.stringify({ journal: { id, run: "lost-run", scope: ["dc1"], kind: "finished", address: "dc1/web-1", recordedAt: record.time, record } })}\n{"journal":{"id":"torn`,
+    );
     const run = keep(await a.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]));
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Backend: reconciled 1 journal record(s) and 0 apply record(s) from ${fallback}`);
     expect(run.stdout).toContain("No changes.");
     await expect(readFile(fallback)).rejects.toThrow(/ENOENT/);
-    expect(await rows(url, `SELECT kind, record->>'run' AS run FROM reform.journal WHERE id = '${id}'`)).toEqual([{ kind: "finished", run: "lost-run" }]);
+    expect(await rows(url, `SELECT kind, record->>'run' AS run FROM reform.journal WHERE id = '${id}'`)).toEqual([
+      { kind: "finished", run: "lost-run" },
+    ]);
   });
 
   it("deletes applies and journal records older than REFORM_HISTORY_DAYS when an apply starts", async () => {
     const a = checkouts[0] as Checkout;
-    await rows(url, "UPDATE reform.runs SET started_at = started_at - interval '10 days' WHERE identity->>'runId' = '4242'");
-    await rows(url, "UPDATE reform.journal SET recorded_at = recorded_at - interval '10 days' WHERE run IN (SELECT run FROM reform.journal ORDER BY seq LIMIT 1)");
+    await rows(
+      url,
+      "UPDATE reform.runs SET started_at = started_at - interval '10 days' WHERE identity->>'runId' = '4242'",
+    );
+    await rows(
+      url,
+      "UPDATE reform.journal SET recorded_at = recorded_at - interval '10 days' WHERE run IN (SELECT run FROM reform.journal ORDER BY seq LIMIT 1)",
+    );
     const journalRows = Number((await rows<{ n: string }>(url, "SELECT count(*) AS n FROM reform.journal"))[0]?.n);
     const bad = keep(await a.reform(["apply", "-c", "fleet.yaml", "--auto-approve"], { REFORM_HISTORY_DAYS: "soon" }));
     expect(bad.code).toBe(1);
@@ -314,8 +418,12 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     const expired = keep(await a.reform(["apply", "-c", "fleet.yaml", "--auto-approve"], { REFORM_HISTORY_DAYS: "7" }));
     expect(expired.code).toBe(0);
     expect((await rows(url, "SELECT id FROM reform.runs WHERE identity->>'runId' = '4242'")).length).toBe(0);
-    expect(Number((await rows<{ n: string }>(url, "SELECT count(*) AS n FROM reform.journal"))[0]?.n)).toBeLessThan(journalRows);
-    const history = JSON.parse(keep(await a.reform(["history", "--output", "json"])).stdout) as { applies: { identity: { run_id?: string } }[] };
+    expect(Number((await rows<{ n: string }>(url, "SELECT count(*) AS n FROM reform.journal"))[0]?.n)).toBeLessThan(
+      journalRows,
+    );
+    const history = JSON.parse(keep(await a.reform(["history", "--output", "json"])).stdout) as {
+      applies: { identity: { run_id?: string } }[];
+    };
     expect(history.applies.map((e) => e.identity.run_id)).not.toContain("4242");
     expect(history.applies.map((e) => e.identity.run_id)).toContain("5001");
   });
@@ -335,6 +443,10 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     await rows(url, `INSERT INTO reform.schema_version (version) VALUES (${MIGRATIONS.length + 1})`);
     const run = await (checkouts[0] as Checkout).reform(["history"]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`has schema version ${MIGRATIONS.length + 1}, newer than this reform knows \\(${MIGRATIONS.length}\\): upgrade reform`));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `has schema version ${MIGRATIONS.length + 1}, newer than this reform knows \\(${MIGRATIONS.length}\\): upgrade reform`,
+      ),
+    );
   });
 });

@@ -22,7 +22,10 @@ export interface TestCluster {
 
 function setting(name: string): string {
   const value = process.env[name];
-  if (value === undefined) throw new Error(`${name} is not set: run this suite with npm run test:postgres (test/postgres/run.sh starts the database)`);
+  if (value === undefined)
+    throw new Error(
+      `${name} is not set: run this suite with npm run test:postgres (test/postgres/run.sh starts the database)`,
+    );
   return value;
 }
 
@@ -36,7 +39,10 @@ export function testCluster(): TestCluster {
   const opts = setting("REFORM_TEST_PG_OPTS");
   const runAs = process.env["REFORM_TEST_PG_RUNAS"] ?? "";
   // From the cluster's directory: the checkout may be one the cluster's owner cannot enter.
-  const asOwner = (program: string, args: string[]) => (runAs !== "" ? run("runuser", ["-u", runAs, "--", program, ...args], { cwd: socket }) : run(program, args, { cwd: socket }));
+  const asOwner = (program: string, args: string[]) =>
+    runAs !== ""
+      ? run("runuser", ["-u", runAs, "--", program, ...args], { cwd: socket })
+      : run(program, args, { cwd: socket });
   return {
     url,
     password,
@@ -59,7 +65,10 @@ export function testCluster(): TestCluster {
       await asOwner(`${bin}/pg_ctl`, ["-D", data, "-l", `${socket}/server.log`, "-o", opts, "-w", "-t", "60", "start"]);
     },
     async dump(target) {
-      const { stdout } = await run(`${bin}/pg_dump`, ["--dbname", target], { env: { ...process.env, PGPASSWORD: password }, maxBuffer: 64 * 1024 * 1024 });
+      const { stdout } = await run(`${bin}/pg_dump`, ["--dbname", target], {
+        env: { ...process.env, PGPASSWORD: password },
+        maxBuffer: 64 * 1024 * 1024,
+      });
       return stdout;
     },
   };

@@ -2,7 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestCloud } from "../support/cloud.js";
 import { startTestCloud } from "../support/cloud.js";
 import type { FleetSize } from "./fleet-world.js";
-import { CLOUD_ENV, filesUnder, fleetFile, fleetWorld, lostUnmanagedKeys, outcomes, reformLong, reprovisionCounts, secretHits } from "./fleet-world.js";
+import {
+  CLOUD_ENV,
+  filesUnder,
+  fleetFile,
+  fleetWorld,
+  lostUnmanagedKeys,
+  outcomes,
+  reformLong,
+  reprovisionCounts,
+  secretHits,
+} from "./fleet-world.js";
 
 const SEED = 424242;
 const SIZE: FleetSize = { openstack: 15, huawei: 15, jd: 15 };
@@ -31,11 +41,19 @@ describe(`ambiguous mutations (applied, answer lost) are never blindly re-sent (
     const runs: string[] = [];
     for (let round = 0; round < 5; round++) {
       const run = await reformLong(cloud, ["apply", "--auto-approve", "--output", "json"], CLOUD_ENV);
-      outputs.push({ where: `apply ${round} stdout`, text: run.stdout }, { where: `apply ${round} stderr`, text: run.stderr });
+      outputs.push(
+        { where: `apply ${round} stdout`, text: run.stdout },
+        { where: `apply ${round} stderr`, text: run.stderr },
+      );
       expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
       const report = JSON.parse(run.stdout) as ReportDoc;
       // Every failure is the honest one: no answer, and the re-read could not show the action taken.
-      expect(report.results.filter((r) => r.result.type === "failed" && !/no answer from the cloud; the outcome is unknown/.test(r.result.why ?? ""))).toEqual([]);
+      expect(
+        report.results.filter(
+          (r) =>
+            r.result.type === "failed" && !/no answer from the cloud; the outcome is unknown/.test(r.result.why ?? ""),
+        ),
+      ).toEqual([]);
       expect(cloud.emulator.stats.duplicates).toEqual([]);
       runs.push(`${report.summary.converged}/${report.summary.failed}`);
       if (run.code === 0) break;
@@ -52,6 +70,8 @@ describe(`ambiguous mutations (applied, answer lost) are never blindly re-sent (
     expect(plan.code).toBe(0);
     const files = await filesUnder(cloud.dir, (p) => p.endsWith(".yaml"));
     expect(secretHits([...outputs, ...files])).toEqual([]);
-    process.stdout.write(`[reliability] ambiguous seed ${SEED}: ${servers.length} servers, runs (converged/failed) ${runs.join(" → ")}; answers lost ${cloud.emulator.stats.faults.ambiguous}, cut ${cloud.emulator.stats.faults.droppedResponses}; duplicates 0\n`);
+    process.stdout.write(
+      `[reliability] ambiguous seed ${SEED}: ${servers.length} servers, runs (converged/failed) ${runs.join(" → ")}; answers lost ${cloud.emulator.stats.faults.ambiguous}, cut ${cloud.emulator.stats.faults.droppedResponses}; duplicates 0\n`,
+    );
   });
 });

@@ -15,7 +15,8 @@ function problems(run: CliRun, file: string, place: RegExp): string[] {
   const found: string[] = [];
   if (run.code !== 1) found.push(`exit ${String(run.code)}`);
   if (run.stdout !== "") found.push(`stdout: ${run.stdout.slice(0, 120)}`);
-  if (!run.stderr.startsWith("Error: ")) found.push(`stderr does not start with "Error: ": ${run.stderr.slice(0, 160)}`);
+  if (!run.stderr.startsWith("Error: "))
+    found.push(`stderr does not start with "Error: ": ${run.stderr.slice(0, 160)}`);
   if (!run.stderr.includes(file)) found.push(`the message does not name ${file}`);
   if (!place.test(run.stderr)) found.push(`no location (${place.source}) in: ${run.stderr.slice(0, 300)}`);
   if (/\n\s+at .*:\d+:\d+/.test(run.stderr)) found.push("a stack trace");
@@ -23,7 +24,8 @@ function problems(run: CliRun, file: string, place: RegExp): string[] {
 }
 
 /** A JSON Pointer into the document, a line and column, or the server the edit made stale. */
-const PLAN_PLACE = /\n {2}\/\S*: |line \d+, column \d+|format_version|changed since it was made: [\w-]+\/|fleet file changed/;
+const PLAN_PLACE =
+  /\n {2}\/\S*: |line \d+, column \d+|format_version|changed since it was made: [\w-]+\/|fleet file changed/;
 
 describe("bad input through the CLI: every broken fleet file and corrupted plan gives a located, readable error, exit 1", () => {
   let dir: string;
@@ -40,7 +42,11 @@ describe("bad input through the CLI: every broken fleet file and corrupted plan 
     const files = (await readdir(BAD_FLEETS)).filter((f) => f.endsWith(".yaml")).sort();
     expect(files.length).toBeGreaterThanOrEqual(50);
     const limit = pLimit(2);
-    const runs = await Promise.all(files.map((file) => limit(async () => ({ file, run: await runReform(["plan", "-c", join(BAD_FLEETS, file)], { cwd: ROOT }) }))));
+    const runs = await Promise.all(
+      files.map((file) =>
+        limit(async () => ({ file, run: await runReform(["plan", "-c", join(BAD_FLEETS, file)], { cwd: ROOT }) })),
+      ),
+    );
     const wrong: string[] = [];
     for (const { file, run } of runs) {
       const [, line, column] = /^# expect: (\d+):(\d+) /.exec(await readFile(join(BAD_FLEETS, file), "utf8")) ?? [];
@@ -65,16 +71,26 @@ describe("bad input through the CLI: every broken fleet file and corrupted plan 
   }, 180_000);
 
   it("plans edited by hand against live servers (fingerprints, config digest, ids) are refused naming what changed, and nothing is sent", async () => {
-    const fresh = JSON.parse(await readFile(join(dir, "fresh.json"), "utf8")) as { config: { sha256: string }; changes: { address: string; id: string; fingerprint: string }[] };
+    const fresh = JSON.parse(await readFile(join(dir, "fresh.json"), "utf8")) as {
+      config: { sha256: string };
+      changes: { address: string; id: string; fingerprint: string }[];
+    };
     const edits: Record<string, (doc: typeof fresh) => void> = {
-      "fingerprint-edited.json": (d) => (d.changes[0]!.fingerprint = d.changes[0]!.fingerprint.replace(/^./, (c) => (c === "0" ? "1" : "0"))),
-      "fingerprints-swapped.json": (d) => ([d.changes[0]!.fingerprint, d.changes[1]!.fingerprint] = [d.changes[1]!.fingerprint, d.changes[0]!.fingerprint]),
+      "fingerprint-edited.json": (d) =>
+        (d.changes[0]!.fingerprint = d.changes[0]!.fingerprint.replace(/^./, (c) => (c === "0" ? "1" : "0"))),
+      "fingerprints-swapped.json": (d) =>
+        ([d.changes[0]!.fingerprint, d.changes[1]!.fingerprint] = [
+          d.changes[1]!.fingerprint,
+          d.changes[0]!.fingerprint,
+        ]),
       "config-digest-edited.json": (d) => (d.config.sha256 = "0".repeat(64)),
       "ids-swapped.json": (d) => ([d.changes[0]!.id, d.changes[1]!.id] = [d.changes[1]!.id, d.changes[0]!.id]),
     };
     const wrong: string[] = [];
     expect(fresh.changes.length).toBeGreaterThanOrEqual(2);
-    const actions = async () => (JSON.parse(await readFile(join(dir, ".reform", "quickstart-sim.json"), "utf8")) as { actions: unknown[] }).actions;
+    const actions = async () =>
+      (JSON.parse(await readFile(join(dir, ".reform", "quickstart-sim.json"), "utf8")) as { actions: unknown[] })
+        .actions;
     const before = await actions();
     for (const [file, edit] of Object.entries(edits)) {
       const doc = structuredClone(fresh);
@@ -82,7 +98,13 @@ describe("bad input through the CLI: every broken fleet file and corrupted plan 
       await writeFile(join(dir, file), JSON.stringify(doc, null, 2));
       const run = await runReform(["apply", file], { cwd: dir });
       // The message names what moved (the servers, or the fleet file) rather than the plan file.
-      wrong.push(...problems(run, "the plan is stale", /changed since it was made: [\w-]+\/|quickstart\.yaml changed since the plan was made/).map((p) => `${file}: ${p}`));
+      wrong.push(
+        ...problems(
+          run,
+          "the plan is stale",
+          /changed since it was made: [\w-]+\/|quickstart\.yaml changed since the plan was made/,
+        ).map((p) => `${file}: ${p}`),
+      );
     }
     expect(wrong).toEqual([]);
     // The simulated cloud accepted no action (its state file is rewritten by every run: tokens, clocks).

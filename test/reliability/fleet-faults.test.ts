@@ -2,7 +2,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestCloud } from "../support/cloud.js";
 import { startTestCloud } from "../support/cloud.js";
 import type { FleetSize, ServerOutcome } from "./fleet-world.js";
-import { CLOUD_ENV, reformLong, filesUnder, fleetFile, fleetWorld, lostUnmanagedKeys, outcomes, reprovisionCounts, secretHits } from "./fleet-world.js";
+import {
+  CLOUD_ENV,
+  reformLong,
+  filesUnder,
+  fleetFile,
+  fleetWorld,
+  lostUnmanagedKeys,
+  outcomes,
+  reprovisionCounts,
+  secretHits,
+} from "./fleet-world.js";
 
 const SEED = 20261123;
 const SIZE: FleetSize = { openstack: 120, huawei: 100, jd: 100 };
@@ -38,7 +48,11 @@ describe(`a fleet of ${SIZE.openstack + SIZE.huawei + SIZE.jd} servers on three 
 
   it("every server ends converged or failed with the injected reason; none reprovisioned twice; no unmanaged key lost; no secret leaked", async () => {
     const started = Date.now();
-    const run = await reformLong(cloud, ["apply", "--auto-approve", "--output", "json", "--parallelism", "60"], CLOUD_ENV);
+    const run = await reformLong(
+      cloud,
+      ["apply", "--auto-approve", "--output", "json", "--parallelism", "60"],
+      CLOUD_ENV,
+    );
     const seconds = (Date.now() - started) / 1000;
     outputs.push({ where: "apply stdout", text: run.stdout }, { where: "apply stderr", text: run.stderr });
     expect(run.stdout.startsWith("{") ? "" : `exit ${String(run.code)}: ${run.stderr.slice(-600)}`).toBe("");
@@ -50,7 +64,9 @@ describe(`a fleet of ${SIZE.openstack + SIZE.huawei + SIZE.jd} servers on three 
     expect(results.size).toBe(servers.length);
     const wrong = misreported(servers, results, injected);
     expect(wrong).toEqual([]);
-    const unknown = report.results.filter((r) => r.result.type === "failed" && AMBIGUOUS.test(r.result.why ?? "")).map((r) => r.address);
+    const unknown = report.results
+      .filter((r) => r.result.type === "failed" && AMBIGUOUS.test(r.result.why ?? ""))
+      .map((r) => r.address);
     expect(report.summary.failed).toBe(injected.size + unknown.length);
     expect(report.summary.skipped).toBe(0);
     const faults = { ...cloud.emulator.stats.faults };
@@ -72,8 +88,23 @@ describe(`a fleet of ${SIZE.openstack + SIZE.huawei + SIZE.jd} servers on three 
     let retry = pending.filter((a) => !injected.has(a));
     const reruns: number[] = [];
     for (let round = 0; round < 5 && retry.length > 0; round++) {
-      const rerun = await reformLong(cloud, ["apply", "--auto-approve", "--output", "json", "--parallelism", "60", ...retry.flatMap((a) => ["--target", a])], CLOUD_ENV);
-      outputs.push({ where: `re-run ${round} stdout`, text: rerun.stdout }, { where: `re-run ${round} stderr`, text: rerun.stderr });
+      const rerun = await reformLong(
+        cloud,
+        [
+          "apply",
+          "--auto-approve",
+          "--output",
+          "json",
+          "--parallelism",
+          "60",
+          ...retry.flatMap((a) => ["--target", a]),
+        ],
+        CLOUD_ENV,
+      );
+      outputs.push(
+        { where: `re-run ${round} stdout`, text: rerun.stdout },
+        { where: `re-run ${round} stderr`, text: rerun.stderr },
+      );
       if (rerun.stdout.trim() === "") {
         // The whole run failed before applying (its reads ran out of retries against the faults): exit 1, one readable error, no stack trace; try again.
         expect(rerun.code).toBe(1);
@@ -82,7 +113,9 @@ describe(`a fleet of ${SIZE.openstack + SIZE.huawei + SIZE.jd} servers on three 
         continue;
       }
       const rerunReport = JSON.parse(rerun.stdout) as ReportDoc;
-      expect(rerunReport.results.filter((r) => r.result.type !== "converged" && !AMBIGUOUS.test(r.result.why ?? ""))).toEqual([]);
+      expect(
+        rerunReport.results.filter((r) => r.result.type !== "converged" && !AMBIGUOUS.test(r.result.why ?? "")),
+      ).toEqual([]);
       reruns.push(rerunReport.summary.converged);
       retry = rerunReport.results.filter((r) => r.result.type !== "converged").map((r) => r.address);
     }
@@ -95,18 +128,25 @@ describe(`a fleet of ${SIZE.openstack + SIZE.huawei + SIZE.jd} servers on three 
     const files = await filesUnder(cloud.dir, (p) => p.endsWith(".yaml"));
     expect(secretHits([...outputs, ...files])).toEqual([]);
     // Figures for docs/reliability.md.
-    process.stdout.write(`[reliability] fleet seed ${SEED}: ${servers.length} servers; first apply ${seconds.toFixed(1)} s: ${report.summary.converged} converged, ${injected.size} failed as injected, ${unknown.length} failed with an unknown outcome (converged by re-runs: ${reruns.join(" + ")}); requests ${cloud.emulator.stats.requests}; faults ${JSON.stringify(faults)}\n`);
+    process.stdout.write(
+      `[reliability] fleet seed ${SEED}: ${servers.length} servers; first apply ${seconds.toFixed(1)} s: ${report.summary.converged} converged, ${injected.size} failed as injected, ${unknown.length} failed with an unknown outcome (converged by re-runs: ${reruns.join(" + ")}); requests ${cloud.emulator.stats.requests}; faults ${JSON.stringify(faults)}\n`,
+    );
   });
 });
 
 /** Servers whose result is not the truth: injected failures must be reported with the injected reason; others converged (on the new image) or failed with an unknown outcome and untouched. */
-function misreported(servers: readonly ServerOutcome[], results: ReadonlyMap<string, { type: string; why?: string }>, injected: ReadonlySet<string>): string[] {
+function misreported(
+  servers: readonly ServerOutcome[],
+  results: ReadonlyMap<string, { type: string; why?: string }>,
+  injected: ReadonlySet<string>,
+): string[] {
   const wrong: string[] = [];
   for (const server of servers) {
     const result = results.get(server.address);
     const why = result?.why ?? "";
     if (injected.has(server.address)) {
-      if (result?.type !== "failed" || !/Injected fault|status error/.test(why)) wrong.push(`${server.address}: expected the injected failure, got ${JSON.stringify(result)}`);
+      if (result?.type !== "failed" || !/Injected fault|status error/.test(why))
+        wrong.push(`${server.address}: expected the injected failure, got ${JSON.stringify(result)}`);
     } else if (result?.type === "failed" && AMBIGUOUS.test(why)) {
       continue;
     } else if (result?.type !== "converged" || !server.onNewImage) {

@@ -9,12 +9,28 @@ import type { TestCloud } from "../support/cloud.js";
 import { ADMIN_PASSWORD } from "../support/cloud.js";
 
 /** Known secrets planted in every reliability run: none may appear in any output or file reform writes. */
-export const HW = { projectId: "0123456789abcdef0123456789abcdef", userId: "7e25b1da389f4697a79df3a0e5bd494e", accessKey: "RELIABILITYHWAK00001", secretKey: "Hw-Secret-Key-Planted-4a7c9e" };
-export const JD = { accessKey: "RELIABILITYJDAK0001", secretKey: "Jd-Secret-Key-Planted-8b2d6f", password: "Jd-Inst4nce-Pa55-Planted" };
+export const HW = {
+  projectId: "0123456789abcdef0123456789abcdef",
+  userId: "7e25b1da389f4697a79df3a0e5bd494e",
+  accessKey: "RELIABILITYHWAK00001",
+  secretKey: "Hw-Secret-Key-Planted-4a7c9e",
+};
+export const JD = {
+  accessKey: "RELIABILITYJDAK0001",
+  secretKey: "Jd-Secret-Key-Planted-8b2d6f",
+  password: "Jd-Inst4nce-Pa55-Planted",
+};
 export const SENSITIVE = "S3nsitive-UserData-Planted-c41d";
 export const SECRETS = [ADMIN_PASSWORD, HW.secretKey, JD.secretKey, JD.password, SENSITIVE] as const;
 
-export const CLOUD_ENV = { HW_ACCESS_KEY: HW.accessKey, HW_SECRET_KEY: HW.secretKey, HW_USER_ID: HW.userId, JDC_ACCESS_KEY: JD.accessKey, JDC_SECRET_KEY: JD.secretKey, JD_ROOT_PASSWORD: JD.password };
+export const CLOUD_ENV = {
+  HW_ACCESS_KEY: HW.accessKey,
+  HW_SECRET_KEY: HW.secretKey,
+  HW_USER_ID: HW.userId,
+  JDC_ACCESS_KEY: JD.accessKey,
+  JDC_SECRET_KEY: JD.secretKey,
+  JD_ROOT_PASSWORD: JD.password,
+};
 
 export interface FleetSize {
   readonly openstack: number;
@@ -34,7 +50,11 @@ function names(prefix: string, count: number): string[] {
 }
 
 export function fleetNames(size: FleetSize): { openstack: string[]; huawei: string[]; jd: string[] } {
-  return { openstack: names("os-web", size.openstack), huawei: names("hw-app", size.huawei), jd: names("jd-api", size.jd) };
+  return {
+    openstack: names("os-web", size.openstack),
+    huawei: names("hw-app", size.huawei),
+    jd: names("jd-api", size.jd),
+  };
 }
 
 const meta = (name: string) => JSON.stringify({ role: "svc", ...unmanagedKeys(name) });
@@ -111,11 +131,33 @@ export function outcomes(emulator: Emulator): ServerOutcome[] {
   const osNew = os.images.find((i) => i.name === "ubuntu-24.04")?.id;
   const hw = state.huaweicloud;
   const hwNew = hw?.images.find((i) => i.name === "euler-2")?.id;
-  const hwFailed = new Set(Object.values(hw?.jobs ?? {}).filter((j) => j.failReason === INJECTED_FAILURE).map((j) => j.serverId));
+  const hwFailed = new Set(
+    Object.values(hw?.jobs ?? {})
+      .filter((j) => j.failReason === INJECTED_FAILURE)
+      .map((j) => j.serverId),
+  );
   return [
-    ...os.servers.map((s) => ({ address: `os/${s.name}`, id: s.id, metadata: s.metadata, onNewImage: s.imageId === osNew, injectedFailure: s.fault?.message === INJECTED_FAILURE })),
-    ...(hw?.servers ?? []).map((s) => ({ address: `hw/${s.name}`, id: s.id, metadata: s.metadata, onNewImage: s.imageId === hwNew, injectedFailure: hwFailed.has(s.id) })),
-    ...(state.jdcloud?.instances ?? []).map((i) => ({ address: `jd/${i.name}`, id: i.id, metadata: i.metadata, onNewImage: i.imageId === "img-2404", injectedFailure: i.status === "error" })),
+    ...os.servers.map((s) => ({
+      address: `os/${s.name}`,
+      id: s.id,
+      metadata: s.metadata,
+      onNewImage: s.imageId === osNew,
+      injectedFailure: s.fault?.message === INJECTED_FAILURE,
+    })),
+    ...(hw?.servers ?? []).map((s) => ({
+      address: `hw/${s.name}`,
+      id: s.id,
+      metadata: s.metadata,
+      onNewImage: s.imageId === hwNew,
+      injectedFailure: hwFailed.has(s.id),
+    })),
+    ...(state.jdcloud?.instances ?? []).map((i) => ({
+      address: `jd/${i.name}`,
+      id: i.id,
+      metadata: i.metadata,
+      onNewImage: i.imageId === "img-2404",
+      injectedFailure: i.status === "error",
+    })),
   ];
 }
 
@@ -138,20 +180,29 @@ export function lostUnmanagedKeys(servers: readonly ServerOutcome[]): string[] {
   const lost: string[] = [];
   for (const s of servers) {
     const name = s.address.slice(s.address.indexOf("/") + 1);
-    for (const [key, value] of Object.entries(unmanagedKeys(name))) if (s.metadata[key] !== value) lost.push(`${s.address} ${key}`);
+    for (const [key, value] of Object.entries(unmanagedKeys(name)))
+      if (s.metadata[key] !== value) lost.push(`${s.address} ${key}`);
   }
   return lost;
 }
 
 /** Each planted secret found in the texts, with where. */
 export function secretHits(texts: readonly { readonly where: string; readonly text: string }[]): string[] {
-  return SECRETS.flatMap((secret) => texts.filter((t) => t.text.includes(secret)).map((t) => `${secret.slice(0, 6)}… in ${t.where}`));
+  return SECRETS.flatMap((secret) =>
+    texts.filter((t) => t.text.includes(secret)).map((t) => `${secret.slice(0, 6)}… in ${t.where}`),
+  );
 }
 
 /** Every file under `dir` (what reform wrote there, plus the test's inputs), as text. */
-export async function filesUnder(dir: string, skip: (path: string) => boolean): Promise<{ where: string; text: string }[]> {
+export async function filesUnder(
+  dir: string,
+  skip: (path: string) => boolean,
+): Promise<{ where: string; text: string }[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  const paths = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).filter((p) => !skip(p));
+  const paths = entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .filter((p) => !skip(p));
   return Promise.all(paths.map(async (where) => ({ where, text: await readFile(where, "utf8") })));
 }
 
@@ -159,9 +210,16 @@ export async function filesUnder(dir: string, skip: (path: string) => boolean): 
 export const REFORM_BIN = process.env["REFORM_BIN"] ?? resolve(import.meta.dirname, "../../bin/reform.js");
 
 /** Runs the CLI as a user would (child process, no terminal, CI=true) with a time limit, then SIGKILL. */
-export function runReform(args: readonly string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliRun> {
+export function runReform(
+  args: readonly string[],
+  options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<CliRun> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [REFORM_BIN, ...args], { cwd: options.cwd, env: { PATH: process.env["PATH"] ?? "", HOME: options.cwd, CI: "true", NO_COLOR: "1", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [REFORM_BIN, ...args], {
+      cwd: options.cwd,
+      env: { PATH: process.env["PATH"] ?? "", HOME: options.cwd, CI: "true", NO_COLOR: "1", ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -176,7 +234,12 @@ export function runReform(args: readonly string[], options: { cwd: string; env?:
 }
 
 /** The CLI in the cloud's directory with a longer time limit than the e2e default (fleets of hundreds of servers). */
-export function reformLong(cloud: TestCloud, args: readonly string[], env: Record<string, string>, timeoutMs = 240_000): Promise<CliRun> {
+export function reformLong(
+  cloud: TestCloud,
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 240_000,
+): Promise<CliRun> {
   const withPoll = args[0] === "apply" ? [...args, "--poll-interval", "50"] : [...args];
   return runReform(withPoll, { cwd: cloud.dir, env, timeoutMs });
 }

@@ -6,7 +6,19 @@ import { createRandom } from "../../src/emulator/ids.js";
 import type { TestCloud } from "../support/cloud.js";
 import { startTestCloud } from "../support/cloud.js";
 import type { FleetSize } from "./fleet-world.js";
-import { CLOUD_ENV, filesUnder, fleetWorld, HW, lostUnmanagedKeys, outcomes, REFORM_BIN, reformLong, reprovisionCounts, secretHits, SENSITIVE } from "./fleet-world.js";
+import {
+  CLOUD_ENV,
+  filesUnder,
+  fleetWorld,
+  HW,
+  lostUnmanagedKeys,
+  outcomes,
+  REFORM_BIN,
+  reformLong,
+  reprovisionCounts,
+  secretHits,
+  SENSITIVE,
+} from "./fleet-world.js";
 
 const SEED = 6_2026;
 const KILLS = 20;
@@ -77,7 +89,13 @@ async function journalDamage(dir: string): Promise<string[]> {
     if (line === "") continue;
     try {
       const entry = JSON.parse(line) as Record<string, unknown>;
-      if (typeof entry !== "object" || entry === null || typeof entry["time"] !== "string" || typeof entry["event"] !== "string") damage.push(`line ${i + 1}: not a journal entry`);
+      if (
+        typeof entry !== "object" ||
+        entry === null ||
+        typeof entry["time"] !== "string" ||
+        typeof entry["event"] !== "string"
+      )
+        damage.push(`line ${i + 1}: not a journal entry`);
     } catch {
       damage.push(`line ${i + 1}: not JSON: ${JSON.stringify(line.slice(0, 80))}`);
     }
@@ -106,24 +124,41 @@ describe(`kill -9 of reform apply at ${KILLS} seeded points (seed ${SEED}), each
       const actionsAtKill = cloud.emulator.stats.actions.length - from;
       const started = Date.now();
       const rerun = await reformLong(cloud, ["apply", "--auto-approve"], CLOUD_ENV, 90_000);
-      outputs.push({ where: `round ${round} re-run stdout`, text: rerun.stdout }, { where: `round ${round} re-run stderr`, text: rerun.stderr });
-      expect({ round, code: rerun.code, stderr: rerun.stderr.slice(-500), out: rerun.code === 0 ? "" : rerun.stdout.slice(-1500) }).toEqual({ round, code: 0, stderr: "", out: "" });
+      outputs.push(
+        { where: `round ${round} re-run stdout`, text: rerun.stdout },
+        { where: `round ${round} re-run stderr`, text: rerun.stderr },
+      );
+      expect({
+        round,
+        code: rerun.code,
+        stderr: rerun.stderr.slice(-500),
+        out: rerun.code === 0 ? "" : rerun.stdout.slice(-1500),
+      }).toEqual({ round, code: 0, stderr: "", out: "" });
       const plan = await reformLong(cloud, ["plan", "--detailed-exitcode"], CLOUD_ENV);
       outputs.push({ where: `round ${round} plan`, text: plan.stdout + plan.stderr });
       expect({ round, code: plan.code }).toEqual({ round, code: 0 });
       expect(await journalDamage(cloud.dir)).toEqual([]);
       const reprovisions = reprovisionCounts(cloud.emulator, from);
-      expect([...reprovisions].filter(([, n]) => n > 1), `round ${round}`).toEqual([]);
-      expect(reprovisions.size, `round ${round}: every server reprovisioned once`).toBe(SIZE.openstack + SIZE.huawei + SIZE.jd);
+      expect(
+        [...reprovisions].filter(([, n]) => n > 1),
+        `round ${round}`,
+      ).toEqual([]);
+      expect(reprovisions.size, `round ${round}: every server reprovisioned once`).toBe(
+        SIZE.openstack + SIZE.huawei + SIZE.jd,
+      );
       expect(cloud.emulator.stats.duplicates).toEqual([]);
       const servers = outcomes(cloud.emulator);
       expect(servers.filter((s) => s.onNewImage !== (round % 2 === 0)).map((s) => s.address)).toEqual([]);
       expect(lostUnmanagedKeys(servers)).toEqual([]);
       figures.push(`${offset}ms${killed.killed ? "" : "(finished)"}:${actionsAtKill}`);
-      process.stdout.write(`[reliability] kill round ${round}: killed ${offset} ms after the first action, ${actionsAtKill} actions accepted; re-run ${Date.now() - started} ms\n`);
+      process.stdout.write(
+        `[reliability] kill round ${round}: killed ${offset} ms after the first action, ${actionsAtKill} actions accepted; re-run ${Date.now() - started} ms\n`,
+      );
     }
     const files = await filesUnder(cloud.dir, (p) => p.endsWith(".yaml"));
     expect(secretHits([...outputs, ...files])).toEqual([]);
-    process.stdout.write(`[reliability] kill seed ${SEED}: ${KILLS} kills (ms after the first action:actions accepted before the kill) ${figures.join(" ")}\n`);
+    process.stdout.write(
+      `[reliability] kill seed ${SEED}: ${KILLS} kills (ms after the first action:actions accepted before the kill) ${figures.join(" ")}\n`,
+    );
   }, 480_000);
 });

@@ -25,7 +25,10 @@ export interface TestCloud {
  * An emulator on a loopback port with the given world, and a directory holding a clouds.yaml that points
  * at its Keystone: what a user of a real OpenStack cloud would have.
  */
-export async function startTestCloud(worldYaml: string, options: Partial<EmulatorOptions> & { user?: string; password?: string } = {}): Promise<TestCloud> {
+export async function startTestCloud(
+  worldYaml: string,
+  options: Partial<EmulatorOptions> & { user?: string; password?: string } = {},
+): Promise<TestCloud> {
   const emulator = await startEmulator({ world: parseWorld(worldYaml, "world.yaml"), timings: FAST, ...options });
   const dir = await mkdtemp(join(tmpdir(), "reform-e2e-"));
   await writeFile(

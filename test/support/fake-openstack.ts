@@ -53,12 +53,38 @@ export interface FakeOpenStack {
 
 export function makeServer(n: number, patch: Partial<FakeServer> = {}): FakeServer {
   const id = `srv-${String(n).padStart(5, "0")}`;
-  return { id, name: `web-${n}`, status: "ACTIVE", task: null, vmState: "active", image: "img-old", keyName: "ops-2025", metadata: { role: "web" }, userData: null, updated: "2026-11-01T00:00:00Z", ...patch };
+  return {
+    id,
+    name: `web-${n}`,
+    status: "ACTIVE",
+    task: null,
+    vmState: "active",
+    image: "img-old",
+    keyName: "ops-2025",
+    metadata: { role: "web" },
+    userData: null,
+    updated: "2026-11-01T00:00:00Z",
+    ...patch,
+  };
 }
 
 export async function startFakeOpenStack(partial: Partial<FakeOptions> = {}): Promise<FakeOpenStack> {
-  const options: FakeOptions = { maxMicroversion: "2.96", maxLimit: 1000, showUserData: false, tokenTtlS: 3600, now: () => Date.UTC(2026, 10, 23, 12), ...partial };
-  const state = { servers: new Map<string, FakeServer>(), images: [] as FakeOpenStack["images"], tokens: [] as string[], valid: new Set<string>(), clock: 0, rid: 0 };
+  const options: FakeOptions = {
+    maxMicroversion: "2.96",
+    maxLimit: 1000,
+    showUserData: false,
+    tokenTtlS: 3600,
+    now: () => Date.UTC(2026, 10, 23, 12),
+    ...partial,
+  };
+  const state = {
+    servers: new Map<string, FakeServer>(),
+    images: [] as FakeOpenStack["images"],
+    tokens: [] as string[],
+    valid: new Set<string>(),
+    clock: 0,
+    rid: 0,
+  };
   const tick = () => new Date(options.now() + ++state.clock * 1000).toISOString().replace(/\.000Z$/, "Z");
   let base = "";
   const server = await startTestServer((req, res) => route(req, res));
@@ -77,7 +103,12 @@ export async function startFakeOpenStack(partial: Partial<FakeOptions> = {}): Pr
     finish(id, status = "ACTIVE") {
       const s = state.servers.get(id);
       if (!s) return;
-      Object.assign(s, { task: null, status, vmState: status === "SHUTOFF" ? "stopped" : status.toLowerCase(), updated: tick() });
+      Object.assign(s, {
+        task: null,
+        status,
+        vmState: status === "SHUTOFF" ? "stopped" : status.toLowerCase(),
+        updated: tick(),
+      });
     },
     tick,
     close: () => server.close(),
@@ -88,8 +119,12 @@ export async function startFakeOpenStack(partial: Partial<FakeOptions> = {}): Pr
     const id = `req-${++state.rid}`;
     return { ...rid, "x-openstack-request-id": id, "x-compute-request-id": id };
   };
-  const unauthorized = (res: ServerResponse) => sendJson(res, 401, { error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." } });
-  const fault = (res: ServerResponse, status: number, name: string, message: string) => sendJson(res, status, { [name]: { code: status, message } }, reqId());
+  const unauthorized = (res: ServerResponse) =>
+    sendJson(res, 401, {
+      error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." },
+    });
+  const fault = (res: ServerResponse, status: number, name: string, message: string) =>
+    sendJson(res, status, { [name]: { code: status, message } }, reqId());
 
   function route(req: SeenRequest, res: ServerResponse): void {
     const url = new URL(req.url, base);
@@ -103,31 +138,72 @@ export async function startFakeOpenStack(partial: Partial<FakeOptions> = {}): Pr
   }
 
   function issueToken(req: SeenRequest, res: ServerResponse): void {
-    const body = JSON.parse(req.body) as { auth: { identity: { methods: string[]; password?: { user: { password: string } }; application_credential?: { secret: string } }; scope?: unknown } };
+    const body = JSON.parse(req.body) as {
+      auth: {
+        identity: {
+          methods: string[];
+          password?: { user: { password: string } };
+          application_credential?: { secret: string };
+        };
+        scope?: unknown;
+      };
+    };
     const identity = body.auth.identity;
-    if (identity.methods[0] === "application_credential" && body.auth.scope !== undefined) return sendJson(res, 401, { error: { code: 401, title: "Unauthorized", message: "Application credentials cannot request a scope." } });
+    if (identity.methods[0] === "application_credential" && body.auth.scope !== undefined)
+      return sendJson(res, 401, {
+        error: { code: 401, title: "Unauthorized", message: "Application credentials cannot request a scope." },
+      });
     const ok = identity.password?.user.password === PASSWORD || identity.application_credential?.secret === APP_SECRET;
-    if (!ok) return sendJson(res, 401, { error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." } }, reqId());
+    if (!ok)
+      return sendJson(
+        res,
+        401,
+        { error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." } },
+        reqId(),
+      );
     const token = `tok-${state.tokens.length + 1}`;
     state.tokens.push(token);
     state.valid.add(token);
     const endpoints = [
       { interface: "public", region: "RegionOne", region_id: "RegionOne", url: `${base}/compute/v2.1` },
       { interface: "internal", region: "RegionOne", region_id: "RegionOne", url: `${base}/internal/v2.1` },
-      { interface: "public", region: "RegionTwo", region_id: "RegionTwo", url: `${base}/region-two/v2.1/%(tenant_id)s` },
+      {
+        interface: "public",
+        region: "RegionTwo",
+        region_id: "RegionTwo",
+        url: `${base}/region-two/v2.1/%(tenant_id)s`,
+      },
     ];
     const catalog = [
       { type: "identity", endpoints: [{ interface: "public", region_id: "RegionOne", url: `${base}/identity/v3` }] },
       { type: "compute", name: "nova", endpoints },
-      { type: "image", name: "glance", endpoints: [{ interface: "public", region: "RegionOne", region_id: "RegionOne", url: `${base}/image` }] },
+      {
+        type: "image",
+        name: "glance",
+        endpoints: [{ interface: "public", region: "RegionOne", region_id: "RegionOne", url: `${base}/image` }],
+      },
     ];
     const expires = new Date(options.now() + options.tokenTtlS * 1000).toISOString();
-    sendJson(res, 201, { token: { methods: identity.methods, expires_at: expires, project: { id: "p-123", name: "demo" }, catalog } }, { "x-subject-token": token, ...reqId() });
+    sendJson(
+      res,
+      201,
+      { token: { methods: identity.methods, expires_at: expires, project: { id: "p-123", name: "demo" }, catalog } },
+      { "x-subject-token": token, ...reqId() },
+    );
   }
 
   function versionDoc(path: string, res: ServerResponse): void {
-    const v21 = { id: "v2.1", status: "CURRENT", version: options.maxMicroversion, min_version: "2.1", links: [{ rel: "self", href: `${base}/compute/v2.1/` }] };
-    if (path === "/compute/") return sendJson(res, 200, { versions: [{ id: "v2.0", status: "DEPRECATED", version: "", min_version: "" }, v21] });
+    const v21 = {
+      id: "v2.1",
+      status: "CURRENT",
+      version: options.maxMicroversion,
+      min_version: "2.1",
+      links: [{ rel: "self", href: `${base}/compute/v2.1/` }],
+    };
+    if (path === "/compute/")
+      return sendJson(res, 200, {
+        versions: [{ id: "v2.0", status: "DEPRECATED", version: "", min_version: "" }, v21],
+      });
     if (path === "/compute/v2.1") return sendJson(res, 302, {}, { location: `${base}/compute/v2.1/` });
     sendJson(res, 200, { version: v21 });
   }
@@ -158,7 +234,13 @@ export async function startFakeOpenStack(partial: Partial<FakeOptions> = {}): Pr
     if (!match || !s) return fault(res, 404, "itemNotFound", "Instance could not be found.");
     if (!match[2] && req.method === "GET") return sendJson(res, 200, { server: view(s) }, reqId());
     if (match[2] === "/action") return action(s, JSON.parse(req.body) as Record<string, unknown>, res);
-    if (s.task !== null) return fault(res, 409, "conflictingRequest", `Cannot 'update metadata' instance ${s.id} while it is in task_state ${s.task}`);
+    if (s.task !== null)
+      return fault(
+        res,
+        409,
+        "conflictingRequest",
+        `Cannot 'update metadata' instance ${s.id} while it is in task_state ${s.task}`,
+      );
     if (match[3] !== undefined && req.method === "DELETE") {
       const key = decodeURIComponent(match[3]);
       if (!(key in s.metadata)) return fault(res, 404, "itemNotFound", "Metadata item was not found");
@@ -187,17 +269,29 @@ export async function startFakeOpenStack(partial: Partial<FakeOptions> = {}): Pr
     next.searchParams.set("limit", String(limit));
     next.searchParams.set("marker", page.at(-1)?.id ?? "");
     if (since) next.searchParams.set("changes-since", since);
-    const links = page.length === limit ? [{ rel: "next", href: next.toString().replace(base, "http://nova-internal:8774") }] : [];
+    const links =
+      page.length === limit ? [{ rel: "next", href: next.toString().replace(base, "http://nova-internal:8774") }] : [];
     sendJson(res, 200, { servers: page.map(view), servers_links: links }, reqId());
   }
 
   function action(s: FakeServer, body: Record<string, unknown>, res: ServerResponse): void {
     if (options.onAction?.(s.id, body, res)) return;
     const name = Object.keys(body)[0];
-    if (s.task !== null) return fault(res, 409, "conflictingRequest", `Cannot '${name}' instance ${s.id} while it is in task_state ${s.task}`);
+    if (s.task !== null)
+      return fault(
+        res,
+        409,
+        "conflictingRequest",
+        `Cannot '${name}' instance ${s.id} while it is in task_state ${s.task}`,
+      );
     const headers = reqId();
     if (name === "rebuild") {
-      const r = body["rebuild"] as { imageRef: string; metadata?: Record<string, string>; key_name?: string | null; user_data?: string | null };
+      const r = body["rebuild"] as {
+        imageRef: string;
+        metadata?: Record<string, string>;
+        key_name?: string | null;
+        user_data?: string | null;
+      };
       Object.assign(s, { task: "rebuilding", status: "REBUILD", image: r.imageRef, updated: tick() });
       if (r.metadata) s.metadata = { ...r.metadata };
       if (r.key_name !== undefined) s.keyName = r.key_name;
@@ -222,7 +316,10 @@ export async function startFakeOpenStack(partial: Partial<FakeOptions> = {}): Pr
     const start = marker ? matching.findIndex((i) => i.id === marker) + 1 : 0;
     const page = matching.slice(start, start + 1);
     const more = start + 1 < matching.length;
-    sendJson(res, 200, { images: page, ...(more ? { next: `/v2/images?marker=${page[0]?.id ?? ""}&name=${encodeURIComponent(name ?? "")}` } : {}) });
+    sendJson(res, 200, {
+      images: page,
+      ...(more ? { next: `/v2/images?marker=${page[0]?.id ?? ""}&name=${encodeURIComponent(name ?? "")}` } : {}),
+    });
   }
 
   return fake;

@@ -48,20 +48,24 @@ export interface ApplyCommandOptions extends FleetAccessOptions, BackendOptions 
 
 export async function applyCommand(io: CliIo, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
   const fleet = await loadConfig(io, options.config, options);
-  return withBackendLock(io, fleet, options, (lock) => withSession(io, fleet, options, async (session) => {
-    const planned = await planWithSession(io, session, { ...options, checkInputs: true }, signal);
-    const color = useColor(io, options.color);
-    const progress = options.output === "json" ? io.stderr : io.stdout;
-    progress.write(renderPlanAs(planned.plan, "text", { color, width: io.stdout.columns ?? 100 }));
-    writeRefusals(io, planned.plan);
-    if (!planned.plan.applyable) return EXIT.error;
-    if (!hasWork(planned.plan)) {
-      // Nothing to change, but an interrupted run may have left operations to follow and report: that changes nothing.
-      return (await lock.hasPendingOperations()) ? execute(io, session, lock, planned, options, signal) : nothingToDo(io, options.output, lock.notes());
-    }
-    await approve(io, options.autoApprove);
-    return execute(io, session, lock, planned, options, signal);
-  }));
+  return withBackendLock(io, fleet, options, (lock) =>
+    withSession(io, fleet, options, async (session) => {
+      const planned = await planWithSession(io, session, { ...options, checkInputs: true }, signal);
+      const color = useColor(io, options.color);
+      const progress = options.output === "json" ? io.stderr : io.stdout;
+      progress.write(renderPlanAs(planned.plan, "text", { color, width: io.stdout.columns ?? 100 }));
+      writeRefusals(io, planned.plan);
+      if (!planned.plan.applyable) return EXIT.error;
+      if (!hasWork(planned.plan)) {
+        // Nothing to change, but an interrupted run may have left operations to follow and report: that changes nothing.
+        return (await lock.hasPendingOperations())
+          ? execute(io, session, lock, planned, options, signal)
+          : nothingToDo(io, options.output, lock.notes());
+      }
+      await approve(io, options.autoApprove);
+      return execute(io, session, lock, planned, options, signal);
+    }),
+  );
 }
 
 /**
@@ -69,19 +73,35 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
  * the fleet file must be the one the plan was made from, and every server it changes must still have
  * the fingerprint the plan saw (changes made outside reform count too).
  */
-export async function applySavedPlanCommand(io: CliIo, planPath: string, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
+export async function applySavedPlanCommand(
+  io: CliIo,
+  planPath: string,
+  options: ApplyCommandOptions,
+  signal: AbortSignal,
+): Promise<number> {
   const { plan: saved } = await readPlanFile(resolve(io.cwd, planPath));
   const fleet = await loadConfig(io, options.configGiven ? options.config : saved.configFile, options);
-  return withBackendLock(io, fleet, options, (lock) => withSession(io, fleet, options, async (session) => {
-    const limit = options.maxReprovisions === undefined ? {} : { maxReprovisions: options.maxReprovisions };
-    const planned = await prepareSavedPlan({ saved, fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, ...limit });
-    const progress = options.output === "json" ? io.stderr : io.stdout;
-    progress.write(renderPlanAs(planned.plan, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
-    writeRefusals(io, planned.plan);
-    if (!planned.plan.applyable) return EXIT.error;
-    if (!hasWork(planned.plan)) return nothingToDo(io, options.output, lock.notes());
-    return execute(io, session, lock, planned, options, signal);
-  }));
+  return withBackendLock(io, fleet, options, (lock) =>
+    withSession(io, fleet, options, async (session) => {
+      const limit = options.maxReprovisions === undefined ? {} : { maxReprovisions: options.maxReprovisions };
+      const planned = await prepareSavedPlan({
+        saved,
+        fleet: session.fleet,
+        adapters: session.adapters,
+        clock: io.clock,
+        signal,
+        ...limit,
+      });
+      const progress = options.output === "json" ? io.stderr : io.stdout;
+      progress.write(
+        renderPlanAs(planned.plan, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }),
+      );
+      writeRefusals(io, planned.plan);
+      if (!planned.plan.applyable) return EXIT.error;
+      if (!hasWork(planned.plan)) return nothingToDo(io, options.output, lock.notes());
+      return execute(io, session, lock, planned, options, signal);
+    }),
+  );
 }
 
 /**
@@ -91,7 +111,13 @@ export async function applySavedPlanCommand(io: CliIo, planPath: string, options
 function nothingToDo(io: CliIo, output: "text" | "json", backendNotes: readonly string[]): number {
   if (output === "json") {
     const now = new Date(io.clock.now()).toISOString();
-    io.stdout.write(renderApplyOutput({ startedAt: now, finishedAt: now, results: [], ...(backendNotes.length > 0 ? { backendNotes } : {}) }, "json", false));
+    io.stdout.write(
+      renderApplyOutput(
+        { startedAt: now, finishedAt: now, results: [], ...(backendNotes.length > 0 ? { backendNotes } : {}) },
+        "json",
+        false,
+      ),
+    );
   } else {
     for (const note of backendNotes) io.stdout.write(`Backend: ${note}\n`);
   }
@@ -106,21 +132,39 @@ function hasWork(plan: Plan): boolean {
 async function approve(io: CliIo, autoApprove: boolean): Promise<void> {
   if (autoApprove) return;
   if (!isInteractive(io)) {
-    throw new ReformError("USAGE", "refusing to apply without --auto-approve: there is no terminal to confirm on (save the plan with `plan --out FILE` and review it, or pass --auto-approve)");
+    throw new ReformError(
+      "USAGE",
+      "refusing to apply without --auto-approve: there is no terminal to confirm on (save the plan with `plan --out FILE` and review it, or pass --auto-approve)",
+    );
   }
-  if (!(await confirm(io, "\nDo you want to perform these actions?"))) throw new ReformError("ABORTED", "Apply cancelled.");
+  if (!(await confirm(io, "\nDo you want to perform these actions?")))
+    throw new ReformError("ABORTED", "Apply cancelled.");
 }
 
 /** Executes a plan that was shown (and approved): progress, journal, the apply report. Shared with `import --adopt`. */
-export async function execute(io: CliIo, session: Session, lock: LockedScope, planned: PlanResult, options: ApplyCommandOptions, signal: AbortSignal): Promise<number> {
+export async function execute(
+  io: CliIo,
+  session: Session,
+  lock: LockedScope,
+  planned: PlanResult,
+  options: ApplyCommandOptions,
+  signal: AbortSignal,
+): Promise<number> {
   const color = useColor(io, options.color);
-  const asksCanaries = isInteractive(io) && !options.autoApprove && Object.values(planned.plan.rollout).some((p) => p.canaryApproval === "manual");
+  const asksCanaries =
+    isInteractive(io) &&
+    !options.autoApprove &&
+    Object.values(planned.plan.rollout).some((p) => p.canaryApproval === "manual");
   const live = isInteractive(io) && options.output === "text" && io.env["REFORM_PROGRESS"] !== "plain" && !asksCanaries;
   const addresses = planned.plan.changes.filter((c) => c.steps.length > 0 || c.action === "wait").map((c) => c.address);
   const listr = live ? createListrReporter(addresses) : undefined;
   const progress = options.output === "json" ? io.stderr : io.stdout;
   const reporter: Reporter = listr ?? createPlainReporter((line) => progress.write(line), io.clock);
-  const journal = await lock.openJournal({ identity: identityOf(io), planDigest: planDigest(planned.plan), reformVersion: REFORM_VERSION });
+  const journal = await lock.openJournal({
+    identity: identityOf(io),
+    planDigest: planDigest(planned.plan),
+    reformVersion: REFORM_VERSION,
+  });
   let report: ApplyReport | undefined;
   try {
     const rendering = listr?.run();
@@ -135,7 +179,15 @@ export async function execute(io: CliIo, session: Session, lock: LockedScope, pl
       readFile: io.readFile,
       realPath: io.realPath,
       probeGate,
-      ...(asksCanaries ? { approveCanaries: (group: string, canaries: readonly string[]) => confirm(io, `\nThe canaries of group ${group} converged (${canaries.join(", ") || "in an earlier run"}). Continue with the rest of the group?`) } : {}),
+      ...(asksCanaries
+        ? {
+            approveCanaries: (group: string, canaries: readonly string[]) =>
+              confirm(
+                io,
+                `\nThe canaries of group ${group} converged (${canaries.join(", ") || "in an earlier run"}). Continue with the rest of the group?`,
+              ),
+          }
+        : {}),
       options: {
         ...(options.parallelism ? { parallelism: options.parallelism } : {}),
         ...(options.pollInterval ? { pollIntervalMs: options.pollInterval } : {}),
@@ -146,7 +198,9 @@ export async function execute(io: CliIo, session: Session, lock: LockedScope, pl
     await rendering;
     await journal.close(report);
     const notes = journal.notes();
-    io.stdout.write(renderApplyOutput(notes.length > 0 ? { ...report, backendNotes: notes } : report, options.output, color));
+    io.stdout.write(
+      renderApplyOutput(notes.length > 0 ? { ...report, backendNotes: notes } : report, options.output, color),
+    );
     // A backend lost mid-apply fails the run even if every server converged: its records are not in the database yet.
     return applySucceeded(report) && journal.halted?.() === undefined ? EXIT.ok : EXIT.error;
   } finally {
@@ -155,11 +209,28 @@ export async function execute(io: CliIo, session: Session, lock: LockedScope, pl
 }
 
 /** The apply report, with what this run found of an interrupted one and the groups waiting for canary approval. */
-function renderApplyOutput(report: ApplyReport & { readonly backendNotes?: readonly string[] }, output: "text" | "json", color: boolean): string {
+function renderApplyOutput(
+  report: ApplyReport & { readonly backendNotes?: readonly string[] },
+  output: "text" | "json",
+  color: boolean,
+): string {
   if (output === "json") {
     const extras = {
       ...(report.backendNotes ? { backend: report.backendNotes } : {}),
-      ...(report.resumed ? { resumed: report.resumed.map((r) => ({ address: r.address, step: r.step, run: r.run, started_at: r.startedAt, outcome: r.outcome, ...(r.requestId ? { request_id: r.requestId } : {}), ...(r.jobId ? { job_id: r.jobId } : {}), ...(r.message ? { message: r.message } : {}) })) } : {}),
+      ...(report.resumed
+        ? {
+            resumed: report.resumed.map((r) => ({
+              address: r.address,
+              step: r.step,
+              run: r.run,
+              started_at: r.startedAt,
+              outcome: r.outcome,
+              ...(r.requestId ? { request_id: r.requestId } : {}),
+              ...(r.jobId ? { job_id: r.jobId } : {}),
+              ...(r.message ? { message: r.message } : {}),
+            })),
+          }
+        : {}),
       ...(report.journalProblems ? { journal_problems: report.journalProblems } : {}),
       ...(report.awaitingApproval ? { awaiting_approval: report.awaitingApproval } : {}),
     };
@@ -170,8 +241,10 @@ function renderApplyOutput(report: ApplyReport & { readonly backendNotes?: reado
     ...(report.journalProblems ?? []).map((p) => `Journal: ${p}`),
     ...(report.resumed ?? []).map((r) => `Resumed: ${describeResumed(r)}`),
     renderReportAs(report, "text", { color }).trimEnd(),
-    ...(report.awaitingApproval ?? []).map((g) => `Group ${g}: the canaries converged; the rest of the group waits for approval: run \`reform apply --continue\`.`),
+    ...(report.awaitingApproval ?? []).map(
+      (g) =>
+        `Group ${g}: the canaries converged; the rest of the group waits for approval: run \`reform apply --continue\`.`,
+    ),
   ];
   return `${lines.join("\n")}\n`;
 }
-

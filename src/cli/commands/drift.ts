@@ -19,7 +19,14 @@ export interface DriftCommandOptions {
 /** `reform drift`: read-only; exit 0 in sync, 2 drift, 3 unapplied configuration changes only (1, error, comes from main). */
 export async function driftCommand(io: CliIo, options: DriftCommandOptions, signal: AbortSignal): Promise<number> {
   return withSession(io, options.config, options, async (session) => {
-    const report = await drift({ fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, ignore: options.ignore, targets: options.target });
+    const report = await drift({
+      fleet: session.fleet,
+      adapters: session.adapters,
+      clock: io.clock,
+      signal,
+      ignore: options.ignore,
+      targets: options.target,
+    });
     warnAll(io, report.warnings);
     const doc = toDriftDocument(report);
     switch (options.output) {

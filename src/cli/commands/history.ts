@@ -19,11 +19,18 @@ export async function historyCommand(io: CliIo, options: HistoryCommandOptions):
   const backend = await openChosenBackend(io, { journal: resolve(io.cwd, ".reform", "journal.jsonl") }, options);
   try {
     if (!backend.history) {
-      throw new ReformError("USAGE", `the backend ${backend.description} keeps no history: pass --backend postgres://USER@HOST/DATABASE or set REFORM_BACKEND`);
+      throw new ReformError(
+        "USAGE",
+        `the backend ${backend.description} keeps no history: pass --backend postgres://USER@HOST/DATABASE or set REFORM_BACKEND`,
+      );
     }
     const all = await backend.history(options.since === undefined ? 0 : io.clock.now() - options.since);
     const entries = options.server === undefined ? all : historyOfServer(all, options.server);
-    io.stdout.write(options.output === "json" ? `${JSON.stringify(toHistoryDocument(entries), null, 2)}\n` : renderHistoryText(entries));
+    io.stdout.write(
+      options.output === "json"
+        ? `${JSON.stringify(toHistoryDocument(entries), null, 2)}\n`
+        : renderHistoryText(entries),
+    );
     return EXIT.ok;
   } finally {
     await backend.close();

@@ -34,8 +34,13 @@ export interface ImportCommandOptions extends FleetAccessOptions, BackendOptions
 /** `reform import`: the fleet file for the servers that exist. Read-only unless `--adopt`. */
 export async function importCommand(io: CliIo, options: ImportCommandOptions, signal: AbortSignal): Promise<number> {
   const out = options.out === undefined ? undefined : resolve(io.cwd, options.out);
-  if (options.adopt && out === undefined) throw new ReformError("USAGE", "--adopt needs --out: the annotations it records describe a fleet file that is kept");
-  if (out !== undefined && !options.force && (await exists(out))) throw new ReformError("USAGE", `${options.out} exists: pass --force to overwrite it (nothing written)`);
+  if (options.adopt && out === undefined)
+    throw new ReformError(
+      "USAGE",
+      "--adopt needs --out: the annotations it records describe a fleet file that is kept",
+    );
+  if (out !== undefined && !options.force && (await exists(out)))
+    throw new ReformError("USAGE", `${options.out} exists: pass --force to overwrite it (nothing written)`);
   const file = resolve(io.cwd, options.config);
   const source = await loadConfig(io, options.config, options, { allowEmpty: true });
   const fleet = { ...source, providers: selectProviders(source, options.provider) };
@@ -72,12 +77,26 @@ async function adopt(io: CliIo, session: Session, options: ImportCommandOptions,
     const moved = planned.plan.changes.filter((c) => c.action !== "adopt" && c.action !== "no-op");
     if (moved.length > 0) {
       const list = moved.map((c) => `${c.address} (${c.action})`).join(", ");
-      throw new ReformError("PLAN_STALE", `nothing adopted: ${list} changed since import read ${moved.length === 1 ? "it" : "them"}; the file is written: run import again with --force`);
+      throw new ReformError(
+        "PLAN_STALE",
+        `nothing adopted: ${list} changed since import read ${moved.length === 1 ? "it" : "them"}; the file is written: run import again with --force`,
+      );
     }
     io.stdout.write(`\nAdopting: recording reform's annotations on the imported servers (nothing else changes).\n`);
-    io.stdout.write(renderPlanAs(planned.plan, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }));
+    io.stdout.write(
+      renderPlanAs(planned.plan, "text", { color: useColor(io, options.color), width: io.stdout.columns ?? 100 }),
+    );
     if (!planned.plan.changes.some((c) => c.action === "adopt")) return EXIT.ok;
-    const applyOptions = { config: options.out ?? "", configGiven: true, autoApprove: true, output: "text" as const, target: [], adopt: true, debug: options.debug, ...(options.color !== undefined ? { color: options.color } : {}) };
+    const applyOptions = {
+      config: options.out ?? "",
+      configGiven: true,
+      autoApprove: true,
+      output: "text" as const,
+      target: [],
+      adopt: true,
+      debug: options.debug,
+      ...(options.color !== undefined ? { color: options.color } : {}),
+    };
     return execute(io, session, lock, planned, applyOptions, signal);
   });
 }
@@ -99,8 +118,16 @@ function summary(result: ImportResult, options: ImportCommandOptions): string {
   const lines = [
     `Imported ${count(servers, "server")} of ${result.fleet.providers.map((p) => p.name).join(", ")}${options.out !== undefined ? ` into ${options.out}` : ""}: ${count(composed.groups.length, "group")}, ${count(composed.instances.length, "instance")}${defaults.length > 0 ? `, defaults for ${defaults.join(", ")}` : ""}.`,
   ];
-  if (leftOut.length > 0) lines.push(`Left out ${count(leftOut.length, "server")} the file cannot express (listed at its end):`, ...leftOut.map((s) => `  ${s.provider}/${s.name}: ${s.reason}`));
-  if (secrets.length > 0) lines.push(`Not written, because they look like secrets (so reform does not manage them):`, ...secrets.map((s) => `  ${s.address}: ${s.fields.join(", ")}`));
+  if (leftOut.length > 0)
+    lines.push(
+      `Left out ${count(leftOut.length, "server")} the file cannot express (listed at its end):`,
+      ...leftOut.map((s) => `  ${s.provider}/${s.name}: ${s.reason}`),
+    );
+  if (secrets.length > 0)
+    lines.push(
+      `Not written, because they look like secrets (so reform does not manage them):`,
+      ...secrets.map((s) => `  ${s.address}: ${s.fields.join(", ")}`),
+    );
   lines.push(`Check it: ${checkCommand(options)}   (exit 0: nothing would change)`);
   return `${lines.join("\n")}\n`;
 }

@@ -33,7 +33,13 @@ export async function planCommand(io: CliIo, options: PlanCommandOptions, signal
   return withSession(io, options.config, options, async (session) => {
     const providedAtApply = secretReferences(listed(io.env, "REFORM_APPLY_SECRETS", options.applySecret ?? []));
     const result = await planWithSession(io, session, { ...options, checkInputs: true, providedAtApply }, signal);
-    io.stdout.write(renderPlanAs(result.plan, options.output, { color: useColor(io, options.color), width: io.stdout.columns ?? 100, verbose: options.verbose ?? false }));
+    io.stdout.write(
+      renderPlanAs(result.plan, options.output, {
+        color: useColor(io, options.color),
+        width: io.stdout.columns ?? 100,
+        verbose: options.verbose ?? false,
+      }),
+    );
     if (options.out) await savePlanFile(resolve(io.cwd, options.out), result.plan);
     writeRefusals(io, result.plan);
     return planExitCode(result.plan, options.detailedExitcode);
@@ -49,12 +55,36 @@ export async function planCommand(io: CliIo, options: PlanCommandOptions, signal
 export async function planWithSession(
   io: CliIo,
   session: Session,
-  options: { target: readonly string[]; adopt: boolean; checkInputs: boolean; providedAtApply?: readonly string[]; maxReprovisions?: number },
+  options: {
+    target: readonly string[];
+    adopt: boolean;
+    checkInputs: boolean;
+    providedAtApply?: readonly string[];
+    maxReprovisions?: number;
+  },
   signal: AbortSignal,
 ): Promise<PlanResult> {
-  const inputs = options.checkInputs ? { inputs: { env: io.env, readFile: io.readFile, realPath: io.realPath, providedAtApply: options.providedAtApply ?? [] } } : {};
+  const inputs = options.checkInputs
+    ? {
+        inputs: {
+          env: io.env,
+          readFile: io.readFile,
+          realPath: io.realPath,
+          providedAtApply: options.providedAtApply ?? [],
+        },
+      }
+    : {};
   const limit = options.maxReprovisions === undefined ? {} : { maxReprovisions: options.maxReprovisions };
-  const result = await plan({ fleet: session.fleet, adapters: session.adapters, clock: io.clock, signal, adopt: options.adopt, targets: options.target, ...inputs, ...limit });
+  const result = await plan({
+    fleet: session.fleet,
+    adapters: session.adapters,
+    clock: io.clock,
+    signal,
+    adopt: options.adopt,
+    targets: options.target,
+    ...inputs,
+    ...limit,
+  });
   warnAll(io, result.warnings);
   return result;
 }
@@ -62,7 +92,11 @@ export async function planWithSession(
 /** `env:NAME` or `file:PATH`, as the plan document names secret references; anything else is a usage error. */
 function secretReferences(refs: readonly string[]): string[] {
   const wrong = refs.filter((ref) => !/^env:[A-Za-z_][A-Za-z0-9_]*$/.test(ref) && !/^file:.+$/.test(ref));
-  if (wrong.length > 0) throw new ReformError("USAGE", `--apply-secret / REFORM_APPLY_SECRETS: ${wrong.map((w) => `'${w}'`).join(", ")} is not a secret reference (env:NAME or file:PATH)`);
+  if (wrong.length > 0)
+    throw new ReformError(
+      "USAGE",
+      `--apply-secret / REFORM_APPLY_SECRETS: ${wrong.map((w) => `'${w}'`).join(", ")} is not a secret reference (env:NAME or file:PATH)`,
+    );
   return [...refs];
 }
 

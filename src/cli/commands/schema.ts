@@ -7,7 +7,8 @@ const SCHEMAS = { fleet: "fleet.schema.json", plan: "plan.schema.json" } as cons
 
 /** Prints a published JSON Schema (for editors and other tools). */
 export async function schemaCommand(io: CliIo, which: string): Promise<number> {
-  if (which !== "fleet" && which !== "plan") throw new ReformError("USAGE", `unknown schema "${which}": expected fleet or plan`);
+  if (which !== "fleet" && which !== "plan")
+    throw new ReformError("USAGE", `unknown schema "${which}": expected fleet or plan`);
   const text = await readFile(new URL(`../../../schemas/${SCHEMAS[which]}`, import.meta.url), "utf8");
   io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
   return EXIT.ok;

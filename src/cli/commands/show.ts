@@ -15,12 +15,22 @@ import type { OutputFormat } from "../render.js";
  * Renders a saved plan in any output format, from the same document `plan --output json` emits; and the JSON
  * reports of `apply` and `drift`, said to be what they are.
  */
-export async function showCommand(io: CliIo, path: string, options: { output: OutputFormat; color?: boolean; verbose?: boolean }): Promise<number> {
+export async function showCommand(
+  io: CliIo,
+  path: string,
+  options: { output: OutputFormat; color?: boolean; verbose?: boolean },
+): Promise<number> {
   const file = await readShowableFile(resolve(io.cwd, path));
   const color = useColor(io, options.color);
   switch (file.type) {
     case "plan":
-      io.stdout.write(renderDocumentAs(file.document, options.output, { color, width: io.stdout.columns ?? 100, verbose: options.verbose ?? false }));
+      io.stdout.write(
+        renderDocumentAs(file.document, options.output, {
+          color,
+          width: io.stdout.columns ?? 100,
+          verbose: options.verbose ?? false,
+        }),
+      );
       break;
     case "drift-report":
       io.stdout.write(renderDriftAs(file.document, options.output, color));
@@ -50,7 +60,10 @@ function renderApplyReportAs(path: string, doc: ApplyReportDocument, output: Out
     case "json":
       return `${JSON.stringify(doc, null, 2)}\n`;
     case "markdown":
-      throw new ReformError("USAGE", `${path} is ${describeReportType("apply-report")}: it renders as text or json, not markdown`);
+      throw new ReformError(
+        "USAGE",
+        `${path} is ${describeReportType("apply-report")}: it renders as text or json, not markdown`,
+      );
     case "text":
       return `Apply report of a run from ${doc.started_at} to ${doc.finished_at}, made by reform apply:\n\n${renderApplyReportText(fromApplyReportDocument(doc), { color })}\n`;
   }

@@ -42,7 +42,12 @@ export async function simCommand(io: CliIo, options: SimCommandOptions, signal: 
     ...(options.maxMicroversion ? { maxMicroversion: options.maxMicroversion } : {}),
     ...(options.state ? { persistPath: resolve(io.cwd, options.state) } : {}),
   });
-  for (const [name, url] of Object.entries({ identity: emulator.urls.identity, compute: emulator.urls.compute, image: emulator.urls.image, volume: emulator.urls.volume })) {
+  for (const [name, url] of Object.entries({
+    identity: emulator.urls.identity,
+    compute: emulator.urls.compute,
+    image: emulator.urls.image,
+    volume: emulator.urls.volume,
+  })) {
     io.stdout.write(`${name} ${url}\n`);
   }
   if (world.huaweicloud) io.stdout.write(`huaweicloud-ecs ${emulator.urls.huaweicloud}\n`);

@@ -29,7 +29,13 @@ export function createListrReporter(addresses: readonly InstanceAddress[]): Repo
           slot.pending = [];
         }),
     })),
-    { concurrent: true, exitOnError: false, registerSignalListeners: false, collectErrors: false, rendererOptions: { collapseErrors: false } },
+    {
+      concurrent: true,
+      exitOnError: false,
+      registerSignalListeners: false,
+      collectErrors: false,
+      rendererOptions: { collapseErrors: false },
+    },
   );
   return {
     report(event) {

@@ -30,11 +30,31 @@ export function createHuaweiService(options: HuaweiServiceOptions): ApiService {
     prefix: HUAWEI_PREFIX,
     injectErrors: true,
     isExempt: () => false,
-    faultBody: (status) => (status === 429 ? { error_code: "APIGW.0308", error_msg: "The throttling threshold has been reached." } : { error: { code: "Common.0001", message: "System error." } }),
+    faultBody: (status) =>
+      status === 429
+        ? { error_code: "APIGW.0308", error_msg: "The throttling threshold has been reached." }
+        : { error: { code: "Common.0001", message: "System error." } },
     commonHeaders: (req) => ({ "x-request-id": req.requestId.replace(/^req-/, "").replace(/-/g, "") }),
     handle(req) {
-      const auth = verifySignature({ method: req.method, rawPath: `${HUAWEI_PREFIX}${req.path}`, query: req.query, headers: req.headers, body: req.body }, { secrets, now: options.now() });
-      if (!auth.ok) return { status: 401, body: { error_code: "APIGW.0301", error_msg: `Incorrect IAM authentication information: ${auth.reason}`, request_id: req.requestId } };
+      const auth = verifySignature(
+        {
+          method: req.method,
+          rawPath: `${HUAWEI_PREFIX}${req.path}`,
+          query: req.query,
+          headers: req.headers,
+          body: req.body,
+        },
+        { secrets, now: options.now() },
+      );
+      if (!auth.ok)
+        return {
+          status: 401,
+          body: {
+            error_code: "APIGW.0301",
+            error_msg: `Incorrect IAM authentication information: ${auth.reason}`,
+            request_id: req.requestId,
+          },
+        };
       const now = options.now();
       settle(options.state, now);
       try {
@@ -42,7 +62,8 @@ export function createHuaweiService(options: HuaweiServiceOptions): ApiService {
         if (req.method !== "GET" && response.status < 300) options.changed();
         return response;
       } catch (error) {
-        if (error instanceof MalformedBody) return ecsError(400, "Common.0002", `Invalid request body: ${error.message}`);
+        if (error instanceof MalformedBody)
+          return ecsError(400, "Common.0002", `Invalid request body: ${error.message}`);
         throw error;
       }
     },
@@ -53,26 +74,45 @@ function route(options: HuaweiServiceOptions, req: ApiRequest, now: number): Api
   const [version = "", project = "", resource = "", id, sub, key] = segments(req.path);
   const state = options.state;
   if (version === "v2" && project === "cloudimages") return listImages(state, req.query);
-  if (version === "v3" && project === "projects" && resource === "" && req.method === "GET") return listProjects(state, req.query);
-  if (project !== state.projectId) return ecsError(400, "Common.0018", "The project id in the URL does not match the credentials' project.");
+  if (version === "v3" && project === "projects" && resource === "" && req.method === "GET")
+    return listProjects(state, req.query);
+  if (project !== state.projectId)
+    return ecsError(400, "Common.0018", "The project id in the URL does not match the credentials' project.");
   const headerProject = req.headers["x-project-id"];
-  if (headerProject !== undefined && headerProject !== state.projectId) return ecsError(400, "Ecs.0023", "The X-Project-Id header does not match the project in the URL.");
+  if (headerProject !== undefined && headerProject !== state.projectId)
+    return ecsError(400, "Ecs.0023", "The X-Project-Id header does not match the project in the URL.");
   const m = req.method;
   if (version === "v1" && resource === "jobs" && id && m === "GET") {
     const job = jobView(state, id, now);
     return job ? { status: 200, body: job } : ecsError(400, "Common.0011", "Invalid job id.");
   }
   if (version === "v2.1" && resource === "os-keypairs" && id === undefined && m === "GET") return listKeypairs(state);
-  if (version === "v1" && resource === "cloudservers" && id === "detail" && m === "GET") return listServers(state, req.query, now);
-  if (version === "v1" && resource === "cloudservers" && id === "action" && m === "POST") return batchAction(context(options, req, now), readJson(req));
+  if (version === "v1" && resource === "cloudservers" && id === "detail" && m === "GET")
+    return listServers(state, req.query, now);
+  if (version === "v1" && resource === "cloudservers" && id === "action" && m === "POST")
+    return batchAction(context(options, req, now), readJson(req));
   const server = state.servers.find((s) => s.id === id);
   if (resource === "cloudservers" && !server) return ecsError(404, "Ecs.0114", "The ECS does not exist.");
-  if (version === "v2.1" && resource === "servers") return native(options, req, now, state.servers.find((s) => s.id === id), sub);
+  if (version === "v2.1" && resource === "servers")
+    return native(
+      options,
+      req,
+      now,
+      state.servers.find((s) => s.id === id),
+      sub,
+    );
   if (!server) return ecsError(404, "Common.0404", "The API does not exist.");
   if ((version === "v1" || version === "v2") && (sub === "reinstallos" || sub === "changeos") && m === "POST") {
-    return reprovision(context(options, req, now), server, version, sub === "reinstallos" ? "reinstall" : "changeos", readJson(req));
+    return reprovision(
+      context(options, req, now),
+      server,
+      version,
+      sub === "reinstallos" ? "reinstall" : "changeos",
+      readJson(req),
+    );
   }
-  if (version === "v1" && sub === undefined && m === "GET") return { status: 200, body: { server: serverDetail(state, server, now) } };
+  if (version === "v1" && sub === undefined && m === "GET")
+    return { status: 200, body: { server: serverDetail(state, server, now) } };
   if (version === "v1" && sub === "metadata") return metadata(context(options, req, now), server, m, key, req);
   return ecsError(404, "Common.0404", "The API does not exist.");
 }
@@ -83,7 +123,14 @@ function context(options: HuaweiServiceOptions, req: ApiRequest, now: number): A
     now,
     newId: () => randomUuid().replace(/-/g, ""),
     timings: options.timings,
-    record: (server, action) => options.stats.actions.push({ serverId: server.id, serverName: server.name, action, at: now, requestId: req.requestId }),
+    record: (server, action) =>
+      options.stats.actions.push({
+        serverId: server.id,
+        serverName: server.name,
+        action,
+        at: now,
+        requestId: req.requestId,
+      }),
     ...(options.faults ? { faults: options.faults } : {}),
   };
 }
@@ -114,14 +161,26 @@ function listServers(state: HuaweiState, query: URLSearchParams, now: number): A
   return { status: 200, body: { count: matching.length, servers } };
 }
 
-function metadata(ctx: ActionContext, server: HwServer, method: string, key: string | undefined, req: ApiRequest): ApiResponse {
-  const refused = busyError(ctx, server) ?? (server.status === "ERROR" ? ecsError(400, "Ecs.0100", "The metadata of an ECS in ERROR cannot be changed.") : undefined);
+function metadata(
+  ctx: ActionContext,
+  server: HwServer,
+  method: string,
+  key: string | undefined,
+  req: ApiRequest,
+): ApiResponse {
+  const refused =
+    busyError(ctx, server) ??
+    (server.status === "ERROR"
+      ? ecsError(400, "Ecs.0100", "The metadata of an ECS in ERROR cannot be changed.")
+      : undefined);
   if (method === "POST" && key === undefined) {
     const body = readJson(req);
-    if (!isRecord(body) || !isRecord(body["metadata"])) return ecsError(400, "Ecs.0005", 'request body must carry "metadata"');
+    if (!isRecord(body) || !isRecord(body["metadata"]))
+      return ecsError(400, "Ecs.0005", 'request body must carry "metadata"');
     if (refused) return refused;
     for (const [k, v] of Object.entries(body["metadata"])) {
-      if (!/^[A-Za-z0-9\-_:.]{1,255}$/.test(k) || typeof v !== "string" || v.length > 255) return ecsError(400, "Ecs.0005", `invalid metadata ${k}`);
+      if (!/^[A-Za-z0-9\-_:.]{1,255}$/.test(k) || typeof v !== "string" || v.length > 255)
+        return ecsError(400, "Ecs.0005", `invalid metadata ${k}`);
       if (k === "virtual_env_type") return ecsError(400, "Ecs.0005", "virtual_env_type cannot be modified");
     }
     Object.assign(server.metadata, body["metadata"]);
@@ -138,14 +197,28 @@ function metadata(ctx: ActionContext, server: HwServer, method: string, key: str
   return ecsError(404, "Common.0404", "The API does not exist.");
 }
 
-function native(options: HuaweiServiceOptions, req: ApiRequest, now: number, server: HwServer | undefined, sub: string | undefined): ApiResponse {
+function native(
+  options: HuaweiServiceOptions,
+  req: ApiRequest,
+  now: number,
+  server: HwServer | undefined,
+  sub: string | undefined,
+): ApiResponse {
   if (!server) return { status: 404, body: { itemNotFound: { code: 404, message: "Instance could not be found" } } };
-  if (sub !== "action" || req.method !== "POST") return { status: 404, body: { itemNotFound: { code: 404, message: "The resource could not be found." } } };
+  if (sub !== "action" || req.method !== "POST")
+    return { status: 404, body: { itemNotFound: { code: 404, message: "The resource could not be found." } } };
   const body = readJson(req);
   const [name] = isRecord(body) ? Object.keys(body) : [];
   const o = isRecord(body) && name ? body[name] : undefined;
-  if ((name === "reboot" || name === "os-start" || name === "os-stop") && isRecord(o)) return nativePowerAction(context(options, req, now), server, name, o);
-  if (!isRecord(body) || !isRecord(body["rebuild"])) return { status: 400, body: { badRequest: { code: 400, message: "only rebuild, reboot, os-start and os-stop are emulated on the native API" } } };
+  if ((name === "reboot" || name === "os-start" || name === "os-stop") && isRecord(o))
+    return nativePowerAction(context(options, req, now), server, name, o);
+  if (!isRecord(body) || !isRecord(body["rebuild"]))
+    return {
+      status: 400,
+      body: {
+        badRequest: { code: 400, message: "only rebuild, reboot, os-start and os-stop are emulated on the native API" },
+      },
+    };
   const result = nativeRebuild(context(options, req, now), server, body["rebuild"]);
   if ("status" in result) return result;
   return { status: 202, body: { server: { ...serverDetail(options.state, server, now), adminPass: "" } } };
@@ -158,7 +231,10 @@ function native(options: HuaweiServiceOptions, req: ApiRequest, now: number, ser
 function listProjects(state: HuaweiState, query: URLSearchParams): ApiResponse {
   const region = state.region ?? DEFAULT_HW_REGION;
   const name = query.get("name");
-  const projects = name === null || name === region ? [{ id: state.projectId, name: region, description: "", enabled: true, is_domain: false }] : [];
+  const projects =
+    name === null || name === region
+      ? [{ id: state.projectId, name: region, description: "", enabled: true, is_domain: false }]
+      : [];
   return { status: 200, body: { projects } };
 }
 
@@ -167,6 +243,14 @@ function listImages(state: HuaweiState, query: URLSearchParams): ApiResponse {
   const name = query.get("name");
   const images = state.images
     .filter((i) => (id === null || i.id === id) && (name === null || i.name === name))
-    .map((i) => ({ id: i.id, name: i.name, status: "active", visibility: "public", __os_type: "Linux", __imagetype: "gold", __support_cloudinit: String(i.cloudInit) }));
+    .map((i) => ({
+      id: i.id,
+      name: i.name,
+      status: "active",
+      visibility: "public",
+      __os_type: "Linux",
+      __imagetype: "gold",
+      __support_cloudinit: String(i.cloudInit),
+    }));
   return { status: 200, body: { images } };
 }

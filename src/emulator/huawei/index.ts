@@ -14,11 +14,19 @@ export { HUAWEI_PREFIX };
 export { huaweiHealth } from "./health.js";
 
 /** The Huawei part of the starting state: the persisted one when present, else from the world section (if any). */
-export function huaweiStartingState(world: HuaweiWorld | undefined, loaded: HuaweiState | undefined, seed: number, now: number): HuaweiState | undefined {
+export function huaweiStartingState(
+  world: HuaweiWorld | undefined,
+  loaded: HuaweiState | undefined,
+  seed: number,
+  now: number,
+): HuaweiState | undefined {
   if (loaded) return loaded;
   return world ? initialHuaweiState(world, seed, now) : undefined;
 }
 
-export function huaweiServices(state: HuaweiState | undefined, deps: { timings: Timings; stats: MutableStats; changed: () => void; now: () => number; faults?: CloudFaults }): ApiService[] {
+export function huaweiServices(
+  state: HuaweiState | undefined,
+  deps: { timings: Timings; stats: MutableStats; changed: () => void; now: () => number; faults?: CloudFaults },
+): ApiService[] {
   return state ? [createHuaweiService({ state, ...deps })] : [];
 }

@@ -58,7 +58,13 @@ export interface HwFlap {
 }
 
 export type HwEffect =
-  | { readonly kind: "reinstall" | "changeos" | "rebuild"; readonly imageId: string; readonly keyName: string | null; readonly userData?: string | null; readonly metadata?: Record<string, string> }
+  | {
+      readonly kind: "reinstall" | "changeos" | "rebuild";
+      readonly imageId: string;
+      readonly keyName: string | null;
+      readonly userData?: string | null;
+      readonly metadata?: Record<string, string>;
+    }
   | { readonly kind: "reboot"; readonly hard: boolean }
   | { readonly kind: "stop" | "start" };
 
@@ -108,7 +114,9 @@ export function iso(ms: number): string {
 
 /** Applies the effects of every job that has ended by `now`, in end order, then moves flapping servers on to `now`. */
 export function settle(state: HuaweiState, now: number): void {
-  const due = Object.values(state.jobs).filter((j) => !j.applied && j.end <= now).sort((a, b) => a.end - b.end);
+  const due = Object.values(state.jobs)
+    .filter((j) => !j.applied && j.end <= now)
+    .sort((a, b) => a.end - b.end);
   for (const job of due) {
     job.applied = true;
     const server = state.servers.find((s) => s.id === job.serverId);
@@ -117,11 +125,13 @@ export function settle(state: HuaweiState, now: number): void {
     server.updated = iso(job.end);
     if (job.failReason !== undefined) {
       // A failed reinstall/changeos/rebuild leaves the server stopped (its disk half replaced); failed power actions change nothing.
-      if (job.effect.kind === "reinstall" || job.effect.kind === "changeos" || job.effect.kind === "rebuild") server.status = "SHUTOFF";
+      if (job.effect.kind === "reinstall" || job.effect.kind === "changeos" || job.effect.kind === "rebuild")
+        server.status = "SHUTOFF";
       continue;
     }
     applyEffect(server, job.effect, state.images);
-    if (job.flapMs !== undefined && job.flapMs > 0) server.flap = { from: job.end, ms: job.flapMs, ...flapShows(job.effect) };
+    if (job.flapMs !== undefined && job.flapMs > 0)
+      server.flap = { from: job.end, ms: job.flapMs, ...flapShows(job.effect) };
   }
   for (const server of state.servers) if (server.flap) advanceFlap(server, server.flap, now);
 }
@@ -180,7 +190,15 @@ function applyEffect(server: HwServer, effect: HwEffect, images: readonly HwImag
 }
 
 /** Keys ECS owns and writes itself. */
-export const SYSTEM_KEYS = ["image_name", "metering.image_id", "metering.imagetype", "os_type", "os_bit", "charging_mode", "virtual_env_type"] as const;
+export const SYSTEM_KEYS = [
+  "image_name",
+  "metering.image_id",
+  "metering.imagetype",
+  "os_type",
+  "os_bit",
+  "charging_mode",
+  "virtual_env_type",
+] as const;
 
 function systemKeys(metadata: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -190,7 +208,15 @@ function systemKeys(metadata: Readonly<Record<string, string>>): Record<string, 
 
 export function imageMetadata(image: HwImage | undefined): Record<string, string> {
   if (!image) return {};
-  return { image_name: image.name, "metering.image_id": image.id, "metering.imagetype": "gold", os_type: "Linux", os_bit: "64", charging_mode: "0", virtual_env_type: "FusionCompute" };
+  return {
+    image_name: image.name,
+    "metering.image_id": image.id,
+    "metering.imagetype": "gold",
+    os_type: "Linux",
+    os_bit: "64",
+    charging_mode: "0",
+    virtual_env_type: "FusionCompute",
+  };
 }
 
 /** The job currently running on a server, if any. */

@@ -16,15 +16,16 @@ export interface SignedRequestView {
   readonly body: Buffer;
 }
 
-export type Verification = { readonly ok: true; readonly accessKey: string } | { readonly ok: false; readonly reason: string };
+export type Verification =
+  { readonly ok: true; readonly accessKey: string } | { readonly ok: false; readonly reason: string };
 
 const AUTH_PATTERN = /^SDK-HMAC-SHA256\s+Access=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-fA-F]+)$/;
 
-
-
-
 function uriForSigning(rawPath: string): string {
-  const joined = rawPath.split("/").map((part) => percentEncode(decodeSegment(part))).join("/");
+  const joined = rawPath
+    .split("/")
+    .map((part) => percentEncode(decodeSegment(part)))
+    .join("/");
   return joined.endsWith("/") ? joined : `${joined}/`;
 }
 
@@ -42,7 +43,15 @@ function queryForSigning(query: URLSearchParams): string {
 export function rebuildCanonical(req: SignedRequestView, signedNames: readonly string[]): string {
   const headerLines = signedNames.map((name) => `${name}:${headerValue(req.headers, name) ?? ""}`);
   const bodyHash = createHash("sha256").update(req.body).digest("hex");
-  return [req.method.toUpperCase(), uriForSigning(req.rawPath), queryForSigning(req.query), ...headerLines, "", signedNames.join(";"), bodyHash].join("\n");
+  return [
+    req.method.toUpperCase(),
+    uriForSigning(req.rawPath),
+    queryForSigning(req.query),
+    ...headerLines,
+    "",
+    signedNames.join(";"),
+    bodyHash,
+  ].join("\n");
 }
 
 /** `20240115T093000Z` → ms since the epoch; NaN when malformed. */
@@ -72,16 +81,20 @@ export function verifySignature(req: SignedRequestView, options: VerifyOptions):
   if (secret === undefined) return { ok: false, reason: "unknown access key" };
   const names = signedList.split(";");
   const sorted = [...names].sort();
-  if (names.join(";") !== sorted.join(";") || names.some((n) => n !== n.toLowerCase())) return { ok: false, reason: "SignedHeaders must be lower-case and sorted" };
-  if (!names.includes("host") || !names.includes("x-sdk-date")) return { ok: false, reason: "host and x-sdk-date must be signed" };
+  if (names.join(";") !== sorted.join(";") || names.some((n) => n !== n.toLowerCase()))
+    return { ok: false, reason: "SignedHeaders must be lower-case and sorted" };
+  if (!names.includes("host") || !names.includes("x-sdk-date"))
+    return { ok: false, reason: "host and x-sdk-date must be signed" };
   const date = headerValue(req.headers, "x-sdk-date") ?? "";
   const when = parseSdkDate(date);
   if (Number.isNaN(when)) return { ok: false, reason: "X-Sdk-Date is not YYYYMMDDTHHMMSSZ" };
-  if (Math.abs(options.now - when) > (options.maxSkewMs ?? 15 * 60_000)) return { ok: false, reason: "X-Sdk-Date is too far from the server's time" };
+  if (Math.abs(options.now - when) > (options.maxSkewMs ?? 15 * 60_000))
+    return { ok: false, reason: "X-Sdk-Date is too far from the server's time" };
   const canonical = rebuildCanonical(req, names);
   const toSign = `SDK-HMAC-SHA256\n${date}\n${createHash("sha256").update(canonical).digest("hex")}`;
   const expected = createHmac("sha256", secret).update(toSign).digest();
   const given = Buffer.from(signature, "hex");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "signature mismatch" };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: "signature mismatch" };
   return { ok: true, accessKey };
 }

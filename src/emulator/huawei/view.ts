@@ -5,8 +5,17 @@ import { flapTask, iso, runningJob } from "./state.js";
  * Status word, task_state and power_state as ECS shows a server: a running job shows as its transitional state, and a
  * server flapping after its job (injected) shows the flap's task in turn with its settled state.
  */
-export function states(server: HwServer, job: HwJob | undefined, now: number): { status: string; task: string | null; vm: string; power: number } {
-  const stable = { status: server.status, task: null, vm: server.status === "ACTIVE" ? "active" : server.status === "SHUTOFF" ? "stopped" : "error", power: server.status === "ACTIVE" ? 1 : 4 };
+export function states(
+  server: HwServer,
+  job: HwJob | undefined,
+  now: number,
+): { status: string; task: string | null; vm: string; power: number } {
+  const stable = {
+    status: server.status,
+    task: null,
+    vm: server.status === "ACTIVE" ? "active" : server.status === "SHUTOFF" ? "stopped" : "error",
+    power: server.status === "ACTIVE" ? 1 : 4,
+  };
   if (!job) {
     const flap = flapTask(server, now);
     return flap ? { ...stable, ...flap } : stable;
@@ -17,7 +26,11 @@ export function states(server: HwServer, job: HwJob | undefined, now: number): {
     case "rebuild":
       return { ...stable, status: "REBUILD", task: "rebuilding", power: 4 };
     case "reboot":
-      return { ...stable, status: job.effect.hard ? "HARD_REBOOT" : "REBOOT", task: job.effect.hard ? "rebooting_hard" : "rebooting" };
+      return {
+        ...stable,
+        status: job.effect.hard ? "HARD_REBOOT" : "REBOOT",
+        task: job.effect.hard ? "rebooting_hard" : "rebooting",
+      };
     case "stop":
       return { ...stable, task: "powering-off" };
     case "start":
@@ -39,7 +52,15 @@ export function serverDetail(state: HuaweiState, server: HwServer, now: number):
     locked: false,
     progress: 0,
     tags: [],
-    addresses: { "vpc-default": [{ addr: `192.168.0.${(parseInt(server.id.slice(0, 2), 16) % 250) + 2}`, version: 4, "OS-EXT-IPS:type": "fixed" }] },
+    addresses: {
+      "vpc-default": [
+        {
+          addr: `192.168.0.${(parseInt(server.id.slice(0, 2), 16) % 250) + 2}`,
+          version: 4,
+          "OS-EXT-IPS:type": "fixed",
+        },
+      ],
+    },
     "OS-EXT-STS:vm_state": s.vm,
     "OS-EXT-STS:task_state": s.task,
     "OS-EXT-STS:power_state": s.power,
@@ -74,9 +95,16 @@ export function jobView(state: HuaweiState, jobId: string, now: number): Record<
   if (job && job.parentId === undefined) return oneJob(job, now);
   const batch = state.batches[jobId];
   if (!batch) return undefined;
-  const subs = batch.subJobIds.map((id) => state.jobs[id]).filter((j): j is HwJob => j !== undefined).map((j) => oneJob(j, now));
+  const subs = batch.subJobIds
+    .map((id) => state.jobs[id])
+    .filter((j): j is HwJob => j !== undefined)
+    .map((j) => oneJob(j, now));
   const statuses = subs.map((s) => s["status"]);
-  const status = statuses.every((s) => s === "SUCCESS") ? "SUCCESS" : statuses.some((s) => s === "INIT" || s === "RUNNING") ? "RUNNING" : "FAIL";
+  const status = statuses.every((s) => s === "SUCCESS")
+    ? "SUCCESS"
+    : statuses.some((s) => s === "INIT" || s === "RUNNING")
+      ? "RUNNING"
+      : "FAIL";
   const failed = subs.filter((s) => s["status"] === "FAIL");
   return {
     job_id: batch.id,

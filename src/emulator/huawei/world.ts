@@ -12,7 +12,13 @@ export interface HuaweiWorld {
   readonly userId: string;
   readonly credentials: readonly { readonly accessKey: string; readonly secretKey: string }[];
   /** `healthy: false`: servers on the image never pass the health route. */
-  readonly images: readonly { readonly name: string; readonly id?: string; readonly cloudInit: boolean; readonly fail?: string; readonly healthy?: false }[];
+  readonly images: readonly {
+    readonly name: string;
+    readonly id?: string;
+    readonly cloudInit: boolean;
+    readonly fail?: string;
+    readonly healthy?: false;
+  }[];
   readonly keypairs: readonly string[];
   readonly servers: readonly HuaweiWorldServer[];
 }
@@ -33,12 +39,24 @@ export interface HuaweiWorldServer {
 }
 
 const SECTION = ["projectId", "region", "userId", "credentials", "images", "keypairs", "servers"] as const;
-const SERVER = ["name", "id", "image", "keyPair", "metadata", "userData", "status", "busyFor", "fault", "failJobs"] as const;
+const SERVER = [
+  "name",
+  "id",
+  "image",
+  "keyPair",
+  "metadata",
+  "userData",
+  "status",
+  "busyFor",
+  "fault",
+  "failJobs",
+] as const;
 
 /** Parses and checks the `huaweicloud:` section; errors are located `file:line:col:`. */
 export function parseHuaweiWorld(r: YamlReader, node: unknown): HuaweiWorld {
   const e = r.entries(node, "huaweicloud", SECTION);
-  const list = <T>(key: string, parse: (item: unknown, what: string) => T): T[] => r.sectionList(e, "huaweicloud", key, parse);
+  const list = <T>(key: string, parse: (item: unknown, what: string) => T): T[] =>
+    r.sectionList(e, "huaweicloud", key, parse);
   const credentials = list("credentials", (item, what) => r.accessKeyPair(item, what));
   const images = list("images", (item, what) => {
     const i = r.entries(item, what, ["name", "id", "cloudInit", "fail", "healthy"]);
@@ -47,15 +65,23 @@ export function parseHuaweiWorld(r: YamlReader, node: unknown): HuaweiWorld {
       ...(i.has("id") ? { id: r.string(i.get("id")?.value, `${what}.id`) } : {}),
       cloudInit: i.has("cloudInit") ? r.boolean(i.get("cloudInit")?.value, `${what}.cloudInit`) : true,
       ...(i.has("fail") ? { fail: r.string(i.get("fail")?.value, `${what}.fail`) } : {}),
-      ...(i.has("healthy") && !r.boolean(i.get("healthy")?.value, `${what}.healthy`) ? { healthy: false as const } : {}),
+      ...(i.has("healthy") && !r.boolean(i.get("healthy")?.value, `${what}.healthy`)
+        ? { healthy: false as const }
+        : {}),
     };
   });
-  const keypairs = list("keypairs", (item, what) => r.string(r.require(r.entries(item, what, ["name"]), "name", item, what).value, `${what}.name`));
+  const keypairs = list("keypairs", (item, what) =>
+    r.string(r.require(r.entries(item, what, ["name"]), "name", item, what).value, `${what}.name`),
+  );
   const servers = list("servers", (item, what) => parseServer(r, item, what, images, keypairs));
   return {
-    projectId: e.has("projectId") ? r.string(e.get("projectId")?.value, "huaweicloud.projectId") : "0123456789abcdef0123456789abcdef",
+    projectId: e.has("projectId")
+      ? r.string(e.get("projectId")?.value, "huaweicloud.projectId")
+      : "0123456789abcdef0123456789abcdef",
     ...(e.has("region") ? { region: r.string(e.get("region")?.value, "huaweicloud.region") } : {}),
-    userId: e.has("userId") ? r.string(e.get("userId")?.value, "huaweicloud.userId") : "7e25b1da389f4697a79df3a0e5bd494e",
+    userId: e.has("userId")
+      ? r.string(e.get("userId")?.value, "huaweicloud.userId")
+      : "7e25b1da389f4697a79df3a0e5bd494e",
     credentials,
     images,
     keypairs,
@@ -63,13 +89,21 @@ export function parseHuaweiWorld(r: YamlReader, node: unknown): HuaweiWorld {
   };
 }
 
-function parseServer(r: YamlReader, node: unknown, what: string, images: HuaweiWorld["images"], keypairs: readonly string[]): HuaweiWorldServer {
+function parseServer(
+  r: YamlReader,
+  node: unknown,
+  what: string,
+  images: HuaweiWorld["images"],
+  keypairs: readonly string[],
+): HuaweiWorldServer {
   const e = r.entries(node, what, SERVER);
   const get = (key: (typeof SERVER)[number]) => e.get(key)?.value;
   const image = r.string(r.require(e, "image", node, what).value, `${what}.image`);
-  if (!images.some((i) => i.id === image || i.name === image)) r.fail(get("image"), `${what}.image: no image named or with id "${image}" in huaweicloud.images`);
+  if (!images.some((i) => i.id === image || i.name === image))
+    r.fail(get("image"), `${what}.image: no image named or with id "${image}" in huaweicloud.images`);
   const keyPair = e.has("keyPair") ? r.nullableString(get("keyPair"), `${what}.keyPair`) : null;
-  if (keyPair !== null && !keypairs.includes(keyPair)) r.fail(get("keyPair"), `${what}.keyPair: no key pair named "${keyPair}" in huaweicloud.keypairs`);
+  if (keyPair !== null && !keypairs.includes(keyPair))
+    r.fail(get("keyPair"), `${what}.keyPair: no key pair named "${keyPair}" in huaweicloud.keypairs`);
   return {
     name: r.string(r.require(e, "name", node, what).value, `${what}.name`),
     ...(e.has("id") ? { id: r.string(get("id"), `${what}.id`) } : {}),
@@ -86,7 +120,13 @@ function parseServer(r: YamlReader, node: unknown, what: string, images: HuaweiW
 
 /** The starting state from a world section: ids derived from the seed, so runs are reproducible. */
 export function initialHuaweiState(world: HuaweiWorld, seed: number, now: number): HuaweiState {
-  const images: HwImage[] = world.images.map((i) => ({ id: i.id ?? stableUuid(seed, "hw-image", i.name), name: i.name, cloudInit: i.cloudInit, ...(i.fail ? { fail: i.fail } : {}), ...(i.healthy === false ? { healthy: false as const } : {}) }));
+  const images: HwImage[] = world.images.map((i) => ({
+    id: i.id ?? stableUuid(seed, "hw-image", i.name),
+    name: i.name,
+    cloudInit: i.cloudInit,
+    ...(i.fail ? { fail: i.fail } : {}),
+    ...(i.healthy === false ? { healthy: false as const } : {}),
+  }));
   const servers: HwServer[] = world.servers.map((s) => {
     const image = images.find((i) => i.id === s.image) ?? images.find((i) => i.name === s.image);
     return {
@@ -104,5 +144,15 @@ export function initialHuaweiState(world: HuaweiWorld, seed: number, now: number
       ...(s.failJobs ? { failJobs: s.failJobs } : {}),
     };
   });
-  return { projectId: world.projectId, region: world.region ?? DEFAULT_HW_REGION, userId: world.userId || stableHexId(seed, "hw-user"), credentials: world.credentials, images, keypairs: world.keypairs, servers, jobs: {}, batches: {} };
+  return {
+    projectId: world.projectId,
+    region: world.region ?? DEFAULT_HW_REGION,
+    userId: world.userId || stableHexId(seed, "hw-user"),
+    credentials: world.credentials,
+    images,
+    keypairs: world.keypairs,
+    servers,
+    jobs: {},
+    batches: {},
+  };
 }

@@ -58,7 +58,12 @@ export interface JdState {
 }
 
 export function initialJdState(world: JdWorld, seed: number, now: number): JdState {
-  const images = world.images.map((i): JdImageState => ({ id: i.id ?? `img-${stableHexId(seed, "jd-image", i.name).slice(0, 8)}`, name: i.name, source: i.source ?? "private", ...(i.healthy === false ? { healthy: false as const } : {}) }));
+  const images = world.images.map((i): JdImageState => ({
+    id: i.id ?? `img-${stableHexId(seed, "jd-image", i.name).slice(0, 8)}`,
+    name: i.name,
+    source: i.source ?? "private",
+    ...(i.healthy === false ? { healthy: false as const } : {}),
+  }));
   const instances = world.instances.map((w, n): JdInstanceState => ({
     id: w.id ?? `i-${stableHexId(seed, "jd-instance", w.name).slice(0, 10)}`,
     name: w.name,
@@ -71,7 +76,13 @@ export function initialJdState(world: JdWorld, seed: number, now: number): JdSta
     privateIpAddress: `10.1.0.${(n % 250) + 4}`,
     op: null,
   }));
-  return { region: world.region, credentials: world.credentials, images, keypairs: world.keypairs.map((k) => k.name), instances };
+  return {
+    region: world.region,
+    credentials: world.credentials,
+    images,
+    keypairs: world.keypairs.map((k) => k.name),
+    instances,
+  };
 }
 
 /** Transitional statuses and how long they last, per action. */
@@ -143,7 +154,8 @@ function settle(instance: JdInstanceState, now: number): void {
   if (op && now >= op.until) {
     instance.status = op.then;
     instance.op = null;
-    if (op.flap && op.flap.ms > 0 && op.then !== "error") instance.flap = { from: op.until, ms: op.flap.ms, status: op.flap.status, then: op.then };
+    if (op.flap && op.flap.ms > 0 && op.then !== "error")
+      instance.flap = { from: op.until, ms: op.flap.ms, status: op.flap.status, then: op.then };
   }
   const flap = instance.flap;
   if (!flap) return;

@@ -16,22 +16,33 @@ export interface SignedRequest {
 }
 
 export type Verification =
-  | { readonly ok: true; readonly accessKey: string; readonly region: string; readonly service: string; readonly date: string; readonly nonce: string }
+  | {
+      readonly ok: true;
+      readonly accessKey: string;
+      readonly region: string;
+      readonly service: string;
+      readonly date: string;
+      readonly nonce: string;
+    }
   | { readonly ok: false; readonly status: 401 | 403; readonly code: string; readonly message: string };
 
-const AUTH_PATTERN = /^JDCLOUD2-HMAC-SHA256\s+Credential=([^/\s,]+)\/(\d{8})\/([^/\s,]+)\/([^/\s,]+)\/jdcloud2_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*Signature=([0-9a-f]{64})$/;
+const AUTH_PATTERN =
+  /^JDCLOUD2-HMAC-SHA256\s+Credential=([^/\s,]+)\/(\d{8})\/([^/\s,]+)\/([^/\s,]+)\/jdcloud2_request,\s*SignedHeaders=([a-z0-9;_.-]+),\s*Signature=([0-9a-f]{64})$/;
 const REQUIRED_SIGNED = ["host", "x-jdcloud-date", "x-jdcloud-nonce"];
 
 function fail(status: 401 | 403, code: string, message: string): Verification {
   return { ok: false, status, code, message };
 }
 
-
-
-
 /** The canonical request the client should have signed. */
 export function canonicalRequestOf(req: SignedRequest, signedHeaders: readonly string[]): string {
-  const uri = req.rawPath === "" ? "/" : req.rawPath.split("/").map((s) => percentEncode(decodeSegment(s))).join("/");
+  const uri =
+    req.rawPath === ""
+      ? "/"
+      : req.rawPath
+          .split("/")
+          .map((s) => percentEncode(decodeSegment(s)))
+          .join("/");
   const query = [...req.query]
     .map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`)
     .sort((a, b) => {
@@ -40,13 +51,18 @@ export function canonicalRequestOf(req: SignedRequest, signedHeaders: readonly s
       return ka === kb ? (va < vb ? -1 : va > vb ? 1 : 0) : ka < kb ? -1 : 1;
     })
     .join("&");
-  const headers = signedHeaders.map((name) => `${name}:${(headerValue(req.headers, name) ?? "").trim().replace(/\s+/g, " ")}\n`).join("");
+  const headers = signedHeaders
+    .map((name) => `${name}:${(headerValue(req.headers, name) ?? "").trim().replace(/\s+/g, " ")}\n`)
+    .join("");
   const payload = createHash("sha256").update(req.body).digest("hex");
   return [req.method.toUpperCase(), uri, query, headers, signedHeaders.join(";"), payload].join("\n");
 }
 
 /** Checks the Authorization header of a request; `secretOf` maps an access key to its secret (undefined: unknown key). */
-export function verifyJdSignature(req: SignedRequest, secretOf: (accessKey: string) => string | undefined): Verification {
+export function verifyJdSignature(
+  req: SignedRequest,
+  secretOf: (accessKey: string) => string | undefined,
+): Verification {
   const authorization = headerValue(req.headers, "authorization");
   if (!authorization) return fail(401, "APIGW_LACK_PARAMS", "missing Authorization header");
   const match = AUTH_PATTERN.exec(authorization.trim());
@@ -58,7 +74,8 @@ export function verifyJdSignature(req: SignedRequest, secretOf: (accessKey: stri
   const unsent = signed.filter((h) => headerValue(req.headers, h) === undefined);
   if (unsent.length > 0) return fail(401, "APIGW_LACK_PARAMS", `signed headers not sent: ${unsent.join(", ")}`);
   const date = headerValue(req.headers, "x-jdcloud-date") ?? "";
-  if (!/^\d{8}T\d{6}Z$/.test(date) || date.slice(0, 8) !== day) return fail(401, "APIGW_LACK_PARAMS", "x-jdcloud-date must be YYYYMMDDTHHMMSSZ of the credential's day");
+  if (!/^\d{8}T\d{6}Z$/.test(date) || date.slice(0, 8) !== day)
+    return fail(401, "APIGW_LACK_PARAMS", "x-jdcloud-date must be YYYYMMDDTHHMMSSZ of the credential's day");
   const secret = secretOf(accessKey);
   if (secret === undefined) return fail(401, "APIGW_KEY_NOT_EXITST", "the access key does not exist");
   const scope = `${day}/${region}/${service}/jdcloud2_request`;
@@ -67,7 +84,8 @@ export function verifyJdSignature(req: SignedRequest, secretOf: (accessKey: stri
   let key: Buffer = createHmac("sha256", `JDCLOUD2${secret}`).update(day).digest();
   for (const part of [region, service, "jdcloud2_request"]) key = createHmac("sha256", key).update(part).digest();
   const expected = createHmac("sha256", key).update(stringToSign).digest();
-  if (!timingSafeEqual(expected, Buffer.from(signature, "hex"))) return fail(401, "APIGW_SIGN_RESULT_NOT_SAME", "the request signature does not match");
+  if (!timingSafeEqual(expected, Buffer.from(signature, "hex")))
+    return fail(401, "APIGW_SIGN_RESULT_NOT_SAME", "the request signature does not match");
   return { ok: true, accessKey, region, service, date, nonce: headerValue(req.headers, "x-jdcloud-nonce") ?? "" };
 }
 

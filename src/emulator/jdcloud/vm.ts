@@ -33,7 +33,13 @@ export function createJdVm(deps: JdServiceDeps): ApiService {
     injectErrors: true,
     isExempt: () => false,
     commonHeaders: (req) => ({ "x-jdcloud-request-id": req.requestId }),
-    faultBody: (status, retryAfter) => ({ error: { code: status, status: status === 429 ? "RATE_LIMIT_EXCEEDED" : "UNAVAILABLE", message: status === 429 ? `throttled, retry after ${retryAfter} s` : "service unavailable" } }),
+    faultBody: (status, retryAfter) => ({
+      error: {
+        code: status,
+        status: status === 429 ? "RATE_LIMIT_EXCEEDED" : "UNAVAILABLE",
+        message: status === 429 ? `throttled, retry after ${retryAfter} s` : "service unavailable",
+      },
+    }),
     handle(req) {
       const denied = authenticate(req, deps, nonces);
       if (denied) return denied;
@@ -41,7 +47,8 @@ export function createJdVm(deps: JdServiceDeps): ApiService {
         return { status: 200, body: { requestId: req.requestId, result: route(req, deps) } };
       } catch (error) {
         if (error instanceof JdApiError) return envelopeError(req, error.status, error.code, error.message);
-        if (error instanceof MalformedBody) return envelopeError(req, 400, "INVALID_ARGUMENT", `request body: ${error.message}`);
+        if (error instanceof MalformedBody)
+          return envelopeError(req, 400, "INVALID_ARGUMENT", `request body: ${error.message}`);
         throw error;
       }
     },
@@ -51,21 +58,32 @@ export function createJdVm(deps: JdServiceDeps): ApiService {
 function authenticate(req: ApiRequest, deps: JdServiceDeps, nonces: Set<string>): ApiResponse | undefined {
   const query = new URLSearchParams(req.query);
   const rawPath = `${JD_PREFIX}${req.path}`;
-  const result = verifyJdSignature({ method: req.method, rawPath, query, headers: req.headers, body: req.body }, (ak) => deps.cloud.secretOf(ak));
+  const result = verifyJdSignature({ method: req.method, rawPath, query, headers: req.headers, body: req.body }, (ak) =>
+    deps.cloud.secretOf(ak),
+  );
   if (!result.ok) return envelopeError(req, result.status, result.code, result.message);
-  if (Math.abs(parseJdDate(result.date) - deps.now()) > MAX_SKEW_MS) return envelopeError(req, 401, "APIGW_LACK_PARAMS", "x-jdcloud-date is too far from the gateway's time");
+  if (Math.abs(parseJdDate(result.date) - deps.now()) > MAX_SKEW_MS)
+    return envelopeError(req, 401, "APIGW_LACK_PARAMS", "x-jdcloud-date is too far from the gateway's time");
   if (nonces.has(result.nonce)) return envelopeError(req, 403, "APIGW_NONCE_CONFLICT", "the nonce was already used");
   if (nonces.size >= NONCE_MEMORY) nonces.clear();
   nonces.add(result.nonce);
-  if (result.service !== "vm") return envelopeError(req, 401, "APIGW_SIGN_RESULT_NOT_SAME", `credential scope names service ${result.service}, expected vm`);
+  if (result.service !== "vm")
+    return envelopeError(
+      req,
+      401,
+      "APIGW_SIGN_RESULT_NOT_SAME",
+      `credential scope names service ${result.service}, expected vm`,
+    );
   return undefined;
 }
 
 function route(req: ApiRequest, deps: JdServiceDeps): unknown {
   const parts = segments(req.path);
   const [version, regions, region, collection, item] = parts;
-  if (version !== "v1" || regions !== "regions" || region === undefined || collection === undefined || parts.length > 5) throw new JdApiError(404, "NOT_FOUND", `no route ${req.method} ${req.path}`);
-  if (region !== deps.cloud.region) throw new JdApiError(400, "INVALID_ARGUMENT", `region ${region} is not served here (${deps.cloud.region})`);
+  if (version !== "v1" || regions !== "regions" || region === undefined || collection === undefined || parts.length > 5)
+    throw new JdApiError(404, "NOT_FOUND", `no route ${req.method} ${req.path}`);
+  if (region !== deps.cloud.region)
+    throw new JdApiError(400, "INVALID_ARGUMENT", `region ${region} is not served here (${deps.cloud.region})`);
   if (req.method === "GET") return read(req, deps, collection, item);
   if (req.method === "POST" && collection === "instances" && item !== undefined) return act(req, deps, item);
   throw new JdApiError(404, "NOT_FOUND", `no route ${req.method} ${req.path}`);
@@ -81,20 +99,45 @@ function read(req: ApiRequest, deps: JdServiceDeps, collection: string, item: st
     }
     case "instanceStatus": {
       const page = paginate(req, filtered(req, deps.cloud.instances()), 10, 100);
-      return { instanceStatuses: page.items.map((i) => ({ instanceId: i.id, status: i.status })), totalCount: page.total };
+      return {
+        instanceStatuses: page.items.map((i) => ({ instanceId: i.id, status: i.status })),
+        totalCount: page.total,
+      };
     }
     case "instancesCustomData": {
       const page = paginate(req, filtered(req, deps.cloud.instances()), 1, 10);
-      const customData = page.items.map((i) => ({ instanceId: i.id, metadata: Object.entries(i.metadata).map(([key, value]) => ({ key, value })), userdata: i.userData === null ? [] : [{ key: "launch-script", value: i.userData }] }));
+      const customData = page.items.map((i) => ({
+        instanceId: i.id,
+        metadata: Object.entries(i.metadata).map(([key, value]) => ({ key, value })),
+        userdata: i.userData === null ? [] : [{ key: "launch-script", value: i.userData }],
+      }));
       return { customData, totalCount: page.total };
     }
     case "keypairs": {
       const page = paginate(req, keypairsOf(req, deps.cloud.keypairs()), 10, 100);
-      return { keypairs: page.items.map((keyName) => ({ keyName, keyFingerprint: fingerprint(keyName), createTime: "2026-01-01T00:00:00Z" })), totalCount: page.total };
+      return {
+        keypairs: page.items.map((keyName) => ({
+          keyName,
+          keyFingerprint: fingerprint(keyName),
+          createTime: "2026-01-01T00:00:00Z",
+        })),
+        totalCount: page.total,
+      };
     }
     case "images": {
       const page = paginate(req, imagesOf(req, deps.cloud.images()), 10, 100);
-      return { images: page.items.map((i) => ({ imageId: i.id, name: i.name, imageSource: IMAGE_SOURCE_WORD[i.source ?? "private"], osType: "linux", platform: "Ubuntu", systemDiskSizeGB: 40, status: "ready" })), totalCount: page.total };
+      return {
+        images: page.items.map((i) => ({
+          imageId: i.id,
+          name: i.name,
+          imageSource: IMAGE_SOURCE_WORD[i.source ?? "private"],
+          osType: "linux",
+          platform: "Ubuntu",
+          systemDiskSizeGB: 40,
+          status: "ready",
+        })),
+        totalCount: page.total,
+      };
     }
     default:
       throw new JdApiError(404, "NOT_FOUND", `no route GET ${req.path}`);
@@ -109,7 +152,13 @@ function act(req: ApiRequest, deps: JdServiceDeps, item: string): unknown {
   const body = req.body.length === 0 ? {} : readJson(req);
   if (!isRecord(body)) throw new JdApiError(400, "INVALID_ARGUMENT", "the body must be a JSON object");
   const record = (action: string) => {
-    deps.stats.actions.push({ serverId: instance.id, serverName: instance.name, action, at: deps.now(), requestId: req.requestId });
+    deps.stats.actions.push({
+      serverId: instance.id,
+      serverName: instance.name,
+      action,
+      at: deps.now(),
+      requestId: req.requestId,
+    });
     deps.changed();
   };
   switch (verb) {
@@ -155,9 +204,21 @@ function filtered(req: ApiRequest, instances: readonly JdInstanceState[]): JdIns
   const ids = [...filters.values()].find((f) => f.name === "instanceId");
   let out = ids ? withIds(instances, ids.values) : [...instances];
   for (const f of filters.values()) {
-    const field = (i: JdInstanceState): string => (f.name === "instanceId" ? i.id : f.name === "status" ? i.status : f.name === "imageId" ? i.imageId : f.name === "name" ? i.name : "");
-    if (!["instanceId", "status", "imageId", "name"].includes(f.name ?? "")) throw new JdApiError(400, "INVALID_ARGUMENT", `unsupported filter ${f.name ?? "(no name)"}`);
-    out = out.filter((i) => (f.name === "name" ? f.values.some((v) => i.name.includes(v)) : f.values.includes(field(i))));
+    const field = (i: JdInstanceState): string =>
+      f.name === "instanceId"
+        ? i.id
+        : f.name === "status"
+          ? i.status
+          : f.name === "imageId"
+            ? i.imageId
+            : f.name === "name"
+              ? i.name
+              : "";
+    if (!["instanceId", "status", "imageId", "name"].includes(f.name ?? ""))
+      throw new JdApiError(400, "INVALID_ARGUMENT", `unsupported filter ${f.name ?? "(no name)"}`);
+    out = out.filter((i) =>
+      f.name === "name" ? f.values.some((v) => i.name.includes(v)) : f.values.includes(field(i)),
+    );
   }
   return out;
 }
@@ -209,18 +270,32 @@ function imagesOf(req: ApiRequest, images: readonly JdImageState[]): JdImageStat
   if (ids.length > 0) return images.filter((i) => ids.includes(i.id));
   const source = req.query.get("imageSource");
   if (source === null) throw new JdApiError(400, "INVALID_ARGUMENT", "imageSource is required when no ids are given");
-  if (!(source in IMAGE_SOURCE_WORD)) throw new JdApiError(400, "INVALID_ARGUMENT", `imageSource must be one of public, shared, thirdparty, private`);
+  if (!(source in IMAGE_SOURCE_WORD))
+    throw new JdApiError(400, "INVALID_ARGUMENT", `imageSource must be one of public, shared, thirdparty, private`);
   return images.filter((i) => (i.source ?? "private") === source);
 }
 
 function paginate<T>(req: ApiRequest, items: readonly T[], min: number, max: number): { items: T[]; total: number } {
   const pageNumber = Number(req.query.get("pageNumber") ?? "1");
   const pageSize = Number(req.query.get("pageSize") ?? String(Math.min(20, max)));
-  if (!Number.isInteger(pageNumber) || pageNumber < 1) throw new JdApiError(400, "OUT_OF_RANGE", "pageNumber must be an integer >= 1");
-  if (!Number.isInteger(pageSize) || pageSize < min || pageSize > max) throw new JdApiError(400, "OUT_OF_RANGE", `pageSize must be in ${min}-${max}`);
+  if (!Number.isInteger(pageNumber) || pageNumber < 1)
+    throw new JdApiError(400, "OUT_OF_RANGE", "pageNumber must be an integer >= 1");
+  if (!Number.isInteger(pageSize) || pageSize < min || pageSize > max)
+    throw new JdApiError(400, "OUT_OF_RANGE", `pageSize must be in ${min}-${max}`);
   return { items: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize), total: items.length };
 }
 
 function view(i: JdInstanceState): Record<string, unknown> {
-  return { instanceId: i.id, instanceName: i.name, hostname: i.name, status: i.status, imageId: i.imageId, keyNames: i.keyNames, launchTime: i.launchTime, privateIpAddress: i.privateIpAddress, osType: "linux", instanceType: "g.n2.medium" };
+  return {
+    instanceId: i.id,
+    instanceName: i.name,
+    hostname: i.name,
+    status: i.status,
+    imageId: i.imageId,
+    keyNames: i.keyNames,
+    launchTime: i.launchTime,
+    privateIpAddress: i.privateIpAddress,
+    osType: "linux",
+    instanceType: "g.n2.medium",
+  };
 }

@@ -10,8 +10,19 @@ import type { TokenStore } from "./tokens.js";
 const MIN_VERSION: Microversion = { major: 3, minor: 0 };
 const MAX_VERSION: Microversion = { major: 3, minor: 71 };
 const MAX_LIMIT = 1000;
-const UNAUTHORIZED = { error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." } };
-const FAULT_NAMES: Readonly<Record<number, string>> = { 400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound", 405: "badMethod", 413: "overLimit", 429: "overLimit", 503: "serviceUnavailable" };
+const UNAUTHORIZED = {
+  error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." },
+};
+const FAULT_NAMES: Readonly<Record<number, string>> = {
+  400: "badRequest",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "itemNotFound",
+  405: "badMethod",
+  413: "overLimit",
+  429: "overLimit",
+  503: "serviceUnavailable",
+};
 
 function cinderFault(status: number, message: string): ApiResponse {
   return { status, body: { [FAULT_NAMES[status] ?? "computeFault"]: { code: status, message } } };
@@ -43,7 +54,11 @@ export function createCinder(cloud: OpenStackCloud, tokens: TokenStore): ApiServ
     prefix: "/volume",
     injectErrors: true,
     isExempt: (req) => req.path === "/" || /^\/v3\/?$/.test(req.path),
-    faultBody: (status) => cinderFault(status, status === 429 ? "Too Many Requests" : "The server is currently unavailable. Please try again at a later time.").body,
+    faultBody: (status) =>
+      cinderFault(
+        status,
+        status === 429 ? "Too Many Requests" : "The server is currently unavailable. Please try again at a later time.",
+      ).body,
     commonHeaders: () => ({}),
     handle: (req) => handle(cloud, tokens, req),
   };
@@ -51,9 +66,15 @@ export function createCinder(cloud: OpenStackCloud, tokens: TokenStore): ApiServ
 
 function handle(cloud: OpenStackCloud, tokens: TokenStore, req: ApiRequest): ApiResponse {
   if (req.method === "GET" && req.path === "/") return { status: 300, body: { versions: [versionDoc(req.origin)] } };
-  if (req.method === "GET" && /^\/v3\/?$/.test(req.path)) return { status: 200, body: { versions: [versionDoc(req.origin)] } };
+  if (req.method === "GET" && /^\/v3\/?$/.test(req.path))
+    return { status: 200, body: { versions: [versionDoc(req.origin)] } };
   const info = tokens.validate(header(req, "x-auth-token"));
-  if (!info) return { status: 401, headers: { "www-authenticate": `Keystone uri="${req.origin}/identity/v3"`, "content-type": "application/json" }, body: UNAUTHORIZED };
+  if (!info)
+    return {
+      status: 401,
+      headers: { "www-authenticate": `Keystone uri="${req.origin}/identity/v3"`, "content-type": "application/json" },
+      body: UNAUTHORIZED,
+    };
   const version = negotiate(req);
   if (typeof version === "string") return cinderFault(406, version);
   const headers = { "openstack-api-version": `volume ${formatMicroversion(version)}`, vary: "OpenStack-API-Version" };
@@ -107,13 +128,20 @@ function listVolumes(cloud: OpenStackCloud, principal: Principal, req: ApiReques
     start = index + 1;
   }
   const page = limit === 0 ? [] : all.slice(start, start + limit);
-  const body: Record<string, unknown> = { volumes: page.map((v) => (detail ? volumeDetail(cloud, req, v) : volumeSummary(req, v))) };
+  const body: Record<string, unknown> = {
+    volumes: page.map((v) => (detail ? volumeDetail(cloud, req, v) : volumeSummary(req, v))),
+  };
   const last = page[page.length - 1];
   if (last && page.length === limit) {
     const params = new URLSearchParams(q);
     params.set("limit", String(limit));
     params.set("marker", last.id);
-    body.volumes_links = [{ rel: "next", href: `${req.origin}/volume/v3/${principal.projectId}/volumes${detail ? "/detail" : ""}?${params.toString()}` }];
+    body.volumes_links = [
+      {
+        rel: "next",
+        href: `${req.origin}/volume/v3/${principal.projectId}/volumes${detail ? "/detail" : ""}?${params.toString()}`,
+      },
+    ];
   }
   return { status: 200, body };
 }
@@ -163,7 +191,19 @@ function volumeDetail(cloud: OpenStackCloud, req: ApiRequest, volume: VolumeStat
     replication_status: null,
     consistencygroup_id: null,
     multiattach: false,
-    attachments: a ? [{ id: volume.id, attachment_id: a.id, volume_id: volume.id, server_id: a.serverId, host_name: null, device: a.device, attached_at: a.attachedAt }] : [],
+    attachments: a
+      ? [
+          {
+            id: volume.id,
+            attachment_id: a.id,
+            volume_id: volume.id,
+            server_id: a.serverId,
+            host_name: null,
+            device: a.device,
+            attached_at: a.attachedAt,
+          },
+        ]
+      : [],
     "os-vol-tenant-attr:tenant_id": volume.projectId,
   };
   const image = volume.imageId === null ? undefined : cloud.images.get(volume.imageId);

@@ -16,7 +16,8 @@ export function openStackHealth(cloud: OpenStackCloud): HealthLookup {
 
 function subject(cloud: OpenStackCloud, server: ServerState): HealthSubject {
   const status = novaStatus(server.vmState, server.taskState);
-  const imageId = server.rootVolumeId === undefined ? server.imageId : (cloud.volume(server.rootVolumeId)?.imageId ?? "");
+  const imageId =
+    server.rootVolumeId === undefined ? server.imageId : (cloud.volume(server.rootVolumeId)?.imageId ?? "");
   const image = cloud.images.get(imageId);
   return {
     cloud: "openstack",

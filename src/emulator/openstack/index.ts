@@ -33,8 +33,21 @@ export interface OpenStackServices {
 export function createOpenStackServices(options: OpenStackServiceOptions): OpenStackServices {
   const cloud = new OpenStackCloud(options.state, options.timings, options.now, options.seed);
   const tokens = new TokenStore(cloud, options.tokenLifetimeMs);
-  const nova = createNova({ cloud, timings: options.timings, maxVersion: options.maxVersion, stats: options.stats, changed: options.changed, ...(options.faults ? { faults: options.faults } : {}) }, tokens);
-  return { cloud, services: [createKeystone(cloud, tokens), nova, createGlance(cloud, tokens), createCinder(cloud, tokens)] };
+  const nova = createNova(
+    {
+      cloud,
+      timings: options.timings,
+      maxVersion: options.maxVersion,
+      stats: options.stats,
+      changed: options.changed,
+      ...(options.faults ? { faults: options.faults } : {}),
+    },
+    tokens,
+  );
+  return {
+    cloud,
+    services: [createKeystone(cloud, tokens), nova, createGlance(cloud, tokens), createCinder(cloud, tokens)],
+  };
 }
 
 export { initialState, withExtraUsers } from "./initial-state.js";

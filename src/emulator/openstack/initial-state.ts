@@ -2,7 +2,15 @@ import { stableHexId, stableUuid } from "../ids.js";
 import { fingerprintOf, generatePublicKey } from "./keys.js";
 import { beginWorldTask } from "./lifecycle.js";
 import { flavorById } from "./flavors.js";
-import type { ImageState, KeypairState, OpenStackState, ProjectState, ServerState, UserState, VolumeState } from "./state-types.js";
+import type {
+  ImageState,
+  KeypairState,
+  OpenStackState,
+  ProjectState,
+  ServerState,
+  UserState,
+  VolumeState,
+} from "./state-types.js";
 import { isoMicros, isoNaive, isoSeconds } from "./time.js";
 import type { OpenStackWorld, WorldServer, WorldUser, WorldVolume } from "./world-types.js";
 
@@ -24,7 +32,10 @@ export function initialState(input: InitialStateInput): OpenStackState {
     projects.set(name, created);
     return created;
   };
-  const allUsers = [...world.users, ...input.extraUsers.filter((extra) => !world.users.some((u) => u.name === extra.name))];
+  const allUsers = [
+    ...world.users,
+    ...input.extraUsers.filter((extra) => !world.users.some((u) => u.name === extra.name)),
+  ];
   const users: UserState[] = allUsers.map((u) => ({
     id: u.id ?? stableHexId(seed, "user", u.name),
     name: u.name,
@@ -45,27 +56,57 @@ export function initialState(input: InitialStateInput): OpenStackState {
   }));
   const keypairs: KeypairState[] = world.keypairs.map((k) => {
     const publicKey = k.publicKey ?? generatePublicKey(seed, k.name);
-    return { name: k.name, projectId: owner.projectId, publicKey, fingerprint: fingerprintOf(publicKey) ?? "", type: "ssh", createdAt: isoNaive(now) };
+    return {
+      name: k.name,
+      projectId: owner.projectId,
+      publicKey,
+      fingerprint: fingerprintOf(publicKey) ?? "",
+      type: "ssh",
+      createdAt: isoNaive(now),
+    };
   });
   const imageId = (ref: string) => (images.find((i) => i.id === ref) ?? images.find((i) => i.name === ref))?.id ?? ref;
   const servers = world.servers.map((s, i) => {
     const id = s.id ?? stableUuid(seed, "server", s.name, String(i));
     const rootVolumeId = s.bootFromVolume === true ? stableUuid(seed, "volume", s.name, String(i)) : undefined;
-    return worldServer(s, { id, imageId: imageId(s.image), owner, index: i, count: world.servers.length, now, ...(rootVolumeId ? { rootVolumeId } : {}) });
+    return worldServer(s, {
+      id,
+      imageId: imageId(s.image),
+      owner,
+      index: i,
+      count: world.servers.length,
+      now,
+      ...(rootVolumeId ? { rootVolumeId } : {}),
+    });
   });
   const volumes = [
     ...world.servers.flatMap((s, i) => {
       const server = servers[i] as ServerState;
-      return server.rootVolumeId === undefined ? [] : [rootVolume(server, imageId(s.image), flavorById(s.flavor)?.disk ?? 1)];
+      return server.rootVolumeId === undefined
+        ? []
+        : [rootVolume(server, imageId(s.image), flavorById(s.flavor)?.disk ?? 1)];
     }),
-    ...(world.volumes ?? []).map((v, i) => worldVolume(v, { id: v.id ?? stableUuid(seed, "volume", v.name, `extra-${i}`), imageId: v.image === undefined ? null : imageId(v.image), owner, server: servers.find((s) => s.name === v.attachedTo), now })),
+    ...(world.volumes ?? []).map((v, i) =>
+      worldVolume(v, {
+        id: v.id ?? stableUuid(seed, "volume", v.name, `extra-${i}`),
+        imageId: v.image === undefined ? null : imageId(v.image),
+        owner,
+        server: servers.find((s) => s.name === v.attachedTo),
+        now,
+      }),
+    ),
   ];
   return {
     region: world.region,
     adminToken: world.adminToken ?? null,
     projects: [...projects.values()],
     users,
-    applicationCredentials: world.applicationCredentials.map((c) => ({ id: c.id, name: c.name, secret: c.secret, userId: users.find((u) => u.name === c.user)?.id ?? "" })),
+    applicationCredentials: world.applicationCredentials.map((c) => ({
+      id: c.id,
+      name: c.name,
+      secret: c.secret,
+      userId: users.find((u) => u.name === c.user)?.id ?? "",
+    })),
     images,
     keypairs,
     servers,
@@ -86,7 +127,12 @@ function rootVolume(server: ServerState, imageId: string, size: number): VolumeS
     bootable: true,
     imageId,
     mapping: { serverId: server.id, device: "/dev/vda", deleteOnTermination: true },
-    attachment: { id: stableUuidOf(server.id, "attachment"), serverId: server.id, device: "/dev/vda", attachedAt: server.launchedAt ?? "" },
+    attachment: {
+      id: stableUuidOf(server.id, "attachment"),
+      serverId: server.id,
+      device: "/dev/vda",
+      attachedAt: server.launchedAt ?? "",
+    },
     createdAt: server.created,
     updatedAt: server.created,
     stages: [],
@@ -114,7 +160,14 @@ function worldVolume(v: WorldVolume, c: VolumeContext): VolumeState {
     bootable: c.imageId !== null,
     imageId: c.imageId,
     mapping: server ? { serverId: server.id, device: v.device, deleteOnTermination: false } : null,
-    attachment: server ? { id: stableUuidOf(c.id, "attachment"), serverId: server.id, device: v.device, attachedAt: server.launchedAt ?? "" } : null,
+    attachment: server
+      ? {
+          id: stableUuidOf(c.id, "attachment"),
+          serverId: server.id,
+          device: v.device,
+          attachedAt: server.launchedAt ?? "",
+        }
+      : null,
     createdAt: created,
     updatedAt: created,
     stages: [],
@@ -157,7 +210,8 @@ function worldServer(s: WorldServer, c: ServerContext): ServerState {
     updated: isoMicros(createdMs * 1000),
     launchedAt: isoNaive(createdMs),
     locked: s.locked,
-    fault: vmState === "error" ? { code: 500, message: s.fault ?? "Unknown error", created: isoSeconds(createdMs) } : null,
+    fault:
+      vmState === "error" ? { code: 500, message: s.fault ?? "Unknown error", created: isoSeconds(createdMs) } : null,
     address: `10.0.${Math.floor(c.index / 254) % 256}.${(c.index % 254) + 1}`,
     operation: null,
     actions: [],
@@ -179,7 +233,13 @@ export function withExtraUsers(state: OpenStackState, extra: readonly WorldUser[
       projects.push(project);
     }
     const index = users.findIndex((existing) => existing.name === u.name);
-    const user: UserState = { id: users[index]?.id ?? u.id ?? stableHexId(seed, "user", u.name), name: u.name, password: u.password, projectId: project.id, roles: u.roles };
+    const user: UserState = {
+      id: users[index]?.id ?? u.id ?? stableHexId(seed, "user", u.name),
+      name: u.name,
+      password: u.password,
+      projectId: project.id,
+      roles: u.roles,
+    };
     if (index >= 0) users[index] = user;
     else users.push(user);
   }

@@ -24,8 +24,13 @@ function domainOk(domain: unknown): boolean {
 }
 
 /** Runs POST /v3/auth/tokens' identity methods and scope; returns what the new token stands for. */
-export function authenticate(cloud: OpenStackCloud, tokens: TokenStore, auth: unknown): Omit<TokenInfo, "issuedAt" | "expiresAt" | "auditId"> {
-  if (!isRecord(auth) || !isRecord(auth.identity) || !Array.isArray(auth.identity.methods)) throw new AuthFailure(400, "Expecting to find identity in auth.");
+export function authenticate(
+  cloud: OpenStackCloud,
+  tokens: TokenStore,
+  auth: unknown,
+): Omit<TokenInfo, "issuedAt" | "expiresAt" | "auditId"> {
+  if (!isRecord(auth) || !isRecord(auth.identity) || !Array.isArray(auth.identity.methods))
+    throw new AuthFailure(400, "Expecting to find identity in auth.");
   const methods = auth.identity.methods.filter((m): m is string => typeof m === "string");
   const method = methods[0];
   const identity = auth.identity;
@@ -42,9 +47,15 @@ export function authenticate(cloud: OpenStackCloud, tokens: TokenStore, auth: un
 }
 
 function passwordUser(cloud: OpenStackCloud, password: unknown): string {
-  if (!isRecord(password) || !isRecord(password.user)) throw new AuthFailure(400, "Expecting to find user in password.");
+  if (!isRecord(password) || !isRecord(password.user))
+    throw new AuthFailure(400, "Expecting to find user in password.");
   const u = password.user;
-  const user = typeof u.id === "string" ? cloud.users.get(u.id) : typeof u.name === "string" && domainOk(u.domain) ? cloud.userByName(u.name) : undefined;
+  const user =
+    typeof u.id === "string"
+      ? cloud.users.get(u.id)
+      : typeof u.name === "string" && domainOk(u.domain)
+        ? cloud.userByName(u.name)
+        : undefined;
   if (u.id === undefined && u.domain === undefined) throw new AuthFailure(400, "Expecting to find domain in user.");
   if (!user || typeof u.password !== "string" || u.password !== user.password) throw new AuthFailure(401, UNAUTHORIZED);
   return user.id;
@@ -55,9 +66,15 @@ function scoped(cloud: OpenStackCloud, userId: string, scope: unknown): Principa
   if (!user) throw new AuthFailure(401, UNAUTHORIZED);
   let projectId = user.projectId;
   if (scope !== undefined && scope !== "unscoped") {
-    if (!isRecord(scope) || !isRecord(scope.project)) throw new AuthFailure(401, "Only project scope is supported by this emulator.");
+    if (!isRecord(scope) || !isRecord(scope.project))
+      throw new AuthFailure(401, "Only project scope is supported by this emulator.");
     const p = scope.project;
-    const project = typeof p.id === "string" ? cloud.projects.get(p.id) : typeof p.name === "string" && domainOk(p.domain) ? cloud.projectByName(p.name) : undefined;
+    const project =
+      typeof p.id === "string"
+        ? cloud.projects.get(p.id)
+        : typeof p.name === "string" && domainOk(p.domain)
+          ? cloud.projectByName(p.name)
+          : undefined;
     if (!project) throw new AuthFailure(401, UNAUTHORIZED);
     projectId = project.id;
   }
@@ -75,8 +92,14 @@ function reScoped(cloud: OpenStackCloud, tokens: TokenStore, token: unknown, sco
   return scoped(cloud, info.principal.userId, scope);
 }
 
-function applicationCredential(cloud: OpenStackCloud, body: unknown, scope: unknown, methods: readonly string[]): Omit<TokenInfo, "issuedAt" | "expiresAt" | "auditId"> {
-  if (!isRecord(body) || typeof body.secret !== "string") throw new AuthFailure(400, "Expecting to find secret in application_credential.");
+function applicationCredential(
+  cloud: OpenStackCloud,
+  body: unknown,
+  scope: unknown,
+  methods: readonly string[],
+): Omit<TokenInfo, "issuedAt" | "expiresAt" | "auditId"> {
+  if (!isRecord(body) || typeof body.secret !== "string")
+    throw new AuthFailure(400, "Expecting to find secret in application_credential.");
   if (scope !== undefined) throw new AuthFailure(401, "Application credentials cannot request a scope.");
   const credential = typeof body.id === "string" ? cloud.applicationCredentials.get(body.id) : byName(cloud, body);
   if (!credential || credential.secret !== body.secret) throw new AuthFailure(401, UNAUTHORIZED);
@@ -87,9 +110,15 @@ function applicationCredential(cloud: OpenStackCloud, body: unknown, scope: unkn
 }
 
 function byName(cloud: OpenStackCloud, body: Record<string, unknown>) {
-  if (typeof body.name !== "string" || !isRecord(body.user)) throw new AuthFailure(400, "Expecting to find id or name and user in application_credential.");
+  if (typeof body.name !== "string" || !isRecord(body.user))
+    throw new AuthFailure(400, "Expecting to find id or name and user in application_credential.");
   const u = body.user;
-  const user = typeof u.id === "string" ? cloud.users.get(u.id) : typeof u.name === "string" && domainOk(u.domain) ? cloud.userByName(u.name) : undefined;
+  const user =
+    typeof u.id === "string"
+      ? cloud.users.get(u.id)
+      : typeof u.name === "string" && domainOk(u.domain)
+        ? cloud.userByName(u.name)
+        : undefined;
   if (!user) return undefined;
   return [...cloud.applicationCredentials.values()].find((c) => c.name === body.name && c.userId === user.id);
 }

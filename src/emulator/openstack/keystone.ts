@@ -13,7 +13,13 @@ export function keystoneError(status: number, title: string, message: string): A
 }
 
 function versionDoc(origin: string) {
-  return { id: VERSION_ID, status: "stable", updated: "2020-04-07T00:00:00Z", links: [{ rel: "self", href: `${origin}/identity/v3/` }], "media-types": MEDIA_TYPES };
+  return {
+    id: VERSION_ID,
+    status: "stable",
+    updated: "2020-04-07T00:00:00Z",
+    links: [{ rel: "self", href: `${origin}/identity/v3/` }],
+    "media-types": MEDIA_TYPES,
+  };
 }
 
 /**
@@ -25,7 +31,13 @@ export function catalog(cloud: OpenStackCloud, origin: string, projectId: string
     id: stableHexId(cloud.seed, "service", type),
     type,
     name,
-    endpoints: (["public", "internal", "admin"] as const).map((iface) => ({ id: stableHexId(cloud.seed, "endpoint", type, iface), interface: iface, region: cloud.region, region_id: cloud.region, url })),
+    endpoints: (["public", "internal", "admin"] as const).map((iface) => ({
+      id: stableHexId(cloud.seed, "endpoint", type, iface),
+      interface: iface,
+      region: cloud.region,
+      region_id: cloud.region,
+      url,
+    })),
   });
   return [
     entry("identity", "keystone", `${origin}/identity`),
@@ -49,7 +61,9 @@ function tokenBody(cloud: OpenStackCloud, info: TokenInfo, origin: string, withC
       issued_at: new Date(info.issuedAt).toISOString().replace("Z", "000Z"),
       audit_ids: [info.auditId],
       is_domain: false,
-      ...(info.applicationCredential ? { application_credential: { ...info.applicationCredential, restricted: true } } : {}),
+      ...(info.applicationCredential
+        ? { application_credential: { ...info.applicationCredential, restricted: true } }
+        : {}),
     },
   };
 }
@@ -60,7 +74,8 @@ export function createKeystone(cloud: OpenStackCloud, tokens: TokenStore): ApiSe
     prefix: "/identity",
     injectErrors: false,
     isExempt: (req) => req.path === "/" || /^\/v3\/?$/.test(req.path),
-    faultBody: (status) => keystoneError(status, status === 429 ? "Too Many Requests" : "Service Unavailable", "Try again later.").body,
+    faultBody: (status) =>
+      keystoneError(status, status === 429 ? "Too Many Requests" : "Service Unavailable", "Try again later.").body,
     commonHeaders: () => ({ vary: "X-Auth-Token" }),
     handle: (req) => route(cloud, tokens, req),
   };
@@ -69,16 +84,34 @@ export function createKeystone(cloud: OpenStackCloud, tokens: TokenStore): ApiSe
 function route(cloud: OpenStackCloud, tokens: TokenStore, req: ApiRequest): ApiResponse {
   const path = req.path.replace(/\/+$/, "") || "/";
   if (path === "/" && req.method === "GET") {
-    return { status: 300, headers: { location: `${req.origin}/identity/v3/` }, body: { versions: { values: [versionDoc(req.origin)] } } };
+    return {
+      status: 300,
+      headers: { location: `${req.origin}/identity/v3/` },
+      body: { versions: { values: [versionDoc(req.origin)] } },
+    };
   }
   if (path === "/v3" && req.method === "GET") return { status: 200, body: { version: versionDoc(req.origin) } };
   if (path === "/v3/auth/tokens") return tokensRoute(cloud, tokens, req);
   const caller = tokens.validate(header(req, "x-auth-token"));
   if (!caller) return keystoneError(401, "Unauthorized", "The request you have made requires authentication.");
-  if (path === "/v3/auth/catalog" && req.method === "GET") return { status: 200, body: { catalog: catalog(cloud, req.origin, caller.principal.projectId), links: { self: `${req.origin}/identity/v3/auth/catalog` } } };
+  if (path === "/v3/auth/catalog" && req.method === "GET")
+    return {
+      status: 200,
+      body: {
+        catalog: catalog(cloud, req.origin, caller.principal.projectId),
+        links: { self: `${req.origin}/identity/v3/auth/catalog` },
+      },
+    };
   if (path === "/v3/auth/projects" && req.method === "GET") {
     const project = cloud.projects.get(caller.principal.projectId);
-    return { status: 200, body: { projects: project ? [{ id: project.id, name: project.name, domain_id: DEFAULT_DOMAIN.id, enabled: true, is_domain: false }] : [] } };
+    return {
+      status: 200,
+      body: {
+        projects: project
+          ? [{ id: project.id, name: project.name, domain_id: DEFAULT_DOMAIN.id, enabled: true, is_domain: false }]
+          : [],
+      },
+    };
   }
   return keystoneError(404, "Not Found", "The resource could not be found.");
 }
@@ -90,17 +123,23 @@ function tokensRoute(cloud: OpenStackCloud, tokens: TokenStore, req: ApiRequest)
       try {
         const body = readJson(req);
         const issued = tokens.issue(authenticate(cloud, tokens, isRecord(body) ? body.auth : undefined));
-        return { status: 201, headers: { "x-subject-token": issued.token }, body: tokenBody(cloud, issued.info, req.origin, withCatalog) };
+        return {
+          status: 201,
+          headers: { "x-subject-token": issued.token },
+          body: tokenBody(cloud, issued.info, req.origin, withCatalog),
+        };
       } catch (error) {
         if (error instanceof MalformedBody) return keystoneError(400, "Bad Request", "Malformed request body.");
-        if (error instanceof AuthFailure) return keystoneError(error.status, error.status === 400 ? "Bad Request" : "Unauthorized", error.message);
+        if (error instanceof AuthFailure)
+          return keystoneError(error.status, error.status === 400 ? "Bad Request" : "Unauthorized", error.message);
         throw error;
       }
     }
     case "GET":
     case "HEAD":
     case "DELETE": {
-      if (!tokens.validate(header(req, "x-auth-token"))) return keystoneError(401, "Unauthorized", "The request you have made requires authentication.");
+      if (!tokens.validate(header(req, "x-auth-token")))
+        return keystoneError(401, "Unauthorized", "The request you have made requires authentication.");
       const subject = header(req, "x-subject-token");
       const info = tokens.validate(subject);
       if (!info || subject === undefined) return keystoneError(404, "Not Found", "Could not find token.");
@@ -108,7 +147,11 @@ function tokensRoute(cloud: OpenStackCloud, tokens: TokenStore, req: ApiRequest)
         tokens.revoke(subject);
         return { status: 204 };
       }
-      return { status: 200, headers: { "x-subject-token": subject }, ...(req.method === "GET" ? { body: tokenBody(cloud, info, req.origin, withCatalog) } : {}) };
+      return {
+        status: 200,
+        headers: { "x-subject-token": subject },
+        ...(req.method === "GET" ? { body: tokenBody(cloud, info, req.origin, withCatalog) } : {}),
+      };
     }
     default:
       return keystoneError(405, "Method Not Allowed", "The method is not allowed for the requested URL.");

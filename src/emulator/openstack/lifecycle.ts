@@ -55,13 +55,24 @@ function plan(req: OperationRequest, server: ServerState): { task: string; stage
   switch (req.kind) {
     case "build": {
       const d = req.timings.build;
-      return { task: "scheduling", stages: [{ at: t + d / 2, kind: "task", task: "spawning" }, { at: t + d, kind: "built" }] };
+      return {
+        task: "scheduling",
+        stages: [
+          { at: t + d / 2, kind: "task", task: "spawning" },
+          { at: t + d, kind: "built" },
+        ],
+      };
     }
     case "rebuild": {
       const d = req.timings.rebuild;
       const thenStop = server.vmState === "stopped" && req.failMessage === undefined;
-      const attach: StageState[] = req.reimagesVolume === true ? [{ at: t + d * 0.5, kind: "task", task: "rebuild_block_device_mapping" }] : [];
-      const stages: StageState[] = [...attach, { at: t + d * 0.6, kind: "task", task: "rebuild_spawning" }, { at: t + d, kind: "rebuilt", thenStop }];
+      const attach: StageState[] =
+        req.reimagesVolume === true ? [{ at: t + d * 0.5, kind: "task", task: "rebuild_block_device_mapping" }] : [];
+      const stages: StageState[] = [
+        ...attach,
+        { at: t + d * 0.6, kind: "task", task: "rebuild_spawning" },
+        { at: t + d, kind: "rebuilt", thenStop },
+      ];
       if (thenStop) stages.push({ at: t + d + req.timings.stop, kind: "settle", vmState: "stopped" });
       return { task: "rebuilding", stages };
     }
@@ -70,7 +81,13 @@ function plan(req: OperationRequest, server: ServerState): { task: string; stage
       const d = req.timings.reboot;
       const hard = req.kind === "reboot-hard";
       const middle = hard ? "reboot_started_hard" : "reboot_pending";
-      return { task: hard ? "rebooting_hard" : "rebooting", stages: [{ at: t + d / 2, kind: "task", task: middle }, { at: t + d, kind: "settle", vmState: "active" }] };
+      return {
+        task: hard ? "rebooting_hard" : "rebooting",
+        stages: [
+          { at: t + d / 2, kind: "task", task: middle },
+          { at: t + d, kind: "settle", vmState: "active" },
+        ],
+      };
     }
     case "stop":
       return { task: "powering-off", stages: [{ at: t + req.timings.stop, kind: "settle", vmState: "stopped" }] };
@@ -108,9 +125,21 @@ export function beginOperation(server: ServerState, req: OperationRequest): void
 /** A world server that starts mid-operation: its task settles after `busyFor` (never when null). */
 export function beginWorldTask(server: ServerState, task: string, busyFor: number | null, now: number): void {
   server.taskState = task;
-  const finalVm: VmState = task === "powering-off" ? "stopped" : task === "powering-on" || task.startsWith("reboot") || server.vmState === "error" ? "active" : server.vmState;
-  const stages: StageState[] = busyFor === null ? [] : [{ at: now + busyFor, kind: "settle", vmState: finalVm === "building" ? "active" : finalVm }];
-  server.operation = { action: task.startsWith("rebuild") ? "rebuild" : task.startsWith("reboot") ? "reboot" : "world", requestId: "", stages };
+  const finalVm: VmState =
+    task === "powering-off"
+      ? "stopped"
+      : task === "powering-on" || task.startsWith("reboot") || server.vmState === "error"
+        ? "active"
+        : server.vmState;
+  const stages: StageState[] =
+    busyFor === null
+      ? []
+      : [{ at: now + busyFor, kind: "settle", vmState: finalVm === "building" ? "active" : finalVm }];
+  server.operation = {
+    action: task.startsWith("rebuild") ? "rebuild" : task.startsWith("reboot") ? "reboot" : "world",
+    requestId: "",
+    stages,
+  };
 }
 
 export interface ActionRecordInput {

@@ -38,7 +38,12 @@ export function negotiate(req: ApiRequest, max: Microversion): Negotiation {
   if (requested.toLowerCase() === "latest") return { type: "ok", version: max };
   const version = parseMicroversion(requested);
   if (!version) {
-    return { type: "error", status: 400, message: `API Version String ${requested} is of invalid format. Must be of format MajorNum.MinorNum.`, version: MIN_MICROVERSION };
+    return {
+      type: "error",
+      status: 400,
+      message: `API Version String ${requested} is of invalid format. Must be of format MajorNum.MinorNum.`,
+      version: MIN_MICROVERSION,
+    };
   }
   if (compareMicroversions(version, MIN_MICROVERSION) < 0 || compareMicroversions(version, max) > 0) {
     const message = `Version ${formatMicroversion(version)} is not supported by the API. Minimum is ${formatMicroversion(MIN_MICROVERSION)} and maximum is ${formatMicroversion(max)}.`;
@@ -61,5 +66,9 @@ function requestedVersion(req: ApiRequest): string | undefined {
 
 export function versionHeaders(v: Microversion): Record<string, string> {
   const text = formatMicroversion(v);
-  return { "openstack-api-version": `compute ${text}`, "x-openstack-nova-api-version": text, vary: "OpenStack-API-Version, X-OpenStack-Nova-API-Version" };
+  return {
+    "openstack-api-version": `compute ${text}`,
+    "x-openstack-nova-api-version": text,
+    vary: "OpenStack-API-Version, X-OpenStack-Nova-API-Version",
+  };
 }

@@ -8,11 +8,31 @@ import type { NovaCall, NovaContext } from "./nova-common.js";
 import { findServer, NovaError } from "./nova-common.js";
 import { actionView } from "./nova-view.js";
 import { noValidHost } from "./scheduler.js";
-import { checkAllowed, checkMetadataQuota, invalidInput, rebuildFields, validateKeyName, validateMetadata, validateName, validateUserData, validateUuid } from "./nova-validate.js";
+import {
+  checkAllowed,
+  checkMetadataQuota,
+  invalidInput,
+  rebuildFields,
+  validateKeyName,
+  validateMetadata,
+  validateName,
+  validateUserData,
+  validateUuid,
+} from "./nova-validate.js";
 import type { ServerState, StageState, VmState, VolumeState } from "./state-types.js";
 import { reimageStages } from "./volumes.js";
 
-const ALLOW_HARD_REBOOT_TASKS = [null, "rebooting", "reboot_pending", "reboot_started", "rebooting_hard", "resuming", "unpausing", "pausing", "suspending"];
+const ALLOW_HARD_REBOOT_TASKS = [
+  null,
+  "rebooting",
+  "reboot_pending",
+  "reboot_started",
+  "rebooting_hard",
+  "resuming",
+  "unpausing",
+  "pausing",
+  "suspending",
+];
 
 /** POST /servers/{id}/action. */
 export function serverAction(ctx: NovaContext, call: NovaCall, id: string): ApiResponse {
@@ -41,18 +61,44 @@ function checkLock(call: NovaCall, server: ServerState): void {
   if (server.locked && !call.principal.isAdmin) throw new NovaError(409, `Instance ${server.id} is locked`);
 }
 
-function checkState(server: ServerState, action: string, vmStates: readonly VmState[], tasks: readonly (string | null)[]): void {
-  if (!vmStates.includes(server.vmState)) throw new NovaError(409, `Cannot '${action}' instance ${server.id} while it is in vm_state ${server.vmState}`);
-  if (!tasks.includes(server.taskState)) throw new NovaError(409, `Cannot '${action}' instance ${server.id} while it is in task_state ${server.taskState}`);
+function checkState(
+  server: ServerState,
+  action: string,
+  vmStates: readonly VmState[],
+  tasks: readonly (string | null)[],
+): void {
+  if (!vmStates.includes(server.vmState))
+    throw new NovaError(409, `Cannot '${action}' instance ${server.id} while it is in vm_state ${server.vmState}`);
+  if (!tasks.includes(server.taskState))
+    throw new NovaError(409, `Cannot '${action}' instance ${server.id} while it is in task_state ${server.taskState}`);
 }
 
 function record(ctx: NovaContext, call: NovaCall, server: ServerState, action: string): void {
-  ctx.stats.actions.push({ serverId: server.id, serverName: server.name, action, at: ctx.cloud.now(), requestId: call.req.requestId });
+  ctx.stats.actions.push({
+    serverId: server.id,
+    serverName: server.name,
+    action,
+    at: ctx.cloud.now(),
+    requestId: call.req.requestId,
+  });
   ctx.changed();
 }
 
-function start(ctx: NovaContext, call: NovaCall, server: ServerState, kind: OperationKind, extra: { failMessage?: string; previousImageId?: string; rollbackTo?: "active" | "stopped" } = {}): void {
-  beginOperation(server, { kind, requestId: call.req.requestId, userId: call.principal.userId, now: ctx.cloud.now(), timings: ctx.timings, ...extra });
+function start(
+  ctx: NovaContext,
+  call: NovaCall,
+  server: ServerState,
+  kind: OperationKind,
+  extra: { failMessage?: string; previousImageId?: string; rollbackTo?: "active" | "stopped" } = {},
+): void {
+  beginOperation(server, {
+    kind,
+    requestId: call.req.requestId,
+    userId: call.principal.userId,
+    now: ctx.cloud.now(),
+    timings: ctx.timings,
+    ...extra,
+  });
   const flapMs = extra.failMessage === undefined ? (ctx.faults?.flapMs() ?? 0) : 0;
   if (flapMs > 0 && server.operation) addFlap(server.operation.stages, flapMs);
 }
@@ -64,7 +110,11 @@ function addFlap(stages: StageState[], ms: number): void {
   const final = last.kind === "settle" ? last.vmState : "active";
   const step = ms / 4;
   for (let i = 1; i <= 4; i++) {
-    stages.push(i % 2 === 1 ? { at: last.at + step * i, kind: "task", task: final === "active" ? "rebooting" : "powering-on" } : { at: last.at + step * i, kind: "settle", vmState: final });
+    stages.push(
+      i % 2 === 1
+        ? { at: last.at + step * i, kind: "task", task: final === "active" ? "rebooting" : "powering-on" }
+        : { at: last.at + step * i, kind: "settle", vmState: final },
+    );
   }
 }
 
@@ -96,10 +146,12 @@ function rebuild(ctx: NovaContext, call: NovaCall, id: string, args: unknown): A
   const server = findServer(ctx, call, id);
   checkLock(call, server);
   checkState(server, "rebuild", ["active", "stopped", "error"], [null]);
-  if (server.launchedAt === null) throw new NovaError(409, `Cannot 'rebuild' instance ${id} while it is in launched_at None`);
+  if (server.launchedAt === null)
+    throw new NovaError(409, `Cannot 'rebuild' instance ${id} while it is in launched_at None`);
   const image = ctx.cloud.images.get(input.imageId);
   if (!image) throw new NovaError(400, "Cannot find image for rebuild");
-  if (typeof input.keyName === "string" && !ctx.cloud.keypair(call.principal.projectId, input.keyName)) throw new NovaError(400, "Invalid key_name provided.");
+  if (typeof input.keyName === "string" && !ctx.cloud.keypair(call.principal.projectId, input.keyName))
+    throw new NovaError(400, "Invalid key_name provided.");
   if (input.metadata) checkMetadataQuota(Object.keys(input.metadata).length);
   const rootVolume = checkVolumes(ctx, call, server, image.id);
   const previousImageId = server.imageId;
@@ -110,15 +162,31 @@ function rebuild(ctx: NovaContext, call: NovaCall, id: string, args: unknown): A
   if (input.keyName !== undefined) server.keyPair = input.keyName;
   if (input.userData !== undefined) server.userData = input.userData;
   const failMessage = image.fail ?? noValidHost(image) ?? ctx.faults?.actionFailure();
-  const rollbackTo = image.fail !== null && image.rollback && (server.vmState === "active" || server.vmState === "stopped") ? server.vmState : undefined;
+  const rollbackTo =
+    image.fail !== null && image.rollback && (server.vmState === "active" || server.vmState === "stopped")
+      ? server.vmState
+      : undefined;
   const reimagesVolume = rootVolume !== undefined && atLeast(call.version, 93);
-  start(ctx, call, server, "rebuild", { previousImageId, ...(failMessage !== undefined ? { failMessage } : {}), ...(rollbackTo ? { rollbackTo } : {}), ...(reimagesVolume ? { reimagesVolume } : {}) });
+  start(ctx, call, server, "rebuild", {
+    previousImageId,
+    ...(failMessage !== undefined ? { failMessage } : {}),
+    ...(rollbackTo ? { rollbackTo } : {}),
+    ...(reimagesVolume ? { reimagesVolume } : {}),
+  });
   if (reimagesVolume && rootVolume) {
-    rootVolume.stages = reimageStages({ start: ctx.cloud.now(), duration: ctx.timings.rebuild, imageId: failMessage === undefined ? image.id : (rootVolume.imageId ?? image.id) });
+    rootVolume.stages = reimageStages({
+      start: ctx.cloud.now(),
+      duration: ctx.timings.rebuild,
+      imageId: failMessage === undefined ? image.id : (rootVolume.imageId ?? image.id),
+    });
   }
   record(ctx, call, server, "rebuild");
   const adminPass = input.adminPass ?? randomBytes(9).toString("base64url");
-  return { status: 202, headers: { location: `${call.base}/servers/${id}` }, body: { server: actionView(ctx, call, server, adminPass) } };
+  return {
+    status: 202,
+    headers: { location: `${call.base}/servers/${id}` },
+    body: { server: actionView(ctx, call, server, adminPass) },
+  };
 }
 
 /**
@@ -129,18 +197,33 @@ function checkVolumes(ctx: NovaContext, call: NovaCall, server: ServerState, ima
   const volumes = ctx.cloud.volumesOf(server.id);
   const root = volumes.find((v) => v.id === server.rootVolumeId);
   if (root && root.imageId !== imageId && !atLeast(call.version, 93)) {
-    throw new NovaError(400, `Image ${imageId} is unacceptable: Unable to rebuild with a different image for a volume-backed server.`);
+    throw new NovaError(
+      400,
+      `Image ${imageId} is unacceptable: Unable to rebuild with a different image for a volume-backed server.`,
+    );
   }
   for (const volume of volumes) {
-    if (volume.status !== "in-use") throw new NovaError(400, `Invalid volume: volume '${volume.id}' status must be 'in-use'. Currently in '${volume.status}' status`);
+    if (volume.status !== "in-use")
+      throw new NovaError(
+        400,
+        `Invalid volume: volume '${volume.id}' status must be 'in-use'. Currently in '${volume.status}' status`,
+      );
   }
   return root;
 }
 
 function reboot(ctx: NovaContext, call: NovaCall, id: string, args: unknown): ApiResponse {
   const type = isRecord(args) && typeof args.type === "string" ? args.type.toUpperCase() : undefined;
-  if (!isRecord(args) || (type !== "SOFT" && type !== "HARD") || !["SOFT", "Soft", "soft", "HARD", "Hard", "hard"].includes(args.type as string)) {
-    throw invalidInput("type", isRecord(args) ? args.type : args, "is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']");
+  if (
+    !isRecord(args) ||
+    (type !== "SOFT" && type !== "HARD") ||
+    !["SOFT", "Soft", "soft", "HARD", "Hard", "hard"].includes(args.type as string)
+  ) {
+    throw invalidInput(
+      "type",
+      isRecord(args) ? args.type : args,
+      "is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']",
+    );
   }
   const server = findServer(ctx, call, id);
   checkLock(call, server);
@@ -163,7 +246,13 @@ function powerAction(ctx: NovaContext, call: NovaCall, id: string, action: "stop
 function lockAction(ctx: NovaContext, call: NovaCall, id: string, action: "lock" | "unlock"): ApiResponse {
   const server = findServer(ctx, call, id);
   server.locked = action === "lock";
-  recordInstanceAction(server, { action, requestId: call.req.requestId, userId: call.principal.userId, now: ctx.cloud.now(), finished: true });
+  recordInstanceAction(server, {
+    action,
+    requestId: call.req.requestId,
+    userId: call.principal.userId,
+    now: ctx.cloud.now(),
+    finished: true,
+  });
   record(ctx, call, server, action);
   return { status: 202 };
 }

@@ -62,7 +62,8 @@ export class NovaError extends Error {
 /** The caller's server, due stages applied; servers of other projects are invisible. */
 export function findServer(ctx: NovaContext, call: NovaCall, id: string): ServerState {
   const server = ctx.cloud.server(id);
-  if (!server || (server.projectId !== call.principal.projectId && !call.principal.isAdmin)) throw new NovaError(404, `Instance ${id} could not be found.`);
+  if (!server || (server.projectId !== call.principal.projectId && !call.principal.isAdmin))
+    throw new NovaError(404, `Instance ${id} could not be found.`);
   return server;
 }
 

@@ -10,12 +10,68 @@ import { microsOf } from "./time.js";
 export const MAX_LIMIT = 1000;
 
 const KNOWN_QUERY = new Set([
-  "limit", "marker", "name", "status", "image", "flavor", "changes-since", "changes-before", "ip", "ip6", "reservation_id", "all_tenants",
-  "sort_key", "sort_dir", "tags", "tags-any", "not-tags", "not-tags-any", "key_name", "locked", "deleted", "host", "node", "hostname",
-  "project_id", "tenant_id", "user_id", "availability_zone", "config_drive", "created_at", "launched_at", "terminated_at", "power_state",
-  "task_state", "vm_state", "progress", "uuid", "description", "soft_deleted",
+  "limit",
+  "marker",
+  "name",
+  "status",
+  "image",
+  "flavor",
+  "changes-since",
+  "changes-before",
+  "ip",
+  "ip6",
+  "reservation_id",
+  "all_tenants",
+  "sort_key",
+  "sort_dir",
+  "tags",
+  "tags-any",
+  "not-tags",
+  "not-tags-any",
+  "key_name",
+  "locked",
+  "deleted",
+  "host",
+  "node",
+  "hostname",
+  "project_id",
+  "tenant_id",
+  "user_id",
+  "availability_zone",
+  "config_drive",
+  "created_at",
+  "launched_at",
+  "terminated_at",
+  "power_state",
+  "task_state",
+  "vm_state",
+  "progress",
+  "uuid",
+  "description",
+  "soft_deleted",
 ]);
-const STATUSES = new Set(["ACTIVE", "BUILD", "DELETED", "ERROR", "HARD_REBOOT", "MIGRATING", "PASSWORD", "PAUSED", "REBOOT", "REBUILD", "RESCUE", "RESIZE", "REVERT_RESIZE", "SHELVED", "SHELVED_OFFLOADED", "SHUTOFF", "SOFT_DELETED", "SUSPENDED", "UNKNOWN", "VERIFY_RESIZE"]);
+const STATUSES = new Set([
+  "ACTIVE",
+  "BUILD",
+  "DELETED",
+  "ERROR",
+  "HARD_REBOOT",
+  "MIGRATING",
+  "PASSWORD",
+  "PAUSED",
+  "REBOOT",
+  "REBUILD",
+  "RESCUE",
+  "RESIZE",
+  "REVERT_RESIZE",
+  "SHELVED",
+  "SHELVED_OFFLOADED",
+  "SHUTOFF",
+  "SOFT_DELETED",
+  "SUSPENDED",
+  "UNKNOWN",
+  "VERIFY_RESIZE",
+]);
 const SORT_KEYS: Readonly<Record<string, (s: ServerState) => string>> = {
   created_at: (s) => s.created,
   updated_at: (s) => s.updated,
@@ -44,8 +100,11 @@ function regex(pattern: string): RegExp {
 function filters(call: NovaCall): Filter[] {
   const q = call.req.query;
   const out: Filter[] = [];
-  for (const key of q.keys()) if (!KNOWN_QUERY.has(key) && atLeast(call.version, 75)) throw badQuery(key, q.get(key) ?? "", `Additional properties are not allowed ('${key}' was unexpected)`);
-  if (!(q.get("all_tenants") !== null && call.principal.isAdmin)) out.push((s) => s.projectId === call.principal.projectId);
+  for (const key of q.keys())
+    if (!KNOWN_QUERY.has(key) && atLeast(call.version, 75))
+      throw badQuery(key, q.get(key) ?? "", `Additional properties are not allowed ('${key}' was unexpected)`);
+  if (!(q.get("all_tenants") !== null && call.principal.isAdmin))
+    out.push((s) => s.projectId === call.principal.projectId);
   const name = q.get("name");
   if (name !== null) {
     const pattern = regex(name);
@@ -53,7 +112,8 @@ function filters(call: NovaCall): Filter[] {
   }
   const statuses = q.getAll("status").map((s) => s.toUpperCase());
   if (statuses.length > 0) {
-    if (atLeast(call.version, 38) && statuses.some((s) => !STATUSES.has(s))) throw new NovaError(400, `Invalid status value`);
+    if (atLeast(call.version, 38) && statuses.some((s) => !STATUSES.has(s)))
+      throw new NovaError(400, `Invalid status value`);
     out.push((s) => statuses.includes(novaStatus(s.vmState, s.taskState)));
   }
   const image = q.get("image");
@@ -75,7 +135,10 @@ function filters(call: NovaCall): Filter[] {
 
 function timeFilters(call: NovaCall): Filter[] {
   const out: Filter[] = [];
-  for (const [key, since] of [["changes-since", true], ["changes-before", false]] as const) {
+  for (const [key, since] of [
+    ["changes-since", true],
+    ["changes-before", false],
+  ] as const) {
     const value = call.req.query.get(key);
     if (value === null) continue;
     const micros = microsOf(value.replace(" ", "T").replace(/\+00:00$/, "Z"));
@@ -105,7 +168,8 @@ export function listServers(ctx: NovaContext, call: NovaCall, detail: boolean): 
   const page = pageOf(ctx, call, { limit, marker, matches });
   const last = page[page.length - 1];
   const links = last && page.length === limit ? [{ rel: "next", href: nextHref(call, detail, last.id) }] : undefined;
-  if (!detail) return json(200, { servers: page.map((s) => summaryView(call, s)), ...(links ? { servers_links: links } : {}) });
+  if (!detail)
+    return json(200, { servers: page.map((s) => summaryView(call, s)), ...(links ? { servers_links: links } : {}) });
   // The same text as JSON.stringify({ servers, servers_links }), from each server's kept text (serverJson).
   const text = `{"servers":[${page.map((s) => serverJson(ctx, call, s)).join(",")}]${links ? `,"servers_links":${JSON.stringify(links)}` : ""}}`;
   return json(200, text, { "content-type": "application/json" });
@@ -138,12 +202,15 @@ function take(source: Iterable<ServerState>, p: PageRequest): ServerState[] {
 }
 
 function sorted(ctx: NovaContext, call: NovaCall, sortKey: string, p: PageRequest): ServerState[] {
-  if ((sortKey === "host" || sortKey === "node") && !call.principal.isAdmin) throw new NovaError(403, `Only administrators can sort servers by ${sortKey}`);
+  if ((sortKey === "host" || sortKey === "node") && !call.principal.isAdmin)
+    throw new NovaError(403, `Only administrators can sort servers by ${sortKey}`);
   const keyOf = SORT_KEYS[sortKey];
   if (!keyOf) throw new NovaError(400, `Invalid input for query parameters sort_key. Value: ${sortKey}.`);
   const sign = (call.req.query.get("sort_dir") ?? "desc") === "asc" ? 1 : -1;
   const all = [...ctx.cloud.newestFirst()].filter(p.matches);
-  all.sort((a, b) => sign * (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  all.sort(
+    (a, b) => sign * (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
   const start = p.marker === undefined ? 0 : all.findIndex((s) => s.id === p.marker) + 1;
   return all.slice(start);
 }

@@ -16,7 +16,8 @@ const WRITABLE = new Set(["active", "stopped"]);
 function checkWritable(call: NovaCall, server: ServerState, method: string): void {
   const action = method === "DELETE" ? "delete_instance_metadata" : "update_instance_metadata";
   if (server.locked && !call.principal.isAdmin) throw new NovaError(409, `Instance ${server.id} is locked`);
-  if (!WRITABLE.has(server.vmState)) throw new NovaError(409, `Cannot '${action}' instance ${server.id} while it is in vm_state ${server.vmState}`);
+  if (!WRITABLE.has(server.vmState))
+    throw new NovaError(409, `Cannot '${action}' instance ${server.id} while it is in vm_state ${server.vmState}`);
 }
 
 function save(ctx: NovaContext, server: ServerState, metadata: Record<string, string>): void {

@@ -14,7 +14,15 @@ function keypairView(call: NovaCall, k: KeypairState, full: boolean): Record<str
   const base: Record<string, unknown> = { name: k.name, public_key: k.publicKey, fingerprint: k.fingerprint };
   if (atLeast(call.version, 2)) base.type = k.type;
   if (!full) return base;
-  return { ...base, user_id: call.principal.userId, created_at: k.createdAt, deleted: false, deleted_at: null, updated_at: null, id: 1 };
+  return {
+    ...base,
+    user_id: call.principal.userId,
+    created_at: k.createdAt,
+    deleted: false,
+    deleted_at: null,
+    updated_at: null,
+    id: 1,
+  };
 }
 
 /** /os-keypairs and /os-keypairs/{name} (key pairs are shared by the project's users: a simplification). */
@@ -40,7 +48,8 @@ export function keypairs(ctx: NovaContext, call: NovaCall, name: string | undefi
 function createKeypair(ctx: NovaContext, call: NovaCall): ApiResponse {
   const body = readJson(call.req);
   const keypair = isRecord(body) ? body.keypair : undefined;
-  if (!isRecord(keypair) || typeof keypair.name !== "string" || !/^[a-zA-Z0-9 _.@-]{1,255}$/.test(keypair.name)) throw invalidInput("keypair", keypair, "'name' is invalid or missing");
+  if (!isRecord(keypair) || typeof keypair.name !== "string" || !/^[a-zA-Z0-9 _.@-]{1,255}$/.test(keypair.name))
+    throw invalidInput("keypair", keypair, "'name' is invalid or missing");
   const name = keypair.name;
   const project = call.principal.projectId;
   if (ctx.cloud.keypair(project, name)) throw new NovaError(409, `Key pair '${name}' already exists.`);
@@ -54,10 +63,23 @@ function createKeypair(ctx: NovaContext, call: NovaCall): ApiResponse {
   const fingerprint = fingerprintOf(publicKey);
   if (!fingerprint) throw new NovaError(400, "Keypair data is invalid: failed to generate fingerprint");
   const type = keypair.type === "x509" ? "x509" : "ssh";
-  const created: KeypairState = { name, projectId: project, publicKey, fingerprint, type, createdAt: isoNaive(ctx.cloud.now()) };
+  const created: KeypairState = {
+    name,
+    projectId: project,
+    publicKey,
+    fingerprint,
+    type,
+    createdAt: isoNaive(ctx.cloud.now()),
+  };
   ctx.cloud.keypairs.set(`${project}/${name}`, created);
   ctx.changed();
-  return json(atLeast(call.version, 2) ? 201 : 200, { keypair: { ...keypairView(call, created, false), user_id: call.principal.userId, ...(privateKey ? { private_key: privateKey } : {}) } });
+  return json(atLeast(call.version, 2) ? 201 : 200, {
+    keypair: {
+      ...keypairView(call, created, false),
+      user_id: call.principal.userId,
+      ...(privateKey ? { private_key: privateKey } : {}),
+    },
+  });
 }
 
 export function flavors(call: NovaCall, id: string | undefined, detail: boolean): ApiResponse {
@@ -65,7 +87,18 @@ export function flavors(call: NovaCall, id: string | undefined, detail: boolean)
     id: f.id,
     name: f.name,
     links: novaLinks(call, "flavors", f.id),
-    ...(full ? { ram: f.ram, vcpus: f.vcpus, disk: f.disk, "OS-FLV-EXT-DATA:ephemeral": 0, "OS-FLV-DISABLED:disabled": false, swap: "", rxtx_factor: 1.0, "os-flavor-access:is_public": true } : {}),
+    ...(full
+      ? {
+          ram: f.ram,
+          vcpus: f.vcpus,
+          disk: f.disk,
+          "OS-FLV-EXT-DATA:ephemeral": 0,
+          "OS-FLV-DISABLED:disabled": false,
+          swap: "",
+          rxtx_factor: 1.0,
+          "os-flavor-access:is_public": true,
+        }
+      : {}),
     ...(full && atLeast(call.version, 55) ? { description: null } : {}),
     ...(full && atLeast(call.version, 61) ? { extra_specs: {} } : {}),
   });
@@ -98,17 +131,41 @@ export function limits(ctx: NovaContext, call: NovaCall): ApiResponse {
   });
 }
 
-function actionView(call: NovaCall, a: InstanceActionState, serverId: string, withEvents: boolean): Record<string, unknown> {
-  const view: Record<string, unknown> = { action: a.action, instance_uuid: serverId, request_id: a.requestId, user_id: a.userId, project_id: a.projectId, start_time: a.startTime, message: a.message };
+function actionView(
+  call: NovaCall,
+  a: InstanceActionState,
+  serverId: string,
+  withEvents: boolean,
+): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    action: a.action,
+    instance_uuid: serverId,
+    request_id: a.requestId,
+    user_id: a.userId,
+    project_id: a.projectId,
+    start_time: a.startTime,
+    message: a.message,
+  };
   if (atLeast(call.version, 58)) view.updated_at = a.updatedAt;
   if (withEvents && (call.principal.isAdmin || atLeast(call.version, 51))) {
-    view.events = a.events.map((e) => ({ event: e.event, start_time: e.startTime, finish_time: e.finishTime, result: e.result, ...(call.principal.isAdmin ? { traceback: null } : {}) }));
+    view.events = a.events.map((e) => ({
+      event: e.event,
+      start_time: e.startTime,
+      finish_time: e.finishTime,
+      result: e.result,
+      ...(call.principal.isAdmin ? { traceback: null } : {}),
+    }));
   }
   return view;
 }
 
 /** /servers/{id}/os-instance-actions and /os-instance-actions/{request_id}. */
-export function instanceActions(ctx: NovaContext, call: NovaCall, serverId: string, requestId: string | undefined): ApiResponse {
+export function instanceActions(
+  ctx: NovaContext,
+  call: NovaCall,
+  serverId: string,
+  requestId: string | undefined,
+): ApiResponse {
   const server = findServer(ctx, call, serverId);
   if (requestId === undefined) {
     const list = [...server.actions].reverse().map((a) => actionView(call, a, serverId, false));

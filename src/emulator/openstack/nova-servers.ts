@@ -6,16 +6,45 @@ import { flavorById } from "./flavors.js";
 import { beginOperation } from "./lifecycle.js";
 import type { NovaCall, NovaContext } from "./nova-common.js";
 import { findServer, json, NovaError } from "./nova-common.js";
-import { checkAllowed, checkMetadataQuota, invalidInput, validateKeyName, validateMetadata, validateName, validateUserData, validateUuid } from "./nova-validate.js";
+import {
+  checkAllowed,
+  checkMetadataQuota,
+  invalidInput,
+  validateKeyName,
+  validateMetadata,
+  validateName,
+  validateUserData,
+  validateUuid,
+} from "./nova-validate.js";
 import { novaLinks, serverView } from "./nova-view.js";
 import { noValidHost } from "./scheduler.js";
 import type { ImageState, ServerState } from "./state-types.js";
 import { isoMicros, isoSeconds } from "./time.js";
 
 const CREATE_FIELDS = new Set([
-  "name", "imageRef", "flavorRef", "key_name", "user_data", "metadata", "networks", "min_count", "max_count", "return_reservation_id",
-  "security_groups", "availability_zone", "adminPass", "config_drive", "description", "OS-DCF:diskConfig", "accessIPv4", "accessIPv6",
-  "personality", "tags", "trusted_image_certificates", "hostname", "block_device_mapping_v2",
+  "name",
+  "imageRef",
+  "flavorRef",
+  "key_name",
+  "user_data",
+  "metadata",
+  "networks",
+  "min_count",
+  "max_count",
+  "return_reservation_id",
+  "security_groups",
+  "availability_zone",
+  "adminPass",
+  "config_drive",
+  "description",
+  "OS-DCF:diskConfig",
+  "accessIPv4",
+  "accessIPv6",
+  "personality",
+  "tags",
+  "trusted_image_certificates",
+  "hostname",
+  "block_device_mapping_v2",
 ]);
 
 export function showServer(ctx: NovaContext, call: NovaCall, id: string): ApiResponse {
@@ -55,7 +84,8 @@ export function createServer(ctx: NovaContext, call: NovaCall): ApiResponse {
   const image = ctx.cloud.images.get(input.imageId);
   if (!image) throw new NovaError(400, "Can not find requested image");
   if (!flavorById(input.flavorId)) throw new NovaError(400, "Invalid flavorRef provided.");
-  if (input.keyName !== null && !ctx.cloud.keypair(call.principal.projectId, input.keyName)) throw new NovaError(400, "Invalid key_name provided.");
+  if (input.keyName !== null && !ctx.cloud.keypair(call.principal.projectId, input.keyName))
+    throw new NovaError(400, "Invalid key_name provided.");
   checkMetadataQuota(Object.keys(input.metadata).length);
   const now = ctx.cloud.now();
   const server: ServerState = {
@@ -81,11 +111,36 @@ export function createServer(ctx: NovaContext, call: NovaCall): ApiResponse {
     actions: [],
   };
   ctx.cloud.addServer(server);
-  beginOperation(server, { kind: "build", requestId: call.req.requestId, userId: call.principal.userId, now, timings: ctx.timings, ...failure(image) });
-  ctx.stats.actions.push({ serverId: server.id, serverName: server.name, action: "create", at: now, requestId: call.req.requestId });
+  beginOperation(server, {
+    kind: "build",
+    requestId: call.req.requestId,
+    userId: call.principal.userId,
+    now,
+    timings: ctx.timings,
+    ...failure(image),
+  });
+  ctx.stats.actions.push({
+    serverId: server.id,
+    serverName: server.name,
+    action: "create",
+    at: now,
+    requestId: call.req.requestId,
+  });
   ctx.changed();
   const adminPass = randomBytes(9).toString("base64url");
-  return json(202, { server: { id: server.id, links: novaLinks(call, "servers", server.id), "OS-DCF:diskConfig": "MANUAL", security_groups: [{ name: "default" }], adminPass } }, { location: `${call.base}/servers/${server.id}` });
+  return json(
+    202,
+    {
+      server: {
+        id: server.id,
+        links: novaLinks(call, "servers", server.id),
+        "OS-DCF:diskConfig": "MANUAL",
+        security_groups: [{ name: "default" }],
+        adminPass,
+      },
+    },
+    { location: `${call.base}/servers/${server.id}` },
+  );
 }
 
 function failure(image: ImageState): { failMessage?: string } {
@@ -99,7 +154,13 @@ export function deleteServer(ctx: NovaContext, call: NovaCall, id: string): ApiR
   if (server.locked && !call.principal.isAdmin) throw new NovaError(409, `Instance ${id} is locked`);
   ctx.cloud.removeServer(id);
   ctx.cloud.releaseVolumesOf(id);
-  ctx.stats.actions.push({ serverId: id, serverName: server.name, action: "delete", at: ctx.cloud.now(), requestId: call.req.requestId });
+  ctx.stats.actions.push({
+    serverId: id,
+    serverName: server.name,
+    action: "delete",
+    at: ctx.cloud.now(),
+    requestId: call.req.requestId,
+  });
   ctx.changed();
   // real Nova's 204 here still says Content-Type: application/json
   return { status: 204, headers: { "content-type": "application/json" } };

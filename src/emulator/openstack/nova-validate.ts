@@ -20,7 +20,8 @@ export function validateMetadata(value: unknown, field = "metadata"): Record<str
   if (!isRecord(value)) throw invalidInput(field, value, `${show(value)} is not of type 'object'`);
   const result: Record<string, string> = {};
   for (const [key, item] of Object.entries(value)) {
-    if (!METADATA_KEY.test(key)) throw invalidInput(field, value, `Additional properties are not allowed ('${key}' was unexpected)`);
+    if (!METADATA_KEY.test(key))
+      throw invalidInput(field, value, `Additional properties are not allowed ('${key}' was unexpected)`);
     if (typeof item !== "string") throw invalidInput(`${field}/${key}`, item, `${show(item)} is not of type 'string'`);
     if (item.length > 255) throw invalidInput(`${field}/${key}`, item, `'${item.slice(0, 20)}...' is too long`);
     result[key] = item;
@@ -29,12 +30,25 @@ export function validateMetadata(value: unknown, field = "metadata"): Record<str
 }
 
 export function checkMetadataQuota(count: number): void {
-  if (count > MAX_METADATA_ITEMS) throw new NovaError(403, `Quota exceeded for metadata_items: Requested ${count}, but already used 0 of ${MAX_METADATA_ITEMS} metadata_items`);
+  if (count > MAX_METADATA_ITEMS)
+    throw new NovaError(
+      403,
+      `Quota exceeded for metadata_items: Requested ${count}, but already used 0 of ${MAX_METADATA_ITEMS} metadata_items`,
+    );
 }
 
 /** The rebuild body keys Nova's schema allows at a microversion (`additionalProperties: false`). */
 export function rebuildFields(v: Microversion): Set<string> {
-  const fields = ["imageRef", "name", "adminPass", "metadata", "preserve_ephemeral", "OS-DCF:diskConfig", "accessIPv4", "accessIPv6"];
+  const fields = [
+    "imageRef",
+    "name",
+    "adminPass",
+    "metadata",
+    "preserve_ephemeral",
+    "OS-DCF:diskConfig",
+    "accessIPv4",
+    "accessIPv6",
+  ];
   if (!atLeast(v, 57)) fields.push("personality");
   if (atLeast(v, 19)) fields.push("description");
   if (atLeast(v, 54)) fields.push("key_name");
@@ -46,12 +60,14 @@ export function rebuildFields(v: Microversion): Set<string> {
 
 export function checkAllowed(field: string, body: Record<string, unknown>, allowed: Set<string>): void {
   for (const key of Object.keys(body)) {
-    if (!allowed.has(key)) throw invalidInput(field, body, `Additional properties are not allowed ('${key}' was unexpected)`);
+    if (!allowed.has(key))
+      throw invalidInput(field, body, `Additional properties are not allowed ('${key}' was unexpected)`);
   }
 }
 
 export function validateUuid(field: string, value: unknown): string {
-  if (typeof value !== "string" || !UUID_PATTERN.test(value)) throw invalidInput(field, value, `${show(value)} is not a 'uuid'`);
+  if (typeof value !== "string" || !UUID_PATTERN.test(value))
+    throw invalidInput(field, value, `${show(value)} is not a 'uuid'`);
   return value;
 }
 
@@ -65,7 +81,8 @@ export function validateName(field: string, value: unknown): string {
 /** key_name: 1–255 characters, or null where `nullable`. */
 export function validateKeyName(value: unknown, nullable: boolean): string | null {
   if (value === null && nullable) return null;
-  if (typeof value !== "string" || value.length < 1 || value.length > 255) throw invalidInput("key_name", value, `${show(value)} is not valid under any of the given schemas`);
+  if (typeof value !== "string" || value.length < 1 || value.length > 255)
+    throw invalidInput("key_name", value, `${show(value)} is not valid under any of the given schemas`);
   return value;
 }
 

@@ -28,14 +28,26 @@ function links(call: NovaCall, kind: string, id: string) {
 
 export function flavorView(call: NovaCall, flavorId: string): Record<string, unknown> {
   const flavor = flavorById(flavorId) ?? FLAVORS[1];
-  if (!atLeast(call.version, 47)) return { id: flavorId, links: [{ rel: "bookmark", href: `${call.bookmarkBase}/flavors/${flavorId}` }] };
-  return { vcpus: flavor?.vcpus, ram: flavor?.ram, disk: flavor?.disk, ephemeral: 0, swap: 0, original_name: flavor?.name, extra_specs: {} };
+  if (!atLeast(call.version, 47))
+    return { id: flavorId, links: [{ rel: "bookmark", href: `${call.bookmarkBase}/flavors/${flavorId}` }] };
+  return {
+    vcpus: flavor?.vcpus,
+    ram: flavor?.ram,
+    disk: flavor?.disk,
+    ephemeral: 0,
+    swap: 0,
+    original_name: flavor?.name,
+    extra_specs: {},
+  };
 }
 
 /** The server's image; "" for a server that boots from a volume (Nova keeps no image_ref for it, also across rebuilds). */
 function imageView(ctx: NovaContext, call: NovaCall, s: ServerState): Record<string, unknown> | string {
   if (s.imageId === "") return "";
-  const image: Record<string, unknown> = { id: s.imageId, links: [{ rel: "bookmark", href: `${call.bookmarkBase}/images/${s.imageId}` }] };
+  const image: Record<string, unknown> = {
+    id: s.imageId,
+    links: [{ rel: "bookmark", href: `${call.bookmarkBase}/images/${s.imageId}` }],
+  };
   if (atLeast(call.version, 98)) image.properties = { ...(ctx.cloud.images.get(s.imageId)?.properties ?? {}) };
   return image;
 }
@@ -61,14 +73,19 @@ function baseView(ctx: NovaContext, call: NovaCall, s: ServerState): Record<stri
     flavor: flavorView(call, s.flavorId),
     created: s.created,
     updated: s.updated,
-    addresses: { private: [{ version: 4, addr: s.address, "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": macOf(s.address) }] },
+    addresses: {
+      private: [
+        { version: 4, addr: s.address, "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": macOf(s.address) },
+      ],
+    },
     accessIPv4: "",
     accessIPv6: "",
     links: links(call, "servers", s.id),
     "OS-DCF:diskConfig": "MANUAL",
   };
   if (PROGRESS_STATUSES.has(status)) doc.progress = 0;
-  if (status === "ERROR" && s.fault) doc.fault = { code: s.fault.code, created: s.fault.created, message: s.fault.message };
+  if (status === "ERROR" && s.fault)
+    doc.fault = { code: s.fault.code, created: s.fault.created, message: s.fault.message };
   if (atLeast(v, 9)) doc.locked = s.locked;
   if (atLeast(v, 19)) doc.description = null;
   if (atLeast(v, 26)) doc.tags = [];
@@ -80,7 +97,12 @@ function baseView(ctx: NovaContext, call: NovaCall, s: ServerState): Record<stri
 }
 
 /** Extended attributes: admin-only below 2.90, except hostname which everyone sees from 2.90. */
-function extendedAttributes(out: Record<string, unknown>, call: NovaCall, s: ServerState, withUserData: boolean): Record<string, unknown> {
+function extendedAttributes(
+  out: Record<string, unknown>,
+  call: NovaCall,
+  s: ServerState,
+  withUserData: boolean,
+): Record<string, unknown> {
   const v = call.version;
   if (atLeast(v, 90)) out["OS-EXT-SRV-ATTR:hostname"] = s.name;
   if (!call.principal.isAdmin) return out;
@@ -113,8 +135,23 @@ export function serverView(ctx: NovaContext, call: NovaCall, s: ServerState): Re
  */
 export function serverJson(ctx: NovaContext, call: NovaCall, s: ServerState): string {
   const key = JSON.stringify([
-    call.version.major, call.version.minor, call.principal.isAdmin, call.base, call.bookmarkBase,
-    s.name, s.imageId, s.keyPair, s.metadata, s.userData, s.vmState, s.taskState, s.powerState, s.updated, s.launchedAt, s.locked, s.fault,
+    call.version.major,
+    call.version.minor,
+    call.principal.isAdmin,
+    call.base,
+    call.bookmarkBase,
+    s.name,
+    s.imageId,
+    s.keyPair,
+    s.metadata,
+    s.userData,
+    s.vmState,
+    s.taskState,
+    s.powerState,
+    s.updated,
+    s.launchedAt,
+    s.locked,
+    s.fault,
     ctx.cloud.volumesOf(s.id).map((v) => [v.id, v.mapping?.deleteOnTermination ?? false]),
     atLeast(call.version, 98) && s.imageId !== "" ? (ctx.cloud.images.get(s.imageId)?.properties ?? null) : null,
   ]);
@@ -130,10 +167,21 @@ const serverTexts = new WeakMap<ServerState, { readonly key: string; readonly te
 
 /** Nova's block device mappings of volumes: `delete_on_termination` from 2.3. */
 function volumesAttached(ctx: NovaContext, call: NovaCall, s: ServerState): Record<string, unknown>[] {
-  return ctx.cloud.volumesOf(s.id).map((v) => (atLeast(call.version, 3) ? { id: v.id, delete_on_termination: v.mapping?.deleteOnTermination ?? false } : { id: v.id }));
+  return ctx.cloud
+    .volumesOf(s.id)
+    .map((v) =>
+      atLeast(call.version, 3)
+        ? { id: v.id, delete_on_termination: v.mapping?.deleteOnTermination ?? false }
+        : { id: v.id },
+    );
 }
 
-function detailFields(ctx: NovaContext, call: NovaCall, doc: Record<string, unknown>, s: ServerState): Record<string, unknown> {
+function detailFields(
+  ctx: NovaContext,
+  call: NovaCall,
+  doc: Record<string, unknown>,
+  s: ServerState,
+): Record<string, unknown> {
   doc.key_name = s.keyPair;
   doc["OS-EXT-AZ:availability_zone"] = "nova";
   doc.config_drive = "";
@@ -148,7 +196,12 @@ function detailFields(ctx: NovaContext, call: NovaCall, doc: Record<string, unkn
 }
 
 /** The 202 body of rebuild: base fields (+key_name ≥2.54, +user_data ≥2.57), every GET field from 2.75 except OS-EXT-SRV-ATTR:user_data. */
-export function actionView(ctx: NovaContext, call: NovaCall, s: ServerState, adminPass: string | undefined): Record<string, unknown> {
+export function actionView(
+  ctx: NovaContext,
+  call: NovaCall,
+  s: ServerState,
+  adminPass: string | undefined,
+): Record<string, unknown> {
   const v = call.version;
   const doc = baseView(ctx, call, s);
   if (atLeast(v, 75)) extendedAttributes(detailFields(ctx, call, doc, s), call, s, false);

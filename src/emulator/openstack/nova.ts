@@ -11,7 +11,9 @@ import { flavors, instanceActions, keypairs, limits } from "./nova-misc.js";
 import { createServer, deleteServer, showServer } from "./nova-servers.js";
 import type { TokenStore } from "./tokens.js";
 
-const UNAUTHORIZED = { error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." } };
+const UNAUTHORIZED = {
+  error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." },
+};
 
 /** Nova's faults are webob responses: `application/json; charset=UTF-8` (its successes say `application/json`). */
 const FAULT_TYPE = "application/json; charset=UTF-8";
@@ -33,8 +35,17 @@ function versionDoc(origin: string, max: Microversion) {
 }
 
 function versionsDoc(origin: string, max: Microversion) {
-  const legacy = { id: "v2.0", status: "SUPPORTED", version: "", min_version: "", updated: "2011-01-21T11:33:21Z", links: [{ rel: "self", href: `${origin}/compute/v2/` }] };
-  return { versions: [legacy, { ...versionDoc(origin, max), links: [{ rel: "self", href: `${origin}/compute/v2.1/` }] }] };
+  const legacy = {
+    id: "v2.0",
+    status: "SUPPORTED",
+    version: "",
+    min_version: "",
+    updated: "2011-01-21T11:33:21Z",
+    links: [{ rel: "self", href: `${origin}/compute/v2/` }],
+  };
+  return {
+    versions: [legacy, { ...versionDoc(origin, max), links: [{ rel: "self", href: `${origin}/compute/v2.1/` }] }],
+  };
 }
 
 const isVersionPath = (path: string) => path === "/" || /^\/v2(\.1)?\/?$/.test(path);
@@ -46,7 +57,9 @@ export function createNova(ctx: NovaContext, tokens: TokenStore): ApiService {
     injectErrors: true,
     isExempt: (req) => isVersionPath(req.path),
     faultBody: (status, retryAfter) =>
-      status === 429 ? { overLimit: { code: 429, message: "Too Many Requests", retryAfter: String(retryAfter) } } : novaFault(503, "The service is temporarily unavailable.").body,
+      status === 429
+        ? { overLimit: { code: 429, message: "Too Many Requests", retryAfter: String(retryAfter) } }
+        : novaFault(503, "The service is temporarily unavailable.").body,
     commonHeaders: (req) => ({ "x-compute-request-id": req.requestId }),
     handle: (req) => handle(ctx, tokens, req),
   };
@@ -56,13 +69,26 @@ function handle(ctx: NovaContext, tokens: TokenStore, req: ApiRequest): ApiRespo
   const negotiation = negotiate(req, ctx.maxVersion);
   const headers = versionHeaders(negotiation.version);
   const respond = (r: ApiResponse): ApiResponse => ({ ...r, headers: { ...headers, ...r.headers } });
-  if (req.path === "/" && req.method === "GET") return respond({ status: 200, body: versionsDoc(req.origin, ctx.maxVersion) });
-  if (/^\/v2(\.1)?\/?$/.test(req.path) && req.method === "GET") return respond({ status: 200, body: { version: versionDoc(req.origin, ctx.maxVersion) } });
+  if (req.path === "/" && req.method === "GET")
+    return respond({ status: 200, body: versionsDoc(req.origin, ctx.maxVersion) });
+  if (/^\/v2(\.1)?\/?$/.test(req.path) && req.method === "GET")
+    return respond({ status: 200, body: { version: versionDoc(req.origin, ctx.maxVersion) } });
   const info = tokens.validate(header(req, "x-auth-token"));
   // keystonemiddleware refuses the token before Nova sees the request: no microversion headers (real Nova)
-  if (!info) return { status: 401, headers: { "www-authenticate": `Keystone uri="${req.origin}/identity/v3"`, "content-type": "application/json" }, body: UNAUTHORIZED };
+  if (!info)
+    return {
+      status: 401,
+      headers: { "www-authenticate": `Keystone uri="${req.origin}/identity/v3"`, "content-type": "application/json" },
+      body: UNAUTHORIZED,
+    };
   if (negotiation.type === "error") return respond(fault(novaFault(negotiation.status, negotiation.message)));
-  const call: NovaCall = { req, principal: info.principal, version: negotiation.version, base: `${req.origin}/compute/v2.1`, bookmarkBase: `${req.origin}/compute` };
+  const call: NovaCall = {
+    req,
+    principal: info.principal,
+    version: negotiation.version,
+    base: `${req.origin}/compute/v2.1`,
+    bookmarkBase: `${req.origin}/compute`,
+  };
   try {
     return respond(route(ctx, call));
   } catch (error) {
@@ -94,7 +120,10 @@ function route(ctx: NovaContext, call: NovaCall): ApiResponse {
     default:
       throw new NovaError(404, "The resource could not be found.");
   }
-  throw new NovaError(405, `The method ${m} is not allowed for ${[resource, id, sub, subId].filter(Boolean).join("/")}.`);
+  throw new NovaError(
+    405,
+    `The method ${m} is not allowed for ${[resource, id, sub, subId].filter(Boolean).join("/")}.`,
+  );
 }
 
 function serversRoute(ctx: NovaContext, call: NovaCall, rest: readonly string[]): ApiResponse {
@@ -111,7 +140,9 @@ function serversRoute(ctx: NovaContext, call: NovaCall, rest: readonly string[])
   } else if (sub === "action" && subId === undefined) {
     if (m === "POST") return serverAction(ctx, call, id);
   } else if (sub === "metadata") {
-    return subId === undefined ? metadataCollection(ctx, call, id) : metadataItem(ctx, call, id, rest.slice(3).join("/"));
+    return subId === undefined
+      ? metadataCollection(ctx, call, id)
+      : metadataItem(ctx, call, id, rest.slice(3).join("/"));
   } else if (sub === "os-instance-actions" && rest.length <= 4) {
     if (m === "GET") return instanceActions(ctx, call, id, subId);
   } else {

@@ -1,6 +1,15 @@
 import type { Timings } from "../types.js";
 import { advance } from "./lifecycle.js";
-import type { ApplicationCredentialState, ImageState, KeypairState, OpenStackState, ProjectState, ServerState, UserState, VolumeState } from "./state-types.js";
+import type {
+  ApplicationCredentialState,
+  ImageState,
+  KeypairState,
+  OpenStackState,
+  ProjectState,
+  ServerState,
+  UserState,
+  VolumeState,
+} from "./state-types.js";
 import { advanceVolume } from "./volumes.js";
 
 /** A Keystone identity the APIs act for. */
@@ -99,7 +108,11 @@ export class OpenStackCloud {
   addVolume(volume: VolumeState): void {
     this.#volumes.set(volume.id, volume);
     this.#volumeOrder.push(volume.id);
-    if (volume.mapping) this.#volumesByServer.set(volume.mapping.serverId, [...(this.#volumesByServer.get(volume.mapping.serverId) ?? []), volume.id]);
+    if (volume.mapping)
+      this.#volumesByServer.set(volume.mapping.serverId, [
+        ...(this.#volumesByServer.get(volume.mapping.serverId) ?? []),
+        volume.id,
+      ]);
   }
 
   removeVolume(id: string): void {
@@ -108,7 +121,11 @@ export class OpenStackCloud {
     this.#volumes.delete(id);
     this.#volumeOrder = this.#volumeOrder.filter((v) => v !== id);
     const owner = volume.mapping?.serverId;
-    if (owner !== undefined) this.#volumesByServer.set(owner, (this.#volumesByServer.get(owner) ?? []).filter((v) => v !== id));
+    if (owner !== undefined)
+      this.#volumesByServer.set(
+        owner,
+        (this.#volumesByServer.get(owner) ?? []).filter((v) => v !== id),
+      );
   }
 
   /** The volume with its due re-imaging stages applied, or undefined. */

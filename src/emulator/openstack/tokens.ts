@@ -22,7 +22,12 @@ export class TokenStore {
   issue(info: Omit<TokenInfo, "issuedAt" | "expiresAt" | "auditId">): { token: string; info: TokenInfo } {
     const now = this.cloud.now();
     const token = randomToken();
-    const full: TokenInfo = { ...info, issuedAt: now, expiresAt: now + this.lifetimeMs, auditId: randomUuid().replace(/-/g, "").slice(0, 22) };
+    const full: TokenInfo = {
+      ...info,
+      issuedAt: now,
+      expiresAt: now + this.lifetimeMs,
+      auditId: randomUuid().replace(/-/g, "").slice(0, 22),
+    };
     this.#tokens.set(token, full);
     if (this.#tokens.size > 50_000) this.#sweep(now);
     return { token, info: full };
@@ -50,7 +55,13 @@ export class TokenStore {
     const user = [...this.cloud.users.values()].find((u) => u.projectId === project?.id);
     const now = this.cloud.now();
     return {
-      principal: { userId: user?.id ?? "admin", userName: user?.name ?? "admin", projectId: project?.id ?? "", roles: ["admin"], isAdmin: true },
+      principal: {
+        userId: user?.id ?? "admin",
+        userName: user?.name ?? "admin",
+        projectId: project?.id ?? "",
+        roles: ["admin"],
+        isAdmin: true,
+      },
       methods: ["token"],
       issuedAt: now,
       expiresAt: now + 365 * 86_400_000,

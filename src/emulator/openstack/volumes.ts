@@ -17,7 +17,12 @@ function applyVolumeStage(volume: VolumeState, stage: VolumeStageState): void {
   if (stage.imageId !== undefined) volume.imageId = stage.imageId;
   if (stage.attachment === "detached") volume.attachment = null;
   if (stage.attachment === "attached" && volume.mapping) {
-    volume.attachment = { id: randomUuid(), serverId: volume.mapping.serverId, device: volume.mapping.device, attachedAt: isoNaive(stage.at) };
+    volume.attachment = {
+      id: randomUuid(),
+      serverId: volume.mapping.serverId,
+      device: volume.mapping.device,
+      attachedAt: isoNaive(stage.at),
+    };
   }
   volume.updatedAt = isoNaive(stage.at);
 }

@@ -27,5 +27,8 @@ export function requireAscii(credential: CredentialSetting): void {
     point < 0x20 || point === 0x7f
       ? `a control character (${code}${point === 0x0a || point === 0x0d ? ", a line break" : ""}) ${position}`
       : `a non-ASCII character (${credential.secret ? position : `'${chars[index] ?? ""}' (${code}) ${position}`})`;
-  throw new ReformError("AUTH_ERROR", `provider ${credential.provider}: ${credential.setting} contains ${what}: keys, tokens and ids are plain ASCII; was a placeholder or a typographic quote copied into it?`);
+  throw new ReformError(
+    "AUTH_ERROR",
+    `provider ${credential.provider}: ${credential.setting} contains ${what}: keys, tokens and ids are plain ASCII; was a placeholder or a typographic quote copied into it?`,
+  );
 }

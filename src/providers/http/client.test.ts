@@ -28,7 +28,13 @@ afterEach(() => {
 function client(options: Partial<HttpClientOptions> = {}) {
   const clock = instantClock();
   const exchanges: Exchange[] = [];
-  const http = new HttpClient({ provider: "dc1", clock, random: () => 0.5, onExchange: (e) => exchanges.push(e), ...options });
+  const http = new HttpClient({
+    provider: "dc1",
+    clock,
+    random: () => 0.5,
+    onExchange: (e) => exchanges.push(e),
+    ...options,
+  });
   clients.push(http);
   return { http, clock, exchanges };
 }
@@ -43,16 +49,30 @@ function script(...steps: ((res: Parameters<TestHandler>[1]) => void)[]): void {
   };
 }
 
-const novaFault = (status: number, name: string, message: string, headers: Record<string, string> = {}) => (res: Parameters<TestHandler>[1]) =>
-  sendJson(res, status, { [name]: { code: status, message } }, { "x-compute-request-id": `req-${status}`, ...headers });
+const novaFault =
+  (status: number, name: string, message: string, headers: Record<string, string> = {}) =>
+  (res: Parameters<TestHandler>[1]) =>
+    sendJson(
+      res,
+      status,
+      { [name]: { code: status, message } },
+      { "x-compute-request-id": `req-${status}`, ...headers },
+    );
 
 const drop = (res: Parameters<TestHandler>[1]) => res.socket?.destroy();
 
 describe("HttpClient reads", () => {
   it("retries 503 and 429 with full-jitter backoff and Retry-After, through the injected clock", async () => {
-    script(novaFault(503, "serviceUnavailable", "try later"), novaFault(429, "overLimit", "slow down", { "retry-after": "2" }));
+    script(
+      novaFault(503, "serviceUnavailable", "try later"),
+      novaFault(429, "overLimit", "slow down", { "retry-after": "2" }),
+    );
     const { http, clock } = client();
-    const res = await http.request({ method: "GET", url: `${server.url}/servers/detail`, operation: "GET /servers/detail" });
+    const res = await http.request({
+      method: "GET",
+      url: `${server.url}/servers/detail`,
+      operation: "GET /servers/detail",
+    });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ ok: true });
     expect(res.requestId).toBe("req-final");
@@ -72,10 +92,18 @@ describe("HttpClient reads", () => {
   it("gives up after maxAttempts with the cloud's message, code, status and request id", async () => {
     handler = (_req, res) => novaFault(503, "serviceUnavailable", "nova is down")(res);
     const { http, clock } = client({ retry: { maxAttempts: 3 } });
-    const error = await http.request({ method: "GET", url: `${server.url}/servers/detail`, operation: "GET /servers/detail" }).catch((e: unknown) => e);
+    const error = await http
+      .request({ method: "GET", url: `${server.url}/servers/detail`, operation: "GET /servers/detail" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CloudError);
     const details = (error as CloudError).details;
-    expect(details).toMatchObject({ provider: "dc1", status: 503, cloudMessage: "nova is down", cloudCode: "serviceUnavailable", requestId: "req-503" });
+    expect(details).toMatchObject({
+      provider: "dc1",
+      status: 503,
+      cloudMessage: "nova is down",
+      cloudCode: "serviceUnavailable",
+      requestId: "req-503",
+    });
     expect((error as CloudError).message).toContain("[request req-503]");
     expect(server.seen).toHaveLength(3);
     expect(clock.slept).toEqual([250, 500]);
@@ -93,7 +121,9 @@ describe("HttpClient reads", () => {
     server.seen.length = 0;
     handler = (_req, res) => throttle(res);
     const endless = client();
-    const error = await endless.http.request({ method: "GET", url: `${server.url}/x`, operation: "GET /x" }).catch((e: unknown) => e);
+    const error = await endless.http
+      .request({ method: "GET", url: `${server.url}/x`, operation: "GET /x" })
+      .catch((e: unknown) => e);
     expect((error as CloudError).details).toMatchObject({ status: 429, cloudMessage: "slow down" });
     expect(server.seen).toHaveLength(12);
   });
@@ -101,7 +131,9 @@ describe("HttpClient reads", () => {
   it("stops retrying when the total time budget would be exceeded", async () => {
     handler = (_req, res) => novaFault(429, "overLimit", "slow", { "retry-after": "50" })(res);
     const { http } = client({ retry: { maxAttempts: 10, maxTotalMs: 60_000, maxDelayMs: 60_000 } });
-    await expect(http.request({ method: "GET", url: `${server.url}/x`, operation: "GET /x" })).rejects.toBeInstanceOf(CloudError);
+    await expect(http.request({ method: "GET", url: `${server.url}/x`, operation: "GET /x" })).rejects.toBeInstanceOf(
+      CloudError,
+    );
     expect(server.seen).toHaveLength(2);
   });
 
@@ -131,7 +163,11 @@ describe("HttpClient reads", () => {
     try {
       const { http } = client();
       const controller = new AbortController();
-      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => http.request({ method: "GET", url: `${server.url}/s/${i}`, operation: "GET", signal: controller.signal })));
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          http.request({ method: "GET", url: `${server.url}/s/${i}`, operation: "GET", signal: controller.signal }),
+        ),
+      );
       expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
       await new Promise((r) => setImmediate(r));
       expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
@@ -143,7 +179,12 @@ describe("HttpClient reads", () => {
 
   it("encodes query parameters, repeating arrays", async () => {
     const { http } = client();
-    await http.request({ method: "GET", url: `${server.url}/servers/detail`, query: { limit: 1000, name: "^web-1$", tag: ["a", "b"], skip: undefined }, operation: "GET" });
+    await http.request({
+      method: "GET",
+      url: `${server.url}/servers/detail`,
+      query: { limit: 1000, name: "^web-1$", tag: ["a", "b"], skip: undefined },
+      operation: "GET",
+    });
     expect(server.seen[0]?.url).toBe("/servers/detail?limit=1000&name=%5Eweb-1%24&tag=a&tag=b");
   });
 });
@@ -152,7 +193,14 @@ describe("HttpClient mutations", () => {
   it("does not retry a POST after the connection dropped: AmbiguousError", async () => {
     script(drop);
     const { http, clock } = client();
-    const error = await http.request({ method: "POST", url: `${server.url}/servers/s1/action`, json: { reboot: { type: "SOFT" } }, operation: "POST /servers/{id}/action reboot" }).catch((e: unknown) => e);
+    const error = await http
+      .request({
+        method: "POST",
+        url: `${server.url}/servers/s1/action`,
+        json: { reboot: { type: "SOFT" } },
+        operation: "POST /servers/{id}/action reboot",
+      })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AmbiguousError);
     expect((error as AmbiguousError).code).toBe("AMBIGUOUS");
     expect(server.seen).toHaveLength(1);
@@ -166,7 +214,9 @@ describe("HttpClient mutations", () => {
       setTimeout(() => res.socket?.destroy(), 10);
     };
     const { http } = client();
-    await expect(http.request({ method: "POST", url: `${server.url}/a`, json: {}, operation: "POST /a" })).rejects.toBeInstanceOf(AmbiguousError);
+    await expect(
+      http.request({ method: "POST", url: `${server.url}/a`, json: {}, operation: "POST /a" }),
+    ).rejects.toBeInstanceOf(AmbiguousError);
     expect(server.seen).toHaveLength(1);
   });
 
@@ -180,7 +230,10 @@ describe("HttpClient mutations", () => {
   });
 
   it("retries a POST refused with 503 Service Unavailable (the cloud did not take it), honouring Retry-After", async () => {
-    script(novaFault(503, "serviceUnavailable", "try later", { "retry-after": "2" }), novaFault(503, "serviceUnavailable", "try later"));
+    script(
+      novaFault(503, "serviceUnavailable", "try later", { "retry-after": "2" }),
+      novaFault(503, "serviceUnavailable", "try later"),
+    );
     const { http, clock } = client();
     const res = await http.request({ method: "POST", url: `${server.url}/a`, json: {}, operation: "POST /a" });
     expect(res.status).toBe(200);
@@ -189,20 +242,31 @@ describe("HttpClient mutations", () => {
   });
 
   it("returns a 409 to the caller as a CloudError without retrying, or as a response when accepted", async () => {
-    handler = (_req, res) => novaFault(409, "conflictingRequest", "Cannot 'rebuild' instance s1 while it is in task_state rebuilding")(res);
+    handler = (_req, res) =>
+      novaFault(409, "conflictingRequest", "Cannot 'rebuild' instance s1 while it is in task_state rebuilding")(res);
     const { http } = client();
-    const error = (await http.request({ method: "POST", url: `${server.url}/a`, json: {}, operation: "POST /a" }).catch((e: unknown) => e)) as CloudError;
+    const error = (await http
+      .request({ method: "POST", url: `${server.url}/a`, json: {}, operation: "POST /a" })
+      .catch((e: unknown) => e)) as CloudError;
     expect(error.details).toMatchObject({ status: 409, cloudCode: "conflictingRequest", requestId: "req-409" });
     expect(error.details.cloudMessage).toContain("while it is in task_state rebuilding");
     expect(server.seen).toHaveLength(1);
-    const res = await http.request({ method: "POST", url: `${server.url}/a`, json: {}, operation: "POST /a", accept: [409] });
+    const res = await http.request({
+      method: "POST",
+      url: `${server.url}/a`,
+      json: {},
+      operation: "POST /a",
+      accept: [409],
+    });
     expect(res.status).toBe(409);
   });
 
   it("does not retry a POST answered 500", async () => {
     handler = (_req, res) => novaFault(500, "computeFault", "Unexpected API Error.")(res);
     const { http } = client();
-    await expect(http.request({ method: "POST", url: `${server.url}/a`, json: {}, operation: "POST /a" })).rejects.toMatchObject({ details: { status: 500 } });
+    await expect(
+      http.request({ method: "POST", url: `${server.url}/a`, json: {}, operation: "POST /a" }),
+    ).rejects.toMatchObject({ details: { status: 500 } });
     expect(server.seen).toHaveLength(1);
   });
 
@@ -211,7 +275,9 @@ describe("HttpClient mutations", () => {
     const url = closed.url;
     await closed.close();
     const { http, clock } = client({ retry: { maxAttempts: 3 } });
-    const error = await http.request({ method: "POST", url: `${url}/a`, json: {}, operation: "POST /a" }).catch((e: unknown) => e);
+    const error = await http
+      .request({ method: "POST", url: `${url}/a`, json: {}, operation: "POST /a" })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CloudError);
     expect((error as CloudError).message).toContain("ECONNREFUSED");
     expect(clock.slept).toHaveLength(2);
@@ -225,16 +291,36 @@ describe("HttpClient hints", () => {
       seen.push(failure);
       return "check HW_ACCESS_KEY";
     };
-    handler = (_req, res) => sendJson(res, 401, { error_code: "APIGW.0301", error_msg: "Incorrect IAM authentication information" }, { "x-request-id": "r-1" });
+    handler = (_req, res) =>
+      sendJson(
+        res,
+        401,
+        { error_code: "APIGW.0301", error_msg: "Incorrect IAM authentication information" },
+        { "x-request-id": "r-1" },
+      );
     const { http } = client({ hint });
-    const refused = await http.request({ method: "GET", url: `${server.url}/v1/p/servers`, query: { limit: 2 }, operation: "GET /v1/{p}/servers" }).catch((e: unknown) => e);
-    expect((refused as CloudError).message).toBe("dc1: GET /v1/{p}/servers failed 401 APIGW.0301: Incorrect IAM authentication information [request r-1]\n  check HW_ACCESS_KEY");
+    const refused = await http
+      .request({
+        method: "GET",
+        url: `${server.url}/v1/p/servers`,
+        query: { limit: 2 },
+        operation: "GET /v1/{p}/servers",
+      })
+      .catch((e: unknown) => e);
+    expect((refused as CloudError).message).toBe(
+      "dc1: GET /v1/{p}/servers failed 401 APIGW.0301: Incorrect IAM authentication information [request r-1]\n  check HW_ACCESS_KEY",
+    );
     expect((refused as CloudError).details.hint).toBe("check HW_ACCESS_KEY");
     const closed = await startTestServer(() => undefined);
     await closed.close();
     await http.request({ method: "GET", url: `${closed.url}/x`, operation: "GET /x" }).catch(() => undefined);
     expect(seen).toEqual([
-      { operation: "GET /v1/{p}/servers", url: `${server.url}/v1/p/servers?limit=2`, status: 401, cloudCode: "APIGW.0301" },
+      {
+        operation: "GET /v1/{p}/servers",
+        url: `${server.url}/v1/p/servers?limit=2`,
+        status: 401,
+        cloudCode: "APIGW.0301",
+      },
       { operation: "GET /x", url: `${closed.url}/x`, networkCode: "ECONNREFUSED" },
     ]);
   });
@@ -260,7 +346,11 @@ describe("HttpClient authentication and redaction", () => {
 
   it("on 401 invalidates the token and retries once with a fresh one", async () => {
     handler = (req, res) =>
-      req.headers["x-auth-token"] === "fresh" ? sendJson(res, 200, { ok: 1 }) : sendJson(res, 401, { error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." } });
+      req.headers["x-auth-token"] === "fresh"
+        ? sendJson(res, 200, { ok: 1 })
+        : sendJson(res, 401, {
+            error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." },
+          });
     const signer = tokenSigner(["stale", "fresh"]);
     const { http } = client();
     const res = await http.request({ method: "POST", url: `${server.url}/a`, json: {}, operation: "POST /a", signer });
@@ -270,26 +360,40 @@ describe("HttpClient authentication and redaction", () => {
   });
 
   it("re-authenticates only once: a second 401 is an AUTH_ERROR with Keystone's message", async () => {
-    handler = (_req, res) => sendJson(res, 401, { error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." } });
+    handler = (_req, res) =>
+      sendJson(res, 401, {
+        error: { code: 401, title: "Unauthorized", message: "The request you have made requires authentication." },
+      });
     const signer = tokenSigner(["a", "b", "c"]);
     const { http } = client();
-    const error = (await http.request({ method: "GET", url: `${server.url}/a`, operation: "GET /a", signer }).catch((e: unknown) => e)) as CloudError;
+    const error = (await http
+      .request({ method: "GET", url: `${server.url}/a`, operation: "GET /a", signer })
+      .catch((e: unknown) => e)) as CloudError;
     expect(error.code).toBe("AUTH_ERROR");
     expect(error.details.cloudMessage).toBe("The request you have made requires authentication.");
     expect(server.seen).toHaveLength(2);
   });
 
   it("never shows tokens, passwords or bodies in the debug hook or in errors", async () => {
-    handler = (_req, res) => sendJson(res, 400, { badRequest: { code: 400, message: "Invalid input" } }, { "x-subject-token": TOKEN });
+    handler = (_req, res) =>
+      sendJson(res, 400, { badRequest: { code: 400, message: "Invalid input" } }, { "x-subject-token": TOKEN });
     const signer = tokenSigner([TOKEN]);
     const { http, exchanges } = client();
     const error = await http
-      .request({ method: "POST", url: `${server.url}/v3/auth/tokens?token=${TOKEN}`, headers: { Authorization: `Bearer ${TOKEN}` }, json: { password: PASSWORD }, operation: "POST /v3/auth/tokens", signer })
+      .request({
+        method: "POST",
+        url: `${server.url}/v3/auth/tokens?token=${TOKEN}`,
+        headers: { Authorization: `Bearer ${TOKEN}` },
+        json: { password: PASSWORD },
+        operation: "POST /v3/auth/tokens",
+        signer,
+      })
       .catch((e: unknown) => e);
     expect(server.seen[0]?.headers["x-auth-token"]).toBe(TOKEN);
     expect(exchanges).toHaveLength(1);
     expect(exchanges[0]?.requestHeaders["X-Auth-Token"]).toBe("(redacted)");
-    const everything = JSON.stringify(exchanges) + String(error) + JSON.stringify(error) + ((error as Error).stack ?? "");
+    const everything =
+      JSON.stringify(exchanges) + String(error) + JSON.stringify(error) + ((error as Error).stack ?? "");
     expect(everything).not.toContain(TOKEN);
     expect(everything).not.toContain(PASSWORD);
   });

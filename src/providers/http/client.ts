@@ -10,7 +10,14 @@ import type { HttpClientOptions, HttpRequest, HttpResponse, QueryValue } from ".
 import { DEFAULT_REQUEST_ID_HEADERS } from "./types.js";
 
 /** Network failures that happen before a byte of the request left: safe to repeat even for a mutation. */
-const NOT_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+const NOT_SENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 /** TLS failures: retrying cannot help. */
 const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL|EPROTO/;
 
@@ -67,7 +74,8 @@ export class HttpClient {
       req.signal?.throwIfAborted();
       if (outcome.type === "error") {
         if (TLS_CODE.test(outcome.code)) throw this.#networkError(req, url, outcome, "TLS verification failed");
-        if (!idempotent && outcome.sent) throw new AmbiguousError(`${this.provider}: ${req.operation}`, { cause: outcome.error });
+        if (!idempotent && outcome.sent)
+          throw new AmbiguousError(`${this.provider}: ${req.operation}`, { cause: outcome.error });
         if (await this.#backoff(retries++, this.#retry.maxAttempts, started, undefined, req.signal)) continue;
         throw this.#networkError(req, url, outcome, "no answer");
       }
@@ -82,10 +90,20 @@ export class HttpClient {
       if (retryable) {
         const throttle = res.status === 429;
         const retry = throttle ? throttled++ : retries++;
-        if (await this.#backoff(retry, throttle ? this.#retry.maxThrottledAttempts : this.#retry.maxAttempts, started, retryAfter, req.signal)) continue;
+        if (
+          await this.#backoff(
+            retry,
+            throttle ? this.#retry.maxThrottledAttempts : this.#retry.maxAttempts,
+            started,
+            retryAfter,
+            req.signal,
+          )
+        )
+          continue;
       }
       const error = this.#cloudError(req, url, res);
-      if (!idempotent && (res.status === 502 || res.status === 504)) throw new AmbiguousError(`${this.provider}: ${req.operation}`, { cause: error });
+      if (!idempotent && (res.status === 502 || res.status === 504))
+        throw new AmbiguousError(`${this.provider}: ${req.operation}`, { cause: error });
       throw error;
     }
   }
@@ -95,7 +113,13 @@ export class HttpClient {
   }
 
   /** Sleeps before retry number `retry` (0-based) of a budget of `attempts`; false when they or the total time are used up. */
-  async #backoff(retry: number, attempts: number, started: number, retryAfterMs: number | undefined, signal: AbortSignal | undefined): Promise<boolean> {
+  async #backoff(
+    retry: number,
+    attempts: number,
+    started: number,
+    retryAfterMs: number | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
     if (retry + 1 >= attempts) return false;
     const delay = backoffDelay(this.#retry, retry, this.#random, retryAfterMs);
     const clock = this.#options.clock;
@@ -120,10 +144,22 @@ export class HttpClient {
     return outcome;
   }
 
-  async #send(method: string, url: URL, headers: Record<string, string>, body: string | undefined, signal: AbortSignal | undefined): Promise<Attempt> {
+  async #send(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Attempt> {
     let data: Dispatcher.ResponseData;
     try {
-      const options: Dispatcher.RequestOptions = { origin: url.origin, path: `${url.pathname}${url.search}`, method: method as Dispatcher.HttpMethod, headers, body: body ?? null };
+      const options: Dispatcher.RequestOptions = {
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: body ?? null,
+      };
       // One signal serves every request of a run, many in flight at once (each removes its listener when done):
       // not a leak, so Node's warning at 11 listeners is turned off for it.
       if (signal) setMaxListeners(0, signal);
@@ -142,20 +178,53 @@ export class HttpClient {
       return { type: "error", error, code: errorCode(error), sent: true };
     }
     const requestId = this.#requestIdHeaders.map((h) => responseHeaders[h]).find((v) => v !== undefined && v !== "");
-    return { type: "response", response: { status: data.statusCode, headers: responseHeaders, json: parseJson(text), text, ...(requestId ? { requestId } : {}) } };
+    return {
+      type: "response",
+      response: {
+        status: data.statusCode,
+        headers: responseHeaders,
+        json: parseJson(text),
+        text,
+        ...(requestId ? { requestId } : {}),
+      },
+    };
   }
 
-  #report(req: HttpRequest, url: URL, headers: Record<string, string>, attempt: number, begin: number, outcome: Attempt): void {
+  #report(
+    req: HttpRequest,
+    url: URL,
+    headers: Record<string, string>,
+    attempt: number,
+    begin: number,
+    outcome: Attempt,
+  ): void {
     const hook = this.#options.onExchange;
     if (!hook) return;
-    const base = { method: req.method, url: redactUrl(url.toString()), operation: req.operation, ms: this.#options.clock.now() - begin, attempt, requestHeaders: redactHeaders(headers) };
+    const base = {
+      method: req.method,
+      url: redactUrl(url.toString()),
+      operation: req.operation,
+      ms: this.#options.clock.now() - begin,
+      attempt,
+      requestHeaders: redactHeaders(headers),
+    };
     if (outcome.type === "error") hook({ ...base, error: outcome.code });
-    else hook({ ...base, status: outcome.response.status, ...(outcome.response.requestId ? { requestId: outcome.response.requestId } : {}) });
+    else
+      hook({
+        ...base,
+        status: outcome.response.status,
+        ...(outcome.response.requestId ? { requestId: outcome.response.requestId } : {}),
+      });
   }
 
   #cloudError(req: HttpRequest, url: URL, res: HttpResponse): CloudError {
     const { message, code } = extractCloudMessage(res.json, res.text, res.status);
-    const hint = this.#options.hint?.({ operation: req.operation, url: redactUrl(url.toString()), status: res.status, ...(code === undefined ? {} : { cloudCode: code }) });
+    const hint = this.#options.hint?.({
+      operation: req.operation,
+      url: redactUrl(url.toString()),
+      status: res.status,
+      ...(code === undefined ? {} : { cloudCode: code }),
+    });
     return new CloudError({
       provider: this.provider,
       operation: req.operation,
@@ -169,8 +238,20 @@ export class HttpClient {
 
   #networkError(req: HttpRequest, url: URL, outcome: Extract<Attempt, { type: "error" }>, what: string): CloudError {
     const detail = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
-    const hint = this.#options.hint?.({ operation: req.operation, url: redactUrl(url.toString()), networkCode: outcome.code });
-    return new CloudError({ provider: this.provider, operation: req.operation, cloudMessage: `${what} from ${url.host}: ${outcome.code} ${detail}`.trim(), ...(hint ? { hint } : {}) }, { cause: outcome.error });
+    const hint = this.#options.hint?.({
+      operation: req.operation,
+      url: redactUrl(url.toString()),
+      networkCode: outcome.code,
+    });
+    return new CloudError(
+      {
+        provider: this.provider,
+        operation: req.operation,
+        cloudMessage: `${what} from ${url.host}: ${outcome.code} ${detail}`.trim(),
+        ...(hint ? { hint } : {}),
+      },
+      { cause: outcome.error },
+    );
   }
 }
 

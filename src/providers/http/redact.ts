@@ -1,7 +1,15 @@
 export const REDACTED_VALUE = "(redacted)";
 
 /** Header names whose values are credentials, lower case. Matched exactly, plus any name containing token/secret/signature/password. */
-const SECRET_HEADERS = new Set(["x-auth-token", "x-subject-token", "authorization", "proxy-authorization", "cookie", "set-cookie", "x-service-token"]);
+const SECRET_HEADERS = new Set([
+  "x-auth-token",
+  "x-subject-token",
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "set-cookie",
+  "x-service-token",
+]);
 const SECRET_PATTERN = /token|secret|signature|password|credential|api-key|apikey/i;
 
 /** True when a header's value must never be logged. */
@@ -11,7 +19,9 @@ export function isSecretHeader(name: string): boolean {
 }
 
 /** A copy of `headers` with every credential value replaced: safe to log. */
-export function redactHeaders(headers: Readonly<Record<string, string | readonly string[] | undefined>>): Record<string, string> {
+export function redactHeaders(
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;

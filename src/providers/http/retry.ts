@@ -15,7 +15,13 @@ export interface RetryPolicy {
   readonly maxTotalMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, maxThrottledAttempts: 12, baseDelayMs: 500, maxDelayMs: 30_000, maxTotalMs: 120_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 5,
+  maxThrottledAttempts: 12,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  maxTotalMs: 120_000,
+};
 
 /**
  * Exponential backoff with full jitter (AWS architecture blog): a uniform delay in [0, min(max, base * 2^retry)).

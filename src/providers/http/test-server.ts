@@ -25,7 +25,12 @@ export async function startTestServer(handler: TestHandler): Promise<TestServer>
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
-      const request = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+      const request = {
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      };
       seen.push(request);
       Promise.resolve(handler(request, res)).catch((error: unknown) => {
         res.statusCode = 500;
@@ -46,8 +51,12 @@ export async function startTestServer(handler: TestHandler): Promise<TestServer>
   };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(body === undefined ? "" : JSON.stringify(body));
 }
-

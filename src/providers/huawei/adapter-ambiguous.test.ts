@@ -18,7 +18,12 @@ let emulator: Emulator;
 
 // Every mutation is carried out and its answer lost (the connection closes before a byte of it).
 beforeAll(async () => {
-  emulator = await startEmulator({ world: parseWorld(WORLD, "world.yaml"), seed: 7, timings: { reinstall: 150, rebuild: 150, reboot: 60, stop: 60, start: 60 }, faults: { ambiguousRate: 1 } });
+  emulator = await startEmulator({
+    world: parseWorld(WORLD, "world.yaml"),
+    seed: 7,
+    timings: { reinstall: 150, rebuild: 150, reboot: 60, stop: 60, start: 60 },
+    faults: { ambiguousRate: 1 },
+  });
 });
 afterAll(async () => emulator.close());
 
@@ -35,12 +40,24 @@ describe("Huawei adapter when a mutation's answer is lost", () => {
     const a = adapter();
     try {
       const [before] = (await a.listInstances({ selectors: [{ id: "hw-app1" }] }, signal)) as ObservedInstance[];
-      const step: Step = { kind: "changeos", impact: "reprovision", params: { imageId: "img-euler-2", keyPair: "ops-2", metadata: { set: {}, remove: [], full: {} }, keepStopped: false } };
+      const step: Step = {
+        kind: "changeos",
+        impact: "reprovision",
+        params: {
+          imageId: "img-euler-2",
+          keyPair: "ops-2",
+          metadata: { set: {}, remove: [], full: {} },
+          keepStopped: false,
+        },
+      };
       const handle = await a.startStep({ instance: before!, step, inputs: { userData: "#!/bin/sh\n" } }, signal);
       expect(handle.jobId).toBeUndefined();
       expect(emulator.stats.faults.ambiguous).toBe(1);
       const { final } = await followStep(a, handle, signal);
-      expect(final).toMatchObject({ type: "done", instance: { status: "active", imageId: "img-euler-2", keyPair: "ops-2" } });
+      expect(final).toMatchObject({
+        type: "done",
+        instance: { status: "active", imageId: "img-euler-2", keyPair: "ops-2" },
+      });
       expect(emulator.stats.actions.filter((x) => x.serverId === "hw-app1")).toHaveLength(1);
     } finally {
       await a.close();

@@ -23,14 +23,26 @@ const signal = new AbortController().signal;
 let emulator: Emulator;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ world: parseWorld(WORLD, "world.yaml"), seed: 5, timings: { reinstall: 150, rebuild: 150, reboot: 60, stop: 60, start: 60 }, faults: { flapRate: 1, flapMs: FLAP_MS } });
+  emulator = await startEmulator({
+    world: parseWorld(WORLD, "world.yaml"),
+    seed: 5,
+    timings: { reinstall: 150, rebuild: 150, reboot: 60, stop: 60, start: 60 },
+    faults: { flapRate: 1, flapMs: FLAP_MS },
+  });
 });
 afterAll(async () => emulator.close());
 
 function adapterWith(settings: Record<string, unknown>): ProviderAdapter {
   return createHuaweiAdapter({
     name: "hw",
-    settings: { region: "r", projectId: HW_PROJECT, endpoint: emulator.urls.huaweicloud, pollIntervalMs: 20, settleMs: SETTLE_MS, ...settings },
+    settings: {
+      region: "r",
+      projectId: HW_PROJECT,
+      endpoint: emulator.urls.huaweicloud,
+      pollIntervalMs: 20,
+      settleMs: SETTLE_MS,
+      ...settings,
+    },
     ...testRuntime(ENV),
   });
 }
@@ -54,11 +66,26 @@ describe("Huawei adapter on servers that flap after their jobs", () => {
   it("changeos: the job ends SUCCESS while the server still toggles powering-on; the step is done once it settled, the job read once", async () => {
     const adapter = adapterWith({});
     try {
-      const step: Step = { kind: "changeos", impact: "reprovision", params: { imageId: "img-euler-2", keyPair: "ops-2", metadata: { set: {}, remove: [], full: {} }, keepStopped: false } };
-      const handle = await adapter.startStep({ instance: await one(adapter, "hw-app1"), step, inputs: { userData: "#!/bin/sh\n" } }, signal);
+      const step: Step = {
+        kind: "changeos",
+        impact: "reprovision",
+        params: {
+          imageId: "img-euler-2",
+          keyPair: "ops-2",
+          metadata: { set: {}, remove: [], full: {} },
+          keepStopped: false,
+        },
+      };
+      const handle = await adapter.startStep(
+        { instance: await one(adapter, "hw-app1"), step, inputs: { userData: "#!/bin/sh\n" } },
+        signal,
+      );
       const reads = jobReads();
       const { final, shown } = await followStep(adapter, handle, signal);
-      expect(final).toMatchObject({ type: "done", instance: { status: "active", task: null, imageId: "img-euler-2", keyPair: "ops-2" } });
+      expect(final).toMatchObject({
+        type: "done",
+        instance: { status: "active", task: null, imageId: "img-euler-2", keyPair: "ops-2" },
+      });
       expect(settledFor("hw-app1")).toBe(true);
       expect(shown).toContain("ACTIVE (settling)");
       expect(shown).toContain("ACTIVE/powering-on");
@@ -74,10 +101,16 @@ describe("Huawei adapter on servers that flap after their jobs", () => {
     const adapter = adapterWith({});
     try {
       const flapsBefore = emulator.stats.faults.flaps;
-      await followSteps(adapter, () => one(adapter, "hw-boot1"), REBOOT_STOP_START, ({ final, shown }) => {
-        expect([final.type, settledFor("hw-boot1")]).toEqual(["done", true]);
-        expect(shown.filter((s) => s.endsWith("(settling)")).length).toBeGreaterThanOrEqual(2);
-      }, signal);
+      await followSteps(
+        adapter,
+        () => one(adapter, "hw-boot1"),
+        REBOOT_STOP_START,
+        ({ final, shown }) => {
+          expect([final.type, settledFor("hw-boot1")]).toEqual(["done", true]);
+          expect(shown.filter((s) => s.endsWith("(settling)")).length).toBeGreaterThanOrEqual(2);
+        },
+        signal,
+      );
       expect(emulator.stats.faults.flaps).toBe(flapsBefore + 3);
       expect(actionsOn("hw-boot1")).toEqual(["rebootServer", "stopServer", "startServer"]);
     } finally {
@@ -88,7 +121,11 @@ describe("Huawei adapter on servers that flap after their jobs", () => {
   it("the native rebuild (no job id) is done once the server settled too", async () => {
     const adapter = adapterWith({ imageChange: "rebuild" });
     try {
-      const step: Step = { kind: "rebuild", impact: "reprovision", params: { imageId: "img-euler-2", metadata: { set: {}, remove: [], full: {} }, keepStopped: false } };
+      const step: Step = {
+        kind: "rebuild",
+        impact: "reprovision",
+        params: { imageId: "img-euler-2", metadata: { set: {}, remove: [], full: {} }, keepStopped: false },
+      };
       const handle = await adapter.startStep({ instance: await one(adapter, "hw-native1"), step, inputs: {} }, signal);
       expect(handle.jobId).toBeUndefined();
       const { final } = await followStep(adapter, handle, signal);

@@ -22,7 +22,10 @@ const SERVERS = 2030;
 const TOTAL = SERVERS + 2;
 
 function world(): string {
-  const servers = Array.from({ length: SERVERS }, (_, i) => `    - { name: vm-${String(i).padStart(4, "0")}, id: vm-${i}, image: euler, keyPair: ops }`).join("\n");
+  const servers = Array.from(
+    { length: SERVERS },
+    (_, i) => `    - { name: vm-${String(i).padStart(4, "0")}, id: vm-${i}, image: euler, keyPair: ops }`,
+  ).join("\n");
   return `huaweicloud:
   projectId: ${P}
   userId: u-1
@@ -54,7 +57,10 @@ describe("Huawei adapter against the emulator", () => {
   const requests = (pattern: RegExp) => lines.filter((l) => pattern.test(l));
 
   beforeAll(async () => {
-    emulator = await startEmulator({ world: parseWorld(world(), "world.yaml"), timings: { reinstall: 200, reboot: 50, stop: 30, start: 30, rebuild: 200 } });
+    emulator = await startEmulator({
+      world: parseWorld(world(), "world.yaml"),
+      timings: { reinstall: 200, reboot: 50, stop: 30, start: 30, rebuild: 200 },
+    });
     adapter = adapterWith(systemClock, { pollIntervalMs: 20 }, (line) => lines.push(line));
   });
   afterAll(async () => {
@@ -83,9 +89,22 @@ describe("Huawei adapter against the emulator", () => {
   });
 
   it("polls many operations with one bulk server read, asking about jobs only once servers look settled", async () => {
-    const targets = (await adapter.listInstances({ selectors: Array.from({ length: 20 }, (_, i) => ({ id: `vm-${i}` })) }, signal)).slice();
-    const step: Step = { kind: "reinstall", impact: "reprovision", params: { imageId: "img-euler", keyPair: "ops-2", metadata: { set: {}, remove: [], full: {} }, keepStopped: false } };
-    const handles = await Promise.all(targets.map((instance) => adapter.startStep({ instance, step, inputs: {} }, signal)));
+    const targets = (
+      await adapter.listInstances({ selectors: Array.from({ length: 20 }, (_, i) => ({ id: `vm-${i}` })) }, signal)
+    ).slice();
+    const step: Step = {
+      kind: "reinstall",
+      impact: "reprovision",
+      params: {
+        imageId: "img-euler",
+        keyPair: "ops-2",
+        metadata: { set: {}, remove: [], full: {} },
+        keepStopped: false,
+      },
+    };
+    const handles = await Promise.all(
+      targets.map((instance) => adapter.startStep({ instance, step, inputs: {} }, signal)),
+    );
     expect(handles.filter((h) => typeof h.jobId !== "string")).toEqual([]);
     lines.length = 0;
     const poller = new OperationPoller(adapter, { clock: systemClock, intervalMs: 25, signal });
@@ -101,14 +120,24 @@ describe("Huawei adapter against the emulator", () => {
 
   it("declares its capabilities: changeos for images, reinstall for key pair and user_data, no reinstall in ERROR, Huawei's system keys", async () => {
     const caps = await adapter.capabilities(signal);
-    expect(caps).toMatchObject({ imageChangeStep: "changeos", sameImageStep: "reinstall", reprovisionInError: false, reprovisionStartsStopped: true, reprovisionRequiresStopped: false });
+    expect(caps).toMatchObject({
+      imageChangeStep: "changeos",
+      sameImageStep: "reinstall",
+      reprovisionInError: false,
+      reprovisionStartsStopped: true,
+      reprovisionRequiresStopped: false,
+    });
     expect(caps.systemMetadataKeys).toEqual(expect.arrayContaining(["image_name", "metering.*", "virtual_env_type"]));
     expect(caps.description).toMatch(/__support_cloudinit/);
   });
 
   it("resolves images by name with their properties, and tells a missing one with the names IMS lists", async () => {
     const [found, missing] = await adapter.resolveImages([{ name: "legacy" }, { name: "nope" }], signal);
-    expect(found?.result).toMatchObject({ type: "found", id: "img-legacy", properties: { __support_cloudinit: "false" } });
+    expect(found?.result).toMatchObject({
+      type: "found",
+      id: "img-legacy",
+      properties: { __support_cloudinit: "false" },
+    });
     expect(missing?.result).toEqual({ type: "error", message: "no image with name nope", known: ["euler", "legacy"] });
   });
 
@@ -133,7 +162,16 @@ describe("Huawei adapter against the emulator", () => {
     try {
       const [broken] = await patient.listInstances({ selectors: [{ id: "err-1" }] }, signal);
       expect(broken?.status).toBe("error");
-      const step: Step = { kind: "reinstall", impact: "reprovision", params: { imageId: "img-euler", keyPair: "ops-2", metadata: { set: {}, remove: [], full: {} }, keepStopped: false } };
+      const step: Step = {
+        kind: "reinstall",
+        impact: "reprovision",
+        params: {
+          imageId: "img-euler",
+          keyPair: "ops-2",
+          metadata: { set: {}, remove: [], full: {} },
+          keepStopped: false,
+        },
+      };
       const error = await patient.startStep({ instance: broken!, step, inputs: {} }, signal).catch((e: unknown) => e);
       expect((error as CloudError).details.cloudCode).toBe("Ecs.0100");
       expect(clock.slept).toEqual([]);
@@ -149,10 +187,13 @@ function recordingProxy(target: string): Promise<TestServer> {
   return startTestServer(
     (seen, res) =>
       new Promise<void>((done, fail) => {
-        const forward = request({ host: origin.hostname, port: origin.port, method: seen.method, path: seen.url, headers: seen.headers }, (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res).on("finish", done);
-        });
+        const forward = request(
+          { host: origin.hostname, port: origin.port, method: seen.method, path: seen.url, headers: seen.headers },
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res).on("finish", done);
+          },
+        );
         forward.on("error", fail);
         forward.end(seen.body);
       }),
@@ -166,10 +207,18 @@ describe("Huawei adapter without a configured project id", () => {
   let cloud: Emulator;
   let proxy: TestServer;
 
-  const lookupAdapter = (endpoint: string, settings: Record<string, unknown>, env: Record<string, string> = KEYS): ProviderAdapter =>
+  const lookupAdapter = (
+    endpoint: string,
+    settings: Record<string, unknown>,
+    env: Record<string, string> = KEYS,
+  ): ProviderAdapter =>
     createHuaweiAdapter({ name: "hw", settings: { endpoint, pollIntervalMs: 20, ...settings }, ...testRuntime(env) });
   const path = (r: SeenRequest) => new URL(r.url, "http://x").pathname;
-  const failure = async (work: Promise<unknown>): Promise<unknown> => work.then(() => new Error("no failure"), (e: unknown) => e);
+  const failure = async (work: Promise<unknown>): Promise<unknown> =>
+    work.then(
+      () => new Error("no failure"),
+      (e: unknown) => e,
+    );
 
   beforeAll(async () => {
     const world = `huaweicloud:
@@ -181,7 +230,10 @@ describe("Huawei adapter without a configured project id", () => {
   keypairs: [{ name: ops }]
   servers: [{ name: web-1, id: web-1, image: euler, keyPair: ops }]
 `;
-    cloud = await startEmulator({ world: parseWorld(world, "world.yaml"), timings: { reinstall: 50, reboot: 20, stop: 20, start: 20, rebuild: 50 } });
+    cloud = await startEmulator({
+      world: parseWorld(world, "world.yaml"),
+      timings: { reinstall: 50, reboot: 20, stop: 20, start: 20, rebuild: 50 },
+    });
     proxy = await recordingProxy(cloud.urls.huaweicloud);
   });
   afterAll(async () => {
@@ -194,21 +246,34 @@ describe("Huawei adapter without a configured project id", () => {
     const adapter = lookupAdapter(`${proxy.url}/huaweicloud`, { region: "cn-north-4" });
     try {
       // Concurrent first calls share the one lookup.
-      const [servers, images] = await Promise.all([adapter.listInstances({ selectors: [] }, signal), adapter.resolveImages([{ name: "euler" }], signal)]);
+      const [servers, images] = await Promise.all([
+        adapter.listInstances({ selectors: [] }, signal),
+        adapter.resolveImages([{ name: "euler" }], signal),
+      ]);
       expect(servers.map((s) => s.id)).toEqual(["web-1"]);
       expect(images[0]?.result).toMatchObject({ type: "found", id: "img-euler" });
       const [web] = await adapter.listInstances({ selectors: [{ id: "web-1" }] }, signal);
-      const step: Step = { kind: "update-metadata", impact: "none", params: { metadata: { set: { role: "web" }, remove: [], full: { role: "web" } } } };
+      const step: Step = {
+        kind: "update-metadata",
+        impact: "none",
+        params: { metadata: { set: { role: "web" }, remove: [], full: { role: "web" } } },
+      };
       await adapter.startStep({ instance: web!, step, inputs: {} }, signal);
 
       const lookups = proxy.seen.filter((r) => path(r) === "/huaweicloud/v3/projects");
       expect(lookups).toHaveLength(1);
       expect(new URL(lookups[0]!.url, "http://x").searchParams.get("name")).toBe("cn-north-4");
       expect(lookups[0]!.headers["x-project-id"]).toBeUndefined();
-      expect(lookups[0]!.headers["authorization"]).toMatch(/^SDK-HMAC-SHA256 Access=AKLOOKUP, SignedHeaders=content-type;host;x-sdk-date,/);
+      expect(lookups[0]!.headers["authorization"]).toMatch(
+        /^SDK-HMAC-SHA256 Access=AKLOOKUP, SignedHeaders=content-type;host;x-sdk-date,/,
+      );
       const others = proxy.seen.filter((r) => !lookups.includes(r));
       expect(others.map((r) => `${r.method} ${path(r)}`)).toEqual(
-        expect.arrayContaining([`GET /huaweicloud/v1/${PROJECT}/cloudservers/detail`, "GET /huaweicloud/v2/cloudimages", `POST /huaweicloud/v1/${PROJECT}/cloudservers/web-1/metadata`]),
+        expect.arrayContaining([
+          `GET /huaweicloud/v1/${PROJECT}/cloudservers/detail`,
+          "GET /huaweicloud/v2/cloudimages",
+          `POST /huaweicloud/v1/${PROJECT}/cloudservers/web-1/metadata`,
+        ]),
       );
       expect(others).toHaveLength(4);
       for (const r of others) {
@@ -223,7 +288,11 @@ describe("Huawei adapter without a configured project id", () => {
 
   it("asks nothing of IAM when the project id is configured", async () => {
     proxy.seen.length = 0;
-    const adapter = lookupAdapter(`${proxy.url}/huaweicloud`, { region: "cn-north-4" }, { ...KEYS, HW_PROJECT_ID: PROJECT });
+    const adapter = lookupAdapter(
+      `${proxy.url}/huaweicloud`,
+      { region: "cn-north-4" },
+      { ...KEYS, HW_PROJECT_ID: PROJECT },
+    );
     try {
       await adapter.listInstances({ selectors: [] }, signal);
       expect(proxy.seen.map(path)).toEqual([`/huaweicloud/v1/${PROJECT}/cloudservers/detail`]);
@@ -240,7 +309,9 @@ describe("Huawei adapter without a configured project id", () => {
       expect(error).toBeInstanceOf(ReformError);
       expect(error).not.toBeInstanceOf(CloudError);
       expect((error as ReformError).code).toBe("AUTH_ERROR");
-      expect((error as Error).message).toBe("provider hw (huaweicloud): IAM lists no project for region eu-west-101, so the project id is unknown: set projectId in the provider or HW_PROJECT_ID");
+      expect((error as Error).message).toBe(
+        "provider hw (huaweicloud): IAM lists no project for region eu-west-101, so the project id is unknown: set projectId in the provider or HW_PROJECT_ID",
+      );
       expect(proxy.seen.map(path)).toEqual(["/huaweicloud/v3/projects"]);
     } finally {
       await adapter.close();
@@ -248,7 +319,11 @@ describe("Huawei adapter without a configured project id", () => {
   });
 
   it("fails with the emulator's 401 when the lookup is signed with a wrong secret key, keeping Huawei's code and request id, never the key", async () => {
-    const adapter = lookupAdapter(cloud.urls.huaweicloud, { region: "cn-north-4" }, { ...KEYS, HW_SECRET_KEY: "Wrong-Secret-Kn0wn" });
+    const adapter = lookupAdapter(
+      cloud.urls.huaweicloud,
+      { region: "cn-north-4" },
+      { ...KEYS, HW_SECRET_KEY: "Wrong-Secret-Kn0wn" },
+    );
     try {
       const error = await failure(adapter.listInstances({ selectors: [] }, signal));
       expect(error).toBeInstanceOf(CloudError);
@@ -265,13 +340,27 @@ describe("Huawei adapter without a configured project id", () => {
   });
 
   it("refuses several projects of the region, listing their ids, and asks again on the next call", async () => {
-    const iam = await startTestServer((_req, res) => sendJson(res, 200, { projects: [{ id: "p-1", name: "cn-north-4" }, { id: "p-2", name: "cn-north-4" }] }, { "x-request-id": "iam-1" }));
+    const iam = await startTestServer((_req, res) =>
+      sendJson(
+        res,
+        200,
+        {
+          projects: [
+            { id: "p-1", name: "cn-north-4" },
+            { id: "p-2", name: "cn-north-4" },
+          ],
+        },
+        { "x-request-id": "iam-1" },
+      ),
+    );
     const adapter = lookupAdapter(cloud.urls.huaweicloud, { region: "cn-north-4", iamEndpoint: iam.url });
     try {
       for (let call = 0; call < 2; call++) {
         const error = await failure(adapter.listInstances({ selectors: [] }, signal));
         expect((error as ReformError).code).toBe("AUTH_ERROR");
-        expect((error as Error).message).toBe("provider hw (huaweicloud): IAM lists 2 projects for region cn-north-4 (p-1, p-2): set projectId in the provider or HW_PROJECT_ID to the one to use");
+        expect((error as Error).message).toBe(
+          "provider hw (huaweicloud): IAM lists 2 projects for region cn-north-4 (p-1, p-2): set projectId in the provider or HW_PROJECT_ID to the one to use",
+        );
       }
       expect(iam.seen.map((r) => r.url)).toEqual(["/v3/projects?name=cn-north-4", "/v3/projects?name=cn-north-4"]);
     } finally {

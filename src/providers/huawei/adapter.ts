@@ -84,7 +84,14 @@ class HuaweiAdapter implements ProviderAdapter {
       ...(options.random ? { random: options.random } : {}),
       requestIdHeaders: ["x-request-id"],
       hint: huaweiHint(settings),
-      ...(debug ? { onExchange: (e) => debug(`${e.method} ${e.url} ${e.status ?? e.error ?? ""} ${e.ms}ms${e.requestId ? ` [${e.requestId}]` : ""}`) } : {}),
+      ...(debug
+        ? {
+            onExchange: (e) =>
+              debug(
+                `${e.method} ${e.url} ${e.status ?? e.error ?? ""} ${e.ms}ms${e.requestId ? ` [${e.requestId}]` : ""}`,
+              ),
+          }
+        : {}),
     });
   }
 
@@ -110,7 +117,12 @@ class HuaweiAdapter implements ProviderAdapter {
   }
 
   #projectWith(projectId: string): Project {
-    const ctx: EcsContext = { name: this.name, endpoint: this.#s.ecsEndpoint, projectId, ...(this.#s.userId ? { userId: this.#s.userId } : {}) };
+    const ctx: EcsContext = {
+      name: this.name,
+      endpoint: this.#s.ecsEndpoint,
+      projectId,
+      ...(this.#s.userId ? { userId: this.#s.userId } : {}),
+    };
     return { ctx, signer: new HuaweiSigner(this.#s.credentials, projectId, () => this.#clock.now()) };
   }
 
@@ -120,7 +132,15 @@ class HuaweiAdapter implements ProviderAdapter {
     return [
       { service: "ecs", url: this.#s.ecsEndpoint, source: chosen("endpoint") ?? byRegion },
       { service: "ims", url: this.#s.imsEndpoint, source: chosen("endpoint") ?? byRegion },
-      ...(this.#s.projectId ? [] : [{ service: "iam", url: this.#s.iamEndpoint, source: chosen("iamEndpoint") ?? chosen("endpoint") ?? "default" }]),
+      ...(this.#s.projectId
+        ? []
+        : [
+            {
+              service: "iam",
+              url: this.#s.iamEndpoint,
+              source: chosen("iamEndpoint") ?? chosen("endpoint") ?? "default",
+            },
+          ]),
     ];
   }
 
@@ -155,21 +175,40 @@ class HuaweiAdapter implements ProviderAdapter {
     const out: ImageResolution[] = [];
     for (const ref of refs) {
       const query = "id" in ref ? { id: ref.id } : { name: ref.name };
-      const res = await this.#call({ method: "GET", url: `${this.#s.imsEndpoint}/v2/cloudimages`, query, operation: "GET /v2/cloudimages" }, signal);
-      const images = ((res.json as { images?: Record<string, unknown>[] } | undefined)?.images ?? []).filter((i) => typeof i["id"] === "string");
+      const res = await this.#call(
+        { method: "GET", url: `${this.#s.imsEndpoint}/v2/cloudimages`, query, operation: "GET /v2/cloudimages" },
+        signal,
+      );
+      const images = ((res.json as { images?: Record<string, unknown>[] } | undefined)?.images ?? []).filter(
+        (i) => typeof i["id"] === "string",
+      );
       const what = "id" in ref ? `id ${ref.id}` : `name ${ref.name}`;
       if (images.length > 1) {
         out.push({ ref, result: { type: "error", message: `image ${what} is ambiguous (${images.length} images)` } });
         continue;
       }
       if (images.length === 0) {
-        out.push({ ref, result: { type: "error", message: `no image with ${what}`, ...("name" in ref ? { known: await this.#imageNames(signal) } : {}) } });
+        out.push({
+          ref,
+          result: {
+            type: "error",
+            message: `no image with ${what}`,
+            ...("name" in ref ? { known: await this.#imageNames(signal) } : {}),
+          },
+        });
         continue;
       }
       const image = images[0]!;
-      const properties = Object.fromEntries(Object.entries(image).filter(([, v]) => typeof v === "string").map(([k, v]) => [k, v as string]));
+      const properties = Object.fromEntries(
+        Object.entries(image)
+          .filter(([, v]) => typeof v === "string")
+          .map(([k, v]) => [k, v as string]),
+      );
       this.#cloudInit.set(String(image["id"]), properties["__support_cloudinit"] !== "false");
-      out.push({ ref, result: { type: "found", id: String(image["id"]), name: String(image["name"] ?? ""), properties } });
+      out.push({
+        ref,
+        result: { type: "found", id: String(image["id"]), name: String(image["name"] ?? ""), properties },
+      });
     }
     return out;
   }
@@ -187,24 +226,45 @@ class HuaweiAdapter implements ProviderAdapter {
 
   /** Names of the images IMS lists, one page: what a name not found is compared with for a suggestion. */
   async #imageNames(signal: AbortSignal): Promise<string[]> {
-    const res = await this.#call({ method: "GET", url: `${this.#s.imsEndpoint}/v2/cloudimages`, query: { limit: 1000 }, operation: "GET /v2/cloudimages" }, signal);
+    const res = await this.#call(
+      {
+        method: "GET",
+        url: `${this.#s.imsEndpoint}/v2/cloudimages`,
+        query: { limit: 1000 },
+        operation: "GET /v2/cloudimages",
+      },
+      signal,
+    );
     const images = (res.json as { images?: Record<string, unknown>[] } | undefined)?.images ?? [];
     return [...new Set(images.flatMap((i) => (typeof i["name"] === "string" && i["name"] !== "" ? [i["name"]] : [])))];
   }
 
   async listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]> {
     const ids = req.selectors.flatMap((s) => ("id" in s ? [s.id] : []));
-    const servers = ids.length === req.selectors.length && ids.length > 0 ? await this.#byIds(ids, signal) : await this.#allServers(signal);
+    const servers =
+      ids.length === req.selectors.length && ids.length > 0
+        ? await this.#byIds(ids, signal)
+        : await this.#allServers(signal);
     const names = new Set(req.selectors.flatMap((s) => ("name" in s ? [s.name] : [])));
     const wanted = (s: EcsServer) => req.selectors.length === 0 || ids.includes(s.id) || names.has(s.name ?? "");
-    return servers.filter((s) => s.status !== undefined && s.status !== "DELETED" && wanted(s)).map((s) => normalizeEcsServer(s, this.name));
+    return servers
+      .filter((s) => s.status !== undefined && s.status !== "DELETED" && wanted(s))
+      .map((s) => normalizeEcsServer(s, this.name));
   }
 
   /** Every server, PAGE_SIZE per page; `offset` is a page number. */
   async #allServers(signal: AbortSignal): Promise<EcsServer[]> {
     const all: EcsServer[] = [];
     for (let page = 1; ; page++) {
-      const res = await this.#call((ctx) => ({ method: "GET", url: ecsUrl(ctx, "/v1/{p}/cloudservers/detail"), query: { offset: page, limit: PAGE_SIZE }, operation: "GET /v1/{project_id}/cloudservers/detail" }), signal);
+      const res = await this.#call(
+        (ctx) => ({
+          method: "GET",
+          url: ecsUrl(ctx, "/v1/{p}/cloudservers/detail"),
+          query: { offset: page, limit: PAGE_SIZE },
+          operation: "GET /v1/{project_id}/cloudservers/detail",
+        }),
+        signal,
+      );
       const body = res.json as { count?: number; servers?: EcsServer[] } | undefined;
       const servers = body?.servers ?? [];
       all.push(...servers);
@@ -216,7 +276,15 @@ class HuaweiAdapter implements ProviderAdapter {
   async #byIds(ids: readonly string[], signal: AbortSignal): Promise<EcsServer[]> {
     const all: EcsServer[] = [];
     for (let i = 0; i < ids.length; i += IDS_PER_READ) {
-      const res = await this.#call((ctx) => ({ method: "GET", url: ecsUrl(ctx, "/v1/{p}/cloudservers/detail"), query: { server_id: ids.slice(i, i + IDS_PER_READ), limit: IDS_PER_READ }, operation: "GET /v1/{project_id}/cloudservers/detail" }), signal);
+      const res = await this.#call(
+        (ctx) => ({
+          method: "GET",
+          url: ecsUrl(ctx, "/v1/{p}/cloudservers/detail"),
+          query: { server_id: ids.slice(i, i + IDS_PER_READ), limit: IDS_PER_READ },
+          operation: "GET /v1/{project_id}/cloudservers/detail",
+        }),
+        signal,
+      );
       all.push(...((res.json as { servers?: EcsServer[] } | undefined)?.servers ?? []));
     }
     return all;
@@ -225,29 +293,51 @@ class HuaweiAdapter implements ProviderAdapter {
   async startStep(req: StartStepRequest, signal: AbortSignal): Promise<OperationHandle> {
     const { instance, step } = req;
     const startedAt = this.#clock.now();
-    const base = { instanceId: instance.id, step: step.kind, startedAt, baseline: { updatedAt: instance.updatedAt, status: instance.rawStatus } };
+    const base = {
+      instanceId: instance.id,
+      step: step.kind,
+      startedAt,
+      baseline: { updatedAt: instance.updatedAt, status: instance.rawStatus },
+    };
     if (step.kind === "update-metadata" || (step.kind === "reboot" && step.params.metadata)) {
       const metadata = step.kind === "update-metadata" ? step.params.metadata : step.params.metadata!;
-      const requestId = await this.#whenNotBusy(instance, () => this.#writeMetadata(instance.id, metadata, signal), signal);
+      const requestId = await this.#whenNotBusy(
+        instance,
+        () => this.#writeMetadata(instance.id, metadata, signal),
+        signal,
+      );
       if (step.kind === "update-metadata") return { ...base, ...(requestId ? { requestId } : {}), synchronous: true };
     }
-    const api = step.kind === "reinstall" || step.kind === "changeos" ? await this.#apiFor(step.params.imageId, step.params.variant, signal) : "v2";
+    const api =
+      step.kind === "reinstall" || step.kind === "changeos"
+        ? await this.#apiFor(step.params.imageId, step.params.variant, signal)
+        : "v2";
     const { ctx } = await this.#projectFor(signal);
-    const request = stepRequest(ctx, instance, step, { userData: req.inputs.userData, password: req.inputs.password?.reveal(), api });
+    const request = stepRequest(ctx, instance, step, {
+      userData: req.inputs.userData,
+      password: req.inputs.password?.reveal(),
+      api,
+    });
     let res: HttpResponse;
     try {
       res = await this.#whenNotBusy(instance, () => this.#call(request, signal), signal);
     } catch (error) {
       // No answer (or a 5xx) to a mutation: it may have been taken. Never sent again blindly; the server read once
       // decides. Taken: followed by the server's state alone (the job id was in the lost answer).
-      if (!(error instanceof AmbiguousError) && !(error instanceof CloudError && (error.details.status ?? 0) >= 500)) throw error;
+      if (!(error instanceof AmbiguousError) && !(error instanceof CloudError && (error.details.status ?? 0) >= 500))
+        throw error;
       const [now] = await this.#byIds([instance.id], signal).catch(() => []);
       if (!now || !showsStarted(now, instance.updatedAt)) throw error;
       const requestId = error instanceof CloudError ? error.details.requestId : undefined;
       return { ...base, ...(requestId ? { requestId } : {}), synchronous: false };
     }
     const jobId = (res.json as { job_id?: unknown } | undefined)?.job_id;
-    return { ...base, ...(res.requestId ? { requestId: res.requestId } : {}), ...(typeof jobId === "string" ? { jobId } : {}), synchronous: false };
+    return {
+      ...base,
+      ...(res.requestId ? { requestId: res.requestId } : {}),
+      ...(typeof jobId === "string" ? { jobId } : {}),
+      synchronous: false,
+    };
   }
 
   /** v2 (Cloud-Init) or v1: as planned (`variant`), else from the config, else from the image's `__support_cloudinit` (v2 when absent). */
@@ -261,8 +351,30 @@ class HuaweiAdapter implements ProviderAdapter {
   async #writeMetadata(id: string, target: MetadataTarget, signal: AbortSignal): Promise<string | undefined> {
     let requestId: string | undefined;
     const base = `/v1/{p}/cloudservers/${encodeURIComponent(id)}/metadata`;
-    if (Object.keys(target.set).length > 0) requestId = (await this.#call((ctx) => ({ method: "POST", url: ecsUrl(ctx, base), json: { metadata: target.set }, idempotent: true, operation: "POST /v1/{project_id}/cloudservers/{id}/metadata" }), signal)).requestId;
-    for (const key of target.remove) await this.#call((ctx) => ({ method: "DELETE", url: ecsUrl(ctx, `${base}/${encodeURIComponent(key)}`), idempotent: true, accept: [404], operation: "DELETE /v1/{project_id}/cloudservers/{id}/metadata/{key}" }), signal);
+    if (Object.keys(target.set).length > 0)
+      requestId = (
+        await this.#call(
+          (ctx) => ({
+            method: "POST",
+            url: ecsUrl(ctx, base),
+            json: { metadata: target.set },
+            idempotent: true,
+            operation: "POST /v1/{project_id}/cloudservers/{id}/metadata",
+          }),
+          signal,
+        )
+      ).requestId;
+    for (const key of target.remove)
+      await this.#call(
+        (ctx) => ({
+          method: "DELETE",
+          url: ecsUrl(ctx, `${base}/${encodeURIComponent(key)}`),
+          idempotent: true,
+          accept: [404],
+          operation: "DELETE /v1/{project_id}/cloudservers/{id}/metadata/{key}",
+        }),
+        signal,
+      );
     return requestId;
   }
 
@@ -289,14 +401,25 @@ class HuaweiAdapter implements ProviderAdapter {
    * One bulk read of the servers (repeated `server_id`), then a job read for each operation apply asks about whose
    * server looks settled (jobs have no batch query): while a server shows REBUILD or a task, its job is not asked about.
    */
-  async pollOperations(queries: readonly OperationQuery[], signal: AbortSignal): Promise<readonly OperationObservation[]> {
+  async pollOperations(
+    queries: readonly OperationQuery[],
+    signal: AbortSignal,
+  ): Promise<readonly OperationObservation[]> {
     if (queries.length === 0) return [];
-    const servers = new Map((await this.#byIds([...new Set(queries.map((q) => q.handle.instanceId))], signal)).map((s) => [s.id, s]));
+    const servers = new Map(
+      (await this.#byIds([...new Set(queries.map((q) => q.handle.instanceId))], signal)).map((s) => [s.id, s]),
+    );
     const limit = pLimit(8);
-    return Promise.all(queries.map((query) => limit(() => this.#observe(query, servers.get(query.handle.instanceId), signal))));
+    return Promise.all(
+      queries.map((query) => limit(() => this.#observe(query, servers.get(query.handle.instanceId), signal))),
+    );
   }
 
-  async #observe({ handle, readJob }: OperationQuery, server: EcsServer | undefined, signal: AbortSignal): Promise<OperationObservation> {
+  async #observe(
+    { handle, readJob }: OperationQuery,
+    server: EcsServer | undefined,
+    signal: AbortSignal,
+  ): Promise<OperationObservation> {
     if (!server || server.status === undefined) return { instance: undefined };
     const instance = normalizeEcsServer(server, this.name);
     if (!readJob || !handle.jobId || !isStable(instance)) return { instance };
@@ -304,7 +427,14 @@ class HuaweiAdapter implements ProviderAdapter {
   }
 
   async #job(jobId: string, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const res = await this.#call((ctx) => ({ method: "GET", url: ecsUrl(ctx, `/v1/{p}/jobs/${encodeURIComponent(jobId)}`), operation: "GET /v1/{project_id}/jobs/{job_id}" }), signal);
+    const res = await this.#call(
+      (ctx) => ({
+        method: "GET",
+        url: ecsUrl(ctx, `/v1/{p}/jobs/${encodeURIComponent(jobId)}`),
+        operation: "GET /v1/{project_id}/jobs/{job_id}",
+      }),
+      signal,
+    );
     return (res.json ?? {}) as Record<string, unknown>;
   }
 
@@ -316,12 +446,18 @@ class HuaweiAdapter implements ProviderAdapter {
 /** After a lost answer: the server shows an operation under way, or changed since apply read it just before the call. */
 function showsStarted(server: EcsServer, baselineUpdated: string): boolean {
   const task = server["OS-EXT-STS:task_state"];
-  const busy = (typeof task === "string" && task !== "") || ["REBUILD", "REBOOT", "HARD_REBOOT"].includes((server.status ?? "").toUpperCase());
+  const busy =
+    (typeof task === "string" && task !== "") ||
+    ["REBUILD", "REBOOT", "HARD_REBOOT"].includes((server.status ?? "").toUpperCase());
   return busy || (server.updated !== undefined && server.updated !== baselineUpdated);
 }
 
 const V2: ReprovisionVariant = { name: "v2", setsUserData: true, description: "Cloud-Init: user_data is carried" };
-const V1: ReprovisionVariant = { name: "v1", setsUserData: false, description: "no Cloud-Init: user_data cannot be sent" };
+const V1: ReprovisionVariant = {
+  name: "v1",
+  setsUserData: false,
+  description: "no Cloud-Init: user_data cannot be sent",
+};
 
 /** The reinstall/changeos API per image, for the planner: from `__support_cloudinit` (v2 when absent), or fixed by `cloudInit`. */
 function cloudInitVariants(setting: HuaweiSettings["cloudInit"]): ReprovisionVariants {
@@ -331,7 +467,9 @@ function cloudInitVariants(setting: HuaweiSettings["cloudInit"]): ReprovisionVar
     case "always":
       return { otherwise: { ...V2, description: "cloudInit: always in the provider's settings" } };
     case "never":
-      return { otherwise: { ...V1, description: "cloudInit: never in the provider's settings: user_data cannot be sent" } };
+      return {
+        otherwise: { ...V1, description: "cloudInit: never in the provider's settings: user_data cannot be sent" },
+      };
   }
 }
 

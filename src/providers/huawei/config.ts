@@ -49,7 +49,9 @@ export interface HuaweiSources {
 }
 
 /** The first of `names` with a value: the setting's value and where it was set. */
-function firstOf(names: readonly (readonly [string, unknown])[]): { readonly value: string; readonly source: string } | undefined {
+function firstOf(
+  names: readonly (readonly [string, unknown])[],
+): { readonly value: string; readonly source: string } | undefined {
   for (const [source, value] of names) {
     const text = str(value);
     if (text !== undefined) return { value: text, source };
@@ -65,17 +67,46 @@ function positive(value: unknown, fallback: number): number {
   return typeof value === "number" && value > 0 ? value : fallback;
 }
 
-export function resolveSettings(name: string, options: Readonly<Record<string, unknown>>, env: Readonly<Record<string, string | undefined>>): HuaweiSettings {
+export function resolveSettings(
+  name: string,
+  options: Readonly<Record<string, unknown>>,
+  env: Readonly<Record<string, string | undefined>>,
+): HuaweiSettings {
   const fleet = (key: string) => [`${key} of provider ${name} in the fleet file`, options[key]] as const;
-  const region = firstOf([fleet("region"), ["HW_REGION_NAME", env["HW_REGION_NAME"]], ["OS_REGION_NAME", env["OS_REGION_NAME"]]]);
-  const projectId = firstOf([fleet("projectId"), ["HW_PROJECT_ID", env["HW_PROJECT_ID"]], ["OS_PROJECT_ID", env["OS_PROJECT_ID"]]]);
-  const accessKey = firstOf([["HW_ACCESS_KEY", env["HW_ACCESS_KEY"]], ["OS_ACCESS_KEY", env["OS_ACCESS_KEY"]]]);
-  const secretKey = firstOf([["HW_SECRET_KEY", env["HW_SECRET_KEY"]], ["OS_SECRET_KEY", env["OS_SECRET_KEY"]]]);
+  const region = firstOf([
+    fleet("region"),
+    ["HW_REGION_NAME", env["HW_REGION_NAME"]],
+    ["OS_REGION_NAME", env["OS_REGION_NAME"]],
+  ]);
+  const projectId = firstOf([
+    fleet("projectId"),
+    ["HW_PROJECT_ID", env["HW_PROJECT_ID"]],
+    ["OS_PROJECT_ID", env["OS_PROJECT_ID"]],
+  ]);
+  const accessKey = firstOf([
+    ["HW_ACCESS_KEY", env["HW_ACCESS_KEY"]],
+    ["OS_ACCESS_KEY", env["OS_ACCESS_KEY"]],
+  ]);
+  const secretKey = firstOf([
+    ["HW_SECRET_KEY", env["HW_SECRET_KEY"]],
+    ["OS_SECRET_KEY", env["OS_SECRET_KEY"]],
+  ]);
   const token = firstOf([["HW_SECURITY_TOKEN", env["HW_SECURITY_TOKEN"]]]);
-  const missing = [...(region ? [] : ["region (or HW_REGION_NAME)"]), ...(accessKey ? [] : ["HW_ACCESS_KEY"]), ...(secretKey ? [] : ["HW_SECRET_KEY"])];
-  if (missing.length > 0 || !region || !accessKey || !secretKey) throw new ReformError("AUTH_ERROR", `provider ${name} (huaweicloud): missing ${missing.join(", ")}`);
+  const missing = [
+    ...(region ? [] : ["region (or HW_REGION_NAME)"]),
+    ...(accessKey ? [] : ["HW_ACCESS_KEY"]),
+    ...(secretKey ? [] : ["HW_SECRET_KEY"]),
+  ];
+  if (missing.length > 0 || !region || !accessKey || !secretKey)
+    throw new ReformError("AUTH_ERROR", `provider ${name} (huaweicloud): missing ${missing.join(", ")}`);
   // They go into the URL, headers and the signature: a non-ASCII one fails every request, as if the network did.
-  for (const [found, secret] of [[accessKey, false], [secretKey, true], [token, true], [projectId, false], [region, false]] as const) {
+  for (const [found, secret] of [
+    [accessKey, false],
+    [secretKey, true],
+    [token, true],
+    [projectId, false],
+    [region, false],
+  ] as const) {
     if (found) requireAscii({ provider: `${name} (huaweicloud)`, setting: found.source, value: found.value, secret });
   }
   const endpoint = str(options["endpoint"])?.replace(/\/+$/, "");
@@ -94,7 +125,11 @@ export function resolveSettings(name: string, options: Readonly<Record<string, u
     ...pollingSettings(options),
     jobTimeoutMs: positive(options["jobTimeoutMs"], 60 * 60_000),
     busyTimeoutMs: positive(options["busyTimeoutMs"], 10 * 60_000),
-    credentials: { accessKey: accessKey.value, secretKey: secretKey.value, ...(token ? { securityToken: token.value } : {}) },
+    credentials: {
+      accessKey: accessKey.value,
+      secretKey: secretKey.value,
+      ...(token ? { securityToken: token.value } : {}),
+    },
     sources: {
       region: region.source,
       accessKey: accessKey.source,

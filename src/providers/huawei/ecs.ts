@@ -37,17 +37,33 @@ export function keypairsRequest(ctx: EcsContext): EcsRequest {
 /** The names in an os-keypairs answer (`{keypairs: [{keypair: {name}}]}`). */
 export function keypairNames(body: unknown): Set<string> {
   const list = (body as { keypairs?: unknown } | undefined)?.keypairs;
-  const names = Array.isArray(list) ? list.map((entry: unknown) => (entry as { keypair?: { name?: unknown } } | null)?.keypair?.name) : [];
+  const names = Array.isArray(list)
+    ? list.map((entry: unknown) => (entry as { keypair?: { name?: unknown } } | null)?.keypair?.name)
+    : [];
   return new Set(names.filter((n): n is string => typeof n === "string"));
 }
 
 /** `POST /v1/{p}/cloudservers/action`: one job with one sub-job per server. */
-export function batchRequest(ctx: EcsContext, action: "reboot" | "os-start" | "os-stop", body: Record<string, unknown>): EcsRequest {
-  return { method: "POST", url: ecsUrl(ctx, "/v1/{p}/cloudservers/action"), json: { [action]: body }, operation: `POST /v1/{project_id}/cloudservers/action ${action}` };
+export function batchRequest(
+  ctx: EcsContext,
+  action: "reboot" | "os-start" | "os-stop",
+  body: Record<string, unknown>,
+): EcsRequest {
+  return {
+    method: "POST",
+    url: ecsUrl(ctx, "/v1/{p}/cloudservers/action"),
+    json: { [action]: body },
+    operation: `POST /v1/{project_id}/cloudservers/action ${action}`,
+  };
 }
 
 /** The mutating request of a step other than update-metadata (which is written by the adapter with merge/delete calls). */
-export function stepRequest(ctx: EcsContext, instance: ObservedInstance, step: Step, inputs: EcsStepInputs): EcsRequest {
+export function stepRequest(
+  ctx: EcsContext,
+  instance: ObservedInstance,
+  step: Step,
+  inputs: EcsStepInputs,
+): EcsRequest {
   switch (step.kind) {
     case "reboot":
       return batchRequest(ctx, "reboot", { type: step.params.type, servers: [{ id: instance.id }] });
@@ -66,11 +82,17 @@ export function stepRequest(ctx: EcsContext, instance: ObservedInstance, step: S
 }
 
 /** The native OpenStack-compatible rebuild (seed 000): key_name needs microversion 2.54, user_data 2.57. */
-function nativeRebuildRequest(ctx: EcsContext, instance: ObservedInstance, step: ReprovisionStep, userData: string | null | undefined): EcsRequest {
+function nativeRebuildRequest(
+  ctx: EcsContext,
+  instance: ObservedInstance,
+  step: ReprovisionStep,
+  userData: string | null | undefined,
+): EcsRequest {
   const p = step.params;
   const rebuild: Record<string, unknown> = { imageRef: p.imageId, metadata: p.metadata.full };
   if (p.keyPair !== undefined) rebuild["key_name"] = p.keyPair;
-  if (p.userDataSha256 !== undefined) rebuild["user_data"] = p.userDataSha256 === null ? null : Buffer.from(userData ?? "", "utf8").toString("base64");
+  if (p.userDataSha256 !== undefined)
+    rebuild["user_data"] = p.userDataSha256 === null ? null : Buffer.from(userData ?? "", "utf8").toString("base64");
   return {
     method: "POST",
     url: ecsUrl(ctx, `/v2.1/{p}/servers/${encodeURIComponent(instance.id)}/action`),
@@ -85,12 +107,21 @@ function nativeRebuildRequest(ctx: EcsContext, instance: ObservedInstance, step:
  * (`userid` is required with `keyname`); the admin password only when there is no key pair (they are exclusive);
  * `mode: withStopServer` when the server runs (the cloud stops it first); user_data only on v2.
  */
-export function reprovisionRequest(ctx: EcsContext, instance: ObservedInstance, step: ReprovisionStep, inputs: EcsStepInputs): EcsRequest {
+export function reprovisionRequest(
+  ctx: EcsContext,
+  instance: ObservedInstance,
+  step: ReprovisionStep,
+  inputs: EcsStepInputs,
+): EcsRequest {
   const p = step.params;
   const keyname = p.keyPair === undefined ? instance.keyPair : p.keyPair;
   const body: Record<string, unknown> = {};
   if (keyname) {
-    if (!ctx.userId) throw new ReformError("CLOUD_ERROR", `${ctx.name}: a ${step.kind} with key pair ${keyname} needs the IAM user id: set userId in the provider or HW_USER_ID`);
+    if (!ctx.userId)
+      throw new ReformError(
+        "CLOUD_ERROR",
+        `${ctx.name}: a ${step.kind} with key pair ${keyname} needs the IAM user id: set userId in the provider or HW_USER_ID`,
+      );
     Object.assign(body, { keyname, userid: ctx.userId });
   } else if (inputs.password !== undefined) body["adminpass"] = inputs.password;
   if (step.kind === "changeos") body["imageid"] = p.imageId;

@@ -18,11 +18,14 @@ export function huaweiHint(s: HuaweiSettings): (failure: RequestFailure) => stri
       return `Huawei Cloud refused the request's signature: check the access key (${ak}), the secret key (${s.sources.secretKey}: the secret of that access key)${token}, and this machine's clock (requests are dated)`;
     }
     if (failure.cloudCode !== undefined && PROJECT_CODES.has(failure.cloudCode)) {
-      const project = s.projectId !== undefined && s.sources.projectId ? `${s.sources.projectId} "${s.projectId}"` : "the project id";
+      const project =
+        s.projectId !== undefined && s.sources.projectId ? `${s.sources.projectId} "${s.projectId}"` : "the project id";
       return `check the project id (${project}): it must be the project of region ${s.region} that the access key ${s.credentials.accessKey} belongs to (unset, it is asked of IAM by the region's name)`;
     }
-    if (failure.status === 403) return `the IAM user of access key ${s.credentials.accessKey} may not do this in region ${s.region}: check its ECS permissions in that project`;
-    if (failure.networkCode === "ENOTFOUND" || failure.networkCode === "EAI_AGAIN") return `no such host (${new URL(failure.url).host}): check the region (${region}), or the provider's endpoint / iamEndpoint`;
+    if (failure.status === 403)
+      return `the IAM user of access key ${s.credentials.accessKey} may not do this in region ${s.region}: check its ECS permissions in that project`;
+    if (failure.networkCode === "ENOTFOUND" || failure.networkCode === "EAI_AGAIN")
+      return `no such host (${new URL(failure.url).host}): check the region (${region}), or the provider's endpoint / iamEndpoint`;
     return undefined;
   };
 }

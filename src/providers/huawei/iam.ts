@@ -16,10 +16,20 @@ export function projectsRequest(iamEndpoint: string, region: string): EcsRequest
  */
 export function projectIdFrom(provider: string, region: string, body: unknown): string {
   const listed = isRecord(body) && Array.isArray(body["projects"]) ? (body["projects"] as unknown[]) : [];
-  const ids = listed.filter(isRecord).flatMap((p) => (typeof p["id"] === "string" && p["id"] !== "" && p["name"] === region ? [p["id"]] : []));
+  const ids = listed
+    .filter(isRecord)
+    .flatMap((p) => (typeof p["id"] === "string" && p["id"] !== "" && p["name"] === region ? [p["id"]] : []));
   const fix = "set projectId in the provider or HW_PROJECT_ID";
-  if (ids.length === 0) throw new ReformError("AUTH_ERROR", `provider ${provider} (huaweicloud): IAM lists no project for region ${region}, so the project id is unknown: ${fix}`);
-  if (ids.length > 1) throw new ReformError("AUTH_ERROR", `provider ${provider} (huaweicloud): IAM lists ${ids.length} projects for region ${region} (${ids.join(", ")}): ${fix} to the one to use`);
+  if (ids.length === 0)
+    throw new ReformError(
+      "AUTH_ERROR",
+      `provider ${provider} (huaweicloud): IAM lists no project for region ${region}, so the project id is unknown: ${fix}`,
+    );
+  if (ids.length > 1)
+    throw new ReformError(
+      "AUTH_ERROR",
+      `provider ${provider} (huaweicloud): IAM lists ${ids.length} projects for region ${region} (${ids.join(", ")}): ${fix} to the one to use`,
+    );
   return ids[0]!;
 }
 

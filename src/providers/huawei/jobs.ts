@@ -10,7 +10,11 @@ interface JobLike {
   readonly status?: unknown;
   readonly error_code?: unknown;
   readonly fail_reason?: unknown;
-  readonly entities?: { readonly server_id?: unknown; readonly sub_jobs?: readonly JobLike[]; readonly errorcode_message?: unknown };
+  readonly entities?: {
+    readonly server_id?: unknown;
+    readonly sub_jobs?: readonly JobLike[];
+    readonly errorcode_message?: unknown;
+  };
   readonly job_id?: unknown;
 }
 
@@ -20,7 +24,9 @@ function text(value: unknown): string | undefined {
 
 /** `Ecs.0032 the image is too large` from a job or sub-job's error_code, fail_reason and errorcode_message. */
 function describeFailure(job: JobLike): string {
-  const parts = [text(job.error_code), text(job.fail_reason), text(job.entities?.errorcode_message)].filter((p): p is string => p !== undefined);
+  const parts = [text(job.error_code), text(job.fail_reason), text(job.entities?.errorcode_message)].filter(
+    (p): p is string => p !== undefined,
+  );
   return [...new Set(parts)].join(" ");
 }
 
@@ -42,8 +48,12 @@ export function jobOutcome(jobId: string, job: JobLike, serverId: string): JobSt
       return { type: "succeeded" };
     case "FAIL": {
       const failedSubs = (job.entities?.sub_jobs ?? []).filter((s) => s.status === "FAIL");
-      const details = sub ? describeFailure(sub) : [describeFailure(job), ...failedSubs.map(describeFailure)].filter((d) => d !== "").join("; ");
-      const subs = job.entities?.sub_jobs?.length ? ` (${failedSubs.length} of ${job.entities.sub_jobs.length} sub-jobs failed)` : "";
+      const details = sub
+        ? describeFailure(sub)
+        : [describeFailure(job), ...failedSubs.map(describeFailure)].filter((d) => d !== "").join("; ");
+      const subs = job.entities?.sub_jobs?.length
+        ? ` (${failedSubs.length} of ${job.entities.sub_jobs.length} sub-jobs failed)`
+        : "";
       return { type: "failed", message: `job ${jobId} failed${subs}: ${details || "no fail_reason given"}` };
     }
     default:

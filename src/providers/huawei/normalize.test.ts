@@ -33,7 +33,18 @@ describe("normalizing an ECS ServerDetail", () => {
     };
     const s = normalizeEcsServer({ ...base, metadata }, "hw");
     expect(s.metadata).toEqual({ role: "web" });
-    expect(Object.keys(s.systemMetadata).sort()).toEqual(["EcmResStatus", "__system__encrypted", "charging_mode", "image_name", "metering.image_id", "metering.imagetype", "os_bit", "os_type", "virtual_env_type", "vpc_id"]);
+    expect(Object.keys(s.systemMetadata).sort()).toEqual([
+      "EcmResStatus",
+      "__system__encrypted",
+      "charging_mode",
+      "image_name",
+      "metering.image_id",
+      "metering.imagetype",
+      "os_bit",
+      "os_type",
+      "virtual_env_type",
+      "vpc_id",
+    ]);
     expect(s.annotations).toEqual({ rebootToken: "t1" });
   });
 
@@ -45,10 +56,18 @@ describe("normalizing an ECS ServerDetail", () => {
     const cases: [Partial<EcsServer>, string, string][] = [
       [{}, "active", "running"],
       [{ status: "SHUTOFF", "OS-EXT-STS:power_state": 4 }, "stopped", "stopped"],
-      [{ status: "REBUILD", "OS-EXT-STS:task_state": "rebuilding", "OS-EXT-STS:power_state": 4 }, "rebuilding", "stopped"],
+      [
+        { status: "REBUILD", "OS-EXT-STS:task_state": "rebuilding", "OS-EXT-STS:power_state": 4 },
+        "rebuilding",
+        "stopped",
+      ],
       [{ status: "HARD_REBOOT", "OS-EXT-STS:task_state": "rebooting_hard" }, "rebooting", "running"],
       [{ "OS-EXT-STS:task_state": "powering-off" }, "stopping", "running"],
-      [{ status: "SHUTOFF", "OS-EXT-STS:task_state": "powering-on", "OS-EXT-STS:power_state": 4 }, "starting", "stopped"],
+      [
+        { status: "SHUTOFF", "OS-EXT-STS:task_state": "powering-on", "OS-EXT-STS:power_state": 4 },
+        "starting",
+        "stopped",
+      ],
       [{ status: "ERROR", "OS-EXT-STS:power_state": 0 }, "error", "unknown"],
       [{ status: "MIGRATING" }, "unknown", "running"],
     ];
@@ -63,14 +82,36 @@ describe("normalizing an ECS ServerDetail", () => {
     const fromCloud = normalizeEcsServer({ ...base, "OS-EXT-SRV-ATTR:user_data": encoded }, "hw");
     expect(fromCloud.userDataSha256).toEqual({ known: true, value: userDataSha256("#cloud-config\n") });
     expect(fromCloud.userData).toBe("#cloud-config\n");
-    const annotated = normalizeEcsServer({ ...base, metadata: { "reform.user_data.sha256": "abc" }, "OS-EXT-SRV-ATTR:user_data": encoded }, "hw");
+    const annotated = normalizeEcsServer(
+      { ...base, metadata: { "reform.user_data.sha256": "abc" }, "OS-EXT-SRV-ATTR:user_data": encoded },
+      "hw",
+    );
     expect(annotated.userDataSha256).toEqual({ known: true, value: "abc" });
-    expect(normalizeEcsServer({ ...base, "OS-EXT-SRV-ATTR:user_data": "" }, "hw").userDataSha256).toEqual({ known: true, value: null });
+    expect(normalizeEcsServer({ ...base, "OS-EXT-SRV-ATTR:user_data": "" }, "hw").userDataSha256).toEqual({
+      known: true,
+      value: null,
+    });
     expect(normalizeEcsServer(base, "hw").userDataSha256.known).toBe(false);
   });
 
   it("keeps the key pair, image, fault of a server in ERROR, and the addresses", () => {
-    const s = normalizeEcsServer({ ...base, status: "ERROR", key_name: "", fault: { code: 500, message: "disk attach failed" }, addresses: { vpc: [{ addr: "192.168.0.4" }] } }, "hw");
-    expect(s).toMatchObject({ keyPair: null, imageId: "img-1", fault: { message: "disk attach failed", code: 500 }, addresses: ["192.168.0.4"], provider: "hw", rawStatus: "ERROR" });
+    const s = normalizeEcsServer(
+      {
+        ...base,
+        status: "ERROR",
+        key_name: "",
+        fault: { code: 500, message: "disk attach failed" },
+        addresses: { vpc: [{ addr: "192.168.0.4" }] },
+      },
+      "hw",
+    );
+    expect(s).toMatchObject({
+      keyPair: null,
+      imageId: "img-1",
+      fault: { message: "disk attach failed", code: 500 },
+      addresses: ["192.168.0.4"],
+      provider: "hw",
+      rawStatus: "ERROR",
+    });
   });
 });

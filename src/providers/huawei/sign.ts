@@ -16,7 +16,10 @@ const UNSIGNED = new Set(["authorization", "user-agent", "accept", "content-leng
 
 /** `20240115T093000Z` from a time in ms. */
 export function sdkDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 /** RFC 3986 percent-encoding with upper-case hex; unreserved A-Z a-z 0-9 - _ . ~ kept. */
@@ -26,7 +29,10 @@ function encode(text: string): string {
 
 /** The path, each segment encoded, with a trailing "/" (the SDK signs `/v1/p/cloudservers/detail/`). */
 export function canonicalUri(pathname: string): string {
-  const path = pathname.split("/").map((s) => encode(safeDecode(s))).join("/");
+  const path = pathname
+    .split("/")
+    .map((s) => encode(safeDecode(s)))
+    .join("/");
   return path.endsWith("/") ? path : `${path}/`;
 }
 
@@ -41,7 +47,9 @@ function safeDecode(segment: string): string {
 /** Keys sorted, each value of a repeated key sorted too, `enc(k)=enc(v)` joined by `&`. */
 export function canonicalQuery(params: URLSearchParams): string {
   const keys = [...new Set(params.keys())].sort();
-  return keys.flatMap((key) => [...params.getAll(key)].sort().map((value) => `${encode(key)}=${encode(value)}`)).join("&");
+  return keys
+    .flatMap((key) => [...params.getAll(key)].sort().map((value) => `${encode(key)}=${encode(value)}`))
+    .join("&");
 }
 
 export interface CanonicalParts {
@@ -50,12 +58,27 @@ export interface CanonicalParts {
 }
 
 /** The canonical request over the given headers (names lower-cased by the caller or here). */
-export function canonicalRequest(method: string, url: URL, headers: Readonly<Record<string, string>>, body: string | undefined): CanonicalParts {
+export function canonicalRequest(
+  method: string,
+  url: URL,
+  headers: Readonly<Record<string, string>>,
+  body: string | undefined,
+): CanonicalParts {
   const lower = Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v] as const);
   lower.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const signedHeaders = lower.map(([k]) => k).join(";");
-  const payload = createHash("sha256").update(body ?? "", "utf8").digest("hex");
-  const lines = [method.toUpperCase(), canonicalUri(url.pathname), canonicalQuery(url.searchParams), ...lower.map(([k, v]) => `${k}:${v}`), "", signedHeaders, payload];
+  const payload = createHash("sha256")
+    .update(body ?? "", "utf8")
+    .digest("hex");
+  const lines = [
+    method.toUpperCase(),
+    canonicalUri(url.pathname),
+    canonicalQuery(url.searchParams),
+    ...lower.map(([k, v]) => `${k}:${v}`),
+    "",
+    signedHeaders,
+    payload,
+  ];
   return { canonicalRequest: lines.join("\n"), signedHeaders };
 }
 
@@ -88,8 +111,13 @@ export function signRequest(input: SignInput): Record<string, string> {
     if (!UNSIGNED.has(name.toLowerCase()) && !name.includes("_")) signed[name.toLowerCase()] = value;
   }
   const parts = canonicalRequest(input.method, input.url, signed, input.body);
-  const signature = createHmac("sha256", input.credentials.secretKey).update(stringToSign(input.date, parts.canonicalRequest), "utf8").digest("hex");
-  return { ...added, Authorization: `${ALGORITHM} Access=${input.credentials.accessKey}, SignedHeaders=${parts.signedHeaders}, Signature=${signature}` };
+  const signature = createHmac("sha256", input.credentials.secretKey)
+    .update(stringToSign(input.date, parts.canonicalRequest), "utf8")
+    .digest("hex");
+  return {
+    ...added,
+    Authorization: `${ALGORITHM} Access=${input.credentials.accessKey}, SignedHeaders=${parts.signedHeaders}, Signature=${signature}`,
+  };
 }
 
 /**
@@ -109,7 +137,15 @@ export class HuaweiSigner implements RequestSigner {
 
   sign(request: SignableRequest): Promise<Readonly<Record<string, string>>> {
     const headers = { ...request.headers, "content-type": "application/json" };
-    const added = signRequest({ method: request.method, url: request.url, headers, body: request.body, credentials: this.#credentials, date: sdkDate(this.#now()), ...(this.#projectId ? { projectId: this.#projectId } : {}) });
+    const added = signRequest({
+      method: request.method,
+      url: request.url,
+      headers,
+      body: request.body,
+      credentials: this.#credentials,
+      date: sdkDate(this.#now()),
+      ...(this.#projectId ? { projectId: this.#projectId } : {}),
+    });
     return Promise.resolve({ "content-type": "application/json", ...added });
   }
 }

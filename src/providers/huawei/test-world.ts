@@ -2,13 +2,18 @@
 export const HW_PROJECT = "0123456789abcdef0123456789abcdef";
 
 /** The environment an adapter reads its keys from; `user` is also the world's IAM user. */
-export function huaweiEnv(accessKey: string, secretKey: string): { HW_ACCESS_KEY: string; HW_SECRET_KEY: string; HW_USER_ID: string } {
+export function huaweiEnv(
+  accessKey: string,
+  secretKey: string,
+): { HW_ACCESS_KEY: string; HW_SECRET_KEY: string; HW_USER_ID: string } {
   return { HW_ACCESS_KEY: accessKey, HW_SECRET_KEY: secretKey, HW_USER_ID: "u-1" };
 }
 
 /** A world whose servers (`name: id`) run image euler with key pair ops; euler-2 and ops-2 are there to change to. */
 export function huaweiWorld(env: ReturnType<typeof huaweiEnv>, servers: Readonly<Record<string, string>>): string {
-  const lines = Object.entries(servers).map(([name, id]) => `    - { name: ${name}, id: ${id}, image: euler, keyPair: ops }`);
+  const lines = Object.entries(servers).map(
+    ([name, id]) => `    - { name: ${name}, id: ${id}, image: euler, keyPair: ops }`,
+  );
   return `huaweicloud:
   projectId: ${HW_PROJECT}
   userId: ${env.HW_USER_ID}

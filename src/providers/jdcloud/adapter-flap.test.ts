@@ -33,7 +33,12 @@ let emulator: Emulator;
 let adapter: ProviderAdapter;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ world: parseWorld(WORLD, "world.yaml"), seed: 11, timings: { stop: 60, start: 60, reboot: 60, rebuild: 120 }, faults: { flapRate: 1, flapMs: FLAP_MS } });
+  emulator = await startEmulator({
+    world: parseWorld(WORLD, "world.yaml"),
+    seed: 11,
+    timings: { stop: 60, start: 60, reboot: 60, rebuild: 120 },
+    faults: { flapRate: 1, flapMs: FLAP_MS },
+  });
   adapter = createJdCloudAdapter({
     name: "jd",
     settings: { region: "cn-east-2", endpoint: emulator.urls.jdcloud, settleMs: SETTLE_MS },
@@ -63,12 +68,19 @@ describe("JD Cloud adapter on VMs whose status flaps after every action", () => 
   it("stop → rebuild → start: each step is done only once the VM has settled, and each is sent once", async () => {
     const steps: Step[] = [
       { kind: "stop", impact: "reboot", params: { reason: "prerequisite" } },
-      { kind: "rebuild", impact: "reprovision", params: { imageId: "img-new", metadata: { set: {}, remove: [], full: { role: "web" } }, keepStopped: false } },
+      {
+        kind: "rebuild",
+        impact: "reprovision",
+        params: { imageId: "img-new", metadata: { set: {}, remove: [], full: { role: "web" } }, keepStopped: false },
+      },
       { kind: "start", impact: "reboot", params: { reason: "prerequisite" } },
     ];
     let instance = await one("i-web1");
     for (const step of steps) {
-      const handle = await adapter.startStep({ instance, step, inputs: { password: new Secret("Rebuild-Pa55-Never-Shown") } }, signal);
+      const handle = await adapter.startStep(
+        { instance, step, inputs: { password: new Secret("Rebuild-Pa55-Never-Shown") } },
+        signal,
+      );
       const { final, shown } = await followStep(adapter, handle, signal);
       expect(final.type).toBe("done");
       // the flap was seen (the status went back to the transitional one after looking done) and waited out
@@ -77,12 +89,23 @@ describe("JD Cloud adapter on VMs whose status flaps after every action", () => 
       if (final.type === "done") instance = final.instance;
     }
     expect(instance).toMatchObject({ status: "active", imageId: "img-new", metadata: { role: "web" } });
-    expect(emulator.stats.actions.filter((a) => a.serverId === "i-web1").map((a) => a.action)).toEqual(["stop", "rebuild", "start"]);
+    expect(emulator.stats.actions.filter((a) => a.serverId === "i-web1").map((a) => a.action)).toEqual([
+      "stop",
+      "rebuild",
+      "start",
+    ]);
   });
 
   it("reboot: rebooting, running, rebooting again…: done after the last toggle, not at the first running", async () => {
     const flapsBefore = emulator.stats.faults.flaps;
-    const handle = await adapter.startStep({ instance: await one("i-boot1"), step: { kind: "reboot", impact: "reboot", params: { type: "SOFT" } }, inputs: {} }, signal);
+    const handle = await adapter.startStep(
+      {
+        instance: await one("i-boot1"),
+        step: { kind: "reboot", impact: "reboot", params: { type: "SOFT" } },
+        inputs: {},
+      },
+      signal,
+    );
     const { final, shown } = await followStep(adapter, handle, signal);
     expect(final.type).toBe("done");
     expect(shown[0]).toBe("rebooting");

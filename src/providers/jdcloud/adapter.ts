@@ -4,7 +4,14 @@ import { AmbiguousError, CloudError, ReformError } from "../../model/errors.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { OperationHandle, OperationObservation, OperationQuery, OperationRules } from "../../model/operation.js";
 import { pollingSettings } from "../../model/operation.js";
-import type { ImageResolution, ListInstancesRequest, ProviderAdapter, ProviderCapabilities, ProviderEndpoint, StartStepRequest } from "../../model/provider.js";
+import type {
+  ImageResolution,
+  ListInstancesRequest,
+  ProviderAdapter,
+  ProviderCapabilities,
+  ProviderEndpoint,
+  StartStepRequest,
+} from "../../model/provider.js";
 import { chosenByFleet } from "../../model/provider.js";
 import { requireAscii } from "../http/ascii.js";
 import { HttpClient } from "../http/client.js";
@@ -74,7 +81,9 @@ function stringSetting(settings: Readonly<Record<string, unknown>> | undefined, 
 function debugLine(debug: (line: string) => void): (e: Exchange) => void {
   return (e) => {
     const outcome = e.status === undefined ? `error ${e.error ?? "?"}` : String(e.status);
-    const headers = Object.entries(e.requestHeaders).map(([k, v]) => `${k}: ${v}`).join("; ");
+    const headers = Object.entries(e.requestHeaders)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join("; ");
     debug(`http ${e.method} ${e.url} -> ${outcome} in ${e.ms}ms${e.requestId ? ` [${e.requestId}]` : ""} {${headers}}`);
   };
 }
@@ -97,11 +106,25 @@ class JdCloudAdapter implements ProviderAdapter {
     const region = stringSetting(options.settings, "region") ?? options.env["JDC_REGION"];
     const accessKey = options.env["JDC_ACCESS_KEY"];
     const secretKey = options.env["JDC_SECRET_KEY"];
-    if (!region) throw new ReformError("USAGE", `provider ${options.name}: no region (set region: in the fleet file or JDC_REGION)`);
-    if (!accessKey || !secretKey) throw new ReformError("AUTH_ERROR", `provider ${options.name}: JD Cloud keys missing: set JDC_ACCESS_KEY and JDC_SECRET_KEY`);
-    const regionSource = stringSetting(options.settings, "region") ? `region of provider ${options.name} in the fleet file` : "JDC_REGION";
+    if (!region)
+      throw new ReformError(
+        "USAGE",
+        `provider ${options.name}: no region (set region: in the fleet file or JDC_REGION)`,
+      );
+    if (!accessKey || !secretKey)
+      throw new ReformError(
+        "AUTH_ERROR",
+        `provider ${options.name}: JD Cloud keys missing: set JDC_ACCESS_KEY and JDC_SECRET_KEY`,
+      );
+    const regionSource = stringSetting(options.settings, "region")
+      ? `region of provider ${options.name} in the fleet file`
+      : "JDC_REGION";
     const endpoint = stringSetting(options.settings, "endpoint") ?? DEFAULT_JD_ENDPOINT;
-    for (const [setting, value, secret] of [["JDC_ACCESS_KEY", accessKey, false], ["JDC_SECRET_KEY", secretKey, true], [regionSource, region, false]] as const) {
+    for (const [setting, value, secret] of [
+      ["JDC_ACCESS_KEY", accessKey, false],
+      ["JDC_SECRET_KEY", secretKey, true],
+      [regionSource, region, false],
+    ] as const) {
       requireAscii({ provider: `${options.name} (jdcloud)`, setting, value, secret });
     }
     this.#http = new HttpClient({
@@ -118,7 +141,13 @@ class JdCloudAdapter implements ProviderAdapter {
   }
 
   endpoints(): readonly ProviderEndpoint[] {
-    return [{ service: "vm", url: stringSetting(this.#options.settings, "endpoint") ?? DEFAULT_JD_ENDPOINT, source: chosenByFleet(this.#options.settings, "endpoint") ?? "default" }];
+    return [
+      {
+        service: "vm",
+        url: stringSetting(this.#options.settings, "endpoint") ?? DEFAULT_JD_ENDPOINT,
+        source: chosenByFleet(this.#options.settings, "endpoint") ?? "default",
+      },
+    ];
   }
 
   capabilities(): Promise<ProviderCapabilities> {
@@ -129,7 +158,8 @@ class JdCloudAdapter implements ProviderAdapter {
     if (refs.length === 0) return [];
     const ids = [...new Set(refs.flatMap((r) => ("id" in r ? [r.id] : [])))];
     const images = ids.length > 0 ? await this.#vm.describeImagesById(ids, signal) : [];
-    if (refs.some((r) => "name" in r)) for (const source of JD_IMAGE_SOURCES) images.push(...(await this.#vm.describeImagesBySource(source, signal)));
+    if (refs.some((r) => "name" in r))
+      for (const source of JD_IMAGE_SOURCES) images.push(...(await this.#vm.describeImagesBySource(source, signal)));
     return refs.map((ref) => ({ ref, result: resolveImage(ref, images) }));
   }
 
@@ -145,7 +175,9 @@ class JdCloudAdapter implements ProviderAdapter {
     const onlyIds = req.selectors.length > 0 && req.selectors.every((s) => "id" in s);
     const ids = onlyIds ? req.selectors.map((s) => ("id" in s ? s.id : "")) : undefined;
     const wanted = selectorFilter(req.selectors);
-    const instances = (await this.#vm.describeInstances(ids, signal)).filter((i) => wanted(i.instanceId, i.instanceName ?? ""));
+    const instances = (await this.#vm.describeInstances(ids, signal)).filter((i) =>
+      wanted(i.instanceId, i.instanceName ?? ""),
+    );
     return this.#withCustomData(instances, signal, true);
   }
 
@@ -153,7 +185,8 @@ class JdCloudAdapter implements ProviderAdapter {
     const { instance, step } = req;
     const startedAt = this.#options.clock.now();
     const synchronous = step.kind === "update-metadata";
-    if (step.kind === "reboot" && step.params.metadata) await this.#send(instance, metadataCall(step.params.metadata), signal);
+    if (step.kind === "reboot" && step.params.metadata)
+      await this.#send(instance, metadataCall(step.params.metadata), signal);
     const requestId = await this.#send(instance, stepCall(step, instance, req.inputs), signal);
     return {
       instanceId: instance.id,
@@ -170,11 +203,18 @@ class JdCloudAdapter implements ProviderAdapter {
    * One `describeInstances` call (filtered by id, 100 per page) for all operations: their status. Metadata and user
    * data (`describeInstancesCustomData`) are read only for the VMs whose step this poll can confirm done (`complete`).
    */
-  async pollOperations(queries: readonly OperationQuery[], signal: AbortSignal): Promise<readonly OperationObservation[]> {
+  async pollOperations(
+    queries: readonly OperationQuery[],
+    signal: AbortSignal,
+  ): Promise<readonly OperationObservation[]> {
     if (queries.length === 0) return [];
     const listed = await this.#vm.describeInstances([...new Set(queries.map((q) => q.handle.instanceId))], signal);
     const byId = new Map(listed.map((i) => [i.instanceId, i]));
-    const whole = [...new Set(queries.flatMap((q) => (q.complete ? [byId.get(q.handle.instanceId)].filter((vm) => vm !== undefined) : [])))];
+    const whole = [
+      ...new Set(
+        queries.flatMap((q) => (q.complete ? [byId.get(q.handle.instanceId)].filter((vm) => vm !== undefined) : [])),
+      ),
+    ];
     const full = new Map(whole.length > 0 ? (await this.#withCustomData(whole, signal)).map((i) => [i.id, i]) : []);
     return queries.map(({ handle }) => {
       const vm = byId.get(handle.instanceId);
@@ -190,12 +230,23 @@ class JdCloudAdapter implements ProviderAdapter {
    * Adds metadata and user data. With `strict`, a VM the custom-data call leaves out is an error: planning it with
    * no metadata would make a full-map write drop its keys.
    */
-  async #withCustomData(instances: readonly JdInstance[], signal: AbortSignal, strict = false): Promise<ObservedInstance[]> {
-    const custom = await this.#vm.describeCustomData(instances.map((i) => i.instanceId), signal);
+  async #withCustomData(
+    instances: readonly JdInstance[],
+    signal: AbortSignal,
+    strict = false,
+  ): Promise<ObservedInstance[]> {
+    const custom = await this.#vm.describeCustomData(
+      instances.map((i) => i.instanceId),
+      signal,
+    );
     const missing = strict ? instances.filter((i) => !custom.has(i.instanceId)) : [];
     if (missing.length > 0) {
       const which = missing.map((i) => `${i.instanceId} (${i.instanceName ?? "?"})`).join(", ");
-      throw new CloudError({ provider: this.name, operation: `GET /v1/regions/${this.#vm.region}/instancesCustomData`, cloudMessage: `no metadata and user data returned for ${which}: reform cannot plan without them` });
+      throw new CloudError({
+        provider: this.name,
+        operation: `GET /v1/regions/${this.#vm.region}/instancesCustomData`,
+        cloudMessage: `no metadata and user data returned for ${which}: reform cannot plan without them`,
+      });
     }
     return instances.map((i) => normalizeInstance(i, custom.get(i.instanceId), this.name));
   }
@@ -213,8 +264,10 @@ class JdCloudAdapter implements ProviderAdapter {
         }
         const now = await this.#readBack(instance.id, signal);
         const step = verbStep(call);
-        const ambiguous = error instanceof AmbiguousError || (error instanceof CloudError && (error.details.status ?? 0) >= 500);
-        if (ambiguous && now && step && showsStep(step, now.status ?? "")) return error instanceof CloudError ? error.details.requestId : undefined;
+        const ambiguous =
+          error instanceof AmbiguousError || (error instanceof CloudError && (error.details.status ?? 0) >= 500);
+        if (ambiguous && now && step && showsStep(step, now.status ?? ""))
+          return error instanceof CloudError ? error.details.requestId : undefined;
         throw withVmState(error, now ? normalizeInstance(now, undefined, this.name) : instance);
       }
     }
@@ -256,8 +309,17 @@ function resolveImage(ref: ImageRef, images: readonly JdImage[]): ImageResolutio
   const matching = "id" in ref ? images.filter((i) => i.imageId === ref.id) : images.filter((i) => i.name === ref.name);
   const found = [...new Map(matching.map((i) => [i.imageId, i])).values()];
   const what = "id" in ref ? `id ${ref.id}` : `name "${ref.name}"`;
-  if (found.length === 0) return { type: "error", message: `no JD Cloud image with ${what}`, known: [...new Set(images.flatMap((i) => (i.name ? [i.name] : [])))] };
-  if (found.length > 1) return { type: "error", message: `image ${what} is ambiguous: ${found.map((i) => i.imageId).join(", ")}; use an id` };
+  if (found.length === 0)
+    return {
+      type: "error",
+      message: `no JD Cloud image with ${what}`,
+      known: [...new Set(images.flatMap((i) => (i.name ? [i.name] : [])))],
+    };
+  if (found.length > 1)
+    return {
+      type: "error",
+      message: `image ${what} is ambiguous: ${found.map((i) => i.imageId).join(", ")}; use an id`,
+    };
   const image = found[0]!;
   const properties: Record<string, string> = {};
   if (image.osType) properties["osType"] = image.osType;

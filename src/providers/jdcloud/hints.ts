@@ -26,9 +26,12 @@ export function jdHint(s: JdHintSettings): (failure: RequestFailure) => string |
       default:
         break;
     }
-    if (failure.status === 401) return `JD Cloud refused the credentials: check the access key (${ak}), the secret key (JDC_SECRET_KEY) and this machine's clock (requests are dated)`;
-    if (failure.status === 403) return `the account of access key ${s.accessKey} may not do this in region ${s.region}: check its permissions`;
-    if (failure.networkCode !== undefined) return `JD Cloud at ${new URL(failure.url).origin} did not answer: check the provider's endpoint ("${s.endpoint}")`;
+    if (failure.status === 401)
+      return `JD Cloud refused the credentials: check the access key (${ak}), the secret key (JDC_SECRET_KEY) and this machine's clock (requests are dated)`;
+    if (failure.status === 403)
+      return `the account of access key ${s.accessKey} may not do this in region ${s.region}: check its permissions`;
+    if (failure.networkCode !== undefined)
+      return `JD Cloud at ${new URL(failure.url).origin} did not answer: check the provider's endpoint ("${s.endpoint}")`;
     return undefined;
   };
 }

@@ -41,18 +41,30 @@ function taskOf(status: string | undefined): string | null {
   return status === "resizing" || status === "deleting" ? status : null;
 }
 
-function userDataOf(custom: JdCustomData | undefined, annotated: string | undefined): { readonly sha: Observed<string | null>; readonly text?: string | null } {
-  if (!custom) return annotated !== undefined ? { sha: { known: true, value: annotated } } : { sha: { known: false, reason: CUSTOM_DATA_MISSING } };
+function userDataOf(
+  custom: JdCustomData | undefined,
+  annotated: string | undefined,
+): { readonly sha: Observed<string | null>; readonly text?: string | null } {
+  if (!custom)
+    return annotated !== undefined
+      ? { sha: { known: true, value: annotated } }
+      : { sha: { known: false, reason: CUSTOM_DATA_MISSING } };
   const script = (custom.userdata ?? []).find((u) => u.key === LAUNCH_SCRIPT_KEY)?.value;
   if (script === undefined || script === "") return { sha: { known: true, value: null }, text: null };
   const bytes = decodeBase64UserData(script);
   if (bytes === undefined) return { sha: { known: true, value: userDataSha256(script) }, text: script };
   const text = decodeUtf8(bytes);
-  return text === undefined ? { sha: { known: true, value: userDataSha256(bytes) } } : { sha: { known: true, value: userDataSha256(text) }, text };
+  return text === undefined
+    ? { sha: { known: true, value: userDataSha256(bytes) } }
+    : { sha: { known: true, value: userDataSha256(text) }, text };
 }
 
 /** A JD Instance plus its custom data (metadata, userdata) → ObservedInstance. */
-export function normalizeInstance(instance: JdInstance, custom: JdCustomData | undefined, provider: string): ObservedInstance {
+export function normalizeInstance(
+  instance: JdInstance,
+  custom: JdCustomData | undefined,
+  provider: string,
+): ObservedInstance {
   const metadata: Record<string, string> = {};
   for (const { key, value } of custom?.metadata ?? []) metadata[key] = String(value);
   const { user, annotations } = splitAnnotations(metadata);

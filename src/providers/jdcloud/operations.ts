@@ -38,7 +38,8 @@ export function stepCall(step: Step, instance: ObservedInstance, inputs: StepInp
       if (keyPair !== null) body["keyNames"] = [keyPair];
       if (inputs.password) body["password"] = inputs.password.reveal();
       if (p.userDataSha256 === null) body["userdata"] = [];
-      else if (p.userDataSha256 !== undefined) body["userdata"] = [{ key: LAUNCH_SCRIPT_KEY, value: encodeUserData(inputs.userData) }];
+      else if (p.userDataSha256 !== undefined)
+        body["userdata"] = [{ key: LAUNCH_SCRIPT_KEY, value: encodeUserData(inputs.userData) }];
       return { verb: "rebuildInstance", body };
     }
     case "reinstall":
@@ -48,7 +49,8 @@ export function stepCall(step: Step, instance: ObservedInstance, inputs: StepInp
 }
 
 function encodeUserData(content: string | null | undefined): string {
-  if (typeof content !== "string") throw new TypeError("the rebuild sets user_data but apply passed no user_data content");
+  if (typeof content !== "string")
+    throw new TypeError("the rebuild sets user_data but apply passed no user_data content");
   return Buffer.from(content, "utf8").toString("base64");
 }
 
@@ -68,5 +70,8 @@ export function showsStep(step: Step["kind"], rawStatus: string): boolean {
 export function withVmState(error: unknown, instance: ObservedInstance): unknown {
   if (!(error instanceof CloudError)) return error;
   const where = `after the refusal the VM ${instance.id} is ${instance.rawStatus || "in an unknown state"} with image ${instance.imageId || "unknown"}`;
-  return new CloudError({ ...error.details, cloudMessage: `${error.details.cloudMessage}; ${where}` }, { cause: error });
+  return new CloudError(
+    { ...error.details, cloudMessage: `${error.details.cloudMessage}; ${where}` },
+    { cause: error },
+  );
 }

@@ -27,7 +27,16 @@ describe("JDCLOUD2-HMAC-SHA256 signer against the SDK's vectors", () => {
       const url = clientUrl(v);
       const headers = { accept: "application/json", "content-type": "application/json", ...v.headers };
       const signed = signJdRequest(
-        { method: v.method, url, headers, body: v.body ?? undefined, date: compactDate(v.date), nonce: v.nonce, region: v.region, service: v.service },
+        {
+          method: v.method,
+          url,
+          headers,
+          body: v.body ?? undefined,
+          date: compactDate(v.date),
+          nonce: v.nonce,
+          region: v.region,
+          service: v.service,
+        },
         { accessKey: v.accessKey, secretKey: v.secretKey },
       );
       expect(url.toString()).toBe(v.expected.url);
@@ -40,7 +49,14 @@ describe("JDCLOUD2-HMAC-SHA256 signer against the SDK's vectors", () => {
 
   it("gives the same canonical URI for a literal ':' and its %3A form", () => {
     const v = JD_VECTORS.find((x) => x.name === "stop-instance-empty-object-body")!;
-    const base = { method: "POST", headers: { accept: "application/json", "content-type": "application/json" }, body: "{}", date: v.date, nonce: v.nonce, region: v.region };
+    const base = {
+      method: "POST",
+      headers: { accept: "application/json", "content-type": "application/json" },
+      body: "{}",
+      date: v.date,
+      nonce: v.nonce,
+      region: v.region,
+    };
     const keys = { accessKey: v.accessKey, secretKey: v.secretKey };
     const literal = signJdRequest({ ...base, url: new URL(v.url) }, keys);
     expect(literal.headers["authorization"]).toBe(v.expected.authorization);
@@ -48,18 +64,32 @@ describe("JDCLOUD2-HMAC-SHA256 signer against the SDK's vectors", () => {
 
   it("flattens filters and escapes the query as the SDK sent it (space as %20, never +)", () => {
     const v = JD_VECTORS.find((x) => x.name === "describe-instances-filters")!;
-    const filters = filterQuery([{ name: "status", values: ["running", "stopped"] }, { name: "name", values: ["web 1"] }]);
+    const filters = filterQuery([
+      { name: "status", values: ["running", "stopped"] },
+      { name: "name", values: ["web 1"] },
+    ]);
     expect(`?${queryString({ pageNumber: "1", pageSize: "100", ...filters })}`).toBe(new URL(v.expected.url).search);
   });
 
   it("builds action URLs with ':' percent-encoded on the wire", () => {
-    expect(actionUrl("https://vm.jdcloud-api.com/", "cn-north-1", "i-abcdefgh", "rebuildInstance").toString()).toBe(JD_VECTORS[0]!.expected.url);
+    expect(actionUrl("https://vm.jdcloud-api.com/", "cn-north-1", "i-abcdefgh", "rebuildInstance").toString()).toBe(
+      JD_VECTORS[0]!.expected.url,
+    );
   });
 
   it("signs each attempt with a fresh nonce and the clock's date", async () => {
     const clock = instantClock(Date.UTC(2024, 0, 15, 9, 30, 0));
-    const signer = new JdSigner({ credentials: { accessKey: "TESTAK", secretKey: "TESTSK" }, region: "cn-north-1", clock });
-    const request = { method: "GET", url: new URL("https://vm.jdcloud-api.com/v1/regions/cn-north-1/instances"), headers: {}, body: undefined };
+    const signer = new JdSigner({
+      credentials: { accessKey: "TESTAK", secretKey: "TESTSK" },
+      region: "cn-north-1",
+      clock,
+    });
+    const request = {
+      method: "GET",
+      url: new URL("https://vm.jdcloud-api.com/v1/regions/cn-north-1/instances"),
+      headers: {},
+      body: undefined,
+    };
     const nonces = new Set<string>();
     for (let i = 0; i < 300; i++) {
       const headers = await signer.sign(request);
@@ -70,8 +100,17 @@ describe("JDCLOUD2-HMAC-SHA256 signer against the SDK's vectors", () => {
   });
 
   it("never puts the secret key in the headers it adds", async () => {
-    const signer = new JdSigner({ credentials: { accessKey: "AK1", secretKey: "VERY-SECRET-SK" }, region: "cn-north-1", clock: instantClock() });
-    const headers = await signer.sign({ method: "POST", url: new URL("http://127.0.0.1:1/v1/x"), headers: {}, body: "{}" });
+    const signer = new JdSigner({
+      credentials: { accessKey: "AK1", secretKey: "VERY-SECRET-SK" },
+      region: "cn-north-1",
+      clock: instantClock(),
+    });
+    const headers = await signer.sign({
+      method: "POST",
+      url: new URL("http://127.0.0.1:1/v1/x"),
+      headers: {},
+      body: "{}",
+    });
     expect(JSON.stringify(headers)).not.toContain("VERY-SECRET-SK");
   });
 });

@@ -38,7 +38,10 @@ export interface JdSignature {
 
 /** `2024-01-15T09:30:00.000Z` (or a Date's ms) → `20240115T093000Z`. */
 export function jdDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 /** RFC 3986 escaping with the unreserved set A-Z a-z 0-9 - _ . ~ (so `:` → %3A, `*` → %2A, space → %20). */
@@ -49,7 +52,10 @@ function escape(text: string): string {
 /** The path as sent, each segment decoded then escaped: `i-x:rebuildInstance` and `i-x%3ArebuildInstance` both give the latter. */
 function canonicalUri(pathname: string): string {
   if (pathname === "") return "/";
-  return pathname.split("/").map((segment) => escape(safeDecode(segment))).join("/");
+  return pathname
+    .split("/")
+    .map((segment) => escape(safeDecode(segment)))
+    .join("/");
 }
 
 function safeDecode(segment: string): string {
@@ -96,11 +102,20 @@ export function signJdRequest(input: JdSignInput, credentials: JdCredentials): J
   const signedHeaders = names.join(";");
   const canonicalHeaders = names.map((n) => `${n}:${all.get(n) ?? ""}\n`).join("");
   const payloadHash = input.body === undefined || input.body === "" ? EMPTY_SHA256 : sha256Hex(input.body);
-  const canonicalRequest = [input.method.toUpperCase(), canonicalUri(input.url.pathname), canonicalQuery(input.url.searchParams), canonicalHeaders, signedHeaders, payloadHash].join("\n");
+  const canonicalRequest = [
+    input.method.toUpperCase(),
+    canonicalUri(input.url.pathname),
+    canonicalQuery(input.url.searchParams),
+    canonicalHeaders,
+    signedHeaders,
+    payloadHash,
+  ].join("\n");
   const day = input.date.slice(0, 8);
   const scope = `${day}/${input.region}/${service}/${SCOPE_TERMINATOR}`;
   const stringToSign = [JDCLOUD2_ALGORITHM, input.date, scope, sha256Hex(canonicalRequest)].join("\n");
-  const signature = createHmac("sha256", signingKey(credentials.secretKey, day, input.region, service)).update(stringToSign, "utf8").digest("hex");
+  const signature = createHmac("sha256", signingKey(credentials.secretKey, day, input.region, service))
+    .update(stringToSign, "utf8")
+    .digest("hex");
   const authorization = `${JDCLOUD2_ALGORITHM} Credential=${credentials.accessKey}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return { headers: { ...added, authorization }, canonicalRequest, stringToSign, signedHeaders };
 }
@@ -120,7 +135,12 @@ export class JdSigner implements RequestSigner {
   }
 
   sign(request: SignableRequest): Promise<Readonly<Record<string, string>>> {
-    const input: JdSignInput = { ...request, date: jdDate(this.#clock.now()), nonce: this.#nonce(), region: this.#region };
+    const input: JdSignInput = {
+      ...request,
+      date: jdDate(this.#clock.now()),
+      nonce: this.#nonce(),
+      region: this.#region,
+    };
     return Promise.resolve(signJdRequest(input, this.#credentials).headers);
   }
 }

@@ -22,14 +22,21 @@ beforeEach(() => {
 function client(): JdVmClient {
   const clock = instantClock();
   const http = new HttpClient({ provider: "jd", clock, random: () => 0, requestIdHeaders: ["x-jdcloud-request-id"] });
-  const signer = new JdSigner({ credentials: { accessKey: "AK", secretKey: "SK-never-shown" }, region: "cn-north-1", clock });
+  const signer = new JdSigner({
+    credentials: { accessKey: "AK", secretKey: "SK-never-shown" },
+    region: "cn-north-1",
+    clock,
+  });
   return new JdVmClient({ http, signer, endpoint: `${server.url}/`, region: "cn-north-1" });
 }
 
 describe("JdVmClient over HTTP", () => {
   it("re-signs every retry of a read with a fresh nonce (the gateway rejects a reused one)", async () => {
     let n = 0;
-    handler = (_req, res) => (++n < 3 ? sendJson(res, 503, { requestId: `r${n}`, error: { code: 503, status: "UNAVAILABLE", message: "busy" } }) : sendJson(res, 200, { requestId: "r3", result: { instances: [], totalCount: 0 } }));
+    handler = (_req, res) =>
+      ++n < 3
+        ? sendJson(res, 503, { requestId: `r${n}`, error: { code: 503, status: "UNAVAILABLE", message: "busy" } })
+        : sendJson(res, 200, { requestId: "r3", result: { instances: [], totalCount: 0 } });
     expect(await client().describeInstances(["i-1"], signal)).toEqual([]);
     const nonces = server.seen.map((r) => r.headers["x-jdcloud-nonce"]);
     expect(nonces).toHaveLength(3);
@@ -43,7 +50,10 @@ describe("JdVmClient over HTTP", () => {
       const page = Number(q.get("pageNumber"));
       const wanted = new Set([...q].filter(([k]) => k.startsWith("filters.1.values.")).map(([, v]) => v));
       const matching = all.filter((i) => wanted.has(i.instanceId));
-      sendJson(res, 200, { requestId: "r", result: { instances: matching.slice((page - 1) * 50, page * 50), totalCount: matching.length } });
+      sendJson(res, 200, {
+        requestId: "r",
+        result: { instances: matching.slice((page - 1) * 50, page * 50), totalCount: matching.length },
+      });
     };
     const ids = all.map((i) => i.instanceId);
     expect((await client().describeInstances(ids, signal)).length).toBe(150);
@@ -68,7 +78,13 @@ describe("JdVmClient over HTTP", () => {
       const ids = [...q].filter(([k]) => k.startsWith("filters.1.values.")).map(([, v]) => v);
       setTimeout(() => {
         inFlight--;
-        sendJson(res, 200, { requestId: "r", result: { customData: ids.map((instanceId) => ({ instanceId, metadata: [{ key: "id", value: instanceId }] })), totalCount: ids.length } });
+        sendJson(res, 200, {
+          requestId: "r",
+          result: {
+            customData: ids.map((instanceId) => ({ instanceId, metadata: [{ key: "id", value: instanceId }] })),
+            totalCount: ids.length,
+          },
+        });
       }, 20);
     };
     const ids = Array.from({ length: 95 }, (_, i) => `i-${i}`);
@@ -84,21 +100,47 @@ describe("JdVmClient over HTTP", () => {
     handler = (req, res) =>
       req.url.endsWith("%3AstopInstance")
         ? sendJson(res, 200, { requestId: "req-ok", result: {} })
-        : sendJson(res, 400, { requestId: "req-from-body", error: { code: 400, status: "FAILED_PRECONDITION", message: "instance must be stopped" } });
+        : sendJson(res, 400, {
+            requestId: "req-from-body",
+            error: { code: 400, status: "FAILED_PRECONDITION", message: "instance must be stopped" },
+          });
     expect(await client().action("i-1", "stopInstance", {}, signal)).toBe("req-ok");
-    expect(server.seen[0]).toMatchObject({ method: "POST", url: "/v1/regions/cn-north-1/instances/i-1%3AstopInstance", body: "{}" });
-    const error = await client().action("i-1", "rebuildInstance", { imageId: "img" }, signal).catch((e: unknown) => e);
+    expect(server.seen[0]).toMatchObject({
+      method: "POST",
+      url: "/v1/regions/cn-north-1/instances/i-1%3AstopInstance",
+      body: "{}",
+    });
+    const error = await client()
+      .action("i-1", "rebuildInstance", { imageId: "img" }, signal)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CloudError);
-    expect((error as CloudError).details).toMatchObject({ status: 400, cloudCode: "FAILED_PRECONDITION", cloudMessage: "instance must be stopped", requestId: "req-from-body" });
+    expect((error as CloudError).details).toMatchObject({
+      status: 400,
+      cloudCode: "FAILED_PRECONDITION",
+      cloudMessage: "instance must be stopped",
+      requestId: "req-from-body",
+    });
     expect(server.seen).toHaveLength(2);
   });
 
   it("treats a 200 whose envelope carries an error as a failure, and a 409 as a conflict the caller can wait out", async () => {
     handler = (req, res) =>
       req.method === "GET"
-        ? sendJson(res, 200, { requestId: "r-get", error: { code: 400, status: "INVALID_ARGUMENT", message: "bad filter" } })
-        : sendJson(res, 409, { requestId: "r-busy", error: { code: 409, status: "CONFLICT", message: "task in progress" } }, { "x-jdcloud-request-id": "r-busy" });
-    await expect(client().describeCustomData(["i-1"], signal)).rejects.toMatchObject({ details: { status: 400, cloudCode: "INVALID_ARGUMENT", requestId: "r-get" } });
-    await expect(client().action("i-1", "startInstance", {}, signal)).rejects.toMatchObject({ details: { status: 409, cloudCode: "CONFLICT", requestId: "r-busy" } });
+        ? sendJson(res, 200, {
+            requestId: "r-get",
+            error: { code: 400, status: "INVALID_ARGUMENT", message: "bad filter" },
+          })
+        : sendJson(
+            res,
+            409,
+            { requestId: "r-busy", error: { code: 409, status: "CONFLICT", message: "task in progress" } },
+            { "x-jdcloud-request-id": "r-busy" },
+          );
+    await expect(client().describeCustomData(["i-1"], signal)).rejects.toMatchObject({
+      details: { status: 400, cloudCode: "INVALID_ARGUMENT", requestId: "r-get" },
+    });
+    await expect(client().action("i-1", "startInstance", {}, signal)).rejects.toMatchObject({
+      details: { status: 409, cloudCode: "CONFLICT", requestId: "r-busy" },
+    });
   });
 });

@@ -44,7 +44,8 @@ export interface JdKeypair {
 export type JdImageSource = "public" | "thirdparty" | "private" | "shared";
 export const JD_IMAGE_SOURCES: readonly JdImageSource[] = ["private", "shared", "public", "thirdparty"];
 
-export type JdVerb = "stopInstance" | "startInstance" | "rebootInstance" | "rebuildInstance" | "modifyInstanceAttribute";
+export type JdVerb =
+  "stopInstance" | "startInstance" | "rebootInstance" | "rebuildInstance" | "modifyInstanceAttribute";
 
 /**
  * Refusals read from JD's envelope here (status word, message, request id from the header or the body).
@@ -60,7 +61,9 @@ const CUSTOM_DATA_IN_FLIGHT = 4;
 
 /** `POST /v1/regions/{r}/instances/{id}:verb`, with `:` sent as %3A as the SDKs do. */
 export function actionUrl(endpoint: string, region: string, instanceId: string, verb: JdVerb): URL {
-  return new URL(`${trimSlash(endpoint)}/v1/regions/${encodeURIComponent(region)}/instances/${encodeURIComponent(instanceId)}%3A${verb}`);
+  return new URL(
+    `${trimSlash(endpoint)}/v1/regions/${encodeURIComponent(region)}/instances/${encodeURIComponent(instanceId)}%3A${verb}`,
+  );
 }
 
 function trimSlash(text: string): string {
@@ -68,7 +71,9 @@ function trimSlash(text: string): string {
 }
 
 /** `filters.N.name` / `filters.N.values.M`, as the SDKs flatten them. */
-export function filterQuery(filters: readonly { readonly name: string; readonly values: readonly string[] }[]): Record<string, string> {
+export function filterQuery(
+  filters: readonly { readonly name: string; readonly values: readonly string[] }[],
+): Record<string, string> {
   const query: Record<string, string> = {};
   filters.forEach((filter, i) => {
     query[`filters.${i + 1}.name`] = filter.name;
@@ -83,7 +88,9 @@ export function jdEscape(text: string): string {
 }
 
 export function queryString(params: Readonly<Record<string, string>>): string {
-  return Object.entries(params).map(([k, v]) => `${jdEscape(k)}=${jdEscape(v)}`).join("&");
+  return Object.entries(params)
+    .map(([k, v]) => `${jdEscape(k)}=${jdEscape(v)}`)
+    .join("&");
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -125,7 +132,14 @@ export class JdVmClient {
   /** Metadata and user data, ten instances per call (the API's largest page), a few calls in flight. */
   async describeCustomData(ids: readonly string[], signal: AbortSignal): Promise<Map<string, JdCustomData>> {
     const limit = pLimit(CUSTOM_DATA_IN_FLIGHT);
-    const read = (group: readonly string[]) => this.#paged<JdCustomData>("instancesCustomData", "customData", CUSTOM_DATA_PAGE, filterQuery([{ name: "instanceId", values: group }]), signal);
+    const read = (group: readonly string[]) =>
+      this.#paged<JdCustomData>(
+        "instancesCustomData",
+        "customData",
+        CUSTOM_DATA_PAGE,
+        filterQuery([{ name: "instanceId", values: group }]),
+        signal,
+      );
     try {
       const pages = await Promise.all(chunks(ids, CUSTOM_DATA_PAGE).map((group) => limit(() => read(group))));
       return new Map(pages.flat().map((entry) => [entry.instanceId, entry]));
@@ -152,7 +166,16 @@ export class JdVmClient {
   /** describeKeypairs: the named key pairs that exist (`keyNames` filter, exact, 100 names per call). */
   async describeKeypairs(names: readonly string[], signal: AbortSignal): Promise<JdKeypair[]> {
     const out: JdKeypair[] = [];
-    for (const group of chunks(names, INSTANCE_PAGE)) out.push(...(await this.#paged<JdKeypair>("keypairs", "keypairs", INSTANCE_PAGE, filterQuery([{ name: "keyNames", values: group }]), signal)));
+    for (const group of chunks(names, INSTANCE_PAGE))
+      out.push(
+        ...(await this.#paged<JdKeypair>(
+          "keypairs",
+          "keypairs",
+          INSTANCE_PAGE,
+          filterQuery([{ name: "keyNames", values: group }]),
+          signal,
+        )),
+      );
     return out;
   }
 
@@ -162,7 +185,12 @@ export class JdVmClient {
   }
 
   /** One instance action; resolves with the request id once JD acknowledged it (`result: {}`). */
-  async action(instanceId: string, verb: JdVerb, body: Readonly<Record<string, unknown>>, signal: AbortSignal): Promise<string | undefined> {
+  async action(
+    instanceId: string,
+    verb: JdVerb,
+    body: Readonly<Record<string, unknown>>,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
     const operation = `POST /v1/regions/${this.#region}/instances/{id}:${verb}`;
     const res = await this.#http.request({
       method: "POST",
@@ -177,7 +205,13 @@ export class JdVmClient {
     return requestIdOf(res);
   }
 
-  async #paged<T>(path: string, key: string, pageSize: number, filters: Record<string, string>, signal: AbortSignal): Promise<T[]> {
+  async #paged<T>(
+    path: string,
+    key: string,
+    pageSize: number,
+    filters: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<T[]> {
     const out: T[] = [];
     for (let page = 1; ; page++) {
       const query = queryString({ pageNumber: String(page), pageSize: String(pageSize), ...filters });
@@ -209,15 +243,28 @@ function requestIdOf(res: HttpResponse): string | undefined {
 
 /** JD's envelope: `{requestId, result}` on success, `{requestId, error: {code, status, message}}` otherwise. */
 export function resultOf(res: HttpResponse, operation: string, provider: string): Record<string, unknown> {
-  const body = res.json as { result?: unknown; error?: { code?: unknown; status?: unknown; message?: unknown } } | undefined;
+  const body = res.json as
+    { result?: unknown; error?: { code?: unknown; status?: unknown; message?: unknown } } | undefined;
   const error = typeof body?.error === "object" && body.error !== null ? body.error : undefined;
   if (error || res.status >= 300) {
     const rid = requestIdOf(res);
     const status = typeof error?.code === "number" && res.status < 300 ? error.code : res.status;
-    const message = typeof error?.message === "string" && error.message !== "" ? error.message : res.text.trim().slice(0, 300) || `HTTP ${res.status}`;
+    const message =
+      typeof error?.message === "string" && error.message !== ""
+        ? error.message
+        : res.text.trim().slice(0, 300) || `HTTP ${res.status}`;
     const code = typeof error?.status === "string" && error.status !== "" ? { cloudCode: error.status } : {};
-    throw new CloudError({ provider, operation, status, cloudMessage: message, ...code, ...(rid ? { requestId: rid } : {}) });
+    throw new CloudError({
+      provider,
+      operation,
+      status,
+      cloudMessage: message,
+      ...code,
+      ...(rid ? { requestId: rid } : {}),
+    });
   }
   const result = body?.result;
-  return typeof result === "object" && result !== null && !Array.isArray(result) ? (result as Record<string, unknown>) : {};
+  return typeof result === "object" && result !== null && !Array.isArray(result)
+    ? (result as Record<string, unknown>)
+    : {};
 }

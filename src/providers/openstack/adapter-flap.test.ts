@@ -29,11 +29,27 @@ let emulator: Emulator;
 let adapter: ProviderAdapter;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ world: parseWorld(WORLD, "world.yaml"), seed: 7, timings: { rebuild: 120, reboot: 60, stop: 40, start: 40 }, faults: { flapRate: 1, flapMs: FLAP_MS } });
+  emulator = await startEmulator({
+    world: parseWorld(WORLD, "world.yaml"),
+    seed: 7,
+    timings: { rebuild: 120, reboot: 60, stop: 40, start: 40 },
+    faults: { flapRate: 1, flapMs: FLAP_MS },
+  });
   adapter = createOpenStackAdapter({
     name: "os",
     settings: { settleMs: SETTLE_MS },
-    connection: { authUrl: emulator.urls.identity, auth: { type: "password", username: "admin", password: new Secret(PASSWORD), projectName: "demo", userDomainName: "Default", projectDomainName: "Default" }, regionName: "RegionOne" },
+    connection: {
+      authUrl: emulator.urls.identity,
+      auth: {
+        type: "password",
+        username: "admin",
+        password: new Secret(PASSWORD),
+        projectName: "demo",
+        userDomainName: "Default",
+        projectDomainName: "Default",
+      },
+      regionName: "RegionOne",
+    },
     ...testRuntime({}),
   });
 });
@@ -59,7 +75,11 @@ const actionsOn = (name: string) => emulator.stats.actions.filter((a) => a.serve
 describe("OpenStack adapter on servers whose task flaps after every action", () => {
   it("rebuild: done only once the server stopped flapping, after seeing it settle and flap back; sent once", async () => {
     const image = emulator.snapshot().openstack.images.find((i) => i.name === "noble")!.id;
-    const step: Step = { kind: "rebuild", impact: "reprovision", params: { imageId: image, metadata: { set: {}, remove: [], full: { role: "web" } }, keepStopped: false } };
+    const step: Step = {
+      kind: "rebuild",
+      impact: "reprovision",
+      params: { imageId: image, metadata: { set: {}, remove: [], full: { role: "web" } }, keepStopped: false },
+    };
     const handle = await adapter.startStep({ instance: await named("web-1"), step, inputs: {} }, signal);
     const { final, shown } = await followStep(adapter, handle, signal);
     expect(final).toMatchObject({ type: "done", instance: { status: "active", task: null, imageId: image } });
@@ -71,10 +91,16 @@ describe("OpenStack adapter on servers whose task flaps after every action", () 
 
   it("reboot, stop and start alike: each done after its flap, one action each", async () => {
     const flapsBefore = emulator.stats.faults.flaps;
-    await followSteps(adapter, () => named("boot-1"), REBOOT_STOP_START, ({ final, shown }) => {
-      expect([final.type, flapping("boot-1")]).toEqual(["done", false]);
-      expect(shown.filter((s) => s.endsWith("(settling)")).length).toBeGreaterThanOrEqual(2);
-    }, signal);
+    await followSteps(
+      adapter,
+      () => named("boot-1"),
+      REBOOT_STOP_START,
+      ({ final, shown }) => {
+        expect([final.type, flapping("boot-1")]).toEqual(["done", false]);
+        expect(shown.filter((s) => s.endsWith("(settling)")).length).toBeGreaterThanOrEqual(2);
+      },
+      signal,
+    );
     expect(emulator.stats.faults.flaps).toBe(flapsBefore + 3);
     expect(actionsOn("boot-1")).toEqual(["reboot", "stop", "start"]);
   });

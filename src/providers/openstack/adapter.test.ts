@@ -65,10 +65,18 @@ function adapter(patch: Partial<OpenStackAdapterOptions> = {}) {
 }
 
 const listCalls = () => fake.seen.filter((r) => r.url.startsWith("/compute/v2.1/servers/detail"));
-const meta = (set: Record<string, string>, remove: string[] = [], full: Record<string, string> = set): MetadataTarget => ({ set, remove, full });
+const meta = (
+  set: Record<string, string>,
+  remove: string[] = [],
+  full: Record<string, string> = set,
+): MetadataTarget => ({ set, remove, full });
 /** A poll's question about a handle, as apply asks it before anything is known. */
 const ask = (handle: OperationHandle): OperationQuery => ({ handle, readJob: true, complete: false });
-const rebuild = (params: Partial<ReprovisionParams> = {}): Step => ({ kind: "rebuild", impact: "reprovision", params: { imageId: "img-new", metadata: meta({ role: "web" }), keepStopped: false, ...params } });
+const rebuild = (params: Partial<ReprovisionParams> = {}): Step => ({
+  kind: "rebuild",
+  impact: "reprovision",
+  params: { imageId: "img-new", metadata: meta({ role: "web" }), keepStopped: false, ...params },
+});
 
 describe("listInstances", () => {
   it.each([
@@ -102,13 +110,30 @@ describe("capabilities", () => {
   it("declares rebuild features from the microversion", async () => {
     const { a } = adapter();
     const caps = await a.capabilities(signal);
-    expect(caps).toMatchObject({ imageChangeStep: "rebuild", sameImageStep: "rebuild", reprovisionSetsKeyPair: true, reprovisionSetsUserData: true, reprovisionSetsMetadata: true, metadataUpdateInError: false, readsUserData: false, description: "compute API microversion 2.96" });
+    expect(caps).toMatchObject({
+      imageChangeStep: "rebuild",
+      sameImageStep: "rebuild",
+      reprovisionSetsKeyPair: true,
+      reprovisionSetsUserData: true,
+      reprovisionSetsMetadata: true,
+      metadataUpdateInError: false,
+      readsUserData: false,
+      description: "compute API microversion 2.96",
+    });
   });
 
   it("marks same-image changes unsupported below 2.54", async () => {
     fake.options.maxMicroversion = "2.53";
     const { a } = adapter();
-    expect(await a.capabilities(signal)).toMatchObject({ sameImageStep: null, reprovisionSetsKeyPair: false, reprovisionSetsUserData: false, reprovisionRemovesKeyPair: false, reprovisionsBootVolume: false, description: "compute API microversion 2.53; a rebuild that sets the key pair needs 2.54, the user_data needs 2.57; a rebuild of a server that boots from a volume (re-imaging its root volume) needs 2.93" });
+    expect(await a.capabilities(signal)).toMatchObject({
+      sameImageStep: null,
+      reprovisionSetsKeyPair: false,
+      reprovisionSetsUserData: false,
+      reprovisionRemovesKeyPair: false,
+      reprovisionsBootVolume: false,
+      description:
+        "compute API microversion 2.53; a rebuild that sets the key pair needs 2.54, the user_data needs 2.57; a rebuild of a server that boots from a volume (re-imaging its root volume) needs 2.93",
+    });
   });
 });
 
@@ -119,15 +144,33 @@ describe("startStep and pollOperations", () => {
     const { a } = adapter();
     const [s1] = await a.listInstances({ selectors: [{ id: "s1" }] }, signal);
     const full = { role: "web", owner: "x", "reform.user_data.sha256": "d1" };
-    const step = rebuild({ keyPair: "ops-2026", userDataSha256: "d1", metadata: meta({ "reform.user_data.sha256": "d1" }, [], full) });
+    const step = rebuild({
+      keyPair: "ops-2026",
+      userDataSha256: "d1",
+      metadata: meta({ "reform.user_data.sha256": "d1" }, [], full),
+    });
     const handle = await a.startStep({ instance: s1!, step, inputs: { userData: "#cloud-config\n" } }, signal);
     const post = fake.seen.find((r) => r.method === "POST" && r.url.endsWith("/action"));
-    expect(JSON.parse(post?.body ?? "{}")).toEqual({ rebuild: { imageRef: "img-new", metadata: full, key_name: "ops-2026", user_data: Buffer.from("#cloud-config\n").toString("base64") } });
-    expect(handle).toMatchObject({ instanceId: "s1", step: "rebuild", synchronous: false, baseline: { updatedAt: s1!.updatedAt, status: "ACTIVE" } });
+    expect(JSON.parse(post?.body ?? "{}")).toEqual({
+      rebuild: {
+        imageRef: "img-new",
+        metadata: full,
+        key_name: "ops-2026",
+        user_data: Buffer.from("#cloud-config\n").toString("base64"),
+      },
+    });
+    expect(handle).toMatchObject({
+      instanceId: "s1",
+      step: "rebuild",
+      synchronous: false,
+      baseline: { updatedAt: s1!.updatedAt, status: "ACTIVE" },
+    });
     expect(handle.requestId).toMatch(/^req-/);
 
     fake.seen.length = 0;
-    expect((await a.pollOperations([ask(handle)], signal))[0]).toEqual({ instance: expect.objectContaining({ rawStatus: "REBUILD", task: "rebuilding" }) as unknown });
+    expect((await a.pollOperations([ask(handle)], signal))[0]).toEqual({
+      instance: expect.objectContaining({ rawStatus: "REBUILD", task: "rebuilding" }) as unknown,
+    });
     expect(listCalls()).toHaveLength(1);
     expect(decodeURIComponent(listCalls()[0]?.url ?? "")).toContain("name=^(web-1)$");
     fake.finish("s1");
@@ -135,8 +178,13 @@ describe("startStep and pollOperations", () => {
     expect(settled?.instance).toMatchObject({ imageId: "img-new", keyPair: "ops-2026", status: "active", task: null });
     // The settled rebuild's instance action is read (this fake Nova does not know it: 404, no record)
     expect(settled?.job).toBeUndefined();
-    expect(fake.seen.filter((r) => r.url.endsWith(`/servers/s1/os-instance-actions/${handle.requestId ?? ""}`))).toHaveLength(1);
-    expect((await followStep(a, handle, signal)).final).toMatchObject({ type: "done", instance: { imageId: "img-new" } });
+    expect(
+      fake.seen.filter((r) => r.url.endsWith(`/servers/s1/os-instance-actions/${handle.requestId ?? ""}`)),
+    ).toHaveLength(1);
+    expect((await followStep(a, handle, signal)).final).toMatchObject({
+      type: "done",
+      instance: { imageId: "img-new" },
+    });
   });
 
   it("polls the servers in flight by name: the requests grow with the operations in flight, not with the fleet", async () => {
@@ -144,7 +192,9 @@ describe("startStep and pollOperations", () => {
     const { a } = adapter();
     const all = await a.listInstances({ selectors: [] }, signal);
     const inFlight = all.slice(0, 250);
-    const handles = await Promise.all(inFlight.map((s) => a.startStep({ instance: s, step: rebuild(), inputs: {} }, signal)));
+    const handles = await Promise.all(
+      inFlight.map((s) => a.startStep({ instance: s, step: rebuild(), inputs: {} }, signal)),
+    );
     fake.seen.length = 0;
     const seen = await a.pollOperations(handles.map(ask), signal);
     expect(seen.map((s) => s.instance?.task)).toEqual(inFlight.map(() => "rebuilding"));
@@ -154,7 +204,9 @@ describe("startStep and pollOperations", () => {
     expect(urls.every((q) => q.get("changes-since") === null && /^\^\(.*\)\$$/.test(q.get("name") ?? ""))).toBe(true);
     for (const s of inFlight.slice(0, 10)) fake.finish(s.id);
     const next = await a.pollOperations(handles.map(ask), signal);
-    expect(next.filter((s) => s.instance?.task === null).map((s) => s.instance?.id)).toEqual(inFlight.slice(0, 10).map((s) => s.id));
+    expect(next.filter((s) => s.instance?.task === null).map((s) => s.instance?.id)).toEqual(
+      inFlight.slice(0, 10).map((s) => s.id),
+    );
   });
 
   it("polls by changes-since when it never listed the servers, and finds a renamed server in a full listing", async () => {
@@ -162,10 +214,15 @@ describe("startStep and pollOperations", () => {
     fake.servers.set("s2", makeServer(2, { id: "s2", updated: "2020-01-01T00:00:00Z" }));
     const { a: lister } = adapter();
     const [s1, s2] = await lister.listInstances({ selectors: [] }, signal);
-    const handles = await Promise.all([s1!, s2!].map((s) => lister.startStep({ instance: s, step: rebuild(), inputs: {} }, signal)));
+    const handles = await Promise.all(
+      [s1!, s2!].map((s) => lister.startStep({ instance: s, step: rebuild(), inputs: {} }, signal)),
+    );
     const { a } = adapter();
     fake.seen.length = 0;
-    expect((await a.pollOperations(handles.map(ask), signal)).map((s) => s.instance?.task)).toEqual(["rebuilding", "rebuilding"]);
+    expect((await a.pollOperations(handles.map(ask), signal)).map((s) => s.instance?.task)).toEqual([
+      "rebuilding",
+      "rebuilding",
+    ]);
     expect(listCalls()).toHaveLength(1);
     expect(decodeURIComponent(listCalls()[0]?.url ?? "")).toMatch(/changes-since=2026-11-23T11:55:00.000Z/);
     fake.servers.get("s1")!.name = "renamed";
@@ -183,7 +240,9 @@ describe("startStep and pollOperations", () => {
     await a.startStep({ instance: s1!, step: rebuild(), inputs: {} }, signal);
     fake.finish("s1");
     await a.startStep({ instance: s1!, step: rebuild({ keyPair: null, userDataSha256: null }), inputs: {} }, signal);
-    const bodies = fake.seen.filter((r) => r.url.endsWith("/action")).map((r) => JSON.parse(r.body) as { rebuild: Record<string, unknown> });
+    const bodies = fake.seen
+      .filter((r) => r.url.endsWith("/action"))
+      .map((r) => JSON.parse(r.body) as { rebuild: Record<string, unknown> });
     expect(Object.keys(bodies[0]!.rebuild).sort()).toEqual(["imageRef", "metadata"]);
     expect(bodies[1]!.rebuild).toMatchObject({ key_name: null, user_data: null });
   });
@@ -193,12 +252,17 @@ describe("startStep and pollOperations", () => {
     let refusals = 2;
     fake.options.onAction = (_id, _body, res) => {
       if (refusals-- <= 0) return false;
-      res.writeHead(409, { "content-type": "application/json" }).end(JSON.stringify({ conflictingRequest: { code: 409, message: "busy" } }));
+      res
+        .writeHead(409, { "content-type": "application/json" })
+        .end(JSON.stringify({ conflictingRequest: { code: 409, message: "busy" } }));
       return true;
     };
     const { a, clock } = adapter();
     const [s1] = await a.listInstances({ selectors: [] }, signal);
-    const handle = await a.startStep({ instance: s1!, step: { kind: "reboot", impact: "reboot", params: { type: "SOFT" } }, inputs: {} }, signal);
+    const handle = await a.startStep(
+      { instance: s1!, step: { kind: "reboot", impact: "reboot", params: { type: "SOFT" } }, inputs: {} },
+      signal,
+    );
     expect(handle.step).toBe("reboot");
     expect(clock.slept).toEqual([10, 20]);
     expect(fake.seen.filter((r) => r.url.endsWith("/action"))).toHaveLength(3);
@@ -220,7 +284,9 @@ describe("startStep and pollOperations", () => {
     const [fresh] = await a.listInstances({ selectors: [] }, signal);
     apply = false;
     fake.seen.length = 0;
-    await expect(a.startStep({ instance: fresh!, step: rebuild(), inputs: {} }, signal)).rejects.toBeInstanceOf(AmbiguousError);
+    await expect(a.startStep({ instance: fresh!, step: rebuild(), inputs: {} }, signal)).rejects.toBeInstanceOf(
+      AmbiguousError,
+    );
     expect(fake.seen.filter((r) => r.url.endsWith("/action"))).toHaveLength(1);
     expect(fake.seen.filter((r) => r.method === "GET" && r.url === "/compute/v2.1/servers/s1")).toHaveLength(1);
   });
@@ -229,10 +295,20 @@ describe("startStep and pollOperations", () => {
     fake.servers.set("s1", makeServer(1, { id: "s1", metadata: { role: "web", old: "1" } }));
     const { a } = adapter();
     const [s1] = await a.listInstances({ selectors: [] }, signal);
-    const handle = await a.startStep({ instance: s1!, step: { kind: "update-metadata", impact: "none", params: { metadata: meta({ tier: "2" }, ["old", "gone"]) } }, inputs: {} }, signal);
+    const handle = await a.startStep(
+      {
+        instance: s1!,
+        step: { kind: "update-metadata", impact: "none", params: { metadata: meta({ tier: "2" }, ["old", "gone"]) } },
+        inputs: {},
+      },
+      signal,
+    );
     expect(handle.synchronous).toBe(true);
     expect(fake.servers.get("s1")?.metadata).toEqual({ role: "web", tier: "2" });
-    expect((await followStep(a, handle, signal)).final).toMatchObject({ type: "done", instance: { metadata: { role: "web", tier: "2" } } });
+    expect((await followStep(a, handle, signal)).final).toMatchObject({
+      type: "done",
+      instance: { metadata: { role: "web", tier: "2" } },
+    });
   });
 
   it("reports a server that ends in ERROR with Nova's fault and the step's request id", async () => {
@@ -242,19 +318,46 @@ describe("startStep and pollOperations", () => {
     const handle = await a.startStep({ instance: s1!, step: rebuild(), inputs: {} }, signal);
     Object.assign(fake.servers.get("s1")!, { fault: { code: 500, message: "No valid host was found." } });
     fake.finish("s1", "ERROR");
-    expect((await followStep(a, handle, signal)).final).toEqual({ type: "failed", message: "No valid host was found.", requestId: handle.requestId });
+    expect((await followStep(a, handle, signal)).final).toEqual({
+      type: "failed",
+      message: "No valid host was found.",
+      requestId: handle.requestId,
+    });
   });
 
   it("carries Nova's message and request id in a refused step", async () => {
     fake.servers.set("s1", makeServer(1, { id: "s1" }));
     const { a } = adapter();
     const [s1] = await a.listInstances({ selectors: [] }, signal);
-    const error = (await a.startStep({ instance: s1!, step: { kind: "reinstall", impact: "reprovision", params: { imageId: "img-new", metadata: meta({}), keepStopped: false } }, inputs: {} }, signal).catch((e: unknown) => e)) as Error;
+    const error = (await a
+      .startStep(
+        {
+          instance: s1!,
+          step: {
+            kind: "reinstall",
+            impact: "reprovision",
+            params: { imageId: "img-new", metadata: meta({}), keepStopped: false },
+          },
+          inputs: {},
+        },
+        signal,
+      )
+      .catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(TypeError);
     fake.servers.get("s1")!.task = "rebuilding";
-    const refused = (await a.startStep({ instance: s1!, step: { kind: "stop", impact: "reboot", params: { reason: "power" } }, inputs: {} }, signal).catch((e: unknown) => e)) as CloudError;
+    const refused = (await a
+      .startStep(
+        { instance: s1!, step: { kind: "stop", impact: "reboot", params: { reason: "power" } }, inputs: {} },
+        signal,
+      )
+      .catch((e: unknown) => e)) as CloudError;
     errors.push(refused.message);
-    expect(refused.details).toMatchObject({ provider: "dc1", status: 409, cloudCode: "conflictingRequest", operation: "POST /servers/{id}/action os-stop" });
+    expect(refused.details).toMatchObject({
+      provider: "dc1",
+      status: 409,
+      cloudCode: "conflictingRequest",
+      operation: "POST /servers/{id}/action os-stop",
+    });
     expect(refused.details.requestId).toMatch(/^req-/);
     expect(refused.message).toContain("while it is in task_state rebuilding");
   });
@@ -262,9 +365,20 @@ describe("startStep and pollOperations", () => {
 
 describe("resolveImages", () => {
   it("resolves by id and by name (paginated), reports missing (with names it has) and ambiguous, and caches per run", async () => {
-    fake.images.push({ id: "i1", name: "ubuntu-24.04", os_distro: "ubuntu" }, { id: "i2", name: "dup" }, { id: "i3", name: "dup" });
+    fake.images.push(
+      { id: "i1", name: "ubuntu-24.04", os_distro: "ubuntu" },
+      { id: "i2", name: "dup" },
+      { id: "i3", name: "dup" },
+    );
     const { a } = adapter();
-    const refs = [{ name: "ubuntu-24.04" }, { name: "dup" }, { name: "nope" }, { id: "i1" }, { id: "missing" }, { name: "ubuntu-24.04" }];
+    const refs = [
+      { name: "ubuntu-24.04" },
+      { name: "dup" },
+      { name: "nope" },
+      { id: "i1" },
+      { id: "missing" },
+      { name: "ubuntu-24.04" },
+    ];
     const results = await a.resolveImages(refs, signal);
     expect(results.map((r) => r.result)).toEqual([
       { type: "found", id: "i1", name: "ubuntu-24.04", properties: { os_distro: "ubuntu" } },
@@ -285,13 +399,25 @@ describe("resolveImages", () => {
 describe("connections and secrets", () => {
   it("accepts an explicit connection (the simulator's), warns when TLS verification is off", async () => {
     fake.servers.set("s1", makeServer(1, { id: "s1" }));
-    const { a, warnings } = adapter({ connection: { authUrl: fake.identity, auth: { type: "password", username: "admin", password: new Secret(PASSWORD), projectName: "demo" }, verify: false }, readFile: async () => Promise.reject(new Error("not used")) });
+    const { a, warnings } = adapter({
+      connection: {
+        authUrl: fake.identity,
+        auth: { type: "password", username: "admin", password: new Secret(PASSWORD), projectName: "demo" },
+        verify: false,
+      },
+      readFile: async () => Promise.reject(new Error("not used")),
+    });
     expect(await a.listInstances({ selectors: [] }, signal)).toHaveLength(1);
     expect(warnings.join()).toMatch(/TLS certificate verification is turned off/);
   });
 
   it("never puts the password or token in errors or debug lines", async () => {
-    const { a } = adapter({ connection: { authUrl: fake.identity, auth: { type: "password", username: "admin", password: new Secret(`${PASSWORD}-typo`), projectName: "demo" } } });
+    const { a } = adapter({
+      connection: {
+        authUrl: fake.identity,
+        auth: { type: "password", username: "admin", password: new Secret(`${PASSWORD}-typo`), projectName: "demo" },
+      },
+    });
     const error = (await a.listInstances({ selectors: [] }, signal).catch((e: unknown) => e)) as CloudError;
     errors.push(error.message, JSON.stringify(error), error.stack ?? "");
     expect(error.code).toBe("AUTH_ERROR");

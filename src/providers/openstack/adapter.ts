@@ -3,7 +3,15 @@ import type { ImageRef, InstanceSelector } from "../../model/desired.js";
 import type { ObservedInstance } from "../../model/observed.js";
 import type { OperationHandle, OperationObservation, OperationQuery, OperationRules } from "../../model/operation.js";
 import { pollingSettings } from "../../model/operation.js";
-import type { ImageResolution, ListInstancesRequest, ProviderAdapter, ProviderCapabilities, ProviderEndpoint, ProviderRuntime, StartStepRequest } from "../../model/provider.js";
+import type {
+  ImageResolution,
+  ListInstancesRequest,
+  ProviderAdapter,
+  ProviderCapabilities,
+  ProviderEndpoint,
+  ProviderRuntime,
+  StartStepRequest,
+} from "../../model/provider.js";
 import type { HttpClientOptions } from "../http/types.js";
 import type { OpenStackConnection } from "./connection.js";
 import type { Connected } from "./connect.js";
@@ -15,7 +23,14 @@ import { rebuildFeatures } from "./microversion.js";
 import type { NovaServer } from "./normalize.js";
 import { USER_DATA_KEY, normalizeServer } from "./normalize.js";
 import type { ConflictPolicy } from "./operations.js";
-import { DEFAULT_CONFLICT_POLICY, actionBody, actionStatus, actionToCheck, startAction, writeMetadata } from "./operations.js";
+import {
+  DEFAULT_CONFLICT_POLICY,
+  actionBody,
+  actionStatus,
+  actionToCheck,
+  startAction,
+  writeMetadata,
+} from "./operations.js";
 
 /**
  * The fleet file's options for an `openstack` provider.
@@ -142,7 +157,9 @@ class OpenStackAdapter implements ProviderAdapter {
   async findKeyPairs(names: readonly string[], signal: AbortSignal): Promise<ReadonlySet<string>> {
     const c = await this.#ready(signal);
     const limit = pLimit(4);
-    const found = await Promise.all(names.map((name) => limit(async () => ((await c.nova.keypairExists(name, signal)) ? [name] : []))));
+    const found = await Promise.all(
+      names.map((name) => limit(async () => ((await c.nova.keypairExists(name, signal)) ? [name] : []))),
+    );
     return new Set(found.flat());
   }
 
@@ -156,7 +173,12 @@ class OpenStackAdapter implements ProviderAdapter {
     this.#learnUserDataVisibility(servers);
     const wanted = selectorFilter(req.selectors);
     const listed = servers.filter((s) => s.status?.toUpperCase() !== "DELETED" && wanted(s));
-    return observeBootVolumes(listed, listed.map((s) => normalizeServer(s, this.name)), c.cinder, signal);
+    return observeBootVolumes(
+      listed,
+      listed.map((s) => normalizeServer(s, this.name)),
+      c.cinder,
+      signal,
+    );
   }
 
   /**
@@ -167,8 +189,12 @@ class OpenStackAdapter implements ProviderAdapter {
   async #listFor(c: Connected, selectors: readonly InstanceSelector[], signal: AbortSignal): Promise<NovaServer[]> {
     const ids = selectors.flatMap((s) => ("id" in s ? [s.id] : []));
     const names = ids.map((id) => this.#names.get(id));
-    const patterns = ids.length === selectors.length && ids.length > 0 && names.every((n) => n !== undefined) ? namePatterns(names as string[]) : undefined;
-    if (!patterns || patterns.length > Math.ceil(this.#names.size / PAGE_LIMIT)) return this.#learn(await c.nova.listServers(listQuery(selectors), signal));
+    const patterns =
+      ids.length === selectors.length && ids.length > 0 && names.every((n) => n !== undefined)
+        ? namePatterns(names as string[])
+        : undefined;
+    if (!patterns || patterns.length > Math.ceil(this.#names.size / PAGE_LIMIT))
+      return this.#learn(await c.nova.listServers(listQuery(selectors), signal));
     const found: NovaServer[] = [];
     for (const name of patterns) found.push(...(await c.nova.listServers({ name }, signal)));
     this.#learn(found);
@@ -187,23 +213,39 @@ class OpenStackAdapter implements ProviderAdapter {
     const { instance, step } = req;
     if (step.kind === "update-metadata") {
       const requestId = await writeMetadata(c.nova, instance.id, step.params.metadata, signal);
-      return { instanceId: instance.id, step: step.kind, startedAt: this.#options.clock.now(), ...(requestId ? { requestId } : {}), baseline: { updatedAt: instance.updatedAt, status: instance.rawStatus }, synchronous: true };
+      return {
+        instanceId: instance.id,
+        step: step.kind,
+        startedAt: this.#options.clock.now(),
+        ...(requestId ? { requestId } : {}),
+        baseline: { updatedAt: instance.updatedAt, status: instance.rawStatus },
+        synchronous: true,
+      };
     }
     // A reboot step that carries annotations writes them before the reboot is sent (the planner normally
     // records them in a trailing update-metadata step instead, once the reboot is verified).
-    if (step.kind === "reboot" && step.params.metadata) await writeMetadata(c.nova, instance.id, step.params.metadata, signal);
-    const deps = { nova: c.nova, clock: this.#options.clock, conflict: this.#options.conflict ?? DEFAULT_CONFLICT_POLICY };
+    if (step.kind === "reboot" && step.params.metadata)
+      await writeMetadata(c.nova, instance.id, step.params.metadata, signal);
+    const deps = {
+      nova: c.nova,
+      clock: this.#options.clock,
+      conflict: this.#options.conflict ?? DEFAULT_CONFLICT_POLICY,
+    };
     return startAction(deps, instance, step, actionBody(step, req.inputs), signal);
   }
 
   /** One bulk read of the servers in flight; then, for a rebuild that settled, its instance action (a few at a time). */
-  async pollOperations(queries: readonly OperationQuery[], signal: AbortSignal): Promise<readonly OperationObservation[]> {
+  async pollOperations(
+    queries: readonly OperationQuery[],
+    signal: AbortSignal,
+  ): Promise<readonly OperationObservation[]> {
     if (queries.length === 0) return [];
     const c = await this.#ready(signal);
     const handles = queries.map((q) => q.handle);
     const byId = new Map((await this.#pollRead(c, handles, signal)).map((s) => [s.id, s]));
     if (handles.some((h) => !byId.has(h.instanceId))) {
-      for (const server of this.#learn(await c.nova.listServers({}, signal))) if (!byId.has(server.id)) byId.set(server.id, server);
+      for (const server of this.#learn(await c.nova.listServers({}, signal)))
+        if (!byId.has(server.id)) byId.set(server.id, server);
     }
     const limit = pLimit(8);
     return Promise.all(
@@ -235,7 +277,9 @@ class OpenStackAdapter implements ProviderAdapter {
     }
     let earliest = Infinity;
     for (const h of handles) earliest = Math.min(earliest, h.startedAt);
-    return this.#learn(await c.nova.listServers({ changesSince: new Date(earliest - POLL_MARGIN_MS).toISOString() }, signal));
+    return this.#learn(
+      await c.nova.listServers({ changesSince: new Date(earliest - POLL_MARGIN_MS).toISOString() }, signal),
+    );
   }
 
   async close(): Promise<void> {
@@ -295,8 +339,13 @@ function escapeRegex(text: string): string {
 
 /** What the negotiated microversion allows, in the words a plan's reason needs. */
 function describeMicroversion(microversion: string, features: RebuildFeatures): string {
-  const missing = [...(features.setsKeyPair ? [] : ["key pair needs 2.54"]), ...(features.setsUserData ? [] : ["user_data needs 2.57"])];
+  const missing = [
+    ...(features.setsKeyPair ? [] : ["key pair needs 2.54"]),
+    ...(features.setsUserData ? [] : ["user_data needs 2.57"]),
+  ];
   const sets = missing.length > 0 ? `; a rebuild that sets the ${missing.join(", the ")}` : "";
-  const volume = features.reimagesBootVolume ? "" : "; a rebuild of a server that boots from a volume (re-imaging its root volume) needs 2.93";
+  const volume = features.reimagesBootVolume
+    ? ""
+    : "; a rebuild of a server that boots from a volume (re-imaging its root volume) needs 2.93";
   return `compute API microversion ${microversion}${sets}${volume}`;
 }

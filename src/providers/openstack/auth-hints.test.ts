@@ -46,19 +46,32 @@ describe("keystoneHint", () => {
     expect(hint({ operation: TOKEN_OPERATION, url: URL, networkCode: "ENOTFOUND" })).toBe(
       `Keystone at ${URL} did not answer: check identityEndpoint of the provider in the fleet file "https://keystone.example.com:5000/v3" (host, port, http or https)`,
     );
-    expect(hint(refused)).toContain('check the token (auth.token): it may have expired, the project (auth.project_name "ops", domain auth.project_domain_name "Default")');
+    expect(hint(refused)).toContain(
+      'check the token (auth.token): it may have expired, the project (auth.project_name "ops", domain auth.project_domain_name "Default")',
+    );
     expect(hint({ operation: "GET /servers/detail", url: "https://nova/servers/detail", status: 401 })).toBeUndefined();
     expect(hint({ ...refused, status: 500 })).toBeUndefined();
   });
 });
 
 describe("requireAsciiCredentials", () => {
-  const base = { origin: 'cloud "prod" in /etc/openstack/clouds.yaml', settingsIn: "clouds.yaml" as const, authUrl: "https://keystone.example.com:5000/v3" };
+  const base = {
+    origin: 'cloud "prod" in /etc/openstack/clouds.yaml',
+    settingsIn: "clouds.yaml" as const,
+    authUrl: "https://keystone.example.com:5000/v3",
+  };
 
   it("refuses an application credential id or secret that is a copied placeholder, naming the setting and the file", () => {
-    expect(() => requireAsciiCredentials("dc1", { ...base, auth: { type: "v3applicationcredential", id: "<id…>", secret: new Secret("s") } })).toThrow(
+    expect(() =>
+      requireAsciiCredentials("dc1", {
+        ...base,
+        auth: { type: "v3applicationcredential", id: "<id…>", secret: new Secret("s") },
+      }),
+    ).toThrow(
       `provider dc1 (openstack): auth.application_credential_id of cloud "prod" in /etc/openstack/clouds.yaml contains a non-ASCII character ('…' (U+2026) at character 4)`,
     );
-    expect(() => requireAsciiCredentials("dc1", { ...base, auth: { type: "token", token: new Secret("gAAA…") } })).toThrow(/auth\.token of cloud "prod" .* contains a non-ASCII character \(at character 5\)/);
+    expect(() =>
+      requireAsciiCredentials("dc1", { ...base, auth: { type: "token", token: new Secret("gAAA…") } }),
+    ).toThrow(/auth\.token of cloud "prod" .* contains a non-ASCII character \(at character 5\)/);
   });
 });

@@ -11,11 +11,17 @@ const EXAMPLE_AUTH_URLS = "https://keystone.example.com:5000/v3 or https://cloud
 export function keystoneHint(conn: OpenStackConnection): (failure: RequestFailure) => string | undefined {
   return (failure) => {
     if (failure.operation !== TOKEN_OPERATION) return undefined;
-    const origin = conn.settingsIn === "environment" ? "the OS_* environment variables" : (conn.origin ?? "the explicit connection");
-    const authUrl = conn.authUrlFrom ? `${conn.authUrlFrom} "${conn.authUrl ?? ""}"` : `${settingName(conn, "auth_url")} "${conn.authUrl ?? ""}" from ${origin}`;
-    if (failure.status === 401) return `Keystone at ${failure.url} refused the credentials from ${origin}: check ${credentialsToCheck(conn)}`;
-    if (failure.status === 404) return `no Keystone v3 at ${failure.url}: ${authUrl} should be Keystone's address, e.g. ${EXAMPLE_AUTH_URLS}`;
-    if (failure.networkCode !== undefined) return `Keystone at ${failure.url} did not answer: check ${authUrl} (host, port, http or https)`;
+    const origin =
+      conn.settingsIn === "environment" ? "the OS_* environment variables" : (conn.origin ?? "the explicit connection");
+    const authUrl = conn.authUrlFrom
+      ? `${conn.authUrlFrom} "${conn.authUrl ?? ""}"`
+      : `${settingName(conn, "auth_url")} "${conn.authUrl ?? ""}" from ${origin}`;
+    if (failure.status === 401)
+      return `Keystone at ${failure.url} refused the credentials from ${origin}: check ${credentialsToCheck(conn)}`;
+    if (failure.status === 404)
+      return `no Keystone v3 at ${failure.url}: ${authUrl} should be Keystone's address, e.g. ${EXAMPLE_AUTH_URLS}`;
+    if (failure.networkCode !== undefined)
+      return `Keystone at ${failure.url} did not answer: check ${authUrl} (host, port, http or https)`;
     return undefined;
   };
 }
@@ -33,7 +39,12 @@ function credentialsToCheck(conn: OpenStackConnection): string {
         ...project(conn, auth),
       ].join(", ");
     case "v3applicationcredential": {
-      const which = [...shown("application_credential_id", auth.id), ...shown("application_credential_name", auth.name), ...shown("username", auth.username), ...shown("user_id", auth.userId)];
+      const which = [
+        ...shown("application_credential_id", auth.id),
+        ...shown("application_credential_name", auth.name),
+        ...shown("username", auth.username),
+        ...shown("user_id", auth.userId),
+      ];
       return `the application credential (${which.join(", ")}) and its secret (${name("application_credential_secret")}): it may have expired or been deleted`;
     }
     case "token":
@@ -50,11 +61,19 @@ function userDomain(conn: OpenStackConnection, auth: Extract<OpenStackAuth, { ty
   return [`domain ${settingName(conn, "user_domain_name")} "${auth.userDomainName ?? "Default"}"`];
 }
 
-function project(conn: OpenStackConnection, auth: { projectName?: string; projectId?: string; projectDomainName?: string; projectDomainId?: string }): string[] {
+function project(
+  conn: OpenStackConnection,
+  auth: { projectName?: string; projectId?: string; projectDomainName?: string; projectDomainId?: string },
+): string[] {
   if (auth.projectId !== undefined) return [`the project (${settingName(conn, "project_id")} "${auth.projectId}")`];
   if (auth.projectName === undefined) return [];
-  const domain = auth.projectDomainId !== undefined ? `${settingName(conn, "project_domain_id")} "${auth.projectDomainId}"` : `${settingName(conn, "project_domain_name")} "${auth.projectDomainName ?? "Default"}"`;
-  return [`the project (${settingName(conn, "project_name")} "${auth.projectName}", domain ${domain}): the user needs a role on it`];
+  const domain =
+    auth.projectDomainId !== undefined
+      ? `${settingName(conn, "project_domain_id")} "${auth.projectDomainId}"`
+      : `${settingName(conn, "project_domain_name")} "${auth.projectDomainName ?? "Default"}"`;
+  return [
+    `the project (${settingName(conn, "project_name")} "${auth.projectName}", domain ${domain}): the user needs a role on it`,
+  ];
 }
 
 /**
@@ -65,7 +84,13 @@ export function requireAsciiCredentials(provider: string, conn: OpenStackConnect
   const auth = conn.auth;
   const where = conn.settingsIn === "clouds.yaml" && conn.origin ? ` of ${conn.origin}` : "";
   const check = (key: string, value: string | undefined, secret: boolean) => {
-    if (value !== undefined) requireAscii({ provider: `${provider} (openstack)`, setting: `${settingName(conn, key)}${where}`, value, secret });
+    if (value !== undefined)
+      requireAscii({
+        provider: `${provider} (openstack)`,
+        setting: `${settingName(conn, key)}${where}`,
+        value,
+        secret,
+      });
   };
   switch (auth.type) {
     case "token":

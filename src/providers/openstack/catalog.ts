@@ -25,14 +25,23 @@ export interface EndpointQuery {
 /** Picks an endpoint by service type + interface (+ region_id or region), as keystoneauth does. */
 export function selectEndpoint(catalog: readonly CatalogService[], query: EndpointQuery): string {
   const services = catalog.filter((s) => s.type === query.serviceType);
-  const candidates = services.flatMap((s) => s.endpoints ?? []).filter((e) => typeof e.url === "string" && e.url !== "");
-  const matching = candidates.filter((e) => normalizeInterface(e.interface) === query.interface && (query.region === undefined || e.region_id === query.region || e.region === query.region));
+  const candidates = services
+    .flatMap((s) => s.endpoints ?? [])
+    .filter((e) => typeof e.url === "string" && e.url !== "");
+  const matching = candidates.filter(
+    (e) =>
+      normalizeInterface(e.interface) === query.interface &&
+      (query.region === undefined || e.region_id === query.region || e.region === query.region),
+  );
   const chosen = matching[0];
   if (chosen?.url) return fillProject(chosen.url, query.projectId);
-  const available = candidates.map((e) => `${e.interface ?? "?"}/${e.region_id ?? e.region ?? "?"}`).join(", ") || "none";
+  const available =
+    candidates.map((e) => `${e.interface ?? "?"}/${e.region_id ?? e.region ?? "?"}`).join(", ") || "none";
   const region = query.region ? ` in region ${query.region}` : "";
   throw new ConfigError([
-    { message: `openstack: the Keystone catalog has no ${query.serviceType} endpoint with interface ${query.interface}${region} (available: ${available}); set region_name/interface or ${query.serviceType.replace("-", "_")}_endpoint_override` },
+    {
+      message: `openstack: the Keystone catalog has no ${query.serviceType} endpoint with interface ${query.interface}${region} (available: ${available}); set region_name/interface or ${query.serviceType.replace("-", "_")}_endpoint_override`,
+    },
   ]);
 }
 

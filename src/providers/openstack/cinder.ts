@@ -54,10 +54,23 @@ export class CinderClient {
     let params: Record<string, QueryValue> = { bootable: "true", limit: VOLUME_PAGE_LIMIT };
     for (;;) {
       this.listRequests++;
-      const res = await this.#http.request({ method: "GET", url: `${this.#base}/volumes/detail`, query: params, operation: "GET /volumes/detail", signer: this.#signer, signal });
+      const res = await this.#http.request({
+        method: "GET",
+        url: `${this.#base}/volumes/detail`,
+        query: params,
+        operation: "GET /volumes/detail",
+        signer: this.#signer,
+        signal,
+      });
       const page = res.json as VolumePage | undefined;
       if (!Array.isArray(page?.volumes)) {
-        throw new CloudError({ provider: this.#http.provider, operation: "GET /volumes/detail", status: res.status, cloudMessage: `the answer has no "volumes" list (content-type ${res.headers["content-type"] ?? "none"})`, ...(res.requestId ? { requestId: res.requestId } : {}) });
+        throw new CloudError({
+          provider: this.#http.provider,
+          operation: "GET /volumes/detail",
+          status: res.status,
+          cloudMessage: `the answer has no "volumes" list (content-type ${res.headers["content-type"] ?? "none"})`,
+          ...(res.requestId ? { requestId: res.requestId } : {}),
+        });
       }
       volumes.push(...page.volumes);
       const next = page.volumes_links?.find((l) => l.rel === "next")?.href;

@@ -47,7 +47,10 @@ export function normalizeEntry(entry: CloudEntry): CloudEntry {
   const out: CloudEntry = {};
   for (const [rawKey, value] of Object.entries(entry)) {
     if (rawKey === "auth") continue;
-    const key = rawKey.replace(/^tenant_/, "project_").replace(/_endpoint_type$/, "_interface").replace(/^endpoint_type$/, "interface");
+    const key = rawKey
+      .replace(/^tenant_/, "project_")
+      .replace(/_endpoint_type$/, "_interface")
+      .replace(/^endpoint_type$/, "interface");
     if (AUTH_KEYS.has(key)) auth[key] ??= value;
     else out[key] = value;
   }
@@ -63,23 +66,44 @@ export function normalizeEntry(entry: CloudEntry): CloudEntry {
 }
 
 /** A normalized clouds.yaml entry → the connection, secrets wrapped. Throws ConfigError naming what is missing. */
-export function connectionFromEntry(entry: CloudEntry, origin: string, region: string | undefined, settingsIn: "clouds.yaml" | "environment" = "clouds.yaml"): OpenStackConnection {
+export function connectionFromEntry(
+  entry: CloudEntry,
+  origin: string,
+  region: string | undefined,
+  settingsIn: "clouds.yaml" | "environment" = "clouds.yaml",
+): OpenStackConnection {
   const auth = (entry["auth"] ?? {}) as Record<string, unknown>;
   const authType = str(entry["auth_type"]) ?? "password";
   const type = AUTH_TYPES[authType.toLowerCase()];
-  if (!type) fail(origin, `auth_type "${authType}" is not supported (use password, v3applicationcredential, token, v3token, admin_token or none)`);
+  if (!type)
+    fail(
+      origin,
+      `auth_type "${authType}" is not supported (use password, v3applicationcredential, token, v3token, admin_token or none)`,
+    );
   const authUrl = str(auth["auth_url"]);
   const needsKeystone = type === "password" || type === "v3applicationcredential" || type === "token";
   if (needsKeystone && !authUrl) fail(origin, `auth.auth_url is missing (needed for auth_type ${authType})`);
-  const computeEndpoint = str(entry["compute_endpoint_override"]) ?? (type === "admin_token" || type === "none" ? str(auth["endpoint"]) : undefined);
-  if (!needsKeystone && !computeEndpoint) fail(origin, `compute_endpoint_override (or auth.endpoint) is missing: auth_type ${authType} has no Keystone catalog`);
-  const iface = (str(entry["compute_interface"]) ?? str(entry["interface"]) ?? "public").toLowerCase().replace(/url$/, "");
-  if (iface !== "public" && iface !== "internal" && iface !== "admin") fail(origin, `interface "${iface}" must be public, internal or admin`);
+  const computeEndpoint =
+    str(entry["compute_endpoint_override"]) ??
+    (type === "admin_token" || type === "none" ? str(auth["endpoint"]) : undefined);
+  if (!needsKeystone && !computeEndpoint)
+    fail(
+      origin,
+      `compute_endpoint_override (or auth.endpoint) is missing: auth_type ${authType} has no Keystone catalog`,
+    );
+  const iface = (str(entry["compute_interface"]) ?? str(entry["interface"]) ?? "public")
+    .toLowerCase()
+    .replace(/url$/, "");
+  if (iface !== "public" && iface !== "internal" && iface !== "admin")
+    fail(origin, `interface "${iface}" must be public, internal or admin`);
   const regionName = region ?? firstRegion(entry);
   const cacert = str(entry["cacert"]);
   const imageEndpoint = str(entry["image_endpoint_override"]);
   // openstacksdk's service type is block-storage; volume and volumev3 are its aliases in clouds.yaml keys.
-  const blockStorageEndpoint = str(entry["block_storage_endpoint_override"]) ?? str(entry["volume_endpoint_override"]) ?? str(entry["volumev3_endpoint_override"]);
+  const blockStorageEndpoint =
+    str(entry["block_storage_endpoint_override"]) ??
+    str(entry["volume_endpoint_override"]) ??
+    str(entry["volumev3_endpoint_override"]);
   const computeApiVersion = str(entry["compute_api_version"]);
   return {
     origin,
@@ -107,7 +131,11 @@ function authFor(type: OpenStackAuth["type"], auth: Record<string, unknown>, ori
   const defaultDomainId = s("default_domain_id") ?? s("domain_id");
   const defaultDomainName = s("default_domain_name") ?? s("domain_name");
   const userDomain = domain(s("user_domain_id") ?? defaultDomainId, s("user_domain_name") ?? defaultDomainName, "user");
-  const projectDomain = domain(s("project_domain_id") ?? defaultDomainId, s("project_domain_name") ?? defaultDomainName, "project");
+  const projectDomain = domain(
+    s("project_domain_id") ?? defaultDomainId,
+    s("project_domain_name") ?? defaultDomainName,
+    "project",
+  );
   const project = { ...opt("projectName", s("project_name")), ...opt("projectId", s("project_id")), ...projectDomain };
   const user = { ...opt("username", s("username") ?? s("user_name")), ...opt("userId", s("user_id")), ...userDomain };
   switch (type) {
@@ -115,8 +143,15 @@ function authFor(type: OpenStackAuth["type"], auth: Record<string, unknown>, ori
       if (!s("username") && !s("user_id")) fail(origin, "auth.username (or auth.user_id) is missing");
       return { type, ...user, password: secret("password"), ...project };
     case "v3applicationcredential":
-      if (!s("application_credential_id") && !s("application_credential_name")) fail(origin, "auth.application_credential_id (or _name) is missing");
-      return { type, ...opt("id", s("application_credential_id")), ...opt("name", s("application_credential_name")), secret: secret("application_credential_secret"), ...user };
+      if (!s("application_credential_id") && !s("application_credential_name"))
+        fail(origin, "auth.application_credential_id (or _name) is missing");
+      return {
+        type,
+        ...opt("id", s("application_credential_id")),
+        ...opt("name", s("application_credential_name")),
+        secret: secret("application_credential_secret"),
+        ...user,
+      };
     case "token":
       return { type, token: secret("token"), ...project };
     case "admin_token":

@@ -22,7 +22,13 @@ export interface ResolveConnectionRequest {
 }
 
 /** Selector variables: alone, they do not make an `envvars` cloud. */
-const SELECTORS = new Set(["OS_CLOUD", "OS_REGION_NAME", "OS_CLIENT_CONFIG_FILE", "OS_CLIENT_SECURE_FILE", "OS_CLOUD_NAME"]);
+const SELECTORS = new Set([
+  "OS_CLOUD",
+  "OS_REGION_NAME",
+  "OS_CLIENT_CONFIG_FILE",
+  "OS_CLIENT_SECURE_FILE",
+  "OS_CLOUD_NAME",
+]);
 const EXTENSIONS = ["yaml", "yml", "json"] as const;
 
 /** The directories openstacksdk searches, in order: cwd, the user config dir, /etc/openstack. */
@@ -55,7 +61,9 @@ async function findFile(paths: readonly string[], readFile: ConfigSources["readF
     try {
       doc = parse(text);
     } catch (error) {
-      throw new ConfigError([{ message: `${path} is not valid YAML: ${(error as Error).message.split("\n")[0] ?? ""}` }]);
+      throw new ConfigError([
+        { message: `${path} is not valid YAML: ${(error as Error).message.split("\n")[0] ?? ""}` },
+      ]);
     }
     const clouds = isRecord(doc) && isRecord(doc["clouds"]) ? doc["clouds"] : {};
     return { path, clouds: clouds as Record<string, CloudEntry> };
@@ -91,7 +99,10 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
  * /etc/openstack; .yaml/.yml/.json), secure.yaml searched the same way and deep-merged over it, the `envvars` cloud built from
  * OS_* variables, and $OS_CLOUD choosing when the request names no cloud.
  */
-export async function resolveConnection(req: ResolveConnectionRequest, sources: ConfigSources): Promise<OpenStackConnection> {
+export async function resolveConnection(
+  req: ResolveConnectionRequest,
+  sources: ConfigSources,
+): Promise<OpenStackConnection> {
   const cloudsPaths = candidatePaths("clouds", sources);
   const found = await findFile(cloudsPaths, sources.readFile);
   const secure = await findFile(candidatePaths("secure", sources), sources.readFile);
@@ -101,7 +112,8 @@ export async function resolveConnection(req: ResolveConnectionRequest, sources: 
   const name = req.cloud ?? (sources.env["OS_CLOUD"] || undefined) ?? (fromEnv ? envName : singleCloud(fileClouds));
   if (name === undefined) throw missing(undefined, found, cloudsPaths, fileClouds);
   const region = req.region ?? (sources.env["OS_REGION_NAME"] || undefined);
-  if (fromEnv && name === envName && !(name in fileClouds)) return connectionFromEntry(fromEnv, "environment (OS_* variables)", region, "environment");
+  if (fromEnv && name === envName && !(name in fileClouds))
+    return connectionFromEntry(fromEnv, "environment (OS_* variables)", region, "environment");
   const raw = fileClouds[name];
   if (!found || !isRecord(raw)) throw missing(name, found, cloudsPaths, fileClouds);
   const secureEntry = secure?.clouds[name];
@@ -115,8 +127,15 @@ function singleCloud(clouds: Record<string, CloudEntry>): string | undefined {
   return names.length === 1 ? names[0] : undefined;
 }
 
-function missing(name: string | undefined, found: FoundFile | undefined, looked: readonly string[], clouds: Record<string, CloudEntry>): ConfigError {
-  const where = found ? ` in ${found.path} (clouds defined: ${Object.keys(clouds).join(", ") || "none"})` : `: no clouds.yaml found (looked in ${looked.join(", ")})`;
+function missing(
+  name: string | undefined,
+  found: FoundFile | undefined,
+  looked: readonly string[],
+  clouds: Record<string, CloudEntry>,
+): ConfigError {
+  const where = found
+    ? ` in ${found.path} (clouds defined: ${Object.keys(clouds).join(", ") || "none"})`
+    : `: no clouds.yaml found (looked in ${looked.join(", ")})`;
   const message =
     name === undefined
       ? `openstack: no cloud selected: set "cloud" on the provider or $OS_CLOUD, or set OS_* variables${where}`

@@ -31,11 +31,23 @@ export interface Connected {
 
 /** Resolves the connection (explicit, or clouds.yaml / OS_* with the fleet settings on top), then discovers Nova. */
 export async function connect(options: OpenStackAdapterOptions, signal: AbortSignal): Promise<Connected> {
-  const connection = applySettings(options.connection ?? (await resolveConnection({ ...pick(options.settings, "cloud"), ...pick(options.settings, "region") }, options)), options.settings ?? {});
+  const connection = applySettings(
+    options.connection ??
+      (await resolveConnection({ ...pick(options.settings, "cloud"), ...pick(options.settings, "region") }, options)),
+    options.settings ?? {},
+  );
   requireAsciiCredentials(options.name, connection);
   const insecure = connection.verify === false;
-  if (insecure) options.warn(`provider ${options.name}: TLS certificate verification is turned off (${connection.origin ?? "explicit connection"}); the connection can be intercepted`);
-  const ca = connection.cacert && !insecure ? await options.readFile(isAbsolute(connection.cacert) ? connection.cacert : resolve(options.cwd, connection.cacert)) : undefined;
+  if (insecure)
+    options.warn(
+      `provider ${options.name}: TLS certificate verification is turned off (${connection.origin ?? "explicit connection"}); the connection can be intercepted`,
+    );
+  const ca =
+    connection.cacert && !insecure
+      ? await options.readFile(
+          isAbsolute(connection.cacert) ? connection.cacert : resolve(options.cwd, connection.cacert),
+        )
+      : undefined;
   const http = new HttpClient({
     ...options.http,
     provider: options.name,
@@ -50,7 +62,12 @@ export async function connect(options: OpenStackAdapterOptions, signal: AbortSig
     const session = new KeystoneSession(http, connection, options.clock);
     const compute = await session.endpoint("compute", signal);
     const projectId = await session.projectId(signal);
-    const microversion = await negotiateMicroversion(http, { discoveryUrl: discoveryBase(compute, projectId), signer: session, signal, ...(connection.computeApiVersion ? { pinned: connection.computeApiVersion } : {}) });
+    const microversion = await negotiateMicroversion(http, {
+      discoveryUrl: discoveryBase(compute, projectId),
+      signer: session,
+      signal,
+      ...(connection.computeApiVersion ? { pinned: connection.computeApiVersion } : {}),
+    });
     const nova = new NovaClient(http, compute, microversion, session);
     let glance: Promise<GlanceClient> | undefined;
     let cinder: Promise<CinderClient> | undefined;
@@ -62,7 +79,9 @@ export async function connect(options: OpenStackAdapterOptions, signal: AbortSig
       nova,
       glance: (sig) => (glance ??= session.endpoint("image", sig).then((url) => new GlanceClient(http, url, session))),
       cinder: (sig) => {
-        cinder ??= session.endpoint("block-storage", sig).then((url) => new CinderClient(http, volumeBase(url, projectId), session));
+        cinder ??= session
+          .endpoint("block-storage", sig)
+          .then((url) => new CinderClient(http, volumeBase(url, projectId), session));
         cinder.catch(() => (cinder = undefined));
         return cinder;
       },
@@ -75,27 +94,52 @@ export async function connect(options: OpenStackAdapterOptions, signal: AbortSig
 }
 
 /** Where this connection sends requests and who chose each URL: the fleet file's options, else the connection's origin. */
-export function connectionEndpoints(connection: OpenStackConnection, settings: Readonly<Record<string, unknown>>, computeUrl: string): ProviderEndpoint[] {
+export function connectionEndpoints(
+  connection: OpenStackConnection,
+  settings: Readonly<Record<string, unknown>>,
+  computeUrl: string,
+): ProviderEndpoint[] {
   const origin = connection.origin ?? "explicit connection";
   const chosen = (key: string) => chosenByFleet(settings, key);
   const catalog = "the identity service's catalog";
   return [
-    ...(connection.authUrl ? [{ service: "identity", url: connection.authUrl, source: chosen("identityEndpoint") ?? origin }] : []),
-    { service: "compute", url: computeUrl, source: chosen("computeEndpoint") ?? (connection.computeEndpoint ? origin : catalog) },
-    { service: "image", url: connection.imageEndpoint ?? `from ${catalog}`, source: chosen("imageEndpoint") ?? (connection.imageEndpoint ? origin : catalog) },
+    ...(connection.authUrl
+      ? [{ service: "identity", url: connection.authUrl, source: chosen("identityEndpoint") ?? origin }]
+      : []),
+    {
+      service: "compute",
+      url: computeUrl,
+      source: chosen("computeEndpoint") ?? (connection.computeEndpoint ? origin : catalog),
+    },
+    {
+      service: "image",
+      url: connection.imageEndpoint ?? `from ${catalog}`,
+      source: chosen("imageEndpoint") ?? (connection.imageEndpoint ? origin : catalog),
+    },
     // read only when a listed server boots from a volume (its image is on the root volume)
-    { service: "volume", url: connection.blockStorageEndpoint ?? `from ${catalog}`, source: chosen("blockStorageEndpoint") ?? (connection.blockStorageEndpoint ? origin : catalog) },
+    {
+      service: "volume",
+      url: connection.blockStorageEndpoint ?? `from ${catalog}`,
+      source: chosen("blockStorageEndpoint") ?? (connection.blockStorageEndpoint ? origin : catalog),
+    },
   ];
 }
 
 /** The fleet file's provider options win over clouds.yaml. */
-export function applySettings(connection: OpenStackConnection, settings: Readonly<Record<string, unknown>>): OpenStackConnection {
-  const s = (key: string) => (typeof settings[key] === "string" && settings[key] !== "" ? (settings[key] as string) : undefined);
+export function applySettings(
+  connection: OpenStackConnection,
+  settings: Readonly<Record<string, unknown>>,
+): OpenStackConnection {
+  const s = (key: string) =>
+    typeof settings[key] === "string" && settings[key] !== "" ? (settings[key] as string) : undefined;
   const iface = s("interface");
-  if (iface !== undefined && iface !== "public" && iface !== "internal" && iface !== "admin") throw new ConfigError([{ message: `openstack: interface "${iface}" must be public, internal or admin` }]);
+  if (iface !== undefined && iface !== "public" && iface !== "internal" && iface !== "admin")
+    throw new ConfigError([{ message: `openstack: interface "${iface}" must be public, internal or admin` }]);
   return {
     ...connection,
-    ...(s("identityEndpoint") ? { authUrl: s("identityEndpoint"), authUrlFrom: "identityEndpoint of the provider in the fleet file" } : {}),
+    ...(s("identityEndpoint")
+      ? { authUrl: s("identityEndpoint"), authUrlFrom: "identityEndpoint of the provider in the fleet file" }
+      : {}),
     ...(s("region") ? { regionName: s("region") } : {}),
     ...(iface ? { interface: iface as EndpointInterface } : {}),
     ...(s("computeEndpoint") ? { computeEndpoint: s("computeEndpoint") } : {}),
@@ -107,7 +151,10 @@ export function applySettings(connection: OpenStackConnection, settings: Readonl
   };
 }
 
-function pick(settings: Readonly<Record<string, unknown>> | undefined, key: "cloud" | "region"): Record<string, string> {
+function pick(
+  settings: Readonly<Record<string, unknown>> | undefined,
+  key: "cloud" | "region",
+): Record<string, string> {
   const value = settings?.[key];
   return typeof value === "string" && value !== "" ? { [key]: value } : {};
 }
@@ -117,7 +164,9 @@ function debugLine(debug: (line: string) => void): (exchange: Exchange) => void 
     const outcome = e.status === undefined ? `error ${e.error ?? "?"}` : String(e.status);
     const rid = e.requestId ? ` [${e.requestId}]` : "";
     const attempt = e.attempt > 1 ? ` (attempt ${e.attempt})` : "";
-    const headers = Object.entries(e.requestHeaders).map(([k, v]) => `${k}: ${v}`).join("; ");
+    const headers = Object.entries(e.requestHeaders)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join("; ");
     debug(`http ${e.method} ${e.url} -> ${outcome} in ${e.ms}ms${rid}${attempt} {${headers}}`);
   };
 }

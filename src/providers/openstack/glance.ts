@@ -42,7 +42,14 @@ export class GlanceClient {
   }
 
   async #byId(id: string, signal: AbortSignal): Promise<Result> {
-    const res = await this.#http.request({ method: "GET", url: `${this.#base}/v2/images/${encodeURIComponent(id)}`, operation: "GET /v2/images/{id}", signer: this.#signer, signal, accept: [404] });
+    const res = await this.#http.request({
+      method: "GET",
+      url: `${this.#base}/v2/images/${encodeURIComponent(id)}`,
+      operation: "GET /v2/images/{id}",
+      signer: this.#signer,
+      signal,
+      accept: [404],
+    });
     if (res.status === 404) return { type: "error", message: `image id ${id} not found` };
     return found(res.json as GlanceImage);
   }
@@ -52,7 +59,14 @@ export class GlanceClient {
     let url = `${this.#base}/v2/images`;
     let query: Record<string, QueryValue> | undefined = { name, limit: 1000 };
     for (let page = 0; page < 1000; page++) {
-      const res = await this.#http.request({ method: "GET", url, ...(query ? { query } : {}), operation: "GET /v2/images?name=", signer: this.#signer, signal });
+      const res = await this.#http.request({
+        method: "GET",
+        url,
+        ...(query ? { query } : {}),
+        operation: "GET /v2/images?name=",
+        signer: this.#signer,
+        signal,
+      });
       const body = (res.json ?? {}) as { images?: GlanceImage[]; next?: string };
       images.push(...(body.images ?? []));
       if (!body.next || (body.images ?? []).length === 0) break;
@@ -61,25 +75,66 @@ export class GlanceClient {
       query = undefined;
     }
     const exact = images.filter((image) => image.name === name);
-    if (exact.length === 0) return { type: "error", message: `no image named ${name}`, known: await this.#someNames(signal) };
-    if (exact.length > 1) return { type: "error", message: `image name ${name} is ambiguous: ids ${exact.map((i) => i.id).join(", ")}` };
+    if (exact.length === 0)
+      return { type: "error", message: `no image named ${name}`, known: await this.#someNames(signal) };
+    if (exact.length > 1)
+      return { type: "error", message: `image name ${name} is ambiguous: ids ${exact.map((i) => i.id).join(", ")}` };
     return found(exact[0] as GlanceImage);
   }
 
   /** Names of the images the project sees, one page: what a name not found is compared with for a suggestion. */
   async #someNames(signal: AbortSignal): Promise<string[]> {
-    const res = await this.#http.request({ method: "GET", url: `${this.#base}/v2/images`, query: { limit: 1000 }, operation: "GET /v2/images", signer: this.#signer, signal });
+    const res = await this.#http.request({
+      method: "GET",
+      url: `${this.#base}/v2/images`,
+      query: { limit: 1000 },
+      operation: "GET /v2/images",
+      signer: this.#signer,
+      signal,
+    });
     const body = (res.json ?? {}) as { images?: GlanceImage[] };
-    return [...new Set((body.images ?? []).flatMap((image) => (typeof image.name === "string" && image.name !== "" ? [image.name] : [])))];
+    return [
+      ...new Set(
+        (body.images ?? []).flatMap((image) =>
+          typeof image.name === "string" && image.name !== "" ? [image.name] : [],
+        ),
+      ),
+    ];
   }
 }
 
-const CORE_FIELDS = new Set(["id", "name", "status", "visibility", "checksum", "size", "virtual_size", "created_at", "updated_at", "tags", "self", "file", "schema", "locations", "direct_url", "owner", "min_disk", "min_ram", "protected", "os_hidden", "os_hash_algo", "os_hash_value", "container_format", "disk_format"]);
+const CORE_FIELDS = new Set([
+  "id",
+  "name",
+  "status",
+  "visibility",
+  "checksum",
+  "size",
+  "virtual_size",
+  "created_at",
+  "updated_at",
+  "tags",
+  "self",
+  "file",
+  "schema",
+  "locations",
+  "direct_url",
+  "owner",
+  "min_disk",
+  "min_ram",
+  "protected",
+  "os_hidden",
+  "os_hash_algo",
+  "os_hash_value",
+  "container_format",
+  "disk_format",
+]);
 
 function found(image: GlanceImage): Found {
   const properties: Record<string, string> = {};
   for (const [key, value] of Object.entries(image)) {
-    if (!CORE_FIELDS.has(key) && (typeof value === "string" || typeof value === "number" || typeof value === "boolean")) properties[key] = String(value);
+    if (!CORE_FIELDS.has(key) && (typeof value === "string" || typeof value === "number" || typeof value === "boolean"))
+      properties[key] = String(value);
   }
   return { type: "found", id: image.id, name: image.name ?? "", properties };
 }

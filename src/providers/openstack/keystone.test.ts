@@ -27,7 +27,14 @@ beforeEach(() => {
 
 const passwordConn = (patch: Partial<OpenStackConnection> = {}): OpenStackConnection => ({
   authUrl: fake.identity,
-  auth: { type: "password", username: "admin", password: new Secret(PASSWORD), projectName: "demo", userDomainName: "Default", projectDomainName: "Default" },
+  auth: {
+    type: "password",
+    username: "admin",
+    password: new Secret(PASSWORD),
+    projectName: "demo",
+    userDomainName: "Default",
+    projectDomainName: "Default",
+  },
   ...patch,
 });
 
@@ -50,7 +57,13 @@ describe("KeystoneSession", () => {
     const session = new KeystoneSession(http, passwordConn(), clock);
     const compute = await session.endpoint("compute", signal);
     fake.revokeAll();
-    const res = await http.request({ method: "GET", url: `${compute}/servers/detail`, operation: "GET /servers/detail", signer: session, signal });
+    const res = await http.request({
+      method: "GET",
+      url: `${compute}/servers/detail`,
+      operation: "GET /servers/detail",
+      signer: session,
+      signal,
+    });
     expect(res.status).toBe(200);
     expect(session.authentications).toBe(2);
   });
@@ -61,7 +74,10 @@ describe("KeystoneSession", () => {
     const body = JSON.parse(fake.seen[0]?.body ?? "{}") as unknown;
     expect(body).toEqual({
       auth: {
-        identity: { methods: ["password"], password: { user: { name: "admin", domain: { name: "Default" }, password: PASSWORD } } },
+        identity: {
+          methods: ["password"],
+          password: { user: { name: "admin", domain: { name: "Default" }, password: PASSWORD } },
+        },
         scope: { project: { name: "demo", domain: { name: "Default" } } },
       },
     });
@@ -69,25 +85,44 @@ describe("KeystoneSession", () => {
   });
 
   it("sends no scope with an application credential", async () => {
-    const conn: OpenStackConnection = { authUrl: fake.identity, auth: { type: "v3applicationcredential", id: "ac-1", secret: new Secret(APP_SECRET) } };
+    const conn: OpenStackConnection = {
+      authUrl: fake.identity,
+      auth: { type: "v3applicationcredential", id: "ac-1", secret: new Secret(APP_SECRET) },
+    };
     const session = new KeystoneSession(http, conn, clock);
     expect((await session.sign({} as never, signal))["X-Auth-Token"]).toMatch(/^tok-/);
     const body = JSON.parse(fake.seen[0]?.body ?? "{}") as { auth: Record<string, unknown> };
-    expect(body.auth).toEqual({ identity: { methods: ["application_credential"], application_credential: { id: "ac-1", secret: APP_SECRET } } });
+    expect(body.auth).toEqual({
+      identity: { methods: ["application_credential"], application_credential: { id: "ac-1", secret: APP_SECRET } },
+    });
     expect("scope" in body.auth).toBe(false);
   });
 
   it("builds user-id and project-id bodies without domains, and token bodies", () => {
     expect(tokenRequestBody({ type: "password", userId: "u1", password: new Secret("p"), projectId: "p1" })).toEqual({
-      auth: { identity: { methods: ["password"], password: { user: { id: "u1", password: "p" } } }, scope: { project: { id: "p1" } } },
+      auth: {
+        identity: { methods: ["password"], password: { user: { id: "u1", password: "p" } } },
+        scope: { project: { id: "p1" } },
+      },
     });
-    expect(tokenRequestBody({ type: "token", token: new Secret("old"), projectName: "demo", projectDomainId: "d1" })).toEqual({
-      auth: { identity: { methods: ["token"], token: { id: "old" } }, scope: { project: { name: "demo", domain: { id: "d1" } } } },
+    expect(
+      tokenRequestBody({ type: "token", token: new Secret("old"), projectName: "demo", projectDomainId: "d1" }),
+    ).toEqual({
+      auth: {
+        identity: { methods: ["token"], token: { id: "old" } },
+        scope: { project: { name: "demo", domain: { id: "d1" } } },
+      },
     });
   });
 
   it("reports a wrong password as AUTH_ERROR without the password in the error", async () => {
-    const session = new KeystoneSession(http, passwordConn({ auth: { type: "password", username: "admin", password: new Secret("Wr0ng-Kn0wn-pw"), projectName: "demo" } }), clock);
+    const session = new KeystoneSession(
+      http,
+      passwordConn({
+        auth: { type: "password", username: "admin", password: new Secret("Wr0ng-Kn0wn-pw"), projectName: "demo" },
+      }),
+      clock,
+    );
     const error = (await session.sign({} as never, signal).catch((e: unknown) => e)) as CloudError;
     expect(error).toBeInstanceOf(CloudError);
     expect(error.code).toBe("AUTH_ERROR");
@@ -103,11 +138,17 @@ describe("KeystoneSession", () => {
     const two = new KeystoneSession(http, passwordConn({ regionName: "RegionTwo" }), clock);
     expect(await two.endpoint("compute", signal)).toBe(`${fake.url}/region-two/v2.1/p-123`);
     const three = new KeystoneSession(http, passwordConn({ regionName: "RegionThree" }), clock);
-    await expect(three.endpoint("compute", signal)).rejects.toThrow(/no compute endpoint with interface public in region RegionThree/);
+    await expect(three.endpoint("compute", signal)).rejects.toThrow(
+      /no compute endpoint with interface public in region RegionThree/,
+    );
   });
 
   it("uses a fixed admin token and overrides without Keystone", async () => {
-    const session = new KeystoneSession(http, { auth: { type: "admin_token", token: new Secret("fixed") }, computeEndpoint: "http://nova/v2.1/" }, clock);
+    const session = new KeystoneSession(
+      http,
+      { auth: { type: "admin_token", token: new Secret("fixed") }, computeEndpoint: "http://nova/v2.1/" },
+      clock,
+    );
     expect(await session.sign({} as never, signal)).toEqual({ "X-Auth-Token": "fixed" });
     expect(await session.endpoint("compute", signal)).toBe("http://nova/v2.1");
     expect(session.invalidate()).toBe(false);
@@ -127,7 +168,15 @@ describe("catalog helpers", () => {
   });
 
   it("matches region by region or region_id, and interface names like publicURL", () => {
-    const catalog = [{ type: "compute", endpoints: [{ interface: "publicURL", region: "R1", url: "http://a" }, { interface: "admin", region_id: "R1", url: "http://b" }] }];
+    const catalog = [
+      {
+        type: "compute",
+        endpoints: [
+          { interface: "publicURL", region: "R1", url: "http://a" },
+          { interface: "admin", region_id: "R1", url: "http://b" },
+        ],
+      },
+    ];
     expect(selectEndpoint(catalog, { serviceType: "compute", interface: "public", region: "R1" })).toBe("http://a");
     expect(selectEndpoint(catalog, { serviceType: "compute", interface: "admin", region: "R1" })).toBe("http://b");
     expect(() => selectEndpoint(catalog, { serviceType: "image", interface: "public" })).toThrow(ConfigError);

@@ -21,7 +21,11 @@ interface CachedToken {
 export type ServiceType = "compute" | "image" | "block-storage";
 
 /** The catalog types a service is registered under, in the order they are looked for (block-storage: then its alias volumev3). */
-const CATALOG_TYPES: Readonly<Record<ServiceType, readonly string[]>> = { compute: ["compute"], image: ["image"], "block-storage": ["block-storage", "volumev3"] };
+const CATALOG_TYPES: Readonly<Record<ServiceType, readonly string[]>> = {
+  compute: ["compute"],
+  image: ["image"],
+  "block-storage": ["block-storage", "volumev3"],
+};
 
 /**
  * Authentication for one cloud: Keystone v3 tokens (cached, refreshed when < 120 s remain, dropped on 401),
@@ -62,10 +66,19 @@ export class KeystoneSession implements RequestSigner {
 
   /** The service's endpoint: the override, else the catalog by type, interface and region. */
   async endpoint(service: ServiceType, signal: AbortSignal): Promise<string> {
-    const override = { compute: this.#conn.computeEndpoint, image: this.#conn.imageEndpoint, "block-storage": this.#conn.blockStorageEndpoint }[service];
+    const override = {
+      compute: this.#conn.computeEndpoint,
+      image: this.#conn.imageEndpoint,
+      "block-storage": this.#conn.blockStorageEndpoint,
+    }[service];
     if (override) return override.replace(/\/+$/, "");
     const key = `${service.replace("-", "_")}_endpoint_override`;
-    if (!this.usesKeystone) throw new CloudError({ provider: this.#http.provider, operation: `find ${service} endpoint`, cloudMessage: `${key} is required with auth_type ${this.#conn.auth.type}` });
+    if (!this.usesKeystone)
+      throw new CloudError({
+        provider: this.#http.provider,
+        operation: `find ${service} endpoint`,
+        cloudMessage: `${key} is required with auth_type ${this.#conn.auth.type}`,
+      });
     const token = await this.#token(signal);
     const types = CATALOG_TYPES[service];
     const url = selectEndpoint(token.catalog, {
@@ -92,7 +105,12 @@ export class KeystoneSession implements RequestSigner {
   }
 
   async #authenticate(signal: AbortSignal): Promise<CachedToken> {
-    if (!this.#conn.authUrl) throw new CloudError({ provider: this.#http.provider, operation: TOKEN_OPERATION, cloudMessage: "auth_url is missing" });
+    if (!this.#conn.authUrl)
+      throw new CloudError({
+        provider: this.#http.provider,
+        operation: TOKEN_OPERATION,
+        cloudMessage: "auth_url is missing",
+      });
     this.authentications++;
     const res = await this.#http.request({
       method: "POST",
@@ -104,11 +122,25 @@ export class KeystoneSession implements RequestSigner {
       signal,
     });
     const value = res.headers["x-subject-token"];
-    if (!value) throw new CloudError({ provider: this.#http.provider, operation: TOKEN_OPERATION, status: res.status, cloudMessage: "Keystone answered without an X-Subject-Token header", ...(res.requestId ? { requestId: res.requestId } : {}) });
-    const body = (res.json ?? {}) as { token?: { expires_at?: string; catalog?: CatalogService[]; project?: { id?: string } } };
+    if (!value)
+      throw new CloudError({
+        provider: this.#http.provider,
+        operation: TOKEN_OPERATION,
+        status: res.status,
+        cloudMessage: "Keystone answered without an X-Subject-Token header",
+        ...(res.requestId ? { requestId: res.requestId } : {}),
+      });
+    const body = (res.json ?? {}) as {
+      token?: { expires_at?: string; catalog?: CatalogService[]; project?: { id?: string } };
+    };
     const expires = body.token?.expires_at ? Date.parse(body.token.expires_at) : Number.NaN;
     const projectId = body.token?.project?.id;
-    const token: CachedToken = { value, expiresAt: Number.isNaN(expires) ? Number.POSITIVE_INFINITY : expires, catalog: body.token?.catalog ?? [], ...(projectId ? { projectId } : {}) };
+    const token: CachedToken = {
+      value,
+      expiresAt: Number.isNaN(expires) ? Number.POSITIVE_INFINITY : expires,
+      catalog: body.token?.catalog ?? [],
+      ...(projectId ? { projectId } : {}),
+    };
     this.#cached = token;
     return token;
   }
@@ -120,13 +152,23 @@ export function tokenRequestBody(auth: OpenStackAuth): unknown {
     case "password":
       return {
         auth: {
-          identity: { methods: ["password"], password: { user: { ...userRef(auth), password: auth.password.reveal() } } },
+          identity: {
+            methods: ["password"],
+            password: { user: { ...userRef(auth), password: auth.password.reveal() } },
+          },
           ...scopeOf(auth),
         },
       };
     case "v3applicationcredential": {
       const credential = auth.id ? { id: auth.id } : { name: auth.name, user: userRef(auth) };
-      return { auth: { identity: { methods: ["application_credential"], application_credential: { ...credential, secret: auth.secret.reveal() } } } };
+      return {
+        auth: {
+          identity: {
+            methods: ["application_credential"],
+            application_credential: { ...credential, secret: auth.secret.reveal() },
+          },
+        },
+      };
     }
     case "token":
       return { auth: { identity: { methods: ["token"], token: { id: auth.token.reveal() } }, ...scopeOf(auth) } };
@@ -136,12 +178,25 @@ export function tokenRequestBody(auth: OpenStackAuth): unknown {
   }
 }
 
-function userRef(auth: { userId?: string; username?: string; userDomainId?: string; userDomainName?: string }): Record<string, unknown> {
+function userRef(auth: {
+  userId?: string;
+  username?: string;
+  userDomainId?: string;
+  userDomainName?: string;
+}): Record<string, unknown> {
   if (auth.userId) return { id: auth.userId };
-  return { name: auth.username, domain: auth.userDomainId ? { id: auth.userDomainId } : { name: auth.userDomainName ?? "Default" } };
+  return {
+    name: auth.username,
+    domain: auth.userDomainId ? { id: auth.userDomainId } : { name: auth.userDomainName ?? "Default" },
+  };
 }
 
-function scopeOf(auth: { projectId?: string; projectName?: string; projectDomainId?: string; projectDomainName?: string }): Record<string, unknown> {
+function scopeOf(auth: {
+  projectId?: string;
+  projectName?: string;
+  projectDomainId?: string;
+  projectDomainName?: string;
+}): Record<string, unknown> {
   if (auth.projectId) return { scope: { project: { id: auth.projectId } } };
   if (auth.projectName) {
     const domain = auth.projectDomainId ? { id: auth.projectDomainId } : { name: auth.projectDomainName ?? "Default" };

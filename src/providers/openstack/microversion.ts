@@ -50,18 +50,28 @@ interface VersionEntry {
 /** From `{"version": {...}}` (GET /v2.1/) or `{"versions": [...]}` (GET /): the v2.1 entry's max and min. */
 export function readVersionDocument(json: unknown): { readonly max: string; readonly min: string } | undefined {
   const doc = json as { version?: VersionEntry; versions?: readonly VersionEntry[] } | undefined;
-  const entry = doc?.version ?? doc?.versions?.find((v) => v.id === "v2.1") ?? doc?.versions?.find((v) => v.status === "CURRENT");
+  const entry =
+    doc?.version ?? doc?.versions?.find((v) => v.id === "v2.1") ?? doc?.versions?.find((v) => v.status === "CURRENT");
   if (!entry) return undefined;
   return { max: entry.version || "2.1", min: entry.min_version || "2.1" };
 }
 
 /** The microversion to use: the pinned one (checked against the server's range), else min(server max, ours). */
-export function chooseMicroversion(server: { readonly max: string; readonly min: string }, pinned: string | undefined): string {
+export function chooseMicroversion(
+  server: { readonly max: string; readonly min: string },
+  pinned: string | undefined,
+): string {
   const max = parseMicroversion(server.max) ?? { major: 2, minor: 1 };
   if (pinned !== undefined && pinned !== "latest") {
     const wanted = parseMicroversion(pinned);
-    if (!wanted) throw new ConfigError([{ message: `openstack: compute_api_version "${pinned}" is not a microversion like 2.79` }]);
-    if (compareMicroversions(wanted, max) > 0) throw new ConfigError([{ message: `openstack: compute_api_version ${pinned} is above the server's maximum ${server.max}` }]);
+    if (!wanted)
+      throw new ConfigError([
+        { message: `openstack: compute_api_version "${pinned}" is not a microversion like 2.79` },
+      ]);
+    if (compareMicroversions(wanted, max) > 0)
+      throw new ConfigError([
+        { message: `openstack: compute_api_version ${pinned} is above the server's maximum ${server.max}` },
+      ]);
     return formatMicroversion(wanted);
   }
   const ours = parseMicroversion(CLIENT_MAX_MICROVERSION) as Microversion;
@@ -71,12 +81,31 @@ export function chooseMicroversion(server: { readonly max: string; readonly min:
 /** Reads the compute version document (GET with a trailing slash) and negotiates. */
 export async function negotiateMicroversion(
   http: HttpClient,
-  req: { readonly discoveryUrl: string; readonly pinned?: string; readonly signer: RequestSigner; readonly signal: AbortSignal },
+  req: {
+    readonly discoveryUrl: string;
+    readonly pinned?: string;
+    readonly signer: RequestSigner;
+    readonly signal: AbortSignal;
+  },
 ): Promise<string> {
   const url = `${req.discoveryUrl.replace(/\/+$/, "")}/`;
-  const res = await http.request({ method: "GET", url, operation: "GET compute version document", signer: req.signer, signal: req.signal, accept: [300] });
+  const res = await http.request({
+    method: "GET",
+    url,
+    operation: "GET compute version document",
+    signer: req.signer,
+    signal: req.signal,
+    accept: [300],
+  });
   const range = readVersionDocument(res.json);
-  if (!range) throw new CloudError({ provider: http.provider, operation: "GET compute version document", status: res.status, cloudMessage: `no v2.1 version entry at ${url}`, ...(res.requestId ? { requestId: res.requestId } : {}) });
+  if (!range)
+    throw new CloudError({
+      provider: http.provider,
+      operation: "GET compute version document",
+      status: res.status,
+      cloudMessage: `no v2.1 version entry at ${url}`,
+      ...(res.requestId ? { requestId: res.requestId } : {}),
+    });
   return chooseMicroversion(range, req.pinned);
 }
 
@@ -93,5 +122,10 @@ export interface RebuildFeatures {
 
 /** What the negotiated microversion lets a rebuild do. */
 export function rebuildFeatures(version: string): RebuildFeatures {
-  return { setsKeyPair: atLeast(version, "2.54"), setsUserData: atLeast(version, "2.57"), removesKeyPair: atLeast(version, "2.54"), reimagesBootVolume: atLeast(version, "2.93") };
+  return {
+    setsKeyPair: atLeast(version, "2.54"),
+    setsUserData: atLeast(version, "2.57"),
+    removesKeyPair: atLeast(version, "2.54"),
+    reimagesBootVolume: atLeast(version, "2.93"),
+  };
 }

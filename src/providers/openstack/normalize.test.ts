@@ -43,8 +43,19 @@ describe("status mapping", () => {
   });
 
   it("is total: any status word and task give one of the known statuses (property)", () => {
-    const known = ["active", "stopped", "building", "rebuilding", "rebooting", "stopping", "starting", "error", "unknown"];
-    fc.assert(fc.property(fc.string(), fc.option(fc.string(), { nil: null }), (status, task) => {
+    const known = [
+      "active",
+      "stopped",
+      "building",
+      "rebuilding",
+      "rebooting",
+      "stopping",
+      "starting",
+      "error",
+      "unknown",
+    ];
+    fc.assert(
+      fc.property(fc.string(), fc.option(fc.string(), { nil: null }), (status, task) => {
         expect(known).toContain(mapStatus(status, task, null));
       }),
     );
@@ -61,14 +72,29 @@ describe("status mapping", () => {
 describe("normalizeServer", () => {
   it("splits annotations from user metadata and flattens addresses", () => {
     const s = normalizeServer(base, "dc1");
-    expect(s).toMatchObject({ id: "s1", name: "web-1", provider: "dc1", status: "active", rawStatus: "ACTIVE", task: null, imageId: "img-1", keyPair: "ops", power: "running", locked: false, updatedAt: "2026-11-23T10:00:00Z" });
+    expect(s).toMatchObject({
+      id: "s1",
+      name: "web-1",
+      provider: "dc1",
+      status: "active",
+      rawStatus: "ACTIVE",
+      task: null,
+      imageId: "img-1",
+      keyPair: "ops",
+      power: "running",
+      locked: false,
+      updatedAt: "2026-11-23T10:00:00Z",
+    });
     expect(s.metadata).toEqual({ role: "web" });
     expect(s.annotations).toEqual({ userDataSha256: "abc", rebootToken: "t1" });
     expect(s.addresses).toEqual(["10.0.0.5", "fd00::5", "203.0.113.9"]);
   });
 
   it("gives an empty image id for boot-from-volume and keeps the fault", () => {
-    const s = normalizeServer({ ...base, image: "", status: "ERROR", fault: { code: 500, message: "No valid host was found." } }, "dc1");
+    const s = normalizeServer(
+      { ...base, image: "", status: "ERROR", fault: { code: 500, message: "No valid host was found." } },
+      "dc1",
+    );
     expect(s.imageId).toBe("");
     expect(s.fault).toEqual({ code: 500, message: "No valid host was found." });
   });
@@ -107,18 +133,56 @@ describe("microversion", () => {
   });
 
   it("reads both version document shapes", () => {
-    expect(readVersionDocument({ versions: [{ id: "v2.0", version: "" }, { id: "v2.1", status: "CURRENT", version: "2.93", min_version: "2.1" }] })).toEqual({ max: "2.93", min: "2.1" });
-    expect(readVersionDocument({ version: { id: "v2.1", version: "2.79", min_version: "2.1" } })).toEqual({ max: "2.79", min: "2.1" });
+    expect(
+      readVersionDocument({
+        versions: [
+          { id: "v2.0", version: "" },
+          { id: "v2.1", status: "CURRENT", version: "2.93", min_version: "2.1" },
+        ],
+      }),
+    ).toEqual({ max: "2.93", min: "2.1" });
+    expect(readVersionDocument({ version: { id: "v2.1", version: "2.79", min_version: "2.1" } })).toEqual({
+      max: "2.79",
+      min: "2.1",
+    });
     expect(readVersionDocument({ choices: [] })).toBeUndefined();
   });
 
   it("derives rebuild features at 2.54, 2.57 and 2.93, and sends both headers", () => {
-    expect(rebuildFeatures("2.53")).toEqual({ setsKeyPair: false, setsUserData: false, removesKeyPair: false, reimagesBootVolume: false });
-    expect(rebuildFeatures("2.54")).toEqual({ setsKeyPair: true, setsUserData: false, removesKeyPair: true, reimagesBootVolume: false });
-    expect(rebuildFeatures("2.92")).toEqual({ setsKeyPair: true, setsUserData: true, removesKeyPair: true, reimagesBootVolume: false });
-    expect(rebuildFeatures("2.93")).toEqual({ setsKeyPair: true, setsUserData: true, removesKeyPair: true, reimagesBootVolume: true });
-    expect(rebuildFeatures("2.100")).toEqual({ setsKeyPair: true, setsUserData: true, removesKeyPair: true, reimagesBootVolume: true });
-    expect(microversionHeaders("2.96")).toEqual({ "OpenStack-API-Version": "compute 2.96", "X-OpenStack-Nova-API-Version": "2.96" });
+    expect(rebuildFeatures("2.53")).toEqual({
+      setsKeyPair: false,
+      setsUserData: false,
+      removesKeyPair: false,
+      reimagesBootVolume: false,
+    });
+    expect(rebuildFeatures("2.54")).toEqual({
+      setsKeyPair: true,
+      setsUserData: false,
+      removesKeyPair: true,
+      reimagesBootVolume: false,
+    });
+    expect(rebuildFeatures("2.92")).toEqual({
+      setsKeyPair: true,
+      setsUserData: true,
+      removesKeyPair: true,
+      reimagesBootVolume: false,
+    });
+    expect(rebuildFeatures("2.93")).toEqual({
+      setsKeyPair: true,
+      setsUserData: true,
+      removesKeyPair: true,
+      reimagesBootVolume: true,
+    });
+    expect(rebuildFeatures("2.100")).toEqual({
+      setsKeyPair: true,
+      setsUserData: true,
+      removesKeyPair: true,
+      reimagesBootVolume: true,
+    });
+    expect(microversionHeaders("2.96")).toEqual({
+      "OpenStack-API-Version": "compute 2.96",
+      "X-OpenStack-Nova-API-Version": "2.96",
+    });
   });
 });
 
@@ -143,14 +207,18 @@ function epoxyServer(image: NovaServer["image"]): Record<string, unknown> {
 
 describe("server documents up to 2.100 (Nova 2025.1)", () => {
   it("reads image.id beside image.properties (2.98) and ignores the other fields added after 2.93", () => {
-    const doc = epoxyServer({ id: "img-1", links: [], properties: { os_distro: "ubuntu", hw_architecture: "x86_64" } } as NovaServer["image"]);
+    const doc = epoxyServer({
+      id: "img-1",
+      links: [],
+      properties: { os_distro: "ubuntu", hw_architecture: "x86_64" },
+    } as NovaServer["image"]);
     const instance = normalizeServer(doc as unknown as NovaServer, "dc1");
     expect(instance).toEqual(normalizeServer(base, "dc1"));
     expect(instance.imageId).toBe("img-1");
     expect(bootsFromVolume(doc as unknown as NovaServer)).toBe(false);
   });
 
-  it("sees a volume-backed server (image \"\") at 2.100 as such: no image from Nova, its bootVolume filled from Cinder", () => {
+  it('sees a volume-backed server (image "") at 2.100 as such: no image from Nova, its bootVolume filled from Cinder', () => {
     const doc = epoxyServer("") as unknown as NovaServer;
     expect(bootsFromVolume(doc)).toBe(true);
     expect(normalizeServer(doc, "dc1").imageId).toBe("");

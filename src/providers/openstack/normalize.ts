@@ -28,7 +28,11 @@ export const USER_DATA_KEY = "OS-EXT-SRV-ATTR:user_data";
 export const USER_DATA_HIDDEN_REASON = "Nova shows user_data only to admins; no reform annotation yet";
 
 /** Nova status (+ task_state, vm_state) → provider-neutral status. Tasks that change power win over the status word. */
-export function mapStatus(status: string | undefined, task: string | null, vmState: string | null | undefined): InstanceStatus {
+export function mapStatus(
+  status: string | undefined,
+  task: string | null,
+  vmState: string | null | undefined,
+): InstanceStatus {
   if (task === "powering-off") return "stopping";
   if (task === "powering-on") return "starting";
   switch ((status ?? "").toUpperCase()) {
@@ -46,7 +50,13 @@ export function mapStatus(status: string | undefined, task: string | null, vmSta
     case "ERROR":
       return "error";
     case "":
-      return vmState === "active" ? "active" : vmState === "stopped" ? "stopped" : vmState === "error" ? "error" : "unknown";
+      return vmState === "active"
+        ? "active"
+        : vmState === "stopped"
+          ? "stopped"
+          : vmState === "error"
+            ? "error"
+            : "unknown";
     default:
       return "unknown";
   }
@@ -62,14 +72,20 @@ export function mapPower(powerState: number | null | undefined, status: string |
 }
 
 /** What can be known about user_data: from Nova when it shows the key, else from reform's annotation. */
-export function observeUserData(server: NovaServer, annotated: string | undefined): { readonly sha: Observed<string | null>; readonly text?: string | null } {
+export function observeUserData(
+  server: NovaServer,
+  annotated: string | undefined,
+): { readonly sha: Observed<string | null>; readonly text?: string | null } {
   if (Object.hasOwn(server, USER_DATA_KEY)) {
     const encoded = server[USER_DATA_KEY];
-    if (encoded === null || encoded === undefined || encoded === "") return { sha: { known: true, value: null }, text: null };
+    if (encoded === null || encoded === undefined || encoded === "")
+      return { sha: { known: true, value: null }, text: null };
     const bytes = decodeBase64UserData(encoded);
     if (bytes === undefined) return { sha: { known: true, value: userDataSha256(encoded) }, text: encoded };
     const text = decodeUtf8(bytes);
-    return text === undefined ? { sha: { known: true, value: userDataSha256(bytes) } } : { sha: { known: true, value: userDataSha256(text) }, text };
+    return text === undefined
+      ? { sha: { known: true, value: userDataSha256(bytes) } }
+      : { sha: { known: true, value: userDataSha256(text) }, text };
   }
   if (annotated !== undefined) return { sha: { known: true, value: annotated } };
   return { sha: { known: false, reason: USER_DATA_HIDDEN_REASON } };
@@ -84,10 +100,13 @@ export function bootsFromVolume(server: NovaServer): boolean {
 export function normalizeServer(server: NovaServer, provider: string): ObservedInstance {
   const task = server["OS-EXT-STS:task_state"] ?? null;
   const metadata: Record<string, string> = {};
-  for (const [key, value] of Object.entries(server.metadata ?? {})) metadata[key] = typeof value === "string" ? value : String(value);
+  for (const [key, value] of Object.entries(server.metadata ?? {}))
+    metadata[key] = typeof value === "string" ? value : String(value);
   const { user, annotations } = splitAnnotations(metadata);
   const userData = observeUserData(server, annotations.userDataSha256);
-  const fault = server.fault?.message ? { message: server.fault.message, ...(server.fault.code === undefined ? {} : { code: server.fault.code }) } : undefined;
+  const fault = server.fault?.message
+    ? { message: server.fault.message, ...(server.fault.code === undefined ? {} : { code: server.fault.code }) }
+    : undefined;
   return {
     id: server.id,
     name: server.name ?? "",
@@ -106,6 +125,8 @@ export function normalizeServer(server: NovaServer, provider: string): ObservedI
     updatedAt: server.updated ?? "",
     locked: server.locked === true,
     ...(fault ? { fault } : {}),
-    addresses: Object.values(server.addresses ?? {}).flatMap((list) => list.map((a) => a.addr ?? "").filter((a) => a !== "")),
+    addresses: Object.values(server.addresses ?? {}).flatMap((list) =>
+      list.map((a) => a.addr ?? "").filter((a) => a !== ""),
+    ),
   };
 }

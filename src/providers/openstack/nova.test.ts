@@ -16,7 +16,11 @@ beforeAll(async () => {
   server = await startTestServer((req, res) => {
     if (req.url.startsWith("/noauth2/")) {
       // nova.api.openstack.auth.NoAuthMiddlewareBase, for a request without X-Auth-Token
-      res.writeHead(204, { "x-auth-token": "admin:admin", "x-server-management-url": "http://nova/v2.1", "content-type": "text/plain; charset=UTF-8" });
+      res.writeHead(204, {
+        "x-auth-token": "admin:admin",
+        "x-server-management-url": "http://nova/v2.1",
+        "content-type": "text/plain; charset=UTF-8",
+      });
       res.end();
     } else if (req.url.startsWith("/html/")) {
       res.writeHead(200, { "content-type": "text/html" });
@@ -32,7 +36,10 @@ afterAll(async () => {
 describe("NovaClient.listServers without a server list", () => {
   it("names Nova's noauth2 middleware when it answers 204 with a suggested token, never reading it as no servers", async () => {
     const nova = new NovaClient(http, `${server.url}/noauth2/v2.1`, "2.93", noSigner);
-    const error = await nova.listServers({}, signal).then(() => undefined, (e: unknown) => e);
+    const error = await nova.listServers({}, signal).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CloudError);
     expect((error as CloudError).message).toMatch(/204.*noauth2.*admin_token/);
     expect((error as CloudError).message).not.toContain("admin:admin");

@@ -49,7 +49,11 @@ export class NovaClient {
   /** `GET /servers/detail`, following `servers_links` next until there is none or a page is empty. */
   async listServers(query: ListServersQuery, signal: AbortSignal): Promise<NovaServer[]> {
     const servers: NovaServer[] = [];
-    let params: Record<string, QueryValue> = { limit: query.limit ?? PAGE_LIMIT, "changes-since": query.changesSince, name: query.name };
+    let params: Record<string, QueryValue> = {
+      limit: query.limit ?? PAGE_LIMIT,
+      "changes-since": query.changesSince,
+      name: query.name,
+    };
     for (;;) {
       this.listRequests++;
       const res = await this.#get("/servers/detail", params, "GET /servers/detail", signal);
@@ -65,7 +69,15 @@ export class NovaClient {
 
   /** One server, for the re-read after an ambiguous mutation. Undefined when it is gone (404). */
   async getServer(id: string, signal: AbortSignal): Promise<NovaServer | undefined> {
-    const res = await this.#http.request({ method: "GET", url: `${this.#base}/servers/${encodeURIComponent(id)}`, headers: this.#headers, operation: "GET /servers/{id}", signer: this.#signer, signal, accept: [404] });
+    const res = await this.#http.request({
+      method: "GET",
+      url: `${this.#base}/servers/${encodeURIComponent(id)}`,
+      headers: this.#headers,
+      operation: "GET /servers/{id}",
+      signer: this.#signer,
+      signal,
+      accept: [404],
+    });
     if (res.status === 404) return undefined;
     return (res.json as { server?: NovaServer } | undefined)?.server;
   }
@@ -76,7 +88,15 @@ export class NovaClient {
    */
   async instanceAction(id: string, requestId: string, signal: AbortSignal): Promise<NovaInstanceAction | undefined> {
     const url = `${this.#base}/servers/${encodeURIComponent(id)}/os-instance-actions/${encodeURIComponent(requestId)}`;
-    const res = await this.#http.request({ method: "GET", url, headers: this.#headers, operation: "GET /servers/{id}/os-instance-actions/{request_id}", signer: this.#signer, signal, accept: [404] });
+    const res = await this.#http.request({
+      method: "GET",
+      url,
+      headers: this.#headers,
+      operation: "GET /servers/{id}/os-instance-actions/{request_id}",
+      signer: this.#signer,
+      signal,
+      accept: [404],
+    });
     if (res.status === 404) return undefined;
     return (res.json as { instanceAction?: NovaInstanceAction } | undefined)?.instanceAction;
   }
@@ -84,31 +104,77 @@ export class NovaClient {
   /** `GET /os-keypairs/{name}`: whether the caller has this key pair (Nova looks a rebuild's key_name up the same way). */
   /** `GET /os-keypairs`: the caller's key pair names (the first page; Nova pages key pairs from 2.35). */
   async keypairNames(signal: AbortSignal): Promise<string[]> {
-    const res = await this.#http.request({ method: "GET", url: `${this.#base}/os-keypairs`, headers: this.#headers, operation: "GET /os-keypairs", signer: this.#signer, signal });
+    const res = await this.#http.request({
+      method: "GET",
+      url: `${this.#base}/os-keypairs`,
+      headers: this.#headers,
+      operation: "GET /os-keypairs",
+      signer: this.#signer,
+      signal,
+    });
     const listed = (res.json as { keypairs?: { keypair?: { name?: unknown } }[] } | undefined)?.keypairs ?? [];
     return listed.flatMap((entry) => (typeof entry.keypair?.name === "string" ? [entry.keypair.name] : []));
   }
 
   async keypairExists(name: string, signal: AbortSignal): Promise<boolean> {
     const url = `${this.#base}/os-keypairs/${encodeURIComponent(name)}`;
-    const res = await this.#http.request({ method: "GET", url, headers: this.#headers, operation: "GET /os-keypairs/{name}", signer: this.#signer, signal, accept: [404] });
+    const res = await this.#http.request({
+      method: "GET",
+      url,
+      headers: this.#headers,
+      operation: "GET /os-keypairs/{name}",
+      signer: this.#signer,
+      signal,
+      accept: [404],
+    });
     return res.status !== 404;
   }
 
   /** `POST /servers/{id}/action`: a mutation, never retried after an ambiguous failure. */
   async action(id: string, body: Record<string, unknown>, signal: AbortSignal): Promise<HttpResponse> {
     const name = Object.keys(body)[0] ?? "action";
-    return this.#http.request({ method: "POST", url: `${this.#base}/servers/${encodeURIComponent(id)}/action`, headers: this.#headers, json: body, operation: `POST /servers/{id}/action ${name}`, idempotent: false, signer: this.#signer, signal });
+    return this.#http.request({
+      method: "POST",
+      url: `${this.#base}/servers/${encodeURIComponent(id)}/action`,
+      headers: this.#headers,
+      json: body,
+      operation: `POST /servers/{id}/action ${name}`,
+      idempotent: false,
+      signer: this.#signer,
+      signal,
+    });
   }
 
   /** `POST /servers/{id}/metadata`: merges the given keys (idempotent by content: repeating it writes the same values). */
-  async mergeMetadata(id: string, metadata: Readonly<Record<string, string>>, signal: AbortSignal): Promise<HttpResponse> {
-    return this.#http.request({ method: "POST", url: `${this.#base}/servers/${encodeURIComponent(id)}/metadata`, headers: this.#headers, json: { metadata }, operation: "POST /servers/{id}/metadata", idempotent: true, signer: this.#signer, signal });
+  async mergeMetadata(
+    id: string,
+    metadata: Readonly<Record<string, string>>,
+    signal: AbortSignal,
+  ): Promise<HttpResponse> {
+    return this.#http.request({
+      method: "POST",
+      url: `${this.#base}/servers/${encodeURIComponent(id)}/metadata`,
+      headers: this.#headers,
+      json: { metadata },
+      operation: "POST /servers/{id}/metadata",
+      idempotent: true,
+      signer: this.#signer,
+      signal,
+    });
   }
 
   /** `DELETE /servers/{id}/metadata/{key}`; a key already gone (404) is fine. */
   async deleteMetadataKey(id: string, key: string, signal: AbortSignal): Promise<void> {
-    await this.#http.request({ method: "DELETE", url: `${this.#base}/servers/${encodeURIComponent(id)}/metadata/${encodeURIComponent(key)}`, headers: this.#headers, operation: "DELETE /servers/{id}/metadata/{key}", idempotent: true, signer: this.#signer, signal, accept: [404] });
+    await this.#http.request({
+      method: "DELETE",
+      url: `${this.#base}/servers/${encodeURIComponent(id)}/metadata/${encodeURIComponent(key)}`,
+      headers: this.#headers,
+      operation: "DELETE /servers/{id}/metadata/{key}",
+      idempotent: true,
+      signer: this.#signer,
+      signal,
+      accept: [404],
+    });
   }
 
   /**
@@ -120,11 +186,25 @@ export class NovaClient {
     const cloudMessage = noauth2
       ? "Nova answered 204 with a suggested X-Auth-Token instead of a server list: this is Nova's noauth2 middleware, which needs a token of the form user:project (use auth_type admin_token with such a token, not none)"
       : `the answer has no "servers" list (content-type ${res.headers["content-type"] ?? "none"})`;
-    return new CloudError({ provider: this.#http.provider, operation: "GET /servers/detail", status: res.status, cloudMessage, ...(res.requestId ? { requestId: res.requestId } : {}) });
+    return new CloudError({
+      provider: this.#http.provider,
+      operation: "GET /servers/detail",
+      status: res.status,
+      cloudMessage,
+      ...(res.requestId ? { requestId: res.requestId } : {}),
+    });
   }
 
   #get(path: string, query: Record<string, QueryValue>, operation: string, signal: AbortSignal): Promise<HttpResponse> {
-    return this.#http.request({ method: "GET", url: `${this.#base}${path}`, query, headers: this.#headers, operation, signer: this.#signer, signal });
+    return this.#http.request({
+      method: "GET",
+      url: `${this.#base}${path}`,
+      query,
+      headers: this.#headers,
+      operation,
+      signer: this.#signer,
+      signal,
+    });
   }
 }
 

@@ -44,7 +44,8 @@ export function actionBody(step: Step, inputs: StepInputs): Record<string, unkno
 
 function encodeUserData(sha: string | null, content: string | null | undefined): string | null {
   if (sha === null) return null;
-  if (typeof content !== "string") throw new TypeError("the rebuild sets user_data but apply passed no user_data content");
+  if (typeof content !== "string")
+    throw new TypeError("the rebuild sets user_data but apply passed no user_data content");
   return Buffer.from(content, "utf8").toString("base64");
 }
 
@@ -62,7 +63,11 @@ export function looksAccepted(server: NovaServer | undefined, step: Step["kind"]
   const task = server["OS-EXT-STS:task_state"];
   if (typeof task === "string" && STEP_TASKS[step]?.test(task)) return true;
   const status = (server.status ?? "").toUpperCase();
-  if ((step === "rebuild" && status === "REBUILD") || (step === "reboot" && (status === "REBOOT" || status === "HARD_REBOOT"))) return true;
+  if (
+    (step === "rebuild" && status === "REBUILD") ||
+    (step === "reboot" && (status === "REBOOT" || status === "HARD_REBOOT"))
+  )
+    return true;
   return server.updated !== undefined && server.updated !== baselineUpdated;
 }
 
@@ -76,7 +81,13 @@ export interface StartDeps {
  * Sends an action. 409 (busy) is waited out and re-sent (Nova refused it, so that is safe). After an ambiguous failure
  * or a 5xx, the server is read once: if it shows the step, the handle is returned as if accepted; else the error is thrown.
  */
-export async function startAction(deps: StartDeps, instance: ObservedInstance, step: Step, body: Record<string, unknown>, signal: AbortSignal): Promise<OperationHandle> {
+export async function startAction(
+  deps: StartDeps,
+  instance: ObservedInstance,
+  step: Step,
+  body: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<OperationHandle> {
   const startedAt = deps.clock.now();
   const handle = (requestId: string | undefined): OperationHandle => ({
     instanceId: instance.id,
@@ -97,13 +108,17 @@ export async function startAction(deps: StartDeps, instance: ObservedInstance, s
         // Re-send only if the server is still as apply checked it, else the step would run twice.
         const now = await deps.nova.getServer(instance.id, signal);
         if (now?.updated !== undefined && now.updated !== instance.updatedAt) {
-          throw new ReformError("PLAN_STALE", `the server changed while ${step.kind} waited out a 409 (another operation ran on it): not sent again, so it is never done twice; run plan again`);
+          throw new ReformError(
+            "PLAN_STALE",
+            `the server changed while ${step.kind} waited out a 409 (another operation ran on it): not sent again, so it is never done twice; run plan again`,
+          );
         }
         continue;
       }
       if (!(error instanceof AmbiguousError) && !isServerError(error)) throw error;
       const server = await deps.nova.getServer(instance.id, signal);
-      if (looksAccepted(server, step.kind, instance.updatedAt)) return handle(error instanceof CloudError ? error.details.requestId : undefined);
+      if (looksAccepted(server, step.kind, instance.updatedAt))
+        return handle(error instanceof CloudError ? error.details.requestId : undefined);
       throw error;
     }
   }
@@ -118,9 +133,15 @@ function isServerError(error: unknown): boolean {
 }
 
 /** update-metadata: merge the set keys, then delete the removed ones (404 is fine). Synchronous. */
-export async function writeMetadata(nova: NovaClient, instanceId: string, target: MetadataTarget, signal: AbortSignal): Promise<string | undefined> {
+export async function writeMetadata(
+  nova: NovaClient,
+  instanceId: string,
+  target: MetadataTarget,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   let requestId: string | undefined;
-  if (Object.keys(target.set).length > 0) requestId = (await nova.mergeMetadata(instanceId, target.set, signal)).requestId;
+  if (Object.keys(target.set).length > 0)
+    requestId = (await nova.mergeMetadata(instanceId, target.set, signal)).requestId;
   for (const key of target.remove) await nova.deleteMetadataKey(instanceId, key, signal);
   return requestId;
 }
@@ -141,10 +162,16 @@ export function actionToCheck(query: OperationQuery, instance: ObservedInstance)
  * What Nova's instance action says of a settled rebuild: failed when its `message` is set ("Error"), with the failed
  * events; else it ended well as far as Nova says. Unknown to Nova (404): no record, the settled server decides.
  */
-export function actionStatus(handle: OperationHandle, instance: ObservedInstance, action: NovaInstanceAction | undefined): JobStatus | undefined {
+export function actionStatus(
+  handle: OperationHandle,
+  instance: ObservedInstance,
+  action: NovaInstanceAction | undefined,
+): JobStatus | undefined {
   if (!action) return undefined;
   if (action.message === null || action.message === undefined) return { type: "succeeded" };
-  const failedEvents = (action.events ?? []).filter((e) => e.result && e.result !== "Success").map((e) => `${e.event ?? "?"}: ${e.result ?? "?"}`);
+  const failedEvents = (action.events ?? [])
+    .filter((e) => e.result && e.result !== "Success")
+    .map((e) => `${e.event ?? "?"}: ${e.result ?? "?"}`);
   const detail = failedEvents.length > 0 ? ` (${failedEvents.join(", ")})` : "";
   return {
     type: "failed",

@@ -44,7 +44,11 @@ afterAll(async () => {
 function adapter(connection: Partial<OpenStackConnection> = {}, user = "alice"): ProviderAdapter {
   const a = createOpenStackAdapter({
     name: "dc1",
-    connection: { authUrl: emulator.urls.identity, auth: { type: "password", username: user, password: new Secret(PASSWORD), projectName: "demo" }, ...connection },
+    connection: {
+      authUrl: emulator.urls.identity,
+      auth: { type: "password", username: user, password: new Secret(PASSWORD), projectName: "demo" },
+      ...connection,
+    },
     env: {},
     cwd: "/",
     homeDir: "/",
@@ -82,12 +86,29 @@ describe("volume-backed servers through the OpenStack adapter", () => {
   });
 
   it("keeps the image unknown, with the reason, when Cinder cannot be reached or is not configured; the servers are still listed", async () => {
-    const down = await adapter({ blockStorageEndpoint: "http://127.0.0.1:9/volume/v3/x" }).listInstances({ selectors: [] }, signal);
-    expect(byName(down, "db-1")).toMatchObject({ imageId: "", bootVolume: { unknownReason: expect.stringContaining("the block storage API (Cinder v3) could not be read") } });
+    const down = await adapter({ blockStorageEndpoint: "http://127.0.0.1:9/volume/v3/x" }).listInstances(
+      { selectors: [] },
+      signal,
+    );
+    expect(byName(down, "db-1")).toMatchObject({
+      imageId: "",
+      bootVolume: { unknownReason: expect.stringContaining("the block storage API (Cinder v3) could not be read") },
+    });
     expect(byName(down, "web-1").imageId).toBe(OLD);
-    const noCatalog = await adapter({ authUrl: undefined, auth: { type: "admin_token", token: new Secret("fixed-admin-token") }, computeEndpoint: emulator.urls.compute }).listInstances({ selectors: [] }, signal);
-    expect(byName(noCatalog, "db-1").bootVolume?.unknownReason).toContain("block_storage_endpoint_override is required with auth_type admin_token");
-    const overridden = await adapter({ authUrl: undefined, auth: { type: "admin_token", token: new Secret("fixed-admin-token") }, computeEndpoint: emulator.urls.compute, blockStorageEndpoint: emulator.urls.volume }).listInstances({ selectors: [] }, signal);
+    const noCatalog = await adapter({
+      authUrl: undefined,
+      auth: { type: "admin_token", token: new Secret("fixed-admin-token") },
+      computeEndpoint: emulator.urls.compute,
+    }).listInstances({ selectors: [] }, signal);
+    expect(byName(noCatalog, "db-1").bootVolume?.unknownReason).toContain(
+      "block_storage_endpoint_override is required with auth_type admin_token",
+    );
+    const overridden = await adapter({
+      authUrl: undefined,
+      auth: { type: "admin_token", token: new Secret("fixed-admin-token") },
+      computeEndpoint: emulator.urls.compute,
+      blockStorageEndpoint: emulator.urls.volume,
+    }).listInstances({ selectors: [] }, signal);
     expect(byName(overridden, "db-1").imageId).toBe(OLD);
   }, 60_000);
 
@@ -96,19 +117,35 @@ describe("volume-backed servers through the OpenStack adapter", () => {
     expect(newest).toMatchObject({ reprovisionsBootVolume: true, description: "compute API microversion 2.100" });
     const old = await adapter({ computeApiVersion: "2.92" }).capabilities(signal);
     expect(old.reprovisionsBootVolume).toBe(false);
-    expect(old.description).toBe("compute API microversion 2.92; a rebuild of a server that boots from a volume (re-imaging its root volume) needs 2.93");
+    expect(old.description).toBe(
+      "compute API microversion 2.92; a rebuild of a server that boots from a volume (re-imaging its root volume) needs 2.93",
+    );
   });
 
   it("rebuilds one at 2.93: the root volume is re-imaged, and the image read back from it", async () => {
     const a = adapter({ computeApiVersion: "2.93" });
     const [db] = await a.listInstances({ selectors: [{ name: "db-1" }] }, signal);
     if (!db?.bootVolume?.id) throw new Error("db-1 not volume-backed");
-    const params: ReprovisionParams = { imageId: NEW, keyPair: "ops-2026", metadata: { set: {}, remove: [], full: { role: "db" } }, keepStopped: false, rootVolumeId: db.bootVolume.id };
-    const handle = await a.startStep({ instance: db, step: { kind: "rebuild", impact: "reprovision", params }, inputs: {} }, signal);
+    const params: ReprovisionParams = {
+      imageId: NEW,
+      keyPair: "ops-2026",
+      metadata: { set: {}, remove: [], full: { role: "db" } },
+      keepStopped: false,
+      rootVolumeId: db.bootVolume.id,
+    };
+    const handle = await a.startStep(
+      { instance: db, step: { kind: "rebuild", impact: "reprovision", params }, inputs: {} },
+      signal,
+    );
     const { final } = await followStep(a, handle, signal);
     expect(final.type).toBe("done");
     const [after] = await a.listInstances({ selectors: [{ id: db.id }] }, signal);
-    expect(after).toMatchObject({ imageId: NEW, keyPair: "ops-2026", bootVolume: { id: db.bootVolume.id }, metadata: { role: "db" } });
+    expect(after).toMatchObject({
+      imageId: NEW,
+      keyPair: "ops-2026",
+      bootVolume: { id: db.bootVolume.id },
+      metadata: { role: "db" },
+    });
   });
 
   it("is refused by Nova below 2.93 when the image changes, with Nova's message", async () => {
@@ -116,6 +153,8 @@ describe("volume-backed servers through the OpenStack adapter", () => {
     const [db] = await a.listInstances({ selectors: [{ name: "db-2" }] }, signal);
     if (!db) throw new Error("no db-2");
     const params: ReprovisionParams = { imageId: OLD, metadata: { set: {}, remove: [], full: {} }, keepStopped: false };
-    await expect(a.startStep({ instance: db, step: { kind: "rebuild", impact: "reprovision", params }, inputs: {} }, signal)).rejects.toThrow(/Unable to rebuild with a different image for a volume-backed server/);
+    await expect(
+      a.startStep({ instance: db, step: { kind: "rebuild", impact: "reprovision", params }, inputs: {} }, signal),
+    ).rejects.toThrow(/Unable to rebuild with a different image for a volume-backed server/);
   });
 });

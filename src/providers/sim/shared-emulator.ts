@@ -45,7 +45,9 @@ const REGISTRY = new Map<string, Entry>();
  * The emulator for a state file, started on first use; `release` stops it (persisting its state) when the last
  * provider using it is closed. Two providers naming the same state file with different worlds or timings are refused.
  */
-export async function acquireEmulator(req: SharedEmulatorRequest): Promise<{ readonly shared: SharedEmulator; readonly release: () => Promise<void> }> {
+export async function acquireEmulator(
+  req: SharedEmulatorRequest,
+): Promise<{ readonly shared: SharedEmulator; readonly release: () => Promise<void> }> {
   const signature = JSON.stringify({ world: req.world.file, ...req.options });
   let entry = REGISTRY.get(req.statePath);
   if (entry && entry.signature !== signature) {
@@ -90,7 +92,9 @@ async function start(req: SharedEmulatorRequest): Promise<SharedEmulator> {
     world: withSimKeys(req.world, credentials),
     port: 0,
     persistPath: req.statePath,
-    extraUsers: [{ name: credentials.openstack.username, password: credentials.openstack.password, project, roles: ["admin"] }],
+    extraUsers: [
+      { name: credentials.openstack.username, password: credentials.openstack.password, project, roles: ["admin"] },
+    ],
     ...req.options,
   });
   return { emulator, world: req.world, credentials };
@@ -117,8 +121,17 @@ function keysWith(keys: Keys, mine: { readonly accessKey: string; readonly secre
 export function withSimKeys(world: World, credentials: SimCredentials): World {
   return {
     ...world,
-    ...(world.huaweicloud ? { huaweicloud: { ...world.huaweicloud, credentials: keysWith(world.huaweicloud.credentials, credentials.huaweicloud) } } : {}),
-    ...(world.jdcloud ? { jdcloud: { ...world.jdcloud, credentials: keysWith(world.jdcloud.credentials, credentials.jdcloud) } } : {}),
+    ...(world.huaweicloud
+      ? {
+          huaweicloud: {
+            ...world.huaweicloud,
+            credentials: keysWith(world.huaweicloud.credentials, credentials.huaweicloud),
+          },
+        }
+      : {}),
+    ...(world.jdcloud
+      ? { jdcloud: { ...world.jdcloud, credentials: keysWith(world.jdcloud.credentials, credentials.jdcloud) } }
+      : {}),
   };
 }
 
@@ -137,8 +150,17 @@ async function replaceSimKeys(path: string, credentials: SimCredentials): Promis
   if (typeof state !== "object" || state === null || (!state.huaweicloud && !state.jdcloud)) return;
   const updated: WorldState = {
     ...state,
-    ...(state.huaweicloud ? { huaweicloud: { ...state.huaweicloud, credentials: keysWith(state.huaweicloud.credentials, credentials.huaweicloud) } } : {}),
-    ...(state.jdcloud ? { jdcloud: { ...state.jdcloud, credentials: keysWith(state.jdcloud.credentials, credentials.jdcloud) } } : {}),
+    ...(state.huaweicloud
+      ? {
+          huaweicloud: {
+            ...state.huaweicloud,
+            credentials: keysWith(state.huaweicloud.credentials, credentials.huaweicloud),
+          },
+        }
+      : {}),
+    ...(state.jdcloud
+      ? { jdcloud: { ...state.jdcloud, credentials: keysWith(state.jdcloud.credentials, credentials.jdcloud) } }
+      : {}),
   };
   const tmp = `${path}.${process.pid}.sim.tmp`;
   await unlink(tmp).catch(() => undefined); // a link planted under the temporary name is removed, never written through

@@ -32,11 +32,27 @@ timings: { rebuild: 50ms, reboot: 20ms, stop: 20ms, start: 20ms, reinstall: 50ms
 
 const signal = new AbortController().signal;
 const warnings: string[] = [];
-const runtime = (dir: string): ProviderRuntime => ({ env: { HW_SECURITY_TOKEN: "a-user-token-that-must-not-leak-in" }, cwd: dir, homeDir: dir, readFile: (p) => readFile(p), clock: systemClock, warn: (m) => warnings.push(m) });
-const provider = (dir: string, name: string, options: Record<string, unknown>): ProviderConfig => ({ name, type: "sim", options: { world: "world.yaml", state: ".reform/shared.json", ...options }, source: { file: join(dir, "fleet.yaml"), line: 1, column: 1 } });
+const runtime = (dir: string): ProviderRuntime => ({
+  env: { HW_SECURITY_TOKEN: "a-user-token-that-must-not-leak-in" },
+  cwd: dir,
+  homeDir: dir,
+  readFile: (p) => readFile(p),
+  clock: systemClock,
+  warn: (m) => warnings.push(m),
+});
+const provider = (dir: string, name: string, options: Record<string, unknown>): ProviderConfig => ({
+  name,
+  type: "sim",
+  options: { world: "world.yaml", state: ".reform/shared.json", ...options },
+  source: { file: join(dir, "fleet.yaml"), line: 1, column: 1 },
+});
 
 async function openAll(dir: string): Promise<ProviderAdapter[]> {
-  const configs = [provider(dir, "os", {}), provider(dir, "hw", { api: "huaweicloud" }), provider(dir, "jd", { api: "jdcloud" })];
+  const configs = [
+    provider(dir, "os", {}),
+    provider(dir, "hw", { api: "huaweicloud" }),
+    provider(dir, "jd", { api: "jdcloud" }),
+  ];
   const adapters: ProviderAdapter[] = [];
   for (const config of configs) adapters.push(await createAdapter(config, dir, runtime(dir)));
   return adapters;
@@ -52,7 +68,18 @@ async function one(adapter: ProviderAdapter): Promise<ObservedInstance> {
 async function setMetadata(adapter: ProviderAdapter, key: string, value: string): Promise<void> {
   const instance = await one(adapter);
   const full = { ...instance.metadata, [key]: value };
-  await adapter.startStep({ instance, step: { kind: "update-metadata", impact: "none", params: { metadata: { set: { [key]: value }, remove: [], full } } }, inputs: {} }, signal);
+  await adapter.startStep(
+    {
+      instance,
+      step: {
+        kind: "update-metadata",
+        impact: "none",
+        params: { metadata: { set: { [key]: value }, remove: [], full } },
+      },
+      inputs: {},
+    },
+    signal,
+  );
 }
 
 describe("sim providers for every cloud API, sharing one emulator per state file", () => {
@@ -75,8 +102,14 @@ describe("sim providers for every cloud API, sharing one emulator per state file
       expect(await one(hw!)).toMatchObject({ name: "hw-1", provider: "hw", metadata: { role: "web" } });
       expect(await one(jd!)).toMatchObject({ name: "jd-1", id: "i-jd1", provider: "jd" });
       // The capabilities are the real clients' own: Huawei's changeos and its v1/v2 choice, JD's stop-rebuild-start.
-      expect(await hw!.capabilities(signal)).toMatchObject({ imageChangeStep: "changeos", reprovisionVariants: { imageProperty: "__support_cloudinit" } });
-      expect(await jd!.capabilities(signal)).toMatchObject({ reprovisionRequiresStopped: true, reprovisionLeavesStopped: true });
+      expect(await hw!.capabilities(signal)).toMatchObject({
+        imageChangeStep: "changeos",
+        reprovisionVariants: { imageProperty: "__support_cloudinit" },
+      });
+      expect(await jd!.capabilities(signal)).toMatchObject({
+        reprovisionRequiresStopped: true,
+        reprovisionLeavesStopped: true,
+      });
       const [euler] = await hw!.resolveImages([{ name: "euler-2.10" }], signal);
       expect(euler?.result).toMatchObject({ type: "found", properties: { __support_cloudinit: "true" } });
     } finally {
@@ -95,7 +128,11 @@ describe("sim providers for every cloud API, sharing one emulator per state file
       for (const adapter of adapters) {
         const instance = await one(adapter);
         const reply = await fetch(`${base}/servers/${encodeURIComponent(instance.id)}`);
-        expect([adapter.name, reply.status, ((await reply.json()) as { server: { name: string } }).server.name]).toEqual([adapter.name, 200, instance.name]);
+        expect([
+          adapter.name,
+          reply.status,
+          ((await reply.json()) as { server: { name: string } }).server.name,
+        ]).toEqual([adapter.name, 200, instance.name]);
       }
     } finally {
       await closeAll(adapters);
@@ -106,7 +143,10 @@ describe("sim providers for every cloud API, sharing one emulator per state file
     const adapters = await openAll(dir);
     try {
       for (const adapter of adapters) {
-        expect([adapter.name, [...(await adapter.findKeyPairs(["ops", "ops-gone"], signal))]]).toEqual([adapter.name, ["ops"]]);
+        expect([adapter.name, [...(await adapter.findKeyPairs(["ops", "ops-gone"], signal))]]).toEqual([
+          adapter.name,
+          ["ops"],
+        ]);
         expect((await adapter.findKeyPairs([], signal)).size).toBe(0);
         // and list them all (Nova os-keypairs, the same Huawei list, JD describeKeypairs without a filter), for a suggestion
         expect([adapter.name, await adapter.keyPairNames?.(signal)]).toEqual([adapter.name, ["ops"]]);
@@ -130,7 +170,10 @@ describe("sim providers for every cloud API, sharing one emulator per state file
     } finally {
       await closeAll(again);
     }
-    const state = JSON.parse(await readFile(join(dir, ".reform/shared.json"), "utf8")) as { huaweicloud: { credentials: { accessKey: string }[] }; jdcloud: { credentials: { accessKey: string }[] } };
+    const state = JSON.parse(await readFile(join(dir, ".reform/shared.json"), "utf8")) as {
+      huaweicloud: { credentials: { accessKey: string }[] };
+      jdcloud: { credentials: { accessKey: string }[] };
+    };
     for (const keys of [state.huaweicloud.credentials, state.jdcloud.credentials]) {
       expect(keys.filter((k) => k.accessKey.startsWith(SIM_KEY_PREFIX))).toHaveLength(1);
       expect(keys.filter((k) => !k.accessKey.startsWith(SIM_KEY_PREFIX))).toHaveLength(1);
@@ -138,28 +181,51 @@ describe("sim providers for every cloud API, sharing one emulator per state file
   });
 
   it("sends the API variant the plan chose (v1: the emulator refuses it for a Cloud-Init image), else the image's own (v2)", async () => {
-    const hw = await createAdapter(provider(dir, "hw", { api: "huaweicloud", state: ".reform/variant.json" }), dir, runtime(dir));
+    const hw = await createAdapter(
+      provider(dir, "hw", { api: "huaweicloud", state: ".reform/variant.json" }),
+      dir,
+      runtime(dir),
+    );
     try {
       const reinstall = async (variant?: string) => {
         const instance = await one(hw);
-        const params = { imageId: instance.imageId, keyPair: "ops", metadata: { set: {}, remove: [], full: instance.metadata }, keepStopped: false, ...(variant ? { variant } : {}) };
-        return hw.startStep({ instance, step: { kind: "reinstall", impact: "reprovision", params }, inputs: {} }, signal);
+        const params = {
+          imageId: instance.imageId,
+          keyPair: "ops",
+          metadata: { set: {}, remove: [], full: instance.metadata },
+          keepStopped: false,
+          ...(variant ? { variant } : {}),
+        };
+        return hw.startStep(
+          { instance, step: { kind: "reinstall", impact: "reprovision", params }, inputs: {} },
+          signal,
+        );
       };
       const refused = await reinstall("v1").catch((e: unknown) => e);
-      expect((refused as Error).message).toMatch(/POST \/v1\/\{project_id\}\/cloudservers\/\{id\}\/reinstallos failed 400 Ecs\.0005/);
+      expect((refused as Error).message).toMatch(
+        /POST \/v1\/\{project_id\}\/cloudservers\/\{id\}\/reinstallos failed 400 Ecs\.0005/,
+      );
       const handle = await reinstall();
       expect((await followStep(hw, handle, signal)).final.type).toBe("done");
     } finally {
       await hw.close();
     }
-    const state = JSON.parse(await readFile(join(dir, ".reform/variant.json"), "utf8")) as { actions: { serverName: string; action: string }[] };
-    expect(state.actions.filter((a) => a.serverName === "hw-1").map((a) => a.action)).toEqual(["v2 reinstallServer withStopServer"]);
+    const state = JSON.parse(await readFile(join(dir, ".reform/variant.json"), "utf8")) as {
+      actions: { serverName: string; action: string }[];
+    };
+    expect(state.actions.filter((a) => a.serverName === "hw-1").map((a) => a.action)).toEqual([
+      "v2 reinstallServer withStopServer",
+    ]);
   });
 
   it("refuses two sim providers that name one state file with different settings, and leaves nothing running", async () => {
     const before = runningEmulators();
     const a = await createAdapter(provider(dir, "a", {}), dir, runtime(dir));
-    const error = await createAdapter(provider(dir, "b", { api: "jdcloud", timings: { rebuild: "1s" } }), dir, runtime(dir)).catch((e: unknown) => e);
+    const error = await createAdapter(
+      provider(dir, "b", { api: "jdcloud", timings: { rebuild: "1s" } }),
+      dir,
+      runtime(dir),
+    ).catch((e: unknown) => e);
     await a.close();
     expect(error).toBeInstanceOf(ReformError);
     expect((error as ReformError).code).toBe("CONFIG_INVALID");
@@ -170,7 +236,11 @@ describe("sim providers for every cloud API, sharing one emulator per state file
   it("gives separate emulators to sim providers with separate state files", async () => {
     const before = runningEmulators();
     const a = await createAdapter(provider(dir, "a", { state: ".reform/a.json" }), dir, runtime(dir));
-    const b = await createAdapter(provider(dir, "b", { state: ".reform/b.json", api: "huaweicloud" }), dir, runtime(dir));
+    const b = await createAdapter(
+      provider(dir, "b", { state: ".reform/b.json", api: "huaweicloud" }),
+      dir,
+      runtime(dir),
+    );
     expect(runningEmulators()).toBe(before + 2);
     await closeAll([a, b]);
     expect(runningEmulators()).toBe(before);
@@ -179,8 +249,14 @@ describe("sim providers for every cloud API, sharing one emulator per state file
   it("refuses an api whose section the world lacks, and an unknown api, before starting anything", async () => {
     await writeFile(join(dir, "os-only.yaml"), "openstack:\n  images: [{ name: debian-12 }]\n");
     const before = runningEmulators();
-    const missing = await createAdapter(provider(dir, "hw", { api: "huaweicloud", world: "os-only.yaml", state: ".reform/x.json" }), dir, runtime(dir)).catch((e: unknown) => e);
-    expect((missing as Error).message).toBe(`provider hw: api huaweicloud, but the world ${join(dir, "os-only.yaml")} has no huaweicloud: section`);
+    const missing = await createAdapter(
+      provider(dir, "hw", { api: "huaweicloud", world: "os-only.yaml", state: ".reform/x.json" }),
+      dir,
+      runtime(dir),
+    ).catch((e: unknown) => e);
+    expect((missing as Error).message).toBe(
+      `provider hw: api huaweicloud, but the world ${join(dir, "os-only.yaml")} has no huaweicloud: section`,
+    );
     const unknown = await createAdapter(provider(dir, "z", { api: "aws" }), dir, runtime(dir)).catch((e: unknown) => e);
     expect((unknown as Error).message).toContain('unknown sim api "aws"');
     expect(runningEmulators()).toBe(before);
@@ -188,7 +264,12 @@ describe("sim providers for every cloud API, sharing one emulator per state file
 
   it("says so when created without the Huawei and JD clients (outside the registry), and releases the emulator", async () => {
     const before = runningEmulators();
-    const error = await createSimAdapter({ name: "hw", settings: { api: "huaweicloud", world: "world.yaml", state: ".reform/y.json" }, baseDir: dir, runtime: runtime(dir) }).catch((e: unknown) => e);
+    const error = await createSimAdapter({
+      name: "hw",
+      settings: { api: "huaweicloud", world: "world.yaml", state: ".reform/y.json" },
+      baseDir: dir,
+      runtime: runtime(dir),
+    }).catch((e: unknown) => e);
     expect((error as Error).message).toContain("created without the Huawei and JD clients");
     expect(runningEmulators()).toBe(before);
   });

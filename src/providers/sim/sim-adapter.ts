@@ -30,7 +30,10 @@ export interface SimSettings {
 }
 
 /** What the real Huawei and JD clients are created with (the registry passes their factories: it alone knows every provider). */
-export type SimClientOptions = ProviderRuntime & { readonly name: string; readonly settings: Readonly<Record<string, unknown>> };
+export type SimClientOptions = ProviderRuntime & {
+  readonly name: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+};
 
 /** The real clients for the APIs other than OpenStack. */
 export interface SimClients {
@@ -55,14 +58,27 @@ export async function createSimAdapter(options: {
 }): Promise<ProviderAdapter> {
   const settings = options.settings as SimSettings;
   const api = settings.api ?? "openstack";
-  if (!SIM_APIS.includes(api)) throw new ReformError("CONFIG_INVALID", `provider ${options.name}: unknown sim api "${String(api)}" (expected ${SIM_APIS.join(", ")})`);
-  const world = settings.world ? await loadWorldFile(resolve(options.baseDir, settings.world)) : { file: "(empty world)", timings: {} };
-  if (api !== "openstack" && !world[api]) throw new ReformError("CONFIG_INVALID", `provider ${options.name}: api ${api}, but the world ${world.file} has no ${api}: section`);
+  if (!SIM_APIS.includes(api))
+    throw new ReformError(
+      "CONFIG_INVALID",
+      `provider ${options.name}: unknown sim api "${String(api)}" (expected ${SIM_APIS.join(", ")})`,
+    );
+  const world = settings.world
+    ? await loadWorldFile(resolve(options.baseDir, settings.world))
+    : { file: "(empty world)", timings: {} };
+  if (api !== "openstack" && !world[api])
+    throw new ReformError(
+      "CONFIG_INVALID",
+      `provider ${options.name}: api ${api}, but the world ${world.file} has no ${api}: section`,
+    );
   const { shared, release } = await acquireEmulator({
     provider: options.name,
     statePath: resolve(options.baseDir, settings.state ?? `.reform/sim-${options.name}.json`),
     world,
-    options: { ...(settings.timings ? { timings: parseTimings(settings.timings) } : {}), ...(settings.maxMicroversion ? { maxMicroversion: settings.maxMicroversion } : {}) },
+    options: {
+      ...(settings.timings ? { timings: parseTimings(settings.timings) } : {}),
+      ...(settings.maxMicroversion ? { maxMicroversion: settings.maxMicroversion } : {}),
+    },
   });
   try {
     return withRelease(innerAdapter(api, options, shared), shared.emulator.urls.health, release);
@@ -72,7 +88,11 @@ export async function createSimAdapter(options: {
   }
 }
 
-function innerAdapter(api: SimApi, options: Parameters<typeof createSimAdapter>[0], shared: SharedEmulator): ProviderAdapter {
+function innerAdapter(
+  api: SimApi,
+  options: Parameters<typeof createSimAdapter>[0],
+  shared: SharedEmulator,
+): ProviderAdapter {
   const { emulator, world, credentials } = shared;
   const base = { ...options.runtime, name: options.name };
   switch (api) {
@@ -83,21 +103,41 @@ function innerAdapter(api: SimApi, options: Parameters<typeof createSimAdapter>[
         connection: {
           origin: `the embedded simulator (${world.file})`,
           authUrl: emulator.urls.identity,
-          auth: { type: "password", username: credentials.openstack.username, password: new Secret(credentials.openstack.password), projectName: world.openstack?.users?.[0]?.project ?? "demo", userDomainName: "Default", projectDomainName: "Default" },
+          auth: {
+            type: "password",
+            username: credentials.openstack.username,
+            password: new Secret(credentials.openstack.password),
+            projectName: world.openstack?.users?.[0]?.project ?? "demo",
+            userDomainName: "Default",
+            projectDomainName: "Default",
+          },
           regionName: world.openstack?.region ?? "RegionOne",
         },
       });
     case "huaweicloud": {
       const hw = requireSection(world, "huaweicloud");
-      const settings = { region: "sim", projectId: hw.projectId, userId: hw.userId, endpoint: emulator.urls.huaweicloud, pollIntervalMs: SIM_POLL_MS };
+      const settings = {
+        region: "sim",
+        projectId: hw.projectId,
+        userId: hw.userId,
+        endpoint: emulator.urls.huaweicloud,
+        pollIntervalMs: SIM_POLL_MS,
+      };
       // Only the generated keys: the user's HW_* variables (a security token, another cloud's keys) must not leak in.
-      const env = { HW_ACCESS_KEY: credentials.huaweicloud.accessKey, HW_SECRET_KEY: credentials.huaweicloud.secretKey };
+      const env = {
+        HW_ACCESS_KEY: credentials.huaweicloud.accessKey,
+        HW_SECRET_KEY: credentials.huaweicloud.secretKey,
+      };
       return clientsOf(options).huaweicloud({ ...base, env, settings });
     }
     case "jdcloud": {
       const jd = requireSection(world, "jdcloud");
       const env = { JDC_ACCESS_KEY: credentials.jdcloud.accessKey, JDC_SECRET_KEY: credentials.jdcloud.secretKey };
-      return clientsOf(options).jdcloud({ ...base, env, settings: { region: jd.region, endpoint: emulator.urls.jdcloud, pollIntervalMs: SIM_POLL_MS } });
+      return clientsOf(options).jdcloud({
+        ...base,
+        env,
+        settings: { region: jd.region, endpoint: emulator.urls.jdcloud, pollIntervalMs: SIM_POLL_MS },
+      });
     }
   }
 }
@@ -109,7 +149,11 @@ function requireSection<K extends "huaweicloud" | "jdcloud">(world: World, key: 
 }
 
 function clientsOf(options: { readonly name: string; readonly clients?: SimClients }): SimClients {
-  if (!options.clients) throw new ReformError("USAGE", `provider ${options.name}: this sim provider was created without the Huawei and JD clients (create it through createAdapter)`);
+  if (!options.clients)
+    throw new ReformError(
+      "USAGE",
+      `provider ${options.name}: this sim provider was created without the Huawei and JD clients (create it through createAdapter)`,
+    );
   return options.clients;
 }
 
@@ -133,11 +177,19 @@ function withRelease(inner: ProviderAdapter, healthUrl: string, release: () => P
     capabilities: (signal) => inner.capabilities(signal),
     resolveImages: (refs, signal) => inner.resolveImages(refs, signal),
     findKeyPairs: (names, signal) => inner.findKeyPairs(names, signal),
-    ...(inner.keyPairNames ? { keyPairNames: (signal: AbortSignal) => inner.keyPairNames?.(signal) ?? Promise.resolve([]) } : {}),
+    ...(inner.keyPairNames
+      ? { keyPairNames: (signal: AbortSignal) => inner.keyPairNames?.(signal) ?? Promise.resolve([]) }
+      : {}),
     listInstances: (req, signal) => inner.listInstances(req, signal),
     startStep: (req, signal) => inner.startStep(req, signal),
     pollOperations: (queries, signal) => inner.pollOperations(queries, signal),
-    endpoints: () => [{ service: "simulator", url: "embedded, on an ephemeral loopback port", source: "the sim provider (reform's own emulator, in this process)" }],
+    endpoints: () => [
+      {
+        service: "simulator",
+        url: "embedded, on an ephemeral loopback port",
+        source: "the sim provider (reform's own emulator, in this process)",
+      },
+    ],
     close: async () => {
       try {
         await inner.close();

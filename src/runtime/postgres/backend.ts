@@ -36,9 +36,18 @@ export async function openPostgresBackend(url: string, ctx: BackendContext): Pro
   const secrets = secretsOf(url, ctx.env);
   const where = redactUrl(url);
   const days = historyDays(ctx.env);
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 15_000, query_timeout: 20_000, application_name: "reform", keepAlive: true });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 15_000,
+    query_timeout: 20_000,
+    application_name: "reform",
+    keepAlive: true,
+  });
   const conn: Connection = { client, where, lost: undefined, scrub: (text) => scrub(text, secrets) };
-  client.on("error", (error) => (conn.lost ??= `the connection to the backend ${where} was lost (${conn.scrub(error.message)})`));
+  client.on(
+    "error",
+    (error) => (conn.lost ??= `the connection to the backend ${where} was lost (${conn.scrub(error.message)})`),
+  );
   client.on("end", () => (conn.lost ??= `the connection to the backend ${where} was closed`));
   try {
     await client.connect();
@@ -46,7 +55,10 @@ export async function openPostgresBackend(url: string, ctx: BackendContext): Pro
   } catch (error) {
     await client.end().catch(() => undefined);
     if (error instanceof ReformError) throw error;
-    throw new ReformError("BACKEND", `cannot use the backend ${where}: ${conn.scrub(messageOf(error))}; nothing was applied`);
+    throw new ReformError(
+      "BACKEND",
+      `cannot use the backend ${where}: ${conn.scrub(messageOf(error))}; nothing was applied`,
+    );
   }
   return {
     description: where,
@@ -62,7 +74,11 @@ function historyDays(env: Readonly<Record<string, string | undefined>>): number 
   const text = env["REFORM_HISTORY_DAYS"]?.trim();
   if (text === undefined || text === "") return DEFAULT_HISTORY_DAYS;
   const days = Number(text);
-  if (!Number.isInteger(days) || days < 1) throw new ReformError("USAGE", `REFORM_HISTORY_DAYS must be a whole number of days ≥ 1, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(days) || days < 1)
+    throw new ReformError(
+      "USAGE",
+      `REFORM_HISTORY_DAYS must be a whole number of days ≥ 1, got ${JSON.stringify(text)}`,
+    );
   return days;
 }
 
@@ -72,7 +88,11 @@ function messageOf(error: unknown): string {
   return String(error);
 }
 
-async function query<R extends pg.QueryResultRow>(conn: Connection, text: string, values: unknown[] = []): Promise<R[]> {
+async function query<R extends pg.QueryResultRow>(
+  conn: Connection,
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
   try {
     return (await conn.client.query<R>(text, values)).rows;
   } catch (error) {
@@ -80,13 +100,23 @@ async function query<R extends pg.QueryResultRow>(conn: Connection, text: string
   }
 }
 
-async function lockScope(conn: Connection, ctx: BackendContext, scope: readonly string[], timeoutMs: number, days: number): Promise<LockedScope> {
+async function lockScope(
+  conn: Connection,
+  ctx: BackendContext,
+  scope: readonly string[],
+  timeoutMs: number,
+  days: number,
+): Promise<LockedScope> {
   await withLockTimeout(() => tryLockAll(conn, scope), timeoutMs, ctx);
   const fallback = fallbackPathFor(ctx.journalPath);
   try {
     const holder = { identity: ctx.identity, pid: process.pid };
     for (const key of scope) {
-      await query(conn, "INSERT INTO reform.locks (scope, holder, since, backend_pid) VALUES ($1, $2, now(), pg_backend_pid()) ON CONFLICT (scope) DO UPDATE SET holder = EXCLUDED.holder, since = EXCLUDED.since, backend_pid = EXCLUDED.backend_pid", [key, JSON.stringify(holder)]);
+      await query(
+        conn,
+        "INSERT INTO reform.locks (scope, holder, since, backend_pid) VALUES ($1, $2, now(), pg_backend_pid()) ON CONFLICT (scope) DO UPDATE SET holder = EXCLUDED.holder, since = EXCLUDED.since, backend_pid = EXCLUDED.backend_pid",
+        [key, JSON.stringify(holder)],
+      );
     }
   } catch (error) {
     await unlockAll(conn, scope);
@@ -107,22 +137,37 @@ async function lockScope(conn: Connection, ctx: BackendContext, scope: readonly 
 async function tryLockAll(conn: Connection, scope: readonly string[]): Promise<void> {
   const taken: string[] = [];
   for (const key of scope) {
-    const [row] = await query<{ locked: boolean }>(conn, "SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked", [LOCK_CLASS, key]);
+    const [row] = await query<{ locked: boolean }>(conn, "SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked", [
+      LOCK_CLASS,
+      key,
+    ]);
     if (row?.locked) {
       taken.push(key);
       continue;
     }
     await unlockAll(conn, taken);
-    const [held] = await query<{ holder: { identity?: RunIdentity; pid?: number }; since: Date }>(conn, "SELECT holder, since FROM reform.locks WHERE scope = $1", [key]);
-    const who = held?.holder.identity ? `${describeIdentity(held.holder.identity)}${held.holder.pid ? ` (process ${held.holder.pid})` : ""}, since ${held.since.toISOString()}` : "a run that has not recorded who it is yet";
-    throw new ReformError("LOCKED", `another apply holds the lock of provider ${key} on the backend ${conn.where}: ${who}; it is released when that run ends or its connection drops. Wait for it, or pass --lock-timeout DURATION to wait`);
+    const [held] = await query<{ holder: { identity?: RunIdentity; pid?: number }; since: Date }>(
+      conn,
+      "SELECT holder, since FROM reform.locks WHERE scope = $1",
+      [key],
+    );
+    const who = held?.holder.identity
+      ? `${describeIdentity(held.holder.identity)}${held.holder.pid ? ` (process ${held.holder.pid})` : ""}, since ${held.since.toISOString()}`
+      : "a run that has not recorded who it is yet";
+    throw new ReformError(
+      "LOCKED",
+      `another apply holds the lock of provider ${key} on the backend ${conn.where}: ${who}; it is released when that run ends or its connection drops. Wait for it, or pass --lock-timeout DURATION to wait`,
+    );
   }
 }
 
 async function unlockAll(conn: Connection, scope: readonly string[]): Promise<void> {
   if (conn.lost !== undefined) return; // the server released them with the session
-  await query(conn, "DELETE FROM reform.locks WHERE scope = ANY($1) AND backend_pid = pg_backend_pid()", [scope]).catch(() => undefined);
-  for (const key of scope) await query(conn, "SELECT pg_advisory_unlock($1, hashtext($2))", [LOCK_CLASS, key]).catch(() => undefined);
+  await query(conn, "DELETE FROM reform.locks WHERE scope = ANY($1) AND backend_pid = pg_backend_pid()", [scope]).catch(
+    () => undefined,
+  );
+  for (const key of scope)
+    await query(conn, "SELECT pg_advisory_unlock($1, hashtext($2))", [LOCK_CLASS, key]).catch(() => undefined);
 }
 
 /** Moves what an earlier run wrote to the fallback file (its database connection lost) into the database. */
@@ -148,7 +193,9 @@ async function reconcileFallback(conn: Connection, path: string): Promise<string
     throw error;
   }
   await removeFallback(path);
-  return [`reconciled ${records} journal record(s) and ${runs} apply record(s) from ${path}, written when an earlier run lost the database`];
+  return [
+    `reconciled ${records} journal record(s) and ${runs} apply record(s) from ${path}, written when an earlier run lost the database`,
+  ];
 }
 
 /** Retention: applies and journal records older than REFORM_HISTORY_DAYS are deleted. */
@@ -159,13 +206,21 @@ async function expire(conn: Connection, days: number): Promise<string[]> {
 }
 
 async function readJournal(conn: Connection, scope: readonly string[]): Promise<JournalReading> {
-  const rows = await query<{ seq: string; record: unknown }>(conn, "SELECT seq, record FROM reform.journal WHERE scope && $1 ORDER BY seq", [scope]);
+  const rows = await query<{ seq: string; record: unknown }>(
+    conn,
+    "SELECT seq, record FROM reform.journal WHERE scope && $1 ORDER BY seq",
+    [scope],
+  );
   const entries: JournalEntry[] = [];
   const problems: { line: number; message: string }[] = [];
   for (const row of rows) {
     const entry = journalEntryOf(row.record);
     if (entry) entries.push(entry);
-    else problems.push({ line: Number(row.seq), message: `record ${row.seq} of reform.journal is not a journal entry this reform knows: ignored` });
+    else
+      problems.push({
+        line: Number(row.seq),
+        message: `record ${row.seq} of reform.journal is not a journal entry this reform knows: ignored`,
+      });
   }
   return { entries, problems };
 }
@@ -184,11 +239,28 @@ async function upsertRun(conn: Connection, row: RunRow): Promise<void> {
     `INSERT INTO reform.runs (id, scope, identity, commit, plan_digest, reform_version, started_at, finished_at, outcome, servers)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (id) DO UPDATE SET finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome, servers = EXCLUDED.servers`,
-    [row.id, row.scope, JSON.stringify(row.identity), row.commit, row.planDigest, row.reformVersion, row.startedAt, row.finishedAt, row.outcome, JSON.stringify(row.servers)],
+    [
+      row.id,
+      row.scope,
+      JSON.stringify(row.identity),
+      row.commit,
+      row.planDigest,
+      row.reformVersion,
+      row.startedAt,
+      row.finishedAt,
+      row.outcome,
+      JSON.stringify(row.servers),
+    ],
   );
 }
 
-async function openJournal(conn: Connection, ctx: BackendContext, scope: readonly string[], start: ApplyStart, notes: readonly string[]): Promise<OpenJournal> {
+async function openJournal(
+  conn: Connection,
+  ctx: BackendContext,
+  scope: readonly string[],
+  start: ApplyStart,
+  notes: readonly string[],
+): Promise<OpenJournal> {
   const previous = await readJournal(conn, scope);
   const fallback = new FallbackFile(fallbackPathFor(ctx.journalPath));
   const ids = new Map<string, { requestIds: Set<string>; jobIds: Set<string> }>();
@@ -232,12 +304,22 @@ async function openJournal(conn: Connection, ctx: BackendContext, scope: readonl
     },
     halted: () => (conn.lost === undefined ? undefined : `${conn.lost}: no new step starts until the backend is back`),
     notes() {
-      const lost = lostAt === undefined ? [] : [`${conn.lost ?? "the backend was lost"} at ${lostAt}: ${fallback.written} record(s) were written to ${fallback.path} instead; the next apply with the database back moves them into it`];
+      const lost =
+        lostAt === undefined
+          ? []
+          : [
+              `${conn.lost ?? "the backend was lost"} at ${lostAt}: ${fallback.written} record(s) were written to ${fallback.path} instead; the next apply with the database back moves them into it`,
+            ];
       return [...notes, ...lost];
     },
     async close(report?: ApplyReport) {
       await queue.catch(() => undefined);
-      const finished: RunRow = { ...run, finishedAt: new Date(ctx.now()).toISOString(), outcome: report && report.results.every((r) => r.result.type === "converged") ? "succeeded" : "failed", servers: serversOf(report, ids) };
+      const finished: RunRow = {
+        ...run,
+        finishedAt: new Date(ctx.now()).toISOString(),
+        outcome: report && report.results.every((r) => r.result.type === "converged") ? "succeeded" : "failed",
+        servers: serversOf(report, ids),
+      };
       await record(() => upsertRun(conn, finished), { run: finished });
       await fallback.close();
     },
@@ -254,7 +336,10 @@ function collectIds(ids: Map<string, { requestIds: Set<string>; jobIds: Set<stri
 }
 
 /** Each server's result with the cloud's ids for what was sent (from the report and this run's journal records). */
-function serversOf(report: ApplyReport | undefined, ids: ReadonlyMap<string, { requestIds: Set<string>; jobIds: Set<string> }>): HistoryServer[] {
+function serversOf(
+  report: ApplyReport | undefined,
+  ids: ReadonlyMap<string, { requestIds: Set<string>; jobIds: Set<string> }>,
+): HistoryServer[] {
   const idsOf = (address: string, extra?: string) => ({
     requestIds: [...new Set([...(ids.get(address)?.requestIds ?? []), ...(extra ? [extra] : [])])],
     jobIds: [...(ids.get(address)?.jobIds ?? [])],
@@ -270,13 +355,31 @@ function serversOf(report: ApplyReport | undefined, ids: ReadonlyMap<string, { r
     ...idsOf(r.address, r.result.type === "failed" ? r.result.requestId : undefined),
   }));
   for (const r of report.resumed ?? []) {
-    servers.push({ address: r.address, steps: [r.step], result: r.outcome, resumedFrom: r.run, ...(r.message ? { why: r.message } : {}), requestIds: r.requestId ? [r.requestId] : [], jobIds: r.jobId ? [r.jobId] : [] });
+    servers.push({
+      address: r.address,
+      steps: [r.step],
+      result: r.outcome,
+      resumedFrom: r.run,
+      ...(r.message ? { why: r.message } : {}),
+      requestIds: r.requestId ? [r.requestId] : [],
+      jobIds: r.jobId ? [r.jobId] : [],
+    });
   }
   return servers;
 }
 
 async function readHistory(conn: Connection, since: number): Promise<HistoryEntry[]> {
-  const rows = await query<{ id: string; scope: string[]; identity: RunIdentity; plan_digest: string; reform_version: string; started_at: Date; finished_at: Date | null; outcome: string | null; servers: HistoryServer[] }>(
+  const rows = await query<{
+    id: string;
+    scope: string[];
+    identity: RunIdentity;
+    plan_digest: string;
+    reform_version: string;
+    started_at: Date;
+    finished_at: Date | null;
+    outcome: string | null;
+    servers: HistoryServer[];
+  }>(
     conn,
     "SELECT id, scope, identity, plan_digest, reform_version, started_at, finished_at, outcome, servers FROM reform.runs WHERE started_at >= $1 ORDER BY started_at DESC, id",
     [new Date(since).toISOString()],

@@ -55,11 +55,18 @@ export async function ensureSchema(client: ClientBase, where: string): Promise<n
   try {
     await client.query("SELECT pg_advisory_xact_lock($1, $2)", [...MIGRATION_LOCK]);
     await client.query("CREATE SCHEMA IF NOT EXISTS reform");
-    await client.query("CREATE TABLE IF NOT EXISTS reform.schema_version (version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
-    const { rows } = await client.query<{ version: number | null }>("SELECT max(version) AS version FROM reform.schema_version");
+    await client.query(
+      "CREATE TABLE IF NOT EXISTS reform.schema_version (version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
+    const { rows } = await client.query<{ version: number | null }>(
+      "SELECT max(version) AS version FROM reform.schema_version",
+    );
     const current = rows[0]?.version ?? 0;
     if (current > MIGRATIONS.length) {
-      throw new ReformError("BACKEND", `the backend ${where} has schema version ${current}, newer than this reform knows (${MIGRATIONS.length}): upgrade reform`);
+      throw new ReformError(
+        "BACKEND",
+        `the backend ${where} has schema version ${current}, newer than this reform knows (${MIGRATIONS.length}): upgrade reform`,
+      );
     }
     for (let version = current + 1; version <= MIGRATIONS.length; version++) {
       await client.query(MIGRATIONS[version - 1] ?? "");

@@ -5,8 +5,14 @@ import { redactUrl, scrub, secretsOf } from "./secrets.js";
 describe("redactUrl", () => {
   it.each([
     ["postgres://reform:s3cret@db.example.com:5432/reform", "postgres://reform:***@db.example.com:5432/reform"],
-    ["postgresql://reform@db.example.com/reform?sslmode=require", "postgresql://reform@db.example.com/reform?sslmode=require"],
-    ["postgres://reform@db/reform?password=s3cret&sslpassword=k3y", "postgres://reform@db/reform?password=***&sslpassword=***"],
+    [
+      "postgresql://reform@db.example.com/reform?sslmode=require",
+      "postgresql://reform@db.example.com/reform?sslmode=require",
+    ],
+    [
+      "postgres://reform@db/reform?password=s3cret&sslpassword=k3y",
+      "postgres://reform@db/reform?password=***&sslpassword=***",
+    ],
     ["postgres://reform:p%40ss@db/reform", "postgres://reform:***@db/reform"],
     ["postgres://[broken", "postgres://… (not a valid URL)"],
   ])("%s → %s", (url, shown) => {

@@ -20,12 +20,25 @@ let kp2: string;
 beforeAll(async () => {
   ({ cloud, work } = await openSuite());
   const type = String(cloud.cloud.entry["auth_type"] ?? "password");
-  if (type !== "admin_token") throw new Error(`REFORM_TEST_NOAUTH=1 needs OS_CLOUD to be a noauth2 cloud with auth_type admin_token (${cloud.cloud.name} has ${type})`);
-  const [imageA, b, kp1, k2] = await Promise.all([cloud.image("a", { fromEnv: "A" }), cloud.image("b", { fromEnv: "B" }), cloud.keyPair("kp1"), cloud.keyPair("kp2")]);
+  if (type !== "admin_token")
+    throw new Error(
+      `REFORM_TEST_NOAUTH=1 needs OS_CLOUD to be a noauth2 cloud with auth_type admin_token (${cloud.cloud.name} has ${type})`,
+    );
+  const [imageA, b, kp1, k2] = await Promise.all([
+    cloud.image("a", { fromEnv: "A" }),
+    cloud.image("b", { fromEnv: "B" }),
+    cloud.keyPair("kp1"),
+    cloud.keyPair("kp2"),
+  ]);
   imageB = b;
   kp2 = k2;
   serverName = `${cloud.prefix}-noauth`;
-  id = await cloud.boot("noauth", { image: imageA.id, keyName: kp1, metadata: { role: "na", owner: "team-na" }, userData: "#!/bin/sh\n" });
+  id = await cloud.boot("noauth", {
+    image: imageA.id,
+    keyName: kp1,
+    metadata: { role: "na", owner: "team-na" },
+    userData: "#!/bin/sh\n",
+  });
   await cloud.settle(id);
   const spec = { image: { name: imageB.name }, keyPair: kp2, userData: { inline: UD }, metadata: { role: "na-v2" } };
   const { auth: _auth, auth_type: _type, ...endpoints } = cloud.cloud.entry;
@@ -38,7 +51,10 @@ afterAll(() => closeSuite(cloud, work));
 
 describe("noauth2 endpoints (no Keystone)", () => {
   it("auth_type admin_token: plan and apply a rebuild with key pair, user_data and merged metadata", async () => {
-    const change = changeOf(planChanges(await work.reform(["plan", "-c", "fleet.yaml", "--output", "json"])), address(serverName));
+    const change = changeOf(
+      planChanges(await work.reform(["plan", "-c", "fleet.yaml", "--output", "json"])),
+      address(serverName),
+    );
     expect(change.steps.map((s) => s.kind)).toContain("rebuild");
     const run = await work.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]);
     expect(run.code, describeRun(run)).toBe(0);
@@ -52,7 +68,9 @@ describe("noauth2 endpoints (no Keystone)", () => {
   });
 
   it("auth_type none: Nova's noauth2 answers 204 without a token; reform refuses, naming noauth2 and admin_token, and changes nothing", async () => {
-    const run = await work.reform(["apply", "-c", "none.yaml", "--auto-approve"], { cloudsFile: `${work.dir}/clouds.yaml` });
+    const run = await work.reform(["apply", "-c", "none.yaml", "--auto-approve"], {
+      cloudsFile: `${work.dir}/clouds.yaml`,
+    });
     expect(run.code, describeRun(run)).not.toBe(0);
     expect(run.stderr, describeRun(run)).toMatch(/noauth2.*admin_token/);
     expect(await cloud.actions(id)).toEqual(["create", "rebuild"]);

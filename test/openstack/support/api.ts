@@ -15,7 +15,12 @@ type Service = "compute" | "image" | "identity" | "volume";
 
 interface CatalogEntry {
   readonly type: string;
-  readonly endpoints: readonly { readonly interface: string; readonly region?: string; readonly region_id?: string; readonly url: string }[];
+  readonly endpoints: readonly {
+    readonly interface: string;
+    readonly region?: string;
+    readonly region_id?: string;
+    readonly url: string;
+  }[];
 }
 
 export class OpenStackApi {
@@ -42,24 +47,50 @@ export class OpenStackApi {
     }
     const authUrl = (auth["auth_url"] ?? "").replace(/\/+$/, "");
     const base = authUrl.endsWith("/v3") ? authUrl : `${authUrl}/v3`;
-    const response = await fetch(`${base}/auth/tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(keystoneBody(type, auth)) });
+    const response = await fetch(`${base}/auth/tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(keystoneBody(type, auth)),
+    });
     const token = response.headers.get("x-subject-token");
-    const body = (await response.json().catch(() => ({}))) as { token?: { catalog?: CatalogEntry[]; user?: { id: string }; project?: { id: string } } };
-    if (response.status !== 201 || !token) throw new Error(`Keystone refused the suite's credentials: HTTP ${response.status}`);
+    const body = (await response.json().catch(() => ({}))) as {
+      token?: { catalog?: CatalogEntry[]; user?: { id: string }; project?: { id: string } };
+    };
+    if (response.status !== 201 || !token)
+      throw new Error(`Keystone refused the suite's credentials: HTTP ${response.status}`);
     const iface = String(entry["interface"] ?? "public").replace(/URL$/i, "");
     const region = str(entry["region_name"]);
     const find = (service: string) => pickEndpoint(body.token?.catalog ?? [], service, iface, region);
     const volume = overrides.volume ?? find("block-storage") ?? find("volumev3");
-    return new OpenStackApi(token, { compute: overrides.compute ?? find("compute"), image: overrides.image ?? find("image"), identity: base, volume }, body.token?.user?.id, body.token?.project?.id);
+    return new OpenStackApi(
+      token,
+      {
+        compute: overrides.compute ?? find("compute"),
+        image: overrides.image ?? find("image"),
+        identity: base,
+        volume,
+      },
+      body.token?.user?.id,
+      body.token?.project?.id,
+    );
   }
 
   /** A Nova request at the given microversion (2.57 by default: rebuild with user_data and key_name). */
   nova(method: string, path: string, body?: unknown, microversion = "2.57"): Promise<ApiResponse> {
-    return this.call("compute", method, path, body, { "OpenStack-API-Version": `compute ${microversion}`, "X-OpenStack-Nova-API-Version": microversion });
+    return this.call("compute", method, path, body, {
+      "OpenStack-API-Version": `compute ${microversion}`,
+      "X-OpenStack-Nova-API-Version": microversion,
+    });
   }
 
   glance(method: string, path: string, body?: unknown, contentType?: string): Promise<ApiResponse> {
-    return this.call("image", method, path.startsWith("/v2") ? path : `/v2${path}`, body, contentType ? { "content-type": contentType } : {});
+    return this.call(
+      "image",
+      method,
+      path.startsWith("/v2") ? path : `/v2${path}`,
+      body,
+      contentType ? { "content-type": contentType } : {},
+    );
   }
 
   /** A Cinder (block storage v3) request; the endpoint includes the project id, as the catalog gives it. */
@@ -81,7 +112,13 @@ export class OpenStackApi {
     return this.token;
   }
 
-  private async call(service: Service, method: string, path: string, body: unknown, extra: Record<string, string>): Promise<ApiResponse> {
+  private async call(
+    service: Service,
+    method: string,
+    path: string,
+    body: unknown,
+    extra: Record<string, string>,
+  ): Promise<ApiResponse> {
     const base = this.endpoints[service];
     if (!base) throw new Error(`no ${service} endpoint in the catalog (or override) of this cloud`);
     const headers: Record<string, string> = { accept: "application/json", ...extra };
@@ -92,7 +129,11 @@ export class OpenStackApi {
       payload = JSON.stringify(body);
       headers["content-type"] ??= "application/json";
     }
-    const response = await fetch(`${base.replace(/\/+$/, "")}${path}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+    const response = await fetch(`${base.replace(/\/+$/, "")}${path}`, {
+      method,
+      headers,
+      ...(payload !== undefined ? { body: payload } : {}),
+    });
     const text = await response.text();
     let parsed: unknown = undefined;
     try {
@@ -112,21 +153,51 @@ export function expectStatus(response: ApiResponse, ok: readonly number[], what:
 
 function keystoneBody(type: string, auth: Record<string, string | undefined>): unknown {
   const domain = (id?: string, name?: string) => (id ? { id } : { name: name ?? "Default" });
-  const userDomain = domain(auth["user_domain_id"] ?? auth["domain_id"], auth["user_domain_name"] ?? auth["domain_name"]);
+  const userDomain = domain(
+    auth["user_domain_id"] ?? auth["domain_id"],
+    auth["user_domain_name"] ?? auth["domain_name"],
+  );
   const user = auth["user_id"] ? { id: auth["user_id"] } : { name: auth["username"], domain: userDomain };
   if (type.includes("application")) {
-    const credential = auth["application_credential_id"] ? { id: auth["application_credential_id"] } : { name: auth["application_credential_name"], user };
-    return { auth: { identity: { methods: ["application_credential"], application_credential: { ...credential, secret: auth["application_credential_secret"] } } } };
+    const credential = auth["application_credential_id"]
+      ? { id: auth["application_credential_id"] }
+      : { name: auth["application_credential_name"], user };
+    return {
+      auth: {
+        identity: {
+          methods: ["application_credential"],
+          application_credential: { ...credential, secret: auth["application_credential_secret"] },
+        },
+      },
+    };
   }
-  const projectDomain = domain(auth["project_domain_id"] ?? auth["domain_id"], auth["project_domain_name"] ?? auth["domain_name"]);
-  const project = auth["project_id"] ? { id: auth["project_id"] } : { name: auth["project_name"], domain: projectDomain };
-  if (type === "token" || type === "v3token") return { auth: { identity: { methods: ["token"], token: { id: auth["token"] } }, scope: { project } } };
-  return { auth: { identity: { methods: ["password"], password: { user: { ...user, password: auth["password"] } } }, scope: { project } } };
+  const projectDomain = domain(
+    auth["project_domain_id"] ?? auth["domain_id"],
+    auth["project_domain_name"] ?? auth["domain_name"],
+  );
+  const project = auth["project_id"]
+    ? { id: auth["project_id"] }
+    : { name: auth["project_name"], domain: projectDomain };
+  if (type === "token" || type === "v3token")
+    return { auth: { identity: { methods: ["token"], token: { id: auth["token"] } }, scope: { project } } };
+  return {
+    auth: {
+      identity: { methods: ["password"], password: { user: { ...user, password: auth["password"] } } },
+      scope: { project },
+    },
+  };
 }
 
-function pickEndpoint(catalog: readonly CatalogEntry[], type: string, iface: string, region: string | undefined): string | undefined {
+function pickEndpoint(
+  catalog: readonly CatalogEntry[],
+  type: string,
+  iface: string,
+  region: string | undefined,
+): string | undefined {
   const endpoints = catalog.find((entry) => entry.type === type)?.endpoints ?? [];
-  const match = endpoints.find((e) => e.interface === iface && (!region || e.region === region || e.region_id === region));
+  const match = endpoints.find(
+    (e) => e.interface === iface && (!region || e.region === region || e.region_id === region),
+  );
   return match?.url;
 }
 

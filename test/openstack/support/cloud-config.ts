@@ -32,7 +32,10 @@ export function cloudsYamlCandidates(env: NodeJS.ProcessEnv, cwd: string): strin
  */
 export function loadCloudConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): CloudConfig {
   const name = env["OS_CLOUD"];
-  if (!name) throw new Error("OS_CLOUD is not set: the OpenStack integration suite needs a cloud (see docs/nova-integration.md)");
+  if (!name)
+    throw new Error(
+      "OS_CLOUD is not set: the OpenStack integration suite needs a cloud (see docs/nova-integration.md)",
+    );
   const searched = cloudsYamlCandidates(env, cwd);
   for (const file of searched) {
     if (!existsSync(file)) continue;
@@ -66,5 +69,7 @@ function isObject(value: unknown): value is CloudEntry {
 /** Every secret the entry holds (passwords, tokens, application credential secrets): the suite scans reform's output for them. */
 export function secretsOf(entry: CloudEntry): string[] {
   const auth = isObject(entry["auth"]) ? entry["auth"] : {};
-  return ["password", "token", "application_credential_secret"].map((key) => auth[key]).filter((v): v is string => typeof v === "string" && v.length >= 4);
+  return ["password", "token", "application_credential_secret"]
+    .map((key) => auth[key])
+    .filter((v): v is string => typeof v === "string" && v.length >= 4);
 }

@@ -38,7 +38,8 @@ export class Workspace {
 
   /** Runs reform; `apply` gets `--poll-interval POLL_MS` unless the args give one. */
   async reform(args: readonly string[], options: { cloudsFile?: string; timeoutMs?: number } = {}): Promise<ReformRun> {
-    const full = args[0] === "apply" && !args.includes("--poll-interval") ? [...args, "--poll-interval", POLL_MS] : [...args];
+    const full =
+      args[0] === "apply" && !args.includes("--poll-interval") ? [...args, "--poll-interval", POLL_MS] : [...args];
     const run = await runCli(full, {
       cwd: this.dir,
       env: { OS_CLIENT_CONFIG_FILE: options.cloudsFile ?? this.cloudsFile, REFORM_PROGRESS: "plain" },
@@ -52,7 +53,10 @@ export class Workspace {
   /** Every byte reform printed, and every file it wrote here (saved plans, state), for the secret scan. */
   async allOutput(): Promise<string> {
     const entries = await readdir(this.dir, { recursive: true, withFileTypes: true });
-    const files = entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).filter((path) => !this.written.has(path.slice(this.dir.length + 1)));
+    const files = entries
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name))
+      .filter((path) => !this.written.has(path.slice(this.dir.length + 1)));
     const contents = await Promise.all(files.map((path) => readFile(path, "utf8")));
     return [...this.runs.map((r) => `${r.stdout}\n${r.stderr}`), ...contents].join("\n");
   }
@@ -60,7 +64,10 @@ export class Workspace {
   /** The names of the files reform wrote here (not the fleet files the suite wrote). */
   async filesWritten(): Promise<string[]> {
     const entries = await readdir(this.dir, { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(this.dir.length + 1)).filter((name) => !this.written.has(name));
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name).slice(this.dir.length + 1))
+      .filter((name) => !this.written.has(name));
   }
 
   async remove(): Promise<void> {
@@ -88,6 +95,7 @@ export function planChanges(run: ReformRun): PlanChange[] {
 
 export function changeOf(changes: readonly PlanChange[], address: string): PlanChange {
   const change = changes.find((c) => c.address === address);
-  if (!change) throw new Error(`no change for ${address} in the plan (addresses: ${changes.map((c) => c.address).join(", ")})`);
+  if (!change)
+    throw new Error(`no change for ${address} in the plan (addresses: ${changes.map((c) => c.address).join(", ")})`);
   return change;
 }

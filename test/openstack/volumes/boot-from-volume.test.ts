@@ -30,15 +30,25 @@ const name = (s: string) => `${cloud.prefix}-${s}`;
 /** The server's root volume, read through Cinder's API by the suite (not by reform). */
 async function rootVolume(): Promise<Volume> {
   const list = expectStatus(await cloud.api.cinder("GET", "/volumes/detail"), [200], "list volumes");
-  const volumes = (list.body as { volumes: Volume[] }).volumes.filter((v) => v.attachments.some((a) => a.server_id === id));
+  const volumes = (list.body as { volumes: Volume[] }).volumes.filter((v) =>
+    v.attachments.some((a) => a.server_id === id),
+  );
   if (volumes.length !== 1) throw new Error(`server ${id} has ${volumes.length} volumes attached`);
   return volumes[0] as Volume;
 }
 
 beforeAll(async () => {
   ({ cloud, work } = await openSuite());
-  if (!cloud.api.hasVolumes) throw new Error("REFORM_TEST_VOLUMES=1 but the cloud has no block storage API (volumev3 / block-storage in the catalog)");
-  [imageA, imageB, kp1, kp2] = await Promise.all([cloud.image("a", { fromEnv: "A" }), cloud.image("b", { fromEnv: "B" }), cloud.keyPair("kp1"), cloud.keyPair("kp2")]);
+  if (!cloud.api.hasVolumes)
+    throw new Error(
+      "REFORM_TEST_VOLUMES=1 but the cloud has no block storage API (volumev3 / block-storage in the catalog)",
+    );
+  [imageA, imageB, kp1, kp2] = await Promise.all([
+    cloud.image("a", { fromEnv: "A" }),
+    cloud.image("b", { fromEnv: "B" }),
+    cloud.keyPair("kp1"),
+    cloud.keyPair("kp2"),
+  ]);
   id = await cloud.boot("bfv", { image: imageA.id, keyName: kp1, metadata: { role: "db" }, volumeSize: 1 });
   await cloud.settle(id, "ACTIVE", 300_000);
 });
@@ -53,7 +63,10 @@ describe("a volume-backed server on a real Nova and Cinder", () => {
   });
 
   it("plan reads its image from the root volume in bulk: nothing unknown, nothing to do", async () => {
-    await work.write("same.yaml", fleetYaml(cloud.cloud.name, [{ name: name("bfv"), spec: { image: { id: imageA.id }, keyPair: kp1 } }]));
+    await work.write(
+      "same.yaml",
+      fleetYaml(cloud.cloud.name, [{ name: name("bfv"), spec: { image: { id: imageA.id }, keyPair: kp1 } }]),
+    );
     const run = await work.reform(["--debug", "plan", "-c", "same.yaml", "--output", "json", "--detailed-exitcode"]);
     expect(run.code, describeRun(run)).toBe(0);
     const change = changeOf(planChanges(run), address(name("bfv")));
@@ -65,11 +78,20 @@ describe("a volume-backed server on a real Nova and Cinder", () => {
   });
 
   it("plans an image and key pair change as one rebuild that re-images the root volume", async () => {
-    await work.write("fleet.yaml", fleetYaml(cloud.cloud.name, [{ name: name("bfv"), spec: { image: { name: imageB.name }, keyPair: kp2, metadata: { role: "db-v2" } } }]));
+    await work.write(
+      "fleet.yaml",
+      fleetYaml(cloud.cloud.name, [
+        { name: name("bfv"), spec: { image: { name: imageB.name }, keyPair: kp2, metadata: { role: "db-v2" } } },
+      ]),
+    );
     const run = await work.reform(["plan", "-c", "fleet.yaml", "--output", "json"]);
     const change = changeOf(planChanges(run), address(name("bfv")));
     expect([change.action, change.impact], describeRun(run)).toEqual(["rebuild", "reprovision"]);
-    expect(change.steps.find((s) => s.kind === "rebuild")?.params).toMatchObject({ image_id: imageB.id, key_pair: kp2, root_volume_id: (await rootVolume()).id });
+    expect(change.steps.find((s) => s.kind === "rebuild")?.params).toMatchObject({
+      image_id: imageB.id,
+      key_pair: kp2,
+      root_volume_id: (await rootVolume()).id,
+    });
   });
 
   it("below microversion 2.93 the same change is unsupported, naming 2.93, and nothing is sent", async () => {
