@@ -172,6 +172,38 @@ describe("beforeStateOf rules", () => {
     expect(beforeStateOf(seen, spec(), noDisplay).metadata).toEqual({});
   });
 
+  it("old user_data that looks like it holds a secret is kept as a digest, even when the new one is not sensitive", () => {
+    // A pull request that replaces a sensitive user_data with a harmless one must not copy the old secret into the
+    // journal (which may be a shared database): the fleet file describes the new content, not the old.
+    const seen = observed({ userDataSha256: { known: true, value: userDataSha256(SECRET) }, userData: SECRET });
+    const record = beforeStateOf(seen, spec({ userData: userData(SCRIPT) }), noDisplay);
+    expect(record.userData).toEqual({
+      state: "digest",
+      sha256: userDataSha256(SECRET),
+      why: "it looks like it holds a secret (password:)",
+    });
+    expect(JSON.stringify(record)).not.toContain("Kn0wn-S3cret");
+  });
+
+  it("a metadata value whose key or content looks secret is withheld, its key listed with why, its value never kept", () => {
+    const seen = observed({
+      metadata: { role: "web", db_password: "Kn0wn-S3cret", note: "Authorization: Bearer abcdefgh12345678" },
+    });
+    const record = beforeStateOf(seen, spec({ metadata: { role: "api" }, metadataPolicy: "exact" }), noDisplay);
+    expect(record.metadata).toEqual({ role: "web" });
+    expect(record.withheldMetadata).toEqual([
+      { key: "db_password", why: "its name says password: not recorded, so a rollback cannot restore it" },
+      {
+        key: "note",
+        why: "it looks like it holds a secret (a bearer or basic credential): not recorded, so a rollback cannot restore it",
+      },
+    ]);
+    expect(JSON.stringify(record)).not.toMatch(/Kn0wn-S3cret|abcdefgh12345678/);
+    expect(
+      beforeStateOf(observed({ metadata: { role: "web" } }), spec({ metadata: { role: "api" } }), noDisplay),
+    ).not.toHaveProperty("withheldMetadata");
+  });
+
   it("an image name is taken from the plan only when it is of the observed image", () => {
     const seen = observed({ imageId: IMAGES.jammy.id });
     expect(

@@ -2,22 +2,27 @@ import type { InstanceChange } from "../model/change.js";
 import type { DesiredSpec } from "../model/desired.js";
 import { globMatcher } from "../model/globs.js";
 import type { ObservedInstance } from "../model/observed.js";
+import { secretHint, secretNameHint } from "../model/secret-hints.js";
 import type { BeforeState, BeforeUserData } from "./journal.js";
 
 /**
  * What a server was before this run's first step, for a later rollback: taken from the observation the plan was made
- * from (apply's fingerprint check proved the server still matches it), never a new read. Sensitive user_data is kept
- * as its digest only; content is kept only when the fleet file declares the server's user_data and not sensitive.
+ * from (apply's fingerprint check proved the server still matches it). The journal may be a shared database, so
+ * nothing that looks like a secret is kept: user_data content only when the fleet file declares the server's
+ * user_data, not sensitive, and the old content does not look like it holds a secret (the fleet file describes the
+ * new content, not the old); a metadata value whose name or value looks secret is withheld, its key listed.
  */
 export function beforeStateOf(
   observed: ObservedInstance,
   spec: DesiredSpec,
   change: Pick<InstanceChange, "before">,
 ): BeforeState {
+  const { metadata, withheld } = managedMetadata(observed, spec);
   return {
     image: imageOf(observed, change),
     keyPair: observed.keyPair,
-    metadata: managedMetadata(observed, spec),
+    metadata,
+    ...(withheld.length > 0 ? { withheldMetadata: withheld } : {}),
     annotations: { ...observed.annotations },
     userData: userDataOf(observed, spec),
     power: observed.power,
@@ -43,15 +48,32 @@ function imageOf(observed: ObservedInstance, change: Pick<InstanceChange, "befor
 
 /**
  * The metadata keys the fleet manages, with their values before (null: absent). `merge`: the declared keys; `exact`:
- * also every other key the server has, but those `ignoreMetadata` leaves alone.
+ * also every other key the server has, but those `ignoreMetadata` leaves alone. A value whose key or content looks
+ * like a secret is withheld: its key is listed with the reason, never its value.
  */
-function managedMetadata(observed: ObservedInstance, spec: DesiredSpec): Readonly<Record<string, string | null>> {
-  if (spec.metadata === undefined) return {};
+function managedMetadata(
+  observed: ObservedInstance,
+  spec: DesiredSpec,
+): { metadata: Readonly<Record<string, string | null>>; withheld: { key: string; why: string }[] } {
+  if (spec.metadata === undefined) return { metadata: {}, withheld: [] };
   const ignored = globMatcher(spec.ignoreMetadata);
   const keys = new Set(Object.keys(spec.metadata));
   if (spec.metadataPolicy === "exact")
     for (const key of Object.keys(observed.metadata)) if (!ignored(key)) keys.add(key);
-  return Object.fromEntries([...keys].sort().map((key) => [key, observed.metadata[key] ?? null]));
+  const metadata: Record<string, string | null> = {};
+  const withheld: { key: string; why: string }[] = [];
+  for (const key of [...keys].sort()) {
+    const value = observed.metadata[key];
+    const hint = value === undefined ? undefined : (secretNameHint(key) ?? secretHintOf(value));
+    if (hint === undefined) metadata[key] = value ?? null;
+    else withheld.push({ key, why: `${hint}: not recorded, so a rollback cannot restore it` });
+  }
+  return { metadata, withheld };
+}
+
+function secretHintOf(text: string): string | undefined {
+  const hint = secretHint(text);
+  return hint === undefined ? undefined : `it looks like it holds a secret (${hint})`;
 }
 
 function userDataOf(observed: ObservedInstance, spec: DesiredSpec): BeforeUserData {
@@ -68,5 +90,7 @@ function userDataOf(observed: ObservedInstance, spec: DesiredSpec): BeforeUserDa
     };
   if (observed.userData === undefined || observed.userData === null)
     return { state: "digest", sha256: seen.value, why: "the cloud shows only a digest of the user_data" };
+  const hint = secretHintOf(observed.userData);
+  if (hint !== undefined) return { state: "digest", sha256: seen.value, why: hint };
   return { state: "content", sha256: seen.value, content: observed.userData };
 }

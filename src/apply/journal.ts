@@ -49,6 +49,11 @@ export interface BeforeState {
   readonly keyPair: string | null;
   /** The keys the fleet manages, with their values before (null: the key was absent). */
   readonly metadata: Readonly<Record<string, string | null>>;
+  /**
+   * Managed keys whose value was not recorded because its name or value looks like a secret (the rules of
+   * `model/secret-hints.ts`): a rollback cannot restore them and says so. @default none
+   */
+  readonly withheldMetadata?: readonly { readonly key: string; readonly why: string }[];
   /** reform's own annotations (applied digest, user_data digest, reboot token) as they were. */
   readonly annotations: Readonly<Record<string, string>>;
   readonly userData: BeforeUserData;

@@ -3,7 +3,7 @@ import type { ObservedInstance } from "../model/observed.js";
 import { isBusy } from "../model/observed.js";
 import { userDataSha256 } from "../model/user-data.js";
 import { fleetLiteral } from "./literal.js";
-import { secretHint, secretNameHint } from "./secrets.js";
+import { secretHint, secretNameHint } from "../model/secret-hints.js";
 import type { ImageChoice, ImportedSpec, ImportedUserData, ServerImport, ServerNote } from "./types.js";
 
 /** The longest metadata key and value a fleet file takes (schemas/fleet.schema.json). */

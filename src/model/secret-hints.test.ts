@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { secretHint, secretNameHint } from "./secrets.js";
+import { secretHint, secretNameHint } from "./secret-hints.js";
 
 describe("secretHint: user_data and values that look like they hold secrets", () => {
   it.each([
