@@ -71,8 +71,9 @@ describe("apply with a journal that halts", { timeout: 60_000 }, () => {
     const journal = {
       append: async (entry: JournalEntry) => {
         recorded.push(entry);
-        // The backend goes away as soon as the first step is recorded as started.
-        lost ??= "the connection to the backend was lost";
+        // The backend goes away as soon as the first step is recorded as started (the server's before-state is
+        // recorded before that).
+        if (entry.event === "started") lost ??= "the connection to the backend was lost";
       },
       halted: () => lost,
     };
@@ -100,6 +101,7 @@ describe("apply with a journal that halts", { timeout: 60_000 }, () => {
       .filter((a) => !a.endsWith(":create"));
     expect(actions).toEqual([`${first?.address.split("/")[1] ?? ""}:stop`]);
     expect(recorded.map((e) => ("step" in e ? `${e.step}:${e.event}` : e.event))).toEqual([
+      "before-state",
       "stop:started",
       "stop:finished",
     ]);

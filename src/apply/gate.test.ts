@@ -82,6 +82,14 @@ describe("gateTarget: placeholders in a gate URL", () => {
     });
   });
 
+  it("a name or id that is a URL path step ('.' or '..') is refused: the parser would take it as a step up", () => {
+    for (const name of [".", ".."])
+      expect(gateTarget(http("http://10.1.2.3:8080/servers/{name}/health"), { ...subject, name })).toEqual({
+        type: "error",
+        why: `the server's name '${name}' is a path step in a URL (it would move the probe to another path)`,
+      });
+  });
+
   it("property: {id} and {name} never change the origin or the credentials the fleet file wrote, and decode back to the values", () => {
     fc.assert(
       fc.property(utf16, utf16, (name, id) => {
@@ -90,6 +98,10 @@ describe("gateTarget: placeholders in a gate URL", () => {
           name,
           id,
         });
+        if ([name, id].some((value) => value === "." || value === "..")) {
+          expect(target).toEqual({ type: "error", why: expect.stringMatching(/is a path step in a URL/) });
+          return;
+        }
         if (LONE_SURROGATE.test(name) || LONE_SURROGATE.test(id)) {
           expect(target).toEqual({
             type: "error",

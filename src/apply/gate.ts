@@ -80,11 +80,8 @@ export function gateTarget(
   }
   const id = encoded(subject.id);
   const name = encoded(subject.name);
-  if (id === undefined || name === undefined)
-    return {
-      type: "error",
-      why: `the server's ${id === undefined ? "id" : "name"} is not well-formed Unicode and cannot be put in a URL`,
-    };
+  if (typeof id !== "string") return { type: "error", why: `the server's id ${id.why}` };
+  if (typeof name !== "string") return { type: "error", why: `the server's name ${name.why}` };
   const host = address?.includes(":") ? `[${address}]` : (address ?? "");
   url = url.replaceAll("{address}", host).replaceAll("{id}", id).replaceAll("{name}", name);
   if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
@@ -102,12 +99,17 @@ export function describeTarget(target: GateTarget): string {
   return describeUrl(target.url);
 }
 
-/** Percent-encoded for any part of a URL; undefined for a string with a lone surrogate (encodeURIComponent throws). */
-function encoded(value: string): string | undefined {
+/**
+ * Percent-encoded for any part of a URL, or why it cannot be: a string with a lone surrogate (encodeURIComponent
+ * throws), or `.` and `..`, which a URL parser takes as path steps (`/servers/..` is `/`), encoded or not.
+ */
+function encoded(value: string): string | { readonly why: string } {
+  if (value === "." || value === "..")
+    return { why: `'${value}' is a path step in a URL (it would move the probe to another path)` };
   try {
     return encodeURIComponent(value);
   } catch {
-    return undefined;
+    return { why: "is not well-formed Unicode and cannot be put in a URL" };
   }
 }
 
