@@ -59,7 +59,8 @@ describe("applySavedPlan: the library applies a saved plan document", { timeout:
   });
 
   const deps = () => ({ readFile: (p: string) => readFile(p), realPath: realPathOnDisk, env: {}, cwd: dir });
-  async function fleetFile(name: string, image: string): Promise<DesiredFleet> {
+  /** `web1`: more keys of web-1's entry (`, policy: …`); `top`: more top-level YAML (`limits: …`). */
+  async function fleetFile(name: string, image: string, web1 = "", top = ""): Promise<DesiredFleet> {
     const port = (gate.address() as AddressInfo).port;
     await writeFile(
       join(dir, name),
@@ -70,9 +71,9 @@ defaults:
     gate: { http: "http://127.0.0.1:${port}/healthz/${name}", interval: 50ms, timeout: 10s }
     timeouts: { rebuild: 2m }
 instances:
-  - { provider: dc1, name: web-1, spec: { image: { name: ${image} } } }
+  - { provider: dc1, name: web-1, spec: { image: { name: ${image} } }${web1} }
   - { provider: dc1, name: web-2, spec: { image: { name: ${image} } } }
-`,
+${top}`,
     );
     return loadFleet(name, deps());
   }
@@ -188,5 +189,56 @@ instances:
       "errors.plan.json has errors and is never applied (dc1/web-1); fix the fleet file and plan again",
     );
     expect((await plan({ fleet, adapters: map, clock: systemClock, signal })).plan.summary.rebuild).toBe(2);
+  });
+
+  it("never applies a plan with an error edited to applyable, nor one whose error change was edited away: the fresh plan must be applyable too", async () => {
+    const fleet = await fleetFile("protect.yaml", "ubuntu-24.04", ", policy: { protect: true }");
+    const map = await open(fleet);
+    const document = toPlanDocument((await plan({ fleet, adapters: map, clock: systemClock, signal })).plan);
+    expect(document.applyable).toBe(false);
+    expect(document.changes.map((c) => [c.address, c.action])).toEqual([
+      ["dc1/web-1", "error"],
+      ["dc1/web-2", "rebuild"],
+    ]);
+    await expect(
+      applySavedPlan({ ...applyDeps(fleet, map), document: { ...document, applyable: true }, source: "p.json" }),
+    ).rejects.toThrow("p.json has errors and is never applied (dc1/web-1); fix the fleet file and plan again");
+    const { blocked: _blocked, ...web1 } = document.changes[0]!;
+    const erased = {
+      ...document,
+      applyable: true,
+      changes: [{ ...web1, action: "no-op" as const }, document.changes[1]!],
+    };
+    const error = await applySavedPlan({ ...applyDeps(fleet, map), document: erased }).catch((e: unknown) => e);
+    expect((error as ReformError).code).toBe("PLAN_INVALID");
+    expect((error as ReformError).message).toMatch(
+      /^a fresh plan of .*protect\.yaml has errors on dc1\/web-1, so the saved plan is never applied \(was it edited\?\); fix the fleet file and plan again$/,
+    );
+    // web-2 was not rebuilt.
+    expect((await plan({ fleet, adapters: map, clock: systemClock, signal })).plan.summary.rebuild).toBe(1);
+  });
+
+  it("holds a saved plan to the stricter of its recorded limit and the fleet file's unless apply is given --max-reprovisions", async () => {
+    const fleet = await fleetFile("limit.yaml", "ubuntu-24.04", "", "limits: { reprovision: 1 }\n");
+    const map = await open(fleet);
+    const raised = await plan({ fleet, adapters: map, clock: systemClock, signal, maxReprovisions: 2 });
+    const document = toPlanDocument(raised.plan);
+    expect(document.limits).toEqual({ reprovision: { limit: 2, source: "--max-reprovisions", max: 2, count: 2 } });
+    await expect(applySavedPlan({ ...applyDeps(fleet, map), document })).rejects.toThrow(
+      "the plan reprovisions 2 servers, over the limit of 1 (limits.reprovision): dc1/web-1, dc1/web-2; nothing was changed",
+    );
+    // A recorded fleet-file limit edited in the document is not the file's: stale.
+    const edited = { ...document, limits: { reprovision: { limit: 5, source: "fleet file", max: 5, count: 2 } } };
+    await expect(applySavedPlan({ ...applyDeps(fleet, map), document: edited })).rejects.toThrow(
+      /^the plan records limits\.reprovision 5, but .*limit\.yaml has 1 \(the plan file was edited\); run plan again$/,
+    );
+    // The fleet file's limit changed since: its digest no longer matches.
+    const changed = await fleetFile("limit.yaml", "ubuntu-24.04", "", "limits: { reprovision: 5 }\n");
+    await expect(applySavedPlan({ ...applyDeps(changed, map), document })).rejects.toThrow(
+      /^the plan is stale: .*limit\.yaml changed since the plan was made; run plan again$/,
+    );
+    await fleetFile("limit.yaml", "ubuntu-24.04", "", "limits: { reprovision: 1 }\n");
+    const report = await applySavedPlan({ ...applyDeps(fleet, map), document, maxReprovisions: 2 });
+    expect(report.results.map((r) => r.result.type)).toEqual(["converged", "converged"]);
   });
 });

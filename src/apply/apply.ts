@@ -22,6 +22,7 @@ import { ADAPTIVE_POLLING, OperationPoller } from "./poller.js";
 import { InstanceReader } from "./reader.js";
 import { resumeOperations } from "./resume.js";
 import { runRollout } from "./rollout.js";
+import { ReprovisionBudget } from "./reprovision-budget.js";
 import { DEFAULT_STEP_TIMEOUTS_MS, runInstance } from "./run-instance.js";
 import type { InstanceContext } from "./run-instance.js";
 
@@ -81,7 +82,16 @@ export async function applyPlan(
     ...changes.map((c) => c.provider),
     ...pending.map((p) => p.provider).filter((p) => deps.adapters.has(p)),
   ]);
-  const contexts = createContexts(run, deps, options, providers, journal, openBeforeStates(previous.entries));
+  const reprovisions = new ReprovisionBudget(plan.limits?.reprovision, changes);
+  const contexts = createContexts(
+    run,
+    deps,
+    options,
+    providers,
+    journal,
+    openBeforeStates(previous.entries),
+    reprovisions,
+  );
   const groupOf = (address: InstanceAddress) =>
     plan.changes.find((c) => c.address === address)?.group ?? desired.get(address)?.group ?? "default";
   const timeouts = (group: string) => timeoutsFor(plan.rollout[group] ?? plan.rollout["default"], options);
@@ -244,6 +254,7 @@ function createContexts(
   providers: ReadonlySet<string>,
   journal: Journal,
   open: ReadonlyMap<InstanceAddress, BeforeStateEntry>,
+  reprovisions: ReprovisionBudget,
 ): Map<string, InstanceContext> {
   const contexts = new Map<string, InstanceContext>();
   for (const provider of providers) {
@@ -278,6 +289,7 @@ function createContexts(
       keyPairExists: keyPairLookup(adapter, deps.signal),
       keyPairNames: keyPairNamesOnce(adapter, deps.signal),
       replan: deps.replan,
+      reprovisions,
     });
   }
   return contexts;

@@ -11,6 +11,7 @@ import type { ProviderAdapter, StepInputs } from "../model/provider.js";
 import { fingerprintOf } from "../plan/fingerprint.js";
 import { keyPairsNamed, missingKeyPair } from "../plan/key-pairs.js";
 import { formatDuration } from "./duration.js";
+import type { ReprovisionBudget } from "./reprovision-budget.js";
 import { beforeStateOf } from "./before-state.js";
 import type { BeforeStateEntry, Journal } from "./journal.js";
 import type { OperationPoller } from "./poller.js";
@@ -55,6 +56,8 @@ export interface InstanceContext {
   readonly resolveInputs: (desired: DesiredInstance, step: Step) => Promise<StepInputs>;
   /** Plans one server again from fresh state (for servers that were busy at plan time). */
   readonly replan: (desired: DesiredInstance, observed: ObservedInstance) => InstanceChange;
+  /** The plan's reprovision limit across the run: a change planned again takes a slot before its first step. */
+  readonly reprovisions: ReprovisionBudget;
 }
 
 type Failed = Extract<InstanceResult, { type: "failed" }>;
@@ -79,6 +82,9 @@ export async function runInstance(
     current = await waitUntilSettled(ctx, planned, current);
     change = ctx.replan(desired, current);
     if (change.steps.length === 0) return { change, result: settledResult(change), instance: current };
+    const overLimit = ctx.reprovisions.reserve(change);
+    if (overLimit !== undefined)
+      return { change, result: { type: "failed", why: `not started: ${overLimit}; nothing was sent to the server` } };
   } else if (fingerprintOf(current) !== planned.fingerprint) {
     return { change, result: { type: "skipped", why: "the server changed since the plan was made; run plan again" } };
   }

@@ -60,9 +60,13 @@ export function refuseChanges(plan: Plan, problems: ReadonlyMap<string, readonly
   return { ...plan, ...summed(changes, plan.limits?.reprovision) };
 }
 
-/** The plan measured against another reprovision limit (`apply PLANFILE --max-reprovisions`, or its recorded one again). */
-export function limitPlan(plan: Plan, limit: ReprovisionLimitSetting): Plan {
-  return { ...plan, ...summed(plan.changes, limit) };
+/**
+ * The plan measured against another reprovision limit (`apply PLANFILE --max-reprovisions`, or its recorded one
+ * again), or against none: its counts and `applyable` are always computed again from its changes.
+ */
+export function limitPlan(plan: Plan, limit: ReprovisionLimitSetting | undefined): Plan {
+  const { limits: _recorded, ...rest } = plan;
+  return { ...rest, ...summed(plan.changes, limit) };
 }
 
 /**

@@ -9,6 +9,8 @@ import type { ProviderAdapter } from "../model/provider.js";
 import type { ApplyRequest } from "./apply.js";
 import { apply } from "./apply.js";
 import { limitPlan } from "../plan/plan-fleet.js";
+import type { ReprovisionLimitSetting } from "../plan/limits.js";
+import { limitCount } from "../plan/limits.js";
 import { parsePlanDocument } from "./plan-file.js";
 import type { PlanResult } from "./plan.js";
 import { plan } from "./plan.js";
@@ -22,54 +24,108 @@ export interface SavedPlanCheckRequest {
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly clock: Clock;
   readonly signal: AbortSignal;
-  /** `--max-reprovisions N`: over the limit the plan recorded. @default the recorded limit, else the fleet file's */
+  /** `--max-reprovisions N` given to apply: over every other limit. @default the stricter of the recorded limit and the fleet file's */
   readonly maxReprovisions?: number;
 }
 
 /**
  * A saved plan made ready to apply, if nothing moved under it: the fleet file must have the content the plan was
- * made from, and a fresh plan of it, made now, must find every server the saved plan acts on unchanged (id and
- * fingerprint: changes made outside reform count too), call for the same steps and carry the same rollout policies.
+ * made from, the plan must be within its reprovision limit (`measureSavedPlan`), and a fresh plan of the fleet file,
+ * made now, must find every server the saved plan acts on unchanged (id and fingerprint: changes made outside reform
+ * count too), call for the same steps and carry the same rollout policies; that fresh plan must be applyable too
+ * (no error on a server of the saved plan, within the same limit), so an error change edited away is refused.
  * The result runs the saved plan: its changes and its rollout (gates, budgets, timeouts), with the fresh desired
  * state for what steps resolve at apply (secrets, user_data) and for servers planned again after a wait. The one
  * thing the document holds only as a marker, a gate URL's user and password, comes from the fleet file, whose
- * policies were just found equal to the document's.
- * Throws ReformError PLAN_STALE naming what moved.
+ * policies were just found equal to the document's. A saved plan that is not applyable (`applyable` computed again
+ * from its changes) is returned as it is, for the caller to show and refuse.
+ * Throws ReformError PLAN_STALE naming what moved, PLAN_REFUSED over the limit, PLAN_INVALID when the fresh plan
+ * has errors.
  */
 export async function prepareSavedPlan(request: SavedPlanCheckRequest): Promise<PlanResult> {
-  const { saved, fleet } = request;
-  if (fleet.sha256 !== saved.configSha256) {
-    throw new ReformError(
-      "PLAN_STALE",
-      `the plan is stale: ${fleet.file} changed since the plan was made; run plan again`,
-    );
-  }
-  const measured = measureSavedPlan(saved, fleet, request.maxReprovisions);
+  return prepareMeasured(measureSavedPlan(request.saved, request.fleet, request.maxReprovisions), request);
+}
+
+async function prepareMeasured(measured: Plan, request: Omit<SavedPlanCheckRequest, "saved">): Promise<PlanResult> {
+  const { fleet } = request;
   const fresh = await plan({ fleet, adapters: request.adapters, clock: request.clock, signal: request.signal });
+  if (measured.applyable) refuseUnlessApplyable(measured, fresh.plan, fleet.file);
   const problem = checkSavedPlan(measured, fresh.plan, fresh.observed);
   if (problem) throw new ReformError("PLAN_STALE", describeSavedPlanProblem(problem));
   return { ...fresh, plan: { ...measured, rollout: withGateCredentials(measured.rollout, fresh.plan.rollout) } };
 }
 
 /**
- * A saved plan measured again, from its own changes, against `maxReprovisions`, else the reprovision limit it
- * recorded, else the fleet file's `limits.reprovision` (a plan whose record was removed by hand). Throws PLAN_REFUSED
- * with the count, the limit and the servers when it goes over, even when its `applyable` was edited by hand.
+ * The fresh plan of the servers the saved plan covers, measured against the saved plan's limit: refused when one of
+ * them is an error now, or when they reprovision more than the limit (the saved impacts could have been edited).
+ */
+function refuseUnlessApplyable(saved: Plan, fresh: Plan, file: string): void {
+  const covered = new Set(saved.changes.map((c) => c.address));
+  const recorded = saved.limits?.reprovision;
+  const setting = recorded === undefined ? undefined : { limit: recorded.limit, source: recorded.source };
+  const now = limitPlan({ ...fresh, changes: fresh.changes.filter((c) => covered.has(c.address)) }, setting);
+  const errors = now.changes.filter((c) => c.action === "error").map((c) => c.address);
+  if (errors.length > 0) {
+    throw new ReformError(
+      "PLAN_INVALID",
+      `a fresh plan of ${file} has errors on ${errors.join(", ")}, so the saved plan is never applied (was it edited?); fix the fleet file and plan again`,
+    );
+  }
+  const limit = now.limits?.reprovision;
+  if (limit !== undefined && overLimit(limit)) {
+    const addresses = now.changes.filter((c) => c.impact === "reprovision").map((c) => c.address);
+    throw new ReformError("PLAN_REFUSED", `a fresh plan: ${describeOverLimit(limit, addresses)}; nothing was changed`);
+  }
+}
+
+/**
+ * A saved plan measured again, from its own changes (`applyable` is computed again, never taken from the document),
+ * against the limit `savedPlanLimit` picks. Throws PLAN_STALE when the fleet file changed since the plan was made,
+ * and PLAN_REFUSED with the count, the limit and the servers when the plan goes over the limit.
  */
 export function measureSavedPlan(saved: Plan, fleet: DesiredFleet, maxReprovisions: number | undefined): Plan {
-  const inFleet = fleet.limits?.reprovision;
-  const fromFleet = inFleet === undefined ? undefined : { limit: inFleet, source: "fleet file" as const };
-  const setting =
-    maxReprovisions !== undefined
-      ? { limit: maxReprovisions, source: "--max-reprovisions" as const }
-      : (saved.limits?.reprovision ?? fromFleet);
-  const measured = setting === undefined ? saved : limitPlan(saved, setting);
+  if (fleet.sha256 !== saved.configSha256) {
+    throw new ReformError(
+      "PLAN_STALE",
+      `the plan is stale: ${fleet.file} changed since the plan was made; run plan again`,
+    );
+  }
+  const measured = limitPlan(saved, savedPlanLimit(saved, fleet, maxReprovisions));
   const limit = measured.limits?.reprovision;
   if (limit !== undefined && overLimit(limit)) {
     const addresses = measured.changes.filter((c) => c.impact === "reprovision").map((c) => c.address);
     throw new ReformError("PLAN_REFUSED", `${describeOverLimit(limit, addresses)}; nothing was changed`);
   }
   return measured;
+}
+
+/**
+ * The reprovision limit `apply PLANFILE` holds a saved plan to: `--max-reprovisions` given to apply itself; else the
+ * stricter of the limit the plan recorded and the fleet file's `limits.reprovision` (so a limit raised with
+ * `plan --max-reprovisions`, or edited in the document, must be given to apply again). A recorded fleet-file limit
+ * that is not the file's is refused as PLAN_STALE (the document was edited: the file itself is pinned by its digest).
+ */
+export function savedPlanLimit(
+  saved: Plan,
+  fleet: DesiredFleet,
+  maxReprovisions: number | undefined,
+): ReprovisionLimitSetting | undefined {
+  if (maxReprovisions !== undefined) return { limit: maxReprovisions, source: "--max-reprovisions" };
+  const recorded = saved.limits?.reprovision;
+  const inFleet = fleet.limits?.reprovision;
+  if (recorded?.source === "fleet file" && recorded.limit !== inFleet) {
+    throw new ReformError(
+      "PLAN_STALE",
+      `the plan records limits.reprovision ${String(recorded.limit)}, but ${fleet.file} has ${inFleet === undefined ? "none" : String(inFleet)} (the plan file was edited); run plan again`,
+    );
+  }
+  const fromFleet: ReprovisionLimitSetting | undefined =
+    inFleet === undefined ? undefined : { limit: inFleet, source: "fleet file" };
+  const fromPlan: ReprovisionLimitSetting | undefined =
+    recorded === undefined ? undefined : { limit: recorded.limit, source: recorded.source };
+  if (fromPlan === undefined || fromFleet === undefined) return fromPlan ?? fromFleet;
+  const targeted = saved.changes.length;
+  return limitCount(fromPlan.limit, targeted) < limitCount(fromFleet.limit, targeted) ? fromPlan : fromFleet;
 }
 
 /** The saved policies, each gate whose URL logs in (shown as a marker in the document) taken from the fleet file's. */
@@ -92,7 +148,7 @@ export interface SavedPlanApplyRequest extends Omit<ApplyRequest, "planned"> {
   readonly source?: string;
   /** The fleet file the plan was made from, loaded again. */
   readonly fleet: DesiredFleet;
-  /** Most servers the plan may reprovision, over the limit it recorded. @default the recorded limit, else the fleet file's */
+  /** Most servers the plan may reprovision, over every other limit. @default the stricter of the recorded limit and the fleet file's */
   readonly maxReprovisions?: number;
 }
 
@@ -103,9 +159,9 @@ export interface SavedPlanApplyRequest extends Omit<ApplyRequest, "planned"> {
  * every check has passed.
  */
 export async function applySavedPlan(request: SavedPlanApplyRequest): Promise<ApplyReport> {
-  const { document, source, fleet, ...rest } = request;
+  const { document, source, fleet, maxReprovisions, ...rest } = request;
   const { plan: parsed } = parsePlanDocument(document, source ?? "the plan");
-  const saved = measureSavedPlan(parsed, fleet, rest.maxReprovisions);
+  const saved = measureSavedPlan(parsed, fleet, maxReprovisions);
   if (!saved.applyable) {
     const errors = saved.changes.filter((c) => c.action === "error").map((c) => c.address);
     throw new ReformError(
@@ -113,8 +169,7 @@ export async function applySavedPlan(request: SavedPlanApplyRequest): Promise<Ap
       `${source ?? "the plan"} has errors and is never applied (${errors.join(", ")}); fix the fleet file and plan again`,
     );
   }
-  const planned = await prepareSavedPlan({
-    saved,
+  const planned = await prepareMeasured(saved, {
     fleet,
     adapters: rest.adapters,
     clock: rest.clock,

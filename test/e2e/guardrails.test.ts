@@ -172,8 +172,32 @@ instances:
     expect(accepted()).toBe(before);
   });
 
-  it("a saved plan within its limit applies", async () => {
-    const run = await cloud.reform(["apply", "raised.plan.json"]);
+  it("apply PLANFILE never applies a plan with errors edited to applyable, nor one whose errors were edited away", async () => {
+    const before = accepted();
+    await cloud.reform(["plan", "-c", "policy.yaml", "-out", "policy.plan.json"]);
+    const path = join(cloud.dir, "policy.plan.json");
+    const saved = JSON.parse(await readFile(path, "utf8")) as PlanJson & Record<string, unknown>;
+    await writeFile(path, JSON.stringify({ ...saved, applyable: true }));
+    const edited = await cloud.reform(["apply", "policy.plan.json"]);
+    expect(edited.code).toBe(1);
+    expect(edited.stderr).toContain("Error: dc1/db-1: image needs rebuild (reprovision: rebuild), protected by policy");
+    const erased = saved.changes.map(({ blocked: _b, ...c }) => (c.action === "error" ? { ...c, action: "no-op" } : c));
+    await writeFile(path, JSON.stringify({ ...saved, applyable: true, changes: erased }));
+    const hidden = await cloud.reform(["apply", "policy.plan.json"]);
+    expect(hidden.code).toBe(1);
+    expect(hidden.stderr).toMatch(
+      /a fresh plan of .*policy\.yaml has errors on dc1\/db-1, dc1\/web-2, dc1\/web-3, so the saved plan is never applied/,
+    );
+    expect(accepted()).toBe(before);
+  });
+
+  it("a limit raised at plan must be raised again at apply PLANFILE (else the fleet file's, stricter, holds); then it applies", async () => {
+    const before = accepted();
+    const bare = await cloud.reform(["apply", "raised.plan.json"]);
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toContain("the plan reprovisions 4 servers, over the limit of 2 (limits.reprovision)");
+    expect(accepted()).toBe(before);
+    const run = await cloud.reform(["apply", "raised.plan.json", "--max-reprovisions", "4"]);
     expect(run.code).toBe(0);
     expect(SERVERS.map(imageOf)).toEqual(SERVERS.map(() => "ubuntu-24.04"));
   });
