@@ -1,6 +1,7 @@
 import type { Clock } from "../model/clock.js";
 import type { InstanceChange } from "../model/change.js";
 import type { ReadinessGate } from "../model/desired.js";
+import { withoutCredentials } from "../model/url-credentials.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { ProviderAdapter } from "../model/provider.js";
 import { formatDuration } from "./duration.js";
@@ -114,7 +115,7 @@ function encoded(value: string): string | { readonly why: string } {
 }
 
 function describeUrl(url: string): string {
-  return url.replace(/^(https?:\/\/)[^/@]*@/, "$1(credentials)@");
+  return withoutCredentials(url, "(credentials)");
 }
 
 /**

@@ -16,3 +16,4 @@ export * from "./source.js";
 export * from "./user-data.js";
 export * from "./annotations.js";
 export * from "./real-path.js";
+export * from "./url-credentials.js";

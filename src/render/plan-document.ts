@@ -16,7 +16,7 @@ import type {
   ServerRef,
   TimeoutKind,
 } from "../model/index.js";
-import { REDACTED } from "../model/index.js";
+import { REDACTED, withoutCredentials } from "../model/index.js";
 import type { StepDocument } from "./step-document.js";
 import { stepDocument, stepFromDocument } from "./step-document.js";
 
@@ -200,17 +200,13 @@ export function changeDocument(change: InstanceChange): ChangeDocument {
   };
 }
 
-/** A URL's user and password as a marker: a gate that logs in keeps its credentials in the fleet file. */
-function withoutCredentials(url: string): string {
-  return url.replace(/^(https?:\/\/)[^/@]*@/, `$1${REDACTED}@`);
-}
-
 function gateDocument(gate: ReadinessGate): GateDocument {
   if (gate.type === "tcp")
     return { type: "tcp", port: gate.port, timeout_ms: gate.timeoutMs, interval_ms: gate.intervalMs };
   return {
     type: "http",
-    url: withoutCredentials(gate.url),
+    // A gate that logs in keeps its credentials in the fleet file: the plan shows a marker instead.
+    url: withoutCredentials(gate.url, REDACTED),
     ...(gate.expectStatus === undefined ? {} : { expect_status: gate.expectStatus }),
     timeout_ms: gate.timeoutMs,
     interval_ms: gate.intervalMs,

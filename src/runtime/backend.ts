@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Journal, JournalReading } from "../apply/journal.js";
 import { parseJournal, pendingOperations } from "../apply/journal.js";
 import { ReformError } from "../model/errors.js";
+import { withoutCredentials } from "../model/url-credentials.js";
 import type { ApplyReport } from "../model/report.js";
 import type { HistoryEntry, RunIdentity } from "../model/history.js";
 import { openFileJournal } from "./journal-file.js";
@@ -75,7 +76,7 @@ export async function openBackend(url: string, ctx: BackendContext): Promise<Bac
   }
   throw new ReformError(
     "USAGE",
-    `unknown backend ${JSON.stringify(url.replace(/\/\/[^@/]*@/, "//***@"))}: expected file: or postgres://USER@HOST:PORT/DATABASE`,
+    `unknown backend ${JSON.stringify(withoutCredentials(url, "***"))}: expected file: or postgres://USER@HOST:PORT/DATABASE`,
   );
 }
 
