@@ -4,7 +4,7 @@ import type { InstanceChange } from "../model/change.js";
 import type { ReadinessGate } from "../model/desired.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { GateSubject } from "./gate.js";
-import { gateSubjectOf, gateTarget, waitForGate } from "./gate.js";
+import { describeTarget, gateSubjectOf, gateTarget, waitForGate } from "./gate.js";
 import { instantClock } from "../../test/support/instant-clock.js";
 
 const http = (url: string): Extract<ReadinessGate, { type: "http" }> => ({
@@ -173,5 +173,14 @@ describe("gateSubjectOf", () => {
       addresses: [],
       provider: "local",
     });
+  });
+});
+
+describe("describeTarget", () => {
+  it("never shows a gate URL's password, even one holding '@'", () => {
+    expect(describeTarget({ type: "http", url: "http://probe:p@ss@10.1.2.3:8080/ready" })).toBe(
+      "http://(credentials)@10.1.2.3:8080/ready",
+    );
+    expect(describeTarget({ type: "http", url: "http://10.1.2.3/ready" })).toBe("http://10.1.2.3/ready");
   });
 });

@@ -138,6 +138,14 @@ describe("plan document properties", () => {
           interval_ms: 100,
         });
         for (const out of renderAll(doc)) expect(out).not.toContain(SECRET);
+        // A password holding '@' (a pattern up to the first '@' showed the rest of it).
+        const withAt = { ...gate, url: `https://probe:p@${SECRET}@health.example/{address}` };
+        const docAt = toPlanDocument({
+          ...plan,
+          rollout: { ...plan.rollout, web: { ...DEFAULT_ROLLOUT, gate: withAt } },
+        });
+        expect(docAt.rollout["web"]?.gate).toMatchObject({ url: "https://(sensitive)@health.example/{address}" });
+        for (const out of renderAll(docAt)) expect(out).not.toContain(SECRET);
       }),
       { numRuns: 20 },
     );

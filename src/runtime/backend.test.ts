@@ -24,6 +24,13 @@ describe("openBackend", () => {
     await expect(openBackend("mysql://root:hunter2@db/reform", ctx)).rejects.toThrow(
       /^unknown backend "mysql:\/\/\*\*\*@db\/reform": expected file: or postgres:\/\/USER@HOST:PORT\/DATABASE$/,
     );
+    // A password holding '@', and a URL whose user part a pattern would miss.
+    await expect(openBackend("postgress://u:p@ss@h/reform", ctx)).rejects.toThrow(
+      /^unknown backend "postgress:\/\/\*\*\*@h\/reform": /,
+    );
+    await expect(openBackend("postgresql:/u:pw@h", ctx)).rejects.toThrow(
+      /^unknown backend "postgresql: \(unparseable URL\)": /,
+    );
   });
 });
 
