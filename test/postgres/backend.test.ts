@@ -278,7 +278,10 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
       await cluster.start();
     }
     expect(end.code).toBe(1);
-    const fallback = join(a.dir, ".reform", "backend-fallback.jsonl");
+    // The run's own file, named after it.
+    const names = (await readdir(join(a.dir, ".reform"))).filter((n) => n.startsWith("backend-fallback"));
+    expect(names).toEqual([expect.stringMatching(/^backend-fallback-[0-9a-f-]{36}\.jsonl$/)]);
+    const fallback = join(a.dir, ".reform", names[0] ?? "");
     expect(end.stdout).toMatch(
       new RegExp(
         `Backend: the connection to the backend postgres://reform:\\*\\*\\*@127\\.0\\.0\\.1:\\d+/t_\\w+ was lost \\(.+\\) at \\S+: \\d+ record\\(s\\) were written to ${fallback.replace(/[.]/g, "\\.")} instead; the next apply with the database back moves them into it`,
@@ -398,8 +401,98 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     ]);
   });
 
+  it("takes from a fallback file only what the locked providers own, never rewriting a recorded apply", async () => {
+    const a = checkouts[0] as Checkout;
+    const [done] = await rows<{ id: string; outcome: string }>(
+      url,
+      "SELECT id, outcome FROM reform.runs WHERE identity->>'runId' = '4242'",
+    );
+    expect(done?.outcome).toBe("succeeded");
+    const time = new Date().toISOString();
+    const journalRow = (id: string, scope: string[]) => ({
+      journal: {
+        id,
+        run: "forged",
+        scope,
+        kind: "finished",
+        address: `${scope[0]}/web-1`,
+        recordedAt: time,
+        record: { time, run: "forged", address: `${scope[0]}/web-1`, event: "finished" },
+      },
+    });
+    const ours = "0a000000-0000-4000-8000-000000000001";
+    const theirs = "0a000000-0000-4000-8000-000000000002";
+    const spanning = "0a000000-0000-4000-8000-000000000003";
+    const rewrite = {
+      run: {
+        id: done?.id,
+        scope: ["dc1"],
+        identity: { kind: "local", user: "mallory", host: "x" },
+        commit: null,
+        planDigest: "sha256:0",
+        reformVersion: "0",
+        startedAt: time,
+        finishedAt: time,
+        outcome: "failed",
+        servers: [],
+      },
+    };
+    // Named after the run it would rewrite: still refused, that run is finished.
+    const forged = join(a.dir, ".reform", `backend-fallback-${done?.id}.jsonl`);
+    // Another fleet's pending file in the same directory.
+    const other = join(a.dir, ".reform", "backend-fallback-0b000000-0000-4000-8000-000000000000.jsonl");
+    await writeFile(
+      forged,
+      [journalRow(ours, ["dc1"]), journalRow(theirs, ["dc9"]), journalRow(spanning, ["dc1", "dc9"]), rewrite]
+        .map((l) => JSON.stringify(l))
+        .join("\n") + "\n",
+    );
+    const otherText = `${JSON.stringify(journalRow("0a000000-0000-4000-8000-000000000004", ["dc9"]))}\n`;
+    await writeFile(other, otherText);
+    const run = keep(await a.reform(["apply", "-c", "fleet.yaml", "--auto-approve"]));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Backend: reconciled 1 journal record(s) and 0 apply record(s) from ${forged}`);
+    expect(run.stdout).toContain(
+      `Backend: left 2 record(s) in ${forged}: they are about providers this apply did not lock (dc9)`,
+    );
+    expect(run.stdout).toContain(
+      `Backend: left 1 record(s) in ${other}: they are about providers this apply did not lock (dc9)`,
+    );
+    const stored = await rows<{ id: string }>(
+      url,
+      `SELECT id FROM reform.journal WHERE id IN ('${ours}', '${theirs}', '${spanning}') ORDER BY id`,
+    );
+    expect(stored.map((r) => r.id)).toEqual([ours]);
+    expect(
+      await rows(
+        url,
+        `SELECT outcome, identity->>'user' = 'mallory' AS forged FROM reform.runs WHERE id = '${done?.id}'`,
+      ),
+    ).toEqual([{ outcome: "succeeded", forged: false }]);
+    const leftLines = (await readFile(forged, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { journal: { id: string } });
+    expect(leftLines.map((l) => l.journal.id)).toEqual([theirs, spanning]);
+    expect(await readFile(other, "utf8")).toBe(otherText);
+    await rm(forged);
+    await rm(other);
+  });
+
   it("deletes applies and journal records older than REFORM_HISTORY_DAYS when an apply starts", async () => {
     const a = checkouts[0] as Checkout;
+    // Another fleet's history (dc9), and an apply over dc1 and dc9: not this apply's to delete, it locks dc1 only.
+    const old = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const others = ["0c000000-0000-4000-8000-000000000001", "0c000000-0000-4000-8000-000000000002"];
+    for (const [id, scope] of [
+      [others[0], "{dc9}"],
+      [others[1], "{dc1,dc9}"],
+    ])
+      await rows(
+        url,
+        `INSERT INTO reform.runs (id, scope, identity, plan_digest, reform_version, started_at) VALUES ('${id}', '${scope}', '{"kind":"local","user":"other","host":"h"}', 'sha256:0', '0', '${old}');
+         INSERT INTO reform.journal (id, run, scope, kind, recorded_at, record) VALUES ('${id}', 'other', '${scope}', 'finished', '${old}', '{}')`,
+      );
     await rows(
       url,
       "UPDATE reform.runs SET started_at = started_at - interval '10 days' WHERE identity->>'runId' = '4242'",
@@ -426,6 +519,9 @@ describe("the PostgreSQL backend, from separate checkouts sharing one database",
     };
     expect(history.applies.map((e) => e.identity.run_id)).not.toContain("4242");
     expect(history.applies.map((e) => e.identity.run_id)).toContain("5001");
+    const survivors = `('${others.join("', '")}')`;
+    expect((await rows(url, `SELECT id FROM reform.runs WHERE id IN ${survivors}`)).length).toBe(2);
+    expect((await rows(url, `SELECT id FROM reform.journal WHERE id IN ${survivors}`)).length).toBe(2);
   });
 
   it("keeps no secret in the database or in any output", async () => {

@@ -9,7 +9,16 @@ import type { ApplyReport } from "../../model/report.js";
 import type { ApplyStart, Backend, BackendContext, LockedScope, OpenJournal } from "../backend.js";
 import { withLockTimeout } from "../backend.js";
 import type { JournalRow, RunRow } from "./fallback.js";
-import { FallbackFile, fallbackPathFor, readFallback, removeFallback } from "./fallback.js";
+import type { FallbackLine } from "./fallback.js";
+import {
+  FallbackFile,
+  fallbackFilesFor,
+  fallbackPathFor,
+  readFallback,
+  removeFallback,
+  rewriteFallback,
+  runOfFallback,
+} from "./fallback.js";
 import { rowOf } from "./rows.js";
 import { LOCK_CLASS, ensureSchema } from "./schema.js";
 import { redactUrl, scrub, secretsOf } from "./secrets.js";
@@ -108,7 +117,6 @@ async function lockScope(
   days: number,
 ): Promise<LockedScope> {
   await withLockTimeout(() => tryLockAll(conn, scope), timeoutMs, ctx);
-  const fallback = fallbackPathFor(ctx.journalPath);
   try {
     const holder = { identity: ctx.identity, pid: process.pid };
     for (const key of scope) {
@@ -122,7 +130,10 @@ async function lockScope(
     await unlockAll(conn, scope);
     throw error;
   }
-  const notes = [...(await reconcileFallback(conn, fallback)), ...(await expire(conn, days))];
+  const notes: string[] = [];
+  for (const path of await fallbackFilesFor(ctx.journalPath))
+    notes.push(...(await reconcileFallback(conn, path, scope)));
+  await expire(conn, scope, days);
   return {
     notes: () => notes,
     async hasPendingOperations() {
@@ -170,39 +181,80 @@ async function unlockAll(conn: Connection, scope: readonly string[]): Promise<vo
     await query(conn, "SELECT pg_advisory_unlock($1, hashtext($2))", [LOCK_CLASS, key]).catch(() => undefined);
 }
 
-/** Moves what an earlier run wrote to the fallback file (its database connection lost) into the database. */
-async function reconcileFallback(conn: Connection, path: string): Promise<string[]> {
-  const lines = await readFallback(path);
-  if (lines === undefined) return [];
-  let records = 0;
-  let runs = 0;
-  await query(conn, "BEGIN");
-  try {
-    for (const line of lines) {
-      if ("journal" in line) {
-        await insertJournalRow(conn, line.journal, true);
-        records++;
-      } else {
-        await upsertRun(conn, line.run);
-        runs++;
-      }
-    }
-    await query(conn, "COMMIT");
-  } catch (error) {
-    await query(conn, "ROLLBACK").catch(() => undefined);
-    throw error;
-  }
-  await removeFallback(path);
-  return [
-    `reconciled ${records} journal record(s) and ${runs} apply record(s) from ${path}, written when an earlier run lost the database`,
-  ];
+/** Whether a row's providers are all among the locked ones (a row with no provider is no one's). */
+function withinScope(rowScope: unknown, scope: readonly string[]): boolean {
+  return (
+    Array.isArray(rowScope) &&
+    rowScope.length > 0 &&
+    rowScope.every((provider) => typeof provider === "string" && scope.includes(provider))
+  );
 }
 
-/** Retention: applies and journal records older than REFORM_HISTORY_DAYS are deleted. */
-async function expire(conn: Connection, days: number): Promise<string[]> {
-  await query(conn, "DELETE FROM reform.runs WHERE started_at < now() - make_interval(days => $1)", [days]);
-  await query(conn, "DELETE FROM reform.journal WHERE recorded_at < now() - make_interval(days => $1)", [days]);
-  return [];
+const scopeOfLine = (line: FallbackLine): unknown => ("journal" in line ? line.journal.scope : line.run.scope);
+
+/**
+ * Moves what an earlier run wrote to a fallback file (its database connection lost) into the database. The file is
+ * in the checkout, so it is not trusted: only rows whose providers this apply locked are taken (the others stay in
+ * the file, for an apply that locks them), journal records are only added (never replace one), and a run's row only
+ * completes that same run (the file named after it) while the database has it unfinished, with the same providers.
+ */
+async function reconcileFallback(conn: Connection, path: string, scope: readonly string[]): Promise<string[]> {
+  const lines = await readFallback(path);
+  if (lines === undefined) return [];
+  const taken = lines.filter((line) => withinScope(scopeOfLine(line), scope));
+  const left = lines.filter((line) => !withinScope(scopeOfLine(line), scope));
+  const owner = runOfFallback(path);
+  let records = 0;
+  let runs = 0;
+  if (taken.length > 0) {
+    await query(conn, "BEGIN");
+    try {
+      for (const line of taken) {
+        if ("journal" in line) {
+          if (await insertJournalRow(conn, line.journal, true)) records++;
+        } else {
+          if (await insertFallbackRun(conn, line.run, line.run.id === owner)) runs++;
+        }
+      }
+      await query(conn, "COMMIT");
+    } catch (error) {
+      await query(conn, "ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+  }
+  if (left.length === 0) await removeFallback(path);
+  else if (taken.length > 0) await rewriteFallback(path, left);
+  const notes =
+    taken.length > 0
+      ? [
+          `reconciled ${records} journal record(s) and ${runs} apply record(s) from ${path}, written when an earlier run lost the database`,
+        ]
+      : [];
+  if (left.length > 0) {
+    const providers = [...new Set(left.flatMap((line) => [scopeOfLine(line)].flat().map(String)))]
+      .filter((provider) => !scope.includes(provider))
+      .sort();
+    notes.push(
+      `left ${left.length} record(s) in ${path}: they are about providers this apply did not lock (${providers.join(", ") || "none named"})`,
+    );
+  }
+  return notes;
+}
+
+/**
+ * Retention: applies and journal records older than REFORM_HISTORY_DAYS are deleted, only those whose providers
+ * are all locked by this apply (another fleet's history is its own apply's to expire).
+ */
+async function expire(conn: Connection, scope: readonly string[], days: number): Promise<void> {
+  await query(conn, "DELETE FROM reform.runs WHERE started_at < now() - make_interval(days => $1) AND scope <@ $2", [
+    days,
+    scope,
+  ]);
+  await query(
+    conn,
+    "DELETE FROM reform.journal WHERE recorded_at < now() - make_interval(days => $1) AND scope <@ $2",
+    [days, scope],
+  );
 }
 
 async function readJournal(conn: Connection, scope: readonly string[]): Promise<JournalReading> {
@@ -225,12 +277,14 @@ async function readJournal(conn: Connection, scope: readonly string[]): Promise<
   return { entries, problems };
 }
 
-async function insertJournalRow(conn: Connection, row: JournalRow, ignoreExisting: boolean): Promise<void> {
-  await query(
+/** Whether the row was added (with `ignoreExisting`, a record already there is left as it is). */
+async function insertJournalRow(conn: Connection, row: JournalRow, ignoreExisting: boolean): Promise<boolean> {
+  const added = await query(
     conn,
-    `INSERT INTO reform.journal (id, run, scope, kind, address, recorded_at, record) VALUES ($1, $2, $3, $4, $5, $6, $7)${ignoreExisting ? " ON CONFLICT (id) DO NOTHING" : ""}`,
+    `INSERT INTO reform.journal (id, run, scope, kind, address, recorded_at, record) VALUES ($1, $2, $3, $4, $5, $6, $7)${ignoreExisting ? " ON CONFLICT (id) DO NOTHING" : ""} RETURNING id`,
     [row.id, row.run, row.scope, row.kind, row.address, row.recordedAt, JSON.stringify(row.record)],
   );
+  return added.length > 0;
 }
 
 async function upsertRun(conn: Connection, row: RunRow): Promise<void> {
@@ -254,6 +308,35 @@ async function upsertRun(conn: Connection, row: RunRow): Promise<void> {
   );
 }
 
+/**
+ * A run's row from a fallback file: added when the database does not have it; when `own` (the file is that run's),
+ * it also completes the run's row the database has unfinished with the same providers, and changes nothing else.
+ */
+async function insertFallbackRun(conn: Connection, row: RunRow, own: boolean): Promise<boolean> {
+  const changed = await query(
+    conn,
+    `INSERT INTO reform.runs (id, scope, identity, commit, plan_digest, reform_version, started_at, finished_at, outcome, servers)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (id) DO UPDATE SET finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome, servers = EXCLUDED.servers
+     WHERE $11 AND reform.runs.finished_at IS NULL AND reform.runs.scope = EXCLUDED.scope
+     RETURNING id`,
+    [
+      row.id,
+      row.scope,
+      JSON.stringify(row.identity),
+      row.commit,
+      row.planDigest,
+      row.reformVersion,
+      row.startedAt,
+      row.finishedAt,
+      row.outcome,
+      JSON.stringify(row.servers),
+      own,
+    ],
+  );
+  return changed.length > 0;
+}
+
 async function openJournal(
   conn: Connection,
   ctx: BackendContext,
@@ -262,10 +345,11 @@ async function openJournal(
   notes: readonly string[],
 ): Promise<OpenJournal> {
   const previous = await readJournal(conn, scope);
-  const fallback = new FallbackFile(fallbackPathFor(ctx.journalPath));
   const ids = new Map<string, { requestIds: Set<string>; jobIds: Set<string> }>();
+  const runId = randomUUID();
+  const fallback = new FallbackFile(fallbackPathFor(ctx.journalPath, runId));
   const run: RunRow = {
-    id: randomUUID(),
+    id: runId,
     scope,
     identity: start.identity,
     commit: start.identity.commit ?? null,
@@ -299,7 +383,7 @@ async function openJournal(
     append(entry) {
       const row = rowOf(entry, scope, ctx.now());
       collectIds(ids, entry);
-      queue = queue.then(() => record(() => insertJournalRow(conn, row, false), { journal: row }));
+      queue = queue.then(() => record(async () => void (await insertJournalRow(conn, row, false)), { journal: row }));
       return queue;
     },
     halted: () => (conn.lost === undefined ? undefined : `${conn.lost}: no new step starts until the backend is back`),

@@ -1,5 +1,5 @@
-import { mkdir, open, readFile, unlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir, open, readFile, readdir, rename, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 
 /** A journal record as the database stores it (one row of reform.journal). */
 export interface JournalRow {
@@ -29,9 +29,32 @@ export interface RunRow {
 /** One line of the fallback file: a journal record or an apply's history row that the database did not take. */
 export type FallbackLine = { readonly journal: JournalRow } | { readonly run: RunRow };
 
-/** Where records go while the database is unreachable: next to the file journal, `.reform/backend-fallback.jsonl`. */
-export function fallbackPathFor(journalPath: string): string {
-  return join(dirname(journalPath), "backend-fallback.jsonl");
+const FALLBACK_NAME = /^backend-fallback(?:-([0-9a-f-]{36}))?\.jsonl$/;
+
+/**
+ * Where one run's records go while the database is unreachable: next to the file journal,
+ * `.reform/backend-fallback-RUN.jsonl` (its own file: two fleets in one directory never remove each other's).
+ */
+export function fallbackPathFor(journalPath: string, runId: string): string {
+  return join(dirname(journalPath), `backend-fallback-${runId}.jsonl`);
+}
+
+/** The fallback files next to the file journal (and `backend-fallback.jsonl`, as earlier versions named it). */
+export async function fallbackFilesFor(journalPath: string): Promise<string[]> {
+  const dir = dirname(journalPath);
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [];
+    throw error;
+  });
+  return names
+    .filter((name) => FALLBACK_NAME.test(name))
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+/** The run whose file this is (from its name); undefined for the unnamed file of earlier versions. */
+export function runOfFallback(path: string): string | undefined {
+  return FALLBACK_NAME.exec(basename(path))?.[1];
 }
 
 /** Appends lines to the fallback file, each synced before the call returns (as the file journal does). */
@@ -85,4 +108,11 @@ export async function readFallback(path: string): Promise<FallbackLine[] | undef
 
 export async function removeFallback(path: string): Promise<void> {
   await unlink(path).catch(() => undefined);
+}
+
+/** Replaces the file's lines with `lines` (written aside, synced, then renamed over it). */
+export async function rewriteFallback(path: string, lines: readonly FallbackLine[]): Promise<void> {
+  const aside = `${path}.${process.pid}.tmp`;
+  await writeFile(aside, lines.map((line) => `${JSON.stringify(line)}\n`).join(""), { mode: 0o600, flush: true });
+  await rename(aside, path);
 }
