@@ -64,8 +64,10 @@ describe(`a fleet of ${SIZE.openstack + SIZE.huawei + SIZE.jd} servers on three 
     expect(results.size).toBe(servers.length);
     const wrong = misreported(servers, results, injected);
     expect(wrong).toEqual([]);
+    // Servers not injected to fail whose outcome the cloud never told (an injected server whose failure message also
+    // carries an unknown outcome of an earlier attempt is counted once, as injected).
     const unknown = report.results
-      .filter((r) => r.result.type === "failed" && AMBIGUOUS.test(r.result.why ?? ""))
+      .filter((r) => !injected.has(r.address) && r.result.type === "failed" && AMBIGUOUS.test(r.result.why ?? ""))
       .map((r) => r.address);
     expect(report.summary.failed).toBe(injected.size + unknown.length);
     expect(report.summary.skipped).toBe(0);
