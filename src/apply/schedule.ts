@@ -1,5 +1,6 @@
 import type { InstanceAddress } from "../model/address.js";
 import type { RolloutPolicy } from "../model/desired.js";
+import { limitCount } from "../plan/limits.js";
 
 export interface ScheduleItem {
   readonly address: InstanceAddress;
@@ -61,18 +62,18 @@ export interface ScheduleDecision {
 
 /** `maxUnavailable` as a count for a group of `size` servers: a percentage rounds down, but never below 1. */
 export function maxUnavailableCount(policy: RolloutPolicy, size: number): number {
-  return Math.max(1, countOf(policy.maxUnavailable, size));
+  return Math.max(1, limitCount(policy.maxUnavailable, size));
 }
 
 /** Failures a group tolerates before the rollout halts: `maxFailures`, else 0 under halt and unlimited under continue. */
 export function failureBudget(policy: RolloutPolicy, size: number): number {
   if (policy.maxFailures === undefined) return policy.onFailure === "halt" ? 0 : Number.POSITIVE_INFINITY;
-  return countOf(policy.maxFailures, size);
+  return limitCount(policy.maxFailures, size);
 }
 
 /** `maxUnhealthy` as a count (at least 1), or undefined when the group has none. */
 export function unhealthyLimit(policy: RolloutPolicy, size: number): number | undefined {
-  return policy.maxUnhealthy === undefined ? undefined : Math.max(1, countOf(policy.maxUnhealthy, size));
+  return policy.maxUnhealthy === undefined ? undefined : Math.max(1, limitCount(policy.maxUnhealthy, size));
 }
 
 /** The group's checkpoints as finished counts, ascending and distinct: "10%" of 5 servers is 1 (rounded up). */
@@ -81,12 +82,6 @@ export function checkpointCounts(policy: RolloutPolicy, size: number): number[] 
     Math.min(size, Math.max(1, Math.ceil((Number.parseFloat(c) * size) / 100))),
   );
   return [...new Set(counts)].sort((a, b) => a - b);
-}
-
-/** A count, or "N%" of `size` rounded down. */
-function countOf(raw: number | string, size: number): number {
-  if (typeof raw === "number") return Math.max(0, Math.floor(raw));
-  return Math.max(0, Math.floor((Number.parseFloat(raw) * size) / 100));
 }
 
 interface Budget {
