@@ -91,7 +91,8 @@ const NOVA_WORLD = parseWorld(
   servers:
     - { name: web-1, image: old, metadata: { owner: team } }
     - { name: web-2, image: old }
-timings: { rebuild: 60ms, reboot: 40ms, stop: 30ms, start: 30ms, build: 30ms }
+# rebuild 600 ms: long enough that a read right after the POST still sees REBUILD on a loaded machine (60 ms was not, at load 12)
+timings: { rebuild: 600ms, reboot: 40ms, stop: 30ms, start: 30ms, build: 30ms }
 `,
   "world.yaml",
 );
