@@ -10,6 +10,7 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   // Node 22.1+ keeps the compiled code of reform and its dependencies between runs (a faster start); Node 20 has no
   // such cache and starts as before. Enabled before the CLI is imported, so that the import uses it.
   module.enableCompileCache?.();
-  const { main } = await import("../dist/cli/main.js");
+  // The command line bundled by `npm run build` (scripts/bundle-cli.js): a few files to load instead of ~150.
+  const { main } = await import("../dist/cli-bundle/main.js");
   process.exitCode = await main(argv);
 }

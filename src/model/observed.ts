@@ -61,6 +61,12 @@ export interface ObservedInstance {
   readonly fault?: { readonly message: string; readonly code?: number };
   /** IP addresses, for readiness gates. */
   readonly addresses: readonly string[];
+  /**
+   * false: metadata, annotations and user_data were not read (the listing was asked not to: `ListInstancesRequest`
+   * `metadata: false`). `metadata` and `annotations` are then empty and `userDataSha256` unknown, which says nothing
+   * about the server: workflow/plan.ts reads such a server again whole before it plans any step for it. @default read
+   */
+  readonly metadataRead?: false;
 }
 
 /** Statuses in which the server is in the middle of something: plan `wait`, never a second action. */

@@ -102,6 +102,12 @@ export interface ImageResolution {
 export interface ListInstancesRequest {
   /** Servers to read. An adapter may read more (a whole page) and filter. Empty: every server of the project. */
   readonly selectors: readonly InstanceSelector[];
+  /**
+   * Whether the caller needs each server's metadata, user_data and reform's annotations. false lets an adapter whose
+   * cloud returns them only through a separate, costly call (JD's `describeInstancesCustomData`, 10 servers per
+   * request) skip that call; the servers it returns are then marked `metadataRead: false`. @default true
+   */
+  readonly metadata?: boolean;
 }
 
 /** What a step needs that the plan does not carry: secrets and content, resolved at apply. */

@@ -118,6 +118,7 @@ export async function drift(request: DriftRequest): Promise<DriftReport> {
     clock: request.clock,
     signal: request.signal,
     targets: request.targets ?? [],
+    wholeServers: true, // the applied digest (an annotation) is what drift compares with
   });
   const refs = new Map<string, ImageRef[]>();
   for (const d of planned.desired.values())

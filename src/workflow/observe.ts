@@ -8,11 +8,16 @@ export interface FleetObservation {
   readonly servers: ReadonlyMap<string, readonly ObservedInstance[]>;
 }
 
-/** Reads each provider the fleet uses: capabilities and its servers, in bulk. Providers are read concurrently. */
+/**
+ * Reads each provider the fleet uses: capabilities and its servers, in bulk. Providers are read concurrently. A
+ * provider whose servers the fleet file gives no metadata, user_data or reboot to (and whose groups match no metadata)
+ * is listed without metadata (`ListInstancesRequest.metadata`), unless `wholeServers`.
+ */
 export async function observeFleet(
   fleet: DesiredFleet,
   adapters: ReadonlyMap<string, ProviderAdapter>,
   signal: AbortSignal,
+  wholeServers = true,
 ): Promise<FleetObservation> {
   const used = usedProviders(fleet);
   const entries = await Promise.all(
@@ -20,7 +25,10 @@ export async function observeFleet(
       const adapter = adapterFor(adapters, name);
       const [capabilities, servers] = await Promise.all([
         adapter.capabilities(signal),
-        adapter.listInstances({ selectors: selectorsFor(fleet, name) }, signal),
+        adapter.listInstances(
+          { selectors: selectorsFor(fleet, name), metadata: wholeServers || needsMetadata(fleet, name) },
+          signal,
+        ),
       ]);
       return { name, capabilities, servers };
     }),
@@ -58,6 +66,26 @@ function usedProviders(fleet: DesiredFleet): string[] {
     else for (const p of fleet.providers) names.add(p.name);
   }
   return [...names].sort();
+}
+
+/**
+ * Whether planning this provider's servers reads their metadata, user_data or reform's annotations: a layer of the
+ * fleet file that applies to them (defaults, a group, an instance) manages metadata, user_data or reboots, or a group
+ * matches servers by metadata.
+ */
+export function needsMetadata(fleet: DesiredFleet, provider: string): boolean {
+  const groups = fleet.groups.filter((g) => g.provider === undefined || g.provider === provider);
+  const layers = [fleet.defaults, ...groups, ...fleet.instances.filter((i) => i.provider === provider)];
+  return (
+    groups.some((g) => g.match.metadata !== undefined) ||
+    layers.some(
+      ({ spec }) =>
+        spec.metadata !== undefined ||
+        spec.metadataPolicy !== undefined ||
+        spec.userData !== undefined ||
+        spec.reboot !== undefined,
+    )
+  );
 }
 
 function selectorsFor(fleet: DesiredFleet, provider: string) {

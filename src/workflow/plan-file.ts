@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
+import { schemaFileUrl } from "../config/schema-files.js";
 import { ReformError } from "../model/errors.js";
 import type { Plan } from "../model/plan.js";
 import { PLAN_FORMAT_VERSION } from "../model/plan.js";
@@ -17,7 +18,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 function validatePlan(): ValidateFunction {
   // Formats checked (date-time), and no logger: the library never prints.
   validator ??= addFormats(new Ajv2020({ allErrors: true, strict: false, logger: false })).compile(
-    JSON.parse(readFileSync(new URL("../../schemas/plan.schema.json", import.meta.url), "utf8")) as object,
+    JSON.parse(readFileSync(schemaFileUrl("plan.schema.json"), "utf8")) as object,
   );
   return validator;
 }

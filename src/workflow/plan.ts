@@ -16,6 +16,7 @@ import { planInstance } from "../plan/plan-instance.js";
 import type { FleetObservation } from "./observe.js";
 import { imageRefKey, observeFleet, resolveFleetImages } from "./observe.js";
 import { preflightChanges } from "./preflight.js";
+import { readWholeWhereActing } from "./read-whole.js";
 import type { PlanInputSources } from "./step-inputs.js";
 import { targetWarnings } from "./patterns.js";
 
@@ -38,6 +39,12 @@ export interface PlanRequest {
   readonly inputs?: PlanInputSources;
   /** `--max-reprovisions N`: most servers the plan may reprovision, over the fleet file's `limits.reprovision`. @default the fleet file's */
   readonly maxReprovisions?: number;
+  /**
+   * Read every server's metadata, user_data and reform's annotations even where the fleet file manages none of them
+   * (drift compares the applied digest). @default false: read where the fleet needs them (observeFleet) and for every
+   * server the plan acts on (readWholeWhereActing); always with `adopt`
+   */
+  readonly wholeServers?: boolean;
 }
 
 /** A plan together with what apply needs to execute it: desired state and a way to plan one server again. */
@@ -56,34 +63,41 @@ export interface PlanResult {
 /** Observe the clouds, match the fleet file to live servers, and plan. Throws ConfigError for unknown servers or images. */
 export async function plan(request: PlanRequest): Promise<PlanResult> {
   const { fleet, adapters, signal } = request;
-  const observation = await observeFleet(fleet, adapters, signal);
+  const observation = await observeFleet(
+    fleet,
+    adapters,
+    signal,
+    request.wholeServers === true || request.adopt === true,
+  );
   const resolved = resolveInstances(fleet, observation.servers);
   const diagnostics: Diagnostic[] = [...resolved.diagnostics];
   const images = await resolveFleetImages(imageRefs(resolved.instances), adapters, signal);
-  const inputs: PlanInstanceInput[] = [];
-  const observed = new Map<InstanceAddress, ObservedInstance>();
+  let inputs: PlanInstanceInput[] = [];
   for (const desired of resolved.instances) {
     const input = planInput(desired, observation, images, request.adopt ?? false, diagnostics);
-    if (!input) continue;
-    inputs.push(input);
-    observed.set(desired.address, input.observed);
+    if (input) inputs.push(input);
   }
   await nameObservedImages(inputs, adapters, signal);
   if (diagnostics.length > 0) throw new ConfigError(diagnostics);
-  const planned = planFleet({
-    inputs,
-    createdAt: new Date(request.clock.now()).toISOString(),
-    configFile: fleet.file,
-    configSha256: fleet.sha256,
-    rollout: rolloutPolicies(fleet),
-    providers: fleet.providers.map((p) => ({
-      name: p.name,
-      type: p.type,
-      endpoints: adapters.get(p.name)?.endpoints?.() ?? [],
-    })),
-    ...(request.targets && request.targets.length > 0 ? { targets: request.targets } : {}),
-    ...reprovisionLimit(fleet, request.maxReprovisions),
-  });
+  const planOf = (planInputs: readonly PlanInstanceInput[]) =>
+    planFleet({
+      inputs: planInputs,
+      createdAt: new Date(request.clock.now()).toISOString(),
+      configFile: fleet.file,
+      configSha256: fleet.sha256,
+      rollout: rolloutPolicies(fleet),
+      providers: fleet.providers.map((p) => ({
+        name: p.name,
+        type: p.type,
+        endpoints: adapters.get(p.name)?.endpoints?.() ?? [],
+      })),
+      ...(request.targets && request.targets.length > 0 ? { targets: request.targets } : {}),
+      ...reprovisionLimit(fleet, request.maxReprovisions),
+    });
+  let planned = planOf(inputs);
+  const whole = await readWholeWhereActing(planned.changes, inputs, adapters, signal);
+  if (whole) [inputs, planned] = [whole, planOf(whole)];
+  const observed = new Map<InstanceAddress, ObservedInstance>(inputs.map((i) => [i.desired.address, i.observed]));
   const desired = new Map(resolved.instances.map((d) => [d.address, d]));
   const acting = planned.changes.filter((c) => c.steps.length > 0);
   const preflight = request.inputs

@@ -17,7 +17,7 @@ import { requireAscii } from "../http/ascii.js";
 import { HttpClient } from "../http/client.js";
 import type { Exchange, HttpClientOptions } from "../http/types.js";
 import { jdHint } from "./hints.js";
-import { normalizeInstance } from "./normalize.js";
+import { normalizeInstance, normalizeWithoutCustomData } from "./normalize.js";
 import type { JdCall } from "./operations.js";
 import { metadataCall, showsStep, stepCall, withVmState } from "./operations.js";
 import { JdSigner } from "./sign.js";
@@ -178,6 +178,7 @@ class JdCloudAdapter implements ProviderAdapter {
     const instances = (await this.#vm.describeInstances(ids, signal)).filter((i) =>
       wanted(i.instanceId, i.instanceName ?? ""),
     );
+    if (req.metadata === false) return instances.map((i) => normalizeWithoutCustomData(i, this.name));
     return this.#withCustomData(instances, signal, true);
   }
 

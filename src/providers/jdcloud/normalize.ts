@@ -7,6 +7,7 @@ import type { JdCustomData, JdInstance } from "./vm.js";
 /** The userdata entry JD runs at first boot (`[{key: "launch-script", value: base64}]`). */
 export const LAUNCH_SCRIPT_KEY = "launch-script";
 export const CUSTOM_DATA_MISSING = "describeInstancesCustomData did not return this VM; no reform annotation yet";
+export const CUSTOM_DATA_NOT_READ = "not read: the plan asked for no metadata or user_data of this VM";
 
 /** JD status words → provider-neutral status. */
 export function mapJdStatus(status: string | undefined): InstanceStatus {
@@ -57,6 +58,18 @@ function userDataOf(
   return text === undefined
     ? { sha: { known: true, value: userDataSha256(bytes) } }
     : { sha: { known: true, value: userDataSha256(text) }, text };
+}
+
+/**
+ * A VM listed without its custom data, on purpose (`ListInstancesRequest` `metadata: false`): metadata, annotations
+ * and user data marked not read.
+ */
+export function normalizeWithoutCustomData(instance: JdInstance, provider: string): ObservedInstance {
+  return {
+    ...normalizeInstance(instance, undefined, provider),
+    userDataSha256: { known: false, reason: CUSTOM_DATA_NOT_READ },
+    metadataRead: false,
+  };
 }
 
 /** A JD Instance plus its custom data (metadata, userdata) → ObservedInstance. */
