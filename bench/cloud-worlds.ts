@@ -5,13 +5,13 @@ import { NEW_IMAGE, OLD_IMAGE, serverName } from "./world.js";
 export type BenchCloud = "openstack" | "huaweicloud" | "jdcloud";
 
 /** Keys of the benchmark's emulated Huawei and JD accounts. Not secrets: the emulator is local and throwaway. */
-const HW = {
+export const HW_ACCOUNT = {
   accessKey: "BENCHAKHUAWEI0000001",
   secretKey: "bench-huawei-secret-key",
   projectId: "0123456789abcdef0123456789abcdef",
   userId: "7e25b1da389f4697a79df3a0e5bd494e",
 } as const;
-const JD = { accessKey: "BENCHAKJDCLOUD000001", secretKey: "bench-jdcloud-secret-key" } as const;
+export const JD_ACCOUNT = { accessKey: "BENCHAKJDCLOUD000001", secretKey: "bench-jdcloud-secret-key" } as const;
 
 const metadataOf = (i: number, driftEvery: number) => ({
   role: driftEvery > 0 && i % driftEvery === 0 ? "legacy" : "web",
@@ -26,9 +26,9 @@ export function generateCloudWorld(cloud: Exclude<BenchCloud, "openstack">, coun
       file: `generated-huaweicloud-${count}.world`,
       timings: {},
       huaweicloud: {
-        projectId: HW.projectId,
-        userId: HW.userId,
-        credentials: [{ accessKey: HW.accessKey, secretKey: HW.secretKey }],
+        projectId: HW_ACCOUNT.projectId,
+        userId: HW_ACCOUNT.userId,
+        credentials: [{ accessKey: HW_ACCOUNT.accessKey, secretKey: HW_ACCOUNT.secretKey }],
         images: [OLD_IMAGE, NEW_IMAGE].map((i) => ({ name: i.name, id: i.id, cloudInit: true })),
         keypairs: ["ops-2025", "ops-2026"],
         servers: names.map((i) => ({
@@ -48,7 +48,7 @@ export function generateCloudWorld(cloud: Exclude<BenchCloud, "openstack">, coun
     timings: {},
     jdcloud: {
       region: "cn-north-1",
-      credentials: [{ accessKey: JD.accessKey, secretKey: JD.secretKey }],
+      credentials: [{ accessKey: JD_ACCOUNT.accessKey, secretKey: JD_ACCOUNT.secretKey }],
       images: [OLD_IMAGE, NEW_IMAGE].map((i) => ({ name: i.name, id: i.id })),
       keypairs: [{ name: "ops-2025" }, { name: "ops-2026" }],
       instances: names.map((i) => ({
@@ -70,12 +70,12 @@ export function cloudProvider(
 ): { readonly line: string; readonly env: Readonly<Record<string, string>> } {
   if (cloud === "huaweicloud") {
     return {
-      line: `  dc1: { type: huaweicloud, region: ap-southeast-1, projectId: "${HW.projectId}", endpoint: "${endpoint}" }`,
-      env: { HW_ACCESS_KEY: HW.accessKey, HW_SECRET_KEY: HW.secretKey, HW_USER_ID: HW.userId },
+      line: `  dc1: { type: huaweicloud, region: ap-southeast-1, projectId: "${HW_ACCOUNT.projectId}", endpoint: "${endpoint}" }`,
+      env: { HW_ACCESS_KEY: HW_ACCOUNT.accessKey, HW_SECRET_KEY: HW_ACCOUNT.secretKey, HW_USER_ID: HW_ACCOUNT.userId },
     };
   }
   return {
     line: `  dc1: { type: jdcloud, region: cn-north-1, endpoint: "${endpoint}" }`,
-    env: { JDC_ACCESS_KEY: JD.accessKey, JDC_SECRET_KEY: JD.secretKey },
+    env: { JDC_ACCESS_KEY: JD_ACCOUNT.accessKey, JDC_SECRET_KEY: JD_ACCOUNT.secretKey },
   };
 }

@@ -14,8 +14,8 @@ export interface LoadResult {
 export interface LoadOptions {
   /** `http://host:port`. */
   readonly origin: string;
-  /** Called for each request: the path (with query) to GET. */
-  readonly path: (n: number) => string;
+  /** Called for each request: the path (with query) to GET, and headers of its own (a signature) if it needs them. */
+  readonly path: (n: number) => string | { readonly path: string; readonly headers: Readonly<Record<string, string>> };
   readonly headers: Readonly<Record<string, string>>;
   readonly concurrency: number;
   readonly durationMs: number;
@@ -35,7 +35,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     // autocannon stops at the first sample tick after the duration: sample often so a run lasts about what was asked.
     sampleInt: 100,
     headers: { ...options.headers },
-    requests: [{ method: "GET", setupRequest: (request) => ({ ...request, path: options.path(n++) }) }],
+    requests: [
+      {
+        method: "GET",
+        setupRequest: (request) => {
+          const next = options.path(n++);
+          return typeof next === "string"
+            ? { ...request, path: next }
+            : { ...request, path: next.path, headers: { ...request.headers, ...next.headers } };
+        },
+      },
+    ],
   });
   return loadResultOf(result);
 }

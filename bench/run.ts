@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   log("# emulator throughput");
   const throughput = await runThroughput(sizes.big, 32, sizes.throughputMs);
   log(
-    `GET /servers/{id}: ${throughput.getServer.perSecond.toFixed(0)} req/s; GET /servers/detail?limit=1000: ${throughput.listDetail1000.perSecond.toFixed(0)} req/s`,
+    `GET /servers/{id}: ${throughput.getServer.perSecond.toFixed(0)} req/s; list pages/s (first read ms/page): Nova ${throughput.listDetail1000.perSecond.toFixed(0)} (${throughput.listDetail1000.firstReadMsPerPage.toFixed(0)}), Huawei ${throughput.huaweiList.perSecond.toFixed(0)} (${throughput.huaweiList.firstReadMsPerPage.toFixed(0)}), JD ${throughput.jdList.perSecond.toFixed(0)} (${throughput.jdList.firstReadMsPerPage.toFixed(0)})`,
   );
 
   log(`# plan, ${sizes.big} servers, 10 ms latency`);

@@ -10,6 +10,7 @@ import {
 import { EMPTY_OPENSTACK_WORLD } from "./openstack/world-types.js";
 import { HUAWEI_PREFIX, huaweiHealth, huaweiServices, huaweiStartingState } from "./huawei/index.js";
 import { JD_PREFIX, jdServices, jdStartingState } from "./jdcloud/index.js";
+import { ListCache } from "./list-cache.js";
 import { loadState, Persister } from "./persist.js";
 import { emptyStats, startHttpServer } from "./server.js";
 import type { Emulator, EmulatorOptions, Timings, WorldState } from "./types.js";
@@ -62,7 +63,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   stats.actions.push(...state.actions);
   const cloudFaults = countedFaults(faults, stats.faults);
   let persister: Persister | undefined;
+  const lists = new ListCache();
   const openstack = createOpenStackServices({
+    lists,
     state: state.openstack,
     timings: timingsOf(options),
     seed,
@@ -74,6 +77,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     faults: cloudFaults,
   });
   const huawei = huaweiServices(state.huaweicloud, {
+    lists,
     timings: timingsOf(options),
     stats,
     changed: () => persister?.schedule(),
@@ -81,6 +85,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     faults: cloudFaults,
   });
   const jd = jdServices(state.jdcloud, {
+    lists,
     timings: timingsOf(options),
     stats,
     changed: () => persister?.schedule(),
@@ -106,6 +111,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     services: [...openstack.services, ...huawei, ...jd.services, health],
     faults,
     stats,
+    lists,
   });
   if (persister) await persister.flush();
   let closed: Promise<void> | undefined;

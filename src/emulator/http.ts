@@ -17,7 +17,7 @@ export interface ApiRequest {
 export interface ApiResponse {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
-  /** Serialized as JSON unless a string; omitted when undefined. */
+  /** Serialized as JSON unless a string or bytes (sent as they are); omitted when undefined. */
   readonly body?: unknown;
 }
 

@@ -8,6 +8,7 @@ import type { FaultInjector } from "./faults.js";
 import type { ApiRequest, ApiResponse, ApiService } from "./http.js";
 import { routeKey } from "./http.js";
 import { requestId } from "./ids.js";
+import type { ListCache } from "./list-cache.js";
 import type { ActionRecord, DuplicateRecord, FaultKind } from "./types.js";
 
 const MAX_BODY = 1024 * 1024;
@@ -43,6 +44,8 @@ export interface HttpServerOptions {
   readonly services: readonly ApiService[];
   readonly faults: FaultInjector;
   readonly stats: MutableStats;
+  /** Told of every request that may change the world (any method but GET and HEAD), before and after it is handled. */
+  readonly lists: ListCache;
 }
 
 export interface RunningServer {
@@ -122,8 +125,14 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
   if (!exempt && options.faults.options.latencyMs > 0) await delay(options.faults.options.latencyMs);
   if (!exempt && service.injectErrors && injectFault(options, service, res, common)) return;
   const actionsBefore = stats.actions.length;
-  const response = await service.handle(apiReq);
   const mutation = method !== "GET" && method !== "HEAD";
+  if (mutation) options.lists.changed();
+  let response: ApiResponse;
+  try {
+    response = await service.handle(apiReq);
+  } finally {
+    if (mutation) options.lists.changed();
+  }
   // Server actions only (the clouds record them): metadata writes are idempotent merges, safe to repeat.
   if (service.injectErrors && stats.actions.length > actionsBefore && response.status < 300)
     countMutation(stats, method, url.pathname, apiReq.body);
@@ -203,8 +212,8 @@ function sendCut(res: ServerResponse, response: ApiResponse, common: Readonly<Re
   const payload =
     response.body === undefined || response.status === 204
       ? ""
-      : typeof response.body === "string"
-        ? response.body
+      : typeof response.body === "string" || Buffer.isBuffer(response.body)
+        ? response.body.toString()
         : JSON.stringify(response.body);
   const headers: Record<string, string> = {
     ...common,
@@ -218,13 +227,14 @@ function sendCut(res: ServerResponse, response: ApiResponse, common: Readonly<Re
 
 function send(res: ServerResponse, response: ApiResponse, common: Readonly<Record<string, string>>): void {
   const headers: Record<string, string> = { ...common, ...response.headers };
-  let payload: string | undefined;
+  let bytes: Buffer | undefined;
   if (response.body !== undefined && response.status !== 204) {
-    payload = typeof response.body === "string" ? response.body : JSON.stringify(response.body);
-    headers["content-type"] ??= typeof response.body === "string" ? "text/plain; charset=UTF-8" : "application/json";
+    const { body } = response;
+    headers["content-type"] ??=
+      typeof body === "string" || Buffer.isBuffer(body) ? "text/plain; charset=UTF-8" : "application/json";
+    // Encoded once: a list page is megabytes, and measuring then writing the string would encode it twice.
+    bytes = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === "string" ? body : JSON.stringify(body), "utf8");
   }
-  // Encoded once: a list page is megabytes, and measuring then writing the string would encode it twice.
-  const bytes = payload === undefined ? undefined : Buffer.from(payload, "utf8");
   headers["content-length"] = String(bytes?.length ?? 0);
   res.writeHead(response.status, headers);
   res.end(bytes);

@@ -212,6 +212,27 @@ describe("emulated Huawei ECS: the API pages' constraints", () => {
     const unsigned = await call(`${emulator.urls.huaweicloud}/v3/projects?name=ap-southeast-1`);
     expect(unsigned.status).toBe(401);
   });
+  it("lists each change as the server's own GET shows it, though list pages are kept: a metadata write, a reinstall running and done", async () => {
+    const listed = async () => {
+      const page = await send("GET", "/v1/{p}/cloudservers/detail?limit=1000");
+      return (page.body.servers as { id: string }[]).find((s) => s.id === "s-off-1");
+    };
+    const own = async () => (await send("GET", "/v1/{p}/cloudservers/s-off-1")).body.server;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await listed()).toEqual(await own());
+    const write = await send("POST", "/v1/{p}/cloudservers/s-off-1/metadata", { metadata: { kept: "no" } });
+    expect(write.status, JSON.stringify(write.body)).toBe(200);
+    expect(await listed()).toMatchObject({ metadata: { kept: "no" } });
+    expect(await listed()).toEqual(await own());
+    expect((await reinstall("s-off-1", { keyname: "ops", userid: USER, mode: "withStopServer" })).status).toBe(200);
+    const running = await listed();
+    expect(running).toMatchObject({ "OS-EXT-STS:task_state": "rebuilding" });
+    await new Promise((r) => setTimeout(r, 350));
+    // No request changed anything since: only time moved the job to its end, and the list follows it.
+    const done = await listed();
+    expect(done).not.toEqual(running);
+    expect(done).toEqual(await own());
+  });
 });
 
 describe("the world's huaweicloud.region", () => {

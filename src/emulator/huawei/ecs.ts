@@ -2,6 +2,7 @@ import type { CloudFaults } from "../faults.js";
 import { randomUuid } from "../ids.js";
 import type { ApiRequest, ApiResponse, ApiService } from "../http.js";
 import { isRecord, MalformedBody, readJson, segments } from "../http.js";
+import type { ListCache } from "../list-cache.js";
 import type { MutableStats } from "../server.js";
 import type { ActionContext } from "./actions.js";
 import { batchAction, busyError, ecsError, nativePowerAction, nativeRebuild, reprovision } from "./actions.js";
@@ -18,6 +19,8 @@ export interface HuaweiServiceOptions {
   readonly timings: ActionContext["timings"];
   readonly stats: MutableStats;
   readonly changed: () => void;
+  /** Encoded server list pages, kept while the world is unchanged (see ListCache). */
+  readonly lists: ListCache;
   readonly now: () => number;
   /** Seeded job failures, hangs and flaps. @default none */
   readonly faults?: CloudFaults;
@@ -88,7 +91,7 @@ function route(options: HuaweiServiceOptions, req: ApiRequest, now: number): Api
   }
   if (version === "v2.1" && resource === "os-keypairs" && id === undefined && m === "GET") return listKeypairs(state);
   if (version === "v1" && resource === "cloudservers" && id === "detail" && m === "GET")
-    return listServers(state, req.query, now);
+    return listServers(options, req.query, now);
   if (version === "v1" && resource === "cloudservers" && id === "action" && m === "POST")
     return batchAction(context(options, req, now), readJson(req));
   const server = state.servers.find((s) => s.id === id);
@@ -144,7 +147,8 @@ function listKeypairs(state: HuaweiState): ApiResponse {
   return { status: 200, body: { keypairs } };
 }
 
-function listServers(state: HuaweiState, query: URLSearchParams, now: number): ApiResponse {
+function listServers(options: HuaweiServiceOptions, query: URLSearchParams, now: number): ApiResponse {
+  const state = options.state;
   const ids = query.getAll("server_id");
   if (ids.length > 0) {
     const servers = ids.map((id) => {
@@ -153,12 +157,20 @@ function listServers(state: HuaweiState, query: URLSearchParams, now: number): A
     });
     return { status: 200, body: { count: servers.length, servers } };
   }
+  const key = JSON.stringify(["huaweicloud", "cloudservers", query.toString()]);
+  const headers = { "content-type": "application/json" };
+  const kept = options.lists.get(key, now);
+  if (kept) return { status: 200, body: kept, headers };
   const limit = Math.min(1000, Math.max(1, Number(query.get("limit") ?? 25) || 25));
   const page = Math.max(1, Number(query.get("offset") ?? 1) || 1);
   const name = query.get("name");
   const matching = state.servers.filter((s) => name === null || new RegExp(name).test(s.name));
   const servers = matching.slice((page - 1) * limit, page * limit).map((s) => serverDetail(state, s, now));
-  return { status: 200, body: { count: matching.length, servers } };
+  const bytes = Buffer.from(JSON.stringify({ count: matching.length, servers }));
+  // A job in flight or a flapping server changes what the list shows as time passes: kept only when none is.
+  const quiet = Object.values(state.jobs).every((job) => job.end <= now) && state.servers.every((s) => !s.flap);
+  if (quiet) options.lists.set(key, bytes, Infinity);
+  return { status: 200, body: bytes, headers };
 }
 
 function metadata(

@@ -1,5 +1,6 @@
 import type { CloudFaults } from "../faults.js";
 import type { ApiService } from "../http.js";
+import type { ListCache } from "../list-cache.js";
 import type { MutableStats } from "../server.js";
 import type { Timings } from "../types.js";
 import { createHuaweiService, HUAWEI_PREFIX } from "./ecs.js";
@@ -26,7 +27,14 @@ export function huaweiStartingState(
 
 export function huaweiServices(
   state: HuaweiState | undefined,
-  deps: { timings: Timings; stats: MutableStats; changed: () => void; now: () => number; faults?: CloudFaults },
+  deps: {
+    timings: Timings;
+    stats: MutableStats;
+    changed: () => void;
+    lists: ListCache;
+    now: () => number;
+    faults?: CloudFaults;
+  },
 ): ApiService[] {
   return state ? [createHuaweiService({ state, ...deps })] : [];
 }

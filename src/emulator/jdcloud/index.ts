@@ -1,6 +1,7 @@
 import type { CloudFaults } from "../faults.js";
 import type { HealthLookup } from "../health.js";
 import type { ApiService } from "../http.js";
+import type { ListCache } from "../list-cache.js";
 import type { MutableStats } from "../server.js";
 import type { Timings } from "../types.js";
 import type { JdState } from "./state.js";
@@ -14,6 +15,8 @@ export interface JdServiceOptions {
   readonly timings: Timings;
   readonly stats: MutableStats;
   readonly changed: () => void;
+  /** Encoded instance list pages, kept while the world is unchanged (see ListCache). */
+  readonly lists: ListCache;
   readonly now: () => number;
   /** Seeded rebuild failures and flaps. @default none */
   readonly faults?: CloudFaults;
@@ -28,6 +31,7 @@ export function createJdServices(options: JdServiceOptions): { readonly cloud: J
       cloud,
       stats: options.stats,
       changed: options.changed,
+      lists: options.lists,
       now: options.now,
       ...(options.faults ? { faults: options.faults } : {}),
     }),

@@ -161,6 +161,24 @@ describe("the emulated JD Cloud gateway", () => {
     expect(await statusOf("i-run1")).toMatchObject({ imageId: "img-new", keyNames: ["kp1"] });
   });
 
+  it("lists each change as the VM's own GET shows it, though list pages are kept: a stop running and done", async () => {
+    const path = "/v1/regions/cn-north-1/instances?pageNumber=1&pageSize=100";
+    const listed = async () => {
+      const page = await call("GET", path);
+      expect(page.json.requestId).toBe(page.requestId);
+      return (page.json.result?.["instances"] as { instanceId: string }[]).find((i) => i.instanceId === "i-bulk05");
+    };
+    const own = async () => (await call("GET", "/v1/regions/cn-north-1/instances/i-bulk05")).json.result?.["instance"];
+    expect(await listed()).toEqual(await own());
+    expect(await listed()).toMatchObject({ status: "running" });
+    expect((await act("i-bulk05", "stopInstance")).status).toBe(200);
+    expect(await listed()).toMatchObject({ status: "stopping" });
+    await new Promise((r) => setTimeout(r, 300));
+    // No request changed anything since: only time ended the stop, and the list follows it.
+    expect(await listed()).toMatchObject({ status: "stopped" });
+    expect(await listed()).toEqual(await own());
+  });
+
   it("refuses another action while one is in progress (409 CONFLICT)", async () => {
     expect((await act("i-bulk00", "rebootInstance")).status).toBe(200);
     expect(await act("i-bulk00", "stopInstance")).toMatchObject({

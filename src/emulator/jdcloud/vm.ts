@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { ApiRequest, ApiResponse, ApiService } from "../http.js";
 import { MalformedBody, isRecord, readJson, segments } from "../http.js";
 import type { CloudFaults } from "../faults.js";
+import type { ListCache } from "../list-cache.js";
 import type { MutableStats } from "../server.js";
 import { injectFlap, JdApiError, modifyAttribute, powerAction, rebuild } from "./vm-actions.js";
 import type { JdCloud, JdImageState, JdInstanceState } from "./state.js";
@@ -16,6 +17,8 @@ export interface JdServiceDeps {
   readonly cloud: JdCloud;
   readonly stats: MutableStats;
   readonly changed: () => void;
+  /** Encoded instance list pages, kept while the world is unchanged (see ListCache). */
+  readonly lists: ListCache;
   readonly now: () => number;
   /** Seeded rebuild failures (the VM ends in status error) and flaps after stop/start/reboot/rebuild. @default none */
   readonly faults?: CloudFaults;
@@ -44,7 +47,12 @@ export function createJdVm(deps: JdServiceDeps): ApiService {
       const denied = authenticate(req, deps, nonces);
       if (denied) return denied;
       try {
-        return { status: 200, body: { requestId: req.requestId, result: route(req, deps) } };
+        const result = route(req, deps);
+        if (!(result instanceof EncodedResult)) return { status: 200, body: { requestId: req.requestId, result } };
+        // The same text as JSON.stringify({ requestId, result }) around a result already encoded.
+        const head = Buffer.from(`{"requestId":${JSON.stringify(req.requestId)},"result":`);
+        const body = Buffer.concat([head, result.bytes, Buffer.from("}")]);
+        return { status: 200, body, headers: { "content-type": "application/json" } };
       } catch (error) {
         if (error instanceof JdApiError) return envelopeError(req, error.status, error.code, error.message);
         if (error instanceof MalformedBody)
@@ -53,6 +61,24 @@ export function createJdVm(deps: JdServiceDeps): ApiService {
       }
     },
   };
+}
+
+/** A result already encoded as JSON (a kept list page), sent inside the envelope as it is. */
+class EncodedResult {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** `describeInstances`: its pages are kept (ListCache) while no VM has an operation in flight or flaps. */
+function listInstances(req: ApiRequest, deps: JdServiceDeps): EncodedResult {
+  const key = JSON.stringify(["jdcloud", "instances", req.query.toString()]);
+  const kept = deps.lists.get(key, deps.now());
+  if (kept) return new EncodedResult(kept);
+  const instances = deps.cloud.instances();
+  const page = paginate(req, filtered(req, instances), 10, 100);
+  const bytes = Buffer.from(JSON.stringify({ instances: page.items.map(view), totalCount: page.total }));
+  // An operation in flight or a flap changes what the list shows as time passes: kept only when none is.
+  if (instances.every((i) => !i.op && !i.flap)) deps.lists.set(key, bytes, Infinity);
+  return new EncodedResult(bytes);
 }
 
 function authenticate(req: ApiRequest, deps: JdServiceDeps, nonces: Set<string>): ApiResponse | undefined {
@@ -93,10 +119,8 @@ function read(req: ApiRequest, deps: JdServiceDeps, collection: string, item: st
   if (collection === "instances" && item !== undefined) return { instance: view(findInstance(deps, item)) };
   if (item !== undefined) throw new JdApiError(404, "NOT_FOUND", `no route GET ${req.path}`);
   switch (collection) {
-    case "instances": {
-      const page = paginate(req, filtered(req, deps.cloud.instances()), 10, 100);
-      return { instances: page.items.map(view), totalCount: page.total };
-    }
+    case "instances":
+      return listInstances(req, deps);
     case "instanceStatus": {
       const page = paginate(req, filtered(req, deps.cloud.instances()), 10, 100);
       return {

@@ -1,5 +1,6 @@
 import type { CloudFaults } from "../faults.js";
 import type { ApiService } from "../http.js";
+import type { ListCache } from "../list-cache.js";
 import type { MutableStats } from "../server.js";
 import type { Timings } from "../types.js";
 import { createCinder } from "./cinder.js";
@@ -19,6 +20,8 @@ export interface OpenStackServiceOptions {
   readonly tokenLifetimeMs: number;
   readonly stats: MutableStats;
   readonly changed: () => void;
+  /** Encoded server list pages, kept while the world is unchanged. */
+  readonly lists: ListCache;
   readonly now: () => number;
   /** Seeded action failures and flapping. @default none */
   readonly faults?: CloudFaults;
@@ -40,6 +43,7 @@ export function createOpenStackServices(options: OpenStackServiceOptions): OpenS
       maxVersion: options.maxVersion,
       stats: options.stats,
       changed: options.changed,
+      lists: options.lists,
       ...(options.faults ? { faults: options.faults } : {}),
     },
     tokens,

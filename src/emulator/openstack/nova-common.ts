@@ -1,5 +1,6 @@
 import type { CloudFaults } from "../faults.js";
 import type { ApiRequest, ApiResponse } from "../http.js";
+import type { ListCache } from "../list-cache.js";
 import type { MutableStats } from "../server.js";
 import type { Timings } from "../types.js";
 import type { Microversion } from "./microversion.js";
@@ -14,6 +15,8 @@ export interface NovaContext {
   readonly stats: MutableStats;
   /** Call after every mutation (persistence). */
   readonly changed: () => void;
+  /** Encoded server list pages, kept while the world is unchanged (see ListCache). */
+  readonly lists: ListCache;
   /** Seeded action failures and flapping. @default none */
   readonly faults?: CloudFaults;
 }

@@ -165,14 +165,37 @@ export function listServers(ctx: NovaContext, call: NovaCall, detail: boolean): 
     const found = ctx.cloud.server(marker);
     if (!found || !matches(found)) throw new NovaError(400, `marker [${marker}] not found`);
   }
+  const now = ctx.cloud.now();
+  const key = pageKey(call, detail);
+  const kept = ctx.lists.get(key, now);
+  if (kept) return json(200, kept, { "content-type": "application/json" });
   const page = pageOf(ctx, call, { limit, marker, matches });
-  const last = page[page.length - 1];
-  const links = last && page.length === limit ? [{ rel: "next", href: nextHref(call, detail, last.id) }] : undefined;
-  if (!detail)
-    return json(200, { servers: page.map((s) => summaryView(call, s)), ...(links ? { servers_links: links } : {}) });
-  // The same text as JSON.stringify({ servers, servers_links }), from each server's kept text (serverJson).
-  const text = `{"servers":[${page.map((s) => serverJson(ctx, call, s)).join(",")}]${links ? `,"servers_links":${JSON.stringify(links)}` : ""}}`;
-  return json(200, text, { "content-type": "application/json" });
+  const last = page.servers[page.servers.length - 1];
+  const links =
+    last && page.servers.length === limit ? [{ rel: "next", href: nextHref(call, detail, last.id) }] : undefined;
+  // The same text as JSON.stringify({ servers, servers_links }); detail from each server's kept text (serverJson).
+  const servers = detail
+    ? page.servers.map((s) => serverJson(ctx, call, s)).join(",")
+    : page.servers.map((s) => JSON.stringify(summaryView(call, s))).join(",");
+  const bytes = Buffer.from(`{"servers":[${servers}]${links ? `,"servers_links":${JSON.stringify(links)}` : ""}}`);
+  ctx.lists.set(key, bytes, Math.min(page.validUntil, ...page.servers.map((s) => volumesValidUntil(ctx, s))));
+  return json(200, bytes, { "content-type": "application/json" });
+}
+
+/** Everything a page's text depends on besides the world: the query and the caller's view of it. */
+function pageKey(call: NovaCall, detail: boolean): string {
+  const { principal, version } = call;
+  return JSON.stringify([
+    "nova",
+    detail,
+    call.req.query.toString(),
+    principal.projectId,
+    principal.isAdmin,
+    version.major,
+    version.minor,
+    call.base,
+    call.bookmarkBase,
+  ]);
 }
 
 interface PageRequest {
@@ -181,33 +204,58 @@ interface PageRequest {
   readonly matches: (s: ServerState) => boolean;
 }
 
-function pageOf(ctx: NovaContext, call: NovaCall, p: PageRequest): ServerState[] {
+/** A page, and until when it stays what it is: the earliest pending stage of the servers looked at to make it. */
+interface Page {
+  readonly servers: ServerState[];
+  readonly validUntil: number;
+}
+
+function pageOf(ctx: NovaContext, call: NovaCall, p: PageRequest): Page {
   const sortKey = call.req.query.get("sort_key");
   if (sortKey === null || sortKey === "created_at") {
     const descending = (call.req.query.get("sort_dir") ?? "desc") !== "asc";
     if (descending) return take(ctx.cloud.newestFirst(p.marker), p);
   }
-  return take(sorted(ctx, call, sortKey ?? "created_at", p), { ...p, marker: undefined });
+  // Any server's next stage may move it in or out of the filter or along the sort order.
+  const all = [...ctx.cloud.newestFirst()];
+  let validUntil = Infinity;
+  for (const server of all) validUntil = Math.min(validUntil, nextStageAt(server));
+  const page = take(sorted(call, all, sortKey ?? "created_at", p), { ...p, marker: undefined });
+  return { servers: page.servers, validUntil: Math.min(validUntil, page.validUntil) };
 }
 
-function take(source: Iterable<ServerState>, p: PageRequest): ServerState[] {
-  const page: ServerState[] = [];
-  if (p.limit === 0) return page;
+function take(source: Iterable<ServerState>, p: PageRequest): Page {
+  const servers: ServerState[] = [];
+  let validUntil = Infinity;
+  if (p.limit === 0) return { servers, validUntil };
   for (const server of source) {
+    validUntil = Math.min(validUntil, nextStageAt(server));
     if (!p.matches(server)) continue;
-    page.push(server);
-    if (page.length >= p.limit) break;
+    servers.push(server);
+    if (servers.length >= p.limit) break;
   }
-  return page;
+  return { servers, validUntil };
 }
 
-function sorted(ctx: NovaContext, call: NovaCall, sortKey: string, p: PageRequest): ServerState[] {
+/** When the server's operation in flight next changes it (its stages are applied lazily); Infinity when none. */
+function nextStageAt(server: ServerState): number {
+  return server.operation?.stages[0]?.at ?? Infinity;
+}
+
+/** When a volume of the server (shown in its detail) next changes: its re-imaging stages are applied lazily. */
+function volumesValidUntil(ctx: NovaContext, server: ServerState): number {
+  let until = Infinity;
+  for (const volume of ctx.cloud.volumesOf(server.id)) until = Math.min(until, volume.stages[0]?.at ?? Infinity);
+  return until;
+}
+
+function sorted(call: NovaCall, servers: readonly ServerState[], sortKey: string, p: PageRequest): ServerState[] {
   if ((sortKey === "host" || sortKey === "node") && !call.principal.isAdmin)
     throw new NovaError(403, `Only administrators can sort servers by ${sortKey}`);
   const keyOf = SORT_KEYS[sortKey];
   if (!keyOf) throw new NovaError(400, `Invalid input for query parameters sort_key. Value: ${sortKey}.`);
   const sign = (call.req.query.get("sort_dir") ?? "desc") === "asc" ? 1 : -1;
-  const all = [...ctx.cloud.newestFirst()].filter(p.matches);
+  const all = servers.filter(p.matches);
   all.sort(
     (a, b) => sign * (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );

@@ -1,0 +1,57 @@
+/**
+ * Encoded answers to list reads, kept while the world is unchanged. A page of 1,000 servers is megabytes of JSON,
+ * and a large plan (or a load test) reads the same pages again and again: building them was the emulator's work.
+ *
+ * An answer is kept with the time until which it stays right by itself (the earliest stage of an operation in
+ * flight among the servers it was made from; an operation applies its stages lazily when read) and is forgotten on
+ * the first request that may change the world: the HTTP server calls `changed()` before and after every request
+ * that is not a GET or a HEAD, whatever its route, so no mutation path can leave a stale answer behind.
+ */
+export class ListCache {
+  readonly #entries = new Map<string, { readonly bytes: Buffer; readonly validUntil: number }>();
+  #bytes = 0;
+
+  constructor(readonly maxBytes: number = DEFAULT_MAX_BYTES) {}
+
+  /** The world may have changed: every kept answer is forgotten. */
+  changed(): void {
+    this.#entries.clear();
+    this.#bytes = 0;
+  }
+
+  /** The kept answer for `key`, if it is still right at `now`. */
+  get(key: string, now: number): Buffer | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (now < entry.validUntil) return entry.bytes;
+    this.#forget(key);
+    return undefined;
+  }
+
+  /** Keeps `bytes` as the answer for `key` until `validUntil` (ms since the epoch; Infinity: until a change). */
+  set(key: string, bytes: Buffer, validUntil: number): void {
+    if (bytes.length > this.maxBytes) return;
+    this.#forget(key);
+    // Oldest first: Map iteration follows insertion order.
+    for (const oldest of this.#entries.keys()) {
+      if (this.#bytes + bytes.length <= this.maxBytes) break;
+      this.#forget(oldest);
+    }
+    this.#entries.set(key, { bytes, validUntil });
+    this.#bytes += bytes.length;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  #forget(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#entries.delete(key);
+    this.#bytes -= entry.bytes.length;
+  }
+}
+
+/** Enough for every page of 1,000 servers of a 100,000-server world at the newest microversion (about 2 MB each). */
+const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
