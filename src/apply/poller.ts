@@ -99,12 +99,14 @@ export class OperationPoller {
     this.#running = true;
     const { clock, signal } = this.#options;
     try {
+      // The wait runs from the start of the previous poll: a poll that takes a while (a large window's lists and
+      // completion checks) does not push the next one further out. Never more than one poll in flight.
+      let previous = clock.now();
       while (this.#waiters.size > 0) {
         const startedAt = [...this.#waiters].map((w) => w.handle.startedAt);
-        await clock.sleep(
-          nextPollDelay(this.#options.intervalMs ?? 2000, this.#options.adaptive, clock.now(), startedAt),
-          signal,
-        );
+        const delay = nextPollDelay(this.#options.intervalMs ?? 2000, this.#options.adaptive, clock.now(), startedAt);
+        await clock.sleep(Math.max(0, previous + delay - clock.now()), signal);
+        previous = clock.now();
         await this.#pollOnce();
       }
     } catch (error) {

@@ -195,8 +195,7 @@ class OpenStackAdapter implements ProviderAdapter {
         : undefined;
     if (!patterns || patterns.length > Math.ceil(this.#names.size / PAGE_LIMIT))
       return this.#learn(await c.nova.listServers(listQuery(selectors), signal));
-    const found: NovaServer[] = [];
-    for (const name of patterns) found.push(...(await c.nova.listServers({ name }, signal)));
+    const found = (await Promise.all(patterns.map((name) => c.nova.listServers({ name }, signal)))).flat();
     this.#learn(found);
     const seen = new Set(found.map((s) => s.id));
     if (ids.every((id) => seen.has(id))) return found;
@@ -247,7 +246,8 @@ class OpenStackAdapter implements ProviderAdapter {
       for (const server of this.#learn(await c.nova.listServers({}, signal)))
         if (!byId.has(server.id)) byId.set(server.id, server);
     }
-    const limit = pLimit(8);
+    // A window of hundreds can settle on one poll: the poll (and every operation in it) waits for all their checks.
+    const limit = pLimit(16);
     return Promise.all(
       queries.map(async (query): Promise<OperationObservation> => {
         const server = byId.get(query.handle.instanceId);
@@ -271,9 +271,9 @@ class OpenStackAdapter implements ProviderAdapter {
   async #pollRead(c: Connected, handles: readonly OperationHandle[], signal: AbortSignal): Promise<NovaServer[]> {
     const names = handles.map((h) => this.#names.get(h.instanceId));
     if (names.every((n): n is string => n !== undefined)) {
-      const found: NovaServer[] = [];
-      for (const name of namePatterns(names)) found.push(...(await c.nova.listServers({ name }, signal)));
-      return this.#learn(found);
+      // At once: a poll of a large window waits for one list, not for one after the other.
+      const lists = await Promise.all(namePatterns(names).map((name) => c.nova.listServers({ name }, signal)));
+      return this.#learn(lists.flat());
     }
     let earliest = Infinity;
     for (const h of handles) earliest = Math.min(earliest, h.startedAt);
