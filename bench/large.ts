@@ -4,6 +4,8 @@
  * minutes on 2 cores). Writes its section at the end of docs/benchmarks.md and leaves the rest of the page as it is.
  */
 import { loadavg } from "node:os";
+import type { OpenStackClientFigures } from "./openstackclient.js";
+import { openStackClientVersion, runOpenStackClient } from "./openstackclient.js";
 import type { CloudPlanFigures, PlanFigures } from "./plan-bench.js";
 import { runCloudPlanBench, runPlanBench } from "./plan-bench.js";
 import type { LargeResults, Loaded } from "./report.js";
@@ -28,6 +30,13 @@ export async function runLarge(log: (line: string) => void): Promise<LargeResult
   log(
     `wall ${s(p.wallMs)}, ${p.requests} requests (${p.listRequests} list), planner ${p.plannerUsPerServer.toFixed(1)} µs/server, RSS ${p.maxRssMb?.toFixed(0)} MB; load ${plan.load.map((l) => l.toFixed(1)).join(" → ")}`,
   );
+  const version = await openStackClientVersion(log);
+  const peer: Loaded<OpenStackClientFigures> | undefined =
+    version === undefined ? undefined : await loaded(() => runOpenStackClient(LARGE_SERVERS, LATENCY_MS, version));
+  if (peer)
+    log(
+      `openstack server list --long --limit -1: ${s(peer.figures.wallMs)}, ${peer.figures.requests} requests; load ${peer.load.map((l) => l.toFixed(1)).join(" → ")}`,
+    );
   const clouds: Loaded<CloudPlanFigures>[] = [];
   for (const cloud of ["huaweicloud", "jdcloud"] as const) {
     const c = await loaded(() => runCloudPlanBench(cloud, LARGE_SERVERS, LATENCY_MS));
@@ -41,6 +50,7 @@ export async function runLarge(log: (line: string) => void): Promise<LargeResult
     loadNote: process.env["BENCH_LOAD_NOTE"] ?? "",
     totalMs: performance.now() - started,
     plan,
+    ...(peer ? { peer } : {}),
     clouds,
   };
 }

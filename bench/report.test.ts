@@ -1,7 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { LargeResults } from "./report.js";
-import { GENERATED_MARKER, LARGE_MARKER, renderLargeReport, withIntro, withLarge } from "./report.js";
+import {
+  GENERATED_MARKER,
+  LARGE_MARKER,
+  normalRoute,
+  renderLargeReport,
+  routes,
+  withIntro,
+  withLarge,
+} from "./report.js";
 import { requestsBetween } from "./emulator-host.js";
+import { mergePoints, parsePoints, SERIES, seriesOf } from "./scaling.js";
 import { scalingSvg } from "./svg.js";
 import { median } from "./startup.js";
 
@@ -90,20 +99,33 @@ describe("requestsBetween", () => {
 });
 
 describe("scalingSvg", () => {
-  it("draws one point per size for plan and apply in each of the three panels, and escapes the caption", () => {
-    const points = [100, 1000, 10_000].map((n) => ({
-      servers: n,
-      planSeconds: n / 5000,
-      planRequests: 5 + n / 1000,
-      planRssMb: 100 + n / 100,
-      applySeconds: n / 50,
-      applyRequests: n,
-      applyRssMb: 120 + n / 100,
-    }));
-    const svg = scalingSvg(points, "<load> & more");
-    expect(svg.match(/<polyline /g)).toHaveLength(6);
-    expect(svg.match(/<circle /g)).toHaveLength(18);
+  it("draws each series in the panels where it was measured, peers dashed, and escapes the caption", () => {
+    const sizes = [100, 1000, 10_000];
+    const series = [
+      {
+        label: "plan",
+        colour: "#1f77b4",
+        points: sizes.map((n) => ({ servers: n, seconds: n / 5000, requests: 5 + n / 1000, rssMb: 100 + n / 100 })),
+      },
+      {
+        label: "apply",
+        colour: "#d62728",
+        points: sizes.map((n) => ({ servers: n, seconds: n / 50, requests: n, rssMb: 120 + n / 100 })),
+      },
+      {
+        label: "openstack <server list>",
+        colour: "#2ca02c",
+        peer: true,
+        points: [1000, 10_000].map((n) => ({ servers: n, seconds: n / 500, requests: n / 1000 + 3 })),
+      },
+    ];
+    const svg = scalingSvg(series, "<load> & more");
+    // plan and apply in all three panels, the peer in two (no RSS measured)
+    expect(svg.match(/<polyline /g)).toHaveLength(8);
+    expect(svg.match(/<circle /g)).toHaveLength(3 * 3 + 3 * 3 + 2 * 2);
+    expect(svg.match(/stroke-dasharray/g)).toHaveLength(2);
     expect(svg).toContain("&lt;load&gt; &amp; more");
+    expect(svg).toContain("openstack &lt;server list&gt;");
     expect(svg).not.toMatch(/NaN|Infinity/);
   });
 });
@@ -113,5 +135,48 @@ describe("median", () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([10, 1, 4, 3])).toBe(3.5);
     expect(() => median([])).toThrow();
+  });
+});
+
+describe("mergePoints", () => {
+  it("replaces the points of the same series and size, keeps the others, and orders sizes", () => {
+    const kept = {
+      plan: [
+        { servers: 100, seconds: 1 },
+        { servers: 100_000, seconds: 50 },
+      ],
+      openstackclient: [{ servers: 100_000, seconds: 200 }],
+    };
+    const merged = mergePoints(kept, {
+      plan: [
+        { servers: 10_000, seconds: 8 },
+        { servers: 100, seconds: 2 },
+      ],
+    });
+    expect(merged.plan).toEqual([
+      { servers: 100, seconds: 2 },
+      { servers: 10_000, seconds: 8 },
+      { servers: 100_000, seconds: 50 },
+    ]);
+    expect(merged.openstackclient).toEqual(kept.openstackclient);
+    expect(seriesOf(merged).map((s) => s.label)).toEqual([SERIES.plan.label, SERIES.openstackclient.label]);
+    expect(parsePoints("not json")).toEqual({});
+    expect(parsePoints(JSON.stringify(merged))).toEqual(merged);
+  });
+});
+
+describe("routes", () => {
+  it("shows routes normalised: key pair names and Huawei's project id become placeholders, counts merge", () => {
+    expect(
+      routes({
+        "GET /compute/v2.1/os-keypairs/ops-2025": 1,
+        "GET /compute/v2.1/os-keypairs/ops-2026": 2,
+        "GET /huaweicloud/v1/{id}/cloudservers/detail": 100,
+        "GET /compute/v2.1/servers/{id}/os-instance-actions/{request-id}": 10000,
+      }),
+    ).toBe(
+      "`GET /compute/v2.1/os-keypairs/{name}` 3, `GET /huaweicloud/v1/{project_id}/cloudservers/detail` 100, `GET /compute/v2.1/servers/{id}/os-instance-actions/{request-id}` 10,000",
+    );
+    expect(normalRoute("GET /compute/v2.1/servers/detail")).toBe("GET /compute/v2.1/servers/detail");
   });
 });

@@ -12,12 +12,14 @@ import type { ApplyFigures } from "./apply-bench.js";
 import { runApplyBench } from "./apply-bench.js";
 import { runPerServerPoller, runSequentialBaseline } from "./baselines.js";
 import { installCleanup, running } from "./children.js";
-import type { CloudPlanFigures, PlanFigures } from "./plan-bench.js";
+import type { CloudPlanFigures } from "./plan-bench.js";
 import { runCloudPlanBench, runPlanBench } from "./plan-bench.js";
 import { runLarge } from "./large.js";
 import { machineOf, renderLargeReport, renderReport, withIntro, withLarge } from "./report.js";
 import type { BenchResults } from "./report.js";
-import type { ScalingPoint } from "./svg.js";
+import { openStackClientVersion, runOpenStackClient } from "./openstackclient.js";
+import type { ScalingData } from "./scaling.js";
+import { mergePoints, parsePoints, seriesOf } from "./scaling.js";
 import { scalingSvg } from "./svg.js";
 import { runStartup } from "./startup.js";
 import { runThroughput } from "./throughput.js";
@@ -60,14 +62,35 @@ const QUICK: BenchSizes = {
   startupRounds: 3,
 };
 
-/** Emulated rebuild duration of the apply curve: 2 s, except at 10,000 servers (100 waves) where 500 ms keeps the run bounded. */
-export function curveRebuildMs(servers: number): number {
-  return servers >= 10_000 ? 500 : 2000;
+/** Parallelism and emulated rebuild of the apply curve: 100 at a time, except 500 from 10,000 servers (20 waves of 2 s). */
+export function curveApply(servers: number): { readonly parallelism: number; readonly rebuildMs: number } {
+  return { parallelism: servers >= 10_000 ? 500 : 100, rebuildMs: 2000 };
+}
+
+/** Merges fresh points into docs/benchmarks-scaling.json and draws docs/benchmarks-scaling.svg from all of them. */
+export async function writeScaling(fresh: ScalingData, caption: string): Promise<void> {
+  const data = mergePoints(
+    parsePoints(await readFile(`${DOCS}benchmarks-scaling.json`, "utf8").catch(() => undefined)),
+    fresh,
+  );
+  await writeFile(`${DOCS}benchmarks-scaling.json`, `${JSON.stringify(data, null, 2)}\n`);
+  await writeFile(`${DOCS}benchmarks-scaling.svg`, scalingSvg(seriesOf(data), caption));
 }
 
 async function large(): Promise<void> {
   installCleanup(30 * 60_000, (line) => process.stderr.write(`${line}\n`));
   const results = await runLarge(log);
+  const p = results.plan.figures;
+  const osc = results.peer?.figures;
+  await writeScaling(
+    {
+      plan: [{ servers: p.servers, seconds: p.wallMs / 1000, requests: p.requests, ...rss(p.maxRssMb) }],
+      ...(osc
+        ? { openstackclient: [{ servers: osc.servers, seconds: osc.wallMs / 1000, requests: osc.requests }] }
+        : {}),
+    },
+    `(${results.machine.summary}; see docs/benchmarks.md for the load of each run)`,
+  );
   log(`large run took ${s(results.totalMs)}; processes still running: ${running()}`);
   const previous = await readFile(`${DOCS}benchmarks.md`, "utf8").catch(() => "");
   await writeFile(`${DOCS}benchmarks.md`, withLarge(previous, renderLargeReport(results)));
@@ -87,6 +110,8 @@ async function main(): Promise<void> {
   log(
     `node -e 0: ${startup.nodeMs.toFixed(0)} ms; ${startup.commands.map((c) => `${c.label}: ${c.medianMs.toFixed(0)} ms (${c.ratio.toFixed(2)}×)`).join("; ")}; load ${startup.load[0].toFixed(1)} → ${startup.load[1].toFixed(1)}`,
   );
+
+  const oscVersion = await openStackClientVersion(log);
 
   log("# emulator throughput");
   const throughput = await runThroughput(sizes.big, 32, sizes.throughputMs);
@@ -121,13 +146,15 @@ async function main(): Promise<void> {
     `per-server poller: ${s(perServer.wallMs)}, ${perServer.pollRequests} poll GETs, ${perServer.pollsPerInterval.toFixed(0)} per interval`,
   );
 
-  const curve: { plan: PlanFigures; apply: ApplyFigures }[] = [];
+  const curve: CurvePoint[] = [];
   for (const n of sizes.curve) {
-    const rebuildMs = curveRebuildMs(n);
-    const p = n === sizes.big ? plan : await runPlanBench(n, 10, false);
-    const a = n === sizes.applyN && rebuildMs === 2000 ? apply : await runApplyBench(n, 100, rebuildMs);
+    const { parallelism, rebuildMs } = curveApply(n);
+    const p = n === sizes.big ? plan : await runPlanBench(n, 10, true);
+    const osc = oscVersion === undefined ? undefined : await runOpenStackClient(n, 10, oscVersion);
+    if (osc) log(`openstack server list --long --limit -1, ${n} servers: ${s(osc.wallMs)}, ${osc.requests} requests`);
+    const a = n === sizes.applyN && parallelism === 100 ? apply : await runApplyBench(n, parallelism, rebuildMs);
     log(`scaling ${n}: plan ${s(p.wallMs)} ${p.requests} req ${p.maxRssMb?.toFixed(0)} MB; ${describeApply(a)}`);
-    curve.push({ plan: p, apply: a });
+    curve.push({ plan: p, apply: a, ...(osc ? { openstackclient: osc } : {}) });
   }
   const totalMs = performance.now() - started;
   log(`benchmark took ${s(totalMs)}; processes still running: ${running()}`);
@@ -146,23 +173,31 @@ async function main(): Promise<void> {
     perServer,
     curve,
   };
-  const points: ScalingPoint[] = curve.map(({ plan: p, apply: a }) => ({
-    servers: p.servers,
-    planSeconds: p.wallMs / 1000,
-    planRequests: p.requests,
-    planRssMb: p.maxRssMb ?? 0,
-    applySeconds: a.applyMs / 1000,
-    applyRequests: a.requests,
-    applyRssMb: a.maxRssMb,
-  }));
-  await writeFile(
-    `${DOCS}benchmarks-scaling.svg`,
-    scalingSvg(points, `(${results.machine.summary}; apply at 10,000 with a ${curveRebuildMs(10_000)} ms rebuild)`),
+  const point = (servers: number, ms: number, requests: number, rssMb?: number) => ({
+    servers,
+    seconds: ms / 1000,
+    requests,
+    ...rss(rssMb),
+  });
+  await writeScaling(
+    {
+      plan: curve.map(({ plan: p }) => point(p.servers, p.wallMs, p.requests, p.maxRssMb)),
+      apply: curve.map(({ apply: a }) => point(a.servers, a.applyMs, a.requests, a.maxRssMb)),
+      openstackclient: curve.flatMap(({ openstackclient: o }) => (o ? [point(o.servers, o.wallMs, o.requests)] : [])),
+      terraform: curve.flatMap(({ plan: p }) =>
+        p.baseline ? [point(p.servers, p.baseline.wallMs, p.baseline.requests)] : [],
+      ),
+    },
+    `(${results.machine.summary}; apply: parallelism 100, 500 from 10,000 servers, 2 s rebuild)`,
   );
   const previous = await readFile(`${DOCS}benchmarks.md`, "utf8").catch(() => "");
   await writeFile(`${DOCS}benchmarks.md`, withIntro(previous, renderReport(results)));
   log("wrote docs/benchmarks.md and docs/benchmarks-scaling.svg");
 }
+
+type CurvePoint = BenchResults["curve"][number];
+
+const rss = (mb: number | undefined) => (mb === undefined ? {} : { rssMb: mb });
 
 function describeApply(a: ApplyFigures): string {
   const fails = a.failures.length > 0 ? `; failures: ${a.failures.join("; ")}` : "";

@@ -1,24 +1,29 @@
-/** One measured point of the scaling curve. */
-export interface ScalingPoint {
+/** One measured point of a series: a figure left out was not measured at that size. */
+export interface SeriesPoint {
   readonly servers: number;
-  readonly planSeconds: number;
-  readonly planRequests: number;
-  readonly planRssMb: number;
-  readonly applySeconds: number;
-  readonly applyRequests: number;
-  readonly applyRssMb: number;
+  readonly seconds?: number;
+  readonly requests?: number;
+  readonly rssMb?: number;
+}
+
+/** One line of the plot: reform's plan or apply, or a peer measured on the same worlds. */
+export interface ScalingSeries {
+  readonly label: string;
+  readonly colour: string;
+  /** Drawn dashed: a peer, not reform. */
+  readonly peer?: boolean;
+  readonly points: readonly SeriesPoint[];
 }
 
 interface Panel {
   readonly title: string;
-  readonly plan: (p: ScalingPoint) => number;
-  readonly apply: (p: ScalingPoint) => number;
+  readonly value: (p: SeriesPoint) => number | undefined;
 }
 
 const PANELS: readonly Panel[] = [
-  { title: "wall time (s)", plan: (p) => p.planSeconds, apply: (p) => p.applySeconds },
-  { title: "API requests", plan: (p) => p.planRequests, apply: (p) => p.applyRequests },
-  { title: "peak RSS (MB)", plan: (p) => p.planRssMb, apply: (p) => p.applyRssMb },
+  { title: "wall time (s)", value: (p) => p.seconds },
+  { title: "API requests", value: (p) => p.requests },
+  { title: "peak RSS (MB)", value: (p) => p.rssMb },
 ];
 
 const W = 300;
@@ -42,12 +47,22 @@ function decades(lo: number, hi: number): number[] {
   return out;
 }
 
-function panel(p: Panel, points: readonly ScalingPoint[], x0: number): string {
-  const values = points.flatMap((pt) => [p.plan(pt), p.apply(pt)]).filter((v) => v > 0);
+function measured(series: ScalingSeries, value: Panel["value"]): { servers: number; value: number }[] {
+  return series.points.flatMap((pt) => {
+    const v = value(pt);
+    return v !== undefined && v > 0 ? [{ servers: pt.servers, value: v }] : [];
+  });
+}
+
+function panel(p: Panel, series: readonly ScalingSeries[], x0: number): string {
+  const drawn = series.map((line) => ({ line, points: measured(line, p.value) }));
+  const all = drawn.flatMap((d) => d.points);
+  const values = all.map((pt) => pt.value);
+  const sizes = series.flatMap((line) => line.points.map((pt) => pt.servers));
   const lo = 10 ** Math.floor(Math.log10(Math.min(...values)));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...values)));
-  const nLo = 10 ** Math.floor(Math.log10(Math.min(...points.map((pt) => pt.servers))));
-  const nHi = 10 ** Math.ceil(Math.log10(Math.max(...points.map((pt) => pt.servers))));
+  const nLo = 10 ** Math.floor(Math.log10(Math.min(...sizes)));
+  const nHi = 10 ** Math.ceil(Math.log10(Math.max(...sizes)));
   const pw = W - PAD.left - PAD.right;
   const ph = H - PAD.top - PAD.bottom;
   const x = (n: number) => x0 + PAD.left + logPos(n, nLo, nHi, pw);
@@ -63,28 +78,31 @@ function panel(p: Panel, points: readonly ScalingPoint[], x0: number): string {
   for (const n of decades(nLo, nHi))
     parts.push(`<text x="${x(n)}" y="${H - PAD.bottom + 14}" text-anchor="middle">${n}</text>`);
   parts.push(`<text x="${x0 + PAD.left + pw / 2}" y="${H - 6}" text-anchor="middle">servers (log)</text>`);
-  for (const [series, colour] of [
-    [p.plan, "#1f77b4"],
-    [p.apply, "#d62728"],
-  ] as const) {
-    const coords = points.map((pt) => `${x(pt.servers).toFixed(1)},${y(series(pt)).toFixed(1)}`);
-    parts.push(`<polyline points="${coords.join(" ")}" fill="none" stroke="${colour}" stroke-width="2"/>`);
+  for (const { line, points } of drawn) {
+    if (points.length === 0) continue;
+    const coords = points.map((pt) => `${x(pt.servers).toFixed(1)},${y(pt.value).toFixed(1)}`);
+    const dash = line.peer ? ` stroke-dasharray="5,3"` : "";
+    parts.push(`<polyline points="${coords.join(" ")}" fill="none" stroke="${line.colour}" stroke-width="2"${dash}/>`);
     for (const c of coords)
-      parts.push(`<circle cx="${c.split(",")[0]}" cy="${c.split(",")[1]}" r="3" fill="${colour}"/>`);
+      parts.push(`<circle cx="${c.split(",")[0]}" cy="${c.split(",")[1]}" r="3" fill="${line.colour}"/>`);
   }
   return parts.join("\n");
 }
 
-/** The scaling curve as a standalone SVG: three log-log panels (time, requests, memory), plan in blue, apply in red. */
-export function scalingSvg(points: readonly ScalingPoint[], caption: string): string {
+/** The scaling curve as a standalone SVG: three log-log panels (time, requests, memory), one line per series. */
+export function scalingSvg(series: readonly ScalingSeries[], caption: string): string {
   const width = W * PANELS.length;
-  const height = H + 30;
-  const body = PANELS.map((p, i) => panel(p, points, i * W)).join("\n");
+  const height = H + 48;
+  const body = PANELS.map((p, i) => panel(p, series, i * W)).join("\n");
+  const legend = series
+    .map((line) => `<tspan fill="${line.colour}">${line.peer ? "- -" : "●"} ${escapeXml(line.label)}</tspan>`)
+    .join("  ");
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     body,
-    `<text x="10" y="${height - 8}"><tspan fill="#1f77b4">● plan</tspan>  <tspan fill="#d62728">● apply (rebuild every server)</tspan>  ${escapeXml(caption)}</text>`,
+    `<text x="10" y="${height - 26}">${legend}</text>`,
+    `<text x="10" y="${height - 8}">${escapeXml(caption)}</text>`,
     "</svg>",
     "",
   ].join("\n");
