@@ -8,6 +8,7 @@ import type { ServerState } from "./state-types.js";
 import { microsOf } from "./time.js";
 
 export const MAX_LIMIT = 1000;
+const COMMA = Buffer.from(",");
 
 const KNOWN_QUERY = new Set([
   "limit",
@@ -204,11 +205,15 @@ export function listServers(ctx: NovaContext, call: NovaCall, detail: boolean): 
   const last = page.servers[page.servers.length - 1];
   const links =
     last && page.servers.length === limit ? [{ rel: "next", href: nextHref(call, detail, last.id) }] : undefined;
-  // The same text as JSON.stringify({ servers, servers_links }); detail from each server's kept text (serverJson).
-  const servers = detail
-    ? page.servers.map((s) => serverJson(ctx, call, s)).join(",")
-    : page.servers.map((s) => JSON.stringify(summaryView(call, s))).join(",");
-  const bytes = Buffer.from(`{"servers":[${servers}]${links ? `,"servers_links":${JSON.stringify(links)}` : ""}}`);
+  // The same text as JSON.stringify({ servers, servers_links }); detail from each server's kept bytes (serverJson).
+  const tail = `]${links ? `,"servers_links":${JSON.stringify(links)}` : ""}}`;
+  const bytes = detail
+    ? Buffer.concat([
+        Buffer.from(`{"servers":[`),
+        ...page.servers.flatMap((s, i) => (i === 0 ? [serverJson(ctx, call, s)] : [COMMA, serverJson(ctx, call, s)])),
+        Buffer.from(tail),
+      ])
+    : Buffer.from(`{"servers":[${page.servers.map((s) => JSON.stringify(summaryView(call, s))).join(",")}${tail}`);
   ctx.lists.set(key, bytes, Math.min(page.validUntil, ...page.servers.map((s) => volumesValidUntil(ctx, s))));
   return json(200, bytes, { "content-type": "application/json" });
 }

@@ -128,12 +128,12 @@ export function serverView(ctx: NovaContext, call: NovaCall, s: ServerState): Re
 }
 
 /**
- * The JSON text of `serverView`, as list pages carry it. A page of 1,000 servers is about 2 MB of JSON, and a large
+ * The JSON text of `serverView` as UTF-8 bytes, as list pages carry it. A page of 1,000 servers is about 2 MB of JSON, and a large
  * plan reads a hundred of them: building and serializing every document each time was most of the emulator's work.
  * The text is kept per server and reused while everything it is made of is unchanged: the server's mutable fields,
  * its volumes, its image's properties (shown from 2.98) and the caller's view (microversion, admin, base URLs).
  */
-export function serverJson(ctx: NovaContext, call: NovaCall, s: ServerState): string {
+export function serverJson(ctx: NovaContext, call: NovaCall, s: ServerState): Buffer {
   const key = JSON.stringify([
     call.version.major,
     call.version.minor,
@@ -156,14 +156,15 @@ export function serverJson(ctx: NovaContext, call: NovaCall, s: ServerState): st
     atLeast(call.version, 98) && s.imageId !== "" ? (ctx.cloud.images.get(s.imageId)?.properties ?? null) : null,
   ]);
   const cached = serverTexts.get(s);
-  if (cached?.key === key) return cached.text;
-  const text = JSON.stringify(serverView(ctx, call, s));
-  serverTexts.set(s, { key, text });
-  return text;
+  if (cached?.key === key) return cached.bytes;
+  // Encoded here, 2 KB at a time: encoding a page's 2 MB joined text was a third of building the page.
+  const bytes = Buffer.from(JSON.stringify(serverView(ctx, call, s)));
+  serverTexts.set(s, { key, bytes });
+  return bytes;
 }
 
-/** Per server state object, the last text `serverJson` made and what it was made of. */
-const serverTexts = new WeakMap<ServerState, { readonly key: string; readonly text: string }>();
+/** Per server state object, the last text `serverJson` made (encoded) and what it was made of. */
+const serverTexts = new WeakMap<ServerState, { readonly key: string; readonly bytes: Buffer }>();
 
 /** Nova's block device mappings of volumes: `delete_on_termination` from 2.3. */
 function volumesAttached(ctx: NovaContext, call: NovaCall, s: ServerState): Record<string, unknown>[] {
