@@ -240,7 +240,7 @@ function curveSection(curve: BenchResults["curve"]): string[] {
     "",
     "![plan, apply and the peers from 100 to 100,000 servers](benchmarks-scaling.svg)",
     "",
-    "The plot also holds the large run's points (100,000 servers; `docs/benchmarks-scaling.json` keeps every run's points). Peers are dashed: the official client only lists, Terraform's pattern only refreshes; neither plans.",
+    "The plot also holds the large run's points (100,000 servers; `bench/scaling-points.json` keeps every run's points). Peers are dashed: the official client only lists, Terraform's pattern only refreshes; neither plans.",
     "",
     "| servers | plan wall | plan requests | plan RSS | planner CPU | `openstack server list` | Terraform refresh | apply (parallelism) | apply wall | vs ideal | apply requests | polls/s | max status reads per poll | apply RSS |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",

@@ -25,6 +25,8 @@ import { runStartup } from "./startup.js";
 import { runThroughput } from "./throughput.js";
 
 const DOCS = fileURLToPath(new URL("../../docs/", import.meta.url));
+/** The plot's points of every run (not in docs/: the package ships docs/). */
+const POINTS = fileURLToPath(new URL("../../bench/scaling-points.json", import.meta.url));
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -67,13 +69,10 @@ export function curveApply(servers: number): { readonly parallelism: number; rea
   return { parallelism: servers >= 10_000 ? 500 : 100, rebuildMs: 2000 };
 }
 
-/** Merges fresh points into docs/benchmarks-scaling.json and draws docs/benchmarks-scaling.svg from all of them. */
+/** Merges fresh points into bench/scaling-points.json and draws docs/benchmarks-scaling.svg from all of them. */
 export async function writeScaling(fresh: ScalingData, caption: string): Promise<void> {
-  const data = mergePoints(
-    parsePoints(await readFile(`${DOCS}benchmarks-scaling.json`, "utf8").catch(() => undefined)),
-    fresh,
-  );
-  await writeFile(`${DOCS}benchmarks-scaling.json`, `${JSON.stringify(data, null, 2)}\n`);
+  const data = mergePoints(parsePoints(await readFile(POINTS, "utf8").catch(() => undefined)), fresh);
+  await writeFile(POINTS, `${JSON.stringify(data, null, 2)}\n`);
   await writeFile(`${DOCS}benchmarks-scaling.svg`, scalingSvg(seriesOf(data), caption));
 }
 

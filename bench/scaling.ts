@@ -1,5 +1,5 @@
 /**
- * The points of the scaling plot, kept in docs/benchmarks-scaling.json so that the regular run (up to 10,000
+ * The points of the scaling plot, kept in bench/scaling-points.json so that the regular run (up to 10,000
  * servers) and the large run (100,000) each replace their own sizes and the plot shows both.
  */
 import type { ScalingSeries, SeriesPoint } from "./svg.js";
