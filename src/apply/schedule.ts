@@ -65,9 +65,9 @@ export function maxUnavailableCount(policy: RolloutPolicy, size: number): number
   return Math.max(1, limitCount(policy.maxUnavailable, size));
 }
 
-/** Failures a group tolerates before the rollout halts: `maxFailures`, else 0 under halt and unlimited under continue. */
+/** Failures a group tolerates before the rollout halts: `maxFailures`, else 0 under halt and rollback, unlimited under continue. */
 export function failureBudget(policy: RolloutPolicy, size: number): number {
-  if (policy.maxFailures === undefined) return policy.onFailure === "halt" ? 0 : Number.POSITIVE_INFINITY;
+  if (policy.maxFailures === undefined) return policy.onFailure === "continue" ? Number.POSITIVE_INFINITY : 0;
   return limitCount(policy.maxFailures, size);
 }
 
