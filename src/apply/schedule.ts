@@ -223,11 +223,12 @@ function haltReason(
 ): ScheduleDecision["haltedBy"] {
   for (const [group, members] of groups) {
     const policy = policyOf(policies, group);
-    const failures = members.filter((m) => state.failed.has(m.address)).length;
-    if (failures > failureBudget(policy, members.length)) return { group, limit: "maxFailures", count: failures };
+    // Both reached: the group's own maxUnhealthy is named (it is the limit the fleet file sets on purpose).
     const limit = unhealthyLimit(policy, members.length);
     const unhealthy = members.filter((m) => state.failed.has(m.address) || state.unhealthy?.has(m.address)).length;
     if (limit !== undefined && unhealthy >= limit) return { group, limit: "maxUnhealthy", count: unhealthy };
+    const failures = members.filter((m) => state.failed.has(m.address)).length;
+    if (failures > failureBudget(policy, members.length)) return { group, limit: "maxFailures", count: failures };
   }
   return undefined;
 }
