@@ -148,3 +148,33 @@ export function restoreMetadata(
     steps: [...steps, { kind: "update-metadata", impact: "none", params: { metadata } }],
   };
 }
+
+/**
+ * What of the metadata the rollback change leaves as it is although it differs from before (a cloud that cannot change
+ * metadata in place, and no reprovisioning step that writes it): said, never silently kept. Undefined: none.
+ */
+export function metadataNotRestored(
+  change: InstanceChange,
+  observed: ObservedInstance,
+  before: BeforeState,
+  caps: Pick<ProviderCapabilities, "metadataUpdate" | "reprovisionSetsMetadata">,
+): string | undefined {
+  const writes = change.steps.some(
+    (s) =>
+      s.kind === "update-metadata" ||
+      (s.kind === "reboot" && s.params.metadata !== undefined) ||
+      (caps.reprovisionSetsMetadata && (s.kind === "rebuild" || s.kind === "reinstall" || s.kind === "changeos")),
+  );
+  if (writes) return undefined;
+  const now = { ...observed.metadata, ...annotationEntries(observed.annotations) };
+  const want = annotationEntries(before.annotations);
+  const differs = [
+    ...Object.entries(before.metadata)
+      .filter(([key, value]) => (now[key] ?? null) !== value)
+      .map(([key]) => key),
+    ...Object.values(ANNOTATION_KEYS).filter((key) => now[key] !== want[key]),
+  ];
+  return differs.length === 0
+    ? undefined
+    : `metadata ${differs.join(", ")}: left as they are: the cloud cannot change metadata in place and the rollback has no step that writes it`;
+}

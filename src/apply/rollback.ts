@@ -15,7 +15,7 @@ import type { PlanInstanceInput } from "../plan/plan-instance.js";
 import type { GateProbe, GateSubject } from "./gate.js";
 import type { BeforeStateEntry, Journal, RollbackEntry } from "./journal.js";
 import { ReprovisionBudget } from "./reprovision-budget.js";
-import { restoreMetadata, rollbackSpec, userDataNotRestored } from "./rollback-spec.js";
+import { metadataNotRestored, restoreMetadata, rollbackSpec, userDataNotRestored } from "./rollback-spec.js";
 import { runRollout } from "./rollout.js";
 import { runOne } from "./run-one.js";
 import type { InstanceContext } from "./run-instance.js";
@@ -104,7 +104,7 @@ export async function rollBack(request: RollbackRequest, deps: RollbackDeps): Pr
     results.set(
       p.server.record.address,
       blocked
-        ? notRolledBack(p.server, { type: "failed", why: `cannot be planned back: ${why}` }, reason)
+        ? notRolledBack(p.server, { type: "failed", why: `cannot be planned back: ${why}` }, reason, p.change.action)
         : rolledBack(p, [], p.notRestored, reason),
     );
   }
@@ -245,7 +245,9 @@ async function planServer(
     replan: (_desired, fresh) => planBack(fresh),
     reprovisions: new ReprovisionBudget(undefined, []),
   };
-  return { server, change: planBack(observed), desired, notRestored, ctx };
+  const change = planBack(observed);
+  const left = metadataNotRestored(change, observed, record.state, capabilities);
+  return { server, change, desired, notRestored: left ? [...notRestored, left] : notRestored, ctx };
 }
 
 function imageLabel(record: BeforeStateEntry): string {
@@ -266,11 +268,17 @@ function forwardOf(server: RollbackServer): string {
   return `changed by run ${server.record.run} (${server.record.steps.join(" → ")})`;
 }
 
-function forwardReport(server: RollbackServer, result: InstanceResult, durationMs = 0): InstanceReport {
+/** The server's report: this run's action and steps when the rollback follows its rollout, else the rollback's. */
+function forwardReport(
+  server: RollbackServer,
+  result: InstanceResult,
+  durationMs = 0,
+  action: InstanceChange["action"] = "no-op",
+): InstanceReport {
   return {
     address: server.record.address,
     id: server.record.id,
-    action: server.forward?.action ?? "rebuild",
+    action: server.forward?.action ?? action,
     steps: server.forward?.steps ?? server.record.steps,
     result,
     durationMs: (server.forward?.durationMs ?? 0) + durationMs,
@@ -278,7 +286,7 @@ function forwardReport(server: RollbackServer, result: InstanceResult, durationM
 }
 
 function rolledBack(
-  p: Pick<PlannedRollback, "server">,
+  p: Pick<PlannedRollback, "server" | "change">,
   steps: InstanceChange["steps"][number]["kind"][],
   notRestored: readonly string[],
   reason: string,
@@ -288,6 +296,7 @@ function rolledBack(
     p.server,
     { type: "rolled-back", why: reason, forward: forwardOf(p.server), steps, notRestored },
     durationMs,
+    p.change.action,
   );
 }
 
@@ -295,6 +304,7 @@ function notRolledBack(
   server: RollbackServer,
   outcome: Extract<InstanceResult, { type: "failed" | "skipped" }>,
   reason: string,
+  action?: InstanceChange["action"],
 ): InstanceReport {
   const before = `before it: ${forwardOf(server)}; rollback triggered by: ${reason}`;
   return forwardReport(
@@ -302,6 +312,8 @@ function notRolledBack(
     outcome.type === "skipped"
       ? { type: "skipped", why: `${outcome.why}; ${before}` }
       : { ...outcome, why: `rollback failed: ${outcome.why}; ${before}` },
+    0,
+    action,
   );
 }
 
@@ -318,6 +330,7 @@ function rollbackReport(
     const userData = after ? userDataNotRestored(p.server.record.state, after, reprovisioned) : undefined;
     return rolledBack(p, [...steps], [...p.notRestored, ...(userData ? [userData] : [])], reason, report.durationMs);
   }
-  if (result.type === "failed" || result.type === "skipped") return notRolledBack(p.server, result, reason);
+  if (result.type === "failed" || result.type === "skipped")
+    return notRolledBack(p.server, result, reason, p.change.action);
   return report;
 }

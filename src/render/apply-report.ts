@@ -67,7 +67,7 @@ function resultLine(entry: InstanceReport, c: ReturnType<typeof pc.createColors>
     case "rolled-back": {
       const back = result.steps.length > 0 ? ` [${result.steps.join(" → ")}]` : " (nothing to undo)";
       const lost = result.notRestored.map((n) => `\n    not restored: ${n}`);
-      return `${c.yellow("↩")} ${entry.address}: rolled back${back}, ${seconds}; before it: ${entry.action}${steps} ${result.forward}${lost.join("")}`;
+      return `${c.yellow("↩")} ${entry.address}: rolled back${back} (${seconds}); before it: ${result.forward}${lost.join("")}`;
     }
   }
 }
