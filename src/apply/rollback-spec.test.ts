@@ -8,7 +8,10 @@ import { scenarioArb } from "../plan/test-arbitraries.js";
 import { IMAGES, NOVA_2_96, desired, input, observed } from "../plan/test-builders.js";
 import { beforeStateOf } from "./before-state.js";
 import type { BeforeState } from "./journal.js";
+import type { RolloutPolicy } from "../model/desired.js";
+import { rollbackPolicies } from "./rollback.js";
 import { metadataNotRestored, restoreMetadata, rollbackSpec, userDataNotRestored } from "./rollback-spec.js";
+import { maxUnavailableCount, nextToStart } from "./schedule.js";
 
 const OLD = "#cloud-config\npackages: [nginx]\n";
 const before = (overrides: Partial<BeforeState> = {}): BeforeState => ({
@@ -175,5 +178,55 @@ describe("rollback property", () => {
     );
     // Most random scenarios are refusals or busy servers; enough changed servers must be checked to mean something.
     expect(checked).toBeGreaterThan(80);
+  });
+});
+
+describe("a rollback's schedule (rollbackPolicies + nextToStart)", () => {
+  const policyArb = fc.record({
+    parallelism: fc.integer({ min: 1, max: 6 }),
+    maxUnavailable: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constantFrom("10%", "50%", "100%")),
+    canary: fc.integer({ min: 0, max: 3 }),
+    onFailure: fc.constantFrom("halt" as const, "continue" as const, "rollback" as const),
+    maxUnhealthy: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
+    checkpoints: fc.option(fc.constant(["50%"]), { nil: undefined }),
+    pauseMs: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
+  });
+
+  it("never has more than maxUnavailable servers of a group in a downtime step, and attempts every server whatever fails", () => {
+    fc.assert(
+      fc.property(
+        policyArb,
+        fc.array(fc.record({ downtime: fc.boolean(), fails: fc.boolean() }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat(), { minLength: 8, maxLength: 8 }),
+        (group, servers, picks) => {
+          const policies = rollbackPolicies({ web: group as RolloutPolicy });
+          const items = servers.map((s, i) => ({ address: `dc1/s${i}`, group: "web", downtime: s.downtime }));
+          const running = new Set<string>();
+          const converged = new Set<string>();
+          const failed = new Set<string>();
+          const lastFinished = new Map<string, number>();
+          let now = 0;
+          const limit = maxUnavailableCount(group as RolloutPolicy, items.length);
+          for (let round = 0; round < 100; round++) {
+            const decision = nextToStart(items, policies, { running, converged, failed, now, lastFinished }, 50);
+            expect(decision.halted).toBe(false);
+            for (const a of decision.start) running.add(a);
+            const down = items.filter((i) => i.downtime && running.has(i.address)).length;
+            expect(down).toBeLessThanOrEqual(limit);
+            if (running.size === 0) {
+              if (decision.wakeAt === undefined) break;
+              now = decision.wakeAt;
+              continue;
+            }
+            const done = [...running][(picks[round % picks.length] ?? 0) % running.size] as string;
+            running.delete(done);
+            (servers[Number(done.slice("dc1/s".length))]?.fails ? failed : converged).add(done);
+            lastFinished.set("web", now);
+          }
+          expect(converged.size + failed.size).toBe(items.length);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -159,7 +159,7 @@ export async function rollBack(request: RollbackRequest, deps: RollbackDeps): Pr
 }
 
 /** A group's policy for its rollback: its limits and gate, no canary, no checkpoint, and every server attempted. */
-function rollbackPolicies(policies: Readonly<Record<string, RolloutPolicy>>): Record<string, RolloutPolicy> {
+export function rollbackPolicies(policies: Readonly<Record<string, RolloutPolicy>>): Record<string, RolloutPolicy> {
   const of = (p: RolloutPolicy): RolloutPolicy => {
     const { checkpoints: _c, bakeMs: _b, maxUnhealthy: _u, maxFailures: _f, canaryApproval: _a, ...kept } = p;
     return { ...kept, canary: 0, onFailure: "continue" };
