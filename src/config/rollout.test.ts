@@ -95,7 +95,7 @@ describe("rollout keys in the fleet schema", () => {
       ),
     ).toEqual([]);
     expect(messages("{ gate: { tcp: 22, interval: 500ms } }")).toEqual([]);
-    expect(messages("{ onFailure: rollback, checkpoints: [\"25%\"], maxUnhealthy: 1 }")).toEqual([]);
+    expect(messages('{ onFailure: rollback, checkpoints: ["25%"], maxUnhealthy: 1 }')).toEqual([]);
   });
 
   it("refuses an unknown onFailure with its location and the values it takes", () => {
