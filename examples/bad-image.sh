@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A bad image stopped by a readiness gate at its first server, on the embedded simulator: bash examples/bad-image.sh
+# A bad image stopped by a readiness gate at its first server and rolled back, on the embedded simulator:
+#   bash examples/bad-image.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -f examples/.reform/bad-image-sim.json examples/.reform/bad-image-journal.jsonl

@@ -5,8 +5,7 @@ import type { InstanceAddress } from "../model/address.js";
 import type { InstanceChange } from "../model/change.js";
 import type { Clock } from "../model/clock.js";
 import type { DesiredInstance, RolloutPolicy, TimeoutKind } from "../model/desired.js";
-import { describeError } from "../model/errors.js";
-import type { InstanceResult, Reporter } from "../model/events.js";
+import type { Reporter } from "../model/events.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { Plan } from "../model/plan.js";
 import type { ApplyReport, InstanceReport } from "../model/report.js";
@@ -14,16 +13,19 @@ import type { ProviderAdapter, StepInputs } from "../model/provider.js";
 import { bakeCheckpoint } from "./bake.js";
 import { planCanaries } from "./canary.js";
 import type { GateProbe } from "./gate.js";
-import { gateSubjectOf, waitForGate } from "./gate.js";
 import type { GateSubject } from "./gate.js";
-import type { BeforeStateEntry, Journal } from "./journal.js";
-import { noJournal, openBeforeStates, pendingOperations } from "./journal.js";
+import type { BeforeStateEntry, Journal, JournalEntry, RollbackEntry } from "./journal.js";
+import { beforeStates, noJournal, openBeforeStates, pendingOperations, unfinishedRollback } from "./journal.js";
 import { ADAPTIVE_POLLING, OperationPoller } from "./poller.js";
 import { InstanceReader } from "./reader.js";
 import { resumeOperations } from "./resume.js";
+import { rollBack } from "./rollback.js";
+import type { RollbackDeps } from "./rollback.js";
 import { runRollout } from "./rollout.js";
+import type { RolloutOutcome } from "./rollout.js";
+import { runOne } from "./run-one.js";
 import { ReprovisionBudget } from "./reprovision-budget.js";
-import { DEFAULT_STEP_TIMEOUTS_MS, runInstance } from "./run-instance.js";
+import { DEFAULT_STEP_TIMEOUTS_MS } from "./run-instance.js";
 import type { InstanceContext } from "./run-instance.js";
 
 export interface ApplyDeps {
@@ -53,6 +55,11 @@ export interface ApplyOptions {
   readonly waitTimeoutMs?: number;
   /** Approve canaries that passed in an earlier run (`reform apply --continue`). @default false */
   readonly continue?: boolean;
+  /**
+   * `reform apply --rollback`: instead of the plan, take back the servers the last run in the journal changed (from
+   * its before-state records). @default false
+   */
+  readonly rollback?: boolean;
 }
 
 /**
@@ -68,8 +75,18 @@ export async function applyPlan(
 ): Promise<ApplyReport> {
   const startedAt = new Date(deps.clock.now()).toISOString();
   const run = randomUUID();
-  const journal = deps.journal ?? noJournal;
-  const previous = journal.previous ?? { entries: [], problems: [] };
+  const given = deps.journal ?? noJournal;
+  const previous = given.previous ?? { entries: [], problems: [] };
+  // This run's before-state records: what an automatic rollback takes back.
+  const recorded = new Map<InstanceAddress, BeforeStateEntry>();
+  const journal: Journal = {
+    ...given,
+    append: (entry) => {
+      if (entry.event === "before-state" && !recorded.has(entry.address)) recorded.set(entry.address, entry);
+      return given.append(entry);
+    },
+  };
+  const only = rollbackOnly(previous.entries, options.rollback ?? false);
   for (const problem of previous.problems)
     deps.reporter.report({ type: "warning", message: `journal: ${problem.message}` });
   const pending = pendingOperations(previous.entries);
@@ -81,6 +98,7 @@ export async function applyPlan(
   const providers = new Set([
     ...changes.map((c) => c.provider),
     ...pending.map((p) => p.provider).filter((p) => deps.adapters.has(p)),
+    ...(only?.records ?? []).map((r) => r.provider).filter((p) => deps.adapters.has(p)),
   ]);
   const reprovisions = new ReprovisionBudget(plan.limits?.reprovision, changes);
   const contexts = createContexts(
@@ -100,6 +118,46 @@ export async function applyPlan(
     contexts,
     timeoutOf: (address, step) => timeouts(groupOf(address))[step],
   });
+  const rollbackDeps: RollbackDeps = {
+    contexts,
+    policies: plan.rollout,
+    timeouts: (group) => timeouts(group),
+    clock: deps.clock,
+    reporter: deps.reporter,
+    signal: deps.signal,
+    journal,
+    parallelism: options.parallelism ?? 50,
+    ...(deps.probeGate ? { probeGate: deps.probeGate } : {}),
+  };
+  const base = {
+    startedAt,
+    ...(resumed.length > 0 ? { resumed } : {}),
+    ...(previous.problems.length > 0 ? { journalProblems: previous.problems.map((p) => p.message) } : {}),
+  };
+  if (only) {
+    // An interrupted rollback is finished, or `--rollback` asked: nothing of the plan runs.
+    const servers = only.records.map((record) => ({
+      record,
+      group: groupOf(record.address),
+      ...(desired.get(record.address) ? { desired: desired.get(record.address) } : {}),
+    }));
+    const back = await rollBack(
+      {
+        servers,
+        target: only.target,
+        reason: only.reason,
+        by: run,
+        ...(only.resuming ? { resuming: only.resuming } : {}),
+      },
+      rollbackDeps,
+    );
+    return {
+      ...base,
+      finishedAt: new Date(deps.clock.now()).toISOString(),
+      results: servers.flatMap((s) => back.results.get(s.record.address) ?? []),
+      rollback: back.summary,
+    };
+  }
 
   const canaries = planCanaries(
     plan.rollout,
@@ -134,7 +192,7 @@ export async function applyPlan(
       if (!change || !want || !ctx) throw new TypeError(`apply: no desired state or provider for ${address}`);
       const t = timeouts(change.group);
       const policy = plan.rollout[change.group] ?? plan.rollout["default"];
-      return runOne({ ...ctx, timeouts: t, waitTimeoutMs: t.wait }, change, want, policy, deps, subjects);
+      return runOne({ ...ctx, timeouts: t, waitTimeoutMs: t.wait }, change, want, policy, deps.probeGate, subjects);
     },
     bake: (request, converged) => {
       const policy = plan.rollout[request.group] ?? plan.rollout["default"];
@@ -149,18 +207,94 @@ export async function applyPlan(
       });
     },
   });
+  const halted = outcome.haltedBy;
+  const policyOf = (group: string) => plan.rollout[group] ?? plan.rollout["default"];
+  const back =
+    halted !== undefined && policyOf(halted.group)?.onFailure === "rollback" && !deps.signal.aborted
+      ? await rollBack(
+          {
+            servers: [...recorded.values()]
+              .filter((r) => policyOf(groupOf(r.address))?.onFailure === "rollback")
+              .map((record) => ({
+                record,
+                group: groupOf(record.address),
+                ...(desired.get(record.address) ? { desired: desired.get(record.address) } : {}),
+                ...(outcome.results.get(record.address) ? { forward: outcome.results.get(record.address) } : {}),
+              })),
+            target: run,
+            reason: haltReason(halted, policyOf(halted.group), changes, outcome.results),
+            by: run,
+          },
+          rollbackDeps,
+        )
+      : undefined;
   return {
-    startedAt,
+    ...base,
     finishedAt: new Date(deps.clock.now()).toISOString(),
-    results: changes.map((c) => outcome.results.get(c.address)).filter((r): r is InstanceReport => r !== undefined),
-    ...(resumed.length > 0 ? { resumed } : {}),
-    ...(previous.problems.length > 0 ? { journalProblems: previous.problems.map((p) => p.message) } : {}),
+    results: changes
+      .map((c) => back?.results.get(c.address) ?? outcome.results.get(c.address))
+      .filter((r): r is InstanceReport => r !== undefined),
     ...(outcome.awaitingApproval.length > 0 ? { awaitingApproval: outcome.awaitingApproval } : {}),
+    ...(back ? { rollback: back.summary } : {}),
   };
 
   function timeoutsFor(policy: RolloutPolicy | undefined, o: ApplyOptions): Readonly<Record<TimeoutKind, number>> {
     return { ...DEFAULT_STEP_TIMEOUTS_MS, wait: o.waitTimeoutMs ?? 30 * 60_000, ...policy?.timeoutsMs, ...o.timeouts };
   }
+}
+
+/** What the rollout halted on, for people: the limit, the group, and each server that counted against it, with why. */
+export function haltReason(
+  halted: NonNullable<RolloutOutcome["haltedBy"]>,
+  policy: RolloutPolicy | undefined,
+  changes: readonly InstanceChange[],
+  results: ReadonlyMap<InstanceAddress, InstanceReport>,
+): string {
+  const limit =
+    halted.limit === "maxUnhealthy"
+      ? `maxUnhealthy ${String(policy?.maxUnhealthy ?? 1)} reached`
+      : `maxFailures ${String(policy?.maxFailures ?? 0)} exceeded`;
+  const bad = changes
+    .filter((c) => c.group === halted.group)
+    .flatMap((c) => {
+      const result = results.get(c.address)?.result;
+      return result?.type === "failed" ? [`${c.address} ${result.why}`] : [];
+    });
+  const plural = halted.count === 1 ? "server" : "servers";
+  return `${limit} in group ${halted.group} (${halted.count} ${plural} failed or went unhealthy): ${bad.join("; ")}`;
+}
+
+/**
+ * What a run does instead of its plan: finish a rollback the journal shows started and never finished (always, first),
+ * or `--rollback`: take back the last run that recorded before-states. Undefined: run the plan.
+ */
+function rollbackOnly(
+  entries: readonly JournalEntry[],
+  asked: boolean,
+):
+  | {
+      readonly records: BeforeStateEntry[];
+      readonly target: string;
+      readonly reason: string;
+      readonly resuming?: RollbackEntry;
+    }
+  | undefined {
+  const interrupted = unfinishedRollback(entries);
+  if (interrupted) {
+    const records = [...beforeStates(entries, interrupted.target).values()].filter((r) =>
+      interrupted.addresses.includes(r.address),
+    );
+    return {
+      records,
+      target: interrupted.target,
+      reason: `finishing the rollback an interrupted apply left unfinished (started ${interrupted.time}): ${interrupted.reason}`,
+      resuming: interrupted,
+    };
+  }
+  if (!asked) return undefined;
+  const records = [...beforeStates(entries).values()];
+  const target = entries.findLast((e) => e.event === "before-state")?.run ?? "";
+  return { records, target, reason: `reform apply --rollback: taking back run ${target}, the last run in the journal` };
 }
 
 /** The desired servers of every group the changes touch (all of them, not only the changing ones). */
@@ -171,58 +305,6 @@ function membersByGroup(
   const groups = new Map<string, DesiredInstance[]>(changes.map((c) => [c.group, []]));
   for (const d of desired.values()) groups.get(d.group)?.push(d);
   return groups;
-}
-
-async function runOne(
-  ctx: InstanceContext,
-  change: InstanceChange,
-  desired: DesiredInstance,
-  policy: RolloutPolicy | undefined,
-  deps: ApplyDeps,
-  subjects: Map<InstanceAddress, GateSubject>,
-): Promise<InstanceReport> {
-  const started = ctx.clock.now();
-  let result: InstanceResult;
-  let executed = change;
-  try {
-    const outcome = await runInstance(ctx, change, desired);
-    executed = outcome.change;
-    result = outcome.result;
-    subjects.set(change.address, gateSubjectOf(change, outcome.instance, ctx.adapter));
-    if (result.type === "converged" && policy?.gate)
-      result = await passGate(ctx, change, policy, outcome.instance, deps.probeGate);
-  } catch (error) {
-    result = { type: "failed", why: describeError(error) };
-  }
-  return {
-    address: change.address,
-    id: change.id,
-    action: executed.action,
-    steps: executed.steps.map((s) => s.kind),
-    result,
-    durationMs: ctx.clock.now() - started,
-  };
-}
-
-/** A converged server counts as done only once its group's readiness gate passes. */
-async function passGate(
-  ctx: InstanceContext,
-  change: InstanceChange,
-  policy: RolloutPolicy,
-  instance: ObservedInstance | undefined,
-  probe: GateProbe | undefined,
-): Promise<InstanceResult> {
-  const gate = policy.gate;
-  if (!gate) return { type: "converged" };
-  if (!probe)
-    return { type: "failed", why: "the group has a readiness gate but this apply was given no way to probe it" };
-  ctx.reporter.report({ type: "waiting", address: change.address, status: "readiness gate" });
-  const result = await waitForGate(gate, gateSubjectOf(change, instance, ctx.adapter), {
-    clock: ctx.clock,
-    signal: ctx.signal,
-    probe,
-  });
-  return result.type === "passed" ? { type: "converged" } : { type: "failed", why: `converged, but ${result.why}` };
 }
 
 /** Whether the provider has a key pair, asked once per name for the whole run; undefined when it cannot be read. */

@@ -1,7 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { BeforeState, BeforeStateEntry, JournalEntry, StepEntry } from "./journal.js";
-import { beforeStates, canaryRecords, openBeforeStates, parseJournal, pendingOperations } from "./journal.js";
+import type { BeforeState, BeforeStateEntry, JournalEntry, RollbackEntry, StepEntry } from "./journal.js";
+import {
+  beforeStates,
+  canaryRecords,
+  finishedRollbackOf,
+  openBeforeStates,
+  parseJournal,
+  pendingOperations,
+  unfinishedRollback,
+} from "./journal.js";
 
 const started = (over: Partial<StepEntry> = {}): StepEntry => ({
   time: "2026-11-23T10:00:00.000Z",
@@ -260,5 +268,44 @@ describe("openBeforeStates", () => {
       step("r2", "a", 1, "finished"),
     ];
     expect(openBeforeStates(entries).size).toBe(0);
+  });
+});
+
+describe("rollback records", () => {
+  const started = (run: string, target: string): RollbackEntry => ({
+    time: "2026-12-01T10:00:00.000Z",
+    run,
+    event: "rollback-started",
+    target,
+    reason: "maxUnhealthy 1 reached in group web",
+    addresses: ["dc1/a"],
+  });
+  const finished = (run: string, target: string): RollbackEntry => ({
+    ...started(run, target),
+    event: "rollback-finished",
+  });
+
+  it("are read back whole; one without its target or addresses is not an entry", () => {
+    const { target: _t, ...noTarget } = started("k1", "r1");
+    const reading = parseJournal(
+      lines([started("k1", "r1"), noTarget as unknown as JournalEntry, finished("k1", "r1")]),
+    );
+    expect(reading.entries).toEqual([started("k1", "r1"), finished("k1", "r1")]);
+  });
+
+  it("a rollback started and never finished is unfinished until its own finished record", () => {
+    expect(unfinishedRollback([started("k1", "r1")])).toEqual(started("k1", "r1"));
+    expect(unfinishedRollback([started("k1", "r1"), finished("k1", "r1")])).toBeUndefined();
+    // Another rollback's end does not close it.
+    expect(unfinishedRollback([started("k1", "r1"), finished("k0", "r0")])?.run).toBe("k1");
+    expect(unfinishedRollback([finished("k0", "r0"), started("k2", "r2")])?.run).toBe("k2");
+    expect(finishedRollbackOf([started("k1", "r1"), finished("k1", "r1")], "r1")?.event).toBe("rollback-finished");
+    expect(finishedRollbackOf([started("k1", "r1")], "r1")).toBeUndefined();
+  });
+
+  it("beforeStates of a named run: that run's records, not the last run's", () => {
+    const entries = [recorded("r1", "a", "img-0"), recorded("r2", "b", "img-1")];
+    expect([...beforeStates(entries, "r1").keys()]).toEqual(["dc1/a"]);
+    expect([...beforeStates(entries).keys()]).toEqual(["dc1/b"]);
   });
 });

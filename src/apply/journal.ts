@@ -79,7 +79,26 @@ export interface BeforeStateEntry {
   readonly state: BeforeState;
 }
 
-export type JournalEntry = StepEntry | CanaryEntry | BeforeStateEntry;
+/**
+ * A rollback: `rollback-started` before its first step (the servers it takes back, and why), `rollback-finished` when
+ * every one of them ended. A started rollback without its end was interrupted: the next apply finishes it first and
+ * does nothing else. `run` is the rollback's own id (its steps are journaled under it); `target` the run rolled back.
+ */
+export interface RollbackEntry {
+  readonly time: string;
+  readonly run: string;
+  readonly event: "rollback-started" | "rollback-finished";
+  readonly target: string;
+  readonly reason: string;
+  /** started: the servers to take back; finished: those rolled back. */
+  readonly addresses: readonly InstanceAddress[];
+  /** finished: the servers that could not be rolled back. @default none */
+  readonly failed?: readonly InstanceAddress[];
+  /** finished: the run that finished an interrupted rollback. */
+  readonly resumedBy?: string;
+}
+
+export type JournalEntry = StepEntry | CanaryEntry | BeforeStateEntry | RollbackEntry;
 
 /** What the previous runs left: their entries, and any line that could not be read (a torn last line after a kill). */
 export interface JournalReading {
@@ -149,6 +168,11 @@ export function journalEntryOf(value: unknown): JournalEntry | undefined {
   if (CANARY_EVENTS.has(v["event"])) {
     return typeof v["group"] === "string" && typeof v["config"] === "string" && Array.isArray(v["addresses"])
       ? (v as unknown as CanaryEntry)
+      : undefined;
+  }
+  if (v["event"] === "rollback-started" || v["event"] === "rollback-finished") {
+    return typeof v["target"] === "string" && typeof v["reason"] === "string" && Array.isArray(v["addresses"])
+      ? (v as unknown as RollbackEntry)
       : undefined;
   }
   if (v["event"] === "before-state") {
@@ -240,15 +264,15 @@ export function openBeforeStates(entries: readonly JournalEntry[]): Map<Instance
 }
 
 /**
- * Per server, the before-state of the last run the journal records: the last run that recorded one, together with
+ * Per server, the before-state of the last run the journal records (or of `run`): the last run that recorded one, together with
  * the interrupted runs it carried servers over from (transitively), so servers those changed are in too. A server's
  * first record wins: a resumed run's copy never replaces what the original run observed.
  */
-export function beforeStates(entries: readonly JournalEntry[]): Map<InstanceAddress, BeforeStateEntry> {
+export function beforeStates(entries: readonly JournalEntry[], run?: string): Map<InstanceAddress, BeforeStateEntry> {
   const records = entries.filter((e): e is BeforeStateEntry => e.event === "before-state");
-  const last = records.at(-1);
+  const last = run ?? records.at(-1)?.run;
   if (last === undefined) return new Map();
-  const runs = new Set([last.run]);
+  const runs = new Set([last]);
   for (let grew = true; grew;) {
     grew = false;
     for (const r of records) {
@@ -261,4 +285,20 @@ export function beforeStates(entries: readonly JournalEntry[]): Map<InstanceAddr
   const found = new Map<InstanceAddress, BeforeStateEntry>();
   for (const r of records) if (runs.has(r.run) && !found.has(r.address)) found.set(r.address, r);
   return found;
+}
+
+/** The last rollback the journal records as started and never finished (a kill during it), if any. */
+export function unfinishedRollback(entries: readonly JournalEntry[]): RollbackEntry | undefined {
+  const finished = new Set<string>();
+  let open: RollbackEntry | undefined;
+  for (const entry of entries) {
+    if (entry.event === "rollback-finished") finished.add(entry.run);
+    else if (entry.event === "rollback-started") open = entry;
+  }
+  return open !== undefined && !finished.has(open.run) ? open : undefined;
+}
+
+/** The rollback that finished for `run` (the run it took back), if any. */
+export function finishedRollbackOf(entries: readonly JournalEntry[], run: string): RollbackEntry | undefined {
+  return entries.findLast((e): e is RollbackEntry => e.event === "rollback-finished" && e.target === run);
 }

@@ -33,6 +33,8 @@ export interface RolloutOutcome {
   readonly results: ReadonlyMap<InstanceAddress, InstanceReport>;
   /** Groups left waiting for their canaries to be approved. */
   readonly awaitingApproval: readonly string[];
+  /** What halted the rollout (a group's failure budget or maxUnhealthy), when it halted. */
+  readonly haltedBy?: ScheduleDecision["haltedBy"];
 }
 
 interface Progress {
@@ -126,7 +128,11 @@ export async function runRollout(
         continue;
       }
       settleRest(decision, changes, results, finish, deps.signal.aborted);
-      return { results, awaitingApproval: decision.awaitingApproval };
+      return {
+        results,
+        awaitingApproval: decision.awaitingApproval,
+        ...(decision.haltedBy ? { haltedBy: decision.haltedBy } : {}),
+      };
     }
     await raceWithPause([...running.values()], decision.wakeAt, deps);
   }

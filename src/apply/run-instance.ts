@@ -58,6 +58,8 @@ export interface InstanceContext {
   readonly replan: (desired: DesiredInstance, observed: ObservedInstance) => InstanceChange;
   /** The plan's reprovision limit across the run: a change planned again takes a slot before its first step. */
   readonly reprovisions: ReprovisionBudget;
+  /** Journal each server's before-state before its first step; a rollback's steps write none. @default true */
+  readonly recordsBeforeState?: boolean;
 }
 
 type Failed = Extract<InstanceResult, { type: "failed" }>;
@@ -91,7 +93,7 @@ export async function runInstance(
   const ready = await preflight(ctx, change, desired);
   if (ready.type === "failed") return { change, result: ready };
   const before = current;
-  await recordBeforeState(ctx, change, desired, before);
+  if (ctx.recordsBeforeState !== false) await recordBeforeState(ctx, change, desired, before);
   for (const [index, step] of change.steps.entries()) {
     const outcome = await runStep(ctx, change, step, ready.inputs[index] ?? {}, current, index);
     if (outcome.type === "failed") return { change, result: await afterFailure(ctx, change, desired, before, outcome) };

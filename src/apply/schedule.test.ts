@@ -29,6 +29,11 @@ describe("maxUnavailableCount and failureBudget", () => {
     expect(failureBudget(policy({ maxFailures: "25%" }), 10)).toBe(2);
     expect(failureBudget(policy({ maxFailures: "0%" }), 10)).toBe(0);
   });
+
+  it("gives rollback no budget, like halt, unless maxFailures says otherwise", () => {
+    expect(failureBudget(policy({ onFailure: "rollback" }), 10)).toBe(0);
+    expect(failureBudget(policy({ onFailure: "rollback", maxFailures: 3 }), 10)).toBe(3);
+  });
 });
 
 describe("nextToStart", () => {

@@ -65,9 +65,9 @@ export function maxUnavailableCount(policy: RolloutPolicy, size: number): number
   return Math.max(1, limitCount(policy.maxUnavailable, size));
 }
 
-/** Failures a group tolerates before the rollout halts: `maxFailures`, else 0 under halt and unlimited under continue. */
+/** Failures a group tolerates before the rollout halts: `maxFailures`, else 0 under halt and rollback, unlimited under continue. */
 export function failureBudget(policy: RolloutPolicy, size: number): number {
-  if (policy.maxFailures === undefined) return policy.onFailure === "halt" ? 0 : Number.POSITIVE_INFINITY;
+  if (policy.maxFailures === undefined) return policy.onFailure === "continue" ? Number.POSITIVE_INFINITY : 0;
   return limitCount(policy.maxFailures, size);
 }
 
@@ -223,11 +223,12 @@ function haltReason(
 ): ScheduleDecision["haltedBy"] {
   for (const [group, members] of groups) {
     const policy = policyOf(policies, group);
-    const failures = members.filter((m) => state.failed.has(m.address)).length;
-    if (failures > failureBudget(policy, members.length)) return { group, limit: "maxFailures", count: failures };
+    // Both reached: the group's own maxUnhealthy is named (it is the limit the fleet file sets on purpose).
     const limit = unhealthyLimit(policy, members.length);
     const unhealthy = members.filter((m) => state.failed.has(m.address) || state.unhealthy?.has(m.address)).length;
     if (limit !== undefined && unhealthy >= limit) return { group, limit: "maxUnhealthy", count: unhealthy };
+    const failures = members.filter((m) => state.failed.has(m.address)).length;
+    if (failures > failureBudget(policy, members.length)) return { group, limit: "maxFailures", count: failures };
   }
   return undefined;
 }

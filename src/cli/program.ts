@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { tryParseDuration } from "../config/duration.js";
 import { TIMEOUT_KINDS } from "../config/rollout.js";
 import { VERSION } from "../version.js";
+import { ReformError } from "../model/errors.js";
 import { EXIT } from "./exit-codes.js";
 import type { SimCommandOptions } from "./commands/sim.js";
 import type { CliIo } from "./io.js";
@@ -177,6 +178,11 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: SetExit): Command
       "refuse to run a plan that reprovisions more servers than this (overrides limits.reprovision and a saved plan's limit)",
       nonNegativeInt,
     )
+    .option(
+      "--rollback",
+      "instead of the fleet file's changes: take the servers the last run in the journal changed back to their state before it",
+      false,
+    )
     .addOption(backend())
     .addOption(lockTimeout())
     .addOption(target())
@@ -197,6 +203,7 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: SetExit): Command
           timeout?: Record<string, number>;
           continue: boolean;
           maxReprovisions?: number;
+          rollback: boolean;
           backend?: string;
           lockTimeout?: number;
           target: string[];
@@ -208,6 +215,8 @@ function buildProgram(io: CliIo, signal: AbortSignal, setExit: SetExit): Command
           configGiven: apply.getOptionValueSource("config") === "cli",
           debug: program.opts<{ debug?: boolean }>().debug ?? false,
         };
+        if (planfile && o.rollback)
+          throw new ReformError("USAGE", "--rollback takes no plan file: it rolls back the last run in the journal");
         const { applyCommand, applySavedPlanCommand } = await import("./commands/apply.js");
         setExit(
           planfile

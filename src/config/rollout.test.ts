@@ -95,6 +95,13 @@ describe("rollout keys in the fleet schema", () => {
       ),
     ).toEqual([]);
     expect(messages("{ gate: { tcp: 22, interval: 500ms } }")).toEqual([]);
+    expect(messages('{ onFailure: rollback, checkpoints: ["25%"], maxUnhealthy: 1 }')).toEqual([]);
+  });
+
+  it("refuses an unknown onFailure with its location and the values it takes", () => {
+    expect(messages("{ onFailure: rollbak }")).toEqual([
+      "f.yaml:6:35: defaults.rollout.onFailure: expected one of halt, continue, rollback, got 'rollbak'; did you mean 'rollback'?",
+    ]);
   });
 
   it("gives located, readable errors for bad durations, gates, timeout kinds and budgets", () => {

@@ -86,11 +86,14 @@ export interface RolloutPolicy {
   readonly maxUnavailable: number | string;
   /** Servers done first, alone, before the rest. @default 0 */
   readonly canary: number;
-  /** @default "halt" */
-  readonly onFailure: "halt" | "continue";
+  /**
+   * What a failure does: `halt` stops the rollout once the failure budget is spent; `continue` keeps going; `rollback`
+   * halts like `halt`, then takes every server of the group this run changed back to its before-state. @default "halt"
+   */
+  readonly onFailure: "halt" | "continue" | "rollback";
   /**
    * Failures tolerated before the rollout halts: a count or "N%" of the group.
-   * @default 0 under `onFailure: halt`, unlimited under `continue`
+   * @default 0 under `onFailure: halt` and `rollback`, unlimited under `continue`
    */
   readonly maxFailures?: number | string;
   /** Time between batches (ms): with a pause, the group rolls in whole batches instead of a sliding window. @default 0 */

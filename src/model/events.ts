@@ -12,7 +12,19 @@ export type InstanceResult =
       /** The server had been running, a failed step left it stopped, and apply started it again. @default none: nothing to restart */
       readonly restart?: RestartOutcome;
     }
-  | { readonly type: "skipped"; readonly why: string };
+  | { readonly type: "skipped"; readonly why: string }
+  /** The server was taken back to its before-state after the rollout halted (`onFailure: rollback`). */
+  | {
+      readonly type: "rolled-back";
+      /** What triggered the rollback (the same for every server of the run). */
+      readonly why: string;
+      /** How the server's change ended before the rollback: `converged`, or `failed: <why>`. */
+      readonly forward: string;
+      /** The rollback's steps (none when the server was already as it was). */
+      readonly steps: readonly StepKind[];
+      /** What of the before-state could not be restored, each said with why. @default nothing */
+      readonly notRestored: readonly string[];
+    };
 
 /** How starting a server again after a failed step went (`why` says how it failed). */
 export type RestartOutcome = { readonly outcome: "started" } | { readonly outcome: "failed"; readonly why: string };
@@ -34,6 +46,8 @@ export type ApplyEvent =
   | { readonly type: "restarting"; readonly address: InstanceAddress; readonly failedStep: StepKind }
   | { readonly type: "instance-done"; readonly address: InstanceAddress; readonly result: InstanceResult }
   | { readonly type: "warning"; readonly message: string }
+  /** The rollout halted under `onFailure: rollback` (or `apply --rollback`): these servers are taken back, for this reason. */
+  | { readonly type: "rolling-back"; readonly reason: string; readonly addresses: readonly InstanceAddress[] }
   /** A checkpoint was reached: `through` of the group's `size` servers finished; the gates of `servers` are re-run while it bakes. */
   | {
       readonly type: "baking";

@@ -40,6 +40,19 @@ export interface ApplyReport {
   readonly journalProblems?: readonly string[];
   /** Groups whose canaries converged and that wait for approval (`reform apply --continue`). @default none */
   readonly awaitingApproval?: readonly string[];
+  /** A rollback ran (`onFailure: rollback`, `apply --rollback`, or an interrupted rollback finished). @default none */
+  readonly rollback?: RollbackSummary;
+}
+
+/** A rollback: why it ran and how each server it took back ended (their results are in `results`). */
+export interface RollbackSummary {
+  /** What triggered it, e.g. "maxUnhealthy 1 reached in group web: dc1/web-1 …". */
+  readonly reason: string;
+  /** The run whose changes were taken back. */
+  readonly run: string;
+  readonly rolledBack: readonly InstanceAddress[];
+  /** Servers the rollback could not take back (their result says why). */
+  readonly notRolledBack: readonly InstanceAddress[];
 }
 
 /** Every server apply was asked to change converged. */

@@ -6,7 +6,20 @@ export interface ApplyReportDocument {
   readonly format_version: "1.0";
   readonly started_at: string;
   readonly finished_at: string;
-  readonly summary: { readonly converged: number; readonly failed: number; readonly skipped: number };
+  /** `rolled_back` only when a rollback ran. */
+  readonly summary: {
+    readonly converged: number;
+    readonly failed: number;
+    readonly skipped: number;
+    readonly rolled_back?: number;
+  };
+  /** Present when a rollback ran: why, the run it took back, and which servers it took back or not. */
+  readonly rollback?: {
+    readonly reason: string;
+    readonly run: string;
+    readonly rolled_back: readonly string[];
+    readonly not_rolled_back: readonly string[];
+  };
   readonly results: readonly {
     readonly address: string;
     readonly id: string;
@@ -18,6 +31,10 @@ export interface ApplyReportDocument {
       readonly request_id?: string;
       /** The server had been stopped by the failed sequence and was started again (`started`), or that failed (`failed`, with why). */
       readonly restart?: { readonly outcome: "started" | "failed"; readonly why?: string };
+      /** rolled-back: how its change ended before the rollback, the rollback's steps, what could not be restored. */
+      readonly forward?: string;
+      readonly rollback_steps?: readonly StepKind[];
+      readonly not_restored?: readonly string[];
     };
     readonly steps: readonly StepKind[];
     readonly duration_ms: number;
@@ -25,9 +42,10 @@ export interface ApplyReportDocument {
 }
 
 function count(report: ApplyReport): ApplyReportDocument["summary"] {
-  const summary = { converged: 0, failed: 0, skipped: 0 };
-  for (const r of report.results) summary[r.result.type] += 1;
-  return summary;
+  const summary = { converged: 0, failed: 0, skipped: 0, rolled_back: 0 };
+  for (const r of report.results) summary[r.result.type === "rolled-back" ? "rolled_back" : r.result.type] += 1;
+  const { rolled_back: _none, ...rest } = summary;
+  return report.rollback ? summary : rest;
 }
 
 function resultLine(entry: InstanceReport, c: ReturnType<typeof pc.createColors>): string {
@@ -46,6 +64,11 @@ function resultLine(entry: InstanceReport, c: ReturnType<typeof pc.createColors>
     }
     case "skipped":
       return `${c.yellow("-")} ${entry.address}: skipped: ${result.why}`;
+    case "rolled-back": {
+      const back = result.steps.length > 0 ? ` [${result.steps.join(" → ")}]` : " (nothing to undo)";
+      const lost = result.notRestored.map((n) => `\n    not restored: ${n}`);
+      return `${c.yellow("↩")} ${entry.address}: rolled back${back} (${seconds}); before it: ${result.forward}${lost.join("")}`;
+    }
   }
 }
 
@@ -53,9 +76,11 @@ function resultLine(entry: InstanceReport, c: ReturnType<typeof pc.createColors>
 export function renderApplyReportText(report: ApplyReport, options: { readonly color: boolean }): string {
   const c = pc.createColors(options.color);
   const s = count(report);
-  const total = `Apply: ${s.converged} converged, ${s.failed} failed, ${s.skipped} skipped.`;
+  const back = s.rolled_back === undefined ? "" : `, ${s.rolled_back} rolled back`;
+  const total = `Apply: ${s.converged} converged, ${s.failed} failed, ${s.skipped} skipped${back}.`;
   const lines = report.results.map((entry) => resultLine(entry, c));
-  return [...lines, s.failed > 0 ? c.bold(c.red(total)) : c.bold(total)].join("\n");
+  const reason = report.rollback ? [c.bold(`Rolled back: ${report.rollback.reason}`)] : [];
+  return [...lines, ...reason, s.failed > 0 || report.rollback ? c.bold(c.red(total)) : c.bold(total)].join("\n");
 }
 
 /** The report a document was written from (what `reform show` renders), its summary recounted from the results. */
@@ -71,6 +96,16 @@ export function fromApplyReportDocument(doc: ApplyReportDocument): ApplyReport {
       durationMs: r.duration_ms,
       result: resultOf(r.result),
     })),
+    ...(doc.rollback
+      ? {
+          rollback: {
+            reason: doc.rollback.reason,
+            run: doc.rollback.run,
+            rolledBack: doc.rollback.rolled_back,
+            notRolledBack: doc.rollback.not_rolled_back,
+          },
+        }
+      : {}),
   };
 }
 
@@ -86,6 +121,14 @@ function resultOf(result: ApplyReportDocument["results"][number]["result"]): Ins
         why: result.why ?? "",
         ...(result.step ? { step: result.step } : {}),
         ...(result.request_id ? { requestId: result.request_id } : {}),
+      };
+    case "rolled-back":
+      return {
+        type: "rolled-back",
+        why: result.why ?? "",
+        forward: result.forward ?? "",
+        steps: result.rollback_steps ?? [],
+        notRestored: result.not_restored ?? [],
       };
   }
 }
@@ -106,9 +149,26 @@ export function toApplyReportDocument(report: ApplyReport): ApplyReportDocument 
         ...(entry.result.type === "failed" && entry.result.step ? { step: entry.result.step } : {}),
         ...(entry.result.type === "failed" && entry.result.requestId ? { request_id: entry.result.requestId } : {}),
         ...(entry.result.type === "failed" && entry.result.restart ? { restart: { ...entry.result.restart } } : {}),
+        ...(entry.result.type === "rolled-back"
+          ? {
+              forward: entry.result.forward,
+              rollback_steps: [...entry.result.steps],
+              not_restored: [...entry.result.notRestored],
+            }
+          : {}),
       },
       steps: [...entry.steps],
       duration_ms: entry.durationMs,
     })),
+    ...(report.rollback
+      ? {
+          rollback: {
+            reason: report.rollback.reason,
+            run: report.rollback.run,
+            rolled_back: [...report.rollback.rolledBack],
+            not_rolled_back: [...report.rollback.notRolledBack],
+          },
+        }
+      : {}),
   };
 }

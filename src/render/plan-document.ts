@@ -84,7 +84,7 @@ export interface RolloutDocument {
   readonly parallelism: number;
   readonly max_unavailable: number | string;
   readonly canary: number;
-  readonly on_failure: "halt" | "continue";
+  readonly on_failure: "halt" | "continue" | "rollback";
   /** Each of the following is absent when the fleet file leaves it to its default. Absent: 0 under halt, unlimited under continue. */
   readonly max_failures?: number | string;
   /** Absent: 0 (a sliding window, no pause between batches). */

@@ -34,7 +34,7 @@ const rolloutArb: fc.Arbitrary<RolloutPolicy> = fc.record(
       fc.integer({ min: 0, max: 100 }).map((n) => `${n}%`),
     ),
     canary: fc.nat(5),
-    onFailure: fc.constantFrom("halt" as const, "continue" as const),
+    onFailure: fc.constantFrom("halt" as const, "continue" as const, "rollback" as const),
     maxFailures: fc.oneof(
       fc.nat(10),
       fc.integer({ min: 0, max: 100 }).map((n) => `${n}%`),

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type { Journal, JournalReading } from "../apply/journal.js";
+import type { Journal, JournalEntry, JournalReading } from "../apply/journal.js";
 import { parseJournal, pendingOperations } from "../apply/journal.js";
 import { ReformError } from "../model/errors.js";
 import { withoutCredentials } from "../model/url-credentials.js";
@@ -32,6 +32,8 @@ export interface LockedScope {
   notes(): readonly string[];
   /** Whether earlier runs left operations in flight (an apply with nothing to change still follows them). */
   hasPendingOperations(): Promise<boolean>;
+  /** What earlier runs recorded (an interrupted rollback, the last run's before-states), read before a run starts. */
+  previousEntries(): Promise<readonly JournalEntry[]>;
   openJournal(start: ApplyStart): Promise<OpenJournal>;
   release(): Promise<void>;
 }
@@ -108,6 +110,9 @@ function fileBackend(ctx: BackendContext): Backend {
         async hasPendingOperations() {
           const text = await readFile(ctx.journalPath, "utf8").catch(() => "");
           return pendingOperations(parseJournal(text).entries).length > 0;
+        },
+        async previousEntries() {
+          return parseJournal(await readFile(ctx.journalPath, "utf8").catch(() => "")).entries;
         },
         async openJournal() {
           const journal = await openFileJournal(ctx.journalPath, { lock });

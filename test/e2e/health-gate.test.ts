@@ -59,7 +59,7 @@ describe("reform sim prints a health line whose route knows the servers of every
   }, 60_000);
 });
 
-describe("examples/bad-image.yaml: a rebuild to a healthy: false image succeeds, fails its gate on the embedded sim's health route, and halts the rollout", () => {
+describe("examples/bad-image.yaml: a rebuild to a healthy: false image succeeds, fails its gate on the embedded sim's health route, halts the rollout and is rolled back", () => {
   let dir: string;
   const reform = (args: readonly string[]) => runCli([...args], { cwd: dir, timeoutMs: 90_000 });
   beforeAll(async () => {
@@ -69,28 +69,29 @@ describe("examples/bad-image.yaml: a rebuild to a healthy: false image succeeds,
   });
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-  it("web-1 is rebuilt onto the bad image and fails its gate with the route's 503; web-2 and web-3 are never started; plan shows them still pending", async () => {
+  it("web-1 is rebuilt onto the bad image, fails its gate with the route's 503 and is rebuilt back; web-2 and web-3 are never started; plan shows all three pending", async () => {
     const run = await reform(["apply", "-c", "bad-image.yaml", "--auto-approve", "--output", "json"]);
     expect(run.code).toBe(1);
     const results = (JSON.parse(run.stdout) as Report).results;
     expect(results.map((r) => [r.address, r.result.type])).toEqual([
-      ["sim/web-1", "failed"],
+      ["sim/web-1", "rolled-back"],
       ["sim/web-2", "skipped"],
       ["sim/web-3", "skipped"],
     ]);
-    expect(results[0]?.result.why).toMatch(
-      /^converged, but readiness gate http:\/\/127\.0\.0\.1:\d+\/health\/servers\/[0-9a-f-]{36} did not pass within 5s \(\d+ attempts; last: HTTP 503 Service Unavailable \(expected 2xx\)\)$/,
+    expect((results[0]?.result as { forward?: string }).forward).toMatch(
+      /^failed: converged, but readiness gate http:\/\/127\.0\.0\.1:\d+\/health\/servers\/[0-9a-f-]{36} did not pass within 5s \(\d+ attempts; last: HTTP 503 Service Unavailable \(expected 2xx\)\)$/,
     );
     expect(results.slice(1).map((r) => r.result.why)).toEqual([
       expect.stringMatching(/halted the rollout/),
       expect.stringMatching(/halted the rollout/),
     ]);
 
-    // The rebuild itself succeeded: web-1 runs the new image, so plan has nothing left for it.
+    // The rebuild itself succeeded, and was rolled back: web-1 is on its old image, so plan has it to do again.
     const plan = await reform(["plan", "-c", "bad-image.yaml", "--output", "json"]);
     expect(plan.code).toBe(0);
     const changes = (JSON.parse(plan.stdout) as PlanDocument).changes;
     expect(changes.filter((c) => c.action !== "no-op").map((c) => [c.address, c.action])).toEqual([
+      ["sim/web-1", "rebuild"],
       ["sim/web-2", "rebuild"],
       ["sim/web-3", "rebuild"],
     ]);

@@ -3,6 +3,7 @@ import type { Reporter } from "../../model/events.js";
 import type { Plan } from "../../model/plan.js";
 import { ReformError } from "../../model/errors.js";
 import { describeResumed } from "../../apply/resume.js";
+import { beforeStates, finishedRollbackOf, unfinishedRollback } from "../../apply/journal.js";
 import type { ApplyReport } from "../../model/report.js";
 import { applySucceeded } from "../../model/report.js";
 import type { TimeoutKind } from "../../model/desired.js";
@@ -42,6 +43,8 @@ export interface ApplyCommandOptions extends FleetAccessOptions, BackendOptions 
   readonly continue?: boolean;
   /** `--max-reprovisions N`: over the fleet file's `limits.reprovision` and a saved plan's recorded limit. @default theirs */
   readonly maxReprovisions?: number;
+  /** `--rollback`: take back the servers the last run in the journal changed, instead of applying the fleet file. */
+  readonly rollback?: boolean;
   readonly color?: boolean;
   readonly debug: boolean;
 }
@@ -50,6 +53,34 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
   const fleet = await loadConfig(io, options.config, options);
   return withBackendLock(io, fleet, options, (lock) =>
     withSession(io, fleet, options, async (session) => {
+      const previous = await lock.previousEntries();
+      const interrupted = unfinishedRollback(previous);
+      if (interrupted || options.rollback) {
+        const planned = await planWithSession(io, session, { ...options, checkInputs: false }, signal);
+        const progress = options.output === "json" ? io.stderr : io.stdout;
+        if (interrupted) {
+          progress.write(
+            `An interrupted rollback of run ${interrupted.target} (started ${interrupted.time}) is unfinished: this apply finishes it and changes nothing else.\n`,
+          );
+          return execute(io, session, lock, planned, { ...options, rollback: false }, signal);
+        }
+        const records = [...beforeStates(previous).values()];
+        const last = previous.findLast((e) => e.event === "before-state");
+        const done = last ? finishedRollbackOf(previous, last.run) : undefined;
+        if (!last || done) {
+          progress.write(
+            done
+              ? `Nothing to roll back: the last run in the journal (${done.target}) was rolled back already (${done.time}).\n`
+              : "Nothing to roll back: the journal records no run that changed a server.\n",
+          );
+          return nothingToDo(io, options.output, lock.notes());
+        }
+        progress.write(
+          `reform will take back ${records.length} server${records.length === 1 ? "" : "s"} that run ${last.run} changed (${last.time}) to their state before it:\n${records.map((r) => `  ↩ ${r.address} (${r.steps.join(" → ")})\n`).join("")}`,
+        );
+        await approve(io, options.autoApprove);
+        return execute(io, session, lock, planned, options, signal);
+      }
       const planned = await planWithSession(io, session, { ...options, checkInputs: true }, signal);
       const color = useColor(io, options.color);
       const progress = options.output === "json" ? io.stderr : io.stdout;
@@ -155,16 +186,23 @@ export async function execute(
     isInteractive(io) &&
     !options.autoApprove &&
     Object.values(planned.plan.rollout).some((p) => p.canaryApproval === "manual");
-  const live = isInteractive(io) && options.output === "text" && io.env["REFORM_PROGRESS"] !== "plain" && !asksCanaries;
-  const addresses = planned.plan.changes.filter((c) => c.steps.length > 0 || c.action === "wait").map((c) => c.address);
-  const listr = live ? createListrReporter(addresses) : undefined;
-  const progress = options.output === "json" ? io.stderr : io.stdout;
-  const reporter: Reporter = listr ?? createPlainReporter((line) => progress.write(line), io.clock);
   const journal = await lock.openJournal({
     identity: identityOf(io),
     planDigest: planDigest(planned.plan),
     reformVersion: REFORM_VERSION,
   });
+  // A rollback (asked, or an interrupted one this run finishes) is not the plan's servers: plain progress lines.
+  const rollingBack = options.rollback === true || unfinishedRollback(journal.previous?.entries ?? []) !== undefined;
+  const live =
+    isInteractive(io) &&
+    options.output === "text" &&
+    io.env["REFORM_PROGRESS"] !== "plain" &&
+    !asksCanaries &&
+    !rollingBack;
+  const addresses = planned.plan.changes.filter((c) => c.steps.length > 0 || c.action === "wait").map((c) => c.address);
+  const listr = live ? createListrReporter(addresses) : undefined;
+  const progress = options.output === "json" ? io.stderr : io.stdout;
+  const reporter: Reporter = listr ?? createPlainReporter((line) => progress.write(line), io.clock);
   let report: ApplyReport | undefined;
   try {
     const rendering = listr?.run();
@@ -193,6 +231,7 @@ export async function execute(
         ...(options.pollInterval ? { pollIntervalMs: options.pollInterval } : {}),
         ...(options.timeout ? { timeouts: options.timeout } : {}),
         ...(options.continue ? { continue: true } : {}),
+        ...(options.rollback ? { rollback: true } : {}),
       },
     });
     await rendering;

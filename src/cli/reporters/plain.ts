@@ -36,10 +36,14 @@ export function describeEvent(event: ApplyEvent): string | undefined {
           return `${event.address}: FAILED: ${event.result.why}`;
         case "skipped":
           return `${event.address}: skipped: ${event.result.why}`;
+        case "rolled-back":
+          return `${event.address}: rolled back`;
       }
       return undefined;
     case "warning":
       return `warning: ${event.message}`;
+    case "rolling-back":
+      return `rolling back ${event.addresses.length} server${event.addresses.length === 1 ? "" : "s"} (${event.addresses.join(", ")}): ${event.reason}`;
     case "baking":
       return `group ${event.group}: checkpoint ${event.through}/${event.size} reached: baking ${formatDuration(event.bakeMs)}, re-checking the gates of ${event.servers} changed server${event.servers === 1 ? "" : "s"}`;
     case "unhealthy":

@@ -139,6 +139,7 @@ async function lockScope(
     async hasPendingOperations() {
       return pendingOperations((await readJournal(conn, scope)).entries).length > 0;
     },
+    previousEntries: async () => (await readJournal(conn, scope)).entries,
     openJournal: (start) => openJournal(conn, ctx, scope, start, notes),
     release: () => unlockAll(conn, scope),
   };
