@@ -6,7 +6,7 @@ import { renderPlanJson } from "../render/json.js";
 import { renderPlanMarkdown } from "../render/markdown.js";
 import { toPlanDocument } from "../render/plan-document.js";
 import type { PlanDocument } from "../render/plan-document.js";
-import { renderPlanText } from "../render/text.js";
+import { renderPlanText, shownInText } from "../render/text.js";
 
 export type OutputFormat = "text" | "json" | "markdown";
 
@@ -15,7 +15,12 @@ export function renderPlanAs(
   format: OutputFormat,
   options: { color: boolean; width: number; verbose?: boolean },
 ): string {
-  return renderDocumentAs(toPlanDocument(plan), format, options);
+  // The text reads only the servers it shows: the documents of the others (most of a large fleet) are not built.
+  return renderDocumentAs(
+    format === "text" ? toPlanDocument(plan, shownInText) : toPlanDocument(plan),
+    format,
+    options,
+  );
 }
 
 export function renderDocumentAs(

@@ -182,6 +182,32 @@ describe("resolveInstances", () => {
     expect(instances.map((i) => i.address)).toEqual(["dc1/web-2", "dc2/web-1"]);
   });
 
+  it("merges each combination of matching groups once: its servers share one spec and rollout, others get their own", () => {
+    const f = fleet({
+      groups: [
+        group("all", { name: "*" }, 10, { keyPair: "ops", metadata: { tier: "any" } }, { parallelism: 3 }),
+        group("web", { name: "web-*" }, 20, { metadata: { role: "www" } }, { parallelism: 5 }, "dc1"),
+      ],
+      instances: [instance("dc1", { id: "a2" }, 30, { power: "stopped" })],
+    });
+    const { instances, diagnostics } = resolveInstances(f, listed);
+    expect(diagnostics.map((d) => d.message)).toEqual([expect.stringContaining("the address dc1/dup (a4, a5)")]);
+    const by = new Map(instances.map((i) => [i.address, i]));
+    const [web1, web2, db1, dc2web1] = ["dc1/web-1", "dc1/a2", "dc1/db-1", "dc2/web-1"].map((a) => by.get(a));
+    expect(web1?.spec).toMatchObject({ keyPair: "ops", metadata: { tier: "any", role: "www" } });
+    expect(web1?.spec.power).toBeUndefined();
+    expect(web1?.rollout.parallelism).toBe(5);
+    expect(web2?.spec).toMatchObject({ keyPair: "ops", metadata: { tier: "any", role: "www" }, power: "stopped" });
+    expect(db1?.spec).toMatchObject({ keyPair: "ops", metadata: { tier: "any" } });
+    expect(db1?.rollout.parallelism).toBe(3);
+    // db-1, both dup servers and dc2's web-1 are matched by "all" only: one spec for the four.
+    expect(dc2web1?.spec).toBe(db1?.spec);
+    expect(dc2web1?.rollout).toBe(db1?.rollout);
+    expect(by.get("dc1/dup")?.spec).toBe(db1?.spec);
+    expect(web1?.spec).not.toBe(db1?.spec);
+    expect(web2?.spec).not.toBe(web1?.spec);
+  });
+
   it("reports two servers that would get the same address", () => {
     const f = fleet({ groups: [group("all", { name: "dup" }, 9)] });
     const { diagnostics } = resolveInstances(f, listed);

@@ -49,13 +49,14 @@ export function resolveInstances(
   listed: ReadonlyMap<string, readonly ListedServer[]>,
 ): ResolvedInstances {
   const diagnostics: Diagnostic[] = [];
-  const members = new Map<string, Member>();
+  const members = new Map<string, Map<string, Member>>();
   const member = (provider: string, server: ListedServer): Member => {
-    const key = `${provider}\u0000${server.id}`;
-    const existing = members.get(key);
+    let ofProvider = members.get(provider);
+    if (!ofProvider) members.set(provider, (ofProvider = new Map()));
+    const existing = ofProvider.get(server.id);
     if (existing) return existing;
     const created: Member = { provider, server, groups: [] };
-    members.set(key, created);
+    ofProvider.set(server.id, created);
     return created;
   };
   for (const instance of fleet.instances) {
@@ -84,7 +85,9 @@ export function resolveInstances(
       for (const server of listed.get(provider) ?? []) if (matches(server)) member(provider, server).groups.push(group);
     }
   }
-  const instances = orderMembers([...members.values()], fleet).map((m) => desiredInstance(fleet, m));
+  const all = [...members.values()].flatMap((ofProvider) => [...ofProvider.values()]);
+  const specs = new GroupSpecs(fleet);
+  const instances = orderMembers(all, fleet).map((m) => desiredInstance(fleet, m, specs));
   checkAddresses(instances, diagnostics);
   return { instances, diagnostics };
 }
@@ -149,18 +152,55 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function desiredInstance(fleet: DesiredFleet, m: Member): DesiredInstance {
-  const layers: SpecLayer[] = [fleet.defaults, ...m.groups, ...(m.declared ? [m.declared.layer] : [])];
+/**
+ * The complete spec and rollout policy of the servers that only groups select, one per combination of groups: a
+ * `match` that selects 100,000 servers merges its layers once, and its servers share the (read-only) result.
+ */
+class GroupSpecs {
+  readonly #fleet: DesiredFleet;
+  readonly #index: Map<DesiredGroup, number>;
+  readonly #known = new Map<string, { readonly spec: DesiredSpec; readonly rollout: RolloutPolicy }>();
+
+  constructor(fleet: DesiredFleet) {
+    this.#fleet = fleet;
+    this.#index = new Map(fleet.groups.map((group, i) => [group, i]));
+  }
+
+  of(groups: readonly DesiredGroup[]): { readonly spec: DesiredSpec; readonly rollout: RolloutPolicy } {
+    const key = groups.map((group) => this.#index.get(group)).join(",");
+    let found = this.#known.get(key);
+    if (!found) {
+      found = merged(this.#fleet, groups, undefined);
+      this.#known.set(key, found);
+    }
+    return found;
+  }
+}
+
+function merged(
+  fleet: DesiredFleet,
+  groups: readonly DesiredGroup[],
+  declared: SpecLayer | undefined,
+): { readonly spec: DesiredSpec; readonly rollout: RolloutPolicy } {
+  const layers: SpecLayer[] = [fleet.defaults, ...groups, ...(declared ? [declared] : [])];
+  return {
+    spec: completeSpec(mergeSpecs(layers.map((l) => l.spec))),
+    rollout: mergeRollout(fleet.defaults, groups[groups.length - 1]),
+  };
+}
+
+function desiredInstance(fleet: DesiredFleet, m: Member, specs: GroupSpecs): DesiredInstance {
   const last = m.groups[m.groups.length - 1];
   const selector = m.declared?.selector ?? { id: m.server.id };
   const key = m.declared && "id" in m.declared.selector ? m.declared.selector.id : m.server.name;
+  const { spec, rollout } = m.declared ? merged(fleet, m.groups, m.declared.layer) : specs.of(m.groups);
   return {
     address: formatAddress(m.provider, key),
     provider: m.provider,
     selector,
-    spec: completeSpec(mergeSpecs(layers.map((l) => l.spec))),
+    spec,
     group: last?.name ?? DEFAULT_GROUP,
-    rollout: mergeRollout(fleet.defaults, last),
+    rollout,
     source: m.declared?.source ?? last?.source ?? { file: fleet.file, line: 1, column: 1 },
   };
 }

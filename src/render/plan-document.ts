@@ -260,7 +260,12 @@ function rolloutFromDocument(doc: RolloutDocument): RolloutPolicy {
   };
 }
 
-export function toPlanDocument(plan: Plan): PlanDocument {
+/**
+ * The plan's document. `keep` leaves the other changes out, for a renderer that shows only some servers and counts
+ * the rest from `summary` (the text's `shownInText`): at 100,000 servers, most of them unchanged, building a document
+ * per server is most of the rendering. Such a document is for rendering only, never saved.
+ */
+export function toPlanDocument(plan: Plan, keep?: (change: InstanceChange) => boolean): PlanDocument {
   return {
     format_version: plan.formatVersion,
     created_at: plan.createdAt,
@@ -271,7 +276,7 @@ export function toPlanDocument(plan: Plan): PlanDocument {
     rollout: Object.fromEntries(
       Object.entries(plan.rollout).map(([group, policy]) => [group, rolloutDocument(policy)]),
     ),
-    changes: plan.changes.map(changeDocument),
+    changes: (keep ? plan.changes.filter(keep) : plan.changes).map(changeDocument),
     ...(plan.limits?.reprovision === undefined ? {} : { limits: { reprovision: { ...plan.limits.reprovision } } }),
     providers: (plan.providers ?? []).map((p) => ({
       name: p.name,

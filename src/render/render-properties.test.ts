@@ -13,7 +13,7 @@ import { renderPlanMarkdown } from "./markdown.js";
 import type { PlanDocument } from "./plan-document.js";
 import { fromPlanDocument, toPlanDocument } from "./plan-document.js";
 import { FIXTURE_SECRET, fixturePlan } from "./test-fleet.js";
-import { renderPlanText } from "./text.js";
+import { renderPlanText, shownInText } from "./text.js";
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 const schema = JSON.parse(
@@ -161,6 +161,24 @@ describe("plan document properties", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("renders the same text from the document of the servers the text shows as from the whole document", () => {
+    let left = 0;
+    // The fixture's servers, among them unchanged ones with nothing unknown, mixed into the random plans.
+    const fixture = fixturePlan().changes;
+    fc.assert(
+      fc.property(planArb, fc.subarray([...fixture]), fc.boolean(), (random, mixed, verbose) => {
+        const plan = { ...random, changes: [...mixed, ...random.changes] };
+        const options = { color: false, width: 100, verbose };
+        const shown = toPlanDocument(plan, shownInText);
+        left += plan.changes.length - shown.changes.length;
+        expect(renderPlanText(shown, options)).toBe(renderPlanText(toPlanDocument(plan), options));
+      }),
+      { numRuns: 300 },
+    );
+    // The generated plans do leave unchanged servers out.
+    expect(left).toBeGreaterThan(0);
   });
 
   it("generates documents that the published schema accepts", () => {

@@ -18,6 +18,14 @@ type Colors = ReturnType<typeof pc.createColors>;
 
 const INDENT = "      ";
 
+/**
+ * The servers the text reads: those with something to say (an action, something unknown, an impact); the others are
+ * only counted, from the summary. `toPlanDocument(plan, shownInText)` renders the same text as the whole document.
+ */
+export function shownInText(change: Pick<ChangeDocument, "action" | "impact" | "unknowns">): boolean {
+  return change.action !== "no-op" || change.unknowns.length > 0 || change.impact !== "none";
+}
+
 /** A Terraform-like terminal rendering of a plan document: one block per server with something to say, then the summary. */
 export function renderPlanText(doc: PlanDocument, options: TextOptions): string {
   const c = pc.createColors(options.color);

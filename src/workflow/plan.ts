@@ -110,7 +110,7 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
       })
     : new Map();
   const result = refuseChanges(planned, preflight);
-  const byAddress = new Map(inputs.map((i) => [i.desired.address, i]));
+  let byAddress: Map<InstanceAddress, PlanInstanceInput> | undefined;
   return {
     plan: result,
     desired,
@@ -121,6 +121,7 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
       resolved.instances.map((d) => d.address),
     ),
     replan: (desired, fresh) => {
+      byAddress ??= new Map(inputs.map((i) => [i.desired.address, i]));
       const input = byAddress.get(desired.address);
       if (!input) throw new TypeError(`replan: ${desired.address} was not planned`);
       return planInstance({ ...input, observed: fresh });
@@ -153,8 +154,12 @@ async function nameObservedImages(
     (i) => i.observed.imageId !== "" && ((i.image && i.observed.imageId !== i.image.id) || byVariant(i)),
   );
   const refs = new Map<string, ImageRef[]>();
-  for (const i of changing)
-    refs.set(i.desired.provider, [...(refs.get(i.desired.provider) ?? []), { id: i.observed.imageId }]);
+  for (const i of changing) {
+    const list = refs.get(i.desired.provider);
+    if (list) list.push({ id: i.observed.imageId });
+    else refs.set(i.desired.provider, [{ id: i.observed.imageId }]);
+  }
+  if (refs.size === 0) return;
   const names = await resolveFleetImages(refs, adapters, signal).catch(
     () => new Map<string, ReadonlyMap<string, ImageResolution>>(),
   );
@@ -172,35 +177,46 @@ function describeUnresolved(resolution: ImageResolution): string {
   return "name" in ref && result.known ? `${result.message}${didYouMean(ref.name, result.known)}` : result.message;
 }
 
+/** Each provider's image refs, each written ref once (the servers of a group share their spec's). */
 function imageRefs(instances: readonly DesiredInstance[]): Map<string, ImageRef[]> {
-  const refs = new Map<string, ImageRef[]>();
+  const refs = new Map<string, Set<ImageRef>>();
   for (const instance of instances) {
     if (!instance.spec.image) continue;
-    const list = refs.get(instance.provider) ?? [];
-    list.push(instance.spec.image);
-    refs.set(instance.provider, list);
+    let set = refs.get(instance.provider);
+    if (!set) refs.set(instance.provider, (set = new Set()));
+    set.add(instance.spec.image);
   }
-  return refs;
+  return new Map([...refs].map(([provider, set]) => [provider, [...set]]));
 }
 
-interface ServerIndex {
-  readonly byId: ReadonlyMap<string, ObservedInstance>;
-  readonly byName: ReadonlyMap<string, ObservedInstance>;
+/** Servers by id, and by name (the first of a name, as a linear search would find) once a selector names one. */
+class ServerIndex {
+  readonly #servers: readonly ObservedInstance[];
+  readonly #byId = new Map<string, ObservedInstance>();
+  #byName: Map<string, ObservedInstance> | undefined;
+
+  constructor(servers: readonly ObservedInstance[]) {
+    this.#servers = servers;
+    for (const server of servers) this.#byId.set(server.id, server);
+  }
+
+  find(selector: DesiredInstance["selector"]): ObservedInstance | undefined {
+    if ("id" in selector) return this.#byId.get(selector.id);
+    if (!this.#byName) {
+      this.#byName = new Map();
+      for (const server of this.#servers) if (!this.#byName.has(server.name)) this.#byName.set(server.name, server);
+    }
+    return this.#byName.get(selector.name);
+  }
 }
 
 const serverIndexes = new WeakMap<readonly ObservedInstance[], ServerIndex>();
 
-/** Servers by id and by name (the first of a name, as a linear search would find), built once per listing: planning stays linear in N. */
+/** Built once per listing: planning stays linear in N. */
 function serverIndex(servers: readonly ObservedInstance[]): ServerIndex {
   let index = serverIndexes.get(servers);
   if (!index) {
-    const byId = new Map<string, ObservedInstance>();
-    const byName = new Map<string, ObservedInstance>();
-    for (const server of servers) {
-      byId.set(server.id, server);
-      if (!byName.has(server.name)) byName.set(server.name, server);
-    }
-    index = { byId, byName };
+    index = new ServerIndex(servers);
     serverIndexes.set(servers, index);
   }
   return index;
@@ -213,9 +229,7 @@ function planInput(
   adopt: boolean,
   diagnostics: Diagnostic[],
 ): PlanInstanceInput | undefined {
-  const index = serverIndex(observation.servers.get(desired.provider) ?? []);
-  const selector = desired.selector;
-  const observed = "id" in selector ? index.byId.get(selector.id) : index.byName.get(selector.name);
+  const observed = serverIndex(observation.servers.get(desired.provider) ?? []).find(desired.selector);
   const capabilities = observation.capabilities.get(desired.provider);
   if (!observed || !capabilities) return undefined;
   if (!desired.spec.image) return { desired, observed, capabilities, adopt };

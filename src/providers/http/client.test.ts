@@ -1,7 +1,8 @@
 import { getEventListeners } from "node:events";
+import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AmbiguousError, CloudError } from "../../model/errors.js";
-import { HttpClient } from "./client.js";
+import { HttpClient, decodeBody } from "./client.js";
 import type { TestHandler, TestServer } from "./test-server.js";
 import { sendJson, startTestServer } from "./test-server.js";
 import { instantClock } from "../../../test/support/instant-clock.js";
@@ -186,6 +187,45 @@ describe("HttpClient reads", () => {
       operation: "GET",
     });
     expect(server.seen[0]?.url).toBe("/servers/detail?limit=1000&name=%5Eweb-1%24&tag=a&tag=b");
+  });
+});
+
+describe("HttpClient bodies", () => {
+  it("reads a large ASCII body, a UTF-8 body and a body behind a byte order mark as the same text and JSON", async () => {
+    const { http } = client();
+    const servers = Array.from({ length: 3000 }, (_, i) => ({ id: `id-${i}`, name: `web-${i}`, metadata: { i } }));
+    const bodies = [
+      Buffer.from(JSON.stringify({ servers })),
+      Buffer.from(JSON.stringify({ servers: [{ id: "1", name: "café ☕ 服务器 \u{1F680}" }] })),
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"name":"naïve"}')]),
+    ];
+    for (const body of bodies) {
+      handler = (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(body);
+      };
+      const res = await http.request({ method: "GET", url: `${server.url}/x`, operation: "GET" });
+      const text = new TextDecoder().decode(body);
+      expect(res.text).toBe(text);
+      expect(res.json).toEqual(JSON.parse(text));
+    }
+  });
+
+  it("decodes any bytes as undici's text() does: UTF-8 with malformed sequences replaced, a leading BOM dropped", () => {
+    const bytes = fc.oneof(
+      fc.uint8Array({ maxLength: 64 }),
+      fc.string({ unit: "binary", maxLength: 64 }).map((s) => new Uint8Array(Buffer.from(s))),
+      fc.uint8Array({ maxLength: 64, max: 0x7f }),
+    );
+    fc.assert(
+      fc.property(fc.boolean(), bytes, (bom, body) => {
+        const sent = bom ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]) : Buffer.from(body);
+        const start = sent[0] === 0xef && sent[1] === 0xbb && sent[2] === 0xbf ? 3 : 0;
+        expect(decodeBody(sent)).toBe(Buffer.from(sent).toString("utf8", start));
+        expect(decodeBody(sent)).toBe(new TextDecoder().decode(sent));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import { setMaxListeners } from "node:events";
 import { Agent } from "undici";
 import type { Dispatcher } from "undici";
@@ -172,7 +173,7 @@ export class HttpClient {
     const responseHeaders = flattenHeaders(data.headers);
     let text: string;
     try {
-      text = await data.body.text();
+      text = decodeBody(await data.body.bytes());
     } catch (error) {
       signal?.throwIfAborted();
       return { type: "error", error, code: errorCode(error), sent: true };
@@ -271,6 +272,18 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
     if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
   }
   return out;
+}
+
+/**
+ * A body as text, as undici's `text()` decodes it (UTF-8, a leading BOM dropped), but an ASCII body (every JSON API
+ * answer reform reads; a Nova page of 1,000 servers is about 2 MB) is copied byte for byte into a one-byte string:
+ * about twice as fast to decode, and to `JSON.parse`, as the UTF-8 decoder's result.
+ */
+export function decodeBody(bytes: Uint8Array): string {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isAscii(buffer)) return buffer.toString("latin1");
+  const bom = buffer.length > 2 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
+  return buffer.toString("utf8", bom ? 3 : 0);
 }
 
 function parseJson(text: string): unknown {

@@ -21,7 +21,7 @@ import { PAGE_LIMIT } from "./nova.js";
 import type { RebuildFeatures } from "./microversion.js";
 import { rebuildFeatures } from "./microversion.js";
 import type { NovaServer } from "./normalize.js";
-import { USER_DATA_KEY, normalizeServer } from "./normalize.js";
+import { USER_DATA_KEY, bootsFromVolume, normalizeServer } from "./normalize.js";
 import type { ConflictPolicy } from "./operations.js";
 import {
   DEFAULT_CONFLICT_POLICY,
@@ -167,26 +167,44 @@ class OpenStackAdapter implements ProviderAdapter {
     return (await this.#ready(signal)).nova.keypairNames(signal);
   }
 
+  /**
+   * Each page is normalised as it arrives, while the next is on its way: what a listing keeps is one observed
+   * instance per server (and the document of the few that boot from a volume), not the cloud's whole documents.
+   */
   async listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]> {
     const c = await this.#ready(signal);
-    const servers = await this.#listFor(c, req.selectors, signal);
-    this.#learnUserDataVisibility(servers);
     const wanted = selectorFilter(req.selectors);
-    const listed = servers.filter((s) => s.status?.toUpperCase() !== "DELETED" && wanted(s));
-    return observeBootVolumes(
-      listed,
-      listed.map((s) => normalizeServer(s, this.name)),
-      c.cinder,
-      signal,
-    );
+    const instances: ObservedInstance[] = [];
+    const volumeBacked = new Map<ObservedInstance, NovaServer>();
+    let listed = 0;
+    let showingUserData = 0;
+    await this.#listFor(c, req.selectors, signal, (servers) => {
+      for (const server of servers) {
+        listed++;
+        if (Object.hasOwn(server, USER_DATA_KEY)) showingUserData++;
+        if (server.status?.toUpperCase() === "DELETED" || !wanted(server)) continue;
+        const instance = normalizeServer(server, this.name);
+        instances.push(instance);
+        if (bootsFromVolume(server)) volumeBacked.set(instance, server);
+      }
+    });
+    if (listed > 0) this.#readsUserData = showingUserData > 0;
+    return observeBootVolumes(instances, volumeBacked, c.cinder, signal);
   }
 
   /**
    * Servers by id (apply's fingerprint checks and verification) are listed by the names they had when last
    * listed (an anchored regex alternation, Nova's `name` filter), when that takes no more requests than listing
-   * every server; a server not found that way (renamed, never listed) is looked for in a full listing.
+   * every server; a server not found that way (renamed, never listed) is looked for in a full listing. `visit` sees
+   * the servers of the listing that answers, page by page.
    */
-  async #listFor(c: Connected, selectors: readonly InstanceSelector[], signal: AbortSignal): Promise<NovaServer[]> {
+  async #listFor(
+    c: Connected,
+    selectors: readonly InstanceSelector[],
+    signal: AbortSignal,
+    visit: (servers: readonly NovaServer[]) => void,
+  ): Promise<void> {
+    const learning = (servers: readonly NovaServer[]) => visit(this.#learn(servers));
     const ids = selectors.flatMap((s) => ("id" in s ? [s.id] : []));
     const names = ids.map((id) => this.#names.get(id));
     const patterns =
@@ -194,15 +212,15 @@ class OpenStackAdapter implements ProviderAdapter {
         ? namePatterns(names as string[])
         : undefined;
     if (!patterns || patterns.length > Math.ceil(this.#names.size / PAGE_LIMIT))
-      return this.#learn(await c.nova.listServers(listQuery(selectors), signal));
+      return c.nova.eachServerPage(listQuery(selectors), signal, learning);
     const found = (await Promise.all(patterns.map((name) => c.nova.listServers({ name }, signal)))).flat();
     this.#learn(found);
     const seen = new Set(found.map((s) => s.id));
-    if (ids.every((id) => seen.has(id))) return found;
-    return this.#learn(await c.nova.listServers({}, signal));
+    if (ids.every((id) => seen.has(id))) return visit(found);
+    return c.nova.eachServerPage({}, signal, learning);
   }
 
-  #learn(servers: NovaServer[]): NovaServer[] {
+  #learn<T extends readonly NovaServer[]>(servers: T): T {
     for (const s of servers) if (typeof s.name === "string") this.#names.set(s.id, s.name);
     return servers;
   }
@@ -286,10 +304,6 @@ class OpenStackAdapter implements ProviderAdapter {
     const connected = this.#connected;
     this.#connected = undefined;
     if (connected) await (await connected.catch(() => undefined))?.close();
-  }
-
-  #learnUserDataVisibility(servers: readonly NovaServer[]): void {
-    if (servers.length > 0) this.#readsUserData = servers.some((s) => Object.hasOwn(s, USER_DATA_KEY));
   }
 
   async #probeUserData(c: Connected, signal: AbortSignal): Promise<boolean> {

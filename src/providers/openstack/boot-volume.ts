@@ -2,7 +2,6 @@ import { ConfigError, ReformError } from "../../model/errors.js";
 import type { BootVolume, ObservedInstance } from "../../model/observed.js";
 import type { CinderClient, CinderVolume } from "./cinder.js";
 import type { NovaServer } from "./normalize.js";
-import { bootsFromVolume } from "./normalize.js";
 
 /** What the block storage API gave for this run: the project's bootable volumes, or why they could not be read. */
 export type VolumeListing =
@@ -93,24 +92,22 @@ export function withBootVolume(
 }
 
 /**
- * The listed servers, those that boot from a volume with their image read from their root volume: one bulk read of the
- * project's bootable volumes (paged), only when at least one listed server boots from a volume. When Cinder is not in
+ * The listed servers, those that boot from a volume (`volumeBacked`: the cloud's document of each) with their image read
+ * from their root volume: one bulk read of the project's bootable volumes (paged), only when there is one. When Cinder is not in
  * the catalog or cannot be read, their image stays unknown, with that reason; the servers are still listed.
  */
 export async function observeBootVolumes(
-  servers: readonly NovaServer[],
   instances: readonly ObservedInstance[],
+  volumeBacked: ReadonlyMap<ObservedInstance, NovaServer>,
   cinder: (signal: AbortSignal) => Promise<CinderClient>,
   signal: AbortSignal,
 ): Promise<ObservedInstance[]> {
-  if (!servers.some(bootsFromVolume)) return [...instances];
+  if (volumeBacked.size === 0) return [...instances];
   const listing = await readVolumes(cinder, signal);
   const attachments = listing.type === "read" ? indexAttachments(listing.volumes) : new Map<string, never[]>();
-  return instances.map((instance, i) => {
-    const server = servers[i];
-    return server !== undefined && bootsFromVolume(server)
-      ? withBootVolume(instance, server, listing, attachments)
-      : instance;
+  return instances.map((instance) => {
+    const server = volumeBacked.get(instance);
+    return server === undefined ? instance : withBootVolume(instance, server, listing, attachments);
   });
 }
 

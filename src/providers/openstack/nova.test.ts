@@ -25,6 +25,13 @@ beforeAll(async () => {
     } else if (req.url.startsWith("/html/")) {
       res.writeHead(200, { "content-type": "text/html" });
       res.end("<html>proxy login</html>");
+    } else if (req.url.startsWith("/paged/")) {
+      // Three pages of two servers, linked by marker as Nova links them.
+      const marker = new URL(req.url, "http://x").searchParams.get("marker");
+      const page = marker === null ? 0 : Number(marker.slice(1)) / 2;
+      const servers = [0, 1].map((i) => ({ id: `s${page * 2 + i + 1}`, name: `web-${page * 2 + i + 1}` }));
+      const next = `http://internal.invalid/v2.1/servers/detail?limit=2&marker=s${page * 2 + 2}`;
+      sendJson(res, 200, { servers, servers_links: page < 2 ? [{ rel: "next", href: next }] : [] });
     } else sendJson(res, 200, { servers: [], servers_links: [] });
   });
 });
@@ -53,5 +60,48 @@ describe("NovaClient.listServers without a server list", () => {
   it("still reads an empty list as no servers", async () => {
     const nova = new NovaClient(http, `${server.url}/v2.1`, "2.93", noSigner);
     expect(await nova.listServers({}, signal)).toEqual([]);
+  });
+});
+
+describe("NovaClient.eachServerPage", () => {
+  it("visits the pages in order, each once the next one has been asked for, with the same requests as listServers", async () => {
+    const nova = new NovaClient(http, `${server.url}/paged/v2.1`, "2.93", noSigner);
+    const before = server.seen.length;
+    const visits: { names: string[]; requested: number }[] = [];
+    // listRequests counts the requests sent: the next page's is sent before the current page is visited.
+    await nova.eachServerPage({ limit: 2 }, signal, (servers) =>
+      visits.push({ names: servers.map((s) => s.name ?? ""), requested: nova.listRequests }),
+    );
+    expect(visits).toEqual([
+      { names: ["web-1", "web-2"], requested: 2 },
+      { names: ["web-3", "web-4"], requested: 3 },
+      { names: ["web-5", "web-6"], requested: 3 },
+    ]);
+    expect(server.seen.slice(before).map((r) => r.url)).toEqual([
+      "/paged/v2.1/servers/detail?limit=2",
+      "/paged/v2.1/servers/detail?limit=2&marker=s2",
+      "/paged/v2.1/servers/detail?limit=2&marker=s4",
+    ]);
+    expect(nova.listRequests).toBe(3);
+    expect((await nova.listServers({ limit: 2 }, signal)).map((s) => s.id)).toEqual([
+      "s1",
+      "s2",
+      "s3",
+      "s4",
+      "s5",
+      "s6",
+    ]);
+  });
+
+  it("ends with the visitor's error, reading no further page", async () => {
+    const nova = new NovaClient(http, `${server.url}/paged/v2.1`, "2.93", noSigner);
+    const before = server.seen.length;
+    await expect(
+      nova.eachServerPage({ limit: 2 }, signal, () => {
+        throw new Error("stop here");
+      }),
+    ).rejects.toThrow("stop here");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.seen.length - before).toBe(2);
   });
 });

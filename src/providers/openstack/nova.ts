@@ -49,22 +49,48 @@ export class NovaClient {
   /** `GET /servers/detail`, following `servers_links` next until there is none or a page is empty. */
   async listServers(query: ListServersQuery, signal: AbortSignal): Promise<NovaServer[]> {
     const servers: NovaServer[] = [];
-    let params: Record<string, QueryValue> = {
-      limit: query.limit ?? PAGE_LIMIT,
-      "changes-since": query.changesSince,
-      name: query.name,
-    };
+    await this.eachServerPage(query, signal, (batch) => {
+      for (const server of batch) servers.push(server);
+    });
+    return servers;
+  }
+
+  /**
+   * The pages of `GET /servers/detail`, one `visit` each, in order. The next page is asked for before the current one
+   * is visited (the same requests, one after another, as the marker of the next is in the current): the caller works
+   * on a page while the cloud answers the next, and need not keep the raw documents of a whole listing.
+   */
+  async eachServerPage(
+    query: ListServersQuery,
+    signal: AbortSignal,
+    visit: (servers: readonly NovaServer[]) => void,
+  ): Promise<void> {
+    let pending = this.#page(
+      { limit: query.limit ?? PAGE_LIMIT, "changes-since": query.changesSince, name: query.name },
+      signal,
+    );
     for (;;) {
-      this.listRequests++;
-      const res = await this.#get("/servers/detail", params, "GET /servers/detail", signal);
-      const page = res.json as ServerPage | undefined;
-      if (!Array.isArray(page?.servers)) throw this.#notAServerList(res);
-      const batch = page.servers;
-      servers.push(...batch);
-      const next = page.servers_links?.find((l) => l.rel === "next")?.href;
-      if (!next || batch.length === 0 || query.firstPageOnly === true) return servers;
-      params = queryOf(next);
+      const { servers, next } = await pending;
+      const more = next !== undefined && servers.length > 0 && query.firstPageOnly !== true;
+      if (more) {
+        pending = this.#page(queryOf(next), signal);
+        // Awaited on the next turn; if visit throws first, the listing is abandoned and so is its answer.
+        pending.catch(() => undefined);
+      }
+      visit(servers);
+      if (!more) return;
     }
+  }
+
+  async #page(
+    params: Record<string, QueryValue>,
+    signal: AbortSignal,
+  ): Promise<{ readonly servers: readonly NovaServer[]; readonly next: string | undefined }> {
+    this.listRequests++;
+    const res = await this.#get("/servers/detail", params, "GET /servers/detail", signal);
+    const page = res.json as ServerPage | undefined;
+    if (!Array.isArray(page?.servers)) throw this.#notAServerList(res);
+    return { servers: page.servers, next: page.servers_links?.find((l) => l.rel === "next")?.href };
   }
 
   /** One server, for the re-read after an ambiguous mutation. Undefined when it is gone (404). */
