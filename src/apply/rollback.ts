@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import pLimit from "p-limit";
 import { isExecutable, isReprovisionStep } from "../model/action.js";
 import type { InstanceAddress } from "../model/address.js";
 import type { InstanceChange } from "../model/change.js";
@@ -88,11 +89,21 @@ export async function rollBack(request: RollbackRequest, deps: RollbackDeps): Pr
   deps.reporter.report({ type: "rolling-back", reason, addresses });
   const results = new Map<InstanceAddress, InstanceReport>();
   const planned: PlannedRollback[] = [];
-  for (const server of servers) {
-    const outcome = await planServer(server, stepsRun, deps).catch((error: unknown) => ({
-      type: "failed" as const,
-      why: `could not be planned: ${describeError(error)}`,
-    }));
+  // Each server is read and planned on its own (a fresh read, its images): as many at once as the rollout allows.
+  const limit = pLimit(Math.max(1, deps.parallelism));
+  const outcomes = await Promise.all(
+    servers.map((server) =>
+      limit(() =>
+        planServer(server, stepsRun, deps).catch((error: unknown) => ({
+          type: "failed" as const,
+          why: `could not be planned: ${describeError(error)}`,
+        })),
+      ),
+    ),
+  );
+  for (const [index, outcome] of outcomes.entries()) {
+    const server = servers[index];
+    if (!server) continue;
     if ("change" in outcome) planned.push(outcome);
     else results.set(server.record.address, notRolledBack(server, outcome, reason));
   }
