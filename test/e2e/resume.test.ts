@@ -131,6 +131,41 @@ describe("an apply killed with SIGKILL mid-rebuild, then applied again", () => {
   }, 60_000);
 });
 
+describe("a saved plan with nothing to change, applied after an apply was killed mid-rebuild", () => {
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud(WORLD, { timings: { ...FAST, rebuild: 3000 } });
+    await cloud.writeFleet(FLEET);
+  });
+  afterAll(async () => cloud.close());
+
+  it("still follows the operations the killed run left, reports them and closes them in the journal", async () => {
+    await applyKilledMidRebuild(cloud);
+    const journalPath = join(cloud.dir, ".reform", "journal.jsonl");
+    const left = pendingOperations(parseJournal(await readFile(journalPath, "utf8")).entries);
+    expect(left).toHaveLength(NAMES.length);
+    // The rebuilds end on their own: planned now, every server is as the fleet file says, so the saved plan is empty.
+    const ubuntu2404 = cloud.emulator.snapshot().openstack.images.find((i) => i.name === "ubuntu-24.04")?.id;
+    const deadline = Date.now() + 30_000;
+    const rebuilt = (name: string) => {
+      const server = serverByName(cloud.emulator, name);
+      return server?.vmState === "active" && server.taskState === null && server.imageId === ubuntu2404;
+    };
+    while (!NAMES.every(rebuilt)) {
+      if (Date.now() > deadline) throw new Error("the rebuilds did not end within 30 s");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await cloud.reform(["plan", "-c", "fleet.yaml", "-out", "plan.json", "--detailed-exitcode"])).code).toBe(0);
+
+    const run = await cloud.reform(["apply", "plan.json"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    for (const p of left) expect(run.stdout).toContain(`Resumed: re-attached to rebuild of ${p.address} started`);
+    expect(pendingOperations(parseJournal(await readFile(journalPath, "utf8")).entries)).toEqual([]);
+    for (const name of NAMES) expect(serverActions(cloud.emulator, name)).toEqual(["rebuild"]);
+  }, 60_000);
+});
+
 describe("the before-state of a server an apply was killed on", () => {
   let cloud: TestCloud;
   beforeAll(async () => {

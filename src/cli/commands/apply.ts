@@ -89,7 +89,7 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
       if (!planned.plan.applyable) return EXIT.error;
       if (!hasWork(planned.plan)) {
         // Nothing to change, but an interrupted run may have left operations to follow and report: that changes nothing.
-        return (await lock.hasPendingOperations())
+        return (await leftUnfinished(lock))
           ? execute(io, session, lock, planned, options, signal)
           : nothingToDo(io, options.output, lock.notes());
       }
@@ -129,10 +129,17 @@ export async function applySavedPlanCommand(
       );
       writeRefusals(io, planned.plan);
       if (!planned.plan.applyable) return EXIT.error;
-      if (!hasWork(planned.plan)) return nothingToDo(io, options.output, lock.notes());
+      // As `reform apply` does: nothing to change, but operations an interrupted run left, or a rollback it left
+      // unfinished, are still followed and reported (apply finishes such a rollback before anything else).
+      if (!hasWork(planned.plan) && !(await leftUnfinished(lock))) return nothingToDo(io, options.output, lock.notes());
       return execute(io, session, lock, planned, options, signal);
     }),
   );
+}
+
+/** Whether an interrupted run left operations in flight or a rollback unfinished: apply follows them even with nothing to change. */
+async function leftUnfinished(lock: LockedScope): Promise<boolean> {
+  return (await lock.hasPendingOperations()) || unfinishedRollback(await lock.previousEntries()) !== undefined;
 }
 
 /**
