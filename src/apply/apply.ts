@@ -112,7 +112,18 @@ export async function applyPlan(
   );
   const groupOf = (address: InstanceAddress) =>
     plan.changes.find((c) => c.address === address)?.group ?? desired.get(address)?.group ?? "default";
-  const timeouts = (group: string) => timeoutsFor(plan.rollout[group] ?? plan.rollout["default"], options);
+  const policyOf = (group: string) => plan.rollout[group] ?? plan.rollout["default"];
+  const timeouts = (group: string) => timeoutsFor(policyOf(group), options);
+  /** A server to take back, with its group, what the fleet file declares for it and (after this run's rollout) how it ended. */
+  const toRollBack = (record: BeforeStateEntry, forward?: InstanceReport) => {
+    const want = desired.get(record.address);
+    return {
+      record,
+      group: groupOf(record.address),
+      ...(want ? { desired: want } : {}),
+      ...(forward ? { forward } : {}),
+    };
+  };
   const resumed = await resumeOperations(pending, {
     run,
     contexts,
@@ -136,11 +147,7 @@ export async function applyPlan(
   };
   if (only) {
     // An interrupted rollback is finished, or `--rollback` asked: nothing of the plan runs.
-    const servers = only.records.map((record) => ({
-      record,
-      group: groupOf(record.address),
-      ...(desired.get(record.address) ? { desired: desired.get(record.address) } : {}),
-    }));
+    const servers = only.records.map((record) => toRollBack(record));
     const back = await rollBack(
       {
         servers,
@@ -191,11 +198,11 @@ export async function applyPlan(
       const ctx = change ? contexts.get(change.provider) : undefined;
       if (!change || !want || !ctx) throw new TypeError(`apply: no desired state or provider for ${address}`);
       const t = timeouts(change.group);
-      const policy = plan.rollout[change.group] ?? plan.rollout["default"];
+      const policy = policyOf(change.group);
       return runOne({ ...ctx, timeouts: t, waitTimeoutMs: t.wait }, change, want, policy, deps.probeGate, subjects);
     },
     bake: (request, converged) => {
-      const policy = plan.rollout[request.group] ?? plan.rollout["default"];
+      const policy = policyOf(request.group);
       const servers = converged.flatMap((address) => {
         const subject = subjects.get(address);
         return subject ? [{ address, subject }] : [];
@@ -208,19 +215,13 @@ export async function applyPlan(
     },
   });
   const halted = outcome.haltedBy;
-  const policyOf = (group: string) => plan.rollout[group] ?? plan.rollout["default"];
   const back =
     halted !== undefined && policyOf(halted.group)?.onFailure === "rollback" && !deps.signal.aborted
       ? await rollBack(
           {
             servers: [...recorded.values()]
               .filter((r) => policyOf(groupOf(r.address))?.onFailure === "rollback")
-              .map((record) => ({
-                record,
-                group: groupOf(record.address),
-                ...(desired.get(record.address) ? { desired: desired.get(record.address) } : {}),
-                ...(outcome.results.get(record.address) ? { forward: outcome.results.get(record.address) } : {}),
-              })),
+              .map((record) => toRollBack(record, outcome.results.get(record.address))),
             target: run,
             reason: haltReason(halted, policyOf(halted.group), changes, outcome.results),
             by: run,

@@ -89,7 +89,8 @@ export async function applyCommand(io: CliIo, options: ApplyCommandOptions, sign
       if (!planned.plan.applyable) return EXIT.error;
       if (!hasWork(planned.plan)) {
         // Nothing to change, but an interrupted run may have left operations to follow and report: that changes nothing.
-        return (await leftUnfinished(lock))
+        // (An unfinished rollback was finished above.)
+        return (await lock.hasPendingOperations())
           ? execute(io, session, lock, planned, options, signal)
           : nothingToDo(io, options.output, lock.notes());
       }

@@ -294,19 +294,24 @@ async function upsertRun(conn: Connection, row: RunRow): Promise<void> {
     `INSERT INTO reform.runs (id, scope, identity, commit, plan_digest, reform_version, started_at, finished_at, outcome, servers)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (id) DO UPDATE SET finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome, servers = EXCLUDED.servers`,
-    [
-      row.id,
-      row.scope,
-      JSON.stringify(row.identity),
-      row.commit,
-      row.planDigest,
-      row.reformVersion,
-      row.startedAt,
-      row.finishedAt,
-      row.outcome,
-      JSON.stringify(row.servers),
-    ],
+    runValues(row),
   );
+}
+
+/** A run row's columns in the order both inserts list them ($1 to $10). */
+function runValues(row: RunRow): unknown[] {
+  return [
+    row.id,
+    row.scope,
+    JSON.stringify(row.identity),
+    row.commit,
+    row.planDigest,
+    row.reformVersion,
+    row.startedAt,
+    row.finishedAt,
+    row.outcome,
+    JSON.stringify(row.servers),
+  ];
 }
 
 /**
@@ -321,19 +326,7 @@ async function insertFallbackRun(conn: Connection, row: RunRow, own: boolean): P
      ON CONFLICT (id) DO UPDATE SET finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome, servers = EXCLUDED.servers
      WHERE $11 AND reform.runs.finished_at IS NULL AND reform.runs.scope = EXCLUDED.scope
      RETURNING id`,
-    [
-      row.id,
-      row.scope,
-      JSON.stringify(row.identity),
-      row.commit,
-      row.planDigest,
-      row.reformVersion,
-      row.startedAt,
-      row.finishedAt,
-      row.outcome,
-      JSON.stringify(row.servers),
-      own,
-    ],
+    [...runValues(row), own],
   );
   return changed.length > 0;
 }
