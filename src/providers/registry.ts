@@ -4,6 +4,7 @@ import type { ProviderAdapter, ProviderRuntime } from "../model/provider.js";
 import { createJdCloudAdapter } from "./jdcloud/adapter.js";
 import { createHuaweiAdapter } from "./huawei/adapter.js";
 import { createOpenStackAdapter } from "./openstack/adapter.js";
+import { startServerPageWorker } from "./page-pool.js";
 import { createSimAdapter } from "./sim/sim-adapter.js";
 
 /** The only place that knows every provider type. */
@@ -14,7 +15,12 @@ export async function createAdapter(
 ): Promise<ProviderAdapter> {
   switch (config.type) {
     case "openstack":
-      return createOpenStackAdapter({ name: config.name, settings: config.options, ...runtime });
+      return createOpenStackAdapter({
+        name: config.name,
+        settings: config.options,
+        ...runtime,
+        pageWorker: () => startServerPageWorker(),
+      });
     case "sim":
       return createSimAdapter({
         name: config.name,

@@ -110,6 +110,12 @@ export interface HttpRequest {
   readonly accept?: readonly number[];
   readonly signer?: RequestSigner;
   readonly signal?: AbortSignal;
+  /**
+   * Leave the body of a successful (2xx) answer as bytes, undecoded and unparsed, in `bytes` (`text` is then empty and
+   * `json` undefined): for a large answer that is parsed elsewhere (a worker thread). Other answers are decoded as
+   * usual, for their error message. @default false
+   */
+  readonly raw?: boolean;
 }
 
 export interface HttpResponse {
@@ -119,5 +125,7 @@ export interface HttpResponse {
   /** Parsed body, undefined when empty or not JSON. */
   readonly json: unknown;
   readonly text: string;
+  /** The undecoded body of a successful answer to a `raw` request (and only then). */
+  readonly bytes?: Uint8Array;
   readonly requestId?: string;
 }

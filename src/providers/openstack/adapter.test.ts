@@ -9,6 +9,7 @@ import { instantClock } from "../../../test/support/instant-clock.js";
 import { followStep } from "../test-support.js";
 import type { OpenStackAdapterOptions } from "./adapter.js";
 import { createOpenStackAdapter } from "./adapter.js";
+import { startServerPageWorker } from "../page-pool.js";
 import type { FakeOpenStack } from "../../../test/support/fake-openstack.js";
 import { PASSWORD, makeServer, startFakeOpenStack } from "../../../test/support/fake-openstack.js";
 
@@ -91,6 +92,34 @@ describe("listInstances", () => {
     expect(new Set(servers.map((s) => s.id)).size).toBe(n);
     expect(listCalls()).toHaveLength(requests);
     expect(listCalls()[1]?.url ?? "").not.toContain("nova-internal");
+  });
+
+  it("digests pages on the runtime's page worker as on its own thread, and polls by the names that listing learned", async () => {
+    // Pages of about 1 MB: the worker starts from a page of 512 KB.
+    const note = "x".repeat(700);
+    for (let i = 0; i < 2300; i++) {
+      const server = makeServer(i, { metadata: { role: i % 3 === 0 ? "db" : "web", note } });
+      fake.servers.set(server.id, server);
+    }
+    const started: string[] = [];
+    const threaded = adapter({
+      pageWorker: () => {
+        started.push("worker");
+        return startServerPageWorker();
+      },
+    }).a;
+    const fromWorker = await threaded.listInstances({ selectors: [] }, signal);
+    const inline = await adapter().a.listInstances({ selectors: [] }, signal);
+    expect(started).toEqual(["worker"]);
+    expect(fromWorker).toHaveLength(2300);
+    expect(fromWorker).toEqual(inline);
+    const handle = await threaded.startStep({ instance: fromWorker[2299]!, step: rebuild(), inputs: {} }, signal);
+    fake.seen.length = 0;
+    const [seen] = await threaded.pollOperations([ask(handle)], signal);
+    expect(seen?.instance?.id).toBe(fromWorker[2299]!.id);
+    expect(listCalls().map((r) => decodeURIComponent(r.url))).toEqual([
+      `/compute/v2.1/servers/detail?limit=1000&name=^(${fromWorker[2299]!.name})$`,
+    ]);
   });
 
   it("sends the negotiated microversion on Nova calls and filters one name with an anchored regex", async () => {

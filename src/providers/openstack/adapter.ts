@@ -21,8 +21,11 @@ import { PAGE_LIMIT } from "./nova.js";
 import type { RebuildFeatures } from "./microversion.js";
 import { rebuildFeatures } from "./microversion.js";
 import type { NovaServer } from "./normalize.js";
-import { USER_DATA_KEY, bootsFromVolume, normalizeServer } from "./normalize.js";
+import { USER_DATA_KEY, normalizeServer } from "./normalize.js";
 import type { ConflictPolicy } from "./operations.js";
+import type { ServerPageDigest, ServerPageRequest } from "./server-page.js";
+import { ServerNames } from "./server-names.js";
+import { digestServerPageBytes, digestServers } from "./server-page.js";
 import {
   DEFAULT_CONFLICT_POLICY,
   actionBody,
@@ -73,7 +76,21 @@ export interface OpenStackAdapterOptions extends ProviderRuntime {
   readonly http?: Partial<Omit<HttpClientOptions, "provider" | "clock" | "random" | "onExchange" | "ca" | "insecure">>;
   /** How 409 (server busy) is waited out. @default DEFAULT_CONFLICT_POLICY */
   readonly conflict?: ConflictPolicy;
+  /**
+   * Starts a thread that digests list pages (src/providers/page-pool.ts): a large listing parses its pages there,
+   * in parallel with the rest of the run. @default undefined (every page is digested on the calling thread)
+   */
+  readonly pageWorker?: () => ServerPageWorker;
 }
+
+/** Digests pages of `GET /servers/detail` away from the calling thread. */
+export interface ServerPageWorker {
+  digest(bytes: Uint8Array, request: ServerPageRequest): Promise<ServerPageDigest>;
+  close(): Promise<void>;
+}
+
+/** A page this large (about 250 servers' documents) starts the page worker: a listing of that size has more to come. */
+const WORKER_PAGE_BYTES = 512 * 1024;
 
 /** Servers changed this long before the earliest operation started are still listed by a poll (clock skew). */
 const POLL_MARGIN_MS = 5 * 60_000;
@@ -94,7 +111,8 @@ class OpenStackAdapter implements ProviderAdapter {
   #endpoints: readonly ProviderEndpoint[] = [];
   #readsUserData: boolean | undefined;
   /** Server id → name, from every listing: lets reads by id use Nova's name filter. */
-  readonly #names = new Map<string, string>();
+  readonly #names = new ServerNames();
+  #pageWorker: ServerPageWorker | undefined;
 
   constructor(options: OpenStackAdapterOptions) {
     this.#options = options;
@@ -168,25 +186,22 @@ class OpenStackAdapter implements ProviderAdapter {
   }
 
   /**
-   * Each page is normalised as it arrives, while the next is on its way: what a listing keeps is one observed
-   * instance per server (and the document of the few that boot from a volume), not the cloud's whole documents.
+   * Each page is digested as it arrives, while the next is on its way (on a worker thread from the second page, when
+   * the runtime offers one): what a listing keeps is one observed instance per server (and the document of the few
+   * that boot from a volume), not the cloud's whole documents.
    */
   async listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]> {
     const c = await this.#ready(signal);
-    const wanted = selectorFilter(req.selectors);
     const instances: ObservedInstance[] = [];
     const volumeBacked = new Map<ObservedInstance, NovaServer>();
     let listed = 0;
     let showingUserData = 0;
-    await this.#listFor(c, req.selectors, signal, (servers) => {
-      for (const server of servers) {
-        listed++;
-        if (Object.hasOwn(server, USER_DATA_KEY)) showingUserData++;
-        if (server.status?.toUpperCase() === "DELETED" || !wanted(server)) continue;
-        const instance = normalizeServer(server, this.name);
-        instances.push(instance);
-        if (bootsFromVolume(server)) volumeBacked.set(instance, server);
-      }
+    await this.#listFor(c, req.selectors, signal, (page) => {
+      listed += page.listed;
+      showingUserData += page.showingUserData;
+      for (const [index, server] of page.volumeBacked)
+        volumeBacked.set(page.instances[index] as ObservedInstance, server);
+      for (const instance of page.instances) instances.push(instance);
     });
     if (listed > 0) this.#readsUserData = showingUserData > 0;
     return observeBootVolumes(instances, volumeBacked, c.cinder, signal);
@@ -196,32 +211,52 @@ class OpenStackAdapter implements ProviderAdapter {
    * Servers by id (apply's fingerprint checks and verification) are listed by the names they had when last
    * listed (an anchored regex alternation, Nova's `name` filter), when that takes no more requests than listing
    * every server; a server not found that way (renamed, never listed) is looked for in a full listing. `visit` sees
-   * the servers of the listing that answers, page by page.
+   * the digest of each page of the listing that answers.
    */
   async #listFor(
     c: Connected,
     selectors: readonly InstanceSelector[],
     signal: AbortSignal,
-    visit: (servers: readonly NovaServer[]) => void,
+    visit: (page: Omit<ServerPageDigest, "isList" | "next">) => void,
   ): Promise<void> {
-    const learning = (servers: readonly NovaServer[]) => visit(this.#learn(servers));
+    const request: ServerPageRequest = { provider: this.name, selectors };
+    const everything = () =>
+      c.nova.eachServerPageDigest(listQuery(selectors), signal, this.#digester(request), (page) => {
+        this.#names.learn(page.instances);
+        this.#names.learn(page.otherNames);
+        visit(page);
+      });
     const ids = selectors.flatMap((s) => ("id" in s ? [s.id] : []));
     const names = ids.map((id) => this.#names.get(id));
     const patterns =
       ids.length === selectors.length && ids.length > 0 && names.every((n) => n !== undefined)
         ? namePatterns(names as string[])
         : undefined;
-    if (!patterns || patterns.length > Math.ceil(this.#names.size / PAGE_LIMIT))
-      return c.nova.eachServerPage(listQuery(selectors), signal, learning);
+    if (!patterns || patterns.length > Math.ceil(this.#names.size / PAGE_LIMIT)) return everything();
     const found = (await Promise.all(patterns.map((name) => c.nova.listServers({ name }, signal)))).flat();
     this.#learn(found);
     const seen = new Set(found.map((s) => s.id));
-    if (ids.every((id) => seen.has(id))) return visit(found);
-    return c.nova.eachServerPage({}, signal, learning);
+    if (ids.every((id) => seen.has(id))) return visit(digestServers(found, request));
+    return everything();
+  }
+
+  /**
+   * How this listing's pages are digested: the first on this thread (most listings have one page), the others on the
+   * runtime's page worker, started (in parallel with the first page's digest) when the first page is large enough
+   * that more may follow, and kept until `close`.
+   */
+  #digester(request: ServerPageRequest): (bytes: Uint8Array) => Promise<ServerPageDigest> {
+    let pages = 0;
+    return async (bytes) => {
+      const start = this.#options.pageWorker;
+      if (start !== undefined && bytes.byteLength >= WORKER_PAGE_BYTES) this.#pageWorker ??= start();
+      if (pages++ === 0 || this.#pageWorker === undefined) return digestServerPageBytes(bytes, request);
+      return this.#pageWorker.digest(bytes, request);
+    };
   }
 
   #learn<T extends readonly NovaServer[]>(servers: T): T {
-    for (const s of servers) if (typeof s.name === "string") this.#names.set(s.id, s.name);
+    this.#names.learn(servers);
     return servers;
   }
 
@@ -301,6 +336,9 @@ class OpenStackAdapter implements ProviderAdapter {
   }
 
   async close(): Promise<void> {
+    const worker = this.#pageWorker;
+    this.#pageWorker = undefined;
+    await worker?.close();
     const connected = this.#connected;
     this.#connected = undefined;
     if (connected) await (await connected.catch(() => undefined))?.close();
@@ -338,13 +376,6 @@ export function namePatterns(names: readonly string[]): string[] {
   }
   if (group.length > 0) patterns.push(`^(${group.join("|")})$`);
   return patterns;
-}
-
-function selectorFilter(selectors: readonly InstanceSelector[]): (server: NovaServer) => boolean {
-  if (selectors.length === 0) return () => true;
-  const ids = new Set(selectors.flatMap((s) => ("id" in s ? [s.id] : [])));
-  const names = new Set(selectors.flatMap((s) => ("name" in s ? [s.name] : [])));
-  return (server) => ids.has(server.id) || names.has(server.name ?? "");
 }
 
 function escapeRegex(text: string): string {

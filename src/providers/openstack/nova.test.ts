@@ -5,6 +5,7 @@ import type { TestServer } from "../http/test-server.js";
 import { sendJson, startTestServer } from "../http/test-server.js";
 import { instantClock } from "../../../test/support/instant-clock.js";
 import { NovaClient } from "./nova.js";
+import { digestServerPageBytes } from "./server-page.js";
 
 // Answers seen on a real Nova (test/openstack, noauth2 phase of test/nova/run.sh) that carry no server list.
 let server: TestServer;
@@ -103,5 +104,69 @@ describe("NovaClient.eachServerPage", () => {
     ).rejects.toThrow("stop here");
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(server.seen.length - before).toBe(2);
+  });
+});
+
+describe("NovaClient.eachServerPageDigest", () => {
+  const request = { provider: "dc1", selectors: [] };
+  const inline = async (bytes: Uint8Array) => digestServerPageBytes(bytes, request);
+
+  it("asks for the next page as soon as a page arrives, before digesting it, and sends no request more", async () => {
+    const nova = new NovaClient(http, `${server.url}/paged/v2.1`, "2.93", noSigner);
+    const before = server.seen.length;
+    const asked: number[] = [];
+    const names: string[][] = [];
+    await nova.eachServerPageDigest(
+      { limit: 2 },
+      signal,
+      (bytes) => {
+        // The next page's request is out while this page is digested (the last page has no next).
+        asked.push(nova.listRequests);
+        return inline(bytes);
+      },
+      (page) => names.push(page.instances.map((i) => i.name)),
+    );
+    expect(asked).toEqual([2, 3, 3]);
+    expect(names).toEqual([
+      ["web-1", "web-2"],
+      ["web-3", "web-4"],
+      ["web-5", "web-6"],
+    ]);
+    expect(server.seen.slice(before).map((r) => r.url)).toEqual([
+      "/paged/v2.1/servers/detail?limit=2",
+      "/paged/v2.1/servers/detail?limit=2&marker=s2",
+      "/paged/v2.1/servers/detail?limit=2&marker=s4",
+    ]);
+  });
+
+  it("follows the parsed page's next link when it differs from the one read from the page's end", async () => {
+    const nova = new NovaClient(http, `${server.url}/paged/v2.1`, "2.93", noSigner);
+    const before = server.seen.length;
+    const names: string[][] = [];
+    // A digest that says page 1 continues at s4: the early request (marker s2) is dropped, never visited.
+    const lying = async (bytes: Uint8Array) => {
+      const page = await inline(bytes);
+      return page.next?.endsWith("marker=s2") ? { ...page, next: page.next.replace("s2", "s4") } : page;
+    };
+    await nova.eachServerPageDigest({ limit: 2 }, signal, lying, (page) =>
+      names.push(page.instances.map((i) => i.name)),
+    );
+    expect(names).toEqual([
+      ["web-1", "web-2"],
+      ["web-5", "web-6"],
+    ]);
+    // Three requests: the early one for s2 was sent (and its answer dropped), then s4's.
+    expect(server.seen.slice(before).map((r) => r.url)).toEqual([
+      "/paged/v2.1/servers/detail?limit=2",
+      "/paged/v2.1/servers/detail?limit=2&marker=s2",
+      "/paged/v2.1/servers/detail?limit=2&marker=s4",
+    ]);
+  });
+
+  it("refuses a 200 that is not a server list, as listServers does", async () => {
+    const nova = new NovaClient(http, `${server.url}/html/v2.1`, "2.93", noSigner);
+    await expect(nova.eachServerPageDigest({}, signal, inline, () => undefined)).rejects.toThrow(
+      /no "servers" list \(content-type text\/html\)/,
+    );
   });
 });
