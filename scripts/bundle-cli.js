@@ -37,6 +37,28 @@ const lazyChildProcess = {
   },
 };
 
+/**
+ * yaml is published twice: CommonJS (dist/, what Node's resolution picks) and the same code as ES modules (browser/dist/).
+ * The bundle takes the ES modules: esbuild then joins them into one scope instead of wrapping each of ~80 CommonJS
+ * files in a function called at start, which cut `reform validate`'s instructions by a tenth (docs/benchmarks.md).
+ * The two builds differ in three files. log.js: the ES build warns with console.warn, the Node build with
+ * process.emitWarning, so the Node build's log.js is kept. parser.js and composer.js: the Node build also prints
+ * yaml's own tokens when LOG_TOKENS or LOG_STREAM is set (a debugging aid of yaml's developers, dropped here).
+ * schema/yaml-1.1/binary.js: a `!!binary` value of a YAML 1.1 document becomes a Uint8Array rather than a Buffer
+ * (reform reads no binary values: either is "a mapping" to the schema).
+ */
+const yamlModules = {
+  name: "yaml-es-modules",
+  /** @param {import("esbuild").PluginBuild} build */
+  setup(build) {
+    const yamlDir = `${ROOT}node_modules/yaml/`;
+    build.onResolve({ filter: /^yaml$/ }, () => ({ path: `${yamlDir}browser/dist/index.js` }));
+    build.onResolve({ filter: /^\.\.?\/log\.js$/ }, (args) =>
+      args.importer.startsWith(`${yamlDir}browser/dist/`) ? { path: `${yamlDir}dist/log.js` } : undefined,
+    );
+  },
+};
+
 const { dependencies } = JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8"));
 const external = Object.keys(dependencies).filter((name) => !INLINED.includes(name));
 
@@ -58,7 +80,7 @@ await build({
     js: 'import { createRequire as reformRequire } from "node:module"; const require = reformRequire(import.meta.url);',
   },
   chunkNames: "chunk-[hash]",
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, yamlModules],
   // Fewer bytes for V8 to parse at each start; names are kept, so stack traces and error names still read.
   minify: true,
   keepNames: true,

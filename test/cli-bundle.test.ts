@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./support/cli.js";
@@ -36,5 +37,21 @@ describe("the bundled command line (the built binary)", () => {
     expect(builtins).not.toContain("tls");
     expect(builtins).not.toContain("http2");
     expect(builtins).not.toContain("child_process");
+  });
+
+  // The bundle takes yaml's ES module build with its Node build's log.js (scripts/bundle-cli.js): yaml's warnings
+  // still reach stderr through process.emitWarning, as "(node:PID) Warning: ...", not through console.warn.
+  it("yaml's warnings are Node process warnings, as with yaml's Node build", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "reform-bundle-"));
+    try {
+      const fleet =
+        "providers:\n  local: { type: sim }\ninstances:\n  - provider: local\n    name: a\n    spec:\n      metadata:\n        ? [x, y]\n        : z\n";
+      writeFileSync(join(dir, "fleet.yaml"), fleet);
+      const run = await runCli(["validate", "-c", "fleet.yaml"], { cwd: dir });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(/^\(node:\d+\) Warning: Keys with collection values will be stringified/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

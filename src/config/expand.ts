@@ -59,11 +59,17 @@ export function resolveInstances(
     ofProvider.set(server.id, created);
     return created;
   };
+  const lookups = new Map<string, ServerLookup>();
+  const lookupOf = (provider: string): ServerLookup => {
+    let lookup = lookups.get(provider);
+    if (!lookup) lookups.set(provider, (lookup = serverLookup(listed.get(provider) ?? [])));
+    return lookup;
+  };
   for (const instance of fleet.instances) {
     const server = findServer(
       instance.provider,
       instance.selector,
-      listed.get(instance.provider) ?? [],
+      lookupOf(instance.provider),
       instance.source,
       diagnostics,
     );
@@ -92,20 +98,39 @@ export function resolveInstances(
   return { instances, diagnostics };
 }
 
+/** A provider's listed servers by id (the first listed of an id) and by name (all of a name, in listing order). */
+interface ServerLookup {
+  readonly byId: ReadonlyMap<string, ListedServer>;
+  readonly byName: ReadonlyMap<string, readonly ListedServer[]>;
+}
+
+/** Built once per provider: declaring N instances among M servers costs N + M, not N × M. */
+function serverLookup(servers: readonly ListedServer[]): ServerLookup {
+  const byId = new Map<string, ListedServer>();
+  const byName = new Map<string, ListedServer[]>();
+  for (const server of servers) {
+    if (!byId.has(server.id)) byId.set(server.id, server);
+    const named = byName.get(server.name);
+    if (named) named.push(server);
+    else byName.set(server.name, [server]);
+  }
+  return { byId, byName };
+}
+
 function findServer(
   provider: string,
   selector: InstanceSelector,
-  servers: readonly ListedServer[],
+  servers: ServerLookup,
   source: SourceLocation,
   diagnostics: Diagnostic[],
 ): ListedServer | undefined {
   if ("id" in selector) {
-    const found = servers.find((s) => s.id === selector.id);
+    const found = servers.byId.get(selector.id);
     if (!found)
       diagnostics.push({ location: source, message: `no server with id ${selector.id} in provider ${provider}` });
     return found;
   }
-  const found = servers.filter((s) => s.name === selector.name);
+  const found = servers.byName.get(selector.name) ?? [];
   if (found.length === 0)
     diagnostics.push({ location: source, message: `no server named ${selector.name} in provider ${provider}` });
   if (found.length > 1) {

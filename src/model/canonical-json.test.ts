@@ -32,4 +32,37 @@ describe("canonicalJson", () => {
       }),
     );
   });
+
+  it("writes plain data as JSON.stringify does the key-sorted copy, and anything else as before (property)", () => {
+    // The definition the direct writer must match: a sorted copy (no prototype), then JSON.stringify.
+    const sortedCopy = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : sortedCopy(item)));
+      if (value === null || typeof value !== "object") return value;
+      const copy = Object.create(null) as Record<string, unknown>;
+      for (const key of Object.keys(value).sort()) {
+        const member = (value as Record<string, unknown>)[key];
+        if (member !== undefined) copy[key] = sortedCopy(member);
+      }
+      return copy;
+    };
+    const tricky = { b: 1, "10": 2, a: 3, "9": 4, "4294967295": 5, "4294967294": 6, "01": 7, "": 8, "-1": 9 };
+    expect(canonicalJson(tricky)).toBe(JSON.stringify(sortedCopy(tricky)));
+    expect(canonicalJson(tricky)).toBe('{"9":4,"10":2,"4294967294":6,"":8,"-1":9,"01":7,"4294967295":5,"a":3,"b":1}');
+    const unusual = fc.constantFrom<unknown>(new Date(0), () => 1, Symbol("s"), Number.NaN, -0, Infinity, new Map());
+    const values = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: "small" },
+        fc.anything({ maxDepth: 2, withNullPrototype: true, withObjectString: false, withBigInt: false }),
+        unusual,
+        fc.array(tie("value"), { maxLength: 4 }),
+        fc.dictionary(fc.string(), tie("value"), { maxKeys: 4 }),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(values, (value) => {
+        expect(canonicalJson(value)).toBe(JSON.stringify(sortedCopy(value)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });

@@ -6,7 +6,55 @@ import { createHash } from "node:crypto";
  * (`indent` 2). @default indent none: one line
  */
 export function canonicalJson(value: unknown, indent?: number): string {
+  if (indent === undefined) {
+    const text = plainJson(value);
+    if (text !== undefined) return text;
+  }
   return JSON.stringify(sortKeys(value), null, indent);
+}
+
+/**
+ * The one-line text of plain data (null, booleans, numbers, strings, arrays, objects whose prototype is Object's or
+ * none), written as it is walked: the same text as `JSON.stringify(sortKeys(value))` without building the sorted copy
+ * (this runs for every server's fingerprint). undefined for anything else (a function, a symbol, a bigint, a class
+ * instance such as a Date, undefined at the top), which the general path serializes.
+ */
+function plainJson(value: unknown): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "number":
+      return Number.isFinite(value) ? String(value) : "null";
+    case "boolean":
+      return value ? "true" : "false";
+    case "object":
+      break;
+    default:
+      return undefined;
+  }
+  if (value === null) return "null";
+  if (Array.isArray(value)) {
+    let text = "[";
+    for (let i = 0; i < value.length; i += 1) {
+      const item: unknown = value[i];
+      const json = item === undefined ? "null" : plainJson(item);
+      if (json === undefined) return undefined;
+      text += i === 0 ? json : `,${json}`;
+    }
+    return `${text}]`;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return undefined;
+  const members = value as Record<string, unknown>;
+  let text = "{";
+  for (const key of sortedKeys(members)) {
+    const member = members[key];
+    if (member === undefined) continue;
+    const json = plainJson(member);
+    if (json === undefined) return undefined;
+    text += `${text.length === 1 ? "" : ","}${JSON.stringify(key)}:${json}`;
+  }
+  return `${text}}`;
 }
 
 function sortKeys(value: unknown): unknown {
@@ -21,6 +69,23 @@ function sortKeys(value: unknown): unknown {
     if (member !== undefined) sorted[key] = sortKeys(member);
   }
   return sorted;
+}
+
+/**
+ * The keys in the order a sorted copy lists them: integer keys ("0", "12") first in numeric order, as every object
+ * lists them whatever the insertion order, then the others sorted.
+ */
+function sortedKeys(members: Record<string, unknown>): string[] {
+  const keys = Object.keys(members);
+  if (!keys.some(isIndexKey)) return keys.sort();
+  const indexes = keys.filter(isIndexKey).sort((a, b) => Number(a) - Number(b));
+  return [...indexes, ...keys.filter((key) => !isIndexKey(key)).sort()];
+}
+
+/** An array index as a property key: "0" or a digit string without a leading zero, below 2^32 - 1. */
+function isIndexKey(key: string): boolean {
+  const first = key.charCodeAt(0);
+  return first >= 48 && first <= 57 && /^(0|[1-9][0-9]*)$/.test(key) && Number(key) < 4294967295;
 }
 
 /** Hex sha256 of a text's UTF-8 bytes. */
