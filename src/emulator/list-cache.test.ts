@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { EncodedJson } from "./http.js";
 import { ListCache } from "./list-cache.js";
 
-const bytes = (n: number, fill = "x") => Buffer.from(fill.repeat(n));
+const bytes = (n: number, fill = "x") => new EncodedJson([Buffer.from(fill.repeat(n))]);
 
 describe("ListCache", () => {
   it("answers a kept page until its time, and forgets every page on a change", () => {
