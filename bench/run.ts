@@ -125,9 +125,7 @@ async function main(): Promise<void> {
 
   log("# emulator throughput");
   const throughput = await runThroughput(sizes.big, 32, sizes.throughputMs);
-  log(
-    `GET /servers/{id}: ${throughput.getServer.perSecond.toFixed(0)} req/s; ${describeLists(throughput)}`,
-  );
+  log(`GET /servers/{id}: ${throughput.getServer.perSecond.toFixed(0)} req/s; ${describeLists(throughput)}`);
 
   log(`# plan, ${sizes.big} servers, 10 ms latency`);
   const plan = await runPlanBench(sizes.big, 10, true);

@@ -6,9 +6,8 @@
  * A kept view is right by construction. It is kept with a copy of what it was rendered from: the record's fields but
  * the `hidden` ones, and the `extra` data it shows from elsewhere (a server's volumes, its image's properties, the
  * state its job shows), and it is answered only while the record and the extra data are equal to that copy, field
- * by field. The renderer receives the record typed without its hidden fields, and the extra data: whatever a view
- * can show is compared, so no write path, lazily applied stage or renamed image can leave a stale view behind, and
- * none has to tell this cache anything.
+ * by field. The view is rendered from that copy itself, so it can show nothing that is not compared: no write path,
+ * lazily applied stage or renamed image can leave a stale view behind, and none has to tell this cache anything.
  */
 interface Kept {
   readonly variant: string;
@@ -45,11 +44,13 @@ export class ViewCache<R extends object, H extends keyof R & string, E, V = null
     const views = this.#kept.get(record);
     const kept = views?.find((v) => v.variant === key);
     if (kept && this.#unchanged(kept, record, extra)) return kept.bytes;
-    const bytes = Buffer.from(JSON.stringify(this.options.render(record, extra, variant)));
+    // Rendered from the copy it is kept with: the renderer sees the shown fields only, as they are compared later.
     const shown: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(record)) if (!this.#hidden.has(key)) shown[key] = copyData(value);
+    const extraCopy = copyData(extra);
+    const bytes = Buffer.from(JSON.stringify(this.options.render(shown as Omit<R, H>, extraCopy, variant)));
     const others = (views ?? []).filter((v) => v.variant !== key).slice(0, (this.options.maxVariants ?? 4) - 1);
-    const entry = { variant: key, shown, shownCount: Object.keys(shown).length, extra: copyData(extra), bytes };
+    const entry = { variant: key, shown, shownCount: Object.keys(shown).length, extra: extraCopy, bytes };
     this.#kept.set(record, [entry, ...others]);
     return bytes;
   }

@@ -88,7 +88,10 @@ function links(call: Pick<ViewVariant, "base" | "bookmarkBase">, kind: string, i
   ];
 }
 
-export function flavorView(call: Pick<ViewVariant, "version" | "bookmarkBase">, flavorId: string): Record<string, unknown> {
+export function flavorView(
+  call: Pick<ViewVariant, "version" | "bookmarkBase">,
+  flavorId: string,
+): Record<string, unknown> {
   const flavor = flavorById(flavorId) ?? FLAVORS[1];
   if (!atLeast(call.version, 47))
     return { id: flavorId, links: [{ rel: "bookmark", href: `${call.bookmarkBase}/flavors/${flavorId}` }] };
