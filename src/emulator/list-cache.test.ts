@@ -21,6 +21,16 @@ describe("ListCache", () => {
     expect(cache.size).toBe(0);
   });
 
+  it("answers a page of many chunks read again as one chunk of the same bytes", () => {
+    const cache = new ListCache();
+    cache.set("a", new EncodedJson([Buffer.from("[1"), Buffer.from(","), Buffer.from("2]")]), Infinity);
+    const again = cache.get("a", 0);
+    expect(again?.chunks).toHaveLength(1);
+    expect(again?.toString()).toBe("[1,2]");
+    expect(again?.length).toBe(5);
+    expect(cache.get("a", 0)).toBe(again);
+  });
+
   it("keeps at most maxBytes, forgetting the oldest pages first, and never one page larger than that", () => {
     const cache = new ListCache(10);
     cache.set("a", bytes(4), Infinity);

@@ -26,9 +26,15 @@ export class ListCache {
   get(key: string, now: number): EncodedJson | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    if (now < entry.validUntil) return entry.bytes;
-    this.#forget(key);
-    return undefined;
+    if (now >= entry.validUntil) {
+      this.#forget(key);
+      return undefined;
+    }
+    if (entry.bytes.chunks.length <= 1) return entry.bytes;
+    // Read again: joined once into one buffer (a page built from kept views is a thousand chunks, a write each).
+    const joined = entry.bytes.joined();
+    this.#entries.set(key, { bytes: joined, validUntil: entry.validUntil });
+    return joined;
   }
 
   /** Keeps `bytes` as the answer for `key` until `validUntil` (ms since the epoch; Infinity: until a change). */
