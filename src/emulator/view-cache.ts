@@ -45,12 +45,18 @@ export class ViewCache<R extends object, H extends keyof R & string, E, V = null
     const kept = views?.find((v) => v.variant === key);
     if (kept && this.#unchanged(kept, record, extra)) return kept.bytes;
     // Rendered from the copy it is kept with: the renderer sees the shown fields only, as they are compared later.
+    const live = record as Readonly<Record<string, unknown>>;
     const shown: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(record)) if (!this.#hidden.has(key)) shown[key] = copyData(value);
+    let shownCount = 0;
+    for (const field in live) {
+      if (!Object.hasOwn(live, field) || this.#hidden.has(field)) continue;
+      shown[field] = copyData(live[field]);
+      shownCount++;
+    }
     const extraCopy = copyData(extra);
     const bytes = Buffer.from(JSON.stringify(this.options.render(shown as Omit<R, H>, extraCopy, variant)));
     const others = (views ?? []).filter((v) => v.variant !== key).slice(0, (this.options.maxVariants ?? 4) - 1);
-    const entry = { variant: key, shown, shownCount: Object.keys(shown).length, extra: extraCopy, bytes };
+    const entry = { variant: key, shown, shownCount, extra: extraCopy, bytes };
     this.#kept.set(record, [entry, ...others]);
     return bytes;
   }
@@ -92,7 +98,8 @@ export function sameData(a: unknown, b: unknown): boolean {
 export function copyData<T>(value: T): T {
   if (typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) return value.map((v: unknown) => copyData(v)) as T;
+  const from = value as Readonly<Record<string, unknown>>;
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = copyData(v);
+  for (const key in from) if (Object.hasOwn(from, key)) out[key] = copyData(from[key]);
   return out as T;
 }
