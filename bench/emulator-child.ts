@@ -32,6 +32,8 @@ export type ChildMessage =
       readonly byRoute: Record<string, number>;
       readonly actions: number;
       readonly rss: number;
+      /** The emulator process's CPU time so far (user + system), in µs. */
+      readonly cpuMicros: number;
     };
 
 async function main(): Promise<void> {
@@ -48,12 +50,14 @@ async function main(): Promise<void> {
   process.on("message", (message: ChildRequest) => {
     if (message.type === "stats") {
       const { stats } = emulator;
+      const cpu = process.cpuUsage();
       send({
         type: "stats",
         requests: stats.requests,
         byRoute: { ...stats.byRoute },
         actions: stats.actions.length,
         rss: process.memoryUsage().rss,
+        cpuMicros: cpu.user + cpu.system,
       });
     } else {
       void emulator.close().then(() => process.exit(0));

@@ -92,8 +92,15 @@ describe("renderLargeReport", () => {
 
 describe("requestsBetween", () => {
   it("counts what the emulator served between two snapshots, per route", () => {
-    const before = { type: "stats" as const, requests: 10, byRoute: { a: 4, b: 6 }, actions: 0, rss: 0 };
-    const after = { type: "stats" as const, requests: 25, byRoute: { a: 4, b: 9, c: 12 }, actions: 0, rss: 0 };
+    const before = { type: "stats" as const, requests: 10, byRoute: { a: 4, b: 6 }, actions: 0, rss: 0, cpuMicros: 0 };
+    const after = {
+      type: "stats" as const,
+      requests: 25,
+      byRoute: { a: 4, b: 9, c: 12 },
+      actions: 0,
+      rss: 0,
+      cpuMicros: 0,
+    };
     expect(requestsBetween(before, after)).toEqual({ total: 15, byRoute: { b: 3, c: 12 } });
   });
 });

@@ -4,6 +4,7 @@
  * docs/benchmarks-scaling.svg.
  * `--quick` (or BENCH_QUICK=1) runs small sizes only, in about a minute: a check of the instruments that writes nothing.
  * `--large` runs only the 100,000-server plans (bench/large.ts; not in CI) and rewrites only their section of docs/benchmarks.md.
+ * `--throughput` runs only the emulator throughput at the full size (10,000 servers) and prints it: writes nothing.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
@@ -22,7 +23,7 @@ import type { ScalingData } from "./scaling.js";
 import { mergePoints, parsePoints, seriesOf } from "./scaling.js";
 import { scalingSvg } from "./svg.js";
 import { runStartup } from "./startup.js";
-import { runThroughput } from "./throughput.js";
+import { describeLists, runThroughput } from "./throughput.js";
 
 const DOCS = fileURLToPath(new URL("../../docs/", import.meta.url));
 /** The plot's points of every run (not in docs/: the package ships docs/). */
@@ -96,8 +97,18 @@ async function large(): Promise<void> {
   log("wrote the large-run section of docs/benchmarks.md");
 }
 
+/** `--throughput`: the emulator throughput part alone, printed (a minute or so). */
+async function throughputOnly(): Promise<void> {
+  installCleanup(FULL.limitMs, (line) => process.stderr.write(`${line}\n`));
+  const load = loadavg()[0] ?? 0;
+  const t = await runThroughput(FULL.big, 32, FULL.throughputMs);
+  log(`${t.servers} servers; GET /servers/{id}: ${t.getServer.perSecond.toFixed(0)} req/s; ${describeLists(t)}`);
+  log(`load ${load.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}; processes still running: ${running()}`);
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes("--large")) return large();
+  if (process.argv.includes("--throughput")) return throughputOnly();
   const quick = process.argv.includes("--quick") || process.env["BENCH_QUICK"] === "1";
   const sizes = quick ? QUICK : FULL;
   installCleanup(sizes.limitMs, (line) => process.stderr.write(`${line}\n`));
@@ -114,9 +125,7 @@ async function main(): Promise<void> {
 
   log("# emulator throughput");
   const throughput = await runThroughput(sizes.big, 32, sizes.throughputMs);
-  log(
-    `GET /servers/{id}: ${throughput.getServer.perSecond.toFixed(0)} req/s; list pages/s (first read ms/page): Nova ${throughput.listDetail1000.perSecond.toFixed(0)} (${throughput.listDetail1000.firstReadMsPerPage.toFixed(0)}), Huawei ${throughput.huaweiList.perSecond.toFixed(0)} (${throughput.huaweiList.firstReadMsPerPage.toFixed(0)}), JD ${throughput.jdList.perSecond.toFixed(0)} (${throughput.jdList.firstReadMsPerPage.toFixed(0)})`,
-  );
+  log(`GET /servers/{id}: ${throughput.getServer.perSecond.toFixed(0)} req/s; ${describeLists(throughput)}`);
 
   log(`# plan, ${sizes.big} servers, 10 ms latency`);
   const plan = await runPlanBench(sizes.big, 10, true);

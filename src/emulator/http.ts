@@ -17,8 +17,31 @@ export interface ApiRequest {
 export interface ApiResponse {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
-  /** Serialized as JSON unless a string or bytes (sent as they are); omitted when undefined. */
+  /** Serialized as JSON unless a string, bytes or EncodedJson (sent as they are); omitted when undefined. */
   readonly body?: unknown;
+}
+
+/**
+ * JSON text already encoded, in chunks written one after the other (a list page: the kept bytes of each server's
+ * document between commas). Written as they are, without joining them into one buffer first: a page is megabytes.
+ */
+export class EncodedJson {
+  readonly length: number;
+
+  constructor(readonly chunks: readonly Buffer[]) {
+    let length = 0;
+    for (const chunk of chunks) length += chunk.length;
+    this.length = length;
+  }
+
+  /** The same text in one chunk: written with one call, where many chunks cost a write each. */
+  joined(): EncodedJson {
+    return this.chunks.length <= 1 ? this : new EncodedJson([Buffer.concat(this.chunks, this.length)]);
+  }
+
+  toString(): string {
+    return Buffer.concat(this.chunks).toString("utf8");
+  }
 }
 
 /** One cloud API mounted under a path prefix of the common server. */

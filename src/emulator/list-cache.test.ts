@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ListCache } from "./list-cache.js";
+import { FaultInjector, checkFaultOptions } from "./faults.js";
+import type { ApiService } from "./http.js";
+import { EncodedJson } from "./http.js";
+import { ListCache, mayChangeWorld } from "./list-cache.js";
+import { emptyStats, startHttpServer } from "./server.js";
+import { NO_FAULTS } from "./types.js";
 
-const bytes = (n: number, fill = "x") => Buffer.from(fill.repeat(n));
+const bytes = (n: number, fill = "x") => new EncodedJson([Buffer.from(fill.repeat(n))]);
 
 describe("ListCache", () => {
   it("answers a kept page until its time, and forgets every page on a change", () => {
@@ -16,6 +21,16 @@ describe("ListCache", () => {
     expect(cache.size).toBe(0);
   });
 
+  it("answers a page of many chunks read again as one chunk of the same bytes", () => {
+    const cache = new ListCache();
+    cache.set("a", new EncodedJson([Buffer.from("[1"), Buffer.from(","), Buffer.from("2]")]), Infinity);
+    const again = cache.get("a", 0);
+    expect(again?.chunks).toHaveLength(1);
+    expect(again?.toString()).toBe("[1,2]");
+    expect(again?.length).toBe(5);
+    expect(cache.get("a", 0)).toBe(again);
+  });
+
   it("keeps at most maxBytes, forgetting the oldest pages first, and never one page larger than that", () => {
     const cache = new ListCache(10);
     cache.set("a", bytes(4), Infinity);
@@ -27,5 +42,60 @@ describe("ListCache", () => {
     cache.set("big", bytes(11), Infinity);
     expect(cache.get("big", 0)).toBeUndefined();
     expect(cache.size).toBe(2);
+  });
+});
+
+describe("what makes kept pages forgotten", () => {
+  it("mayChangeWorld: every method but GET and HEAD, except a Keystone token request", () => {
+    expect(mayChangeWorld("GET", "/compute/v2.1/servers/detail")).toBe(false);
+    expect(mayChangeWorld("HEAD", "/identity/v3/auth/tokens")).toBe(false);
+    expect(mayChangeWorld("POST", "/identity/v3/auth/tokens")).toBe(false);
+    expect(mayChangeWorld("DELETE", "/identity/v3/auth/tokens")).toBe(true);
+    expect(mayChangeWorld("POST", "/identity/v3/auth/tokens/")).toBe(true);
+    expect(mayChangeWorld("POST", "/identity/v3/users/u1/application_credentials")).toBe(true);
+    expect(mayChangeWorld("POST", "/compute/v2.1/servers/s1/action")).toBe(true);
+    expect(mayChangeWorld("PUT", "/compute/v2.1/servers/s1/metadata")).toBe(true);
+    expect(mayChangeWorld("POST", "/huaweicloud/v1/p/cloudservers/action")).toBe(true);
+  });
+
+  it("the HTTP server keeps pages across a token request and forgets them on a mutating POST, before and after it", async () => {
+    const lists = new ListCache();
+    const seen: number[] = [];
+    const service: ApiService = {
+      prefix: "/identity",
+      isExempt: () => false,
+      injectErrors: false,
+      faultBody: () => ({}),
+      commonHeaders: () => ({}),
+      handle() {
+        seen.push(lists.size);
+        // A handler that keeps a page while it runs (a list read racing the write): forgotten after it too.
+        lists.set("during", bytes(1), Infinity);
+        return { status: 201, body: {} };
+      },
+    };
+    const http = await startHttpServer({
+      host: "127.0.0.1",
+      port: 0,
+      services: [service],
+      faults: new FaultInjector(checkFaultOptions(NO_FAULTS), 1),
+      stats: emptyStats(),
+      lists,
+    });
+    try {
+      const post = async (path: string) => {
+        const res = await fetch(`${http.origin}${path}`, { method: "POST", body: "{}" });
+        await res.arrayBuffer();
+      };
+      lists.set("page", bytes(3), Infinity);
+      await post("/identity/v3/auth/tokens");
+      expect(lists.get("page", 0)?.toString()).toBe("xxx");
+      expect(seen).toEqual([1]);
+      await post("/identity/v3/users/u1/application_credentials");
+      expect(seen).toEqual([1, 0]);
+      expect(lists.size).toBe(0);
+    } finally {
+      await http.close();
+    }
   });
 });

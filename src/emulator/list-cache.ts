@@ -1,3 +1,5 @@
+import type { EncodedJson } from "./http.js";
+
 /**
  * Encoded answers to list reads, kept while the world is unchanged. A page of 1,000 servers is megabytes of JSON,
  * and a large plan (or a load test) reads the same pages again and again: building them was the emulator's work.
@@ -5,10 +7,11 @@
  * An answer is kept with the time until which it stays right by itself (the earliest stage of an operation in
  * flight among the servers it was made from; an operation applies its stages lazily when read) and is forgotten on
  * the first request that may change the world: the HTTP server calls `changed()` before and after every request
- * that is not a GET or a HEAD, whatever its route, so no mutation path can leave a stale answer behind.
+ * that is not a GET or a HEAD, whatever its route, except the few of `UNCHANGING` (mayChangeWorld), so no mutation
+ * path can leave a stale answer behind.
  */
 export class ListCache {
-  readonly #entries = new Map<string, { readonly bytes: Buffer; readonly validUntil: number }>();
+  readonly #entries = new Map<string, { readonly bytes: EncodedJson; readonly validUntil: number }>();
   #bytes = 0;
 
   constructor(readonly maxBytes: number = DEFAULT_MAX_BYTES) {}
@@ -20,16 +23,22 @@ export class ListCache {
   }
 
   /** The kept answer for `key`, if it is still right at `now`. */
-  get(key: string, now: number): Buffer | undefined {
+  get(key: string, now: number): EncodedJson | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    if (now < entry.validUntil) return entry.bytes;
-    this.#forget(key);
-    return undefined;
+    if (now >= entry.validUntil) {
+      this.#forget(key);
+      return undefined;
+    }
+    if (entry.bytes.chunks.length <= 1) return entry.bytes;
+    // Read again: joined once into one buffer (a page built from kept views is a thousand chunks, a write each).
+    const joined = entry.bytes.joined();
+    this.#entries.set(key, { bytes: joined, validUntil: entry.validUntil });
+    return joined;
   }
 
   /** Keeps `bytes` as the answer for `key` until `validUntil` (ms since the epoch; Infinity: until a change). */
-  set(key: string, bytes: Buffer, validUntil: number): void {
+  set(key: string, bytes: EncodedJson, validUntil: number): void {
     if (bytes.length > this.maxBytes) return;
     this.#forget(key);
     // Oldest first: Map iteration follows insertion order.
@@ -55,3 +64,16 @@ export class ListCache {
 
 /** Enough for every page of 1,000 servers of a 100,000-server world at the newest microversion (about 2 MB each). */
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Requests other than GET and HEAD that change nothing any list shows, by method and exact path: a Keystone token
+ * request only issues a token (servers, images, volumes, projects and users stay as they are), and every `reform`
+ * run sends one first. Whatever is not listed here makes the list cache forget: add a route only when its handler
+ * provably writes nothing of the world.
+ */
+const UNCHANGING: ReadonlySet<string> = new Set(["POST /identity/v3/auth/tokens"]);
+
+/** Whether a request may change the world, as far as kept list pages are concerned. */
+export function mayChangeWorld(method: string, pathname: string): boolean {
+  return method !== "GET" && method !== "HEAD" && !UNCHANGING.has(`${method} ${pathname}`);
+}

@@ -6,9 +6,10 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import type { FaultInjector } from "./faults.js";
 import type { ApiRequest, ApiResponse, ApiService } from "./http.js";
-import { routeKey } from "./http.js";
+import { EncodedJson, routeKey } from "./http.js";
 import { requestId } from "./ids.js";
 import type { ListCache } from "./list-cache.js";
+import { mayChangeWorld } from "./list-cache.js";
 import type { ActionRecord, DuplicateRecord, FaultKind } from "./types.js";
 
 const MAX_BODY = 1024 * 1024;
@@ -44,7 +45,7 @@ export interface HttpServerOptions {
   readonly services: readonly ApiService[];
   readonly faults: FaultInjector;
   readonly stats: MutableStats;
-  /** Told of every request that may change the world (any method but GET and HEAD), before and after it is handled. */
+  /** Told of every request that may change the world (mayChangeWorld), before and after it is handled. */
   readonly lists: ListCache;
 }
 
@@ -126,12 +127,13 @@ async function handle(options: HttpServerOptions, req: IncomingMessage, res: Ser
   if (!exempt && service.injectErrors && injectFault(options, service, res, common)) return;
   const actionsBefore = stats.actions.length;
   const mutation = method !== "GET" && method !== "HEAD";
-  if (mutation) options.lists.changed();
+  const changes = mayChangeWorld(method, url.pathname);
+  if (changes) options.lists.changed();
   let response: ApiResponse;
   try {
     response = await service.handle(apiReq);
   } finally {
-    if (mutation) options.lists.changed();
+    if (changes) options.lists.changed();
   }
   // Server actions only (the clouds record them): metadata writes are idempotent merges, safe to repeat.
   if (service.injectErrors && stats.actions.length > actionsBefore && response.status < 300)
@@ -212,7 +214,7 @@ function sendCut(res: ServerResponse, response: ApiResponse, common: Readonly<Re
   const payload =
     response.body === undefined || response.status === 204
       ? ""
-      : typeof response.body === "string" || Buffer.isBuffer(response.body)
+      : typeof response.body === "string" || Buffer.isBuffer(response.body) || response.body instanceof EncodedJson
         ? response.body.toString()
         : JSON.stringify(response.body);
   const headers: Record<string, string> = {
@@ -227,6 +229,16 @@ function sendCut(res: ServerResponse, response: ApiResponse, common: Readonly<Re
 
 function send(res: ServerResponse, response: ApiResponse, common: Readonly<Record<string, string>>): void {
   const headers: Record<string, string> = { ...common, ...response.headers };
+  if (response.body instanceof EncodedJson && response.status !== 204) {
+    headers["content-type"] ??= "application/json";
+    headers["content-length"] = String(response.body.length);
+    res.writeHead(response.status, headers);
+    // Corked: the chunks leave in one writev once the response ends.
+    res.cork();
+    for (const chunk of response.body.chunks) res.write(chunk);
+    res.end();
+    return;
+  }
   let bytes: Buffer | undefined;
   if (response.body !== undefined && response.status !== 204) {
     const { body } = response;

@@ -1,7 +1,7 @@
 import type { CloudFaults } from "../faults.js";
 import { randomUuid } from "../ids.js";
 import type { ApiRequest, ApiResponse, ApiService } from "../http.js";
-import { isRecord, MalformedBody, readJson, segments } from "../http.js";
+import { EncodedJson, isRecord, MalformedBody, readJson, segments } from "../http.js";
 import type { ListCache } from "../list-cache.js";
 import type { MutableStats } from "../server.js";
 import type { ActionContext } from "./actions.js";
@@ -10,7 +10,8 @@ import type { HuaweiState, HwServer } from "./state.js";
 import { DEFAULT_HW_REGION, iso, settle } from "./state.js";
 import { verifySignature } from "./verify.js";
 import { fingerprintOf, generatePublicKey } from "../openstack/keys.js";
-import { jobView, serverDetail } from "./view.js";
+import type { HwServerViews } from "./view.js";
+import { hwServerViews, jobView, serverDetail, serverDetailJson } from "./view.js";
 
 export const HUAWEI_PREFIX = "/huaweicloud";
 
@@ -28,6 +29,7 @@ export interface HuaweiServiceOptions {
 
 /** Huawei ECS (v1/v2 cloudservers, jobs, native v2.1 actions), IMS image listing and IAM's project list, with AK/SK verification. */
 export function createHuaweiService(options: HuaweiServiceOptions): ApiService {
+  const views = hwServerViews();
   const secrets = new Map(options.state.credentials.map((c) => [c.accessKey, c.secretKey]));
   return {
     prefix: HUAWEI_PREFIX,
@@ -61,7 +63,7 @@ export function createHuaweiService(options: HuaweiServiceOptions): ApiService {
       const now = options.now();
       settle(options.state, now);
       try {
-        const response = route(options, req, now);
+        const response = route(options, views, req, now);
         if (req.method !== "GET" && response.status < 300) options.changed();
         return response;
       } catch (error) {
@@ -73,7 +75,7 @@ export function createHuaweiService(options: HuaweiServiceOptions): ApiService {
   };
 }
 
-function route(options: HuaweiServiceOptions, req: ApiRequest, now: number): ApiResponse {
+function route(options: HuaweiServiceOptions, views: HwServerViews, req: ApiRequest, now: number): ApiResponse {
   const [version = "", project = "", resource = "", id, sub, key] = segments(req.path);
   const state = options.state;
   if (version === "v2" && project === "cloudimages") return listImages(state, req.query);
@@ -91,7 +93,7 @@ function route(options: HuaweiServiceOptions, req: ApiRequest, now: number): Api
   }
   if (version === "v2.1" && resource === "os-keypairs" && id === undefined && m === "GET") return listKeypairs(state);
   if (version === "v1" && resource === "cloudservers" && id === "detail" && m === "GET")
-    return listServers(options, req.query, now);
+    return listServers(options, views, req.query, now);
   if (version === "v1" && resource === "cloudservers" && id === "action" && m === "POST")
     return batchAction(context(options, req, now), readJson(req));
   const server = state.servers.find((s) => s.id === id);
@@ -147,7 +149,12 @@ function listKeypairs(state: HuaweiState): ApiResponse {
   return { status: 200, body: { keypairs } };
 }
 
-function listServers(options: HuaweiServiceOptions, query: URLSearchParams, now: number): ApiResponse {
+function listServers(
+  options: HuaweiServiceOptions,
+  views: HwServerViews,
+  query: URLSearchParams,
+  now: number,
+): ApiResponse {
   const state = options.state;
   const ids = query.getAll("server_id");
   if (ids.length > 0) {
@@ -164,14 +171,23 @@ function listServers(options: HuaweiServiceOptions, query: URLSearchParams, now:
   const limit = Math.min(1000, Math.max(1, Number(query.get("limit") ?? 25) || 25));
   const page = Math.max(1, Number(query.get("offset") ?? 1) || 1);
   const name = query.get("name");
-  const matching = state.servers.filter((s) => name === null || new RegExp(name).test(s.name));
-  const servers = matching.slice((page - 1) * limit, page * limit).map((s) => serverDetail(state, s, now));
-  const bytes = Buffer.from(JSON.stringify({ count: matching.length, servers }));
+  const pattern = name === null ? undefined : new RegExp(name);
+  const matching = pattern ? state.servers.filter((s) => pattern.test(s.name)) : state.servers;
+  // The same text as JSON.stringify({ count, servers }), each server's document from its kept bytes.
+  const chunks: Buffer[] = [Buffer.from(`{"count":${matching.length},"servers":[`)];
+  for (const s of matching.slice((page - 1) * limit, page * limit)) {
+    if (chunks.length > 1) chunks.push(COMMA);
+    chunks.push(serverDetailJson(views, state, s, now));
+  }
+  chunks.push(Buffer.from("]}"));
+  const body = new EncodedJson(chunks);
   // A job in flight or a flapping server changes what the list shows as time passes: kept only when none is.
   const quiet = Object.values(state.jobs).every((job) => job.end <= now) && state.servers.every((s) => !s.flap);
-  if (quiet) options.lists.set(key, bytes, Infinity);
-  return { status: 200, body: bytes, headers };
+  if (quiet) options.lists.set(key, body, Infinity);
+  return { status: 200, body, headers };
 }
+
+const COMMA = Buffer.from(",");
 
 function metadata(
   ctx: ActionContext,

@@ -1,5 +1,6 @@
 import type { HuaweiState, HwJob, HwServer } from "./state.js";
 import { flapTask, iso, runningJob } from "./state.js";
+import { ViewCache } from "../view-cache.js";
 
 /**
  * Status word, task_state and power_state as ECS shows a server: a running job shows as its transitional state, and a
@@ -38,8 +39,32 @@ export function states(
   }
 }
 
+/** A server as its document may show it: its scheduling and fault-injection bookkeeping is shown through `states`. */
+export type ShownHwServer = Omit<HwServer, HiddenField>;
+type HiddenField = "jobId" | "busyUntil" | "failJobs" | "busyFor" | "flap";
+export type HwShownStates = ReturnType<typeof states>;
+
+/** Each server's encoded document, kept while the server and the states it shows are unchanged (ViewCache). */
+export type HwServerViews = ViewCache<HwServer, HiddenField, HwShownStates>;
+
+export function hwServerViews(): HwServerViews {
+  return new ViewCache({
+    hidden: ["jobId", "busyUntil", "failJobs", "busyFor", "flap"],
+    render: (server, shown) => renderServer(server, shown),
+  });
+}
+
+/** The server's document as `GET /v1/{project}/cloudservers/{id}` and the list show it. */
 export function serverDetail(state: HuaweiState, server: HwServer, now: number): Record<string, unknown> {
-  const s = states(server, runningJob(state, server, now), now);
+  return renderServer(server, states(server, runningJob(state, server, now), now));
+}
+
+/** `serverDetail` as UTF-8 JSON bytes, kept in `views` while nothing it shows changed. */
+export function serverDetailJson(views: HwServerViews, state: HuaweiState, server: HwServer, now: number): Buffer {
+  return views.encoded(server, null, states(server, runningJob(state, server, now), now));
+}
+
+function renderServer(server: ShownHwServer, s: HwShownStates): Record<string, unknown> {
   return {
     id: server.id,
     name: server.name,

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ApiRequest, ApiResponse, ApiService } from "../http.js";
-import { MalformedBody, isRecord, readJson, segments } from "../http.js";
+import { EncodedJson, MalformedBody, isRecord, readJson, segments } from "../http.js";
+import { ViewCache } from "../view-cache.js";
 import type { CloudFaults } from "../faults.js";
 import type { ListCache } from "../list-cache.js";
 import type { MutableStats } from "../server.js";
@@ -31,6 +32,7 @@ export function envelopeError(req: ApiRequest, status: number, code: string, mes
 /** JD Cloud VM (`/v1/regions/{r}/...`) mounted under /jdcloud: JDCLOUD2 signatures verified, nonces never reused. */
 export function createJdVm(deps: JdServiceDeps): ApiService {
   const nonces = new Set<string>();
+  const views = instanceViews();
   return {
     prefix: JD_PREFIX,
     injectErrors: true,
@@ -47,11 +49,11 @@ export function createJdVm(deps: JdServiceDeps): ApiService {
       const denied = authenticate(req, deps, nonces);
       if (denied) return denied;
       try {
-        const result = route(req, deps);
-        if (!(result instanceof EncodedResult)) return { status: 200, body: { requestId: req.requestId, result } };
+        const result = route(req, deps, views);
+        if (!(result instanceof EncodedJson)) return { status: 200, body: { requestId: req.requestId, result } };
         // The same text as JSON.stringify({ requestId, result }) around a result already encoded.
         const head = Buffer.from(`{"requestId":${JSON.stringify(req.requestId)},"result":`);
-        const body = Buffer.concat([head, result.bytes, Buffer.from("}")]);
+        const body = new EncodedJson([head, ...result.chunks, CLOSE]);
         return { status: 200, body, headers: { "content-type": "application/json" } };
       } catch (error) {
         if (error instanceof JdApiError) return envelopeError(req, error.status, error.code, error.message);
@@ -63,22 +65,35 @@ export function createJdVm(deps: JdServiceDeps): ApiService {
   };
 }
 
-/** A result already encoded as JSON (a kept list page), sent inside the envelope as it is. */
-class EncodedResult {
-  constructor(readonly bytes: Buffer) {}
+const CLOSE = Buffer.from("}");
+const COMMA = Buffer.from(",");
+
+/** A VM as its list entry may show it: its operation and flap show through its status, applied when read. */
+type HiddenField = "op" | "flap" | "metadata" | "userData";
+type InstanceViews = ViewCache<JdInstanceState, HiddenField, null>;
+
+function instanceViews(): InstanceViews {
+  return new ViewCache({ hidden: ["op", "flap", "metadata", "userData"], render: (instance) => view(instance) });
 }
 
 /** `describeInstances`: its pages are kept (ListCache) while no VM has an operation in flight or flaps. */
-function listInstances(req: ApiRequest, deps: JdServiceDeps): EncodedResult {
+function listInstances(req: ApiRequest, deps: JdServiceDeps, views: InstanceViews): EncodedJson {
   const key = JSON.stringify(["jdcloud", "instances", req.query.toString()]);
   const kept = deps.lists.get(key, deps.now());
-  if (kept) return new EncodedResult(kept);
+  if (kept) return kept;
   const instances = deps.cloud.instances();
   const page = paginate(req, filtered(req, instances), 10, 100);
-  const bytes = Buffer.from(JSON.stringify({ instances: page.items.map(view), totalCount: page.total }));
+  // The same text as JSON.stringify({ instances, totalCount }), each VM's entry from its kept bytes.
+  const chunks: Buffer[] = [Buffer.from(`{"instances":[`)];
+  for (const instance of page.items) {
+    if (chunks.length > 1) chunks.push(COMMA);
+    chunks.push(views.encoded(instance, null, null));
+  }
+  chunks.push(Buffer.from(`],"totalCount":${page.total}}`));
+  const body = new EncodedJson(chunks);
   // An operation in flight or a flap changes what the list shows as time passes: kept only when none is.
-  if (instances.every((i) => !i.op && !i.flap)) deps.lists.set(key, bytes, Infinity);
-  return new EncodedResult(bytes);
+  if (instances.every((i) => !i.op && !i.flap)) deps.lists.set(key, body, Infinity);
+  return body;
 }
 
 function authenticate(req: ApiRequest, deps: JdServiceDeps, nonces: Set<string>): ApiResponse | undefined {
@@ -103,24 +118,30 @@ function authenticate(req: ApiRequest, deps: JdServiceDeps, nonces: Set<string>)
   return undefined;
 }
 
-function route(req: ApiRequest, deps: JdServiceDeps): unknown {
+function route(req: ApiRequest, deps: JdServiceDeps, views: InstanceViews): unknown {
   const parts = segments(req.path);
   const [version, regions, region, collection, item] = parts;
   if (version !== "v1" || regions !== "regions" || region === undefined || collection === undefined || parts.length > 5)
     throw new JdApiError(404, "NOT_FOUND", `no route ${req.method} ${req.path}`);
   if (region !== deps.cloud.region)
     throw new JdApiError(400, "INVALID_ARGUMENT", `region ${region} is not served here (${deps.cloud.region})`);
-  if (req.method === "GET") return read(req, deps, collection, item);
+  if (req.method === "GET") return read(req, deps, views, collection, item);
   if (req.method === "POST" && collection === "instances" && item !== undefined) return act(req, deps, item);
   throw new JdApiError(404, "NOT_FOUND", `no route ${req.method} ${req.path}`);
 }
 
-function read(req: ApiRequest, deps: JdServiceDeps, collection: string, item: string | undefined): unknown {
+function read(
+  req: ApiRequest,
+  deps: JdServiceDeps,
+  views: InstanceViews,
+  collection: string,
+  item: string | undefined,
+): unknown {
   if (collection === "instances" && item !== undefined) return { instance: view(findInstance(deps, item)) };
   if (item !== undefined) throw new JdApiError(404, "NOT_FOUND", `no route GET ${req.path}`);
   switch (collection) {
     case "instances":
-      return listInstances(req, deps);
+      return listInstances(req, deps, views);
     case "instanceStatus": {
       const page = paginate(req, filtered(req, deps.cloud.instances()), 10, 100);
       return {
@@ -309,7 +330,7 @@ function paginate<T>(req: ApiRequest, items: readonly T[], min: number, max: num
   return { items: items.slice((pageNumber - 1) * pageSize, pageNumber * pageSize), total: items.length };
 }
 
-function view(i: JdInstanceState): Record<string, unknown> {
+function view(i: Omit<JdInstanceState, HiddenField>): Record<string, unknown> {
   return {
     instanceId: i.id,
     instanceName: i.name,

@@ -8,6 +8,7 @@ import { createGlance } from "./glance.js";
 import { createKeystone } from "./keystone.js";
 import type { Microversion } from "./microversion.js";
 import { createNova } from "./nova.js";
+import { serverViews } from "./nova-view.js";
 import type { OpenStackState } from "./state-types.js";
 import { OpenStackCloud } from "./state.js";
 import { TokenStore } from "./tokens.js";
@@ -44,6 +45,7 @@ export function createOpenStackServices(options: OpenStackServiceOptions): OpenS
       stats: options.stats,
       changed: options.changed,
       lists: options.lists,
+      views: serverViews(),
       ...(options.faults ? { faults: options.faults } : {}),
     },
     tokens,

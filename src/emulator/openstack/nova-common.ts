@@ -4,6 +4,7 @@ import type { ListCache } from "../list-cache.js";
 import type { MutableStats } from "../server.js";
 import type { Timings } from "../types.js";
 import type { Microversion } from "./microversion.js";
+import type { ServerViews } from "./nova-view.js";
 import type { ServerState } from "./state-types.js";
 import type { OpenStackCloud, Principal } from "./state.js";
 
@@ -17,6 +18,8 @@ export interface NovaContext {
   readonly changed: () => void;
   /** Encoded server list pages, kept while the world is unchanged (see ListCache). */
   readonly lists: ListCache;
+  /** Each server's encoded list entry, per view variant (see ViewCache and nova-view.ts serverJson). */
+  readonly views: ServerViews;
   /** Seeded action failures and flapping. @default none */
   readonly faults?: CloudFaults;
 }

@@ -1,9 +1,10 @@
 import type { ApiResponse } from "../http.js";
+import { EncodedJson } from "../http.js";
 import { novaStatus } from "./lifecycle.js";
 import { atLeast } from "./microversion.js";
 import type { NovaCall, NovaContext } from "./nova-common.js";
 import { json, NovaError } from "./nova-common.js";
-import { serverJson, summaryView } from "./nova-view.js";
+import { serverJson, summaryView, variantOf } from "./nova-view.js";
 import type { ServerState } from "./state-types.js";
 import { microsOf } from "./time.js";
 
@@ -207,15 +208,22 @@ export function listServers(ctx: NovaContext, call: NovaCall, detail: boolean): 
     last && page.servers.length === limit ? [{ rel: "next", href: nextHref(call, detail, last.id) }] : undefined;
   // The same text as JSON.stringify({ servers, servers_links }); detail from each server's kept bytes (serverJson).
   const tail = `]${links ? `,"servers_links":${JSON.stringify(links)}` : ""}}`;
-  const bytes = detail
-    ? Buffer.concat([
-        Buffer.from(`{"servers":[`),
-        ...page.servers.flatMap((s, i) => (i === 0 ? [serverJson(ctx, call, s)] : [COMMA, serverJson(ctx, call, s)])),
-        Buffer.from(tail),
-      ])
-    : Buffer.from(`{"servers":[${page.servers.map((s) => JSON.stringify(summaryView(call, s))).join(",")}${tail}`);
-  ctx.lists.set(key, bytes, Math.min(page.validUntil, ...page.servers.map((s) => volumesValidUntil(ctx, s))));
-  return json(200, bytes, { "content-type": "application/json" });
+  let body: EncodedJson;
+  if (detail) {
+    const variant = variantOf(call);
+    const chunks: Buffer[] = [Buffer.from(`{"servers":[`)];
+    for (const s of page.servers) {
+      if (chunks.length > 1) chunks.push(COMMA);
+      chunks.push(serverJson(ctx, variant, s));
+    }
+    chunks.push(Buffer.from(tail));
+    body = new EncodedJson(chunks);
+  } else
+    body = new EncodedJson([
+      Buffer.from(`{"servers":[${page.servers.map((s) => JSON.stringify(summaryView(call, s))).join(",")}${tail}`),
+    ]);
+  ctx.lists.set(key, body, Math.min(page.validUntil, ...page.servers.map((s) => volumesValidUntil(ctx, s))));
+  return json(200, body, { "content-type": "application/json" });
 }
 
 /** Everything a page's text depends on besides the world: the query and the caller's view of it. */

@@ -1,9 +1,71 @@
 import { createHash } from "node:crypto";
 import { flavorById, FLAVORS } from "./flavors.js";
 import { novaStatus } from "./lifecycle.js";
+import type { Microversion } from "./microversion.js";
 import { atLeast } from "./microversion.js";
 import type { NovaCall, NovaContext } from "./nova-common.js";
 import type { ServerState } from "./state-types.js";
+import type { OpenStackCloud } from "./state.js";
+import { ViewCache } from "../view-cache.js";
+
+/** What a server's document depends on besides the server: the caller's microversion, role and base URLs. */
+export interface ViewVariant {
+  readonly version: Microversion;
+  readonly isAdmin: boolean;
+  /** e.g. http://127.0.0.1:PORT/compute/v2.1 */
+  readonly base: string;
+  /** e.g. http://127.0.0.1:PORT/compute (bookmark links) */
+  readonly bookmarkBase: string;
+}
+
+export function variantOf(call: NovaCall): ViewVariant {
+  return { version: call.version, isAdmin: call.principal.isAdmin, base: call.base, bookmarkBase: call.bookmarkBase };
+}
+
+/** The server record as its document may show it: everything but its action history and its pending stages. */
+export type ShownServer = Omit<ServerState, "actions" | "operation">;
+
+/** What a server's document shows from other records than the server. */
+export interface ServerExtra {
+  /** Nova's block device mappings of its volumes, oldest first. */
+  readonly volumes: readonly { readonly id: string; readonly deleteOnTermination: boolean }[];
+  /** Its image's properties (shown from 2.98); null for a server that boots from a volume or an unknown image. */
+  readonly imageProperties: Readonly<Record<string, string>> | null;
+}
+
+/** Everything a server's document is made of besides the variant: the document is a function of these alone. */
+export interface ServerViewInputs extends ServerExtra {
+  readonly server: ShownServer;
+}
+
+const NO_VOLUMES: ServerExtra["volumes"] = [];
+
+/** The server's extra view data now (due stages of its volumes applied by the cloud's reads). */
+export function serverExtra(cloud: OpenStackCloud, s: ServerState): ServerExtra {
+  const volumes = cloud.volumesOf(s.id);
+  return {
+    volumes:
+      volumes.length === 0
+        ? NO_VOLUMES
+        : volumes.map((v) => ({ id: v.id, deleteOnTermination: v.mapping?.deleteOnTermination ?? false })),
+    imageProperties: s.imageId === "" ? null : (cloud.images.get(s.imageId)?.properties ?? null),
+  };
+}
+
+/** Each server's encoded document per variant, kept while the server and its extra data are unchanged (ViewCache). */
+export type ServerViews = ViewCache<ServerState, "actions" | "operation", ServerExtra, ViewVariant>;
+
+export function serverViews(): ServerViews {
+  return new ViewCache({
+    hidden: ["actions", "operation"],
+    render: (server, extra, variant: ViewVariant) => renderServer(variant, { server, ...extra }),
+    variantKey: (v) => `${v.version.major}.${v.version.minor} ${v.isAdmin} ${v.base} ${v.bookmarkBase}`,
+  });
+}
+
+function viewInputs(cloud: OpenStackCloud, s: ServerState): ServerViewInputs {
+  return { server: s, ...serverExtra(cloud, s) };
+}
 
 const hostIds = new Map<string, string>();
 
@@ -19,14 +81,17 @@ function hostIdOf(projectId: string): string {
 
 const PROGRESS_STATUSES = new Set(["ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING"]);
 
-function links(call: NovaCall, kind: string, id: string) {
+function links(call: Pick<ViewVariant, "base" | "bookmarkBase">, kind: string, id: string) {
   return [
     { rel: "self", href: `${call.base}/${kind}/${id}` },
     { rel: "bookmark", href: `${call.bookmarkBase}/${kind}/${id}` },
   ];
 }
 
-export function flavorView(call: NovaCall, flavorId: string): Record<string, unknown> {
+export function flavorView(
+  call: Pick<ViewVariant, "version" | "bookmarkBase">,
+  flavorId: string,
+): Record<string, unknown> {
   const flavor = flavorById(flavorId) ?? FLAVORS[1];
   if (!atLeast(call.version, 47))
     return { id: flavorId, links: [{ rel: "bookmark", href: `${call.bookmarkBase}/flavors/${flavorId}` }] };
@@ -42,13 +107,14 @@ export function flavorView(call: NovaCall, flavorId: string): Record<string, unk
 }
 
 /** The server's image; "" for a server that boots from a volume (Nova keeps no image_ref for it, also across rebuilds). */
-function imageView(ctx: NovaContext, call: NovaCall, s: ServerState): Record<string, unknown> | string {
+function imageView(call: ViewVariant, i: ServerViewInputs): Record<string, unknown> | string {
+  const s = i.server;
   if (s.imageId === "") return "";
   const image: Record<string, unknown> = {
     id: s.imageId,
     links: [{ rel: "bookmark", href: `${call.bookmarkBase}/images/${s.imageId}` }],
   };
-  if (atLeast(call.version, 98)) image.properties = { ...(ctx.cloud.images.get(s.imageId)?.properties ?? {}) };
+  if (atLeast(call.version, 98)) image.properties = { ...(i.imageProperties ?? {}) };
   return image;
 }
 
@@ -58,7 +124,8 @@ function macOf(address: string): string {
 }
 
 /** The base server document (every microversion, and the action responses below 2.75). Built by assignment: it is on every list page. */
-function baseView(ctx: NovaContext, call: NovaCall, s: ServerState): Record<string, unknown> {
+function baseView(call: ViewVariant, i: ServerViewInputs): Record<string, unknown> {
+  const s = i.server;
   const status = novaStatus(s.vmState, s.taskState);
   const v = call.version;
   const doc: Record<string, unknown> = {
@@ -69,7 +136,7 @@ function baseView(ctx: NovaContext, call: NovaCall, s: ServerState): Record<stri
     user_id: s.userId,
     metadata: { ...s.metadata },
     hostId: hostIdOf(s.projectId),
-    image: imageView(ctx, call, s),
+    image: imageView(call, i),
     flavor: flavorView(call, s.flavorId),
     created: s.created,
     updated: s.updated,
@@ -99,13 +166,13 @@ function baseView(ctx: NovaContext, call: NovaCall, s: ServerState): Record<stri
 /** Extended attributes: admin-only below 2.90, except hostname which everyone sees from 2.90. */
 function extendedAttributes(
   out: Record<string, unknown>,
-  call: NovaCall,
-  s: ServerState,
+  call: ViewVariant,
+  s: ShownServer,
   withUserData: boolean,
 ): Record<string, unknown> {
   const v = call.version;
   if (atLeast(v, 90)) out["OS-EXT-SRV-ATTR:hostname"] = s.name;
-  if (!call.principal.isAdmin) return out;
+  if (!call.isAdmin) return out;
   out["OS-EXT-SRV-ATTR:host"] = "emulator-host";
   out["OS-EXT-SRV-ATTR:hypervisor_hostname"] = "emulator-host";
   out["OS-EXT-SRV-ATTR:instance_name"] = `instance-${s.id.slice(0, 8)}`;
@@ -122,67 +189,33 @@ function extendedAttributes(
   return out;
 }
 
-/** GET /servers/{id} and /servers/detail. */
+/** GET /servers/{id} and /servers/detail: the document of the server's inputs for the caller's variant. */
 export function serverView(ctx: NovaContext, call: NovaCall, s: ServerState): Record<string, unknown> {
-  return extendedAttributes(detailFields(ctx, call, baseView(ctx, call, s), s), call, s, true);
+  return renderServer(variantOf(call), viewInputs(ctx.cloud, s));
+}
+
+function renderServer(variant: ViewVariant, i: ServerViewInputs): Record<string, unknown> {
+  return extendedAttributes(detailFields(variant, baseView(variant, i), i), variant, i.server, true);
 }
 
 /**
- * The JSON text of `serverView` as UTF-8 bytes, as list pages carry it. A page of 1,000 servers is about 2 MB of JSON, and a large
- * plan reads a hundred of them: building and serializing every document each time was most of the emulator's work.
- * The text is kept per server and reused while everything it is made of is unchanged: the server's mutable fields,
- * its volumes, its image's properties (shown from 2.98) and the caller's view (microversion, admin, base URLs).
+ * The JSON text of `serverView` as UTF-8 bytes, as list pages carry it. A page of 1,000 servers is about 2 MB of
+ * JSON: building and serialising every document each time was most of the emulator's work. The bytes are kept per
+ * server and variant (ctx.views) and answered while the server's view inputs are what they were rendered from.
  */
-export function serverJson(ctx: NovaContext, call: NovaCall, s: ServerState): Buffer {
-  const key = JSON.stringify([
-    call.version.major,
-    call.version.minor,
-    call.principal.isAdmin,
-    call.base,
-    call.bookmarkBase,
-    s.name,
-    s.imageId,
-    s.keyPair,
-    s.metadata,
-    s.userData,
-    s.vmState,
-    s.taskState,
-    s.powerState,
-    s.updated,
-    s.launchedAt,
-    s.locked,
-    s.fault,
-    ctx.cloud.volumesOf(s.id).map((v) => [v.id, v.mapping?.deleteOnTermination ?? false]),
-    atLeast(call.version, 98) && s.imageId !== "" ? (ctx.cloud.images.get(s.imageId)?.properties ?? null) : null,
-  ]);
-  const cached = serverTexts.get(s);
-  if (cached?.key === key) return cached.bytes;
-  // Encoded here, 2 KB at a time: encoding a page's 2 MB joined text was a third of building the page.
-  const bytes = Buffer.from(JSON.stringify(serverView(ctx, call, s)));
-  serverTexts.set(s, { key, bytes });
-  return bytes;
+export function serverJson(ctx: NovaContext, variant: ViewVariant, s: ServerState): Buffer {
+  return ctx.views.encoded(s, variant, serverExtra(ctx.cloud, s));
 }
-
-/** Per server state object, the last text `serverJson` made (encoded) and what it was made of. */
-const serverTexts = new WeakMap<ServerState, { readonly key: string; readonly bytes: Buffer }>();
 
 /** Nova's block device mappings of volumes: `delete_on_termination` from 2.3. */
-function volumesAttached(ctx: NovaContext, call: NovaCall, s: ServerState): Record<string, unknown>[] {
-  return ctx.cloud
-    .volumesOf(s.id)
-    .map((v) =>
-      atLeast(call.version, 3)
-        ? { id: v.id, delete_on_termination: v.mapping?.deleteOnTermination ?? false }
-        : { id: v.id },
-    );
+function volumesAttached(call: ViewVariant, i: ServerViewInputs): Record<string, unknown>[] {
+  return i.volumes.map((v) =>
+    atLeast(call.version, 3) ? { id: v.id, delete_on_termination: v.deleteOnTermination } : { id: v.id },
+  );
 }
 
-function detailFields(
-  ctx: NovaContext,
-  call: NovaCall,
-  doc: Record<string, unknown>,
-  s: ServerState,
-): Record<string, unknown> {
+function detailFields(call: ViewVariant, doc: Record<string, unknown>, i: ServerViewInputs): Record<string, unknown> {
+  const s = i.server;
   doc.key_name = s.keyPair;
   doc["OS-EXT-AZ:availability_zone"] = "nova";
   doc.config_drive = "";
@@ -191,7 +224,7 @@ function detailFields(
   doc["OS-EXT-STS:power_state"] = s.powerState;
   doc["OS-SRV-USG:launched_at"] = s.launchedAt;
   doc["OS-SRV-USG:terminated_at"] = null;
-  doc["os-extended-volumes:volumes_attached"] = volumesAttached(ctx, call, s);
+  doc["os-extended-volumes:volumes_attached"] = volumesAttached(call, i);
   doc.security_groups = [{ name: "default" }];
   return doc;
 }
@@ -204,8 +237,10 @@ export function actionView(
   adminPass: string | undefined,
 ): Record<string, unknown> {
   const v = call.version;
-  const doc = baseView(ctx, call, s);
-  if (atLeast(v, 75)) extendedAttributes(detailFields(ctx, call, doc, s), call, s, false);
+  const variant = variantOf(call);
+  const inputs = viewInputs(ctx.cloud, s);
+  const doc = baseView(variant, inputs);
+  if (atLeast(v, 75)) extendedAttributes(detailFields(variant, doc, inputs), variant, s, false);
   return {
     ...doc,
     ...(atLeast(v, 54) ? { key_name: s.keyPair } : {}),
@@ -215,7 +250,7 @@ export function actionView(
 }
 
 /** GET /servers (not detail). */
-export function summaryView(call: NovaCall, s: ServerState): Record<string, unknown> {
+export function summaryView(call: Pick<ViewVariant, "base" | "bookmarkBase">, s: ServerState): Record<string, unknown> {
   return { id: s.id, name: s.name, links: links(call, "servers", s.id) };
 }
 
