@@ -14,7 +14,7 @@ import { build } from "esbuild";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** Packages bundled into the CLI: the ones `reform validate` loads (yaml alone is ~80 CommonJS files). */
-export const INLINED = ["commander", "yaml"];
+export const INLINED = ["commander", "yaml", "undici"];
 
 /**
  * commander loads node:child_process (and with it node:net) when it is loaded, for commands run as separate
