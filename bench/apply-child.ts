@@ -32,7 +32,7 @@ export interface ApplyChildResult {
   readonly stepMs: number;
   readonly verifyMs: number;
   /** Where a server's time beyond the rebuild goes, mean per server in ms (see `Phases`). */
-  readonly phases: Phases;
+  readonly phases?: Phases;
 }
 
 /**
