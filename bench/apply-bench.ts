@@ -26,7 +26,7 @@ export async function runApplyBench(servers: number, parallelism: number, rebuil
   const dir = await benchDir(emulator.urls.identity, NEW_IMAGE.name, parallelism);
   try {
     const before = await emulator.stats();
-    const result = await runChild({ dir: dir.dir, fleetPath: dir.fleetPath, parallelism });
+    const result = await runChild({ dir: dir.dir, fleetPath: dir.fleetPath, parallelism, rebuildMs });
     const after = await emulator.stats();
     const requests = requestsBetween(before, after);
     const idealMs = Math.ceil(servers / parallelism) * rebuildMs;
@@ -47,7 +47,12 @@ export async function runApplyBench(servers: number, parallelism: number, rebuil
   }
 }
 
-function runChild(config: { dir: string; fleetPath: string; parallelism: number }): Promise<ApplyChildResult> {
+function runChild(config: {
+  dir: string;
+  fleetPath: string;
+  parallelism: number;
+  rebuildMs: number;
+}): Promise<ApplyChildResult> {
   return new Promise((resolve, reject) => {
     const child = track(
       fork(CHILD, [], {

@@ -31,6 +31,29 @@ export interface ApplyChildResult {
   /** Mean per server, in ms: step-started → step-finished (the emulated rebuild plus how late apply saw it end), and step-finished → instance-done (verification). */
   readonly stepMs: number;
   readonly verifyMs: number;
+  /** Where a server's time beyond the rebuild goes, mean per server in ms (see `Phases`). */
+  readonly phases?: Phases;
+}
+
+/**
+ * Mean per server, in ms, from timestamps the wrapped adapter and the reporter take:
+ * - `refill`: a slot freed (a server's instance-done) → the next server's rebuild POST sent (its fingerprint read,
+ *   before-state), over the servers after the first `parallelism`;
+ * - `post`: the rebuild POST sent → answered;
+ * - `seenLate`: the rebuild ended in the emulator (POST answered + rebuild time, an upper bound) → the answer of the
+ *   first poll that showed it settled;
+ * - `confirm`: that poll's answer → step-finished (the confirming poll, its instance-action checks);
+ * - `verify`: step-finished → instance-done (the verification read);
+ * - `pollMs`: a poll's mean duration, sent → answered; `pollGapMs`: mean time between the starts of two polls.
+ */
+export interface Phases {
+  readonly refill: number;
+  readonly post: number;
+  readonly seenLate: number;
+  readonly confirm: number;
+  readonly verify: number;
+  readonly pollMs: number;
+  readonly pollGapMs: number;
 }
 
 /** Mean time between two events of the same server, over the servers that have both. */
@@ -75,6 +98,15 @@ interface Counters {
   readRequests: number;
 }
 
+/** Per server id: when its rebuild POST was sent and answered, and when a poll first showed it settled. */
+interface Stamps {
+  readonly postSent: Map<string, number>;
+  readonly postAnswered: Map<string, number>;
+  readonly firstSeenDone: Map<string, number>;
+  /** Each poll's sending and answer. */
+  readonly polls: { sent: number; answered: number }[];
+}
+
 /** Which bulk call the current async context belongs to: its request counter. */
 const scope = new AsyncLocalStorage<{ requests: number; actionChecks: number }>();
 
@@ -87,7 +119,7 @@ async function counted<T>(call: () => Promise<T>, done: (requests: number, actio
   }
 }
 
-function counting(adapter: ProviderAdapter, c: Counters): ProviderAdapter {
+function counting(adapter: ProviderAdapter, c: Counters, stamps: Stamps): ProviderAdapter {
   return {
     name: adapter.name,
     type: adapter.type,
@@ -103,12 +135,33 @@ function counting(adapter: ProviderAdapter, c: Counters): ProviderAdapter {
         (n) => (c.readRequests += n),
       );
     },
-    startStep: (req, signal) => adapter.startStep(req, signal),
+    startStep: async (req, signal) => {
+      stamps.postSent.set(req.instance.id, performance.now());
+      const handle = await adapter.startStep(req, signal);
+      stamps.postAnswered.set(req.instance.id, performance.now());
+      return handle;
+    },
     pollOperations: (queries: readonly OperationQuery[], signal) => {
       c.polls++;
       c.maxHandles = Math.max(c.maxHandles, queries.length);
+      const sent = performance.now();
       return counted(
-        () => adapter.pollOperations(queries, signal),
+        async () => {
+          const seen = await adapter.pollOperations(queries, signal);
+          const answered = performance.now();
+          stamps.polls.push({ sent, answered });
+          for (const [i, query] of queries.entries()) {
+            const instance = seen[i]?.instance;
+            if (
+              instance?.task === null &&
+              instance.status === "active" &&
+              instance.updatedAt !== query.handle.baseline.updatedAt &&
+              !stamps.firstSeenDone.has(instance.id)
+            )
+              stamps.firstSeenDone.set(instance.id, answered);
+          }
+          return seen;
+        },
         (n, checks) => {
           c.pollRequests += n;
           c.actionChecks += checks;
@@ -121,10 +174,11 @@ function counting(adapter: ProviderAdapter, c: Counters): ProviderAdapter {
 }
 
 async function main(): Promise<void> {
-  const { dir, fleetPath, parallelism } = JSON.parse(process.env["BENCH_APPLY"] ?? "{}") as {
+  const { dir, fleetPath, parallelism, rebuildMs } = JSON.parse(process.env["BENCH_APPLY"] ?? "{}") as {
     dir: string;
     fleetPath: string;
     parallelism: number;
+    rebuildMs: number;
   };
   process.on("disconnect", orphaned);
   const onExchange = (line: string) => {
@@ -143,7 +197,8 @@ async function main(): Promise<void> {
     reads: 0,
     readRequests: 0,
   };
-  const adapters = new Map([...session.adapters].map(([name, a]) => [name, counting(a, c)]));
+  const stamps: Stamps = { postSent: new Map(), postAnswered: new Map(), firstSeenDone: new Map(), polls: [] };
+  const adapters = new Map([...session.adapters].map(([name, a]) => [name, counting(a, c, stamps)]));
   const controller = new AbortController();
   // Up to `parallelism` requests share the signal (the CLI's processSignal has the same need).
   setMaxListeners(0, controller.signal);
@@ -187,9 +242,56 @@ async function main(): Promise<void> {
     failures: applySucceeded(report) ? [] : failures,
     stepMs: meanBetween(times, "step-started", "step-finished"),
     verifyMs: meanBetween(times, "step-finished", "instance-done"),
+    phases: phasesOf(
+      stamps,
+      times,
+      new Map(planned.plan.changes.map((change) => [change.address, change.id])),
+      parallelism,
+      rebuildMs,
+    ),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   release();
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** The per-server phases (see `Phases`) from the stamps and the reporter's times, keyed by address. */
+function phasesOf(
+  stamps: Stamps,
+  times: Map<string, Partial<Record<ApplyEvent["type"], number>>>,
+  idOf: ReadonlyMap<string, string>,
+  parallelism: number,
+  rebuildMs: number,
+): Phases {
+  const freed = [...times.values()].flatMap((t) => (t["instance-done"] === undefined ? [] : [t["instance-done"]]));
+  freed.sort((a, b) => a - b);
+  const posts = [...stamps.postSent.values()].sort((a, b) => a - b);
+  const refill = posts.slice(parallelism).map((sent, i) => sent - (freed[i] ?? sent));
+  const post: number[] = [];
+  const seenLate: number[] = [];
+  const confirm: number[] = [];
+  for (const [address, t] of times) {
+    const id = idOf.get(address) ?? "";
+    const sent = stamps.postSent.get(id);
+    const answered = stamps.postAnswered.get(id);
+    const seen = stamps.firstSeenDone.get(id);
+    if (sent !== undefined && answered !== undefined) post.push(answered - sent);
+    if (answered !== undefined && seen !== undefined) seenLate.push(seen - (answered + rebuildMs));
+    if (seen !== undefined && t["step-finished"] !== undefined) confirm.push(t["step-finished"] - seen);
+  }
+  const polls = stamps.polls;
+  return {
+    refill: mean(refill),
+    post: mean(post),
+    seenLate: mean(seenLate),
+    confirm: mean(confirm),
+    verify: meanBetween(times, "step-finished", "instance-done"),
+    pollMs: mean(polls.map((p) => p.answered - p.sent)),
+    pollGapMs: mean(polls.slice(1).map((p, i) => p.sent - (polls[i]?.sent ?? p.sent))),
+  };
 }
 
 /** The benchmark that started this process is gone: stop (its emulator is gone too). */

@@ -1,5 +1,6 @@
 import { availableParallelism, cpus, totalmem } from "node:os";
 import type { ApplyFigures } from "./apply-bench.js";
+import type { Phases } from "./apply-child.js";
 import type { PerServerPollerFigures, SequentialFigures } from "./baselines.js";
 import type { CloudPlanFigures, PlanFigures } from "./plan-bench.js";
 import type { OpenStackClientFigures } from "./openstackclient.js";
@@ -185,6 +186,15 @@ function cloudsSection(plan: PlanFigures, clouds: readonly CloudPlanFigures[]): 
   ];
 }
 
+/** Where a server's time beyond the rebuild went (results from before the phases were measured have none). */
+function phaseRow(p: Phases | undefined): string[] {
+  if (!p) return [];
+  const ms = (t: number) => `${t.toFixed(0)} ms`;
+  return [
+    `| beyond the rebuild, per server | slot freed → next POST sent ${ms(p.refill)}, POST ${ms(p.post)}, rebuild ended → first poll showing it settled ${ms(p.seenLate)}, → confirmed ${ms(p.confirm)}, → verified ${ms(p.verify)}; a poll takes ${ms(p.pollMs)}, one starts every ${ms(p.pollGapMs)} | | |`,
+  ];
+}
+
 function applyTable(a: ApplyFigures): string[] {
   return [
     "| figure | measured | target | |",
@@ -193,8 +203,9 @@ function applyTable(a: ApplyFigures): string[] {
     `| converged | ${a.converged.toLocaleString("en")} / ${a.changes.toLocaleString("en")} | all | ${ok(a.converged === a.changes)} |`,
     `| status reads per poll | at most ${a.maxRequestsPerPoll} (${a.pollRequests} in ${a.polls} polls, up to ${a.maxHandlesPerPoll} operations per poll, ${(a.polls / (a.applyMs / 1000)).toFixed(1)} polls/s) | ≤ ceil(p/100) + 1, independent of N | ${ok(a.maxRequestsPerPoll <= 1 + Math.ceil(a.parallelism / 100))} |`,
     `| completion checks | ${a.actionChecks.toLocaleString("en")} instance-action reads: one per rebuild, once it settled | | |`,
-    `| fresh reads (fingerprint checks, verification) | ${a.reads} bulk reads, ${a.readRequests} requests | | |`,
+    `| fresh reads (fingerprint checks; a server is verified from the poll that confirmed it) | ${a.reads} bulk reads, ${a.readRequests} requests | | |`,
     `| time per server | step ${sec(a.stepMs)} (the ${a.rebuildMs / 1000} s rebuild, then until apply confirmed it done), verification ${sec(a.verifyMs)} | | |`,
+    ...phaseRow(a.phases),
     `| total requests | ${a.requests.toLocaleString("en")} (${(a.requests / a.servers).toFixed(2)} per server; ${a.listRequests.toLocaleString("en")} list pages) | | |`,
     `| peak RSS | ${a.maxRssMb.toFixed(0)} MB | | |`,
     "",
@@ -228,7 +239,7 @@ function largeApplySection(curve: BenchResults["curve"], shown: ApplyFigures): s
   return [
     applyHeading(a),
     "",
-    `The same measurement with ${a.parallelism} rebuilds in flight (DESIGN §12.6). Each server's slot goes through a fixed sequence around its ${a.rebuildMs / 1000} s rebuild: fingerprint read, POST, the polls that see it settled and confirm it on a second poll (with its instance-action check), and the verification read; whatever those take beyond the rebuild stretches every one of the ${Math.ceil(a.servers / a.parallelism)} waves.`,
+    `The same measurement with ${a.parallelism} rebuilds in flight (DESIGN §12.6). Each server's slot goes through a fixed sequence around its ${a.rebuildMs / 1000} s rebuild: fingerprint read, POST, the poll that sees it settled, the confirmation poll (of the servers that looked done, 100 ms later, with their instance-action checks alongside its listing), whose read is verified; whatever those take beyond the rebuild stretches every one of the ${Math.ceil(a.servers / a.parallelism)} waves.`,
     "",
     ...applyTable(a),
   ];

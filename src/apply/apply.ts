@@ -16,7 +16,7 @@ import type { GateProbe } from "./gate.js";
 import type { GateSubject } from "./gate.js";
 import type { BeforeStateEntry, Journal, JournalEntry, RollbackEntry } from "./journal.js";
 import { beforeStates, noJournal, openBeforeStates, pendingOperations, unfinishedRollback } from "./journal.js";
-import { ADAPTIVE_POLLING, OperationPoller } from "./poller.js";
+import { ADAPTIVE_POLLING, CONFIRM_AFTER_MS, OperationPoller } from "./poller.js";
 import { InstanceReader } from "./reader.js";
 import { resumeOperations } from "./resume.js";
 import { rollBack } from "./rollback.js";
@@ -351,8 +351,11 @@ function createContexts(
         clock: deps.clock,
         signal: deps.signal,
         intervalMs: pollIntervalMs,
-        // An interval given explicitly is kept fixed; otherwise the adapter's interval is the ceiling of adaptive polling.
-        ...(options.pollIntervalMs === undefined ? { adaptive: ADAPTIVE_POLLING } : {}),
+        // An interval given explicitly is kept fixed (no confirmation polls either); otherwise the adapter's interval is
+        // the ceiling of adaptive polling, and a step that looked done is confirmed by a poll of its own.
+        ...(options.pollIntervalMs === undefined
+          ? { adaptive: ADAPTIVE_POLLING, confirmAfterMs: CONFIRM_AFTER_MS }
+          : {}),
         onError: (error) =>
           deps.reporter.report({
             type: "warning",

@@ -250,3 +250,177 @@ describe("adaptive polling", () => {
     expect(Math.abs(rate(large) - rate(small))).toBeLessThan(0.5);
   });
 });
+
+describe("confirmation polls", () => {
+  /** Nova as a sequence: what each poll of each server shows, the last entry repeating; its instance action is read only on a poll that can confirm (as the OpenStack adapter does). */
+  type Shown = "busy" | "done" | "done-again" | "rolled-back";
+  function scripted(script: Record<string, Shown[]>, settleMs?: number) {
+    const polls: { at: number; ids: string[]; complete: string[] }[] = [];
+    const seen: Record<string, number> = {};
+    const clock = instantClock();
+    const adapter = {
+      name: "dc1",
+      ...(settleMs !== undefined ? { operationRules: { settleMs } } : {}),
+      pollOperations: async (queries: readonly OperationQuery[]): Promise<OperationObservation[]> => {
+        polls.push({
+          at: clock.now(),
+          ids: queries.map((q) => q.handle.instanceId),
+          complete: queries.filter((q) => q.complete).map((q) => q.handle.instanceId),
+        });
+        return queries.map((q) => {
+          const id = q.handle.instanceId;
+          const steps = script[id] ?? ["busy"];
+          const shown = steps[Math.min(seen[id] ?? 0, steps.length - 1)]!;
+          seen[id] = (seen[id] ?? 0) + 1;
+          if (shown === "busy") return rebuilding(id);
+          const instance = { ...settled(id).instance!, updatedAt: shown === "done" ? "t1" : "t2" };
+          // A rolled-back rebuild: ACTIVE again, its fields written, the instance action ended with "Error".
+          const job =
+            shown === "rolled-back"
+              ? { type: "failed" as const, message: 'instance action ended with "Error"' }
+              : { type: "succeeded" as const };
+          return q.readJob && q.complete ? { instance, job } : { instance };
+        });
+      },
+    } as unknown as ProviderAdapter;
+    const poller = new OperationPoller(adapter, {
+      clock,
+      intervalMs: 1000,
+      confirmAfterMs: 100,
+      signal: new AbortController().signal,
+    });
+    return { clock, poller, polls };
+  }
+
+  it("confirms a step that looked done with a poll of just that operation, confirmAfterMs after the poll that showed it", async () => {
+    const { clock, poller, polls } = scripted({ a: ["busy", "done"], b: ["busy", "busy", "busy", "done"] });
+    const t0 = clock.now();
+    const doneAt: Record<string, number> = {};
+    const results = await Promise.all(
+      ["a", "b"].map((id) =>
+        poller.wait({ ...handle(id), startedAt: t0 }, 60_000).then((r) => {
+          doneAt[id] = clock.now() - t0;
+          return r.type;
+        }),
+      ),
+    );
+    expect(results).toEqual(["done", "done"]);
+    expect(polls.map((p) => [p.at - t0, p.ids.join(","), p.complete.join(",")])).toEqual([
+      [1000, "a,b", ""],
+      [2000, "a,b", ""],
+      // a looked done on the poll answered at 2,000: confirmed by a poll of a alone, 100 ms later
+      [2100, "a", "a"],
+      [3000, "b", ""],
+      [4000, "b", ""],
+      [4100, "b", "b"],
+    ]);
+    expect(doneAt).toEqual({ a: 2100, b: 4100 });
+  });
+
+  it("still catches a rebuild that shows ACTIVE once and then rolls back: the confirmation poll sees it under way again, and the instance action fails it", async () => {
+    const { clock, poller, polls } = scripted({ a: ["busy", "done", "busy", "rolled-back"] });
+    const t0 = clock.now();
+    await expect(poller.wait({ ...handle("a"), startedAt: t0 }, 60_000)).resolves.toEqual({
+      type: "failed",
+      message: 'instance action ended with "Error"',
+    });
+    // busy; ACTIVE (a candidate); the confirmation poll sees it busy again (the run starts over); ACTIVE with the
+    // failed action, read on the poll that could confirm it
+    expect(polls.map((p) => [p.at - t0, p.complete.join(",")])).toEqual([
+      [1000, ""],
+      [2000, ""],
+      [2100, "a"],
+      [3000, ""],
+      [3100, "a"],
+    ]);
+  });
+
+  it("starts the run over when updated moved between the two polls: two polls with the same update time are needed", async () => {
+    const { clock, poller, polls } = scripted({ a: ["busy", "done", "done-again"] });
+    const t0 = clock.now();
+    await expect(poller.wait({ ...handle("a"), startedAt: t0 }, 60_000)).resolves.toMatchObject({ type: "done" });
+    // done at t1, then done at t2 (it toggled between): not confirmed then; one confirmation poll per interval, so
+    // the regular poll at 3,000 confirms it
+    expect(polls.map((p) => p.at - t0)).toEqual([1000, 2000, 2100, 3000]);
+  });
+
+  it("waits until the run spans settleMs when that is longer than confirmAfterMs", async () => {
+    const { clock, poller, polls } = scripted({ a: ["busy", "done"] }, 450);
+    const t0 = clock.now();
+    await expect(poller.wait({ ...handle("a"), startedAt: t0 }, 60_000)).resolves.toMatchObject({ type: "done" });
+    expect(polls.map((p) => [p.at - t0, p.complete.join(",")])).toEqual([
+      [1000, ""],
+      [2000, ""],
+      [2450, "a"],
+    ]);
+  });
+
+  it("sends at most one confirmation poll between two regular polls, also when it fails", async () => {
+    const clock = instantClock();
+    const t0 = clock.now();
+    const polls: number[] = [];
+    let answers = 0;
+    const adapter = {
+      name: "dc1",
+      pollOperations: async (queries: readonly OperationQuery[]): Promise<OperationObservation[]> => {
+        polls.push(clock.now() - t0);
+        answers++;
+        if (answers === 3) throw new Error("503 Service Unavailable");
+        return queries.map((q) => (answers === 1 ? rebuilding(q.handle.instanceId) : settled(q.handle.instanceId)));
+      },
+    } as unknown as ProviderAdapter;
+    const poller = new OperationPoller(adapter, {
+      clock,
+      intervalMs: 1000,
+      confirmAfterMs: 100,
+      signal: new AbortController().signal,
+      onError: () => undefined,
+    });
+    await expect(poller.wait({ ...handle("a"), startedAt: t0 }, 60_000)).resolves.toMatchObject({ type: "done" });
+    expect(polls).toEqual([1000, 2000, 2100, 3000]);
+  });
+
+  it("confirms every operation within confirmAfterMs of the poll that first showed it done, at most two polls per interval (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 50, max: 2000 }),
+        fc.integer({ min: 10, max: 500 }),
+        async (durations, intervalMs, confirmAfterMs) => {
+          const clock = instantClock();
+          const t0 = clock.now();
+          const firstSeen = new Map<string, number>();
+          const adapter = {
+            pollOperations: async (queries: readonly OperationQuery[]): Promise<OperationObservation[]> =>
+              queries.map(({ handle: h }) => {
+                if (clock.now() < h.startedAt + (durations[Number(h.instanceId)] ?? 0)) return rebuilding(h.instanceId);
+                if (!firstSeen.has(h.instanceId)) firstSeen.set(h.instanceId, clock.now());
+                return settled(h.instanceId);
+              }),
+          } as unknown as ProviderAdapter;
+          const poller = new OperationPoller(adapter, {
+            clock,
+            intervalMs,
+            confirmAfterMs,
+            signal: new AbortController().signal,
+          });
+          const late = await Promise.all(
+            durations.map((_, i) =>
+              poller
+                .wait({ ...handle(String(i)), startedAt: t0 }, 600_000)
+                .then(() => clock.now() - (firstSeen.get(String(i)) ?? Infinity)),
+            ),
+          );
+          // Confirmed by a later poll (two observations), never more than confirmAfterMs after the first
+          for (const ms of late) {
+            expect(ms).toBeGreaterThan(0);
+            expect(ms).toBeLessThanOrEqual(confirmAfterMs);
+          }
+          const regular = Math.ceil((clock.now() - t0) / intervalMs);
+          expect(poller.polls).toBeLessThanOrEqual(2 * regular);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -35,10 +35,24 @@ export interface PollerOptions {
    * Still one bulk read per poll, however many operations are in flight. @default undefined (fixed `intervalMs`)
    */
   readonly adaptive?: { readonly minIntervalMs: number; readonly fraction: number };
+  /**
+   * Confirmation polls: once a poll shows steps done, the poll that may confirm them (completion.ts: two polls in a
+   * row spanning the provider's `settleMs`) is sent as soon as their run spans `settleMs` and at least this long, when
+   * that comes before the next regular poll: a poll of just those operations, at most one between two regular polls
+   * (so at most twice the polls per second, and no more requests per poll). Without it a step waits a whole interval
+   * between looking done and being done. @default undefined (confirmed by the next regular poll)
+   */
+  readonly confirmAfterMs?: number;
 }
 
 /** What apply uses when the interval is not set explicitly: a 2 s rebuild is seen done within ~0.2 s. */
 export const ADAPTIVE_POLLING = { minIntervalMs: 200, fraction: 0.1 } as const;
+
+/**
+ * What apply uses with adaptive polling: a step that looked done is confirmed by a poll sent 100 ms after the one that
+ * showed it (or once its run spans `settleMs`, when that is longer), not one whole interval later.
+ */
+export const CONFIRM_AFTER_MS = 100;
 
 /** The wait before the next poll (pure): fixed, or adaptive on the oldest operation's age. */
 export function nextPollDelay(
@@ -99,15 +113,26 @@ export class OperationPoller {
     this.#running = true;
     const { clock, signal } = this.#options;
     try {
-      // The wait runs from the start of the previous poll: a poll that takes a while (a large window's lists and
-      // completion checks) does not push the next one further out. Never more than one poll in flight.
+      // The wait runs from the start of the previous regular poll: a poll that takes a while (a large window's lists
+      // and completion checks) does not push the next one further out. Never more than one poll in flight.
       let previous = clock.now();
+      let confirmedSince = false;
       while (this.#waiters.size > 0) {
         const startedAt = [...this.#waiters].map((w) => w.handle.startedAt);
         const delay = nextPollDelay(this.#options.intervalMs ?? 2000, this.#options.adaptive, clock.now(), startedAt);
-        await clock.sleep(Math.max(0, previous + delay - clock.now()), signal);
+        const regularAt = previous + delay;
+        const confirmAt = confirmedSince ? undefined : this.#confirmAt();
+        if (confirmAt !== undefined && confirmAt < regularAt) {
+          await clock.sleep(Math.max(0, confirmAt - clock.now()), signal);
+          confirmedSince = true;
+          const now = clock.now();
+          await this.#pollOnce([...this.#waiters].filter((w) => (this.#confirmableAt(w) ?? Infinity) <= now));
+          continue;
+        }
+        await clock.sleep(Math.max(0, regularAt - clock.now()), signal);
         previous = clock.now();
-        await this.#pollOnce();
+        confirmedSince = false;
+        await this.#pollOnce([...this.#waiters]);
       }
     } catch (error) {
       for (const waiter of this.#waiters) waiter.reject(error);
@@ -117,8 +142,25 @@ export class OperationPoller {
     }
   }
 
-  async #pollOnce(): Promise<void> {
-    const waiters = [...this.#waiters];
+  /** When the earliest step that looked done may be confirmed by a confirmation poll; undefined without one. */
+  #confirmAt(): number | undefined {
+    let earliest: number | undefined;
+    for (const waiter of this.#waiters) {
+      const at = this.#confirmableAt(waiter);
+      if (at !== undefined) earliest = Math.min(earliest ?? at, at);
+    }
+    return earliest;
+  }
+
+  /** From when a confirmation poll may confirm this step: its run of polls that showed it done spans long enough. */
+  #confirmableAt(waiter: Waiter): number | undefined {
+    const after = this.#options.confirmAfterMs;
+    const run = waiter.tracking.settle;
+    if (after === undefined || run === undefined) return undefined;
+    return run.since + Math.max(this.#adapter.operationRules?.settleMs ?? 0, after);
+  }
+
+  async #pollOnce(waiters: readonly Waiter[]): Promise<void> {
     if (waiters.length === 0) return;
     const rules = this.#adapter.operationRules ?? {};
     const sentAt = this.#options.clock.now();

@@ -94,13 +94,17 @@ export async function runInstance(
   if (ready.type === "failed") return { change, result: ready };
   const before = current;
   if (ctx.recordsBeforeState !== false) await recordBeforeState(ctx, change, desired, before);
+  let confirmed: ObservedInstance | undefined;
   for (const [index, step] of change.steps.entries()) {
     const outcome = await runStep(ctx, change, step, ready.inputs[index] ?? {}, current, index);
     if (outcome.type === "failed") return { change, result: await afterFailure(ctx, change, desired, before, outcome) };
     current = outcome.instance;
+    confirmed = outcome.confirmed ? outcome.instance : undefined;
   }
   ctx.reporter.report({ type: "verifying", address: change.address });
-  const after = await ctx.reader.read(change.id);
+  // The poll that confirmed the last step read the server back whole, after it (OperationQuery.complete): that read is
+  // the one verified. A last step that was not polled (metadata, synchronous) is followed by a read of its own.
+  const after = confirmed ?? (await ctx.reader.read(change.id));
   if (!after) return { change, result: { type: "failed", why: "the server disappeared during apply" } };
   return { change, result: verifyInstance({ desired, change, before, after }), instance: after };
 }
@@ -221,7 +225,11 @@ async function waitUntilSettled(
   return current;
 }
 
-type StepOutcome = { readonly type: "ok"; readonly instance: ObservedInstance } | Failed;
+/**
+ * A step that ended well: the server as apply last saw it, and whether that is the read of the poll that confirmed the
+ * step done (a whole server, read after the step ended), rather than the server before a synchronous step.
+ */
+type StepOutcome = { readonly type: "ok"; readonly instance: ObservedInstance; readonly confirmed: boolean } | Failed;
 
 async function runStep(
   ctx: InstanceContext,
@@ -268,6 +276,7 @@ async function runStep(
     });
     ctx.reporter.report({ type: "step-started", address: change.address, step: step.kind, ...ids });
     let instance = current;
+    let confirmed = false;
     if (!handle.synchronous) {
       const settled = await ctx.poller.wait(handle, ctx.timeouts[step.kind], (status) =>
         ctx.reporter.report({ type: "waiting", address: change.address, status }),
@@ -289,12 +298,13 @@ async function runStep(
         return failed;
       }
       instance = settled.instance;
+      confirmed = true;
     } else if (moreSteps) {
       instance = (await ctx.reader.read(change.id)) ?? current;
     }
     await ctx.journal.append({ ...base, time: new Date(ctx.clock.now()).toISOString(), event: "finished", ...ids });
     ctx.reporter.report({ type: "step-finished", address: change.address, step: step.kind });
-    return { type: "ok", instance };
+    return { type: "ok", instance, confirmed };
   } catch (error) {
     const described = describeFailure(error, step.kind, change.address);
     const failed =

@@ -203,13 +203,17 @@ describe("startStep and pollOperations", () => {
     expect(listCalls()).toHaveLength(1);
     expect(decodeURIComponent(listCalls()[0]?.url ?? "")).toContain("name=^(web-1)$");
     fake.finish("s1");
+    const actionReads = () =>
+      fake.seen.filter((r) => r.url.endsWith(`/servers/s1/os-instance-actions/${handle.requestId ?? ""}`));
     const [settled] = await a.pollOperations([ask(handle)], signal);
     expect(settled?.instance).toMatchObject({ imageId: "img-new", keyPair: "ops-2026", status: "active", task: null });
-    // The settled rebuild's instance action is read (this fake Nova does not know it: 404, no record)
-    expect(settled?.job).toBeUndefined();
-    expect(
-      fake.seen.filter((r) => r.url.endsWith(`/servers/s1/os-instance-actions/${handle.requestId ?? ""}`)),
-    ).toHaveLength(1);
+    // A poll that cannot confirm the step does not read its instance action; the one that can reads it (this fake
+    // Nova does not know it: 404, no record)
+    expect(actionReads()).toHaveLength(0);
+    const [confirming] = await a.pollOperations([{ ...ask(handle), complete: true }], signal);
+    expect(confirming?.instance).toMatchObject({ status: "active", task: null });
+    expect(confirming?.job).toBeUndefined();
+    expect(actionReads()).toHaveLength(1);
     expect((await followStep(a, handle, signal)).final).toMatchObject({
       type: "done",
       instance: { imageId: "img-new" },

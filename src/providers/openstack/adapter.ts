@@ -21,7 +21,7 @@ import { PAGE_LIMIT } from "./nova.js";
 import type { RebuildFeatures } from "./microversion.js";
 import { rebuildFeatures } from "./microversion.js";
 import type { NovaServer } from "./normalize.js";
-import { USER_DATA_KEY, normalizeServer } from "./normalize.js";
+import { USER_DATA_KEY, bootsFromVolume, normalizeServer } from "./normalize.js";
 import type { ConflictPolicy } from "./operations.js";
 import type { ServerPageDigest, ServerPageRequest } from "./server-page.js";
 import { ServerNames } from "./server-names.js";
@@ -29,8 +29,9 @@ import { digestServerPageBytes, digestServers } from "./server-page.js";
 import {
   DEFAULT_CONFLICT_POLICY,
   actionBody,
+  actionCounts,
   actionStatus,
-  actionToCheck,
+  actionToRead,
   startAction,
   writeMetadata,
 } from "./operations.js";
@@ -286,33 +287,74 @@ class OpenStackAdapter implements ProviderAdapter {
     return startAction(deps, instance, step, actionBody(step, req.inputs), signal);
   }
 
-  /** One bulk read of the servers in flight; then, for a rebuild that settled, its instance action (a few at a time). */
+  /**
+   * One bulk read of the servers in flight and, at the same time, the instance action of each rebuild this poll can
+   * confirm (a few at a time): the poll takes as long as the longer of the two, not their sum.
+   */
   async pollOperations(
     queries: readonly OperationQuery[],
     signal: AbortSignal,
   ): Promise<readonly OperationObservation[]> {
     if (queries.length === 0) return [];
     const c = await this.#ready(signal);
+    const limit = pLimit(16);
+    const [instances, actions] = await Promise.all([
+      this.#pollInstances(c, queries, signal),
+      Promise.all(
+        queries.map((query) => {
+          const requestId = actionToRead(query);
+          return requestId === undefined
+            ? undefined
+            : limit(() => c.nova.instanceAction(query.handle.instanceId, requestId, signal));
+        }),
+      ),
+    ]);
+    return queries.map((query, index): OperationObservation => {
+      const instance = instances[index];
+      if (!instance) return { instance: undefined };
+      if (actionToRead(query) === undefined || !actionCounts(query.handle, instance)) return { instance };
+      const job = actionStatus(query.handle, instance, actions[index]);
+      return job ? { instance, job } : { instance };
+    });
+  }
+
+  /** Each query's server as this poll lists it; undefined when it is gone. */
+  async #pollInstances(
+    c: Connected,
+    queries: readonly OperationQuery[],
+    signal: AbortSignal,
+  ): Promise<readonly (ObservedInstance | undefined)[]> {
     const handles = queries.map((q) => q.handle);
     const byId = new Map((await this.#pollRead(c, handles, signal)).map((s) => [s.id, s]));
     if (handles.some((h) => !byId.has(h.instanceId))) {
       for (const server of this.#learn(await c.nova.listServers({}, signal)))
         if (!byId.has(server.id)) byId.set(server.id, server);
     }
-    // A window of hundreds can settle on one poll: the poll (and every operation in it) waits for all their checks.
-    const limit = pLimit(16);
-    return Promise.all(
-      queries.map(async (query): Promise<OperationObservation> => {
-        const server = byId.get(query.handle.instanceId);
-        if (!server || server.status?.toUpperCase() === "DELETED") return { instance: undefined };
-        const instance = normalizeServer(server, this.name);
-        const requestId = actionToCheck(query, instance);
-        if (requestId === undefined) return { instance };
-        const action = await limit(() => c.nova.instanceAction(instance.id, requestId, signal));
-        const job = actionStatus(query.handle, instance, action);
-        return job ? { instance, job } : { instance };
-      }),
-    );
+    return this.#observeServers(c, queries, byId, signal);
+  }
+
+  /**
+   * Each query's server as listed (undefined when gone); for a query that can confirm its step (`complete`), whole as
+   * `listInstances` returns it: a volume-backed server with the image of its root volume.
+   */
+  async #observeServers(
+    c: Connected,
+    queries: readonly OperationQuery[],
+    byId: ReadonlyMap<string, NovaServer>,
+    signal: AbortSignal,
+  ): Promise<readonly (ObservedInstance | undefined)[]> {
+    const volumeBacked = new Map<ObservedInstance, NovaServer>();
+    const instances = queries.map((query) => {
+      const server = byId.get(query.handle.instanceId);
+      if (!server || server.status?.toUpperCase() === "DELETED") return undefined;
+      const instance = normalizeServer(server, this.name);
+      if (query.complete && bootsFromVolume(server)) volumeBacked.set(instance, server);
+      return instance;
+    });
+    if (volumeBacked.size === 0) return instances;
+    const whole = await observeBootVolumes([...volumeBacked.keys()], volumeBacked, c.cinder, signal);
+    const byInstance = new Map([...volumeBacked.keys()].map((instance, i) => [instance, whole[i]]));
+    return instances.map((instance) => (instance && byInstance.get(instance)) ?? instance);
   }
 
   /**

@@ -3,7 +3,7 @@ import type { OperationHandle } from "../../model/operation.js";
 import { Secret } from "../../model/secret.js";
 import type { NovaServer } from "./normalize.js";
 import { normalizeServer } from "./normalize.js";
-import { actionBody, actionStatus, actionToCheck, looksAccepted } from "./operations.js";
+import { actionBody, actionCounts, actionStatus, actionToRead, looksAccepted } from "./operations.js";
 
 const BASE_UPDATED = "2026-11-23T10:00:00Z";
 const handle = (patch: Partial<OperationHandle> = {}): OperationHandle => ({
@@ -75,20 +75,28 @@ describe("actionBody", () => {
 
 describe("the instance action of a settled rebuild", () => {
   const instance = normalizeServer(server("ACTIVE", null), "dc1");
-  const ask = (patch: Partial<OperationHandle> = {}, readJob = true) => ({
+  const ask = (patch: Partial<OperationHandle> = {}, readJob = true, complete = true) => ({
     handle: handle(patch),
     readJob,
-    complete: false,
+    complete,
   });
 
-  it("is read for a rebuild with a request id, once its server settled ACTIVE or SHUTOFF with updated moved, while apply asks", () => {
-    expect(actionToCheck(ask(), instance)).toBe("req-9");
-    expect(actionToCheck(ask({}, false), instance)).toBeUndefined();
-    expect(actionToCheck(ask({ step: "reboot" }), instance)).toBeUndefined();
-    expect(actionToCheck(ask({ requestId: undefined }), instance)).toBeUndefined();
-    expect(actionToCheck(ask(), normalizeServer(server("REBUILD", "rebuilding"), "dc1"))).toBeUndefined();
-    expect(actionToCheck(ask(), normalizeServer(server("ACTIVE", null, BASE_UPDATED), "dc1"))).toBeUndefined();
-    expect(actionToCheck(ask(), normalizeServer(server("ERROR", null), "dc1"))).toBeUndefined();
+  it("is read for a rebuild with a request id on the poll that can confirm it, while apply asks", () => {
+    expect(actionToRead(ask())).toBe("req-9");
+    expect(actionToRead(ask({}, false))).toBeUndefined();
+    // The first poll that shows it settled cannot confirm it: the action is read on the next, alongside its listing.
+    expect(actionToRead(ask({}, true, false))).toBeUndefined();
+    expect(actionToRead(ask({ step: "reboot" }))).toBeUndefined();
+    expect(actionToRead(ask({ requestId: undefined }))).toBeUndefined();
+  });
+
+  it("counts only for a server that the same poll shows settled ACTIVE or SHUTOFF with updated moved", () => {
+    expect(actionCounts(handle(), instance)).toBe(true);
+    expect(actionCounts(handle(), normalizeServer(server("SHUTOFF", null), "dc1"))).toBe(true);
+    expect(actionCounts(handle(), normalizeServer(server("REBUILD", "rebuilding"), "dc1"))).toBe(false);
+    expect(actionCounts(handle(), normalizeServer(server("ACTIVE", "rebooting"), "dc1"))).toBe(false);
+    expect(actionCounts(handle(), normalizeServer(server("ACTIVE", null, BASE_UPDATED), "dc1"))).toBe(false);
+    expect(actionCounts(handle(), normalizeServer(server("ERROR", null), "dc1"))).toBe(false);
   });
 
   it("ended well when its message is empty; no record when Nova does not know it", () => {

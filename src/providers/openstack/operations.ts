@@ -147,15 +147,21 @@ export async function writeMetadata(
 }
 
 /**
- * The rebuild whose instance action this poll must read, if any: apply asks (`readJob`) and the server settled ACTIVE
- * or SHUTOFF with `updated` moved. Nova writes a rebuild's fields before it runs and keeps them when it fails and rolls
- * the server back (InstanceFaultRollback): then only the action tells. An ERROR server says it itself.
+ * The rebuild whose instance action this poll reads, if any: apply asks (`readJob`) and this poll can confirm the step
+ * (`complete`: the server looked done on the polls before). It is read alongside the poll's listing, not after it, so
+ * the confirming poll takes no longer for it; it counts only if that listing still shows the server settled
+ * (`actionCounts`). Nova writes a rebuild's fields before it runs and keeps them when it fails and rolls the server
+ * back (InstanceFaultRollback): then only the action tells.
  */
-export function actionToCheck(query: OperationQuery, instance: ObservedInstance): string | undefined {
+export function actionToRead(query: OperationQuery): string | undefined {
   const { handle } = query;
-  if (!query.readJob || handle.step !== "rebuild" || handle.requestId === undefined) return undefined;
-  const settled = isStable(instance) && instance.status !== "error" && instance.updatedAt !== handle.baseline.updatedAt;
-  return settled ? handle.requestId : undefined;
+  if (!query.readJob || !query.complete || handle.step !== "rebuild") return undefined;
+  return handle.requestId;
+}
+
+/** Whether a rebuild's instance action speaks for the server as listed: settled ACTIVE or SHUTOFF, `updated` moved (an ERROR server says it itself). */
+export function actionCounts(handle: OperationHandle, instance: ObservedInstance): boolean {
+  return isStable(instance) && instance.status !== "error" && instance.updatedAt !== handle.baseline.updatedAt;
 }
 
 /**
