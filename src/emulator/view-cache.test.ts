@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ViewCache } from "./view-cache.js";
+import { TextSlab, ViewCache } from "./view-cache.js";
 
 interface Rec {
   name: string;
@@ -106,6 +106,29 @@ describe("ViewCache", () => {
           }
         }
       }),
+    );
+  });
+});
+
+describe("TextSlab", () => {
+  it("encodes each text as Buffer.from does, and later texts never overwrite earlier ones (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.string({ maxLength: 3000 }),
+            fc.string({ unit: "grapheme", maxLength: 40 }),
+            fc.string({ minLength: 17000, maxLength: 20000 }),
+          ),
+          { maxLength: 80 },
+        ),
+        (texts) => {
+          const slab = new TextSlab();
+          const encoded = texts.map((t) => slab.encode(t));
+          expect(encoded.map((b) => b.toString("utf8"))).toEqual(texts);
+          encoded.forEach((b, i) => expect(b.equals(Buffer.from(texts[i] ?? ""))).toBe(true));
+        },
+      ),
     );
   });
 });

@@ -21,6 +21,7 @@ interface Kept {
 export class ViewCache<R extends object, H extends keyof R & string, E, V = null> {
   readonly #kept = new WeakMap<R, Kept[]>();
   readonly #hidden: ReadonlySet<string>;
+  readonly #slab = new TextSlab();
 
   /**
    * `hidden`: the record's fields no view shows (the renderer cannot see them; they are not compared).
@@ -54,7 +55,7 @@ export class ViewCache<R extends object, H extends keyof R & string, E, V = null
       shownCount++;
     }
     const extraCopy = copyData(extra);
-    const bytes = Buffer.from(JSON.stringify(this.options.render(shown as Omit<R, H>, extraCopy, variant)));
+    const bytes = this.#slab.encode(JSON.stringify(this.options.render(shown as Omit<R, H>, extraCopy, variant)));
     const others = (views ?? []).filter((v) => v.variant !== key).slice(0, (this.options.maxVariants ?? 4) - 1);
     const entry = { variant: key, shown, shownCount, extra: extraCopy, bytes };
     this.#kept.set(record, [entry, ...others]);
@@ -103,3 +104,26 @@ export function copyData<T>(value: T): T {
   for (const key in from) if (Object.hasOwn(from, key)) out[key] = copyData(from[key]);
   return out as T;
 }
+
+/**
+ * Encodes texts into slices of a shared slab: a cold page encodes a thousand entries of about 2 KB, and Buffer.from
+ * allocated a pool of 8 KB for every four of them. A slice keeps its slab alive (at most SLAB_SIZE for one entry).
+ */
+export class TextSlab {
+  #buffer = Buffer.allocUnsafe(0);
+  #used = 0;
+
+  encode(text: string): Buffer {
+    const length = Buffer.byteLength(text);
+    if (length > SLAB_SIZE / 4) return Buffer.from(text);
+    if (this.#used + length > this.#buffer.length) {
+      this.#buffer = Buffer.allocUnsafe(SLAB_SIZE);
+      this.#used = 0;
+    }
+    const start = this.#used;
+    this.#used += this.#buffer.write(text, start);
+    return this.#buffer.subarray(start, this.#used);
+  }
+}
+
+const SLAB_SIZE = 64 * 1024;
