@@ -87,6 +87,19 @@ describe("renderLargeReport", () => {
     expect(page).toContain("| 800 MB | ≤ 1 GB | met |");
     expect(page).toContain("Load 9.5 → 10.3.");
     expect(page).toContain("| JD Cloud VM | 60.00 s | 11,005 | 900 MB | 3.0 → 4.0 |");
+    // No run on a fresh emulator in these figures: nothing said about one.
+    expect(page).not.toContain("fresh emulator");
+  });
+
+  it("says the measured plan is the second on its emulator, and gives the first, where they were measured", () => {
+    const page = renderLargeReport({
+      ...results,
+      plan: { figures: { ...plan, coldWallMs: 9100 }, load: [1, 1] },
+      clouds: results.clouds.map((c) => ({ ...c, figures: { ...c.figures, coldWallMs: 70_000 } })),
+    });
+    expect(page).toContain("| wall time | 5.50 s | ≤ 6 s | met |");
+    expect(page).toContain("The first, on the fresh emulator: 9.10 s.");
+    expect(page).toContain("On the fresh emulator (jdcloud), the run before: 70.00 s.");
   });
 });
 
