@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile } from "node:fs/promises";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
@@ -9,7 +8,7 @@ import { ReformError } from "../model/errors.js";
 import type { Plan } from "../model/plan.js";
 import { PLAN_FORMAT_VERSION } from "../model/plan.js";
 import type { PlanDocument } from "../render/plan-document.js";
-import { fromPlanDocument, toPlanDocument } from "../render/plan-document.js";
+import { fromPlanDocument } from "../render/plan-document.js";
 
 let validator: ValidateFunction | undefined;
 // ajv-formats is CommonJS: its default import is the plugin function.
@@ -21,14 +20,6 @@ function validatePlan(): ValidateFunction {
     JSON.parse(readFileSync(schemaFileUrl("plan.schema.json"), "utf8")) as object,
   );
   return validator;
-}
-
-/** Writes the plan document atomically (temp file, then rename), readable only by its owner: a reader never sees half a plan. */
-export async function savePlanFile(path: string, plan: Plan): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(toPlanDocument(plan), null, 2)}\n`, { mode: 0o600 });
-  await rename(temp, path);
 }
 
 /** Reads a saved plan; a corrupted, hand-edited or foreign file is refused with what is wrong and where. */

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { ReformError } from "../../model/errors.js";
 import type { Plan } from "../../model/plan.js";
-import { savePlanFile } from "../../workflow/plan-file.js";
+import { savePlanFile } from "../../workflow/save-plan.js";
 import { plan } from "../../workflow/plan.js";
 import type { PlanResult } from "../../workflow/plan.js";
 import { EXIT } from "../exit-codes.js";
