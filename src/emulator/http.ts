@@ -34,6 +34,17 @@ export class EncodedJson {
     this.length = length;
   }
 
+  /** `head`, the entries separated by commas, then `tail`: a JSON list of entries already encoded (`head` opens it). */
+  static list<T>(head: string, items: readonly T[], encode: (item: T) => Buffer, tail: string): EncodedJson {
+    const chunks: Buffer[] = [Buffer.from(head)];
+    for (const item of items) {
+      if (chunks.length > 1) chunks.push(COMMA);
+      chunks.push(encode(item));
+    }
+    chunks.push(Buffer.from(tail));
+    return new EncodedJson(chunks);
+  }
+
   /** The same text in one chunk: written with one call, where many chunks cost a write each. */
   joined(): EncodedJson {
     return this.chunks.length <= 1 ? this : new EncodedJson([Buffer.concat(this.chunks, this.length)]);
@@ -43,6 +54,8 @@ export class EncodedJson {
     return Buffer.concat(this.chunks).toString("utf8");
   }
 }
+
+const COMMA = Buffer.from(",");
 
 /** One cloud API mounted under a path prefix of the common server. */
 export interface ApiService {

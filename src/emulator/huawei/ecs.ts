@@ -174,20 +174,17 @@ function listServers(
   const pattern = name === null ? undefined : new RegExp(name);
   const matching = pattern ? state.servers.filter((s) => pattern.test(s.name)) : state.servers;
   // The same text as JSON.stringify({ count, servers }), each server's document from its kept bytes.
-  const chunks: Buffer[] = [Buffer.from(`{"count":${matching.length},"servers":[`)];
-  for (const s of matching.slice((page - 1) * limit, page * limit)) {
-    if (chunks.length > 1) chunks.push(COMMA);
-    chunks.push(serverDetailJson(views, state, s, now));
-  }
-  chunks.push(Buffer.from("]}"));
-  const body = new EncodedJson(chunks);
+  const body = EncodedJson.list(
+    `{"count":${matching.length},"servers":[`,
+    matching.slice((page - 1) * limit, page * limit),
+    (s) => serverDetailJson(views, state, s, now),
+    "]}",
+  );
   // A job in flight or a flapping server changes what the list shows as time passes: kept only when none is.
   const quiet = Object.values(state.jobs).every((job) => job.end <= now) && state.servers.every((s) => !s.flap);
   if (quiet) options.lists.set(key, body, Infinity);
   return { status: 200, body, headers };
 }
-
-const COMMA = Buffer.from(",");
 
 function metadata(
   ctx: ActionContext,

@@ -66,7 +66,6 @@ export function createJdVm(deps: JdServiceDeps): ApiService {
 }
 
 const CLOSE = Buffer.from("}");
-const COMMA = Buffer.from(",");
 
 /** A VM as its list entry may show it: its operation and flap show through its status, applied when read. */
 type HiddenField = "op" | "flap" | "metadata" | "userData";
@@ -84,13 +83,12 @@ function listInstances(req: ApiRequest, deps: JdServiceDeps, views: InstanceView
   const instances = deps.cloud.instances();
   const page = paginate(req, filtered(req, instances), 10, 100);
   // The same text as JSON.stringify({ instances, totalCount }), each VM's entry from its kept bytes.
-  const chunks: Buffer[] = [Buffer.from(`{"instances":[`)];
-  for (const instance of page.items) {
-    if (chunks.length > 1) chunks.push(COMMA);
-    chunks.push(views.encoded(instance, null, null));
-  }
-  chunks.push(Buffer.from(`],"totalCount":${page.total}}`));
-  const body = new EncodedJson(chunks);
+  const body = EncodedJson.list(
+    `{"instances":[`,
+    page.items,
+    (instance) => views.encoded(instance, null, null),
+    `],"totalCount":${page.total}}`,
+  );
   // An operation in flight or a flap changes what the list shows as time passes: kept only when none is.
   if (instances.every((i) => !i.op && !i.flap)) deps.lists.set(key, body, Infinity);
   return body;

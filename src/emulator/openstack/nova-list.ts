@@ -9,7 +9,6 @@ import type { ServerState } from "./state-types.js";
 import { microsOf } from "./time.js";
 
 export const MAX_LIMIT = 1000;
-const COMMA = Buffer.from(",");
 
 const KNOWN_QUERY = new Set([
   "limit",
@@ -208,20 +207,12 @@ export function listServers(ctx: NovaContext, call: NovaCall, detail: boolean): 
     last && page.servers.length === limit ? [{ rel: "next", href: nextHref(call, detail, last.id) }] : undefined;
   // The same text as JSON.stringify({ servers, servers_links }); detail from each server's kept bytes (serverJson).
   const tail = `]${links ? `,"servers_links":${JSON.stringify(links)}` : ""}}`;
-  let body: EncodedJson;
-  if (detail) {
-    const variant = variantOf(call);
-    const chunks: Buffer[] = [Buffer.from(`{"servers":[`)];
-    for (const s of page.servers) {
-      if (chunks.length > 1) chunks.push(COMMA);
-      chunks.push(serverJson(ctx, variant, s));
-    }
-    chunks.push(Buffer.from(tail));
-    body = new EncodedJson(chunks);
-  } else
-    body = new EncodedJson([
-      Buffer.from(`{"servers":[${page.servers.map((s) => JSON.stringify(summaryView(call, s))).join(",")}${tail}`),
-    ]);
+  const variant = variantOf(call);
+  const body = detail
+    ? EncodedJson.list(`{"servers":[`, page.servers, (s) => serverJson(ctx, variant, s), tail)
+    : new EncodedJson([
+        Buffer.from(`{"servers":[${page.servers.map((s) => JSON.stringify(summaryView(call, s))).join(",")}${tail}`),
+      ]);
   ctx.lists.set(key, body, Math.min(page.validUntil, ...page.servers.map((s) => volumesValidUntil(ctx, s))));
   return json(200, body, { "content-type": "application/json" });
 }

@@ -3,7 +3,7 @@ import { Agent } from "undici";
 import type { Dispatcher } from "undici";
 import { AmbiguousError, CloudError } from "../../model/errors.js";
 import { extractCloudMessage } from "./cloud-message.js";
-import { decodeBody } from "./decode.js";
+import { decodeBody, parseJson } from "./decode.js";
 import { redactHeaders, redactUrl } from "./redact.js";
 import type { RetryPolicy } from "./retry.js";
 import { DEFAULT_RETRY_POLICY, backoffDelay, isRetryableStatus, parseRetryAfter } from "./retry.js";
@@ -268,15 +268,6 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
     if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
   }
   return out;
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === "") return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 function errorCode(error: unknown): string {

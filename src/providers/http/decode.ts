@@ -11,3 +11,13 @@ export function decodeBody(bytes: Uint8Array): string {
   const bom = buffer.length > 2 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
   return buffer.toString("utf8", bom ? 3 : 0);
 }
+
+/** A body's JSON value; undefined when the body is empty or not JSON. */
+export function parseJson(text: string): unknown {
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -298,11 +298,12 @@ class OpenStackAdapter implements ProviderAdapter {
     if (queries.length === 0) return [];
     const c = await this.#ready(signal);
     const limit = pLimit(16);
+    const requestIds = queries.map(actionToRead);
     const [instances, actions] = await Promise.all([
       this.#pollInstances(c, queries, signal),
       Promise.all(
-        queries.map((query) => {
-          const requestId = actionToRead(query);
+        queries.map((query, index) => {
+          const requestId = requestIds[index];
           return requestId === undefined
             ? undefined
             : limit(() => c.nova.instanceAction(query.handle.instanceId, requestId, signal));
@@ -312,7 +313,7 @@ class OpenStackAdapter implements ProviderAdapter {
     return queries.map((query, index): OperationObservation => {
       const instance = instances[index];
       if (!instance) return { instance: undefined };
-      if (actionToRead(query) === undefined || !actionCounts(query.handle, instance)) return { instance };
+      if (requestIds[index] === undefined || !actionCounts(query.handle, instance)) return { instance };
       const job = actionStatus(query.handle, instance, actions[index]);
       return job ? { instance, job } : { instance };
     });

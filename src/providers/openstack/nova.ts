@@ -120,16 +120,7 @@ export class NovaClient {
 
   #rawPage(params: Record<string, QueryValue>, signal: AbortSignal): Promise<HttpResponse> {
     this.listRequests++;
-    return this.#http.request({
-      method: "GET",
-      url: `${this.#base}/servers/detail`,
-      query: params,
-      headers: this.#headers,
-      operation: "GET /servers/detail",
-      signer: this.#signer,
-      signal,
-      raw: true,
-    });
+    return this.#get("/servers/detail", params, "GET /servers/detail", signal, true);
   }
 
   async #page(
@@ -271,7 +262,14 @@ export class NovaClient {
     });
   }
 
-  #get(path: string, query: Record<string, QueryValue>, operation: string, signal: AbortSignal): Promise<HttpResponse> {
+  /** `raw`: a 2xx body is left as bytes (HttpRequest.raw). */
+  #get(
+    path: string,
+    query: Record<string, QueryValue>,
+    operation: string,
+    signal: AbortSignal,
+    raw = false,
+  ): Promise<HttpResponse> {
     return this.#http.request({
       method: "GET",
       url: `${this.#base}${path}`,
@@ -280,6 +278,7 @@ export class NovaClient {
       operation,
       signer: this.#signer,
       signal,
+      ...(raw ? { raw } : {}),
     });
   }
 }

@@ -1,6 +1,6 @@
 import type { InstanceSelector } from "../../model/desired.js";
 import type { ObservedInstance } from "../../model/observed.js";
-import { decodeBody } from "../http/decode.js";
+import { decodeBody, parseJson } from "../http/decode.js";
 import type { NovaServer } from "./normalize.js";
 import { USER_DATA_KEY, bootsFromVolume, normalizeServer } from "./normalize.js";
 import type { NamedServer } from "./server-names.js";
@@ -42,14 +42,7 @@ interface ServerPage {
 
 /** A page's body (the bytes of a 2xx answer) → its digest. */
 export function digestServerPageBytes(bytes: Uint8Array, request: ServerPageRequest): ServerPageDigest {
-  const text = decodeBody(bytes);
-  let page: unknown;
-  try {
-    page = text.trim() === "" ? undefined : JSON.parse(text);
-  } catch {
-    page = undefined;
-  }
-  return digestServerPage(page, request);
+  return digestServerPage(parseJson(decodeBody(bytes)), request);
 }
 
 /** A parsed page (anything JSON.parse gave) → its digest. */
