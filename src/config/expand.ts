@@ -24,17 +24,19 @@ export interface ListedServer {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-export interface ResolvedInstances {
+export interface ResolvedInstances<S extends ListedServer = ListedServer> {
   readonly instances: DesiredInstance[];
+  /** The live server of each instance, at the same index. */
+  readonly servers: S[];
   readonly diagnostics: Diagnostic[];
 }
 
 /** The rollout group of servers that match no fleet group. */
 export const DEFAULT_GROUP = "default";
 
-interface Member {
+interface Member<S extends ListedServer = ListedServer> {
   readonly provider: string;
-  readonly server: ListedServer;
+  readonly server: S;
   readonly groups: DesiredGroup[];
   declared?: { readonly layer: SpecLayer; readonly selector: InstanceSelector; readonly source: SourceLocation };
 }
@@ -44,23 +46,23 @@ interface Member {
  * selects, and merges defaults → matching groups (file order) → instance into one complete desired state per server.
  * Servers matched only by groups are instances too (address `provider/<server name>`).
  */
-export function resolveInstances(
+export function resolveInstances<S extends ListedServer>(
   fleet: DesiredFleet,
-  listed: ReadonlyMap<string, readonly ListedServer[]>,
-): ResolvedInstances {
+  listed: ReadonlyMap<string, readonly S[]>,
+): ResolvedInstances<S> {
   const diagnostics: Diagnostic[] = [];
-  const members = new Map<string, Map<string, Member>>();
-  const member = (provider: string, server: ListedServer): Member => {
+  const members = new Map<string, Map<string, Member<S>>>();
+  const member = (provider: string, server: S): Member<S> => {
     let ofProvider = members.get(provider);
     if (!ofProvider) members.set(provider, (ofProvider = new Map()));
     const existing = ofProvider.get(server.id);
     if (existing) return existing;
-    const created: Member = { provider, server, groups: [] };
+    const created: Member<S> = { provider, server, groups: [] };
     ofProvider.set(server.id, created);
     return created;
   };
-  const lookups = new Map<string, ServerLookup>();
-  const lookupOf = (provider: string): ServerLookup => {
+  const lookups = new Map<string, ServerLookup<S>>();
+  const lookupOf = (provider: string): ServerLookup<S> => {
     let lookup = lookups.get(provider);
     if (!lookup) lookups.set(provider, (lookup = serverLookup(listed.get(provider) ?? [])));
     return lookup;
@@ -92,22 +94,23 @@ export function resolveInstances(
     }
   }
   const all = [...members.values()].flatMap((ofProvider) => [...ofProvider.values()]);
-  const specs = new GroupSpecs(fleet);
-  const instances = orderMembers(all, fleet).map((m) => desiredInstance(fleet, m, specs));
+  const specs = groupSpecsOf(fleet);
+  const ordered = orderMembers(all, fleet);
+  const instances = ordered.map((m) => desiredInstance(fleet, m, specs));
   checkAddresses(instances, diagnostics);
-  return { instances, diagnostics };
+  return { instances, servers: ordered.map((m) => m.server), diagnostics };
 }
 
 /** A provider's listed servers by id (the first listed of an id) and by name (all of a name, in listing order). */
-interface ServerLookup {
-  readonly byId: ReadonlyMap<string, ListedServer>;
-  readonly byName: ReadonlyMap<string, readonly ListedServer[]>;
+interface ServerLookup<S extends ListedServer> {
+  readonly byId: ReadonlyMap<string, S>;
+  readonly byName: ReadonlyMap<string, readonly S[]>;
 }
 
 /** Built once per provider: declaring N instances among M servers costs N + M, not N × M. */
-function serverLookup(servers: readonly ListedServer[]): ServerLookup {
-  const byId = new Map<string, ListedServer>();
-  const byName = new Map<string, ListedServer[]>();
+function serverLookup<S extends ListedServer>(servers: readonly S[]): ServerLookup<S> {
+  const byId = new Map<string, S>();
+  const byName = new Map<string, S[]>();
   for (const server of servers) {
     if (!byId.has(server.id)) byId.set(server.id, server);
     const named = byName.get(server.name);
@@ -117,13 +120,13 @@ function serverLookup(servers: readonly ListedServer[]): ServerLookup {
   return { byId, byName };
 }
 
-function findServer(
+function findServer<S extends ListedServer>(
   provider: string,
   selector: InstanceSelector,
-  servers: ServerLookup,
+  servers: ServerLookup<S>,
   source: SourceLocation,
   diagnostics: Diagnostic[],
-): ListedServer | undefined {
+): S | undefined {
   if ("id" in selector) {
     const found = servers.byId.get(selector.id);
     if (!found)
@@ -152,7 +155,7 @@ export function groupMatcher(group: Pick<DesiredGroup, "match">): (server: Liste
 }
 
 /** Declared instances in file order first, then servers matched only by groups, by provider then name and id. */
-function orderMembers(members: readonly Member[], fleet: DesiredFleet): Member[] {
+function orderMembers<M extends Member>(members: readonly M[], fleet: DesiredFleet): M[] {
   const declaredOrder = new Map(fleet.instances.map((instance, index) => [instance.source, index]));
   const providerOrder = new Map(fleet.providers.map((p, index) => [p.name, index]));
   const declared = members
@@ -199,6 +202,47 @@ class GroupSpecs {
       this.#known.set(key, found);
     }
     return found;
+  }
+}
+
+const groupSpecsByFleet = new WeakMap<DesiredFleet, GroupSpecs>();
+
+/** One GroupSpecs per fleet: every resolution of a fleet's servers shares its merged (read-only) specs. */
+function groupSpecsOf(fleet: DesiredFleet): GroupSpecs {
+  let specs = groupSpecsByFleet.get(fleet);
+  if (!specs) groupSpecsByFleet.set(fleet, (specs = new GroupSpecs(fleet)));
+  return specs;
+}
+
+/**
+ * What resolveInstances makes of a server that only groups select, one server at a time: for planning the pages of a
+ * listing while the next is read (workflow/early-plans.ts). `desiredOf` gives the desired instance resolveInstances
+ * would give the server (the same spec and rollout objects), or undefined when no group selects it or when a declared
+ * instance may be this server (its id or name is a declared selector of the provider): only the whole listing decides
+ * those.
+ */
+export class GroupMembership {
+  readonly #fleet: DesiredFleet;
+  readonly #groups: readonly { readonly group: DesiredGroup; readonly matches: (server: ListedServer) => boolean }[];
+  readonly #declared = new Set<string>();
+
+  constructor(fleet: DesiredFleet) {
+    this.#fleet = fleet;
+    this.#groups = fleet.groups.map((group) => ({ group, matches: groupMatcher(group) }));
+    for (const { provider, selector } of fleet.instances)
+      this.#declared.add(`${provider}\u0000${"id" in selector ? `id:${selector.id}` : `name:${selector.name}`}`);
+  }
+
+  desiredOf(provider: string, server: ListedServer): DesiredInstance | undefined {
+    if (this.#declared.size > 0) {
+      if (this.#declared.has(`${provider}\u0000id:${server.id}`)) return undefined;
+      if (this.#declared.has(`${provider}\u0000name:${server.name}`)) return undefined;
+    }
+    const groups: DesiredGroup[] = [];
+    for (const { group, matches } of this.#groups)
+      if ((group.provider === undefined || group.provider === provider) && matches(server)) groups.push(group);
+    if (groups.length === 0) return undefined;
+    return desiredInstance(this.#fleet, { provider, server, groups }, groupSpecsOf(this.#fleet));
   }
 }
 

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "./canonical-json.js";
+import { createHash } from "node:crypto";
+import { canonicalJson, sha256Hex } from "./canonical-json.js";
 
 /** The same members in reverse order, at every level. */
 function reversed(value: unknown): unknown {
@@ -63,6 +64,17 @@ describe("canonicalJson", () => {
         expect(canonicalJson(value)).toBe(JSON.stringify(sortedCopy(value)));
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe("sha256Hex", () => {
+  it("is the hex sha256 of the text's UTF-8 bytes, whatever the text holds (property)", () => {
+    expect(sha256Hex("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), (text) => {
+        expect(sha256Hex(text)).toBe(createHash("sha256").update(Buffer.from(text, "utf8")).digest("hex"));
+      }),
     );
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * JSON with object keys sorted at every level and `undefined` members dropped: equal values give equal text. The one
@@ -88,7 +88,10 @@ function isIndexKey(key: string): boolean {
   return first >= 48 && first <= 57 && /^(0|[1-9][0-9]*)$/.test(key) && Number(key) < 4294967295;
 }
 
-/** Hex sha256 of a text's UTF-8 bytes. */
+/**
+ * Hex sha256 of a text's UTF-8 bytes. Node's one-shot `hash` (Node 20.12+): about 3× faster than a Hash object for the
+ * short texts of fingerprints, which every planned server takes.
+ */
 export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  return hash("sha256", text, "hex");
 }

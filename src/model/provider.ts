@@ -108,6 +108,13 @@ export interface ListInstancesRequest {
    * request) skip that call; the servers it returns are then marked `metadataRead: false`. @default true
    */
   readonly metadata?: boolean;
+  /**
+   * Sees the servers of each page as the adapter reads them, before `listInstances` resolves, so that a caller can
+   * start on them while the next page is read (the plan of a large fleet overlaps its listing). The resolved list is
+   * what counts: it may hold other objects for some servers (a volume-backed server once its volume is read). An
+   * adapter may not call it at all. It must not throw. @default none
+   */
+  readonly onPage?: (servers: readonly ObservedInstance[]) => void;
 }
 
 /** What a step needs that the plan does not carry: secrets and content, resolved at apply. */

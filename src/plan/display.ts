@@ -26,12 +26,8 @@ export function displayRecords(f: Facts): DisplayRecords {
     after.keyPair = spec.keyPair;
   }
   if (spec.metadata !== undefined) {
-    const removed = new Set(f.metadataRemove);
     before.metadata = { ...observed.metadata };
-    after.metadata = Object.fromEntries([
-      ...Object.entries(observed.metadata).filter(([key]) => !removed.has(key)),
-      ...Object.entries(f.metadataSet),
-    ]);
+    after.metadata = metadataAfter(before.metadata as Readonly<Record<string, string>>, f);
   }
   if (spec.userData !== undefined) {
     before.userData = observedUserDataDisplay(spec, observed);
@@ -46,4 +42,15 @@ export function displayRecords(f: Facts): DisplayRecords {
     after.rebootToken = spec.reboot.token;
   }
   return { before, after };
+}
+
+/** The metadata once the plan has run; the records share one object when nothing changes (most servers of a plan). */
+function metadataAfter(
+  before: Readonly<Record<string, string>>,
+  f: Pick<Facts, "metadataSet" | "metadataRemove">,
+): Readonly<Record<string, string>> {
+  const set = Object.entries(f.metadataSet);
+  if (set.length === 0 && f.metadataRemove.length === 0) return before;
+  const removed = new Set(f.metadataRemove);
+  return Object.fromEntries([...Object.entries(before).filter(([key]) => !removed.has(key)), ...set]);
 }

@@ -27,13 +27,15 @@ export interface PlanFleetInput {
   readonly providers?: readonly PlannedProvider[];
   /** Most servers the plan may reprovision (`limits.reprovision`, `--max-reprovisions`). @default no limit */
   readonly reprovisionLimit?: ReprovisionLimitSetting;
+  /** Plans one server: planInstance, or what gives the same change (one already planned). @default planInstance */
+  readonly planOne?: (input: PlanInstanceInput) => InstanceChange;
 }
 
 /** Plans every targeted server and sums up: pure. */
 export function planFleet(input: PlanFleetInput): Plan {
   const changes = input.inputs
     .filter((one) => isTargeted(one.desired.address, input.targets))
-    .map(planInstance)
+    .map(input.planOne ?? planInstance)
     .sort((a, b) => compareAddresses(a.address, b.address));
   return {
     formatVersion: PLAN_FORMAT_VERSION,

@@ -8,25 +8,40 @@ export interface FleetObservation {
   readonly servers: ReadonlyMap<string, readonly ObservedInstance[]>;
 }
 
+/** Sees a reading as it goes: each provider's capabilities once known, and the pages of its listing. */
+export interface ObservationListener {
+  capabilities(provider: string, capabilities: ProviderCapabilities): void;
+  page(provider: string, servers: readonly ObservedInstance[]): void;
+}
+
 /**
  * Reads each provider the fleet uses: capabilities and its servers, in bulk. Providers are read concurrently. A
  * provider whose servers the fleet file gives no metadata, user_data or reboot to (and whose groups match no metadata)
- * is listed without metadata (`ListInstancesRequest.metadata`), unless `wholeServers`.
+ * is listed without metadata (`ListInstancesRequest.metadata`), unless `wholeServers`. `listener` sees the reading as
+ * it goes (what an adapter offers of it: `ListInstancesRequest.onPage`).
  */
 export async function observeFleet(
   fleet: DesiredFleet,
   adapters: ReadonlyMap<string, ProviderAdapter>,
   signal: AbortSignal,
   wholeServers = true,
+  listener?: ObservationListener,
 ): Promise<FleetObservation> {
   const used = usedProviders(fleet);
   const entries = await Promise.all(
     used.map(async (name) => {
       const adapter = adapterFor(adapters, name);
       const [capabilities, servers] = await Promise.all([
-        adapter.capabilities(signal),
+        adapter.capabilities(signal).then((capabilities) => {
+          listener?.capabilities(name, capabilities);
+          return capabilities;
+        }),
         adapter.listInstances(
-          { selectors: selectorsFor(fleet, name), metadata: wholeServers || needsMetadata(fleet, name) },
+          {
+            selectors: selectorsFor(fleet, name),
+            metadata: wholeServers || needsMetadata(fleet, name),
+            ...(listener ? { onPage: (servers: readonly ObservedInstance[]) => listener.page(name, servers) } : {}),
+          },
           signal,
         ),
       ]);
@@ -59,7 +74,7 @@ export function imageRefKey(ref: ImageRef): string {
   return "id" in ref ? `id:${ref.id}` : `name:${ref.name}`;
 }
 
-function usedProviders(fleet: DesiredFleet): string[] {
+export function usedProviders(fleet: DesiredFleet): string[] {
   const names = new Set<string>(fleet.instances.map((i) => i.provider));
   for (const group of fleet.groups) {
     if (group.provider) names.add(group.provider);

@@ -1,5 +1,4 @@
 import { resolveInstances, rolloutPolicies } from "../config/expand.js";
-import { didYouMean } from "../model/suggest.js";
 import type { InstanceAddress } from "../model/address.js";
 import type { InstanceChange } from "../model/change.js";
 import type { Clock } from "../model/clock.js";
@@ -13,8 +12,9 @@ import { planFleet, refuseChanges } from "../plan/plan-fleet.js";
 import type { ReprovisionLimitSetting } from "../plan/limits.js";
 import type { PlanInstanceInput } from "../plan/plan-instance.js";
 import { planInstance } from "../plan/plan-instance.js";
-import type { FleetObservation } from "./observe.js";
-import { imageRefKey, observeFleet, resolveFleetImages } from "./observe.js";
+import { EarlyPlans } from "./early-plans.js";
+import { imageRefKey, observeFleet, resolveFleetImages, usedProviders } from "./observe.js";
+import { planInput } from "./plan-input.js";
 import { preflightChanges } from "./preflight.js";
 import { readWholeWhereActing } from "./read-whole.js";
 import type { PlanInputSources } from "./step-inputs.js";
@@ -60,21 +60,32 @@ export interface PlanResult {
   readonly warnings: readonly string[];
 }
 
-/** Observe the clouds, match the fleet file to live servers, and plan. Throws ConfigError for unknown servers or images. */
+/**
+ * Observe the clouds, match the fleet file to live servers, and plan. Throws ConfigError for unknown servers or images.
+ * The fleet's images are resolved while the servers are listed, and the servers that only groups select are planned
+ * page by page as the listing goes (EarlyPlans); the rest is planned once the listing is whole.
+ */
 export async function plan(request: PlanRequest): Promise<PlanResult> {
   const { fleet, adapters, signal } = request;
-  const observation = await observeFleet(
-    fleet,
-    adapters,
-    signal,
-    request.wholeServers === true || request.adopt === true,
-  );
+  const adopt = request.adopt ?? false;
+  const early = new EarlyPlans(fleet, { adopt, ...(request.targets ? { targets: request.targets } : {}) });
+  const [observation, images] = await Promise.all([
+    observeFleet(fleet, adapters, signal, request.wholeServers === true || adopt, early),
+    resolveFleetImages(fleetImageRefs(fleet), adapters, signal).then((resolved) => {
+      early.images(resolved);
+      return resolved;
+    }),
+  ]);
   const resolved = resolveInstances(fleet, observation.servers);
   const diagnostics: Diagnostic[] = [...resolved.diagnostics];
-  const images = await resolveFleetImages(imageRefs(resolved.instances), adapters, signal);
   let inputs: PlanInstanceInput[] = [];
-  for (const desired of resolved.instances) {
-    const input = planInput(desired, observation, images, request.adopt ?? false, diagnostics);
+  for (const [index, desired] of resolved.instances.entries()) {
+    const observed = resolved.servers[index] as ObservedInstance;
+    const capabilities = observation.capabilities.get(desired.provider);
+    if (!capabilities) continue;
+    const input =
+      early.inputFor(desired, observed, capabilities) ??
+      planInput(desired, observed, capabilities, images, adopt, diagnostics);
     if (input) inputs.push(input);
   }
   await nameObservedImages(inputs, adapters, signal);
@@ -93,6 +104,7 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
       })),
       ...(request.targets && request.targets.length > 0 ? { targets: request.targets } : {}),
       ...reprovisionLimit(fleet, request.maxReprovisions),
+      planOne: (input) => early.changeOf(input),
     });
   let planned = planOf(inputs);
   const whole = await readWholeWhereActing(planned.changes, inputs, adapters, signal);
@@ -170,77 +182,21 @@ async function nameObservedImages(
   }
 }
 
-/** The adapter's message, and the name meant when a name not found is a likely typo of one the cloud has. */
-function describeUnresolved(resolution: ImageResolution): string {
-  const { ref, result } = resolution;
-  if (result.type !== "error") return "";
-  return "name" in ref && result.known ? `${result.message}${didYouMean(ref.name, result.known)}` : result.message;
-}
-
-/** Each provider's image refs, each written ref once (the servers of a group share their spec's). */
-function imageRefs(instances: readonly DesiredInstance[]): Map<string, ImageRef[]> {
-  const refs = new Map<string, Set<ImageRef>>();
-  for (const instance of instances) {
-    if (!instance.spec.image) continue;
-    let set = refs.get(instance.provider);
-    if (!set) refs.set(instance.provider, (set = new Set()));
-    set.add(instance.spec.image);
+/**
+ * Each provider's image refs as the fleet file writes them (defaults, the groups that may select its servers, its
+ * declared instances): known before the listing, so resolved while it goes. A ref that no server ends up with costs
+ * its lookup and nothing else (only a planned server's unresolved image is an error).
+ */
+function fleetImageRefs(fleet: DesiredFleet): Map<string, ImageRef[]> {
+  const refs = new Map<string, ImageRef[]>();
+  for (const provider of usedProviders(fleet)) {
+    const layers = [
+      fleet.defaults,
+      ...fleet.groups.filter((g) => g.provider === undefined || g.provider === provider),
+      ...fleet.instances.filter((i) => i.provider === provider),
+    ];
+    const written = layers.flatMap((layer) => (layer.spec.image ? [layer.spec.image] : []));
+    if (written.length > 0) refs.set(provider, written);
   }
-  return new Map([...refs].map(([provider, set]) => [provider, [...set]]));
-}
-
-/** Servers by id, and by name (the first of a name, as a linear search would find) once a selector names one. */
-class ServerIndex {
-  readonly #servers: readonly ObservedInstance[];
-  readonly #byId = new Map<string, ObservedInstance>();
-  #byName: Map<string, ObservedInstance> | undefined;
-
-  constructor(servers: readonly ObservedInstance[]) {
-    this.#servers = servers;
-    for (const server of servers) this.#byId.set(server.id, server);
-  }
-
-  find(selector: DesiredInstance["selector"]): ObservedInstance | undefined {
-    if ("id" in selector) return this.#byId.get(selector.id);
-    if (!this.#byName) {
-      this.#byName = new Map();
-      for (const server of this.#servers) if (!this.#byName.has(server.name)) this.#byName.set(server.name, server);
-    }
-    return this.#byName.get(selector.name);
-  }
-}
-
-const serverIndexes = new WeakMap<readonly ObservedInstance[], ServerIndex>();
-
-/** Built once per listing: planning stays linear in N. */
-function serverIndex(servers: readonly ObservedInstance[]): ServerIndex {
-  let index = serverIndexes.get(servers);
-  if (!index) {
-    index = new ServerIndex(servers);
-    serverIndexes.set(servers, index);
-  }
-  return index;
-}
-
-function planInput(
-  desired: DesiredInstance,
-  observation: FleetObservation,
-  images: ReadonlyMap<string, ReadonlyMap<string, ImageResolution>>,
-  adopt: boolean,
-  diagnostics: Diagnostic[],
-): PlanInstanceInput | undefined {
-  const observed = serverIndex(observation.servers.get(desired.provider) ?? []).find(desired.selector);
-  const capabilities = observation.capabilities.get(desired.provider);
-  if (!observed || !capabilities) return undefined;
-  if (!desired.spec.image) return { desired, observed, capabilities, adopt };
-  const resolution = images.get(desired.provider)?.get(imageRefKey(desired.spec.image));
-  if (!resolution || resolution.result.type === "error") {
-    diagnostics.push({
-      location: desired.source,
-      message: `${desired.address}: ${resolution ? describeUnresolved(resolution) : "image could not be resolved"}`,
-    });
-    return undefined;
-  }
-  const { id, name, properties } = resolution.result;
-  return { desired, observed, capabilities, adopt, image: { id, name, properties } };
+  return refs;
 }

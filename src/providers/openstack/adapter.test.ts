@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { MetadataTarget, ReprovisionParams, Step } from "../../model/action.js";
 import type { CloudError } from "../../model/errors.js";
 import { AmbiguousError } from "../../model/errors.js";
+import type { ObservedInstance } from "../../model/observed.js";
 import type { OperationHandle, OperationQuery } from "../../model/operation.js";
 import type { ProviderAdapter } from "../../model/provider.js";
 import { Secret } from "../../model/secret.js";
@@ -87,8 +88,13 @@ describe("listInstances", () => {
   ])("reads %i servers in %i requests, following next links", async (n, requests) => {
     for (let i = 0; i < n; i++) fake.servers.set(makeServer(i).id, makeServer(i));
     const { a } = adapter();
-    const servers = await a.listInstances({ selectors: [] }, signal);
+    const pages: (readonly ObservedInstance[])[] = [];
+    const servers = await a.listInstances({ selectors: [], onPage: (page) => pages.push(page) }, signal);
     expect(servers).toHaveLength(n);
+    // Each page's servers are shown as it is read: the same objects as the listing, in its order, one call per page.
+    expect(pages).toHaveLength(requests);
+    expect(pages.flat()).toEqual(servers);
+    pages.flat().forEach((server, i) => expect(server).toBe(servers[i]));
     expect(new Set(servers.map((s) => s.id)).size).toBe(n);
     expect(listCalls()).toHaveLength(requests);
     expect(listCalls()[1]?.url ?? "").not.toContain("nova-internal");
@@ -108,7 +114,10 @@ describe("listInstances", () => {
         return startServerPageWorker();
       },
     }).a;
-    const fromWorker = await threaded.listInstances({ selectors: [] }, signal);
+    const pages: (readonly ObservedInstance[])[] = [];
+    const fromWorker = await threaded.listInstances({ selectors: [], onPage: (page) => pages.push(page) }, signal);
+    expect(pages.map((page) => page.length)).toEqual([1000, 1000, 300]);
+    expect(pages.flat()).toEqual(fromWorker);
     const inline = await adapter().a.listInstances({ selectors: [] }, signal);
     expect(started).toEqual(["worker"]);
     expect(fromWorker).toHaveLength(2300);

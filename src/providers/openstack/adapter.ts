@@ -203,6 +203,7 @@ class OpenStackAdapter implements ProviderAdapter {
       for (const [index, server] of page.volumeBacked)
         volumeBacked.set(page.instances[index] as ObservedInstance, server);
       for (const instance of page.instances) instances.push(instance);
+      req.onPage?.(page.instances);
     });
     if (listed > 0) this.#readsUserData = showingUserData > 0;
     return observeBootVolumes(instances, volumeBacked, c.cinder, signal);
