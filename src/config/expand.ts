@@ -28,6 +28,8 @@ export interface ResolvedInstances<S extends ListedServer = ListedServer> {
   readonly instances: DesiredInstance[];
   /** The live server of each instance, at the same index. */
   readonly servers: S[];
+  /** The instances by address (the first of an address, when two have one: a diagnostic says so). */
+  readonly byAddress: Map<InstanceAddress, DesiredInstance>;
   readonly diagnostics: Diagnostic[];
 }
 
@@ -97,8 +99,8 @@ export function resolveInstances<S extends ListedServer>(
   const specs = groupSpecsOf(fleet);
   const ordered = orderMembers(all, fleet);
   const instances = ordered.map((m) => desiredInstance(fleet, m, specs));
-  checkAddresses(instances, diagnostics);
-  return { instances, servers: ordered.map((m) => m.server), diagnostics };
+  const byAddress = checkAddresses(instances, diagnostics);
+  return { instances, servers: ordered.map((m) => m.server), byAddress, diagnostics };
 }
 
 /** A provider's listed servers by id (the first listed of an id) and by name (all of a name, in listing order). */
@@ -312,7 +314,10 @@ export function rolloutPolicies(fleet: DesiredFleet): Record<string, RolloutPoli
   return policies;
 }
 
-function checkAddresses(instances: readonly DesiredInstance[], diagnostics: Diagnostic[]): void {
+function checkAddresses(
+  instances: readonly DesiredInstance[],
+  diagnostics: Diagnostic[],
+): Map<InstanceAddress, DesiredInstance> {
   const byAddress = new Map<InstanceAddress, DesiredInstance>();
   for (const instance of instances) {
     const first = byAddress.get(instance.address);
@@ -326,4 +331,5 @@ function checkAddresses(instances: readonly DesiredInstance[], diagnostics: Diag
       message: `two servers have the address ${instance.address} (${ids}): addresses must be unique; rename a server or declare it by id`,
     });
   }
+  return byAddress;
 }

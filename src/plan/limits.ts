@@ -35,8 +35,10 @@ export function markOverLimit(
   const addresses = changes.filter((c) => c.impact === "reprovision").map((c) => c.address);
   const message = over ? describeOverLimit(limit, addresses) : "";
   return changes.map((change) => {
-    const { blocked, ...rest } = change;
-    if (over && change.impact === "reprovision") return { ...rest, blocked: { by: "limits.reprovision", message } };
-    return blocked?.by === "limits.reprovision" ? rest : change;
+    const marking = over && change.impact === "reprovision";
+    // Most changes are neither marked nor were: kept as they are, not copied (a plan may hold 100,000).
+    if (!marking && change.blocked?.by !== "limits.reprovision") return change;
+    const { blocked: _earlier, ...rest } = change;
+    return marking ? { ...rest, blocked: { by: "limits.reprovision", message } } : rest;
   });
 }

@@ -110,7 +110,7 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
   const whole = await readWholeWhereActing(planned.changes, inputs, adapters, signal);
   if (whole) [inputs, planned] = [whole, planOf(whole)];
   const observed = new Map<InstanceAddress, ObservedInstance>(inputs.map((i) => [i.desired.address, i.observed]));
-  const desired = new Map(resolved.instances.map((d) => [d.address, d]));
+  const desired = resolved.byAddress;
   const acting = planned.changes.filter((c) => c.steps.length > 0);
   const preflight = request.inputs
     ? await preflightChanges(acting, desired, {

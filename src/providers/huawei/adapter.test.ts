@@ -5,6 +5,7 @@ import type { Emulator } from "../../emulator/types.js";
 import { parseWorld } from "../../emulator/world.js";
 import type { Step } from "../../model/action.js";
 import type { Clock } from "../../model/clock.js";
+import type { ObservedInstance } from "../../model/observed.js";
 import type { ProviderAdapter } from "../../model/provider.js";
 import { OperationPoller } from "../../apply/poller.js";
 import { systemClock } from "../../runtime/clock.js";
@@ -70,8 +71,12 @@ describe("Huawei adapter against the emulator", () => {
 
   it("reads every server in pages of 1000 (the API's largest), offset being the page number", async () => {
     lines.length = 0;
-    const servers = await adapter.listInstances({ selectors: [] }, signal);
+    const shown: (readonly ObservedInstance[])[] = [];
+    const servers = await adapter.listInstances({ selectors: [], onPage: (page) => shown.push(page) }, signal);
     expect(servers).toHaveLength(TOTAL);
+    // Each page's servers are shown as it is read: the listing's own objects, in its order.
+    expect(shown.map((page) => page.length)).toEqual([1000, 1000, TOTAL - 2000]);
+    shown.flat().forEach((server, i) => expect(server).toBe(servers[i]));
     const pages = requests(/cloudservers\/detail/);
     expect(pages).toHaveLength(Math.ceil(TOTAL / 1000));
     expect(pages.every((l) => /limit=1000/.test(l))).toBe(true);

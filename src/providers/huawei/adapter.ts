@@ -241,20 +241,24 @@ class HuaweiAdapter implements ProviderAdapter {
 
   async listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]> {
     const ids = req.selectors.flatMap((s) => ("id" in s ? [s.id] : []));
-    const servers =
-      ids.length === req.selectors.length && ids.length > 0
-        ? await this.#byIds(ids, signal)
-        : await this.#allServers(signal);
     const names = new Set(req.selectors.flatMap((s) => ("name" in s ? [s.name] : [])));
     const wanted = (s: EcsServer) => req.selectors.length === 0 || ids.includes(s.id) || names.has(s.name ?? "");
-    return servers
-      .filter((s) => s.status !== undefined && s.status !== "DELETED" && wanted(s))
-      .map((s) => normalizeEcsServer(s, this.name));
+    const instances: ObservedInstance[] = [];
+    const digest = (page: readonly EcsServer[]) => {
+      const observed = page
+        .filter((s) => s.status !== undefined && s.status !== "DELETED" && wanted(s))
+        .map((s) => normalizeEcsServer(s, this.name));
+      for (const instance of observed) instances.push(instance);
+      req.onPage?.(observed);
+    };
+    if (ids.length === req.selectors.length && ids.length > 0) digest(await this.#byIds(ids, signal));
+    else await this.#allServers(signal, digest);
+    return instances;
   }
 
-  /** Every server, PAGE_SIZE per page; `offset` is a page number. */
-  async #allServers(signal: AbortSignal): Promise<EcsServer[]> {
-    const all: EcsServer[] = [];
+  /** Every server, PAGE_SIZE per page (`offset` is a page number), each page given to `visit` as it arrives. */
+  async #allServers(signal: AbortSignal, visit: (page: readonly EcsServer[]) => void): Promise<void> {
+    let read = 0;
     for (let page = 1; ; page++) {
       const res = await this.#call(
         (ctx) => ({
@@ -267,8 +271,9 @@ class HuaweiAdapter implements ProviderAdapter {
       );
       const body = res.json as { count?: number; servers?: EcsServer[] } | undefined;
       const servers = body?.servers ?? [];
-      all.push(...servers);
-      if (servers.length < PAGE_SIZE || all.length >= (body?.count ?? 0)) return all;
+      read += servers.length;
+      visit(servers);
+      if (servers.length < PAGE_SIZE || read >= (body?.count ?? 0)) return;
     }
   }
 
