@@ -79,7 +79,8 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
   const resolved = resolveInstances(fleet, observation.servers);
   const diagnostics: Diagnostic[] = [...resolved.diagnostics];
   let inputs: PlanInstanceInput[] = [];
-  for (const [index, desired] of resolved.instances.entries()) {
+  for (let index = 0; index < resolved.instances.length; index += 1) {
+    const desired = resolved.instances[index] as DesiredInstance;
     const observed = resolved.servers[index] as ObservedInstance;
     const capabilities = observation.capabilities.get(desired.provider);
     if (!capabilities) continue;
@@ -109,7 +110,6 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
   let planned = planOf(inputs);
   const whole = await readWholeWhereActing(planned.changes, inputs, adapters, signal);
   if (whole) [inputs, planned] = [whole, planOf(whole)];
-  const observed = new Map<InstanceAddress, ObservedInstance>(inputs.map((i) => [i.desired.address, i.observed]));
   const desired = resolved.byAddress;
   const acting = planned.changes.filter((c) => c.steps.length > 0);
   const preflight = request.inputs
@@ -123,15 +123,23 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
     : new Map();
   const result = refuseChanges(planned, preflight);
   let byAddress: Map<InstanceAddress, PlanInstanceInput> | undefined;
+  let observed: Map<InstanceAddress, ObservedInstance> | undefined;
+  const targets = request.targets ?? [];
   return {
     plan: result,
     desired,
-    observed,
+    // Built when first read (checking a saved plan reads it; a plan alone does not).
+    get observed() {
+      return (observed ??= new Map(inputs.map((i) => [i.desired.address, i.observed])));
+    },
     root: fleet.root,
-    warnings: targetWarnings(
-      request.targets ?? [],
-      resolved.instances.map((d) => d.address),
-    ),
+    warnings:
+      targets.length === 0
+        ? []
+        : targetWarnings(
+            targets,
+            resolved.instances.map((d) => d.address),
+          ),
     replan: (desired, fresh) => {
       byAddress ??= new Map(inputs.map((i) => [i.desired.address, i]));
       const input = byAddress.get(desired.address);
