@@ -16,6 +16,8 @@ export interface ApplyFigures extends ApplyChildResult {
   readonly requests: number;
   readonly listRequests: number;
   readonly byRoute: Record<string, number>;
+  /** CPU time (user + system) of the emulator process during plan + apply, ms. */
+  readonly emulatorCpuMs: number;
 }
 
 const CHILD = fileURLToPath(new URL("./apply-child.js", import.meta.url));
@@ -40,6 +42,7 @@ export async function runApplyBench(servers: number, parallelism: number, rebuil
       requests: requests.total,
       listRequests: requests.byRoute["GET /compute/v2.1/servers/detail"] ?? 0,
       byRoute: requests.byRoute,
+      emulatorCpuMs: (after.cpuMicros - before.cpuMicros) / 1000,
     };
   } finally {
     await dir.remove();

@@ -15,6 +15,8 @@ export interface ApplyChildResult {
   readonly converged: number;
   readonly planMs: number;
   readonly applyMs: number;
+  /** CPU time (user + system) of this process during apply, ms. */
+  readonly applyCpuMs: number;
   /** Bulk polls (pollOperations calls) during apply. */
   readonly polls: number;
   /** Status reads those polls sent (bulk lists), in total and at most in one poll. */
@@ -42,8 +44,10 @@ export interface ApplyChildResult {
  * - `post`: the rebuild POST sent → answered;
  * - `seenLate`: the rebuild ended in the emulator (POST answered + rebuild time, an upper bound) → the answer of the
  *   first poll that showed it settled;
- * - `confirm`: that poll's answer → step-finished (the confirming poll, its instance-action checks);
+ * - `confirm`: that poll's answer → step-finished (the confirming poll, its instance-action checks), of which
+ *   `confirmWait` is that answer → the confirming poll sent (a poll that asked to complete the step);
  * - `verify`: step-finished → instance-done (the verification read);
+ * - `readMs`: a fresh read's mean duration (the fingerprint checks: part of `refill`), sent → answered;
  * - `pollMs`: a poll's mean duration, sent → answered; `pollGapMs`: mean time between the starts of two polls.
  */
 export interface Phases {
@@ -51,7 +55,9 @@ export interface Phases {
   readonly post: number;
   readonly seenLate: number;
   readonly confirm: number;
+  readonly confirmWait: number;
   readonly verify: number;
+  readonly readMs: number;
   readonly pollMs: number;
   readonly pollGapMs: number;
 }
@@ -103,8 +109,12 @@ interface Stamps {
   readonly postSent: Map<string, number>;
   readonly postAnswered: Map<string, number>;
   readonly firstSeenDone: Map<string, number>;
+  /** When the last poll that asked to complete the server's step (`OperationQuery.complete`) was sent. */
+  readonly completeSent: Map<string, number>;
   /** Each poll's sending and answer. */
   readonly polls: { sent: number; answered: number }[];
+  /** Each fresh read's duration. */
+  readonly reads: number[];
 }
 
 /** Which bulk call the current async context belongs to: its request counter. */
@@ -130,8 +140,13 @@ function counting(adapter: ProviderAdapter, c: Counters, stamps: Stamps): Provid
     findKeyPairs: (names, signal) => adapter.findKeyPairs(names, signal),
     listInstances: (req, signal) => {
       c.reads++;
+      const sent = performance.now();
       return counted(
-        () => adapter.listInstances(req, signal),
+        async () => {
+          const found = await adapter.listInstances(req, signal);
+          stamps.reads.push(performance.now() - sent);
+          return found;
+        },
         (n) => (c.readRequests += n),
       );
     },
@@ -145,6 +160,7 @@ function counting(adapter: ProviderAdapter, c: Counters, stamps: Stamps): Provid
       c.polls++;
       c.maxHandles = Math.max(c.maxHandles, queries.length);
       const sent = performance.now();
+      for (const query of queries) if (query.complete) stamps.completeSent.set(query.handle.instanceId, sent);
       return counted(
         async () => {
           const seen = await adapter.pollOperations(queries, signal);
@@ -197,7 +213,14 @@ async function main(): Promise<void> {
     reads: 0,
     readRequests: 0,
   };
-  const stamps: Stamps = { postSent: new Map(), postAnswered: new Map(), firstSeenDone: new Map(), polls: [] };
+  const stamps: Stamps = {
+    postSent: new Map(),
+    postAnswered: new Map(),
+    firstSeenDone: new Map(),
+    completeSent: new Map(),
+    polls: [],
+    reads: [],
+  };
   const adapters = new Map([...session.adapters].map(([name, a]) => [name, counting(a, c, stamps)]));
   const controller = new AbortController();
   // Up to `parallelism` requests share the signal (the CLI's processSignal has the same need).
@@ -207,7 +230,9 @@ async function main(): Promise<void> {
   const planned = await plan({ fleet: session.fleet, adapters, clock: systemClock, signal });
   const planMs = performance.now() - t0;
   Object.assign(c, { reads: 0, readRequests: 0 });
+  stamps.reads.length = 0;
   const t1 = performance.now();
+  const cpu0 = process.cpuUsage();
   const { reporter, times } = timingReporter();
   const report = await apply({
     planned,
@@ -221,6 +246,7 @@ async function main(): Promise<void> {
     options: { parallelism },
   });
   const applyMs = performance.now() - t1;
+  const cpu = process.cpuUsage(cpu0);
   await session.close();
   const failures = report.results
     .filter((r) => r.result.type !== "converged")
@@ -231,6 +257,7 @@ async function main(): Promise<void> {
     converged: report.results.filter((r) => r.result.type === "converged").length,
     planMs,
     applyMs,
+    applyCpuMs: (cpu.user + cpu.system) / 1000,
     polls: c.polls,
     pollRequests: c.pollRequests,
     actionChecks: c.actionChecks,
@@ -273,6 +300,7 @@ function phasesOf(
   const post: number[] = [];
   const seenLate: number[] = [];
   const confirm: number[] = [];
+  const confirmWait: number[] = [];
   for (const [address, t] of times) {
     const id = idOf.get(address) ?? "";
     const sent = stamps.postSent.get(id);
@@ -281,6 +309,8 @@ function phasesOf(
     if (sent !== undefined && answered !== undefined) post.push(answered - sent);
     if (answered !== undefined && seen !== undefined) seenLate.push(seen - (answered + rebuildMs));
     if (seen !== undefined && t["step-finished"] !== undefined) confirm.push(t["step-finished"] - seen);
+    const completing = stamps.completeSent.get(id);
+    if (seen !== undefined && completing !== undefined) confirmWait.push(completing - seen);
   }
   const polls = stamps.polls;
   return {
@@ -288,7 +318,9 @@ function phasesOf(
     post: mean(post),
     seenLate: mean(seenLate),
     confirm: mean(confirm),
+    confirmWait: mean(confirmWait),
     verify: meanBetween(times, "step-finished", "instance-done"),
+    readMs: mean(stamps.reads),
     pollMs: mean(polls.map((p) => p.answered - p.sent)),
     pollGapMs: mean(polls.slice(1).map((p, i) => p.sent - (polls[i]?.sent ?? p.sent))),
   };

@@ -5,6 +5,7 @@ import type { PerServerPollerFigures, SequentialFigures } from "./baselines.js";
 import type { CloudPlanFigures, PlanFigures } from "./plan-bench.js";
 import type { OpenStackClientFigures } from "./openstackclient.js";
 import { OPENSTACK_CLIENT_COMMAND } from "./openstackclient.js";
+import { CONFIRM_AFTER_MS } from "../src/apply/poller.js";
 import type { StartupFigures } from "./startup.js";
 import type { ListThroughput, ThroughputFigures, Walk } from "./throughput.js";
 
@@ -213,7 +214,7 @@ function phaseRow(p: Phases | undefined): string[] {
   if (!p) return [];
   const ms = (t: number) => `${t.toFixed(0)} ms`;
   return [
-    `| beyond the rebuild, per server | slot freed → next POST sent ${ms(p.refill)}, POST ${ms(p.post)}, rebuild ended → first poll showing it settled ${ms(p.seenLate)}, → confirmed ${ms(p.confirm)}, → verified ${ms(p.verify)}; a poll takes ${ms(p.pollMs)}, one starts every ${ms(p.pollGapMs)} | | |`,
+    `| beyond the rebuild, per server | slot freed → next POST sent ${ms(p.refill)} (its fingerprint read ${ms(p.readMs)}), POST ${ms(p.post)}, rebuild ended → first poll showing it settled ${ms(p.seenLate)}, → confirmed ${ms(p.confirm)} (${ms(p.confirmWait)} of it before the confirming poll was sent), → verified ${ms(p.verify)}; a poll takes ${ms(p.pollMs)}, one starts every ${ms(p.pollGapMs)} | | |`,
   ];
 }
 
@@ -261,7 +262,7 @@ function largeApplySection(curve: BenchResults["curve"], shown: ApplyFigures): s
   return [
     applyHeading(a),
     "",
-    `The same measurement with ${a.parallelism} rebuilds in flight (DESIGN §12.6). Each server's slot goes through a fixed sequence around its ${a.rebuildMs / 1000} s rebuild: fingerprint read, POST, the poll that sees it settled, the confirmation poll (of the servers that looked done, 100 ms later, with their instance-action checks alongside its listing), whose read is verified; whatever those take beyond the rebuild stretches every one of the ${Math.ceil(a.servers / a.parallelism)} waves.`,
+    `The same measurement with ${a.parallelism} rebuilds in flight (DESIGN §12.6). Each server's slot goes through a fixed sequence around its ${a.rebuildMs / 1000} s rebuild: fingerprint read, POST, the poll that sees it settled, the confirmation poll (of the servers that looked done, ${CONFIRM_AFTER_MS} ms later, with their instance-action checks alongside its listing), whose read is verified; whatever those take beyond the rebuild stretches every one of the ${Math.ceil(a.servers / a.parallelism)} waves.`,
     "",
     ...applyTable(a),
   ];

@@ -5,6 +5,8 @@
  * `--quick` (or BENCH_QUICK=1) runs small sizes only, in about a minute: a check of the instruments that writes nothing.
  * `--large` runs only the 100,000-server plans (bench/large.ts; not in CI) and rewrites only their section of docs/benchmarks.md.
  * `--throughput` runs only the emulator throughput at the full size (10,000 servers) and prints it: writes nothing.
+ * `--apply-only [N]` runs only the apply of N rebuilds (default 10,000; parallelism as on the curve) and prints it with
+ * its per-server phases and the load: writes nothing.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
@@ -106,9 +108,36 @@ async function throughputOnly(): Promise<void> {
   log(`load ${load.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}; processes still running: ${running()}`);
 }
 
+/** The size `--apply-only` was given (the argument after it), or 10,000. */
+function applyOnlySize(argv: readonly string[]): number {
+  const next = argv[argv.indexOf("--apply-only") + 1];
+  const n = next === undefined ? NaN : Number(next);
+  return Number.isInteger(n) && n > 0 ? n : 10_000;
+}
+
+/** `--apply-only [N]`: one apply of N rebuilds at the curve's parallelism, printed with its phases (a minute or so). */
+async function applyOnly(servers: number): Promise<void> {
+  installCleanup(FULL.limitMs, (line) => process.stderr.write(`${line}\n`));
+  const load = loadavg()[0] ?? 0;
+  const { parallelism, rebuildMs } = curveApply(servers);
+  log(`# apply, ${servers} rebuilds, parallelism ${parallelism}, rebuild ${rebuildMs} ms`);
+  const a = await runApplyBench(servers, parallelism, rebuildMs);
+  log(describeApply(a));
+  const p = a.phases;
+  if (p)
+    log(
+      `beyond the rebuild, per server: refill ${p.refill.toFixed(0)} ms (fresh reads take ${p.readMs.toFixed(0)} ms), POST ${p.post.toFixed(0)} ms, seen settled ${p.seenLate.toFixed(0)} ms, confirmed ${p.confirm.toFixed(0)} ms (${p.confirmWait.toFixed(0)} ms of it before the confirming poll was sent), verified ${p.verify.toFixed(0)} ms; poll ${p.pollMs.toFixed(0)} ms, one every ${p.pollGapMs.toFixed(0)} ms`,
+    );
+  log(
+    `fresh reads: ${a.reads} bulk reads, ${a.readRequests} requests; CPU: reform ${s(a.applyCpuMs)} during apply, emulator ${s(a.emulatorCpuMs)} during plan + apply`,
+  );
+  log(`load ${load.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)}; processes still running: ${running()}`);
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes("--large")) return large();
   if (process.argv.includes("--throughput")) return throughputOnly();
+  if (process.argv.includes("--apply-only")) return applyOnly(applyOnlySize(process.argv));
   const quick = process.argv.includes("--quick") || process.env["BENCH_QUICK"] === "1";
   const sizes = quick ? QUICK : FULL;
   installCleanup(sizes.limitMs, (line) => process.stderr.write(`${line}\n`));

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { OperationHandle, OperationObservation, OperationQuery } from "../model/operation.js";
+import type { Clock } from "../model/clock.js";
 import type { ProviderAdapter } from "../model/provider.js";
 import type { ObservedInstance } from "../model/observed.js";
 import { instantClock } from "../../test/support/instant-clock.js";
 import fc from "fast-check";
-import { OperationPoller, nextPollDelay } from "./poller.js";
+import { ADAPTIVE_POLLING, CONFIRM_AFTER_MS, OperationPoller, nextPollDelay } from "./poller.js";
+import { READ_WINDOW_MS } from "./reader.js";
 
 const handle = (id: string): OperationHandle => ({
   instanceId: id,
@@ -254,7 +256,7 @@ describe("adaptive polling", () => {
 describe("confirmation polls", () => {
   /** Nova as a sequence: what each poll of each server shows, the last entry repeating; its instance action is read only on a poll that can confirm (as the OpenStack adapter does). */
   type Shown = "busy" | "done" | "done-again" | "rolled-back";
-  function scripted(script: Record<string, Shown[]>, settleMs?: number) {
+  function scripted(script: Record<string, Shown[]>, settleMs?: number, confirmAfterMs = 100) {
     const polls: { at: number; ids: string[]; complete: string[] }[] = [];
     const seen: Record<string, number> = {};
     const clock = instantClock();
@@ -286,7 +288,7 @@ describe("confirmation polls", () => {
     const poller = new OperationPoller(adapter, {
       clock,
       intervalMs: 1000,
-      confirmAfterMs: 100,
+      confirmAfterMs,
       signal: new AbortController().signal,
     });
     return { clock, poller, polls };
@@ -332,6 +334,28 @@ describe("confirmation polls", () => {
       [2100, "a"],
       [3000, ""],
       [3100, "a"],
+    ]);
+  });
+
+  it("with apply's confirmation wait (CONFIRM_AFTER_MS), still fails a rebuild that shows ACTIVE once and rolls back, and still needs two polls with the same update time", async () => {
+    const { clock, poller, polls } = scripted(
+      { a: ["busy", "done", "busy", "rolled-back"], b: ["busy", "done", "done-again", "done-again"] },
+      undefined,
+      CONFIRM_AFTER_MS,
+    );
+    const t0 = clock.now();
+    const [a, b] = await Promise.all(["a", "b"].map((id) => poller.wait({ ...handle(id), startedAt: t0 }, 60_000)));
+    expect(a).toEqual({ type: "failed", message: 'instance action ended with "Error"' });
+    expect(b).toMatchObject({ type: "done" });
+    expect(polls.map((p) => [p.at - t0, p.ids.join(","), p.complete.join(",")])).toEqual([
+      [1000, "a,b", ""],
+      [2000, "a,b", ""],
+      // both looked done: a confirmation poll CONFIRM_AFTER_MS later sees a busy again and b's update time moved
+      [2000 + CONFIRM_AFTER_MS, "a,b", "a,b"],
+      // b looks done with the same update time as on the poll before: done; a looks done again: a candidate
+      [3000, "a,b", "b"],
+      // the poll that could confirm a reads its instance action, which failed
+      [3000 + CONFIRM_AFTER_MS, "a", "a"],
     ]);
   });
 
@@ -422,5 +446,93 @@ describe("confirmation polls", () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+/**
+ * A fake clock whose sleeps overlap, as real ones do: each sleep ends at its own time, and time moves to the earliest
+ * pending one once everything runnable has run. (The instant clock adds up sleeps: right for one sleeper only.)
+ */
+function eventClock(): Clock & { stop(): void } {
+  let now = Date.UTC(2026, 10, 23, 12);
+  const timers: { at: number; resolve: () => void }[] = [];
+  let running = true;
+  void (async () => {
+    while (running) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (timers.length === 0) continue;
+      timers.sort((a, b) => a.at - b.at);
+      const next = timers.shift()!;
+      now = next.at;
+      next.resolve();
+    }
+  })();
+  return {
+    now: () => now,
+    sleep: (ms) => new Promise<void>((resolve) => timers.push({ at: now + Math.max(0, ms), resolve })),
+    stop: () => {
+      running = false;
+    },
+  };
+}
+
+describe("apply's defaults at parallelism 500 (ADAPTIVE_POLLING, CONFIRM_AFTER_MS, READ_WINDOW_MS)", () => {
+  /**
+   * apply's rolling window as the 10,000-rebuild benchmark runs it, on a clock whose sleeps overlap: each slot reads
+   * its next server (the read window, then 20 ms), sends the rebuild (POST 50 ms), which ends 2 s later; a poll takes
+   * 30 ms and the cloud answers it as it was halfway through.
+   */
+  async function rollingWindow(total: number, parallelism: number) {
+    const clock = eventClock();
+    const endsAt = new Map<string, number>();
+    const adapter = {
+      name: "dc1",
+      operationRules: { settleMs: 0 },
+      pollOperations: async (queries: readonly OperationQuery[]): Promise<OperationObservation[]> => {
+        await clock.sleep(15);
+        const looked = clock.now();
+        await clock.sleep(15);
+        return queries.map(({ handle: h }) =>
+          looked >= (endsAt.get(h.instanceId) ?? Infinity) ? settled(h.instanceId) : rebuilding(h.instanceId),
+        );
+      },
+    } as unknown as ProviderAdapter;
+    const poller = new OperationPoller(adapter, {
+      clock,
+      intervalMs: 2000,
+      adaptive: ADAPTIVE_POLLING,
+      confirmAfterMs: CONFIRM_AFTER_MS,
+      signal: new AbortController().signal,
+    });
+    const start = clock.now();
+    let next = 0;
+    const slot = async () => {
+      while (next < total) {
+        const id = `s${next++}`;
+        await clock.sleep(READ_WINDOW_MS + 20);
+        await clock.sleep(50);
+        endsAt.set(id, clock.now() - 25 + 2000);
+        const done = await poller.wait({ ...handle(id), startedAt: clock.now() }, 60_000);
+        expect(done.type).toBe("done");
+      }
+    };
+    await Promise.all(Array.from({ length: parallelism }, slot));
+    clock.stop();
+    const wallMs = clock.now() - start;
+    return {
+      wallMs,
+      ratio: wallMs / (Math.ceil(total / parallelism) * 2000),
+      pollsPerSecond: poller.polls / (wallMs / 1000),
+    };
+  }
+
+  it("keeps 2,000 rebuilds in 4 waves within 1.09× the ideal schedule, at a poll rate independent of N", async () => {
+    const small = await rollingWindow(1000, 500);
+    const large = await rollingWindow(2000, 500);
+    // Per wave: 75 ms to send the next rebuild, about half a poll interval before its end is seen, the confirmation
+    // poll CONFIRM_AFTER_MS later. With a 100 ms confirmation wait and a 20 ms read window it was 1.127×.
+    expect(large.ratio).toBeLessThanOrEqual(1.09);
+    expect(large.pollsPerSecond).toBeLessThanOrEqual(6);
+    expect(Math.abs(large.pollsPerSecond - small.pollsPerSecond)).toBeLessThan(0.5);
   });
 });

@@ -3,8 +3,15 @@ import type { ObservedInstance } from "../model/observed.js";
 import type { ProviderAdapter } from "../model/provider.js";
 
 /**
+ * How long a read waits for others to share its bulk list call. The servers a poll finishes free their slots at once,
+ * and the fingerprint reads of the servers that take them arrive together, well within it; each of those servers
+ * waits it before its step is sent. At most 200 bulk reads a second, whatever N.
+ */
+export const READ_WINDOW_MS = 5;
+
+/**
  * Fresh reads of single servers (fingerprint checks, verification), coalesced: requests that arrive
- * within a short window share one bulk list call.
+ * within a short window (`READ_WINDOW_MS`) share one bulk list call.
  */
 export class InstanceReader {
   readonly #adapter: ProviderAdapter;
@@ -20,7 +27,7 @@ export class InstanceReader {
     this.#adapter = adapter;
     this.#clock = options.clock;
     this.#signal = options.signal;
-    this.#windowMs = options.windowMs ?? 20;
+    this.#windowMs = options.windowMs ?? READ_WINDOW_MS;
   }
 
   read(id: string): Promise<ObservedInstance | undefined> {
