@@ -69,6 +69,8 @@ const scenarioArb = fc.record({
   imagesAt: fc.nat(4),
   adopt: fc.boolean(),
   targets: fc.constantFrom(undefined, ["dc1/web-*"]),
+  // Planned by the slices the event loop runs, or all at once by flush() (the listing ended).
+  flush: fc.boolean(),
 });
 
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
@@ -120,6 +122,8 @@ describe("EarlyPlans: servers planned page by page while the listing goes", () =
         events.splice(Math.min(s.capabilitiesAt, events.length), 0, () => early.capabilities("dc1", NOVA_2_96));
         events.splice(Math.min(s.imagesAt, events.length), 0, () => early.images(images));
         for (const event of events) event();
+        if (s.flush) early.flush();
+        else await new Promise((resolve) => setTimeout(resolve, 5));
 
         const resolved = resolveInstances(fleet, new Map([["dc1", servers]]));
         let plannedEarly = 0;
@@ -157,6 +161,7 @@ describe("EarlyPlans: servers planned page by page while the listing goes", () =
     early.images(images);
     early.capabilities("dc1", NOVA_2_96);
     early.page("dc1", [web1, web2]);
+    early.flush();
     const resolved = resolveInstances(fleet, new Map([["dc1", [web1, web2]]]));
     const [declared, grouped] = resolved.instances;
     expect(declared?.address).toBe("dc1/web-2");
@@ -172,9 +177,45 @@ describe("EarlyPlans: servers planned page by page while the listing goes", () =
     const early = new EarlyPlans(fleet, { adopt: false });
     early.page("dc1", [server]);
     early.capabilities("dc1", NOVA_2_96);
+    early.flush();
     const [desired] = resolveInstances(fleet, new Map([["dc1", [server]]])).instances;
     expect(early.inputFor(desired!, server, NOVA_2_96)).toBeUndefined();
     early.images(images);
+    early.flush();
     expect(early.inputFor(desired!, server, NOVA_2_96)?.observed).toBe(server);
+  });
+});
+
+describe("EarlyPlans between the listing's I/O", () => {
+  it("plans a page in slices between turns of the event loop, and plans nothing after close()", async () => {
+    const fleet = await fleetOf(`groups:\n  - { name: all, match: { name: "*" }, spec: { keyPair: k1 } }\n`);
+    const servers = Array.from({ length: 450 }, (_, i) => observed({ id: `s${i}`, name: `web-${i}` }));
+    const resolved = resolveInstances(fleet, new Map([["dc1", servers]]));
+    const plannedNow = (early: EarlyPlans) =>
+      resolved.instances.filter((d, i) => early.inputFor(d, resolved.servers[i]!, NOVA_2_96)).length;
+    const early = new EarlyPlans(fleet, { adopt: false });
+    early.images(images);
+    early.capabilities("dc1", NOVA_2_96);
+    early.page("dc1", servers);
+    expect(plannedNow(early)).toBe(0);
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    await turn();
+    expect(plannedNow(early)).toBe(100);
+    let turns = 1;
+    while (plannedNow(early) < servers.length && turns < 50) {
+      await turn();
+      turns += 1;
+    }
+    expect(plannedNow(early)).toBe(servers.length);
+    expect(turns).toBe(5);
+
+    const closed = new EarlyPlans(fleet, { adopt: false });
+    closed.images(images);
+    closed.capabilities("dc1", NOVA_2_96);
+    closed.page("dc1", servers);
+    closed.close();
+    closed.flush();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(plannedNow(closed)).toBe(0);
   });
 });

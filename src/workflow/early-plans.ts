@@ -16,6 +16,20 @@ interface WaitingPage {
   readonly servers: readonly ObservedInstance[];
 }
 
+/** A page ready to plan, and how far its planning has got. */
+interface ReadyPage {
+  readonly provider: string;
+  readonly servers: readonly ObservedInstance[];
+  readonly capabilities: ProviderCapabilities;
+  next: number;
+}
+
+/**
+ * Servers planned per turn of the event loop (about 1 ms of work): between two slices the thread reads the sockets
+ * and the page worker's messages, so that planning does not hold back the request for the next page.
+ */
+const SLICE = 100;
+
 /**
  * Plans the servers of a listing page by page, as the pages arrive and while the next is read, so that planning a
  * large fleet overlaps its listing instead of following it. Planned early: a server that only groups select
@@ -23,7 +37,8 @@ interface WaitingPage {
  * (pages read before that wait). plan() takes an early input only for the same server object, matched to an equal
  * desired instance with the same capabilities (`inputFor`), and the change planned for an input is the one
  * planInstance gives it (`changeOf`); anything else is planned after the listing, as before. Planning never fails
- * here: a server whose early planning throws is left to the plan after the listing, which reports it.
+ * here: a server whose early planning throws is left to the plan after the listing, which reports it. Planning runs
+ * in slices between the listing's I/O; `flush` plans what is left once the listing is whole, `close` drops it.
  */
 export class EarlyPlans implements ObservationListener {
   readonly #membership: GroupMembership;
@@ -32,6 +47,8 @@ export class EarlyPlans implements ObservationListener {
   readonly #capabilities = new Map<string, ProviderCapabilities>();
   #images: ResolvedImages | undefined;
   #waiting: WaitingPage[] = [];
+  readonly #ready: ReadyPage[] = [];
+  #scheduled = false;
   readonly #inputs = new Map<ObservedInstance, PlanInstanceInput>();
   readonly #changes = new Map<PlanInstanceInput, InstanceChange>();
   #stopped = false;
@@ -56,6 +73,19 @@ export class EarlyPlans implements ObservationListener {
   images(images: ResolvedImages): void {
     this.#images = images;
     this.#planWaiting();
+  }
+
+  /** Plans every page received and not planned yet, now (the listing is whole: nothing else to wait for). */
+  flush(): void {
+    this.#planWaiting();
+    this.#planSlice(Infinity);
+  }
+
+  /** Stops planning: what was not planned yet never will be here (the plan failed, or does not need it). */
+  close(): void {
+    this.#stopped = true;
+    this.#waiting = [];
+    this.#ready.length = 0;
   }
 
   /** The input planned early for this server, when the plan after the listing would build the same one. */
@@ -87,38 +117,56 @@ export class EarlyPlans implements ObservationListener {
     return change;
   }
 
+  /** Moves the pages whose provider's capabilities are known to the ready queue, once the images are known. */
   #planWaiting(): void {
-    const images = this.#images;
-    if (this.#stopped || !images) return;
+    if (this.#stopped || !this.#images) return;
     const later: WaitingPage[] = [];
     for (const page of this.#waiting) {
       const capabilities = this.#capabilities.get(page.provider);
-      if (capabilities) this.#plan(page.provider, page.servers, capabilities, images);
+      if (capabilities) this.#ready.push({ ...page, capabilities, next: 0 });
       else later.push(page);
     }
     this.#waiting = later;
+    this.#schedule();
   }
 
-  #plan(
-    provider: string,
-    servers: readonly ObservedInstance[],
-    capabilities: ProviderCapabilities,
-    images: ResolvedImages,
-  ): void {
+  #schedule(): void {
+    if (this.#scheduled || this.#stopped || this.#ready.length === 0) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#planSlice(SLICE);
+      this.#schedule();
+    });
+  }
+
+  /** Plans up to `count` servers from the head of the ready queue. */
+  #planSlice(count: number): void {
+    const images = this.#images;
+    if (!images) return;
+    let left = count;
     try {
-      for (const server of servers) {
-        const desired = this.#membership.desiredOf(provider, server);
-        if (!desired || (this.#targets && !isTargeted(desired.address, this.#targets))) continue;
-        const input = planInput(desired, server, capabilities, images, this.#adopt);
-        if (!input) continue;
-        this.#changes.set(input, planInstance(input));
-        this.#inputs.set(server, input);
+      while (left > 0 && !this.#stopped) {
+        const page = this.#ready[0];
+        if (!page) return;
+        const end = Math.min(page.servers.length, page.next + left);
+        left -= end - page.next;
+        for (; page.next < end; page.next += 1) this.#plan(page, page.servers[page.next] as ObservedInstance, images);
+        if (page.next >= page.servers.length) this.#ready.shift();
       }
     } catch {
       // The plan after the listing plans these servers again and reports what failed, where it always has.
-      this.#stopped = true;
-      this.#waiting = [];
+      this.close();
     }
+  }
+
+  #plan(page: ReadyPage, server: ObservedInstance, images: ResolvedImages): void {
+    const desired = this.#membership.desiredOf(page.provider, server);
+    if (!desired || (this.#targets && !isTargeted(desired.address, this.#targets))) return;
+    const input = planInput(desired, server, page.capabilities, images, this.#adopt);
+    if (!input) return;
+    this.#changes.set(input, planInstance(input));
+    this.#inputs.set(server, input);
   }
 }
 

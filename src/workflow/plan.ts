@@ -75,7 +75,11 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
       early.images(resolved);
       return resolved;
     }),
-  ]);
+  ]).catch((error: unknown) => {
+    early.close();
+    throw error;
+  });
+  early.flush();
   const resolved = resolveInstances(fleet, observation.servers);
   const diagnostics: Diagnostic[] = [...resolved.diagnostics];
   let inputs: PlanInstanceInput[] = [];
