@@ -1,4 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -37,6 +40,48 @@ describe("the bundled command line (the built binary)", () => {
     expect(builtins).not.toContain("tls");
     expect(builtins).not.toContain("http2");
     expect(builtins).not.toContain("child_process");
+  });
+
+  // src/providers/http/client.ts imports undici's Agent and request from their files, not undici's entry, which also
+  // loads fetch, WebSocket, the caches and the mocks: Node's own fetch, web streams, zlib and perf_hooks with them.
+  it("reform plan of an OpenStack fleet loads undici's dispatcher, not the rest of undici", async () => {
+    const keystone = createServer((req, res) => {
+      req.resume();
+      res.writeHead(401, { "content-type": "application/json" });
+      res.end('{"error":{"code":401,"message":"The request you have made requires authentication."}}');
+    });
+    keystone.listen(0, "127.0.0.1");
+    await once(keystone, "listening");
+    const dir = mkdtempSync(join(tmpdir(), "reform-bundle-"));
+    try {
+      const { port } = keystone.address() as AddressInfo;
+      writeFileSync(
+        join(dir, "fleet.yaml"),
+        "providers:\n  dc1: { type: openstack, identityEndpoint: 'http://127.0.0.1:" +
+          port +
+          "/v3' }\ngroups:\n  - name: web\n    provider: dc1\n    match: { name: 'web-*' }\n    spec: { keyPair: ops }\n",
+      );
+      const run = await runCli(["plan", "-c", "fleet.yaml"], {
+        cwd: dir,
+        env: {
+          NODE_OPTIONS: `--require=${REPORT_BUILTINS}`,
+          OS_AUTH_TYPE: "password",
+          OS_USERNAME: "u",
+          OS_PASSWORD: "p",
+          OS_PROJECT_NAME: "p",
+          OS_AUTH_URL: `http://127.0.0.1:${port}/v3`,
+        },
+      });
+      // Keystone refused the token: the HTTP stack was loaded and used.
+      expect(run.stderr).toContain("401");
+      const builtins = builtinsOf(run.stderr);
+      expect(builtins).toContain("http");
+      for (const unused of ["internal/deps/undici/undici", "zlib", "perf_hooks", "internal/webstreams/readablestream"])
+        expect(builtins).not.toContain(unused);
+    } finally {
+      keystone.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   // The bundle takes yaml's ES module build with its Node build's log.js (scripts/bundle-cli.js): yaml's warnings

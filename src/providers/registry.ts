@@ -1,27 +1,35 @@
 import { dirname } from "node:path";
 import type { DesiredFleet, ProviderConfig } from "../model/desired.js";
 import type { ProviderAdapter, ProviderRuntime } from "../model/provider.js";
-import { createJdCloudAdapter } from "./jdcloud/adapter.js";
-import { createHuaweiAdapter } from "./huawei/adapter.js";
-import { createOpenStackAdapter } from "./openstack/adapter.js";
-import { startServerPageWorker } from "./page-pool.js";
-import { createSimAdapter } from "./sim/sim-adapter.js";
 
-/** The only place that knows every provider type. */
+/**
+ * The only place that knows every provider type. Each cloud's code is imported when a fleet uses it: a plan of
+ * OpenStack servers does not load the emulator (the `sim` provider's), nor Huawei's or JD Cloud's clients.
+ */
 export async function createAdapter(
   config: ProviderConfig,
   baseDir: string,
   runtime: ProviderRuntime,
 ): Promise<ProviderAdapter> {
   switch (config.type) {
-    case "openstack":
+    case "openstack": {
+      const [{ createOpenStackAdapter }, { startServerPageWorker }] = await Promise.all([
+        import("./openstack/adapter.js"),
+        import("./page-pool.js"),
+      ]);
       return createOpenStackAdapter({
         name: config.name,
         settings: config.options,
         ...runtime,
         pageWorker: () => startServerPageWorker(),
       });
-    case "sim":
+    }
+    case "sim": {
+      const [{ createSimAdapter }, { createHuaweiAdapter }, { createJdCloudAdapter }] = await Promise.all([
+        import("./sim/sim-adapter.js"),
+        import("./huawei/adapter.js"),
+        import("./jdcloud/adapter.js"),
+      ]);
       return createSimAdapter({
         name: config.name,
         settings: config.options,
@@ -29,10 +37,15 @@ export async function createAdapter(
         runtime,
         clients: { huaweicloud: createHuaweiAdapter, jdcloud: createJdCloudAdapter },
       });
-    case "jdcloud":
+    }
+    case "jdcloud": {
+      const { createJdCloudAdapter } = await import("./jdcloud/adapter.js");
       return createJdCloudAdapter({ name: config.name, settings: config.options, ...runtime });
-    case "huaweicloud":
+    }
+    case "huaweicloud": {
+      const { createHuaweiAdapter } = await import("./huawei/adapter.js");
       return createHuaweiAdapter({ name: config.name, settings: config.options, ...runtime });
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 import { setMaxListeners } from "node:events";
-import { Agent } from "undici";
-import type { Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
+// Two of undici's files, not its entry, which loads much reform never uses (undici-parts.d.ts).
+import UndiciAgent from "undici/lib/dispatcher/agent.js";
+import requestOn from "undici/lib/api/api-request.js";
 import { AmbiguousError, CloudError } from "../../model/errors.js";
 import { extractCloudMessage } from "./cloud-message.js";
 import { decodeBody, parseJson } from "./decode.js";
@@ -39,7 +41,7 @@ export class HttpClient {
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#random = options.random ?? Math.random;
     this.#requestIdHeaders = (options.requestIdHeaders ?? DEFAULT_REQUEST_ID_HEADERS).map((h) => h.toLowerCase());
-    this.#agent = new Agent({
+    this.#agent = new UndiciAgent({
       connect: {
         timeout: options.connectTimeoutMs ?? 10_000,
         rejectUnauthorized: options.insecure !== true,
@@ -165,7 +167,7 @@ export class HttpClient {
       // One signal serves every request of a run, many in flight at once (each removes its listener when done):
       // not a leak, so Node's warning at 11 listeners is turned off for it.
       if (signal) setMaxListeners(0, signal);
-      data = await this.#agent.request(signal ? { ...options, signal } : options);
+      data = await requestOn.call(this.#agent, signal ? { ...options, signal } : options);
     } catch (error) {
       signal?.throwIfAborted();
       const code = errorCode(error);
