@@ -111,7 +111,14 @@ describe("listInstances", () => {
     const threaded = adapter({
       pageWorker: () => {
         started.push("worker");
-        return startServerPageWorker();
+        const worker = startServerPageWorker();
+        return {
+          digest: (bytes, request) => {
+            started.push(`page of ${bytes.byteLength >= 512 * 1024 ? "1 MB" : "less"}`);
+            return worker.digest(bytes, request);
+          },
+          close: () => worker.close(),
+        };
       },
     }).a;
     const pages: (readonly ObservedInstance[])[] = [];
@@ -119,7 +126,8 @@ describe("listInstances", () => {
     expect(pages.map((page) => page.length)).toEqual([1000, 1000, 300]);
     expect(pages.flat()).toEqual(fromWorker);
     const inline = await adapter().a.listInstances({ selectors: [] }, signal);
-    expect(started).toEqual(["worker"]);
+    // Started by the first page (large, with a next link), which it digests too, as every later one.
+    expect(started).toEqual(["worker", "page of 1 MB", "page of 1 MB", "page of less"]);
     expect(fromWorker).toHaveLength(2300);
     expect(fromWorker).toEqual(inline);
     const handle = await threaded.startStep({ instance: fromWorker[2299]!, step: rebuild(), inputs: {} }, signal);
@@ -129,6 +137,24 @@ describe("listInstances", () => {
     expect(listCalls().map((r) => decodeURIComponent(r.url))).toEqual([
       `/compute/v2.1/servers/detail?limit=1000&name=^(${fromWorker[2299]!.name})$`,
     ]);
+  });
+
+  it("does not start the page worker for a listing of one page, however large", async () => {
+    const note = "x".repeat(700);
+    for (let i = 0; i < 900; i++) {
+      const server = makeServer(i, { metadata: { role: "web", note } });
+      fake.servers.set(server.id, server);
+    }
+    const started: string[] = [];
+    const { a } = adapter({
+      pageWorker: () => {
+        started.push("worker");
+        return startServerPageWorker();
+      },
+    });
+    expect(await a.listInstances({ selectors: [] }, signal)).toHaveLength(900);
+    expect(listCalls()).toHaveLength(1);
+    expect(started).toEqual([]);
   });
 
   it("sends the negotiated microversion on Nova calls and filters one name with an anchored regex", async () => {

@@ -115,18 +115,22 @@ describe("NovaClient.eachServerPageDigest", () => {
     const nova = new NovaClient(http, `${server.url}/paged/v2.1`, "2.93", noSigner);
     const before = server.seen.length;
     const asked: number[] = [];
+    const expected: boolean[] = [];
     const names: string[][] = [];
     await nova.eachServerPageDigest(
       { limit: 2 },
       signal,
-      (bytes) => {
+      (bytes, more) => {
         // The next page's request is out while this page is digested (the last page has no next).
         asked.push(nova.listRequests);
+        expected.push(more);
         return inline(bytes);
       },
       (page) => names.push(page.instances.map((i) => i.name)),
     );
     expect(asked).toEqual([2, 3, 3]);
+    // The digest is told whether another page is on its way.
+    expect(expected).toEqual([true, true, false]);
     expect(names).toEqual([
       ["web-1", "web-2"],
       ["web-3", "web-4"],

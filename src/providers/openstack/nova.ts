@@ -88,12 +88,13 @@ export class NovaClient {
    * The pages of `GET /servers/detail` as `digest` makes them of each page's bytes (on a worker thread, say), one
    * `visit` each, in order. The next page is asked for as soon as a page has arrived, by the `next` link read from its
    * end (`nextLinkFromTail`), so the cloud answers it while this one is digested; a guess the digest contradicts (never
-   * seen from Nova) costs one request more, never a wrong page.
+   * seen from Nova) costs one request more, never a wrong page. `digest` is told whether another page is expected
+   * (the page's end has a next link).
    */
   async eachServerPageDigest(
     query: ListServersQuery,
     signal: AbortSignal,
-    digest: (bytes: Uint8Array) => Promise<ServerPageDigest>,
+    digest: (bytes: Uint8Array, more: boolean) => Promise<ServerPageDigest>,
     visit: (page: ServerPageDigest) => void,
   ): Promise<void> {
     const first = query.firstPageOnly === true;
@@ -109,7 +110,7 @@ export class NovaClient {
       const bytes = res.bytes ?? new Uint8Array();
       const guess = first ? undefined : nextLinkFromTail(bytes);
       const early = guess === undefined ? undefined : ask(queryOf(guess));
-      const page = await digest(bytes);
+      const page = await digest(bytes, early !== undefined);
       if (!page.isList) throw this.#notAServerList(res);
       const more = page.next !== undefined && page.listed > 0 && !first;
       if (more) pending = early !== undefined && guess === page.next ? early : ask(queryOf(page.next as string));
