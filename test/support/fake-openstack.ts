@@ -30,6 +30,8 @@ export interface FakeOptions {
   /** Token lifetime, seconds, relative to `now()`. */
   tokenTtlS: number;
   now: () => number;
+  /** When set, the compute version document is answered only once this has resolved. */
+  versionDocAfter?: Promise<unknown>;
   /** Handles a server action before the default behaviour; return true when it answered. */
   onAction?: (id: string, body: Record<string, unknown>, res: ServerResponse) => boolean;
 }
@@ -130,7 +132,11 @@ export async function startFakeOpenStack(partial: Partial<FakeOptions> = {}): Pr
     const url = new URL(req.url, base);
     const path = url.pathname;
     if (path === "/identity/v3/auth/tokens" && req.method === "POST") return issueToken(req, res);
-    if (path === "/compute/" || path === "/compute/v2.1/" || path === "/compute/v2.1") return versionDoc(path, res);
+    if (path === "/compute/" || path === "/compute/v2.1/" || path === "/compute/v2.1") {
+      if (options.versionDocAfter === undefined) return versionDoc(path, res);
+      void options.versionDocAfter.then(() => versionDoc(path, res));
+      return;
+    }
     if (!state.valid.has(String(req.headers["x-auth-token"]))) return unauthorized(res);
     if (path.startsWith("/compute/v2.1/")) return compute(req, res, url, path.slice("/compute/v2.1".length));
     if (path.startsWith("/image/v2/images")) return images(res, url, path.slice("/image/v2/images".length));
@@ -228,7 +234,7 @@ export async function startFakeOpenStack(partial: Partial<FakeOptions> = {}): Pr
   }
 
   function compute(req: SeenRequest, res: ServerResponse, url: URL, path: string): void {
-    if (path === "/servers/detail" && req.method === "GET") return list(res, url);
+    if (path === "/servers/detail" && req.method === "GET") return list(res, url, servedVersion(req));
     const match = /^\/servers\/([^/]+)(\/action|\/metadata(?:\/(.+))?)?$/.exec(path);
     const s = match ? state.servers.get(decodeURIComponent(match[1] as string)) : undefined;
     if (!match || !s) return fault(res, 404, "itemNotFound", "Instance could not be found.");
@@ -255,7 +261,13 @@ export async function startFakeOpenStack(partial: Partial<FakeOptions> = {}): Pr
     fault(res, 405, "badMethod", "no");
   }
 
-  function list(res: ServerResponse, url: URL): void {
+  /** The microversion Nova answers at (and says so in OpenStack-API-Version): `latest` is its maximum, none is 2.1. */
+  function servedVersion(req: SeenRequest): string {
+    const asked = /compute\s+(\S+)/i.exec(String(req.headers["openstack-api-version"] ?? ""))?.[1] ?? "2.1";
+    return asked.toLowerCase() === "latest" ? options.maxMicroversion : asked;
+  }
+
+  function list(res: ServerResponse, url: URL, version: string): void {
     const limit = Math.min(Number(url.searchParams.get("limit") ?? options.maxLimit), options.maxLimit);
     const marker = url.searchParams.get("marker");
     const since = url.searchParams.get("changes-since");
@@ -271,7 +283,12 @@ export async function startFakeOpenStack(partial: Partial<FakeOptions> = {}): Pr
     if (since) next.searchParams.set("changes-since", since);
     const links =
       page.length === limit ? [{ rel: "next", href: next.toString().replace(base, "http://nova-internal:8774") }] : [];
-    sendJson(res, 200, { servers: page.map(view), servers_links: links }, reqId());
+    sendJson(
+      res,
+      200,
+      { servers: page.map(view), servers_links: links },
+      { ...reqId(), "openstack-api-version": `compute ${version}` },
+    );
   }
 
   function action(s: FakeServer, body: Record<string, unknown>, res: ServerResponse): void {

@@ -35,6 +35,7 @@ beforeEach(() => {
   fake.servers.clear();
   fake.images.length = 0;
   fake.options.onAction = undefined;
+  fake.options.versionDocAfter = undefined;
   fake.options.maxMicroversion = "2.96";
 });
 afterEach(() => {
@@ -126,8 +127,8 @@ describe("listInstances", () => {
     expect(pages.map((page) => page.length)).toEqual([1000, 1000, 300]);
     expect(pages.flat()).toEqual(fromWorker);
     const inline = await adapter().a.listInstances({ selectors: [] }, signal);
-    // Started by the first page (large, with a next link), which it digests too, as every later one.
-    expect(started).toEqual(["worker", "page of 1 MB", "page of 1 MB", "page of less"]);
+    // Started by the first page (large, with a next link), digested here; the thread digests every later one.
+    expect(started).toEqual(["worker", "page of 1 MB", "page of less"]);
     expect(fromWorker).toHaveLength(2300);
     expect(fromWorker).toEqual(inline);
     const handle = await threaded.startStep({ instance: fromWorker[2299]!, step: rebuild(), inputs: {} }, signal);
@@ -163,10 +164,60 @@ describe("listInstances", () => {
     const { a } = adapter();
     const servers = await a.listInstances({ selectors: [{ name: "web-1" }] }, signal);
     expect(servers.map((s) => s.id)).toEqual(["a"]);
-    const call = listCalls()[0];
+    // The first listing's first page went out beside the version document, at "latest" (Nova answered at 2.96).
+    expect(listCalls()[0]?.headers["openstack-api-version"]).toBe("compute latest");
+    await a.listInstances({ selectors: [{ name: "web-1" }] }, signal);
+    const call = listCalls()[1];
     expect(call?.headers["openstack-api-version"]).toBe("compute 2.96");
     expect(call?.headers["x-openstack-nova-api-version"]).toBe("2.96");
     expect(decodeURIComponent(call?.url ?? "")).toContain("name=^web-1$");
+  });
+
+  it("sends the first page of the first listing with the version document, not after it: no request more", async () => {
+    for (let i = 0; i < 2500; i++) fake.servers.set(makeServer(i).id, makeServer(i));
+    // The version document is answered only once the first page has been asked for: sent after it, it would never be.
+    let pageAsked: () => void = () => undefined;
+    fake.options.versionDocAfter = new Promise<void>((resolve) => (pageAsked = resolve));
+    const seen = fake.seen.length;
+    const watch = setInterval(() => {
+      if (fake.seen.slice(seen).some((r) => r.url.startsWith("/compute/v2.1/servers/detail"))) pageAsked();
+    }, 5);
+    try {
+      const { a } = adapter();
+      expect(await a.listInstances({ selectors: [] }, signal)).toHaveLength(2500);
+    } finally {
+      clearInterval(watch);
+      fake.options.versionDocAfter = undefined;
+    }
+    const routes = fake.seen.map((r) => `${r.method} ${r.url.replace(/\?.*/, "")}`);
+    expect(routes[0]).toBe("POST /identity/v3/auth/tokens");
+    expect(routes.slice(1, 3).sort()).toEqual(["GET /compute/v2.1/", "GET /compute/v2.1/servers/detail"]);
+    expect(routes.slice(3)).toEqual(["GET /compute/v2.1/servers/detail", "GET /compute/v2.1/servers/detail"]);
+    expect(listCalls().map((r) => r.headers["openstack-api-version"])).toEqual([
+      "compute latest",
+      "compute 2.96",
+      "compute 2.96",
+    ]);
+  });
+
+  it("asks for the first page again when Nova answered it at another microversion than the negotiated one", async () => {
+    // A Nova newer than this client: "latest" is above the microversion reform negotiates (its own maximum).
+    fake.options.maxMicroversion = "2.101";
+    for (let i = 0; i < 1500; i++) fake.servers.set(makeServer(i).id, makeServer(i));
+    const { a } = adapter();
+    expect(await a.listInstances({ selectors: [] }, signal)).toHaveLength(1500);
+    expect(listCalls().map((r) => [r.headers["openstack-api-version"], decodeURIComponent(r.url)])).toEqual([
+      ["compute latest", "/compute/v2.1/servers/detail?limit=1000"],
+      ["compute 2.100", "/compute/v2.1/servers/detail?limit=1000"],
+      ["compute 2.100", expect.stringContaining("marker=")],
+    ]);
+  });
+
+  it("sends the first page at a pinned microversion, and keeps it", async () => {
+    for (let i = 0; i < 10; i++) fake.servers.set(makeServer(i).id, makeServer(i));
+    const { a } = adapter({ settings: { cloud: "dc1", computeApiVersion: "2.79" } });
+    expect(await a.listInstances({ selectors: [] }, signal)).toHaveLength(10);
+    expect(listCalls().map((r) => r.headers["openstack-api-version"])).toEqual(["compute 2.79"]);
   });
 });
 
@@ -185,6 +236,31 @@ describe("capabilities", () => {
       description: "compute API microversion 2.96",
     });
   });
+
+  it.each([true, false])(
+    "reads whether servers show user_data from the first page of a listing under way (shown: %s), not a probe",
+    async (shown) => {
+      fake.options.showUserData = shown;
+      try {
+        for (let i = 0; i < 1500; i++) fake.servers.set(makeServer(i).id, makeServer(i));
+        const { a } = adapter();
+        const [caps, servers] = await Promise.all([a.capabilities(signal), a.listInstances({ selectors: [] }, signal)]);
+        expect(servers).toHaveLength(1500);
+        expect(caps.readsUserData).toBe(shown);
+        // Two pages, and no probe of one server (limit=1).
+        expect(listCalls().map((r) => decodeURIComponent(r.url).replace(/&marker=.*/, ""))).toEqual([
+          "/compute/v2.1/servers/detail?limit=1000",
+          "/compute/v2.1/servers/detail?limit=1000",
+        ]);
+        // Without a listing, capabilities probes one server.
+        const alone = await adapter().a.capabilities(signal);
+        expect(alone.readsUserData).toBe(shown);
+        expect(listCalls().at(-1)?.url).toBe("/compute/v2.1/servers/detail?limit=1");
+      } finally {
+        fake.options.showUserData = false;
+      }
+    },
+  );
 
   it("marks same-image changes unsupported below 2.54", async () => {
     fake.options.maxMicroversion = "2.53";

@@ -14,15 +14,16 @@ import type {
 } from "../../model/provider.js";
 import type { HttpClientOptions } from "../http/types.js";
 import type { OpenStackConnection } from "./connection.js";
-import type { Connected } from "./connect.js";
+import type { Authenticated, Connected } from "./connect.js";
 import { observeBootVolumes } from "./boot-volume.js";
-import { connect, connectionEndpoints } from "./connect.js";
-import { PAGE_LIMIT } from "./nova.js";
+import { authenticate, connectionEndpoints, negotiated } from "./connect.js";
+import { NovaClient, PAGE_LIMIT } from "./nova.js";
 import type { RebuildFeatures } from "./microversion.js";
-import { rebuildFeatures } from "./microversion.js";
+import { rebuildFeatures, servedMicroversion } from "./microversion.js";
 import type { NovaServer } from "./normalize.js";
 import { USER_DATA_KEY, bootsFromVolume, normalizeServer } from "./normalize.js";
 import type { ConflictPolicy } from "./operations.js";
+import type { HttpResponse } from "../http/types.js";
 import type { ServerPageDigest, ServerPageRequest } from "./server-page.js";
 import { ServerNames } from "./server-names.js";
 import { digestServerPageBytes, digestServers } from "./server-page.js";
@@ -107,10 +108,18 @@ class OpenStackAdapter implements ProviderAdapter {
   readonly pollIntervalMs: number;
   readonly operationRules: OperationRules;
   readonly #options: OpenStackAdapterOptions;
+  #authenticated: Promise<Authenticated> | undefined;
   #connected: Promise<Connected> | undefined;
+  /** The microversion is known: nothing is asked for before it any more. */
+  #negotiated = false;
   /** Where requests went, once connected. */
   #endpoints: readonly ProviderEndpoint[] = [];
   #readsUserData: boolean | undefined;
+  /**
+   * Whether the first page of the first listing, under way, shows user_data (undefined: it listed no server, or
+   * failed): `capabilities` waits for it rather than probing with a request of its own.
+   */
+  #firstPageShowsUserData: Promise<boolean | undefined> | undefined;
   /** Server id → name, from every listing: lets reads by id use Nova's name filter. */
   readonly #names = new ServerNames();
   #pageWorker: ServerPageWorker | undefined;
@@ -124,11 +133,14 @@ class OpenStackAdapter implements ProviderAdapter {
   }
 
   #ready(signal: AbortSignal): Promise<Connected> {
-    this.#connected ??= connect(this.#options, signal).then((c) => {
+    this.#authenticated ??= authenticate(this.#options, signal);
+    this.#connected ??= this.#authenticated.then(negotiated).then((c) => {
       this.#endpoints = connectionEndpoints(c.connection, this.#options.settings ?? {}, c.computeUrl);
+      this.#negotiated = true;
       return c;
     });
     this.#connected.catch(() => {
+      this.#authenticated = undefined;
       this.#connected = undefined;
     });
     return this.#connected;
@@ -141,7 +153,8 @@ class OpenStackAdapter implements ProviderAdapter {
   async capabilities(signal: AbortSignal): Promise<ProviderCapabilities> {
     const c = await this.#ready(signal);
     const features = rebuildFeatures(c.microversion);
-    this.#readsUserData ??= await this.#probeUserData(c, signal);
+    const listing = this.#firstPageShowsUserData;
+    this.#readsUserData ??= (listing && (await listing)) ?? (await this.#probeUserData(c, signal));
     return {
       imageChangeStep: "rebuild",
       sameImageStep: features.setsKeyPair || features.setsUserData ? "rebuild" : null,
@@ -187,26 +200,38 @@ class OpenStackAdapter implements ProviderAdapter {
   }
 
   /**
-   * Each page is digested as it arrives, while the next is on its way (on a worker thread from the first large page
-   * of a longer listing, when the runtime offers one: #digester): what a listing keeps is one observed instance per
-   * server (and the document of the few that boot from a volume), not the cloud's whole documents.
+   * Each page is digested as it arrives, while the next is on its way (on a worker thread from the second page of
+   * a listing whose first page is large, when the runtime offers one: #digester): what a listing keeps is one
+   * observed instance per server (and the document of the few that boot from a volume), not the cloud's whole
+   * documents.
    */
   async listInstances(req: ListInstancesRequest, signal: AbortSignal): Promise<readonly ObservedInstance[]> {
-    const c = await this.#ready(signal);
+    const ready = this.#ready(signal);
+    const early = this.#negotiated ? undefined : await this.#earlyFirstPage(req.selectors, signal);
+    let firstPage: ((shows: boolean | undefined) => void) | undefined;
+    if (early) this.#firstPageShowsUserData = new Promise((resolve) => (firstPage = resolve));
     const instances: ObservedInstance[] = [];
     const volumeBacked = new Map<ObservedInstance, NovaServer>();
     let listed = 0;
     let showingUserData = 0;
-    await this.#listFor(c, req.selectors, signal, (page) => {
-      listed += page.listed;
-      showingUserData += page.showingUserData;
-      for (const [index, server] of page.volumeBacked)
-        volumeBacked.set(page.instances[index] as ObservedInstance, server);
-      for (const instance of page.instances) instances.push(instance);
-      req.onPage?.(page.instances);
-    });
-    if (listed > 0) this.#readsUserData = showingUserData > 0;
-    return observeBootVolumes(instances, volumeBacked, c.cinder, signal);
+    try {
+      const c = await ready;
+      await this.#listFor(c, req.selectors, early?.first, signal, (page) => {
+        firstPage?.(page.listed > 0 ? page.showingUserData > 0 : undefined);
+        firstPage = undefined;
+        listed += page.listed;
+        showingUserData += page.showingUserData;
+        for (const [index, server] of page.volumeBacked)
+          volumeBacked.set(page.instances[index] as ObservedInstance, server);
+        for (const instance of page.instances) instances.push(instance);
+        req.onPage?.(page.instances);
+      });
+      if (listed > 0) this.#readsUserData = showingUserData > 0;
+      return await observeBootVolumes(instances, volumeBacked, c.cinder, signal);
+    } finally {
+      firstPage?.(undefined);
+      if (early) this.#firstPageShowsUserData = undefined;
+    }
   }
 
   /**
@@ -218,23 +243,26 @@ class OpenStackAdapter implements ProviderAdapter {
   async #listFor(
     c: Connected,
     selectors: readonly InstanceSelector[],
+    first: Promise<HttpResponse | undefined> | undefined,
     signal: AbortSignal,
     visit: (page: Omit<ServerPageDigest, "isList" | "next">) => void,
   ): Promise<void> {
     const request: ServerPageRequest = { provider: this.name, selectors };
-    const everything = () =>
-      c.nova.eachServerPageDigest(listQuery(selectors), signal, this.#digester(request), (page) => {
-        this.#names.learn(page.instances);
-        this.#names.learn(page.otherNames);
-        visit(page);
-      });
+    const everything = (answer?: Promise<HttpResponse | undefined>) =>
+      c.nova.eachServerPageDigest(
+        listQuery(selectors),
+        signal,
+        this.#digester(request),
+        (page) => {
+          this.#names.learn(page.instances);
+          this.#names.learn(page.otherNames);
+          visit(page);
+        },
+        answer,
+      );
     const ids = selectors.flatMap((s) => ("id" in s ? [s.id] : []));
-    const names = ids.map((id) => this.#names.get(id));
-    const patterns =
-      ids.length === selectors.length && ids.length > 0 && names.every((n) => n !== undefined)
-        ? namePatterns(names as string[])
-        : undefined;
-    if (!patterns || patterns.length > Math.ceil(this.#names.size / PAGE_LIMIT)) return everything();
+    const patterns = this.#patternsFor(selectors);
+    if (!patterns) return everything(first);
     const found = (await Promise.all(patterns.map((name) => c.nova.listServers({ name }, signal)))).flat();
     this.#learn(found);
     const seen = new Set(found.map((s) => s.id));
@@ -242,18 +270,51 @@ class OpenStackAdapter implements ProviderAdapter {
     return everything();
   }
 
+  /** The name filters that list the servers `selectors` select by id, when that is fewer requests than everything. */
+  #patternsFor(selectors: readonly InstanceSelector[]): string[] | undefined {
+    const ids = selectors.flatMap((s) => ("id" in s ? [s.id] : []));
+    const names = ids.map((id) => this.#names.get(id));
+    const patterns =
+      ids.length === selectors.length && ids.length > 0 && names.every((n) => n !== undefined)
+        ? namePatterns(names as string[])
+        : undefined;
+    return patterns && patterns.length <= Math.ceil(this.#names.size / PAGE_LIMIT) ? patterns : undefined;
+  }
+
   /**
-   * How this listing's pages are digested: on this thread, until a page is large and more are expected (its end has a
-   * next link); that page starts the runtime's page worker, which then digests it and every later page, kept until
-   * `close`. A listing of one page (however large) never starts the thread, and the first large page of a longer one
-   * goes to it too: digested here, its ~50 ms of parsing would hold up the reading of the next page, whose request is
-   * already out (the thread's start, ~30 ms, overlaps that request).
+   * Before the microversion is known, a listing of everything sends its first page at the one it expects (the
+   * pinned one, else `latest`), beside the version document instead of after it: the round trip the document takes.
+   * The page is kept when Nova says it answered at the negotiated microversion; otherwise (a Nova newer than this
+   * client, the request refused) it is dropped and asked for again, one request more.
+   */
+  async #earlyFirstPage(
+    selectors: readonly InstanceSelector[],
+    signal: AbortSignal,
+  ): Promise<{ readonly first: Promise<HttpResponse | undefined> } | undefined> {
+    if (this.#patternsFor(selectors) !== undefined || this.#authenticated === undefined) return undefined;
+    const a = await this.#authenticated;
+    const nova = new NovaClient(a.http, a.computeUrl, a.expectedMicroversion, a.session);
+    const answer = nova.firstPage(listQuery(selectors), signal);
+    const first = Promise.all([answer, a.microversion]).then(
+      ([res, version]) => (servedMicroversion(res.headers) === version ? res : undefined),
+      () => undefined,
+    );
+    return { first };
+  }
+
+  /**
+   * How this listing's pages are digested: the first on this thread (most listings have one page), the others on the
+   * runtime's page worker, started (in parallel with the first page's digest) when the first page is large and more
+   * are expected (its end has a next link): a listing of one page, however large, never starts the thread. The first
+   * page stays here: the listing waits for each digest before it reads the next page, and the thread's start (30 ms
+   * quiet, 100-200 ms on a loaded machine) plus a cold parse there took longer than the parse here.
    */
   #digester(request: ServerPageRequest): (bytes: Uint8Array, more: boolean) => Promise<ServerPageDigest> {
+    let pages = 0;
     return async (bytes, more) => {
       const start = this.#options.pageWorker;
       if (start !== undefined && more && bytes.byteLength >= WORKER_PAGE_BYTES) this.#pageWorker ??= start();
-      if (this.#pageWorker === undefined) return digestServerPageBytes(bytes, request);
+      if (pages++ === 0 || this.#pageWorker === undefined) return digestServerPageBytes(bytes, request);
       return this.#pageWorker.digest(bytes, request);
     };
   }
@@ -386,6 +447,7 @@ class OpenStackAdapter implements ProviderAdapter {
     await worker?.close();
     const connected = this.#connected;
     this.#connected = undefined;
+    this.#authenticated = undefined;
     if (connected) await (await connected.catch(() => undefined))?.close();
   }
 

@@ -29,8 +29,36 @@ export interface Connected {
   close(): Promise<void>;
 }
 
+/** Authenticated and Nova found; the compute microversion still being negotiated (its version document in flight). */
+export interface Authenticated {
+  readonly connection: OpenStackConnection;
+  readonly session: KeystoneSession;
+  /** Nova's base URL (an override, or from the catalog). */
+  readonly computeUrl: string;
+  /** The project the token is scoped to, when Keystone said. */
+  readonly projectId: string | undefined;
+  /** The microversion every Nova call carries, once the version document has answered. */
+  readonly microversion: Promise<string>;
+  /**
+   * What a request sent before `microversion` is known asks for: the pinned version, else `latest` (Nova answers at
+   * its maximum and says which in `OpenStack-API-Version`: what negotiation chooses, unless above ours).
+   */
+  readonly expectedMicroversion: string;
+  /** The session's HTTP client. */
+  readonly http: HttpClient;
+  close(): Promise<void>;
+}
+
 /** Resolves the connection (explicit, or clouds.yaml / OS_* with the fleet settings on top), then discovers Nova. */
 export async function connect(options: OpenStackAdapterOptions, signal: AbortSignal): Promise<Connected> {
+  return negotiated(await authenticate(options, signal));
+}
+
+/**
+ * The connection's token and Nova's URL, with the version document asked for and not awaited: a caller may send
+ * what does not depend on the answer (the first page of a listing at `expectedMicroversion`) while it is on its way.
+ */
+export async function authenticate(options: OpenStackAdapterOptions, signal: AbortSignal): Promise<Authenticated> {
   const connection = applySettings(
     options.connection ??
       (await resolveConnection({ ...pick(options.settings, "cloud"), ...pick(options.settings, "region") }, options)),
@@ -60,37 +88,62 @@ export async function connect(options: OpenStackAdapterOptions, signal: AbortSig
   });
   try {
     const session = new KeystoneSession(http, connection, options.clock);
-    const compute = await session.endpoint("compute", signal);
+    const computeUrl = await session.endpoint("compute", signal);
     const projectId = await session.projectId(signal);
-    const microversion = await negotiateMicroversion(http, {
-      discoveryUrl: discoveryBase(compute, projectId),
+    const pinned = connection.computeApiVersion;
+    const microversion = negotiateMicroversion(http, {
+      discoveryUrl: discoveryBase(computeUrl, projectId),
       signer: session,
       signal,
-      ...(connection.computeApiVersion ? { pinned: connection.computeApiVersion } : {}),
+      ...(pinned ? { pinned } : {}),
     });
-    const nova = new NovaClient(http, compute, microversion, session);
-    let glance: Promise<GlanceClient> | undefined;
-    let cinder: Promise<CinderClient> | undefined;
+    // Awaited by negotiated(); a caller that fails before then leaves its failure unobserved, not unhandled.
+    microversion.catch(() => undefined);
+    const expectedMicroversion = pinned && pinned !== "latest" ? pinned : "latest";
     return {
       connection,
       session,
+      computeUrl,
+      projectId,
       microversion,
-      computeUrl: compute,
-      nova,
-      glance: (sig) => (glance ??= session.endpoint("image", sig).then((url) => new GlanceClient(http, url, session))),
-      cinder: (sig) => {
-        cinder ??= session
-          .endpoint("block-storage", sig)
-          .then((url) => new CinderClient(http, volumeBase(url, projectId), session));
-        cinder.catch(() => (cinder = undefined));
-        return cinder;
-      },
+      expectedMicroversion,
+      http,
       close: () => http.close(),
     };
   } catch (error) {
     await http.close();
     throw error;
   }
+}
+
+/** Nova at the negotiated microversion, Glance and Cinder on demand. */
+export async function negotiated(a: Authenticated): Promise<Connected> {
+  const { session, http, computeUrl, projectId } = a;
+  let microversion: string;
+  try {
+    microversion = await a.microversion;
+  } catch (error) {
+    await a.close();
+    throw error;
+  }
+  let glance: Promise<GlanceClient> | undefined;
+  let cinder: Promise<CinderClient> | undefined;
+  return {
+    connection: a.connection,
+    session,
+    microversion,
+    computeUrl,
+    nova: new NovaClient(http, computeUrl, microversion, session),
+    glance: (sig) => (glance ??= session.endpoint("image", sig).then((url) => new GlanceClient(http, url, session))),
+    cinder: (sig) => {
+      cinder ??= session
+        .endpoint("block-storage", sig)
+        .then((url) => new CinderClient(http, volumeBase(url, projectId), session));
+      cinder.catch(() => (cinder = undefined));
+      return cinder;
+    },
+    close: a.close,
+  };
 }
 
 /** Where this connection sends requests and who chose each URL: the fleet file's options, else the connection's origin. */

@@ -40,6 +40,15 @@ export function microversionHeaders(version: string): Record<string, string> {
   return { "OpenStack-API-Version": `compute ${version}`, "X-OpenStack-Nova-API-Version": version };
 }
 
+/** The compute microversion an answer says it was made at (`OpenStack-API-Version`, else the legacy header). */
+export function servedMicroversion(headers: Readonly<Record<string, string>>): string | undefined {
+  for (const part of (headers["openstack-api-version"] ?? "").split(",")) {
+    const [service, value] = part.trim().split(/\s+/);
+    if (service?.toLowerCase() === "compute" && value !== undefined) return value;
+  }
+  return headers["x-openstack-nova-api-version"]?.trim() || undefined;
+}
+
 interface VersionEntry {
   readonly id?: string;
   readonly status?: string;

@@ -89,34 +89,41 @@ export class NovaClient {
    * `visit` each, in order. The next page is asked for as soon as a page has arrived, by the `next` link read from its
    * end (`nextLinkFromTail`), so the cloud answers it while this one is digested; a guess the digest contradicts (never
    * seen from Nova) costs one request more, never a wrong page. `digest` is told whether another page is expected
-   * (the page's end has a next link).
+   * (the page's end has a next link). `first`: the answer to the first request (`firstPage`), already asked for;
+   * undefined when it cannot be used, and the first page is asked for here.
    */
   async eachServerPageDigest(
     query: ListServersQuery,
     signal: AbortSignal,
     digest: (bytes: Uint8Array, more: boolean) => Promise<ServerPageDigest>,
     visit: (page: ServerPageDigest) => void,
+    first?: Promise<HttpResponse | undefined>,
   ): Promise<void> {
-    const first = query.firstPageOnly === true;
+    const only = query.firstPageOnly === true;
     const ask = (params: Record<string, QueryValue>) => {
       const answer = this.#rawPage(params, signal);
       // Awaited later; if the listing fails first, it is abandoned and so is its answer.
       answer.catch(() => undefined);
       return answer;
     };
-    let pending = ask({ limit: query.limit ?? PAGE_LIMIT, "changes-since": query.changesSince, name: query.name });
+    let pending = first === undefined ? ask(firstParams(query)) : first.then((res) => res ?? ask(firstParams(query)));
     for (;;) {
       const res = await pending;
       const bytes = res.bytes ?? new Uint8Array();
-      const guess = first ? undefined : nextLinkFromTail(bytes);
+      const guess = only ? undefined : nextLinkFromTail(bytes);
       const early = guess === undefined ? undefined : ask(queryOf(guess));
       const page = await digest(bytes, early !== undefined);
       if (!page.isList) throw this.#notAServerList(res);
-      const more = page.next !== undefined && page.listed > 0 && !first;
+      const more = page.next !== undefined && page.listed > 0 && !only;
       if (more) pending = early !== undefined && guess === page.next ? early : ask(queryOf(page.next as string));
       visit(page);
       if (!more) return;
     }
+  }
+
+  /** The first request of `eachServerPageDigest` for `query`, on its own: its answer can be handed to it as `first`. */
+  firstPage(query: ListServersQuery, signal: AbortSignal): Promise<HttpResponse> {
+    return this.#rawPage(firstParams(query), signal);
   }
 
   #rawPage(params: Record<string, QueryValue>, signal: AbortSignal): Promise<HttpResponse> {
@@ -282,6 +289,10 @@ export class NovaClient {
       ...(raw ? { raw } : {}),
     });
   }
+}
+
+function firstParams(query: ListServersQuery): Record<string, QueryValue> {
+  return { limit: query.limit ?? PAGE_LIMIT, "changes-since": query.changesSince, name: query.name };
 }
 
 /** The query of a next link, applied to our own endpoint (the link's host may be an internal name behind a proxy). */
