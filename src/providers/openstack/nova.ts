@@ -4,10 +4,19 @@ import type { HttpResponse, QueryValue, RequestSigner } from "../http/types.js";
 import { microversionHeaders } from "./microversion.js";
 import type { NovaServer } from "./normalize.js";
 import type { ServerPageDigest } from "./server-page.js";
+import { ReadAhead } from "./read-ahead.js";
 import { nextLinkFromTail } from "./server-page.js";
 
 /** Nova's default `[api] max_limit`. */
 export const PAGE_LIMIT = 1000;
+
+/**
+ * List pages asked for ahead of their digest, at most: the cloud answers the next pages while one is digested, and at
+ * most this many answers (about 2 MB each for 1,000 servers) wait in memory.
+ */
+const READ_AHEAD = 2;
+
+const NO_BYTES = new Uint8Array();
 
 export interface ListServersQuery {
   /** ISO 8601: only servers changed since then (deleted ones included). */
@@ -86,11 +95,13 @@ export class NovaClient {
 
   /**
    * The pages of `GET /servers/detail` as `digest` makes them of each page's bytes (on a worker thread, say), one
-   * `visit` each, in order. The next page is asked for as soon as a page has arrived, by the `next` link read from its
-   * end (`nextLinkFromTail`), so the cloud answers it while this one is digested; a guess the digest contradicts (never
-   * seen from Nova) costs one request more, never a wrong page. `digest` is told whether another page is expected
-   * (the page's end has a next link). `first`: the answer to the first request (`firstPage`), already asked for;
-   * undefined when it cannot be used, and the first page is asked for here.
+   * `visit` each, in order. The pages are read ahead of their digest (`ReadAhead`, up to READ_AHEAD pages): each is
+   * asked for as soon as the one before it has arrived, by the `next` link read from that one's end
+   * (`nextLinkFromTail`), so the cloud answers while earlier pages are digested and a slow digest does not hold back
+   * the requests; a guess the digest contradicts (never seen from Nova) drops what was read ahead and costs one
+   * request more, never a wrong page. `digest` is told whether another page is expected (the page's end has a next
+   * link). `first`: the answer to the first request (`firstPage`), already asked for; undefined when it cannot be
+   * used, and the first page is asked for here.
    */
   async eachServerPageDigest(
     query: ListServersQuery,
@@ -100,24 +111,32 @@ export class NovaClient {
     first?: Promise<HttpResponse | undefined>,
   ): Promise<void> {
     const only = query.firstPageOnly === true;
-    const ask = (params: Record<string, QueryValue>) => {
-      const answer = this.#rawPage(params, signal);
-      // Awaited later; if the listing fails first, it is abandoned and so is its answer.
-      answer.catch(() => undefined);
-      return answer;
-    };
-    let pending = first === undefined ? ask(firstParams(query)) : first.then((res) => res ?? ask(firstParams(query)));
-    for (;;) {
-      const res = await pending;
-      const bytes = res.bytes ?? new Uint8Array();
-      const guess = only ? undefined : nextLinkFromTail(bytes);
-      const early = guess === undefined ? undefined : ask(queryOf(guess));
-      const page = await digest(bytes, early !== undefined);
-      if (!page.isList) throw this.#notAServerList(res);
-      const more = page.next !== undefined && page.listed > 0 && !only;
-      if (more) pending = early !== undefined && guess === page.next ? early : ask(queryOf(page.next as string));
-      visit(page);
-      if (!more) return;
+    const firstAnswer =
+      first === undefined
+        ? this.#rawPage(firstParams(query), signal)
+        : first.then((res) => res ?? this.#rawPage(firstParams(query), signal));
+    const guessNext = (res: HttpResponse) => (only ? undefined : nextLinkFromTail(res.bytes ?? NO_BYTES));
+    const pages = new ReadAhead(firstAnswer, {
+      fetch: (link) => this.#rawPage(queryOf(link), signal),
+      nextOf: guessNext,
+      depth: READ_AHEAD,
+    });
+    try {
+      for (;;) {
+        const taken = pages.take();
+        if (!taken) return;
+        const res = await taken.answer;
+        const guess = guessNext(res);
+        const page = await digest(res.bytes ?? NO_BYTES, guess !== undefined);
+        if (!page.isList) throw this.#notAServerList(res);
+        const more = page.next !== undefined && page.listed > 0 && !only;
+        if (more && guess !== page.next) pages.redirect(page.next as string);
+        if (!more) pages.stop();
+        visit(page);
+        if (!more) return;
+      }
+    } finally {
+      pages.stop();
     }
   }
 
