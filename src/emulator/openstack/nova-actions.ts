@@ -157,7 +157,7 @@ function rebuild(ctx: NovaContext, call: NovaCall, id: string, args: unknown): A
   const previousImageId = server.imageId;
   // Nova keeps image_ref "" for a volume-backed server across a rebuild: its image is the root volume's.
   if (rootVolume === undefined) server.imageId = image.id;
-  if (input.name !== undefined) server.name = input.name;
+  if (input.name !== undefined) ctx.cloud.rename(server, input.name);
   if (input.metadata !== undefined) server.metadata = { ...input.metadata };
   if (input.keyName !== undefined) server.keyPair = input.keyName;
   if (input.userData !== undefined) server.userData = input.userData;

@@ -201,7 +201,9 @@ export function listServers(ctx: NovaContext, call: NovaCall, detail: boolean): 
   const key = pageKey(call, detail);
   const kept = ctx.lists.get(key, now);
   if (kept) return json(200, kept, { "content-type": "application/json" });
-  const page = pageOf(ctx, call, { limit, marker, matches });
+  const name = call.req.query.get("name");
+  const names = name === null ? undefined : exactNames(name);
+  const page = pageOf(ctx, call, { limit, marker, matches, names });
   const last = page.servers[page.servers.length - 1];
   const links =
     last && page.servers.length === limit ? [{ rel: "next", href: nextHref(call, detail, last.id) }] : undefined;
@@ -237,6 +239,8 @@ interface PageRequest {
   readonly limit: number;
   readonly marker: string | undefined;
   readonly matches: (s: ServerState) => boolean;
+  /** The name filter as exact names, when it is one: the servers so named are looked up, not walked. */
+  readonly names?: ReadonlySet<string> | undefined;
 }
 
 /** A page, and until when it stays what it is: the earliest pending stage of the servers looked at to make it. */
@@ -249,7 +253,8 @@ function pageOf(ctx: NovaContext, call: NovaCall, p: PageRequest): Page {
   const sortKey = call.req.query.get("sort_key");
   if (sortKey === null || sortKey === "created_at") {
     const descending = (call.req.query.get("sort_dir") ?? "desc") !== "asc";
-    if (descending) return take(ctx.cloud.newestFirst(p.marker), p);
+    if (descending)
+      return take(p.names ? ctx.cloud.newestFirstNamed(p.names, p.marker) : ctx.cloud.newestFirst(p.marker), p);
   }
   // Any server's next stage may move it in or out of the filter or along the sort order.
   const all = [...ctx.cloud.newestFirst()];

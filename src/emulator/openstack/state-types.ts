@@ -131,7 +131,8 @@ export interface VolumeState {
 
 export interface ServerState {
   readonly id: string;
-  name: string;
+  /** Renamed only through OpenStackCloud.rename, which keeps the index by name. */
+  readonly name: string;
   readonly projectId: string;
   readonly userId: string;
   imageId: string;

@@ -35,6 +35,8 @@ export class OpenStackCloud {
   /** Server ids, oldest first; `#position` maps an id to its index. */
   #order: string[] = [];
   #position = new Map<string, number>();
+  /** Server name → the ids of the servers so named (Nova answers a filter on exact names from its database). */
+  readonly #byName = new Map<string, Set<string>>();
   #nextAddress: number;
   readonly #volumes = new Map<string, VolumeState>();
   /** Volume ids, oldest first. */
@@ -64,6 +66,20 @@ export class OpenStackCloud {
     this.#servers.set(server.id, server);
     this.#position.set(server.id, this.#order.length);
     this.#order.push(server.id);
+    this.#name(server.id, undefined, server.name);
+  }
+
+  #name(id: string, from: string | undefined, to: string | undefined): void {
+    if (from !== undefined) {
+      const ids = this.#byName.get(from);
+      ids?.delete(id);
+      if (ids?.size === 0) this.#byName.delete(from);
+    }
+    if (to !== undefined) {
+      const ids = this.#byName.get(to);
+      if (ids) ids.add(id);
+      else this.#byName.set(to, new Set([id]));
+    }
   }
 
   /** The server with its due stages applied, or undefined. */
@@ -88,6 +104,33 @@ export class OpenStackCloud {
     }
   }
 
+  /**
+   * The servers named one of `names`, newest first, starting after `marker` when given: what `newestFirst` yields
+   * whose name is in `names`, looked up by name instead of walking every server.
+   */
+  *newestFirstNamed(names: ReadonlySet<string>, marker?: string): Generator<ServerState> {
+    const before = marker === undefined ? this.#order.length : (this.#position.get(marker) ?? 0);
+    const positions: number[] = [];
+    for (const name of names)
+      for (const id of this.#byName.get(name) ?? []) {
+        const position = this.#position.get(id);
+        if (position !== undefined && position < before) positions.push(position);
+      }
+    positions.sort((a, b) => b - a);
+    const now = this.now();
+    for (const position of positions) {
+      const server = this.#servers.get(this.#order[position] as string) as ServerState;
+      advance(server, now);
+      yield server;
+    }
+  }
+
+  /** Renames the server (a rebuild with a name). */
+  rename(server: ServerState, name: string): void {
+    this.#name(server.id, server.name, name);
+    (server as { name: string }).name = name;
+  }
+
   hasServer(id: string): boolean {
     return this.#servers.has(id);
   }
@@ -99,6 +142,7 @@ export class OpenStackCloud {
   removeServer(id: string): void {
     const index = this.#position.get(id);
     if (index === undefined) return;
+    this.#name(id, this.#servers.get(id)?.name, undefined);
     this.#servers.delete(id);
     this.#order.splice(index, 1);
     this.#position.delete(id);
