@@ -7,7 +7,7 @@ import { canariesOf } from "./canary.js";
 import type { Journal } from "./journal.js";
 import type { InstanceReport } from "../model/report.js";
 import type { BakeRequest, ScheduleDecision, ScheduleItem } from "./schedule.js";
-import { nextToStart } from "./schedule.js";
+import { decide, ScheduleProgress } from "./schedule.js";
 
 export interface RolloutDeps {
   readonly clock: Clock;
@@ -38,11 +38,9 @@ export interface RolloutOutcome {
 }
 
 interface Progress {
-  readonly running: Set<InstanceAddress>;
-  readonly converged: Set<InstanceAddress>;
-  readonly failed: Set<InstanceAddress>;
+  /** The servers running, converged, failed and unhealthy (moved only through its methods). */
+  readonly servers: ScheduleProgress;
   readonly lastFinished: Map<string, number>;
-  readonly unhealthy: Set<InstanceAddress>;
   readonly baked: Map<string, number>;
   readonly baking: Set<string>;
 }
@@ -62,11 +60,8 @@ export async function runRollout(
   const results = new Map<InstanceAddress, InstanceReport>();
   const running = new Map<InstanceAddress, Promise<void>>();
   const progress: Progress = {
-    running: new Set(),
-    converged: new Set(),
-    failed: new Set(),
+    servers: new ScheduleProgress(items),
     lastFinished: new Map(),
-    unhealthy: new Set(),
     baked: new Map(),
     baking: new Set(),
   };
@@ -75,8 +70,7 @@ export async function runRollout(
   deps.reporter.report({ type: "apply-started", instances: items.length, batches: 1 });
   const finish = (report: InstanceReport) => {
     results.set(report.address, report);
-    progress.running.delete(report.address);
-    (report.result.type === "converged" ? progress.converged : progress.failed).add(report.address);
+    progress.servers.finish(report.address, report.result.type === "converged");
     progress.lastFinished.set(groupOf.get(report.address) ?? "", deps.clock.now());
     running.delete(report.address);
     deps.reporter.report({ type: "instance-done", address: report.address, result: report.result });
@@ -85,13 +79,15 @@ export async function runRollout(
     const decision = scheduleDecision(items, canaries, progress, deps);
     if (await askApproval(decision, items, canaries, asked, deps)) continue;
     for (const address of decision.start) {
-      progress.running.add(address);
+      progress.servers.start(address);
       running.set(address, deps.start(address).then(finish));
     }
     for (const request of decision.bakes) {
       const { group, through } = request;
       progress.baking.add(group);
-      const converged = members(group).filter((a) => progress.converged.has(a) && !progress.unhealthy.has(a));
+      const converged = members(group).filter(
+        (a) => progress.servers.converged.has(a) && !progress.servers.unhealthy.has(a),
+      );
       deps.reporter.report({
         type: "baking",
         group,
@@ -104,7 +100,7 @@ export async function runRollout(
         deps.bake ? deps.bake(request, converged) : Promise.resolve(new Map<InstanceAddress, string>())
       ).then((sick) => {
         for (const [address, why] of sick) {
-          progress.unhealthy.add(address);
+          progress.servers.markUnhealthy(address);
           const report = results.get(address);
           if (report)
             results.set(address, {
@@ -138,7 +134,7 @@ export async function runRollout(
   }
 }
 
-/** What to start now: nothing once interrupted (the rest is abandoned), else what the pure schedule says. */
+/** What to start now: nothing once interrupted (the rest is abandoned), else what the schedule says. */
 function scheduleDecision(
   items: readonly ScheduleItem[],
   canaries: CanaryPlan,
@@ -146,13 +142,19 @@ function scheduleDecision(
   deps: RolloutDeps,
 ): ScheduleDecision {
   if (deps.signal.aborted) {
-    const abandoned = items
-      .map((i) => i.address)
-      .filter((a) => !progress.converged.has(a) && !progress.failed.has(a) && !progress.running.has(a));
+    const abandoned = items.map((i) => i.address).filter((a) => progress.servers.waiting(a));
     return { start: [], halted: true, abandoned, awaitingApproval: [], held: [], bakes: [] };
   }
-  const state = { ...progress, now: deps.clock.now(), approved: canaries.approved, held: canaries.held };
-  return nextToStart(items, canaries.policies, state, deps.parallelism);
+  const { lastFinished, baked, baking } = progress;
+  const state = {
+    lastFinished,
+    baked,
+    baking,
+    now: deps.clock.now(),
+    approved: canaries.approved,
+    held: canaries.held,
+  };
+  return decide(progress.servers, canaries.policies, state, deps.parallelism);
 }
 
 /**
