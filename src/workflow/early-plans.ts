@@ -17,9 +17,7 @@ interface WaitingPage {
 }
 
 /** A page ready to plan, and how far its planning has got. */
-interface ReadyPage {
-  readonly provider: string;
-  readonly servers: readonly ObservedInstance[];
+interface ReadyPage extends WaitingPage {
   readonly capabilities: ProviderCapabilities;
   next: number;
 }

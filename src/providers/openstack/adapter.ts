@@ -306,8 +306,8 @@ class OpenStackAdapter implements ProviderAdapter {
    * How this listing's pages are digested: the first on this thread (most listings have one page), the others on the
    * runtime's page worker, started (in parallel with the first page's digest) when the first page is large and more
    * are expected (its end has a next link): a listing of one page, however large, never starts the thread. The first
-   * page stays here: the listing waits for each digest before it reads the next page, and the thread's start (30 ms
-   * quiet, 100-200 ms on a loaded machine) plus a cold parse there took longer than the parse here.
+   * page stays here: the thread's start (30 ms quiet, 100-200 ms on a loaded machine) plus a cold parse there took
+   * longer than the parse here, and the digests, one after another, set the pace of the listing's read-ahead.
    */
   #digester(request: ServerPageRequest): (bytes: Uint8Array, more: boolean) => Promise<ServerPageDigest> {
     let pages = 0;
