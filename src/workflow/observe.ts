@@ -1,4 +1,4 @@
-import type { DesiredFleet, ImageRef } from "../model/desired.js";
+import type { DesiredFleet, ImageRef, SpecLayer } from "../model/desired.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { ImageResolution, ProviderAdapter, ProviderCapabilities } from "../model/provider.js";
 
@@ -90,10 +90,9 @@ export function usedProviders(fleet: DesiredFleet): string[] {
  */
 export function needsMetadata(fleet: DesiredFleet, provider: string): boolean {
   const groups = fleet.groups.filter((g) => g.provider === undefined || g.provider === provider);
-  const layers = [fleet.defaults, ...groups, ...fleet.instances.filter((i) => i.provider === provider)];
   return (
     groups.some((g) => g.match.metadata !== undefined) ||
-    layers.some(
+    layersFor(fleet, provider).some(
       ({ spec }) =>
         spec.metadata !== undefined ||
         spec.metadataPolicy !== undefined ||
@@ -101,6 +100,15 @@ export function needsMetadata(fleet: DesiredFleet, provider: string): boolean {
         spec.reboot !== undefined,
     )
   );
+}
+
+/** The layers of the fleet file that may apply to a provider's servers: defaults, its groups, its declared instances. */
+export function layersFor(fleet: DesiredFleet, provider: string): SpecLayer[] {
+  return [
+    fleet.defaults,
+    ...fleet.groups.filter((g) => g.provider === undefined || g.provider === provider),
+    ...fleet.instances.filter((i) => i.provider === provider),
+  ];
 }
 
 function selectorsFor(fleet: DesiredFleet, provider: string) {

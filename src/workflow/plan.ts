@@ -13,7 +13,7 @@ import type { ReprovisionLimitSetting } from "../plan/limits.js";
 import type { PlanInstanceInput } from "../plan/plan-instance.js";
 import { planInstance } from "../plan/plan-instance.js";
 import { EarlyPlans } from "./early-plans.js";
-import { imageRefKey, observeFleet, resolveFleetImages, usedProviders } from "./observe.js";
+import { imageRefKey, layersFor, observeFleet, resolveFleetImages, usedProviders } from "./observe.js";
 import { planInput } from "./plan-input.js";
 import { preflightChanges } from "./preflight.js";
 import { readWholeWhereActing } from "./read-whole.js";
@@ -202,12 +202,7 @@ async function nameObservedImages(
 function fleetImageRefs(fleet: DesiredFleet): Map<string, ImageRef[]> {
   const refs = new Map<string, ImageRef[]>();
   for (const provider of usedProviders(fleet)) {
-    const layers = [
-      fleet.defaults,
-      ...fleet.groups.filter((g) => g.provider === undefined || g.provider === provider),
-      ...fleet.instances.filter((i) => i.provider === provider),
-    ];
-    const written = layers.flatMap((layer) => (layer.spec.image ? [layer.spec.image] : []));
+    const written = layersFor(fleet, provider).flatMap((layer) => (layer.spec.image ? [layer.spec.image] : []));
     if (written.length > 0) refs.set(provider, written);
   }
   return refs;
