@@ -25,7 +25,13 @@ const TIMINGS = { rebuild: 150, reinstall: 150, reboot: 60, stop: 50, start: 50,
 
 interface ReportDoc {
   summary: { converged: number; failed: number; skipped: number };
-  results: { address: string; result: { type: string; why?: string } }[];
+  results: { address: string; result: { type: string; step?: string; why?: string } }[];
+}
+
+function honestFailure(result: { step?: string; why?: string }): boolean {
+  const why = result.why ?? "";
+  if (/no answer from the cloud; the outcome is unknown/.test(why)) return true;
+  return result.step === "update-metadata" && /: no answer from 127\.0\.0\.1:\d+: /.test(why);
 }
 
 describe(`ambiguous mutations (applied, answer lost) are never blindly re-sent (seed ${SEED})`, () => {
@@ -47,13 +53,10 @@ describe(`ambiguous mutations (applied, answer lost) are never blindly re-sent (
       );
       expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
       const report = JSON.parse(run.stdout) as ReportDoc;
-      // Every failure is the honest one: no answer, and the re-read could not show the action taken.
-      expect(
-        report.results.filter(
-          (r) =>
-            r.result.type === "failed" && !/no answer from the cloud; the outcome is unknown/.test(r.result.why ?? ""),
-        ),
-      ).toEqual([]);
+      // Every failure is the honest one: no answer, and the re-read could not show the action taken. A metadata
+      // write is idempotent, so it is sent again instead; when every attempt loses its answer (a third are lost
+      // here) the step fails naming the lost answer, and the next run writes it.
+      expect(report.results.filter((r) => r.result.type === "failed" && !honestFailure(r.result))).toEqual([]);
       expect(cloud.emulator.stats.duplicates).toEqual([]);
       runs.push(`${report.summary.converged}/${report.summary.failed}`);
       if (run.code === 0) break;
