@@ -1,9 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { DeclaredInstance, DesiredFleet, DesiredGroup, PartialSpec, SpecLayer } from "../model/desired.js";
+import type {
+  DeclaredInstance,
+  DesiredFleet,
+  DesiredGroup,
+  DesiredInstance,
+  PartialSpec,
+  SpecLayer,
+} from "../model/desired.js";
 import { DEFAULT_CHANGE_POLICY, DEFAULT_ROLLOUT } from "../model/desired.js";
 import type { ListedServer } from "./expand.js";
-import { mergeSpecs, resolveInstances, rolloutPolicies } from "./expand.js";
+import { GroupMembership, mergeSpecs, resolveInstances, rolloutPolicies } from "./expand.js";
 
 const at = (line: number) => ({ file: "fleet.yaml", line, column: 5 });
 const layer = (spec: PartialSpec = {}, rollout: SpecLayer["rollout"] = {}): SpecLayer => ({ spec, rollout });
@@ -206,6 +213,29 @@ describe("resolveInstances", () => {
     expect(by.get("dc1/dup")?.spec).toBe(db1?.spec);
     expect(web1?.spec).not.toBe(db1?.spec);
     expect(web2?.spec).not.toBe(web1?.spec);
+  });
+
+  it("takes the desired instance `known` gives a server, and matches the others (a server listed twice under one id as before)", () => {
+    const f = fleet({
+      groups: [group("all", { name: "*" }, 10, { keyPair: "ops" }), group("web", { name: "web-*" }, 20)],
+      instances: [instance("dc1", { name: "db-1" }, 30, { power: "stopped" })],
+    });
+    const twice = new Map([["dc1", [...(listed.get("dc1") ?? []), server("a1", "web-1", { role: "web" })]]]);
+    const plain = resolveInstances(f, twice);
+    const early = new GroupMembership(f);
+    const knownOnes = new Map<ListedServer, DesiredInstance>();
+    const withKnown = resolveInstances(f, twice, (provider, s) => {
+      const desired = early.desiredOf(provider, s);
+      if (desired) knownOnes.set(s, desired);
+      return desired;
+    });
+    expect(withKnown).toEqual(plain);
+    // Every listed server but the declared db-1 was known; web-1's first listing is the one taken.
+    expect([...knownOnes.keys()].map((s) => s.id)).toEqual(["a1", "a2", "a4", "a5", "a1"]);
+    const byId = new Map(withKnown.instances.map((d, i) => [withKnown.servers[i]?.id, d]));
+    expect(byId.get("a2")).toBe(knownOnes.get(twice.get("dc1")![1]!));
+    expect(byId.get("a1")).toBe(knownOnes.get(twice.get("dc1")![0]!));
+    expect(byId.get("a3")?.spec.power).toBe("stopped");
   });
 
   it("reports two servers that would get the same address", () => {

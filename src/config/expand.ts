@@ -41,16 +41,27 @@ interface Member<S extends ListedServer = ListedServer> {
   readonly server: S;
   readonly groups: DesiredGroup[];
   declared?: { readonly layer: SpecLayer; readonly selector: InstanceSelector; readonly source: SourceLocation };
+  /** Resolved already (`known`): a server that only groups select. */
+  known?: DesiredInstance;
 }
+
+/**
+ * The desired instance `GroupMembership.desiredOf` gave a listed server, when it gave one: a server that only
+ * groups select, resolved while the listing went (workflow/early-plans.ts).
+ */
+export type KnownDesired = (provider: string, server: ListedServer) => DesiredInstance | undefined;
 
 /**
  * Matches the fleet to live servers (pure): each declared instance to its server, each group to the servers it
  * selects, and merges defaults → matching groups (file order) → instance into one complete desired state per server.
- * Servers matched only by groups are instances too (address `provider/<server name>`).
+ * Servers matched only by groups are instances too (address `provider/<server name>`). A server `known` gives a
+ * desired instance for takes that one (the same object) instead of being matched again: it is what this function
+ * would give it, since GroupMembership decides nothing a declared instance or another listed server could change.
  */
 export function resolveInstances<S extends ListedServer>(
   fleet: DesiredFleet,
   listed: ReadonlyMap<string, readonly S[]>,
+  known?: KnownDesired,
 ): ResolvedInstances<S> {
   const diagnostics: Diagnostic[] = [];
   const members = new Map<string, Map<string, Member<S>>>();
@@ -88,11 +99,18 @@ export function resolveInstances<S extends ListedServer>(
     }
     m.declared = { layer: instance, selector: instance.selector, source: instance.source };
   }
-  for (const group of fleet.groups) {
-    const matches = groupMatcher(group);
-    for (const provider of fleet.providers.map((p) => p.name)) {
-      if (group.provider !== undefined && group.provider !== provider) continue;
-      for (const server of listed.get(provider) ?? []) if (matches(server)) member(provider, server).groups.push(group);
+  for (const provider of fleet.providers.map((p) => p.name)) {
+    const groups = fleet.groups
+      .filter((group) => group.provider === undefined || group.provider === provider)
+      .map((group) => ({ group, matches: groupMatcher(group) }));
+    for (const server of listed.get(provider) ?? []) {
+      const resolved = known?.(provider, server);
+      // A server listed twice under one id is matched as before, each time: its first listing is the member.
+      if (resolved && members.get(provider)?.has(server.id) !== true) {
+        member(provider, server).known = resolved;
+        continue;
+      }
+      for (const { group, matches } of groups) if (matches(server)) member(provider, server).groups.push(group);
     }
   }
   const all = [...members.values()].flatMap((ofProvider) => [...ofProvider.values()]);
@@ -261,6 +279,7 @@ function merged(
 }
 
 function desiredInstance(fleet: DesiredFleet, m: Member, specs: GroupSpecs): DesiredInstance {
+  if (m.known) return m.known;
   const last = m.groups[m.groups.length - 1];
   const selector = m.declared?.selector ?? { id: m.server.id };
   const key = m.declared && "id" in m.declared.selector ? m.declared.selector.id : m.server.name;

@@ -126,6 +126,18 @@ describe("EarlyPlans: servers planned page by page while the listing goes", () =
         else await new Promise((resolve) => setTimeout(resolve, 5));
 
         const resolved = resolveInstances(fleet, new Map([["dc1", servers]]));
+        // Resolving with the desired instances the early plans resolved gives the same instances, in the same order,
+        // each server planned early keeping its early desired object.
+        const withKnown = resolveInstances(fleet, new Map([["dc1", servers]]), (p, server) =>
+          early.desiredOf(p, server),
+        );
+        expect(withKnown.instances).toEqual(resolved.instances);
+        expect(withKnown.servers).toEqual(resolved.servers);
+        expect(withKnown.servers.every((server, i) => server === resolved.servers[i])).toBe(true);
+        expect(withKnown.diagnostics).toEqual(resolved.diagnostics);
+        expect([...withKnown.byAddress.keys()]).toEqual([...resolved.byAddress.keys()]);
+        const reused = withKnown.instances.filter((d, i) => d === early.desiredOf("dc1", withKnown.servers[i]!));
+        expect(early.desiredOf("dc2", servers[0]!)).toBeUndefined();
         let plannedEarly = 0;
         for (const [index, desired] of resolved.instances.entries()) {
           const server = resolved.servers[index] as ObservedInstance;
@@ -144,6 +156,7 @@ describe("EarlyPlans: servers planned page by page while the listing goes", () =
         if (s.declared.length === 0 && s.targets === undefined) {
           const resolvable = resolved.instances.filter((d) => planInput(d, servers[0]!, NOVA_2_96, images, false));
           expect(plannedEarly).toBe(resolvable.length);
+          expect(reused).toHaveLength(plannedEarly);
         }
       }),
       { numRuns: 150 },

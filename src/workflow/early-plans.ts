@@ -1,3 +1,4 @@
+import type { ListedServer } from "../config/expand.js";
 import { GroupMembership } from "../config/expand.js";
 import type { InstanceChange } from "../model/change.js";
 import type { DesiredFleet, DesiredInstance, InstanceSelector } from "../model/desired.js";
@@ -86,6 +87,16 @@ export class EarlyPlans implements ObservationListener {
     this.#ready.length = 0;
   }
 
+  /**
+   * The desired instance GroupMembership gave this listed server, when the server was planned early: what
+   * resolveInstances takes for it instead of matching it again (`KnownDesired`), so that `inputFor` finds the same
+   * desired object.
+   */
+  desiredOf(provider: string, server: ListedServer): DesiredInstance | undefined {
+    const desired = this.#inputs.get(server as ObservedInstance)?.desired;
+    return desired?.provider === provider ? desired : undefined;
+  }
+
   /** The input planned early for this server, when the plan after the listing would build the same one. */
   inputFor(
     desired: DesiredInstance,
@@ -95,6 +106,7 @@ export class EarlyPlans implements ObservationListener {
     const input = this.#inputs.get(observed);
     if (!input || input.capabilities !== capabilities) return undefined;
     const early = input.desired;
+    if (early === desired) return input;
     return early.address === desired.address &&
       early.spec === desired.spec &&
       early.rollout === desired.rollout &&

@@ -80,7 +80,9 @@ export async function plan(request: PlanRequest): Promise<PlanResult> {
     throw error;
   });
   early.flush();
-  const resolved = resolveInstances(fleet, observation.servers);
+  const resolved = resolveInstances(fleet, observation.servers, (provider, server) =>
+    early.desiredOf(provider, server),
+  );
   const diagnostics: Diagnostic[] = [...resolved.diagnostics];
   let inputs: PlanInstanceInput[] = [];
   for (let index = 0; index < resolved.instances.length; index += 1) {
