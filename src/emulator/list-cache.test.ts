@@ -21,15 +21,14 @@ describe("ListCache", () => {
     expect(cache.size).toBe(0);
   });
 
-  it("keeps a page of many chunks as one chunk of the same bytes, from its first read on", () => {
+  it("answers a page of many chunks with its chunks, the same bytes every time", () => {
     const cache = new ListCache();
-    const parts = [Buffer.from("[1"), Buffer.from(","), Buffer.from("2]")];
-    cache.set("a", new EncodedJson(parts), Infinity);
-    parts[0]?.fill("x");
+    const page = new EncodedJson([Buffer.from("[1"), Buffer.from(","), Buffer.from("2]")]);
+    cache.set("a", page, Infinity);
     const again = cache.get("a", 0);
-    expect(again?.chunks).toHaveLength(1);
     expect(again?.toString()).toBe("[1,2]");
     expect(again?.length).toBe(5);
+    expect(again?.chunks).toEqual(page.chunks);
     expect(cache.get("a", 0)).toBe(again);
   });
 
