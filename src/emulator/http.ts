@@ -45,6 +45,11 @@ export class EncodedJson {
     return new EncodedJson(chunks);
   }
 
+  /** The same text in one chunk: written with one call, where many chunks cost a write each. */
+  joined(): EncodedJson {
+    return this.chunks.length <= 1 ? this : new EncodedJson([Buffer.concat(this.chunks, this.length)]);
+  }
+
   toString(): string {
     return Buffer.concat(this.chunks).toString("utf8");
   }

@@ -21,14 +21,15 @@ describe("ListCache", () => {
     expect(cache.size).toBe(0);
   });
 
-  it("answers a page of many chunks with its chunks, the same bytes every time", () => {
+  it("keeps a page of many chunks as one chunk of the same bytes, from its first read on", () => {
     const cache = new ListCache();
-    const page = new EncodedJson([Buffer.from("[1"), Buffer.from(","), Buffer.from("2]")]);
-    cache.set("a", page, Infinity);
+    const parts = [Buffer.from("[1"), Buffer.from(","), Buffer.from("2]")];
+    cache.set("a", new EncodedJson(parts), Infinity);
+    parts[0]?.fill("x");
     const again = cache.get("a", 0);
+    expect(again?.chunks).toHaveLength(1);
     expect(again?.toString()).toBe("[1,2]");
     expect(again?.length).toBe(5);
-    expect(again?.chunks).toEqual(page.chunks);
     expect(cache.get("a", 0)).toBe(again);
   });
 

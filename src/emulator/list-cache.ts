@@ -34,15 +34,15 @@ export class ListCache {
   }
 
   /**
-   * Keeps `bytes` as the answer for `key` until `validUntil` (ms since the epoch; Infinity: until a change), as its
-   * chunks: a page built from kept views is the views' own bytes, written with one writev. Not joined into one
-   * buffer: joining every page on its second read made a 100,000-server world's second plan allocate 200 MB, and V8
-   * answered that much new memory by marking the emulator's whole heap (every server's kept view) again and again,
-   * seconds of CPU in the middle of the plan the benchmark measures; joining when the page is built moved that to the
-   * cold and first reads. Written as chunks, a kept page costs about 1 ms more of CPU to send (docs/benchmarks.md).
+   * Keeps `bytes` as the answer for `key` until `validUntil` (ms since the epoch; Infinity: until a change), joined
+   * into one buffer: a page built from kept views is a thousand chunks, a write each. Joined here, where the page is
+   * built, and not on its second read: a 100,000-server world's second plan then joined 200 MB of pages, and that
+   * much new memory made V8 mark the whole heap (every server's kept view) again and again, seconds of the
+   * emulator's CPU in the middle of the plan that the benchmark measures.
    */
-  set(key: string, bytes: EncodedJson, validUntil: number): void {
-    if (bytes.length > this.maxBytes) return;
+  set(key: string, encoded: EncodedJson, validUntil: number): void {
+    if (encoded.length > this.maxBytes) return;
+    const bytes = encoded.joined();
     this.#forget(key);
     // Oldest first: Map iteration follows insertion order.
     for (const oldest of this.#entries.keys()) {
