@@ -1,6 +1,6 @@
 import { formatAddress } from "../model/address.js";
 import type { InstanceAddress } from "../model/address.js";
-import { DEFAULT_CHANGE_POLICY } from "../model/desired.js";
+import { DEFAULT_CHANGE_POLICY, groupsFor } from "../model/desired.js";
 import type {
   DesiredFleet,
   DesiredGroup,
@@ -100,13 +100,11 @@ export function resolveInstances<S extends ListedServer>(
     m.declared = { layer: instance, selector: instance.selector, source: instance.source };
   }
   for (const provider of fleet.providers.map((p) => p.name)) {
-    const groups = fleet.groups
-      .filter((group) => group.provider === undefined || group.provider === provider)
-      .map((group) => ({ group, matches: groupMatcher(group) }));
+    const groups = groupMatchersFor(fleet, provider);
     for (const server of listed.get(provider) ?? []) {
       const resolved = known?.(provider, server);
       // A server listed twice under one id is matched as before, each time: its first listing is the member.
-      if (resolved && members.get(provider)?.has(server.id) !== true) {
+      if (resolved && !members.get(provider)?.has(server.id)) {
         member(provider, server).known = resolved;
         continue;
       }
@@ -164,6 +162,16 @@ function findServer<S extends ListedServer>(
     });
   }
   return found.length === 1 ? found[0] : undefined;
+}
+
+/** The groups that may select a provider's servers (`groupsFor`), in file order, each with its predicate. */
+function groupMatchersFor(fleet: DesiredFleet, provider: string): GroupMatcher[] {
+  return groupsFor(fleet, provider).map((group) => ({ group, matches: groupMatcher(group) }));
+}
+
+interface GroupMatcher {
+  readonly group: DesiredGroup;
+  readonly matches: (server: ListedServer) => boolean;
 }
 
 /** A predicate for the servers a group selects: name glob and metadata equality, both when given. */
@@ -243,12 +251,12 @@ function groupSpecsOf(fleet: DesiredFleet): GroupSpecs {
  */
 export class GroupMembership {
   readonly #fleet: DesiredFleet;
-  readonly #groups: readonly { readonly group: DesiredGroup; readonly matches: (server: ListedServer) => boolean }[];
+  /** Each provider's groups with their predicates, made when its first server is asked about. */
+  readonly #groups = new Map<string, readonly GroupMatcher[]>();
   readonly #declared = new Set<string>();
 
   constructor(fleet: DesiredFleet) {
     this.#fleet = fleet;
-    this.#groups = fleet.groups.map((group) => ({ group, matches: groupMatcher(group) }));
     for (const { provider, selector } of fleet.instances)
       this.#declared.add(`${provider}\u0000${"id" in selector ? `id:${selector.id}` : `name:${selector.name}`}`);
   }
@@ -258,9 +266,10 @@ export class GroupMembership {
       if (this.#declared.has(`${provider}\u0000id:${server.id}`)) return undefined;
       if (this.#declared.has(`${provider}\u0000name:${server.name}`)) return undefined;
     }
+    let matchers = this.#groups.get(provider);
+    if (!matchers) this.#groups.set(provider, (matchers = groupMatchersFor(this.#fleet, provider)));
     const groups: DesiredGroup[] = [];
-    for (const { group, matches } of this.#groups)
-      if ((group.provider === undefined || group.provider === provider) && matches(server)) groups.push(group);
+    for (const { group, matches } of matchers) if (matches(server)) groups.push(group);
     if (groups.length === 0) return undefined;
     return desiredInstance(this.#fleet, { provider, server, groups }, groupSpecsOf(this.#fleet));
   }

@@ -35,10 +35,11 @@ export class ListCache {
 
   /**
    * Keeps `bytes` as the answer for `key` until `validUntil` (ms since the epoch; Infinity: until a change), joined
-   * into one buffer: a page built from kept views is a thousand chunks, a write each. Joined here, where the page is
-   * built, and not on its second read: a 100,000-server world's second plan then joined 200 MB of pages, and that
-   * much new memory made V8 mark the whole heap (every server's kept view) again and again, seconds of the
-   * emulator's CPU in the middle of the plan that the benchmark measures.
+   * into one buffer: a page built from kept views is 2,001 chunks, which cost about 1 ms more of CPU to send each
+   * time (docs/benchmarks.md). Joined here, where the page is built, and not on its second read: a 100,000-server
+   * world's second plan then joined 200 MB of pages, and that much new memory made V8 mark the whole heap (every
+   * server's kept view) again and again, seconds of the emulator's CPU in the middle of the plan the benchmark
+   * measures.
    */
   set(key: string, encoded: EncodedJson, validUntil: number): void {
     if (encoded.length > this.maxBytes) return;

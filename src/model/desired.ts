@@ -189,6 +189,11 @@ export interface DesiredFleet {
   readonly root: FleetRoot;
 }
 
+/** The groups that may select a provider's servers, in file order: those that name it and those that name none. */
+export function groupsFor(fleet: Pick<DesiredFleet, "groups">, provider: string): DesiredGroup[] {
+  return fleet.groups.filter((group) => group.provider === undefined || group.provider === provider);
+}
+
 /** `limits:` of the fleet file. */
 export interface FleetLimits {
   /** Most servers one plan may reprovision: a count, or "P%" of the targeted servers (rounded down). @default no limit */

@@ -1,4 +1,5 @@
 import type { DesiredFleet, ImageRef, SpecLayer } from "../model/desired.js";
+import { groupsFor } from "../model/desired.js";
 import type { ObservedInstance } from "../model/observed.js";
 import type { ImageResolution, ProviderAdapter, ProviderCapabilities } from "../model/provider.js";
 
@@ -89,9 +90,8 @@ export function usedProviders(fleet: DesiredFleet): string[] {
  * matches servers by metadata.
  */
 export function needsMetadata(fleet: DesiredFleet, provider: string): boolean {
-  const groups = fleet.groups.filter((g) => g.provider === undefined || g.provider === provider);
   return (
-    groups.some((g) => g.match.metadata !== undefined) ||
+    groupsFor(fleet, provider).some((g) => g.match.metadata !== undefined) ||
     layersFor(fleet, provider).some(
       ({ spec }) =>
         spec.metadata !== undefined ||
@@ -104,16 +104,13 @@ export function needsMetadata(fleet: DesiredFleet, provider: string): boolean {
 
 /** The layers of the fleet file that may apply to a provider's servers: defaults, its groups, its declared instances. */
 export function layersFor(fleet: DesiredFleet, provider: string): SpecLayer[] {
-  return [
-    fleet.defaults,
-    ...fleet.groups.filter((g) => g.provider === undefined || g.provider === provider),
-    ...fleet.instances.filter((i) => i.provider === provider),
-  ];
+  return [fleet.defaults, ...groupsFor(fleet, provider), ...fleet.instances.filter((i) => i.provider === provider)];
 }
 
 function selectorsFor(fleet: DesiredFleet, provider: string) {
-  const grouped = fleet.groups.some((g) => g.provider === undefined || g.provider === provider);
-  return grouped ? [] : fleet.instances.filter((i) => i.provider === provider).map((i) => i.selector);
+  return groupsFor(fleet, provider).length > 0
+    ? []
+    : fleet.instances.filter((i) => i.provider === provider).map((i) => i.selector);
 }
 
 function adapterFor(adapters: ReadonlyMap<string, ProviderAdapter>, name: string): ProviderAdapter {
