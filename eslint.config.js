@@ -36,7 +36,16 @@ export default tseslint.config(
   },
   {
     files: ["bin/**/*.js", "eslint.config.js", "scripts/**/*.js"],
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly" } },
+  },
+  {
+    // bin/ is CommonJS (bin/package.json): Node starts it without its ES module loader.
+    files: ["bin/**/*.js"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", module: "writable", __dirname: "readonly" },
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
     files: ["vitest.config.ts"],

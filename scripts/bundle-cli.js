@@ -1,20 +1,21 @@
 #!/usr/bin/env node
 // @ts-check
-// Bundles the command line (dist/cli/main.js, compiled by tsc) into dist/cli-bundle/ with esbuild, so that a command
-// loads a few files instead of some 40 of reform's modules, commander's and yaml's ~80 CommonJS files (Node 20
-// resolves, reads and compiles each: most of `reform validate`'s start-up; docs/benchmarks.md). Run by `npm run build`
-// after tsc; bin/reform.js runs the bundle. The library (dist/index.js) is not bundled.
+// Bundles the command line (dist/cli/main.js, compiled by tsc) with esbuild into one CommonJS script,
+// dist/cli-bundle/reform.cjs, and writes V8's code cache of it (writeCodeCache), so that a command loads one file,
+// mostly compiled already, instead of some 40 of reform's modules and ~80 of its dependencies' files, each resolved,
+// read and compiled by Node 20 at every start (most of `reform validate`'s start-up; docs/benchmarks.md). Every
+// dependency is inlined but pg (the PostgreSQL backend's driver, CommonJS, loaded by that backend alone). Run by
+// `npm run build` after tsc; bin/reform.js runs the bundle. The library (dist/index.js) is not bundled.
 //   node scripts/bundle-cli.js
-// Code splitting keeps every lazy import() lazy: each command, the provider registry, the PostgreSQL backend are
-// chunks loaded when used. Only the packages every command loads at start are inlined; every other dependency stays
-// an import of node_modules, loaded as before.
-import { readFileSync, rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath, URL } from "node:url";
 import { build } from "esbuild";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-/** Packages bundled into the CLI: the ones `reform validate` loads (yaml alone is ~80 CommonJS files). */
-export const INLINED = ["commander", "yaml", "undici"];
+/** The dependencies left to node_modules: pg and what it may require (it tries pg-native, not a dependency). */
+const EXTERNAL = ["pg", "pg-native"];
+const BUNDLE = "dist/cli-bundle/reform.cjs";
 
 /**
  * commander loads node:child_process (and with it node:net) when it is loaded, for commands run as separate
@@ -59,30 +60,50 @@ const yamlModules = {
   },
 };
 
-const { dependencies } = JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8"));
-const external = Object.keys(dependencies).filter((name) => !INLINED.includes(name));
-
 rmSync(`${ROOT}/dist/cli-bundle`, { recursive: true, force: true });
 await build({
   absWorkingDir: ROOT,
   entryPoints: ["dist/cli/main.js"],
-  // The chunks sit two levels below the package root, as dist/config/*.js do: the modules that find schemas/ from
-  // import.meta.url (src/config/schema-files.ts) find it from either place.
-  outdir: "dist/cli-bundle",
+  // Two levels below the package root, as dist/config/*.js are: the modules that find schemas/ and the page worker
+  // from import.meta.url (src/config/schema-files.ts, src/providers/page-pool.ts) find them from either place.
+  outfile: BUNDLE,
   bundle: true,
-  splitting: true,
-  format: "esm",
+  // One CommonJS script, which bin/reform.js compiles with V8's code cache (made below). Every lazy import() of
+  // reform's modules stays lazy: esbuild wraps each module in a function run when first imported, so `reform validate`
+  // still runs neither the HTTP stack nor the providers (test/cli-bundle.test.ts); V8 compiles a function only when
+  // it is first called, so what a command does not run costs it little more than reading its text.
+  format: "cjs",
   platform: "node",
   target: "node20",
-  external,
-  // Bundled CommonJS (yaml, commander) calls require() for Node's built-ins; an ES module has no require of its own.
-  banner: {
-    js: 'import { createRequire as reformRequire } from "node:module"; const require = reformRequire(import.meta.url);',
-  },
-  chunkNames: "chunk-[hash]",
+  external: EXTERNAL,
+  define: { "import.meta.url": "__reformBundleUrl" },
+  banner: { js: 'const __reformBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   plugins: [lazyChildProcess, yamlModules],
-  // Fewer bytes for V8 to parse at each start; names are kept, so stack traces and error names still read.
+  // Fewer bytes to read and hash at each start; names are kept, so stack traces and error names still read.
   minify: true,
   keepNames: true,
   logLevel: "warning",
 });
+await writeCodeCache();
+
+/**
+ * V8's code cache of the bundle, after a `reform validate -c examples/quickstart.yaml` run in this process (its output
+ * dropped): it holds the bundle's top level and every function that command ran (the command line, yaml, the fleet
+ * validator), which V8 then neither parses nor compiles at each start (docs/benchmarks.md). Prefixed with the
+ * bundle's sha256, which bin/reform.js checks before offering it to V8. Made by the Node that builds: another Node's
+ * V8 refuses it, and the bundle is then compiled as before.
+ */
+function writeCodeCache() {
+  const require = createRequire(import.meta.url);
+  const { loadBundle, CODE_CACHE } = require("../bin/reform.js");
+  const { exports, script, digest } = loadBundle();
+  const write = process.stdout.write;
+  process.stdout.write = () => true;
+  return exports
+    .main(["validate", "-c", `${ROOT}examples/quickstart.yaml`])
+    .finally(() => (process.stdout.write = write))
+    .then((/** @type {number} */ code) => {
+      if (code !== 0) throw new Error(`reform validate of the quickstart exited ${code} while making the code cache`);
+      writeFileSync(CODE_CACHE, Buffer.concat([digest, script.createCachedData()]));
+    });
+}

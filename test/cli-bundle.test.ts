@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -26,6 +27,45 @@ describe("the bundled command line (the built binary)", () => {
     const run = await runCli(["schema", which], { cwd: ROOT });
     expect(run).toMatchObject({ code: 0, stderr: "" });
     expect(JSON.parse(run.stdout)).toEqual(JSON.parse(readFileSync(join(ROOT, "schemas", file), "utf8")));
+  });
+
+  // bin/reform.js compiles the bundle with V8's code cache that `npm run build` made (scripts/bundle-cli.js).
+  const cacheUse = (root: string) =>
+    execFileSync(
+      process.execPath,
+      [
+        "-e",
+        "const { loadBundle } = require(process.argv[1]); const { script } = loadBundle(); process.stdout.write(String(script.cachedDataRejected))",
+        join(root, "bin/reform.js"),
+      ],
+      { encoding: "utf8" },
+    );
+
+  it("compiles the bundle with the build's code cache, which V8 accepts", () => {
+    expect(cacheUse(ROOT)).toBe("false");
+  });
+
+  it("does not offer V8 a code cache made from another text of the bundle, and runs as well without it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "reform-bundle-"));
+    try {
+      cpSync(join(ROOT, "bin"), join(dir, "bin"), { recursive: true });
+      cpSync(join(ROOT, "dist/cli-bundle"), join(dir, "dist/cli-bundle"), { recursive: true });
+      cpSync(join(ROOT, "schemas"), join(dir, "schemas"), { recursive: true });
+      symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+      // Another build of the same length would pass V8's own check (the text's length): the digest does not.
+      const bundle = join(dir, "dist/cli-bundle/reform.cjs");
+      writeFileSync(bundle, readFileSync(bundle, "utf8").replace("reform", "REFORM"));
+      expect(cacheUse(dir)).toBe("undefined");
+      appendFileSync(bundle, "\n");
+      expect(cacheUse(dir)).toBe("undefined");
+      rmSync(`${bundle}.cache`);
+      expect(cacheUse(dir)).toBe("undefined");
+      const run = await runCli(["schema", "fleet"], { cwd: dir });
+      expect(run).toMatchObject({ code: 0, stderr: "" });
+      expect(JSON.parse(run.stdout)).toEqual(JSON.parse(readFileSync(join(ROOT, "schemas/fleet.schema.json"), "utf8")));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reform validate loads neither HTTP (undici, the providers) nor node:child_process (commander's, made lazy)", async () => {

@@ -22,8 +22,9 @@ async function packedFiles(dir: string): Promise<string[]> {
 const ALLOWED = [
   /^package\.json$/,
   /^README\.md$/,
-  /^bin\/reform\.js$/,
+  /^bin\/(reform\.js|package\.json)$/,
   /^dist\/.+\.(js|d\.ts)$/,
+  /^dist\/cli-bundle\/reform\.cjs(\.cache)?$/,
   /^schemas\/[a-z]+\.schema\.json$/,
   /^docs\/[a-z0-9-]+\.(md|svg)$/,
   /^examples\/[^/]+\.(yaml|sh)$/,
@@ -43,6 +44,9 @@ describe("package contents", () => {
     await cp(join(ROOT, "package.json"), join(dir, "package.json"));
     const files = [
       "bin/reform.js",
+      "bin/package.json",
+      "dist/cli-bundle/reform.cjs",
+      "dist/cli-bundle/reform.cjs.cache",
       "dist/index.js",
       "dist/index.d.ts",
       "dist/index.js.map",
@@ -67,7 +71,10 @@ describe("package contents", () => {
     expect(await packedFiles(dir)).toEqual(
       [
         "README.md",
+        "bin/package.json",
         "bin/reform.js",
+        "dist/cli-bundle/reform.cjs",
+        "dist/cli-bundle/reform.cjs.cache",
         "dist/index.d.ts",
         "dist/index.js",
         "docs/security.md",
@@ -83,6 +90,10 @@ describe("package contents", () => {
   it("of this checkout are only code, schemas, docs and examples", async () => {
     const packed = await packedFiles(ROOT);
     expect(packed).toContain("bin/reform.js");
+    // bin/reform.js is CommonJS because of bin/package.json, and runs the bundle with its code cache.
+    expect(packed).toContain("bin/package.json");
+    expect(packed).toContain("dist/cli-bundle/reform.cjs");
+    expect(packed).toContain("dist/cli-bundle/reform.cjs.cache");
     expect(packed).toContain("dist/index.js");
     expect(packed).toContain("schemas/fleet.schema.json");
     expect(packed.filter((path) => !ALLOWED.some((pattern) => pattern.test(path)))).toEqual([]);

@@ -1,3 +1,4 @@
+import diagnostics from "node:diagnostics_channel";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { MetadataTarget, ReprovisionParams, Step } from "../../model/action.js";
 import type { CloudError } from "../../model/errors.js";
@@ -99,6 +100,26 @@ describe("listInstances", () => {
     expect(new Set(servers.map((s) => s.id)).size).toBe(n);
     expect(listCalls()).toHaveLength(requests);
     expect(listCalls()[1]?.url ?? "").not.toContain("nova-internal");
+  });
+
+  it("sends the next page's request before it parses a page on its own thread", async () => {
+    for (let i = 0; i < 2500; i++) fake.servers.set(makeServer(i).id, makeServer(i));
+    // Requests whose headers undici has written to the socket, seen when each page is shown (after its parse).
+    const sent: string[] = [];
+    const onSend = (message: unknown) => {
+      const { request } = message as { request: { path: string } };
+      if (request.path.includes("/servers/detail")) sent.push(request.path);
+    };
+    diagnostics.subscribe("undici:client:sendHeaders", onSend);
+    try {
+      const sentAtPage: number[] = [];
+      const { a } = adapter();
+      await a.listInstances({ selectors: [], onPage: () => sentAtPage.push(sent.length) }, signal);
+      // Page 1 was parsed with page 2's request on its way, page 2 with page 3's; page 3 is the last.
+      expect(sentAtPage).toEqual([2, 3, 3]);
+    } finally {
+      diagnostics.unsubscribe("undici:client:sendHeaders", onSend);
+    }
   });
 
   it("digests pages on the runtime's page worker as on its own thread, and polls by the names that listing learned", async () => {

@@ -1,3 +1,4 @@
+import { setImmediate } from "node:timers/promises";
 import pLimit from "p-limit";
 import type { ImageRef, InstanceSelector } from "../../model/desired.js";
 import type { ObservedInstance } from "../../model/observed.js";
@@ -93,6 +94,12 @@ export interface ServerPageWorker {
 
 /** A page this large (about 250 servers' documents) with more to come starts the page worker. */
 const WORKER_PAGE_BYTES = 512 * 1024;
+
+/** After a whole turn of the event loop, its I/O included (a check phase, the poll phase, the next check phase). */
+async function nextTurn(): Promise<void> {
+  await setImmediate();
+  await setImmediate();
+}
 
 /** Servers changed this long before the earliest operation started are still listed by a poll (clock skew). */
 const POLL_MARGIN_MS = 5 * 60_000;
@@ -314,8 +321,12 @@ class OpenStackAdapter implements ProviderAdapter {
     return async (bytes, more) => {
       const start = this.#options.pageWorker;
       if (start !== undefined && more && bytes.byteLength >= WORKER_PAGE_BYTES) this.#pageWorker ??= start();
-      if (pages++ === 0 || this.#pageWorker === undefined) return digestServerPageBytes(bytes, request);
-      return this.#pageWorker.digest(bytes, request);
+      if (pages++ > 0 && this.#pageWorker !== undefined) return this.#pageWorker.digest(bytes, request);
+      // The next page's request (read ahead from this page's end) is a few awaits from undici, and undici hands it the
+      // socket this page came on only a turn of the event loop later (it waits one before reusing a socket): let the
+      // request leave before a parse of up to 2 MB holds this thread, or the whole chain of pages starts that much later.
+      if (more) await nextTurn();
+      return digestServerPageBytes(bytes, request);
     };
   }
 
