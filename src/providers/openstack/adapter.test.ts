@@ -1,4 +1,4 @@
-import diagnostics from "node:diagnostics_channel";
+import * as diagnostics from "node:diagnostics_channel";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { MetadataTarget, ReprovisionParams, Step } from "../../model/action.js";
 import type { CloudError } from "../../model/errors.js";
