@@ -57,6 +57,9 @@ describe("canonicalJson", () => {
         unusual,
         fc.array(tie("value"), { maxLength: 4 }),
         fc.dictionary(fc.string(), tie("value"), { maxKeys: 4 }),
+        // What JSON must escape, and what it must not: quotes, backslashes, control characters, lone surrogates.
+        fc.string({ unit: "binary", maxLength: 8 }),
+        fc.dictionary(fc.string({ unit: "binary", maxLength: 4 }), fc.string({ unit: "binary" }), { maxKeys: 3 }),
       ),
     })).value;
     fc.assert(

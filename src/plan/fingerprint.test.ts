@@ -26,16 +26,50 @@ function definedFingerprint(o: ObservedInstance): string {
   );
 }
 
-const text = fc.string({ unit: "grapheme", maxLength: 12 });
+/** Texts with what JSON must escape (quotes, backslashes, control characters, lone surrogates) and tricky keys. */
+const text = fc.oneof(
+  fc.string({ unit: "grapheme", maxLength: 12 }),
+  fc.string({ unit: "binary", maxLength: 12 }),
+  fc.constantFrom(
+    '"',
+    "\\",
+    "\u0000",
+    "\u001f",
+    "\ud800",
+    "x\udc00",
+    "\u2028",
+    "__proto__",
+    "10",
+    "01",
+    "-1",
+    "reform.applied.sha256",
+  ),
+);
 
 describe("fingerprintOf", () => {
   it("equals the digest of the canonical record, whatever the server shows (property)", () => {
     const server = capsArb.chain((caps) => serverArb(caps)).map((s) => s.observed);
     fc.assert(
-      fc.property(server, text, text, fc.dictionary(text, text), fc.boolean(), (o, id, updatedAt, metadata, locked) => {
-        const shown = { ...o, id, updatedAt, locked, metadata: { ...o.metadata, ...metadata } };
-        expect(fingerprintOf(shown)).toBe(definedFingerprint(shown));
-      }),
+      fc.property(
+        server,
+        text,
+        text,
+        fc.dictionary(text, text),
+        fc.boolean(),
+        fc.option(text, { nil: undefined }),
+        (o, id, updatedAt, metadata, locked, applied) => {
+          const shown = {
+            ...o,
+            id,
+            updatedAt,
+            locked,
+            metadata: { ...o.metadata, ...metadata },
+            annotations: { ...o.annotations, ...(applied === undefined ? {} : { appliedSha256: applied }) },
+          };
+          expect(fingerprintOf(shown)).toBe(definedFingerprint(shown));
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });
