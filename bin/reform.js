@@ -24,12 +24,16 @@ const DIGEST_BYTES = 32;
  * @returns {{ exports: { main(argv: readonly string[]): Promise<number> }, script: import("node:vm").Script, digest: Buffer }}
  */
 function loadBundle() {
+  const { isAscii } = require("node:buffer");
   const { createHash } = require("node:crypto");
   const { readFileSync } = require("node:fs");
   const Module = require("node:module");
   const vm = require("node:vm");
-  const source = readFileSync(BUNDLE, "utf8");
-  const digest = createHash("sha256").update(source).digest();
+  const bytes = readFileSync(BUNDLE);
+  const digest = createHash("sha256").update(bytes).digest();
+  // esbuild writes ASCII (non-ASCII characters escaped): such bytes are their own latin1 text, which Node copies
+  // instead of decoding them as UTF-8 (2-5 ms for the 1.4 MB bundle).
+  const source = isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
   let cachedData;
   try {
     const cache = readFileSync(CODE_CACHE);

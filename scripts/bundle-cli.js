@@ -81,6 +81,10 @@ await build({
   plugins: [lazyChildProcess, yamlModules],
   // Fewer bytes to read and hash at each start; names are kept, so stack traces and error names still read.
   minify: true,
+  // The dependencies' license comments go to reform.cjs.LEGAL.txt: one of them is not ASCII, and an ASCII bundle is
+  // read by bin/reform.js without UTF-8 decoding (esbuild escapes every other non-ASCII character).
+  legalComments: "external",
+  charset: "ascii",
   keepNames: true,
   logLevel: "warning",
 });

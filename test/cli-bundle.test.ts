@@ -1,4 +1,5 @@
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { isAscii } from "node:buffer";
 import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:http";
@@ -43,6 +44,11 @@ describe("the bundled command line (the built binary)", () => {
 
   it("compiles the bundle with the build's code cache, which V8 accepts", () => {
     expect(cacheUse(ROOT)).toBe("false");
+  });
+
+  it("is ASCII (bin/reform.js then reads it without UTF-8 decoding), the license notices kept beside it", () => {
+    expect(isAscii(readFileSync(join(ROOT, "dist/cli-bundle/reform.cjs")))).toBe(true);
+    expect(readFileSync(join(ROOT, "dist/cli-bundle/reform.cjs.LEGAL.txt"), "utf8")).toContain("MIT");
   });
 
   it("does not offer V8 a code cache made from another text of the bundle, and runs as well without it", async () => {

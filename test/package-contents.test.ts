@@ -24,7 +24,7 @@ const ALLOWED = [
   /^README\.md$/,
   /^bin\/(reform\.js|package\.json)$/,
   /^dist\/.+\.(js|d\.ts)$/,
-  /^dist\/cli-bundle\/reform\.cjs(\.cache)?$/,
+  /^dist\/cli-bundle\/reform\.cjs(\.cache|\.LEGAL\.txt)?$/,
   /^schemas\/[a-z]+\.schema\.json$/,
   /^docs\/[a-z0-9-]+\.(md|svg)$/,
   /^examples\/[^/]+\.(yaml|sh)$/,
@@ -47,6 +47,7 @@ describe("package contents", () => {
       "bin/package.json",
       "dist/cli-bundle/reform.cjs",
       "dist/cli-bundle/reform.cjs.cache",
+      "dist/cli-bundle/reform.cjs.LEGAL.txt",
       "dist/index.js",
       "dist/index.d.ts",
       "dist/index.js.map",
@@ -74,6 +75,7 @@ describe("package contents", () => {
         "bin/package.json",
         "bin/reform.js",
         "dist/cli-bundle/reform.cjs",
+        "dist/cli-bundle/reform.cjs.LEGAL.txt",
         "dist/cli-bundle/reform.cjs.cache",
         "dist/index.d.ts",
         "dist/index.js",
@@ -94,6 +96,8 @@ describe("package contents", () => {
     expect(packed).toContain("bin/package.json");
     expect(packed).toContain("dist/cli-bundle/reform.cjs");
     expect(packed).toContain("dist/cli-bundle/reform.cjs.cache");
+    // The license notices of the dependencies bundled into the command line.
+    expect(packed).toContain("dist/cli-bundle/reform.cjs.LEGAL.txt");
     expect(packed).toContain("dist/index.js");
     expect(packed).toContain("schemas/fleet.schema.json");
     expect(packed.filter((path) => !ALLOWED.some((pattern) => pattern.test(path)))).toEqual([]);
