@@ -42,9 +42,9 @@ function loadBundle() {
     // No cache (a build without one, a copy without it): compiled as any script.
   }
   const script = new vm.Script(Module.wrap(source), { filename: BUNDLE, ...(cachedData ? { cachedData } : {}) });
-  const module = { exports: {} };
-  script.runInThisContext()(module.exports, Module.createRequire(BUNDLE), module, BUNDLE, join(BUNDLE, ".."));
-  return { exports: module.exports, script, digest };
+  const bundle = { exports: {} };
+  script.runInThisContext()(bundle.exports, Module.createRequire(BUNDLE), bundle, BUNDLE, join(BUNDLE, ".."));
+  return { exports: bundle.exports, script, digest };
 }
 
 if (require.main === module) {

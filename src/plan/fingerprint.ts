@@ -17,7 +17,7 @@ export const EMPTY_USER_DATA_SHA256 = userDataSha256("");
  */
 export function fingerprintOf(observed: ObservedInstance): string {
   const userData = observed.userDataSha256;
-  let text = `{"id":${json(observed.id)}`;
+  let text = `{"id":${canonicalJson(observed.id)}`;
   text += member("imageId", observed.imageId);
   text += member("keyPair", observed.keyPair);
   text += member("locked", observed.locked);
@@ -26,17 +26,13 @@ export function fingerprintOf(observed: ObservedInstance): string {
   text += member("status", observed.status);
   text += member("task", observed.task);
   text += member("updatedAt", observed.updatedAt);
-  text += `,"userDataSha256":${userData.known ? json(userData.value) : '{"unknown":true}'}}`;
+  text += `,"userDataSha256":${userData.known ? canonicalJson(userData.value) : '{"unknown":true}'}}`;
   return sha256Hex(text);
 }
 
 /** `,"key":value` as canonicalJson writes an object's member after its first; nothing for an undefined value. */
 function member(key: string, value: unknown): string {
-  return value === undefined ? "" : `,"${key}":${json(value)}`;
-}
-
-function json(value: unknown): string {
-  return typeof value === "string" ? jsonString(value) : canonicalJson(value);
+  return value === undefined ? "" : `,"${key}":${canonicalJson(value)}`;
 }
 
 /** canonicalJson of `{ ...metadata, ...entries }`, without the merged copy. */
@@ -47,7 +43,7 @@ function metadataJson(metadata: Readonly<Record<string, unknown>>, entries: Read
   for (const key of canonicalKeyOrder(keys)) {
     const value = Object.hasOwn(entries, key) ? entries[key] : metadata[key];
     if (value === undefined) continue;
-    text += `${text.length === 1 ? "" : ","}${jsonString(key)}:${json(value)}`;
+    text += `${text.length === 1 ? "" : ","}${jsonString(key)}:${canonicalJson(value)}`;
   }
   return `${text}}`;
 }
