@@ -22,8 +22,9 @@ export interface ApiResponse {
 }
 
 /**
- * JSON text already encoded, in chunks written one after the other (a list page: the kept bytes of each server's
- * document between commas). Written as they are, without joining them into one buffer first: a page is megabytes.
+ * JSON text already encoded, in chunks written one after the other (a list page: runs of the kept bytes of the
+ * servers' documents). Written as they are, without joining them into one buffer first: a page is megabytes. The
+ * chunks are never written to after they are given.
  */
 export class EncodedJson {
   readonly length: number;
@@ -34,15 +35,15 @@ export class EncodedJson {
     this.length = length;
   }
 
-  /** `head`, the entries separated by commas, then `tail`: a JSON list of entries already encoded (`head` opens it). */
-  static list<T>(head: string, items: readonly T[], encode: (item: T) => Buffer, tail: string): EncodedJson {
-    const chunks: Buffer[] = [Buffer.from(head)];
-    for (const item of items) {
-      if (chunks.length > 1) chunks.push(COMMA);
-      chunks.push(encode(item));
-    }
-    chunks.push(Buffer.from(tail));
-    return new EncodedJson(chunks);
+  /**
+   * `head`, the entries separated by commas, then `tail`: a JSON list of entries already encoded (`head` opens it).
+   * `entry` gives each item's bytes followed by a comma (`ViewCache.listEntry`); entries that lie one after another in
+   * one memory block are sent as one chunk (a slice of that block, not a copy).
+   */
+  static list<T>(head: string, items: readonly T[], entry: (item: T) => Buffer, tail: string): EncodedJson {
+    const runs = new Runs();
+    for (const item of items) runs.add(entry(item));
+    return new EncodedJson([Buffer.from(head), ...runs.chunks(), Buffer.from(tail)]);
   }
 
   /** The same text in one chunk: written with one call, where many chunks cost a write each. */
@@ -55,7 +56,23 @@ export class EncodedJson {
   }
 }
 
-const COMMA = Buffer.from(",");
+/** Bytes gathered into runs of adjacent memory, the comma after the last entry left out. */
+class Runs {
+  readonly #runs: { block: ArrayBufferLike; start: number; end: number }[] = [];
+
+  add(bytes: Buffer): void {
+    const last = this.#runs[this.#runs.length - 1];
+    if (last !== undefined && last.block === bytes.buffer && last.end === bytes.byteOffset)
+      last.end += bytes.byteLength;
+    else this.#runs.push({ block: bytes.buffer, start: bytes.byteOffset, end: bytes.byteOffset + bytes.byteLength });
+  }
+
+  chunks(): Buffer[] {
+    const last = this.#runs[this.#runs.length - 1];
+    if (last !== undefined) last.end -= 1;
+    return this.#runs.map((run) => Buffer.from(run.block, run.start, run.end - run.start));
+  }
+}
 
 /** One cloud API mounted under a path prefix of the common server. */
 export interface ApiService {

@@ -21,16 +21,18 @@ describe("ListCache", () => {
     expect(cache.size).toBe(0);
   });
 
-  it("keeps a page of many chunks as one chunk of the same bytes, from its first read on", () => {
+  it("keeps a page of a few chunks as its chunks, and joins a page of many into one chunk of the same bytes", () => {
     const cache = new ListCache();
-    const parts = [Buffer.from("[1"), Buffer.from(","), Buffer.from("2]")];
-    cache.set("a", new EncodedJson(parts), Infinity);
-    parts[0]?.fill("x");
-    const again = cache.get("a", 0);
-    expect(again?.chunks).toHaveLength(1);
-    expect(again?.toString()).toBe("[1,2]");
-    expect(again?.length).toBe(5);
-    expect(cache.get("a", 0)).toBe(again);
+    const few = new EncodedJson([Buffer.from("[1"), Buffer.from(","), Buffer.from("2]")]);
+    expect(cache.set("few", few, Infinity)).toBe(few);
+    expect(cache.get("few", 0)).toBe(few);
+    const items = Array.from({ length: 300 }, (_, i) => i);
+    const many = new EncodedJson([Buffer.from("["), ...items.map((i) => Buffer.from(`${i},`)), Buffer.from("0]")]);
+    const kept = cache.set("many", many, Infinity);
+    expect(kept.chunks).toHaveLength(1);
+    expect(kept.toString()).toBe(`[${items.join(",")},0]`);
+    expect(kept.length).toBe(many.length);
+    expect(cache.get("many", 0)).toBe(kept);
   });
 
   it("keeps at most maxBytes, forgetting the oldest pages first, and never one page larger than that", () => {

@@ -34,16 +34,17 @@ export class ListCache {
   }
 
   /**
-   * Keeps `bytes` as the answer for `key` until `validUntil` (ms since the epoch; Infinity: until a change), joined
-   * into one buffer: a page built from kept views is 2,001 chunks, which cost about 1 ms more of CPU to send each
-   * time (docs/benchmarks.md). Joined here, where the page is built, and not on its second read: a 100,000-server
-   * world's second plan then joined 200 MB of pages, and that much new memory made V8 mark the whole heap (every
-   * server's kept view) again and again, seconds of the emulator's CPU in the middle of the plan the benchmark
-   * measures.
+   * Keeps `encoded` as the answer for `key` until `validUntil` (ms since the epoch; Infinity: until a change), and
+   * returns what to answer with now: what is kept, or `encoded` as it is when too large to keep. A page of more than
+   * `MAX_CHUNKS` chunks is kept joined into one buffer: a page of 1,000 kept views scattered in memory is up to 1,002
+   * chunks, which cost about 1 ms more of CPU to send each time than one buffer (docs/benchmarks.md). A page whose
+   * views lie side by side (`EncodedJson.list`), as they do when rendered in one go, is kept as its few slices: a
+   * joined copy is 2 MB of new memory a page, which made V8 mark the whole heap again and again (every server's kept
+   * view with it) while a 100,000-server world's pages were built.
    */
-  set(key: string, encoded: EncodedJson, validUntil: number): void {
-    if (encoded.length > this.maxBytes) return;
-    const bytes = encoded.joined();
+  set(key: string, encoded: EncodedJson, validUntil: number): EncodedJson {
+    if (encoded.length > this.maxBytes) return encoded;
+    const bytes = encoded.chunks.length > MAX_CHUNKS ? encoded.joined() : encoded;
     this.#forget(key);
     // Oldest first: Map iteration follows insertion order.
     for (const oldest of this.#entries.keys()) {
@@ -52,6 +53,7 @@ export class ListCache {
     }
     this.#entries.set(key, { bytes, validUntil });
     this.#bytes += bytes.length;
+    return bytes;
   }
 
   get size(): number {
@@ -65,6 +67,9 @@ export class ListCache {
     this.#bytes -= entry.bytes.length;
   }
 }
+
+/** The most chunks a page is kept in (see `set`); about 0.7 µs of CPU each to send. */
+const MAX_CHUNKS = 256;
 
 /** Enough for every page of 1,000 servers of a 100,000-server world at the newest microversion (about 2 MB each). */
 const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;

@@ -5,7 +5,7 @@ import type { Emulator } from "./types.js";
 import { parseWorld } from "./world.js";
 
 /**
- * List pages are built from each server's kept JSON text (nova-view.ts serverJson), reused while the server is
+ * List pages are built from each server's kept JSON text (nova-view.ts serverListEntry), reused while the server is
  * unchanged. Whatever happens to a server, its document in a page must be the one GET /servers/{id} builds afresh.
  */
 const OLD = "11111111-1111-4111-8111-111111111111";

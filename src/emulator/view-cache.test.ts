@@ -25,14 +25,19 @@ function cacheOf(): { cache: ViewCache<Rec, "history", { image: string }, string
   return { cache, renders: () => renders };
 }
 
-const text = (b: Buffer) => b.toString("utf8");
+/** A list entry's JSON: its text without the comma that follows it. */
+function text(entry: Buffer): string {
+  const json = entry.toString("utf8");
+  expect(json.endsWith(",")).toBe(true);
+  return json.slice(0, -1);
+}
 
 describe("ViewCache", () => {
   it("answers the kept bytes while the shown fields and extra data are unchanged, and renders again on any change", () => {
     const { cache, renders } = cacheOf();
     const rec: Rec = { name: "web-1", status: "ACTIVE", metadata: { role: "web" }, history: [] };
     const extra = { image: "a" };
-    const first = cache.encoded(rec, "2.1", extra);
+    const first = cache.listEntry(rec, "2.1", extra);
     expect(JSON.parse(text(first))).toEqual({
       variant: "2.1",
       name: "web-1",
@@ -41,16 +46,16 @@ describe("ViewCache", () => {
       image: "a",
     });
     rec.history.push("create");
-    expect(cache.encoded(rec, "2.1", { image: "a" })).toBe(first);
+    expect(cache.listEntry(rec, "2.1", { image: "a" })).toBe(first);
     expect(renders()).toBe(1);
 
     rec.metadata.role = "db"; // written in place: the kept copy is a deep one
-    expect(JSON.parse(text(cache.encoded(rec, "2.1", extra))).metadata).toEqual({ role: "db" });
+    expect(JSON.parse(text(cache.listEntry(rec, "2.1", extra))).metadata).toEqual({ role: "db" });
     rec.fault = { code: 500, message: "boom" }; // a field that was not there
-    expect(JSON.parse(text(cache.encoded(rec, "2.1", extra))).fault).toEqual({ code: 500, message: "boom" });
+    expect(JSON.parse(text(cache.listEntry(rec, "2.1", extra))).fault).toEqual({ code: 500, message: "boom" });
     delete rec.fault; // a field that is gone
-    expect(JSON.parse(text(cache.encoded(rec, "2.1", extra)))).not.toHaveProperty("fault");
-    expect(JSON.parse(text(cache.encoded(rec, "2.1", { image: "b" }))).image).toBe("b");
+    expect(JSON.parse(text(cache.listEntry(rec, "2.1", extra)))).not.toHaveProperty("fault");
+    expect(JSON.parse(text(cache.listEntry(rec, "2.1", { image: "b" }))).image).toBe("b");
     expect(renders()).toBe(5);
   });
 
@@ -58,15 +63,15 @@ describe("ViewCache", () => {
     const { cache, renders } = cacheOf();
     const rec: Rec = { name: "web-1", status: "ACTIVE", metadata: {}, history: [] };
     const extra = { image: "a" };
-    const a = cache.encoded(rec, "2.1", extra);
-    const b = cache.encoded(rec, "2.96", extra);
+    const a = cache.listEntry(rec, "2.1", extra);
+    const b = cache.listEntry(rec, "2.96", extra);
     expect(JSON.parse(text(b)).variant).toBe("2.96");
-    expect([cache.encoded(rec, "2.1", extra), cache.encoded(rec, "2.96", extra)]).toEqual([a, b]);
+    expect([cache.listEntry(rec, "2.1", extra), cache.listEntry(rec, "2.96", extra)]).toEqual([a, b]);
     expect(renders()).toBe(2);
-    cache.encoded(rec, "2.100", extra); // 2.1 is the oldest of three: forgotten
-    cache.encoded(rec, "2.96", extra);
+    cache.listEntry(rec, "2.100", extra); // 2.1 is the oldest of three: forgotten
+    cache.listEntry(rec, "2.96", extra);
     expect(renders()).toBe(3);
-    cache.encoded(rec, "2.1", extra);
+    cache.listEntry(rec, "2.1", extra);
     expect(renders()).toBe(4);
   });
 
@@ -102,7 +107,7 @@ describe("ViewCache", () => {
           else {
             const { history: _history, ...shown } = rec;
             const fresh = JSON.stringify({ variant: w.variant, ...shown, image: extra.image });
-            expect(text(cache.encoded(rec, w.variant, { ...extra }))).toBe(fresh);
+            expect(text(cache.listEntry(rec, w.variant, { ...extra }))).toBe(fresh);
           }
         }
       }),

@@ -1,7 +1,9 @@
 /**
  * Encoded JSON views of world records (a server's list entry), kept per record and per view variant (what the view
  * depends on besides the world: Nova's microversion, role and base URLs), so that a list page is a join of kept
- * bytes instead of a thousand documents built and serialised.
+ * bytes instead of a thousand documents built and serialised. Each is kept followed by the comma that separates list
+ * entries, in a shared slab (`TextSlab`): the entries a page renders one after another lie one after another in
+ * memory, and the page is sent as a few long runs of them (`EncodedJson.list`), without copying them into one buffer.
  *
  * A kept view is right by construction. It is kept with a copy of what it was rendered from: the record's fields but
  * the `hidden` ones, and the `extra` data it shows from elsewhere (a server's volumes, its image's properties, the
@@ -11,9 +13,12 @@
  */
 interface Kept {
   readonly variant: string;
-  /** A deep copy of the record's shown fields when the view was rendered. */
-  readonly shown: Readonly<Record<string, unknown>>;
-  readonly shownCount: number;
+  /** The record's own fields when the view was rendered, hidden ones included, in the record's order. */
+  readonly fields: readonly string[];
+  /** A deep copy of each shown field's value, at its field's index (undefined at a hidden field's). */
+  readonly values: readonly unknown[];
+  /** The indexes of the shown fields in `fields`. */
+  readonly shownAt: readonly number[];
   readonly extra: unknown;
   readonly bytes: Buffer;
 }
@@ -22,6 +27,8 @@ export class ViewCache<R extends object, H extends keyof R & string, E, V = null
   readonly #kept = new WeakMap<R, Kept[]>();
   readonly #hidden: ReadonlySet<string>;
   readonly #slab = new TextSlab();
+  /** The key of the variant object of the last call: a page asks for a thousand views of one variant object. */
+  #last: { readonly variant: V; readonly key: string } | undefined;
 
   /**
    * `hidden`: the record's fields no view shows (the renderer cannot see them; they are not compared).
@@ -39,39 +46,66 @@ export class ViewCache<R extends object, H extends keyof R & string, E, V = null
     this.#hidden = new Set(options.hidden);
   }
 
-  /** The UTF-8 JSON of `render(record, extra, variant)`: the kept bytes while the record and `extra` are unchanged. */
-  encoded(record: R, variant: V, extra: E): Buffer {
-    const key = this.options.variantKey?.(variant) ?? "";
+  /**
+   * The UTF-8 JSON of `render(record, extra, variant)` followed by a comma (an entry of a list: `EncodedJson.list`):
+   * the kept bytes while the record and `extra` are unchanged.
+   */
+  listEntry(record: R, variant: V, extra: E): Buffer {
+    const key = this.#keyOf(variant);
     const views = this.#kept.get(record);
-    const kept = views?.find((v) => v.variant === key);
-    if (kept && this.#unchanged(kept, record, extra)) return kept.bytes;
+    if (views !== undefined)
+      for (const kept of views) {
+        if (kept.variant !== key) continue;
+        if (unchanged(kept, record, extra)) return kept.bytes;
+        break;
+      }
     // Rendered from the copy it is kept with: the renderer sees the shown fields only, as they are compared later.
-    const live = record as Readonly<Record<string, unknown>>;
+    const fields = Object.keys(record);
+    const live = Object.values(record) as unknown[];
     const shown: Record<string, unknown> = {};
-    let shownCount = 0;
-    for (const field in live) {
-      if (!Object.hasOwn(live, field) || this.#hidden.has(field)) continue;
-      shown[field] = copyData(live[field]);
-      shownCount++;
+    const values: unknown[] = [];
+    const shownAt: number[] = [];
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as string;
+      if (this.#hidden.has(field)) {
+        values.push(undefined);
+        continue;
+      }
+      values.push((shown[field] = copyData(live[i])));
+      shownAt.push(i);
     }
     const extraCopy = copyData(extra);
-    const bytes = this.#slab.encode(JSON.stringify(this.options.render(shown as Omit<R, H>, extraCopy, variant)));
+    const bytes = this.#slab.encode(`${JSON.stringify(this.options.render(shown as Omit<R, H>, extraCopy, variant))},`);
     const others = (views ?? []).filter((v) => v.variant !== key).slice(0, (this.options.maxVariants ?? 4) - 1);
-    const entry = { variant: key, shown, shownCount, extra: extraCopy, bytes };
+    const entry = { variant: key, fields, values, shownAt, extra: extraCopy, bytes };
     this.#kept.set(record, [entry, ...others]);
     return bytes;
   }
 
-  #unchanged(kept: Kept, record: R, extra: E): boolean {
-    const live = record as Readonly<Record<string, unknown>>;
-    let count = 0;
-    for (const key in live) {
-      if (!Object.hasOwn(live, key) || this.#hidden.has(key)) continue;
-      if (!Object.hasOwn(kept.shown, key) || !sameData(kept.shown[key], live[key])) return false;
-      count++;
-    }
-    return count === kept.shownCount && sameData(kept.extra, extra);
+  #keyOf(variant: V): string {
+    if (this.#last === undefined || this.#last.variant !== variant)
+      this.#last = { variant, key: this.options.variantKey?.(variant) ?? "" };
+    return this.#last.key;
   }
+}
+
+/**
+ * The record has the same own fields in the same order as when the view was kept, each shown one equal to its copy,
+ * and `extra` equals its copy. Positional (`Object.keys` and `Object.values` read the shape's own order): a field
+ * added, removed or moved is a new view, as rendering it again shows.
+ */
+function unchanged(kept: Kept, record: object, extra: unknown): boolean {
+  const fields = Object.keys(record);
+  const expected = kept.fields;
+  if (fields.length !== expected.length) return false;
+  for (let i = 0; i < fields.length; i++) if (fields[i] !== expected[i]) return false;
+  const live = Object.values(record) as unknown[];
+  const { values, shownAt } = kept;
+  for (let j = 0; j < shownAt.length; j++) {
+    const i = shownAt[j] as number;
+    if (!sameData(values[i], live[i])) return false;
+  }
+  return sameData(kept.extra, extra);
 }
 
 /** Deep equality of plain data (JSON values and undefined; objects compared key by key, whatever their key order). */

@@ -11,7 +11,7 @@ import { DEFAULT_HW_REGION, iso, settle } from "./state.js";
 import { verifySignature } from "./verify.js";
 import { fingerprintOf, generatePublicKey } from "../openstack/keys.js";
 import type { HwServerViews } from "./view.js";
-import { hwServerViews, jobView, serverDetail, serverDetailJson } from "./view.js";
+import { hwServerViews, jobView, serverDetail, serverDetailListEntry } from "./view.js";
 
 export const HUAWEI_PREFIX = "/huaweicloud";
 
@@ -177,13 +177,12 @@ function listServers(
   const body = EncodedJson.list(
     `{"count":${matching.length},"servers":[`,
     matching.slice((page - 1) * limit, page * limit),
-    (s) => serverDetailJson(views, state, s, now),
+    (s) => serverDetailListEntry(views, state, s, now),
     "]}",
   );
   // A job in flight or a flapping server changes what the list shows as time passes: kept only when none is.
   const quiet = Object.values(state.jobs).every((job) => job.end <= now) && state.servers.every((s) => !s.flap);
-  if (quiet) options.lists.set(key, body, Infinity);
-  return { status: 200, body, headers };
+  return { status: 200, body: quiet ? options.lists.set(key, body, Infinity) : body, headers };
 }
 
 function metadata(

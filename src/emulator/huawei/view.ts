@@ -59,9 +59,9 @@ export function serverDetail(state: HuaweiState, server: HwServer, now: number):
   return renderServer(server, states(server, runningJob(state, server, now), now));
 }
 
-/** `serverDetail` as UTF-8 JSON bytes, kept in `views` while nothing it shows changed. */
-export function serverDetailJson(views: HwServerViews, state: HuaweiState, server: HwServer, now: number): Buffer {
-  return views.encoded(server, null, states(server, runningJob(state, server, now), now));
+/** `serverDetail` as UTF-8 JSON bytes followed by a comma (a list entry), kept in `views` while nothing it shows changed. */
+export function serverDetailListEntry(views: HwServerViews, state: HuaweiState, server: HwServer, now: number): Buffer {
+  return views.listEntry(server, null, states(server, runningJob(state, server, now), now));
 }
 
 function renderServer(server: ShownHwServer, s: HwShownStates): Record<string, unknown> {

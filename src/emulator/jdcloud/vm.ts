@@ -86,12 +86,11 @@ function listInstances(req: ApiRequest, deps: JdServiceDeps, views: InstanceView
   const body = EncodedJson.list(
     `{"instances":[`,
     page.items,
-    (instance) => views.encoded(instance, null, null),
+    (instance) => views.listEntry(instance, null, null),
     `],"totalCount":${page.total}}`,
   );
   // An operation in flight or a flap changes what the list shows as time passes: kept only when none is.
-  if (instances.every((i) => !i.op && !i.flap)) deps.lists.set(key, body, Infinity);
-  return body;
+  return instances.every((i) => !i.op && !i.flap) ? deps.lists.set(key, body, Infinity) : body;
 }
 
 function authenticate(req: ApiRequest, deps: JdServiceDeps, nonces: Set<string>): ApiResponse | undefined {

@@ -18,7 +18,7 @@ export interface NovaContext {
   readonly changed: () => void;
   /** Encoded server list pages, kept while the world is unchanged (see ListCache). */
   readonly lists: ListCache;
-  /** Each server's encoded list entry, per view variant (see ViewCache and nova-view.ts serverJson). */
+  /** Each server's encoded list entry, per view variant (see ViewCache and nova-view.ts serverListEntry). */
   readonly views: ServerViews;
   /** Seeded action failures and flapping. @default none */
   readonly faults?: CloudFaults;

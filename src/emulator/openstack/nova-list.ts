@@ -4,7 +4,7 @@ import { novaStatus } from "./lifecycle.js";
 import { atLeast } from "./microversion.js";
 import type { NovaCall, NovaContext } from "./nova-common.js";
 import { json, NovaError } from "./nova-common.js";
-import { serverJson, summaryView, variantOf } from "./nova-view.js";
+import { serverListEntry, summaryView, variantOf } from "./nova-view.js";
 import type { ServerState } from "./state-types.js";
 import { microsOf } from "./time.js";
 
@@ -207,16 +207,16 @@ export function listServers(ctx: NovaContext, call: NovaCall, detail: boolean): 
   const last = page.servers[page.servers.length - 1];
   const links =
     last && page.servers.length === limit ? [{ rel: "next", href: nextHref(call, detail, last.id) }] : undefined;
-  // The same text as JSON.stringify({ servers, servers_links }); detail from each server's kept bytes (serverJson).
+  // The same text as JSON.stringify({ servers, servers_links }); detail from each server's kept bytes (serverListEntry).
   const tail = `]${links ? `,"servers_links":${JSON.stringify(links)}` : ""}}`;
   const variant = variantOf(call);
   const body = detail
-    ? EncodedJson.list(`{"servers":[`, page.servers, (s) => serverJson(ctx, variant, s), tail)
+    ? EncodedJson.list(`{"servers":[`, page.servers, (s) => serverListEntry(ctx, variant, s), tail)
     : new EncodedJson([
         Buffer.from(`{"servers":[${page.servers.map((s) => JSON.stringify(summaryView(call, s))).join(",")}${tail}`),
       ]);
-  ctx.lists.set(key, body, Math.min(page.validUntil, ...page.servers.map((s) => volumesValidUntil(ctx, s))));
-  return json(200, body, { "content-type": "application/json" });
+  const validUntil = Math.min(page.validUntil, ...page.servers.map((s) => volumesValidUntil(ctx, s)));
+  return json(200, ctx.lists.set(key, body, validUntil), { "content-type": "application/json" });
 }
 
 /** Everything a page's text depends on besides the world: the query and the caller's view of it. */

@@ -199,12 +199,12 @@ function renderServer(variant: ViewVariant, i: ServerViewInputs): Record<string,
 }
 
 /**
- * The JSON text of `serverView` as UTF-8 bytes, as list pages carry it. A page of 1,000 servers is about 2 MB of
+ * The JSON text of `serverView` as UTF-8 bytes followed by a comma, as list pages carry it (`EncodedJson.list`). A page of 1,000 servers is about 2 MB of
  * JSON: building and serialising every document each time was most of the emulator's work. The bytes are kept per
  * server and variant (ctx.views) and answered while the server's view inputs are what they were rendered from.
  */
-export function serverJson(ctx: NovaContext, variant: ViewVariant, s: ServerState): Buffer {
-  return ctx.views.encoded(s, variant, serverExtra(ctx.cloud, s));
+export function serverListEntry(ctx: NovaContext, variant: ViewVariant, s: ServerState): Buffer {
+  return ctx.views.listEntry(s, variant, serverExtra(ctx.cloud, s));
 }
 
 /** Nova's block device mappings of volumes: `delete_on_termination` from 2.3. */
