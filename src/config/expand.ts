@@ -38,6 +38,8 @@ export const DEFAULT_GROUP = "default";
 
 interface Member<S extends ListedServer = ListedServer> {
   readonly provider: string;
+  /** The provider's index in the fleet file: members are ordered by it. */
+  readonly providerRank: number;
   readonly server: S;
   readonly groups: DesiredGroup[];
   declared?: { readonly layer: SpecLayer; readonly selector: InstanceSelector; readonly source: SourceLocation };
@@ -64,13 +66,19 @@ export function resolveInstances<S extends ListedServer>(
   known?: KnownDesired,
 ): ResolvedInstances<S> {
   const diagnostics: Diagnostic[] = [];
+  const ranks = new Map(fleet.providers.map((p, index) => [p.name, index]));
+  /** Each provider's members by server id. */
   const members = new Map<string, Map<string, Member<S>>>();
-  const member = (provider: string, server: S): Member<S> => {
+  const membersOf = (provider: string): Map<string, Member<S>> => {
     let ofProvider = members.get(provider);
     if (!ofProvider) members.set(provider, (ofProvider = new Map()));
+    return ofProvider;
+  };
+  const member = (provider: string, server: S): Member<S> => {
+    const ofProvider = membersOf(provider);
     const existing = ofProvider.get(server.id);
     if (existing) return existing;
-    const created: Member<S> = { provider, server, groups: [] };
+    const created: Member<S> = { provider, providerRank: ranks.get(provider) ?? 0, server, groups: [] };
     ofProvider.set(server.id, created);
     return created;
   };
@@ -99,19 +107,21 @@ export function resolveInstances<S extends ListedServer>(
     }
     m.declared = { layer: instance, selector: instance.selector, source: instance.source };
   }
-  for (const provider of fleet.providers.map((p) => p.name)) {
+  for (const [providerRank, provider] of fleet.providers.map((p) => p.name).entries()) {
     const groups = groupMatchersFor(fleet, provider);
+    const ofProvider = membersOf(provider);
     for (const server of listed.get(provider) ?? []) {
-      const resolved = known?.(provider, server);
       // A server listed twice under one id is matched as before, each time: its first listing is the member.
-      if (resolved && !members.get(provider)?.has(server.id)) {
-        member(provider, server).known = resolved;
+      const resolved = ofProvider.has(server.id) ? undefined : known?.(provider, server);
+      if (resolved) {
+        ofProvider.set(server.id, { provider, providerRank, server, groups: [], known: resolved });
         continue;
       }
       for (const { group, matches } of groups) if (matches(server)) member(provider, server).groups.push(group);
     }
   }
-  const all = [...members.values()].flatMap((ofProvider) => [...ofProvider.values()]);
+  const all: Member<S>[] = [];
+  for (const ofProvider of members.values()) for (const m of ofProvider.values()) all.push(m);
   const specs = groupSpecsOf(fleet);
   const ordered = orderMembers(all, fleet);
   const instances = ordered.map((m) => desiredInstance(fleet, m, specs));
@@ -185,7 +195,6 @@ export function groupMatcher(group: Pick<DesiredGroup, "match">): (server: Liste
 /** Declared instances in file order first, then servers matched only by groups, by provider then name and id. */
 function orderMembers<M extends Member>(members: readonly M[], fleet: DesiredFleet): M[] {
   const declaredOrder = new Map(fleet.instances.map((instance, index) => [instance.source, index]));
-  const providerOrder = new Map(fleet.providers.map((p, index) => [p.name, index]));
   const declared = members
     .filter((m) => m.declared)
     .sort(
@@ -197,9 +206,7 @@ function orderMembers<M extends Member>(members: readonly M[], fleet: DesiredFle
     .filter((m) => !m.declared)
     .sort(
       (a, b) =>
-        (providerOrder.get(a.provider) ?? 0) - (providerOrder.get(b.provider) ?? 0) ||
-        compare(a.server.name, b.server.name) ||
-        compare(a.server.id, b.server.id),
+        a.providerRank - b.providerRank || compare(a.server.name, b.server.name) || compare(a.server.id, b.server.id),
     );
   return [...declared, ...matched];
 }
@@ -215,7 +222,8 @@ function compare(a: string, b: string): number {
 class GroupSpecs {
   readonly #fleet: DesiredFleet;
   readonly #index: Map<DesiredGroup, number>;
-  readonly #known = new Map<string, { readonly spec: DesiredSpec; readonly rollout: RolloutPolicy }>();
+  /** By the groups' indexes: one number for one group (most servers, and no string to build), else "i,j,…". */
+  readonly #known = new Map<number | string, { readonly spec: DesiredSpec; readonly rollout: RolloutPolicy }>();
 
   constructor(fleet: DesiredFleet) {
     this.#fleet = fleet;
@@ -223,7 +231,10 @@ class GroupSpecs {
   }
 
   of(groups: readonly DesiredGroup[]): { readonly spec: DesiredSpec; readonly rollout: RolloutPolicy } {
-    const key = groups.map((group) => this.#index.get(group)).join(",");
+    const key =
+      groups.length === 1
+        ? (this.#index.get(groups[0] as DesiredGroup) ?? -1)
+        : groups.map((group) => this.#index.get(group)).join(",");
     let found = this.#known.get(key);
     if (!found) {
       found = merged(this.#fleet, groups, undefined);
@@ -287,7 +298,7 @@ function merged(
   };
 }
 
-function desiredInstance(fleet: DesiredFleet, m: Member, specs: GroupSpecs): DesiredInstance {
+function desiredInstance(fleet: DesiredFleet, m: Omit<Member, "providerRank">, specs: GroupSpecs): DesiredInstance {
   if (m.known) return m.known;
   const last = m.groups[m.groups.length - 1];
   const selector = m.declared?.selector ?? { id: m.server.id };
