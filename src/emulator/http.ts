@@ -68,9 +68,8 @@ class Runs {
   }
 
   chunks(): Buffer[] {
-    const last = this.#runs[this.#runs.length - 1];
-    if (last !== undefined) last.end -= 1;
-    return this.#runs.map((run) => Buffer.from(run.block, run.start, run.end - run.start));
+    const last = this.#runs.length - 1;
+    return this.#runs.map((run, i) => Buffer.from(run.block, run.start, run.end - run.start - (i === last ? 1 : 0)));
   }
 }
 
